@@ -1,0 +1,108 @@
+/**
+ * bulkpipe: composable Node.js streams for the Salesforce Bulk API v1. This barrel is the public
+ * API; everything not exported here is internal.
+ */
+export {
+  BulkError,
+  InvalidOptionError,
+  InvalidIdError,
+  ParseError,
+  HttpStatusError,
+  BulkApiError,
+  SessionExpiredError,
+  LoginError,
+  NetworkError,
+  AbortedError,
+  BODY_EXCERPT_CHARS,
+  type BulkErrorCode,
+  type ParseErrorContext,
+  type RequestContext,
+} from './lib/errors.js';
+export {
+  MAX_BATCH_RECORDS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_CHARACTERS,
+  MAX_FIELD_CHARACTERS,
+  MAX_RECORD_FIELDS,
+  MAX_RECORD_CHARACTERS,
+  DEFAULT_PK_CHUNK_SIZE,
+  MAX_PK_CHUNK_SIZE,
+  DEFAULT_API_VERSION,
+} from './lib/limits.js';
+export {
+  OPERATIONS,
+  JOB_STATES,
+  BATCH_STATES,
+  CONTENT_TYPES,
+  CONCURRENCY_MODES,
+  TERMINAL_BATCH_STATES,
+  type Operation,
+  type JobState,
+  type BatchState,
+  type ContentType,
+  type ConcurrencyMode,
+  type WireFormat,
+  type JobRequest,
+  type JobStateRequest,
+  type JobInfo,
+  type BatchInfo,
+  type ApiErrorBody,
+  type ResultError,
+  type DmlResult,
+} from './lib/types.js';
+export { caseSafeSuffix, isValidId, toId15, toId18, sameId } from './lib/ids.js';
+export { formatXmlDate, formatJsonDate, parseWireDate } from './lib/wire/dates.js';
+export { DATALOAD_NS, XSI_NS, escapeXml } from './lib/wire/xml-writer.js';
+export { readXmlElements, parseXmlDocument, type XmlElement, type XmlReadOptions } from './lib/wire/xml-reader.js';
+export { readJsonArray, type JsonArrayReadOptions } from './lib/wire/json-reader.js';
+export {
+  MIME,
+  batchMimeType,
+  wireFormatOf,
+  dataFormatOf,
+  formatOfMime,
+  type DataFormat,
+} from './lib/wire/content-types.js';
+export {
+  serializeJobInfo,
+  parseJobInfo,
+  serializeJobRequest,
+  parseJobRequest,
+  serializeJobStateRequest,
+  parseJobStateRequest,
+} from './lib/wire/job-info.js';
+export { serializeBatchInfo, serializeBatchInfoList, parseBatchInfo, readBatchInfoList } from './lib/wire/batch-info.js';
+export { serializeApiError, parseApiError } from './lib/wire/api-error.js';
+export { serializeResultList, readResultList } from './lib/wire/result-list.js';
+export {
+  CSV_RESULT_HEADER,
+  csvQuote,
+  formatResultErrors,
+  parseResultErrors,
+  serializeDmlResults,
+  readDmlResults,
+} from './lib/wire/dml-results.js';
+export {
+  serializeLoginRequest,
+  parseLoginResponse,
+  parseLoginFault,
+  instanceUrlOf,
+  type LoginResult,
+  type LoginFault,
+} from './lib/auth/soap-login.js';
+export type { Session, SessionProvider } from './lib/auth/session.js';
+export { SoapLoginProvider, type SoapLoginOptions } from './lib/auth/soap-login-provider.js';
+export { RetryPolicy, parseRetryAfter, DEFAULT_RETRY_STATUS_CODES, type RetryOptions } from './lib/http/retry.js';
+export type { RetryEvent, RetryMode } from './lib/http/with-retries.js';
+export type { ConnectionOptions } from './lib/http/connection.js';
+export type { UploadBody, FileBody } from './lib/http/upload-body.js';
+export {
+  BulkClient,
+  type BulkClientOptions,
+  type LoginOptions,
+  type CallOptions,
+  type CreateJobOptions,
+  type AddBatchOptions,
+  type PkChunkingOptions,
+  type DownloadedBody,
+} from './lib/http/client.js';

@@ -1,0 +1,214 @@
+/**
+ * The one error family of bulkpipe. Callers branch on `code` (a closed union that never changes once
+ * released), never on `name` or `message`. Context lives on typed readonly fields; HTTP body excerpts
+ * are capped so that an error never holds a whole record or batch.
+ */
+
+export type BulkErrorCode =
+  | 'BULK_INVALID_OPTION'
+  | 'BULK_INVALID_ID'
+  | 'BULK_PARSE'
+  | 'BULK_HTTP_STATUS'
+  | 'BULK_API_ERROR'
+  | 'BULK_SESSION_EXPIRED'
+  | 'BULK_LOGIN_FAILED'
+  | 'BULK_NETWORK'
+  | 'BULK_ABORTED';
+
+/** Most characters of a response body kept on an error. */
+export const BODY_EXCERPT_CHARS = 2048;
+
+export class BulkError extends Error {
+  override name = 'BulkError';
+  readonly code: BulkErrorCode;
+  constructor(code: BulkErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A bad option, thrown synchronously from constructors and factories. */
+export class InvalidOptionError extends BulkError {
+  override name = 'InvalidOptionError';
+  readonly option: string;
+  constructor(option: string, expected: string, value: unknown) {
+    super('BULK_INVALID_OPTION', `Invalid option ${option}: expected ${expected}, got ${describe(value)}`);
+    this.option = option;
+  }
+}
+
+/** A string that is not a 15- or 18-character Salesforce id (or whose case-safe suffix is wrong). */
+export class InvalidIdError extends BulkError {
+  override name = 'InvalidIdError';
+  readonly value: string;
+  constructor(value: string, reason: string) {
+    super('BULK_INVALID_ID', `Invalid Salesforce id ${describe(value)}: ${reason}`);
+    this.value = value.slice(0, 40);
+  }
+}
+
+export interface ParseErrorContext {
+  /** What was being read: a file name, `stdin`, or a wire document such as `jobInfo`. */
+  readonly source?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly record?: number;
+  readonly field?: string;
+}
+
+/** Malformed input or a response body that does not match the wire reference. */
+export class ParseError extends BulkError {
+  override name = 'ParseError';
+  readonly source: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly record: number | undefined;
+  readonly field: string | undefined;
+  constructor(message: string, context: ParseErrorContext = {}, options?: ErrorOptions) {
+    super('BULK_PARSE', withContext(message, context), options);
+    this.source = context.source;
+    this.line = context.line;
+    this.column = context.column;
+    this.record = context.record;
+    this.field = context.field;
+  }
+}
+
+export interface RequestContext {
+  readonly method: string;
+  /** Path and query of the request, never the host (it may carry a My Domain name). */
+  readonly path: string;
+  readonly jobId?: string | undefined;
+  readonly batchId?: string | undefined;
+}
+
+/** A non-2xx answer that carried no Bulk API error body (a proxy page, an empty 503, ...). */
+export class HttpStatusError extends BulkError {
+  override name = 'HttpStatusError';
+  readonly statusCode: number;
+  readonly method: string;
+  readonly path: string;
+  readonly jobId: string | undefined;
+  readonly batchId: string | undefined;
+  readonly bodyExcerpt: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(statusCode: number, request: RequestContext, bodyExcerpt: string, retryAfterMs?: number) {
+    super('BULK_HTTP_STATUS', `${request.method} ${request.path} answered HTTP ${statusCode}${excerptSuffix(bodyExcerpt)}`);
+    this.statusCode = statusCode;
+    this.method = request.method;
+    this.path = request.path;
+    this.jobId = request.jobId;
+    this.batchId = request.batchId;
+    this.bodyExcerpt = bodyExcerpt.slice(0, BODY_EXCERPT_CHARS);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The Bulk API answered with an `<error>` (or JSON error) body: `exceptionCode` says what went wrong. */
+export class BulkApiError extends BulkError {
+  override name = 'BulkApiError';
+  readonly exceptionCode: string;
+  readonly exceptionMessage: string;
+  readonly statusCode: number;
+  readonly method: string;
+  readonly path: string;
+  readonly jobId: string | undefined;
+  readonly batchId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    exceptionCode: string,
+    exceptionMessage: string,
+    statusCode: number,
+    request: RequestContext,
+    retryAfterMs?: number,
+    code: BulkErrorCode = 'BULK_API_ERROR',
+  ) {
+    const ids = [request.jobId && `job ${request.jobId}`, request.batchId && `batch ${request.batchId}`].filter(Boolean);
+    super(code, `${exceptionCode}: ${exceptionMessage} (HTTP ${statusCode}, ${request.method} ${request.path}${ids.length ? `, ${ids.join(', ')}` : ''})`);
+    this.exceptionCode = exceptionCode;
+    this.exceptionMessage = exceptionMessage;
+    this.statusCode = statusCode;
+    this.method = request.method;
+    this.path = request.path;
+    this.jobId = request.jobId;
+    this.batchId = request.batchId;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** HTTP 400 with `InvalidSessionId`, when no login provider could renew the session. */
+export class SessionExpiredError extends BulkApiError {
+  override name = 'SessionExpiredError';
+  constructor(exceptionMessage: string, statusCode: number, request: RequestContext) {
+    super('InvalidSessionId', exceptionMessage, statusCode, request, undefined, 'BULK_SESSION_EXPIRED');
+  }
+}
+
+/** The SOAP login was refused (a fault such as `INVALID_LOGIN`) or its answer could not be read. */
+export class LoginError extends BulkError {
+  override name = 'LoginError';
+  readonly faultCode: string | undefined;
+  readonly statusCode: number | undefined;
+  constructor(message: string, faultCode?: string, statusCode?: number, options?: ErrorOptions) {
+    super('BULK_LOGIN_FAILED', message, options);
+    this.faultCode = faultCode;
+    this.statusCode = statusCode;
+  }
+}
+
+/** The connection failed: refused, reset, timed out. `cause` holds the undici or socket error. */
+export class NetworkError extends BulkError {
+  override name = 'NetworkError';
+  readonly method: string;
+  readonly path: string;
+  /** The underlying error code, e.g. `ECONNRESET` or `UND_ERR_HEADERS_TIMEOUT`. */
+  readonly causeCode: string | undefined;
+  constructor(request: RequestContext, cause: unknown) {
+    const causeCode = errorCodeOf(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('BULK_NETWORK', `${request.method} ${request.path} failed: ${causeCode ? `${causeCode} ` : ''}${reason}`, { cause });
+    this.method = request.method;
+    this.path = request.path;
+    this.causeCode = causeCode;
+  }
+}
+
+/** The caller's AbortSignal fired. `cause` is the signal's reason. */
+export class AbortedError extends BulkError {
+  override name = 'AbortedError';
+  constructor(what: string, reason?: unknown) {
+    super('BULK_ABORTED', `${what} was aborted`, { cause: reason });
+  }
+}
+
+/** The `code` property of an unknown thrown value, if it has a string one. */
+export function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function excerptSuffix(excerpt: string): string {
+  const text = excerpt.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text ? `: ${text}` : '';
+}
+
+function withContext(message: string, ctx: ParseErrorContext): string {
+  const where = [
+    ctx.source,
+    ctx.line !== undefined ? `line ${ctx.line}` : undefined,
+    ctx.column !== undefined ? `column ${ctx.column}` : undefined,
+    ctx.record !== undefined ? `record ${ctx.record}` : undefined,
+    ctx.field !== undefined ? `field ${ctx.field}` : undefined,
+  ].filter(Boolean);
+  return where.length ? `${where.join(', ')}: ${message}` : message;
+}

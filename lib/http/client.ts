@@ -1,0 +1,418 @@
+/**
+ * BulkClient: every Bulk API v1 call (spec section 2) over one undici Pool per instance. Small
+ * documents are read whole (bounded); lists and results are read or handed out as streams.
+ * Retries follow RetryPolicy and the request's mode; an expired session is renewed through the
+ * SessionProvider (once per request, shared by concurrent requests) and the request is replayed
+ * with its whole body; a batch POST whose answer was lost is looked up before it is sent again.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { AbortedError, SessionExpiredError, BulkApiError, type RequestContext } from '../errors.js';
+import { toId18 } from '../ids.js';
+import { DEFAULT_API_VERSION, MAX_PK_CHUNK_SIZE } from '../limits.js';
+import { apiVersion as checkApiVersion, boolean, httpUrl, nonEmptyString, positiveInteger } from '../options.js';
+import type { BatchInfo, ContentType, DmlResult, JobInfo, JobRequest, WireFormat } from '../types.js';
+import { SoapLoginProvider, type SoapLoginOptions } from '../auth/soap-login-provider.js';
+import type { Session, SessionProvider } from '../auth/session.js';
+import { parseBatchInfo, readBatchInfoList } from '../wire/batch-info.js';
+import { MIME, batchMimeType, dataFormatOf, formatOfMime, wireFormatOf, type DataFormat } from '../wire/content-types.js';
+import { readDmlResults } from '../wire/dml-results.js';
+import { parseJobInfo, serializeJobRequest, serializeJobStateRequest } from '../wire/job-info.js';
+import { readResultList } from '../wire/result-list.js';
+import { HttpConnection, readBounded, type ConnectionOptions, type ExchangeResponse } from './connection.js';
+import * as paths from './endpoints.js';
+import { errorFromResponse } from './response-errors.js';
+import { RetryPolicy, type RetryOptions } from './retry.js';
+import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
+import { withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
+
+export interface BulkClientOptions {
+  /** scheme://host[:port] of the org. */
+  readonly instanceUrl: string;
+  /** Session id or OAuth access token, sent as `X-SFDC-Session`. */
+  readonly accessToken: string;
+  /** Default 35.0. */
+  readonly apiVersion?: string;
+  /** Renews the session on InvalidSessionId; without one an expired session is an error. */
+  readonly sessionProvider?: SessionProvider;
+  readonly retry?: RetryOptions;
+  readonly connection?: ConnectionOptions;
+  /** Send batch bodies with `Content-Encoding: gzip`; default false. */
+  readonly gzipUploads?: boolean;
+  /** Ask for gzip responses (`Accept-Encoding: gzip`); default true. */
+  readonly acceptGzip?: boolean;
+  /** Called before each retry, for logs and metrics. */
+  readonly onRetry?: (event: RetryEvent & { readonly method: string; readonly path: string }) => void;
+}
+
+export interface LoginOptions extends SoapLoginOptions, Omit<BulkClientOptions, 'instanceUrl' | 'accessToken' | 'sessionProvider' | 'apiVersion'> {
+  readonly signal?: AbortSignal;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** `Sforce-Enable-PKChunking` parameters (spec 7.2). */
+export interface PkChunkingOptions {
+  /** Records per chunk; default 100,000 on the server, at most 250,000. */
+  readonly chunkSize?: number;
+  /** 15- or 18-character id of the first record of the first chunk. */
+  readonly startRow?: string;
+  /** Parent object for sharing and history objects, e.g. `Case` for CaseHistory. */
+  readonly parent?: string;
+}
+
+export interface CreateJobOptions extends CallOptions {
+  /** PK chunking for query jobs: true for the server defaults, or its parameters. */
+  readonly pkChunking?: boolean | PkChunkingOptions;
+  /** `Sforce-Disable-Batch-Retry: TRUE`. */
+  readonly disableBatchRetry?: boolean;
+  /** `Sforce-Line-Ending`: how line breaks inside text values are read. */
+  readonly lineEnding?: 'LF' | 'CRLF';
+}
+
+export interface AddBatchOptions extends CallOptions {
+  /** The job's content type when known, which saves a lookup for jobs this client did not create. */
+  readonly contentType?: ContentType;
+}
+
+/** A response body handed to the caller, who must consume or destroy it. */
+export interface DownloadedBody {
+  readonly body: Readable;
+  /** Media type without parameters, e.g. `text/csv`. */
+  readonly contentType: string | undefined;
+}
+
+interface CallSpec {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly jobId?: string | undefined;
+  readonly batchId?: string | undefined;
+  readonly contentType?: string;
+  readonly body?: PreparedBody;
+  /** The body is gzip-compressed (batch uploads with gzipUploads). */
+  readonly compressed?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly mode: RetryMode;
+  readonly signal?: AbortSignal | undefined;
+  readonly recover?: () => Promise<ExchangeResponse | undefined>;
+}
+
+/** Most bytes of a jobInfo, batchInfo or error document read into memory. */
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/** Jobs whose content type and uploaded batch ids are remembered; the oldest are forgotten. */
+const MAX_REMEMBERED_JOBS = 256;
+
+export class BulkClient {
+  readonly apiVersion: string;
+  readonly #provider: SessionProvider | undefined;
+  readonly #policy: RetryPolicy;
+  readonly #connectionOptions: ConnectionOptions;
+  readonly #gzipUploads: boolean;
+  readonly #acceptGzip: boolean;
+  readonly #onRetry: BulkClientOptions['onRetry'];
+  #session: Session;
+  #connection: HttpConnection;
+  #renewal: Promise<Session> | undefined;
+  #closed = false;
+  /** jobId -> what this client knows of the job, bounded (insertion order = age). */
+  readonly #jobs = new Map<string, { contentType: ContentType; batches: Set<string> }>();
+
+  constructor(options: BulkClientOptions) {
+    const instance = httpUrl('instanceUrl', options.instanceUrl);
+    nonEmptyString('accessToken', options.accessToken);
+    this.apiVersion = checkApiVersion('apiVersion', options.apiVersion ?? DEFAULT_API_VERSION);
+    this.#provider = options.sessionProvider;
+    this.#policy = new RetryPolicy(options.retry);
+    this.#connectionOptions = options.connection ?? {};
+    this.#gzipUploads = boolean('gzipUploads', options.gzipUploads ?? false);
+    this.#acceptGzip = boolean('acceptGzip', options.acceptGzip ?? true);
+    this.#onRetry = options.onRetry;
+    this.#session = { instanceUrl: instance.origin, sessionId: options.accessToken };
+    this.#connection = new HttpConnection(instance.origin, this.#connectionOptions);
+  }
+
+  /**
+   * Logs in through the SOAP partner login and returns a client that logs in again when the
+   * session expires.
+   * @example
+   * const client = await BulkClient.login({ loginUrl: 'https://login.salesforce.com', username, password });
+   */
+  static async login(options: LoginOptions): Promise<BulkClient> {
+    const { loginUrl, username, password, apiVersion, signal, ...rest } = options;
+    const provider = new SoapLoginProvider({
+      loginUrl,
+      username,
+      password,
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
+      ...(rest.retry ? { retry: rest.retry } : {}),
+      ...(rest.connection ? { connection: rest.connection } : {}),
+    });
+    const session = await provider.login(signal);
+    return new BulkClient({
+      ...rest,
+      instanceUrl: session.instanceUrl,
+      accessToken: session.sessionId,
+      sessionProvider: provider,
+      ...(apiVersion !== undefined ? { apiVersion } : {}),
+    });
+  }
+
+  /** The org's scheme://host[:port]. */
+  get instanceUrl(): string {
+    return this.#session.instanceUrl;
+  }
+
+  async createJob(request: JobRequest, options: CreateJobOptions = {}): Promise<JobInfo> {
+    const format = wireFormatOf(request.contentType ?? 'XML');
+    const headers: Record<string, string> = {};
+    if (options.pkChunking) headers['sforce-enable-pkchunking'] = pkChunkingHeader(options.pkChunking);
+    if (options.disableBatchRetry) headers['sforce-disable-batch-retry'] = 'TRUE';
+    if (options.lineEnding) headers['sforce-line-ending'] = options.lineEnding;
+    const res = await this.#call({
+      method: 'POST',
+      path: paths.jobsPath(this.apiVersion),
+      contentType: `${MIME[format]}; charset=UTF-8`,
+      body: prepareBody(serializeJobRequest(request, format), false),
+      headers,
+      mode: 'once',
+      signal: options.signal,
+    });
+    const job = await this.#readJob(res);
+    this.#remember(job.id, job.contentType);
+    return job;
+  }
+
+  async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
+    const res = await this.#call({ method: 'GET', path: paths.jobPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal });
+    const job = await this.#readJob(res);
+    this.#remember(job.id, job.contentType);
+    return job;
+  }
+
+  /** Closes the job: no more batches; those queued still run. */
+  closeJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
+    return this.#setJobState(jobId, 'Closed', options);
+  }
+
+  /** Aborts the job: queued batches become NotProcessed. */
+  abortJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
+    return this.#setJobState(jobId, 'Aborted', options);
+  }
+
+  /**
+   * Adds a batch: records for a load job, SOQL for a query job. A Buffer, a string or `{ path }` is
+   * retried on transient failures (after checking that the lost attempt did not create the batch);
+   * a stream is sent once.
+   */
+  async addBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo> {
+    const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
+    const prepared = prepareBody(body, this.#gzipUploads);
+    const path = paths.batchesPath(this.apiVersion, jobId);
+    const res = await this.#call({
+      method: 'POST',
+      path,
+      jobId,
+      contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
+      body: prepared,
+      compressed: this.#gzipUploads,
+      mode: prepared.replayable ? 'dedupe' : 'once',
+      signal: options.signal,
+      recover: () => this.#findUploadedBatch(jobId, prepared, options.signal),
+    });
+    const batch = await this.#readBatch(res, wireFormatOf(contentType));
+    this.#remember(jobId, contentType).batches.add(batch.id);
+    return batch;
+  }
+
+  async getBatch(jobId: string, batchId: string, options: CallOptions = {}): Promise<BatchInfo> {
+    const res = await this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batchId), jobId, batchId, mode: 'idempotent', signal: options.signal });
+    return this.#readBatch(res, undefined);
+  }
+
+  /** Every batch of the job, read incrementally from the list. */
+  async listBatches(jobId: string, options: CallOptions = {}): Promise<BatchInfo[]> {
+    const res = await this.#call({ method: 'GET', path: paths.batchesPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal });
+    const batches: BatchInfo[] = [];
+    for await (const batch of readBatchInfoList(res.body, documentFormat(res))) batches.push(batch);
+    return batches;
+  }
+
+  /** The batch as it was uploaded (records or SOQL). */
+  async getBatchRequest(jobId: string, batchId: string, options: CallOptions = {}): Promise<DownloadedBody> {
+    return this.#download(paths.batchRequestPath(this.apiVersion, jobId, batchId), jobId, batchId, options);
+  }
+
+  /** The raw result of a batch: per-row results of a DML batch, the result-id list of a query batch. */
+  async getBatchResult(jobId: string, batchId: string, options: CallOptions = {}): Promise<DownloadedBody> {
+    return this.#download(paths.batchResultPath(this.apiVersion, jobId, batchId), jobId, batchId, options);
+  }
+
+  /** The per-row results of a DML batch, parsed as they stream in, in request order. */
+  async *batchResults(jobId: string, batchId: string, options: CallOptions = {}): AsyncGenerator<DmlResult> {
+    const { body, contentType } = await this.getBatchResult(jobId, batchId, options);
+    yield* readDmlResults(body, formatOfMime(contentType) ?? 'csv');
+  }
+
+  /** The ids of a query batch's result files (15 characters, prefix 752). */
+  async listQueryResultIds(jobId: string, batchId: string, options: CallOptions = {}): Promise<string[]> {
+    const { body, contentType } = await this.getBatchResult(jobId, batchId, options);
+    const ids: string[] = [];
+    for await (const id of readResultList(body, formatOfMime(contentType) === 'json' ? 'json' : 'xml')) ids.push(id);
+    return ids;
+  }
+
+  /** One result file of a query batch, as the server sends it (CSV, XML or JSON). */
+  async getQueryResult(jobId: string, batchId: string, resultId: string, options: CallOptions = {}): Promise<DownloadedBody> {
+    return this.#download(paths.queryResultPath(this.apiVersion, jobId, batchId, resultId), jobId, batchId, options);
+  }
+
+  /** Lets in-flight requests finish and closes the connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#connection.close();
+  }
+
+  async #setJobState(jobId: string, state: 'Closed' | 'Aborted', options: CallOptions): Promise<JobInfo> {
+    const format = wireFormatOf(this.#jobs.get(jobId)?.contentType ?? 'XML');
+    try {
+      const res = await this.#call({
+        method: 'POST',
+        path: paths.jobPath(this.apiVersion, jobId),
+        jobId,
+        contentType: `${MIME[format]}; charset=UTF-8`,
+        body: prepareBody(serializeJobStateRequest({ state }, format), false),
+        mode: 'idempotent',
+        signal: options.signal,
+      });
+      const job = await this.#readJob(res);
+      this.#jobs.delete(jobId);
+      return job;
+    } catch (err) {
+      // A retried close whose first answer was lost finds the job closed already: that is success.
+      if (err instanceof BulkApiError && err.exceptionCode === 'InvalidJobState') {
+        const job = await this.getJob(jobId, options);
+        if (job.state === state) return job;
+      }
+      throw err;
+    }
+  }
+
+  async #download(path: string, jobId: string, batchId: string, options: CallOptions): Promise<DownloadedBody> {
+    const res = await this.#call({ method: 'GET', path, jobId, batchId, mode: 'idempotent', signal: options.signal });
+    return { body: res.body, contentType: res.contentType };
+  }
+
+  async #readJob(res: ExchangeResponse): Promise<JobInfo> {
+    return parseJobInfo(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'jobInfo'), documentFormat(res));
+  }
+
+  async #readBatch(res: ExchangeResponse, fallback: WireFormat | undefined): Promise<BatchInfo> {
+    const format = formatOfMime(res.contentType) === 'json' ? 'json' : (fallback ?? 'xml');
+    return parseBatchInfo(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'batchInfo'), format);
+  }
+
+  async #contentTypeOf(jobId: string, signal: AbortSignal | undefined): Promise<ContentType> {
+    return this.#jobs.get(jobId)?.contentType ?? (await this.getJob(jobId, { signal })).contentType;
+  }
+
+  #remember(jobId: string, contentType: ContentType): { contentType: ContentType; batches: Set<string> } {
+    let entry = this.#jobs.get(jobId);
+    if (!entry) {
+      entry = { contentType, batches: new Set() };
+      this.#jobs.set(jobId, entry);
+      if (this.#jobs.size > MAX_REMEMBERED_JOBS) this.#jobs.delete(this.#jobs.keys().next().value as string);
+    }
+    return entry;
+  }
+
+  /**
+   * After a batch POST failed in a way that may have reached the server: a batch of this job that
+   * this client has not seen created, whose stored request has the same bytes, is the lost one.
+   * Only unknown batches are compared, so the cost is bounded by the uploads in flight.
+   */
+  async #findUploadedBatch(jobId: string, body: PreparedBody, signal: AbortSignal | undefined): Promise<ExchangeResponse | undefined> {
+    const known = this.#jobs.get(jobId)?.batches ?? new Set<string>();
+    const candidates = (await this.listBatches(jobId, { signal })).filter((b) => !known.has(b.id));
+    if (candidates.length === 0) return undefined;
+    const digest = await body.digest();
+    for (const batch of candidates) {
+      const { body: stored } = await this.getBatchRequest(jobId, batch.id, { signal });
+      const hash = createHash('sha256');
+      for await (const chunk of stored) hash.update(chunk as Buffer);
+      if (hash.digest('hex') === digest) return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batch.id), jobId, batchId: batch.id, mode: 'idempotent', signal });
+    }
+    return undefined;
+  }
+
+  async #call(spec: CallSpec): Promise<ExchangeResponse> {
+    if (this.#closed) throw new AbortedError(`${spec.method} ${spec.path} (client closed)`);
+    const context: RequestContext = { method: spec.method, path: spec.path, jobId: spec.jobId, batchId: spec.batchId };
+    const replayable = spec.body?.replayable ?? true;
+    return withRetries(() => this.#attempt(spec, context, replayable), {
+      policy: this.#policy,
+      mode: spec.mode,
+      replayable,
+      signal: spec.signal,
+      what: `${spec.method} ${spec.path}`,
+      ...(spec.recover ? { recover: spec.recover } : {}),
+      onRetry: this.#onRetry && ((event) => this.#onRetry?.({ ...event, method: spec.method, path: spec.path })),
+    });
+  }
+
+  /** One attempt, with at most one session renewal in it. */
+  async #attempt(spec: CallSpec, context: RequestContext, replayable: boolean): Promise<ExchangeResponse> {
+    let renewed = false;
+    for (;;) {
+      const session = this.#session;
+      const res = await this.#connection.exchange({ method: spec.method, path: spec.path, headers: this.#headers(spec, session), ...(spec.body ? { body: spec.body } : {}), context, signal: spec.signal });
+      if (res.statusCode >= 200 && res.statusCode < 300) return res;
+      const error = await errorFromResponse(res, context);
+      // Never replay a consumed stream: that would send an empty batch.
+      if (!(error instanceof SessionExpiredError) || !this.#provider || renewed || !replayable) throw error;
+      await this.#renew(session, spec.signal);
+      renewed = true;
+    }
+  }
+
+  #headers(spec: CallSpec, session: Session): Record<string, string> {
+    const headers: Record<string, string> = { 'x-sfdc-session': session.sessionId, 'user-agent': 'bulkpipe', ...spec.headers };
+    if (this.#acceptGzip) headers['accept-encoding'] = 'gzip';
+    if (spec.contentType) headers['content-type'] = spec.contentType;
+    if (spec.compressed) headers['content-encoding'] = 'gzip';
+    return headers;
+  }
+
+  /** One renewal for all the requests that saw the same expired session. */
+  async #renew(stale: Session, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#session !== stale || !this.#provider) return;
+    this.#renewal ??= this.#provider.login(signal).finally(() => {
+      this.#renewal = undefined;
+    });
+    const fresh = await this.#renewal;
+    if (this.#session === stale) {
+      if (fresh.instanceUrl !== this.#connection.origin) {
+        const old = this.#connection;
+        this.#connection = new HttpConnection(fresh.instanceUrl, this.#connectionOptions);
+        void old.close();
+      }
+      this.#session = fresh;
+    }
+  }
+}
+
+function documentFormat(res: ExchangeResponse): WireFormat {
+  return formatOfMime(res.contentType) === 'json' ? 'json' : 'xml';
+}
+
+function pkChunkingHeader(option: true | PkChunkingOptions): string {
+  if (option === true) return 'TRUE';
+  const parts: string[] = [];
+  if (option.chunkSize !== undefined) parts.push(`chunkSize=${positiveInteger('pkChunking.chunkSize', option.chunkSize, MAX_PK_CHUNK_SIZE)}`);
+  if (option.parent !== undefined) parts.push(`parent=${nonEmptyString('pkChunking.parent', option.parent)}`);
+  if (option.startRow !== undefined) parts.push(`startRow=${toId18(option.startRow) && option.startRow}`);
+  return parts.length ? parts.join('; ') : 'TRUE';
+}
+

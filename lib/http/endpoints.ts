@@ -1,0 +1,15 @@
+/** Paths of the Bulk API v1 endpoints (spec section 2), relative to the instance URL. */
+
+const seg = encodeURIComponent;
+
+export const asyncBase = (apiVersion: string) => `/services/async/${apiVersion}`;
+export const jobsPath = (v: string) => `${asyncBase(v)}/job`;
+export const jobPath = (v: string, jobId: string) => `${jobsPath(v)}/${seg(jobId)}`;
+export const batchesPath = (v: string, jobId: string) => `${jobPath(v, jobId)}/batch`;
+export const batchPath = (v: string, jobId: string, batchId: string) => `${batchesPath(v, jobId)}/${seg(batchId)}`;
+export const batchRequestPath = (v: string, jobId: string, batchId: string) => `${batchPath(v, jobId, batchId)}/request`;
+export const batchResultPath = (v: string, jobId: string, batchId: string) => `${batchPath(v, jobId, batchId)}/result`;
+export const queryResultPath = (v: string, jobId: string, batchId: string, resultId: string) =>
+  `${batchResultPath(v, jobId, batchId)}/${seg(resultId)}`;
+/** The SOAP partner login endpoint (spec 1.1). */
+export const soapLoginPath = (v: string) => `/services/Soap/u/${v}`;

@@ -1,0 +1,79 @@
+/**
+ * Request bodies for batch uploads. A Buffer, a string or a file on disk can be sent again (after a
+ * reset, a 5xx or a renewed session); a stream can be sent once only, and the client never retries
+ * it, so that a request is never replayed with an empty body. gzip, when asked, is applied per send.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gzipSync, createGzip } from 'node:zlib';
+import { BulkError } from '../errors.js';
+
+/** A file to stream from disk, e.g. a spooled batch. */
+export interface FileBody {
+  readonly path: string;
+}
+
+export type UploadBody = Uint8Array | string | FileBody | Readable | AsyncIterable<Uint8Array>;
+
+export interface PreparedBody {
+  /** True when the body can be sent again. */
+  readonly replayable: boolean;
+  /** The bytes (or stream) for one send; a one-shot body throws on its second call. */
+  open(): Promise<Uint8Array | Readable>;
+  /** SHA-256 of the uncompressed payload, for replayable bodies (used to find a batch whose answer was lost). */
+  digest(): Promise<string>;
+}
+
+const isFileBody = (body: UploadBody): body is FileBody =>
+  typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && 'path' in body && typeof body.path === 'string' && !(body instanceof Readable);
+
+export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const wire = gzip ? gzipSync(bytes) : bytes;
+    return {
+      replayable: true,
+      open: async () => wire,
+      digest: async () => createHash('sha256').update(bytes).digest('hex'),
+    };
+  }
+  if (isFileBody(body)) {
+    return {
+      replayable: true,
+      open: async () => {
+        await stat(body.path); // fail here, with the path, rather than inside the socket
+        const file = createReadStream(body.path);
+        return gzip ? compressed(file) : file;
+      },
+      digest: async () => {
+        const hash = createHash('sha256');
+        await pipeline(createReadStream(body.path), hash);
+        return hash.digest('hex');
+      },
+    };
+  }
+  let used = false;
+  return {
+    replayable: false,
+    open: async () => {
+      if (used) throw new BulkError('BULK_INVALID_OPTION', 'a stream body can be sent only once');
+      used = true;
+      const stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+      return gzip ? compressed(stream) : stream;
+    },
+    digest: async () => {
+      throw new BulkError('BULK_INVALID_OPTION', 'a stream body has no digest');
+    },
+  };
+}
+
+function compressed(source: Readable): Readable {
+  const gz = createGzip();
+  pipeline(source, gz).catch(() => {
+    /* pipeline has already destroyed gz with the error, which reaches the request */
+  });
+  return gz;
+}

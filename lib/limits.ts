@@ -1,0 +1,23 @@
+/**
+ * Limits of the Bulk API v1 (spec section 7.1) and the defaults derived from them. One place, so that
+ * the chunker, the server and the docs agree.
+ */
+
+/** Most records in one batch. */
+export const MAX_BATCH_RECORDS = 10_000;
+/** Most bytes in one batch file (10 MB, decimal: the Bulk API counts 10,000,000 bytes). */
+export const MAX_BATCH_BYTES = 10_000_000;
+/** Most characters in one batch. */
+export const MAX_BATCH_CHARACTERS = 10_000_000;
+/** Most characters in one field. */
+export const MAX_FIELD_CHARACTERS = 32_000;
+/** Most fields in one record. */
+export const MAX_RECORD_FIELDS = 5_000;
+/** Most characters in one record. */
+export const MAX_RECORD_CHARACTERS = 400_000;
+/** PK chunking: default and largest chunk sizes (spec 7.2). */
+export const DEFAULT_PK_CHUNK_SIZE = 100_000;
+export const MAX_PK_CHUNK_SIZE = 250_000;
+
+/** The API version used when none is given. */
+export const DEFAULT_API_VERSION = '35.0';
