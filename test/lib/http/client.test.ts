@@ -1,0 +1,404 @@
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { BulkClient, type BulkClientOptions } from '../../../lib/http/client.js';
+import type { Session, SessionProvider } from '../../../lib/auth/session.js';
+import type { BatchInfo, JobInfo } from '../../../lib/types.js';
+import { parseBatchInfo, serializeBatchInfo, serializeBatchInfoList } from '../../../lib/wire/batch-info.js';
+import { serializeApiError } from '../../../lib/wire/api-error.js';
+import { parseJobInfo, serializeJobInfo } from '../../../lib/wire/job-info.js';
+import { serializeResultList } from '../../../lib/wire/result-list.js';
+import { collect, rejection, wireFixture } from '../../helpers/fixtures.js';
+import { ScriptedServer, hangUp, reply, type Handler } from '../../helpers/scripted-server.js';
+
+const XML = 'application/xml';
+const JOB: JobInfo = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
+const BATCH: BatchInfo = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
+const jobXml = (job: Partial<JobInfo> = {}) => serializeJobInfo({ ...JOB, ...job }, 'xml');
+const batchXml = (batch: Partial<BatchInfo> = {}) => serializeBatchInfo({ ...BATCH, ...batch }, 'xml');
+const errorXml = (exceptionCode: string, exceptionMessage: string) => serializeApiError({ exceptionCode, exceptionMessage }, 'xml');
+const invalidSession = reply(400, XML, errorXml('InvalidSessionId', 'Invalid session id'));
+
+describe('lib/http/client (BulkClient)', () => {
+  let server: ScriptedServer;
+  let client: BulkClient;
+  const retries: number[] = [];
+
+  const makeClient = (options: Partial<BulkClientOptions> = {}) =>
+    new BulkClient({
+      instanceUrl: server.url,
+      accessToken: 'TOKEN-1',
+      retry: { minDelayMs: 5, maxDelayMs: 40, random: () => 0.5, maxRetries: 3 },
+      onRetry: (e) => retries.push(e.delayMs),
+      ...options,
+    });
+
+  beforeEach(async () => {
+    server = await new ScriptedServer().start();
+    client = makeClient();
+    retries.length = 0;
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  describe('options', () => {
+    const bad: Array<[string, Partial<BulkClientOptions>]> = [
+      ['instanceUrl', { instanceUrl: 'ftp://x' }],
+      ['accessToken', { accessToken: '' }],
+      ['apiVersion', { apiVersion: '35' }],
+      ['retry.maxRetries', { retry: { maxRetries: -1 } }],
+    ];
+    for (const [name, options] of bad) {
+      it(`rejects a bad ${name} with BULK_INVALID_OPTION`, () => {
+        expect(() => makeClient(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+      });
+    }
+  });
+
+  describe('jobs', () => {
+    it('creates a job: path, headers, body, 201 jobInfo', async () => {
+      server.script(reply(201, XML, jobXml({ operation: 'insert' })));
+      const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+      expect(job).to.include({ id: JOB.id, operation: 'insert', state: 'Open' });
+      const [req] = server.requests;
+      expect(req?.method).to.equal('POST');
+      expect(req?.url).to.equal('/services/async/35.0/job');
+      expect(req?.headers['x-sfdc-session']).to.equal('TOKEN-1');
+      expect(req?.headers['content-type']).to.equal('application/xml; charset=UTF-8');
+      expect(req?.body.toString()).to.contain('<operation>insert</operation>\n <object>Account</object>\n <contentType>CSV</contentType>');
+    });
+
+    it('sends PK chunking and batch-retry headers', async () => {
+      server.script(reply(201, XML, jobXml({ operation: 'query' })));
+      await client.createJob({ operation: 'query', object: 'Account' }, { pkChunking: { chunkSize: 50_000, startRow: '001300000000000' }, disableBatchRetry: true });
+      expect(server.requests[0]?.headers['sforce-enable-pkchunking']).to.equal('chunkSize=50000; startRow=001300000000000');
+      expect(server.requests[0]?.headers['sforce-disable-batch-retry']).to.equal('TRUE');
+    });
+
+    it('speaks JSON to a JSON job', async () => {
+      server.script(reply(201, 'application/json', serializeJobInfo({ ...JOB, contentType: 'JSON' }, 'json')));
+      const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'JSON' });
+      expect(job.contentType).to.equal('JSON');
+      expect(JSON.parse(server.requests[0]?.body.toString() ?? '')).to.deep.equal({ operation: 'insert', object: 'Account', contentType: 'JSON' });
+      server.script(reply(200, 'application/json', serializeJobInfo({ ...JOB, contentType: 'JSON', state: 'Closed' }, 'json')));
+      await client.closeJob(JOB.id);
+      expect(server.requests[1]?.body.toString()).to.equal('{"state":"Closed"}');
+    });
+
+    it('closes and aborts with a state body', async () => {
+      server.script(reply(200, XML, jobXml({ state: 'Closed' })), reply(200, XML, jobXml({ state: 'Aborted' })));
+      expect((await client.closeJob(JOB.id)).state).to.equal('Closed');
+      expect((await client.abortJob(JOB.id)).state).to.equal('Aborted');
+      expect(server.requests.map((r) => [r.method, r.url])).to.deep.equal([
+        ['POST', `/services/async/35.0/job/${JOB.id}`],
+        ['POST', `/services/async/35.0/job/${JOB.id}`],
+      ]);
+      expect(server.requests[1]?.body.toString()).to.contain('<state>Aborted</state>');
+    });
+
+    it('treats a close whose first answer was lost as done when the job is closed', async () => {
+      server.script(hangUp, reply(400, XML, errorXml('InvalidJobState', 'Closed job cannot be closed')), reply(200, XML, jobXml({ state: 'Closed' })));
+      expect((await client.closeJob(JOB.id)).state).to.equal('Closed');
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'POST', 'GET']);
+    });
+  });
+
+  describe('status and error mapping', () => {
+    it('maps an <error> body to BulkApiError with exceptionCode, status and ids', async () => {
+      server.script(reply(400, XML, errorXml('InvalidJob', 'Unable to find job')));
+      const err = await rejection(client.getJob('750000000000000AAA'));
+      expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'InvalidJob', statusCode: 400, jobId: '750000000000000AAA' });
+      expect(err.message).to.contain('InvalidJob: Unable to find job');
+      expect(server.requests).to.have.length(1); // a 400 is not retried
+    });
+
+    it('maps a JSON error body', async () => {
+      server.script(reply(400, 'application/json', '{"exceptionCode":"InvalidBatch","exceptionMessage":"Records not processed"}'));
+      const err = await rejection(client.getBatch(JOB.id, BATCH.id));
+      expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'InvalidBatch', batchId: BATCH.id });
+    });
+
+    it('maps a non-API error page to HttpStatusError with an excerpt, after the retries', async () => {
+      client = makeClient({ retry: { maxRetries: 2, minDelayMs: 1, random: () => 0 } });
+      server.fallback = reply(502, 'text/html', '<html>Bad gateway</html>');
+      const err = await rejection(client.getJob(JOB.id));
+      expect(err).to.include({ code: 'BULK_HTTP_STATUS', statusCode: 502 });
+      expect((err as unknown as { bodyExcerpt: string }).bodyExcerpt).to.contain('Bad gateway');
+      expect(server.requests).to.have.length(3);
+    });
+
+    it('maps a refused connection to NetworkError', async () => {
+      const port = new URL(server.url).port;
+      await server.close();
+      client = makeClient({ instanceUrl: `http://127.0.0.1:${port}`, retry: { maxRetries: 1, minDelayMs: 1 } });
+      const err = await rejection(client.getJob(JOB.id));
+      expect(err).to.include({ code: 'BULK_NETWORK', causeCode: 'ECONNREFUSED' });
+      server = await new ScriptedServer().start(); // for afterEach
+    });
+
+    it('rejects an unexpected document clearly', async () => {
+      server.script(reply(200, XML, batchXml()));
+      const err = await rejection(client.getJob(JOB.id));
+      expect(err).to.include({ code: 'BULK_PARSE', source: 'jobInfo' });
+    });
+  });
+
+  describe('retries', () => {
+    it('retries GETs on 5xx and resets with capped exponential back-off', async () => {
+      server.script(reply(503, 'text/plain', 'busy'), hangUp, reply(500, XML, errorXml('InternalServerError', 'oops')), reply(200, XML, jobXml()));
+      const job = await client.getJob(JOB.id);
+      expect(job.id).to.equal(JOB.id);
+      expect(server.requests).to.have.length(4);
+      // random pinned at 0.5: 3/4 of min(40, 5 * 2^n)
+      expect(retries).to.deep.equal([4, 8, 15]);
+    });
+
+    it('honours Retry-After (seconds) on 429', async () => {
+      client = makeClient({ retry: { maxRetryAfterMs: 1500, minDelayMs: 1 } });
+      server.script(reply(429, XML, errorXml('ExceededQuota', 'slow down'), { 'retry-after': '1' }), reply(200, XML, jobXml()));
+      const started = Date.now();
+      await client.getJob(JOB.id);
+      expect(retries).to.deep.equal([1000]);
+      expect(Date.now() - started).to.be.at.least(900);
+    });
+
+    it('caps Retry-After', async () => {
+      client = makeClient({ retry: { maxRetryAfterMs: 20 } });
+      server.script(reply(503, 'text/plain', '', { 'retry-after': '3600' }), reply(200, XML, jobXml()));
+      await client.getJob(JOB.id);
+      expect(retries).to.deep.equal([20]);
+    });
+
+    it('does not retry a create-job POST whose answer was lost', async () => {
+      server.script(hangUp);
+      const err = await rejection(client.createJob({ operation: 'insert', object: 'Account' }));
+      expect(err).to.include({ code: 'BULK_NETWORK' });
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('retries a create-job POST refused with 503 (not processed)', async () => {
+      server.script(reply(503, 'text/plain', 'maintenance'), reply(201, XML, jobXml()));
+      await client.createJob({ operation: 'insert', object: 'Account' });
+      expect(server.requests).to.have.length(2);
+    });
+  });
+
+  describe('batches', () => {
+    beforeEach(async () => {
+      server.script(reply(201, XML, jobXml({ operation: 'insert' })));
+      await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+      server.requests.length = 0;
+    });
+
+    it('uploads a batch with the job content type and reads batchInfo', async () => {
+      server.script(reply(201, XML, batchXml()));
+      const batch = await client.addBatch(JOB.id, 'Name\nAcme\n');
+      expect(batch).to.include({ id: BATCH.id, state: 'Queued' });
+      expect(server.requests[0]?.headers['content-type']).to.equal('text/csv; charset=UTF-8');
+      expect(server.requests[0]?.url).to.equal(`/services/async/35.0/job/${JOB.id}/batch`);
+    });
+
+    it('looks the job up for its content type when it did not create it', async () => {
+      server.script(reply(200, XML, jobXml({ id: '750Kf00000R1wzSIAR', contentType: 'XML' })), reply(201, XML, batchXml()));
+      await client.addBatch('750Kf00000R1wzSIAR', '<sObjects/>');
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['GET', 'POST']);
+      expect(server.requests[1]?.headers['content-type']).to.equal('application/xml; charset=UTF-8');
+    });
+
+    it('does not create the batch twice when the POST answer was lost', async () => {
+      const body = 'Name\nAcme\nGlobex\n';
+      let stored: Buffer | undefined;
+      const storeThenHangUp: Handler = (req, res) => {
+        stored = req.body;
+        res.socket?.destroy();
+      };
+      server.script(
+        storeThenHangUp,
+        (_req, res) => res.writeHead(200, { 'content-type': XML }).end(serializeBatchInfoList([BATCH], 'xml')),
+        (_req, res) => res.writeHead(200, { 'content-type': 'text/csv' }).end(stored),
+        reply(200, XML, batchXml()),
+      );
+      const batch = await client.addBatch(JOB.id, body);
+      expect(batch.id).to.equal(BATCH.id);
+      expect(server.requests.map((r) => `${r.method} ${r.url.replace(/.*\/job\/\w+/, '')}`)).to.deep.equal([
+        'POST /batch',
+        'GET /batch',
+        `GET /batch/${BATCH.id}/request`,
+        `GET /batch/${BATCH.id}`,
+      ]);
+    });
+
+    it('sends the batch again when the lost POST did not create it', async () => {
+      server.script(hangUp, reply(200, XML, serializeBatchInfoList([], 'xml')), reply(201, XML, batchXml()));
+      await client.addBatch(JOB.id, Buffer.from('Name\nAcme\n'));
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'GET', 'POST']);
+      expect(server.requests[2]?.body.toString()).to.equal('Name\nAcme\n');
+    });
+
+    it('ignores batches it created itself when looking for a lost one', async () => {
+      const other = { ...BATCH, id: '751Kf000018uaV8IAI' };
+      server.script(reply(201, XML, batchXml({ id: other.id })));
+      await client.addBatch(JOB.id, 'Name\nFirst\n');
+      server.script(hangUp, reply(200, XML, serializeBatchInfoList([other], 'xml')), reply(201, XML, batchXml()));
+      await client.addBatch(JOB.id, 'Name\nSecond\n');
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'POST', 'GET', 'POST']);
+    });
+
+    it('never retries a stream body', async () => {
+      server.script(reply(503, 'text/plain', 'busy'));
+      const err = await rejection(client.addBatch(JOB.id, Readable.from([Buffer.from('Name\nAcme\n')])));
+      expect(err).to.include({ code: 'BULK_HTTP_STATUS', statusCode: 503 });
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('uploads gzip when asked, and decodes gzip answers', async () => {
+      await client.close();
+      client = makeClient({ gzipUploads: true });
+      server.script(reply(201, XML, gzipSync(batchXml()), { 'content-encoding': 'gzip' }));
+      const batch = await client.addBatch(JOB.id, 'Name\nAcme\n', { contentType: 'CSV' });
+      expect(batch.id).to.equal(BATCH.id);
+      const [req] = server.requests;
+      expect(req?.headers['content-encoding']).to.equal('gzip');
+      expect(req?.headers['accept-encoding']).to.equal('gzip');
+      expect(req?.raw.subarray(0, 2)).to.deep.equal(Buffer.from([0x1f, 0x8b]));
+      expect(req?.body.toString()).to.equal('Name\nAcme\n');
+    });
+
+    it('uploads from a file path and from a stream', async () => {
+      const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const dir = await mkdtemp(`${tmpdir()}/bulkpipe-`);
+      try {
+        await writeFile(`${dir}/b.csv`, 'Name\nFromFile\n');
+        server.script(reply(201, XML, batchXml()), reply(201, XML, batchXml()));
+        await client.addBatch(JOB.id, { path: `${dir}/b.csv` });
+        await client.addBatch(JOB.id, Readable.from(['Name\n', 'FromStream\n']));
+        expect(server.requests.map((r) => r.body.toString())).to.deep.equal(['Name\nFromFile\n', 'Name\nFromStream\n']);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('lists batches, gets one, and reads its request', async () => {
+      server.script(
+        reply(200, XML, serializeBatchInfoList([BATCH, { ...BATCH, id: '751Kf000018uaV8IAI', state: 'Completed' }], 'xml')),
+        reply(200, XML, batchXml({ state: 'InProgress' })),
+        reply(200, 'text/csv', 'Name\nAcme\n'),
+      );
+      expect((await client.listBatches(JOB.id)).map((b) => b.state)).to.deep.equal(['Queued', 'Completed']);
+      expect((await client.getBatch(JOB.id, BATCH.id)).state).to.equal('InProgress');
+      const request = await client.getBatchRequest(JOB.id, BATCH.id);
+      expect(Buffer.concat(await collect(request.body)).toString()).to.equal('Name\nAcme\n');
+    });
+
+    it('streams DML results', async () => {
+      const csv = '"Id","Success","Created","Error"\n"001000000000001AAA","true","true",""\n"","false","false","REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"\n';
+      server.script(reply(200, 'text/csv', csv));
+      const results = await collect(client.batchResults(JOB.id, BATCH.id));
+      expect(results.map((r) => r.success)).to.deep.equal([true, false]);
+      expect(results[1]?.errors[0]).to.deep.equal({ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Name]', fields: ['Name'] });
+    });
+
+    it('lists query result ids and streams a result file', async () => {
+      server.script(reply(200, XML, serializeResultList(['752x00000004CJE', '752x00000004CJF'], 'xml')), reply(200, 'text/csv', '"Id"\n"001000000000001AAA"\n'));
+      expect(await client.listQueryResultIds(JOB.id, BATCH.id)).to.deep.equal(['752x00000004CJE', '752x00000004CJF']);
+      const file = await client.getQueryResult(JOB.id, BATCH.id, '752x00000004CJE');
+      expect(file.contentType).to.equal('text/csv');
+      expect(Buffer.concat(await collect(file.body)).toString()).to.equal('"Id"\n"001000000000001AAA"\n');
+      expect(server.requests[1]?.url).to.equal(`/services/async/35.0/job/${JOB.id}/batch/${BATCH.id}/result/752x00000004CJE`);
+    });
+  });
+
+  describe('expired sessions', () => {
+    class CountingProvider implements SessionProvider {
+      logins = 0;
+      async login(): Promise<Session> {
+        this.logins++;
+        await new Promise((r) => setTimeout(r, 20));
+        return { instanceUrl: server.url, sessionId: `TOKEN-${this.logins + 1}` };
+      }
+    }
+
+    it('logs in again and replays the batch with its whole body', async () => {
+      const provider = new CountingProvider();
+      client = makeClient({ sessionProvider: provider });
+      const body = Buffer.from(`Name,Description\n${'Acme,"x\ny"\n'.repeat(1000)}`);
+      server.script(invalidSession, reply(201, XML, batchXml()));
+      await client.addBatch(JOB.id, body, { contentType: 'CSV' });
+      expect(provider.logins).to.equal(1);
+      expect(server.requests.map((r) => r.headers['x-sfdc-session'])).to.deep.equal(['TOKEN-1', 'TOKEN-2']);
+      expect(server.requests[1]?.body.equals(body)).to.equal(true);
+      expect(server.requests[0]?.body.equals(body)).to.equal(true);
+    });
+
+    it('renews once for concurrent requests that saw the same expired session', async () => {
+      const provider = new CountingProvider();
+      client = makeClient({ sessionProvider: provider });
+      server.fallback = (req, res) => {
+        if (req.headers['x-sfdc-session'] === 'TOKEN-1') invalidSession(req, res);
+        else res.writeHead(200, { 'content-type': XML }).end(jobXml());
+      };
+      await Promise.all([client.getJob(JOB.id), client.getJob(JOB.id), client.getJob(JOB.id)]);
+      expect(provider.logins).to.equal(1);
+    });
+
+    it('fails with BULK_SESSION_EXPIRED without a provider', async () => {
+      server.script(invalidSession);
+      const err = await rejection(client.getJob(JOB.id));
+      expect(err).to.include({ code: 'BULK_SESSION_EXPIRED', exceptionCode: 'InvalidSessionId', statusCode: 400 });
+    });
+
+    it('never replays a consumed stream: the expiry is reported instead', async () => {
+      const provider = new CountingProvider();
+      client = makeClient({ sessionProvider: provider });
+      server.script(invalidSession);
+      const err = await rejection(client.addBatch(JOB.id, Readable.from(['Name\nAcme\n']), { contentType: 'CSV' }));
+      expect(err).to.include({ code: 'BULK_SESSION_EXPIRED' });
+      expect(server.requests).to.have.length(1);
+      expect(provider.logins).to.equal(0);
+    });
+
+    it('gives up when the renewed session is refused too', async () => {
+      const provider = new CountingProvider();
+      client = makeClient({ sessionProvider: provider });
+      server.fallback = invalidSession;
+      const err = await rejection(client.getJob(JOB.id));
+      expect(err).to.include({ code: 'BULK_SESSION_EXPIRED' });
+      expect(provider.logins).to.equal(1);
+      expect(server.requests).to.have.length(2);
+    });
+  });
+
+  describe('abort', () => {
+    it('aborts a request in flight through the signal', async () => {
+      server.script((_req, res) => {
+        setTimeout(() => res.writeHead(200, { 'content-type': XML }).end(jobXml()), 2000).unref();
+      });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('user stop')), 50);
+      const started = Date.now();
+      const err = await rejection(client.getJob(JOB.id, { signal: controller.signal }));
+      expect(err).to.include({ code: 'BULK_ABORTED' });
+      expect(Date.now() - started).to.be.below(1500);
+    });
+
+    it('aborts during the back-off wait', async () => {
+      client = makeClient({ retry: { minDelayMs: 5000, maxDelayMs: 5000 } });
+      server.fallback = reply(503, 'text/plain', 'busy');
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const err = await rejection(client.getJob(JOB.id, { signal: controller.signal }));
+      expect(err).to.include({ code: 'BULK_ABORTED' });
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('refuses to start with an aborted signal', async () => {
+      const err = await rejection(client.getJob(JOB.id, { signal: AbortSignal.abort() }));
+      expect(err).to.include({ code: 'BULK_ABORTED' });
+      expect(server.requests).to.have.length(0);
+    });
+  });
+});
