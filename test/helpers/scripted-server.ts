@@ -16,7 +16,7 @@ export interface RecordedRequest {
   readonly body: Buffer;
 }
 
-export type Handler = (req: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+export type Handler = (req: RecordedRequest, res: ServerResponse) => unknown;
 
 export class ScriptedServer {
   readonly requests: RecordedRequest[] = [];
