@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
+import { serializeApiError } from '../../lib/wire/api-error.js';
+import { wireFixture } from '../helpers/fixtures.js';
+import { ScriptedServer, reply } from '../helpers/scripted-server.js';
+
+const entry = fileURLToPath(new URL('../../bin/bulkpipe.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a child process, as a user would, with only the given environment. */
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('bin/bulkpipe', function () {
+  this.timeout(30_000);
+  let server: ScriptedServer;
+  before(async () => {
+    server = await new ScriptedServer().start();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('prints the version and help', async () => {
+    const version = await run(['--version']);
+    expect(version.code).to.equal(0);
+    expect(version.stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
+    const help = await run(['job', '--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.contain('Examples:');
+  });
+
+  it('rejects a bad flag, an unknown command and missing credentials with exit code 2 and one line', async () => {
+    for (const args of [['--frobnicate'], ['frob'], ['job', 'show', '750Kf00000R1wzRIAR'], ['job', 'explode', 'x']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+    }
+  });
+
+  it('shows a job with an access token from the environment', async () => {
+    const job = serializeJobInfo(parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml'), 'xml');
+    server.script(reply(200, 'application/xml', job));
+    const result = await run(['job', 'show', '750Kf00000R1wzRIAR'], { SF_INSTANCE_URL: server.url, SF_ACCESS_TOKEN: 'T' });
+    expect(result.code).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ id: '750Kf00000R1wzRIAR', state: 'Open' });
+    expect(server.requests.at(-1)?.headers['x-sfdc-session']).to.equal('T');
+  });
+
+  it('reports an API error in one line with the job id, exit code 1, and never prints the password', async () => {
+    server.script(
+      (_req, res) => res.writeHead(500, { 'content-type': 'text/xml' }).end(wireFixture('soap_login_fault_jorgevaldivia.xml')),
+    );
+    const login = await run(['job', 'show', '750Kf00000R1wzRIAR', '--login-url', server.url, '--username', 'u@example.com', '--password', 'hunter2secret']);
+    expect(login.code).to.equal(1);
+    expect(login.stderr).to.contain('INVALID_LOGIN');
+    expect(login.stderr + login.stdout).not.to.contain('hunter2secret');
+
+    server.script(reply(400, 'application/xml', serializeApiError({ exceptionCode: 'InvalidJob', exceptionMessage: 'Unable to find job' }, 'xml')));
+    const result = await run(['job', 'close', '750Kf00000R1wzRIAR', '--instance-url', server.url, '--access-token', 'T']);
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim()).to.match(/^bulkpipe: InvalidJob: Unable to find job .*\[job 750Kf00000R1wzRIAR\]$/);
+  });
+});
