@@ -50,10 +50,12 @@ export function serializeBatchInfoList(batches: Iterable<BatchInfo>, format: Wir
 
 function readBatchInfo(fields: FieldReader): BatchInfo {
   const stateMessage = fields.optional('stateMessage');
+  // Older documentation spells the state "Not Processed"; the wire says NotProcessed.
+  const state = fields.optional('state') === 'Not Processed' ? 'NotProcessed' : fields.oneOf('state', BATCH_STATES);
   return {
     id: fields.required('id'),
     jobId: fields.required('jobId'),
-    state: fields.oneOf('state', BATCH_STATES),
+    state,
     ...(stateMessage !== undefined ? { stateMessage } : {}),
     createdDate: fields.date('createdDate'),
     systemModstamp: fields.date('systemModstamp'),

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { formatResultErrors, parseResultErrors, readDmlResults, serializeDmlResults } from '../../../lib/wire/dml-results.js';
 import type { DmlResult } from '../../../lib/types.js';
-import { chunksOf, collect, wireFixture } from '../../helpers/fixtures.js';
+import { chunksOf, collect, rejection, wireFixture } from '../../helpers/fixtures.js';
 
 function section(title: string): string {
   const text = wireFixture('docs_csv_results_and_pkchunk_batchlist.md');
@@ -63,11 +63,7 @@ describe('lib/wire/dml-results', () => {
   });
 
   it('fails on a CSV result without the Success column', async () => {
-    try {
-      await collect(readDmlResults(chunksOf('"a","b"\n"1","2"\n', 5), 'csv'));
-      expect.fail('should throw');
-    } catch (err) {
-      expect(err).to.have.property('code', 'BULK_PARSE');
-    }
+    const err = await rejection(collect(readDmlResults(chunksOf('"a","b"\n"1","2"\n', 5), 'csv')));
+    expect(err).to.have.property('code', 'BULK_PARSE');
   });
 });

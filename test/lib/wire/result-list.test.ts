@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readResultList, serializeResultList } from '../../../lib/wire/result-list.js';
-import { chunksOf, collect, wireFixture } from '../../helpers/fixtures.js';
+import { chunksOf, collect, rejection, wireFixture } from '../../helpers/fixtures.js';
 
 describe('lib/wire/result-list', () => {
   it('reads the recorded XML result-list', async () => {
@@ -25,11 +25,7 @@ describe('lib/wire/result-list', () => {
   });
 
   it('rejects a JSON list of non-strings', async () => {
-    try {
-      await collect(readResultList(chunksOf('[1,2]', 10), 'json'));
-      expect.fail('should throw');
-    } catch (err) {
-      expect(err).to.have.property('code', 'BULK_PARSE');
-    }
+    const err = await rejection(collect(readResultList(chunksOf('[1,2]', 10), 'json')));
+    expect(err).to.have.property('code', 'BULK_PARSE');
   });
 });
