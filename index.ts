@@ -86,7 +86,10 @@ export {
   serializeLoginRequest,
   parseLoginResponse,
   parseLoginFault,
+  serializeLoginResponse,
+  serializeLoginFault,
   instanceUrlOf,
+  type LoginGrant,
   type LoginResult,
   type LoginFault,
 } from './lib/auth/soap-login.js';

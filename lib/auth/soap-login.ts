@@ -98,3 +98,85 @@ export function parseLoginFault(body: string | Uint8Array): LoginFault | undefin
     exceptionMessage: loginFault ? childText(loginFault, 'exceptionMessage')?.trim() : undefined,
   };
 }
+
+/** What a server needs to answer a login: the session and the user it belongs to. */
+export interface LoginGrant {
+  /** e.g. `http://127.0.0.1:8080/services/Soap/u/35.0/00D000000000001`. */
+  readonly serverUrl: string;
+  readonly metadataServerUrl: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly organizationId: string;
+  readonly organizationName: string;
+  readonly profileId: string;
+  readonly userName: string;
+  readonly userEmail: string;
+  readonly userFullName: string;
+  readonly sessionSecondsValid: number;
+  readonly sandbox: boolean;
+}
+
+/**
+ * The partner loginResponse as Salesforce writes it (spec 1.1): `soapenv` prefix, the partner
+ * namespace as default so that result elements are unprefixed (jsforce reads them with regular
+ * expressions), result children in the recorded order, userInfo children alphabetical, nulls nil.
+ */
+export function serializeLoginResponse(grant: LoginGrant): string {
+  const el = (name: string, value: string | number | boolean | null) =>
+    value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`;
+  const userInfo: Array<[string, string | number | boolean | null]> = [
+    ['accessibilityMode', false],
+    ['currencySymbol', '$'],
+    ['orgAttachmentFileSizeLimit', 5242880],
+    ['orgDefaultCurrencyIsoCode', 'USD'],
+    ['orgDisallowHtmlAttachments', false],
+    ['orgHasPersonAccounts', false],
+    ['organizationId', grant.organizationId],
+    ['organizationMultiCurrency', false],
+    ['organizationName', grant.organizationName],
+    ['profileId', grant.profileId],
+    ['roleId', null],
+    ['sessionSecondsValid', grant.sessionSecondsValid],
+    ['userDefaultCurrencyIsoCode', null],
+    ['userEmail', grant.userEmail],
+    ['userFullName', grant.userFullName],
+    ['userId', grant.userId],
+    ['userLanguage', 'en_US'],
+    ['userLocale', 'en_US'],
+    ['userName', grant.userName],
+    ['userTimeZone', 'GMT'],
+    ['userType', 'Standard'],
+    ['userUiSkin', 'Theme3'],
+  ];
+  const result =
+    el('metadataServerUrl', grant.metadataServerUrl) +
+    el('passwordExpired', false) +
+    el('sandbox', grant.sandbox) +
+    el('serverUrl', grant.serverUrl) +
+    el('sessionId', grant.sessionId) +
+    el('userId', grant.userId) +
+    `<userInfo>${userInfo.map(([k, v]) => el(k, v)).join('')}</userInfo>`;
+  return (
+    `${XML_DECLARATION}<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NS}" xmlns="${PARTNER_NS}" ` +
+    `xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+    `<soapenv:Body><loginResponse><result>${result}</result></loginResponse></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+/**
+ * A SOAP 1.1 login fault (sent with HTTP 500): `faultcode` `sf:<CODE>`, the `faultstring`
+ * `<CODE>: <message>` that jsforce reads, and `sf:exceptionCode` / `sf:exceptionMessage` with the
+ * literal `sf:` prefix that simple-salesforce looks for.
+ */
+export function serializeLoginFault(exceptionCode: string, exceptionMessage: string): string {
+  const code = escapeXml(exceptionCode);
+  const message = escapeXml(exceptionMessage);
+  return (
+    `${XML_DECLARATION}<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NS}" xmlns:sf="urn:fault.partner.soap.sforce.com" ` +
+    `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>` +
+    `<faultcode>sf:${code}</faultcode><faultstring>${code}: ${message}</faultstring>` +
+    `<detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>${code}</sf:exceptionCode>` +
+    `<sf:exceptionMessage>${message}</sf:exceptionMessage></sf:LoginFault></detail>` +
+    `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+  );
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { instanceUrlOf, parseLoginFault, parseLoginResponse, serializeLoginRequest } from '../../../lib/auth/soap-login.js';
+import { instanceUrlOf, parseLoginFault, parseLoginResponse, serializeLoginFault, serializeLoginRequest, serializeLoginResponse, type LoginGrant } from '../../../lib/auth/soap-login.js';
 import { parseXmlDocument } from '../../../lib/wire/xml-reader.js';
 import { wireFixture } from '../../helpers/fixtures.js';
 
@@ -48,5 +48,55 @@ describe('lib/auth/soap-login', () => {
   it('says what is missing in a response without a session', () => {
     const body = wireFixture('soap_partner_login_response_jorgevaldivia.xml').replace(/<sessionId>.*<\/sessionId>/, '');
     expect(() => parseLoginResponse(body)).to.throw(/sessionId/).with.property('code', 'BULK_PARSE');
+  });
+
+  describe('server side', () => {
+    const grant: LoginGrant = {
+      serverUrl: 'http://127.0.0.1:8080/services/Soap/u/35.0/00D000000000001',
+      metadataServerUrl: 'http://127.0.0.1:8080/services/Soap/m/35.0/00D000000000001',
+      sessionId: '00D000000000001!AQ4AQ<&>x',
+      userId: '005000000000001AAA',
+      organizationId: '00D000000000001AAA',
+      organizationName: 'Local & Co',
+      profileId: '00e000000000001AAA',
+      userName: 'admin@bulkpipe.local',
+      userEmail: 'admin@bulkpipe.local',
+      userFullName: 'Local Admin',
+      sessionSecondsValid: 7200,
+      sandbox: true,
+    };
+
+    it('writes a loginResponse that our reader and jsforce-style regexes both read', () => {
+      const xml = serializeLoginResponse(grant);
+      expect(parseLoginResponse(xml)).to.deep.equal({
+        serverUrl: grant.serverUrl,
+        instanceUrl: 'http://127.0.0.1:8080',
+        sessionId: grant.sessionId,
+        userId: grant.userId,
+        organizationId: grant.organizationId,
+        passwordExpired: false,
+        sandbox: true,
+        sessionSecondsValid: 7200,
+      });
+      // jsforce 1.x: /<serverUrl>([^<]+)<\/serverUrl>/ and friends, on unprefixed elements.
+      expect(/<serverUrl>([^<]+)<\/serverUrl>/.exec(xml)?.[1]).to.equal(grant.serverUrl);
+      expect(/<userId>([^<]+)<\/userId>/.exec(xml)?.[1]).to.equal(grant.userId);
+      expect(/<organizationId>([^<]+)<\/organizationId>/.exec(xml)?.[1]).to.equal(grant.organizationId);
+      expect(xml).to.contain('<roleId xsi:nil="true"/>');
+      const result = xml.slice(xml.indexOf('<result>'), xml.indexOf('<userInfo>'));
+      expect(result.match(/<(\w+)>/g)?.map((t) => t.slice(1, -1))).to.deep.equal(['result', 'metadataServerUrl', 'passwordExpired', 'sandbox', 'serverUrl', 'sessionId', 'userId']);
+    });
+
+    it('writes a fault that our reader, jsforce and simple-salesforce read', () => {
+      const xml = serializeLoginFault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.');
+      expect(parseLoginFault(xml)).to.deep.equal({
+        faultCode: 'sf:INVALID_LOGIN',
+        faultString: 'INVALID_LOGIN: Invalid username, password, security token; or user locked out.',
+        exceptionCode: 'INVALID_LOGIN',
+        exceptionMessage: 'Invalid username, password, security token; or user locked out.',
+      });
+      expect(/<faultstring>([^<]+)<\/faultstring>/.exec(xml)?.[1]).to.match(/^INVALID_LOGIN: /);
+      expect(xml).to.contain('<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>');
+    });
   });
 });
