@@ -99,6 +99,17 @@ interface CallSpec {
   readonly recover?: () => Promise<ExchangeResponse | undefined>;
 }
 
+/** What the client remembers of a job it uploads to. */
+interface JobMemory {
+  readonly contentType: ContentType;
+  /** Batches this client created or claimed as its lost upload: each is claimed once only. */
+  readonly batches: Set<string>;
+  /** Uploads in flight that are not searching for a lost batch; a search waits for them first. */
+  readonly sending: Set<Promise<void>>;
+  /** Searches run one at a time, so that two lost uploads never claim the same batch. */
+  searching: Promise<unknown>;
+}
+
 /** Most bytes of a jobInfo, batchInfo or error document read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Jobs whose content type and uploaded batch ids are remembered; the oldest are forgotten. */
@@ -117,7 +128,7 @@ export class BulkClient {
   #renewal: Promise<Session> | undefined;
   #closed = false;
   /** jobId -> what this client knows of the job, bounded (insertion order = age). */
-  readonly #jobs = new Map<string, { contentType: ContentType; batches: Set<string> }>();
+  readonly #jobs = new Map<string, JobMemory>();
 
   constructor(options: BulkClientOptions) {
     const instance = httpUrl('instanceUrl', options.instanceUrl);
@@ -209,21 +220,41 @@ export class BulkClient {
   async addBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo> {
     const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
     const prepared = prepareBody(body, this.#gzipUploads);
-    const path = paths.batchesPath(this.apiVersion, jobId);
-    const res = await this.#call({
-      method: 'POST',
-      path,
-      jobId,
-      contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
-      body: prepared,
-      compressed: this.#gzipUploads,
-      mode: prepared.replayable ? 'dedupe' : 'once',
-      signal: options.signal,
-      recover: () => this.#findUploadedBatch(jobId, prepared, options.signal),
-    });
-    const batch = await this.#readBatch(res, wireFormatOf(contentType));
-    this.#remember(jobId, contentType).batches.add(batch.id);
-    return batch;
+    const memory = this.#remember(jobId, contentType);
+    let done = (): void => undefined;
+    const enter = () => {
+      const sending = new Promise<void>((resolve) => {
+        done = () => {
+          memory.sending.delete(sending);
+          resolve();
+        };
+      });
+      memory.sending.add(sending);
+    };
+    enter();
+    try {
+      const res = await this.#call({
+        method: 'POST',
+        path: paths.batchesPath(this.apiVersion, jobId),
+        jobId,
+        contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
+        body: prepared,
+        compressed: this.#gzipUploads,
+        mode: prepared.replayable ? 'dedupe' : 'once',
+        signal: options.signal,
+        recover: async () => {
+          done();
+          const found = await this.#findUploadedBatch(memory, jobId, prepared, options.signal);
+          if (!found) enter(); // about to send again
+          return found;
+        },
+      });
+      const batch = await this.#readBatch(res, wireFormatOf(contentType));
+      memory.batches.add(batch.id);
+      return batch;
+    } finally {
+      done();
+    }
   }
 
   async getBatch(jobId: string, batchId: string, options: CallOptions = {}): Promise<BatchInfo> {
@@ -318,10 +349,10 @@ export class BulkClient {
     return this.#jobs.get(jobId)?.contentType ?? (await this.getJob(jobId, { signal })).contentType;
   }
 
-  #remember(jobId: string, contentType: ContentType): { contentType: ContentType; batches: Set<string> } {
+  #remember(jobId: string, contentType: ContentType): JobMemory {
     let entry = this.#jobs.get(jobId);
     if (!entry) {
-      entry = { contentType, batches: new Set() };
+      entry = { contentType, batches: new Set(), sending: new Set(), searching: Promise.resolve() };
       this.#jobs.set(jobId, entry);
       if (this.#jobs.size > MAX_REMEMBERED_JOBS) this.#jobs.delete(this.#jobs.keys().next().value as string);
     }
@@ -330,21 +361,29 @@ export class BulkClient {
 
   /**
    * After a batch POST failed in a way that may have reached the server: a batch of this job that
-   * this client has not seen created, whose stored request has the same bytes, is the lost one.
-   * Only unknown batches are compared, so the cost is bounded by the uploads in flight.
+   * this client has not created or claimed, whose stored request has the same bytes, is the lost
+   * one. The search first lets the other uploads in flight settle (so that their batches are
+   * known) and runs one at a time, so that identical payloads never claim the same batch twice.
+   * Only unknown batches are compared, so the cost is bounded by the uploads that were lost.
    */
-  async #findUploadedBatch(jobId: string, body: PreparedBody, signal: AbortSignal | undefined): Promise<ExchangeResponse | undefined> {
-    const known = this.#jobs.get(jobId)?.batches ?? new Set<string>();
-    const candidates = (await this.listBatches(jobId, { signal })).filter((b) => !known.has(b.id));
-    if (candidates.length === 0) return undefined;
-    const digest = await body.digest();
-    for (const batch of candidates) {
-      const { body: stored } = await this.getBatchRequest(jobId, batch.id, { signal });
-      const hash = createHash('sha256');
-      for await (const chunk of stored) hash.update(chunk as Buffer);
-      if (hash.digest('hex') === digest) return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batch.id), jobId, batchId: batch.id, mode: 'idempotent', signal });
-    }
-    return undefined;
+  #findUploadedBatch(memory: JobMemory, jobId: string, body: PreparedBody, signal: AbortSignal | undefined): Promise<ExchangeResponse | undefined> {
+    const search = memory.searching.then(async () => {
+      while (memory.sending.size > 0) await Promise.allSettled([...memory.sending]);
+      const candidates = (await this.listBatches(jobId, { signal })).filter((b) => !memory.batches.has(b.id));
+      if (candidates.length === 0) return undefined;
+      const digest = await body.digest();
+      for (const batch of candidates) {
+        const { body: stored } = await this.getBatchRequest(jobId, batch.id, { signal });
+        const hash = createHash('sha256');
+        for await (const chunk of stored) hash.update(chunk as Buffer);
+        if (hash.digest('hex') !== digest) continue;
+        memory.batches.add(batch.id);
+        return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batch.id), jobId, batchId: batch.id, mode: 'idempotent', signal });
+      }
+      return undefined;
+    });
+    memory.searching = search.catch(() => undefined);
+    return search;
   }
 
   async #call(spec: CallSpec): Promise<ExchangeResponse> {

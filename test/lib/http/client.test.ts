@@ -231,6 +231,28 @@ describe('lib/http/client (BulkClient)', () => {
       ]);
     });
 
+    it('gives two lost uploads of identical bodies one batch each', async () => {
+      const ids = ['751Kf000018uaV7IAI', '751Kf000018uaV8IAI'];
+      const stored: Array<{ id: string; body: Buffer }> = [];
+      server.fallback = (req, res) => {
+        const path = req.url.replace(/.*\/job\/\w+/, '');
+        if (req.method === 'POST') {
+          stored.push({ id: ids[stored.length] as string, body: req.body });
+          res.socket?.destroy(); // created, but the answer is lost
+        } else if (path === '/batch') {
+          res.writeHead(200, { 'content-type': XML }).end(serializeBatchInfoList(stored.map((b) => ({ ...BATCH, id: b.id })), 'xml'));
+        } else if (path.endsWith('/request')) {
+          res.writeHead(200, { 'content-type': 'text/csv' }).end(stored.find((b) => path.includes(b.id))?.body);
+        } else {
+          res.writeHead(200, { 'content-type': XML }).end(batchXml({ id: path.split('/')[2] as string }));
+        }
+      };
+      const body = 'Name\nSame\n';
+      const got = await Promise.all([client.addBatch(JOB.id, body), client.addBatch(JOB.id, body)]);
+      expect(got.map((b) => b.id).sort()).to.deep.equal(ids);
+      expect(server.requests.filter((r) => r.method === 'POST')).to.have.length(2);
+    });
+
     it('sends the batch again when the lost POST did not create it', async () => {
       server.script(hangUp, reply(200, XML, serializeBatchInfoList([], 'xml')), reply(201, XML, batchXml()));
       await client.addBatch(JOB.id, Buffer.from('Name\nAcme\n'));
