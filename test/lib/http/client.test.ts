@@ -251,6 +251,8 @@ describe('lib/http/client (BulkClient)', () => {
       const got = await Promise.all([client.addBatch(JOB.id, body), client.addBatch(JOB.id, body)]);
       expect(got.map((b) => b.id).sort()).to.deep.equal(ids);
       expect(server.requests.filter((r) => r.method === 'POST')).to.have.length(2);
+      // The second search starts after the first has claimed its batch: one list per lost upload.
+      expect(server.requests.filter((r) => r.method === 'GET' && r.url.endsWith('/batch'))).to.have.length(2);
     });
 
     it('sends the batch again when the lost POST did not create it', async () => {
