@@ -1,0 +1,12 @@
+/** An error answer of the local org: HTTP status plus the Bulk API `exceptionCode` and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly exceptionCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidSession = () => new ApiError(400, 'InvalidSessionId', 'Invalid session id');

@@ -1,0 +1,38 @@
+/**
+ * Writes answers with the exact Content-Type strings clients compare (spec 9, item 1), gzip when
+ * the client accepts it, and bodies given as chunk iterables written with backpressure.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { WireFormat } from '../../lib/types.js';
+import { serializeApiError } from '../../lib/wire/api-error.js';
+import { MIME } from '../../lib/wire/content-types.js';
+import type { ApiError } from './api-error.js';
+
+const COMMON_HEADERS = { 'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private', 'x-content-type-options': 'nosniff' };
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
+}
+
+export async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer | Iterable<string | Buffer>,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const gzip = acceptsGzip(req);
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}), ...headers });
+  if (req.method === 'HEAD') return void res.end();
+  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body, { objectMode: false });
+  await (gzip ? pipeline(source, createGzip(), res) : pipeline(source, res));
+}
+
+export function respondError(req: IncomingMessage, res: ServerResponse, error: ApiError, format: WireFormat): Promise<void> {
+  const body = serializeApiError({ exceptionCode: error.exceptionCode, exceptionMessage: error.message }, format);
+  return respond(req, res, error.status, MIME[format], body, error.status === 405 ? { allow: 'GET, POST' } : {});
+}

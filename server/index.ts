@@ -1,0 +1,191 @@
+/**
+ * The local org: an embedded, Bulk-API-compatible server on node:http with an SQLite store.
+ * `startServer()` resolves once it listens; point any Bulk API v1 client at `loginUrl` (SOAP login)
+ * or at `instanceUrl` with a session from the login.
+ * @example
+ * const org = await startServer({ port: 0, db: ':memory:' });
+ * const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password });
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidOptionError } from '../lib/errors.js';
+import { toId18 } from '../lib/ids.js';
+import { nonEmptyString, nonNegativeInteger, positiveInteger } from '../lib/options.js';
+import type { WireFormat } from '../lib/types.js';
+import { Faults, type FaultOptions } from './faults.js';
+import { ApiError } from './http/api-error.js';
+import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
+import { respondError } from './http/respond.js';
+import { handleSoapLogin } from './http/soap-login.js';
+import { IdGenerator } from './org/id-generator.js';
+import { OrgSchema, type SchemaFile } from './org/schema.js';
+import { BatchProcessor } from './processing/batch-processor.js';
+import { DmlEngine } from './processing/dml.js';
+import { QueryRunner } from './query/query-runner.js';
+import { AuthStore } from './store/auth-store.js';
+import { openDatabase } from './store/database.js';
+import { JobsStore } from './store/jobs-store.js';
+import { QueryResultsStore } from './store/query-results-store.js';
+import { RecordsStore } from './store/records-store.js';
+
+export interface ServerOptions {
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** SQLite file, or `:memory:` (the default). */
+  readonly db?: string;
+  /** Custom objects and fields: a JSON schema file's path or its content. */
+  readonly schema?: string | SchemaFile;
+  /** Accept any object and field as text (benchmarks on arbitrary data); default false. */
+  readonly acceptUnknownObjects?: boolean;
+  /** Default `admin@bulkpipe.local`. */
+  readonly username?: string;
+  /** Default `bulkpipe`. */
+  readonly password?: string;
+  /** Fault injection: options, or the `--faults` text form. */
+  readonly faults?: FaultOptions | string;
+  /** Batches processed at once; default 4. */
+  readonly parallelism?: number;
+  /** Query result files are cut after this many bytes; default 64 MiB. */
+  readonly resultFileBytes?: number;
+  /** Session lifetime, seconds; default 7200 (faults.sessionTtlSeconds wins). */
+  readonly sessionTtlSeconds?: number;
+  /** One line per request, and server errors. */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalOrg {
+  /** For `BulkClient.login` and any SOAP-login client. */
+  readonly loginUrl: string;
+  /** scheme://host:port of the Bulk API. */
+  readonly instanceUrl: string;
+  readonly username: string;
+  readonly password: string;
+  /** Resolves when no batch is queued or running. */
+  whenIdle(): Promise<void>;
+  /** Stops listening, lets running chunks finish (unfinished batches resume on restart), closes the store. */
+  close(): Promise<void>;
+}
+
+export type { FaultOptions, SchemaFile };
+
+const ORG_ID = toId18('00D5g0000000001');
+
+export async function startServer(options: ServerOptions = {}): Promise<LocalOrg> {
+  const port = nonNegativeInteger('port', options.port ?? 0, 65_535);
+  const host = nonEmptyString('host', options.host ?? '127.0.0.1');
+  const username = nonEmptyString('username', options.username ?? 'admin@bulkpipe.local');
+  const password = nonEmptyString('password', options.password ?? 'bulkpipe');
+  const parallelism = positiveInteger('parallelism', options.parallelism ?? 4, 64);
+  const faults = typeof options.faults === 'string' ? Faults.parse(options.faults) : options.faults ? new Faults(options.faults) : undefined;
+  const ttlSeconds = faults?.options.sessionTtlSeconds ?? positiveInteger('sessionTtlSeconds', options.sessionTtlSeconds ?? 7200);
+  const acceptUnknown = options.acceptUnknownObjects ?? false;
+  const schema =
+    typeof options.schema === 'string' ? OrgSchema.fromFile(options.schema, acceptUnknown) : new OrgSchema(options.schema, acceptUnknown);
+  const log = options.log ?? (() => undefined);
+
+  const db = openDatabase(options.db ?? ':memory:');
+  const auth = new AuthStore(db);
+  const jobs = new JobsStore(db);
+  const records = new RecordsStore(db);
+  const queryResults = new QueryResultsStore(db);
+  const ids = new IdGenerator(auth);
+  auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
+  let processor: BatchProcessor | undefined;
+  const queries = new QueryRunner({ db, jobs, results: queryResults, schema, ids, onQueued: () => processor?.wake(), ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}) });
+  processor = new BatchProcessor({
+    jobs,
+    schema,
+    engine: new DmlEngine(records, ids),
+    runQuery: queries.run,
+    parallelism,
+    ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
+    onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
+  });
+  const api = new BulkApi({ auth, jobs, queryResults, schema, ids, processor, now: Date.now });
+
+  let baseUrl = '';
+  const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    res.on('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    const format: { format: WireFormat } = { format: requestFormat(req) };
+    try {
+      const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+      const soap = /^\/services\/Soap\/[uc]\/(\d+\.\d)\/?$/.exec(pathname);
+      const route = soap ? undefined : parseAsyncPath(pathname);
+      if (faults && (soap || route)) {
+        const delay = faults.latency();
+        if (delay > 0) await sleep(delay);
+        const decision = faults.decide();
+        if (decision === 'dropBeforeBody') return void req.socket.destroy();
+        if (decision === 'error5xx') throw new ApiError(503, 'ServiceUnavailable', 'Injected fault: service unavailable');
+        if (decision === 'dropAfterBody') dropAnswer(req, res);
+      }
+      if (soap) {
+        if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`);
+        return await handleSoapLogin(req, res, soap[1] as string, loginContext);
+      }
+      if (!route) throw new ApiError(404, 'InvalidUrl', `Unknown resource: ${pathname}`);
+      await api.handle(req, res, route, format);
+    } catch (err) {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      const error = err instanceof ApiError ? err : internalError(err, log);
+      // The unread rest of a refused body would be taken for the next request: close the connection.
+      if (!req.complete) res.setHeader('connection', 'close');
+      await respondError(req, res, error, format.format).catch(() => res.destroy());
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`unhandled: ${(err as Error).stack ?? String(err)}`);
+      res.destroy();
+    });
+  });
+  server.requestTimeout = 300_000;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  baseUrl = `http://${hostForUrl}:${address.port}`;
+  processor.start();
+
+  let closed: Promise<void> | undefined;
+  return {
+    loginUrl: baseUrl,
+    instanceUrl: baseUrl,
+    username,
+    password,
+    whenIdle: () => (processor as BatchProcessor).whenIdle(),
+    close: () =>
+      (closed ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await (processor as BatchProcessor).stop();
+        db.close();
+      })()),
+  };
+}
+
+/** Fault: the request takes effect, but its answer never arrives (the connection drops instead). */
+function dropAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead = ((..._args: unknown[]) => {
+    req.socket.destroy();
+    return res;
+  }) as ServerResponse['writeHead'];
+}
+
+function internalError(err: unknown, log: (line: string) => void): ApiError {
+  if (err instanceof InvalidOptionError) return new ApiError(400, 'ClientInputError', err.message);
+  log(`error: ${(err as Error).stack ?? String(err)}`);
+  return new ApiError(500, 'InternalServerError', 'An unexpected error occurred');
+}

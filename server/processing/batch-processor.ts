@@ -1,0 +1,151 @@
+/**
+ * Runs queued batches in the background: Queued -> InProgress -> Completed or Failed. Up to
+ * `parallelism` batches run at once, interleaved chunk by chunk on the event loop; a Serial job's
+ * batches run one at a time in order (the store only offers a batch whose predecessors are done).
+ * Each chunk's rows, results and progress commit in one transaction, so a restart resumes a batch
+ * where it stopped: nothing is applied twice, nothing is lost.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { dataFormatOf } from '../../lib/wire/content-types.js';
+import type { OrgSchema } from '../org/schema.js';
+import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
+import { DmlEngine, bindColumns, type DmlContext } from './dml.js';
+import { checkBatchLimits } from './batch-limits.js';
+import { BatchFailure, readPayload } from './payload.js';
+
+/** Runs a query batch (the query module); resolves when its result files are stored. */
+export type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
+
+export interface BatchProcessorOptions {
+  readonly jobs: JobsStore;
+  readonly schema: OrgSchema;
+  readonly engine: DmlEngine;
+  readonly runQuery: QueryRunner;
+  /** Batches processed at once; default 4. */
+  readonly parallelism?: number;
+  /** Rows per transaction; default 1,000. */
+  readonly chunkRows?: number;
+  /** Keep a batch InProgress at least this long before it completes (fault injection); default 0. */
+  readonly holdInProgressMs?: () => number;
+  /** Unexpected failures (a bug or a broken database), for the server's log. */
+  readonly onError?: (err: unknown, batchId: string) => void;
+  readonly now?: () => number;
+}
+
+export class BatchProcessor {
+  readonly #o: BatchProcessorOptions;
+  readonly #parallelism: number;
+  readonly #chunkRows: number;
+  readonly #now: () => number;
+  readonly #running = new Map<string, Promise<void>>();
+  #scheduled = false;
+  #stopping = false;
+  #idle: Array<() => void> = [];
+
+  constructor(options: BatchProcessorOptions) {
+    this.#o = options;
+    this.#parallelism = options.parallelism ?? 4;
+    this.#chunkRows = options.chunkRows ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Requeues batches a previous run left InProgress, then starts work. */
+  start(): void {
+    this.#o.jobs.requeueInterrupted();
+    this.wake();
+  }
+
+  /** Looks for work soon (after a batch is added or finishes). */
+  wake(): void {
+    if (this.#scheduled || this.#stopping) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#fill();
+    });
+  }
+
+  /** Stops taking batches and waits for the chunks in flight; unfinished batches resume on restart. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.allSettled([...this.#running.values()]);
+  }
+
+  /** Resolves when no batch is queued or running (tests and benchmarks). */
+  whenIdle(): Promise<void> {
+    if (this.#running.size === 0 && this.#o.jobs.runnable(1).length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #fill(): void {
+    if (this.#stopping) return;
+    const free = this.#parallelism - this.#running.size;
+    if (free > 0) {
+      for (const id of this.#o.jobs.runnable(free + this.#running.size)) {
+        if (this.#running.size >= this.#parallelism) break;
+        if (this.#running.has(id)) continue;
+        const run = this.#run(id)
+          .catch((err: unknown) => this.#o.onError?.(err, id))
+          .finally(() => {
+            this.#running.delete(id);
+            this.wake();
+            this.#settleIdle();
+          });
+        this.#running.set(id, run);
+      }
+    }
+    this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    if (this.#running.size > 0 || this.#idle.length === 0 || this.#o.jobs.runnable(1).length > 0) return;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #run(batchId: string): Promise<void> {
+    const { jobs } = this.#o;
+    const batch = jobs.batch(batchId);
+    const job = batch && jobs.job(batch.job_id);
+    if (!batch || !job || batch.state !== 'Queued') return;
+    jobs.setBatchState(batchId, 'InProgress', this.#now());
+    const started = performance.now();
+    try {
+      if (job.operation === 'query' || job.operation === 'queryAll') await this.#o.runQuery(job, batch);
+      else if (!(await this.#dml(job, batch))) return; // stopped: resumes after a restart
+      const hold = (this.#o.holdInProgressMs?.() ?? 0) - (performance.now() - started);
+      if (hold > 0) await new Promise((r) => setTimeout(r, hold));
+      // A PK-chunked query batch has become NotProcessed; everything else is done now.
+      if (jobs.batch(batchId)?.state === 'InProgress') jobs.setBatchState(batchId, 'Completed', this.#now());
+    } catch (err) {
+      if (!(err instanceof BatchFailure)) this.#o.onError?.(err, batchId);
+      const message = err instanceof BatchFailure ? err.stateMessage : `InternalServerError : ${(err as Error).message}`;
+      jobs.setBatchState(batchId, 'Failed', this.#now(), message);
+    }
+  }
+
+  /** Applies the batch chunk by chunk; false when the server stopped before the end. */
+  async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
+    const { jobs, schema, engine } = this.#o;
+    const request = jobs.request(batch.id);
+    const payload = readPayload(request, dataFormatOf(job.content_type));
+    checkBatchLimits(payload, request.toString('utf8').length);
+    const object = schema.object(job.object);
+    if (!object) throw new BatchFailure('InvalidBatch', `Unable to find object: ${job.object}`);
+    const bindings = bindColumns(schema, object, payload.columns);
+    const externalIdField = job.external_id_field ? schema.field(object, job.external_id_field) : undefined;
+    for (let start = batch.progress; start < payload.rows.length; start += this.#chunkRows) {
+      if (this.#stopping) return false;
+      const began = performance.now();
+      const now = new Date(this.#now()).toISOString();
+      const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now };
+      jobs.transaction(() => {
+        const rows = payload.rows.slice(start, start + this.#chunkRows);
+        const results = rows.map((row, i) => ({ row: start + i, ...engine.apply(ctx, row) }));
+        jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
+      });
+      await yieldToLoop();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Applies one DML row (insert, update, upsert, delete, hardDelete) to the store and returns its
+ * result, with Salesforce's status codes. Columns are bound to fields once per batch; an unknown
+ * column fails the batch (`InvalidBatch : Field name not found : X`), a bad value fails the row.
+ */
+import { isValidId, toId18 } from '../../lib/ids.js';
+import type { Operation, ResultError } from '../../lib/types.js';
+import type { IdGenerator } from '../org/id-generator.js';
+import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
+import type { RecordData, RecordsStore } from '../store/records-store.js';
+import { convertValue, resultError, type Stored } from './field-values.js';
+import { BatchFailure, type PayloadRow } from './payload.js';
+
+/** A column of the batch and what it writes. */
+export interface ColumnBinding {
+  readonly column: string;
+  /** 1-based position, named in deserialization errors. */
+  readonly position: number;
+  readonly field: FieldDef;
+  /** For `Relationship.Field` columns: the parent object and its lookup field. */
+  readonly parent?: { readonly object: ObjectDef; readonly field: FieldDef };
+}
+
+export interface RowOutcome {
+  readonly id: string | null;
+  readonly success: boolean;
+  readonly created: boolean;
+  readonly errors: readonly ResultError[];
+}
+
+export interface DmlContext {
+  readonly operation: Operation;
+  readonly object: ObjectDef;
+  readonly externalIdField: FieldDef | undefined;
+  readonly bindings: readonly ColumnBinding[];
+  readonly userId: string;
+  readonly now: string;
+}
+
+const failed = (error: ResultError): RowOutcome => ({ id: null, success: false, created: false, errors: [error] });
+
+export function bindColumns(schema: OrgSchema, object: ObjectDef, columns: readonly string[]): ColumnBinding[] {
+  return columns.map((column, i) => {
+    const position = i + 1;
+    if (column.includes(':')) {
+      const rel = column.slice(column.indexOf(':') + 1).split('.')[0] ?? column;
+      throw new BatchFailure('InvalidBatch', `type is not needed for non polymorphic foreign key references: ${rel}`);
+    }
+    const dot = column.indexOf('.');
+    if (dot < 0) {
+      const field = schema.field(object, column);
+      if (!field) throw new BatchFailure('InvalidBatch', `Field name not found : ${column}`);
+      return { column, position, field };
+    }
+    const rel = column.slice(0, dot).toLowerCase();
+    const field = [...object.fields.values()].find((f) => f.type === 'reference' && f.relationshipName?.toLowerCase() === rel);
+    const parentObject = field?.referenceTo ? schema.object(field.referenceTo) : undefined;
+    if (!field || !parentObject) throw new BatchFailure('InvalidBatch', `Unable to find relationship: ${column.slice(0, dot)}`);
+    const parentField = schema.field(parentObject, column.slice(dot + 1));
+    if (!parentField || !(parentField.externalId || parentField.unique || parentField.type === 'id')) {
+      throw new BatchFailure('InvalidBatch', `Field name not found : ${column}`);
+    }
+    return { column, position, field, parent: { object: parentObject, field: parentField } };
+  });
+}
+
+export class DmlEngine {
+  readonly #records: RecordsStore;
+  readonly #ids: IdGenerator;
+
+  constructor(records: RecordsStore, ids: IdGenerator) {
+    this.#records = records;
+    this.#ids = ids;
+  }
+
+  apply(ctx: DmlContext, row: PayloadRow): RowOutcome {
+    switch (ctx.operation) {
+      case 'insert':
+        return this.#insert(ctx, row);
+      case 'update':
+        return this.#update(ctx, row, this.#idOf(ctx, row, 'update'));
+      case 'upsert':
+        return this.#upsert(ctx, row);
+      case 'delete':
+      case 'hardDelete':
+        return this.#delete(ctx, row);
+      default:
+        return failed(resultError('INVALID_OPERATION', `${ctx.operation} is not a DML operation`));
+    }
+  }
+
+  /** The record id named by the row's Id column, or the row's failure. */
+  #idOf(ctx: DmlContext, row: PayloadRow, call: string): string | RowOutcome {
+    const binding = ctx.bindings.find((b) => b.field.type === 'id');
+    const raw = binding ? row.get(binding.column) : undefined;
+    if (raw === undefined || raw === null) return failed(resultError('MISSING_ARGUMENT', `Id not specified in an ${call} call`));
+    if (!isValidId(raw)) return failed(resultError('MALFORMED_ID', `bad id ${raw}`, ['Id']));
+    return toId18(raw);
+  }
+
+  #existing(ctx: DmlContext, id: string): { data: RecordData } | { failure: RowOutcome } {
+    const record = this.#records.get(id);
+    if (!record || record.object !== ctx.object.name) {
+      if (!record && id.slice(0, 3) !== ctx.object.keyPrefix) return { failure: failed(resultError('MALFORMED_ID', `${ctx.object.name} ID: id value of incorrect type: ${id}`, ['Id'])) };
+      return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')) };
+    }
+    if (record.deleted) return { failure: failed(resultError('ENTITY_IS_DELETED', 'entity is deleted')) };
+    return { data: record.data };
+  }
+
+  /** The field changes of a row, or its first error. */
+  #changes(ctx: DmlContext, row: PayloadRow): { changes: Record<string, Stored> } | { failure: RowOutcome } {
+    const changes: Record<string, Stored> = {};
+    for (const b of ctx.bindings) {
+      const raw = row.get(b.column);
+      if (raw === undefined || b.field.type === 'id') continue;
+      if (b.field.readOnly) {
+        return { failure: failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${b.field.name}. Please check the security settings of this field and verify that it is read/write for your user profile or permission set.`, [b.field.name])) };
+      }
+      if (raw === null) {
+        changes[b.field.name] = null;
+        continue;
+      }
+      if (b.parent) {
+        const parentId = this.#resolveParent(b.field, b.parent, raw);
+        if (typeof parentId !== 'string') return { failure: parentId };
+        changes[b.field.name] = parentId;
+        continue;
+      }
+      const converted = convertValue(b.field, raw, b.position);
+      if ('error' in converted) return { failure: failed(converted.error) };
+      if (b.field.type === 'reference' && converted.value !== null) {
+        const target = b.field.referenceTo ? this.#records.get(converted.value as string) : undefined;
+        if (!target || target.deleted || target.object.toLowerCase() !== b.field.referenceTo?.toLowerCase()) {
+          if (b.field.referenceTo !== 'User') return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [b.field.name])) };
+        }
+      }
+      changes[b.field.name] = converted.value;
+    }
+    return { changes };
+  }
+
+  #resolveParent(reference: FieldDef, parent: NonNullable<ColumnBinding['parent']>, raw: string): string | RowOutcome {
+    const { object, field } = parent;
+    if (field.type === 'id') {
+      const id = isValidId(raw) ? toId18(raw) : undefined;
+      const target = id ? this.#records.get(id) : undefined;
+      return target && !target.deleted && target.object === object.name ? target.id : failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [reference.name]));
+    }
+    const matches = this.#records.findBy(object.name, field.name, raw, 2);
+    if (matches.length === 1) return matches[0] as string;
+    if (matches.length === 0) return failed(resultError('INVALID_FIELD', `Foreign key external ID: ${raw} not found for field ${field.name} in entity ${object.name}`));
+    return failed(resultError('INVALID_FIELD', `Foreign key external ID: ${raw} matches more than one record for field ${field.name} in entity ${object.name}`));
+  }
+
+  /** Required and unique checks of the record as it would be stored. */
+  #check(ctx: DmlContext, data: RecordData, changed: Record<string, Stored>, selfId: string | undefined): RowOutcome | undefined {
+    const missing = [...ctx.object.fields.values()].filter((f) => f.required && (data[f.name] === undefined || data[f.name] === null || data[f.name] === '')).map((f) => f.name);
+    if (missing.length) return failed(resultError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
+    for (const [name, value] of Object.entries(changed)) {
+      const field = ctx.object.fields.get(name.toLowerCase());
+      if (!field?.unique || value === null || value === '') continue;
+      const other = this.#records.findBy(ctx.object.name, field.name, String(value), 2).find((id) => id !== selfId);
+      if (other) return failed(resultError('DUPLICATE_VALUE', `duplicate value found: ${field.name} duplicates value on record with id: ${other}`));
+    }
+    return undefined;
+  }
+
+  #insert(ctx: DmlContext, row: PayloadRow): RowOutcome {
+    const idBinding = ctx.bindings.find((b) => b.field.type === 'id');
+    const idValue = idBinding ? row.get(idBinding.column) : undefined;
+    if (idValue && ctx.operation === 'insert') return failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']));
+    const result = this.#changes(ctx, row);
+    if ('failure' in result) return result.failure;
+    const all = result.changes;
+    const data: RecordData = { OwnerId: ctx.userId, ...all, IsDeleted: false, CreatedDate: ctx.now, LastModifiedDate: ctx.now, SystemModstamp: ctx.now, CreatedById: ctx.userId };
+    const problem = this.#check(ctx, data, all, undefined);
+    if (problem) return problem;
+    const id = this.#ids.next(ctx.object.keyPrefix);
+    this.#records.insert(id, ctx.object.name, data);
+    return { id, success: true, created: true, errors: [] };
+  }
+
+  #update(ctx: DmlContext, row: PayloadRow, idOrFailure: string | RowOutcome): RowOutcome {
+    if (typeof idOrFailure !== 'string') return idOrFailure;
+    const existing = this.#existing(ctx, idOrFailure);
+    if ('failure' in existing) return existing.failure;
+    const result = this.#changes(ctx, row);
+    if ('failure' in result) return result.failure;
+    const { changes } = result;
+    const data: RecordData = { ...existing.data, ...changes, LastModifiedDate: ctx.now, SystemModstamp: ctx.now };
+    const problem = this.#check(ctx, data, changes, idOrFailure);
+    if (problem) return problem;
+    this.#records.update(idOrFailure, data);
+    return { id: idOrFailure, success: true, created: false, errors: [] };
+  }
+
+  #upsert(ctx: DmlContext, row: PayloadRow): RowOutcome {
+    const key = ctx.externalIdField;
+    if (!key || key.type === 'id') {
+      const idBinding = ctx.bindings.find((b) => b.field.type === 'id');
+      const raw = idBinding ? row.get(idBinding.column) : undefined;
+      return raw === undefined || raw === null ? this.#insert(ctx, row) : this.#update(ctx, row, this.#idOf(ctx, row, 'upsert'));
+    }
+    const binding = ctx.bindings.find((b) => b.field === key);
+    const value = binding ? row.get(binding.column) : undefined;
+    if (value === undefined || value === null) return failed(resultError('MISSING_ARGUMENT', `${key.name} not specified`));
+    const matches = this.#records.findBy(ctx.object.name, key.name, value, 3);
+    if (matches.length === 0) return this.#insert(ctx, row);
+    if (matches.length === 1) return this.#update(ctx, row, matches[0] as string);
+    return failed(resultError('DUPLICATE_EXTERNAL_ID', `${key.name}: more than one record found for external id field: [${matches.join(', ')}]`, [key.name]));
+  }
+
+  #delete(ctx: DmlContext, row: PayloadRow): RowOutcome {
+    const id = this.#idOf(ctx, row, 'delete');
+    if (typeof id !== 'string') return id;
+    const record = this.#records.get(id);
+    if (!record || record.object !== ctx.object.name) return failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id'));
+    if (ctx.operation === 'hardDelete') {
+      this.#records.hardDelete(id);
+      return { id, success: true, created: false, errors: [] };
+    }
+    if (record.deleted) return failed(resultError('ENTITY_IS_DELETED', 'entity is deleted'));
+    this.#records.softDelete(id, ctx.now);
+    return { id, success: true, created: false, errors: [] };
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Runs a query batch: compiles its SOQL, reads matching records page by page (yielding to the event
+ * loop between pages, so HTTP stays responsive), and stores result files of at most
+ * `resultFileBytes` each. With PK chunking, the original batch instead creates one chunk batch per
+ * id range and becomes NotProcessed (spec 7.2).
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { dataFormatOf } from '../../lib/wire/content-types.js';
+import type { IdGenerator } from '../org/id-generator.js';
+import type { OrgSchema } from '../org/schema.js';
+import type { Db } from '../store/database.js';
+import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
+import type { QueryResultsStore } from '../store/query-results-store.js';
+import type { RecordData } from '../store/records-store.js';
+import type { PkChunking } from './pk-chunking.js';
+import { resultWriter, type ResultRow } from './result-writers.js';
+import { compileSoql, type CompiledQuery } from './soql.js';
+
+export interface QueryRunnerOptions {
+  readonly db: Db;
+  readonly jobs: JobsStore;
+  readonly results: QueryResultsStore;
+  readonly schema: OrgSchema;
+  readonly ids: IdGenerator;
+  /** Most bytes in one result file before a new one starts; default 64 MiB. */
+  readonly resultFileBytes?: number;
+  /** Called when chunk batches were queued. */
+  readonly onQueued: () => void;
+  readonly now?: () => number;
+}
+
+const PAGE_ROWS = 2000;
+
+export class QueryRunner {
+  readonly #o: QueryRunnerOptions;
+  readonly #fileBytes: number;
+  readonly #now: () => number;
+
+  constructor(options: QueryRunnerOptions) {
+    this.#o = options;
+    this.#fileBytes = options.resultFileBytes ?? 64 * 1024 * 1024;
+    this.#now = options.now ?? Date.now;
+  }
+
+  readonly run = async (job: JobRow, batch: BatchRow): Promise<void> => {
+    const { jobs } = this.#o;
+    const soql = jobs.request(batch.pk_parent ?? batch.id).toString('utf8').trim();
+    const compiled = compileSoql(soql, this.#o.schema, job.object);
+    if (job.pk_chunking && !batch.pk_parent) return this.#chunk(job, batch, soql, JSON.parse(job.pk_chunking) as PkChunking);
+    const started = performance.now();
+    this.#o.results.clear(batch.id);
+    const rows = await this.#write(job, batch, compiled);
+    jobs.setProcessed(batch.id, rows, performance.now() - started);
+  };
+
+  async #write(job: JobRow, batch: BatchRow, q: CompiledQuery): Promise<number> {
+    const writer = resultWriter(dataFormatOf(job.content_type), q.object.name, q.fields, job.api_version);
+    let parts: string[] = [];
+    let bytes = 0;
+    let seq = 0;
+    let total = 0;
+    const flush = () => {
+      parts.push(writer.tail());
+      this.#o.results.add(this.#o.ids.next15('752'), batch.id, seq++, Buffer.from(parts.join(''), 'utf8'));
+      parts = [];
+      bytes = 0;
+    };
+    for await (const row of this.#rows(job, batch, q)) {
+      if (parts.length === 0) parts.push(writer.head());
+      const text = writer.row(row);
+      parts.push(text);
+      bytes += text.length;
+      total++;
+      if (bytes >= this.#fileBytes) flush();
+    }
+    if (parts.length > 0) flush();
+    if (total === 0) this.#o.results.add(this.#o.ids.next15('752'), batch.id, 0, Buffer.from(writer.empty(), 'utf8'));
+    return total;
+  }
+
+  /** Matching rows, a page at a time: keyset pages by id, or offset pages under ORDER BY. */
+  async *#rows(job: JobRow, batch: BatchRow, q: CompiledQuery): AsyncGenerator<ResultRow> {
+    const aliases = [...q.joins.keys()];
+    const joins = aliases.map((a) => `LEFT JOIN records ${a} ON ${a}.id = json_extract(r.data, '$.${(q.joins.get(a) as { reference: { name: string } }).reference.name}')`).join(' ');
+    const filters = ['r.object = ?', ...(job.operation === 'queryAll' ? [] : ['r.deleted = 0'])];
+    const params: unknown[] = [q.object.name];
+    if (batch.pk_from) {
+      filters.push('r.id >= ?');
+      params.push(batch.pk_from);
+    }
+    if (batch.pk_to) {
+      filters.push('r.id < ?');
+      params.push(batch.pk_to);
+    }
+    if (q.where) {
+      filters.push(`(${q.where})`);
+      params.push(...q.whereParams);
+    }
+    const select = `SELECT r.id AS id, r.data AS data${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
+    const keyset = q.orderBy === undefined;
+    const sql = keyset
+      ? `${select} WHERE ${filters.join(' AND ')} AND r.id > ? ORDER BY r.id LIMIT ?`
+      : `${select} WHERE ${filters.join(' AND ')} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`;
+    const stmt = this.#o.db.prepare(sql);
+    let remaining = q.limit ?? Number.POSITIVE_INFINITY;
+    let after = '';
+    let offset = 0;
+    while (remaining > 0) {
+      const size = Math.min(PAGE_ROWS, remaining);
+      const page = (keyset ? stmt.all(...params, after, size) : stmt.all(...params, size, offset)) as Array<Record<string, string | null>>;
+      for (const r of page) {
+        const parents = new Map<string, { id: string; data: RecordData } | undefined>();
+        for (const a of aliases) {
+          const pid = r[`${a}_id`];
+          parents.set(a, pid ? { id: pid, data: JSON.parse(r[`${a}_data`] as string) as RecordData } : undefined);
+        }
+        yield { id: r.id as string, data: JSON.parse(r.data as string) as RecordData, parents };
+      }
+      if (page.length < size) return;
+      remaining -= page.length;
+      offset += page.length;
+      after = page[page.length - 1]?.id as string;
+      await yieldToLoop();
+    }
+  }
+
+  /** Splits the query into chunk batches by id range; the original batch becomes NotProcessed. */
+  #chunk(job: JobRow, batch: BatchRow, soql: string, pk: PkChunking): void {
+    const { db, jobs } = this.#o;
+    const deleted = job.operation === 'queryAll' ? '' : ' AND deleted = 0';
+    const nth = db.prepare(`SELECT id FROM records WHERE object = ?${deleted} AND id >= ? ORDER BY id LIMIT 1 OFFSET ?`);
+    const first = nth.get(job.object, pk.startRow ?? '', 0) as { id: string } | undefined;
+    const hasWhere = /\swhere\s/i.test(soql);
+    jobs.transaction(() => {
+      // With no records, one chunk over every id still answers the query (with no rows).
+      let from: string | undefined = first?.id ?? pk.startRow ?? '0';
+      while (from) {
+        const next = nth.get(job.object, from, pk.chunkSize) as { id: string } | undefined;
+        const range = `Id >= '${from}'${next ? ` AND Id < '${next.id}'` : ''}`;
+        const text = `${soql}${hasWhere ? ' AND ' : ' WHERE '}${range}`;
+        jobs.addBatch(this.#o.ids.next('751'), job.id, Buffer.from(text, 'utf8'), this.#now(), { parent: batch.id, from, to: next?.id ?? null });
+        from = next?.id;
+      }
+      jobs.setBatchState(batch.id, 'NotProcessed', this.#now());
+    });
+    this.#o.onQueued();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Query result files in the three formats of spec 5.4: CSV (header as written in the SOQL, every
+ * value quoted, null as ""), XML `queryResult` (the `type` and `Id` header of partner-style records,
+ * so a selected Id appears twice), and JSON (records with `attributes`, dateTimes as epoch ms).
+ */
+import { csvQuote } from '../../lib/wire/dml-results.js';
+import type { DataFormat } from '../../lib/wire/content-types.js';
+import { DATALOAD_NS, XML_DECLARATION, XSI_NS, escapeXml } from '../../lib/wire/xml-writer.js';
+import type { RecordData } from '../store/records-store.js';
+import type { SelectedField } from './soql.js';
+
+/** One result row: the record and the parents it joins, by alias. */
+export interface ResultRow {
+  readonly id: string;
+  readonly data: RecordData;
+  readonly parents: ReadonlyMap<string, { readonly id: string; readonly data: RecordData } | undefined>;
+}
+
+export interface ResultWriter {
+  head(): string;
+  row(row: ResultRow): string;
+  tail(): string;
+  /** The whole body of a result with no rows. */
+  empty(): string;
+}
+
+function valueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
+  const source = field.parent ? row.parents.get(field.parent.alias) : row;
+  if (!source) return null;
+  if (field.field.name === 'Id') return source.id;
+  const value = source.data[field.field.name];
+  return value === undefined ? null : value;
+}
+
+function csvWriter(fields: readonly SelectedField[]): ResultWriter {
+  const head = `${fields.map((f) => csvQuote(f.label)).join(',')}\n`;
+  return {
+    head: () => head,
+    row: (row) => `${fields.map((f) => csvQuote(String(valueOf(f, row) ?? ''))).join(',')}\n`,
+    tail: () => '',
+    // What Salesforce sends for a CSV query that matched nothing.
+    empty: () => 'Records not found for this query',
+  };
+}
+
+function xmlWriter(objectName: string, fields: readonly SelectedField[]): ResultWriter {
+  const selectsId = fields.some((f) => !f.parent && f.field.name === 'Id');
+  const head = `${XML_DECLARATION}\n<queryResult xmlns="${DATALOAD_NS}" xmlns:xsi="${XSI_NS}">`;
+  const leaf = (name: string, value: string | number | boolean | null) =>
+    value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`;
+  return {
+    head: () => head,
+    row: (row) => {
+      let out = `<records xsi:type="sObject"><type>${objectName}</type>${selectsId ? leaf('Id', row.id) : '<Id xsi:nil="true"/>'}`;
+      const done = new Set<string>();
+      for (const f of fields) {
+        if (!f.parent) {
+          out += leaf(f.field.name, valueOf(f, row));
+          continue;
+        }
+        if (done.has(f.parent.alias)) continue;
+        done.add(f.parent.alias);
+        const parent = row.parents.get(f.parent.alias);
+        if (!parent) {
+          out += `<${f.parent.name} xsi:nil="true"/>`;
+          continue;
+        }
+        out += `<${f.parent.name} xsi:type="sObject"><type>${f.parent.object.name}</type><Id xsi:nil="true"/>`;
+        for (const g of fields) if (g.parent?.alias === f.parent.alias) out += leaf(g.field.name, valueOf(g, row));
+        out += `</${f.parent.name}>`;
+      }
+      return `${out}</records>`;
+    },
+    tail: () => '</queryResult>',
+    empty: () => `${head}</queryResult>`,
+  };
+}
+
+function jsonWriter(objectName: string, fields: readonly SelectedField[], apiVersion: string): ResultWriter {
+  const url = (type: string, id: string) => `/services/data/v${apiVersion}/sobjects/${type}/${id}`;
+  const jsonValue = (f: SelectedField, value: string | number | boolean | null) =>
+    f.field.type === 'datetime' && typeof value === 'string' ? Date.parse(value) : value;
+  let first = true;
+  return {
+    head: () => {
+      first = true;
+      return '[ ';
+    },
+    row: (row) => {
+      const record: Record<string, unknown> = { attributes: { type: objectName, url: url(objectName, row.id) } };
+      for (const f of fields) {
+        if (!f.parent) {
+          record[f.field.name] = jsonValue(f, valueOf(f, row));
+          continue;
+        }
+        const parent = row.parents.get(f.parent.alias);
+        if (!parent) {
+          record[f.parent.name] = null;
+          continue;
+        }
+        const nested = (record[f.parent.name] ??= { attributes: { type: f.parent.object.name, url: url(f.parent.object.name, parent.id) } }) as Record<string, unknown>;
+        nested[f.field.name] = jsonValue(f, valueOf(f, row));
+      }
+      const text = `${first ? '' : ', '}${JSON.stringify(record)}`;
+      first = false;
+      return text;
+    },
+    tail: () => ' ]',
+    empty: () => '[ ]',
+  };
+}
+
+export function resultWriter(format: DataFormat, objectName: string, fields: readonly SelectedField[], apiVersion: string): ResultWriter {
+  if (format === 'csv') return csvWriter(fields);
+  if (format === 'xml') return xmlWriter(objectName, fields);
+  return jsonWriter(objectName, fields, apiVersion);
+}

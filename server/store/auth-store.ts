@@ -1,0 +1,84 @@
+/** Users, sessions and id counters of the local org. Passwords are stored as scrypt hashes. */
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { CounterStore } from '../org/id-generator.js';
+import type { Db } from './database.js';
+
+export interface UserRow {
+  readonly id: string;
+  readonly username: string;
+  readonly full_name: string;
+}
+
+function hash(password: string, salt = randomBytes(16)): string {
+  return `${salt.toString('hex')}:${scryptSync(password, salt, 32).toString('hex')}`;
+}
+
+function verify(password: string, stored: string): boolean {
+  const [salt, digest] = stored.split(':');
+  if (!salt || !digest) return false;
+  const actual = scryptSync(password, Buffer.from(salt, 'hex'), 32);
+  return timingSafeEqual(actual, Buffer.from(digest, 'hex'));
+}
+
+export class AuthStore implements CounterStore {
+  readonly #db: Db;
+  readonly #s;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#s = {
+      reserve: db.prepare('INSERT INTO id_counters (prefix, next) VALUES (?, ?) ON CONFLICT (prefix) DO UPDATE SET next = next + excluded.next - 1 RETURNING next'),
+      userByName: db.prepare('SELECT id, username, full_name, password FROM users WHERE username = ?'),
+      insertUser: db.prepare('INSERT INTO users (id, username, password, full_name) VALUES (?, ?, ?, ?)'),
+      setPassword: db.prepare('UPDATE users SET password = ? WHERE id = ?'),
+      user: db.prepare('SELECT id, username, full_name FROM users WHERE id = ?'),
+      insertSession: db.prepare('INSERT INTO sessions (id, user_id, expires_at) VALUES (?, ?, ?)'),
+      session: db.prepare('SELECT user_id, expires_at FROM sessions WHERE id = ?'),
+      purge: db.prepare('DELETE FROM sessions WHERE expires_at < ?'),
+    };
+  }
+
+  /** Numbers are handed out from 1; a reservation of `count` returns the first of them. */
+  reserve(prefix: string, count: number): number {
+    const { next } = this.#s.reserve.get(prefix, count + 1) as { next: number };
+    return next - count;
+  }
+
+  /** Creates the user, or sets its password when it exists. */
+  ensureUser(id: () => string, username: string, password: string, fullName: string): UserRow {
+    const existing = this.#s.userByName.get(username) as (UserRow & { password: string }) | undefined;
+    if (existing) {
+      if (!verify(password, existing.password)) this.#s.setPassword.run(hash(password), existing.id);
+      return { id: existing.id, username: existing.username, full_name: existing.full_name };
+    }
+    const user = { id: id(), username, full_name: fullName };
+    this.#s.insertUser.run(user.id, username, hash(password), fullName);
+    return user;
+  }
+
+  checkPassword(username: string, password: string): UserRow | undefined {
+    const row = this.#s.userByName.get(username) as (UserRow & { password: string }) | undefined;
+    return row && verify(password, row.password) ? { id: row.id, username: row.username, full_name: row.full_name } : undefined;
+  }
+
+  user(id: string): UserRow | undefined {
+    return this.#s.user.get(id) as UserRow | undefined;
+  }
+
+  createSession(userId: string, ttlMs: number, now: number): string {
+    const id = `00D5g000000LOCAL!${randomBytes(36).toString('base64url')}`;
+    this.#s.purge.run(now);
+    this.#s.insertSession.run(id, userId, now + ttlMs);
+    return id;
+  }
+
+  /** The user of a live session; undefined for unknown or expired sessions. */
+  sessionUser(sessionId: string, now: number): string | undefined {
+    const row = this.#s.session.get(sessionId) as { user_id: string; expires_at: number } | undefined;
+    return row && row.expires_at > now ? row.user_id : undefined;
+  }
+
+  get db(): Db {
+    return this.#db;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The local org's SQLite database (better-sqlite3, WAL): users and sessions, jobs, batches with their
+ * uploaded requests and per-row results, query result files, and the records themselves (one row per
+ * record, its fields as JSON, so that any schema fits one table and SOQL runs on json_extract).
+ */
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL, full_name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  object TEXT NOT NULL,
+  external_id_field TEXT,
+  concurrency_mode TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  api_version TEXT NOT NULL,
+  assignment_rule_id TEXT,
+  pk_chunking TEXT,
+  created_date INTEGER NOT NULL,
+  modstamp INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batches (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_message TEXT,
+  created_date INTEGER NOT NULL,
+  modstamp INTEGER NOT NULL,
+  records_processed INTEGER NOT NULL DEFAULT 0,
+  records_failed INTEGER NOT NULL DEFAULT 0,
+  total_ms INTEGER NOT NULL DEFAULT 0,
+  api_ms INTEGER NOT NULL DEFAULT 0,
+  progress INTEGER NOT NULL DEFAULT 0,
+  request BLOB NOT NULL,
+  -- PK chunking: a chunk batch runs its parent's query over the id range [pk_from, pk_to).
+  pk_parent TEXT,
+  pk_from TEXT,
+  pk_to TEXT
+);
+CREATE INDEX IF NOT EXISTS batches_by_job ON batches (job_id, seq);
+CREATE INDEX IF NOT EXISTS batches_by_state ON batches (state, created_date);
+CREATE TABLE IF NOT EXISTS batch_results (
+  batch_id TEXT NOT NULL,
+  row INTEGER NOT NULL,
+  record_id TEXT,
+  success INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  errors TEXT,
+  PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS query_results (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS query_results_by_batch ON query_results (batch_id, seq);
+CREATE TABLE IF NOT EXISTS records (
+  id TEXT PRIMARY KEY,
+  object TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_object ON records (object, id);
+`;
+
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}

@@ -1,0 +1,226 @@
+/**
+ * Jobs and batches in SQLite. Job counters are never stored: they are summed from the job's
+ * batches on every read, so they always agree with the batches (issue 3, "Processing").
+ */
+import type { BatchInfo, BatchState, ConcurrencyMode, ContentType, JobInfo, JobState, Operation, ResultError } from '../../lib/types.js';
+import type { Db } from './database.js';
+
+export interface JobRow {
+  readonly id: string;
+  readonly user_id: string;
+  readonly operation: Operation;
+  readonly object: string;
+  readonly external_id_field: string | null;
+  readonly concurrency_mode: ConcurrencyMode;
+  readonly content_type: ContentType;
+  readonly state: JobState;
+  readonly api_version: string;
+  readonly assignment_rule_id: string | null;
+  readonly pk_chunking: string | null;
+  readonly created_date: number;
+  readonly modstamp: number;
+}
+
+export interface BatchRow {
+  readonly id: string;
+  readonly job_id: string;
+  readonly seq: number;
+  readonly state: BatchState;
+  readonly state_message: string | null;
+  readonly created_date: number;
+  readonly modstamp: number;
+  readonly records_processed: number;
+  readonly records_failed: number;
+  readonly total_ms: number;
+  readonly api_ms: number;
+  readonly progress: number;
+  readonly pk_parent: string | null;
+  readonly pk_from: string | null;
+  readonly pk_to: string | null;
+}
+
+export interface StoredResult {
+  readonly row: number;
+  readonly id: string | null;
+  readonly success: boolean;
+  readonly created: boolean;
+  readonly errors: readonly ResultError[];
+}
+
+const BATCH_COLUMNS = 'id, job_id, seq, state, state_message, created_date, modstamp, records_processed, records_failed, total_ms, api_ms, progress, pk_parent, pk_from, pk_to';
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+export class JobsStore {
+  readonly #db: Db;
+  readonly #s;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#s = {
+      insertJob: db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp)
+        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp)`),
+      getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      setJobState: db.prepare('UPDATE jobs SET state = ?, modstamp = ? WHERE id = ?'),
+      counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api
+        FROM batches WHERE job_id = ? GROUP BY state`),
+      nextSeq: db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM batches WHERE job_id = ?'),
+      insertBatch: db.prepare(`INSERT INTO batches (id, job_id, seq, state, state_message, created_date, modstamp, request, pk_parent, pk_from, pk_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      setProcessed: db.prepare('UPDATE batches SET records_processed = ?, total_ms = ?, api_ms = ? WHERE id = ?'),
+      getBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
+      listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
+      request: db.prepare('SELECT request FROM batches WHERE id = ?'),
+      setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
+      notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
+      progress: db.prepare('UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id'),
+      insertResult: db.prepare('INSERT OR REPLACE INTO batch_results (batch_id, row, record_id, success, created, errors) VALUES (?, ?, ?, ?, ?, ?)'),
+      results: db.prepare('SELECT row, record_id, success, created, errors FROM batch_results WHERE batch_id = ? ORDER BY row'),
+      resultCount: db.prepare('SELECT count(*) AS n FROM batch_results WHERE batch_id = ?'),
+      // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
+      runnable: db.prepare(`SELECT b.id FROM batches b JOIN jobs j ON j.id = b.job_id
+        WHERE b.state = 'Queued' AND (j.concurrency_mode = 'Parallel'
+          OR NOT EXISTS (SELECT 1 FROM batches p WHERE p.job_id = b.job_id AND p.seq < b.seq AND p.state IN ('Queued', 'InProgress')))
+        ORDER BY b.created_date, b.seq LIMIT ?`),
+      requeue: db.prepare("UPDATE batches SET state = 'Queued' WHERE state = 'InProgress'"),
+    };
+  }
+
+  createJob(row: JobRow): void {
+    this.#s.insertJob.run(row);
+  }
+
+  job(id: string): JobRow | undefined {
+    return this.#s.getJob.get(id) as JobRow | undefined;
+  }
+
+  setJobState(id: string, state: JobState, now: number): void {
+    this.#s.setJobState.run(state, wholeSecond(now), id);
+  }
+
+  /** Aborts a job: its queued batches become NotProcessed; batches in progress finish. */
+  abortJob(id: string, now: number): void {
+    this.#db.transaction(() => {
+      this.#s.setJobState.run('Aborted', wholeSecond(now), id);
+      this.#s.notProcessed.run(wholeSecond(now), id);
+    })();
+  }
+
+  jobInfo(row: JobRow): JobInfo {
+    const counts = { Queued: 0, InProgress: 0, Completed: 0, Failed: 0, NotProcessed: 0 } as Record<BatchState, number>;
+    let processed = 0;
+    let failed = 0;
+    let total = 0;
+    let api = 0;
+    for (const c of this.#s.counters.all(row.id) as Array<{ state: BatchState; n: number; processed: number; failed: number; total: number; api: number }>) {
+      counts[c.state] = c.n;
+      processed += c.processed;
+      failed += c.failed;
+      total += c.total;
+      api += c.api;
+    }
+    return {
+      id: row.id,
+      operation: row.operation,
+      object: row.object,
+      createdById: row.user_id,
+      createdDate: new Date(row.created_date),
+      systemModstamp: new Date(row.modstamp),
+      state: row.state,
+      ...(row.external_id_field ? { externalIdFieldName: row.external_id_field } : {}),
+      concurrencyMode: row.concurrency_mode,
+      contentType: row.content_type,
+      numberBatchesQueued: counts.Queued,
+      numberBatchesInProgress: counts.InProgress,
+      numberBatchesCompleted: counts.Completed,
+      numberBatchesFailed: counts.Failed,
+      numberBatchesTotal: counts.Queued + counts.InProgress + counts.Completed + counts.Failed + counts.NotProcessed,
+      numberRecordsProcessed: processed,
+      numberRetries: 0,
+      apiVersion: row.api_version,
+      ...(row.assignment_rule_id ? { assignmentRuleId: row.assignment_rule_id } : {}),
+      numberRecordsFailed: failed,
+      totalProcessingTime: total,
+      apiActiveProcessingTime: api,
+      apexProcessingTime: 0,
+    };
+  }
+
+  addBatch(id: string, jobId: string, request: Buffer, now: number, chunk?: { parent: string; from: string; to: string | null }): BatchRow {
+    const at = wholeSecond(now);
+    this.#db.transaction(() => {
+      const { seq } = this.#s.nextSeq.get(jobId) as { seq: number };
+      this.#s.insertBatch.run(id, jobId, seq, 'Queued', null, at, at, request, chunk?.parent ?? null, chunk?.from ?? null, chunk?.to ?? null);
+    })();
+    return this.batch(id) as BatchRow;
+  }
+
+  /** A query batch's row count and processing time (spec 5.4: numberRecordsProcessed = rows returned). */
+  setProcessed(id: string, records: number, ms: number): void {
+    this.#s.setProcessed.run(records, Math.round(ms), Math.round(ms), id);
+  }
+
+  batch(id: string): BatchRow | undefined {
+    return this.#s.getBatch.get(id) as BatchRow | undefined;
+  }
+
+  batches(jobId: string): BatchRow[] {
+    return this.#s.listBatches.all(jobId) as BatchRow[];
+  }
+
+  request(batchId: string): Buffer {
+    return (this.#s.request.get(batchId) as { request: Buffer }).request;
+  }
+
+  setBatchState(id: string, state: BatchState, now: number, stateMessage: string | null = null): void {
+    this.#s.setBatchState.run(state, stateMessage, wholeSecond(now), id);
+  }
+
+  /** Records the results of a chunk and the batch's progress (call inside the chunk's transaction). */
+  saveChunk(batchId: string, results: readonly StoredResult[], ms: number, now: number): void {
+    let failed = 0;
+    for (const r of results) {
+      if (!r.success) failed++;
+      this.#s.insertResult.run(batchId, r.row, r.id, r.success ? 1 : 0, r.created ? 1 : 0, r.errors.length ? JSON.stringify(r.errors) : null);
+    }
+    this.#s.progress.run({ id: batchId, rows: results.length, processed: results.length, failed, ms: Math.round(ms), now: wholeSecond(now) });
+  }
+
+  *results(batchId: string): Generator<StoredResult> {
+    for (const r of this.#s.results.iterate(batchId) as Iterable<{ row: number; record_id: string | null; success: number; created: number; errors: string | null }>) {
+      yield { row: r.row, id: r.record_id, success: r.success === 1, created: r.created === 1, errors: r.errors ? (JSON.parse(r.errors) as ResultError[]) : [] };
+    }
+  }
+
+  resultCount(batchId: string): number {
+    return (this.#s.resultCount.get(batchId) as { n: number }).n;
+  }
+
+  /** Queued batches that may start now, oldest first. */
+  runnable(limit: number): string[] {
+    return (this.#s.runnable.all(limit) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** After a restart: batches that were in progress are queued again and resume from their progress. */
+  requeueInterrupted(): number {
+    return this.#s.requeue.run().changes;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+}
+
+export function batchInfoOf(row: BatchRow): BatchInfo {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    state: row.state,
+    ...(row.state_message ? { stateMessage: row.state_message } : {}),
+    createdDate: new Date(row.created_date),
+    systemModstamp: new Date(row.modstamp),
+    numberRecordsProcessed: row.records_processed,
+    numberRecordsFailed: row.records_failed,
+    totalProcessingTime: row.total_ms,
+    apiActiveProcessingTime: row.api_ms,
+    apexProcessingTime: 0,
+  };
+}
