@@ -44,6 +44,8 @@ export interface ServerOptions {
   readonly username?: string;
   /** Default `bulkpipe`. */
   readonly password?: string;
+  /** More users of the org (each sees only its own jobs). */
+  readonly users?: ReadonlyArray<{ readonly username: string; readonly password: string }>;
   /** Fault injection: options, or the `--faults` text form. */
   readonly faults?: FaultOptions | string;
   /** Batches processed at once; default 4. */
@@ -93,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const queryResults = new QueryResultsStore(db);
   const ids = new IdGenerator(auth);
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
+  for (const u of options.users ?? []) auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
   let processor: BatchProcessor | undefined;
   const queries = new QueryRunner({ db, jobs, results: queryResults, schema, ids, onQueued: () => processor?.wake(), ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}) });
   processor = new BatchProcessor({

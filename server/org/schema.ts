@@ -20,7 +20,7 @@ export interface FieldDef {
   readonly referenceTo?: string;
   /** For references: the relationship name used in headers and SOQL (`Account` for AccountId). */
   readonly relationshipName?: string;
-  /** An External ID field: usable for upsert and relationship columns; unique. */
+  /** An External ID field: usable for upsert and relationship columns (unique only with `unique`). */
   readonly externalId?: boolean;
   /** Unique values (case-insensitive, as Salesforce's default). */
   readonly unique?: boolean;
@@ -205,7 +205,7 @@ export class OrgSchema {
     for (const f of [...SYSTEM_FIELDS, ...fields]) {
       if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw new InvalidOptionError(`schema ${name}.${f.name}.type`, `one of ${FIELD_TYPES.join(', ')}`, f.type);
       const relationshipName = f.relationshipName ?? (f.type === 'reference' && f.name.endsWith('__c') ? `${f.name.slice(0, -3)}__r` : undefined);
-      map.set(f.name.toLowerCase(), { ...f, ...(relationshipName ? { relationshipName } : {}), ...(f.externalId ? { unique: true } : {}) });
+      map.set(f.name.toLowerCase(), { ...f, ...(relationshipName ? { relationshipName } : {}) });
     }
     const def: ObjectDef = { name, keyPrefix, fields: map };
     this.#objects.set(name.toLowerCase(), def);
