@@ -73,7 +73,7 @@ export class JobsStore {
       notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
       progress: db.prepare('UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id'),
       insertResult: db.prepare('INSERT OR REPLACE INTO batch_results (batch_id, row, record_id, success, created, errors) VALUES (?, ?, ?, ?, ?, ?)'),
-      results: db.prepare('SELECT row, record_id, success, created, errors FROM batch_results WHERE batch_id = ? ORDER BY row'),
+      resultsPage: db.prepare('SELECT row, record_id, success, created, errors FROM batch_results WHERE batch_id = ? AND row > ? ORDER BY row LIMIT ?'),
       resultCount: db.prepare('SELECT count(*) AS n FROM batch_results WHERE batch_id = ?'),
       // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
       runnable: db.prepare(`SELECT b.id FROM batches b JOIN jobs j ON j.id = b.job_id
@@ -184,9 +184,18 @@ export class JobsStore {
     this.#s.progress.run({ id: batchId, rows: results.length, processed: results.length, failed, ms: Math.round(ms), now: wholeSecond(now) });
   }
 
-  *results(batchId: string): Generator<StoredResult> {
-    for (const r of this.#s.results.iterate(batchId) as Iterable<{ row: number; record_id: string | null; success: number; created: number; errors: string | null }>) {
-      yield { row: r.row, id: r.record_id, success: r.success === 1, created: r.created === 1, errors: r.errors ? (JSON.parse(r.errors) as ResultError[]) : [] };
+  /**
+   * A batch's results in row order, read a page at a time: an open SQLite iterator would block every
+   * other statement on the connection while a slow client downloads.
+   */
+  *results(batchId: string, pageRows = 1000): Generator<StoredResult> {
+    for (let after = -1; ; ) {
+      const page = this.#s.resultsPage.all(batchId, after, pageRows) as Array<{ row: number; record_id: string | null; success: number; created: number; errors: string | null }>;
+      for (const r of page) {
+        yield { row: r.row, id: r.record_id, success: r.success === 1, created: r.created === 1, errors: r.errors ? (JSON.parse(r.errors) as ResultError[]) : [] };
+      }
+      if (page.length < pageRows) return;
+      after = (page[page.length - 1] as { row: number }).row;
     }
   }
 

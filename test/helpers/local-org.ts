@@ -13,7 +13,7 @@ export interface TestOrg {
 
 export async function startTestOrg(options: ServerOptions = {}): Promise<TestOrg> {
   const org = await startServer(options);
-  const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry: { minDelayMs: 5, maxDelayMs: 50 } });
+  const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0', retry: { minDelayMs: 5, maxDelayMs: 50 } });
   const session = await login(org);
   return {
     org,
