@@ -203,7 +203,7 @@ export class BulkApi {
       throw new ApiError(400, 'InvalidBatch', `Content-Type ${String(req.headers['content-type'] ?? '(none)')} does not match the job's contentType ${job.content_type} (expected ${batchMimeType(job.content_type)})`);
     }
     const body = await readRequestBody(req, MAX_BATCH_BYTES, () => new ApiError(400, 'InvalidBatch', `Exceeded max size limit of ${MAX_BATCH_BYTES} bytes`));
-    if (body.toString('utf8').trim() === '') throw new ApiError(400, 'ClientInputError', 'Unable to find any data to create batch');
+    if (isBlank(body)) throw new ApiError(400, 'ClientInputError', 'Unable to find any data to create batch');
     const batch = this.#c.jobs.addBatch(this.#c.ids.next('751'), job.id, body, this.#c.now());
     this.#c.processor.wake();
     await respond(req, res, 201, MIME[format], serializeBatchInfo(batchInfoOf(batch), format), {
@@ -236,6 +236,12 @@ export class BulkApi {
     if (!data) throw new ApiError(400, 'InvalidBatch', `Unable to find result for id: ${resultId}`);
     return respond(req, res, 200, MIME[dataFormatOf(job.content_type)], data);
   }
+}
+
+/** True when the body holds only ASCII white space (a scan that stops at the first other byte). */
+function isBlank(body: Buffer): boolean {
+  for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
 }
 
 function methodNotAllowed(method: string): ApiError {

@@ -9,12 +9,12 @@ import { BatchFailure, type Payload } from './payload.js';
 export function checkBatchLimits(payload: Payload, characters: number): void {
   if (payload.rows.length > MAX_BATCH_RECORDS) throw new BatchFailure('InvalidBatch', `Exceeded max records limit of ${MAX_BATCH_RECORDS} records per batch: ${payload.rows.length}`);
   if (characters > MAX_BATCH_CHARACTERS) throw new BatchFailure('InvalidBatch', `Exceeded max characters limit of ${MAX_BATCH_CHARACTERS} characters per batch: ${characters}`);
+  if (payload.columns.length > MAX_RECORD_FIELDS) throw new BatchFailure('InvalidBatch', `Records have ${payload.columns.length} fields, more than the limit of ${MAX_RECORD_FIELDS}`);
   payload.rows.forEach((row, i) => {
-    if (row.size > MAX_RECORD_FIELDS) throw new BatchFailure('InvalidBatch', `Record ${i + 1} has ${row.size} fields, more than the limit of ${MAX_RECORD_FIELDS}`);
     let total = 0;
-    for (const [column, value] of row) {
-      const length = value?.length ?? 0;
-      if (length > MAX_FIELD_CHARACTERS) throw new BatchFailure('InvalidBatch', `Field ${column} of record ${i + 1} has ${length} characters, more than the limit of ${MAX_FIELD_CHARACTERS}`);
+    for (let c = 0; c < row.length; c++) {
+      const length = row[c]?.length ?? 0;
+      if (length > MAX_FIELD_CHARACTERS) throw new BatchFailure('InvalidBatch', `Field ${payload.columns[c]} of record ${i + 1} has ${length} characters, more than the limit of ${MAX_FIELD_CHARACTERS}`);
       total += length;
     }
     if (total > MAX_RECORD_CHARACTERS) throw new BatchFailure('InvalidBatch', `Record ${i + 1} has ${total} characters, more than the limit of ${MAX_RECORD_CHARACTERS}`);

@@ -127,9 +127,9 @@ export class BatchProcessor {
   /** Applies the batch chunk by chunk; false when the server stopped before the end. */
   async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
     const { jobs, schema, engine } = this.#o;
-    const request = jobs.request(batch.id);
-    const payload = readPayload(request, dataFormatOf(job.content_type));
-    checkBatchLimits(payload, request.toString('utf8').length);
+    const text = jobs.request(batch.id).toString('utf8');
+    const payload = readPayload(text, dataFormatOf(job.content_type));
+    checkBatchLimits(payload, text.length);
     const object = schema.object(job.object);
     if (!object) throw new BatchFailure('InvalidBatch', `Unable to find object: ${job.object}`);
     const bindings = bindColumns(schema, object, payload.columns);

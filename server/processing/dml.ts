@@ -39,6 +39,17 @@ export interface DmlContext {
 
 const failed = (error: ResultError): RowOutcome => ({ id: null, success: false, created: false, errors: [error] });
 
+/** Required fields per object, computed once (the check runs on every row). */
+const requiredFields = new WeakMap<ObjectDef, readonly string[]>();
+function requiredOf(object: ObjectDef): readonly string[] {
+  let names = requiredFields.get(object);
+  if (!names) {
+    names = [...object.fields.values()].filter((f) => f.required).map((f) => f.name);
+    requiredFields.set(object, names);
+  }
+  return names;
+}
+
 export function bindColumns(schema: OrgSchema, object: ObjectDef, columns: readonly string[]): ColumnBinding[] {
   return columns.map((column, i) => {
     const position = i + 1;
@@ -92,7 +103,7 @@ export class DmlEngine {
   /** The record id named by the row's Id column, or the row's failure. */
   #idOf(ctx: DmlContext, row: PayloadRow, call: string): string | RowOutcome {
     const binding = ctx.bindings.find((b) => b.field.type === 'id');
-    const raw = binding ? row.get(binding.column) : undefined;
+    const raw = binding ? row[binding.position - 1] : undefined;
     if (raw === undefined || raw === null) return failed(resultError('MISSING_ARGUMENT', `Id not specified in an ${call} call`));
     if (!isValidId(raw)) return failed(resultError('MALFORMED_ID', `bad id ${raw}`, ['Id']));
     return toId18(raw);
@@ -112,7 +123,7 @@ export class DmlEngine {
   #changes(ctx: DmlContext, row: PayloadRow): { changes: Record<string, Stored> } | { failure: RowOutcome } {
     const changes: Record<string, Stored> = {};
     for (const b of ctx.bindings) {
-      const raw = row.get(b.column);
+      const raw = row[b.position - 1];
       if (raw === undefined || b.field.type === 'id') continue;
       if (b.field.readOnly) {
         return { failure: failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${b.field.name}. Please check the security settings of this field and verify that it is read/write for your user profile or permission set.`, [b.field.name])) };
@@ -155,7 +166,7 @@ export class DmlEngine {
 
   /** Required and unique checks of the record as it would be stored. */
   #check(ctx: DmlContext, data: RecordData, changed: Record<string, Stored>, selfId: string | undefined): RowOutcome | undefined {
-    const missing = [...ctx.object.fields.values()].filter((f) => f.required && (data[f.name] === undefined || data[f.name] === null || data[f.name] === '')).map((f) => f.name);
+    const missing = requiredOf(ctx.object).filter((name) => data[name] === undefined || data[name] === null || data[name] === '');
     if (missing.length) return failed(resultError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
     for (const [name, value] of Object.entries(changed)) {
       const field = ctx.object.fields.get(name.toLowerCase());
@@ -168,7 +179,7 @@ export class DmlEngine {
 
   #insert(ctx: DmlContext, row: PayloadRow): RowOutcome {
     const idBinding = ctx.bindings.find((b) => b.field.type === 'id');
-    const idValue = idBinding ? row.get(idBinding.column) : undefined;
+    const idValue = idBinding ? row[idBinding.position - 1] : undefined;
     if (idValue && ctx.operation === 'insert') return failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']));
     const result = this.#changes(ctx, row);
     if ('failure' in result) return result.failure;
@@ -199,11 +210,11 @@ export class DmlEngine {
     const key = ctx.externalIdField;
     if (!key || key.type === 'id') {
       const idBinding = ctx.bindings.find((b) => b.field.type === 'id');
-      const raw = idBinding ? row.get(idBinding.column) : undefined;
+      const raw = idBinding ? row[idBinding.position - 1] : undefined;
       return raw === undefined || raw === null ? this.#insert(ctx, row) : this.#update(ctx, row, this.#idOf(ctx, row, 'upsert'));
     }
     const binding = ctx.bindings.find((b) => b.field === key);
-    const value = binding ? row.get(binding.column) : undefined;
+    const value = binding ? row[binding.position - 1] : undefined;
     if (value === undefined || value === null) return failed(resultError('MISSING_ARGUMENT', `${key.name} not specified`));
     const matches = this.#records.findBy(ctx.object.name, key.name, value, 3);
     if (matches.length === 0) return this.#insert(ctx, row);

@@ -1,16 +1,17 @@
 /**
- * Reads a batch's uploaded records (CSV, XML or JSON) into rows of `column -> value`, where a value
- * is a string, null (`#N/A` in CSV, `xsi:nil` in XML, `null` in JSON) or absent (an empty CSV cell:
- * left unchanged on update). Relationship columns come out as `Relationship.Field`. A payload that
- * cannot be read fails the whole batch with Salesforce's `InvalidBatch` texts.
+ * Reads a batch's uploaded records (CSV, XML or JSON) into rows aligned with the batch's columns,
+ * where a value is a string, null (`#N/A` in CSV, `xsi:nil` in XML, `null` in JSON) or undefined
+ * (an empty CSV cell or a missing element: left unchanged on update). Relationship columns come out
+ * as `Relationship.Field`. A payload that cannot be read fails the whole batch with Salesforce's
+ * `InvalidBatch` texts.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parseCsvText } from '../../lib/csv/parse-csv-text.js';
 import { XmlElementCollector } from '../../lib/wire/xml-reader.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';
 
-export type FieldValue = string | null;
-/** One input row: its columns in order of appearance. */
-export type PayloadRow = Map<string, FieldValue>;
+export type FieldValue = string | null | undefined;
+/** One input row: values by column position (see Payload.columns). */
+export type PayloadRow = FieldValue[];
 
 export interface Payload {
   /** Every column seen, in order; for CSV the header. */
@@ -28,23 +29,33 @@ export class BatchFailure extends Error {
   }
 }
 
-export function readPayload(body: Buffer, format: DataFormat): Payload {
-  if (body.length === 0 || body.toString('utf8').trim() === '') throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
-  if (format === 'csv') return readCsv(body);
-  if (format === 'json') return readJson(body);
-  return readXml(body);
+/** Reads the decoded text of a batch. */
+export function readPayload(text: string, format: DataFormat): Payload {
+  if (text.trim() === '') throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
+  if (format === 'csv') return readCsv(text);
+  if (format === 'json') return readJson(text);
+  return readXml(text);
 }
 
-function readCsv(body: Buffer): Payload {
-  let records: string[][];
+function readCsv(text: string): Payload {
+  let header: string[] | undefined;
+  const rows: PayloadRow[] = [];
   try {
     // No BOM stripping: Salesforce reads a BOM as part of the first header name.
-    records = parseCsv(body, { bom: false, relax_column_count: false, skip_empty_lines: true }) as string[][];
+    parseCsvText(text, (fields, line) => {
+      if (!header) {
+        header = fields;
+        return;
+      }
+      if (fields.length !== header.length) {
+        throw new BatchFailure('InvalidBatch', `Failed to parse CSV at line ${line}: the record has ${fields.length} fields, the header ${header.length}`);
+      }
+      rows.push(fields.map((value) => (value === '' ? undefined : value === '#N/A' ? null : value)));
+    });
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    throw new BatchFailure('InvalidBatch', `Failed to parse CSV${line ? ` at line ${line}` : ''}: ${(err as Error).message}`);
+    if (err instanceof BatchFailure) throw err;
+    throw new BatchFailure('InvalidBatch', `Failed to parse CSV: ${(err as Error).message}`);
   }
-  const [header, ...data] = records;
   if (!header) throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
   const seen = new Set<string>();
   for (const column of header) {
@@ -52,31 +63,34 @@ function readCsv(body: Buffer): Payload {
     if (seen.has(key)) throw new BatchFailure('InvalidBatch', `Duplicate header specified: ${column}`);
     seen.add(key);
   }
-  const rows = data.map((values) => {
-    const row: PayloadRow = new Map();
-    values.forEach((value, i) => {
-      if (value === '') return;
-      row.set(header[i] as string, value === '#N/A' ? null : value);
-    });
-    return row;
-  });
   return { columns: header, rows };
 }
 
-function readJson(body: Buffer): Payload {
+/** Aligns name -> value records (XML, JSON) on the union of their columns, in order of first appearance. */
+function aligned(records: ReadonlyArray<Map<string, string | null>>): Payload {
+  const index = new Map<string, number>();
+  for (const record of records) for (const key of record.keys()) if (!index.has(key)) index.set(key, index.size);
+  const rows = records.map((record) => {
+    const row: PayloadRow = new Array<FieldValue>(index.size);
+    for (const [key, value] of record) row[index.get(key) as number] = value;
+    return row;
+  });
+  return { columns: [...index.keys()], rows };
+}
+
+function readJson(text: string): Payload {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new BatchFailure('InvalidBatch', `Failed to parse JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new BatchFailure('InvalidBatch', 'Failed to parse JSON: the batch must be an array of records');
-  const columns = new Set<string>();
-  const rows = parsed.map((record, index) => {
+  const records = parsed.map((record, index) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new BatchFailure('InvalidBatch', `Failed to parse JSON: record ${index + 1} is not an object`);
     }
-    const row: PayloadRow = new Map();
+    const row = new Map<string, string | null>();
     for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         // A parent reference by external id: {"Account": {"Ext_Id__c": "A-1"}}
@@ -88,31 +102,29 @@ function readJson(body: Buffer): Payload {
         row.set(key, scalar(value, key));
       }
     }
-    for (const key of row.keys()) columns.add(key);
     return row;
   });
-  return { columns: [...columns], rows };
+  return aligned(records);
 }
 
-function scalar(value: unknown, field: string): FieldValue {
+function scalar(value: unknown, field: string): string | null {
   if (value === null) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw new BatchFailure('InvalidBatch', `Failed to parse JSON: field ${field} has a value that is not a scalar`);
 }
 
-function readXml(body: Buffer): Payload {
+function readXml(text: string): Payload {
   // Records are the sObject children of sObjects; a nested element is a parent reference.
   const collector = new XmlElementCollector({ source: 'batch', rootNames: ['sObjects'], depth: 2 });
   try {
-    collector.write(body.toString('utf8'));
+    collector.write(text);
     collector.end();
   } catch (err) {
     throw new BatchFailure('InvalidBatch', `Failed to parse XML: ${(err as Error).message}`);
   }
-  const columns = new Set<string>();
-  const rows = collector.take().filter((e) => e.name === 'sObject').map((record) => {
-    const row: PayloadRow = new Map();
+  const records = collector.take().filter((e) => e.name === 'sObject').map((record) => {
+    const row = new Map<string, string | null>();
     for (const field of record.children) {
       const parent = field.children.filter((c) => c.name !== 'type');
       if (parent.length > 0) {
@@ -121,9 +133,8 @@ function readXml(body: Buffer): Payload {
         row.set(field.name, field.nil ? null : field.text);
       }
     }
-    for (const key of row.keys()) columns.add(key);
     return row;
   });
-  if (rows.length === 0) throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
-  return { columns: [...columns], rows };
+  if (records.length === 0) throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
+  return aligned(records);
 }

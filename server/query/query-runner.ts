@@ -32,6 +32,9 @@ export interface QueryRunnerOptions {
 
 const PAGE_ROWS = 2000;
 
+/** Every id of an object lies in [prefix, prefix + '~'): '~' sorts after every base-62 character. */
+const prefixRange = (keyPrefix: string): [string, string] => [keyPrefix, `${keyPrefix}~`];
+
 export class QueryRunner {
   readonly #o: QueryRunnerOptions;
   readonly #fileBytes: number;
@@ -83,8 +86,8 @@ export class QueryRunner {
   async *#rows(job: JobRow, batch: BatchRow, q: CompiledQuery): AsyncGenerator<ResultRow> {
     const aliases = [...q.joins.keys()];
     const joins = aliases.map((a) => `LEFT JOIN records ${a} ON ${a}.id = json_extract(r.data, '$.${(q.joins.get(a) as { reference: { name: string } }).reference.name}')`).join(' ');
-    const filters = ['r.object = ?', ...(job.operation === 'queryAll' ? [] : ['r.deleted = 0'])];
-    const params: unknown[] = [q.object.name];
+    const filters = ['r.id >= ?', 'r.id < ?', ...(job.operation === 'queryAll' ? [] : ['r.deleted = 0'])];
+    const params: unknown[] = [...prefixRange(q.object.keyPrefix)];
     if (batch.pk_from) {
       filters.push('r.id >= ?');
       params.push(batch.pk_from);
@@ -129,14 +132,16 @@ export class QueryRunner {
   #chunk(job: JobRow, batch: BatchRow, soql: string, pk: PkChunking): void {
     const { db, jobs } = this.#o;
     const deleted = job.operation === 'queryAll' ? '' : ' AND deleted = 0';
-    const nth = db.prepare(`SELECT id FROM records WHERE object = ?${deleted} AND id >= ? ORDER BY id LIMIT 1 OFFSET ?`);
-    const first = nth.get(job.object, pk.startRow ?? '', 0) as { id: string } | undefined;
+    const prefix = (this.#o.schema.object(job.object) as { keyPrefix: string }).keyPrefix;
+    const [low, high] = prefixRange(prefix);
+    const nth = db.prepare(`SELECT id FROM records WHERE id >= ? AND id < ?${deleted} ORDER BY id LIMIT 1 OFFSET ?`);
+    const first = nth.get(pk.startRow && pk.startRow > low ? pk.startRow : low, high, 0) as { id: string } | undefined;
     const hasWhere = /\swhere\s/i.test(soql);
     jobs.transaction(() => {
       // With no records, one chunk over every id still answers the query (with no rows).
-      let from: string | undefined = first?.id ?? pk.startRow ?? '0';
+      let from: string | undefined = first?.id ?? low;
       while (from) {
-        const next = nth.get(job.object, from, pk.chunkSize) as { id: string } | undefined;
+        const next = nth.get(from, high, pk.chunkSize) as { id: string } | undefined;
         const range = `Id >= '${from}'${next ? ` AND Id < '${next.id}'` : ''}`;
         const text = `${soql}${hasWhere ? ' AND ' : ' WHERE '}${range}`;
         jobs.addBatch(this.#o.ids.next('751'), job.id, Buffer.from(text, 'utf8'), this.#now(), { parent: batch.id, from, to: next?.id ?? null });

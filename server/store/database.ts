@@ -47,24 +47,23 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE INDEX IF NOT EXISTS batches_by_job ON batches (job_id, seq);
 CREATE INDEX IF NOT EXISTS batches_by_state ON batches (state, created_date);
-CREATE TABLE IF NOT EXISTS batch_results (
+-- Results are stored a chunk at a time: one row per chunk of up to chunkRows results (JSON).
+CREATE TABLE IF NOT EXISTS batch_result_chunks (
   batch_id TEXT NOT NULL,
-  row INTEGER NOT NULL,
-  record_id TEXT,
-  success INTEGER NOT NULL,
-  created INTEGER NOT NULL,
-  errors TEXT,
-  PRIMARY KEY (batch_id, row)
+  first_row INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  results TEXT NOT NULL,
+  PRIMARY KEY (batch_id, first_row)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS query_results (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS query_results_by_batch ON query_results (batch_id, seq);
+-- The key prefix of an id names its object, so the primary key alone serves per-object scans.
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY,
   object TEXT NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
   data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_by_object ON records (object, id);
+) WITHOUT ROWID;
 `;
 
 export function openDatabase(path: string): Db {

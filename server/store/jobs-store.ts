@@ -72,9 +72,9 @@ export class JobsStore {
       setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
       notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
       progress: db.prepare('UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id'),
-      insertResult: db.prepare('INSERT OR REPLACE INTO batch_results (batch_id, row, record_id, success, created, errors) VALUES (?, ?, ?, ?, ?, ?)'),
-      resultsPage: db.prepare('SELECT row, record_id, success, created, errors FROM batch_results WHERE batch_id = ? AND row > ? ORDER BY row LIMIT ?'),
-      resultCount: db.prepare('SELECT count(*) AS n FROM batch_results WHERE batch_id = ?'),
+      insertChunk: db.prepare('INSERT OR REPLACE INTO batch_result_chunks (batch_id, first_row, rows, results) VALUES (?, ?, ?, ?)'),
+      nextChunk: db.prepare('SELECT first_row, results FROM batch_result_chunks WHERE batch_id = ? AND first_row > ? ORDER BY first_row LIMIT 1'),
+      resultCount: db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM batch_result_chunks WHERE batch_id = ?'),
       // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
       runnable: db.prepare(`SELECT b.id FROM batches b JOIN jobs j ON j.id = b.job_id
         WHERE b.state = 'Queued' AND (j.concurrency_mode = 'Parallel'
@@ -176,26 +176,31 @@ export class JobsStore {
 
   /** Records the results of a chunk and the batch's progress (call inside the chunk's transaction). */
   saveChunk(batchId: string, results: readonly StoredResult[], ms: number, now: number): void {
+    if (results.length === 0) return;
     let failed = 0;
-    for (const r of results) {
+    // Compact rows: [id, success, created, errors?]; one insert per chunk keeps writes off the hot path.
+    const packed = results.map((r) => {
       if (!r.success) failed++;
-      this.#s.insertResult.run(batchId, r.row, r.id, r.success ? 1 : 0, r.created ? 1 : 0, r.errors.length ? JSON.stringify(r.errors) : null);
-    }
+      return r.errors.length ? [r.id, r.success ? 1 : 0, r.created ? 1 : 0, r.errors] : [r.id, r.success ? 1 : 0, r.created ? 1 : 0];
+    });
+    this.#s.insertChunk.run(batchId, (results[0] as StoredResult).row, results.length, JSON.stringify(packed));
     this.#s.progress.run({ id: batchId, rows: results.length, processed: results.length, failed, ms: Math.round(ms), now: wholeSecond(now) });
   }
 
   /**
-   * A batch's results in row order, read a page at a time: an open SQLite iterator would block every
-   * other statement on the connection while a slow client downloads.
+   * A batch's results in row order, a stored chunk at a time: an open SQLite iterator would block
+   * every other statement on the connection while a slow client downloads.
    */
-  *results(batchId: string, pageRows = 1000): Generator<StoredResult> {
+  *results(batchId: string): Generator<StoredResult> {
     for (let after = -1; ; ) {
-      const page = this.#s.resultsPage.all(batchId, after, pageRows) as Array<{ row: number; record_id: string | null; success: number; created: number; errors: string | null }>;
-      for (const r of page) {
-        yield { row: r.row, id: r.record_id, success: r.success === 1, created: r.created === 1, errors: r.errors ? (JSON.parse(r.errors) as ResultError[]) : [] };
+      const chunk = this.#s.nextChunk.get(batchId, after) as { first_row: number; results: string } | undefined;
+      if (!chunk) return;
+      const rows = JSON.parse(chunk.results) as Array<[string | null, number, number, ResultError[]?]>;
+      for (let i = 0; i < rows.length; i++) {
+        const [id, success, created, errors] = rows[i] as [string | null, number, number, ResultError[]?];
+        yield { row: chunk.first_row + i, id, success: success === 1, created: created === 1, errors: errors ?? [] };
       }
-      if (page.length < pageRows) return;
-      after = (page[page.length - 1] as { row: number }).row;
+      after = chunk.first_row;
     }
   }
 

@@ -1,7 +1,7 @@
 /** Queries against the local org: SOQL subset, formats, several result files, PK chunking, errors. */
 import { expect } from 'chai';
 import { readXmlElements } from '../../lib/wire/xml-reader.js';
-import { collect } from '../helpers/fixtures.js';
+import { chunksOf, collect } from '../helpers/fixtures.js';
 import { runJob, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 
 describe('server: queries', () => {
@@ -64,7 +64,7 @@ describe('server: queries', () => {
   it('writes XML (Id twice when selected, nil values) and JSON results (attributes, nested parents)', async () => {
     const xml = await runJob(t, { operation: 'query', object: 'Opportunity', contentType: 'XML' }, ["SELECT Id, Name, Account.Name, Amount FROM Opportunity WHERE Name = 'Small'"]);
     const [xmlText] = await files(xml.job.id, xml.batches[0]?.id as string);
-    const [record] = await collect(readXmlElements([xmlText as string], { source: 'q', rootNames: ['queryResult'], depth: 2 }));
+    const [record] = await collect(readXmlElements(chunksOf(xmlText as string, 64), { source: 'q', rootNames: ['queryResult'], depth: 2 }));
     expect(record?.children.map((c) => c.name)).to.deep.equal(['type', 'Id', 'Id', 'Name', 'Account', 'Amount']);
     expect(record?.children.find((c) => c.name === 'Account')?.nil).to.equal(true);
     const json = await runJob(t, { operation: 'query', object: 'Opportunity', contentType: 'JSON' }, ["SELECT Name, Account.Name, CloseDate, CreatedDate FROM Opportunity WHERE Name = 'Big'"]);

@@ -1,0 +1,69 @@
+/**
+ * A strict RFC 4180 reader for CSV text already in memory (a batch of at most 10 MB): comma
+ * separated, fields optionally in double quotes with `""` for a quote, LF or CRLF line ends,
+ * newlines allowed inside quotes, empty lines skipped. A scan of char codes, several times faster
+ * than csv-parse on the same text, for the hot paths that hold a whole batch anyway.
+ */
+import { ParseError } from '../errors.js';
+
+const COMMA = 44;
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+/**
+ * Calls `onRecord` with each record's fields and the line it starts on (1-based). Throws ParseError
+ * (with `line`) on an unterminated quote or a quote inside an unquoted field.
+ */
+export function parseCsvText(text: string, onRecord: (fields: string[], line: number) => void, source = 'CSV'): void {
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const startLine = line;
+    const fields: string[] = [];
+    for (;;) {
+      let value: string;
+      if (text.charCodeAt(i) === QUOTE) {
+        let out = '';
+        let from = i + 1;
+        for (;;) {
+          const q = text.indexOf('"', from);
+          if (q < 0) throw new ParseError('unterminated quoted field', { source, line: startLine });
+          out += text.slice(from, q);
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            out += '"';
+            from = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        for (let k = out.indexOf('\n'); k >= 0; k = out.indexOf('\n', k + 1)) line++;
+        value = out;
+        const c = text.charCodeAt(i);
+        if (i < n && c !== COMMA && c !== LF && c !== CR) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, line });
+      } else {
+        let j = i;
+        let c = text.charCodeAt(j);
+        while (j < n && c !== COMMA && c !== LF && c !== CR) {
+          if (c === QUOTE) throw new ParseError('a quote inside an unquoted field', { source, line });
+          c = text.charCodeAt(++j);
+        }
+        value = text.slice(i, j);
+        i = j;
+      }
+      fields.push(value);
+      const c = text.charCodeAt(i);
+      if (c === COMMA) {
+        i++;
+        continue;
+      }
+      if (c === CR && text.charCodeAt(i + 1) === LF) i += 2;
+      else if (i < n) i++; // LF, or a lone CR
+      line++;
+      break;
+    }
+    if (!(fields.length === 1 && fields[0] === '')) onRecord(fields, startLine);
+  }
+}
