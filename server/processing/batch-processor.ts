@@ -9,10 +9,10 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { OrgSchema } from '../org/schema.js';
-import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
+import type { BatchRow, JobRow, JobsStore, StoredResult } from '../store/jobs-store.js';
 import { DmlEngine, bindColumns, type DmlContext } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
-import { BatchFailure, readPayload } from './payload.js';
+import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
 
 /** Runs a query batch (the query module); resolves when its result files are stored. */
 export type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
@@ -140,8 +140,12 @@ export class BatchProcessor {
       const now = new Date(this.#now()).toISOString();
       const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now };
       jobs.transaction(() => {
-        const rows = payload.rows.slice(start, start + this.#chunkRows);
-        const results = rows.map((row, i) => ({ row: start + i, ...engine.apply(ctx, row) }));
+        const end = Math.min(start + this.#chunkRows, payload.rows.length);
+        const results: StoredResult[] = [];
+        for (let i = start; i < end; i++) {
+          const outcome = engine.apply(ctx, payload.rows[i] as PayloadRow);
+          results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
+        }
         jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
       });
       await yieldToLoop();

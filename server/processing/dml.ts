@@ -39,15 +39,16 @@ export interface DmlContext {
 
 const failed = (error: ResultError): RowOutcome => ({ id: null, success: false, created: false, errors: [error] });
 
-/** Required fields per object, computed once (the check runs on every row). */
-const requiredFields = new WeakMap<ObjectDef, readonly string[]>();
-function requiredOf(object: ObjectDef): readonly string[] {
-  let names = requiredFields.get(object);
-  if (!names) {
-    names = [...object.fields.values()].filter((f) => f.required).map((f) => f.name);
-    requiredFields.set(object, names);
+/** Required and unique fields per object, computed once: the checks run on every row. */
+const constraints = new WeakMap<ObjectDef, { readonly required: readonly string[]; readonly unique: readonly FieldDef[] }>();
+function constraintsOf(object: ObjectDef): { readonly required: readonly string[]; readonly unique: readonly FieldDef[] } {
+  let found = constraints.get(object);
+  if (!found) {
+    const fields = [...object.fields.values()];
+    found = { required: fields.filter((f) => f.required).map((f) => f.name), unique: fields.filter((f) => f.unique) };
+    constraints.set(object, found);
   }
-  return names;
+  return found;
 }
 
 export function bindColumns(schema: OrgSchema, object: ObjectDef, columns: readonly string[]): ColumnBinding[] {
@@ -109,19 +110,21 @@ export class DmlEngine {
     return toId18(raw);
   }
 
-  #existing(ctx: DmlContext, id: string): { data: RecordData } | { failure: RowOutcome } {
+  #existing(ctx: DmlContext, id: string): { fields: RecordData; ownerId: string | null } | { failure: RowOutcome } {
     const record = this.#records.get(id);
     if (!record || record.object !== ctx.object.name) {
       if (!record && id.slice(0, 3) !== ctx.object.keyPrefix) return { failure: failed(resultError('MALFORMED_ID', `${ctx.object.name} ID: id value of incorrect type: ${id}`, ['Id'])) };
       return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')) };
     }
     if (record.deleted) return { failure: failed(resultError('ENTITY_IS_DELETED', 'entity is deleted')) };
-    return { data: record.data };
+    return { fields: record.fields, ownerId: record.ownerId };
   }
 
   /** The field changes of a row, or its first error. */
-  #changes(ctx: DmlContext, row: PayloadRow): { changes: Record<string, Stored> } | { failure: RowOutcome } {
+  /** The row's field values, with OwnerId apart (it is stored in a column). */
+  #changes(ctx: DmlContext, row: PayloadRow): { changes: Record<string, Stored>; owner: string | null | undefined } | { failure: RowOutcome } {
     const changes: Record<string, Stored> = {};
+    let owner: string | null | undefined;
     for (const b of ctx.bindings) {
       const raw = row[b.position - 1];
       if (raw === undefined || b.field.type === 'id') continue;
@@ -146,9 +149,10 @@ export class DmlEngine {
           if (b.field.referenceTo !== 'User') return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [b.field.name])) };
         }
       }
-      changes[b.field.name] = converted.value;
+      if (b.field.name === 'OwnerId') owner = converted.value as string | null;
+      else changes[b.field.name] = converted.value;
     }
-    return { changes };
+    return { changes, owner };
   }
 
   #resolveParent(reference: FieldDef, parent: NonNullable<ColumnBinding['parent']>, raw: string): string | RowOutcome {
@@ -166,11 +170,16 @@ export class DmlEngine {
 
   /** Required and unique checks of the record as it would be stored. */
   #check(ctx: DmlContext, data: RecordData, changed: Record<string, Stored>, selfId: string | undefined): RowOutcome | undefined {
-    const missing = requiredOf(ctx.object).filter((name) => data[name] === undefined || data[name] === null || data[name] === '');
-    if (missing.length) return failed(resultError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
-    for (const [name, value] of Object.entries(changed)) {
-      const field = ctx.object.fields.get(name.toLowerCase());
-      if (!field?.unique || value === null || value === '') continue;
+    const { required, unique } = constraintsOf(ctx.object);
+    let missing: string[] | undefined;
+    for (const name of required) {
+      const value = data[name];
+      if (value === undefined || value === null || value === '') (missing ??= []).push(name);
+    }
+    if (missing) return failed(resultError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing));
+    for (const field of unique) {
+      const value = changed[field.name];
+      if (value === undefined || value === null || value === '') continue;
       const other = this.#records.findBy(ctx.object.name, field.name, String(value), 2).find((id) => id !== selfId);
       if (other) return failed(resultError('DUPLICATE_VALUE', `duplicate value found: ${field.name} duplicates value on record with id: ${other}`));
     }
@@ -183,12 +192,11 @@ export class DmlEngine {
     if (idValue && ctx.operation === 'insert') return failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', 'cannot specify Id in an insert call', ['Id']));
     const result = this.#changes(ctx, row);
     if ('failure' in result) return result.failure;
-    const all = result.changes;
-    const data: RecordData = { OwnerId: ctx.userId, ...all, IsDeleted: false, CreatedDate: ctx.now, LastModifiedDate: ctx.now, SystemModstamp: ctx.now, CreatedById: ctx.userId };
-    const problem = this.#check(ctx, data, all, undefined);
+    const { changes, owner } = result;
+    const problem = this.#check(ctx, changes, changes, undefined);
     if (problem) return problem;
     const id = this.#ids.next(ctx.object.keyPrefix);
-    this.#records.insert(id, ctx.object.name, data);
+    this.#records.insert(id, ctx.object.name, changes, ctx.now, owner ?? ctx.userId, ctx.userId);
     return { id, success: true, created: true, errors: [] };
   }
 
@@ -198,11 +206,11 @@ export class DmlEngine {
     if ('failure' in existing) return existing.failure;
     const result = this.#changes(ctx, row);
     if ('failure' in result) return result.failure;
-    const { changes } = result;
-    const data: RecordData = { ...existing.data, ...changes, LastModifiedDate: ctx.now, SystemModstamp: ctx.now };
-    const problem = this.#check(ctx, data, changes, idOrFailure);
+    const { changes, owner } = result;
+    const fields: RecordData = { ...existing.fields, ...changes };
+    const problem = this.#check(ctx, fields, changes, idOrFailure);
     if (problem) return problem;
-    this.#records.update(idOrFailure, data);
+    this.#records.update(idOrFailure, fields, ctx.now, owner === undefined ? existing.ownerId : owner);
     return { id: idOrFailure, success: true, created: false, errors: [] };
   }
 

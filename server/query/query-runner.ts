@@ -12,7 +12,7 @@ import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
 import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
-import type { RecordData } from '../store/records-store.js';
+import { recordData, type RecordData, type StoredRow } from '../store/records-store.js';
 import type { PkChunking } from './pk-chunking.js';
 import { resultWriter, type ResultRow } from './result-writers.js';
 import { compileSoql, type CompiledQuery } from './soql.js';
@@ -100,7 +100,7 @@ export class QueryRunner {
       filters.push(`(${q.where})`);
       params.push(...q.whereParams);
     }
-    const select = `SELECT r.id AS id, r.data AS data${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
+    const select = `SELECT r.*${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.deleted AS ${a}_deleted, ${a}.created_date AS ${a}_created_date, ${a}.modstamp AS ${a}_modstamp, ${a}.owner_id AS ${a}_owner_id, ${a}.created_by AS ${a}_created_by, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
     const keyset = q.orderBy === undefined;
     const sql = keyset
       ? `${select} WHERE ${filters.join(' AND ')} AND r.id > ? ORDER BY r.id LIMIT ?`
@@ -111,14 +111,14 @@ export class QueryRunner {
     let offset = 0;
     while (remaining > 0) {
       const size = Math.min(PAGE_ROWS, remaining);
-      const page = (keyset ? stmt.all(...params, after, size) : stmt.all(...params, size, offset)) as Array<Record<string, string | null>>;
+      const page = (keyset ? stmt.all(...params, after, size) : stmt.all(...params, size, offset)) as Array<Record<string, string | number | null>>;
       for (const r of page) {
         const parents = new Map<string, { id: string; data: RecordData } | undefined>();
         for (const a of aliases) {
-          const pid = r[`${a}_id`];
-          parents.set(a, pid ? { id: pid, data: JSON.parse(r[`${a}_data`] as string) as RecordData } : undefined);
+          const pid = r[`${a}_id`] as string | null;
+          parents.set(a, pid ? { id: pid, data: recordData(r as unknown as StoredRow, `${a}_`) } : undefined);
         }
-        yield { id: r.id as string, data: JSON.parse(r.data as string) as RecordData, parents };
+        yield { id: r.id as string, data: recordData(r as unknown as StoredRow), parents };
       }
       if (page.length < size) return;
       remaining -= page.length;

@@ -9,7 +9,7 @@ import { parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
 import { isValidId, toId18 } from '../../lib/ids.js';
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
-import { jsonPath } from '../store/records-store.js';
+import { SYSTEM_COLUMNS, jsonPath } from '../store/records-store.js';
 
 export interface SelectedField {
   /** The column as written in the SOQL (CSV header), e.g. `Account.Name`. */
@@ -214,7 +214,8 @@ function isText(field: FieldDef): boolean {
 /** The SQL expression of a stored field of the record (or parent) aliased `alias`. */
 export function columnOf(alias: string, field: FieldDef): string {
   if (field.name === 'Id') return `${alias}.id`;
-  if (field.name === 'IsDeleted') return `${alias}.deleted`;
+  const system = SYSTEM_COLUMNS[field.name];
+  if (system) return `${alias}.${system}`;
   return `json_extract(${alias}.data, ${jsonPath(field.name)})`;
 }
 

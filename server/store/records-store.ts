@@ -11,10 +11,48 @@ export interface StoredRecord {
   readonly id: string;
   readonly object: string;
   readonly deleted: boolean;
-  readonly data: RecordData;
+  readonly ownerId: string | null;
+  /** The record's own fields, without the system fields. */
+  readonly fields: RecordData;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** System fields stored in columns: field name -> column. */
+export const SYSTEM_COLUMNS: Readonly<Record<string, string>> = {
+  IsDeleted: 'deleted',
+  CreatedDate: 'created_date',
+  LastModifiedDate: 'modstamp',
+  SystemModstamp: 'modstamp',
+  OwnerId: 'owner_id',
+  CreatedById: 'created_by',
+};
+
+interface RecordRow {
+  id: string;
+  object: string;
+  deleted: number;
+  created_date: string;
+  modstamp: string;
+  owner_id: string | null;
+  created_by: string | null;
+  data: string;
+}
+
+/** Columns of a stored record, possibly under a prefix (joined parents: `p_accountid_data`). */
+export type StoredRow = Record<string, string | number | null>;
+
+/** A stored row back to a record's data, system fields included (for query results). */
+export function recordData(row: StoredRow, prefix = ''): RecordData {
+  const data = JSON.parse(row[`${prefix}data`] as string) as RecordData;
+  data.IsDeleted = row[`${prefix}deleted`] === 1;
+  data.CreatedDate = row[`${prefix}created_date`] as string;
+  data.LastModifiedDate = row[`${prefix}modstamp`] as string;
+  data.SystemModstamp = row[`${prefix}modstamp`] as string;
+  data.OwnerId = row[`${prefix}owner_id`] as string | null;
+  data.CreatedById = row[`${prefix}created_by`] as string | null;
+  return data;
+}
 /** JSON path of a field; field names are API names (letters, digits, underscores). */
 export const jsonPath = (field: string) => `'$.${field.replace(/[^A-Za-z0-9_]/g, '')}'`;
 
@@ -26,25 +64,27 @@ export class RecordsStore {
   constructor(db: Db) {
     this.#db = db;
     this.#s = {
-      insert: db.prepare('INSERT INTO records (id, object, deleted, data) VALUES (?, ?, 0, ?)'),
-      update: db.prepare('UPDATE records SET data = ? WHERE id = ?'),
-      get: db.prepare('SELECT id, object, deleted, data FROM records WHERE id = ?'),
-      softDelete: db.prepare('UPDATE records SET deleted = 1, data = json_set(data, \'$.IsDeleted\', json(\'true\'), \'$.SystemModstamp\', ?) WHERE id = ?'),
+      insert: db.prepare('INSERT INTO records (id, object, deleted, created_date, modstamp, owner_id, created_by, data) VALUES (?, ?, 0, ?, ?, ?, ?, ?)'),
+      update: db.prepare('UPDATE records SET modstamp = ?, owner_id = ?, data = ? WHERE id = ?'),
+      get: db.prepare('SELECT * FROM records WHERE id = ?'),
+      softDelete: db.prepare('UPDATE records SET deleted = 1, modstamp = ? WHERE id = ?'),
       hardDelete: db.prepare('DELETE FROM records WHERE id = ?'),
     };
   }
 
-  insert(id: string, object: string, data: RecordData): void {
-    this.#s.insert.run(id, object, JSON.stringify(data));
+  /** Stores a new record: its own fields as JSON, the system fields in columns. */
+  insert(id: string, object: string, fields: RecordData, now: string, ownerId: string | null, createdById: string): void {
+    this.#s.insert.run(id, object, now, now, ownerId, createdById, JSON.stringify(fields));
   }
 
-  update(id: string, data: RecordData): void {
-    this.#s.update.run(JSON.stringify(data), id);
+  /** Replaces a record's own fields. */
+  update(id: string, fields: RecordData, now: string, ownerId: string | null): void {
+    this.#s.update.run(now, ownerId, JSON.stringify(fields), id);
   }
 
   get(id: string): StoredRecord | undefined {
-    const row = this.#s.get.get(id) as { id: string; object: string; deleted: number; data: string } | undefined;
-    return row && { id: row.id, object: row.object, deleted: row.deleted === 1, data: JSON.parse(row.data) as RecordData };
+    const row = this.#s.get.get(id) as RecordRow | undefined;
+    return row && { id: row.id, object: row.object, deleted: row.deleted === 1, ownerId: row.owner_id, fields: JSON.parse(row.data) as RecordData };
   }
 
   softDelete(id: string, modstamp: string): void {
