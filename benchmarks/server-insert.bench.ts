@@ -1,7 +1,7 @@
 /**
  * The local org's insert rate: N narrow records (10 fields) loaded in 10,000-record CSV batches
  * through BulkClient on loopback, from the first upload to the last batch Completed.
- * Usage: node --import tsx benchmarks/server-insert.bench.ts [records=1000000] [parallelism=4]
+ * Usage: node --import tsx benchmarks/server-insert.bench.ts [records=1000000] [parallelism=4] [db=:memory:]
  */
 import { BulkClient } from '../lib/http/client.js';
 import { startServer } from '../server/index.js';
@@ -9,6 +9,7 @@ import { environment, fmt, measure, table } from './_util/run.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const parallelism = Number(process.argv[3] ?? 4);
+const dbPath = process.argv[4] ?? ':memory:';
 const BATCH = 10_000;
 const HEADER = 'Name,AccountNumber,Site,Phone,Website,NumberOfEmployees,AnnualRevenue,BillingCity,BillingCountry,Industry\n';
 
@@ -21,7 +22,7 @@ function batchBody(b: number): string {
   return out;
 }
 
-const org = await startServer({ parallelism });
+const org = await startServer({ parallelism, db: dbPath });
 const client = await BulkClient.login({ ...org, apiVersion: '47.0' });
 const batches = Math.ceil(total / BATCH);
 const bodies = Array.from({ length: Math.min(batches, 8) }, (_, b) => Buffer.from(batchBody(b)));
@@ -39,4 +40,4 @@ await client.close();
 await org.close();
 
 console.log(`# Local org insert rate (${environment()})\n`);
-console.log(table(['records', 'batches', 'parallelism', 'seconds', 'records/s', 'peak RSS MB'], [[fmt(processed), batches, parallelism, fmt(sample.seconds, 2), fmt(processed / sample.seconds), fmt(sample.peakRssMb)]]));
+console.log(table(['records', 'batches', 'parallelism', 'store', 'seconds', 'records/s', 'peak RSS MB'], [[fmt(processed), batches, parallelism, dbPath === ':memory:' ? 'memory' : 'file (WAL)', fmt(sample.seconds, 2), fmt(processed / sample.seconds), fmt(sample.peakRssMb)]]));

@@ -64,11 +64,12 @@ export class JobsStore {
       counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api
         FROM batches WHERE job_id = ? GROUP BY state`),
       nextSeq: db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM batches WHERE job_id = ?'),
-      insertBatch: db.prepare(`INSERT INTO batches (id, job_id, seq, state, state_message, created_date, modstamp, request, pk_parent, pk_from, pk_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertBatch: db.prepare(`INSERT INTO batches (id, job_id, seq, state, state_message, created_date, modstamp, pk_parent, pk_from, pk_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertRequest: db.prepare('INSERT INTO batch_requests (batch_id, body) VALUES (?, ?)'),
       setProcessed: db.prepare('UPDATE batches SET records_processed = ?, total_ms = ?, api_ms = ? WHERE id = ?'),
       getBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
       listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
-      request: db.prepare('SELECT request FROM batches WHERE id = ?'),
+      request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
       setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
       notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
       progress: db.prepare('UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id'),
@@ -148,7 +149,8 @@ export class JobsStore {
     const at = wholeSecond(now);
     this.#db.transaction(() => {
       const { seq } = this.#s.nextSeq.get(jobId) as { seq: number };
-      this.#s.insertBatch.run(id, jobId, seq, 'Queued', null, at, at, request, chunk?.parent ?? null, chunk?.from ?? null, chunk?.to ?? null);
+      this.#s.insertBatch.run(id, jobId, seq, 'Queued', null, at, at, chunk?.parent ?? null, chunk?.from ?? null, chunk?.to ?? null);
+      this.#s.insertRequest.run(id, request);
     })();
     return this.batch(id) as BatchRow;
   }
@@ -167,7 +169,7 @@ export class JobsStore {
   }
 
   request(batchId: string): Buffer {
-    return (this.#s.request.get(batchId) as { request: Buffer }).request;
+    return (this.#s.request.get(batchId) as { body: Buffer }).body;
   }
 
   setBatchState(id: string, state: BatchState, now: number, stateMessage: string | null = null): void {
