@@ -5,15 +5,17 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { BulkError } from '../lib/errors.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from './connection.js';
-import { JOB_HELP, runJobCommand } from './job-command.js';
+import type { CliIo } from './cli-io.js';
+import { CONNECTION_HELP } from './connection.js';
+import { runJobCommand } from './job-command.js';
+import { runServerCommand } from './server-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: bulkpipe <command> [options]
 
 Commands:
+  server   run the local org, a Bulk API server on SQLite (bulkpipe server --help)
   job      inspect, close or abort a job started elsewhere (bulkpipe job --help)
 
 Options:
@@ -22,6 +24,11 @@ Options:
   --debug      show stack traces on errors
 
 ${CONNECTION_HELP}`;
+
+const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
+  job: runJobCommand,
+  server: runServerCommand,
+};
 
 function version(): string {
   // The package root is one level above bin/ in the sources and two above dist/bin/.
@@ -36,58 +43,43 @@ function version(): string {
   return 'unknown';
 }
 
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & import('node:stream').Writable;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-  readonly signal: AbortSignal;
-}
-
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  let debug = argv.includes('--debug');
+  const debug = argv.includes('--debug');
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { help: { type: 'boolean' }, version: { type: 'boolean' }, debug: { type: 'boolean' }, ...CONNECTION_OPTIONS },
-    });
-    debug = values.debug ?? false;
-    const [command, ...rest] = positionals;
-    if (values.version) {
+    const [command, ...rest] = argv;
+    if (command === '--version' || command === '-v') {
       io.stdout.write(`${version()}\n`);
       return 0;
     }
-    if (command === 'job' && values.help) {
-      io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
-      return 0;
-    }
-    if (values.help || !command) {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.stdout.write(`${HELP}\n`);
-      return values.help ? 0 : 2;
+      return command === undefined ? 2 : 0;
     }
-    if (command !== 'job') throw new UsageError(`unknown command ${JSON.stringify(command)} (see bulkpipe --help)`);
-    const client = await connect(values, io.env, io.signal);
-    try {
-      await runJobCommand(client, rest, io.stdout, io.signal);
-    } finally {
-      await client.close();
-    }
-    return 0;
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(command.startsWith('-') ? `unknown option ${command} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)} (see bulkpipe --help)`);
+    return await run(rest, io);
   } catch (err) {
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const code = (err as { code?: string }).code;
+    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION';
     const jobId = err instanceof BulkError && 'jobId' in err && err.jobId ? ` [job ${String(err.jobId)}]` : '';
     io.stderr.write(`bulkpipe: ${(err as Error).message}${jobId}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-    return usage || (err as { code?: string }).code === 'BULK_INVALID_OPTION' ? 2 : 1;
+    return usage ? 2 : 1;
   }
 }
 
-// Run only when executed, not when imported by tests.
-// npm links bin/bulkpipe to this file, so compare real paths.
+// Run only when executed, not when imported by tests. npm links bin/bulkpipe to this file, so compare real paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+  let interrupted = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C exits at once.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then(
     (code) => {
       process.exitCode = code;

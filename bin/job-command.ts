@@ -5,7 +5,10 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
 import type { BulkClient } from '../lib/http/client.js';
+import type { CliIo } from './cli-io.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from './connection.js';
 import { UsageError } from './usage-error.js';
 
 export const JOB_HELP = `Usage: bulkpipe job <action> ID [BATCH] [connection flags]
@@ -23,7 +26,22 @@ Examples:
 
 const ACTIONS = ['show', 'close', 'abort', 'batches', 'result'] as const;
 
-export async function runJobCommand(client: BulkClient, args: readonly string[], stdout: Writable, signal: AbortSignal): Promise<void> {
+export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { ...CONNECTION_OPTIONS, help: { type: 'boolean' }, debug: { type: 'boolean' } } });
+  if (values.help) {
+    io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
+    return 0;
+  }
+  const client = await connect(values, io.env, io.signal);
+  try {
+    await jobAction(client, positionals, io.stdout, io.signal);
+  } finally {
+    await client.close();
+  }
+  return 0;
+}
+
+async function jobAction(client: BulkClient, args: readonly string[], stdout: Writable, signal: AbortSignal): Promise<void> {
   const [action, jobId, batchId, ...extra] = args;
   if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`job: unknown action ${JSON.stringify(action ?? '')} (expected ${ACTIONS.join(', ')})`);
   if (!jobId) throw new UsageError(`job ${action}: missing job id`);

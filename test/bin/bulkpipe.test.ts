@@ -5,6 +5,7 @@ import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
 import { serializeApiError } from '../../lib/wire/api-error.js';
 import { wireFixture } from '../helpers/fixtures.js';
 import { ScriptedServer, reply } from '../helpers/scripted-server.js';
+import { BulkClient } from '../../lib/http/client.js';
 
 const entry = fileURLToPath(new URL('../../bin/bulkpipe.ts', import.meta.url));
 
@@ -76,5 +77,37 @@ describe('bin/bulkpipe', function () {
     const result = await run(['job', 'close', '750Kf00000R1wzRIAR', '--instance-url', server.url, '--access-token', 'T']);
     expect(result.code).to.equal(1);
     expect(result.stderr.trim()).to.match(/^bulkpipe: InvalidJob: Unable to find job .*\[job 750Kf00000R1wzRIAR\]$/);
+  });
+
+  it('server: prints one JSON line, serves clients, logs to stderr, stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'server', '--port', '0', '--db', ':memory:', '--user', 'cli@example.com:pa:ss'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+      });
+      child.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
+    });
+    const info = JSON.parse(line) as { loginUrl: string; instanceUrl: string; username: string; password: string };
+    expect(info).to.include({ username: 'cli@example.com', password: 'pa:ss' });
+    expect(info.loginUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = await BulkClient.login({ loginUrl: info.loginUrl, username: info.username, password: info.password });
+    const job = await client.createJob({ operation: 'insert', object: 'Account' });
+    await client.close();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).to.equal(0);
+    expect(stderr).to.contain('POST /services/async/35.0/job 201');
+    expect(job.id).to.match(/^750/);
+  });
+
+  it('server: rejects a bad --user and a bad --port with exit code 2', async () => {
+    expect((await run(['server', '--user', 'nopassword'])).code).to.equal(2);
+    expect((await run(['server', '--port', 'abc'])).code).to.equal(2);
   });
 });

@@ -1,0 +1,90 @@
+/**
+ * `bulkpipe server`: runs the local org until SIGINT or SIGTERM. Prints one JSON line with
+ * loginUrl, instanceUrl, username and password on stdout, then logs requests on stderr.
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer } from '../server/index.js';
+import type { CliIo } from './cli-io.js';
+import { UsageError } from './usage-error.js';
+
+export const SERVER_HELP = `Usage: bulkpipe server [options]
+
+Runs the local org: a Bulk API v1 server backed by SQLite that any Bulk API client can use.
+
+Options:
+  --port N                 port to listen on (default 8780; 0 for any free port)
+  --host H                 address to listen on (default 127.0.0.1)
+  --db FILE                SQLite file (default $BULKPIPE_HOME/org.db, ~/.bulkpipe/org.db); :memory: for none
+  --schema FILE            custom objects and fields (JSON)
+  --accept-unknown-objects accept any object and field as text
+  --user NAME:PASSWORD     the user to log in as (default admin@bulkpipe.local:bulkpipe)
+  --faults SPEC            fault injection, e.g. seed=7,latency=20-80,error5xx=0.1,drop=0.05,
+                           dropAfterBody=0.05,sessionTtl=30,holdInProgress=500
+  --quiet                  do not log requests
+
+Examples:
+  bulkpipe server
+  bulkpipe server --port 0 --db :memory: --user me@example.com:secret
+  bulkpipe server --faults seed=1,error5xx=0.2`;
+
+/** Where the CLI keeps its org and journals: $BULKPIPE_HOME or ~/.bulkpipe. */
+export function bulkpipeHome(env: NodeJS.ProcessEnv): string {
+  return env.BULKPIPE_HOME ?? join(homedir(), '.bulkpipe');
+}
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} expects a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      schema: { type: 'string' },
+      'accept-unknown-objects': { type: 'boolean' },
+      user: { type: 'string' },
+      faults: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${SERVER_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`server: unexpected argument ${JSON.stringify(positionals[0])}`);
+  const [username, ...rest] = values.user?.split(':') ?? [];
+  const password = rest.join(':');
+  if (values.user !== undefined && (!username || !password)) throw new UsageError('--user expects NAME:PASSWORD');
+  const db = values.db ?? join(bulkpipeHome(io.env), 'org.db');
+  if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
+  const org = await startServer({
+    port: integer('port', values.port, 8780),
+    host: values.host ?? '127.0.0.1',
+    db,
+    ...(values.schema ? { schema: values.schema } : {}),
+    acceptUnknownObjects: values['accept-unknown-objects'] ?? false,
+    ...(username ? { username, password } : {}),
+    ...(values.faults ? { faults: values.faults } : {}),
+    log: values.quiet ? () => undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  io.stdout.write(`${JSON.stringify({ loginUrl: org.loginUrl, instanceUrl: org.instanceUrl, username: org.username, password: org.password })}\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  io.stderr.write('stopping: finishing the chunks in progress (unfinished batches resume at the next start)\n');
+  await org.close();
+  return 0;
+}
