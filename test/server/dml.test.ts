@@ -153,6 +153,7 @@ describe('server: DML', () => {
       ['Name\n"unterminated\n', 'InvalidBatch : Failed to parse CSV'],
       [`Name\n${'x\n'.repeat(10_001)}`, 'InvalidBatch : Exceeded max records limit of 10000'],
       [`Name,Description\nx,${'d'.repeat(32_001)}\n`, 'InvalidBatch : Field Description of record 1 has 32001 characters'],
+      [`Name,Description,Site,BillingStreet,AccountNumber,Phone,Fax,Website,Industry,Type,BillingCity,BillingState,BillingCountry,BillingPostalCode\nx,${Array.from({ length: 13 }, () => 'e'.repeat(32_000)).join(',')}\n`, 'InvalidBatch : Record 1 has 416001 characters'],
     ];
     const { batches } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, cases.map(([body]) => body));
     batches.forEach((b, i) => {
@@ -194,6 +195,22 @@ describe('server: DML', () => {
       expect(await held.client.getJob(job.id)).to.include({ numberBatchesCompleted: 1, numberBatchesTotal: 3, numberBatchesQueued: 0, numberRecordsProcessed: 1 });
     } finally {
       await held.close();
+    }
+  });
+
+  it('accepts any object and field as text when asked (benchmarks on arbitrary data)', async () => {
+    const open = await startTestOrg({ acceptUnknownObjects: true });
+    try {
+      const { job, batches } = await runJob(open, { operation: 'insert', object: 'Anything__c', contentType: 'CSV' }, ['Foo,Bar_Baz\n1,two\n3,\n']);
+      const rs = await collect(open.client.batchResults(job.id, batches[0]?.id as string));
+      expect(rs.map((r) => r.success)).to.deep.equal([true, true]);
+      expect(rs[0]?.id).to.match(/^a0/);
+      const q = await runJob(open, { operation: 'query', object: 'Anything__c', contentType: 'CSV' }, ["SELECT Foo, Bar_Baz FROM Anything__c WHERE Foo = '1'"]);
+      const [file] = await open.client.listQueryResultIds(q.job.id, q.batches[0]?.id as string);
+      const text = Buffer.concat(await collect((await open.client.getQueryResult(q.job.id, q.batches[0]?.id as string, file as string)).body)).toString();
+      expect(text).to.equal('"Foo","Bar_Baz"\n"1","two"\n');
+    } finally {
+      await open.close();
     }
   });
 });
