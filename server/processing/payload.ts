@@ -1,27 +1,17 @@
 /**
- * Reads a batch's uploaded records (CSV, XML or JSON) into rows aligned with the batch's columns,
- * where a value is a string, null (`#N/A` in CSV, `xsi:nil` in XML, `null` in JSON) or undefined
- * (an empty CSV cell or a missing element: left unchanged on update). Relationship columns come out
- * as `Relationship.Field`. A payload that cannot be read fails the whole batch with Salesforce's
- * `InvalidBatch` texts.
+ * A batch-level failure of the local org: the batch becomes Failed with this `stateMessage`
+ * (`<ExceptionCode> : <message>`, spec 6.4). Payloads are read with the shared reader of lib/.
  */
-import { parseCsvText } from '../../lib/csv/parse-csv-text.js';
-import { XmlElementCollector } from '../../lib/wire/xml-reader.js';
+import { PayloadError, readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';
 
-export type FieldValue = string | null | undefined;
-/** One input row: values by column position (see Payload.columns). */
-export type PayloadRow = FieldValue[];
+export type { FieldValue, Payload, PayloadRow } from '../../lib/wire/batch-payload.js';
 
-export interface Payload {
-  /** Every column seen, in order; for CSV the header. */
-  readonly columns: readonly string[];
-  readonly rows: readonly PayloadRow[];
-}
-
-/** A batch-level failure: the batch becomes Failed with this `stateMessage`. */
 export class BatchFailure extends Error {
-  constructor(readonly exceptionCode: string, message: string) {
+  constructor(
+    readonly exceptionCode: string,
+    message: string,
+  ) {
     super(message);
   }
   get stateMessage(): string {
@@ -29,112 +19,12 @@ export class BatchFailure extends Error {
   }
 }
 
-/** Reads the decoded text of a batch. */
+/** Reads an uploaded batch; an unreadable one fails with InvalidBatch, an empty one with ClientInputError. */
 export function readPayload(text: string, format: DataFormat): Payload {
-  if (text.trim() === '') throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
-  if (format === 'csv') return readCsv(text);
-  if (format === 'json') return readJson(text);
-  return readXml(text);
-}
-
-function readCsv(text: string): Payload {
-  let header: string[] | undefined;
-  const rows: PayloadRow[] = [];
   try {
-    // No BOM stripping: Salesforce reads a BOM as part of the first header name.
-    parseCsvText(text, (fields, line) => {
-      if (!header) {
-        header = fields;
-        return;
-      }
-      if (fields.length !== header.length) {
-        throw new BatchFailure('InvalidBatch', `Failed to parse CSV at line ${line}: the record has ${fields.length} fields, the header ${header.length}`);
-      }
-      rows.push(fields.map((value) => (value === '' ? undefined : value === '#N/A' ? null : value)));
-    });
+    return readBatchPayload(text, format);
   } catch (err) {
-    if (err instanceof BatchFailure) throw err;
-    throw new BatchFailure('InvalidBatch', `Failed to parse CSV: ${(err as Error).message}`);
+    if (err instanceof PayloadError) throw new BatchFailure(err.empty ? 'ClientInputError' : 'InvalidBatch', err.reason);
+    throw err;
   }
-  if (!header) throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
-  const seen = new Set<string>();
-  for (const column of header) {
-    const key = column.toLowerCase();
-    if (seen.has(key)) throw new BatchFailure('InvalidBatch', `Duplicate header specified: ${column}`);
-    seen.add(key);
-  }
-  return { columns: header, rows };
-}
-
-/** Aligns name -> value records (XML, JSON) on the union of their columns, in order of first appearance. */
-function aligned(records: ReadonlyArray<Map<string, string | null>>): Payload {
-  const index = new Map<string, number>();
-  for (const record of records) for (const key of record.keys()) if (!index.has(key)) index.set(key, index.size);
-  const rows = records.map((record) => {
-    const row: PayloadRow = new Array<FieldValue>(index.size);
-    for (const [key, value] of record) row[index.get(key) as number] = value;
-    return row;
-  });
-  return { columns: [...index.keys()], rows };
-}
-
-function readJson(text: string): Payload {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new BatchFailure('InvalidBatch', `Failed to parse JSON: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(parsed)) throw new BatchFailure('InvalidBatch', 'Failed to parse JSON: the batch must be an array of records');
-  const records = parsed.map((record, index) => {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new BatchFailure('InvalidBatch', `Failed to parse JSON: record ${index + 1} is not an object`);
-    }
-    const row = new Map<string, string | null>();
-    for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        // A parent reference by external id: {"Account": {"Ext_Id__c": "A-1"}}
-        for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {
-          if (field === 'type' || field === 'attributes') continue;
-          row.set(`${key}.${field}`, scalar(inner, `${key}.${field}`));
-        }
-      } else {
-        row.set(key, scalar(value, key));
-      }
-    }
-    return row;
-  });
-  return aligned(records);
-}
-
-function scalar(value: unknown, field: string): string | null {
-  if (value === null) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new BatchFailure('InvalidBatch', `Failed to parse JSON: field ${field} has a value that is not a scalar`);
-}
-
-function readXml(text: string): Payload {
-  // Records are the sObject children of sObjects; a nested element is a parent reference.
-  const collector = new XmlElementCollector({ source: 'batch', rootNames: ['sObjects'], depth: 2 });
-  try {
-    collector.write(text);
-    collector.end();
-  } catch (err) {
-    throw new BatchFailure('InvalidBatch', `Failed to parse XML: ${(err as Error).message}`);
-  }
-  const records = collector.take().filter((e) => e.name === 'sObject').map((record) => {
-    const row = new Map<string, string | null>();
-    for (const field of record.children) {
-      const parent = field.children.filter((c) => c.name !== 'type');
-      if (parent.length > 0) {
-        for (const inner of parent) row.set(`${field.name}.${inner.name}`, inner.nil ? null : inner.text);
-      } else {
-        row.set(field.name, field.nil ? null : field.text);
-      }
-    }
-    return row;
-  });
-  if (records.length === 0) throw new BatchFailure('ClientInputError', 'Unable to find any data to create batch');
-  return aligned(records);
 }
