@@ -1,0 +1,146 @@
+/**
+ * BatchChunker: InputRecord -> SpooledBatch | RejectedRecord. Serializes records for the job's
+ * content type and cuts a batch at whichever limit comes first: records, bytes, characters. Each
+ * batch is written to a spool file (its replayable upload body, read back by the joiner) before it
+ * is pushed. Buffers: the serialized records of one open batch (at most maxBytes).
+ * Records over the field or record limits, or with a field outside the columns, are rejected with a
+ * clear message before anything is uploaded; the rest go on.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ChunkedItem, InputRecord, RejectedRecord, RowRun, SpooledBatch } from '../lib/load-types.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
+import { InvalidOptionError } from '../lib/errors.js';
+import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
+
+export interface BatchChunkerOptions {
+  /** The job's content type. */
+  readonly contentType: PayloadType;
+  /** Folder for the spool files (one per batch, deleted by the joiner). */
+  readonly spoolDir: string;
+  /** Declared columns; default: the first record's fields, in order (a CSV header). */
+  readonly columns?: readonly string[];
+  /** Most records per batch; default and maximum 10,000. */
+  readonly maxRecords?: number;
+  /** Most payload bytes per batch; default and maximum 10,000,000. */
+  readonly maxBytes?: number;
+  /** Most payload characters per batch; default and maximum 10,000,000. */
+  readonly maxCharacters?: number;
+}
+
+export class BatchChunker extends Transform {
+  readonly #type: PayloadType;
+  readonly #dir: string;
+  readonly #serializer: RecordSerializer;
+  readonly #maxRecords: number;
+  readonly #maxBytes: number;
+  readonly #maxChars: number;
+  #columns: readonly string[] | undefined;
+  #columnSet: ReadonlySet<string> | undefined;
+  #head = '';
+  #tailBytes = 0;
+  #parts: string[] = [];
+  #bytes = 0;
+  #chars = 0;
+  #runs: Array<[number, number]> = [];
+  #seq = 0;
+
+  constructor(options: BatchChunkerOptions) {
+    super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
+    this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
+    this.#dir = nonEmptyString('spoolDir', options.spoolDir);
+    this.#serializer = recordSerializer(this.#type);
+    this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
+    this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+    this.#maxChars = positiveInteger('maxCharacters', options.maxCharacters ?? MAX_BATCH_CHARACTERS, MAX_BATCH_CHARACTERS);
+    if (options.columns !== undefined) this.#setColumns(options.columns);
+  }
+
+  override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#add(record).then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#cut().then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#parts = []; // an aborted run must not emit its partial batch
+    callback(err);
+  }
+
+  #setColumns(columns: readonly string[]): void {
+    if (columns.length === 0 || columns.length > MAX_RECORD_FIELDS || new Set(columns).size !== columns.length || columns.some((c) => typeof c !== 'string' || c === '')) {
+      throw new InvalidOptionError('columns', `1 to ${MAX_RECORD_FIELDS} distinct, non-empty names`, columns);
+    }
+    this.#columns = columns;
+    this.#columnSet = new Set(columns);
+    this.#head = this.#serializer.head(columns);
+    this.#tailBytes = Buffer.byteLength(this.#serializer.tail());
+  }
+
+  async #add(record: InputRecord): Promise<void> {
+    if (!this.#columns) this.#setColumns(Object.keys(record.fields));
+    const columns = this.#columns as readonly string[];
+    const problem = this.#check(record);
+    if (problem) {
+      this.push({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: problem } satisfies RejectedRecord);
+      return;
+    }
+    let text = this.#serializer.record(columns, record.fields, this.#parts.length === 0);
+    let bytes = Buffer.byteLength(text);
+    const overhead = Buffer.byteLength(this.#head) + this.#tailBytes;
+    if (bytes + overhead > this.#maxBytes || text.length + overhead > this.#maxChars) {
+      const limit = `${bytes + overhead > this.#maxBytes ? `${this.#maxBytes} bytes` : `${this.#maxChars} characters`}`;
+      this.push({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` } satisfies RejectedRecord);
+      return;
+    }
+    if (this.#parts.length > 0 && (this.#bytes + bytes + overhead > this.#maxBytes || this.#chars + text.length + overhead > this.#maxChars)) {
+      await this.#cut();
+      text = this.#serializer.record(columns, record.fields, true);
+      bytes = Buffer.byteLength(text);
+    }
+    this.#parts.push(text);
+    this.#bytes += bytes;
+    this.#chars += text.length;
+    const last = this.#runs[this.#runs.length - 1];
+    if (last && last[0] + last[1] === record.row) last[1]++;
+    else this.#runs.push([record.row, 1]);
+    if (this.#parts.length >= this.#maxRecords) await this.#cut();
+  }
+
+  /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
+  #check(record: InputRecord): string | undefined {
+    let total = 0;
+    for (const [name, value] of Object.entries(record.fields)) {
+      if (!this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${(this.#columns ?? []).join(', ')}):${name} --`;
+      const length = value?.length ?? 0;
+      if (length > MAX_FIELD_CHARACTERS) return `STRING_TOO_LONG:${name}: ${length} characters, more than the Bulk API's ${MAX_FIELD_CHARACTERS} per field:${name} --`;
+      total += length;
+    }
+    if (total > MAX_RECORD_CHARACTERS) return `BULKPIPE_RECORD_TOO_LARGE:${total} characters, more than the Bulk API's ${MAX_RECORD_CHARACTERS} per record:--`;
+    return undefined;
+  }
+
+  async #cut(): Promise<void> {
+    if (this.#parts.length === 0 || !this.#columns) return;
+    const seq = this.#seq++;
+    const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.${this.#type.toLowerCase()}`);
+    const body = this.#head + this.#parts.join('') + this.#serializer.tail();
+    const records = this.#parts.length;
+    const rows: RowRun[] = this.#runs;
+    this.#parts = [];
+    this.#runs = [];
+    this.#bytes = 0;
+    this.#chars = 0;
+    await writeFile(path, body);
+    this.push({ kind: 'batch', seq, path, contentType: this.#type, records, bytes: Buffer.byteLength(body), rows, columns: this.#columns } satisfies SpooledBatch);
+  }
+}
+
+/** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spoolDir })`. */
+export const batchChunker = (options: BatchChunkerOptions) => new BatchChunker(options);
+
+export type { ChunkedItem };
