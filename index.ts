@@ -13,6 +13,8 @@ export {
   LoginError,
   NetworkError,
   AbortedError,
+  PollTimeoutError,
+  JoinMismatchError,
   BODY_EXCERPT_CHARS,
   type BulkErrorCode,
   type ParseErrorContext,
@@ -109,3 +111,33 @@ export {
   type PkChunkingOptions,
   type DownloadedBody,
 } from './lib/http/client.js';
+export type {
+  InputValue,
+  InputRecord,
+  RowRun,
+  SpooledBatch,
+  RejectedRecord,
+  ChunkedItem,
+  SubmittedBatch,
+  FinishedBatch,
+  JoinedRow,
+} from './lib/load-types.js';
+export { parseCsvText } from './lib/csv/parse-csv-text.js';
+export { CsvRecordScanner } from './lib/csv/record-scanner.js';
+export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
+export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type RecordParserOptions } from './transforms/record-parser.js';
+export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
+export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
+export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
+export { StatusPoller, statusPoller, type StatusPollerOptions } from './transforms/status-poller.js';
+export { ResultJoiner, resultJoiner, type ResultJoinerOptions } from './transforms/result-joiner.js';
+export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
+export {
+  bulkLoad,
+  LOAD_OPERATIONS,
+  type LoadOperation,
+  type LoadProgress,
+  type LoadSummary,
+  type BulkLoadOptions,
+} from './transforms/bulk-load.js';
+export type { PayloadType } from './lib/records/serialize-record.js';

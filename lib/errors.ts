@@ -13,7 +13,9 @@ export type BulkErrorCode =
   | 'BULK_SESSION_EXPIRED'
   | 'BULK_LOGIN_FAILED'
   | 'BULK_NETWORK'
-  | 'BULK_ABORTED';
+  | 'BULK_ABORTED'
+  | 'BULK_POLL_TIMEOUT'
+  | 'BULK_JOIN_MISMATCH';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;
@@ -178,6 +180,34 @@ export class AbortedError extends BulkError {
   override name = 'AbortedError';
   constructor(what: string, reason?: unknown) {
     super('BULK_ABORTED', `${what} was aborted`, { cause: reason });
+  }
+}
+
+/** Batches were still unfinished when the poll timeout ran out; the run can resume from these ids. */
+export class PollTimeoutError extends BulkError {
+  override name = 'PollTimeoutError';
+  readonly jobId: string;
+  readonly batchIds: readonly string[];
+  constructor(jobId: string, batchIds: readonly string[], timeoutMs: number) {
+    super('BULK_POLL_TIMEOUT', `${batchIds.length} batch(es) of job ${jobId} not finished after ${Math.round(timeoutMs / 1000)} s: ${batchIds.slice(0, 20).join(', ')}${batchIds.length > 20 ? ', ...' : ''}`);
+    this.jobId = jobId;
+    this.batchIds = batchIds;
+  }
+}
+
+/** A batch's results do not match its input rows one for one: joining them would shift rows. */
+export class JoinMismatchError extends BulkError {
+  override name = 'JoinMismatchError';
+  readonly jobId: string;
+  readonly batchId: string;
+  readonly expected: number;
+  readonly actual: number;
+  constructor(jobId: string, batchId: string, expected: number, actual: number) {
+    super('BULK_JOIN_MISMATCH', `batch ${batchId} of job ${jobId} has ${actual} result rows for ${expected} input rows`);
+    this.jobId = jobId;
+    this.batchId = batchId;
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

@@ -85,17 +85,13 @@ export class BatchChunker extends Transform {
     if (!this.#columns) this.#setColumns(Object.keys(record.fields));
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);
-    if (problem) {
-      this.push({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: problem } satisfies RejectedRecord);
-      return;
-    }
+    if (problem) return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: problem });
     let text = this.#serializer.record(columns, record.fields, this.#parts.length === 0);
     let bytes = Buffer.byteLength(text);
     const overhead = Buffer.byteLength(this.#head) + this.#tailBytes;
     if (bytes + overhead > this.#maxBytes || text.length + overhead > this.#maxChars) {
       const limit = `${bytes + overhead > this.#maxBytes ? `${this.#maxBytes} bytes` : `${this.#maxChars} characters`}`;
-      this.push({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` } satisfies RejectedRecord);
-      return;
+      return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` });
     }
     if (this.#parts.length > 0 && (this.#bytes + bytes + overhead > this.#maxBytes || this.#chars + text.length + overhead > this.#maxChars)) {
       await this.#cut();
@@ -109,6 +105,11 @@ export class BatchChunker extends Transform {
     if (last && last[0] + last[1] === record.row) last[1]++;
     else this.#runs.push([record.row, 1]);
     if (this.#parts.length >= this.#maxRecords) await this.#cut();
+  }
+
+  #reject(rejected: RejectedRecord): void {
+    this.emit('rejected', rejected);
+    this.push(rejected);
   }
 
   /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
@@ -136,7 +137,9 @@ export class BatchChunker extends Transform {
     this.#bytes = 0;
     this.#chars = 0;
     await writeFile(path, body);
-    this.push({ kind: 'batch', seq, path, contentType: this.#type, records, bytes: Buffer.byteLength(body), rows, columns: this.#columns } satisfies SpooledBatch);
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records, bytes: Buffer.byteLength(body), rows, columns: this.#columns };
+    this.emit('batch', batch);
+    this.push(batch);
   }
 }
 

@@ -127,7 +127,9 @@ export class CsvBatchSplitter extends Transform {
     this.#records = 0;
     this.#bytes = 0;
     await writeFile(path, body);
-    this.push({ kind: 'batch', seq, path, contentType: 'CSV', records, bytes: body.length, rows, columns: this.#columns } satisfies SpooledBatch);
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, bytes: body.length, rows, columns: this.#columns };
+    this.emit('batch', batch);
+    this.push(batch);
   }
 }
 

@@ -1,0 +1,175 @@
+/** bulkLoad end to end through the local org: every input record in exactly one output. */
+import { expect } from 'chai';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { bulkLoad, type BulkLoadOptions, type LoadProgress } from '../../transforms/bulk-load.js';
+import type { InputFormat } from '../../transforms/record-parser.js';
+import { rejection } from '../helpers/fixtures.js';
+import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+
+describe('transforms/bulk-load (end to end)', () => {
+  let t: TestOrg;
+  let dir: string;
+  before(async () => {
+    t = await startTestOrg({ schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
+  });
+  after(async () => {
+    await t.close();
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-load-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function load(name: string, text: string, options: Partial<BulkLoadOptions> & Pick<BulkLoadOptions, 'object' | 'operation'>) {
+    const input = join(dir, name);
+    await writeFile(input, text);
+    const successPath = join(dir, `${name}.ok.csv`);
+    const errorPath = join(dir, `${name}.err.csv`);
+    const format = (options.format ?? name.split('.').pop()) as InputFormat;
+    const summary = await bulkLoad({ client: t.client, input, format, successPath, errorPath, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: dir, ...options });
+    const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
+    const failed = parse(await readFile(errorPath), { columns: true }) as Array<Record<string, string>>;
+    return { summary, ok, failed };
+  }
+
+  it('inserts a CSV file (fast path): good rows in the success file, bad rows in the error file', async () => {
+    const { summary, ok, failed } = await load('accounts.csv', 'Name,NumberOfEmployees\nAcme,10\n,5\n"Globex, Inc.",x\nInitech,3\n', { object: 'Account', operation: 'insert' });
+    expect(ok.map((r) => r.Name)).to.deep.equal(['Acme', 'Initech']);
+    expect(ok.every((r) => /^0015g/.test(r.sf__Id as string) && r.sf__Created === 'true')).to.equal(true);
+    expect(failed.map((r) => [r.Name, (r.sf__Error as string).split(':')[0]])).to.deep.equal([
+      ['', 'REQUIRED_FIELD_MISSING'],
+      ['Globex, Inc.', 'INVALID_FIELD'],
+    ]);
+    expect(summary).to.include({ recordsRead: 4, recordsSucceeded: 2, recordsFailed: 2, recordsProcessed: 4, batches: 1 });
+    expect(summary.jobId).to.match(/^750/);
+    expect((await t.client.getJob(summary.jobId as string)).state).to.equal('Closed');
+    expect((await readdir(dir)).filter((f) => f.startsWith('batch-'))).to.deep.equal([]); // spool files removed
+  });
+
+  for (const [format, text] of [
+    ['ndjson', '{"Name":"N1","NumberOfEmployees":1}\n{"Name":"N2","NumberOfEmployees":"many"}\n'],
+    ['json', '[{"Name":"N1","NumberOfEmployees":1},{"Name":"N2","NumberOfEmployees":"many"}]'],
+    ['xml', '<sObjects><sObject><Name>N1</Name><NumberOfEmployees>1</NumberOfEmployees></sObject><sObject><Name>N2</Name><NumberOfEmployees>many</NumberOfEmployees></sObject></sObjects>'],
+  ] as const) {
+    for (const contentType of ['CSV', 'JSON', 'XML'] as const) {
+      it(`loads ${format} input into a ${contentType} job`, async () => {
+        const { summary, ok, failed } = await load(`in.${format}`, text, { object: 'Account', operation: 'insert', contentType });
+        expect(ok.map((r) => r.Name)).to.deep.equal(['N1']);
+        expect(failed.map((r) => r.Name)).to.deep.equal(['N2']);
+        expect(summary).to.include({ recordsRead: 2, recordsSucceeded: 1, recordsFailed: 1 });
+      });
+    }
+  }
+
+  it('upserts with relationship columns, then updates, deletes and hard-deletes', async () => {
+    const accounts = await load('accounts.csv', 'Ext_Id__c,Name\nU-1,Umbrella\nU-2,Wayne\n', { object: 'Account', operation: 'upsert', externalIdField: 'Ext_Id__c' });
+    expect(accounts.summary.recordsSucceeded).to.equal(2);
+    const contacts = await load('contacts.csv', 'LastName,Account.Ext_Id__c\nSmith,U-1\nJones,U-404\n', { object: 'Contact', operation: 'insert' });
+    expect(contacts.ok.map((r) => r.LastName)).to.deep.equal(['Smith']);
+    expect(contacts.failed[0]?.sf__Error).to.contain('Foreign key external ID: U-404 not found');
+    const again = await load('accounts2.csv', 'Ext_Id__c,Name\nU-1,Umbrella Corp\nU-3,Stark\n', { object: 'Account', operation: 'upsert', externalIdField: 'Ext_Id__c' });
+    expect(again.ok.map((r) => r.sf__Created)).to.deep.equal(['false', 'true']);
+    const ids = again.ok.map((r) => r.sf__Id as string);
+    const updated = await load('update.csv', `Id,Phone\n${ids[0]},555\n001000000000000AAA,1\n`, { object: 'Account', operation: 'update' });
+    expect(updated.summary).to.include({ recordsSucceeded: 1, recordsFailed: 1 });
+    const deleted = await load('delete.csv', `Id\n${ids[0]}\n`, { object: 'Account', operation: 'delete' });
+    expect(deleted.ok[0]?.sf__Id).to.equal(ids[0]);
+    const hard = await load('hard.csv', `Id\n${ids[1]}\n`, { object: 'Account', operation: 'hardDelete' });
+    expect(hard.summary.recordsSucceeded).to.equal(1);
+  });
+
+  it('sends every row of a Failed batch to the error file with the state message', async () => {
+    const { summary, failed } = await load('bad.csv', 'Name,Nope__c\nA,1\nB,2\n', { object: 'Account', operation: 'insert' });
+    expect(summary).to.include({ recordsFailed: 2, batchesFailed: 1 });
+    expect(failed.map((r) => r.sf__Error)).to.deep.equal(['InvalidBatch : Field name not found : Nope__c', 'InvalidBatch : Field name not found : Nope__c']);
+  });
+
+  it('runs a Serial job', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `S${i}`).join('\n');
+    const { summary } = await load('serial.csv', `Name\n${rows}\n`, { object: 'Account', operation: 'insert', serial: true, batchSize: 10 });
+    expect(summary).to.include({ batches: 3, recordsSucceeded: 30 });
+    expect((await t.client.getJob(summary.jobId as string)).concurrencyMode).to.equal('Serial');
+  });
+
+  it('accounts for every row exactly once over 25+ batches, with rejected and failed rows, from a stream', async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify(i % 97 === 0 ? { Name: `R${i}`, Unknown: 'x' } : i % 31 === 0 ? { NumberOfEmployees: i } : { Name: `R${i}`, NumberOfEmployees: i }));
+    const progress: LoadProgress[] = [];
+    const resultsPath = join(dir, 'results.ndjson');
+    const summary = await bulkLoad({
+      client: t.client,
+      input: Readable.from([`${lines.join('\n')}\n`]),
+      format: 'ndjson',
+      object: 'Account',
+      operation: 'insert',
+      columns: ['Name', 'NumberOfEmployees'],
+      batchSize: 39,
+      concurrency: 3,
+      successPath: join(dir, 'ok.csv'),
+      errorPath: join(dir, 'err.csv'),
+      resultsPath,
+      minPollIntervalMs: 20,
+      maxPollIntervalMs: 100,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(summary.batches).to.be.at.least(25);
+    const ok = parse(await readFile(join(dir, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
+    const err = parse(await readFile(join(dir, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
+    expect(ok.length + err.length).to.equal(1000);
+    const results = (await readFile(resultsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { row: number; success: boolean });
+    const rows = results.map((r) => r.row).sort((a, b) => a - b);
+    expect(rows).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const expectedRejected = lines.filter((_, i) => i % 97 === 0).length;
+    const expectedMissing = lines.filter((_, i) => i % 97 !== 0 && i % 31 === 0).length;
+    expect(err.length).to.equal(expectedRejected + expectedMissing);
+    expect(err.filter((r) => (r.sf__Error as string).startsWith('BULKPIPE_UNKNOWN_FIELD'))).to.have.length(expectedRejected);
+    expect(summary).to.include({ recordsRead: 1000, recordsProcessed: 1000, recordsSucceeded: ok.length, recordsFailed: err.length });
+    expect(progress.at(-1)).to.include({ recordsProcessed: 1000 });
+  });
+
+  it('fails on malformed input with the source and line, and leaves no job open', async () => {
+    const input = join(dir, 'broken.ndjson');
+    await writeFile(input, '{"Name":"A"}\n{"Name":\n');
+    const err = await rejection(bulkLoad({ client: t.client, input, format: 'ndjson', object: 'Account', operation: 'insert', contentType: 'CSV', minPollIntervalMs: 20 }));
+    expect(err).to.include({ code: 'BULK_PARSE', source: input, line: 2 });
+  });
+
+  it('stops on abort: uploads and polling cancelled, the job aborted when asked', async () => {
+    const controller = new AbortController();
+    const input = join(dir, 'big.csv');
+    await writeFile(input, `Name\n${Array.from({ length: 5000 }, (_, i) => `A${i}`).join('\n')}\n`);
+    let jobSeen = false;
+    let jobId = '';
+    const run = bulkLoad({
+      onJob: (job) => {
+        jobId = job.id;
+      },
+      client: t.client,
+      input,
+      format: 'csv',
+      object: 'Account',
+      operation: 'insert',
+      batchSize: 100,
+      concurrency: 1,
+      signal: controller.signal,
+      abortJobOnAbort: true,
+      minPollIntervalMs: 1000,
+      onProgress: (p) => {
+        if (p.batchesSubmitted >= 2 && !jobSeen) {
+          jobSeen = true;
+          controller.abort(new Error('user stop'));
+        }
+      },
+    });
+    const err = await rejection(run);
+    expect(err).to.include({ code: 'BULK_ABORTED' });
+    const job = await t.client.getJob(jobId);
+    expect(job.state).to.equal('Aborted');
+    expect(job.numberBatchesTotal).to.be.below(50);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * BulkSubmitter: SpooledBatch -> SubmittedBatch (rejected records pass through). Creates the job
+ * lazily at the first batch, uploads at most `concurrency` batches at once from their spool files
+ * (replayable bodies, so the client may retry them), withholds its write callback while every slot
+ * is busy (so backpressure reaches the file), and closes the job when its input ends.
+ * Buffers: nothing but the batches in flight (their bodies stay on disk).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { BulkClient } from '../lib/http/client.js';
+import type { ChunkedItem, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { positiveInteger } from '../lib/options.js';
+import type { JobInfo, JobRequest } from '../lib/types.js';
+
+export interface BulkSubmitterOptions {
+  readonly client: BulkClient;
+  /** The job to create at the first batch. */
+  readonly job: JobRequest;
+  /** Uploads in flight at once; default 4, at most 25. */
+  readonly concurrency?: number;
+  /** Close the job when the input ends; default true. */
+  readonly closeJob?: boolean;
+}
+
+export class BulkSubmitter extends Transform {
+  readonly #client: BulkClient;
+  readonly #request: JobRequest;
+  readonly #concurrency: number;
+  readonly #closeJob: boolean;
+  readonly #limit: LimitFunction;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  #job: Promise<JobInfo> | undefined;
+  #jobInfo: JobInfo | undefined;
+  #gate: TransformCallback | undefined;
+
+  constructor(options: BulkSubmitterOptions) {
+    super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
+    this.#client = options.client;
+    this.#request = options.job;
+    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 4, 25);
+    this.#closeJob = options.closeJob ?? true;
+    this.#limit = pLimit(this.#concurrency);
+  }
+
+  /** The job, once created. */
+  get job(): JobInfo | undefined {
+    return this.#jobInfo;
+  }
+
+  override _transform(item: ChunkedItem, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (item.kind !== 'batch') {
+      this.push(item);
+      return callback();
+    }
+    const task = this.#limit(() => this.#submit(item)).then(
+      (done) => {
+        if (!this.destroyed) this.push(done);
+      },
+      (err: unknown) => {
+        this.destroy(err as Error);
+      },
+    );
+    const tracked = task.finally(() => {
+      this.#inFlight.delete(tracked);
+      this.#releaseGate();
+    });
+    this.#inFlight.add(tracked);
+    if (this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) callback();
+    else this.#gate = callback;
+  }
+
+  override _flush(callback: TransformCallback): void {
+    (async () => {
+      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      if (this.#job && this.#closeJob) await this.#client.closeJob((await this.#job).id, { signal: this.#abort.signal });
+    })().then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#abort.abort(err ?? new Error('destroyed'));
+    this.#gate = undefined;
+    callback(err);
+  }
+
+  #releaseGate(): void {
+    const gate = this.#gate;
+    if (gate && this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) {
+      this.#gate = undefined;
+      gate();
+    }
+  }
+
+  async #submit(batch: SpooledBatch): Promise<SubmittedBatch> {
+    this.#job ??= this.#client.createJob({ ...this.#request, contentType: batch.contentType }, { signal: this.#abort.signal }).then((job) => {
+      this.#jobInfo = job;
+      this.emit('job', job);
+      return job;
+    });
+    const job = await this.#job;
+    const info = await this.#client.addBatch(job.id, { path: batch.path }, { contentType: batch.contentType, signal: this.#abort.signal });
+    const { kind: _kind, ...rest } = batch;
+    const submitted: SubmittedBatch = { ...rest, kind: 'submitted', jobId: job.id, batchId: info.id };
+    this.emit('batchSubmitted', submitted);
+    return submitted;
+  }
+}
+
+/** A BulkSubmitter; e.g. `bulkSubmitter({ client, job: { operation: 'insert', object: 'Account' } })`. */
+export const bulkSubmitter = (options: BulkSubmitterOptions) => new BulkSubmitter(options);
