@@ -59,7 +59,15 @@ export class BatchChunker extends Transform {
   }
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#add(record).then(() => callback(), callback);
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#add(record);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    // Most records only join the open batch; a cut (a file write) is the one thing to wait for.
+    if (pending) pending.then(() => callback(), callback);
+    else callback();
   }
 
   override _flush(callback: TransformCallback): void {
@@ -81,7 +89,8 @@ export class BatchChunker extends Transform {
     this.#tailBytes = Buffer.byteLength(this.#serializer.tail());
   }
 
-  async #add(record: InputRecord): Promise<void> {
+  /** Adds a record; returns a promise only when a batch had to be written first. */
+  #add(record: InputRecord): Promise<void> | undefined {
     if (!this.#columns) this.#setColumns(Object.keys(record.fields));
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);
@@ -94,28 +103,36 @@ export class BatchChunker extends Transform {
       return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` });
     }
     if (this.#parts.length > 0 && (this.#bytes + bytes + overhead > this.#maxBytes || this.#chars + text.length + overhead > this.#maxChars)) {
-      await this.#cut();
-      text = this.#serializer.record(columns, record.fields, true);
-      bytes = Buffer.byteLength(text);
+      return this.#cut().then(() => {
+        text = this.#serializer.record(columns, record.fields, true);
+        this.#append(record, text, Buffer.byteLength(text));
+      });
     }
+    return this.#append(record, text, bytes);
+  }
+
+  #append(record: InputRecord, text: string, bytes: number): Promise<void> | undefined {
     this.#parts.push(text);
     this.#bytes += bytes;
     this.#chars += text.length;
     const last = this.#runs[this.#runs.length - 1];
     if (last && last[0] + last[1] === record.row) last[1]++;
     else this.#runs.push([record.row, 1]);
-    if (this.#parts.length >= this.#maxRecords) await this.#cut();
+    return this.#parts.length >= this.#maxRecords ? this.#cut() : undefined;
   }
 
-  #reject(rejected: RejectedRecord): void {
+  #reject(rejected: RejectedRecord): undefined {
     this.emit('rejected', rejected);
     this.push(rejected);
+    return undefined;
   }
 
   /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
   #check(record: InputRecord): string | undefined {
     let total = 0;
-    for (const [name, value] of Object.entries(record.fields)) {
+    const fields = record.fields;
+    for (const name in fields) {
+      const value = fields[name];
       if (!this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${(this.#columns ?? []).join(', ')}):${name} --`;
       const length = value?.length ?? 0;
       if (length > MAX_FIELD_CHARACTERS) return `STRING_TOO_LONG:${name}: ${length} characters, more than the Bulk API's ${MAX_FIELD_CHARACTERS} per field:${name} --`;

@@ -4,7 +4,7 @@
  * bytes into spooled batches, never splitting fields into strings. Buffers: the slices of one open
  * batch (at most maxBytes) and one partial record (bounded by maxBytes).
  */
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
@@ -74,16 +74,48 @@ export class CsvBatchSplitter extends Transform {
     callback(err);
   }
 
+  /**
+   * Records that lie whole inside the chunk join the open batch as one slice per run (no Buffer per
+   * record); only a record that spans chunks is assembled on its own.
+   */
   async #scan(chunk: Buffer): Promise<void> {
     let pos = 0;
+    let segment = 0; // start of the run of this chunk's records that belong to the open batch
+    const flushSegment = (end: number) => {
+      if (end > segment) this.#slices.push(chunk.subarray(segment, end));
+      segment = end;
+    };
     for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
-      const piece = chunk.subarray(pos, end);
-      const record = this.#carryBytes > 0 ? Buffer.concat([...this.#carry, piece]) : piece;
-      this.#carry = [];
-      this.#carryBytes = 0;
+      const start = pos;
       pos = end;
-      await this.#record(record);
+      const length = end - start;
+      if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d)) {
+        // A record that began in an earlier chunk, the header, or an empty line: the general path.
+        flushSegment(start);
+        const record = this.#carryBytes > 0 ? Buffer.concat([...this.#carry, chunk.subarray(start, end)]) : chunk.subarray(start, end);
+        this.#carry = [];
+        this.#carryBytes = 0;
+        segment = end;
+        const cut = this.#record(record);
+        if (cut) await cut;
+        continue;
+      }
+      if (length + this.#header.length > this.#maxBytes) {
+        throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
+      }
+      if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + length > this.#maxBytes)) {
+        flushSegment(start);
+        await this.#cut();
+      }
+      if (this.#records === 0) {
+        this.#bytes = this.#header.length;
+        this.#firstRow = this.#row + 1;
+      }
+      this.#bytes += length;
+      this.#records++;
+      this.#row++;
     }
+    flushSegment(pos);
     if (pos < chunk.length) {
       this.#carry.push(chunk.subarray(pos));
       this.#carryBytes += chunk.length - pos;
@@ -91,23 +123,30 @@ export class CsvBatchSplitter extends Transform {
     }
   }
 
-  /** One record's bytes, newline included. */
-  async #record(record: Buffer): Promise<void> {
-    if (record.length === 1 || (record.length === 2 && record[0] === 0x0d)) return; // an empty line
+  /** One record's bytes, newline included; returns a promise only when it had to cut a batch first. */
+  #record(record: Buffer): Promise<void> | undefined {
+    if (record.length === 1 || (record.length === 2 && record[0] === 0x0d)) return undefined; // an empty line
     if (!this.#header) {
       const header = record.subarray(0, 3).equals(BOM) ? record.subarray(3) : record;
       const columns: string[][] = [];
       parseCsvText(header.toString('utf8'), (fields) => columns.push(fields), this.#source);
       this.#columns = columns[0] ?? [];
       this.#header = Buffer.from(header);
-      return;
+      return undefined;
     }
     if (record.length + this.#header.length > this.#maxBytes) {
       throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
     }
-    if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + record.length > this.#maxBytes)) await this.#cut();
+    if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + record.length > this.#maxBytes)) {
+      return this.#cut().then(() => this.#append(record));
+    }
+    this.#append(record);
+    return undefined;
+  }
+
+  #append(record: Buffer): void {
     if (this.#records === 0) {
-      this.#bytes = this.#header.length;
+      this.#bytes = (this.#header as Buffer).length;
       this.#firstRow = this.#row + 1;
     }
     this.#slices.push(record);
@@ -120,14 +159,21 @@ export class CsvBatchSplitter extends Transform {
     if (this.#records === 0 || !this.#header) return;
     const seq = this.#seq++;
     const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.csv`);
-    const body = Buffer.concat([this.#header, ...this.#slices], this.#bytes);
+    const parts = [this.#header, ...this.#slices];
     const rows: RowRun[] = [[this.#firstRow, this.#records]];
     const records = this.#records;
+    const bytes = this.#bytes;
     this.#slices = [];
     this.#records = 0;
     this.#bytes = 0;
-    await writeFile(path, body);
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, bytes: body.length, rows, columns: this.#columns };
+    // writev sends the slices as they are: the batch is never copied into one buffer.
+    const file = await open(path, 'w');
+    try {
+      await file.writev(parts);
+    } finally {
+      await file.close();
+    }
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, bytes, rows, columns: this.#columns };
     this.emit('batch', batch);
     this.push(batch);
   }

@@ -1,13 +1,17 @@
 /**
  * Finds CSV record ends in raw bytes, quote-aware (RFC 4180), across chunk boundaries: a newline
  * ends a record unless it lies inside double quotes; `""` toggles the quote state twice, so parity
- * is enough. Uses Buffer.indexOf for both bytes, never decoding or building strings.
+ * is enough. Uses Buffer.indexOf, never decoding or building strings, and remembers the next quote
+ * of the chunk so that quote-free data is scanned once, not once per record.
  */
 const QUOTE = 0x22;
 const LF = 0x0a;
 
 export class CsvRecordScanner {
   #inQuote = false;
+  #chunk: Buffer | undefined;
+  /** Position of the next quote at or after the scan position in #chunk (chunk.length when none). */
+  #nextQuote = -1;
 
   /** True while the scan is inside a quoted field (at the end of the input: an unterminated quote). */
   get inQuote(): boolean {
@@ -16,21 +20,27 @@ export class CsvRecordScanner {
 
   /** The index just past the next record end at or after `from`, or -1 when the chunk ends first. */
   next(chunk: Buffer, from: number): number {
+    if (chunk !== this.#chunk) {
+      this.#chunk = chunk;
+      this.#nextQuote = -1;
+    }
     let i = from;
     for (;;) {
-      if (this.#inQuote) {
+      if (this.#nextQuote < i) {
         const q = chunk.indexOf(QUOTE, i);
-        if (q < 0) return -1;
+        this.#nextQuote = q < 0 ? chunk.length : q;
+      }
+      if (this.#inQuote) {
+        if (this.#nextQuote >= chunk.length) return -1;
         this.#inQuote = false;
-        i = q + 1;
+        i = this.#nextQuote + 1;
         continue;
       }
       const nl = chunk.indexOf(LF, i);
-      const q = chunk.indexOf(QUOTE, i);
-      if (nl < 0 && q < 0) return -1;
-      if (q < 0 || (nl >= 0 && nl < q)) return nl + 1;
+      if (nl >= 0 && nl < this.#nextQuote) return nl + 1;
+      if (this.#nextQuote >= chunk.length) return -1;
       this.#inQuote = true;
-      i = q + 1;
+      i = this.#nextQuote + 1;
     }
   }
 }

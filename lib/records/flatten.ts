@@ -2,31 +2,59 @@
  * Turns a parsed JSON record into input fields: strings stay, numbers and booleans become text,
  * null stays null (set to null), a nested object is a parent reference (`{"Account":{"Ext__c":"A"}}`
  * becomes the column `Account.Ext__c`). Arrays and deeper nesting have no Bulk API meaning: errors.
+ * Runs once per record on the hot path: no allocation beyond the result unless there is an error.
  */
 import { ParseError } from '../errors.js';
 import type { InputValue } from '../load-types.js';
 
-export function flattenRecord(value: unknown, context: { source: string; line: number; record: number }): Record<string, InputValue> {
+export interface RecordContext {
+  readonly source: string;
+  readonly line: number;
+  readonly record: number;
+}
+
+export function flattenRecord(value: unknown, context: RecordContext): Record<string, InputValue> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ParseError('expected a JSON object', context);
   }
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const v = object[key];
+    if (v === null || typeof v === 'string') continue;
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      object[key] = String(v);
+      continue;
+    }
+    if (typeof v === 'object' && !Array.isArray(v)) return withParents(object, context); // rare: rebuild
+    throw notScalar(v, context, key);
+  }
+  // JSON.parse gave us a fresh object: reuse it rather than copy it.
+  return object as Record<string, InputValue>;
+}
+
+function withParents(object: Record<string, unknown>, context: RecordContext): Record<string, InputValue> {
   const fields: Record<string, InputValue> = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const key in object) {
+    const v = object[key];
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [inner, w] of Object.entries(v as Record<string, unknown>)) {
+      const parent = v as Record<string, unknown>;
+      for (const inner in parent) {
         if (inner === 'attributes' || inner === 'type') continue;
-        fields[`${key}.${inner}`] = scalar(w, { ...context, field: `${key}.${inner}` });
+        fields[`${key}.${inner}`] = scalar(parent[inner], context, `${key}.${inner}`);
       }
     } else {
-      fields[key] = scalar(v, { ...context, field: key });
+      fields[key] = scalar(v, context, key);
     }
   }
   return fields;
 }
 
-function scalar(v: unknown, context: { source: string; line: number; record: number; field: string }): InputValue {
-  if (v === null) return null;
-  if (typeof v === 'string') return v;
+function scalar(v: unknown, context: RecordContext, field: string): InputValue {
+  if (v === null || typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new ParseError(`a value must be a string, a number, a boolean, null or a parent reference object, got ${Array.isArray(v) ? 'an array' : typeof v}`, context);
+  throw notScalar(v, context, field);
+}
+
+function notScalar(v: unknown, context: RecordContext, field: string): ParseError {
+  return new ParseError(`a value must be a string, a number, a boolean, null or a parent reference object, got ${Array.isArray(v) ? 'an array' : typeof v}`, { ...context, field });
 }

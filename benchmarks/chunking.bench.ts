@@ -1,0 +1,74 @@
+/**
+ * Throughput of the pipeline's front half, file to spooled batches, no network: the CSV fast path
+ * (CsvBatchSplitter) and parse + chunk (RecordParser + BatchChunker) for each input format, each as
+ * a ratio to a plain 1 MiB-chunk read of the same file measured in the same run (file in page cache).
+ * Usage: node --import tsx benchmarks/chunking.bench.ts [megabytes=256]
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { rm as rmFile } from 'node:fs/promises';
+import type { ChunkedItem } from '../lib/load-types.js';
+import { BatchChunker } from '../transforms/batch-chunker.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
+import { RecordParser } from '../transforms/record-parser.js';
+import { generate, type DataFormat } from './_util/data.js';
+import { environment, fmt, measure, table } from './_util/run.js';
+
+const megabytes = Number(process.argv[2] ?? 256);
+const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-bench-'));
+const spool = join(dir, 'spool');
+await (await import('node:fs/promises')).mkdir(spool);
+
+/** A sink that deletes each spool file as it comes, so the disk holds one batch at a time. */
+const drain = () =>
+  new Writable({
+    objectMode: true,
+    write(item: ChunkedItem, _e, cb) {
+      if (item.kind === 'batch') rmFile(item.path).then(() => cb(), cb);
+      else cb();
+    },
+  });
+
+async function rawRead(path: string): Promise<number> {
+  const s = await measure(async () => {
+    for await (const _chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      /* read only */
+    }
+  });
+  return s.seconds;
+}
+
+async function run(path: string, stages: Transform[]): Promise<{ seconds: number; peakRssMb: number }> {
+  return measure(() => pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), ...stages, drain()]));
+}
+
+const rows: Array<Array<string | number>> = [];
+try {
+  for (const format of ['csv', 'ndjson', 'json', 'xml'] as DataFormat[]) {
+    const path = join(dir, `data.${format}`);
+    const records = await generate(path, format, megabytes * 1024 * 1024);
+    const size = (await stat(path)).size;
+    const mb = size / 1e6;
+    await rawRead(path); // warm the page cache
+    const raw = await rawRead(path);
+    const cases: Array<[string, () => Transform[]]> = [
+      [`${format}: parse + chunk`, () => [new RecordParser({ format, source: path }), new BatchChunker({ contentType: 'CSV', spoolDir: spool })]],
+    ];
+    if (format === 'csv') cases.unshift(['csv: fast path (CsvBatchSplitter)', () => [new CsvBatchSplitter({ spoolDir: spool })]]);
+    for (const [name, stages] of cases) {
+      await run(path, stages()); // warm-up: JIT and page cache, as in steady use
+      const s = await run(path, stages());
+      rows.push([name, fmt(mb, 0), fmt(records), fmt(mb / raw, 0), fmt(mb / s.seconds, 1), fmt(raw / s.seconds, 3), fmt(s.peakRssMb)]);
+    }
+    await rm(path);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(`# Chunking throughput, file to spooled batches (${environment()})\n`);
+console.log(table(['path', 'MB', 'records', 'raw read MB/s', 'MB/s', 'ratio to raw read', 'peak RSS MB'], rows));
