@@ -1,15 +1,14 @@
 /**
  * OutcomeSink: JoinedRow -> files. Successes go to a CSV of the input columns plus `sf__Id` and
- * `sf__Created`, failures to a CSV of the input columns plus `sf__Error` (csv-stringify), and every
- * row, optionally, to an NDJSON file. Counts rows as they pass. Buffers: the file streams' own
- * high-water marks; a full file stream holds the write callback.
+ * `sf__Created`, failures to a CSV of the input columns plus `sf__Error`, and every row, optionally,
+ * to an NDJSON file. Counts rows as they pass. Buffers: up to 64 KiB of text per file before it is
+ * written; a full file stream holds the write callback.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify, type Stringifier } from 'csv-stringify';
 import type { InputValue, JoinedRow } from '../lib/load-types.js';
+import { csvField } from '../lib/records/serialize-record.js';
 
 export interface OutcomeSinkOptions {
   /** CSV of the rows that succeeded. */
@@ -20,18 +19,47 @@ export interface OutcomeSinkOptions {
   readonly resultsPath?: string;
 }
 
-interface Output {
-  readonly writer: Stringifier | NodeJS.WritableStream & { write(chunk: string): boolean; end(): void };
-  readonly done: Promise<void>;
+const FLUSH_CHARS = 65_536;
+
+/** A file written in pieces of about 64 KiB. */
+class TextFile {
+  readonly #stream: WriteStream;
+  readonly #closed: Promise<unknown>;
+  #pending = '';
+
+  constructor(path: string) {
+    this.#stream = createWriteStream(path);
+    this.#closed = once(this.#stream, 'close');
+  }
+
+  /** Adds text; resolves at once unless the file stream is full. */
+  add(text: string): Promise<void> | undefined {
+    this.#pending += text;
+    if (this.#pending.length < FLUSH_CHARS) return undefined;
+    const ok = this.#stream.write(this.#pending);
+    this.#pending = '';
+    return ok ? undefined : once(this.#stream, 'drain').then(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.#stream.end(this.#pending);
+    this.#pending = '';
+    await this.#closed;
+    if (this.#stream.errored) throw this.#stream.errored;
+  }
+
+  destroy(): void {
+    this.#stream.destroy();
+  }
 }
 
-const cell = (v: InputValue | undefined) => (v === null ? '#N/A' : (v ?? ''));
+const cell = (v: InputValue | undefined) => (v === null ? '#N/A' : v === undefined ? '' : csvField(v));
 
 export class OutcomeSink extends Writable {
   readonly #options: OutcomeSinkOptions;
-  #success: Output | undefined;
-  #errors: Output | undefined;
-  #results: Output | undefined;
+  #success: TextFile | undefined;
+  #errors: TextFile | undefined;
+  #results: TextFile | undefined;
   #opened = false;
   succeeded = 0;
   failed = 0;
@@ -42,60 +70,55 @@ export class OutcomeSink extends Writable {
   }
 
   override _write(row: JoinedRow, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#write(row).then(() => callback(), callback);
+    let pending: Promise<unknown> | undefined;
+    try {
+      pending = this.#write(row);
+    } catch (err) {
+      return callback(err as Error);
+    }
+    if (pending) pending.then(() => callback(), callback);
+    else callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    (async () => {
-      if (!this.#opened) this.#open([]);
-      for (const output of [this.#success, this.#errors, this.#results]) output?.writer.end();
-      await Promise.all([this.#success?.done, this.#errors?.done, this.#results?.done]);
-    })().then(() => callback(), callback);
+    if (!this.#opened) this.#open([]);
+    Promise.all([this.#success?.close(), this.#errors?.close(), this.#results?.close()]).then(() => callback(), callback);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    for (const output of [this.#success, this.#errors, this.#results]) (output?.writer as unknown as { destroy?: (e?: Error) => void })?.destroy?.();
+    for (const file of [this.#success, this.#errors, this.#results]) file?.destroy();
     callback(err);
-  }
-
-  #csv(path: string, header: string[]): Output {
-    const writer = stringify({ header: true, columns: header, record_delimiter: 'unix' });
-    return { writer, done: pipeline(writer, createWriteStream(path)) };
   }
 
   #open(columns: readonly string[]): void {
     this.#opened = true;
+    const header = columns.map(csvField);
     const { successPath, errorPath, resultsPath } = this.#options;
-    if (successPath) this.#success = this.#csv(successPath, [...columns, 'sf__Id', 'sf__Created']);
-    if (errorPath) this.#errors = this.#csv(errorPath, [...columns, 'sf__Error']);
-    if (resultsPath) {
-      const file = createWriteStream(resultsPath);
-      this.#results = { writer: file, done: once(file, 'close').then(() => undefined) };
+    if (successPath) {
+      this.#success = new TextFile(successPath);
+      void this.#success.add(`${[...header, 'sf__Id', 'sf__Created'].join(',')}\n`);
     }
+    if (errorPath) {
+      this.#errors = new TextFile(errorPath);
+      void this.#errors.add(`${[...header, 'sf__Error'].join(',')}\n`);
+    }
+    if (resultsPath) this.#results = new TextFile(resultsPath);
   }
 
-  async #write(row: JoinedRow): Promise<void> {
+  #write(row: JoinedRow): Promise<unknown> | undefined {
     if (!this.#opened) this.#open(row.columns);
-    const values = row.columns.map((c) => cell(row.fields[c]));
-    let ok = true;
+    let values = '';
+    for (const c of row.columns) values += `${cell(row.fields[c])},`;
+    let a: Promise<void> | undefined;
     if (row.success) {
       this.succeeded++;
-      if (this.#success) ok = (this.#success.writer as Stringifier).write([...values, row.id ?? '', String(row.created)]);
+      a = this.#success?.add(`${values}${row.id ?? ''},${String(row.created)}\n`);
     } else {
       this.failed++;
-      if (this.#errors) ok = (this.#errors.writer as Stringifier).write([...values, row.error]);
+      a = this.#errors?.add(`${values}${csvField(row.error)}\n`);
     }
-    if (this.#results) {
-      const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
-      if (!this.#results.writer.write(line)) ok = false;
-    }
-    if (!ok) {
-      await Promise.all(
-        [this.#success, this.#errors, this.#results]
-          .filter((o): o is Output => o !== undefined && (o.writer as unknown as { writableNeedDrain?: boolean }).writableNeedDrain === true)
-          .map((o) => once(o.writer as unknown as NodeJS.EventEmitter, 'drain')),
-      );
-    }
+    const b = this.#results?.add(`${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`);
+    return a || b ? Promise.all([a, b]) : undefined;
   }
 }
 

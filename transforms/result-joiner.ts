@@ -55,8 +55,9 @@ export class ResultJoiner extends Transform {
     callback(err);
   }
 
-  async #emit(row: JoinedRow): Promise<void> {
-    if (!this.push(row)) await new Promise<void>((resolve) => (this.#readable = resolve));
+  /** Pushes a row; returns a promise only when the reader is full and must be waited for. */
+  #emit(row: JoinedRow): Promise<void> | undefined {
+    return this.push(row) ? undefined : new Promise<void>((resolve) => (this.#readable = resolve));
   }
 
   async #join(batch: FinishedBatch): Promise<void> {
@@ -65,26 +66,29 @@ export class ResultJoiner extends Transform {
     const rowNumbers: number[] = [];
     for (const [first, count] of batch.rows) for (let i = 0; i < count; i++) rowNumbers.push(first + i);
     if (rowNumbers.length !== inputs.length) throw new JoinMismatchError(batch.jobId, batch.batchId, rowNumbers.length, inputs.length);
+    const columns = payload.columns;
     const fieldsOf = (index: number): Record<string, InputValue> => {
       const values = inputs[index] ?? [];
       const fields: Record<string, InputValue> = {};
-      payload.columns.forEach((c, i) => {
+      for (let i = 0; i < columns.length; i++) {
         const v = values[i];
-        if (v !== undefined) fields[c] = v;
-      });
+        if (v !== undefined) fields[columns[i] as string] = v;
+      }
       return fields;
     };
     const base = { columns: batch.columns, batchId: batch.batchId };
     if (batch.state !== 'Completed') {
       const error = batch.stateMessage ?? `batch ${batch.state}`;
       for (let i = 0; i < inputs.length; i++) {
-        await this.#emit({ ...base, row: rowNumbers[i] as number, fields: fieldsOf(i), success: false, id: null, created: false, error });
+        const full = this.#emit({ ...base, row: rowNumbers[i] as number, fields: fieldsOf(i), success: false, id: null, created: false, error });
+        if (full) await full;
       }
     } else {
       let i = 0;
       for await (const result of this.#client.batchResults(batch.jobId, batch.batchId, { signal: this.#abort.signal })) {
         if (i >= inputs.length) throw new JoinMismatchError(batch.jobId, batch.batchId, inputs.length, i + 1);
-        await this.#emit({ ...base, row: rowNumbers[i] as number, fields: fieldsOf(i), success: result.success, id: result.id, created: result.created, error: formatResultErrors(result.errors) });
+        const full = this.#emit({ ...base, row: rowNumbers[i] as number, fields: fieldsOf(i), success: result.success, id: result.id, created: result.created, error: formatResultErrors(result.errors) });
+        if (full) await full;
         i++;
       }
       if (i !== inputs.length) throw new JoinMismatchError(batch.jobId, batch.batchId, inputs.length, i);

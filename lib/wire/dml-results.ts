@@ -5,12 +5,11 @@
  * `"Id","Success","Created","Error"`, every value quoted, LF endings, and errors written as
  * `STATUS_CODE:message:field1,field2 --` (or `STATUS_CODE:message:--` with no fields).
  */
-import { parse as parseCsv } from 'csv-parse';
 import { ParseError } from '../errors.js';
+import { readCsvRecords } from '../csv/read-csv-records.js';
 import type { DmlResult, ResultError } from '../types.js';
 import type { DataFormat } from './content-types.js';
 import { readJsonArray } from './json-reader.js';
-import { iterateThrough } from './stream-iterate.js';
 import { readXmlElements, childText, type XmlElement } from './xml-reader.js';
 import { DATALOAD_NS, XML_DECLARATION, escapeXml } from './xml-writer.js';
 
@@ -119,15 +118,6 @@ function fromJson(value: unknown, index: number): DmlResult {
   };
 }
 
-function fromCsv(row: Record<string, string>): DmlResult {
-  return {
-    id: row.Id ? row.Id : null,
-    success: bool(row.Success),
-    created: bool(row.Created),
-    errors: parseResultErrors(row.Error ?? ''),
-  };
-}
-
 /** Yields each row's result as it is read. */
 export async function* readDmlResults(chunks: AsyncIterable<Uint8Array | string>, format: DataFormat): AsyncGenerator<DmlResult> {
   const source = 'results';
@@ -139,14 +129,24 @@ export async function* readDmlResults(chunks: AsyncIterable<Uint8Array | string>
     let index = 0;
     for await (const value of readJsonArray(chunks, { source })) yield fromJson(value, index++);
   } else {
-    const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, max_record_size: 1 << 20 });
-    const wrap = (err: unknown) => {
-      const line = (err as { lines?: number }).lines;
-      return new ParseError(`malformed CSV result: ${(err as Error).message}`, { source, ...(line ? { line } : {}) }, { cause: err });
-    };
-    for await (const row of iterateThrough<Record<string, string>>(chunks, [parser], wrap)) {
-      if (!('Success' in row)) throw new ParseError('CSV result has no "Success" column', { source, line: 1 });
-      yield fromCsv(row);
+    // By header name, as jsforce and Data Loader read it; the column order is not relied on.
+    let index: { id: number; success: number; created: number; error: number } | undefined;
+    for await (const records of readCsvRecords(chunks, { source })) {
+      for (const record of records) {
+        if (!index) {
+          const at = (name: string) => record.indexOf(name);
+          index = { id: at('Id'), success: at('Success'), created: at('Created'), error: at('Error') };
+          if (index.success < 0) throw new ParseError('CSV result has no "Success" column', { source, line: 1 });
+          continue;
+        }
+        const id = index.id >= 0 ? record[index.id] : undefined;
+        yield {
+          id: id ? id : null,
+          success: bool(record[index.success]),
+          created: bool(index.created >= 0 ? record[index.created] : undefined),
+          errors: parseResultErrors(index.error >= 0 ? (record[index.error] ?? '') : ''),
+        };
+      }
     }
   }
 }

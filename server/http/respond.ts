@@ -28,8 +28,22 @@ export async function respond(
   const gzip = acceptsGzip(req);
   res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}), ...headers });
   if (req.method === 'HEAD') return void res.end();
-  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body, { objectMode: false });
-  await (gzip ? pipeline(source, createGzip(), res) : pipeline(source, res));
+  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(coalesce(body), { objectMode: false });
+  // Level 1: most of the size gain for a fraction of the CPU (results can be large, and the org often shares the machine with its client).
+  await (gzip ? pipeline(source, createGzip({ level: 1 }), res) : pipeline(source, res));
+}
+
+/** Joins small pieces (one per result row) into chunks of about 64 KiB: one write per row is slow. */
+function* coalesce(pieces: Iterable<string | Buffer>): Generator<string> {
+  let pending = '';
+  for (const piece of pieces) {
+    pending += typeof piece === 'string' ? piece : piece.toString('utf8');
+    if (pending.length >= 65_536) {
+      yield pending;
+      pending = '';
+    }
+  }
+  if (pending) yield pending;
 }
 
 export function respondError(req: IncomingMessage, res: ServerResponse, error: ApiError, format: WireFormat): Promise<void> {
