@@ -102,11 +102,17 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   let bytes = 0;
   const report = () => options.onProgress?.({ ...progress });
 
+  // Malformed input stops the reading, but the records accepted before it are still loaded and
+  // written out; then the run fails with the input's error.
+  let inputError: Error | undefined;
+  const onError = (err: Error) => {
+    inputError ??= err;
+  };
   const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spoolDir, source, ...(options.batchSize ? { maxRecords: options.batchSize } : {}) })]
+    ? [new CsvBatchSplitter({ spoolDir, source, onError, ...(options.batchSize ? { maxRecords: options.batchSize } : {}) })]
     : [
-        new RecordParser({ format, source }),
+        new RecordParser({ format, source, onError }),
         new BatchChunker({ contentType, spoolDir, ...(options.columns ? { columns: options.columns } : {}), ...(options.batchSize ? { maxRecords: options.batchSize } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
@@ -168,6 +174,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   progress.recordsFailed = sink.failed;
   progress.recordsProcessed = sink.succeeded + sink.failed;
   report();
+  if (inputError) throw inputError;
   const elapsedMs = performance.now() - started;
   return {
     ...progress,

@@ -23,6 +23,11 @@ export interface CsvBatchSplitterOptions {
   readonly maxRecords?: number;
   /** Most bytes per batch, header included; default and maximum 10,000,000 (also bounds characters). */
   readonly maxBytes?: number;
+  /**
+   * Stop instead of fail: on malformed input, report the error here and end normally, with the
+   * records before the error still batched, so that they can be finished.
+   */
+  readonly onError?: (err: Error) => void;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -45,6 +50,8 @@ export class CsvBatchSplitter extends Transform {
   #row = 0;
   #firstRow = 1;
   #seq = 0;
+  readonly #onError: ((err: Error) => void) | undefined;
+  #stopped = false;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -52,20 +59,44 @@ export class CsvBatchSplitter extends Transform {
     this.#source = nonEmptyString('source', options.source ?? 'input');
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+    this.#onError = options.onError;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#scan(chunk).then(() => callback(), callback);
+    if (this.#stopped) return callback(); // the rest of a malformed input is read and dropped
+    this.#scan(chunk).then(() => callback(), (err: Error) => this.#fail(err, callback));
   }
 
   override _flush(callback: TransformCallback): void {
     (async () => {
-      if (this.#scanner.inQuote) throw new ParseError('unterminated quoted field at the end of the input', { source: this.#source, record: this.#row + 1 });
-      if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]));
-      this.#carry = [];
-      if (!this.#header) throw new ParseError('the input is empty: expected a CSV header line', { source: this.#source, line: 1 });
+      if (!this.#stopped) {
+        if (this.#scanner.inQuote) throw new ParseError('unterminated quoted field at the end of the input', { source: this.#source, record: this.#row + 1 });
+        if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]));
+        this.#carry = [];
+        if (!this.#header) throw new ParseError('the input is empty: expected a CSV header line', { source: this.#source, line: 1 });
+      }
       await this.#cut();
-    })().then(() => callback(), callback);
+    })().then(
+      () => callback(),
+      (err: Error) => {
+        // Stopping at the end still batches what came before the error.
+        if (!this.#onError || this.#stopped) return callback(err);
+        this.#fail(err, () => undefined);
+        this.#cut().then(() => callback(), callback);
+      },
+    );
+  }
+
+  /** Fails the stream, or with onError, reports the error and stops taking records. */
+  #fail(err: Error, callback: TransformCallback): void {
+    if (!this.#onError) return callback(err);
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#carry = [];
+      this.#carryBytes = 0;
+      this.#onError(err);
+    }
+    callback();
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {

@@ -25,6 +25,11 @@ export interface RecordParserOptions {
   readonly source?: string;
   /** Most bytes of one record (a CSV record, an NDJSON line, an array element, an XML record); default 4 MiB. */
   readonly maxRecordBytes?: number;
+  /**
+   * Stop instead of fail: on malformed input, report the error here, emit no more records and end
+   * normally once the input ends, so that the records already emitted can still be finished.
+   */
+  readonly onError?: (err: Error) => void;
 }
 
 type Emit = (fields: Record<string, InputValue>, line?: number) => void;
@@ -42,12 +47,15 @@ export class RecordParser extends Transform {
   #row = 0;
   #csvHeader: string[] | undefined;
   #csvError: Error | undefined;
+  readonly #onError: ((err: Error) => void) | undefined;
+  #stopped = false;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
     const format = oneOf('format', options.format, INPUT_FORMATS);
     this.#source = nonEmptyString('source', options.source ?? 'input');
     const maxBytes = positiveInteger('maxRecordBytes', options.maxRecordBytes ?? 4 * 1024 * 1024);
+    this.#onError = options.onError;
     if (format === 'csv') {
       // No `info`: it halves csv-parse's speed. Errors still carry the line.
       this.#csv = csvParse({ bom: true, max_record_size: maxBytes, skip_empty_lines: true, relax_column_count: false });
@@ -65,17 +73,28 @@ export class RecordParser extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#stopped) return callback(); // the rest of a malformed input is read and dropped
     if (this.#csv) {
       // csv-parse calls back once it has taken the chunk; records arrive through 'data'.
-      this.#csv.write(chunk, () => callback(this.#csvError));
+      this.#csv.write(chunk, () => (this.#csvError ? this.#fail(this.#csvError, callback) : callback()));
       return;
     }
     try {
       this.#decoder?.write(chunk, this.#emit);
       callback();
     } catch (err) {
-      callback(err as Error);
+      this.#fail(err as Error, callback);
     }
+  }
+
+  /** Fails the stream, or with onError, reports the error and stops taking records. */
+  #fail(err: Error, callback: TransformCallback): void {
+    if (!this.#onError) return callback(err);
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#onError(err);
+    }
+    callback();
   }
 
   // csv-parse pushes records through 'data': pause it while our readable side is full, so that its
@@ -86,10 +105,12 @@ export class RecordParser extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    if (this.#stopped) return callback();
     if (this.#csv) {
       const csv = this.#csv;
-      csv.once('end', () => callback(this.#csvError));
-      csv.once('error', () => callback(this.#csvError));
+      const done = () => (this.#csvError ? this.#fail(this.#csvError, callback) : callback());
+      csv.once('end', done);
+      csv.once('error', done);
       csv.end();
       csv.resume();
       return;
@@ -98,7 +119,7 @@ export class RecordParser extends Transform {
       this.#decoder?.end(this.#emit);
       callback();
     } catch (err) {
-      callback(err as Error);
+      this.#fail(err as Error, callback);
     }
   }
 
@@ -108,12 +129,13 @@ export class RecordParser extends Transform {
   }
 
   readonly #emit = (fields: Record<string, InputValue>, line?: number): void => {
+    if (this.#stopped) return;
     const record: InputRecord = line === undefined ? { row: ++this.#row, fields } : { row: ++this.#row, line, fields };
     if (!this.push(record)) this.#csv?.pause();
   };
 
   #onCsv(record: string[]): void {
-    if (this.#csvError) return;
+    if (this.#csvError || this.#stopped) return;
     if (!this.#csvHeader) {
       const seen = new Set<string>();
       for (const name of record) {

@@ -132,12 +132,25 @@ describe('transforms/bulk-load (end to end)', () => {
     expect(progress.at(-1)).to.include({ recordsProcessed: 1000 });
   });
 
-  it('fails on malformed input with the source and line, and leaves no job open', async () => {
-    const input = join(dir, 'broken.ndjson');
-    await writeFile(input, '{"Name":"A"}\n{"Name":\n');
-    const err = await rejection(bulkLoad({ client: t.client, input, format: 'ndjson', object: 'Account', operation: 'insert', contentType: 'CSV', minPollIntervalMs: 20 }));
-    expect(err).to.include({ code: 'BULK_PARSE', source: input, line: 2 });
-  });
+  for (const [format, broken] of [
+    ['ndjson', `${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join('\n')}\n{"Name":\n${JSON.stringify({ Name: 'after' })}\n`],
+    ['csv', `Name\n${Array.from({ length: 250 }, (_, i) => `M${i}`).join('\n')}\n"unterminated\n`],
+  ] as const) {
+    it(`${format}: stops at malformed input, finishes the records before it, then fails naming the source`, async () => {
+      const input = join(dir, `broken.${format}`);
+      await writeFile(input, broken);
+      const progress: LoadProgress[] = [];
+      const err = await rejection(
+        bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(dir, 'ok.csv'), errorPath: join(dir, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
+      );
+      expect(err).to.include({ code: 'BULK_PARSE', source: input });
+      if (format === 'ndjson') expect(err).to.include({ line: 251 });
+      const ok = parse(await readFile(join(dir, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
+      expect(ok).to.have.length(250);
+      expect(ok.some((r) => r.Name === 'after')).to.equal(false);
+      expect(progress.at(-1)).to.include({ recordsProcessed: 250, recordsSucceeded: 250 });
+    });
+  }
 
   it('stops on abort: uploads and polling cancelled, the job aborted when asked', async () => {
     const controller = new AbortController();
