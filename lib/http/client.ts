@@ -15,7 +15,7 @@ import type { BatchInfo, ContentType, DmlResult, JobInfo, JobRequest, WireFormat
 import { SoapLoginProvider, type SoapLoginOptions } from '../auth/soap-login-provider.js';
 import type { Session, SessionProvider } from '../auth/session.js';
 import { parseBatchInfo, readBatchInfoList } from '../wire/batch-info.js';
-import { MIME, batchMimeType, dataFormatOf, formatOfMime, wireFormatOf, type DataFormat } from '../wire/content-types.js';
+import { MIME, batchMimeType, formatOfMime, wireFormatOf } from '../wire/content-types.js';
 import { readDmlResults } from '../wire/dml-results.js';
 import { parseJobInfo, serializeJobRequest, serializeJobStateRequest } from '../wire/job-info.js';
 import { readResultList } from '../wire/result-list.js';
