@@ -18,6 +18,7 @@ import type { DmlResult } from '../lib/types.js';
 import { readBatchPayload, type Payload } from '../lib/wire/batch-payload.js';
 import { formatResultErrors } from '../lib/wire/dml-results.js';
 import type { DataFormat } from '../lib/wire/content-types.js';
+import { ReadWaiter } from './read-waiter.js';
 
 export interface ResultJoinerOptions {
   readonly client: BulkClient;
@@ -46,7 +47,7 @@ export class ResultJoiner extends Transform {
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
   #gate: TransformCallback | undefined;
-  #readable: (() => void) | undefined;
+  readonly #reader = new ReadWaiter();
 
   constructor(options: ResultJoinerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1 });
@@ -82,9 +83,7 @@ export class ResultJoiner extends Transform {
   }
 
   override _read(size: number): void {
-    const readable = this.#readable;
-    this.#readable = undefined;
-    readable?.();
+    this.#reader.release();
     super._read(size);
   }
 
@@ -97,7 +96,7 @@ export class ResultJoiner extends Transform {
   /** Pushes a row; returns a promise only when the reader is full and must be waited for. */
   #emit(row: JoinedRow): Promise<void> | undefined {
     if (this.destroyed) return undefined;
-    return this.push(row) ? undefined : new Promise<void>((resolve) => (this.#readable = resolve));
+    return this.push(row) ? undefined : this.#reader.wait();
   }
 
   async #prepare(batch: FinishedBatch): Promise<Prepared> {

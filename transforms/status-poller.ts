@@ -13,6 +13,7 @@ import type { BulkClient } from '../lib/http/client.js';
 import type { FinishedBatch, RejectedRecord, SubmittedBatch } from '../lib/load-types.js';
 import { duration } from '../lib/options.js';
 import { TERMINAL_BATCH_STATES } from '../lib/types.js';
+import { ReadWaiter } from './read-waiter.js';
 
 export interface StatusPollerOptions {
   readonly client: BulkClient;
@@ -36,7 +37,7 @@ export class StatusPoller extends Transform {
   #startedAt = 0;
   #ended = false;
   #wake: (() => void) | undefined;
-  #readable: (() => void) | undefined;
+  readonly #reader = new ReadWaiter();
 
   constructor(options: StatusPollerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
@@ -66,9 +67,7 @@ export class StatusPoller extends Transform {
   }
 
   override _read(size: number): void {
-    const readable = this.#readable;
-    this.#readable = undefined;
-    readable?.();
+    this.#reader.release();
     super._read(size);
   }
 
@@ -112,7 +111,7 @@ export class StatusPoller extends Transform {
           const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage };
           this.emit('batchFinished', finished, info);
           // Wait for the reader when our buffer is full: finished batches are joined one at a time.
-          if (!this.push(finished)) await new Promise<void>((resolve) => (this.#readable = resolve));
+          if (!this.push(finished)) await this.#reader.wait();
         }
       }
       interval = changed ? this.#minMs : Math.min(this.#maxMs, Math.round(interval * 1.5));

@@ -1,27 +1,20 @@
 /** The local org survives restarts, and BulkClient survives the org's injected faults. */
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BulkClient } from '../../lib/http/client.js';
 import { startServer } from '../../server/index.js';
 import { Faults } from '../../server/faults.js';
 import { collect } from '../helpers/fixtures.js';
 import { startTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('server: restarts and faults', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-org-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('bulkpipe-org-');
 
   const connect = (org: { loginUrl: string; username: string; password: string }) => BulkClient.login({ ...org, apiVersion: '47.0' });
 
   it('loses nothing when stopped in the middle of a job: the interrupted batch resumes, nothing is applied twice', async () => {
-    const db = join(dir, 'org.db');
+    const db = join(tmp.path, 'org.db');
     let org = await startServer({ db, parallelism: 1 });
     let client = await connect(org);
     const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
@@ -54,7 +47,7 @@ describe('server: restarts and faults', () => {
   });
 
   it('keeps users, sessions, jobs and ids across restarts', async () => {
-    const db = join(dir, 'org.db');
+    const db = join(tmp.path, 'org.db');
     let org = await startServer({ db, username: 'u@example.com', password: 'pw' });
     let client = await connect(org);
     const first = await client.createJob({ operation: 'insert', object: 'Account' });

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,21 +8,16 @@ import { readBatchPayload } from '../../lib/wire/batch-payload.js';
 import { BatchChunker, batchChunker } from '../../transforms/batch-chunker.js';
 import { rejection } from '../helpers/fixtures.js';
 import { collector, slowSink } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const record = (row: number, fields: Record<string, string | null>): InputRecord => ({ row, line: row + 1, fields });
 
 describe('transforms/batch-chunker', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-chunker-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('bulkpipe-chunker-');
 
   async function chunk(records: InputRecord[], options: Partial<ConstructorParameters<typeof BatchChunker>[0]> = {}): Promise<ChunkedItem[]> {
     const sink = collector<ChunkedItem>();
-    await pipeline(Readable.from(records), batchChunker({ contentType: 'CSV', spoolDir: dir, ...options }), sink);
+    await pipeline(Readable.from(records), batchChunker({ contentType: 'CSV', spoolDir: tmp.path, ...options }), sink);
     return sink.items;
   }
 
@@ -70,8 +64,6 @@ describe('transforms/batch-chunker', () => {
         if ('maxBytes' in limits) expect(Buffer.byteLength(text)).to.be.at.most(1000);
         else expect(text.length).to.be.at.most(700);
       }
-      await rm(dir, { recursive: true, force: true });
-      dir = await mkdtemp(join(tmpdir(), 'bulkpipe-chunker-'));
     }
   });
 
@@ -108,7 +100,7 @@ describe('transforms/batch-chunker', () => {
     const sink = slowSink<ChunkedItem>(5, () => {
       maxAhead = Math.max(maxAhead, produced - sink.items.length * 100);
     });
-    await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spoolDir: dir, maxRecords: 100 }), sink);
+    await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spoolDir: tmp.path, maxRecords: 100 }), sink);
     expect(sink.items).to.have.length(20);
     expect(maxAhead).to.be.below(450);
   });
@@ -121,10 +113,10 @@ describe('transforms/batch-chunker', () => {
         this.destroy(new Error('upstream failed'));
       },
     });
-    const err = await rejection(pipeline(failing, batchChunker({ contentType: 'CSV', spoolDir: dir }), collector()));
+    const err = await rejection(pipeline(failing, batchChunker({ contentType: 'CSV', spoolDir: tmp.path }), collector()));
     expect(err.message).to.equal('upstream failed');
-    expect(await readdir(dir)).to.deep.equal([]);
-    const missing = await rejection(chunk([record(1, { Name: 'a' })], { spoolDir: join(dir, 'nope') }));
+    expect(await readdir(tmp.path)).to.deep.equal([]);
+    const missing = await rejection(chunk([record(1, { Name: 'a' })], { spoolDir: join(tmp.path, 'nope') }));
     expect(missing).to.have.property('code', 'ENOENT');
   });
 });

@@ -1,7 +1,6 @@
 /** bulkLoad end to end through the local org: every input record in exactly one output. */
 import { expect } from 'chai';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
@@ -9,30 +8,25 @@ import { bulkLoad, type BulkLoadOptions, type LoadProgress } from '../../transfo
 import type { InputFormat } from '../../transforms/record-parser.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('transforms/bulk-load (end to end)', () => {
   let t: TestOrg;
-  let dir: string;
+  const tmp = useTempDir('bulkpipe-load-');
   before(async () => {
     t = await startTestOrg({ schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
   });
   after(async () => {
     await t.close();
   });
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-load-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   async function load(name: string, text: string, options: Partial<BulkLoadOptions> & Pick<BulkLoadOptions, 'object' | 'operation'>) {
-    const input = join(dir, name);
+    const input = join(tmp.path, name);
     await writeFile(input, text);
-    const successPath = join(dir, `${name}.ok.csv`);
-    const errorPath = join(dir, `${name}.err.csv`);
+    const successPath = join(tmp.path, `${name}.ok.csv`);
+    const errorPath = join(tmp.path, `${name}.err.csv`);
     const format = (options.format ?? name.split('.').pop()) as InputFormat;
-    const summary = await bulkLoad({ client: t.client, input, format, successPath, errorPath, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: dir, ...options });
+    const summary = await bulkLoad({ client: t.client, input, format, successPath, errorPath, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path, ...options });
     const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
     const failed = parse(await readFile(errorPath), { columns: true }) as Array<Record<string, string>>;
     return { summary, ok, failed };
@@ -49,7 +43,7 @@ describe('transforms/bulk-load (end to end)', () => {
     expect(summary).to.include({ recordsRead: 4, recordsSucceeded: 2, recordsFailed: 2, recordsProcessed: 4, batches: 1 });
     expect(summary.jobId).to.match(/^750/);
     expect((await t.client.getJob(summary.jobId as string)).state).to.equal('Closed');
-    expect((await readdir(dir)).filter((f) => f.startsWith('batch-'))).to.deep.equal([]); // spool files removed
+    expect((await readdir(tmp.path)).filter((f) => f.startsWith('batch-'))).to.deep.equal([]); // spool files removed
   });
 
   for (const [format, text] of [
@@ -100,7 +94,7 @@ describe('transforms/bulk-load (end to end)', () => {
   it('accounts for every row exactly once over 25+ batches, with rejected and failed rows, from a stream', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify(i % 97 === 0 ? { Name: `R${i}`, Unknown: 'x' } : i % 31 === 0 ? { NumberOfEmployees: i } : { Name: `R${i}`, NumberOfEmployees: i }));
     const progress: LoadProgress[] = [];
-    const resultsPath = join(dir, 'results.ndjson');
+    const resultsPath = join(tmp.path, 'results.ndjson');
     const summary = await bulkLoad({
       client: t.client,
       input: Readable.from([`${lines.join('\n')}\n`]),
@@ -110,16 +104,16 @@ describe('transforms/bulk-load (end to end)', () => {
       columns: ['Name', 'NumberOfEmployees'],
       batchSize: 39,
       concurrency: 3,
-      successPath: join(dir, 'ok.csv'),
-      errorPath: join(dir, 'err.csv'),
+      successPath: join(tmp.path, 'ok.csv'),
+      errorPath: join(tmp.path, 'err.csv'),
       resultsPath,
       minPollIntervalMs: 20,
       maxPollIntervalMs: 100,
       onProgress: (p) => progress.push(p),
     });
     expect(summary.batches).to.be.at.least(25);
-    const ok = parse(await readFile(join(dir, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
-    const err = parse(await readFile(join(dir, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
+    const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
+    const err = parse(await readFile(join(tmp.path, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
     expect(ok.length + err.length).to.equal(1000);
     const results = (await readFile(resultsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { row: number; success: boolean });
     const rows = results.map((r) => r.row).sort((a, b) => a - b);
@@ -137,15 +131,15 @@ describe('transforms/bulk-load (end to end)', () => {
     ['csv', `Name\n${Array.from({ length: 250 }, (_, i) => `M${i}`).join('\n')}\n"unterminated\n`],
   ] as const) {
     it(`${format}: stops at malformed input, finishes the records before it, then fails naming the source`, async () => {
-      const input = join(dir, `broken.${format}`);
+      const input = join(tmp.path, `broken.${format}`);
       await writeFile(input, broken);
       const progress: LoadProgress[] = [];
       const err = await rejection(
-        bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(dir, 'ok.csv'), errorPath: join(dir, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
+        bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
       );
       expect(err).to.include({ code: 'BULK_PARSE', source: input });
       if (format === 'ndjson') expect(err).to.include({ line: 251 });
-      const ok = parse(await readFile(join(dir, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
+      const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
       expect(ok).to.have.length(250);
       expect(ok.some((r) => r.Name === 'after')).to.equal(false);
       expect(progress.at(-1)).to.include({ recordsProcessed: 250, recordsSucceeded: 250 });
@@ -154,7 +148,7 @@ describe('transforms/bulk-load (end to end)', () => {
 
   it('stops on abort: uploads and polling cancelled, the job aborted when asked', async () => {
     const controller = new AbortController();
-    const input = join(dir, 'big.csv');
+    const input = join(tmp.path, 'big.csv');
     await writeFile(input, `Name\n${Array.from({ length: 5000 }, (_, i) => `A${i}`).join('\n')}\n`);
     let jobSeen = false;
     let jobId = '';

@@ -1,26 +1,19 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SpooledBatch } from '../../lib/load-types.js';
 import { CsvBatchSplitter, csvBatchSplitter } from '../../transforms/csv-batch-splitter.js';
 import { rejection } from '../helpers/fixtures.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('transforms/csv-batch-splitter', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-splitter-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('bulkpipe-splitter-');
 
   async function split(chunks: Buffer[], options: { maxRecords?: number; maxBytes?: number } = {}): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
-    await pipeline(fromChunks(chunks), csvBatchSplitter({ spoolDir: dir, source: 'in.csv', ...options }), sink);
+    await pipeline(fromChunks(chunks), csvBatchSplitter({ spoolDir: tmp.path, source: 'in.csv', ...options }), sink);
     return Promise.all(sink.items.map(async (batch) => ({ batch, text: await readFile(batch.path, 'utf8') })));
   }
 
@@ -43,8 +36,6 @@ describe('transforms/csv-batch-splitter', () => {
     const expected = (await split([Buffer.from(INPUT)], { maxRecords: 2 })).map((b) => b.text);
     const bytes = Buffer.from(INPUT);
     for (let cut = 1; cut < bytes.length; cut++) {
-      await rm(dir, { recursive: true, force: true });
-      dir = await mkdtemp(join(tmpdir(), 'bulkpipe-splitter-'));
       expect((await split(splitAt(bytes, [cut]), { maxRecords: 2 })).map((b) => b.text), `cut ${cut}`).to.deep.equal(expected);
     }
   });
@@ -77,7 +68,7 @@ describe('transforms/csv-batch-splitter', () => {
     const sink = slowSink<SpooledBatch>(5, () => {
       maxAhead = Math.max(maxAhead, produced - sink.items.length);
     });
-    await pipeline(Readable.from(source(), { objectMode: false, highWaterMark: 1 }), csvBatchSplitter({ spoolDir: dir, maxRecords: 100 }), sink);
+    await pipeline(Readable.from(source(), { objectMode: false, highWaterMark: 1 }), csvBatchSplitter({ spoolDir: tmp.path, maxRecords: 100 }), sink);
     expect(sink.items).to.have.length(50);
     expect(maxAhead).to.be.below(8);
   });
@@ -89,7 +80,7 @@ describe('transforms/csv-batch-splitter', () => {
         this.destroy(new Error('read failed'));
       },
     });
-    expect((await rejection(pipeline(failing, csvBatchSplitter({ spoolDir: dir }), collector()))).message).to.equal('read failed');
-    expect(await readdir(dir)).to.deep.equal([]);
+    expect((await rejection(pipeline(failing, csvBatchSplitter({ spoolDir: tmp.path }), collector()))).message).to.equal('read failed');
+    expect(await readdir(tmp.path)).to.deep.equal([]);
   });
 });

@@ -3,8 +3,7 @@
  * with the standard battery (validation, happy path, bounds, errors, destroy).
  */
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,12 +20,13 @@ import { rejection, wireFixture } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { ScriptedServer } from '../helpers/scripted-server.js';
 import { collector } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const JOB = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
 const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
 
 describe('transforms: submitter, poller, joiner, sink', () => {
-  let dir: string;
+  const tmp = useTempDir('bulkpipe-stages-');
   let t: TestOrg;
   before(async () => {
     t = await startTestOrg();
@@ -34,15 +34,9 @@ describe('transforms: submitter, poller, joiner, sink', () => {
   after(async () => {
     await t.close();
   });
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulkpipe-stages-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   async function spooled(seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> {
-    const path = join(dir, `b${seq}.csv`);
+    const path = join(tmp.path, `b${seq}.csv`);
     const body = `Name\n${names.join('\n')}\n`;
     await writeFile(path, body);
     return { kind: 'batch', seq, path, contentType: 'CSV', records: names.length, bytes: body.length, rows: [[firstRow, names.length]], columns: ['Name'] };
@@ -167,16 +161,16 @@ describe('transforms: submitter, poller, joiner, sink', () => {
       await t.org.whenIdle();
       const finished: FinishedBatch = { ...batch, kind: 'finished', jobId: job.id, batchId: info.id, state: 'Completed', stateMessage: undefined };
       const rejected = { kind: 'rejected' as const, row: 9, fields: { Name: 'too big' }, columns: ['Name'], error: 'STRING_TOO_LONG:too long:Name --' };
-      const sink = new OutcomeSink({ successPath: join(dir, 'ok.csv'), errorPath: join(dir, 'err.csv'), resultsPath: join(dir, 'all.ndjson') });
+      const sink = new OutcomeSink({ successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), resultsPath: join(tmp.path, 'all.ndjson') });
       await pipeline(Readable.from([finished, rejected]), new ResultJoiner({ client: t.client }), sink);
       expect(await stat(batch.path).catch(() => 'gone')).to.equal('gone');
       expect([sink.succeeded, sink.failed]).to.deep.equal([2, 2]);
-      const ok = (await readFile(join(dir, 'ok.csv'), 'utf8')).split('\n');
+      const ok = (await readFile(join(tmp.path, 'ok.csv'), 'utf8')).split('\n');
       expect(ok[0]).to.equal('Name,sf__Id,sf__Created');
       expect(ok[2]).to.match(/^"Quoted, name",0015g\w{13},true$/);
-      const err = (await readFile(join(dir, 'err.csv'), 'utf8')).trim().split('\n');
+      const err = (await readFile(join(tmp.path, 'err.csv'), 'utf8')).trim().split('\n');
       expect(err).to.deep.equal(['Name,sf__Error', '#N/A,REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --', 'too big,STRING_TOO_LONG:too long:Name --']);
-      const rows = (await readFile(join(dir, 'all.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as JoinedRow);
+      const rows = (await readFile(join(tmp.path, 'all.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as JoinedRow);
       expect(rows.map((r) => r.row)).to.deep.equal([5, 6, 7, 9]);
     });
 
