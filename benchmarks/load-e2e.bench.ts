@@ -3,8 +3,11 @@
  * that this process's RSS is the pipeline's alone). Runs a small file and a large one and prints
  * records/s and peak RSS for each, and the ratio of the peaks: memory must not grow with the input.
  * Usage: node --import tsx benchmarks/load-e2e.bench.ts [smallMB=100] [largeMB=1024]
+ * Without the tsx loader in the measured process: npm run build:bench, then
+ * node dist-bench/benchmarks/load-e2e.bench.js [smallMB] [largeMB]
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +19,10 @@ import { environment, fmt, measure, table } from './_util/run.js';
 
 const sizes = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 1024)];
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-e2e-'));
-const cli = fileURLToPath(new URL('../bin/bulkpipe.ts', import.meta.url));
-const server = spawn(process.execPath, ['--import', 'tsx', cli, 'server', '--port', '0', '--db', join(dir, 'org.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Compiled (node dist-bench/benchmarks/load-e2e.bench.js) the CLI is JavaScript too; from source, tsx runs it.
+const compiled = fileURLToPath(new URL('../bin/bulkpipe.js', import.meta.url));
+const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../bin/bulkpipe.ts', import.meta.url))];
+const server = spawn(process.execPath, [...cliArgs, 'server', '--port', '0', '--db', join(dir, 'org.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (c: Buffer) => {
