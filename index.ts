@@ -15,6 +15,7 @@ export {
   AbortedError,
   PollTimeoutError,
   JoinMismatchError,
+  BatchFailedError,
   BODY_EXCERPT_CHARS,
   type BulkErrorCode,
   type ParseErrorContext,
@@ -141,3 +142,4 @@ export {
   type BulkLoadOptions,
 } from './transforms/bulk-load.js';
 export type { PayloadType } from './lib/records/serialize-record.js';
+export { bulkQuery, queryObject, QUERY_OUTPUTS, type QueryOutput, type QueryProgress, type BulkQueryOptions } from './transforms/bulk-query.js';

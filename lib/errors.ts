@@ -15,7 +15,8 @@ export type BulkErrorCode =
   | 'BULK_NETWORK'
   | 'BULK_ABORTED'
   | 'BULK_POLL_TIMEOUT'
-  | 'BULK_JOIN_MISMATCH';
+  | 'BULK_JOIN_MISMATCH'
+  | 'BULK_BATCH_FAILED';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;
@@ -208,6 +209,22 @@ export class JoinMismatchError extends BulkError {
     this.batchId = batchId;
     this.expected = expected;
     this.actual = actual;
+  }
+}
+
+/** A batch ended Failed (or NotProcessed where a result was needed): `stateMessage` says why. */
+export class BatchFailedError extends BulkError {
+  override name = 'BatchFailedError';
+  readonly jobId: string;
+  readonly batchId: string;
+  readonly state: string;
+  readonly stateMessage: string | undefined;
+  constructor(jobId: string, batchId: string, state: string, stateMessage: string | undefined) {
+    super('BULK_BATCH_FAILED', `batch ${batchId} of job ${jobId} is ${state}${stateMessage ? `: ${stateMessage}` : ''}`);
+    this.jobId = jobId;
+    this.batchId = batchId;
+    this.state = state;
+    this.stateMessage = stateMessage;
   }
 }
 

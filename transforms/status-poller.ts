@@ -8,6 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AdaptiveInterval } from '../lib/adaptive-interval.js';
 import { InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { FinishedBatch, RejectedRecord, SubmittedBatch } from '../lib/load-types.js';
@@ -89,7 +90,7 @@ export class StatusPoller extends Transform {
   }
 
   async #run(): Promise<void> {
-    let interval = this.#minMs;
+    const interval = new AdaptiveInterval(this.#minMs, this.#maxMs);
     const signal = this.#abort.signal;
     while (!signal.aborted && (this.#waiting > 0 || !this.#ended)) {
       if (this.#waiting === 0) {
@@ -98,7 +99,7 @@ export class StatusPoller extends Transform {
         this.#wake = undefined;
         continue;
       }
-      await sleep(interval, undefined, { signal });
+      await sleep(interval.ms, undefined, { signal });
       let changed = false;
       for (const [jobId, batches] of this.#pending) {
         if (batches.size === 0) continue;
@@ -114,7 +115,7 @@ export class StatusPoller extends Transform {
           if (!this.push(finished)) await this.#reader.wait();
         }
       }
-      interval = changed ? this.#minMs : Math.min(this.#maxMs, Math.round(interval * 1.5));
+      interval.next(changed);
       if (this.#waiting > 0 && Date.now() - this.#startedAt > this.#timeoutMs) {
         const [jobId, batches] = [...this.#pending].find(([, b]) => b.size > 0) as [string, Map<string, SubmittedBatch>];
         throw new PollTimeoutError(jobId, [...batches.keys()], this.#timeoutMs);

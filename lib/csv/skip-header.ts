@@ -1,0 +1,21 @@
+/**
+ * Drops the first CSV record (a header line) from a byte stream, quote-aware, without decoding:
+ * the second and later result files of a query each start with the header again.
+ */
+import { CsvRecordScanner } from './record-scanner.js';
+
+export async function* skipCsvHeader(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const scanner = new CsvRecordScanner();
+  let skipped = false;
+  for await (const piece of chunks) {
+    const chunk = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    if (skipped) {
+      yield chunk;
+      continue;
+    }
+    const end = scanner.next(chunk, 0);
+    if (end < 0) continue; // still inside the header
+    skipped = true;
+    if (end < chunk.length) yield chunk.subarray(end);
+  }
+}
