@@ -1,0 +1,78 @@
+/**
+ * Extraction: N rows loaded into the local org (running in another process, on a WAL file), then
+ * read back with bulkQuery as raw CSV into a counting sink, without and with PK chunking.
+ * Prints rows/s and this process's peak RSS: memory must stay flat whatever the result size.
+ * Usage: node --import tsx benchmarks/query.bench.ts [rows=5000000] [chunkSize=250000]
+ * (compiled, without the tsx loader: npm run build:bench; node dist-bench/benchmarks/query.bench.js)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { BulkClient } from '../lib/http/client.js';
+import { bulkQuery } from '../transforms/bulk-query.js';
+import { environment, fmt, measure, table } from './_util/run.js';
+
+const total = Number(process.argv[2] ?? 5_000_000);
+const chunkSize = Number(process.argv[3] ?? 250_000);
+const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-bench-'));
+const compiled = fileURLToPath(new URL('../bin/bulkpipe.js', import.meta.url));
+const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../bin/bulkpipe.ts', import.meta.url))];
+const server = spawn(process.execPath, [...cliArgs, 'server', '--port', '0', '--db', join(dir, 'org.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0] as string));
+  });
+  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+
+const rows: Array<Array<string | number>> = [];
+try {
+  const client = await BulkClient.login({ ...info, apiVersion: '47.0' });
+  // Load: 10,000-record CSV batches straight through the client (the load pipeline has its own benchmark).
+  const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+  for (let b = 0; b * 10_000 < total; b++) {
+    let body = 'Name,AccountNumber,Site,Phone,BillingCity,NumberOfEmployees\n';
+    for (let i = b * 10_000; i < Math.min(total, (b + 1) * 10_000); i++) body += `Account ${i},AN-${i},Site ${i % 97},555-${i % 10_000},City ${i % 313},${i % 5000}\n`;
+    await client.addBatch(job.id, body);
+  }
+  await client.closeJob(job.id);
+  for (;;) {
+    const state = await client.getJob(job.id);
+    if (state.numberBatchesCompleted + state.numberBatchesFailed === state.numberBatchesTotal) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  for (const pk of [false, true]) {
+    let count = 0;
+    let bytes = 0;
+    const sample = await measure(() =>
+      pipeline(
+        bulkQuery({ client, soql: 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account', ...(pk ? { pkChunking: { chunkSize } } : {}), minPollIntervalMs: 200 }),
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            bytes += chunk.length;
+            for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) count++;
+            cb();
+          },
+        }),
+      ),
+    );
+    const dataRows = count - 1; // the header line
+    if (dataRows !== total) throw new Error(`expected ${total} rows, got ${dataRows}`);
+    rows.push([pk ? `PK chunking (${fmt(chunkSize)})` : 'one batch', fmt(dataRows), fmt(bytes / 1e6), fmt(sample.seconds, 1), fmt(dataRows / sample.seconds), fmt(sample.peakRssMb), fmt(sample.peakHeapMb)]);
+  }
+  await client.close();
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(`# bulkQuery from the local org (${environment()})\n`);
+console.log(table(['query', 'rows', 'MB', 'seconds', 'rows/s', 'peak RSS MB', 'peak heap MB'], rows));
