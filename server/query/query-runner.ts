@@ -86,32 +86,28 @@ export class QueryRunner {
   async *#rows(job: JobRow, batch: BatchRow, q: CompiledQuery): AsyncGenerator<ResultRow> {
     const aliases = [...q.joins.keys()];
     const joins = aliases.map((a) => `LEFT JOIN records ${a} ON ${a}.id = json_extract(r.data, '$.${(q.joins.get(a) as { reference: { name: string } }).reference.name}')`).join(' ');
-    const filters = ['r.id >= ?', 'r.id < ?', ...(job.operation === 'queryAll' ? [] : ['r.deleted = 0'])];
-    const params: unknown[] = [...prefixRange(q.object.keyPrefix)];
-    if (batch.pk_from) {
-      filters.push('r.id >= ?');
-      params.push(batch.pk_from);
-    }
-    if (batch.pk_to) {
-      filters.push('r.id < ?');
-      params.push(batch.pk_to);
-    }
+    // One id range per query, [low, high): the object's key prefix, narrowed to a PK chunk. A page
+    // moves `low` past its last id, so SQLite seeks in the primary key instead of rescanning (with
+    // two lower bounds it may pick the constant one, which made each page cost more than the last).
+    const [prefixLow, prefixHigh] = prefixRange(q.object.keyPrefix);
+    let low = batch.pk_from && batch.pk_from > prefixLow ? batch.pk_from : prefixLow;
+    const high = batch.pk_to && batch.pk_to < prefixHigh ? batch.pk_to : prefixHigh;
+    const filters = job.operation === 'queryAll' ? [] : ['r.deleted = 0'];
+    const params: unknown[] = [];
     if (q.where) {
       filters.push(`(${q.where})`);
       params.push(...q.whereParams);
     }
     const select = `SELECT r.*${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.deleted AS ${a}_deleted, ${a}.created_date AS ${a}_created_date, ${a}.modstamp AS ${a}_modstamp, ${a}.owner_id AS ${a}_owner_id, ${a}.created_by AS ${a}_created_by, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
     const keyset = q.orderBy === undefined;
-    const sql = keyset
-      ? `${select} WHERE ${filters.join(' AND ')} AND r.id > ? ORDER BY r.id LIMIT ?`
-      : `${select} WHERE ${filters.join(' AND ')} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`;
+    const where = ['r.id >= ?', 'r.id < ?', ...filters].join(' AND ');
+    const sql = keyset ? `${select} WHERE ${where} ORDER BY r.id LIMIT ?` : `${select} WHERE ${where} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`;
     const stmt = this.#o.db.prepare(sql);
     let remaining = q.limit ?? Number.POSITIVE_INFINITY;
-    let after = '';
     let offset = 0;
     while (remaining > 0) {
       const size = Math.min(PAGE_ROWS, remaining);
-      const page = (keyset ? stmt.all(...params, after, size) : stmt.all(...params, size, offset)) as Array<Record<string, string | number | null>>;
+      const page = (keyset ? stmt.all(low, high, ...params, size) : stmt.all(low, high, ...params, size, offset)) as Array<Record<string, string | number | null>>;
       for (const r of page) {
         const parents = new Map<string, { id: string; data: RecordData } | undefined>();
         for (const a of aliases) {
@@ -123,7 +119,8 @@ export class QueryRunner {
       if (page.length < size) return;
       remaining -= page.length;
       offset += page.length;
-      after = page[page.length - 1]?.id as string;
+      // The smallest string after the last id: ids are ASCII, so appending NUL gives exactly that.
+      if (keyset) low = `${page[page.length - 1]?.id as string}\u0000`;
       await yieldToLoop();
     }
   }
