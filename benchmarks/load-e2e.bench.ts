@@ -6,36 +6,23 @@
  * Without the tsx loader in the measured process: npm run build:bench, then
  * node dist-bench/benchmarks/load-e2e.bench.js [smallMB] [largeMB]
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkLoad } from '../transforms/bulk-load.js';
 import { generate } from './_util/data.js';
+import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
 const sizes = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 1024)];
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-e2e-'));
-// Compiled (node dist-bench/benchmarks/load-e2e.bench.js) the CLI is JavaScript too; from source, tsx runs it.
-const compiled = fileURLToPath(new URL('../bin/bulkpipe.js', import.meta.url));
-const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../bin/bulkpipe.ts', import.meta.url))];
-const server = spawn(process.execPath, [...cliArgs, 'server', '--port', '0', '--db', join(dir, 'org.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0] as string));
-  });
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
+const server = await startOrgProcess(join(dir, 'org.db'));
 
 const rows: Array<Array<string | number>> = [];
 const peaks: number[] = [];
 try {
-  const client = await BulkClient.login({ ...info, apiVersion: '47.0' });
+  const client = await BulkClient.login({ loginUrl: server.loginUrl, username: server.username, password: server.password, apiVersion: '47.0' });
   for (const mb of sizes) {
     const input = join(dir, `accounts-${mb}.csv`);
     const records = await generate(input, 'csv', mb * 1024 * 1024);
@@ -51,8 +38,7 @@ try {
   }
   await client.close();
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   await rm(dir, { recursive: true, force: true });
 }
 

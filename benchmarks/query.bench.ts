@@ -5,36 +5,24 @@
  * Usage: node --import tsx benchmarks/query.bench.ts [rows=5000000] [chunkSize=250000]
  * (compiled, without the tsx loader: npm run build:bench; node dist-bench/benchmarks/query.bench.js)
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery } from '../transforms/bulk-query.js';
+import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
 const total = Number(process.argv[2] ?? 5_000_000);
 const chunkSize = Number(process.argv[3] ?? 250_000);
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-bench-'));
-const compiled = fileURLToPath(new URL('../bin/bulkpipe.js', import.meta.url));
-const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../bin/bulkpipe.ts', import.meta.url))];
-const server = spawn(process.execPath, [...cliArgs, 'server', '--port', '0', '--db', join(dir, 'org.db'), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0] as string));
-  });
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
+const server = await startOrgProcess(join(dir, 'org.db'));
 
 const rows: Array<Array<string | number>> = [];
 try {
-  const client = await BulkClient.login({ ...info, apiVersion: '47.0' });
+  const client = await BulkClient.login({ loginUrl: server.loginUrl, username: server.username, password: server.password, apiVersion: '47.0' });
   // Load: 10,000-record CSV batches straight through the client (the load pipeline has its own benchmark).
   const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
   for (let b = 0; b * 10_000 < total; b++) {
@@ -69,8 +57,7 @@ try {
   }
   await client.close();
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -222,9 +222,8 @@ export class BulkApi {
     if (batch.state === 'Queued' || batch.state === 'InProgress') throw new ApiError(400, 'InvalidBatch', 'Batch not completed');
     const format = wireFormatOf(job.content_type);
     if (isQuery) {
-      const ids = this.#c.queryResults.ids(batch.id);
       if (batch.state !== 'Completed') throw new ApiError(400, 'InvalidBatch', 'Records not found for this batch');
-      return respond(req, res, 200, MIME[format], serializeResultList(ids, format));
+      return respond(req, res, 200, MIME[format], serializeResultList(this.#c.queryResults.ids(batch.id), format));
     }
     if (this.#c.jobs.resultCount(batch.id) === 0) throw new ApiError(400, 'InvalidBatch', 'Records not found for this batch');
     const data = dataFormatOf(job.content_type);
