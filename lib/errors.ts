@@ -67,8 +67,11 @@ export class ParseError extends BulkError {
   readonly column: number | undefined;
   readonly record: number | undefined;
   readonly field: string | undefined;
+  /** The message without its context prefix. */
+  readonly reason: string;
   constructor(message: string, context: ParseErrorContext = {}, options?: ErrorOptions) {
     super('BULK_PARSE', withContext(message, context), options);
+    this.reason = message;
     this.source = context.source;
     this.line = context.line;
     this.column = context.column;

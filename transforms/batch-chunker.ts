@@ -2,7 +2,7 @@
  * BatchChunker: InputRecord -> SpooledBatch | RejectedRecord. Serializes records for the job's
  * content type and cuts a batch at whichever limit comes first: records, bytes, characters. Each
  * batch is written to a spool file (its replayable upload body, read back by the joiner) before it
- * is pushed. Buffers: the serialized records of one open batch (at most maxBytes).
+ * is pushed. Buffers: the open batch's encoded payload (one buffer of maxBytes, reused).
  * Records over the field or record limits, or with a field outside the columns, are rejected with a
  * clear message before anything is uploaded; the rest go on.
  */
@@ -40,9 +40,11 @@ export class BatchChunker extends Transform {
   #columns: readonly string[] | undefined;
   #columnSet: ReadonlySet<string> | undefined;
   #head = '';
-  #tailBytes = 0;
-  #parts: string[] = [];
-  #bytes = 0;
+  #tail = '';
+  /** The open batch's payload, encoded as records come: exact byte counts without a second pass. */
+  #body: Buffer | undefined;
+  #used = 0;
+  #count = 0;
   #chars = 0;
   #runs: Array<[number, number]> = [];
   #seq = 0;
@@ -75,7 +77,8 @@ export class BatchChunker extends Transform {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#parts = []; // an aborted run must not emit its partial batch
+    this.#count = 0; // an aborted run must not emit its partial batch
+    this.#body = undefined;
     callback(err);
   }
 
@@ -86,7 +89,7 @@ export class BatchChunker extends Transform {
     this.#columns = columns;
     this.#columnSet = new Set(columns);
     this.#head = this.#serializer.head(columns);
-    this.#tailBytes = Buffer.byteLength(this.#serializer.tail());
+    this.#tail = this.#serializer.tail();
   }
 
   /** Adds a record; returns a promise only when a batch had to be written first. */
@@ -95,30 +98,46 @@ export class BatchChunker extends Transform {
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);
     if (problem) return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: problem });
-    let text = this.#serializer.record(columns, record.fields, this.#parts.length === 0);
-    let bytes = Buffer.byteLength(text);
-    const overhead = Buffer.byteLength(this.#head) + this.#tailBytes;
-    if (bytes + overhead > this.#maxBytes || text.length + overhead > this.#maxChars) {
-      const limit = `${bytes + overhead > this.#maxBytes ? `${this.#maxBytes} bytes` : `${this.#maxChars} characters`}`;
+    const text = this.#serializer.record(columns, record.fields, this.#count === 0);
+    const limit = this.#limitAlone(text);
+    if (limit) {
       return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` });
     }
-    if (this.#parts.length > 0 && (this.#bytes + bytes + overhead > this.#maxBytes || this.#chars + text.length + overhead > this.#maxChars)) {
-      return this.#cut().then(() => {
-        text = this.#serializer.record(columns, record.fields, true);
-        this.#append(record, text, Buffer.byteLength(text));
-      });
+    if (this.#count > 0 && !this.#fits(text)) {
+      return this.#cut().then(() => this.#append(record, this.#serializer.record(columns, record.fields, true)));
     }
-    return this.#append(record, text, bytes);
+    return this.#append(record, text);
   }
 
-  #append(record: InputRecord, text: string, bytes: number): Promise<void> | undefined {
-    this.#parts.push(text);
-    this.#bytes += bytes;
+  /** The limit a record breaks even in a batch of its own, if any. */
+  #limitAlone(text: string): string | undefined {
+    const overhead = this.#head.length + this.#tail.length; // both ASCII: chars = bytes
+    if (text.length + overhead > this.#maxChars) return `${this.#maxChars} characters`;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count the bytes only when that bound is too loose.
+    if (text.length * 3 + overhead > this.#maxBytes && Buffer.byteLength(text) + overhead > this.#maxBytes) return `${this.#maxBytes} bytes`;
+    return undefined;
+  }
+
+  /** Whether a record fits into the open batch, with room left for the tail. */
+  #fits(text: string): boolean {
+    if (this.#chars + text.length + this.#tail.length > this.#maxChars) return false;
+    const room = this.#maxBytes - this.#tail.length - this.#used;
+    return text.length * 3 <= room || Buffer.byteLength(text) <= room;
+  }
+
+  #append(record: InputRecord, text: string): Promise<void> | undefined {
+    this.#body ??= Buffer.allocUnsafe(this.#maxBytes);
+    if (this.#count === 0) {
+      this.#used = this.#body.write(this.#head, 0);
+      this.#chars = this.#head.length;
+    }
+    this.#used += this.#body.write(text, this.#used);
     this.#chars += text.length;
+    this.#count++;
     const last = this.#runs[this.#runs.length - 1];
     if (last && last[0] + last[1] === record.row) last[1]++;
     else this.#runs.push([record.row, 1]);
-    return this.#parts.length >= this.#maxRecords ? this.#cut() : undefined;
+    return this.#count >= this.#maxRecords ? this.#cut() : undefined;
   }
 
   #reject(rejected: RejectedRecord): undefined {
@@ -143,18 +162,18 @@ export class BatchChunker extends Transform {
   }
 
   async #cut(): Promise<void> {
-    if (this.#parts.length === 0 || !this.#columns) return;
+    const body = this.#body;
+    if (this.#count === 0 || !this.#columns || !body) return;
     const seq = this.#seq++;
     const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.${this.#type.toLowerCase()}`);
-    const body = this.#head + this.#parts.join('') + this.#serializer.tail();
-    const records = this.#parts.length;
+    const bytes = this.#used + body.write(this.#tail, this.#used);
+    const records = this.#count;
     const rows: RowRun[] = this.#runs;
-    this.#parts = [];
+    this.#count = 0;
     this.#runs = [];
-    this.#bytes = 0;
-    this.#chars = 0;
-    await writeFile(path, body);
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records, bytes: Buffer.byteLength(body), rows, columns: this.#columns };
+    // The body buffer is reused for the next batch only after this write: the caller waits for it.
+    await writeFile(path, body.subarray(0, bytes));
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records, bytes, rows, columns: this.#columns };
     this.emit('batch', batch);
     this.push(batch);
   }

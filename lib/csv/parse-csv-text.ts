@@ -12,13 +12,14 @@ const LF = 10;
 const CR = 13;
 
 /**
- * Calls `onRecord` with each record's fields and the line it starts on (1-based). Throws ParseError
- * (with `line`) on an unterminated quote or a quote inside an unquoted field.
+ * Calls `onRecord` with each record's fields and the line it starts on (counted from `firstLine`,
+ * for text that continues a stream). Returns the line after the text. Throws ParseError (with
+ * `line`, and `column`: the 1-based field position) on an unterminated quote or a stray quote.
  */
-export function parseCsvText(text: string, onRecord: (fields: string[], line: number) => void, source = 'CSV'): void {
+export function parseCsvText(text: string, onRecord: (fields: string[], line: number) => void, source = 'CSV', firstLine = 1): number {
   const n = text.length;
   let i = 0;
-  let line = 1;
+  let line = firstLine;
   while (i < n) {
     const startLine = line;
     const fields: string[] = [];
@@ -29,7 +30,7 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
         let from = i + 1;
         for (;;) {
           const q = text.indexOf('"', from);
-          if (q < 0) throw new ParseError('unterminated quoted field', { source, line: startLine });
+          if (q < 0) throw new ParseError('unterminated quoted field', { source, line: startLine, column: fields.length + 1 });
           out += text.slice(from, q);
           if (text.charCodeAt(q + 1) === QUOTE) {
             out += '"';
@@ -42,12 +43,12 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
         for (let k = out.indexOf('\n'); k >= 0; k = out.indexOf('\n', k + 1)) line++;
         value = out;
         const c = text.charCodeAt(i);
-        if (i < n && c !== COMMA && c !== LF && c !== CR) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, line });
+        if (i < n && c !== COMMA && c !== LF && c !== CR) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, line, column: fields.length + 1 });
       } else {
         let j = i;
         let c = text.charCodeAt(j);
         while (j < n && c !== COMMA && c !== LF && c !== CR) {
-          if (c === QUOTE) throw new ParseError('a quote inside an unquoted field', { source, line });
+          if (c === QUOTE) throw new ParseError('a quote inside an unquoted field', { source, line, column: fields.length + 1 });
           c = text.charCodeAt(++j);
         }
         value = text.slice(i, j);
@@ -66,4 +67,5 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
     }
     if (!(fields.length === 1 && fields[0] === '')) onRecord(fields, startLine);
   }
+  return line;
 }

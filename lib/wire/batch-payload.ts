@@ -24,7 +24,7 @@ export interface Payload {
 export class PayloadError extends ParseError {
   override name = 'PayloadError';
   constructor(
-    readonly reason: string,
+    reason: string,
     readonly empty = false,
   ) {
     super(reason, { source: 'batch' });

@@ -89,6 +89,8 @@ describe('transforms/record-parser', () => {
       ['csv', 'A,B\n1,2\n3,"unterminated\n', { source: 'test.in' }],
       ['csv', 'A,B\n1,2\n3,4,5\n', { source: 'test.in', line: 3 }],
       ['csv', 'A,A\n1,2\n', { source: 'test.in', line: 1 }],
+      ['csv', 'A,B\n1,2\n3,x"y\n', { source: 'test.in', line: 3, field: 'B' }],
+      ['csv', 'A,B\n1,2\n"3"x,4\n', { source: 'test.in', line: 3, field: 'A' }],
       ['ndjson', '{"A":1}\n{"A":\n', { source: 'test.in', line: 2 }],
       ['ndjson', '{"A":1}\n[1,2]\n', { source: 'test.in', line: 2 }],
       ['ndjson', '{"A":[1]}\n', { source: 'test.in', line: 1, field: 'A' }],
