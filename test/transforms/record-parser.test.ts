@@ -84,6 +84,16 @@ describe('transforms/record-parser', () => {
     });
   }
 
+  it('json: an escaped backslash before a closing quote, at every split', async () => {
+    const bytes = Buffer.from('[{"A":"x\\\\","B":"]\\"}"},\n{"A":"\\\\\\""}]');
+    const expected = [{ A: 'x\\', B: ']"}' }, { A: '\\"' }];
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const records = await parse('json', splitAt(bytes, [cut]));
+      expect(records.map((r) => r.fields), `cut at ${cut}`).to.deep.equal(expected);
+      expect(records.map((r) => r.line)).to.deep.equal([1, 2]);
+    }
+  });
+
   describe('malformed input names the source, line and field', () => {
     const cases: Array<[InputFormat, string, Record<string, unknown>]> = [
       ['csv', 'A,B\n1,2\n3,"unterminated\n', { source: 'test.in' }],
@@ -96,6 +106,8 @@ describe('transforms/record-parser', () => {
       ['ndjson', '{"A":[1]}\n', { source: 'test.in', line: 1, field: 'A' }],
       ['json', '[{"A":1},\n{"A":}]', { source: 'test.in', line: 2 }],
       ['json', '[{"A":1}', { source: 'test.in' }],
+      ['json', '[{"A":1} "x"]', { source: 'test.in', line: 1 }],
+      ['json', '[{"A":1},\n{"A":2} x]', { source: 'test.in', line: 2 }],
       ['json', '{"A":1}', { source: 'test.in', line: 1 }],
       ['xml', '<sObjects><sObject><A>1</A></sObject><sObject><A>2</B></sObject></sObjects>', { source: 'test.in' }],
       ['xml', '<records><sObject/></records>', { source: 'test.in' }],

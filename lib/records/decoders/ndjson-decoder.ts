@@ -1,6 +1,7 @@
 /** One JSON object per line; blank lines skipped; a line longer than maxRecordBytes is an error. */
 import { ParseError } from '../../errors.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
+import { parseFlatJsonObject } from '../flat-json-object.js';
 import { flattenRecord } from '../flatten.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
@@ -21,7 +22,7 @@ export class NdjsonDecoder implements RecordDecoder {
     const text = this.#carry + this.#text.write(chunk);
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      this.#take(text.slice(start, nl), emit);
+      this.#take(text, start, nl, emit);
       start = nl + 1;
     }
     this.#carry = text.slice(start);
@@ -31,19 +32,28 @@ export class NdjsonDecoder implements RecordDecoder {
   end(emit: EmitRecord): void {
     const rest = this.#carry + this.#text.end();
     this.#carry = '';
-    if (rest !== '') this.#take(rest, emit);
+    if (rest !== '') this.#take(rest, 0, rest.length, emit);
   }
 
-  #take(text: string, emit: EmitRecord): void {
+  /** Takes the line text[start, end): read in place by the fast path, sliced out only for JSON.parse. */
+  #take(text: string, start: number, end: number, emit: EmitRecord): void {
     const line = ++this.#line;
-    const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+    const flat = parseFlatJsonObject(text, start, end);
+    if (flat) {
+      this.#record++;
+      return emit(flat, line);
+    }
+    const whole = text.slice(start, end);
+    const trimmed = whole.endsWith('\r') ? whole.slice(0, -1) : whole;
     if (trimmed.trim() === '') return;
+    const json = line === 1 && trimmed.charCodeAt(0) === 0xfeff ? trimmed.slice(1) : trimmed;
+    const record = ++this.#record;
     let value: unknown;
     try {
-      value = JSON.parse(line === 1 && trimmed.charCodeAt(0) === 0xfeff ? trimmed.slice(1) : trimmed);
+      value = JSON.parse(json);
     } catch (err) {
       throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source: this.#source, line }, { cause: err });
     }
-    emit(flattenRecord(value, { source: this.#source, line, record: ++this.#record }), line);
+    emit(flattenRecord(value, { source: this.#source, line, record }), line);
   }
 }

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { flattenRecord } from '../../../lib/records/flatten.js';
+import { parseFlatJsonObject } from '../../../lib/records/flat-json-object.js';
+
+const context = { source: 'test', line: 1, record: 1 };
+
+describe('lib/records/flat-json-object', () => {
+  it('reads flat objects as flattenRecord(JSON.parse()) does', () => {
+    const samples = [
+      '{}',
+      ' { } ',
+      '{"Name":"Acme","Count":3,"Rate":1.50,"Big":1e21,"Neg":-0,"Ok":true,"No":false,"Gone":null}',
+      '{ "Name" : "Zoë 日本" ,\n  "Empty": "" }\r\n',
+      '{"A":"1","A":"2"}',
+      '{"Exp":2.5E-3,"Zero":0}',
+    ];
+    for (const text of samples) {
+      expect(parseFlatJsonObject(text), text).to.deep.equal(flattenRecord(JSON.parse(text), context));
+    }
+  });
+
+  it('leaves everything else to JSON.parse', () => {
+    const others = [
+      '{"Note":"a \\"quoted\\" word"}',
+      '{"Line":"a\\nb"}',
+      '{"Account":{"Ext__c":"A-1"}}',
+      '{"List":[1]}',
+      '{"__proto__":"x"}',
+      '{"Tab":"a\tb"}',
+      '{"A":01}',
+      '{"A":tru}',
+      '{"A":"1",}',
+      '{"A":"1"} x',
+      '{"A":"1"',
+      '["A"]',
+      '',
+    ];
+    for (const text of others) expect(parseFlatJsonObject(text), text).to.equal(undefined);
+  });
+
+  it('agrees with JSON.parse on seeded random flat records', () => {
+    let seed = 11;
+    const rand = (k: number) => (seed = (seed * 48271) % 2147483647) % k;
+    const atoms = ['"x"', '"a b"', '""', '12', '-3.25', '1e5', 'true', 'false', 'null', '"ü"', '"\\u0041"', '{"B":"c"}'];
+    for (let round = 0; round < 500; round++) {
+      const parts = Array.from({ length: rand(6) }, (_, i) => `${' '.repeat(rand(2))}"F${i}"${' '.repeat(rand(2))}:${atoms[rand(atoms.length)]}`);
+      const text = `{${parts.join(',')}}`;
+      const fast = parseFlatJsonObject(text);
+      if (fast !== undefined) expect(fast, text).to.deep.equal(flattenRecord(JSON.parse(text), context));
+    }
+  });
+});
