@@ -42,6 +42,23 @@ async function rawRead(path: string): Promise<number> {
   return s.seconds;
 }
 
+/** The reference for the JSON formats: decode, split lines, JSON.parse each, nothing else. */
+async function jsonParseOnly(path: string): Promise<number> {
+  const s = await measure(async () => {
+    let carry = '';
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, encoding: 'utf8' })) {
+      const text = carry + (chunk as string);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        JSON.parse(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    }
+  });
+  return s.seconds;
+}
+
 async function run(path: string, stages: Transform[]): Promise<{ seconds: number; peakRssMb: number }> {
   return measure(() => pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), ...stages, drain()]));
 }
@@ -59,6 +76,11 @@ try {
       [`${format}: parse + chunk`, () => [new RecordParser({ format, source: path }), new BatchChunker({ contentType: 'CSV', spoolDir: spool })]],
     ];
     if (format === 'csv') cases.unshift(['csv: fast path (CsvBatchSplitter)', () => [new CsvBatchSplitter({ spoolDir: spool })]]);
+    if (format === 'ndjson') {
+      await jsonParseOnly(path);
+      const seconds = await jsonParseOnly(path);
+      rows.push(['ndjson: line split + JSON.parse only (reference)', fmt(mb, 0), fmt(records), fmt(mb / raw, 0), fmt(mb / seconds, 1), fmt(raw / seconds, 3), '']);
+    }
     for (const [name, stages] of cases) {
       await run(path, stages()); // warm-up: JIT and page cache, as in steady use
       const s = await run(path, stages());

@@ -1,23 +1,35 @@
 /**
  * bulkQuery: a query (or queryAll) as a Readable. It creates the job, submits the SOQL (optionally
  * with PK chunking), polls, and streams every result file of every batch in batch-creation order:
- * raw CSV bytes with one header line, parsed records, NDJSON or a JSON array. Result files are
- * streamed, never held whole; a PK-chunked query's original batch being NotProcessed is normal.
- * The job is closed in every case. Memory: one result chunk and one poll's batch list.
+ * raw CSV bytes with one header line, or typed records, NDJSON or a JSON array (the job then runs
+ * as JSON, whose results carry numbers, booleans and nulls). Result files are streamed, never held
+ * whole; up to `concurrency` batches download at once, those ahead of the reader to spool files.
+ * A PK-chunked query's original batch being NotProcessed is normal. The job is closed in every case.
+ * Memory: one result chunk and one poll's batch list.
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseQuery } from '@jetstreamapp/soql-parser-js';
 import { AdaptiveInterval } from '../lib/adaptive-interval.js';
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
-import { readCsvRecords } from '../lib/csv/read-csv-records.js';
 import { skipCsvHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
-import { duration, nonEmptyString, oneOf } from '../lib/options.js';
-import type { BatchInfo } from '../lib/types.js';
+import { duration, nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { readJsonArray } from '../lib/records/read-json-array.js';
+import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
 export const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
 export type QueryOutput = (typeof QUERY_OUTPUTS)[number];
+
+/** A value of a typed query record: JSON's types; a parent relationship is a nested record (or null). */
+export type QueryValue = string | number | boolean | null | QueryRecord;
+/** One record of a typed query result, without the `attributes` Salesforce adds. */
+export interface QueryRecord {
+  [field: string]: QueryValue;
+}
+
+/** Most batches downloaded at once; the default. */
+export const DEFAULT_QUERY_CONCURRENCY = 3;
 
 export interface QueryProgress {
   readonly batchesTotal: number;
@@ -33,8 +45,14 @@ export interface BulkQueryOptions {
   /** queryAll: deleted and archived records too. */
   readonly all?: boolean;
   readonly pkChunking?: boolean | PkChunkingOptions;
-  /** Default csv (raw bytes). `records` yields objects (values as text, empty as null). */
+  /**
+   * Default csv (raw bytes, values as text). `records` yields QueryRecord objects; `records`,
+   * `ndjson` and `json` run the job as JSON, so values have JSON's types (numbers, booleans, null;
+   * dateTimes as epoch milliseconds, as Salesforce sends them) and parents are nested records.
+   */
   readonly format?: QueryOutput;
+  /** Most result downloads at once (batches ahead of the reader go to spool files); default 3. */
+  readonly concurrency?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: QueryProgress) => void;
   /** Called once the job is created. */
@@ -61,22 +79,25 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
   nonEmptyString('soql', options.soql);
   const object = options.object ?? queryObject(options.soql);
   duration('minPollIntervalMs', options.minPollIntervalMs ?? 250, 3_600_000);
+  positiveInteger('concurrency', options.concurrency ?? DEFAULT_QUERY_CONCURRENCY, 64);
   const source = run(options, object, format);
   return Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
 }
 
-async function* run(options: BulkQueryOptions, object: string, format: QueryOutput): AsyncGenerator<Uint8Array | string | Record<string, string | null>> {
+async function* run(options: BulkQueryOptions, object: string, format: QueryOutput): AsyncGenerator<Uint8Array | string | QueryRecord> {
   const { client, signal } = options;
   const call = { signal };
+  const contentType = format === 'csv' ? 'CSV' : 'JSON';
   const job = await client.createJob(
-    { operation: options.all ? 'queryAll' : 'query', object, contentType: 'CSV' },
+    { operation: options.all ? 'queryAll' : 'query', object, contentType },
     { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) },
   );
   options.onJob?.(job.id);
+  const prefetcher = new QueryResultPrefetcher(client, job.id, (options.concurrency ?? DEFAULT_QUERY_CONCURRENCY) - 1, signal);
   let rows = 0;
   let closed = false;
   try {
-    const original = await client.addBatch(job.id, options.soql, { contentType: 'CSV', signal });
+    const original = await client.addBatch(job.id, options.soql, { contentType, signal });
     let first = true;
     let done = 0;
     const emitted = new Set<string>();
@@ -90,23 +111,20 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
       const originalInfo = batches.find((b) => b.id === original.id);
       if (originalInfo?.state === 'Failed') throw new BatchFailedError(job.id, original.id, 'Failed', originalInfo.stateMessage);
       let changed = false;
-      for (const batch of work) {
+      for (const [index, batch] of work.entries()) {
         if (emitted.has(batch.id)) continue;
         if (batch.state === 'Queued' || batch.state === 'InProgress') break; // keep the order: wait for this one
         if (batch.state !== 'Completed') throw new BatchFailedError(job.id, batch.id, batch.state, batch.stateMessage);
-        for await (const part of resultFiles(client, job.id, batch, call)) {
+        for (const next of work.slice(index + 1)) if (next.state === 'Completed') prefetcher.offer(next);
+        for await (const part of prefetcher.files(batch)) {
           if (format === 'csv') {
             for await (const chunk of first ? part : skipCsvHeader(part)) yield chunk;
             first = false;
             continue;
           }
-          // Every file starts with the header.
-          let header: string[] | undefined;
-          for await (const records of readCsvRecords(part, { source: `result of batch ${batch.id}` })) {
-            let i = 0;
-            if (!header) header = records[i++];
-            for (; i < records.length; i++) {
-              const record = toRecord(header ?? [], records[i] as string[]);
+          for await (const values of readJsonArray(part, { source: `result of batch ${batch.id}` })) {
+            for (const value of values) {
+              const record = plainRecord(value as Record<string, unknown>);
               rows++;
               if (format === 'records') yield record;
               else if (format === 'ndjson') yield `${JSON.stringify(record)}\n`;
@@ -133,25 +151,19 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     if (signal?.aborted) throw new AbortedError(`query on ${object}`, signal.reason);
     throw err;
   } finally {
+    await prefetcher.close();
     // Closed in every case: after an error, an abort or a reader that stopped early.
     if (!closed) await client.closeJob(job.id).catch(() => undefined);
   }
 }
 
-/** A completed batch's result files, each as a byte stream; "no records" bodies are skipped. */
-async function* resultFiles(client: BulkClient, jobId: string, batch: BatchInfo, call: { signal?: AbortSignal | undefined }): AsyncGenerator<AsyncIterable<Uint8Array>> {
-  if (batch.numberRecordsProcessed === 0) return;
-  for (const resultId of await client.listQueryResultIds(jobId, batch.id, call)) {
-    const { body } = await client.getQueryResult(jobId, batch.id, resultId, call);
-    yield body as AsyncIterable<Uint8Array>;
-  }
-}
-
-function toRecord(header: readonly string[], values: readonly string[]): Record<string, string | null> {
-  const record: Record<string, string | null> = {};
-  for (let i = 0; i < header.length; i++) {
-    const v = values[i];
-    record[header[i] as string] = v === undefined || v === '' ? null : v;
+/** A JSON result record without Salesforce's `attributes`, at every level. */
+function plainRecord(value: Record<string, unknown>): QueryRecord {
+  const record: QueryRecord = {};
+  for (const key in value) {
+    if (key === 'attributes') continue;
+    const v = value[key];
+    record[key] = v !== null && typeof v === 'object' && !Array.isArray(v) ? plainRecord(v as Record<string, unknown>) : (v as QueryValue);
   }
   return record;
 }

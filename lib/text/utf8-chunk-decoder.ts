@@ -8,6 +8,12 @@ import { isAscii } from 'node:buffer';
 
 export class Utf8ChunkDecoder {
   #carry: Buffer | undefined;
+  /** Whether a leading byte order mark is still to be dropped. */
+  #bom: boolean;
+
+  constructor(options: { readonly stripBom?: boolean } = {}) {
+    this.#bom = options.stripBom ?? false;
+  }
 
   write(chunk: Buffer): string {
     let bytes = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk;
@@ -17,14 +23,20 @@ export class Utf8ChunkDecoder {
       this.#carry = Buffer.from(bytes.subarray(end));
       bytes = bytes.subarray(0, end);
     }
-    return decodeUtf8(bytes);
+    return this.#dropBom(decodeUtf8(bytes));
   }
 
   /** What is left: an incomplete character decodes as U+FFFD, as StringDecoder does. */
   end(): string {
     const rest = this.#carry;
     this.#carry = undefined;
-    return rest ? rest.toString('utf8') : '';
+    return this.#dropBom(rest ? rest.toString('utf8') : '');
+  }
+
+  #dropBom(text: string): string {
+    if (!this.#bom || text.length === 0) return text;
+    this.#bom = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 }
 

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { bulkLoad } from '../../transforms/bulk-load.js';
-import { bulkQuery, queryObject, type BulkQueryOptions } from '../../transforms/bulk-query.js';
+import { bulkQuery, queryObject, type BulkQueryOptions, type QueryRecord } from '../../transforms/bulk-query.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -32,9 +32,9 @@ describe('transforms/bulk-query (end to end)', () => {
     return out;
   }
 
-  async function records(options: Omit<BulkQueryOptions, 'client' | 'format'>): Promise<Array<Record<string, string | null>>> {
-    const out: Array<Record<string, string | null>> = [];
-    await pipeline(bulkQuery({ client: t.client, format: 'records', minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }), new Writable({ objectMode: true, write(r: Record<string, string | null>, _e, cb) { out.push(r); cb(); } }));
+  async function records(options: Omit<BulkQueryOptions, 'client' | 'format'>): Promise<QueryRecord[]> {
+    const out: QueryRecord[] = [];
+    await pipeline(bulkQuery({ client: t.client, format: 'records', minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }), new Writable({ objectMode: true, write(r: QueryRecord, _e, cb) { out.push(r); cb(); } }));
     return out;
   }
 
@@ -52,12 +52,16 @@ describe('transforms/bulk-query (end to end)', () => {
     expect(rows[5]?.Description).to.equal('line "5"\nsecond, line');
   });
 
-  it('yields parsed records, NDJSON and a JSON array', async () => {
+  it('validates concurrency', () => {
+    for (const concurrency of [0, 65, 1.5]) expect(() => bulkQuery({ client: t.client, soql: 'SELECT Id FROM Account', concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+  });
+
+  it('yields typed records, NDJSON and a JSON array', async () => {
     const recs = await records({ soql: "SELECT Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees < 3 ORDER BY Name" });
     expect(recs).to.deep.equal([
-      { Name: 'Q000', NumberOfEmployees: '0' },
-      { Name: 'Q001', NumberOfEmployees: '1' },
-      { Name: 'Q002', NumberOfEmployees: '2' },
+      { Name: 'Q000', NumberOfEmployees: 0 },
+      { Name: 'Q001', NumberOfEmployees: 1 },
+      { Name: 'Q002', NumberOfEmployees: 2 },
     ]);
     const ndjson = await text({ soql: 'SELECT Name FROM Account WHERE NumberOfEmployees < 2 ORDER BY Name', format: 'ndjson' });
     expect(ndjson).to.equal('{"Name":"Q000"}\n{"Name":"Q001"}\n');
@@ -84,6 +88,33 @@ describe('transforms/bulk-query (end to end)', () => {
     expect((await t.client.getJob(jobId)).state).to.equal('Closed');
   });
 
+  it('types come from the JSON results: nulls, parents as nested records, dateTimes as epoch ms', async () => {
+    const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    await t.client.addBatch(job.id, 'Name,AccountNumber\nTyped Parent,TP-1\n');
+    await t.client.closeJob(job.id);
+    await t.org.whenIdle();
+    const [parent] = await records({ soql: "SELECT Id FROM Account WHERE Name = 'Typed Parent'" });
+    const child = await t.client.createJob({ operation: 'insert', object: 'Contact', contentType: 'CSV' });
+    await t.client.addBatch(child.id, `LastName,AccountId\nTyped Child,${String(parent?.Id)}\nOrphan Child,\n`);
+    await t.client.closeJob(child.id);
+    await t.org.whenIdle();
+    const recs = await records({ soql: "SELECT LastName, Email, CreatedDate, Account.Name, Account.AccountNumber FROM Contact WHERE LastName LIKE '% Child' ORDER BY LastName" });
+    expect(recs.map((r) => r.LastName)).to.deep.equal(['Orphan Child', 'Typed Child']);
+    expect(recs[0]).to.include({ Email: null, Account: null });
+    expect(recs[1]?.Account).to.deep.equal({ Name: 'Typed Parent', AccountNumber: 'TP-1' });
+    const created = recs[1]?.CreatedDate;
+    expect(created).to.be.a('number');
+    expect(Math.abs((created as number) - Date.now())).to.be.below(3_600_000);
+  });
+
+  it('downloads several chunks at once and still emits them in order, each row once', async () => {
+    const serial = await text({ soql: 'SELECT Id, Name FROM Account', pkChunking: { chunkSize: 20 }, concurrency: 1 });
+    for (const concurrency of [2, 5]) {
+      expect(await text({ soql: 'SELECT Id, Name FROM Account', pkChunking: { chunkSize: 20 }, concurrency }), `concurrency ${concurrency}`).to.equal(serial);
+    }
+    expect(parse(serial, { columns: true })).to.have.length.above(ROWS - 1);
+  });
+
   it('queryAll sees deleted records; query does not', async () => {
     const job = await t.client.createJob({ operation: 'insert', object: 'Lead', contentType: 'CSV' });
     const b = await t.client.addBatch(job.id, 'LastName,Company\nGone,Co\n');
@@ -96,7 +127,7 @@ describe('transforms/bulk-query (end to end)', () => {
     await t.client.addBatch(del.id, `Id\n${id}\n`);
     await t.org.whenIdle();
     expect(await records({ soql: 'SELECT LastName FROM Lead' })).to.deep.equal([]);
-    expect(await records({ soql: 'SELECT LastName, IsDeleted FROM Lead', all: true })).to.deep.equal([{ LastName: 'Gone', IsDeleted: 'true' }]);
+    expect(await records({ soql: 'SELECT LastName, IsDeleted FROM Lead', all: true })).to.deep.equal([{ LastName: 'Gone', IsDeleted: true }]);
   });
 
   it('fails on bad SOQL with the state message and the ids, and closes the job', async () => {

@@ -8,10 +8,9 @@ import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decode
 
 export class JsonArrayDecoder implements RecordDecoder {
   readonly #source: string;
-  readonly #text = new Utf8ChunkDecoder();
+  readonly #text = new Utf8ChunkDecoder({ stripBom: true });
   readonly #scanner: JsonArrayScanner;
   #record = 0;
-  #first = true;
 
   constructor(settings: DecoderSettings) {
     this.#source = settings.source;
@@ -19,12 +18,7 @@ export class JsonArrayDecoder implements RecordDecoder {
   }
 
   write(chunk: Buffer, emit: EmitRecord): void {
-    let text = this.#text.write(chunk);
-    if (this.#first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      this.#first = false;
-    }
-    this.#scanner.write(text, this.#onElement(emit));
+    this.#scanner.write(this.#text.write(chunk), this.#onElement(emit));
   }
 
   end(emit: EmitRecord): void {

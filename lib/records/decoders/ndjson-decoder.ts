@@ -8,7 +8,7 @@ import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decode
 export class NdjsonDecoder implements RecordDecoder {
   readonly #source: string;
   readonly #max: number;
-  readonly #text = new Utf8ChunkDecoder();
+  readonly #text = new Utf8ChunkDecoder({ stripBom: true });
   #carry = '';
   #line = 0;
   #record = 0;
@@ -44,9 +44,8 @@ export class NdjsonDecoder implements RecordDecoder {
       return emit(flat, line);
     }
     const whole = text.slice(start, end);
-    const trimmed = whole.endsWith('\r') ? whole.slice(0, -1) : whole;
-    if (trimmed.trim() === '') return;
-    const json = line === 1 && trimmed.charCodeAt(0) === 0xfeff ? trimmed.slice(1) : trimmed;
+    const json = whole.endsWith('\r') ? whole.slice(0, -1) : whole;
+    if (json.trim() === '') return;
     const record = ++this.#record;
     let value: unknown;
     try {
