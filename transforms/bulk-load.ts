@@ -23,6 +23,7 @@ import { CsvBatchSplitter } from './csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from './record-parser.js';
 import { ResultJoiner } from './result-joiner.js';
 import { StatusPoller } from './status-poller.js';
+import { stoppableInput } from './stoppable-input.js';
 
 export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
 export type LoadOperation = (typeof LOAD_OPERATIONS)[number];
@@ -39,6 +40,8 @@ export interface LoadProgress {
 
 export interface LoadSummary extends LoadProgress {
   readonly jobId: string | null;
+  /** True when `stopSignal` ended the reading early. */
+  readonly stopped: boolean;
   readonly batches: number;
   /** Payload bytes uploaded. */
   readonly bytes: number;
@@ -77,6 +80,14 @@ export interface BulkLoadOptions {
   readonly signal?: AbortSignal;
   /** On abort, abort the job (queued batches become NotProcessed) rather than close it. */
   readonly abortJobOnAbort?: boolean;
+  /**
+   * A graceful stop (a first Ctrl-C): reading ends at the last whole record, what was read is
+   * uploaded (uploads in flight finish), the job is closed, and the results are joined and written
+   * as usual. The summary says `stopped`.
+   */
+  readonly stopSignal?: AbortSignal;
+  /** On a stop, abort the job once the uploads are done (queued batches become NotProcessed, their rows go to the errors). */
+  readonly abortJobOnStop?: boolean;
   readonly onProgress?: (progress: LoadProgress) => void;
   /** Called once the job is created (its id is what a resumed or inspected run needs). */
   readonly onJob?: (job: JobInfo) => void;
@@ -158,7 +169,17 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     progress.recordsProcessed = sink.succeeded + sink.failed;
     report();
   });
-  const input = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1024 * 1024 }) : options.input;
+  const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1024 * 1024 }) : options.input;
+  const stopSignal = options.stopSignal;
+  const input = stopSignal ? stoppableInput(opened, stopSignal) : opened;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    (chunking[0] as RecordParser | CsvBatchSplitter).stop();
+    if (options.abortJobOnStop) submitter.abortAtEnd();
+  };
+  if (stopSignal?.aborted) stop();
+  else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
     await pipeline([input, ...chunking, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
   } catch (err) {
@@ -166,6 +187,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
     throw err;
   } finally {
+    stopSignal?.removeEventListener('abort', stop);
     // A stage torn down mid-write may still be finishing a spool file: retry, and never let the
     // clean-up hide the run's own outcome.
     if (!options.spoolDir) await rm(spoolDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
@@ -179,6 +201,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   return {
     ...progress,
     jobId: submitter.job?.id ?? null,
+    stopped,
     batches: progress.batchesSubmitted,
     bytes,
     elapsedMs,

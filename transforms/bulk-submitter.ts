@@ -27,6 +27,7 @@ export class BulkSubmitter extends Transform {
   readonly #request: JobRequest;
   readonly #concurrency: number;
   readonly #closeJob: boolean;
+  #abortAtEnd = false;
   readonly #limit: LimitFunction;
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
@@ -41,6 +42,14 @@ export class BulkSubmitter extends Transform {
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 4, 25);
     this.#closeJob = options.closeJob ?? true;
     this.#limit = pLimit(this.#concurrency);
+  }
+
+  /**
+   * When the input ends, abort the job instead of closing it (once the uploads in flight are done):
+   * its queued batches become NotProcessed. For a stop that should not wait for the server.
+   */
+  abortAtEnd(): void {
+    this.#abortAtEnd = true;
   }
 
   /** The job, once created. */
@@ -73,7 +82,10 @@ export class BulkSubmitter extends Transform {
   override _flush(callback: TransformCallback): void {
     (async () => {
       while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
-      if (this.#job && this.#closeJob) await this.#client.closeJob((await this.#job).id, { signal: this.#abort.signal });
+      if (!this.#job) return;
+      const { id } = await this.#job;
+      if (this.#abortAtEnd) await this.#client.abortJob(id, { signal: this.#abort.signal });
+      else if (this.#closeJob) await this.#client.closeJob(id, { signal: this.#abort.signal });
     })().then(() => callback(), callback);
   }
 

@@ -87,6 +87,14 @@ export class CsvBatchSplitter extends Transform {
     );
   }
 
+  /**
+   * Stops taking records: the open batch (whole records only) is still cut when the input ends, a
+   * partial record is dropped. For a graceful stop of a run.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   /** Fails the stream, or with onError, reports the error and stops taking records. */
   #fail(err: Error, callback: TransformCallback): void {
     if (!this.#onError) return callback(err);

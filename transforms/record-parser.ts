@@ -73,6 +73,14 @@ export class RecordParser extends Transform {
     }
   }
 
+  /**
+   * Stops taking records: nothing more is emitted (a partial record is dropped, never emitted
+   * truncated) and the stream ends normally once its input ends. For a graceful stop of a run.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   /** Fails the stream, or with onError, reports the error and stops taking records. */
   #fail(err: Error, callback: TransformCallback): void {
     if (!this.#onError) return callback(err);

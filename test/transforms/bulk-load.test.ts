@@ -179,4 +179,67 @@ describe('transforms/bulk-load (end to end)', () => {
     expect(job.state).to.equal('Aborted');
     expect(job.numberBatchesTotal).to.be.below(50);
   });
+
+  /** An input that never ends by itself (like stdin from a producer): CSV rows, a few at a time. */
+  function endlessCsv(): Readable {
+    let n = 0;
+    return new Readable({
+      read() {
+        setTimeout(() => {
+          const lines = Array.from({ length: 50 }, () => `Stop ${++n},${n}`).join('\n');
+          this.push(n === 50 ? `Name,NumberOfEmployees\n${lines}\n` : `${lines}\n`);
+        }, 5);
+      },
+    });
+  }
+
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`a graceful stop ends the reading, loads what was read and accounts for it (${format})`, async () => {
+      const stop = new AbortController();
+      const successPath = join(tmp.path, `stop-${format}.ok.csv`);
+      const errorPath = join(tmp.path, `stop-${format}.err.csv`);
+      // ndjson goes through the parser and chunker; csv through the fast path.
+      const input = format === 'csv' ? endlessCsv() : endlessCsv().compose(async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          for (const line of chunk.toString().split('\n')) if (line && !line.startsWith('Name')) yield `${JSON.stringify({ Name: line.split(',')[0] })}\n`;
+        }
+      });
+      setTimeout(() => stop.abort(), 300);
+      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath, errorPath, stopSignal: stop.signal, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path });
+      expect(summary.stopped).to.equal(true);
+      expect(summary.recordsRead).to.be.above(0);
+      const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
+      const failed = parse(await readFile(errorPath), { columns: true }) as Array<Record<string, string>>;
+      expect(ok.length + failed.length).to.equal(summary.recordsRead);
+      expect(ok.every((r) => /^Stop \d+$/.test(r.Name as string))).to.equal(true); // no truncated record
+      expect((await t.client.getJob(summary.jobId as string)).state).to.equal('Closed');
+    });
+  }
+
+  it('a graceful stop with abortJobOnStop aborts the job; its queued rows go to the errors as NotProcessed', async () => {
+    const held = await startTestOrg({ faults: { holdInProgressMs: 400 } });
+    try {
+      const stop = new AbortController();
+      const successPath = join(tmp.path, 'stop-abort.ok.csv');
+      const errorPath = join(tmp.path, 'stop-abort.err.csv');
+      let submitted = 0;
+      const summary = await bulkLoad({
+        client: held.client, input: endlessCsv(), format: 'csv', object: 'Account', operation: 'insert', batchSize: 50, serial: true,
+        successPath, errorPath, stopSignal: stop.signal, abortJobOnStop: true, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path,
+        onProgress: (p) => {
+          submitted = p.batchesSubmitted;
+          if (submitted >= 3) stop.abort();
+        },
+      });
+      const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
+      const failed = parse(await readFile(errorPath), { columns: true }) as Array<Record<string, string>>;
+      expect(ok.length + failed.length).to.equal(summary.recordsRead);
+      expect(failed.length).to.be.above(0);
+      expect(failed.every((r) => /NotProcessed|abort/i.test(r.sf__Error as string))).to.equal(true);
+      expect((await held.client.getJob(summary.jobId as string)).state).to.equal('Aborted');
+      await held.org.whenIdle();
+    } finally {
+      await held.close();
+    }
+  });
 });
