@@ -199,11 +199,12 @@ describe('transforms/bulk-load (end to end)', () => {
       const successPath = join(tmp.path, `stop-${format}.ok.csv`);
       const errorPath = join(tmp.path, `stop-${format}.err.csv`);
       // ndjson goes through the parser and chunker; csv through the fast path.
-      const input = format === 'csv' ? endlessCsv() : endlessCsv().compose(async function* (chunks: AsyncIterable<Buffer>) {
+      const toNdjson = async function* (chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           for (const line of chunk.toString().split('\n')) if (line && !line.startsWith('Name')) yield `${JSON.stringify({ Name: line.split(',')[0] })}\n`;
         }
-      });
+      };
+      const input = format === 'csv' ? endlessCsv() : Readable.from(toNdjson(endlessCsv()), { objectMode: false });
       setTimeout(() => stop.abort(), 300);
       const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath, errorPath, stopSignal: stop.signal, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path });
       expect(summary.stopped).to.equal(true);
