@@ -1,9 +1,15 @@
 /**
  * Where the CLI connects: flags first, then environment variables (SF_INSTANCE_URL,
- * SF_ACCESS_TOKEN, SF_LOGIN_URL, SF_USERNAME, SF_PASSWORD, SF_API_VERSION). The password is only
- * ever handed to the login; it never appears in output or errors.
+ * SF_ACCESS_TOKEN, SF_LOGIN_URL, SF_USERNAME, SF_PASSWORD, SF_API_VERSION). With nothing
+ * configured, the local org is started in-process on $BULKPIPE_HOME/org.db, so that a load and a
+ * later query see the same data; the first line on stderr says so. The password is only ever
+ * handed to the login; it never appears in output or errors.
  */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BulkClient } from '../lib/http/client.js';
+import { startServer } from '../server/index.js';
+import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
 
 export interface ConnectionFlags {
@@ -27,7 +33,51 @@ export const CONNECTION_OPTIONS = {
 export const CONNECTION_HELP = `Connection (flags or environment):
   --instance-url URL --access-token TOKEN   SF_INSTANCE_URL, SF_ACCESS_TOKEN
   --login-url URL --username U --password P SF_LOGIN_URL, SF_USERNAME, SF_PASSWORD
-  --api-version V                           SF_API_VERSION (default 35.0)`;
+  --api-version V                           SF_API_VERSION
+With none of these, the local org in $BULKPIPE_HOME/org.db (default ~/.bulkpipe) is used.`;
+
+/** A client and what must be shut down after it. */
+export interface Connection {
+  readonly client: BulkClient;
+  /** Whether this is the in-process local org. */
+  readonly local: boolean;
+  /** Which org, for the job journal: the instance URL, or the local org's file. */
+  readonly org: string;
+  close(): Promise<void>;
+}
+
+/** Connects as configured, or to the local org when nothing is configured. */
+export async function openConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<Connection> {
+  if (configured(flags, env)) {
+    const client = await connect(flags, env, signal);
+    return { client, local: false, org: client.instanceUrl, close: () => client.close() };
+  }
+  const db = localOrgDb(env);
+  stderr.write(`bulkpipe: no Salesforce connection configured: using the local org in ${db} (see --help to connect to Salesforce)\n`);
+  await mkdir(dirname(db), { recursive: true });
+  const org = await startServer({ port: 0, db });
+  try {
+    const version = flags['api-version'] ?? env.SF_API_VERSION;
+    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, ...(version ? { apiVersion: version } : {}) });
+    return {
+      client,
+      local: true,
+      org: `local:${db}`,
+      close: async () => {
+        await client.close();
+        await org.close();
+      },
+    };
+  } catch (err) {
+    await org.close();
+    throw err;
+  }
+}
+
+function configured(flags: ConnectionFlags, env: NodeJS.ProcessEnv): boolean {
+  const keys = ['instance-url', 'access-token', 'login-url', 'username', 'password'] as const;
+  return keys.some((k) => flags[k] !== undefined) || ['SF_INSTANCE_URL', 'SF_ACCESS_TOKEN', 'SF_LOGIN_URL', 'SF_USERNAME', 'SF_PASSWORD'].some((k) => env[k]);
+}
 
 export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<BulkClient> {
   const instanceUrl = flags['instance-url'] ?? env.SF_INSTANCE_URL;

@@ -1,19 +1,24 @@
 /**
- * `bulkpipe job show|close|abort|batches ID` and `bulkpipe job result JOB BATCH`: inspect and steer
- * jobs started elsewhere. Job and batch info print as JSON; a result streams to stdout as the
- * server sends it.
+ * `bulkpipe job list`, `bulkpipe job show|close|abort|batches ID` and `bulkpipe job result JOB
+ * BATCH`: inspect and steer jobs started elsewhere. Job and batch info print as JSON; a result
+ * streams to stdout as the server sends it. `list` reads the journal of the jobs this machine
+ * started (the Bulk API v1 cannot list jobs) and asks the org for each one's state.
  */
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { BulkClient } from '../lib/http/client.js';
 import type { CliIo } from './cli-io.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connect } from './connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
+import { wholeNumber } from './flags.js';
+import { listJournal } from './job-journal.js';
 import { UsageError } from './usage-error.js';
 
-export const JOB_HELP = `Usage: bulkpipe job <action> ID [BATCH] [connection flags]
+export const JOB_HELP = `Usage: bulkpipe job <action> [ID] [BATCH] [connection flags]
 
 Actions:
+  list               the jobs bulkpipe started on this org from this machine, newest first
+                     (--limit N, default 20; --json for JSON)
   show ID            the job's info
   close ID           close the job (no more batches; queued ones still run)
   abort ID           abort the job (queued batches become NotProcessed)
@@ -21,29 +26,65 @@ Actions:
   result ID BATCH    a batch's result (per-row results, or a query's result ids), raw
 
 Examples:
+  bulkpipe job list --limit 5
   bulkpipe job show 750Kf00000R1wzRIAR
   bulkpipe job result 750Kf00000R1wzRIAR 751Kf000018uaV7IAI > results.csv`;
 
-const ACTIONS = ['show', 'close', 'abort', 'batches', 'result'] as const;
+const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'result'] as const;
 
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { ...CONNECTION_OPTIONS, help: { type: 'boolean' }, debug: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: { ...CONNECTION_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, debug: { type: 'boolean' } },
+  });
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;
   }
-  const client = await connect(values, io.env, io.signal);
+  const [action] = positionals;
+  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`job: unknown action ${JSON.stringify(action ?? '')} (expected ${ACTIONS.join(', ')})`);
+  if (action !== 'list' && values.limit !== undefined) throw new UsageError('job: --limit is for job list');
+  const limit = wholeNumber('limit', values.limit, 20, 1, 10_000);
+  if (action === 'list' && positionals.length > 1) throw new UsageError(`job list: unexpected argument ${JSON.stringify(positionals[1])}`);
+  const conn = await openConnection(values, io.env, io.stderr, io.signal);
   try {
-    await jobAction(client, positionals, io.stdout, io.signal);
+    if (action === 'list') await listJobs(conn, io, limit, values.json === true);
+    else await jobAction(conn.client, positionals, io.stdout, io.signal);
   } finally {
-    await client.close();
+    await conn.close();
   }
   return 0;
 }
 
+async function listJobs(conn: Connection, io: CliIo, limit: number, json: boolean): Promise<void> {
+  const entries = await listJournal(io.env, conn.org, limit);
+  const rows = await Promise.all(
+    entries.map(async (entry) => {
+      try {
+        const job = await conn.client.getJob(entry.id, { signal: io.signal });
+        return { ...entry, state: job.state as string, processed: job.numberRecordsProcessed, failed: job.numberRecordsFailed };
+      } catch (err) {
+        return { ...entry, state: `unknown (${(err as Error).message})`, processed: null, failed: null };
+      }
+    }),
+  );
+  if (json) {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    io.stdout.write('no jobs started by bulkpipe on this org yet\n');
+    return;
+  }
+  const table = [['JOB', 'OPERATION', 'OBJECT', 'STATE', 'PROCESSED', 'FAILED', 'STARTED'], ...rows.map((r) => [r.id, r.operation, r.object, r.state, String(r.processed ?? '-'), String(r.failed ?? '-'), r.startedAt])];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
+  for (const row of table) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+}
+
 async function jobAction(client: BulkClient, args: readonly string[], stdout: Writable, signal: AbortSignal): Promise<void> {
   const [action, jobId, batchId, ...extra] = args;
-  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`job: unknown action ${JSON.stringify(action ?? '')} (expected ${ACTIONS.join(', ')})`);
   if (!jobId) throw new UsageError(`job ${action}: missing job id`);
   const wantsBatch = action === 'result';
   if (wantsBatch && !batchId) throw new UsageError('job result: missing batch id');

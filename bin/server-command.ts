@@ -3,11 +3,12 @@
  * loginUrl, instanceUrl, username and password on stdout, then logs requests on stderr.
  */
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/index.js';
 import type { CliIo } from './cli-io.js';
+import { wholeNumber } from './flags.js';
+import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVER_HELP = `Usage: bulkpipe server [options]
@@ -29,17 +30,6 @@ Examples:
   bulkpipe server
   bulkpipe server --port 0 --db :memory: --user me@example.com:secret
   bulkpipe server --faults seed=1,error5xx=0.2`;
-
-/** Where the CLI keeps its org and journals: $BULKPIPE_HOME or ~/.bulkpipe. */
-export function bulkpipeHome(env: NodeJS.ProcessEnv): string {
-  return env.BULKPIPE_HOME ?? join(homedir(), '.bulkpipe');
-}
-
-function integer(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} expects a whole number, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
 
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -67,10 +57,10 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
   const [username, ...rest] = values.user?.split(':') ?? [];
   const password = rest.join(':');
   if (values.user !== undefined && (!username || !password)) throw new UsageError('--user expects NAME:PASSWORD');
-  const db = values.db ?? join(bulkpipeHome(io.env), 'org.db');
+  const db = values.db ?? localOrgDb(io.env);
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
   const org = await startServer({
-    port: integer('port', values.port, 8780),
+    port: wholeNumber('port', values.port, 8780, 0, 65_535),
     host: values.host ?? '127.0.0.1',
     db,
     ...(values.schema ? { schema: values.schema } : {}),

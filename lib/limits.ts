@@ -19,5 +19,5 @@ export const MAX_RECORD_CHARACTERS = 400_000;
 export const DEFAULT_PK_CHUNK_SIZE = 100_000;
 export const MAX_PK_CHUNK_SIZE = 250_000;
 
-/** The API version used when none is given. */
-export const DEFAULT_API_VERSION = '35.0';
+/** The API version used when none is given: a recent one (JSON jobs need 36.0 or later; Salesforce retires old versions). */
+export const DEFAULT_API_VERSION = '62.0';

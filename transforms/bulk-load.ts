@@ -22,7 +22,7 @@ import { BulkSubmitter } from './bulk-submitter.js';
 import { CsvBatchSplitter } from './csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from './record-parser.js';
 import { ResultJoiner } from './result-joiner.js';
-import { StatusPoller } from './status-poller.js';
+import { StatusPoller, type BatchCounts } from './status-poller.js';
 import { stoppableInput } from './stoppable-input.js';
 
 export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
@@ -31,6 +31,9 @@ export type LoadOperation = (typeof LOAD_OPERATIONS)[number];
 export interface LoadProgress {
   readonly recordsRead: number;
   readonly batchesSubmitted: number;
+  /** As last polled: submitted batches the server has not started, and those it is processing. */
+  readonly batchesQueued: number;
+  readonly batchesInProgress: number;
   readonly batchesCompleted: number;
   readonly batchesFailed: number;
   readonly recordsProcessed: number;
@@ -109,7 +112,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
   const started = performance.now();
   const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'bulkpipe-spool-')));
-  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
+  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
   let bytes = 0;
   const report = () => options.onProgress?.({ ...progress });
 
@@ -151,6 +154,11 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     ...(options.minPollIntervalMs !== undefined ? { minIntervalMs: options.minPollIntervalMs } : {}),
     ...(options.maxPollIntervalMs !== undefined ? { maxIntervalMs: options.maxPollIntervalMs } : {}),
     ...(options.pollTimeoutMs !== undefined ? { timeoutMs: options.pollTimeoutMs } : {}),
+  });
+  poller.on('poll', (counts: BatchCounts) => {
+    progress.batchesQueued = counts.queued;
+    progress.batchesInProgress = counts.inProgress;
+    report();
   });
   poller.on('batchFinished', (b: FinishedBatch) => {
     if (b.state === 'Completed') progress.batchesCompleted++;

@@ -26,6 +26,12 @@ export interface StatusPollerOptions {
   readonly timeoutMs?: number;
 }
 
+/** What one poll saw of the batches still awaited: the `poll` event's payload. */
+export interface BatchCounts {
+  queued: number;
+  inProgress: number;
+}
+
 export class StatusPoller extends Transform {
   readonly #client: BulkClient;
   readonly #minMs: number;
@@ -103,7 +109,15 @@ export class StatusPoller extends Transform {
       let changed = false;
       for (const [jobId, batches] of this.#pending) {
         if (batches.size === 0) continue;
-        for (const info of await this.#client.listBatches(jobId, { signal })) {
+        const infos = await this.#client.listBatches(jobId, { signal });
+        const counts: BatchCounts = { queued: 0, inProgress: 0 };
+        for (const info of infos) {
+          if (!batches.has(info.id)) continue;
+          if (info.state === 'Queued') counts.queued++;
+          else if (info.state === 'InProgress') counts.inProgress++;
+        }
+        this.emit('poll', counts);
+        for (const info of infos) {
           const batch = batches.get(info.id);
           if (!batch || !TERMINAL_BATCH_STATES.has(info.state)) continue;
           batches.delete(info.id);

@@ -21,7 +21,7 @@ export interface SoapLoginOptions {
   readonly username: string;
   /** Password followed by the security token, where the org requires one. */
   readonly password: string;
-  /** Default 35.0. */
+  /** Default DEFAULT_API_VERSION (62.0). */
   readonly apiVersion?: string;
   readonly retry?: RetryOptions;
   readonly connection?: ConnectionOptions;

@@ -31,7 +31,7 @@ export interface BulkClientOptions {
   readonly instanceUrl: string;
   /** Session id or OAuth access token, sent as `X-SFDC-Session`. */
   readonly accessToken: string;
-  /** Default 35.0. */
+  /** Default DEFAULT_API_VERSION (62.0). */
   readonly apiVersion?: string;
   /** Renews the session on InvalidSessionId; without one an expired session is an error. */
   readonly sessionProvider?: SessionProvider;

@@ -1,41 +1,28 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
 import { serializeApiError } from '../../lib/wire/api-error.js';
 import { wireFixture } from '../helpers/fixtures.js';
 import { ScriptedServer, reply } from '../helpers/scripted-server.js';
 import { BulkClient } from '../../lib/http/client.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
-const entry = fileURLToPath(new URL('../../bin/bulkpipe.ts', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a child process, as a user would, with only the given environment. */
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI with only the given environment, its local org (when it falls back to one) in a scratch home. */
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { BULKPIPE_HOME: home, ...env } });
+let home = '';
 
 describe('bin/bulkpipe', function () {
   this.timeout(30_000);
   let server: ScriptedServer;
   before(async () => {
     server = await new ScriptedServer().start();
+    home = await mkdtemp(join(tmpdir(), 'bulkpipe-cli-home-'));
   });
   after(async () => {
     await server.close();
+    await rm(home, { recursive: true, force: true });
   });
 
   it('prints the version and help', async () => {
@@ -47,8 +34,8 @@ describe('bin/bulkpipe', function () {
     expect(help.stdout).to.contain('Examples:');
   });
 
-  it('rejects a bad flag, an unknown command and missing credentials with exit code 2 and one line', async () => {
-    for (const args of [['--frobnicate'], ['frob'], ['job', 'show', '750Kf00000R1wzRIAR'], ['job', 'explode', 'x']]) {
+  it('rejects a bad flag, an unknown command and half-given credentials with exit code 2 and one line', async () => {
+    for (const args of [['--frobnicate'], ['frob'], ['job', 'show', '750Kf00000R1wzRIAR', '--instance-url', 'http://127.0.0.1:9'], ['job', 'explode', 'x']]) {
       const result = await run(args);
       expect(result.code, args.join(' ')).to.equal(2);
       expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
@@ -80,7 +67,7 @@ describe('bin/bulkpipe', function () {
   });
 
   it('server: prints one JSON line, serves clients, logs to stderr, stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, 'server', '--port', '0', '--db', ':memory:', '--user', 'cli@example.com:pa:ss'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = startCli(['server', '--port', '0', '--db', ':memory:', '--user', 'cli@example.com:pa:ss']);
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const line = await new Promise<string>((resolve, reject) => {
@@ -102,7 +89,7 @@ describe('bin/bulkpipe', function () {
       child.kill('SIGTERM');
     });
     expect(code).to.equal(0);
-    expect(stderr).to.contain('POST /services/async/35.0/job 201');
+    expect(stderr).to.contain('POST /services/async/62.0/job 201');
     expect(job.id).to.match(/^750/);
   });
 

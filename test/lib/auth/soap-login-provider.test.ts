@@ -84,10 +84,10 @@ describe('lib/auth/soap-login-provider', () => {
       );
       await client.getJob('750Kf00000R1wzRIAR');
       expect(server.requests.map((r) => r.headers['x-sfdc-session'] ?? r.url)).to.deep.equal([
-        '/services/Soap/u/35.0',
+        '/services/Soap/u/62.0',
         'SESSION-1',
         'SESSION-1',
-        '/services/Soap/u/35.0',
+        '/services/Soap/u/62.0',
         'SESSION-2',
       ]);
     } finally {

@@ -65,7 +65,7 @@ describe('lib/http/client (BulkClient)', () => {
       expect(job).to.include({ id: JOB.id, operation: 'insert', state: 'Open' });
       const [req] = server.requests;
       expect(req?.method).to.equal('POST');
-      expect(req?.url).to.equal('/services/async/35.0/job');
+      expect(req?.url).to.equal('/services/async/62.0/job');
       expect(req?.headers['x-sfdc-session']).to.equal('TOKEN-1');
       expect(req?.headers['content-type']).to.equal('application/xml; charset=UTF-8');
       expect(req?.body.toString()).to.contain('<operation>insert</operation>\n <object>Account</object>\n <contentType>CSV</contentType>');
@@ -93,8 +93,8 @@ describe('lib/http/client (BulkClient)', () => {
       expect((await client.closeJob(JOB.id)).state).to.equal('Closed');
       expect((await client.abortJob(JOB.id)).state).to.equal('Aborted');
       expect(server.requests.map((r) => [r.method, r.url])).to.deep.equal([
-        ['POST', `/services/async/35.0/job/${JOB.id}`],
-        ['POST', `/services/async/35.0/job/${JOB.id}`],
+        ['POST', `/services/async/62.0/job/${JOB.id}`],
+        ['POST', `/services/async/62.0/job/${JOB.id}`],
       ]);
       expect(server.requests[1]?.body.toString()).to.contain('<state>Aborted</state>');
     });
@@ -198,7 +198,7 @@ describe('lib/http/client (BulkClient)', () => {
       const batch = await client.addBatch(JOB.id, 'Name\nAcme\n');
       expect(batch).to.include({ id: BATCH.id, state: 'Queued' });
       expect(server.requests[0]?.headers['content-type']).to.equal('text/csv; charset=UTF-8');
-      expect(server.requests[0]?.url).to.equal(`/services/async/35.0/job/${JOB.id}/batch`);
+      expect(server.requests[0]?.url).to.equal(`/services/async/62.0/job/${JOB.id}/batch`);
     });
 
     it('looks the job up for its content type when it did not create it', async () => {
@@ -332,7 +332,7 @@ describe('lib/http/client (BulkClient)', () => {
       const file = await client.getQueryResult(JOB.id, BATCH.id, '752x00000004CJE');
       expect(file.contentType).to.equal('text/csv');
       expect(Buffer.concat(await collect(file.body)).toString()).to.equal('"Id"\n"001000000000001AAA"\n');
-      expect(server.requests[1]?.url).to.equal(`/services/async/35.0/job/${JOB.id}/batch/${BATCH.id}/result/752x00000004CJE`);
+      expect(server.requests[1]?.url).to.equal(`/services/async/62.0/job/${JOB.id}/batch/${BATCH.id}/result/752x00000004CJE`);
     });
   });
 

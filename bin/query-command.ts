@@ -1,0 +1,134 @@
+/**
+ * `bulkpipe query "<SOQL>"`: a bulk query's results to stdout (or -o FILE), as CSV, NDJSON or a
+ * JSON array. A stdout closed early (`| head`) ends the run quietly, with the job closed.
+ */
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { bulkQuery, queryObject, type QueryProgress } from '../transforms/bulk-query.js';
+import { isTerminal, type CliIo } from './cli-io.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
+import { choice, wholeNumber } from './flags.js';
+import { recordJob } from './job-journal.js';
+import { ProgressLine, count, duration } from './progress-line.js';
+import { UsageError } from './usage-error.js';
+
+export const QUERY_HELP = `Usage: bulkpipe query "<SOQL>" [options]
+
+Runs a bulk query and writes every row to stdout (or -o FILE).
+
+Options:
+  --all                  queryAll: deleted and archived records too
+  --pk-chunking[=SIZE]   split the query by record id into chunks of SIZE (default 100000, at most 250000)
+  --format F             csv (default; values as text), ndjson or json (typed values, parents nested)
+  -o, --output FILE      write to FILE instead of stdout
+  --object NAME          the object, when it cannot be read from the SOQL's FROM
+  --concurrency N        result downloads at once, 1 to 64 (default 3)
+  --poll-interval MS     first poll interval (default 500; it backs off to 10 s while nothing changes)
+  --timeout S            most seconds to wait for the batches (default 21600)
+  --quiet                no progress and no summary line
+  --json                 print the summary as JSON (on stderr when the rows go to stdout)
+  --debug                stack traces on errors
+
+Examples:
+  bulkpipe query "SELECT Id, Name FROM Account" > accounts.csv
+  bulkpipe query "SELECT Id, Name FROM Account" | head -5
+  bulkpipe query "SELECT Id, Email FROM Contact" --pk-chunking=50000 --format ndjson -o contacts.ndjson`;
+
+/** `--pk-chunking` may come without a value; parseArgs needs one. */
+const BARE_PK_CHUNKING = '--pk-chunking=default';
+
+export async function runQueryCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv.map((a) => (a === '--pk-chunking' ? BARE_PK_CHUNKING : a)),
+    strict: true,
+    allowPositionals: true,
+    options: {
+      ...CONNECTION_OPTIONS,
+      all: { type: 'boolean' },
+      'pk-chunking': { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      object: { type: 'string' },
+      concurrency: { type: 'string' },
+      'poll-interval': { type: 'string' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+      debug: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${QUERY_HELP}\n\n${CONNECTION_HELP}\n`);
+    return 0;
+  }
+  const [soql, ...extra] = positionals;
+  if (!soql) throw new UsageError('query: missing the SOQL, e.g. bulkpipe query "SELECT Id FROM Account"');
+  if (extra.length > 0) throw new UsageError(`query: unexpected argument ${JSON.stringify(extra[0])} (quote the SOQL)`);
+  const object = values.object ?? queryObject(soql);
+  const format = choice('format', values.format, ['csv', 'ndjson', 'json'] as const, 'csv');
+  const pk = values['pk-chunking'];
+  const pkChunking = pk === undefined ? undefined : pk === 'default' ? true : { chunkSize: wholeNumber('pk-chunking', pk, 100_000, 1, 250_000) };
+  const concurrency = wholeNumber('concurrency', values.concurrency, 3, 1, 64);
+  const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
+  const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
+
+  const quiet = values.quiet === true;
+  const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  const started = Date.now();
+  let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };
+  let jobId: string | undefined;
+  const rows = bulkQuery({
+    client: conn.client,
+    soql,
+    object,
+    format,
+    concurrency,
+    all: values.all === true,
+    ...(pkChunking ? { pkChunking } : {}),
+    signal: io.signal,
+    minPollIntervalMs: pollMs,
+    maxPollIntervalMs: Math.max(pollMs, 10_000),
+    pollTimeoutMs: timeoutS * 1000,
+    onJob: (id) => {
+      jobId = id;
+      io.onJob?.(id);
+      void recordJob(io.env, { id, org: conn.org, operation: values.all ? 'queryAll' : 'query', object, startedAt: new Date().toISOString() });
+    },
+    onProgress: (p) => {
+      last = p;
+      progress.update(() => `${count(p.rows)} rows | batches ${p.batchesDone}/${p.batchesTotal} done | ${count(p.rows / Math.max(0.001, (Date.now() - started) / 1000))} rows/s`);
+    },
+  });
+  const out: Writable = values.output ? createWriteStream(values.output) : io.stdout;
+  try {
+    await pipeline(rows, out, { end: values.output !== undefined });
+  } catch (err) {
+    if (!values.output && isClosedOutput(err)) {
+      // `| head` has what it wanted: not an error. The stream's clean-up closes the job: wait for
+      // it (not with events.once, which would throw the stream's own copy of the EPIPE).
+      if (!rows.closed) await new Promise((resolve) => rows.once('close', resolve));
+      return 0;
+    }
+    throw err;
+  } finally {
+    progress.clear();
+    await conn.close();
+  }
+  const summary = { object, jobId: jobId ?? null, rows: last.rows, batches: last.batchesDone, elapsedMs: Date.now() - started, output: values.output ?? null };
+  if (values.json) (values.output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
+  if (!quiet) {
+    const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
+    io.stderr.write(`bulkpipe: query ${object}: ${count(summary.rows)} rows in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${summary.batches} batches)${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
+  }
+  return 0;
+}
+
+/** A reader that went away: EPIPE on stdout, or the pipe torn down under us. */
+function isClosedOutput(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED';
+}

@@ -1,0 +1,207 @@
+/**
+ * The CLI's load, query and job list end to end: the built binary as a child process, against the
+ * local org it falls back to (no credentials configured) or a test org given by flags.
+ */
+import { expect } from 'chai';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { runCli, startCli, type CliRun } from '../helpers/cli.js';
+import { startTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('bin/bulkpipe load, query, job list (built binary, end to end)', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir('bulkpipe-cli-');
+  /** The CLI in the test's folder, its local org in the test's folder too. */
+  const cli = (args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> =>
+    runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home'), ...options.env }, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
+  const csvRows = (text: string) => parse(text, { columns: true }) as Array<Record<string, string>>;
+
+  it('falls back to the local org, loads a CSV file, names the result files after the job, exits 0', async () => {
+    await writeFile(join(tmp.path, 'accounts.csv'), 'Name,NumberOfEmployees\nAcme,10\nGlobex,20\n');
+    const result = await cli(['load', 'Account', 'accounts.csv']);
+    expect(result.code, result.stderr).to.equal(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).to.match(/^bulkpipe: no Salesforce connection configured: using the local org in .*org\.db/);
+    expect(lines.at(-1)).to.match(/^bulkpipe: insert Account: 2 records read, 2 succeeded, 0 failed .*job (750\w+); success: .*accounts\.750\w+\.success\.csv, errors: .*accounts\.750\w+\.errors\.csv$/);
+    const files = (await readdir(tmp.path)).filter((f) => f.startsWith('accounts.750')).sort();
+    expect(files).to.have.length(2);
+    expect(csvRows(await readFile(join(tmp.path, files[1] as string), 'utf8')).map((r) => r.Name)).to.deep.equal(['Acme', 'Globex']);
+    // The same local org serves a later command: the data is there.
+    const query = await cli(['query', 'SELECT Name FROM Account ORDER BY Name', '--quiet']);
+    expect(query.code, query.stderr).to.equal(0);
+    expect(query.stdout).to.equal('"Name"\n"Acme"\n"Globex"\n');
+  });
+
+  it('exits 3 when some records fail, with the failures in the error file', async () => {
+    await writeFile(join(tmp.path, 'mixed.csv'), 'Name,NumberOfEmployees\nGood,1\n,2\nBad,many\n');
+    const result = await cli(['load', 'Account', 'mixed.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet']);
+    expect(result.code).to.equal(3);
+    expect(result.stderr).not.to.match(/insert Account/); // --quiet: no summary
+    expect(csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Good']);
+    const bad = csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'));
+    expect(bad.map((r) => (r.sf__Error as string).split(':')[0])).to.deep.equal(['REQUIRED_FIELD_MISSING', 'INVALID_FIELD']);
+  });
+
+  for (const [format, text] of [
+    ['ndjson', '{"Name":"N1","NumberOfEmployees":1}\n{"Name":"N2"}\n'],
+    ['json', '[{"Name":"N1","NumberOfEmployees":1},{"Name":"N2"}]'],
+    ['xml', '<sObjects><sObject><Name>N1</Name></sObject><sObject><Name>N2</Name></sObject></sObjects>'],
+    ['csv', 'Name\nN1\nN2\n'],
+  ] as const) {
+    it(`loads ${format} from stdin, with --json`, async () => {
+      const result = await cli(['load', 'Account', '-', '--format', format, '--json', '--quiet'], { stdin: text });
+      expect(result.code, result.stderr).to.equal(0);
+      const summary = JSON.parse(result.stdout) as { recordsRead: number; recordsSucceeded: number; jobId: string; successPath: string };
+      expect(summary).to.include({ recordsRead: 2, recordsSucceeded: 2 });
+      expect(summary.successPath).to.match(new RegExp(`stdin\\.${summary.jobId}\\.success\\.csv$`));
+    });
+  }
+
+  it('upserts on an external id given by flags against another org, and never prints the password', async () => {
+    const org = await startTestOrg({ username: 'etl@example.com', password: 'Pw-7f3a9c-secret', schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
+    try {
+      const flags = ['--login-url', org.org.loginUrl, '--username', org.org.username, '--password', org.org.password];
+      await writeFile(join(tmp.path, 'up.csv'), 'Ext__c,Name\nE1,First\nE2,Second\n');
+      const first = await cli(['load', 'Account', 'up.csv', '--operation', 'upsert', '--external-id', 'Ext__c', ...flags]);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stderr).not.to.contain('local org');
+      await writeFile(join(tmp.path, 'up.csv'), 'Ext__c,Name\nE1,First again\nE3,Third\n');
+      const second = await cli(['load', 'Account', 'up.csv', '--operation', 'upsert', '--external-id', 'Ext__c', '--success', 'up-ok.csv', ...flags]);
+      expect(second.code, second.stderr).to.equal(0);
+      const ok = csvRows(await readFile(join(tmp.path, 'up-ok.csv'), 'utf8'));
+      expect(ok.map((r) => [r.Ext__c, r.sf__Created])).to.deep.equal([['E1', 'false'], ['E3', 'true']]);
+      const query = await cli(['query', 'SELECT Ext__c, Name FROM Account ORDER BY Ext__c', '--format', 'ndjson', ...flags]);
+      expect(query.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([
+        { Ext__c: 'E1', Name: 'First again' },
+        { Ext__c: 'E2', Name: 'Second' },
+        { Ext__c: 'E3', Name: 'Third' },
+      ]);
+      expect(first.stderr + first.stdout + second.stderr + query.stderr).not.to.contain(org.org.password);
+    } finally {
+      await org.close();
+    }
+  });
+
+  it('queries to a file with -o, with PK chunking, every row once', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `Row ${String(i).padStart(3, '0')}`);
+    expect((await cli(['load', 'Account', '-', '--quiet'], { stdin: `Name\n${rows.join('\n')}\n` })).code).to.equal(0);
+    const result = await cli(['query', 'SELECT Id, Name FROM Account', '--pk-chunking=100', '-o', 'out.csv', '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ rows: 300, batches: 3, output: 'out.csv' });
+    const back = csvRows(await readFile(join(tmp.path, 'out.csv'), 'utf8'));
+    expect(back.map((r) => r.Name).sort()).to.deep.equal(rows);
+  });
+
+  it('| head: a stdout closed early ends the run quietly with exit 0, and the job is closed', async () => {
+    const many = Array.from({ length: 30_000 }, (_, i) => `Many ${i},${i}`).join('\n');
+    expect((await cli(['load', 'Account', '-', '--quiet'], { stdin: `Name,NumberOfEmployees\n${many}\n` })).code).to.equal(0);
+    const child = startCli(['query', 'SELECT Id, Name, NumberOfEmployees FROM Account', '--quiet'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+    child.stdin.end();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let head = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        head += c.toString();
+        if (head.split('\n').length > 5) {
+          child.stdout.destroy(); // what `head -5` does once it has its lines
+          resolve();
+        }
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).to.equal(0);
+    expect(stderr.trim().split('\n').filter((l) => !l.includes('local org'))).to.deep.equal([]);
+    const list = await cli(['job', 'list', '--json', '--limit', '1']);
+    const [job] = JSON.parse(list.stdout) as Array<{ operation: string; state: string }>;
+    expect(job).to.include({ operation: 'query', state: 'Closed' });
+  });
+
+  it('Ctrl-C stops reading, loads and writes what was read, closes the job, prints its id, exits 130; a second one exits at once', async () => {
+    const child = startCli(['load', 'Account', '-', '--batch-size', '100', '--success', 'ok.csv', '--errors', 'bad.csv'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.on('error', () => undefined); // once it stops reading, our writes meet a closed pipe
+    child.stdin.write('Name\n');
+    let n = 0;
+    // A producer that never ends, as `tail -f` would be.
+    const feed = setInterval(() => child.stdin.write(`${Array.from({ length: 50 }, () => `Live ${++n}`).join('\n')}\n`), 10);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(feed);
+    expect(code, stderr).to.equal(130);
+    const jobId = /interrupted: stopped reading after [\d,]+ records; job (750\w+) closed/.exec(stderr)?.[1];
+    expect(jobId, stderr).to.be.a('string');
+    const ok = csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
+    expect(ok.length).to.be.above(0);
+    expect(ok.every((r) => /^Live \d+$/.test(r.Name as string))).to.equal(true);
+    const list = JSON.parse((await cli(['job', 'list', '--json'])).stdout) as Array<{ id: string; state: string; processed: number }>;
+    expect(list[0]).to.include({ id: jobId, state: 'Closed', processed: ok.length });
+
+    // A slow first poll keeps the graceful stop busy while the second Ctrl-C comes.
+    const hard = startCli(['load', 'Account', '-', '--poll-interval', '5000'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+    let hardErr = '';
+    hard.stderr.on('data', (c: Buffer) => (hardErr += c.toString()));
+    hard.stdin.write('Name\nHeld\n'); // stdin stays open: the run waits for more
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    hard.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    hard.kill('SIGINT');
+    expect(await new Promise<number | null>((resolve) => hard.on('close', resolve))).to.equal(130);
+    expect(hardErr).to.contain('stopped at once');
+  });
+
+  it('job list: the jobs started here, newest first, with their states', async () => {
+    await cli(['load', 'Contact', '-', '--quiet'], { stdin: 'LastName\nOne\n' });
+    await cli(['query', 'SELECT LastName FROM Contact', '--quiet']);
+    const list = await cli(['job', 'list']);
+    expect(list.code, list.stderr).to.equal(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines[0]).to.match(/^JOB\s+OPERATION\s+OBJECT\s+STATE/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(1, 4))).to.deep.equal([
+      ['query', 'Contact', 'Closed'],
+      ['insert', 'Contact', 'Closed'],
+    ]);
+  });
+
+  it('exit 1 on a failed run: malformed input after good records, which are still loaded and written', async () => {
+    await writeFile(join(tmp.path, 'broken.ndjson'), '{"Name":"Kept"}\n{"Name":\n');
+    const result = await cli(['load', 'Account', 'broken.ndjson', '--errors', 'e.csv', '--success', 's.csv']);
+    expect(result.code).to.equal(1);
+    const last = result.stderr.trim().split('\n').at(-1) as string;
+    expect(last).to.match(/^bulkpipe: broken\.ndjson, line 2: malformed JSON.*\[job 750\w+\]$/);
+    expect(result.stderr).to.contain('results so far: success:');
+    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Kept']);
+  });
+
+  it('usage errors exit 2 with one line: a missing object, a bad value, an upsert without --external-id, an unknown extension', async () => {
+    await writeFile(join(tmp.path, 'data.txt'), 'Name\nX\n');
+    for (const args of [
+      ['load'],
+      ['load', 'Account', 'data.txt'],
+      ['load', 'Account', '-', '--batch-size', '0'],
+      ['load', 'Account', '-', '--operation', 'merge'],
+      ['load', 'Account', '-', '--operation', 'upsert'],
+      ['load', 'Account', 'missing.csv'],
+      ['query'],
+      ['query', 'SELECT Id FROM Account', '--format', 'xml'],
+      ['query', 'SELECT Id FROM Account', '--pk-chunking=0'],
+      ['load', 'Account', '-', '--frobnicate'],
+    ]) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+    }
+  });
+
+  it('--help on every command, with examples', async () => {
+    for (const command of ['load', 'query', 'job', 'server']) {
+      const result = await cli([command, '--help']);
+      expect(result.code, command).to.equal(0);
+      expect(result.stdout, command).to.contain('Examples:');
+    }
+  });
+});
