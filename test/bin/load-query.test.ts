@@ -145,13 +145,16 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     const hard = startCli(['load', 'Account', '-', '--poll-interval', '5000'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
     let hardErr = '';
     hard.stderr.on('data', (c: Buffer) => (hardErr += c.toString()));
-    hard.stdin.write('Name\nHeld\n'); // stdin stays open: the run waits for more
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    hard.stdin.on('error', () => undefined);
+    hard.stdin.write('Name\n');
+    const hardFeed = setInterval(() => hard.stdin.write(`${Array.from({ length: 50 }, () => `Held ${++n}`).join('\n')}\n`), 10);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     hard.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     hard.kill('SIGINT');
+    clearInterval(hardFeed);
     expect(await new Promise<number | null>((resolve) => hard.on('close', resolve))).to.equal(130);
-    expect(hardErr).to.contain('stopped at once');
+    expect(hardErr, hardErr).to.contain('stopped at once');
   });
 
   it('job list: the jobs started here, newest first, with their states', async () => {
