@@ -130,7 +130,8 @@ export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type Recor
 export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
-export { StatusPoller, statusPoller, type StatusPollerOptions } from './transforms/status-poller.js';
+export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
+export { stoppableInput } from './transforms/stoppable-input.js';
 export { ResultJoiner, resultJoiner, type ResultJoinerOptions } from './transforms/result-joiner.js';
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
 export {
@@ -142,4 +143,14 @@ export {
   type BulkLoadOptions,
 } from './transforms/bulk-load.js';
 export type { PayloadType } from './lib/records/serialize-record.js';
-export { bulkQuery, queryObject, QUERY_OUTPUTS, type QueryOutput, type QueryProgress, type BulkQueryOptions } from './transforms/bulk-query.js';
+export {
+  bulkQuery,
+  queryObject,
+  QUERY_OUTPUTS,
+  DEFAULT_QUERY_CONCURRENCY,
+  type QueryOutput,
+  type QueryProgress,
+  type QueryRecord,
+  type QueryValue,
+  type BulkQueryOptions,
+} from './transforms/bulk-query.js';

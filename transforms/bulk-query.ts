@@ -15,7 +15,7 @@ import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } 
 import { skipCsvHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
 import { duration, nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
-import { readJsonArray } from '../lib/records/read-json-array.js';
+import { readJsonArray } from '../lib/wire/json-reader.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
 export const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
@@ -122,14 +122,12 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
             first = false;
             continue;
           }
-          for await (const values of readJsonArray(part, { source: `result of batch ${batch.id}` })) {
-            for (const value of values) {
-              const record = plainRecord(value as Record<string, unknown>);
-              rows++;
-              if (format === 'records') yield record;
-              else if (format === 'ndjson') yield `${JSON.stringify(record)}\n`;
-              else yield `${rows === 1 ? '[' : ','}${JSON.stringify(record)}`;
-            }
+          for await (const value of readJsonArray(part, { source: `result of batch ${batch.id}` })) {
+            const record = plainRecord(value as Record<string, unknown>);
+            rows++;
+            if (format === 'records') yield record;
+            else if (format === 'ndjson') yield `${JSON.stringify(record)}\n`;
+            else yield `${rows === 1 ? '[' : ','}${JSON.stringify(record)}`;
           }
         }
         if (format === 'csv') rows += batch.numberRecordsProcessed;
