@@ -14,7 +14,7 @@ import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { choice, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { ProgressLine, count, duration } from './progress-line.js';
+import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { UsageError } from './usage-error.js';
 
 export const LOAD_HELP = `Usage: bulkpipe load <Object> [FILE|-] [options]
@@ -237,7 +237,7 @@ function summaryText(s: LoadSummary, object: string, operation: string, outputs:
   const files = outputs.describe();
   return (
     `bulkpipe: ${operation} ${object}: ${count(s.recordsRead)} records read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
-    `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${s.batches} batches)` +
+    `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}`
   );
 }

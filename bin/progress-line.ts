@@ -38,6 +38,9 @@ export class ProgressLine {
 /** 1234567 -> "1,234,567". */
 export const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** "1 batch", "3 batches". */
+export const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
+
 /** Seconds as "42s", "3m05s" or "2h07m". */
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

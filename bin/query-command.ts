@@ -11,7 +11,7 @@ import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { choice, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { ProgressLine, count, duration } from './progress-line.js';
+import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { UsageError } from './usage-error.js';
 
 export const QUERY_HELP = `Usage: bulkpipe query "<SOQL>" [options]
@@ -122,7 +122,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   if (values.json) (values.output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
   if (!quiet) {
     const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
-    io.stderr.write(`bulkpipe: query ${object}: ${count(summary.rows)} rows in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${summary.batches} batches)${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
+    io.stderr.write(`bulkpipe: query ${object}: ${count(summary.rows)} rows in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
   }
   return 0;
 }

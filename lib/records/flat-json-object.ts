@@ -12,23 +12,30 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
-// A control character is invalid inside a JSON string; the fallback reports it.
-const CONTROL = /[\x00-\x1f]/;
+// An escape needs JSON.parse; a control character is invalid inside a JSON string (the fallback reports it).
+const UNSAFE = /[\x00-\x1f\\]/;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-/** Reads `text` from `start` to `end` (default: all of it), so that a caller need not slice a line out first. */
-export function parseFlatJsonObject(text: string, start = 0, end = text.length): Record<string, InputValue> | undefined {
-  const cursor = { pos: start };
+/**
+ * Reads `text` from `start` to `end` (default: all of it), so that a caller need not slice a line
+ * out first. A cursor kept from record to record lets the keys be recognized rather than sliced.
+ */
+export function parseFlatJsonObject(text: string, start = 0, end = text.length, cursor = jsonCursor()): Record<string, InputValue> | undefined {
+  cursor.pos = start;
   const fields = readFlatJsonObject(text, cursor, end);
   return fields && skip(text, cursor.pos, end) === end ? fields : undefined;
 }
 
-/** A position in a text, moved by readFlatJsonObject. */
+/** A position in a text, moved by readFlatJsonObject, and the keys of the last record it read. */
 export interface JsonCursor {
   pos: number;
+  /** The last record's keys in order: the next record's are compared with them before being sliced (records repeat their keys). */
+  readonly keys: string[];
 }
+
+export const jsonCursor = (): JsonCursor => ({ pos: 0, keys: [] });
 
 /**
  * Reads one flat object that starts at `cursor.pos` (after optional whitespace) and ends before
@@ -44,12 +51,22 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
     cursor.pos = i + 1;
     return fields;
   }
-  for (;;) {
+  for (let field = 0; ; field++) {
     if (code(text, i, n) !== QUOTE) return undefined;
-    const keyEnd = text.indexOf('"', i + 1);
-    if (keyEnd < 0 || keyEnd >= n) return undefined;
-    const key = text.slice(i + 1, keyEnd);
-    if (key.indexOf('\\') >= 0 || key === '__proto__' || CONTROL.test(key)) return undefined;
+    // A known key holds no quote or backslash, so a quote right after it closes the key.
+    const known = cursor.keys[field];
+    let key: string;
+    let keyEnd: number;
+    if (known !== undefined && text.startsWith(known, i + 1) && code(text, i + 1 + known.length, n) === QUOTE) {
+      key = known;
+      keyEnd = i + 1 + known.length;
+    } else {
+      keyEnd = text.indexOf('"', i + 1);
+      if (keyEnd < 0 || keyEnd >= n) return undefined;
+      key = text.slice(i + 1, keyEnd);
+      if (key === '__proto__' || UNSAFE.test(key)) return undefined;
+      cursor.keys[field] = key;
+    }
     i = skip(text, keyEnd + 1, n);
     if (code(text, i, n) !== COLON) return undefined;
     i = skip(text, i + 1, n);
@@ -58,7 +75,7 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       const close = text.indexOf('"', i + 1);
       if (close < 0 || close >= n) return undefined;
       value = text.slice(i + 1, close);
-      if (value.indexOf('\\') >= 0 || CONTROL.test(value)) return undefined;
+      if (UNSAFE.test(value)) return undefined;
       i = close + 1;
     } else {
       let stop = i;

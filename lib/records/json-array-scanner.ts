@@ -7,7 +7,7 @@
  */
 import { ParseError } from '../errors.js';
 import type { InputValue } from '../load-types.js';
-import { readFlatJsonObject, type JsonCursor } from './flat-json-object.js';
+import { jsonCursor, readFlatJsonObject } from './flat-json-object.js';
 
 /** An element's text, or, for a flat object read on the fly, its fields. */
 export type JsonArrayElement = string | Record<string, InputValue>;
@@ -39,7 +39,7 @@ export class JsonArrayScanner {
   readonly #readFlat: boolean;
   /** The current element's fields when it was read by the fast path. */
   #flat: Record<string, InputValue> | undefined;
-  readonly #cursor: JsonCursor = { pos: 0 };
+  readonly #cursor = jsonCursor();
 
   constructor(source: string, maxElementChars = 64 * 1024 * 1024, options: { readonly readFlat?: boolean } = {}) {
     this.#source = source;
@@ -50,7 +50,7 @@ export class JsonArrayScanner {
   /** Adds text; calls `onElement` with each complete element's text and the line it starts on. */
   write(chunk: string, onElement: (element: JsonArrayElement, line: number) => void): void {
     const keep = this.#start >= 0 ? this.#start : this.#pos;
-    this.#text = this.#text.slice(keep) + chunk;
+    this.#text = flatten(this.#text.slice(keep) + chunk);
     this.#pos -= keep;
     this.#counted -= keep;
     if (this.#start >= 0) this.#start = 0;
@@ -159,4 +159,13 @@ function escaped(text: string, q: number): boolean {
   let k = q - 1;
   while (k >= 0 && text.charCodeAt(k) === BACKSLASH) k--;
   return (q - 1 - k) % 2 === 1;
+}
+
+/**
+ * A carried element plus a new chunk is a V8 cons string, read more slowly char by char than a flat
+ * one; converting it to a number makes V8 flatten it in place, once.
+ */
+function flatten(text: string): string {
+  Number(text);
+  return text;
 }

@@ -1,7 +1,7 @@
 /** A JSON array of records, cut into elements by JsonArrayScanner; flat ones read in passing, others by JSON.parse. */
 import { ParseError } from '../../errors.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
-import { parseFlatJsonObject } from '../flat-json-object.js';
+import { jsonCursor, parseFlatJsonObject } from '../flat-json-object.js';
 import { flattenRecord } from '../flatten.js';
 import { JsonArrayScanner, type JsonArrayElement } from '../json-array-scanner.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
@@ -11,6 +11,7 @@ export class JsonArrayDecoder implements RecordDecoder {
   readonly #text = new Utf8ChunkDecoder({ stripBom: true });
   readonly #scanner: JsonArrayScanner;
   #record = 0;
+  readonly #cursor = jsonCursor();
 
   constructor(settings: DecoderSettings) {
     this.#source = settings.source;
@@ -32,7 +33,7 @@ export class JsonArrayDecoder implements RecordDecoder {
       if (typeof element !== 'string') return emit(element, line);
       // Read by JSON.parse when the scanner could not read it in passing (e.g. it spanned two chunks).
       const text = element;
-      const flat = parseFlatJsonObject(text);
+      const flat = parseFlatJsonObject(text, 0, text.length, this.#cursor);
       if (flat) return emit(flat, line);
       let value: unknown;
       try {

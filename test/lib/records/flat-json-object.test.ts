@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { flattenRecord } from '../../../lib/records/flatten.js';
-import { parseFlatJsonObject } from '../../../lib/records/flat-json-object.js';
+import { jsonCursor, parseFlatJsonObject } from '../../../lib/records/flat-json-object.js';
 
 const context = { source: 'test', line: 1, record: 1 };
 
@@ -47,6 +47,16 @@ describe('lib/records/flat-json-object', () => {
       const text = `{${parts.join(',')}}`;
       const fast = parseFlatJsonObject(text);
       if (fast !== undefined) expect(fast, text).to.deep.equal(flattenRecord(JSON.parse(text), context));
+    }
+  });
+
+  it('a cursor reused across records recognizes repeated keys and still reads changed ones right', () => {
+    const cursor = jsonCursor();
+    const records = ['{"A":"1","B":"2"}', '{"A":"3","B":"4"}', '{"AB":"5"}', '{"A":"6","BB":"7","C":"8"}', '{"A\\"":"9"}', '{"B":"x","A":"y"}', '{"A":"1","B":"2"}'];
+    for (const text of records) {
+      const fast = parseFlatJsonObject(text, 0, text.length, cursor);
+      if (text.includes('\\')) expect(fast, text).to.equal(undefined);
+      else expect(fast, text).to.deep.equal(JSON.parse(text));
     }
   });
 });
