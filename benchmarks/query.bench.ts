@@ -1,6 +1,7 @@
 /**
  * Extraction: N rows loaded into the local org (running in another process, on a WAL file), then
- * read back with bulkQuery as raw CSV into a counting sink, without and with PK chunking.
+ * read back with bulkQuery into a counting sink: raw CSV in one batch; with PK chunking, one download
+ * at a time and three at once (the default); and typed NDJSON (a JSON job) with PK chunking.
  * Prints rows/s and this process's peak RSS: memory must stay flat whatever the result size.
  * Usage: node --import tsx benchmarks/query.bench.ts [rows=5000000] [chunkSize=250000]
  * (compiled, without the tsx loader: npm run build:bench; node dist-bench/benchmarks/query.bench.js)
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../lib/http/client.js';
-import { bulkQuery } from '../transforms/bulk-query.js';
+import { bulkQuery, type QueryOutput } from '../transforms/bulk-query.js';
 import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
@@ -36,12 +37,18 @@ try {
     if (state.numberBatchesCompleted + state.numberBatchesFailed === state.numberBatchesTotal) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  for (const pk of [false, true]) {
+  const cases: Array<{ name: string; pk: boolean; concurrency: number; format: QueryOutput }> = [
+    { name: 'CSV, one batch', pk: false, concurrency: 1, format: 'csv' },
+    { name: `CSV, PK chunking (${fmt(chunkSize)}), 1 download at a time`, pk: true, concurrency: 1, format: 'csv' },
+    { name: `CSV, PK chunking (${fmt(chunkSize)}), 3 downloads at once`, pk: true, concurrency: 3, format: 'csv' },
+    { name: `typed NDJSON (JSON job), PK chunking (${fmt(chunkSize)}), 3 at once`, pk: true, concurrency: 3, format: 'ndjson' },
+  ];
+  for (const c of cases) {
     let count = 0;
     let bytes = 0;
     const sample = await measure(() =>
       pipeline(
-        bulkQuery({ client, soql: 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account', ...(pk ? { pkChunking: { chunkSize } } : {}), minPollIntervalMs: 200 }),
+        bulkQuery({ client, soql: 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account', format: c.format, concurrency: c.concurrency, ...(c.pk ? { pkChunking: { chunkSize } } : {}), minPollIntervalMs: 200 }),
         new Writable({
           write(chunk: Buffer, _e, cb) {
             bytes += chunk.length;
@@ -51,9 +58,9 @@ try {
         }),
       ),
     );
-    const dataRows = count - 1; // the header line
-    if (dataRows !== total) throw new Error(`expected ${total} rows, got ${dataRows}`);
-    rows.push([pk ? `PK chunking (${fmt(chunkSize)})` : 'one batch', fmt(dataRows), fmt(bytes / 1e6), fmt(sample.seconds, 1), fmt(dataRows / sample.seconds), fmt(sample.peakRssMb), fmt(sample.peakHeapMb)]);
+    const dataRows = c.format === 'csv' ? count - 1 : count; // CSV has a header line
+    if (dataRows !== total) throw new Error(`${c.name}: expected ${total} rows, got ${dataRows}`);
+    rows.push([c.name, fmt(dataRows), fmt(bytes / 1e6), fmt(sample.seconds, 1), fmt(dataRows / sample.seconds), fmt(sample.peakRssMb), fmt(sample.peakHeapMb)]);
   }
   await client.close();
 } finally {

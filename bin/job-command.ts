@@ -5,9 +5,11 @@
  * started (the Bulk API v1 cannot list jobs) and asks the org for each one's state.
  */
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { skipCsvHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient } from '../lib/http/client.js';
+import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../lib/wire/dml-results.js';
+import { QueryResultPrefetcher } from '../transforms/query-result-prefetcher.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { wholeNumber } from './flags.js';
@@ -23,14 +25,17 @@ Actions:
   close ID           close the job (no more batches; queued ones still run)
   abort ID           abort the job (queued batches become NotProcessed)
   batches ID         the job's batches
-  result ID BATCH    a batch's result (per-row results, or a query's result ids), raw
+  results ID         every batch's results in one CSV: per-row results ("Id","Success","Created","Error")
+                     of a load, or the rows of a CSV query
+  results ID BATCH   one batch's result as the server sends it (per-row results, or a query's result ids)
 
 Examples:
   bulkpipe job list --limit 5
   bulkpipe job show 750Kf00000R1wzRIAR
-  bulkpipe job result 750Kf00000R1wzRIAR 751Kf000018uaV7IAI > results.csv`;
+  bulkpipe job results 750Kf00000R1wzRIAR > results.csv
+  bulkpipe job results 750Kf00000R1wzRIAR 751Kf000018uaV7IAI`;
 
-const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'result'] as const;
+const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result'] as const;
 
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,7 +56,7 @@ export async function runJobCommand(argv: readonly string[], io: CliIo): Promise
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   try {
     if (action === 'list') await listJobs(conn, io, limit, values.json === true);
-    else await jobAction(conn.client, positionals, io.stdout, io.signal);
+    else await jobAction(conn.client, positionals, io);
   } finally {
     await conn.close();
   }
@@ -83,20 +88,50 @@ async function listJobs(conn: Connection, io: CliIo, limit: number, json: boolea
   for (const row of table) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
 }
 
-async function jobAction(client: BulkClient, args: readonly string[], stdout: Writable, signal: AbortSignal): Promise<void> {
+async function jobAction(client: BulkClient, args: readonly string[], io: CliIo): Promise<void> {
   const [action, jobId, batchId, ...extra] = args;
   if (!jobId) throw new UsageError(`job ${action}: missing job id`);
-  const wantsBatch = action === 'result';
-  if (wantsBatch && !batchId) throw new UsageError('job result: missing batch id');
-  if (extra.length > 0 || (!wantsBatch && batchId)) throw new UsageError(`job ${action}: unexpected argument ${JSON.stringify(wantsBatch ? extra[0] : batchId)}`);
-  const call = { signal };
-  const print = (value: unknown) => stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const results = action === 'results' || action === 'result'; // `result`: the older name
+  if (action === 'result' && !batchId) throw new UsageError('job result: missing batch id');
+  if (extra.length > 0 || (!results && batchId)) throw new UsageError(`job ${action}: unexpected argument ${JSON.stringify(results ? extra[0] : batchId)}`);
+  const call = { signal: io.signal };
+  const print = (value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   if (action === 'show') print(await client.getJob(jobId, call));
   else if (action === 'close') print(await client.closeJob(jobId, call));
   else if (action === 'abort') print(await client.abortJob(jobId, call));
   else if (action === 'batches') print(await client.listBatches(jobId, call));
-  else {
-    const { body } = await client.getBatchResult(jobId, batchId as string, call);
-    await pipeline(body, stdout, { end: false });
+  else if (batchId) {
+    const { body } = await client.getBatchResult(jobId, batchId, call);
+    await pipeline(body, io.stdout, { end: false });
+  } else {
+    await pipeline(jobResults(client, jobId, io), io.stdout, { end: false });
+  }
+}
+
+/** Every batch's results as one CSV, in batch order; batches with no results are named on stderr. */
+async function* jobResults(client: BulkClient, jobId: string, io: CliIo): AsyncGenerator<string | Uint8Array> {
+  const call = { signal: io.signal };
+  const job = await client.getJob(jobId, call);
+  const batches = await client.listBatches(jobId, call);
+  const query = job.operation === 'query' || job.operation === 'queryAll';
+  if (query && job.contentType !== 'CSV') throw new UsageError(`job results: job ${jobId} is a ${job.contentType} query: give a BATCH id to get one batch's result ids`);
+  // A PK-chunked query's original batch is NotProcessed by design: its chunks hold the rows.
+  const chunked = query && batches.length > 1;
+  if (!query) yield CSV_RESULT_HEADER;
+  const files = new QueryResultPrefetcher(client, jobId, 0, io.signal);
+  let first = true;
+  for (const batch of batches) {
+    if (batch.state !== 'Completed') {
+      if (!(chunked && batch.state === 'NotProcessed')) io.stderr.write(`bulkpipe: batch ${batch.id} is ${batch.state}${batch.stateMessage ? `: ${batch.stateMessage}` : ''}; it has no results\n`);
+      continue;
+    }
+    if (!query) {
+      for await (const result of client.batchResults(jobId, batch.id, call)) yield dmlResultCsvRow(result);
+      continue;
+    }
+    for await (const file of files.files(batch)) {
+      yield* first ? file : skipCsvHeader(file);
+      first = false;
+    }
   }
 }

@@ -46,7 +46,8 @@ export function parseResultErrors(text: string): ResultError[] {
   });
 }
 
-function csvRow(r: DmlResult): string {
+/** One result as a CSV line, in the layout of CSV_RESULT_HEADER. */
+export function dmlResultCsvRow(r: DmlResult): string {
   return `${csvQuote(r.id ?? '')},"${r.success}","${r.created}",${csvQuote(formatResultErrors(r.errors))}\n`;
 }
 
@@ -72,7 +73,7 @@ function jsonRow(r: DmlResult): string {
 export function* serializeDmlResults(results: Iterable<DmlResult>, format: DataFormat): Generator<string> {
   if (format === 'csv') {
     yield CSV_RESULT_HEADER;
-    for (const r of results) yield csvRow(r);
+    for (const r of results) yield dmlResultCsvRow(r);
   } else if (format === 'xml') {
     yield `${XML_DECLARATION}\n<results xmlns="${DATALOAD_NS}">\n`;
     for (const r of results) yield xmlRow(r);

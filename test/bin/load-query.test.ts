@@ -157,6 +157,23 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(hardErr, hardErr).to.contain('stopped at once');
   });
 
+  it('job results: every batch of a load as one results CSV; every row of a PK-chunked query with one header', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `R${i}`);
+    const load = await cli(['load', 'Account', '-', '--batch-size', '100', '--json', '--quiet'], { stdin: `Name,NumberOfEmployees\n${names.map((n, i) => `${n},${i === 7 ? 'x' : i}`).join('\n')}\n` });
+    const { jobId } = JSON.parse(load.stdout) as { jobId: string };
+    const results = await cli(['job', 'results', jobId]);
+    expect(results.code, results.stderr).to.equal(0);
+    const rows = csvRows(results.stdout);
+    expect(rows).to.have.length(250);
+    expect(rows.filter((r) => r.Success === 'false').map((r) => (r.Error as string).split(':')[0])).to.deep.equal(['INVALID_FIELD']);
+    const query = await cli(['query', 'SELECT Name FROM Account', '--pk-chunking=60', '--json', '-o', 'q.csv']);
+    const queryJob = (JSON.parse(query.stdout) as { jobId: string }).jobId;
+    const back = await cli(['job', 'results', queryJob]);
+    expect(back.code, back.stderr).to.equal(0);
+    expect(back.stderr).not.to.contain('NotProcessed'); // the chunked query's original batch is not a failure
+    expect(csvRows(back.stdout).map((r) => r.Name).sort()).to.deep.equal(names.filter((_, i) => i !== 7).sort());
+  });
+
   it('job list: the jobs started here, newest first, with their states', async () => {
     await cli(['load', 'Contact', '-', '--quiet'], { stdin: 'LastName\nOne\n' });
     await cli(['query', 'SELECT LastName FROM Contact', '--quiet']);
