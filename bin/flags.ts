@@ -19,3 +19,30 @@ export function choice<T extends string>(name: string, text: string | undefined,
   if (!found) throw new UsageError(`--${name} expects one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
   return found;
 }
+
+/** The flags every command takes. */
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean' },
+  debug: { type: 'boolean' },
+} as const;
+
+/** The flags of the commands that run a job and wait for it (load, query). */
+export const RUN_OPTIONS = {
+  ...COMMON_OPTIONS,
+  'poll-interval': { type: 'string' },
+  timeout: { type: 'string' },
+  quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export const RUN_OPTIONS_HELP = `  --poll-interval MS     first poll interval (default 500; it backs off to 10 s while nothing changes)
+  --timeout S            most seconds to wait for the batches (default 21600)
+  --quiet                no progress and no summary line
+  --debug                stack traces on errors`;
+
+/** Poll settings from --poll-interval and --timeout. */
+export function pollOptions(values: { readonly 'poll-interval'?: string | undefined; readonly timeout?: string | undefined }) {
+  const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
+  const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
+  return { minPollIntervalMs: pollMs, maxPollIntervalMs: Math.max(pollMs, 10_000), pollTimeoutMs: timeoutS * 1000 };
+}

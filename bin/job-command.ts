@@ -12,7 +12,7 @@ import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../lib/wire/dml-results.js';
 import { QueryResultPrefetcher } from '../transforms/query-result-prefetcher.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
-import { wholeNumber } from './flags.js';
+import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { listJournal } from './job-journal.js';
 import { UsageError } from './usage-error.js';
 
@@ -42,7 +42,7 @@ export async function runJobCommand(argv: readonly string[], io: CliIo): Promise
     args: [...argv],
     strict: true,
     allowPositionals: true,
-    options: { ...CONNECTION_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, debug: { type: 'boolean' } },
+    options: { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' } },
   });
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);

@@ -12,7 +12,7 @@ import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js'
 import { bulkLoad, LOAD_OPERATIONS, type LoadProgress, type LoadSummary } from '../transforms/bulk-load.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
-import { choice, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { UsageError } from './usage-error.js';
@@ -32,12 +32,9 @@ Options:
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv)
   --results FILE         NDJSON of every record with its outcome
-  --poll-interval MS     first poll interval (default 500; it backs off to 10 s while nothing changes)
-  --timeout S            most seconds to wait for the batches (default 21600)
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
-  --quiet                no progress and no summary line
   --json                 print the summary as JSON on stdout
-  --debug                stack traces on errors
+${RUN_OPTIONS_HELP}
 
 Exit codes: 0 every record succeeded, 3 some records failed (see the error file), 1 the run
 failed, 2 usage error, 130 interrupted. Ctrl-C stops reading, finishes the uploads in flight,
@@ -78,13 +75,8 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       success: { type: 'string' },
       errors: { type: 'string' },
       results: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      timeout: { type: 'string' },
       'abort-on-interrupt': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean' },
-      debug: { type: 'boolean' },
+      ...RUN_OPTIONS,
     },
   });
   if (values.help) {
@@ -101,8 +93,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], 10_000, 1, 10_000);
   const concurrency = wholeNumber('concurrency', values.concurrency, 4, 1, 25);
-  const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
-  const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
+  const poll = pollOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
 
   const quiet = values.quiet === true;
@@ -128,9 +119,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,
       ...(values.results ? { resultsPath: values.results } : {}),
-      minPollIntervalMs: pollMs,
-      maxPollIntervalMs: Math.max(pollMs, 10_000),
-      pollTimeoutMs: timeoutS * 1000,
+      ...poll,
       stopSignal: io.signal,
       abortJobOnStop: values['abort-on-interrupt'] === true,
       onJob: (job) => {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { bulkQuery, queryObject, type QueryProgress } from '../transforms/bulk-query.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
-import { choice, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { UsageError } from './usage-error.js';
@@ -25,11 +25,8 @@ Options:
   -o, --output FILE      write to FILE instead of stdout
   --object NAME          the object, when it cannot be read from the SOQL's FROM
   --concurrency N        result downloads at once, 1 to 64 (default 3)
-  --poll-interval MS     first poll interval (default 500; it backs off to 10 s while nothing changes)
-  --timeout S            most seconds to wait for the batches (default 21600)
-  --quiet                no progress and no summary line
   --json                 print the summary as JSON (on stderr when the rows go to stdout)
-  --debug                stack traces on errors
+${RUN_OPTIONS_HELP}
 
 Examples:
   bulkpipe query "SELECT Id, Name FROM Account" > accounts.csv
@@ -52,12 +49,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       output: { type: 'string', short: 'o' },
       object: { type: 'string' },
       concurrency: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      timeout: { type: 'string' },
-      quiet: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean' },
-      debug: { type: 'boolean' },
+      ...RUN_OPTIONS,
     },
   });
   if (values.help) {
@@ -72,8 +64,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const pk = values['pk-chunking'];
   const pkChunking = pk === undefined ? undefined : pk === 'default' ? true : { chunkSize: wholeNumber('pk-chunking', pk, 100_000, 1, 250_000) };
   const concurrency = wholeNumber('concurrency', values.concurrency, 3, 1, 64);
-  const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
-  const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
+  const poll = pollOptions(values);
 
   const quiet = values.quiet === true;
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
@@ -90,9 +81,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     all: values.all === true,
     ...(pkChunking ? { pkChunking } : {}),
     signal: io.signal,
-    minPollIntervalMs: pollMs,
-    maxPollIntervalMs: Math.max(pollMs, 10_000),
-    pollTimeoutMs: timeoutS * 1000,
+    ...poll,
     onJob: (id) => {
       jobId = id;
       io.onJob?.(id);

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/index.js';
 import type { CliIo } from './cli-io.js';
-import { wholeNumber } from './flags.js';
+import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
 
@@ -45,8 +45,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
       user: { type: 'string' },
       faults: { type: 'string' },
       quiet: { type: 'boolean' },
-      help: { type: 'boolean' },
-      debug: { type: 'boolean' },
+      ...COMMON_OPTIONS,
     },
   });
   if (values.help) {

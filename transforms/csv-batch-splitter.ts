@@ -13,6 +13,7 @@ import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
 import type { RowRun, SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../lib/limits.js';
 import { nonEmptyString, positiveInteger } from '../lib/options.js';
+import { InputStop } from './input-stop.js';
 
 export interface CsvBatchSplitterOptions {
   /** Folder for the spool files. */
@@ -50,8 +51,8 @@ export class CsvBatchSplitter extends Transform {
   #row = 0;
   #firstRow = 1;
   #seq = 0;
-  readonly #onError: ((err: Error) => void) | undefined;
-  #stopped = false;
+  /** Stopping drops a partial record. */
+  readonly #stop: InputStop;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -59,17 +60,20 @@ export class CsvBatchSplitter extends Transform {
     this.#source = nonEmptyString('source', options.source ?? 'input');
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
-    this.#onError = options.onError;
+    this.#stop = new InputStop(options.onError, () => {
+      this.#carry = [];
+      this.#carryBytes = 0;
+    });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#stopped) return callback(); // the rest of a malformed input is read and dropped
-    this.#scan(chunk).then(() => callback(), (err: Error) => this.#fail(err, callback));
+    if (this.#stop.stopped) return callback(); // the rest of a malformed input is read and dropped
+    this.#scan(chunk).then(() => callback(), (err: Error) => this.#stop.fail(err, callback));
   }
 
   override _flush(callback: TransformCallback): void {
     (async () => {
-      if (!this.#stopped) {
+      if (!this.#stop.stopped) {
         if (this.#scanner.inQuote) throw new ParseError('unterminated quoted field at the end of the input', { source: this.#source, record: this.#row + 1 });
         if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]));
         this.#carry = [];
@@ -80,8 +84,8 @@ export class CsvBatchSplitter extends Transform {
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
-        if (!this.#onError || this.#stopped) return callback(err);
-        this.#fail(err, () => undefined);
+        if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
+        this.#stop.fail(err, () => undefined);
         this.#cut().then(() => callback(), callback);
       },
     );
@@ -92,19 +96,7 @@ export class CsvBatchSplitter extends Transform {
    * partial record is dropped. For a graceful stop of a run.
    */
   stop(): void {
-    this.#stopped = true;
-  }
-
-  /** Fails the stream, or with onError, reports the error and stops taking records. */
-  #fail(err: Error, callback: TransformCallback): void {
-    if (!this.#onError) return callback(err);
-    if (!this.#stopped) {
-      this.#stopped = true;
-      this.#carry = [];
-      this.#carryBytes = 0;
-      this.#onError(err);
-    }
-    callback();
+    this.#stop.stop();
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {

@@ -14,6 +14,7 @@ import { JsonArrayDecoder } from '../lib/records/decoders/json-array-decoder.js'
 import { NdjsonDecoder } from '../lib/records/decoders/ndjson-decoder.js';
 import type { RecordDecoder } from '../lib/records/decoders/record-decoder.js';
 import { XmlDecoder } from '../lib/records/decoders/xml-decoder.js';
+import { InputStop } from './input-stop.js';
 
 export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -40,36 +41,35 @@ const DECODERS: Record<InputFormat, new (settings: { source: string; maxRecordBy
 
 export class RecordParser extends Transform {
   readonly #decoder: RecordDecoder;
-  readonly #onError: ((err: Error) => void) | undefined;
+  readonly #stop: InputStop;
   #row = 0;
-  #stopped = false;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
     const format = oneOf('format', options.format, INPUT_FORMATS);
     const source = nonEmptyString('source', options.source ?? 'input');
     const maxRecordBytes = positiveInteger('maxRecordBytes', options.maxRecordBytes ?? 4 * 1024 * 1024);
-    this.#onError = options.onError;
+    this.#stop = new InputStop(options.onError);
     this.#decoder = new DECODERS[format]({ source, maxRecordBytes });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#stopped) return callback(); // the rest of a malformed input is read and dropped
+    if (this.#stop.stopped) return callback(); // the rest of a malformed input is read and dropped
     try {
       this.#decoder.write(chunk, this.#emit);
       callback();
     } catch (err) {
-      this.#fail(err as Error, callback);
+      this.#stop.fail(err as Error, callback);
     }
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#stopped) return callback();
+    if (this.#stop.stopped) return callback();
     try {
       this.#decoder.end(this.#emit);
       callback();
     } catch (err) {
-      this.#fail(err as Error, callback);
+      this.#stop.fail(err as Error, callback);
     }
   }
 
@@ -78,23 +78,13 @@ export class RecordParser extends Transform {
    * truncated) and the stream ends normally once its input ends. For a graceful stop of a run.
    */
   stop(): void {
-    this.#stopped = true;
-  }
-
-  /** Fails the stream, or with onError, reports the error and stops taking records. */
-  #fail(err: Error, callback: TransformCallback): void {
-    if (!this.#onError) return callback(err);
-    if (!this.#stopped) {
-      this.#stopped = true;
-      this.#onError(err);
-    }
-    callback();
+    this.#stop.stop();
   }
 
   // One input chunk's records are pushed together; the write callback, called once they are
   // pushed, and the readable side's highWaterMark hold the input back.
   readonly #emit = (fields: Record<string, InputValue>, line?: number): void => {
-    if (this.#stopped) return;
+    if (this.#stop.stopped) return;
     this.push(line === undefined ? { row: ++this.#row, fields } : ({ row: ++this.#row, line, fields } satisfies InputRecord));
   };
 }

@@ -24,7 +24,10 @@ export function stoppableInput(source: Readable, stop: AbortSignal): Readable {
         yield next.value;
       }
     } finally {
-      await chunks.return?.();
+      // Destroyed first: the iterator's return() would otherwise queue behind a read still waiting
+      // on a silent source, and never come back.
+      if (!source.destroyed) source.destroy();
+      await chunks.return?.().catch(() => undefined);
     }
   }
   return Readable.from(pass(), { objectMode: false, highWaterMark: 1 });

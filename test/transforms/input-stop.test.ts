@@ -1,0 +1,27 @@
+import { expect } from 'chai';
+import { InputStop } from '../../transforms/input-stop.js';
+
+describe('transforms/input-stop', () => {
+  it('without onError, fail passes the error to the callback and does not stop', () => {
+    const stop = new InputStop(undefined);
+    let got: Error | null | undefined;
+    stop.fail(new Error('bad'), (err) => (got = err));
+    expect(got?.message).to.equal('bad');
+    expect(stop.stopped).to.equal(false);
+    expect(stop.stopsOnError).to.equal(false);
+  });
+
+  it('with onError, fail reports the first error once, stops, runs onStop once and calls back without error', () => {
+    const reported: string[] = [];
+    let drops = 0;
+    const stop = new InputStop((err) => reported.push(err.message), () => drops++);
+    const results: unknown[] = [];
+    stop.fail(new Error('first'), (err) => results.push(err));
+    stop.fail(new Error('second'), (err) => results.push(err));
+    stop.stop();
+    expect(reported).to.deep.equal(['first']);
+    expect(results).to.deep.equal([undefined, undefined]);
+    expect(stop.stopped).to.equal(true);
+    expect(drops).to.equal(1);
+  });
+});

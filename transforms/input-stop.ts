@@ -1,0 +1,43 @@
+/**
+ * The stop state of an input stage (RecordParser, CsvBatchSplitter): a graceful stop (stop()), or,
+ * with `onError`, a stop on malformed input instead of a failure, so that what came before can
+ * still be finished. Once stopped, a stage emits nothing more and ends when its input ends.
+ */
+import type { TransformCallback } from 'node:stream';
+
+export class InputStop {
+  readonly #onError: ((err: Error) => void) | undefined;
+  readonly #onStop: (() => void) | undefined;
+  #stopped = false;
+
+  /** `onStop`: what the stage drops when it stops (e.g. a partial record). */
+  constructor(onError: ((err: Error) => void) | undefined, onStop?: () => void) {
+    this.#onError = onError;
+    this.#onStop = onStop;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Whether malformed input stops the stage rather than fails it. */
+  get stopsOnError(): boolean {
+    return this.#onError !== undefined;
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#onStop?.();
+  }
+
+  /** Fails the stream, or with onError, reports the error (once) and stops. */
+  fail(err: Error, callback: TransformCallback): void {
+    if (!this.#onError) return callback(err);
+    if (!this.#stopped) {
+      this.stop();
+      this.#onError(err);
+    }
+    callback();
+  }
+}
