@@ -4,7 +4,7 @@
  * failed, 130 after a Ctrl-C (what was read is still loaded and written; the job id is printed).
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -195,12 +195,19 @@ class Outputs {
     return [this.success.final && `success: ${this.success.final}`, this.errors.final && `errors: ${this.errors.final}`].filter(Boolean).join(', ');
   }
 
-  /** Gives the default files their names (once); a file the run never opened is skipped. */
+  /**
+   * Gives the default files their names (once); a file the run never opened is skipped. With no
+   * job (nothing was read), the default files hold nothing and are removed.
+   */
   async settle(jobId: string | undefined): Promise<void> {
     for (const kind of ['success', 'errors'] as const) {
       if (this.#named[kind] || this[kind].final) continue;
       const file = this[kind];
-      file.final = resolve(`${this.#base}.${jobId ?? 'nojob'}.${kind}.csv`);
+      if (jobId === undefined) {
+        await rm(file.partial, { force: true });
+        continue;
+      }
+      file.final = resolve(`${this.#base}.${jobId}.${kind}.csv`);
       await rename(file.partial, file.final).catch(() => {
         file.final = '';
       });
