@@ -7,6 +7,7 @@
  */
 import { ParseError } from '../errors.js';
 import type { InputValue } from '../load-types.js';
+import { flatten } from '../text/flatten.js';
 import { jsonCursor, readFlatJsonObject } from './flat-json-object.js';
 
 /** An element's text, or, for a flat object read on the fly, its fields. */
@@ -161,11 +162,3 @@ function escaped(text: string, q: number): boolean {
   return (q - 1 - k) % 2 === 1;
 }
 
-/**
- * A carried element plus a new chunk is a V8 cons string, read more slowly char by char than a flat
- * one; converting it to a number makes V8 flatten it in place, once.
- */
-function flatten(text: string): string {
-  Number(text);
-  return text;
-}
