@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ChunkedItem, InputRecord, RejectedRecord, RowRun, SpooledBatch } from '../lib/load-types.js';
+import type { ChunkedItem, InputRecord, RejectedRecord, SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
@@ -44,6 +44,14 @@ export class BatchChunker extends Transform {
   /** The open batch's payload, encoded as records come: exact byte counts without a second pass. */
   #body: Buffer | undefined;
   #used = 0;
+  /** Records not yet encoded into #body: encoded 64 KiB at a time, not one short write per record. */
+  #pending = '';
+  /**
+   * The last cut batch's file write, then its push. The next batch fills the other buffer meanwhile
+   * (two buffers at most), so that parsing does not wait on the disk.
+   */
+  #writing: Promise<void> | undefined;
+  #spare: Buffer | undefined;
   #count = 0;
   #chars = 0;
   #runs: Array<[number, number]> = [];
@@ -73,12 +81,16 @@ export class BatchChunker extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.#cut().then(() => callback(), callback);
+    this.#cut()
+      .then(() => this.#writing)
+      .then(() => callback(), callback);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#count = 0; // an aborted run must not emit its partial batch
     this.#body = undefined;
+    this.#spare = undefined;
+    this.#pending = '';
     callback(err);
   }
 
@@ -121,8 +133,17 @@ export class BatchChunker extends Transform {
   /** Whether a record fits into the open batch, with room left for the tail. */
   #fits(text: string): boolean {
     if (this.#chars + text.length + this.#tail.length > this.#maxChars) return false;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode and count exactly only near the limit.
+    if ((this.#pending.length + text.length) * 3 <= this.#maxBytes - this.#tail.length - this.#used) return true;
+    this.#encodePending();
     const room = this.#maxBytes - this.#tail.length - this.#used;
     return text.length * 3 <= room || Buffer.byteLength(text) <= room;
+  }
+
+  #encodePending(): void {
+    if (this.#pending === '') return;
+    this.#used += (this.#body as Buffer).write(this.#pending, this.#used);
+    this.#pending = '';
   }
 
   #append(record: InputRecord, text: string): Promise<void> | undefined {
@@ -131,7 +152,8 @@ export class BatchChunker extends Transform {
       this.#used = this.#body.write(this.#head, 0);
       this.#chars = this.#head.length;
     }
-    this.#used += this.#body.write(text, this.#used);
+    this.#pending += text;
+    if (this.#pending.length >= 65_536) this.#encodePending();
     this.#chars += text.length;
     this.#count++;
     const last = this.#runs[this.#runs.length - 1];
@@ -149,10 +171,13 @@ export class BatchChunker extends Transform {
   /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
   #check(record: InputRecord): string | undefined {
     let total = 0;
+    let i = 0;
     const fields = record.fields;
+    const columns = this.#columns as readonly string[];
     for (const name in fields) {
       const value = fields[name];
-      if (!this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${(this.#columns ?? []).join(', ')}):${name} --`;
+      // Records mostly carry the columns in order, as the very same strings: identity is enough then.
+      if (name !== columns[i++] && !this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${(this.#columns ?? []).join(', ')}):${name} --`;
       const length = value?.length ?? 0;
       if (length > MAX_FIELD_CHARACTERS) return `STRING_TOO_LONG:${name}: ${length} characters, more than the Bulk API's ${MAX_FIELD_CHARACTERS} per field:${name} --`;
       total += length;
@@ -164,18 +189,25 @@ export class BatchChunker extends Transform {
   async #cut(): Promise<void> {
     const body = this.#body;
     if (this.#count === 0 || !this.#columns || !body) return;
+    this.#encodePending();
     const seq = this.#seq++;
     const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.${this.#type.toLowerCase()}`);
     const bytes = this.#used + body.write(this.#tail, this.#used);
-    const records = this.#count;
-    const rows: RowRun[] = this.#runs;
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records: this.#count, bytes, rows: this.#runs, columns: this.#columns };
     this.#count = 0;
     this.#runs = [];
-    // The body buffer is reused for the next batch only after this write: the caller waits for it.
-    await writeFile(path, body.subarray(0, bytes));
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records, bytes, rows, columns: this.#columns };
-    this.emit('batch', batch);
-    this.push(batch);
+    // One write in flight at most, and batches pushed in order: wait for the previous one first.
+    await this.#writing;
+    this.#body = this.#spare;
+    this.#spare = undefined;
+    const writing = writeFile(path, body.subarray(0, bytes)).then(() => {
+      this.#spare = body; // reused for the batch after next
+      if (this.destroyed) return;
+      this.emit('batch', batch);
+      this.push(batch);
+    });
+    writing.catch(() => undefined); // handled where it is awaited: at the next cut, or at the end
+    this.#writing = writing;
   }
 }
 
