@@ -1,5 +1,5 @@
 /**
- * Drives a chain of third-party parser streams (csv-parse, stream-json) from an async iterable of
+ * Drives a chain of third-party parser streams (stream-json) from an async iterable of
  * bytes and yields what the last stage emits. `pipeline` wires errors and teardown; a consumer that
  * stops early destroys the chain, and any failure is rethrown through `wrapError`.
  */
