@@ -6,6 +6,7 @@
  * undefined and the caller falls back to JSON.parse, which also words the errors.
  */
 import type { InputValue } from '../load-types.js';
+import { recordFactory, type RecordFactory } from './record-factory.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -33,9 +34,20 @@ export interface JsonCursor {
   pos: number;
   /** The last record's keys in order: the next record's are compared with them before being sliced (records repeat their keys). */
   readonly keys: string[];
+  /** The values of the record being read, by position. */
+  readonly values: InputValue[];
+  /** How many keys the last record had. */
+  count: number;
+  /** Builds records with exactly the last record's keys, once they have repeated. */
+  make: RecordFactory | undefined;
+  /** Records in a row with the same keys, and factories built (bounded: varying keys never pay for more). */
+  repeats: number;
+  builds: number;
 }
 
-export const jsonCursor = (): JsonCursor => ({ pos: 0, keys: [] });
+export const jsonCursor = (): JsonCursor => ({ pos: 0, keys: [], values: [], count: 0, make: undefined, repeats: 0, builds: 0 });
+
+const MAX_FACTORIES = 16;
 
 /**
  * Reads one flat object that starts at `cursor.pos` (after optional whitespace) and ends before
@@ -45,12 +57,13 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
   const n = end;
   let i = skip(text, cursor.pos, n);
   if (code(text, i, n) !== OPEN) return undefined;
-  const fields: Record<string, InputValue> = {};
   i = skip(text, i + 1, n);
   if (code(text, i, n) === CLOSE) {
     cursor.pos = i + 1;
-    return fields;
+    return {};
   }
+  const values = cursor.values;
+  let allKnown = true;
   for (let field = 0; ; field++) {
     if (code(text, i, n) !== QUOTE) return undefined;
     // A known key holds no quote or backslash, so a quote right after it closes the key.
@@ -66,6 +79,10 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       key = text.slice(i + 1, keyEnd);
       if (key === '__proto__' || UNSAFE.test(key)) return undefined;
       cursor.keys[field] = key;
+      allKnown = false;
+      // The factory was made for the keys just overwritten: never use it for this record or the next.
+      cursor.make = undefined;
+      cursor.count = -1;
     }
     i = skip(text, keyEnd + 1, n);
     if (code(text, i, n) !== COLON) return undefined;
@@ -87,7 +104,7 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       else return undefined; // an object, an array, or not JSON
       i = stop;
     }
-    fields[key] = value;
+    values[field] = value;
     i = skip(text, i, n);
     const c = code(text, i, n);
     if (c === COMMA) {
@@ -96,8 +113,25 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
     }
     if (c !== CLOSE) return undefined;
     cursor.pos = i + 1;
-    return fields;
+    return build(cursor, field + 1, allKnown);
   }
+}
+
+/** The record of the values just read: through the factory when the keys are the last record's. */
+function build(cursor: JsonCursor, count: number, allKnown: boolean): Record<string, InputValue> {
+  const same = allKnown && count === cursor.count;
+  if (same && cursor.make) return cursor.make(cursor.values);
+  cursor.repeats = same ? cursor.repeats + 1 : 0;
+  cursor.count = count;
+  cursor.make = undefined;
+  if (cursor.repeats >= 2 && cursor.builds < MAX_FACTORIES) {
+    cursor.builds++;
+    cursor.make = recordFactory(cursor.keys.slice(0, count));
+    return cursor.make(cursor.values);
+  }
+  const fields: Record<string, InputValue> = {};
+  for (let k = 0; k < count; k++) fields[cursor.keys[k] as string] = cursor.values[k] as InputValue;
+  return fields;
 }
 
 function skip(text: string, from: number, end: number): number {

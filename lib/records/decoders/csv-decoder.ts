@@ -6,10 +6,10 @@
  * Carry: one partial record, bounded by maxRecordBytes.
  */
 import { ParseError } from '../../errors.js';
-import type { InputValue } from '../../load-types.js';
 import { parseCsvText } from '../../csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../../csv/record-scanner.js';
 import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
+import { recordFactory, type RecordFactory } from '../record-factory.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -23,6 +23,7 @@ export class CsvDecoder implements RecordDecoder {
   #carry: Buffer | undefined;
   #line = 1;
   #header: string[] | undefined;
+  #make: RecordFactory | undefined;
 
   constructor(settings: DecoderSettings) {
     this.#source = settings.source;
@@ -75,14 +76,13 @@ export class CsvDecoder implements RecordDecoder {
     const header = this.#header;
     if (!header) {
       this.#header = checkHeader(fields, this.#source, line);
+      this.#make = recordFactory(this.#header);
       return;
     }
     if (fields.length !== header.length) {
       throw new ParseError(`the record has ${fields.length} fields, the header has ${header.length}`, { source: this.#source, line });
     }
-    const record: Record<string, InputValue> = {};
-    for (let i = 0; i < fields.length; i++) record[header[i] as string] = fields[i] as string;
-    emit(record, line);
+    emit((this.#make as RecordFactory)(fields), line);
   }
 
   /** Names the field of a quote error by its header column. */
