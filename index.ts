@@ -132,6 +132,7 @@ export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
 export { stoppableInput } from './transforms/stoppable-input.js';
+export type { PollSettings } from './transforms/poll-settings.js';
 export { ResultJoiner, resultJoiner, type ResultJoinerOptions } from './transforms/result-joiner.js';
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
 export {

@@ -101,7 +101,8 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   const outputs = new Outputs(input.base, { success: values.success, errors: values.errors });
   let jobId: string | undefined;
-  let summary: LoadSummary;
+  let summary: LoadSummary | undefined;
+  let failure: unknown;
   const started = Date.now();
   try {
     summary = await bulkLoad({
@@ -130,16 +131,16 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       onProgress: (p) => progress.update(() => progressText(p, input, started)),
     });
   } catch (err) {
+    failure = err;
+  }
+  progress.clear();
+  await outputs.settle(jobId);
+  await conn.close();
+  if (!summary) {
     // Records accepted before a failure are still written: say where.
-    progress.clear();
-    await outputs.settle(jobId);
     const files = outputs.describe();
     if (files) io.stderr.write(`bulkpipe: results so far: ${files}\n`);
-    throw err;
-  } finally {
-    progress.clear();
-    await outputs.settle(jobId);
-    await conn.close();
+    throw failure;
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object, operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
   if (!quiet) io.stderr.write(`${summaryText(summary, object, operation, outputs)}\n`);

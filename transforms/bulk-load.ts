@@ -22,6 +22,7 @@ import { BulkSubmitter } from './bulk-submitter.js';
 import { CsvBatchSplitter } from './csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from './record-parser.js';
 import { ResultJoiner } from './result-joiner.js';
+import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from './status-poller.js';
 import { stoppableInput } from './stoppable-input.js';
 
@@ -55,7 +56,7 @@ export interface LoadSummary extends LoadProgress {
   readonly resultsPath: string | undefined;
 }
 
-export interface BulkLoadOptions {
+export interface BulkLoadOptions extends PollSettings {
   readonly client: BulkClient;
   readonly object: string;
   readonly operation: LoadOperation;
@@ -94,10 +95,6 @@ export interface BulkLoadOptions {
   readonly onProgress?: (progress: LoadProgress) => void;
   /** Called once the job is created (its id is what a resumed or inspected run needs). */
   readonly onJob?: (job: JobInfo) => void;
-  /** Poll intervals and the overall poll timeout, ms. */
-  readonly minPollIntervalMs?: number;
-  readonly maxPollIntervalMs?: number;
-  readonly pollTimeoutMs?: number;
   /** Where spool files go; default a new folder in the OS temp dir, removed at the end. */
   readonly spoolDir?: string;
 }

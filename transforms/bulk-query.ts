@@ -16,6 +16,7 @@ import { skipCsvHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
 import { duration, nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
+import type { PollSettings } from './poll-settings.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
 export const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
@@ -37,7 +38,7 @@ export interface QueryProgress {
   readonly rows: number;
 }
 
-export interface BulkQueryOptions {
+export interface BulkQueryOptions extends PollSettings {
   readonly client: BulkClient;
   readonly soql: string;
   /** The object; default: the SOQL's FROM. */
@@ -57,10 +58,6 @@ export interface BulkQueryOptions {
   readonly onProgress?: (progress: QueryProgress) => void;
   /** Called once the job is created. */
   readonly onJob?: (jobId: string) => void;
-  readonly minPollIntervalMs?: number;
-  readonly maxPollIntervalMs?: number;
-  /** Most time waiting for the batches; default 6 h. */
-  readonly pollTimeoutMs?: number;
 }
 
 /** The object a SOQL query reads (its FROM). */
