@@ -2,7 +2,7 @@
  * End to end: a CSV file inserted with bulkLoad into the local org running in another process (so
  * that this process's RSS is the pipeline's alone). Runs a small file and a large one and prints
  * records/s and peak RSS for each, and the ratio of the peaks: memory must not grow with the input.
- * Usage: node --import tsx benchmarks/load-e2e.bench.ts [smallMB=100] [largeMB=1024]
+ * Usage: node --import tsx benchmarks/load-e2e.bench.ts [smallMB=100] [largeMB=1024] [joinAhead=1]
  * Without the tsx loader in the measured process: npm run build:bench, then
  * node dist-bench/benchmarks/load-e2e.bench.js [smallMB] [largeMB]
  */
@@ -16,6 +16,7 @@ import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
 const sizes = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 1024)];
+const joinAhead = Number(process.argv[4] ?? 1);
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-e2e-'));
 const server = await startOrgProcess(join(dir, 'org.db'));
 
@@ -29,7 +30,7 @@ try {
     const bytes = (await stat(input)).size;
     let summary: Awaited<ReturnType<typeof bulkLoad>> | undefined;
     const sample = await measure(async () => {
-      summary = await bulkLoad({ client, input, format: 'csv', object: 'Account', operation: 'insert', errorPath: join(dir, 'errors.csv'), successPath: join(dir, 'success.csv'), concurrency: 4, minPollIntervalMs: 200 });
+      summary = await bulkLoad({ client, input, format: 'csv', object: 'Account', operation: 'insert', errorPath: join(dir, 'errors.csv'), successPath: join(dir, 'success.csv'), concurrency: 4, joinAhead, minPollIntervalMs: 200 });
     });
     if (!summary || summary.recordsSucceeded !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary)}`);
     peaks.push(sample.peakRssMb);

@@ -32,8 +32,15 @@ describe('transforms/bulk-load (end to end)', () => {
     return { summary, ok, failed };
   }
 
+  it('rejects bad options before doing anything', async () => {
+    for (const bad of [{ operation: 'merge' as never }, { joinAhead: 9 }, { joinAhead: -1 }, { object: '' }]) {
+      const err = await rejection(bulkLoad({ client: t.client, input: 'never-read.csv', format: 'csv', object: 'Account', operation: 'insert', ...bad }));
+      expect(err, JSON.stringify(bad)).to.include({ code: 'BULK_INVALID_OPTION' });
+    }
+  });
+
   it('inserts a CSV file (fast path): good rows in the success file, bad rows in the error file', async () => {
-    const { summary, ok, failed } = await load('accounts.csv', 'Name,NumberOfEmployees\nAcme,10\n,5\n"Globex, Inc.",x\nInitech,3\n', { object: 'Account', operation: 'insert' });
+    const { summary, ok, failed } = await load('accounts.csv', 'Name,NumberOfEmployees\nAcme,10\n,5\n"Globex, Inc.",x\nInitech,3\n', { object: 'Account', operation: 'insert', joinAhead: 2 });
     expect(ok.map((r) => r.Name)).to.deep.equal(['Acme', 'Initech']);
     expect(ok.every((r) => /^0015g/.test(r.sf__Id as string) && r.sf__Created === 'true')).to.equal(true);
     expect(failed.map((r) => [r.Name, (r.sf__Error as string).split(':')[0]])).to.deep.equal([
