@@ -48,8 +48,10 @@ export interface Connection {
 
 /** Connects as configured, or to the local org when nothing is configured. */
 export async function openConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<Connection> {
-  if (configured(flags, env)) {
-    const client = await connect(flags, env, signal);
+  const settings = connectionSettings(flags, env);
+  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion } = settings;
+  if (instanceUrl || accessToken || loginUrl || username || password) {
+    const client = await connect(settings, signal);
     return { client, local: false, org: client.instanceUrl, close: () => client.close() };
   }
   const db = localOrgDb(env);
@@ -57,8 +59,7 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   await mkdir(dirname(db), { recursive: true });
   const org = await startServer({ port: 0, db });
   try {
-    const version = flags['api-version'] ?? env.SF_API_VERSION;
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, ...(version ? { apiVersion: version } : {}) });
+    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, ...(apiVersion ? { apiVersion } : {}) });
     return {
       client,
       local: true,
@@ -74,24 +75,26 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   }
 }
 
-function configured(flags: ConnectionFlags, env: NodeJS.ProcessEnv): boolean {
-  const keys = ['instance-url', 'access-token', 'login-url', 'username', 'password'] as const;
-  return keys.some((k) => flags[k] !== undefined) || ['SF_INSTANCE_URL', 'SF_ACCESS_TOKEN', 'SF_LOGIN_URL', 'SF_USERNAME', 'SF_PASSWORD'].some((k) => env[k]);
+/** Each setting from its flag, else its environment variable. */
+function connectionSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv) {
+  return {
+    instanceUrl: flags['instance-url'] ?? env.SF_INSTANCE_URL,
+    accessToken: flags['access-token'] ?? env.SF_ACCESS_TOKEN,
+    loginUrl: flags['login-url'] ?? env.SF_LOGIN_URL,
+    username: flags.username ?? env.SF_USERNAME,
+    password: flags.password ?? env.SF_PASSWORD,
+    apiVersion: flags['api-version'] ?? env.SF_API_VERSION,
+  };
 }
 
-export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<BulkClient> {
-  const instanceUrl = flags['instance-url'] ?? env.SF_INSTANCE_URL;
-  const accessToken = flags['access-token'] ?? env.SF_ACCESS_TOKEN;
-  const loginUrl = flags['login-url'] ?? env.SF_LOGIN_URL;
-  const username = flags.username ?? env.SF_USERNAME;
-  const password = flags.password ?? env.SF_PASSWORD;
-  const apiVersion = flags['api-version'] ?? env.SF_API_VERSION;
+/** A client for settings of which at least one is given: an access token or a login, whole. */
+async function connect(settings: ReturnType<typeof connectionSettings>, signal?: AbortSignal): Promise<BulkClient> {
+  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion } = settings;
   const version = apiVersion !== undefined ? { apiVersion } : {};
   if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, ...version });
   if (loginUrl && username && password) {
     return BulkClient.login({ loginUrl, username, password, ...version, ...(signal ? { signal } : {}) });
   }
   if (instanceUrl || accessToken) throw new UsageError('--instance-url and --access-token go together');
-  if (loginUrl || username || password) throw new UsageError('--login-url, --username and --password go together');
-  throw new UsageError('no Salesforce connection: give --instance-url and --access-token, or --login-url, --username and --password');
+  throw new UsageError('--login-url, --username and --password go together');
 }

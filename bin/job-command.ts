@@ -6,7 +6,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { skipCsvHeader } from '../lib/csv/skip-header.js';
+import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../lib/wire/dml-results.js';
 import { QueryResultPrefetcher } from '../transforms/query-result-prefetcher.js';
@@ -119,7 +119,7 @@ async function* jobResults(client: BulkClient, jobId: string, io: CliIo): AsyncG
   const chunked = query && batches.length > 1;
   if (!query) yield CSV_RESULT_HEADER;
   const files = new QueryResultPrefetcher(client, jobId, 0, io.signal);
-  let first = true;
+  const csvBody = oneHeader();
   for (const batch of batches) {
     if (batch.state !== 'Completed') {
       if (!(chunked && batch.state === 'NotProcessed')) io.stderr.write(`bulkpipe: batch ${batch.id} is ${batch.state}${batch.stateMessage ? `: ${batch.stateMessage}` : ''}; it has no results\n`);
@@ -129,9 +129,6 @@ async function* jobResults(client: BulkClient, jobId: string, io: CliIo): AsyncG
       for await (const result of client.batchResults(jobId, batch.id, call)) yield dmlResultCsvRow(result);
       continue;
     }
-    for await (const file of files.files(batch)) {
-      yield* first ? file : skipCsvHeader(file);
-      first = false;
-    }
+    for await (const file of files.files(batch)) yield* csvBody(file);
   }
 }

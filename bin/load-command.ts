@@ -198,12 +198,12 @@ class Outputs {
   }
 
   /**
-   * Gives the default files their names (once); a file the run never opened is skipped. With no
-   * job (nothing was read), the default files hold nothing and are removed.
+   * Gives the default files their names; a file the run never opened is skipped. With no job
+   * (nothing was read), the default files hold nothing and are removed.
    */
   async settle(jobId: string | undefined): Promise<void> {
     for (const kind of ['success', 'errors'] as const) {
-      if (this.#named[kind] || this[kind].final) continue;
+      if (this.#named[kind]) continue;
       const file = this[kind];
       if (jobId === undefined) {
         await rm(file.partial, { force: true });

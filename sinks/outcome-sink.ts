@@ -8,6 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import type { InputValue, JoinedRow } from '../lib/load-types.js';
+import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { csvField } from '../lib/records/serialize-record.js';
 
 export interface OutcomeSinkOptions {
@@ -70,14 +71,7 @@ export class OutcomeSink extends Writable {
   }
 
   override _write(row: JoinedRow, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    let pending: Promise<unknown> | undefined;
-    try {
-      pending = this.#write(row);
-    } catch (err) {
-      return callback(err as Error);
-    }
-    if (pending) pending.then(() => callback(), callback);
-    else callback();
+    callBackAfter(() => this.#write(row), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

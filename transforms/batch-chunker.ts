@@ -13,6 +13,7 @@ import type { ChunkedItem, InputRecord, RejectedRecord, SpooledBatch } from '../
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
 
 export interface BatchChunkerOptions {
@@ -69,15 +70,8 @@ export class BatchChunker extends Transform {
   }
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let pending: Promise<void> | undefined;
-    try {
-      pending = this.#add(record);
-    } catch (err) {
-      return callback(err as Error);
-    }
     // Most records only join the open batch; a cut (a file write) is the one thing to wait for.
-    if (pending) pending.then(() => callback(), callback);
-    else callback();
+    callBackAfter(() => this.#add(record), callback);
   }
 
   override _flush(callback: TransformCallback): void {

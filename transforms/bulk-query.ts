@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseQuery } from '@jetstreamapp/soql-parser-js';
 import { AdaptiveInterval } from '../lib/adaptive-interval.js';
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
-import { skipCsvHeader } from '../lib/csv/skip-header.js';
+import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
 import { duration, nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
@@ -95,7 +95,7 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
   let closed = false;
   try {
     const original = await client.addBatch(job.id, options.soql, { contentType, signal });
-    let first = true;
+    const csvBody = oneHeader();
     let done = 0;
     const emitted = new Set<string>();
     const interval = new AdaptiveInterval(options.minPollIntervalMs ?? 250, options.maxPollIntervalMs ?? 10_000);
@@ -115,8 +115,7 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
         for (const next of work.slice(index + 1)) if (next.state === 'Completed') prefetcher.offer(next);
         for await (const part of prefetcher.files(batch)) {
           if (format === 'csv') {
-            for await (const chunk of first ? part : skipCsvHeader(part)) yield chunk;
-            first = false;
+            yield* csvBody(part);
             continue;
           }
           for await (const value of readJsonArray(part, { source: `result of batch ${batch.id}` })) {

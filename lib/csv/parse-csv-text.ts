@@ -5,6 +5,7 @@
  * than csv-parse on the same text, for the hot paths that hold a whole batch anyway.
  */
 import { ParseError } from '../errors.js';
+import { countLineEnds } from '../text/count-line-ends.js';
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -40,7 +41,7 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
           i = q + 1;
           break;
         }
-        for (let k = out.indexOf('\n'); k >= 0; k = out.indexOf('\n', k + 1)) line++;
+        line += countLineEnds(out);
         value = out;
         const c = text.charCodeAt(i);
         if (i < n && c !== COMMA && c !== LF && c !== CR) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, line, column: fields.length + 1 });

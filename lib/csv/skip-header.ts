@@ -19,3 +19,16 @@ export async function* skipCsvHeader(chunks: AsyncIterable<Uint8Array>): AsyncGe
     if (end < chunk.length) yield chunk.subarray(end);
   }
 }
+
+/**
+ * Joins CSV files that each start with the same header (a query's result files) into one CSV:
+ * the returned function passes the first file whole and later ones without their header.
+ */
+export function oneHeader(): (file: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array> {
+  let first = true;
+  return (file) => {
+    if (!first) return skipCsvHeader(file);
+    first = false;
+    return file;
+  };
+}

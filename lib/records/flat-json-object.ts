@@ -6,6 +6,7 @@
  * undefined and the caller falls back to JSON.parse, which also words the errors.
  */
 import type { InputValue } from '../load-types.js';
+import { isSpace, skipSpace } from '../text/whitespace.js';
 import { recordFactory, type RecordFactory } from './record-factory.js';
 
 const QUOTE = 0x22;
@@ -17,8 +18,6 @@ const CLOSE = 0x7d;
 const UNSAFE = /[\x00-\x1f\\]/;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
 /**
  * Reads `text` from `start` to `end` (default: all of it), so that a caller need not slice a line
  * out first. A cursor kept from record to record lets the keys be recognized rather than sliced.
@@ -26,7 +25,7 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
 export function parseFlatJsonObject(text: string, start = 0, end = text.length, cursor = jsonCursor()): Record<string, InputValue> | undefined {
   cursor.pos = start;
   const fields = readFlatJsonObject(text, cursor, end);
-  return fields && skip(text, cursor.pos, end) === end ? fields : undefined;
+  return fields && skipSpace(text, cursor.pos, end) === end ? fields : undefined;
 }
 
 /** A position in a text, moved by readFlatJsonObject, and the keys of the last record it read. */
@@ -55,9 +54,9 @@ const MAX_FACTORIES = 16;
  */
 export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number): Record<string, InputValue> | undefined {
   const n = end;
-  let i = skip(text, cursor.pos, n);
+  let i = skipSpace(text, cursor.pos, n);
   if (code(text, i, n) !== OPEN) return undefined;
-  i = skip(text, i + 1, n);
+  i = skipSpace(text, i + 1, n);
   if (code(text, i, n) === CLOSE) {
     cursor.pos = i + 1;
     return {};
@@ -84,9 +83,9 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       cursor.make = undefined;
       cursor.count = -1;
     }
-    i = skip(text, keyEnd + 1, n);
+    i = skipSpace(text, keyEnd + 1, n);
     if (code(text, i, n) !== COLON) return undefined;
-    i = skip(text, i + 1, n);
+    i = skipSpace(text, i + 1, n);
     let value: InputValue;
     if (code(text, i, n) === QUOTE) {
       const close = text.indexOf('"', i + 1);
@@ -105,10 +104,10 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       i = stop;
     }
     values[field] = value;
-    i = skip(text, i, n);
+    i = skipSpace(text, i, n);
     const c = code(text, i, n);
     if (c === COMMA) {
-      i = skip(text, i + 1, n);
+      i = skipSpace(text, i + 1, n);
       continue;
     }
     if (c !== CLOSE) return undefined;
@@ -132,12 +131,6 @@ function build(cursor: JsonCursor, count: number, allKnown: boolean): Record<str
   const fields: Record<string, InputValue> = {};
   for (let k = 0; k < count; k++) fields[cursor.keys[k] as string] = cursor.values[k] as InputValue;
   return fields;
-}
-
-function skip(text: string, from: number, end: number): number {
-  let i = from;
-  while (i < end && isSpace(text.charCodeAt(i))) i++;
-  return i;
 }
 
 /** The char code at `i`, or -1 from `end` on. */

@@ -7,6 +7,7 @@
  * deeper nesting, malformed text) returns undefined and the caller hands the record to sax.
  */
 import type { InputValue } from '../load-types.js';
+import { skipSpace } from '../text/whitespace.js';
 
 const LT = 0x3c;
 const NAME = /^[A-Za-z_][\w.-]*$/;
@@ -14,8 +15,6 @@ const NAME = /^[A-Za-z_][\w.-]*$/;
 const UNKNOWN_REFERENCE = /&(?!(?:#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);)/;
 const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * Reads the fields of the record whose content is text[start, end). `nilAttribute` is the
@@ -25,7 +24,7 @@ export function readFlatXmlRecord(text: string, start: number, end: number, nilA
   const fields: Record<string, InputValue> = {};
   let i = start;
   for (;;) {
-    i = skip(text, i, end);
+    i = skipSpace(text, i, end);
     if (i >= end) return fields;
     const child = readElement(text, i, end, nilAttribute, true);
     if (!child) return undefined;
@@ -70,7 +69,7 @@ function readElement(text: string, i: number, end: number, nilAttribute: string,
   const children: Array<[string, InputValue]> = [];
   let j = gt + 1;
   for (;;) {
-    j = skip(text, j, close);
+    j = skipSpace(text, j, close);
     if (j >= close) break;
     const inner = readElement(text, j, close, nilAttribute, false);
     if (!inner) return undefined;
@@ -98,10 +97,4 @@ function decodeText(raw: string): string | undefined {
     return String.fromCodePoint(code);
   });
   return bad ? undefined : text;
-}
-
-function skip(text: string, from: number, end: number): number {
-  let i = from;
-  while (i < end && isSpace(text.charCodeAt(i))) i++;
-  return i;
 }

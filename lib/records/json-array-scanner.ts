@@ -7,7 +7,9 @@
  */
 import { ParseError } from '../errors.js';
 import type { InputValue } from '../load-types.js';
+import { countLineEnds } from '../text/count-line-ends.js';
 import { flatten } from '../text/flatten.js';
+import { isSpace } from '../text/whitespace.js';
 import { jsonCursor, readFlatJsonObject } from './flat-json-object.js';
 
 /** An element's text, or, for a flat object read on the fly, its fields. */
@@ -20,7 +22,6 @@ const CLOSE_BRACE = 125;
 const COMMA = 44;
 const QUOTE = 34;
 const BACKSLASH = 92;
-const LF = 10;
 
 export class JsonArrayScanner {
   readonly #source: string;
@@ -74,7 +75,7 @@ export class JsonArrayScanner {
           continue;
         }
         const c = t.charCodeAt(i);
-        if (c === 32 || c === 9 || c === 13 || c === LF) continue;
+        if (isSpace(c)) continue;
         if (this.#state === 'before') {
           if (c !== OPEN_BRACKET) throw this.#error('the input must be a JSON array of records', i);
           this.#state = 'array';
@@ -145,7 +146,7 @@ export class JsonArrayScanner {
   /** The line at `pos` in #text, counting the line ends since the last count. */
   #lineAt(pos: number): number {
     const t = this.#text;
-    for (let k = t.indexOf('\n', this.#counted); k >= 0 && k < pos; k = t.indexOf('\n', k + 1)) this.#line++;
+    this.#line += countLineEnds(t, this.#counted, pos);
     this.#counted = Math.max(this.#counted, pos);
     return this.#line;
   }

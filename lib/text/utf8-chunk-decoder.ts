@@ -36,9 +36,12 @@ export class Utf8ChunkDecoder {
   #dropBom(text: string): string {
     if (!this.#bom || text.length === 0) return text;
     this.#bom = false;
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return stripBom(text);
   }
 }
+
+/** The text without a leading byte order mark. */
+export const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 /** Decodes bytes that hold whole characters. */
 export function decodeUtf8(bytes: Buffer): string {

@@ -11,6 +11,7 @@ import { ParseError } from '../errors.js';
 import { JsonArrayScanner } from '../records/json-array-scanner.js';
 import { Utf8ChunkDecoder } from '../text/utf8-chunk-decoder.js';
 import { iterateThrough } from './stream-iterate.js';
+import { parseJsonDocument } from './values.js';
 
 export interface JsonArrayReadOptions {
   /** Named in errors. */
@@ -48,11 +49,7 @@ async function* readTopLevelArray(chunks: AsyncIterable<Uint8Array | string>, so
   const scanner = new JsonArrayScanner(source, MAX_ELEMENT_CHARS);
   let parsed: unknown[] = [];
   const onElement = (element: unknown, line: number) => {
-    try {
-      parsed.push(JSON.parse(element as string));
-    } catch (err) {
-      throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source, line }, { cause: err });
-    }
+    parsed.push(parseJsonDocument(element as string, { source, line }));
   };
   for await (const chunk of chunks) {
     scanner.write(typeof chunk === 'string' ? chunk : text.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), onElement);

@@ -2,7 +2,7 @@
  * Field-level readers shared by the XML and JSON codecs: a document is first reduced to a lookup
  * `name -> text`, then each field is checked here, so both formats give the same errors.
  */
-import { ParseError } from '../errors.js';
+import { ParseError, type ParseErrorContext } from '../errors.js';
 import { parseWireDate } from './dates.js';
 import { childText, type XmlElement } from './xml-reader.js';
 
@@ -73,13 +73,13 @@ export class FieldReader {
   }
 }
 
-/** Parses a small JSON document, naming the source on failure. */
-export function parseJsonDocument(body: string | Uint8Array, source: string): unknown {
+/** Parses a JSON document (a response, a record), naming the source (and line, record) on failure. */
+export function parseJsonDocument(body: string | Uint8Array, where: string | ParseErrorContext): unknown {
   const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source }, { cause: err });
+    throw new ParseError(`malformed JSON: ${(err as Error).message}`, typeof where === 'string' ? { source: where } : where, { cause: err });
   }
 }
 

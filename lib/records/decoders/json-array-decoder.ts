@@ -1,9 +1,8 @@
 /** A JSON array of records, cut into elements by JsonArrayScanner; flat ones read in passing, others by JSON.parse. */
-import { ParseError } from '../../errors.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
-import { jsonCursor, parseFlatJsonObject } from '../flat-json-object.js';
-import { flattenRecord } from '../flatten.js';
+import { jsonCursor } from '../flat-json-object.js';
 import { JsonArrayScanner, type JsonArrayElement } from '../json-array-scanner.js';
+import { readJsonRecord } from '../json-record.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
 export class JsonArrayDecoder implements RecordDecoder {
@@ -31,17 +30,8 @@ export class JsonArrayDecoder implements RecordDecoder {
     return (element, line) => {
       const record = ++this.#record;
       if (typeof element !== 'string') return emit(element, line);
-      // Read by JSON.parse when the scanner could not read it in passing (e.g. it spanned two chunks).
-      const text = element;
-      const flat = parseFlatJsonObject(text, 0, text.length, this.#cursor);
-      if (flat) return emit(flat, line);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source: this.#source, line, record }, { cause: err });
-      }
-      emit(flattenRecord(value, { source: this.#source, line, record }), line);
+      // Not read in passing by the scanner (e.g. it spanned two chunks): read it now.
+      emit(readJsonRecord(element, 0, element.length, this.#cursor, this.#source, line, record, true), line);
     };
   }
 }

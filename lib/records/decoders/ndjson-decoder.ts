@@ -5,9 +5,10 @@
  * string concatenation, whose unflattened result made every later read of the text slower.
  */
 import { ParseError } from '../../errors.js';
-import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
-import { jsonCursor, parseFlatJsonObject } from '../flat-json-object.js';
-import { flattenRecord } from '../flatten.js';
+import { decodeUtf8, stripBom } from '../../text/utf8-chunk-decoder.js';
+import { skipSpace } from '../../text/whitespace.js';
+import { jsonCursor } from '../flat-json-object.js';
+import { readJsonRecord } from '../json-record.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
 export class NdjsonDecoder implements RecordDecoder {
@@ -68,27 +69,13 @@ export class NdjsonDecoder implements RecordDecoder {
     const text = decodeUtf8(bytes);
     if (!this.#first) return text;
     this.#first = false;
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return stripBom(text);
   }
 
   /** Takes the line text[start, end): read in place by the fast path, sliced out only for JSON.parse. */
   #take(text: string, start: number, end: number, emit: EmitRecord): void {
     const line = ++this.#line;
-    const flat = parseFlatJsonObject(text, start, end, this.#cursor);
-    if (flat) {
-      this.#record++;
-      return emit(flat, line);
-    }
-    const whole = text.slice(start, end);
-    const json = whole.endsWith('\r') ? whole.slice(0, -1) : whole;
-    if (json.trim() === '') return;
-    const record = ++this.#record;
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (err) {
-      throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source: this.#source, line }, { cause: err });
-    }
-    emit(flattenRecord(value, { source: this.#source, line, record }), line);
+    if (skipSpace(text, start, end) === end) return; // a blank line
+    emit(readJsonRecord(text, start, end, this.#cursor, this.#source, line, ++this.#record, false), line);
   }
 }

@@ -8,8 +8,10 @@
 import { ParseError } from '../../errors.js';
 import type { InputValue } from '../../load-types.js';
 import { MAX_RECORD_CHARACTERS } from '../../limits.js';
+import { countLineEnds } from '../../text/count-line-ends.js';
 import { flatten } from '../../text/flatten.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
+import { skipSpace } from '../../text/whitespace.js';
 import { XSI_NS } from '../../wire/xml-writer.js';
 import { XmlElementCollector, type XmlElement } from '../../wire/xml-reader.js';
 import { readFlatXmlRecord } from '../flat-xml-record.js';
@@ -76,7 +78,7 @@ export class XmlDecoder implements RecordDecoder {
     const t = this.#text;
     let i = 0;
     for (;;) {
-      while (i < t.length && isSpace(t.charCodeAt(i))) i++;
+      i = skipSpace(t, i, t.length);
       if (i >= t.length) return;
       if (t.startsWith('<?', i) || t.startsWith('<!--', i)) {
         const end = t.indexOf(t.startsWith('<?', i) ? '?>' : '-->', i);
@@ -103,12 +105,12 @@ export class XmlDecoder implements RecordDecoder {
     let line = this.#line;
     let counted = 0;
     const lineAt = (pos: number) => {
-      for (let k = t.indexOf('\n', counted); k >= 0 && k < pos; k = t.indexOf('\n', k + 1)) line++;
+      line += countLineEnds(t, counted, pos);
       counted = pos;
       return line;
     };
     for (;;) {
-      while (i < n && isSpace(t.charCodeAt(i))) i++;
+      i = skipSpace(t, i, n);
       if (i >= n) break;
       if (t.startsWith('<!--', i)) {
         const end = t.indexOf('-->', i + 4);
@@ -134,8 +136,8 @@ export class XmlDecoder implements RecordDecoder {
         if (n - i > this.#maxChars) return this.#sax(i, lineAt(i), emit); // sax reports the size
         break;
       }
-      const content = t.slice(i + OPEN_RECORD.length, close);
-      const fields = content.includes('<!') ? undefined : readFlatXmlRecord(content, 0, content.length, this.#nilAttribute);
+      // Read in place; a comment or CDATA (which could also hide a `</sObject>`) is declined, so sax reads it.
+      const fields = readFlatXmlRecord(t, i + OPEN_RECORD.length, close, this.#nilAttribute);
       if (!fields) return this.#sax(i, lineAt(i), emit);
       emit(fields, lineAt(i));
       i = close + CLOSE_RECORD.length;
@@ -169,7 +171,7 @@ export class XmlDecoder implements RecordDecoder {
     const collector = this.#collector as XmlElementCollector;
     collector.write(text);
     this.#drain(emit);
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.#line++;
+    this.#line += countLineEnds(text);
   }
 
   #drain(emit: EmitRecord): void {
@@ -180,8 +182,7 @@ export class XmlDecoder implements RecordDecoder {
   }
 
   #consume(count: number): void {
-    const gone = this.#text.slice(0, count);
-    for (let i = gone.indexOf('\n'); i >= 0; i = gone.indexOf('\n', i + 1)) this.#line++;
+    this.#line += countLineEnds(this.#text, 0, count);
     this.#text = this.#text.slice(count);
   }
 }
@@ -204,6 +205,4 @@ function nilAttributeOf(rootTag: string): string {
   }
   return '';
 }
-
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 

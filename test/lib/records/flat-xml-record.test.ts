@@ -58,6 +58,12 @@ describe('lib/records/flat-xml-record', () => {
     }
   });
 
+  it('a comment or CDATA hiding </sObject> goes to sax, which reads it right', async () => {
+    const body = '<sObject><A>1</A></sObject><sObject><A><![CDATA[x</sObject>y]]></A></sObject><sObject><A>3</A><!-- </sObject> --></sObject>';
+    expect((await read(viaFast(body))).map((r) => r.fields)).to.deep.equal((await read(viaSax(body))).map((r) => r.fields));
+    expect((await read(viaFast(body))).map((r) => r.fields.A)).to.deep.equal(['1', 'x</sObject>y', '3']);
+  });
+
   it('names lines, and leaves malformed documents to sax errors', async () => {
     const records = await read(`<sObjects ${NS}>\n<sObject><A>1</A></sObject>\n\n<sObject><A>2</A></sObject></sObjects>`);
     expect(records.map((r) => r.line)).to.deep.equal([2, 4]);
