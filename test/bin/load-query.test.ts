@@ -3,12 +3,14 @@
  * local org it falls back to (no credentials configured) or a test org given by flags.
  */
 import { expect } from 'chai';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { startTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('bin/bulkpipe load, query, job list (built binary, end to end)', function () {
   this.timeout(60_000);
@@ -120,7 +122,15 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
   });
 
   it('Ctrl-C stops reading, loads and writes what was read, closes the job, prints its id, exits 130; a second one exits at once', async () => {
-    const child = startCli(['load', 'Account', '-', '--batch-size', '100', '--success', 'ok.csv', '--errors', 'bad.csv'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+    const home = join(tmp.path, 'home');
+    /** The jobs the CLI has recorded in its journal: a job is recorded once its first batch is on its way. */
+    const journaled = async () => (await readFile(join(home, 'jobs.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    /** Fails the wait at once when the CLI died instead of waiting out the timeout. */
+    const running = (process: ChildProcess, stderr: string) => {
+      if (process.exitCode !== null) throw new Error(`the CLI exited with ${process.exitCode}: ${stderr}`);
+      return true;
+    };
+    const child = startCli(['load', 'Account', '-', '--batch-size', '100', '--success', 'ok.csv', '--errors', 'bad.csv'], { cwd: tmp.path, env: { BULKPIPE_HOME: home } });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.on('error', () => undefined); // once it stops reading, our writes meet a closed pipe
@@ -128,9 +138,11 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     let n = 0;
     // A producer that never ends, as `tail -f` would be.
     const feed = setInterval(() => child.stdin.write(`${Array.from({ length: 50 }, () => `Live ${++n}`).join('\n')}\n`), 10);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The signal to interrupt: the job exists (records were read and a batch is uploading), however long the CLI took to start.
+    await waitFor('the first job in the journal', async () => running(child, stderr) && (await journaled()) >= 1);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await exited;
     clearInterval(feed);
     expect(code, stderr).to.equal(130);
     const jobId = /interrupted: stopped reading after [\d,]+ records; job (750\w+) closed/.exec(stderr)?.[1];
@@ -142,18 +154,21 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(list[0]).to.include({ id: jobId, state: 'Closed', processed: ok.length });
 
     // A slow first poll keeps the graceful stop busy while the second Ctrl-C comes.
-    const hard = startCli(['load', 'Account', '-', '--poll-interval', '5000'], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+    const hard = startCli(['load', 'Account', '-', '--poll-interval', '5000'], { cwd: tmp.path, env: { BULKPIPE_HOME: home } });
     let hardErr = '';
     hard.stderr.on('data', (c: Buffer) => (hardErr += c.toString()));
     hard.stdin.on('error', () => undefined);
     hard.stdin.write('Name\n');
     const hardFeed = setInterval(() => hard.stdin.write(`${Array.from({ length: 50 }, () => `Held ${++n}`).join('\n')}\n`), 10);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const hardExited = new Promise<number | null>((resolve) => hard.on('close', resolve));
+    await waitFor('the second job in the journal', async () => running(hard, hardErr) && (await journaled()) >= 2);
     hard.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The second Ctrl-C comes once the first one is being handled (the CLI says so), while the slow poll holds the stop.
+    await waitFor('the graceful stop to begin', () => running(hard, hardErr) && hardErr.includes('stopping (press Ctrl-C again'));
     hard.kill('SIGINT');
+    const hardCode = await hardExited;
     clearInterval(hardFeed);
-    expect(await new Promise<number | null>((resolve) => hard.on('close', resolve))).to.equal(130);
+    expect(hardCode, hardErr).to.equal(130);
     expect(hardErr, hardErr).to.contain('stopped at once');
   });
 

@@ -4,6 +4,7 @@ import type { DmlResult } from '../../lib/types.js';
 import type { SchemaFile } from '../../server/index.js';
 import { collect } from '../helpers/fixtures.js';
 import { runJob, startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const SCHEMA: SchemaFile = {
   objects: [
@@ -182,11 +183,13 @@ describe('server: DML', () => {
   });
 
   it('aborts a job: queued batches become NotProcessed, the one in progress finishes', async () => {
-    const held = await startTestOrg({ parallelism: 1, faults: { holdInProgressMs: 300 } });
+    // One batch at a time, each held InProgress long enough for the abort to land while the first runs.
+    const held = await startTestOrg({ parallelism: 1, faults: { holdInProgressMs: 1500 } });
     try {
       const job = await held.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-      for (const n of [1, 2, 3]) await held.client.addBatch(job.id, `Name\nAbort${n}\n`);
-      await new Promise((r) => setTimeout(r, 100));
+      const first = await held.client.addBatch(job.id, 'Name\nAbort1\n');
+      for (const n of [2, 3]) await held.client.addBatch(job.id, `Name\nAbort${n}\n`);
+      await waitFor('the first batch in progress', async () => (await held.client.getBatch(job.id, first.id)).state === 'InProgress');
       const aborted = await held.client.abortJob(job.id);
       expect(aborted.state).to.equal('Aborted');
       await held.org.whenIdle();

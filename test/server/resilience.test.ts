@@ -7,6 +7,7 @@ import { Faults } from '../../server/faults.js';
 import { collect } from '../helpers/fixtures.js';
 import { startTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('server: restarts and faults', () => {
   const tmp = useTempDir('bulkpipe-org-');
@@ -21,7 +22,11 @@ describe('server: restarts and faults', () => {
     const body = (b: number) => `Name\n${Array.from({ length: 10_000 }, (_, i) => `R${b}-${i}`).join('\n')}\n`;
     const batches = [await client.addBatch(job.id, body(1)), await client.addBatch(job.id, body(2))];
     await client.closeJob(job.id);
-    await new Promise((r) => setTimeout(r, 30)); // let the first batch start
+    // Stop the org once the first batch has committed some of its chunks (or finished: either way nothing may be lost).
+    await waitFor('the first batch under way', async () => {
+      const info = await client.getBatch(job.id, batches[0]?.id as string);
+      return info.state !== 'Queued' && (info.numberRecordsProcessed > 0 || info.state !== 'InProgress');
+    }, { intervalMs: 2 });
     await client.close();
     await org.close();
 

@@ -212,8 +212,11 @@ describe('transforms/bulk-load (end to end)', () => {
         }
       };
       const input = format === 'csv' ? endlessCsv() : Readable.from(toNdjson(endlessCsv()), { objectMode: false });
-      setTimeout(() => stop.abort(), 300);
-      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath, errorPath, stopSignal: stop.signal, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path });
+      // Stop once a few batches were cut: records have been read, whatever the machine's speed.
+      const onProgress = (p: LoadProgress) => {
+        if (p.recordsRead >= 300) stop.abort();
+      };
+      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath, errorPath, stopSignal: stop.signal, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path, onProgress });
       expect(summary.stopped).to.equal(true);
       expect(summary.recordsRead).to.be.above(0);
       const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;

@@ -10,6 +10,7 @@ import { bulkQuery, queryObject, type BulkQueryOptions, type QueryRecord } from 
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('transforms/bulk-query (end to end)', () => {
   let t: TestOrg;
@@ -143,12 +144,16 @@ describe('transforms/bulk-query (end to end)', () => {
     try {
       const controller = new AbortController();
       let jobId = '';
-      setTimeout(() => controller.abort(new Error('stop')), 200);
-      const stream = bulkQuery({ client: held.client, soql: 'SELECT Id FROM Account', signal: controller.signal, minPollIntervalMs: 20, onJob: (id) => (jobId = id) });
+      // Abort while the query runs: once its job exists (the batch is then held InProgress for 3 s).
+      const stream = bulkQuery({ client: held.client, soql: 'SELECT Id FROM Account', signal: controller.signal, minPollIntervalMs: 20, onJob: (id) => {
+        jobId = id;
+        setImmediate(() => controller.abort(new Error('stop')));
+      } });
       const err = await rejection(pipeline(stream, new Writable({ write(_c, _e, cb) { cb(); } })));
       expect(err.name === 'AbortError' || (err as { code?: string }).code === 'BULK_ABORTED' || (err as { code?: string }).code === 'ABORT_ERR').to.equal(true);
-      await new Promise((r) => setTimeout(r, 100));
-      expect((await held.client.getJob(jobId)).state).to.equal('Closed');
+      expect(jobId).to.match(/^750/);
+      // The job is closed as the generator unwinds, which may end after the pipeline rejected: watch it through the API.
+      await waitFor('the job closed', async () => (await held.client.getJob(jobId)).state === 'Closed');
       await held.org.whenIdle();
     } finally {
       await held.close();

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../../lib/http/client.js';
 import type { FinishedBatch, JoinedRow, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
 import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
-import { parseBatchInfo, serializeBatchInfo } from '../../lib/wire/batch-info.js';
+import { parseBatchInfo, serializeBatchInfo, serializeBatchInfoList } from '../../lib/wire/batch-info.js';
 import { serializeApiError } from '../../lib/wire/api-error.js';
 import { OutcomeSink } from '../../sinks/outcome-sink.js';
 import { BulkSubmitter } from '../../transforms/bulk-submitter.js';
@@ -21,6 +21,7 @@ import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { ScriptedServer } from '../helpers/scripted-server.js';
 import { collector } from '../helpers/streams.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const JOB = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
 const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
@@ -63,15 +64,19 @@ describe('transforms: submitter, poller, joiner, sink', () => {
       const server = await new ScriptedServer().start();
       let inFlight = 0;
       let maxInFlight = 0;
+      const held: Array<() => void> = [];
+      // Uploads are answered only once 3 are in flight (then after a grace period in which a 4th
+      // would show up if the limit leaked): a slow machine changes nothing.
       server.fallback = (req, res) => {
         if (req.url.endsWith('/job')) return void res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeJobInfo(JOB, 'xml'));
         if (req.method === 'POST' && req.url.endsWith('/batch')) {
           inFlight++;
           maxInFlight = Math.max(maxInFlight, inFlight);
-          setTimeout(() => {
+          held.push(() => {
             inFlight--;
             res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
-          }, 30);
+          });
+          if (held.length === 3) setTimeout(() => held.splice(0).forEach((answer) => answer()), 50);
           return;
         }
         res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeJobInfo({ ...JOB, state: 'Closed' }, 'xml'));
@@ -101,14 +106,31 @@ describe('transforms: submitter, poller, joiner, sink', () => {
 
     it('fails the pipeline on an upload error and stops uploading when destroyed', async () => {
       const server = await new ScriptedServer().start();
+      let uploads = 0;
       server.fallback = (req, res) => {
         if (req.url.endsWith('/job')) return void res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeJobInfo(JOB, 'xml'));
+        if (req.method === 'POST' && req.url.endsWith('/batch')) uploads++;
         res.writeHead(400, { 'content-type': 'application/xml' }).end(serializeApiError({ exceptionCode: 'InvalidBatch', exceptionMessage: 'nope' }, 'xml'));
       };
       const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
       try {
-        const err = await rejection(pipeline(Readable.from([await spooled(0, ['a'])]), new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' } }), collector()));
+        const batches = await Promise.all(Array.from({ length: 20 }, (_, i) => spooled(i, [`n${i}`])));
+        let pulled = 0;
+        async function* source() {
+          for (const b of batches) {
+            pulled++;
+            yield b;
+          }
+        }
+        const err = await rejection(pipeline(Readable.from(source()), new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' }, concurrency: 2 }), collector()));
         expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'InvalidBatch' });
+        // Once destroyed, the submitter takes no more batches and starts no more uploads: the server
+        // sees at most the `concurrency` uploads that were in flight, even once the client has let
+        // everything it had started run to its end.
+        await client.close();
+        expect(uploads).to.be.within(1, 2);
+        expect(pulled).to.be.below(batches.length);
+        expect(server.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/batch'))).to.have.length(uploads);
       } finally {
         await client.close();
         await server.close();
@@ -136,17 +158,36 @@ describe('transforms: submitter, poller, joiner, sink', () => {
     });
 
     it('times out with the job and the unfinished batch ids, and leaves no timer behind', async () => {
-      const held = await startTestOrg({ faults: { holdInProgressMs: 2000 } });
+      // A batch that never finishes, from a server that sets no timers of its own.
+      const server = await new ScriptedServer().start();
+      server.fallback = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeBatchInfoList([BATCH], 'xml'));
+      };
+      const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
       try {
-        const job = await held.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-        const info = await held.client.addBatch(job.id, 'Name\nA\n');
-        const batch: SubmittedBatch = { ...(await spooled(0, ['A'])), kind: 'submitted', jobId: job.id, batchId: info.id };
-        const err = await rejection(pipeline(Readable.from([batch]), new StatusPoller({ client: held.client, minIntervalMs: 10, maxIntervalMs: 20, timeoutMs: 100 }), collector()));
-        expect(err).to.include({ code: 'BULK_POLL_TIMEOUT', jobId: job.id });
-        expect((err as unknown as { batchIds: string[] }).batchIds).to.deep.equal([info.id]);
-        await held.org.whenIdle();
+        const batch: SubmittedBatch = { ...(await spooled(0, ['A'])), kind: 'submitted', jobId: BATCH.jobId, batchId: BATCH.id };
+        const before = timers();
+        // A long longest interval: a sleep left behind would hold a timer for 10 minutes.
+        const poller = new StatusPoller({ client, minIntervalMs: 10, maxIntervalMs: 600_000, timeoutMs: 100 });
+        const err = await rejection(pipeline(Readable.from([batch]), poller, collector()));
+        expect(err).to.include({ code: 'BULK_POLL_TIMEOUT', jobId: BATCH.jobId });
+        expect((err as unknown as { batchIds: string[] }).batchIds).to.deep.equal([BATCH.id]);
+        expect(server.requests.length).to.be.above(0);
+        expect(poller.destroyed).to.equal(true);
+        expect(timers()).to.be.at.most(before);
+
+        // Destroyed in the middle of a 10-minute wait: the wait's timer goes with it.
+        const sleeper = new StatusPoller({ client, minIntervalMs: 600_000, maxIntervalMs: 600_000 });
+        const controller = new AbortController();
+        const run = rejection(pipeline(Readable.from([batch]), sleeper, collector(), { signal: controller.signal }));
+        await waitFor('the poller to start waiting', () => timers() > before);
+        controller.abort();
+        expect(await run).to.have.property('name', 'AbortError');
+        expect(timers()).to.be.at.most(before);
       } finally {
-        await held.close();
+        await client.close();
+        await server.close();
       }
     });
   });
