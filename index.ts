@@ -16,6 +16,7 @@ export {
   PollTimeoutError,
   JoinMismatchError,
   BatchFailedError,
+  OutputError,
   BODY_EXCERPT_CHARS,
   type BulkErrorCode,
   type ParseErrorContext,
@@ -112,17 +113,21 @@ export {
   type PkChunkingOptions,
   type DownloadedBody,
 } from './lib/http/client.js';
-export type {
-  InputValue,
-  InputRecord,
-  RowRun,
-  SpooledBatch,
-  RejectedRecord,
-  ChunkedItem,
-  SubmittedBatch,
-  FinishedBatch,
-  JoinedRow,
+export {
+  LOAD_OPERATIONS,
+  type LoadOperation,
+  type InputValue,
+  type InputRecord,
+  type RowRun,
+  type SpooledBatch,
+  type SubmittedBatch,
+  type FinishedBatch,
+  type JoinedRow,
+  type JoinedBlock,
 } from './lib/load-types.js';
+export { LoadSpool, type LoadSpoolOptions, type SpoolFileKind, type SpooledSegment } from './lib/load/load-spool.js';
+export { RESULT_COLUMNS, isResultColumn, planColumns, describeColumnPlan, type ColumnPlan } from './lib/load/column-plan.js';
+export type { RejectEntry } from './lib/load/reject-file.js';
 export { parseCsvText } from './lib/csv/parse-csv-text.js';
 export { CsvRecordScanner } from './lib/csv/record-scanner.js';
 export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
@@ -132,17 +137,15 @@ export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
 export { stoppableInput } from './transforms/stoppable-input.js';
-export type { PollSettings } from './transforms/poll-settings.js';
-export { ResultJoiner, resultJoiner, type ResultJoinerOptions } from './transforms/result-joiner.js';
+export type { PollSettings } from './pipelines/poll-settings.js';
+export { ResultJoiner, resultJoiner, type ResultJoinerOptions, type JoinerInput } from './transforms/result-joiner.js';
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
 export {
   bulkLoad,
-  LOAD_OPERATIONS,
-  type LoadOperation,
   type LoadProgress,
   type LoadSummary,
   type BulkLoadOptions,
-} from './transforms/bulk-load.js';
+} from './pipelines/bulk-load.js';
 export type { PayloadType } from './lib/records/serialize-record.js';
 export {
   bulkQuery,
@@ -154,4 +157,4 @@ export {
   type QueryRecord,
   type QueryValue,
   type BulkQueryOptions,
-} from './transforms/bulk-query.js';
+} from './pipelines/bulk-query.js';

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { rm as rmFile } from 'node:fs/promises';
-import type { ChunkedItem } from '../lib/load-types.js';
+import { LoadSpool } from '../lib/load/load-spool.js';
+import type { SpooledBatch } from '../lib/load-types.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { RecordParser } from '../transforms/record-parser.js';
@@ -22,17 +22,15 @@ import { environment, fmt, measure, table } from './_util/run.js';
 const megabytes = Number(process.argv[2] ?? 256);
 const formats = (process.argv[3] ?? 'csv,ndjson,json,xml').split(',') as DataFormat[];
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-bench-'));
-const spool = join(dir, 'spool');
-await (await import('node:fs/promises')).mkdir(spool);
+const spool = new LoadSpool({ dir: join(dir, 'spool') });
 
-/** A sink that deletes each spool file as it comes, so the disk holds one batch at a time. */
+/** A sink that releases each segment as it comes, so the disk holds one batch at a time. */
 const drain = () =>
   new Writable({
     objectMode: true,
     highWaterMark: 64,
-    write(item: ChunkedItem, _e, cb) {
-      if (item.kind === 'batch') rmFile(item.path).then(() => cb(), cb);
-      else cb();
+    write(item: SpooledBatch, _e, cb) {
+      spool.release(item.seq).then(() => cb(), cb);
     },
   });
 
@@ -76,9 +74,9 @@ try {
     await rawRead(path); // warm the page cache
     const raw = await rawRead(path);
     const cases: Array<[string, () => Transform[]]> = [
-      [`${format}: parse + chunk`, () => [new RecordParser({ format, source: path }), new BatchChunker({ contentType: 'CSV', spoolDir: spool })]],
+      [`${format}: parse + chunk`, () => [new RecordParser({ format, source: path }), new BatchChunker({ contentType: 'CSV', spool })]],
     ];
-    if (format === 'csv') cases.unshift(['csv: fast path (CsvBatchSplitter)', () => [new CsvBatchSplitter({ spoolDir: spool })]]);
+    if (format === 'csv') cases.unshift(['csv: fast path (CsvBatchSplitter)', () => [new CsvBatchSplitter({ spool })]]);
     if (format === 'ndjson') {
       await jsonParseOnly(path);
       const seconds = await jsonParseOnly(path);

@@ -10,7 +10,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BulkClient } from '../lib/http/client.js';
-import { bulkLoad } from '../transforms/bulk-load.js';
+import { bulkLoad } from '../pipelines/bulk-load.js';
 import { generate } from './_util/data.js';
 import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';

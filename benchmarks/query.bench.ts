@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../lib/http/client.js';
-import { bulkQuery, type QueryOutput } from '../transforms/bulk-query.js';
+import { bulkQuery, type QueryOutput } from '../pipelines/bulk-query.js';
 import { startOrgProcess } from './_util/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 

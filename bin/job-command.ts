@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../lib/wire/dml-results.js';
-import { QueryResultPrefetcher } from '../transforms/query-result-prefetcher.js';
+import { QueryResultPrefetcher } from '../pipelines/query-result-prefetcher.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';

@@ -3,13 +3,13 @@
  * error CSV files written as results come. Exit code 0 when every record succeeded, 3 when some
  * failed, 130 after a Ctrl-C (what was read is still loaded and written; the job id is printed).
  */
-import { createReadStream, type ReadStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { access, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
-import { bulkLoad, LOAD_OPERATIONS, type LoadProgress, type LoadSummary } from '../transforms/bulk-load.js';
+import { bulkLoad, LOAD_OPERATIONS, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
@@ -96,10 +96,15 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const poll = pollOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
 
+  // Outputs that cannot be written are usage errors, found before any connection or job.
+  for (const [flag, path] of [['--success', values.success], ['--errors', values.errors], ['--results', values.results]] as const) {
+    if (path !== undefined) await checkWritable(flag, path);
+  }
   const quiet = values.quiet === true;
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   const outputs = new Outputs(input.base, { success: values.success, errors: values.errors });
+  let last: LoadProgress | undefined;
   let jobId: string | undefined;
   let summary: LoadSummary | undefined;
   let failure: unknown;
@@ -129,7 +134,15 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
         io.onJob?.(job.id);
         void recordJob(io.env, { id: job.id, org: conn.org, operation, object, startedAt: new Date().toISOString() });
       },
-      onProgress: (p) => progress.update(() => progressText(p, input, started)),
+      onProgress: (p) => {
+        last = p;
+        progress.update(() => progressText(p, input, started));
+      },
+      onNotice: (message) => {
+        if (quiet) return;
+        progress.clear();
+        io.stderr.write(`bulkpipe: ${message}\n`);
+      },
     });
   } catch (err) {
     failure = err;
@@ -138,9 +151,12 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   await outputs.settle(jobId);
   await conn.close();
   if (!summary) {
-    // Records accepted before a failure are still written: say where.
+    // Records whose batches were joined before a failure are written, whole batches only: say where.
     const files = outputs.describe();
-    if (files) io.stderr.write(`bulkpipe: results so far: ${files}\n`);
+    if (files) {
+      const counts = last ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(Math.max(0, last.recordsRead - last.recordsProcessed))} read but not in them; ` : '';
+      io.stderr.write(`bulkpipe: results so far: ${counts}${files}\n`);
+    }
     throw failure;
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object, operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
@@ -151,6 +167,19 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     return 130;
   }
   return summary.recordsFailed > 0 ? 3 : 0;
+}
+
+/** A usage error unless `path` names a file that can be created or overwritten. */
+async function checkWritable(flag: string, path: string): Promise<void> {
+  const fail = (why: string) => new UsageError(`load: cannot write ${flag} ${path}: ${why}`);
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw fail('it is a folder');
+  const folder = dirname(resolve(path));
+  const parent = await stat(folder).catch(() => undefined);
+  if (!parent?.isDirectory()) throw fail(`no folder ${folder}`);
+  await access(existing ? path : folder, constants.W_OK).catch(() => {
+    throw fail('permission denied');
+  });
 }
 
 async function openInput(file: string | undefined, format: InputFormat | undefined, io: CliIo): Promise<Input> {
@@ -236,6 +265,7 @@ function summaryText(s: LoadSummary, object: string, operation: string, outputs:
   return (
     `bulkpipe: ${operation} ${object}: ${count(s.recordsRead)} records read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
     `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
-    `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}`
+    `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
+    `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`
   );
 }

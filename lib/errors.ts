@@ -16,7 +16,8 @@ export type BulkErrorCode =
   | 'BULK_ABORTED'
   | 'BULK_POLL_TIMEOUT'
   | 'BULK_JOIN_MISMATCH'
-  | 'BULK_BATCH_FAILED';
+  | 'BULK_BATCH_FAILED'
+  | 'BULK_OUTPUT';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;
@@ -34,8 +35,9 @@ export class BulkError extends Error {
 export class InvalidOptionError extends BulkError {
   override name = 'InvalidOptionError';
   readonly option: string;
-  constructor(option: string, expected: string, value: unknown) {
-    super('BULK_INVALID_OPTION', `Invalid option ${option}: expected ${expected}, got ${describe(value)}`);
+  constructor(option: string, expected: string, value: unknown, options?: ErrorOptions) {
+    const cause = errorCodeOf(options?.cause);
+    super('BULK_INVALID_OPTION', `Invalid option ${option}: expected ${expected}, got ${describe(value)}${cause ? ` (${cause})` : ''}`, options);
     this.option = option;
   }
 }
@@ -228,6 +230,29 @@ export class BatchFailedError extends BulkError {
     this.batchId = batchId;
     this.state = state;
     this.stateMessage = stateMessage;
+  }
+}
+
+/**
+ * An output file could not be written (a full disk, a permission, a folder gone). Names the file,
+ * how many rows it holds whole, and the job, whose results stay on the server for a week
+ * (`bulkpipe job results <job>`). `cause` is the file system's error.
+ */
+export class OutputError extends BulkError {
+  override name = 'OutputError';
+  readonly path: string;
+  readonly rowsWritten: number;
+  readonly jobId: string | undefined;
+  constructor(path: string, rowsWritten: number, jobId: string | undefined, cause: unknown) {
+    const code = errorCodeOf(cause) ?? (cause instanceof Error ? cause.message : String(cause));
+    super(
+      'BULK_OUTPUT',
+      `cannot write ${path} (${code}): ${rowsWritten.toLocaleString('en-US')} rows written to it${jobId ? `; the results of job ${jobId} stay on the server for 7 days (bulkpipe job results ${jobId})` : ''}`,
+      { cause },
+    );
+    this.path = path;
+    this.rowsWritten = rowsWritten;
+    this.jobId = jobId;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The items that flow through a load pipeline (DESIGN.md): input records, spooled batches (or
- * records rejected before upload), submitted and finished batches, and joined result rows.
+ * The items that flow through a load pipeline (DESIGN.md): input records, spooled segments of the
+ * input (a batch and the records rejected beside it), submitted and finished batches, and blocks of
+ * joined result rows.
  */
 import type { BatchState, ContentType } from './types.js';
 
@@ -16,35 +17,35 @@ export interface InputRecord {
   readonly fields: Readonly<Record<string, InputValue>>;
 }
 
+export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
+export type LoadOperation = (typeof LOAD_OPERATIONS)[number];
+
 /** Consecutive input rows `[first, count]`: a batch's rows, in order. */
 export type RowRun = readonly [first: number, count: number];
 
-/** A batch written to a spool file, ready to upload (the file is its replayable body). */
+/**
+ * A segment of the input, spooled: its records that go to Salesforce as one batch (the payload on
+ * disk is the batch's replayable upload body) and the records rejected before upload in the same
+ * stretch of the input (in the spool's reject file). Segments are numbered in input order, so that
+ * the outputs can be written in input order. A segment of rejected records only is never uploaded.
+ */
 export interface SpooledBatch {
   readonly kind: 'batch';
-  /** 0-based sequence number of the batch in the run. */
+  /** 0-based sequence number of the segment in the run; every number from 0 up is used. */
   readonly seq: number;
-  /** The payload on disk, as it will be sent. Deleted after the join. */
-  readonly path: string;
+  /** The payload on disk, as it will be sent; null when no record is to be uploaded (`records` 0). */
+  readonly path: string | null;
   readonly contentType: ContentType;
+  /** Records in the payload. */
   readonly records: number;
+  /** Records of this stretch of the input rejected before upload. */
+  readonly rejected: number;
   readonly bytes: number;
-  /** The input rows in the batch, as runs of consecutive rows. */
+  /** The uploaded records' input rows, as runs of consecutive rows. */
   readonly rows: readonly RowRun[];
-  /** The input columns, in order (shared by every batch of a run). */
+  /** The columns as uploaded, in order (shared by every batch of a run). */
   readonly columns: readonly string[];
 }
-
-/** A record that never reached Salesforce: it goes to the error output as is. */
-export interface RejectedRecord {
-  readonly kind: 'rejected';
-  readonly row: number;
-  readonly fields: Readonly<Record<string, InputValue>>;
-  readonly columns: readonly string[];
-  readonly error: string;
-}
-
-export type ChunkedItem = SpooledBatch | RejectedRecord;
 
 export interface SubmittedBatch extends Omit<SpooledBatch, 'kind'> {
   readonly kind: 'submitted';
@@ -60,13 +61,34 @@ export interface FinishedBatch extends Omit<SubmittedBatch, 'kind'> {
 
 /** One input record with its outcome. */
 export interface JoinedRow {
+  /** 1-based number of the record in the input: the `sf__Row` of the outputs. */
   readonly row: number;
-  readonly fields: Readonly<Record<string, InputValue>>;
-  readonly columns: readonly string[];
   readonly success: boolean;
   readonly id: string | null;
   readonly created: boolean;
-  /** The error text, in Salesforce's CSV result form; '' on success. */
+  /** The error text, in Salesforce's CSV result form (`CODE:message:fields --`); '' on success. */
   readonly error: string;
+  /** Null for a record rejected before upload. */
   readonly batchId: string | null;
+  /** The columns as uploaded. */
+  readonly columns: readonly string[];
+  /**
+   * The record's CSV line as uploaded (the input line's own bytes on the CSV fast path), without its
+   * line end; undefined when the job was XML or JSON. The outputs copy it as it is.
+   */
+  readonly line: Buffer | undefined;
+  /** The record's fields by column: '' for an empty value, null for `#N/A` (or nil). Read from `line` on first use. */
+  readonly fields: Readonly<Record<string, InputValue>>;
+}
+
+/** Joined rows of one segment, in input order: what the joiner pushes and the sinks take. */
+export interface JoinedBlock {
+  readonly kind: 'joined';
+  readonly seq: number;
+  readonly jobId: string | null;
+  readonly batchId: string | null;
+  readonly columns: readonly string[];
+  readonly rows: readonly JoinedRow[];
+  /** The segment's last block: every row of it has been pushed (a boundary the outputs keep whole). */
+  readonly last: boolean;
 }

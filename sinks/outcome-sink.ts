@@ -1,15 +1,18 @@
 /**
- * OutcomeSink: JoinedRow -> files. Successes go to a CSV of the input columns plus `sf__Id` and
- * `sf__Created`, failures to a CSV of the input columns plus `sf__Error`, and every row, optionally,
- * to an NDJSON file. Counts rows as they pass. Buffers: up to 64 KiB of text per file before it is
- * written; a full file stream holds the write callback.
+ * OutcomeSink: JoinedBlock -> files. Successes go to a CSV of the uploaded columns plus `sf__Id`,
+ * `sf__Created` and `sf__Row` (the input record number), failures to a CSV of the uploaded columns
+ * plus `sf__Error` and `sf__Row`, and every row, optionally, to an NDJSON file. A row's columns are
+ * its CSV line's own bytes when it has one (never parsed and written again). The files are created
+ * by `open()` (or at the first write), so that a path that cannot be written fails before any job
+ * exists. A segment is kept whole: after a failure each file is cut back to the last complete one,
+ * and `succeeded` / `failed` count the rows of complete segments only.
+ * Buffers: two 1 MiB buffers per file.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import type { InputValue, JoinedRow } from '../lib/load-types.js';
-import { callBackAfter } from '../lib/streams/call-back-after.js';
+import { InvalidOptionError, OutputError } from '../lib/errors.js';
+import type { InputValue, JoinedBlock, JoinedRow } from '../lib/load-types.js';
 import { csvField } from '../lib/records/serialize-record.js';
+import { OutputFile } from './output-file.js';
 
 export interface OutcomeSinkOptions {
   /** CSV of the rows that succeeded. */
@@ -20,99 +23,133 @@ export interface OutcomeSinkOptions {
   readonly resultsPath?: string;
 }
 
-const FLUSH_CHARS = 65_536;
-
-/** A file written in pieces of about 64 KiB. */
-class TextFile {
-  readonly #stream: WriteStream;
-  readonly #closed: Promise<unknown>;
-  #pending = '';
-
-  constructor(path: string) {
-    this.#stream = createWriteStream(path);
-    this.#closed = once(this.#stream, 'close');
-  }
-
-  /** Adds text; resolves at once unless the file stream is full. */
-  add(text: string): Promise<void> | undefined {
-    this.#pending += text;
-    if (this.#pending.length < FLUSH_CHARS) return undefined;
-    const ok = this.#stream.write(this.#pending);
-    this.#pending = '';
-    return ok ? undefined : once(this.#stream, 'drain').then(() => undefined);
-  }
-
-  async close(): Promise<void> {
-    this.#stream.end(this.#pending);
-    this.#pending = '';
-    await this.#closed;
-    if (this.#stream.errored) throw this.#stream.errored;
-  }
-
-  destroy(): void {
-    this.#stream.destroy();
-  }
-}
+type FileKey = 'successPath' | 'errorPath' | 'resultsPath';
 
 const cell = (v: InputValue | undefined) => (v === null ? '#N/A' : v === undefined ? '' : csvField(v));
 
+/** A row's uploaded columns as CSV text, for a row that has no line of its own (XML and JSON jobs). */
+const cellsOf = (row: JoinedRow): string => row.columns.map((c) => cell(row.fields[c])).join(',');
+
 export class OutcomeSink extends Writable {
   readonly #options: OutcomeSinkOptions;
-  #success: TextFile | undefined;
-  #errors: TextFile | undefined;
-  #results: TextFile | undefined;
-  #opened = false;
+  #opening: Promise<void> | undefined;
+  readonly #files: Partial<Record<FileKey, OutputFile>> = {};
+  /** Rows added to each file, and those of complete segments (what a failed file keeps). */
+  readonly #rows: Record<FileKey, number> = { successPath: 0, errorPath: 0, resultsPath: 0 };
+  readonly #kept: Record<FileKey, number> = { successPath: 0, errorPath: 0, resultsPath: 0 };
+  #header = false;
+  #jobId: string | undefined;
+  #pendingSucceeded = 0;
+  #pendingFailed = 0;
+  /** Rows of complete segments written. */
   succeeded = 0;
   failed = 0;
 
   constructor(options: OutcomeSinkOptions = {}) {
-    super({ objectMode: true, highWaterMark: 16 });
+    super({ objectMode: true, highWaterMark: 4 });
     this.#options = options;
   }
 
-  override _write(row: JoinedRow, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    callBackAfter(() => this.#write(row), callback);
+  /**
+   * Creates the files. An option naming a file that cannot be created is an InvalidOptionError;
+   * call it before the job is created. Idempotent.
+   */
+  open(): Promise<void> {
+    this.#opening ??= (async () => {
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) {
+        const path = this.#options[key];
+        if (path === undefined) continue;
+        try {
+          this.#files[key] = await OutputFile.create(path);
+        } catch (err) {
+          await this.#abandonAll();
+          throw new InvalidOptionError(key, 'a file that can be written', path, { cause: err });
+        }
+      }
+    })();
+    return this.#opening;
+  }
+
+  override _write(block: JoinedBlock, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (block?.kind !== 'joined') return callback(new InvalidOptionError('input', 'joined blocks, from a ResultJoiner', (block as { kind?: unknown } | undefined)?.kind));
+    this.open()
+      .then(() => this.#write(block))
+      .then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (!this.#opened) this.#open([]);
-    Promise.all([this.#success?.close(), this.#errors?.close(), this.#results?.close()]).then(() => callback(), callback);
+    (async () => {
+      await this.open();
+      if (!this.#header) await this.#writeHeader([]);
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, () => this.#files[key]?.close());
+    })().then(() => callback(), callback);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    for (const file of [this.#success, this.#errors, this.#results]) file?.destroy();
-    callback(err);
+    this.#abandonAll().then(() => callback(err));
   }
 
-  #open(columns: readonly string[]): void {
-    this.#opened = true;
+  async #abandonAll(): Promise<void> {
+    await Promise.all(Object.values(this.#files).map((file) => file.abandon()));
+  }
+
+  /** Runs a file step, naming the file, its rows and the job when it fails. */
+  async #guard(key: FileKey, step: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      throw new OutputError(this.#options[key] as string, this.#kept[key], this.#jobId, err);
+    }
+  }
+
+  async #writeHeader(columns: readonly string[]): Promise<void> {
+    this.#header = true;
     const header = columns.map(csvField);
-    const { successPath, errorPath, resultsPath } = this.#options;
-    if (successPath) {
-      this.#success = new TextFile(successPath);
-      void this.#success.add(`${[...header, 'sf__Id', 'sf__Created'].join(',')}\n`);
-    }
-    if (errorPath) {
-      this.#errors = new TextFile(errorPath);
-      void this.#errors.add(`${[...header, 'sf__Error'].join(',')}\n`);
-    }
-    if (resultsPath) this.#results = new TextFile(resultsPath);
+    await this.#guard('successPath', () => this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row'].join(',')}\n`));
+    await this.#guard('errorPath', () => this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row'].join(',')}\n`));
+    this.#files.successPath?.commit();
+    this.#files.errorPath?.commit();
   }
 
-  #write(row: JoinedRow): Promise<unknown> | undefined {
-    if (!this.#opened) this.#open(row.columns);
-    let values = '';
-    for (const c of row.columns) values += `${cell(row.fields[c])},`;
-    let a: Promise<void> | undefined;
-    if (row.success) {
-      this.succeeded++;
-      a = this.#success?.add(`${values}${row.id ?? ''},${String(row.created)}\n`);
-    } else {
-      this.failed++;
-      a = this.#errors?.add(`${values}${csvField(row.error)}\n`);
+  async #write(block: JoinedBlock): Promise<void> {
+    if (block.jobId) this.#jobId = block.jobId;
+    if (!this.#header) await this.#writeHeader(block.columns);
+    const { successPath: success, errorPath: errors, resultsPath: results } = this.#files;
+    for (const row of block.rows) {
+      if (row.success) {
+        this.#pendingSucceeded++;
+        if (success) {
+          const a = row.line ? success.addBytes(row.line) : success.addText(cellsOf(row));
+          if (a) await this.#guard('successPath', () => a);
+          const b = success.addText(`,${row.id ?? ''},${row.created ? 'true' : 'false'},${row.row}\n`);
+          if (b) await this.#guard('successPath', () => b);
+          this.#rows.successPath++;
+        }
+      } else {
+        this.#pendingFailed++;
+        if (errors) {
+          const a = row.line ? errors.addBytes(row.line) : errors.addText(cellsOf(row));
+          if (a) await this.#guard('errorPath', () => a);
+          const b = errors.addText(`,${csvField(row.error)},${row.row}\n`);
+          if (b) await this.#guard('errorPath', () => b);
+          this.#rows.errorPath++;
+        }
+      }
+      if (results) {
+        const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
+        const c = results.addText(line);
+        if (c) await this.#guard('resultsPath', () => c);
+        this.#rows.resultsPath++;
+      }
     }
-    const b = this.#results?.add(`${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`);
-    return a || b ? Promise.all([a, b]) : undefined;
+    if (block.last) {
+      for (const file of Object.values(this.#files)) file.commit();
+      Object.assign(this.#kept, this.#rows);
+      this.succeeded += this.#pendingSucceeded;
+      this.failed += this.#pendingFailed;
+      this.#pendingSucceeded = 0;
+      this.#pendingFailed = 0;
+    }
   }
 }
 

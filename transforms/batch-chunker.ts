@@ -1,26 +1,32 @@
 /**
- * BatchChunker: InputRecord -> SpooledBatch | RejectedRecord. Serializes records for the job's
- * content type and cuts a batch at whichever limit comes first: records, bytes, characters. Each
- * batch is written to a spool file (its replayable upload body, read back by the joiner) before it
- * is pushed. Buffers: the open batch's encoded payload (one buffer of maxBytes, reused).
- * Records over the field or record limits, or with a field outside the columns, are rejected with a
- * clear message before anything is uploaded; the rest go on.
+ * BatchChunker: InputRecord -> SpooledBatch. Serializes records for the job's content type and cuts
+ * a batch at whichever limit comes first: records, bytes, characters. Each batch is written to the
+ * load's spool (its replayable upload body, read back by the joiner) before it is pushed.
+ * Records over the field or record limits, or with a field outside the columns, are rejected before
+ * anything is uploaded: they go to the spool's reject file of the segment they fall in, so that they
+ * reach the error output in input order. bulkpipe's result columns (`sf__*`) are not uploaded.
+ * Buffers: the open batch's encoded payload (one buffer of maxBytes, reused, and a second one while
+ * the last batch is written) and up to 64 KiB of rejected records.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ChunkedItem, InputRecord, RejectedRecord, SpooledBatch } from '../lib/load-types.js';
+import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
+import type { LoadSpool } from '../lib/load/load-spool.js';
+import { RejectWriter } from '../lib/load/reject-file.js';
+import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
-import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { oneOf, positiveInteger } from '../lib/options.js';
 import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
 
 export interface BatchChunkerOptions {
   /** The job's content type. */
   readonly contentType: PayloadType;
-  /** Folder for the spool files (one per batch, deleted by the joiner). */
-  readonly spoolDir: string;
+  /** The load's spool: where payloads and rejected records go. */
+  readonly spool: LoadSpool;
+  /** The operation, which decides whether an `sf__Id` column is uploaded as the Id; default insert. */
+  readonly operation?: LoadOperation;
   /** Declared columns; default: the first record's fields, in order (a CSV header). */
   readonly columns?: readonly string[];
   /** Most records per batch; default and maximum 10,000. */
@@ -33,13 +39,21 @@ export interface BatchChunkerOptions {
 
 export class BatchChunker extends Transform {
   readonly #type: PayloadType;
-  readonly #dir: string;
+  readonly #spool: LoadSpool;
+  readonly #operation: LoadOperation;
   readonly #serializer: RecordSerializer;
   readonly #maxRecords: number;
   readonly #maxBytes: number;
   readonly #maxChars: number;
+  #plan: ColumnPlan | undefined;
+  /** The uploaded columns, and for each the input column it reads. */
   #columns: readonly string[] | undefined;
+  #sources: readonly string[] = [];
+  /** Every input column (a field outside them is rejected). */
+  #inputColumns: readonly string[] = [];
   #columnSet: ReadonlySet<string> | undefined;
+  /** The open segment's rejected records. */
+  #rejects: RejectWriter | undefined;
   #head = '';
   #tail = '';
   /** The open batch's payload, encoded as records come: exact byte counts without a second pass. */
@@ -61,7 +75,9 @@ export class BatchChunker extends Transform {
   constructor(options: BatchChunkerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
-    this.#dir = nonEmptyString('spoolDir', options.spoolDir);
+    if (typeof options.spool?.path !== 'function') throw new InvalidOptionError('spool', 'a LoadSpool', options.spool);
+    this.#spool = options.spool;
+    this.#operation = oneOf('operation', options.operation ?? 'insert', LOAD_OPERATIONS);
     this.#serializer = recordSerializer(this.#type);
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
@@ -80,6 +96,11 @@ export class BatchChunker extends Transform {
       .then(() => callback(), callback);
   }
 
+  /** The column plan, once the columns are known (the 'columns' event carries it too). */
+  get plan(): ColumnPlan | undefined {
+    return this.#plan;
+  }
+
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#count = 0; // an aborted run must not emit its partial batch
     this.#body = undefined;
@@ -92,25 +113,29 @@ export class BatchChunker extends Transform {
     if (columns.length === 0 || columns.length > MAX_RECORD_FIELDS || new Set(columns).size !== columns.length || columns.some((c) => typeof c !== 'string' || c === '')) {
       throw new InvalidOptionError('columns', `1 to ${MAX_RECORD_FIELDS} distinct, non-empty names`, columns);
     }
-    this.#columns = columns;
+    const plan = planColumns(columns, this.#operation);
+    if (plan.upload.length === 0) throw new InvalidOptionError('columns', 'at least one column that is not a bulkpipe result column (sf__*)', columns);
+    this.#plan = plan;
+    this.#inputColumns = columns;
+    this.#columns = plan.upload;
+    this.#sources = plan.sources;
     this.#columnSet = new Set(columns);
-    this.#head = this.#serializer.head(columns);
+    this.#head = this.#serializer.head(plan.upload);
     this.#tail = this.#serializer.tail();
+    this.emit('columns', plan, describeColumnPlan(plan));
   }
 
-  /** Adds a record; returns a promise only when a batch had to be written first. */
+  /** Adds a record; returns a promise only when a batch (or rejected records) had to be written first. */
   #add(record: InputRecord): Promise<void> | undefined {
     if (!this.#columns) this.#setColumns(Object.keys(record.fields));
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);
-    if (problem) return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: problem });
-    const text = this.#serializer.record(columns, record.fields, this.#count === 0);
+    if (problem) return this.#reject(record, problem);
+    const text = this.#serializer.record(columns, record.fields, this.#count === 0, this.#sources);
     const limit = this.#limitAlone(text);
-    if (limit) {
-      return this.#reject({ kind: 'rejected', row: record.row, fields: record.fields, columns, error: `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--` });
-    }
+    if (limit) return this.#reject(record, `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--`);
     if (this.#count > 0 && !this.#fits(text)) {
-      return this.#cut().then(() => this.#append(record, this.#serializer.record(columns, record.fields, true)));
+      return this.#cut().then(() => this.#append(record, this.#serializer.record(columns, record.fields, true, this.#sources)));
     }
     return this.#append(record, text);
   }
@@ -156,10 +181,18 @@ export class BatchChunker extends Transform {
     return this.#count >= this.#maxRecords ? this.#cut() : undefined;
   }
 
-  #reject(rejected: RejectedRecord): undefined {
-    this.emit('rejected', rejected);
-    this.push(rejected);
-    return undefined;
+  /** Sends a record to the open segment's reject file, as it would have been uploaded. */
+  #reject(record: InputRecord, error: string): Promise<void> | undefined {
+    const entry =
+      this.#type === 'CSV'
+        ? { row: record.row, error, line: this.#serializer.record(this.#columns as readonly string[], record.fields, true, this.#sources).slice(0, -1) }
+        : { row: record.row, error, fields: record.fields };
+    this.emit('rejected', entry);
+    if (this.#rejects) return this.#rejects.add(entry);
+    return this.#spool.path(this.#seq, 'rejects').then((path) => {
+      this.#rejects = new RejectWriter(path);
+      return this.#rejects.add(entry);
+    });
   }
 
   /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
@@ -167,11 +200,11 @@ export class BatchChunker extends Transform {
     let total = 0;
     let i = 0;
     const fields = record.fields;
-    const columns = this.#columns as readonly string[];
+    const columns = this.#inputColumns;
     for (const name in fields) {
       const value = fields[name];
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
-      if (name !== columns[i++] && !this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${(this.#columns ?? []).join(', ')}):${name} --`;
+      if (name !== columns[i++] && !this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${columns.join(', ')}):${name} --`;
       const length = value?.length ?? 0;
       if (length > MAX_FIELD_CHARACTERS) return `STRING_TOO_LONG:${name}: ${length} characters, more than the Bulk API's ${MAX_FIELD_CHARACTERS} per field:${name} --`;
       total += length;
@@ -180,32 +213,52 @@ export class BatchChunker extends Transform {
     return undefined;
   }
 
+  /** Ends the open segment: its payload to the spool (when it has records), its rejects flushed. */
   async #cut(): Promise<void> {
+    const rejects = this.#rejects;
+    if ((this.#count === 0 && !rejects) || !this.#columns) return;
     const body = this.#body;
-    if (this.#count === 0 || !this.#columns || !body) return;
-    this.#encodePending();
     const seq = this.#seq++;
-    const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.${this.#type.toLowerCase()}`);
-    const bytes = this.#used + body.write(this.#tail, this.#used);
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: this.#type, records: this.#count, bytes, rows: this.#runs, columns: this.#columns };
+    const records = this.#count;
+    const rows = this.#runs;
     this.#count = 0;
     this.#runs = [];
+    this.#rejects = undefined;
+    let bytes = 0;
+    if (records > 0 && body) {
+      this.#encodePending();
+      bytes = this.#used + body.write(this.#tail, this.#used);
+    }
+    const batch = async (path: string | null): Promise<SpooledBatch> => {
+      await rejects?.flush();
+      this.#spool.describe(seq, rows, records, rejects?.count ?? 0);
+      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns as readonly string[] };
+    };
     // One write in flight at most, and batches pushed in order: wait for the previous one first.
     await this.#writing;
-    this.#body = this.#spare;
-    this.#spare = undefined;
-    const writing = writeFile(path, body.subarray(0, bytes)).then(() => {
-      this.#spare = body; // reused for the batch after next
-      if (this.destroyed) return;
-      this.emit('batch', batch);
-      this.push(batch);
-    });
+    let writing: Promise<void>;
+    if (records === 0 || !body) {
+      writing = batch(null).then((b) => this.#push(b));
+    } else {
+      this.#body = this.#spare;
+      this.#spare = undefined;
+      writing = (async () => {
+        const path = await this.#spool.path(seq, 'payload', this.#type.toLowerCase());
+        await writeFile(path, body.subarray(0, bytes));
+        this.#spare = body; // reused for the batch after next
+        this.#push(await batch(path));
+      })();
+    }
     writing.catch(() => undefined); // handled where it is awaited: at the next cut, or at the end
     this.#writing = writing;
   }
+
+  #push(batch: SpooledBatch): void {
+    if (this.destroyed) return;
+    this.emit('batch', batch);
+    this.push(batch);
+  }
 }
 
-/** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spoolDir })`. */
+/** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spool: new LoadSpool() })`. */
 export const batchChunker = (options: BatchChunkerOptions) => new BatchChunker(options);
-
-export type { ChunkedItem };

@@ -1,5 +1,6 @@
 /**
- * BulkSubmitter: SpooledBatch -> SubmittedBatch (rejected records pass through). Creates the job
+ * BulkSubmitter: SpooledBatch -> SubmittedBatch (a segment with nothing to upload passes through).
+ * Creates the job
  * lazily at the first batch, uploads at most `concurrency` batches at once from their spool files
  * (replayable bodies, so the client may retry them), withholds its write callback while every slot
  * is busy (so backpressure reaches the file), and closes the job when its input ends.
@@ -7,8 +8,9 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
-import type { ChunkedItem, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -57,9 +59,10 @@ export class BulkSubmitter extends Transform {
     return this.#jobInfo;
   }
 
-  override _transform(item: ChunkedItem, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (item.kind !== 'batch') {
-      this.push(item);
+  override _transform(item: SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (item.kind !== 'batch') return callback(new InvalidOptionError('input', 'spooled batches (from a BatchChunker or a CsvBatchSplitter)', (item as { kind?: unknown }).kind));
+    if (item.path === null || item.records === 0) {
+      this.push(item); // rejected records only: nothing to upload
       return callback();
     }
     const task = this.#limit(() => this.#submit(item)).then(
@@ -110,7 +113,7 @@ export class BulkSubmitter extends Transform {
       return job;
     });
     const job = await this.#job;
-    const info = await this.#client.addBatch(job.id, { path: batch.path }, { contentType: batch.contentType, signal: this.#abort.signal });
+    const info = await this.#client.addBatch(job.id, { path: batch.path as string }, { contentType: batch.contentType, signal: this.#abort.signal });
     const { kind: _kind, ...rest } = batch;
     const submitted: SubmittedBatch = { ...rest, kind: 'submitted', jobId: job.id, batchId: info.id };
     this.emit('batchSubmitted', submitted);

@@ -1,23 +1,29 @@
 /**
- * CsvBatchSplitter: the fast path for CSV input that needs no transformation. It finds record
- * boundaries in the raw bytes (quote-aware), prepends the header line to every batch and slices the
- * bytes into spooled batches, never splitting fields into strings. Buffers: the slices of one open
- * batch (at most maxBytes) and one partial record (bounded by maxBytes).
+ * CsvBatchSplitter: the fast path for CSV input into a CSV job. It finds record boundaries in the
+ * raw bytes (quote-aware), prepends the header line to every batch and slices the bytes into
+ * spooled batches, never splitting fields into strings. A header with bulkpipe's result columns
+ * (`sf__*`: the input is an earlier run's output) is the one case that rewrites records: each is
+ * parsed and written again without them. Buffers: the slices of one open batch (at most maxBytes)
+ * and one partial record (bounded by maxBytes).
  */
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ParseError } from '../lib/errors.js';
+import { InvalidOptionError, ParseError } from '../lib/errors.js';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
-import type { RowRun, SpooledBatch } from '../lib/load-types.js';
+import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
+import type { LoadSpool } from '../lib/load/load-spool.js';
+import { LOAD_OPERATIONS, type LoadOperation, type RowRun, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../lib/limits.js';
-import { nonEmptyString, positiveInteger } from '../lib/options.js';
-import { InputStop } from './input-stop.js';
+import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { csvField } from '../lib/records/serialize-record.js';
+import { InputStop } from '../lib/streams/input-stop.js';
 
 export interface CsvBatchSplitterOptions {
-  /** Folder for the spool files. */
-  readonly spoolDir: string;
+  /** The load's spool: where the payloads go. */
+  readonly spool: LoadSpool;
+  /** The operation, which decides whether an `sf__Id` column is uploaded as the Id; default insert. */
+  readonly operation?: LoadOperation;
   /** Named in errors. Default `input`. */
   readonly source?: string;
   /** Most records per batch; default and maximum 10,000. */
@@ -35,13 +41,17 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const NEWLINE = Buffer.from('\n');
 
 export class CsvBatchSplitter extends Transform {
-  readonly #dir: string;
+  readonly #spool: LoadSpool;
+  readonly #operation: LoadOperation;
   readonly #source: string;
   readonly #maxRecords: number;
   readonly #maxBytes: number;
   readonly #scanner = new CsvRecordScanner();
   #header: Buffer | undefined;
   #columns: readonly string[] = [];
+  #plan: ColumnPlan | undefined;
+  /** Set when records must be rewritten (result columns left out): the input column of each uploaded one. */
+  #sourceIndexes: number[] | undefined;
   /** The partial record at the end of the last chunk. */
   #carry: Buffer[] = [];
   #carryBytes = 0;
@@ -56,7 +66,9 @@ export class CsvBatchSplitter extends Transform {
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
-    this.#dir = nonEmptyString('spoolDir', options.spoolDir);
+    if (typeof options.spool?.path !== 'function') throw new InvalidOptionError('spool', 'a LoadSpool', options.spool);
+    this.#spool = options.spool;
+    this.#operation = oneOf('operation', options.operation ?? 'insert', LOAD_OPERATIONS);
     this.#source = nonEmptyString('source', options.source ?? 'input');
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
@@ -99,6 +111,11 @@ export class CsvBatchSplitter extends Transform {
     this.#stop.stop();
   }
 
+  /** The column plan, once the header is read (the 'columns' event carries it too). */
+  get plan(): ColumnPlan | undefined {
+    return this.#plan;
+  }
+
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#slices = [];
     this.#carry = [];
@@ -120,8 +137,8 @@ export class CsvBatchSplitter extends Transform {
       const start = pos;
       pos = end;
       const length = end - start;
-      if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d)) {
-        // A record that began in an earlier chunk, the header, or an empty line: the general path.
+      if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d) || this.#sourceIndexes) {
+        // A record that began in an earlier chunk, the header, an empty line, or a record to rewrite: the general path.
         flushSegment(start);
         const record = this.#carryBytes > 0 ? Buffer.concat([...this.#carry, chunk.subarray(start, end)]) : chunk.subarray(start, end);
         this.#carry = [];
@@ -155,16 +172,13 @@ export class CsvBatchSplitter extends Transform {
   }
 
   /** One record's bytes, newline included; returns a promise only when it had to cut a batch first. */
-  #record(record: Buffer): Promise<void> | undefined {
-    if (record.length === 1 || (record.length === 2 && record[0] === 0x0d)) return undefined; // an empty line
+  #record(bytes: Buffer): Promise<void> | undefined {
+    if (bytes.length === 1 || (bytes.length === 2 && bytes[0] === 0x0d)) return undefined; // an empty line
     if (!this.#header) {
-      const header = record.subarray(0, 3).equals(BOM) ? record.subarray(3) : record;
-      const columns: string[][] = [];
-      parseCsvText(header.toString('utf8'), (fields) => columns.push(fields), this.#source);
-      this.#columns = columns[0] ?? [];
-      this.#header = Buffer.from(header);
+      this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes);
       return undefined;
     }
+    const record = this.#sourceIndexes ? this.#rewrite(bytes) : bytes;
     if (record.length + this.#header.length > this.#maxBytes) {
       throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
     }
@@ -173,6 +187,38 @@ export class CsvBatchSplitter extends Transform {
     }
     this.#append(record);
     return undefined;
+  }
+
+  #setHeader(header: Buffer): void {
+    const parsed: string[][] = [];
+    parseCsvText(header.toString('utf8'), (fields) => parsed.push(fields), this.#source);
+    const columns = parsed[0] ?? [];
+    const plan = planColumns(columns, this.#operation);
+    if (plan.upload.length === 0) throw new ParseError(`the header has only bulkpipe result columns (${columns.join(', ')}): nothing to upload`, { source: this.#source, line: 1 });
+    this.#plan = plan;
+    this.#columns = plan.upload;
+    if (plan.identity) {
+      this.#header = Buffer.from(header);
+    } else {
+      this.#sourceIndexes = plan.sources.map((c) => columns.indexOf(c));
+      this.#header = Buffer.from(`${plan.upload.map(csvField).join(',')}\n`);
+    }
+    this.emit('columns', plan, describeColumnPlan(plan));
+  }
+
+  /** A record without the columns the plan leaves out, as a CSV line of the uploaded columns. */
+  #rewrite(bytes: Buffer): Buffer {
+    const indexes = this.#sourceIndexes as number[];
+    const width = this.#plan?.input.length ?? 0;
+    let line = '';
+    parseCsvText(bytes.toString('utf8'), (fields) => {
+      if (fields.length !== width) throw new ParseError(`the record has ${fields.length} fields, the header ${width}`, { source: this.#source, record: this.#row + 1 });
+      line = indexes.map((i) => {
+        const value = fields[i] as string;
+        return value === '' || value === '#N/A' ? value : csvField(value);
+      }).join(',');
+    }, this.#source);
+    return Buffer.from(line === '' ? '""\n' : `${line}\n`);
   }
 
   #append(record: Buffer): void {
@@ -189,7 +235,6 @@ export class CsvBatchSplitter extends Transform {
   async #cut(): Promise<void> {
     if (this.#records === 0 || !this.#header) return;
     const seq = this.#seq++;
-    const path = join(this.#dir, `batch-${String(seq).padStart(6, '0')}.csv`);
     const parts = [this.#header, ...this.#slices];
     const rows: RowRun[] = [[this.#firstRow, this.#records]];
     const records = this.#records;
@@ -197,6 +242,7 @@ export class CsvBatchSplitter extends Transform {
     this.#slices = [];
     this.#records = 0;
     this.#bytes = 0;
+    const path = await this.#spool.path(seq, 'payload', 'csv');
     // writev sends the slices as they are: the batch is never copied into one buffer.
     const file = await open(path, 'w');
     try {
@@ -204,11 +250,12 @@ export class CsvBatchSplitter extends Transform {
     } finally {
       await file.close();
     }
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, bytes, rows, columns: this.#columns };
+    this.#spool.describe(seq, rows, records, 0);
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, rejected: 0, bytes, rows, columns: this.#columns };
     this.emit('batch', batch);
     this.push(batch);
   }
 }
 
-/** A CsvBatchSplitter; e.g. `pipeline(createReadStream(path), csvBatchSplitter({ spoolDir }), submitter, ...)`. */
+/** A CsvBatchSplitter; e.g. `pipeline(createReadStream(path), csvBatchSplitter({ spool: new LoadSpool() }), submitter, ...)`. */
 export const csvBatchSplitter = (options: CsvBatchSplitterOptions) => new CsvBatchSplitter(options);

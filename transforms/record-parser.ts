@@ -14,7 +14,7 @@ import { JsonArrayDecoder } from '../lib/records/decoders/json-array-decoder.js'
 import { NdjsonDecoder } from '../lib/records/decoders/ndjson-decoder.js';
 import type { RecordDecoder } from '../lib/records/decoders/record-decoder.js';
 import { XmlDecoder } from '../lib/records/decoders/xml-decoder.js';
-import { InputStop } from './input-stop.js';
+import { InputStop } from '../lib/streams/input-stop.js';
 
 export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];

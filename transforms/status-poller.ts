@@ -7,14 +7,12 @@
  * Buffers: the ids of the batches waiting on the server (no payloads). No timer survives the stream.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AdaptiveInterval } from '../lib/adaptive-interval.js';
-import { InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
+import { PollTimeoutError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
-import type { FinishedBatch, RejectedRecord, SubmittedBatch } from '../lib/load-types.js';
-import { duration } from '../lib/options.js';
+import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { TERMINAL_BATCH_STATES } from '../lib/types.js';
-import { ReadWaiter } from './read-waiter.js';
+import { ReadWaiter } from '../lib/streams/read-waiter.js';
 
 export interface StatusPollerOptions {
   readonly client: BulkClient;
@@ -34,14 +32,11 @@ export interface BatchCounts {
 
 export class StatusPoller extends Transform {
   readonly #client: BulkClient;
-  readonly #minMs: number;
-  readonly #maxMs: number;
-  readonly #timeoutMs: number;
+  readonly #loop: PollLoopOptions;
   readonly #abort = new AbortController();
   /** jobId -> batchId -> the batch. */
   readonly #pending = new Map<string, Map<string, SubmittedBatch>>();
-  #loop: Promise<void> | undefined;
-  #startedAt = 0;
+  #running: Promise<void> | undefined;
   #ended = false;
   #wake: (() => void) | undefined;
   readonly #reader = new ReadWaiter();
@@ -49,13 +44,15 @@ export class StatusPoller extends Transform {
   constructor(options: StatusPollerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
     this.#client = options.client;
-    this.#minMs = duration('minIntervalMs', options.minIntervalMs ?? 500, 3_600_000);
-    this.#maxMs = duration('maxIntervalMs', options.maxIntervalMs ?? 10_000, 3_600_000);
-    this.#timeoutMs = duration('timeoutMs', options.timeoutMs ?? 6 * 3_600_000, 7 * 86_400_000);
-    if (this.#maxMs < this.#minMs) throw new InvalidOptionError('maxIntervalMs', `at least minIntervalMs (${this.#minMs})`, this.#maxMs);
+    this.#loop = pollLoopOptions(
+      { min: 'minIntervalMs', max: 'maxIntervalMs', timeout: 'timeoutMs' },
+      { min: options.minIntervalMs ?? 500, max: options.maxIntervalMs ?? 10_000, timeout: options.timeoutMs ?? 6 * 3_600_000 },
+      this.#abort.signal,
+    );
   }
 
-  override _transform(item: SubmittedBatch | RejectedRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(item: SubmittedBatch | SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // A segment that was never uploaded (its records were all rejected) has nothing to wait for.
     if (item.kind !== 'submitted') {
       this.push(item);
       return callback();
@@ -64,12 +61,9 @@ export class StatusPoller extends Transform {
     if (!batches) this.#pending.set(item.jobId, (batches = new Map()));
     batches.set(item.batchId, item);
     this.#wake?.();
-    if (!this.#loop) {
-      this.#startedAt = Date.now();
-      this.#loop = this.#run().catch((err: unknown) => {
-        this.destroy(err as Error);
-      });
-    }
+    this.#running ??= this.#run().catch((err: unknown) => {
+      this.destroy(err as Error);
+    });
     callback();
   }
 
@@ -81,11 +75,12 @@ export class StatusPoller extends Transform {
   override _flush(callback: TransformCallback): void {
     this.#ended = true;
     this.#wake?.();
-    (this.#loop ?? Promise.resolve()).then(() => callback(), callback);
+    (this.#running ?? Promise.resolve()).then(() => callback(), callback);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
+    this.#wake?.();
     callback(err);
   }
 
@@ -96,45 +91,52 @@ export class StatusPoller extends Transform {
   }
 
   async #run(): Promise<void> {
-    const interval = new AdaptiveInterval(this.#minMs, this.#maxMs);
-    const signal = this.#abort.signal;
-    while (!signal.aborted && (this.#waiting > 0 || !this.#ended)) {
+    for await (const tick of pollTicks(this.#loop, () => this.#timedOut())) {
       if (this.#waiting === 0) {
-        // Nothing to poll until a batch arrives or the input ends.
-        await new Promise<void>((resolve) => (this.#wake = resolve));
+        // Between batches: nothing to poll until one arrives or the input ends.
+        if (!this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = undefined;
-        continue;
+        tick.changed = true;
+      } else {
+        tick.changed = await this.#pollJobs();
       }
-      await sleep(interval.ms, undefined, { signal });
-      let changed = false;
-      for (const [jobId, batches] of this.#pending) {
-        if (batches.size === 0) continue;
-        const infos = await this.#client.listBatches(jobId, { signal });
-        const counts: BatchCounts = { queued: 0, inProgress: 0 };
-        for (const info of infos) {
-          if (!batches.has(info.id)) continue;
-          if (info.state === 'Queued') counts.queued++;
-          else if (info.state === 'InProgress') counts.inProgress++;
-        }
-        this.emit('poll', counts);
-        for (const info of infos) {
-          const batch = batches.get(info.id);
-          if (!batch || !TERMINAL_BATCH_STATES.has(info.state)) continue;
-          batches.delete(info.id);
-          changed = true;
-          const { kind: _kind, ...rest } = batch;
-          const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage };
-          this.emit('batchFinished', finished, info);
-          // Wait for the reader when our buffer is full: finished batches are joined one at a time.
-          if (!this.push(finished)) await this.#reader.wait();
-        }
+      if (this.#waiting === 0 && (this.#ended || this.#abort.signal.aborted)) return;
+    }
+  }
+
+  /** One poll of every job with batches awaited; true when a batch finished. */
+  async #pollJobs(): Promise<boolean> {
+    const signal = this.#abort.signal;
+    let changed = false;
+    for (const [jobId, batches] of this.#pending) {
+      if (batches.size === 0) continue;
+      const infos = await this.#client.listBatches(jobId, { signal });
+      const counts: BatchCounts = { queued: 0, inProgress: 0 };
+      for (const info of infos) {
+        if (!batches.has(info.id)) continue;
+        if (info.state === 'Queued') counts.queued++;
+        else if (info.state === 'InProgress') counts.inProgress++;
       }
-      interval.next(changed);
-      if (this.#waiting > 0 && Date.now() - this.#startedAt > this.#timeoutMs) {
-        const [jobId, batches] = [...this.#pending].find(([, b]) => b.size > 0) as [string, Map<string, SubmittedBatch>];
-        throw new PollTimeoutError(jobId, [...batches.keys()], this.#timeoutMs);
+      this.emit('poll', counts);
+      for (const info of infos) {
+        const batch = batches.get(info.id);
+        if (!batch || !TERMINAL_BATCH_STATES.has(info.state)) continue;
+        batches.delete(info.id);
+        changed = true;
+        const { kind: _kind, ...rest } = batch;
+        const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage };
+        this.emit('batchFinished', finished, info);
+        // Wait for the reader when our buffer is full.
+        if (!this.push(finished)) await this.#reader.wait();
       }
     }
+    return changed;
+  }
+
+  /** The timeout error, naming a job and its unfinished batches; none while nothing is awaited. */
+  #timedOut(): Error | undefined {
+    const entry = [...this.#pending].find(([, b]) => b.size > 0);
+    return entry ? new PollTimeoutError(entry[0], [...entry[1].keys()], this.#loop.timeoutMs) : undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A strict RFC 4180 reader for CSV text already in memory (a batch of at most 10 MB): comma
  * separated, fields optionally in double quotes with `""` for a quote, LF or CRLF line ends,
- * newlines allowed inside quotes, empty lines skipped. A scan of char codes, several times faster
+ * newlines allowed inside quotes, empty lines skipped (a line of `""` is a record). A scan of char codes, several times faster
  * than csv-parse on the same text, for the hot paths that hold a whole batch anyway.
  */
 import { ParseError } from '../errors.js';
@@ -23,6 +23,8 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
   let line = firstLine;
   while (i < n) {
     const startLine = line;
+    // An empty line is no record; a line of `""` is one, with an empty value.
+    const empty = text.charCodeAt(i) === LF || text.charCodeAt(i) === CR;
     const fields: string[] = [];
     for (;;) {
       let value: string;
@@ -66,7 +68,7 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
       line++;
       break;
     }
-    if (!(fields.length === 1 && fields[0] === '')) onRecord(fields, startLine);
+    if (!empty) onRecord(fields, startLine);
   }
   return line;
 }

@@ -13,8 +13,11 @@ export type PayloadType = 'CSV' | 'XML' | 'JSON';
 export interface RecordSerializer {
   /** The text before the first record. */
   head(columns: readonly string[]): string;
-  /** One record; `first` tells whether it opens the batch (JSON needs the comma). */
-  record(columns: readonly string[], fields: Readonly<Record<string, InputValue>>, first: boolean): string;
+  /**
+   * One record; `first` tells whether it opens the batch (JSON needs the comma). The value of
+   * column i is read from `fields[sources[i]]` (the input's name for it; default the column itself).
+   */
+  record(columns: readonly string[], fields: Readonly<Record<string, InputValue>>, first: boolean, sources?: readonly string[]): string;
   tail(): string;
 }
 
@@ -27,25 +30,28 @@ export function csvField(value: string): string {
 
 const csv: RecordSerializer = {
   head: (columns) => `${columns.map(csvField).join(',')}\n`,
-  record: (columns, fields) => {
+  record: (columns, fields, _first, sources = columns) => {
     let out = '';
     for (let i = 0; i < columns.length; i++) {
-      const v = fields[columns[i] as string];
+      const v = fields[sources[i] as string];
       if (i > 0) out += ',';
       if (v === null) out += '#N/A';
       else if (v !== undefined) out += csvField(v);
     }
-    return `${out}\n`;
+    // A lone empty value would make a blank line, which Salesforce skips as no record at all: the
+    // batch would then have one result fewer than records. Quoted, it is a record with an empty value.
+    return out === '' ? '""\n' : `${out}\n`;
   },
   tail: () => '',
 };
 
 const xml: RecordSerializer = {
   head: () => `${XML_DECLARATION}<sObjects xmlns="${DATALOAD_NS}" xmlns:xsi="${XSI_NS}">`,
-  record: (columns, fields) => {
+  record: (columns, fields, _first, sources = columns) => {
     let out = '<sObject>';
-    for (const c of columns) {
-      const v = fields[c];
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as string;
+      const v = fields[sources[i] as string];
       if (v === undefined) continue;
       const dot = c.indexOf('.');
       const [outer, inner] = dot < 0 ? [c, undefined] : [c.slice(0, dot), c.slice(dot + 1)];
@@ -59,10 +65,11 @@ const xml: RecordSerializer = {
 
 const json: RecordSerializer = {
   head: () => '[',
-  record: (columns, fields, first) => {
+  record: (columns, fields, first, sources = columns) => {
     const object: Record<string, unknown> = {};
-    for (const c of columns) {
-      const v = fields[c];
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as string;
+      const v = fields[sources[i] as string];
       if (v === undefined) continue;
       const dot = c.indexOf('.');
       if (dot < 0) object[c] = v;

@@ -7,7 +7,7 @@
  */
 import { ParseError } from '../errors.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
-import { XmlElementCollector } from './xml-reader.js';
+import { XmlElementCollector, type XmlElement } from './xml-reader.js';
 import type { DataFormat } from './content-types.js';
 
 export type FieldValue = string | null | undefined;
@@ -90,25 +90,27 @@ function readJson(text: string): Payload {
     throw new PayloadError(`Failed to parse JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new PayloadError('Failed to parse JSON: the batch must be an array of records');
-  const records = parsed.map((record, index) => {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new PayloadError(`Failed to parse JSON: record ${index + 1} is not an object`);
-    }
-    const row = new Map<string, string | null>();
-    for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        // A parent reference by external id: {"Account": {"Ext_Id__c": "A-1"}}
-        for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {
-          if (field === 'type' || field === 'attributes') continue;
-          row.set(`${key}.${field}`, scalar(inner, `${key}.${field}`));
-        }
-      } else {
-        row.set(key, scalar(value, key));
+  return aligned(parsed.map(jsonPayloadRecord));
+}
+
+/** One record of a JSON payload as field -> value, parent references as `Relationship.Field`. */
+export function jsonPayloadRecord(record: unknown, index: number): Map<string, string | null> {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new PayloadError(`Failed to parse JSON: record ${index + 1} is not an object`);
+  }
+  const row = new Map<string, string | null>();
+  for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // A parent reference by external id: {"Account": {"Ext_Id__c": "A-1"}}
+      for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {
+        if (field === 'type' || field === 'attributes') continue;
+        row.set(`${key}.${field}`, scalar(inner, `${key}.${field}`));
       }
+    } else {
+      row.set(key, scalar(value, key));
     }
-    return row;
-  });
-  return aligned(records);
+  }
+  return row;
 }
 
 function scalar(value: unknown, field: string): string | null {
@@ -127,18 +129,21 @@ function readXml(text: string): Payload {
   } catch (err) {
     throw new PayloadError(`Failed to parse XML: ${(err as Error).message}`);
   }
-  const records = collector.take().filter((e) => e.name === 'sObject').map((record) => {
-    const row = new Map<string, string | null>();
-    for (const field of record.children) {
-      const parent = field.children.filter((c) => c.name !== 'type');
-      if (parent.length > 0) {
-        for (const inner of parent) row.set(`${field.name}.${inner.name}`, inner.nil ? null : inner.text);
-      } else {
-        row.set(field.name, field.nil ? null : field.text);
-      }
-    }
-    return row;
-  });
+  const records = collector.take().filter((e) => e.name === 'sObject').map(xmlPayloadRecord);
   if (records.length === 0) throw noData();
   return aligned(records);
+}
+
+/** One `<sObject>` of an XML payload as field -> value (nil: null), parent references as `Relationship.Field`. */
+export function xmlPayloadRecord(record: XmlElement): Map<string, string | null> {
+  const row = new Map<string, string | null>();
+  for (const field of record.children) {
+    const parent = field.children.filter((c) => c.name !== 'type');
+    if (parent.length > 0) {
+      for (const inner of parent) row.set(`${field.name}.${inner.name}`, inner.nil ? null : inner.text);
+    } else {
+      row.set(field.name, field.nil ? null : field.text);
+    }
+  }
+  return row;
 }

@@ -1,12 +1,15 @@
 import { expect } from 'chai';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ChunkedItem, InputRecord, SpooledBatch } from '../../lib/load-types.js';
+import type { ColumnPlan } from '../../lib/load/column-plan.js';
+import { LoadSpool } from '../../lib/load/load-spool.js';
+import { readRejects, type RejectEntry } from '../../lib/load/reject-file.js';
+import type { InputRecord, SpooledBatch } from '../../lib/load-types.js';
 import { readBatchPayload } from '../../lib/wire/batch-payload.js';
 import { BatchChunker, batchChunker } from '../../transforms/batch-chunker.js';
-import { rejection } from '../helpers/fixtures.js';
+import { collect, rejection } from '../helpers/fixtures.js';
 import { collector, slowSink } from '../helpers/streams.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -15,22 +18,28 @@ const record = (row: number, fields: Record<string, string | null>): InputRecord
 describe('transforms/batch-chunker', () => {
   const tmp = useTempDir('bulkpipe-chunker-');
 
-  async function chunk(records: InputRecord[], options: Partial<ConstructorParameters<typeof BatchChunker>[0]> = {}): Promise<ChunkedItem[]> {
-    const sink = collector<ChunkedItem>();
-    await pipeline(Readable.from(records), batchChunker({ contentType: 'CSV', spoolDir: tmp.path, ...options }), sink);
+  let spool: LoadSpool;
+  beforeEach(() => {
+    spool = new LoadSpool({ dir: tmp.path });
+  });
+
+  async function chunk(records: InputRecord[], options: Partial<ConstructorParameters<typeof BatchChunker>[0]> = {}): Promise<SpooledBatch[]> {
+    const sink = collector<SpooledBatch>();
+    await pipeline(Readable.from(records), batchChunker({ contentType: 'CSV', spool, ...options }), sink);
     return sink.items;
   }
 
   /** The records of a spooled batch, read back as the org (and the joiner) read them. */
   async function readBack(batch: SpooledBatch): Promise<Array<Record<string, string | null | undefined>>> {
-    const payload = readBatchPayload(await readFile(batch.path, 'utf8'), batch.contentType === 'CSV' ? 'csv' : batch.contentType === 'XML' ? 'xml' : 'json');
+    const payload = readBatchPayload(await readFile(batch.path as string, 'utf8'), batch.contentType === 'CSV' ? 'csv' : batch.contentType === 'XML' ? 'xml' : 'json');
     return payload.rows.map((row) => Object.fromEntries(payload.columns.map((c, i) => [c, row[i]])));
   }
 
   describe('validation', () => {
     const bad: Array<[string, Record<string, unknown>]> = [
       ['contentType', { contentType: 'YAML' }],
-      ['spoolDir', { spoolDir: '' }],
+      ['spool', { spool: '/tmp' }],
+      ['operation', { operation: 'merge' }],
       ['maxRecords', { maxRecords: 10_001 }],
       ['maxBytes', { maxBytes: 10_000_001 }],
       ['maxCharacters', { maxCharacters: 0 }],
@@ -38,7 +47,7 @@ describe('transforms/batch-chunker', () => {
     ];
     for (const [name, options] of bad) {
       it(`rejects a bad ${name}`, () => {
-        expect(() => new BatchChunker({ contentType: 'CSV', spoolDir: '/tmp', ...options } as never)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+        expect(() => new BatchChunker({ contentType: 'CSV', spool: new LoadSpool(), ...options } as never)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
       });
     }
   });
@@ -46,8 +55,9 @@ describe('transforms/batch-chunker', () => {
   it('cuts at maxRecords and spools payloads that read back to the input', async () => {
     const input = Array.from({ length: 25 }, (_, i) => record(i + 1, { Name: `N ${i}, "q"`, Note: i % 3 === 0 ? null : `line\n${i}` }));
     const items = await chunk(input, { maxRecords: 10 });
-    const batches = items as SpooledBatch[];
+    const batches = items;
     expect(batches.map((b) => b.records)).to.deep.equal([10, 10, 5]);
+    expect(batches.map((b) => b.seq)).to.deep.equal([0, 1, 2]);
     expect(batches.map((b) => b.rows)).to.deep.equal([[[1, 10]], [[11, 10]], [[21, 5]]]);
     const back = (await Promise.all(batches.map(readBack))).flat();
     expect(back).to.deep.equal(input.map((r) => r.fields));
@@ -60,7 +70,7 @@ describe('transforms/batch-chunker', () => {
       const batches = (await chunk(input, limits)) as SpooledBatch[];
       expect(batches.reduce((n, b) => n + b.records, 0)).to.equal(200);
       for (const b of batches) {
-        const text = await readFile(b.path, 'utf8');
+        const text = await readFile(b.path as string, 'utf8');
         if ('maxBytes' in limits) expect(Buffer.byteLength(text)).to.be.at.most(1000);
         else expect(text.length).to.be.at.most(700);
       }
@@ -77,15 +87,59 @@ describe('transforms/batch-chunker', () => {
     expect(JSON.parse(await readFile(json?.path as string, 'utf8'))[0]).to.deep.equal({ Name: 'A & <b>', Account: { Ext__c: 'X-1' }, Gone: null });
   });
 
-  it('rejects records with an unknown field or over the field limit, and keeps the rest with their row runs', async () => {
+  it('rejects records with an unknown field or over the field limit to the segment they fall in, and keeps the rest with their row runs', async () => {
     const input = [record(1, { Name: 'a' }), record(2, { Name: 'b', Extra: 'x' }), record(3, { Name: 'c'.repeat(32_001) }), record(4, { Name: 'd' })];
-    const items = await chunk(input, { columns: ['Name'] });
-    const rejected = items.filter((i) => i.kind === 'rejected');
-    expect(rejected.map((r) => (r as { row: number }).row)).to.deep.equal([2, 3]);
-    expect((rejected[0] as { error: string }).error).to.match(/^BULKPIPE_UNKNOWN_FIELD:the field Extra is not one of the columns \(Name\):Extra --$/);
-    expect((rejected[1] as { error: string }).error).to.match(/^STRING_TOO_LONG:/);
-    const [batch] = items.filter((i) => i.kind === 'batch') as SpooledBatch[];
+    const rejected: RejectEntry[] = [];
+    const sink = collector<SpooledBatch>();
+    const chunker = batchChunker({ contentType: 'CSV', spool, columns: ['Name'] });
+    chunker.on('rejected', (entry: RejectEntry) => rejected.push(entry));
+    await pipeline(Readable.from(input), chunker, sink);
+    const [batch] = sink.items;
+    expect(sink.items).to.have.length(1);
+    expect(batch).to.include({ records: 2, rejected: 2 });
     expect(batch?.rows).to.deep.equal([[1, 1], [4, 1]]);
+    expect(rejected.map((r) => r.row)).to.deep.equal([2, 3]);
+    const stored = await collect(readRejects(await spool.path(0, 'rejects')));
+    expect(stored.map((r) => r.row)).to.deep.equal([2, 3]);
+    expect(stored[0]?.error).to.match(/^BULKPIPE_UNKNOWN_FIELD:the field Extra is not one of the columns \(Name\):Extra --$/);
+    expect(stored[0]?.line).to.equal('b'); // as it would have been uploaded: the columns only
+    expect(stored[1]?.error).to.match(/^STRING_TOO_LONG:/);
+    expect(spool.pending().map((s) => [s.seq, s.records, s.rejected])).to.deep.equal([[0, 2, 2]]);
+  });
+
+  it('ends with a segment of rejected records only, which has nothing to upload', async () => {
+    const input = [record(1, { Name: 'a' }), record(2, { Name: 'b' }), record(3, { Name: 'c', Bad: 'x' }), record(4, { Name: 'd', Bad: 'y' })];
+    const items = await chunk(input, { columns: ['Name'], maxRecords: 2 });
+    expect(items.map((b) => [b.seq, b.records, b.rejected, b.path === null])).to.deep.equal([[0, 2, 0, false], [1, 0, 2, true]]);
+    const json = await chunk([record(1, { Name: 'a', Bad: 'x' })], { columns: ['Name'], contentType: 'JSON' });
+    expect(json.map((b) => [b.records, b.rejected])).to.deep.equal([[0, 1]]);
+    expect((await collect(readRejects(await spool.path(0, 'rejects'))))[0]?.fields).to.deep.equal({ Name: 'a', Bad: 'x' });
+  });
+
+  it('never writes a blank record line: a lone empty value is written as ""', async () => {
+    const [batch] = await chunk([record(1, { Name: '' }), record(2, { Name: 'b' }), record(3, {})], { columns: ['Name'] });
+    expect(await readFile(batch?.path as string, 'utf8')).to.equal('Name\n""\nb\n""\n');
+    expect(batch?.records).to.equal(3);
+  });
+
+  it('leaves out bulkpipe result columns, and uploads sf__Id as the Id of an update or a delete', async () => {
+    const errorFile = [record(1, { Name: 'a', sf__Error: 'REQUIRED_FIELD_MISSING:x:--', sf__Row: '7' })];
+    const plans: ColumnPlan[] = [];
+    const chunker = batchChunker({ contentType: 'CSV', spool });
+    chunker.on('columns', (plan: ColumnPlan) => plans.push(plan));
+    const sink = collector<SpooledBatch>();
+    await pipeline(Readable.from(errorFile), chunker, sink);
+    expect(sink.items[0]?.columns).to.deep.equal(['Name']);
+    expect(await readFile(sink.items[0]?.path as string, 'utf8')).to.equal('Name\na\n');
+    expect(plans[0]).to.include({ reload: 'errors', identity: false });
+    expect(plans[0]?.dropped).to.deep.equal(['sf__Error', 'sf__Row']);
+    const successFile = [record(1, { Name: 'a', sf__Id: '001000000000001AAA', sf__Created: 'true', sf__Row: '1' })];
+    const [update] = await chunk(successFile, { operation: 'update' });
+    expect(await readFile(update?.path as string, 'utf8')).to.equal('Name,Id\na,001000000000001AAA\n');
+    const [remove] = await chunk(successFile, { operation: 'delete', contentType: 'JSON' });
+    expect(JSON.parse(await readFile(remove?.path as string, 'utf8'))).to.deep.equal([{ Id: '001000000000001AAA' }]);
+    const [insert] = await chunk(successFile, { operation: 'insert' });
+    expect(insert?.columns).to.deep.equal(['Name']);
   });
 
   it('holds back: with a slow consumer at most a couple of batches are ahead', async () => {
@@ -97,10 +151,10 @@ describe('transforms/batch-chunker', () => {
         yield record(i, { Name: `N${i}` });
       }
     }
-    const sink = slowSink<ChunkedItem>(5, () => {
+    const sink = slowSink<SpooledBatch>(5, () => {
       maxAhead = Math.max(maxAhead, produced - sink.items.length * 100);
     });
-    await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spoolDir: tmp.path, maxRecords: 100 }), sink);
+    await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spool, maxRecords: 100 }), sink);
     expect(sink.items).to.have.length(20);
     expect(maxAhead).to.be.below(450);
   });
@@ -113,10 +167,12 @@ describe('transforms/batch-chunker', () => {
         this.destroy(new Error('upstream failed'));
       },
     });
-    const err = await rejection(pipeline(failing, batchChunker({ contentType: 'CSV', spoolDir: tmp.path }), collector()));
+    const err = await rejection(pipeline(failing, batchChunker({ contentType: 'CSV', spool }), collector()));
     expect(err.message).to.equal('upstream failed');
     expect(await readdir(tmp.path)).to.deep.equal([]);
-    const missing = await rejection(chunk([record(1, { Name: 'a' })], { spoolDir: join(tmp.path, 'nope') }));
-    expect(missing).to.have.property('code', 'ENOENT');
+    await writeFile(join(tmp.path, 'file'), 'x');
+    spool = new LoadSpool({ dir: join(tmp.path, 'file', 'below') }); // a file where the folder should be
+    const unwritable = await rejection(chunk([record(1, { Name: 'a' })]));
+    expect(unwritable).to.have.property('code', 'ENOTDIR');
   });
 });

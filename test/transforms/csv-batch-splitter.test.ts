@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { readFile, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { SpooledBatch } from '../../lib/load-types.js';
+import type { ColumnPlan } from '../../lib/load/column-plan.js';
+import { LoadSpool } from '../../lib/load/load-spool.js';
+import type { LoadOperation, SpooledBatch } from '../../lib/load-types.js';
 import { CsvBatchSplitter, csvBatchSplitter } from '../../transforms/csv-batch-splitter.js';
 import { rejection } from '../helpers/fixtures.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
@@ -11,17 +13,19 @@ import { useTempDir } from '../helpers/temp-dir.js';
 describe('transforms/csv-batch-splitter', () => {
   const tmp = useTempDir('bulkpipe-splitter-');
 
-  async function split(chunks: Buffer[], options: { maxRecords?: number; maxBytes?: number } = {}): Promise<Array<{ batch: SpooledBatch; text: string }>> {
+  const spool = () => new LoadSpool({ dir: tmp.path });
+
+  async function split(chunks: Buffer[], options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation } = {}): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
-    await pipeline(fromChunks(chunks), csvBatchSplitter({ spoolDir: tmp.path, source: 'in.csv', ...options }), sink);
-    return Promise.all(sink.items.map(async (batch) => ({ batch, text: await readFile(batch.path, 'utf8') })));
+    await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: spool(), source: 'in.csv', ...options }), sink);
+    return Promise.all(sink.items.map(async (batch) => ({ batch, text: await readFile(batch.path as string, 'utf8') })));
   }
 
   const INPUT = '\uFEFFName,Note\r\n"Zoë","a\r\nb, ""c"""\r\n\r\n日本,x\r\nlast,"no newline at the end"';
 
   describe('validation', () => {
-    for (const [name, options] of [['spoolDir', { spoolDir: '' }], ['maxRecords', { spoolDir: '/tmp', maxRecords: 0 }], ['maxBytes', { spoolDir: '/tmp', maxBytes: 10_000_001 }]] as const) {
-      it(`rejects a bad ${name}`, () => expect(() => new CsvBatchSplitter(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION'));
+    for (const [name, options] of [['spool', { spool: 'tmp' }], ['maxRecords', { maxRecords: 0 }], ['maxBytes', { maxBytes: 10_000_001 }], ['operation', { operation: 'merge' }]] as const) {
+      it(`rejects a bad ${name}`, () => expect(() => new CsvBatchSplitter(Object.assign({ spool: spool() }, options) as never)).to.throw().with.property('code', 'BULK_INVALID_OPTION'));
     }
   });
 
@@ -48,6 +52,22 @@ describe('transforms/csv-batch-splitter', () => {
     expect(batches.map((b) => b.text.split('\n')[0])).to.satisfy((headers: string[]) => headers.every((h) => h === 'Name'));
   });
 
+  it('rewrites the records of a bulkpipe output without its result columns (sf__Id as the Id of an update)', async () => {
+    const errors = 'Name,Note,sf__Error,sf__Row\n"Zoë, x",#N/A,"REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --",4\n,"two\nlines",E,5\n';
+    const plans: ColumnPlan[] = [];
+    const splitter = csvBatchSplitter({ spool: spool(), source: 'in.csv' });
+    splitter.on('columns', (plan: ColumnPlan) => plans.push(plan));
+    const sink = collector<SpooledBatch>();
+    await pipeline(fromChunks(splitAt(errors, [30, 61])), splitter, sink);
+    expect(await readFile(sink.items[0]?.path as string, 'utf8')).to.equal('Name,Note\n"Zoë, x",#N/A\n,"two\nlines"\n');
+    expect(sink.items[0]?.columns).to.deep.equal(['Name', 'Note']);
+    expect(plans[0]).to.include({ reload: 'errors' });
+    const success = 'Name,sf__Id,sf__Created,sf__Row\nA,001000000000001AAA,true,1\n';
+    expect((await split([Buffer.from(success)], { operation: 'update' })).map((b) => b.text)).to.deep.equal(['Name,Id\nA,001000000000001AAA\n']);
+    expect((await split([Buffer.from(success)], { operation: 'hardDelete' })).map((b) => b.text)).to.deep.equal(['Id\n001000000000001AAA\n']);
+    expect(await rejection(split([Buffer.from('A,sf__Error\n1,x,y\n')]))).to.include({ code: 'BULK_PARSE', record: 1 });
+  });
+
   it('fails clearly on an unterminated quote, an empty input and an oversized record', async () => {
     expect(await rejection(split([Buffer.from('A\n"open\nstill')]))).to.include({ code: 'BULK_PARSE', source: 'in.csv', record: 1 });
     expect(await rejection(split([Buffer.from('')]))).to.include({ code: 'BULK_PARSE' });
@@ -68,7 +88,7 @@ describe('transforms/csv-batch-splitter', () => {
     const sink = slowSink<SpooledBatch>(5, () => {
       maxAhead = Math.max(maxAhead, produced - sink.items.length);
     });
-    await pipeline(Readable.from(source(), { objectMode: false, highWaterMark: 1 }), csvBatchSplitter({ spoolDir: tmp.path, maxRecords: 100 }), sink);
+    await pipeline(Readable.from(source(), { objectMode: false, highWaterMark: 1 }), csvBatchSplitter({ spool: spool(), maxRecords: 100 }), sink);
     expect(sink.items).to.have.length(50);
     expect(maxAhead).to.be.below(8);
   });
@@ -80,7 +100,7 @@ describe('transforms/csv-batch-splitter', () => {
         this.destroy(new Error('read failed'));
       },
     });
-    expect((await rejection(pipeline(failing, csvBatchSplitter({ spoolDir: tmp.path }), collector()))).message).to.equal('read failed');
+    expect((await rejection(pipeline(failing, csvBatchSplitter({ spool: spool() }), collector()))).message).to.equal('read failed');
     expect(await readdir(tmp.path)).to.deep.equal([]);
   });
 });

@@ -24,6 +24,14 @@ describe('lib/csv/parse-csv-text', () => {
     ]);
   });
 
+  it('skips an empty line but reads a line of "" as a record with one empty value', () => {
+    expect(records('a\n""\n\r\n\nb\n')).to.deep.equal([
+      [['a'], 1],
+      [[''], 2],
+      [['b'], 5],
+    ]);
+  });
+
   it('agrees with csv-parse on a seeded mix of awkward values', () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

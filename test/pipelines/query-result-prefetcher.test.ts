@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { text } from 'node:stream/consumers';
 import type { BatchInfo } from '../../lib/types.js';
-import { QueryResultPrefetcher } from '../../transforms/query-result-prefetcher.js';
+import { QueryResultPrefetcher } from '../../pipelines/query-result-prefetcher.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 
 describe('transforms/query-result-prefetcher', () => {

@@ -1,33 +1,32 @@
 /**
  * bulkLoad: the whole load as one pipeline, file (or stream) to result files:
  * parse -> chunk (or the CSV fast path) -> submit -> poll -> join -> write. Every input record ends in
- * exactly one of the success or error outputs. Resolves to the run's summary.
+ * exactly one of the success or error outputs, in input order. One LoadSpool owns the run's files on
+ * disk and is disposed of on every exit path. Resolves to the run's summary.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortedError } from '../lib/errors.js';
+import { AbortedError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
-import type { FinishedBatch, SpooledBatch } from '../lib/load-types.js';
+import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
+import { LoadSpool } from '../lib/load/load-spool.js';
+import { LOAD_OPERATIONS, type FinishedBatch, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
 import type { ConcurrencyMode, JobInfo } from '../lib/types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
-import { BatchChunker } from './batch-chunker.js';
-import { BulkSubmitter } from './bulk-submitter.js';
-import { CsvBatchSplitter } from './csv-batch-splitter.js';
-import { RecordParser, INPUT_FORMATS, type InputFormat } from './record-parser.js';
-import { ResultJoiner } from './result-joiner.js';
+import { BatchChunker } from '../transforms/batch-chunker.js';
+import { BulkSubmitter } from '../transforms/bulk-submitter.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
+import { RecordParser, INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
+import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
-import { StatusPoller, type BatchCounts } from './status-poller.js';
-import { stoppableInput } from './stoppable-input.js';
+import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
+import { stoppableInput } from '../transforms/stoppable-input.js';
 
-export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
-export type LoadOperation = (typeof LOAD_OPERATIONS)[number];
+export { LOAD_OPERATIONS, type LoadOperation };
 
 export interface LoadProgress {
   readonly recordsRead: number;
@@ -54,6 +53,10 @@ export interface LoadSummary extends LoadProgress {
   readonly successPath: string | undefined;
   readonly errorPath: string | undefined;
   readonly resultsPath: string | undefined;
+  /** Input columns not uploaded: bulkpipe's result columns (`sf__*`), or all but the Id of a delete fed a success file. */
+  readonly droppedColumns: readonly string[];
+  /** Set when the input is an earlier run's error file (`errors`) or success file (`success`). */
+  readonly reload: 'errors' | 'success' | undefined;
 }
 
 export interface BulkLoadOptions extends PollSettings {
@@ -93,15 +96,19 @@ export interface BulkLoadOptions extends PollSettings {
   /** On a stop, abort the job once the uploads are done (queued batches become NotProcessed, their rows go to the errors). */
   readonly abortJobOnStop?: boolean;
   readonly onProgress?: (progress: LoadProgress) => void;
+  /** One line worth telling the user, e.g. which columns are not uploaded; a library never prints. */
+  readonly onNotice?: (message: string) => void;
   /** Called once the job is created (its id is what a resumed or inspected run needs). */
   readonly onJob?: (job: JobInfo) => void;
   /**
-   * Finished batches whose results are read and downloaded while the one before is written out;
-   * default 1. 2 loaded about 13% faster here (46-47k against 41k records/s) and holds one more
-   * batch's rows and results in memory; the CLI uses 2 under its capped heap.
+   * Finished batches whose results download to the spool while the one before is written out;
+   * default 1, at most 8. Their results wait on disk, not in memory.
    */
   readonly joinAhead?: number;
-  /** Where spool files go; default a new folder in the OS temp dir, removed at the end. */
+  /**
+   * A folder for the spool files (removed from it at the end; the folder is kept). Default: a new
+   * folder in the OS temp dir, made at the first batch and removed with everything in it.
+   */
   readonly spoolDir?: string;
 }
 
@@ -113,27 +120,39 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const contentType = oneOf('contentType', options.contentType ?? 'CSV', ['CSV', 'XML', 'JSON'] as const);
   const object = nonEmptyString('object', options.object);
   if (operation === 'upsert') nonEmptyString('externalIdField', options.externalIdField);
+  const input = options.input as unknown;
+  if (typeof input !== 'string' && !(input instanceof Readable)) throw new InvalidOptionError('input', 'a file path or a byte stream (a Readable)', input);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
   const started = performance.now();
-  const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'bulkpipe-spool-')));
   const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
   let bytes = 0;
   const report = () => options.onProgress?.({ ...progress });
 
+  // Every stage is built (and so every option checked) before anything touches the disk; the spool
+  // makes its folder only at the first batch.
+  const spool = new LoadSpool(options.spoolDir ? { dir: options.spoolDir } : {});
   // Malformed input stops the reading, but the records accepted before it are still loaded and
   // written out; then the run fails with the input's error.
   let inputError: Error | undefined;
   const onError = (err: Error) => {
     inputError ??= err;
   };
+  const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
   const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spoolDir, source, onError, ...(options.batchSize ? { maxRecords: options.batchSize } : {}) })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize })]
     : [
         new RecordParser({ format, source, onError }),
-        new BatchChunker({ contentType, spoolDir, ...(options.columns ? { columns: options.columns } : {}), ...(options.batchSize ? { maxRecords: options.batchSize } : {}) }),
+        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
+  let plan: ColumnPlan | undefined = chunker.plan;
+  const onColumns = (columns: ColumnPlan, notice: string | undefined) => {
+    plan = columns;
+    if (notice) options.onNotice?.(notice);
+  };
+  if (plan) onColumns(plan, describeColumnPlan(plan));
+  chunker.on('columns', onColumns);
   chunker.on('batch', (b: SpooledBatch) => {
     progress.recordsRead += b.records;
     bytes += b.bytes;
@@ -169,44 +188,51 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     else progress.batchesFailed++;
     report();
   });
-  const joiner = new ResultJoiner({ client, prefetch: joinAhead });
+  const joiner = new ResultJoiner({ client, spool, prefetch: joinAhead });
   const sink = new OutcomeSink({
     ...(options.successPath ? { successPath: options.successPath } : {}),
     ...(options.errorPath ? { errorPath: options.errorPath } : {}),
     ...(options.resultsPath ? { resultsPath: options.resultsPath } : {}),
   });
-  joiner.on('batchJoined', () => {
+  const written = () => {
     progress.recordsSucceeded = sink.succeeded;
     progress.recordsFailed = sink.failed;
     progress.recordsProcessed = sink.succeeded + sink.failed;
+  };
+  joiner.on('batchJoined', () => {
+    written();
     report();
   });
-  const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1024 * 1024 }) : options.input;
-  const stopSignal = options.stopSignal;
-  const input = stopSignal ? stoppableInput(opened, stopSignal) : opened;
   let stopped = false;
-  const stop = () => {
-    stopped = true;
-    (chunking[0] as RecordParser | CsvBatchSplitter).stop();
-    if (options.abortJobOnStop) submitter.abortAtEnd();
-  };
-  if (stopSignal?.aborted) stop();
-  else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    await pipeline([input, ...chunking, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
+    // An output that cannot be written is an option error, found before any job exists.
+    await sink.open();
+    const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1024 * 1024 }) : options.input;
+    const stopSignal = options.stopSignal;
+    const stream = stopSignal ? stoppableInput(opened, stopSignal) : opened;
+    const stop = () => {
+      stopped = true;
+      (chunking[0] as RecordParser | CsvBatchSplitter).stop();
+      if (options.abortJobOnStop) submitter.abortAtEnd();
+    };
+    if (stopSignal?.aborted) stop();
+    else stopSignal?.addEventListener('abort', stop, { once: true });
+    try {
+      await pipeline([stream, ...chunking, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
+    } finally {
+      stopSignal?.removeEventListener('abort', stop);
+    }
   } catch (err) {
+    sink.destroy(); // closes the files (whole segments only) when the pipeline never ran
     await settleJob(client, submitter.job, options.signal?.aborted === true && options.abortJobOnAbort === true);
+    written();
+    report();
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
     throw err;
   } finally {
-    stopSignal?.removeEventListener('abort', stop);
-    // A stage torn down mid-write may still be finishing a spool file: retry, and never let the
-    // clean-up hide the run's own outcome.
-    if (!options.spoolDir) await rm(spoolDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
+    await spool.dispose();
   }
-  progress.recordsSucceeded = sink.succeeded;
-  progress.recordsFailed = sink.failed;
-  progress.recordsProcessed = sink.succeeded + sink.failed;
+  written();
   report();
   if (inputError) throw inputError;
   const elapsedMs = performance.now() - started;
@@ -221,6 +247,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     successPath: options.successPath,
     errorPath: options.errorPath,
     resultsPath: options.resultsPath,
+    droppedColumns: plan?.dropped ?? [],
+    reload: plan?.reload,
   };
 }
 

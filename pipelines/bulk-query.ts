@@ -8,13 +8,13 @@
  * Memory: one result chunk and one poll's batch list.
  */
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseQuery } from '@jetstreamapp/soql-parser-js';
-import { AdaptiveInterval } from '../lib/adaptive-interval.js';
+import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
-import { duration, nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import type { BatchInfo } from '../lib/types.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
@@ -75,13 +75,17 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
   const format = oneOf('format', options.format ?? 'csv', QUERY_OUTPUTS);
   nonEmptyString('soql', options.soql);
   const object = options.object ?? queryObject(options.soql);
-  duration('minPollIntervalMs', options.minPollIntervalMs ?? 250, 3_600_000);
+  const loop = pollLoopOptions(
+    { min: 'minPollIntervalMs', max: 'maxPollIntervalMs', timeout: 'pollTimeoutMs' },
+    { min: options.minPollIntervalMs ?? 250, max: options.maxPollIntervalMs ?? 10_000, timeout: options.pollTimeoutMs ?? 6 * 3_600_000 },
+    options.signal,
+  );
   positiveInteger('concurrency', options.concurrency ?? DEFAULT_QUERY_CONCURRENCY, 64);
-  const source = run(options, object, format);
+  const source = run(options, object, format, loop);
   return Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
 }
 
-async function* run(options: BulkQueryOptions, object: string, format: QueryOutput): AsyncGenerator<Uint8Array | string | QueryRecord> {
+async function* run(options: BulkQueryOptions, object: string, format: QueryOutput, loop: PollLoopOptions): AsyncGenerator<Uint8Array | string | QueryRecord> {
   const { client, signal } = options;
   const call = { signal };
   const contentType = format === 'csv' ? 'CSV' : 'JSON';
@@ -98,16 +102,15 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     const csvBody = oneHeader();
     let done = 0;
     const emitted = new Set<string>();
-    const interval = new AdaptiveInterval(options.minPollIntervalMs ?? 250, options.maxPollIntervalMs ?? 10_000);
-    const deadline = Date.now() + (options.pollTimeoutMs ?? 6 * 3_600_000);
-    for (;;) {
+    let work: BatchInfo[] = [];
+    const unfinished = () => new PollTimeoutError(job.id, work.filter((b) => !emitted.has(b.id)).map((b) => b.id), loop.timeoutMs);
+    for await (const tick of pollTicks(loop, unfinished)) {
       // Batches in creation order; without PK chunking, only the original one.
       const batches = options.pkChunking ? await client.listBatches(job.id, call) : [await client.getBatch(job.id, original.id, call)];
       const chunked = batches.length > 1 || batches[0]?.state === 'NotProcessed';
-      const work = chunked ? batches.filter((b) => b.id !== original.id) : batches;
+      work = chunked ? batches.filter((b) => b.id !== original.id) : batches;
       const originalInfo = batches.find((b) => b.id === original.id);
       if (originalInfo?.state === 'Failed') throw new BatchFailedError(job.id, original.id, 'Failed', originalInfo.stateMessage);
-      let changed = false;
       for (const [index, batch] of work.entries()) {
         if (emitted.has(batch.id)) continue;
         if (batch.state === 'Queued' || batch.state === 'InProgress') break; // keep the order: wait for this one
@@ -129,14 +132,11 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
         if (format === 'csv') rows += batch.numberRecordsProcessed;
         emitted.add(batch.id);
         done++;
-        changed = true;
+        tick.changed = true;
         options.onProgress?.({ batchesTotal: work.length, batchesDone: done, rows });
       }
       const pkDone = !options.pkChunking || (originalInfo !== undefined && originalInfo.state !== 'Queued' && originalInfo.state !== 'InProgress');
       if (pkDone && work.length > 0 && work.every((b) => emitted.has(b.id))) break;
-      if (Date.now() > deadline) throw new PollTimeoutError(job.id, work.filter((b) => !emitted.has(b.id)).map((b) => b.id), options.pollTimeoutMs ?? 0);
-      interval.next(changed);
-      if (!changed) await sleep(interval.ms, undefined, { signal });
     }
     if (format === 'json') yield rows === 0 ? '[]' : ']';
     await client.closeJob(job.id, call);

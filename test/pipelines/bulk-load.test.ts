@@ -4,7 +4,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { bulkLoad, type BulkLoadOptions, type LoadProgress } from '../../transforms/bulk-load.js';
+import { bulkLoad, type BulkLoadOptions, type LoadProgress } from '../../pipelines/bulk-load.js';
 import type { InputFormat } from '../../transforms/record-parser.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InputStop } from '../../transforms/input-stop.js';
+import { InputStop } from '../../../lib/streams/input-stop.js';
 
 describe('transforms/input-stop', () => {
   it('without onError, fail passes the error to the callback and does not stop', () => {

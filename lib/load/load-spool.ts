@@ -1,0 +1,101 @@
+/**
+ * LoadSpool: the one owner of a load's files on disk. Every stage that writes or reads a spool
+ * file (the chunker writes a segment's payload and rejects, the submitter uploads the payload, the
+ * joiner downloads the results beside them and reads all three back) asks this object for the path
+ * and tells it when a segment is done; the orchestrator disposes of it on every exit path.
+ * Creating one does no I/O: the folder is made on the first file, so that a run that fails on its
+ * options, or before its first batch, leaves nothing behind.
+ * Holds: one small entry per segment not yet released (its files and input rows), no data.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RowRun } from '../load-types.js';
+
+export interface LoadSpoolOptions {
+  /**
+   * A folder of the caller's for the spool files: they are removed from it, the folder is kept.
+   * Default: a new folder in the OS temp dir, removed with everything in it.
+   */
+  readonly dir?: string;
+}
+
+/** The files a segment can have: its upload payload, its rejected records, its downloaded results. */
+export type SpoolFileKind = 'payload' | 'rejects' | 'results';
+
+/** What the spool knows of a segment it has files for. */
+export interface SpooledSegment {
+  readonly seq: number;
+  /** Input rows of the records uploaded (the rejected ones are in the rejects file). */
+  rows: readonly RowRun[];
+  records: number;
+  rejected: number;
+  readonly files: Set<string>;
+}
+
+const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', results: '.results' };
+
+export class LoadSpool {
+  readonly #given: string | undefined;
+  #dir: Promise<string> | undefined;
+  readonly #segments = new Map<number, SpooledSegment>();
+  #disposed = false;
+
+  constructor(options: LoadSpoolOptions = {}) {
+    this.#given = options.dir;
+  }
+
+  /**
+   * The path of a segment's file, creating the spool folder on first use. `extension` names the
+   * payload's format (`csv`, `xml`, `json`).
+   */
+  async path(seq: number, kind: SpoolFileKind, extension = ''): Promise<string> {
+    if (this.#disposed) throw new Error('the load spool was disposed of');
+    this.#dir ??= this.#given ? mkdir(this.#given, { recursive: true }).then(() => this.#given as string) : mkdtemp(join(tmpdir(), 'bulkpipe-spool-'));
+    const dir = await this.#dir;
+    const path = join(dir, `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'payload' ? `.${extension}` : ''}`);
+    this.#segment(seq).files.add(path);
+    return path;
+  }
+
+  /** Records a segment's input rows and counts, once it is cut. */
+  describe(seq: number, rows: readonly RowRun[], records: number, rejected: number): void {
+    const segment = this.#segment(seq);
+    segment.rows = rows;
+    segment.records = records;
+    segment.rejected = rejected;
+  }
+
+  /** Segments whose rows are not in the outputs yet, in input order. */
+  pending(): SpooledSegment[] {
+    return [...this.#segments.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Removes a segment's files once its rows are written. */
+  async release(seq: number): Promise<void> {
+    const segment = this.#segments.get(seq);
+    if (!segment) return;
+    this.#segments.delete(seq);
+    await Promise.all([...segment.files].map((file) => rm(file, { force: true })));
+  }
+
+  /**
+   * Removes every file, and the folder when the spool made it. Safe after a failure, and more than
+   * once; a stage torn down mid-write may still be finishing a file, hence the retries.
+   */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const files = [...this.#segments.values()].flatMap((s) => [...s.files]);
+    this.#segments.clear();
+    const dir = await this.#dir?.catch(() => undefined);
+    if (dir === undefined) return;
+    if (this.#given) await Promise.all(files.map((file) => rm(file, { force: true, maxRetries: 5, retryDelay: 50 })));
+    else await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  }
+
+  #segment(seq: number): SpooledSegment {
+    let segment = this.#segments.get(seq);
+    if (!segment) this.#segments.set(seq, (segment = { seq, rows: [], records: 0, rejected: 0, files: new Set() }));
+    return segment;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * OutputFile: one output file written in large pieces at known offsets, so that it keeps whole
+ * batches. `commit()` marks a boundary (a segment's rows are all in); `abandon()`, after a failure,
+ * writes what lies before the last boundary and cuts the file there, so that a failed run leaves
+ * whole segments only, never half of one. Errors of the file system are thrown as they are.
+ * Buffers: two buffers of 1 MiB: one filling while the other is written.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+
+const BUFFER_BYTES = 1024 * 1024;
+
+export class OutputFile {
+  readonly path: string;
+  readonly #file: FileHandle;
+  #buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  #spare: Buffer | undefined = Buffer.allocUnsafe(BUFFER_BYTES);
+  #used = 0;
+  /** File offset of the next write. */
+  #position = 0;
+  /** File offset of the last boundary. */
+  #committed = 0;
+  /** End of the bytes the disk has taken (writes go one at a time, in order). */
+  #durable = 0;
+  #writing: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(path: string, file: FileHandle) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** Creates (or empties) the file. */
+  static async create(path: string): Promise<OutputFile> {
+    return new OutputFile(path, await open(path, 'w'));
+  }
+
+  /** Adds bytes; returns a promise only when the caller must wait for the disk. */
+  addBytes(bytes: Buffer): Promise<void> | undefined {
+    if (this.#used + bytes.length <= this.#buffer.length) {
+      bytes.copy(this.#buffer, this.#used);
+      this.#used += bytes.length;
+      return undefined;
+    }
+    return this.#writeOut().then(() => {
+      if (bytes.length > this.#buffer.length) return this.#write(bytes); // a huge record: as it is
+      bytes.copy(this.#buffer, 0);
+      this.#used = bytes.length;
+      return undefined;
+    });
+  }
+
+  /** Adds text as UTF-8; returns a promise only when the caller must wait for the disk. */
+  addText(text: string): Promise<void> | undefined {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count exactly only when that bound does not fit.
+    if (this.#used + text.length * 3 <= this.#buffer.length || this.#used + Buffer.byteLength(text) <= this.#buffer.length) {
+      this.#used += this.#buffer.write(text, this.#used);
+      return undefined;
+    }
+    return this.addBytes(Buffer.from(text));
+  }
+
+  /** Marks a boundary: everything added so far is a whole that a failure must not cut into. */
+  commit(): void {
+    this.#committed = this.#position + this.#used;
+  }
+
+  /** Writes everything and closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#writeOut();
+      await this.#writing;
+    } finally {
+      this.#closed = true;
+      await this.#file.close();
+    }
+  }
+
+  /**
+   * After a failure: keeps the file up to the last boundary (writing what of it is still buffered),
+   * cuts off anything after, and closes it. Never throws: the run's own error is the one to report.
+   */
+  async abandon(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      let sound = await this.#writing?.then(() => true, () => false) ?? true;
+      const keep = this.#committed - this.#position;
+      if (sound && keep > 0) sound = await this.#writeAll(this.#buffer, keep, this.#position).then(() => true, () => false);
+      // Never past what the disk took: a cut beyond it would pad the file with zeros.
+      await this.#file.truncate(sound ? this.#committed : Math.min(this.#committed, this.#durable));
+    } catch {
+      /* the file is as good as the disk lets it be */
+    } finally {
+      await this.#file.close().catch(() => undefined);
+    }
+  }
+
+  /** Hands the filled buffer to the disk and starts filling the other one (after the last write ended). */
+  async #writeOut(): Promise<void> {
+    await this.#writing;
+    if (this.#used === 0) return;
+    const full = this.#buffer;
+    const length = this.#used;
+    const position = this.#position;
+    this.#buffer = this.#spare ?? Buffer.allocUnsafe(BUFFER_BYTES);
+    this.#spare = undefined;
+    this.#used = 0;
+    this.#position += length;
+    const writing = this.#writeAll(full, length, position).then(() => {
+      this.#spare = full;
+    });
+    writing.catch(() => undefined); // awaited at the next write or at close
+    this.#writing = writing;
+  }
+
+  /** A piece larger than a buffer, after the buffered bytes. */
+  async #write(bytes: Buffer): Promise<void> {
+    await this.#writing;
+    const position = this.#position;
+    this.#position += bytes.length;
+    const writing = this.#writeAll(bytes, bytes.length, position);
+    writing.catch(() => undefined);
+    this.#writing = writing;
+  }
+
+  async #writeAll(buffer: Buffer, length: number, position: number): Promise<void> {
+    let done = 0;
+    while (done < length) {
+      const { bytesWritten } = await this.#file.write(buffer, done, length - done, position + done);
+      done += bytesWritten;
+    }
+    this.#durable = position + length;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * BulkSubmitter with the standard battery: validation, the happy path against the local org,
+ * bounded uploads with write gating (scripted server), errors and destroy.
+ */
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BulkClient } from '../../lib/http/client.js';
+import type { SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
+import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
+import { parseBatchInfo, serializeBatchInfo } from '../../lib/wire/batch-info.js';
+import { serializeApiError } from '../../lib/wire/api-error.js';
+import { BulkSubmitter } from '../../transforms/bulk-submitter.js';
+import { rejection, wireFixture } from '../helpers/fixtures.js';
+import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { ScriptedServer } from '../helpers/scripted-server.js';
+import { spooledBatch } from '../helpers/spooled-batch.js';
+import { collector } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const JOB = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
+const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
+
+describe('transforms/bulk-submitter', () => {
+  const tmp = useTempDir('bulkpipe-submitter-');
+  let t: TestOrg;
+  before(async () => {
+    t = await startTestOrg();
+  });
+  after(async () => {
+    await t.close();
+  });
+  const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
+
+  it('validates concurrency', () => {
+    for (const concurrency of [0, 26, 1.5]) expect(() => new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' }, concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+  });
+
+  it('creates the job once, uploads every batch, passes a segment with nothing to upload through, closes the job', async () => {
+    const rejectedOnly: SpooledBatch = { kind: 'batch', seq: 1, path: null, contentType: 'CSV', records: 0, rejected: 3, bytes: 0, rows: [], columns: ['Name'] };
+    const items = [await spooled(0, ['a']), rejectedOnly, await spooled(2, ['b', 'c'], 5)];
+    const submitter = new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' } });
+    const sink = collector<SubmittedBatch | SpooledBatch>();
+    await pipeline(Readable.from(items), submitter, sink);
+    const submitted = sink.items.filter((i): i is SubmittedBatch => i.kind === 'submitted');
+    expect(submitted.map((b) => b.seq).sort()).to.deep.equal([0, 2]);
+    expect(new Set(submitted.map((b) => b.jobId)).size).to.equal(1);
+    expect(sink.items.filter((i) => i.kind === 'batch')).to.deep.equal([rejectedOnly]);
+    expect(await t.client.getJob(submitter.job?.id as string)).to.include({ state: 'Closed', numberBatchesTotal: 2 });
+  });
+
+  it('refuses an input that is not a spooled batch, naming the stages it expects before it', async () => {
+    const err = await rejection(pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' } }), collector()));
+    expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
+    expect(err.message).to.contain('BatchChunker or a CsvBatchSplitter');
+  });
+
+  it('keeps at most `concurrency` uploads in flight and holds its input meanwhile', async () => {
+    const server = await new ScriptedServer().start();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const held: Array<() => void> = [];
+    // Uploads are answered only once 3 are in flight (then after a grace period in which a 4th
+    // would show up if the limit leaked): a slow machine changes nothing.
+    server.fallback = (req, res) => {
+      if (req.url.endsWith('/job')) return void res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeJobInfo(JOB, 'xml'));
+      if (req.method === 'POST' && req.url.endsWith('/batch')) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        held.push(() => {
+          inFlight--;
+          res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
+        });
+        if (held.length === 3) setTimeout(() => held.splice(0).forEach((answer) => answer()), 50);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeJobInfo({ ...JOB, state: 'Closed' }, 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      let pulled = 0;
+      let maxAhead = 0;
+      const sink = collector<SubmittedBatch>();
+      const batches = await Promise.all(Array.from({ length: 12 }, (_, i) => spooled(i, [`n${i}`])));
+      async function* source() {
+        for (const b of batches) {
+          pulled++;
+          maxAhead = Math.max(maxAhead, pulled - sink.items.length);
+          yield b;
+        }
+      }
+      await pipeline(Readable.from(source()), new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' }, concurrency: 3 }), sink);
+      expect(sink.items).to.have.length(12);
+      expect(maxInFlight).to.equal(3);
+      expect(maxAhead).to.be.at.most(8);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('fails the pipeline on an upload error and stops uploading when destroyed', async () => {
+    const server = await new ScriptedServer().start();
+    let uploads = 0;
+    server.fallback = (req, res) => {
+      if (req.url.endsWith('/job')) return void res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeJobInfo(JOB, 'xml'));
+      if (req.method === 'POST' && req.url.endsWith('/batch')) uploads++;
+      res.writeHead(400, { 'content-type': 'application/xml' }).end(serializeApiError({ exceptionCode: 'InvalidBatch', exceptionMessage: 'nope' }, 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      const batches = await Promise.all(Array.from({ length: 20 }, (_, i) => spooled(i, [`n${i}`])));
+      let pulled = 0;
+      async function* source() {
+        for (const b of batches) {
+          pulled++;
+          yield b;
+        }
+      }
+      const err = await rejection(pipeline(Readable.from(source()), new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' }, concurrency: 2 }), collector()));
+      expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'InvalidBatch' });
+      // Once destroyed, the submitter takes no more batches and starts no more uploads: the server
+      // sees at most the `concurrency` uploads that were in flight, even once the client has let
+      // everything it had started run to its end.
+      await client.close();
+      expect(uploads).to.be.within(1, 2);
+      expect(pulled).to.be.below(batches.length);
+      expect(server.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/batch'))).to.have.length(uploads);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});

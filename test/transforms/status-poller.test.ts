@@ -1,0 +1,84 @@
+/**
+ * StatusPoller with the standard battery: validation, each batch once from job-level polls, the
+ * timeout with ids, and no timer left behind.
+ */
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BulkClient } from '../../lib/http/client.js';
+import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
+import { parseBatchInfo, serializeBatchInfoList } from '../../lib/wire/batch-info.js';
+import { StatusPoller } from '../../transforms/status-poller.js';
+import { rejection, wireFixture } from '../helpers/fixtures.js';
+import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { ScriptedServer } from '../helpers/scripted-server.js';
+import { spooledBatch } from '../helpers/spooled-batch.js';
+import { collector } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
+
+describe('transforms/status-poller', () => {
+  const tmp = useTempDir('bulkpipe-poller-');
+  let t: TestOrg;
+  before(async () => {
+    t = await startTestOrg();
+  });
+  after(async () => {
+    await t.close();
+  });
+  const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
+
+  it('validates its intervals', () => {
+    expect(() => new StatusPoller({ client: t.client, minIntervalMs: 100, maxIntervalMs: 50 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new StatusPoller({ client: t.client, timeoutMs: -1 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+  });
+
+  it('emits each batch once when it finishes, polling the job not each batch', async () => {
+    const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    const submitted: SubmittedBatch[] = [];
+    for (const [i, body] of ['Name\nA\n', 'Nope__c\nx\n'].entries()) {
+      const info = await t.client.addBatch(job.id, body);
+      submitted.push({ ...(await spooled(i, ['A'])), kind: 'submitted', jobId: job.id, batchId: info.id });
+    }
+    const sink = collector<FinishedBatch>();
+    await pipeline(Readable.from(submitted), new StatusPoller({ client: t.client, minIntervalMs: 10, maxIntervalMs: 50 }), sink);
+    expect(sink.items.map((b) => [b.seq, b.state]).sort()).to.deep.equal([[0, 'Completed'], [1, 'Failed']]);
+    expect(sink.items.find((b) => b.state === 'Failed')?.stateMessage).to.equal('InvalidBatch : Field name not found : Nope__c');
+  });
+
+  it('times out with the job and the unfinished batch ids, and leaves no timer behind', async () => {
+    // A batch that never finishes, from a server that sets no timers of its own.
+    const server = await new ScriptedServer().start();
+    server.fallback = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeBatchInfoList([BATCH], 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    try {
+      const batch: SubmittedBatch = { ...(await spooled(0, ['A'])), kind: 'submitted', jobId: BATCH.jobId, batchId: BATCH.id };
+      const before = timers();
+      // A long longest interval: a sleep left behind would hold a timer for 10 minutes.
+      const poller = new StatusPoller({ client, minIntervalMs: 10, maxIntervalMs: 600_000, timeoutMs: 100 });
+      const err = await rejection(pipeline(Readable.from([batch]), poller, collector()));
+      expect(err).to.include({ code: 'BULK_POLL_TIMEOUT', jobId: BATCH.jobId });
+      expect((err as unknown as { batchIds: string[] }).batchIds).to.deep.equal([BATCH.id]);
+      expect(server.requests.length).to.be.above(0);
+      expect(poller.destroyed).to.equal(true);
+      expect(timers()).to.be.at.most(before);
+
+      // Destroyed in the middle of a 10-minute wait: the wait's timer goes with it.
+      const sleeper = new StatusPoller({ client, minIntervalMs: 600_000, maxIntervalMs: 600_000 });
+      const controller = new AbortController();
+      const run = rejection(pipeline(Readable.from([batch]), sleeper, collector(), { signal: controller.signal }));
+      await waitFor('the poller to start waiting', () => timers() > before);
+      controller.abort();
+      expect(await run).to.have.property('name', 'AbortError');
+      expect(timers()).to.be.at.most(before);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
