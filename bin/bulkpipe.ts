@@ -1,19 +1,15 @@
-#!/usr/bin/env -S node --max-old-space-size=192
+#!/usr/bin/env node
 /**
  * The bulkpipe command line. Exit codes: 0 success, 3 some records failed (load), 1 the run failed,
  * 2 usage error, 130 interrupted. Errors are one line (with the job id when there is one); `--debug`
- * adds the stack. The heap is capped (shebang) because V8 otherwise lets it grow to hundreds of MB
- * before collecting, while a run's live set stays near 50 MB: capped, a 1 GB load peaks under 200 MB RSS.
+ * adds the stack. No heap flags: a load's memory stays flat by itself (under 150 MB RSS for any
+ * input size, see benchmarks/RESULTS.md).
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { AbortedError, BulkError } from '../lib/errors.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP } from './connection.js';
-import { runJobCommand } from './job-command.js';
-import { runLoadCommand } from './load-command.js';
-import { runQueryCommand } from './query-command.js';
-import { runServerCommand } from './server-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: bulkpipe <command> [options]
@@ -36,11 +32,12 @@ Examples:
 
 ${CONNECTION_HELP}`;
 
-const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
-  load: runLoadCommand,
-  query: runQueryCommand,
-  job: runJobCommand,
-  server: runServerCommand,
+/** Each command is loaded when it runs: a load never pays for the query's SOQL parser or the local org. */
+const COMMANDS: Record<string, () => Promise<(args: readonly string[], io: CliIo) => Promise<number>>> = {
+  load: async () => (await import('./load-command.js')).runLoadCommand,
+  query: async () => (await import('./query-command.js')).runQueryCommand,
+  job: async () => (await import('./job-command.js')).runJobCommand,
+  server: async () => (await import('./server-command.js')).runServerCommand,
 };
 
 function version(): string {
@@ -76,9 +73,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(`${HELP}\n`);
       return command === undefined ? 2 : 0;
     }
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(command.startsWith('-') ? `unknown option ${command} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)} (see bulkpipe --help)`);
-    return await run(rest, commandIo);
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(command.startsWith('-') ? `unknown option ${command} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)} (see bulkpipe --help)`);
+    return await (await load())(rest, commandIo);
   } catch (err) {
     const code = (err as { code?: string }).code;
     const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION';

@@ -8,7 +8,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BulkClient } from '../lib/http/client.js';
-import { startServer } from '../server/index.js';
 import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
 
@@ -57,6 +56,8 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   const db = localOrgDb(env);
   stderr.write(`bulkpipe: no Salesforce connection configured: using the local org in ${db} (see --help to connect to Salesforce)\n`);
   await mkdir(dirname(db), { recursive: true });
+  // Loaded only here: the local org (SQLite, its schema) costs memory and start-up time a real org never needs.
+  const { startServer } = await import('../server/index.js');
   const org = await startServer({ port: 0, db });
   try {
     const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, ...(apiVersion ? { apiVersion } : {}) });

@@ -121,7 +121,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       contentType,
       batchSize,
       concurrency,
-      joinAhead: 2, // faster, and the executable's heap cap keeps the extra batch within bounds
+      joinAhead: 1, // the next two batches' result requests go out while one is written
       serial: values.serial === true,
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,
@@ -200,7 +200,7 @@ async function openInput(file: string | undefined, format: InputFormat | undefin
   const ext = extname(file).toLowerCase();
   const guessed = format ?? EXTENSIONS[ext];
   if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
-  return { stream: createReadStream(path, { highWaterMark: 1024 * 1024 }), source: file, format: guessed, size, base: basename(file, extname(file)) };
+  return { stream: createReadStream(path, { highWaterMark: 256 * 1024 }), source: file, format: guessed, size, base: basename(file, extname(file)) };
 }
 
 /**

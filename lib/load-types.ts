@@ -57,6 +57,8 @@ export interface FinishedBatch extends Omit<SubmittedBatch, 'kind'> {
   readonly kind: 'finished';
   readonly state: BatchState;
   readonly stateMessage: string | undefined;
+  /** Records the server says it processed (`numberRecordsProcessed`): as many results as it will return. */
+  readonly processed: number;
 }
 
 /** One input record with its outcome. */
@@ -91,4 +93,10 @@ export interface JoinedBlock {
   readonly rows: readonly JoinedRow[];
   /** The segment's last block: every row of it has been pushed (a boundary the outputs keep whole). */
   readonly last: boolean;
+  /**
+   * The segment is joined again from its first row: the rows of it pushed before are void (the
+   * outputs drop them). Set on the first block of the second join, after results that turned out not
+   * to match the batch's records.
+   */
+  readonly restart: boolean;
 }

@@ -207,7 +207,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   try {
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
-    const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1024 * 1024 }) : options.input;
+    const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024 }) : options.input;
     const stopSignal = options.stopSignal;
     const stream = stopSignal ? stoppableInput(opened, stopSignal) : opened;
     const stop = () => {

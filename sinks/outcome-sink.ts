@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { InvalidOptionError, OutputError } from '../lib/errors.js';
 import type { InputValue, JoinedBlock, JoinedRow } from '../lib/load-types.js';
 import { csvField } from '../lib/records/serialize-record.js';
+import { CREATED, JoinedRows, SUCCESS } from '../lib/join/joined-rows.js';
 import { OutputFile } from './output-file.js';
 
 export interface OutcomeSinkOptions {
@@ -25,10 +26,18 @@ export interface OutcomeSinkOptions {
 
 type FileKey = 'successPath' | 'errorPath' | 'resultsPath';
 
+const COMMA = 0x2c;
+const LF = 0x0a;
+
 const cell = (v: InputValue | undefined) => (v === null ? '#N/A' : v === undefined ? '' : csvField(v));
 
-/** A row's uploaded columns as CSV text, for a row that has no line of its own (XML and JSON jobs). */
-const cellsOf = (row: JoinedRow): string => row.columns.map((c) => cell(row.fields[c])).join(',');
+/** Adds row i's uploaded columns: its line's bytes, or its fields as CSV (XML and JSON jobs). */
+function addColumns(block: JoinedRows, i: number, file: OutputFile): Promise<void> | undefined {
+  const chunk = block.lineChunks[i];
+  if (chunk) return file.addBytes(chunk, block.lineStarts[i], block.lineEnds[i]);
+  const fields = block.fields?.[i] ?? {};
+  return file.addText(block.columns.map((c) => cell(fields[c])).join(','));
+}
 
 export class OutcomeSink extends Writable {
   readonly #options: OutcomeSinkOptions;
@@ -111,31 +120,51 @@ export class OutcomeSink extends Writable {
     this.#files.errorPath?.commit();
   }
 
-  async #write(block: JoinedBlock): Promise<void> {
+  async #write(given: JoinedBlock): Promise<void> {
+    const block = JoinedRows.of(given);
     if (block.jobId) this.#jobId = block.jobId;
     if (!this.#header) await this.#writeHeader(block.columns);
+    if (block.restart) {
+      // The segment starts again: what of it was written is void.
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, () => this.#files[key]?.rollback());
+      Object.assign(this.#rows, this.#kept);
+      this.#pendingSucceeded = 0;
+      this.#pendingFailed = 0;
+    }
     const { successPath: success, errorPath: errors, resultsPath: results } = this.#files;
-    for (const row of block.rows) {
-      if (row.success) {
+    const rows = results ? block.rows : undefined;
+    for (let i = 0; i < block.count; i++) {
+      const flags = block.flags[i] as number;
+      if ((flags & SUCCESS) !== 0) {
         this.#pendingSucceeded++;
         if (success) {
-          const a = row.line ? success.addBytes(row.line) : success.addText(cellsOf(row));
+          const a = addColumns(block, i, success);
           if (a) await this.#guard('successPath', () => a);
-          const b = success.addText(`,${row.id ?? ''},${row.created ? 'true' : 'false'},${row.row}\n`);
+          // `,<id>,<created>,<row>` and the line end: an id of the bytes it came in, the rest at most 24 bytes.
+          const idChunk = block.idChunks[i];
+          const idText = block.idTexts?.[i] ?? '';
+          const b = success.room((idChunk ? (block.idEnds[i] as number) - (block.idStarts[i] as number) : idText.length * 3) + 32);
           if (b) await this.#guard('successPath', () => b);
+          success.putByte(COMMA);
+          if (idChunk) success.putBytes(idChunk, block.idStarts[i] as number, block.idEnds[i] as number);
+          else success.putText(idText);
+          success.putText((flags & CREATED) !== 0 ? ',true,' : ',false,');
+          success.putInteger(block.rowNumbers[i] as number);
+          success.putByte(LF);
           this.#rows.successPath++;
         }
       } else {
         this.#pendingFailed++;
         if (errors) {
-          const a = row.line ? errors.addBytes(row.line) : errors.addText(cellsOf(row));
+          const a = addColumns(block, i, errors);
           if (a) await this.#guard('errorPath', () => a);
-          const b = errors.addText(`,${csvField(row.error)},${row.row}\n`);
+          const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}\n`);
           if (b) await this.#guard('errorPath', () => b);
           this.#rows.errorPath++;
         }
       }
-      if (results) {
+      if (results && rows) {
+        const row = rows[i] as JoinedRow;
         const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
         const c = results.addText(line);
         if (c) await this.#guard('resultsPath', () => c);

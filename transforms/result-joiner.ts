@@ -2,21 +2,27 @@
  * ResultJoiner: FinishedBatch (and segments never uploaded) -> JoinedBlock, in input order.
  * Batches finish in any order; the joiner takes them as they come (they are small descriptors: the
  * data waits on the server and in the spool) and joins them in sequence order, so that the outputs
- * are in input order. While one segment is written out, the results of the next `prefetch` finished
- * batches download to the spool. A batch whose result count differs from its record count never
- * shifts rows onto the wrong results and never fails the run: its rows go to the errors with a
- * message naming the job, the batch and both counts. A Failed or NotProcessed batch sends its rows to
- * the errors with the batch's state message. Each segment's spool files are released once joined.
- * Buffers: one block of joined rows, a chunk of one payload and of its results, and the descriptors
- * of the batches waiting for their turn.
+ * are in input order. Each batch's results are streamed from the server beside its spooled payload;
+ * the requests for the next `prefetch` finished batches go out while one is written, their bodies
+ * held back by the socket. A batch whose result count differs from its record count never shifts
+ * rows onto the wrong results and never fails the run: its rows go to the errors with a message
+ * naming the job, the batch and both counts (known from the batch's own count up front, or, when the
+ * result body disagrees with it, by joining the segment again with `restart`). A Failed or
+ * NotProcessed batch sends its rows to the errors with the batch's state message. Each segment's
+ * spool files are released once joined.
+ * Buffers: a few blocks of joined rows, a chunk of one payload and of its results, and the
+ * descriptors of the batches waiting for their turn.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { BulkError, InvalidOptionError } from '../lib/errors.js';
-import type { BulkClient } from '../lib/http/client.js';
+import { BulkError, InvalidOptionError, JoinMismatchError } from '../lib/errors.js';
+import type { BulkClient, DownloadedBody } from '../lib/http/client.js';
 import { joinSegment } from '../lib/join/join-segment.js';
-import { downloadResults, type ResultFile } from '../lib/join/result-file.js';
+import { JoinedRows } from '../lib/join/joined-rows.js';
+import { readResultBlocks } from '../lib/join/read-results.js';
+import type { ResultBlock } from '../lib/join/result-block.js';
+import { formatOfMime } from '../lib/wire/content-types.js';
 import type { LoadSpool } from '../lib/load/load-spool.js';
-import type { FinishedBatch, JoinedBlock, JoinedRow, SpooledBatch } from '../lib/load-types.js';
+import type { FinishedBatch, SpooledBatch } from '../lib/load-types.js';
 import { nonNegativeInteger } from '../lib/options.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
 
@@ -24,7 +30,7 @@ export interface ResultJoinerOptions {
   readonly client: BulkClient;
   /** The load's spool, where the payloads and rejected records are and the results go. */
   readonly spool: LoadSpool;
-  /** Finished batches whose results download while the one before is written; default 1, at most 8. */
+  /** Finished batches whose result requests go out while the one before is written; default 1, at most 8. */
   readonly prefetch?: number;
 }
 
@@ -44,7 +50,7 @@ export class ResultJoiner extends Transform {
   readonly #reader = new ReadWaiter();
   /** Segments that arrived ahead of their turn, by sequence number. */
   readonly #waiting = new Map<number, JoinerInput>();
-  readonly #downloads = new Map<number, Promise<ResultFile>>();
+  readonly #responses = new Map<number, Promise<DownloadedBody>>();
   #next = 0;
   #running = false;
   #flushed: TransformCallback | undefined;
@@ -81,7 +87,9 @@ export class ResultJoiner extends Transform {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
-    for (const download of this.#downloads.values()) download.catch(() => undefined);
+    // Bodies requested ahead and never read: drop them, so that their sockets are freed.
+    for (const response of this.#responses.values()) response.then((r) => r.body.destroy(), () => undefined);
+    this.#responses.clear();
     this.#reader.release();
     callback(err);
   }
@@ -111,7 +119,6 @@ export class ResultJoiner extends Transform {
         this.#waiting.delete(item.seq);
         await this.#join(item);
         await this.#spool.release(item.seq);
-        this.#downloads.delete(item.seq);
         this.emit('batchJoined', item);
         this.#next++;
         this.#prefetchResults();
@@ -121,29 +128,45 @@ export class ResultJoiner extends Transform {
     }
   }
 
-  /** Starts the result downloads of the finished batches next in line, at most `prefetch` + 1. */
+  /** Sends the result requests of the finished batches next in line, at most `prefetch` + 1. */
   #prefetchResults(): void {
     for (let seq = this.#next; seq <= this.#next + this.#prefetch; seq++) {
       const item = this.#waiting.get(seq);
-      if (item?.kind === 'finished' && item.state === 'Completed' && !this.#downloads.has(seq)) {
-        const download = this.#spool.path(seq, 'results').then((path) => downloadResults(this.#client, item.jobId, item.batchId, path, this.#abort.signal));
-        download.catch(() => undefined); // reported when its turn comes
-        this.#downloads.set(seq, download);
+      if (item?.kind === 'finished' && hasResults(item) && !this.#responses.has(seq)) {
+        const response = this.#client.getBatchResult(item.jobId, item.batchId, { signal: this.#abort.signal });
+        response.catch(() => undefined); // reported when its turn comes
+        this.#responses.set(seq, response);
       }
     }
   }
 
   async #join(item: JoinerInput): Promise<void> {
     const finished = item.kind === 'finished' ? item : undefined;
-    let results: ResultFile | undefined;
     let failure = finished?.stateMessage ?? `batch ${finished?.state ?? 'not uploaded'}`;
+    let results: AsyncIterable<ResultBlock> | undefined;
     if (finished?.state === 'Completed') {
-      const download = this.#downloads.get(item.seq);
-      const file = await (download ?? Promise.reject(new Error(`no download for segment ${item.seq}`)));
-      if (file.count === item.records) results = file;
-      else failure = mismatchError(finished.jobId, finished.batchId, item.records, file.count);
+      if (hasResults(finished)) {
+        const response = this.#responses.get(item.seq) ?? this.#client.getBatchResult(finished.jobId, finished.batchId, { signal: this.#abort.signal });
+        this.#responses.delete(item.seq);
+        const { body, contentType } = await response;
+        results = readResultBlocks(body, formatOfMime(contentType) ?? 'csv', `results of batch ${finished.batchId}`);
+      } else {
+        failure = mismatchError(finished.jobId, finished.batchId, item.records, finished.processed);
+      }
     }
+    try {
+      await this.#pushSegment(item, finished, results, failure, false);
+    } catch (err) {
+      // The result body disagreed with the batch's count after some rows were out: take them back
+      // and send every row of the segment to the errors.
+      if (!(err instanceof JoinMismatchError) || !finished) throw err;
+      await this.#pushSegment(item, finished, undefined, mismatchError(finished.jobId, finished.batchId, item.records, err.actual), true);
+    }
+  }
+
+  async #pushSegment(item: JoinerInput, finished: FinishedBatch | undefined, results: AsyncIterable<ResultBlock> | undefined, failure: string, restart: boolean): Promise<void> {
     const blocks = joinSegment({
+      seq: item.seq,
       jobId: finished?.jobId ?? null,
       batchId: finished?.batchId ?? null,
       contentType: item.contentType,
@@ -156,20 +179,30 @@ export class ResultJoiner extends Transform {
       failure,
     });
     // One block is held back, so that the segment's last block can say it is the last.
-    let held: JoinedRow[] | undefined;
-    for await (const rows of blocks) {
-      if (held) await this.#emit(item, finished, held, false);
-      held = rows;
+    let held: JoinedRows | undefined;
+    let first = true;
+    for await (const block of blocks) {
+      if (held) {
+        held.restart = restart && first;
+        first = false;
+        await this.#emit(held);
+      }
+      held = block;
     }
-    await this.#emit(item, finished, held ?? [], true);
+    const last = held ?? new JoinedRows({ seq: item.seq, jobId: finished?.jobId ?? null, batchId: finished?.batchId ?? null, columns: item.columns }, 0);
+    last.restart = restart && first;
+    last.last = true;
+    await this.#emit(last);
   }
 
-  async #emit(item: JoinerInput, finished: FinishedBatch | undefined, rows: readonly JoinedRow[], last: boolean): Promise<void> {
+  async #emit(block: JoinedRows): Promise<void> {
     if (this.destroyed) return;
-    const block: JoinedBlock = { kind: 'joined', seq: item.seq, jobId: finished?.jobId ?? null, batchId: finished?.batchId ?? null, columns: item.columns, rows, last };
     if (!this.push(block)) await this.#reader.wait();
   }
 }
+
+/** Whether a finished batch has results to join: it completed with as many as it has records. */
+const hasResults = (batch: FinishedBatch): boolean => batch.state === 'Completed' && batch.processed === batch.records;
 
 /** A ResultJoiner; e.g. `resultJoiner({ client, spool })`. */
 export const resultJoiner = (options: ResultJoinerOptions) => new ResultJoiner(options);

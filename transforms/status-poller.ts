@@ -124,7 +124,7 @@ export class StatusPoller extends Transform {
         batches.delete(info.id);
         changed = true;
         const { kind: _kind, ...rest } = batch;
-        const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage };
+        const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage, processed: info.numberRecordsProcessed };
         this.emit('batchFinished', finished, info);
         // Wait for the reader when our buffer is full.
         if (!this.push(finished)) await this.#reader.wait();

@@ -8,15 +8,18 @@ import { Readable } from 'node:stream';
 export function stoppableInput(source: Readable, stop: AbortSignal): Readable {
   async function* pass(): AsyncGenerator<Buffer> {
     const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const stopped = new Promise<IteratorResult<Buffer>>((resolve) => {
-      const done = () => resolve({ done: true, value: undefined });
-      if (stop.aborted) done();
-      else stop.addEventListener('abort', done, { once: true });
-    });
     try {
-      for (;;) {
+      while (!stop.aborted) {
         const pending = chunks.next();
+        // A promise of this read only: one that lived as long as the stream would keep every chunk
+        // it was raced against alive (each race leaves a reaction on it), so memory grew with the input.
+        let onStop: (() => void) | undefined;
+        const stopped = new Promise<IteratorResult<Buffer>>((resolve) => {
+          onStop = () => resolve({ done: true, value: undefined });
+          stop.addEventListener('abort', onStop, { once: true });
+        });
         const next = await Promise.race([pending, stopped]);
+        stop.removeEventListener('abort', onStop as () => void);
         if (next.done) {
           pending.catch(() => undefined); // the source is destroyed below; its last read no longer matters
           return;

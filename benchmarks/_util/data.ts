@@ -20,7 +20,23 @@ function line(format: DataFormat, n: number, first: boolean): string {
 }
 
 /** Writes about `bytes` of records; resolves to the number of records. */
-export async function generate(path: string, format: DataFormat, bytes: number): Promise<number> {
+export function generate(path: string, format: DataFormat, bytes: number): Promise<number> {
+  return write(path, format, (written) => written < bytes);
+}
+
+/** Writes exactly `records` records. */
+export async function generateRecords(path: string, format: DataFormat, records: number): Promise<void> {
+  await write(path, format, (_written, n) => n < records);
+}
+
+/** The one body batch text of the first `records` records, as the CSV generator writes them (header first). */
+export function csvBatch(first: number, records: number): string {
+  let out = `${FIELDS.join(',')}\n`;
+  for (let n = first; n < first + records; n++) out += line('csv', n, n === first);
+  return out;
+}
+
+async function write(path: string, format: DataFormat, more: (written: number, records: number) => boolean): Promise<number> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   const head = format === 'csv' ? `${FIELDS.join(',')}\n` : format === 'json' ? '[' : format === 'xml' ? '<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n' : '';
   const tail = format === 'json' ? ']\n' : format === 'xml' ? '</sObjects>\n' : '';
@@ -28,7 +44,7 @@ export async function generate(path: string, format: DataFormat, bytes: number):
   out.write(head);
   let n = 0;
   let buffer = '';
-  while (written < bytes) {
+  while (more(written, n)) {
     const text = line(format, n, n === 0);
     buffer += text;
     written += text.length;

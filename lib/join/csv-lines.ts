@@ -1,52 +1,70 @@
 /**
- * The records of a CSV file as the bytes of their lines, header skipped, read a chunk at a time:
- * the join copies these bytes into the outputs instead of parsing and writing the fields again.
+ * The records of a CSV file as the places of their lines' bytes, header skipped, read a chunk at a
+ * time: the join copies these bytes into the outputs instead of parsing and writing the fields again.
  * Record ends are found by the quote-aware scanner, so a quoted newline stays inside its record.
- * Memory: one chunk (256 KiB) and a record that spans chunks; the lines are views of the chunks.
+ * Memory: one chunk (256 KiB) and a record that spans chunks; lines are places in the chunks, so
+ * that no object is made per line.
  */
 import { open } from 'node:fs/promises';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
 
-const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
-/** A record's bytes without its line end (LF or CRLF). */
-export function withoutLineEnd(record: Buffer): Buffer {
-  let end = record.length;
-  if (end > 0 && record[end - 1] === 0x0a) end--;
-  if (end > 0 && record[end - 1] === 0x0d) end--;
-  return end === record.length ? record : record.subarray(0, end);
+/** A chunk's lines: line i is `chunks[i]` from `starts[i]` to `ends[i]`, without its line end. */
+export interface CsvLineBlock {
+  readonly chunks: Buffer[];
+  readonly starts: number[];
+  readonly ends: number[];
+}
+
+/** The end of a record's bytes without its line end (LF or CRLF). */
+export function lineEnd(record: Buffer, start: number, end: number): number {
+  if (end > start && record[end - 1] === 0x0a) end--;
+  if (end > start && record[end - 1] === 0x0d) end--;
+  return end;
 }
 
 /** Yields the lines of each chunk's whole records; an empty line (no record) is skipped. */
-export async function* readCsvLines(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer[]> {
+export async function* readCsvLines(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<CsvLineBlock> {
   const file = await open(path, 'r');
   const scanner = new CsvRecordScanner();
   let carry: Buffer[] = [];
   let header = true;
   try {
     for (;;) {
-      // A fresh buffer per chunk: the lines handed out are views of it and live on in the outputs' queue.
+      // A fresh buffer per chunk: the lines are places in it and live on in the outputs' queue.
       const chunk = Buffer.allocUnsafe(chunkBytes);
       const { bytesRead } = await file.read(chunk, 0, chunkBytes, null);
       if (bytesRead === 0) break;
       const data = chunk.subarray(0, bytesRead);
-      const lines: Buffer[] = [];
+      const block: CsvLineBlock = { chunks: [], starts: [], ends: [] };
       let pos = 0;
-      for (let end = scanner.next(data, 0); end >= 0; end = scanner.next(data, end)) {
-        const piece = data.subarray(pos, end);
-        const record = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
-        carry = [];
-        pos = end;
-        const line = withoutLineEnd(record);
-        if (line.length === 0) continue;
-        if (header) header = false;
-        else lines.push(line);
+      for (let next = scanner.next(data, 0); next >= 0; next = scanner.next(data, next)) {
+        let record = data;
+        let start = pos;
+        let end = next;
+        if (carry.length > 0) {
+          record = Buffer.concat([...carry, data.subarray(pos, next)]);
+          [start, end] = [0, record.length];
+          carry = [];
+        }
+        pos = next;
+        end = lineEnd(record, start, end);
+        if (end === start) continue;
+        if (header) {
+          header = false;
+          continue;
+        }
+        block.chunks.push(record);
+        block.starts.push(start);
+        block.ends.push(end);
       }
       if (pos < data.length) carry.push(data.subarray(pos));
-      if (lines.length > 0) yield lines;
+      if (block.starts.length > 0) yield block;
     }
-    const last = withoutLineEnd(Buffer.concat(carry));
-    if (last.length > 0 && !header) yield [last];
+    const last = Buffer.concat(carry);
+    const end = lineEnd(last, 0, last.length);
+    if (end > 0 && !header) yield { chunks: [last], starts: [0], ends: [end] };
   } finally {
     await file.close();
   }

@@ -1,21 +1,24 @@
 /**
  * Joins one segment of a load: its uploaded records, read back from the spooled payload, zipped
  * with the batch's results in request order (the Bulk API returns them so), and its records
- * rejected before upload merged in by row number, so that the rows come out in input order.
- * A batch without results to join (Failed, NotProcessed, or results that do not match its records)
- * gives every uploaded row the segment's `failure` text.
- * Memory: a chunk of the payload and of the results, and the rows joined from them (one block).
+ * rejected before upload merged in by row number, so that the rows come out in input order, in
+ * JoinedRows blocks. A batch without results to join (Failed, NotProcessed, or a count that does not
+ * match its records) gives every uploaded row the segment's `failure` text. Results that turn out to
+ * be more or fewer than the records end the join with a JoinedMismatchError (the caller then takes
+ * the segment back).
+ * Memory: a chunk of the payload and of the results, and the block joined from them.
  */
-import { JoinMismatchError } from '../errors.js';
+import { BulkError, JoinMismatchError } from '../errors.js';
 import type { ContentType } from '../types.js';
-import type { JoinedRow, RowRun } from '../load-types.js';
+import type { RowRun } from '../load-types.js';
 import { readRejects, type RejectEntry } from '../load/reject-file.js';
-import { readCsvLines } from './csv-lines.js';
-import { JoinedRecord } from './joined-record.js';
+import { readCsvLines, type CsvLineBlock } from './csv-lines.js';
+import { JoinedRows } from './joined-rows.js';
 import { readPayloadRecords, type PayloadRecord } from './payload-records.js';
-import { readResultFile, type ResultFile, type RowOutcome } from './result-file.js';
+import type { ResultBlock } from './result-block.js';
 
 export interface SegmentSources {
+  readonly seq: number;
   readonly jobId: string | null;
   readonly batchId: string | null;
   readonly contentType: ContentType;
@@ -25,38 +28,48 @@ export interface SegmentSources {
   readonly records: number;
   readonly payloadPath: string | null;
   readonly rejectsPath: string | null;
-  /** The downloaded results, when they are to be joined. */
-  readonly results: ResultFile | undefined;
+  /** The batch's results as they stream in, when they are to be joined. */
+  readonly results: AsyncIterable<ResultBlock> | undefined;
   /** The error of every uploaded row when there are no results to join. */
   readonly failure: string;
 }
 
-/** Blocks of an async source, taken item by item. */
-class BlockCursor<T> {
-  readonly #source: AsyncIterator<T[]>;
-  #items: T[] = [];
+/** Result blocks, taken row by row. */
+class ResultCursor {
+  readonly #source: AsyncIterator<ResultBlock>;
+  readonly #blocks: ResultBlock[] = [];
+  /** Next row of the first block. */
   #at = 0;
+  #available = 0;
   #done = false;
 
-  constructor(source: AsyncIterable<T[]>) {
+  constructor(source: AsyncIterable<ResultBlock>) {
     this.#source = source[Symbol.asyncIterator]();
   }
 
-  /** Reads blocks until `n` items are at hand or the source ends; returns how many are. */
+  /** Reads blocks until `n` rows are at hand or the results end; returns how many are. */
   async fill(n: number): Promise<number> {
-    while (this.#items.length - this.#at < n && !this.#done) {
+    while (this.#available < n && !this.#done) {
       const next = await this.#source.next();
       if (next.done) this.#done = true;
-      else {
-        this.#items = this.#at > 0 ? this.#items.slice(this.#at).concat(next.value) : this.#items.concat(next.value);
-        this.#at = 0;
+      else if (next.value.count > 0) {
+        this.#blocks.push(next.value);
+        this.#available += next.value.count;
       }
     }
-    return this.#items.length - this.#at;
+    return this.#available;
   }
 
-  shift(): T {
-    return this.#items[this.#at++] as T;
+  /** Gives the next row (one made available by fill) to row i of `out`. */
+  take(out: JoinedRows, i: number): void {
+    let block = this.#blocks[0] as ResultBlock;
+    if (this.#at === block.count) {
+      this.#blocks.shift();
+      this.#at = 0;
+      block = this.#blocks[0] as ResultBlock;
+    }
+    out.takeResult(i, block, this.#at++);
+    this.#available--;
   }
 
   async close(): Promise<void> {
@@ -64,51 +77,79 @@ class BlockCursor<T> {
   }
 }
 
+/** Most results read past the records to tell how many a runaway result body has. */
+const COUNT_PAST = 10_000;
+/** Rows of a block of rejected records only. */
 const BLOCK = 1024;
 
-export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRow[]> {
-  const failed: RowOutcome = { success: false, id: null, created: false, error: s.failure };
-  const results = s.results ? new BlockCursor(readResultFile(s.results)) : undefined;
+export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows> {
+  const results = s.results ? new ResultCursor(s.results) : undefined;
   const rejects = s.rejectsPath ? readRejects(s.rejectsPath)[Symbol.asyncIterator]() : undefined;
   let reject: RejectEntry | undefined = rejects ? (await rejects.next()).value : undefined;
-  const rejected = (entry: RejectEntry) =>
-    new JoinedRecord(entry.row, { success: false, id: null, created: false, error: entry.error }, null, s.columns, entry.line !== undefined ? Buffer.from(entry.line) : (entry.fields ?? {}));
+  const nextReject = async () => {
+    reject = (await (rejects as AsyncIterator<RejectEntry>).next()).value;
+  };
+  const addRejected = (out: JoinedRows, entry: RejectEntry) => {
+    const line = entry.line !== undefined ? Buffer.from(entry.line) : undefined;
+    out.fail(out.add(entry.row, false, line ?? entry.fields ?? {}, 0, line?.length ?? 0), entry.error);
+  };
+  const mismatch = (actual: number) => new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, actual);
+  const spoolMismatch = (what: string) => new BulkError('BULK_JOIN_MISMATCH', `the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${what} records than the ${s.records} it was cut with`);
   let run = 0;
   let offset = 0;
   let joined = 0;
   try {
     if (s.payloadPath !== null && s.records > 0) {
-      const inputs: AsyncIterable<Array<Buffer | PayloadRecord>> = s.contentType === 'CSV' ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, s.contentType === 'XML' ? 'xml' : 'json');
-      for await (const block of inputs) {
-        if (results && (await results.fill(block.length)) < block.length) throw new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, joined);
-        const out: JoinedRow[] = [];
-        for (const input of block) {
-          const [first, count] = s.rows[run] ?? [0, 0];
-          if (count === 0) throw new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, joined + 1);
-          const row = first + offset;
-          if (++offset === count) [run, offset] = [run + 1, 0];
+      const csv = s.contentType === 'CSV';
+      const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, s.contentType === 'XML' ? 'xml' : 'json');
+      for await (const input of inputs) {
+        const size = csv ? (input as CsvLineBlock).starts.length : (input as PayloadRecord[]).length;
+        if (results) {
+          const available = await results.fill(size);
+          if (available < size) throw mismatch(joined + available);
+        }
+        // Room for the block's records and a few rejected ones; more rejected ones start a new block.
+        let out = new JoinedRows(s, size + 16);
+        for (let k = 0; k < size; k++) {
+          const current = s.rows[run];
+          if (!current) throw spoolMismatch('more');
+          const row = current[0] + offset;
+          if (++offset === current[1]) [run, offset] = [run + 1, 0];
           while (reject && reject.row < row) {
-            out.push(rejected(reject));
-            reject = (await (rejects as AsyncIterator<RejectEntry>).next()).value;
+            if (out.full) {
+              yield out;
+              out = new JoinedRows(s, size + 16);
+            }
+            addRejected(out, reject);
+            await nextReject();
           }
-          out.push(new JoinedRecord(row, results ? results.shift() : failed, s.batchId, s.columns, input));
+          if (out.full) {
+            yield out;
+            out = new JoinedRows(s, size + 16);
+          }
+          const i = csv
+            ? out.add(row, true, (input as CsvLineBlock).chunks[k] as Buffer, (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
+            : out.add(row, true, (input as PayloadRecord[])[k] as PayloadRecord);
+          if (results) results.take(out, i);
+          else out.fail(i, s.failure);
           joined++;
         }
         yield out;
       }
-      // The payload read back must hold exactly the records it was cut with, and the results no more.
-      if (joined !== s.records || (results && (await results.fill(1)) > 0)) throw new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, joined);
+      if (joined !== s.records) throw spoolMismatch('fewer');
+      // No result may be left over: a longer result body is a mismatch too.
+      if (results && (await results.fill(1)) > 0) throw mismatch(s.records + (await results.fill(COUNT_PAST)));
     }
-    let out: JoinedRow[] = [];
+    let out = new JoinedRows(s, BLOCK);
     while (reject) {
-      out.push(rejected(reject));
-      reject = (await (rejects as AsyncIterator<RejectEntry>).next()).value;
-      if (out.length === BLOCK) {
+      if (out.full) {
         yield out;
-        out = [];
+        out = new JoinedRows(s, BLOCK);
       }
+      addRejected(out, reject);
+      await nextReject();
     }
-    if (out.length > 0) yield out;
+    if (out.count > 0) yield out;
   } finally {
     await results?.close();
     await rejects?.return?.(undefined);

@@ -1,10 +1,10 @@
 /**
- * The JoinedRow the joiner hands out: the outcome, and the record as its CSV line's bytes (CSV
- * jobs) or as fields (XML and JSON jobs). The fields of a line are parsed only when asked for (the
- * NDJSON output, code reading rows): the CSV outputs copy the bytes.
+ * One row of a JoinedRows block as a JoinedRow object, made only when code asks for rows. Reads the
+ * block's columns; the fields of a CSV line are parsed on first use.
  */
 import { parseCsvText } from '../csv/parse-csv-text.js';
 import type { InputValue, JoinedRow } from '../load-types.js';
+import { CREATED, SUCCESS, UPLOADED, type JoinedRows } from './joined-rows.js';
 
 /** The fields of a CSV line of `columns`: '' for an empty value, null for `#N/A`. */
 export function fieldsOfCsvLine(line: Buffer, columns: readonly string[]): Record<string, InputValue> {
@@ -19,43 +19,54 @@ export function fieldsOfCsvLine(line: Buffer, columns: readonly string[]): Recor
 }
 
 export class JoinedRecord implements JoinedRow {
-  readonly row: number;
-  readonly success: boolean;
-  readonly id: string | null;
-  readonly created: boolean;
-  readonly error: string;
-  readonly batchId: string | null;
-  readonly columns: readonly string[];
-  readonly line: Buffer | undefined;
-  #fields: Readonly<Record<string, InputValue>> | undefined;
+  readonly #block: JoinedRows;
+  readonly #i: number;
 
-  constructor(
-    row: number,
-    outcome: { readonly success: boolean; readonly id: string | null; readonly created: boolean; readonly error: string },
-    batchId: string | null,
-    columns: readonly string[],
-    record: Buffer | Readonly<Record<string, InputValue>>,
-  ) {
-    this.row = row;
-    this.success = outcome.success;
-    this.id = outcome.id;
-    this.created = outcome.created;
-    this.error = outcome.error;
-    this.batchId = batchId;
-    this.columns = columns;
-    if (Buffer.isBuffer(record)) this.line = record;
-    else {
-      this.line = undefined;
-      this.#fields = record;
-    }
+  constructor(block: JoinedRows, index: number) {
+    this.#block = block;
+    this.#i = index;
+  }
+
+  get row(): number {
+    return this.#block.rowNumbers[this.#i] as number;
+  }
+
+  get success(): boolean {
+    return ((this.#block.flags[this.#i] as number) & SUCCESS) !== 0;
+  }
+
+  get id(): string | null {
+    return this.#block.id(this.#i);
+  }
+
+  get created(): boolean {
+    return ((this.#block.flags[this.#i] as number) & CREATED) !== 0;
+  }
+
+  get error(): string {
+    return this.#block.errors[this.#i] ?? '';
+  }
+
+  get batchId(): string | null {
+    return ((this.#block.flags[this.#i] as number) & UPLOADED) !== 0 ? this.#block.batchId : null;
+  }
+
+  get columns(): readonly string[] {
+    return this.#block.columns;
+  }
+
+  get line(): Buffer | undefined {
+    return this.#block.lineChunks[this.#i]?.subarray(this.#block.lineStarts[this.#i], this.#block.lineEnds[this.#i]);
   }
 
   get fields(): Readonly<Record<string, InputValue>> {
-    this.#fields ??= fieldsOfCsvLine(this.line as Buffer, this.columns);
-    return this.#fields;
+    const block = this.#block;
+    let fields = block.fields?.[this.#i];
+    if (!fields) (block.fields ??= new Array(block.count))[this.#i] = fields = fieldsOfCsvLine(this.line as Buffer, block.columns);
+    return fields;
   }
 
-  /** The plain form (JSON.stringify, console.log) has the fields too. */
+  /** The plain form (JSON.stringify, console.log). */
   toJSON(): Omit<JoinedRow, 'line'> {
     return { row: this.row, success: this.success, id: this.id, created: this.created, error: this.error, batchId: this.batchId, columns: this.columns, fields: this.fields };
   }

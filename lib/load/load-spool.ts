@@ -1,8 +1,8 @@
 /**
  * LoadSpool: the one owner of a load's files on disk. Every stage that writes or reads a spool
- * file (the chunker writes a segment's payload and rejects, the submitter uploads the payload, the
- * joiner downloads the results beside them and reads all three back) asks this object for the path
- * and tells it when a segment is done; the orchestrator disposes of it on every exit path.
+ * file (the chunker writes a segment's payload and rejected records, the submitter uploads the
+ * payload, the joiner reads both back) asks this object for the path, and the joiner tells it when
+ * a segment is done; the orchestrator disposes of it on every exit path.
  * Creating one does no I/O: the folder is made on the first file, so that a run that fails on its
  * options, or before its first batch, leaves nothing behind.
  * Holds: one small entry per segment not yet released (its files and input rows), no data.
@@ -20,8 +20,8 @@ export interface LoadSpoolOptions {
   readonly dir?: string;
 }
 
-/** The files a segment can have: its upload payload, its rejected records, its downloaded results. */
-export type SpoolFileKind = 'payload' | 'rejects' | 'results';
+/** The files a segment can have: its upload payload, its rejected records. */
+export type SpoolFileKind = 'payload' | 'rejects';
 
 /** What the spool knows of a segment it has files for. */
 export interface SpooledSegment {
@@ -33,7 +33,7 @@ export interface SpooledSegment {
   readonly files: Set<string>;
 }
 
-const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', results: '.results' };
+const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson' };
 
 export class LoadSpool {
   readonly #given: string | undefined;

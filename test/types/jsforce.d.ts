@@ -6,6 +6,15 @@ declare module 'jsforce' {
     success: boolean;
     errors: string[];
   }
+  interface Batch extends EventEmitter {
+    execute(input: string | ReadonlyArray<Record<string, unknown>>): Batch;
+    poll(intervalMs: number, timeoutMs: number): void;
+  }
+  interface Job {
+    id: string | null;
+    createBatch(): Batch;
+    close(): Promise<unknown>;
+  }
   class Connection {
     constructor(options: { loginUrl: string; version?: string });
     instanceUrl: string;
@@ -17,6 +26,7 @@ declare module 'jsforce' {
       load(object: string, operation: string, records: ReadonlyArray<Record<string, unknown>>): Promise<BulkResult[]>;
       load(object: string, operation: string, options: { extIdField: string }, records: ReadonlyArray<Record<string, unknown>>): Promise<BulkResult[]>;
       query(soql: string): EventEmitter;
+      createJob(object: string, operation: string): Job;
     };
   }
   const jsforce: { Connection: typeof Connection };

@@ -1,0 +1,150 @@
+/**
+ * What a load costs the client, measured in one run on one machine. Each scenario inserts the same
+ * narrow Account CSV (10 fields) into a fresh local org running in its own process (a WAL file), and
+ * each client runs in a process of its own under /usr/bin/time -v (CPU seconds user + sys, peak RSS):
+ * - the org's own insert rate: 10,000-record batches uploaded from memory by a bare BulkClient, from
+ *   the job's creation to the last batch Completed (the physical limit of a load on this machine);
+ * - bulkpipe's bulkLoad (library, no heap flags), with success and error files;
+ * - jsforce 1.11, 10,000-record batches, 4 at once, results written beside the input lines: handed
+ *   records (objects, as its documentation shows) and handed each batch's CSV text;
+ * - the bulkpipe CLI, run as `node bulkpipe.js` (no heap cap);
+ * - bulkLoad on a small and a large file, for the peak-RSS ratio.
+ * Usage (compiled: the clients must not pay for a TypeScript loader):
+ *   npm run build:bench && node dist-bench/benchmarks/client-cost.bench.js [records=500000] [small=100000] [large=2000000]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BulkClient } from '../lib/http/client.js';
+import { csvBatch, generateRecords } from './_util/data.js';
+import { startOrgProcess, type OrgProcess } from './_util/org-process.js';
+import { environment, fmt, table } from './_util/run.js';
+
+const records = Number(process.argv[2] ?? 500_000);
+const small = Number(process.argv[3] ?? 100_000);
+const large = Number(process.argv[4] ?? 2_000_000);
+const TIME = '/usr/bin/time';
+if (!existsSync(TIME)) throw new Error(`${TIME} is needed (GNU time, Debian package "time")`);
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const BULKPIPE_CLIENT = here('./_util/bulkpipe-client.js');
+const JSFORCE_CLIENT = here('./_util/jsforce-client.js');
+const CLI = here('../bin/bulkpipe.js');
+if (!existsSync(BULKPIPE_CLIENT)) throw new Error('run the compiled benchmark: npm run build:bench && node dist-bench/benchmarks/client-cost.bench.js');
+
+interface Cost {
+  readonly seconds: number;
+  readonly user: number;
+  readonly sys: number;
+  readonly peakRssMb: number;
+  readonly stdout: string;
+}
+
+/** Runs a node script under /usr/bin/time -v; resolves with its CPU seconds and peak RSS. */
+async function timed(args: readonly string[]): Promise<Cost> {
+  const started = performance.now();
+  const child = spawn(TIME, ['-v', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
+  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
+  return { seconds, user: figure('User time \\(seconds\\)'), sys: figure('System time \\(seconds\\)'), peakRssMb: figure('Maximum resident set size \\(kbytes\\)') / 1024, stdout };
+}
+
+/** A fresh org for one scenario, stopped afterwards. */
+async function withOrg<T>(dir: string, name: string, run: (org: OrgProcess) => Promise<T>): Promise<T> {
+  const org = await startOrgProcess(join(dir, `${name}.db`));
+  try {
+    return await run(org);
+  } finally {
+    await org.stop();
+    await rm(join(dir, `${name}.db`), { force: true });
+    await rm(join(dir, `${name}.db-wal`), { force: true });
+    await rm(join(dir, `${name}.db-shm`), { force: true });
+  }
+}
+
+/** The org's own rate: batches from memory, 4 uploads at a time, until every batch is Completed. */
+async function orgRate(org: OrgProcess, total: number): Promise<number> {
+  const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
+  try {
+    const batches = Math.ceil(total / 10_000);
+    const bodies = Array.from({ length: Math.min(batches, 8) }, (_, b) => Buffer.from(csvBatch(b * 10_000, 10_000)));
+    const started = performance.now();
+    const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let b = next++; b < batches; b = next++) await client.addBatch(job.id, bodies[b % bodies.length] as Buffer);
+      }),
+    );
+    await client.closeJob(job.id);
+    for (;;) {
+      const info = await client.getJob(job.id);
+      if (info.numberBatchesCompleted + info.numberBatchesFailed === batches) {
+        if (info.numberRecordsFailed !== 0 || info.numberBatchesFailed !== 0) throw new Error(`unexpected job state: ${JSON.stringify(info)}`);
+        return (info.numberRecordsProcessed * 1000) / (performance.now() - started);
+      }
+      await sleep(50);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-cost-'));
+const out = join(dir, 'out');
+await mkdir(out);
+const file = (n: number) => join(dir, `accounts-${n}.csv`);
+const rows: Array<Array<string | number>> = [];
+const row = (name: string, n: number, cost: Cost, rate: number) =>
+  rows.push([name, fmt(n), fmt(cost.seconds, 1), fmt(rate), fmt(cost.user, 2), fmt(cost.sys, 2), fmt(cost.user + cost.sys, 2), fmt(cost.peakRssMb)]);
+const ratePrinted = (cost: Cost) => (JSON.parse(cost.stdout.trim().split('\n').at(-1) as string) as { recordsPerSecond: number; recordsSucceeded: number }).recordsPerSecond;
+
+try {
+  for (const n of new Set([records, small, large])) await generateRecords(file(n), 'csv', n);
+  const login = (org: OrgProcess) => [org.loginUrl, org.username, org.password];
+
+  // The org alone and bulkLoad take turns, three times: this machine's figures drift from run to run.
+  const orgRates: number[] = [];
+  const libraries: Cost[] = [];
+  for (let round = 0; round < 3; round++) {
+    orgRates.push(await withOrg(dir, `org-rate-${round}`, (o) => orgRate(o, records)));
+    libraries.push(await withOrg(dir, `bulkpipe-${round}`, (o) => timed([BULKPIPE_CLIENT, ...login(o), file(records), out])));
+  }
+  const median = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)] as T;
+  const org = median(orgRates, (r) => r);
+  const library = median(libraries, ratePrinted);
+  rows.push([`local org alone (batches from memory; median of ${orgRates.map((r) => fmt(r)).join(', ')})`, fmt(records), '', fmt(org), '', '', '', '']);
+  row(`bulkpipe bulkLoad (library, no heap flags; median of ${libraries.map((c) => fmt(ratePrinted(c))).join(', ')} records/s)`, records, library, ratePrinted(library));
+  const jsforceRecords = await withOrg(dir, 'jsforce-records', (o) => timed([JSFORCE_CLIENT, ...login(o), file(records), out, 'records']));
+  row('jsforce 1.11, records', records, jsforceRecords, ratePrinted(jsforceRecords));
+  const jsforceCsv = await withOrg(dir, 'jsforce-csv', (o) => timed([JSFORCE_CLIENT, ...login(o), file(records), out, 'csv']));
+  row('jsforce 1.11, CSV text', records, jsforceCsv, ratePrinted(jsforceCsv));
+  const cli = await withOrg(dir, 'cli', (o) =>
+    timed([CLI, 'load', 'Account', file(records), '--login-url', o.loginUrl, '--username', o.username, '--password', o.password, '--success', join(out, 'cli.ok.csv'), '--errors', join(out, 'cli.err.csv'), '--json', '--quiet']),
+  );
+  row('bulkpipe CLI (node bulkpipe.js, no heap cap)', records, cli, ratePrinted(cli));
+  const smallRun = await withOrg(dir, 'small', (o) => timed([BULKPIPE_CLIENT, ...login(o), file(small), out]));
+  row('bulkpipe bulkLoad, small input', small, smallRun, ratePrinted(smallRun));
+  const largeRun = await withOrg(dir, 'large', (o) => timed([BULKPIPE_CLIENT, ...login(o), file(large), out]));
+  row('bulkpipe bulkLoad, large input', large, largeRun, ratePrinted(largeRun));
+
+  const cpu = (c: Cost) => c.user + c.sys;
+  console.log(`# What a load costs the client (${environment()})\n`);
+  console.log(table(['client', 'records', 'seconds', 'records/s', 'user s', 'sys s', 'CPU s', 'peak RSS MB'], rows));
+  console.log('');
+  console.log(`client CPU, bulkpipe / jsforce (records): ${fmt(cpu(library) / cpu(jsforceRecords), 3)}`);
+  console.log(`client CPU, bulkpipe / jsforce (CSV text): ${fmt(cpu(library) / cpu(jsforceCsv), 3)}`);
+  console.log(`records/s, bulkpipe / the org alone: ${fmt(ratePrinted(library) / org, 3)} (CLI: ${fmt(ratePrinted(cli) / org, 3)})`);
+  console.log(`peak RSS, ${fmt(large)} / ${fmt(small)} records: ${fmt(largeRun.peakRssMb, 0)} / ${fmt(smallRun.peakRssMb, 0)} MB = ${fmt(largeRun.peakRssMb / smallRun.peakRssMb, 3)}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
