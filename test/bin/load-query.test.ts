@@ -212,6 +212,28 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Kept']);
   });
 
+  it('an output path that cannot be written is a usage error (exit 2) before any job; an error file loads back as it is', async () => {
+    await writeFile(join(tmp.path, 'in.csv'), 'Name,NumberOfEmployees\nGood,1\nBad,many\n');
+    for (const flag of ['--errors', '--success', '--results']) {
+      const result = await cli(['load', 'Account', 'in.csv', flag, join(tmp.path, 'no', 'such', 'dir', 'out.csv')]);
+      expect(result.code, flag).to.equal(2);
+      expect(result.stderr.trim().split('\n'), flag).to.deep.equal([`bulkpipe: load: cannot write ${flag} ${join(tmp.path, 'no', 'such', 'dir', 'out.csv')}: no folder ${join(tmp.path, 'no', 'such', 'dir')}`]);
+    }
+    expect(await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => 'none')).to.equal('none'); // no job was started
+
+    const first = await cli(['load', 'Account', 'in.csv', '--success', 'ok.csv', '--errors', 'bad.csv']);
+    expect(first.code).to.equal(3);
+    expect((await readFile(join(tmp.path, 'bad.csv'), 'utf8')).split('\n')[1]).to.match(/^Bad,many,"?INVALID_FIELD:.*",2$/);
+    await writeFile(join(tmp.path, 'bad.csv'), (await readFile(join(tmp.path, 'bad.csv'), 'utf8')).replace('Bad,many', 'Bad,2'));
+    const again = await cli(['load', 'Account', 'bad.csv', '--success', 'ok2.csv', '--errors', 'bad2.csv']);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).to.contain('bulkpipe: a bulkpipe error file: sf__Error, sf__Row are result columns, not uploaded\n');
+    expect(again.stderr.trim().split('\n').at(-1)).to.match(/1 succeeded, 0 failed .*; the input was a bulkpipe error file \(sf__Error, sf__Row not uploaded\)$/);
+    expect(await readFile(join(tmp.path, 'ok2.csv'), 'utf8')).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row\nBad,2,0015g\w{13},true,1\n$/);
+    const quiet = await cli(['load', 'Account', 'bad.csv', '--quiet', '--success', 'ok3.csv', '--errors', 'bad3.csv']);
+    expect(quiet.stderr).not.to.contain('result columns');
+  });
+
   it('usage errors exit 2 with one line: a missing object, a bad value, an upsert without --external-id, an unknown extension', async () => {
     await writeFile(join(tmp.path, 'data.txt'), 'Name\nX\n');
     for (const args of [

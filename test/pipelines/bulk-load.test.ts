@@ -10,7 +10,7 @@ import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-describe('transforms/bulk-load (end to end)', () => {
+describe('pipelines/bulk-load (end to end)', () => {
   let t: TestOrg;
   const tmp = useTempDir('bulkpipe-load-');
   before(async () => {
@@ -50,7 +50,7 @@ describe('transforms/bulk-load (end to end)', () => {
     expect(summary).to.include({ recordsRead: 4, recordsSucceeded: 2, recordsFailed: 2, recordsProcessed: 4, batches: 1 });
     expect(summary.jobId).to.match(/^750/);
     expect((await t.client.getJob(summary.jobId as string)).state).to.equal('Closed');
-    expect((await readdir(tmp.path)).filter((f) => f.startsWith('batch-'))).to.deep.equal([]); // spool files removed
+    expect((await readdir(tmp.path)).filter((f) => f.startsWith('segment-'))).to.deep.equal([]); // spool files removed
   });
 
   for (const [format, text] of [

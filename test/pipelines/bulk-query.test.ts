@@ -12,7 +12,7 @@ import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-describe('transforms/bulk-query (end to end)', () => {
+describe('pipelines/bulk-query (end to end)', () => {
   let t: TestOrg;
   const tmp = useTempDir('bulkpipe-query-');
   const ROWS = 120;

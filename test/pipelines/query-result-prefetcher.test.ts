@@ -7,7 +7,7 @@ import type { BatchInfo } from '../../lib/types.js';
 import { QueryResultPrefetcher } from '../../pipelines/query-result-prefetcher.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 
-describe('transforms/query-result-prefetcher', () => {
+describe('pipelines/query-result-prefetcher', () => {
   let t: TestOrg;
   let jobId = '';
   let chunks: BatchInfo[] = [];

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InputStop } from '../../../lib/streams/input-stop.js';
 
-describe('transforms/input-stop', () => {
+describe('lib/streams/input-stop', () => {
   it('without onError, fail passes the error to the callback and does not stop', () => {
     const stop = new InputStop(undefined);
     let got: Error | null | undefined;

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { pollLoopOptions, pollTicks } from '../../lib/poll-loop.js';
+import { rejection } from '../helpers/fixtures.js';
+
+describe('lib/poll-loop', () => {
+  it('validates the intervals, naming options as the caller spells them', () => {
+    const names = { min: 'minPollIntervalMs', max: 'maxPollIntervalMs', timeout: 'pollTimeoutMs' };
+    expect(() => pollLoopOptions(names, { min: 100, max: 50, timeout: 1000 })).to.throw().with.property('option', 'maxPollIntervalMs');
+    expect(() => pollLoopOptions(names, { min: -1, max: 50, timeout: 1000 })).to.throw().with.property('option', 'minPollIntervalMs');
+    expect(() => pollLoopOptions(names, { min: 1, max: 50, timeout: Number.NaN })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(pollLoopOptions(names, { min: 1, max: 50, timeout: 1000 })).to.include({ minIntervalMs: 1, maxIntervalMs: 50, timeoutMs: 1000 });
+  });
+
+  it('polls at once, then waits longer while nothing changes, and the shortest time after a change', async () => {
+    const waits: number[] = [];
+    let last = performance.now();
+    let n = 0;
+    for await (const tick of pollTicks({ minIntervalMs: 8, maxIntervalMs: 30, timeoutMs: 60_000 }, () => undefined)) {
+      const now = performance.now();
+      waits.push(now - last);
+      last = now;
+      tick.changed = n === 3;
+      if (++n === 7) break;
+    }
+    // Timers never fire early: each wait is at least the interval planned for it.
+    const planned = [0, 8, 12, 18, 8, 12, 18];
+    waits.forEach((w, i) => expect(w, `wait ${i}`).to.be.at.least((planned[i] as number) - 1));
+  });
+
+  it('ends with the caller\u2019s timeout error once the time is up and something is awaited; goes on while nothing is', async () => {
+    let awaited = false;
+    let turns = 0;
+    const err = await rejection(
+      (async () => {
+        for await (const _tick of pollTicks({ minIntervalMs: 5, maxIntervalMs: 5, timeoutMs: 20 }, () => (awaited ? new Error('timed out') : undefined))) {
+          if (++turns === 10) awaited = true;
+        }
+      })(),
+    );
+    expect(err.message).to.equal('timed out');
+    expect(turns).to.be.at.least(10);
+  });
+
+  it('stops waiting at once on abort', async () => {
+    const controller = new AbortController();
+    // A 10-minute wait: the test ends (inside mocha's timeout) only if the abort ends the wait.
+    const run = (async () => {
+      for await (const _tick of pollTicks({ minIntervalMs: 600_000, maxIntervalMs: 600_000, timeoutMs: 600_000, signal: controller.signal }, () => undefined)) {
+        setImmediate(() => controller.abort());
+      }
+    })();
+    expect(await rejection(run)).to.have.property('name', 'AbortError');
+  });
+});

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OutputFile } from '../../sinks/output-file.js';
+import { rejection } from '../helpers/fixtures.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('sinks/output-file', () => {
+  const tmp = useTempDir('bulkpipe-output-');
+  const path = () => join(tmp.path, 'out.csv');
+
+  async function add(file: OutputFile, text: string): Promise<void> {
+    const pending = file.addText(text);
+    if (pending) await pending;
+  }
+
+  it('writes every byte in order, through many buffers, pieces larger than a buffer and the put methods', async () => {
+    const file = await OutputFile.create(path());
+    let expected = '';
+    for (let i = 0; i < 20_000; i++) {
+      const line = `row ${i},Zoë,${'x'.repeat(i % 50)}`;
+      const bytes = Buffer.from(`..${line}..`);
+      const pending = file.addBytes(bytes, 2, bytes.length - 2);
+      if (pending) await pending;
+      const room = file.room(64);
+      if (room) await room;
+      file.putByte(0x2c);
+      file.putText(i % 7 === 0 ? 'é' : 'id');
+      file.putInteger(i);
+      file.putBytes(Buffer.from('\n'), 0, 1);
+      expected += `${line},${i % 7 === 0 ? 'é' : 'id'}${i}\n`;
+    }
+    const huge = 'h'.repeat(600_000);
+    await add(file, huge);
+    expected += huge;
+    const room = file.room(32);
+    if (room) await room;
+    for (const n of [0, 9, 10, 2147483647, 2147483653]) file.putInteger(n);
+    expected += '09102147483647' + '2147483653';
+    await file.close();
+    expect(await readFile(path(), 'utf8')).to.equal(expected);
+  });
+
+  it('rolls back to the last boundary, from the buffer or from the file', async () => {
+    const file = await OutputFile.create(path());
+    await add(file, 'kept\n');
+    file.commit();
+    await add(file, 'dropped while buffered\n');
+    await file.rollback();
+    await add(file, `${'w'.repeat(700_000)}\n`); // flushed to the file before the rollback
+    await file.rollback();
+    await add(file, 'after\n');
+    await file.close();
+    expect(await readFile(path(), 'utf8')).to.equal('kept\nafter\n');
+  });
+
+  it('after a failure keeps the file up to its last boundary, whatever was buffered or written after it', async () => {
+    const file = await OutputFile.create(path());
+    await add(file, 'segment 1\n');
+    file.commit();
+    await add(file, `${'partial '.repeat(100_000)}\n`);
+    await file.abandon();
+    expect(await readFile(path(), 'utf8')).to.equal('segment 1\n');
+    await file.abandon(); // twice is fine
+
+    const buffered = await OutputFile.create(path());
+    await add(buffered, 'a\n');
+    buffered.commit();
+    await add(buffered, 'b\n');
+    buffered.commit();
+    await add(buffered, 'c');
+    await buffered.abandon();
+    expect(await readFile(path(), 'utf8')).to.equal('a\nb\n');
+  });
+
+  it('passes on the file system\u2019s error (a full disk)', async () => {
+    const file = await OutputFile.create('/dev/full');
+    await add(file, 'x'.repeat(1000));
+    expect(await rejection(file.close())).to.have.property('code', 'ENOSPC');
+  });
+});
