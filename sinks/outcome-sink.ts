@@ -107,7 +107,7 @@ export class OutcomeSink extends Writable {
     try {
       await step();
     } catch (err) {
-      throw new OutputError(this.#options[key] as string, this.#kept[key], this.#jobId, err);
+      throw new OutputError(this.#options[key] as string, this.#files[key]?.durableRows ?? 0, this.#jobId, err);
     }
   }
 
@@ -141,12 +141,13 @@ export class OutcomeSink extends Writable {
           const a = addColumns(block, i, success);
           if (a) await this.#guard('successPath', () => a);
           // `,<id>,<created>,<row>` and the line end: an id of the bytes it came in, the rest at most 24 bytes.
-          const idChunk = block.idChunks[i];
-          const idText = block.idTexts?.[i] ?? '';
-          const b = success.room((idChunk ? (block.idEnds[i] as number) - (block.idStarts[i] as number) : idText.length * 3) + 32);
+          const ids = block.ids;
+          const idChunk = ids.chunks[i];
+          const idText = ids.texts?.[i] ?? '';
+          const b = success.room((idChunk ? (ids.ends[i] as number) - (ids.starts[i] as number) : idText.length * 3) + 32);
           if (b) await this.#guard('successPath', () => b);
           success.putByte(COMMA);
-          if (idChunk) success.putBytes(idChunk, block.idStarts[i] as number, block.idEnds[i] as number);
+          if (idChunk) success.putBytes(idChunk, ids.starts[i] as number, ids.ends[i] as number);
           else success.putText(idText);
           success.putText((flags & CREATED) !== 0 ? ',true,' : ',false,');
           success.putInteger(block.rowNumbers[i] as number);
@@ -172,8 +173,8 @@ export class OutcomeSink extends Writable {
       }
     }
     if (block.last) {
-      for (const file of Object.values(this.#files)) file.commit();
       Object.assign(this.#kept, this.#rows);
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) this.#files[key]?.commit(this.#kept[key]);
       this.succeeded += this.#pendingSucceeded;
       this.failed += this.#pendingFailed;
       this.#pendingSucceeded = 0;

@@ -22,6 +22,9 @@ export class OutputFile {
   #committed = 0;
   /** End of the bytes the disk has taken (writes go one at a time, in order). */
   #durable = 0;
+  /** Boundaries not yet on disk, as [file offset, rows before it]; and the rows of the last one that is. */
+  #boundaries: Array<[number, number]> = [];
+  #durableRows = 0;
   #writing: Promise<void> | undefined;
   #closed = false;
 
@@ -125,9 +128,19 @@ export class OutputFile {
     } while (rest > 0);
   }
 
-  /** Marks a boundary: everything added so far is a whole that a failure must not cut into. */
-  commit(): void {
+  /**
+   * Marks a boundary: everything added so far is a whole that a failure must not cut into. `rows`:
+   * how many rows the file holds up to here (see durableRows).
+   */
+  commit(rows = 0): void {
     this.#committed = this.#position + this.#used;
+    this.#boundaries.push([this.#committed, rows]);
+  }
+
+  /** The rows (as given to commit) that the disk has taken whole. */
+  get durableRows(): number {
+    while (this.#boundaries.length > 0 && (this.#boundaries[0] as [number, number])[0] <= this.#durable) this.#durableRows = (this.#boundaries.shift() as [number, number])[1];
+    return this.#durableRows;
   }
 
   /** Drops everything added since the last boundary (from the buffer, or cut from the file). */

@@ -1,9 +1,10 @@
 /**
- * StatusPoller: SubmittedBatch -> FinishedBatch (rejected records pass through). Polls each job's
- * batch list, one request per job per interval, adaptively: it starts at minIntervalMs, grows by half
- * while nothing changes, up to maxIntervalMs, and comes back down when something finishes. Each batch
- * is emitted once, when Completed, Failed or NotProcessed. An overall timeout ends the stream with a
- * PollTimeoutError that names the job and the unfinished batch ids, so that the run can be resumed.
+ * StatusPoller: SubmittedBatch -> FinishedBatch (a segment never uploaded passes through). Polls
+ * each job's batch list, one request per job per interval, in the poll loop it shares with bulkQuery
+ * (lib/poll-loop.ts): from minIntervalMs, growing by half while nothing changes, up to maxIntervalMs,
+ * back down when something finishes. Each batch is emitted once, when Completed, Failed or
+ * NotProcessed, with the count of records the server processed. An overall timeout ends the stream
+ * with a PollTimeoutError that names the job and the unfinished batch ids.
  * Buffers: the ids of the batches waiting on the server (no payloads). No timer survives the stream.
  */
 import { Transform, type TransformCallback } from 'node:stream';

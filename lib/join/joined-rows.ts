@@ -7,6 +7,7 @@
  */
 import type { InputValue, JoinedBlock, JoinedRow } from '../load-types.js';
 import { JoinedRecord } from './joined-record.js';
+import { IdColumn } from './id-column.js';
 import type { ResultBlock } from './result-block.js';
 
 /** Bits of `flags`. */
@@ -26,11 +27,7 @@ export class JoinedRows implements JoinedBlock {
   count = 0;
   readonly rowNumbers: Uint32Array;
   readonly flags: Uint8Array;
-  /** The id of row i is `idChunks[i]` from `idStarts[i]` to `idEnds[i]`, or `idTexts[i]` (made when first needed). */
-  readonly idChunks: Array<Buffer | undefined>;
-  readonly idStarts: Int32Array;
-  readonly idEnds: Int32Array;
-  idTexts: Array<string | null> | undefined;
+  readonly ids: IdColumn;
   /** Set for failed rows only. */
   readonly errors: string[];
   /** The CSV line of row i is `lineChunks[i]` from `lineStarts[i]` to `lineEnds[i]`; else `fields[i]`. */
@@ -47,9 +44,7 @@ export class JoinedRows implements JoinedBlock {
     this.columns = segment.columns;
     this.rowNumbers = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
-    this.idChunks = new Array<Buffer | undefined>(capacity);
-    this.idStarts = new Int32Array(capacity);
-    this.idEnds = new Int32Array(capacity);
+    this.ids = new IdColumn(capacity);
     this.errors = new Array<string>(capacity);
     this.lineChunks = new Array<Buffer | undefined>(capacity);
     this.lineStarts = new Int32Array(capacity);
@@ -64,7 +59,7 @@ export class JoinedRows implements JoinedBlock {
       const line = row.line;
       const i = out.add(row.row, row.batchId !== null, line ?? row.fields, 0, line?.length ?? 0);
       out.flags[i] = (out.flags[i] as number) | (row.success ? SUCCESS : 0) | (row.created ? CREATED : 0);
-      out.setIdText(i, row.id);
+      out.ids.setText(i, row.id);
       if (!row.success) out.errors[i] = row.error;
     }
     out.last = block.last;
@@ -94,14 +89,7 @@ export class JoinedRows implements JoinedBlock {
   /** Row i's outcome is row j of a result block. */
   takeResult(i: number, results: ResultBlock, j: number): void {
     this.flags[i] = (this.flags[i] as number) | (results.success[j] === 1 ? SUCCESS : 0) | (results.created[j] === 1 ? CREATED : 0);
-    const chunk = results.idChunks[j];
-    if (chunk) {
-      this.idChunks[i] = chunk;
-      this.idStarts[i] = results.idStarts[j] as number;
-      this.idEnds[i] = results.idEnds[j] as number;
-    } else {
-      this.setIdText(i, results.idTexts[j] ?? null);
-    }
+    this.ids.copy(i, results.ids, j);
     const error = results.errors[j];
     if (error) this.errors[i] = error;
   }
@@ -112,13 +100,8 @@ export class JoinedRows implements JoinedBlock {
     this.errors[i] = error;
   }
 
-  setIdText(i: number, id: string | null): void {
-    if (id !== null) (this.idTexts ??= new Array(this.rowNumbers.length))[i] = id;
-  }
-
   id(i: number): string | null {
-    const chunk = this.idChunks[i];
-    return chunk ? chunk.toString('latin1', this.idStarts[i], this.idEnds[i]) : (this.idTexts?.[i] ?? null);
+    return this.ids.get(i);
   }
 
   get rows(): readonly JoinedRow[] {

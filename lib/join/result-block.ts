@@ -4,25 +4,20 @@
  * texts in the CSV result form. No object per row: a load reads one result per record, and the
  * outputs copy an id's bytes without ever making a string of it.
  */
+import { IdColumn } from './id-column.js';
+
 export class ResultBlock {
   count = 0;
   readonly success: Uint8Array;
   readonly created: Uint8Array;
-  /** The id of row i is `idChunks[i]` from `idStarts[i]` to `idEnds[i]`, or `idTexts[i]`; none when both are empty. */
-  readonly idChunks: Array<Buffer | undefined>;
-  readonly idStarts: Int32Array;
-  readonly idEnds: Int32Array;
-  readonly idTexts: Array<string | null | undefined>;
+  readonly ids: IdColumn;
   /** Unset or '' when the row has none. */
   readonly errors: Array<string | undefined>;
 
   constructor(capacity: number) {
     this.success = new Uint8Array(capacity);
     this.created = new Uint8Array(capacity);
-    this.idChunks = new Array<Buffer | undefined>(capacity);
-    this.idStarts = new Int32Array(capacity);
-    this.idEnds = new Int32Array(capacity);
-    this.idTexts = new Array<string | null | undefined>(capacity);
+    this.ids = new IdColumn(capacity);
     this.errors = new Array<string | undefined>(capacity);
   }
 
@@ -32,28 +27,25 @@ export class ResultBlock {
 
   /** Adds a row whose id is a place in `chunk` (start = end: no id). */
   addBytes(success: boolean, created: boolean, chunk: Buffer, idStart: number, idEnd: number, error: string): void {
-    const i = this.count++;
-    this.success[i] = success ? 1 : 0;
-    this.created[i] = created ? 1 : 0;
-    if (idEnd > idStart) {
-      this.idChunks[i] = chunk;
-      this.idStarts[i] = idStart;
-      this.idEnds[i] = idEnd;
-    }
-    if (error !== '') this.errors[i] = error;
+    const i = this.#add(success, created, error);
+    this.ids.setBytes(i, chunk, idStart, idEnd);
   }
 
   /** Adds a row whose id is text. */
   addText(success: boolean, created: boolean, id: string | null, error: string): void {
-    const i = this.count++;
-    this.success[i] = success ? 1 : 0;
-    this.created[i] = created ? 1 : 0;
-    this.idTexts[i] = id;
-    if (error !== '') this.errors[i] = error;
+    const i = this.#add(success, created, error);
+    this.ids.setText(i, id);
   }
 
   id(i: number): string | null {
-    const chunk = this.idChunks[i];
-    return chunk ? chunk.toString('latin1', this.idStarts[i], this.idEnds[i]) : (this.idTexts[i] ?? null);
+    return this.ids.get(i);
+  }
+
+  #add(success: boolean, created: boolean, error: string): number {
+    const i = this.count++;
+    this.success[i] = success ? 1 : 0;
+    this.created[i] = created ? 1 : 0;
+    if (error !== '') this.errors[i] = error;
+    return i;
   }
 }

@@ -26,6 +26,18 @@ export async function startTestOrg(options: ServerOptions = {}): Promise<TestOrg
   };
 }
 
+/** A test org for a whole describe block: started in before(), closed in after(). */
+export function useTestOrg(options: ServerOptions = {}): { readonly org: TestOrg } {
+  const state = {} as { org: TestOrg };
+  before(async () => {
+    state.org = await startTestOrg(options);
+  });
+  after(async () => {
+    await state.org?.close();
+  });
+  return state;
+}
+
 /** A session id through a raw SOAP login. */
 export async function login(org: LocalOrg, username = org.username, password = org.password): Promise<string> {
   const res = await raw(`${org.loginUrl}/services/Soap/u/35.0`, {

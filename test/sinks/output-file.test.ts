@@ -73,6 +73,19 @@ describe('sinks/output-file', () => {
     expect(await readFile(path(), 'utf8')).to.equal('a\nb\n');
   });
 
+  it('counts the rows the disk has taken whole, boundary by boundary', async () => {
+    const file = await OutputFile.create(path());
+    await add(file, 'a\n');
+    file.commit(1);
+    await add(file, 'b\n');
+    file.commit(2);
+    expect(file.durableRows).to.equal(0); // still in the buffer
+    await add(file, 'x'.repeat(600_000)); // hands both boundaries to the disk
+    await file.rollback(); // waits for the write in flight
+    expect(file.durableRows).to.equal(2);
+    await file.close();
+  });
+
   it('passes on the file system\u2019s error (a full disk)', async () => {
     const file = await OutputFile.create('/dev/full');
     await add(file, 'x'.repeat(1000));

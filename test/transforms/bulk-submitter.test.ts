@@ -12,7 +12,7 @@ import { parseBatchInfo, serializeBatchInfo } from '../../lib/wire/batch-info.js
 import { serializeApiError } from '../../lib/wire/api-error.js';
 import { BulkSubmitter } from '../../transforms/bulk-submitter.js';
 import { rejection, wireFixture } from '../helpers/fixtures.js';
-import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { useTestOrg } from '../helpers/local-org.js';
 import { ScriptedServer } from '../helpers/scripted-server.js';
 import { spooledBatch } from '../helpers/spooled-batch.js';
 import { collector } from '../helpers/streams.js';
@@ -23,34 +23,28 @@ const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 
 
 describe('transforms/bulk-submitter', () => {
   const tmp = useTempDir('bulkpipe-submitter-');
-  let t: TestOrg;
-  before(async () => {
-    t = await startTestOrg();
-  });
-  after(async () => {
-    await t.close();
-  });
+  const org = useTestOrg();
   const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
 
   it('validates concurrency', () => {
-    for (const concurrency of [0, 26, 1.5]) expect(() => new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' }, concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    for (const concurrency of [0, 26, 1.5]) expect(() => new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' }, concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('creates the job once, uploads every batch, passes a segment with nothing to upload through, closes the job', async () => {
     const rejectedOnly: SpooledBatch = { kind: 'batch', seq: 1, path: null, contentType: 'CSV', records: 0, rejected: 3, bytes: 0, rows: [], columns: ['Name'] };
     const items = [await spooled(0, ['a']), rejectedOnly, await spooled(2, ['b', 'c'], 5)];
-    const submitter = new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' } });
+    const submitter = new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' } });
     const sink = collector<SubmittedBatch | SpooledBatch>();
     await pipeline(Readable.from(items), submitter, sink);
     const submitted = sink.items.filter((i): i is SubmittedBatch => i.kind === 'submitted');
     expect(submitted.map((b) => b.seq).sort()).to.deep.equal([0, 2]);
     expect(new Set(submitted.map((b) => b.jobId)).size).to.equal(1);
     expect(sink.items.filter((i) => i.kind === 'batch')).to.deep.equal([rejectedOnly]);
-    expect(await t.client.getJob(submitter.job?.id as string)).to.include({ state: 'Closed', numberBatchesTotal: 2 });
+    expect(await org.org.client.getJob(submitter.job?.id as string)).to.include({ state: 'Closed', numberBatchesTotal: 2 });
   });
 
   it('refuses an input that is not a spooled batch, naming the stages it expects before it', async () => {
-    const err = await rejection(pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: t.client, job: { operation: 'insert', object: 'Account' } }), collector()));
+    const err = await rejection(pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' } }), collector()));
     expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
     expect(err.message).to.contain('BatchChunker or a CsvBatchSplitter');
   });

@@ -10,7 +10,7 @@ import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load
 import { parseBatchInfo, serializeBatchInfoList } from '../../lib/wire/batch-info.js';
 import { StatusPoller } from '../../transforms/status-poller.js';
 import { rejection, wireFixture } from '../helpers/fixtures.js';
-import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { useTestOrg } from '../helpers/local-org.js';
 import { ScriptedServer } from '../helpers/scripted-server.js';
 import { spooledBatch } from '../helpers/spooled-batch.js';
 import { collector } from '../helpers/streams.js';
@@ -21,29 +21,23 @@ const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 
 
 describe('transforms/status-poller', () => {
   const tmp = useTempDir('bulkpipe-poller-');
-  let t: TestOrg;
-  before(async () => {
-    t = await startTestOrg();
-  });
-  after(async () => {
-    await t.close();
-  });
+  const org = useTestOrg();
   const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
 
   it('validates its intervals', () => {
-    expect(() => new StatusPoller({ client: t.client, minIntervalMs: 100, maxIntervalMs: 50 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
-    expect(() => new StatusPoller({ client: t.client, timeoutMs: -1 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new StatusPoller({ client: org.org.client, minIntervalMs: 100, maxIntervalMs: 50 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new StatusPoller({ client: org.org.client, timeoutMs: -1 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('emits each batch once when it finishes, polling the job not each batch', async () => {
-    const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    const job = await org.org.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     const submitted: SubmittedBatch[] = [];
     for (const [i, body] of ['Name\nA\n', 'Nope__c\nx\n'].entries()) {
-      const info = await t.client.addBatch(job.id, body);
+      const info = await org.org.client.addBatch(job.id, body);
       submitted.push({ ...(await spooled(i, ['A'])), kind: 'submitted', jobId: job.id, batchId: info.id });
     }
     const sink = collector<FinishedBatch>();
-    await pipeline(Readable.from(submitted), new StatusPoller({ client: t.client, minIntervalMs: 10, maxIntervalMs: 50 }), sink);
+    await pipeline(Readable.from(submitted), new StatusPoller({ client: org.org.client, minIntervalMs: 10, maxIntervalMs: 50 }), sink);
     expect(sink.items.map((b) => [b.seq, b.state]).sort()).to.deep.equal([[0, 'Completed'], [1, 'Failed']]);
     expect(sink.items.find((b) => b.state === 'Failed')?.stateMessage).to.equal('InvalidBatch : Field name not found : Nope__c');
   });
