@@ -90,7 +90,7 @@ export class OutcomeSink extends Writable {
     (async () => {
       await this.open();
       if (!this.#header) await this.#writeHeader([]);
-      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, () => this.#files[key]?.close());
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, this.#files[key]?.close());
     })().then(() => callback(), callback);
   }
 
@@ -102,10 +102,13 @@ export class OutcomeSink extends Writable {
     await Promise.all(Object.values(this.#files).map((file) => file.abandon()));
   }
 
-  /** Runs a file step, naming the file, its rows and the job when it fails. */
-  async #guard(key: FileKey, step: () => Promise<void> | undefined): Promise<void> {
+  /**
+   * Waits for a file step, naming the file, its rows and the job when it fails. Takes the promise,
+   * not a function: a closure per row would cost an allocation per row.
+   */
+  async #guard(key: FileKey, pending: Promise<void> | undefined): Promise<void> {
     try {
-      await step();
+      await pending;
     } catch (err) {
       throw new OutputError(this.#options[key] as string, this.#files[key]?.durableRows ?? 0, this.#jobId, err);
     }
@@ -114,8 +117,8 @@ export class OutcomeSink extends Writable {
   async #writeHeader(columns: readonly string[]): Promise<void> {
     this.#header = true;
     const header = columns.map(csvField);
-    await this.#guard('successPath', () => this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row'].join(',')}\n`));
-    await this.#guard('errorPath', () => this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row'].join(',')}\n`));
+    await this.#guard('successPath', this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row'].join(',')}\n`));
+    await this.#guard('errorPath', this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row'].join(',')}\n`));
     this.#files.successPath?.commit();
     this.#files.errorPath?.commit();
   }
@@ -126,7 +129,7 @@ export class OutcomeSink extends Writable {
     if (!this.#header) await this.#writeHeader(block.columns);
     if (block.restart) {
       // The segment starts again: what of it was written is void.
-      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, () => this.#files[key]?.rollback());
+      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, this.#files[key]?.rollback());
       Object.assign(this.#rows, this.#kept);
       this.#pendingSucceeded = 0;
       this.#pendingFailed = 0;
@@ -139,13 +142,13 @@ export class OutcomeSink extends Writable {
         this.#pendingSucceeded++;
         if (success) {
           const a = addColumns(block, i, success);
-          if (a) await this.#guard('successPath', () => a);
+          if (a) await this.#guard('successPath', a);
           // `,<id>,<created>,<row>` and the line end: an id of the bytes it came in, the rest at most 24 bytes.
           const ids = block.ids;
           const idChunk = ids.chunks[i];
           const idText = ids.texts?.[i] ?? '';
           const b = success.room((idChunk ? (ids.ends[i] as number) - (ids.starts[i] as number) : idText.length * 3) + 32);
-          if (b) await this.#guard('successPath', () => b);
+          if (b) await this.#guard('successPath', b);
           success.putByte(COMMA);
           if (idChunk) success.putBytes(idChunk, ids.starts[i] as number, ids.ends[i] as number);
           else success.putText(idText);
@@ -158,9 +161,9 @@ export class OutcomeSink extends Writable {
         this.#pendingFailed++;
         if (errors) {
           const a = addColumns(block, i, errors);
-          if (a) await this.#guard('errorPath', () => a);
+          if (a) await this.#guard('errorPath', a);
           const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}\n`);
-          if (b) await this.#guard('errorPath', () => b);
+          if (b) await this.#guard('errorPath', b);
           this.#rows.errorPath++;
         }
       }
@@ -168,7 +171,7 @@ export class OutcomeSink extends Writable {
         const row = rows[i] as JoinedRow;
         const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
         const c = results.addText(line);
-        if (c) await this.#guard('resultsPath', () => c);
+        if (c) await this.#guard('resultsPath', c);
         this.#rows.resultsPath++;
       }
     }

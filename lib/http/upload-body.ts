@@ -45,7 +45,7 @@ export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
       replayable: true,
       open: async () => {
         await stat(body.path); // fail here, with the path, rather than inside the socket
-        const file = createReadStream(body.path);
+        const file = createReadStream(body.path, { highWaterMark: 256 * 1024 });
         return gzip ? compressed(file) : file;
       },
       digest: async () => {
