@@ -117,7 +117,7 @@ describe('transforms/result-joiner', () => {
   it('a result body that disagrees with its batch\u2019s count: the rows pushed are taken back (restart) and the segment goes to the errors', async () => {
     const server = await new ScriptedServer().start();
     // Long enough for the payload to be read in several chunks, so that rows are out before the shortfall shows.
-    const many = Array.from({ length: 3000 }, (_, i) => `${'n'.repeat(60)}${i}`);
+    const many = Array.from({ length: 3000 }, (_, i) => `${'n'.repeat(250)}${i}`);
     // The batch says 3,000 records; its result body stops after 2,500.
     server.fallback = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/csv' });
@@ -145,7 +145,7 @@ describe('transforms/result-joiner', () => {
 
   it('holds back: with a slow reader, few blocks are pushed ahead', async () => {
     const spool = new LoadSpool({ dir: tmp.path });
-    const names = Array.from({ length: 9000 }, (_, i) => `${'w'.repeat(60)}${i}`);
+    const names = Array.from({ length: 9000 }, (_, i) => `${'w'.repeat(300)}${i}`);
     const batch = await finished(spool, 0, names, 1);
     let pushed = 0;
     let maxAhead = 0;
