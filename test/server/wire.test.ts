@@ -7,6 +7,7 @@ import { parseLoginFault, parseLoginResponse } from '../../lib/auth/soap-login.j
 import { wireFixture } from '../helpers/fixtures.js';
 import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { raw } from '../helpers/raw-http.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const XML_JOB = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload">${body}</jobInfo>`;
 
@@ -66,8 +67,12 @@ describe('server: the wire', () => {
       const short = await startTestOrg({ faults: { sessionTtlSeconds: 1 } });
       try {
         const job = await short.client.createJob({ operation: 'insert', object: 'Account' });
-        await new Promise((r) => setTimeout(r, 1100));
-        const res = await raw(`${short.org.instanceUrl}/services/async/35.0/job/${job.id}`, { headers: { 'x-sfdc-session': short.session } });
+        const get = () => raw(`${short.org.instanceUrl}/services/async/35.0/job/${job.id}`, { headers: { 'x-sfdc-session': short.session } });
+        // Seen through the API: the same session is refused once its second has passed.
+        const res = await waitFor('the session to expire', async () => {
+          const answer = await get();
+          return answer.status !== 200 && answer;
+        });
         expect(res.status).to.equal(400);
         expect(res.text).to.contain('InvalidSessionId');
         // BulkClient.login renews by itself
