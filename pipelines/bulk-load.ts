@@ -223,7 +223,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       stopSignal?.removeEventListener('abort', stop);
     }
   } catch (err) {
-    sink.destroy(); // closes the files (whole segments only) when the pipeline never ran
+    // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
+    // the outputs are final when the caller sees the error.
+    if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()).destroy());
     await settleJob(client, submitter.job, options.signal?.aborted === true && options.abortJobOnAbort === true);
     written();
     report();
