@@ -43,9 +43,6 @@ export class OutcomeSink extends Writable {
   readonly #options: OutcomeSinkOptions;
   #opening: Promise<void> | undefined;
   readonly #files: Partial<Record<FileKey, OutputFile>> = {};
-  /** Rows added to each file, and those of complete segments (what a failed file keeps). */
-  readonly #rows: Record<FileKey, number> = { successPath: 0, errorPath: 0, resultsPath: 0 };
-  readonly #kept: Record<FileKey, number> = { successPath: 0, errorPath: 0, resultsPath: 0 };
   #header = false;
   #jobId: string | undefined;
   #pendingSucceeded = 0;
@@ -130,7 +127,6 @@ export class OutcomeSink extends Writable {
     if (block.restart) {
       // The segment starts again: what of it was written is void.
       for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) await this.#guard(key, this.#files[key]?.rollback());
-      Object.assign(this.#rows, this.#kept);
       this.#pendingSucceeded = 0;
       this.#pendingFailed = 0;
     }
@@ -155,7 +151,6 @@ export class OutcomeSink extends Writable {
           success.putText((flags & CREATED) !== 0 ? ',true,' : ',false,');
           success.putInteger(block.rowNumbers[i] as number);
           success.putByte(LF);
-          this.#rows.successPath++;
         }
       } else {
         this.#pendingFailed++;
@@ -164,7 +159,6 @@ export class OutcomeSink extends Writable {
           if (a) await this.#guard('errorPath', a);
           const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}\n`);
           if (b) await this.#guard('errorPath', b);
-          this.#rows.errorPath++;
         }
       }
       if (results && rows) {
@@ -172,14 +166,15 @@ export class OutcomeSink extends Writable {
         const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
         const c = results.addText(line);
         if (c) await this.#guard('resultsPath', c);
-        this.#rows.resultsPath++;
       }
     }
     if (block.last) {
-      Object.assign(this.#kept, this.#rows);
-      for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) this.#files[key]?.commit(this.#kept[key]);
       this.succeeded += this.#pendingSucceeded;
       this.failed += this.#pendingFailed;
+      // Each file holds the rows of its kind of every whole segment so far.
+      this.#files.successPath?.commit(this.succeeded);
+      this.#files.errorPath?.commit(this.failed);
+      this.#files.resultsPath?.commit(this.succeeded + this.failed);
       this.#pendingSucceeded = 0;
       this.#pendingFailed = 0;
     }

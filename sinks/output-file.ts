@@ -52,8 +52,7 @@ export class OutputFile {
   async #addAfterWriteOut(bytes: Buffer, start: number, end: number): Promise<void> {
     await this.#writeOut();
     if (end - start > this.#buffer.length) return this.#write(bytes.subarray(start, end)); // a huge record: as it is
-    bytes.copy(this.#buffer, 0, start, end);
-    this.#used = end - start;
+    this.putBytes(bytes, start, end);
   }
 
   /** Adds text as UTF-8; returns a promise only when the caller must wait for the disk. */
@@ -142,8 +141,13 @@ export class OutputFile {
 
   /** The rows (as given to commit) that the disk has taken whole. */
   get durableRows(): number {
-    while (this.#boundaries.length > 0 && (this.#boundaries[0] as [number, number])[0] <= this.#durable) this.#durableRows = (this.#boundaries.shift() as [number, number])[1];
+    this.#settleBoundaries();
     return this.#durableRows;
+  }
+
+  /** Drops the boundaries the disk has passed: a few are kept, whatever the run's length. */
+  #settleBoundaries(): void {
+    while (this.#boundaries.length > 0 && (this.#boundaries[0] as [number, number])[0] <= this.#durable) this.#durableRows = (this.#boundaries.shift() as [number, number])[1];
   }
 
   /** Drops everything added since the last boundary (from the buffer, or cut from the file). */
@@ -226,5 +230,6 @@ export class OutputFile {
       done += bytesWritten;
     }
     this.#durable = position + length;
+    this.#settleBoundaries();
   }
 }

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
-import type { LoadSpool } from '../lib/load/load-spool.js';
+import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
@@ -75,8 +75,7 @@ export class BatchChunker extends Transform {
   constructor(options: BatchChunkerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
-    if (typeof options.spool?.path !== 'function') throw new InvalidOptionError('spool', 'a LoadSpool', options.spool);
-    this.#spool = options.spool;
+    this.#spool = spoolOption(options.spool);
     this.#operation = oneOf('operation', options.operation ?? 'insert', LOAD_OPERATIONS);
     this.#serializer = recordSerializer(this.#type);
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);

@@ -8,15 +8,15 @@
  */
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
-import { InvalidOptionError, ParseError } from '../lib/errors.js';
+import { ParseError } from '../lib/errors.js';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
-import type { LoadSpool } from '../lib/load/load-spool.js';
-import { LOAD_OPERATIONS, type LoadOperation, type RowRun, type SpooledBatch } from '../lib/load-types.js';
+import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
+import { LOAD_OPERATIONS, type InputValue, type LoadOperation, type RowRun, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
-import { csvField } from '../lib/records/serialize-record.js';
+import { recordSerializer } from '../lib/records/serialize-record.js';
 import { InputStop } from '../lib/streams/input-stop.js';
 
 export interface CsvBatchSplitterOptions {
@@ -39,6 +39,7 @@ export interface CsvBatchSplitterOptions {
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const NEWLINE = Buffer.from('\n');
+const CSV = recordSerializer('CSV');
 
 export class CsvBatchSplitter extends Transform {
   readonly #spool: LoadSpool;
@@ -50,8 +51,8 @@ export class CsvBatchSplitter extends Transform {
   #header: Buffer | undefined;
   #columns: readonly string[] = [];
   #plan: ColumnPlan | undefined;
-  /** Set when records must be rewritten (result columns left out): the input column of each uploaded one. */
-  #sourceIndexes: number[] | undefined;
+  /** Set when records must be rewritten (result columns left out). */
+  #rewriting = false;
   /** The partial record at the end of the last chunk. */
   #carry: Buffer[] = [];
   #carryBytes = 0;
@@ -66,8 +67,7 @@ export class CsvBatchSplitter extends Transform {
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
-    if (typeof options.spool?.path !== 'function') throw new InvalidOptionError('spool', 'a LoadSpool', options.spool);
-    this.#spool = options.spool;
+    this.#spool = spoolOption(options.spool);
     this.#operation = oneOf('operation', options.operation ?? 'insert', LOAD_OPERATIONS);
     this.#source = nonEmptyString('source', options.source ?? 'input');
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
@@ -137,7 +137,7 @@ export class CsvBatchSplitter extends Transform {
       const start = pos;
       pos = end;
       const length = end - start;
-      if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d) || this.#sourceIndexes) {
+      if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d) || this.#rewriting) {
         // A record that began in an earlier chunk, the header, an empty line, or a record to rewrite: the general path.
         flushSegment(start);
         const record = this.#carryBytes > 0 ? Buffer.concat([...this.#carry, chunk.subarray(start, end)]) : chunk.subarray(start, end);
@@ -178,7 +178,7 @@ export class CsvBatchSplitter extends Transform {
       this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes);
       return undefined;
     }
-    const record = this.#sourceIndexes ? this.#rewrite(bytes) : bytes;
+    const record = this.#rewriting ? this.#rewrite(bytes) : bytes;
     if (record.length + this.#header.length > this.#maxBytes) {
       throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
     }
@@ -200,25 +200,23 @@ export class CsvBatchSplitter extends Transform {
     if (plan.identity) {
       this.#header = Buffer.from(header);
     } else {
-      this.#sourceIndexes = plan.sources.map((c) => columns.indexOf(c));
-      this.#header = Buffer.from(`${plan.upload.map(csvField).join(',')}\n`);
+      this.#rewriting = true;
+      this.#header = Buffer.from(CSV.head(plan.upload));
     }
     this.emit('columns', plan, describeColumnPlan(plan));
   }
 
-  /** A record without the columns the plan leaves out, as a CSV line of the uploaded columns. */
+  /** A record without the columns the plan leaves out, written as the chunker writes a CSV record. */
   #rewrite(bytes: Buffer): Buffer {
-    const indexes = this.#sourceIndexes as number[];
-    const width = this.#plan?.input.length ?? 0;
-    let line = '';
-    parseCsvText(bytes.toString('utf8'), (fields) => {
-      if (fields.length !== width) throw new ParseError(`the record has ${fields.length} fields, the header ${width}`, { source: this.#source, record: this.#row + 1 });
-      line = indexes.map((i) => {
-        const value = fields[i] as string;
-        return value === '' || value === '#N/A' ? value : csvField(value);
-      }).join(',');
+    const plan = this.#plan as ColumnPlan;
+    const fields: Record<string, InputValue> = {};
+    parseCsvText(bytes.toString('utf8'), (values) => {
+      if (values.length !== plan.input.length) throw new ParseError(`the record has ${values.length} fields, the header ${plan.input.length}`, { source: this.#source, record: this.#row + 1 });
+      values.forEach((value, i) => {
+        if (value !== '') fields[plan.input[i] as string] = value === '#N/A' ? null : value;
+      });
     }, this.#source);
-    return Buffer.from(line === '' ? '""\n' : `${line}\n`);
+    return Buffer.from(CSV.record(plan.upload, fields, true, plan.sources));
   }
 
   #append(record: Buffer): void {

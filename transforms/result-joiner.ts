@@ -21,7 +21,7 @@ import { JoinedRows } from '../lib/join/joined-rows.js';
 import { readResultBlocks } from '../lib/join/read-results.js';
 import type { ResultBlock } from '../lib/join/result-block.js';
 import { formatOfMime } from '../lib/wire/content-types.js';
-import type { LoadSpool } from '../lib/load/load-spool.js';
+import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch } from '../lib/load-types.js';
 import { nonNegativeInteger } from '../lib/options.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
@@ -58,8 +58,7 @@ export class ResultJoiner extends Transform {
   constructor(options: ResultJoinerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
     this.#client = options.client;
-    if (typeof options.spool?.path !== 'function') throw new InvalidOptionError('spool', 'a LoadSpool', options.spool);
-    this.#spool = options.spool;
+    this.#spool = spoolOption(options.spool);
     this.#prefetch = nonNegativeInteger('prefetch', options.prefetch ?? 1, 8);
   }
 

@@ -10,6 +10,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidOptionError } from '../errors.js';
 import type { RowRun } from '../load-types.js';
 
 export interface LoadSpoolOptions {
@@ -98,4 +99,10 @@ export class LoadSpool {
     if (!segment) this.#segments.set(seq, (segment = { seq, rows: [], records: 0, rejected: 0, files: new Set() }));
     return segment;
   }
+}
+
+/** The `spool` option of the stages that share a load's files: a LoadSpool, or an option error. */
+export function spoolOption(value: unknown): LoadSpool {
+  if (!(value instanceof LoadSpool)) throw new InvalidOptionError('spool', 'a LoadSpool', value);
+  return value;
 }
