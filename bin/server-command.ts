@@ -21,7 +21,8 @@ Options:
   --db FILE                SQLite file (default $BULKPIPE_HOME/org.db, ~/.bulkpipe/org.db); :memory: for none
   --schema FILE            custom objects and fields (JSON)
   --accept-unknown-objects accept any object and field as text
-  --user NAME:PASSWORD     the user to log in as (default admin@bulkpipe.local:bulkpipe)
+  --user NAME:PASSWORD     a user to log in as (default admin@bulkpipe.local:bulkpipe); repeat it
+                           for more users (the first is the one printed; each sees only its jobs)
   --faults SPEC            fault injection, e.g. seed=7,latency=20-80,error5xx=0.1,drop=0.05,
                            dropAfterBody=0.05,sessionTtl=30,holdInProgress=500
   --quiet                  do not log requests
@@ -42,7 +43,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
       db: { type: 'string' },
       schema: { type: 'string' },
       'accept-unknown-objects': { type: 'boolean' },
-      user: { type: 'string' },
+      user: { type: 'string', multiple: true },
       faults: { type: 'string' },
       quiet: { type: 'boolean' },
       ...COMMON_OPTIONS,
@@ -53,9 +54,13 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     return 0;
   }
   if (positionals.length) throw new UsageError(`server: unexpected argument ${JSON.stringify(positionals[0])}`);
-  const [username, ...rest] = values.user?.split(':') ?? [];
-  const password = rest.join(':');
-  if (values.user !== undefined && (!username || !password)) throw new UsageError('--user expects NAME:PASSWORD');
+  const users = (values.user ?? []).map((given) => {
+    const [username, ...rest] = given.split(':');
+    const password = rest.join(':');
+    if (!username || !password) throw new UsageError(`--user expects NAME:PASSWORD, got ${JSON.stringify(given)}`);
+    return { username, password };
+  });
+  const [first, ...more] = users;
   const db = values.db ?? localOrgDb(io.env);
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
   const org = await startServer({
@@ -64,7 +69,8 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     db,
     ...(values.schema ? { schema: values.schema } : {}),
     acceptUnknownObjects: values['accept-unknown-objects'] ?? false,
-    ...(username ? { username, password } : {}),
+    ...(first ? { username: first.username, password: first.password } : {}),
+    ...(more.length ? { users: more } : {}),
     ...(values.faults ? { faults: values.faults } : {}),
     log: values.quiet ? () => undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });

@@ -17,7 +17,9 @@ export type BulkErrorCode =
   | 'BULK_POLL_TIMEOUT'
   | 'BULK_JOIN_MISMATCH'
   | 'BULK_BATCH_FAILED'
-  | 'BULK_OUTPUT';
+  | 'BULK_OUTPUT'
+  | 'BULK_JOB_UNKNOWN'
+  | 'BULK_LEDGER';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;

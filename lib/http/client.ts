@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { AbortedError, SessionExpiredError, BulkApiError, type RequestContext } from '../errors.js';
+import { AbortedError, BulkError, BulkApiError, NetworkError, SessionExpiredError, type RequestContext } from '../errors.js';
 import { toId18 } from '../ids.js';
 import { DEFAULT_API_VERSION, MAX_PK_CHUNK_SIZE } from '../limits.js';
 import { apiVersion as checkApiVersion, boolean, httpUrl, nonEmptyString, positiveInteger } from '../options.js';
@@ -24,7 +24,9 @@ import * as paths from './endpoints.js';
 import { errorFromResponse } from './response-errors.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
-import { withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
+import { findCreatedJob, parseJobListPage, type JobListPage } from './job-list.js';
+import { resumableBody } from './resumable-body.js';
+import { RetryBudget, withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
 
 export interface BulkClientOptions {
   /** scheme://host[:port] of the org. */
@@ -96,7 +98,8 @@ interface CallSpec {
   readonly headers?: Readonly<Record<string, string>>;
   readonly mode: RetryMode;
   readonly signal?: AbortSignal | undefined;
-  readonly recover?: () => Promise<ExchangeResponse | undefined>;
+  /** A REST resource (`/services/data`): the session goes in `Authorization: Bearer`. */
+  readonly rest?: boolean;
 }
 
 /** What the client remembers of a job it uploads to. */
@@ -181,23 +184,30 @@ export class BulkClient {
     if (options.pkChunking) headers['sforce-enable-pkchunking'] = pkChunkingHeader(options.pkChunking);
     if (options.disableBatchRetry) headers['sforce-disable-batch-retry'] = 'TRUE';
     if (options.lineEnding) headers['sforce-line-ending'] = options.lineEnding;
-    const res = await this.#call({
-      method: 'POST',
-      path: paths.jobsPath(this.apiVersion),
-      contentType: `${MIME[format]}; charset=UTF-8`,
-      body: prepareBody(serializeJobRequest(request, format), false),
-      headers,
-      mode: 'once',
-      signal: options.signal,
-    });
-    const job = await this.#readJob(res);
+    const since = Date.now();
+    const job = await this.#call(
+      {
+        method: 'POST',
+        path: paths.jobsPath(this.apiVersion),
+        contentType: `${MIME[format]}; charset=UTF-8`,
+        body: prepareBody(serializeJobRequest(request, format), false),
+        headers,
+        mode: 'dedupe',
+        signal: options.signal,
+      },
+      (res) => this.#readJob(res),
+      // An answer lost after the server may have acted: the org's job list finds the job it made.
+      async () => {
+        const found = await findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), apiVersion: this.apiVersion, signal: options.signal });
+        return found === undefined ? undefined : this.getJob(found, options);
+      },
+    );
     this.#remember(job.id, job.contentType);
     return job;
   }
 
   async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
-    const res = await this.#call({ method: 'GET', path: paths.jobPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal });
-    const job = await this.#readJob(res);
+    const job = await this.#call({ method: 'GET', path: paths.jobPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal }, (res) => this.#readJob(res));
     this.#remember(job.id, job.contentType);
     return job;
   }
@@ -233,23 +243,25 @@ export class BulkClient {
     };
     enter();
     try {
-      const res = await this.#call({
-        method: 'POST',
-        path: paths.batchesPath(this.apiVersion, jobId),
-        jobId,
-        contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
-        body: prepared,
-        compressed: this.#gzipUploads,
-        mode: prepared.replayable ? 'dedupe' : 'once',
-        signal: options.signal,
-        recover: async () => {
+      const batch = await this.#call(
+        {
+          method: 'POST',
+          path: paths.batchesPath(this.apiVersion, jobId),
+          jobId,
+          contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
+          body: prepared,
+          compressed: this.#gzipUploads,
+          mode: prepared.replayable ? 'dedupe' : 'once',
+          signal: options.signal,
+        },
+        (res) => this.#readBatch(res, wireFormatOf(contentType)),
+        async () => {
           done();
           const found = await this.#findUploadedBatch(memory, jobId, prepared, options.signal);
           if (!found) enter(); // about to send again
           return found;
         },
-      });
-      const batch = await this.#readBatch(res, wireFormatOf(contentType));
+      );
       memory.batches.add(batch.id);
       return batch;
     } finally {
@@ -258,16 +270,17 @@ export class BulkClient {
   }
 
   async getBatch(jobId: string, batchId: string, options: CallOptions = {}): Promise<BatchInfo> {
-    const res = await this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batchId), jobId, batchId, mode: 'idempotent', signal: options.signal });
-    return this.#readBatch(res, undefined);
+    return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batchId), jobId, batchId, mode: 'idempotent', signal: options.signal }, (res) => this.#readBatch(res, undefined));
   }
 
   /** Every batch of the job, read incrementally from the list. */
   async listBatches(jobId: string, options: CallOptions = {}): Promise<BatchInfo[]> {
-    const res = await this.#call({ method: 'GET', path: paths.batchesPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal });
-    const batches: BatchInfo[] = [];
-    for await (const batch of readBatchInfoList(res.body, documentFormat(res))) batches.push(batch);
-    return batches;
+    // Read inside the retried call: a list cut mid-way is asked for again.
+    return this.#call({ method: 'GET', path: paths.batchesPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal }, async (res) => {
+      const batches: BatchInfo[] = [];
+      for await (const batch of readBatchInfoList(res.body, documentFormat(res))) batches.push(batch);
+      return batches;
+    });
   }
 
   /** The batch as it was uploaded (records or SOQL). */
@@ -309,16 +322,18 @@ export class BulkClient {
   async #setJobState(jobId: string, state: 'Closed' | 'Aborted', options: CallOptions): Promise<JobInfo> {
     const format = wireFormatOf(this.#jobs.get(jobId)?.contentType ?? 'XML');
     try {
-      const res = await this.#call({
-        method: 'POST',
-        path: paths.jobPath(this.apiVersion, jobId),
-        jobId,
-        contentType: `${MIME[format]}; charset=UTF-8`,
-        body: prepareBody(serializeJobStateRequest({ state }, format), false),
-        mode: 'idempotent',
-        signal: options.signal,
-      });
-      const job = await this.#readJob(res);
+      const job = await this.#call(
+        {
+          method: 'POST',
+          path: paths.jobPath(this.apiVersion, jobId),
+          jobId,
+          contentType: `${MIME[format]}; charset=UTF-8`,
+          body: prepareBody(serializeJobStateRequest({ state }, format), false),
+          mode: 'idempotent',
+          signal: options.signal,
+        },
+        (res) => this.#readJob(res),
+      );
       this.#jobs.delete(jobId);
       return job;
     } catch (err) {
@@ -331,10 +346,19 @@ export class BulkClient {
     }
   }
 
+  /** A body handed out as a stream: a cut mid-way is requested again and resumed where it was (ResumableBody). */
   async #download(path: string, jobId: string, batchId: string, options: CallOptions): Promise<DownloadedBody> {
-    const res = await this.#call({ method: 'GET', path, jobId, batchId, mode: 'idempotent', signal: options.signal });
-    return { body: res.body, contentType: res.contentType };
+    const spec: CallSpec = { method: 'GET', path, jobId, batchId, mode: 'idempotent', signal: options.signal };
+    const open = () => this.#call(spec, async (res) => res);
+    const first = await open();
+    const budget = new RetryBudget(this.#policy, `GET ${path}`, options.signal, this.#onRetry && ((event) => this.#onRetry?.({ ...event, method: 'GET', path })));
+    const body = resumableBody(first.body, { context: { method: 'GET', path, jobId, batchId }, reopen: async () => (await open()).body, budget, signal: options.signal });
+    return { body, contentType: first.contentType };
   }
+
+  /** One page of the org's job list (REST), read whole: the first, or the one `next` names. */
+  readonly #jobListPage = (path: string, signal: AbortSignal | undefined): Promise<JobListPage> =>
+    this.#call({ method: 'GET', path, mode: 'idempotent', signal, rest: true }, async (res) => parseJobListPage(await readBounded(res.body, MAX_DOCUMENT_BYTES * 8, 'job list')));
 
   async #readJob(res: ExchangeResponse): Promise<JobInfo> {
     return parseJobInfo(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'jobInfo'), documentFormat(res));
@@ -366,7 +390,7 @@ export class BulkClient {
    * known) and runs one at a time, so that identical payloads never claim the same batch twice.
    * Only unknown batches are compared, so the cost is bounded by the uploads that were lost.
    */
-  #findUploadedBatch(memory: JobMemory, jobId: string, body: PreparedBody, signal: AbortSignal | undefined): Promise<ExchangeResponse | undefined> {
+  #findUploadedBatch(memory: JobMemory, jobId: string, body: PreparedBody, signal: AbortSignal | undefined): Promise<BatchInfo | undefined> {
     const search = memory.searching.then(async () => {
       while (memory.sending.size > 0) await Promise.allSettled([...memory.sending]);
       const candidates = (await this.listBatches(jobId, { signal })).filter((b) => !memory.batches.has(b.id));
@@ -378,7 +402,7 @@ export class BulkClient {
         for await (const chunk of stored) hash.update(chunk as Buffer);
         if (hash.digest('hex') !== digest) continue;
         memory.batches.add(batch.id);
-        return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batch.id), jobId, batchId: batch.id, mode: 'idempotent', signal });
+        return this.getBatch(jobId, batch.id, { signal });
       }
       return undefined;
     });
@@ -386,17 +410,21 @@ export class BulkClient {
     return search;
   }
 
-  async #call(spec: CallSpec): Promise<ExchangeResponse> {
+  /**
+   * One call with its retries. `read` takes the response's body inside the retried attempt, so that
+   * a body cut mid-way is retried like a reset; `recover`, for `dedupe`, finds what a lost attempt made.
+   */
+  async #call<T>(spec: CallSpec, read: (res: ExchangeResponse) => Promise<T>, recover?: () => Promise<T | undefined>): Promise<T> {
     if (this.#closed) throw new AbortedError(`${spec.method} ${spec.path} (client closed)`);
     const context: RequestContext = { method: spec.method, path: spec.path, jobId: spec.jobId, batchId: spec.batchId };
     const replayable = spec.body?.replayable ?? true;
-    return withRetries(() => this.#attempt(spec, context, replayable), {
+    return withRetries(async () => readBody(await this.#attempt(spec, context, replayable), read, context, spec.signal), {
       policy: this.#policy,
       mode: spec.mode,
       replayable,
       signal: spec.signal,
       what: `${spec.method} ${spec.path}`,
-      ...(spec.recover ? { recover: spec.recover } : {}),
+      ...(recover ? { recover } : {}),
       onRetry: this.#onRetry && ((event) => this.#onRetry?.({ ...event, method: spec.method, path: spec.path })),
     });
   }
@@ -418,6 +446,7 @@ export class BulkClient {
 
   #headers(spec: CallSpec, session: Session): Record<string, string> {
     const headers: Record<string, string> = { 'x-sfdc-session': session.sessionId, 'user-agent': 'bulkpipe', ...spec.headers };
+    if (spec.rest) headers.authorization = `Bearer ${session.sessionId}`;
     if (this.#acceptGzip) headers['accept-encoding'] = 'gzip';
     if (spec.contentType) headers['content-type'] = spec.contentType;
     if (spec.compressed) headers['content-encoding'] = 'gzip';
@@ -439,6 +468,18 @@ export class BulkClient {
       }
       this.#session = fresh;
     }
+  }
+}
+
+/** Reads a response's body; a failure of the stream itself (not of its contents) is a NetworkError, retried like a reset. */
+async function readBody<T>(res: ExchangeResponse, read: (res: ExchangeResponse) => Promise<T>, context: RequestContext, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await read(res);
+  } catch (err) {
+    res.body.destroy();
+    if (signal?.aborted) throw new AbortedError(`${context.method} ${context.path}`, signal.reason);
+    if (err instanceof BulkError) throw err;
+    throw new NetworkError(context, err);
   }
 }
 

@@ -1,16 +1,22 @@
 /**
  * When and how long to wait before trying a request again: capped exponential back-off with equal
- * jitter, `Retry-After` honoured up to a cap, a bounded number of attempts. Pure: no I/O, no timers.
+ * jitter, `Retry-After` honoured up to a cap, bounded by a time budget (long enough by default to
+ * ride out a server restart of a minute) and a number of attempts. Pure: no I/O, no timers.
  */
 import { errorCodeOf } from '../errors.js';
 import { duration, nonNegativeInteger } from '../options.js';
 
 export interface RetryOptions {
-  /** Most retries after the first attempt; default 5. */
+  /** Most retries after the first attempt; default 100 (the time budget ends them first). */
   readonly maxRetries?: number;
+  /**
+   * Time budget of one request's retries, from its first failure: no retry starts after it;
+   * default 120 s, so that a server that is restarted within a minute is ridden out.
+   */
+  readonly maxElapsedMs?: number;
   /** Back-off before the first retry; default 250 ms. It doubles with each retry. */
   readonly minDelayMs?: number;
-  /** Cap of the exponential back-off; default 30 s. */
+  /** Cap of the exponential back-off; default 10 s (a server back from a restart is seen within it). */
   readonly maxDelayMs?: number;
   /** Cap on a server's `Retry-After`; default 120 s. */
   readonly maxRetryAfterMs?: number;
@@ -39,6 +45,10 @@ const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  // A response body cut mid-way: the socket closed before its end, or a gzip stream that stops short.
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'Z_BUF_ERROR',
 ]);
 
 /** Failures that happen before a byte of the request reached the server. */
@@ -46,6 +56,7 @@ const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UN
 
 export class RetryPolicy {
   readonly maxRetries: number;
+  readonly maxElapsedMs: number;
   readonly #minDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #maxRetryAfterMs: number;
@@ -53,19 +64,26 @@ export class RetryPolicy {
   readonly #random: () => number;
 
   constructor({
-    maxRetries = 5,
+    maxRetries = 100,
+    maxElapsedMs = 120_000,
     minDelayMs = 250,
-    maxDelayMs = 30_000,
+    maxDelayMs = 10_000,
     maxRetryAfterMs = 120_000,
     statusCodes = DEFAULT_RETRY_STATUS_CODES,
     random = Math.random,
   }: RetryOptions = {}) {
-    this.maxRetries = nonNegativeInteger('retry.maxRetries', maxRetries, 20);
+    this.maxRetries = nonNegativeInteger('retry.maxRetries', maxRetries, 1000);
+    this.maxElapsedMs = duration('retry.maxElapsedMs', maxElapsedMs, 86_400_000);
     this.#minDelayMs = duration('retry.minDelayMs', minDelayMs, 600_000);
     this.#maxDelayMs = duration('retry.maxDelayMs', maxDelayMs, 600_000);
     this.#maxRetryAfterMs = duration('retry.maxRetryAfterMs', maxRetryAfterMs, 3_600_000);
     this.#statusCodes = new Set(statusCodes);
     this.#random = random;
+  }
+
+  /** Whether retry number `retry` (0 for the first), waiting `delayMs`, may start `elapsedMs` after the first failure. */
+  allows(retry: number, elapsedMs: number, delayMs: number): boolean {
+    return retry < this.maxRetries && elapsedMs + delayMs <= this.maxElapsedMs;
   }
 
   isRetryableStatus(statusCode: number): boolean {

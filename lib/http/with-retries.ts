@@ -1,7 +1,7 @@
 /**
  * The retry loop shared by the client and the login: run an attempt, and on a failure that the
  * request's mode allows, wait the policy's delay (abortable: no timer survives an abort) and go
- * again, at most `maxRetries` times.
+ * again, while the policy's count and time budget allow.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, BulkApiError, HttpStatusError, NetworkError } from '../errors.js';
@@ -47,21 +47,57 @@ function retryable(err: unknown, options: RetryLoopOptions<unknown>): { retry: b
   return { retry: false };
 }
 
+/**
+ * The retries of one request (or of one download, across its reconnections): counts them, waits
+ * the policy's delay (abortable: no timer survives an abort), and says when the budget is spent.
+ */
+export class RetryBudget {
+  readonly #policy: RetryPolicy;
+  readonly #what: string;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  #retry = 0;
+  #firstFailure: number | undefined;
+
+  constructor(policy: RetryPolicy, what: string, signal: AbortSignal | undefined, onRetry: ((event: RetryEvent) => void) | undefined) {
+    this.#policy = policy;
+    this.#what = what;
+    this.#signal = signal;
+    this.#onRetry = onRetry;
+  }
+
+  /** After a retryable failure: waits before the next attempt and returns true, or false when the budget is spent. */
+  async next(error: Error, retryAfterMs?: number): Promise<boolean> {
+    this.#firstFailure ??= Date.now();
+    const delayMs = this.#policy.delayMs(this.#retry, retryAfterMs);
+    if (!this.#policy.allows(this.#retry, Date.now() - this.#firstFailure, delayMs)) return false;
+    this.#retry++;
+    this.#onRetry?.({ retry: this.#retry, delayMs, error });
+    try {
+      await sleep(delayMs, undefined, this.#signal ? { signal: this.#signal } : undefined);
+    } catch {
+      throw new AbortedError(this.#what, this.#signal?.reason);
+    }
+    return true;
+  }
+}
+
+/** Whether a failed attempt may have taken effect on the server (its answer lost, not refused unprocessed). */
+function mayHaveActed(err: unknown): boolean {
+  if (err instanceof NetworkError) return !failedBeforeSending(err.cause);
+  if (err instanceof BulkApiError || err instanceof HttpStatusError) return !statusMeansNotProcessed(err.statusCode);
+  return true;
+}
+
 export async function withRetries<T>(attempt: () => Promise<T>, options: RetryLoopOptions<T>): Promise<T> {
-  for (let retry = 0; ; retry++) {
+  const budget = new RetryBudget(options.policy, options.what, options.signal, options.onRetry);
+  for (;;) {
     try {
       return await attempt();
     } catch (err) {
       const { retry: again, retryAfterMs } = retryable(err, options);
-      if (!again || retry >= options.policy.maxRetries) throw err;
-      const delayMs = options.policy.delayMs(retry, retryAfterMs);
-      options.onRetry?.({ retry: retry + 1, delayMs, error: err as Error });
-      try {
-        await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);
-      } catch {
-        throw new AbortedError(options.what, options.signal?.reason);
-      }
-      if (options.mode === 'dedupe' && options.recover && !(err instanceof NetworkError && failedBeforeSending(err.cause))) {
+      if (!again || !(await budget.next(err as Error, retryAfterMs))) throw err;
+      if (options.mode === 'dedupe' && options.recover && mayHaveActed(err)) {
         const recovered = await options.recover();
         if (recovered !== undefined) return recovered;
       }

@@ -52,12 +52,21 @@ export function parseAsyncPath(pathname: string): AsyncRoute | undefined {
   const [, apiVersion, jobId, batch, batchId, tail, resultId] = m;
   return {
     apiVersion: apiVersion as string,
-    ...(jobId ? { jobId: decodeURIComponent(jobId) } : {}),
+    ...(jobId ? { jobId: decodeSegment(jobId) } : {}),
     ...(batch ? { batch: batchId ? 'one' : 'list' } : {}),
-    ...(batchId ? { batchId: decodeURIComponent(batchId) } : {}),
+    ...(batchId ? { batchId: decodeSegment(batchId) } : {}),
     ...(tail ? { tail: tail as 'request' | 'result' } : {}),
-    ...(resultId ? { resultId: decodeURIComponent(resultId) } : {}),
+    ...(resultId ? { resultId: decodeSegment(resultId) } : {}),
   };
+}
+
+/** A path segment, %-decoded; a malformed escape (`%ZZ`) is kept as it is, to be refused as an unknown id. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The format of an answer when no job says otherwise: the request's Content-Type, else XML. */

@@ -68,6 +68,7 @@ export class JobsStore {
       insertRequest: db.prepare('INSERT INTO batch_requests (batch_id, body) VALUES (?, ?)'),
       setProcessed: db.prepare('UPDATE batches SET records_processed = ?, total_ms = ?, api_ms = ? WHERE id = ?'),
       getBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
+      listJobs: db.prepare('SELECT rowid, * FROM jobs WHERE user_id = ? AND rowid > ? ORDER BY rowid LIMIT ?'),
       listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
       request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
       setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
@@ -103,6 +104,11 @@ export class JobsStore {
       this.#s.setJobState.run('Aborted', wholeSecond(now), id);
       this.#s.notProcessed.run(wholeSecond(now), id);
     })();
+  }
+
+  /** A user's jobs in creation order, `limit` of them after the job with rowid `after`; each with its rowid (a page cursor). */
+  listJobs(userId: string, after: number, limit: number): Array<JobRow & { readonly rowid: number }> {
+    return this.#s.listJobs.all(userId, after, limit) as Array<JobRow & { readonly rowid: number }>;
   }
 
   jobInfo(row: JobRow): JobInfo {

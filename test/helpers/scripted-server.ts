@@ -67,6 +67,14 @@ export function reply(status: number, contentType: string | undefined, body: str
   };
 }
 
+/** A handler that sends the head and the first `keep` bytes of the body, then drops the connection (a body cut mid-way). */
+export function cutBody(status: number, contentType: string, body: string | Buffer, keep = Math.floor(Buffer.byteLength(body) / 2)): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'content-type': contentType });
+    res.write(Buffer.from(body).subarray(0, keep), () => res.socket?.destroy());
+  };
+}
+
 /** A handler that drops the connection without an answer (a lost response). */
 export const hangUp: Handler = (_req, res) => {
   res.socket?.destroy();

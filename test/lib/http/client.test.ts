@@ -9,7 +9,7 @@ import { serializeApiError } from '../../../lib/wire/api-error.js';
 import { parseJobInfo, serializeJobInfo } from '../../../lib/wire/job-info.js';
 import { serializeResultList } from '../../../lib/wire/result-list.js';
 import { collect, rejection, wireFixture } from '../../helpers/fixtures.js';
-import { ScriptedServer, hangUp, reply, type Handler } from '../../helpers/scripted-server.js';
+import { ScriptedServer, cutBody, hangUp, reply, type Handler } from '../../helpers/scripted-server.js';
 
 const XML = 'application/xml';
 const JOB: JobInfo = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
@@ -172,11 +172,51 @@ describe('lib/http/client (BulkClient)', () => {
       expect(retries).to.deep.equal([20]);
     });
 
-    it('does not retry a create-job POST whose answer was lost', async () => {
-      server.script(hangUp);
+    const listed = (jobs: Array<Record<string, string>>) =>
+      reply(200, 'application/json', JSON.stringify({ done: true, nextRecordsUrl: null, records: jobs.map((j) => ({ id: j.id, object: 'Account', operation: 'insert', state: 'Open', contentType: 'XML', jobType: 'Classic', createdDate: new Date().toISOString(), ...j })) }));
+
+    it('finds the job a create-job POST made when its answer was lost, in the org job list', async () => {
+      server.script(hangUp, listed([{ id: JOB.id }, { id: '750Kf00000OLDJOB', createdDate: '2020-01-01T00:00:00.000+0000' }, { id: '750Kf00000CLOSED', state: 'Closed' }]), reply(200, XML, jobXml()));
+      const job = await client.createJob({ operation: 'insert', object: 'Account' });
+      expect(job.id).to.equal(JOB.id);
+      expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/async/62.0/job', 'GET /services/data/v62.0/jobs/ingest?jobType=Classic', `GET /services/async/62.0/job/${JOB.id}`]);
+      expect(server.requests[1]?.headers.authorization).to.equal('Bearer TOKEN-1');
+    });
+
+    it('creates the job again when the lost POST made none', async () => {
+      server.script(cutBody(201, XML, jobXml()), listed([]), reply(201, XML, jobXml()));
+      await client.createJob({ operation: 'insert', object: 'Account' });
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'GET', 'POST']);
+    });
+
+    it('names the candidates when the lost job cannot be told from another', async () => {
+      server.script(hangUp, listed([{ id: '750Kf00000AAAAAA' }, { id: '750Kf00000BBBBBB' }]));
       const err = await rejection(client.createJob({ operation: 'insert', object: 'Account' }));
-      expect(err).to.include({ code: 'BULK_NETWORK' });
-      expect(server.requests).to.have.length(1);
+      expect(err).to.include({ code: 'BULK_JOB_UNKNOWN' });
+      expect(err.message).to.contain('750Kf00000AAAAAA, 750Kf00000BBBBBB');
+    });
+
+    it('retries a document whose body is cut mid-way', async () => {
+      server.script(cutBody(200, XML, jobXml()), reply(200, XML, jobXml()));
+      expect((await client.getJob(JOB.id)).id).to.equal(JOB.id);
+      server.script(cutBody(200, XML, serializeBatchInfoList([BATCH, BATCH], 'xml')), reply(200, XML, serializeBatchInfoList([BATCH, BATCH], 'xml')));
+      expect(await client.listBatches(JOB.id)).to.have.length(2);
+      expect(server.requests).to.have.length(4);
+    });
+
+    it('resumes a download cut mid-body, skipping what was read', async () => {
+      const results = `"Id","Success","Created","Error"\n${Array.from({ length: 5000 }, (_, i) => `"001Kf00000${String(i).padStart(5, '0')}AAA","true","true",""`).join('\n')}\n`;
+      server.script(cutBody(200, 'text/csv', results, 70_000), cutBody(200, 'text/csv', results, 100_000), reply(200, 'text/csv', results));
+      const { body } = await client.getBatchResult(JOB.id, BATCH.id);
+      expect(Buffer.concat(await collect<Buffer>(body)).toString()).to.equal(results);
+      expect(server.requests).to.have.length(3);
+    });
+
+    it('fails a resumed download whose second body is shorter than what was read', async () => {
+      server.script(cutBody(200, 'text/csv', 'a'.repeat(50_000), 40_000), reply(200, 'text/csv', 'a'.repeat(100)));
+      const { body } = await client.getBatchResult(JOB.id, BATCH.id);
+      const err = await rejection(collect(body));
+      expect(err.message).to.contain('shorter');
     });
 
     it('retries a create-job POST refused with 503 (not processed)', async () => {
@@ -253,6 +293,21 @@ describe('lib/http/client (BulkClient)', () => {
       expect(server.requests.filter((r) => r.method === 'POST')).to.have.length(2);
       // The second search starts after the first has claimed its batch: one list per lost upload.
       expect(server.requests.filter((r) => r.method === 'GET' && r.url.endsWith('/batch'))).to.have.length(2);
+    });
+
+    it('looks up the batch when the answer to its POST is cut mid-body', async () => {
+      let stored: Buffer | undefined;
+      server.script(
+        (req, res) => {
+          stored = req.body;
+          cutBody(201, XML, batchXml())(req, res);
+        },
+        (_req, res) => res.writeHead(200, { 'content-type': XML }).end(serializeBatchInfoList([BATCH], 'xml')),
+        (_req, res) => res.writeHead(200, { 'content-type': 'text/csv' }).end(stored),
+        reply(200, XML, batchXml()),
+      );
+      expect((await client.addBatch(JOB.id, 'Name\nAcme\n')).id).to.equal(BATCH.id);
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'GET', 'GET', 'GET']);
     });
 
     it('sends the batch again when the lost POST did not create it', async () => {

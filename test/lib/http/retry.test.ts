@@ -3,7 +3,7 @@ import { RetryPolicy, failedBeforeSending, isTransientNetworkError, parseRetryAf
 
 describe('lib/http/retry', () => {
   it('validates its options', () => {
-    for (const options of [{ maxRetries: 21 }, { minDelayMs: -1 }, { maxDelayMs: Number.NaN }, { maxRetryAfterMs: Infinity }]) {
+    for (const options of [{ maxRetries: 1001 }, { maxElapsedMs: -1 }, { minDelayMs: -1 }, { maxDelayMs: Number.NaN }, { maxRetryAfterMs: Infinity }]) {
       expect(() => new RetryPolicy(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
     }
   });
@@ -13,6 +13,17 @@ describe('lib/http/retry', () => {
     const high = new RetryPolicy({ minDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 });
     expect([0, 1, 2, 3, 4, 5].map((n) => low.delayMs(n))).to.deep.equal([50, 100, 200, 400, 500, 500]);
     expect([0, 1, 2, 3, 4, 5].map((n) => high.delayMs(n))).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('ends retries by a time budget as well as a count', () => {
+    const policy = new RetryPolicy({ maxRetries: 10, maxElapsedMs: 60_000 });
+    expect(policy.allows(0, 0, 250)).to.equal(true);
+    expect(policy.allows(5, 59_000, 1000)).to.equal(true);
+    expect(policy.allows(5, 59_500, 1000)).to.equal(false);
+    expect(policy.allows(10, 0, 1)).to.equal(false);
+    const defaults = new RetryPolicy();
+    // The default budget rides out a server that is away for a minute.
+    expect(defaults.allows(20, 90_000, 10_000)).to.equal(true);
   });
 
   it('lets Retry-After win, capped', () => {

@@ -1,0 +1,46 @@
+/** The local org's REST job list (server/http/job-list.ts): the user's v1 jobs as Salesforce lists them. */
+import { expect } from 'chai';
+import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { raw } from '../helpers/raw-http.js';
+
+describe('server/http/job-list', () => {
+  let t: TestOrg;
+  before(async () => {
+    t = await startTestOrg({ users: [{ username: 'other@bulkpipe.local', password: 'pw' }] });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const list = (session: string, query = '?jobType=Classic') => raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest${query}`, { headers: { authorization: `Bearer ${session}` } });
+
+  it('lists the user\'s jobs as Classic jobs, and no one else\'s', async () => {
+    const mine = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    const other = await login(t.org, 'other@bulkpipe.local', 'pw');
+    const res = await list(t.session);
+    expect(res.status).to.equal(200);
+    expect(res.headers['content-type']).to.equal('application/json;charset=UTF-8');
+    const doc = JSON.parse(res.text) as { done: boolean; records: Array<Record<string, unknown>>; nextRecordsUrl: string | null };
+    expect(doc.done).to.equal(true);
+    expect(doc.nextRecordsUrl).to.equal(null);
+    const listed = doc.records.find((r) => r.id === mine.id);
+    expect(listed).to.include({ object: 'Account', operation: 'insert', state: 'Open', contentType: 'CSV', jobType: 'Classic', apiVersion: 47 });
+    expect(String(listed?.createdDate)).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    const theirs = JSON.parse((await list(other)).text) as { records: unknown[] };
+    expect(theirs.records).to.deep.equal([]);
+    expect(JSON.parse((await list(t.session, '?jobType=V2Ingest')).text).records).to.deep.equal([]);
+  });
+
+  it('answers REST errors: no session 401, a bad job type 400', async () => {
+    const unauthorized = await list('nope');
+    expect(unauthorized.status).to.equal(401);
+    expect(JSON.parse(unauthorized.text)).to.deep.equal([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    expect((await list(t.session, '?jobType=Nope')).status).to.equal(400);
+  });
+
+  it('refuses a malformed %-escape in a job path as an unknown job, not a 500', async () => {
+    const res = await raw(`${t.org.instanceUrl}/services/async/62.0/job/%ZZ`, { headers: { 'x-sfdc-session': t.session } });
+    expect(res.status).to.equal(400);
+    expect(res.text).to.contain('<exceptionCode>InvalidJob</exceptionCode>');
+  });
+});
