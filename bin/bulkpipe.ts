@@ -94,10 +94,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   const controller = new AbortController();
   let interrupted = false;
   let job: string | undefined;
+  let resume: (() => string) | undefined;
   const stop = (signal: NodeJS.Signals) => {
     // A second Ctrl-C exits at once, naming the job that may still be open.
     if (interrupted) {
-      process.stderr.write(`\nbulkpipe: stopped at once${job ? `; job ${job} may still be open: bulkpipe job close ${job}` : ''}\n`);
+      const ledger = resume ? `; the ledger is kept: finish the load with: ${resume()}` : job ? `; job ${job} may still be open: bulkpipe job close ${job}` : '';
+      process.stderr.write(`\nbulkpipe: stopped at once${ledger}\n`);
       process.exit(130);
     }
     interrupted = true;
@@ -108,7 +110,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   process.on('SIGTERM', stop);
   // A reader that goes away (`| head`) is handled by the commands; never crash on a late EPIPE.
   process.stdout.on('error', () => undefined);
-  const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal, onJob: (id) => (job = id) };
+  const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal, onJob: (id) => (job = id), onResume: (command) => (resume = command) };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -10,6 +10,8 @@ export interface CliIo {
   readonly signal: AbortSignal;
   /** Told the job a command runs, so that a second Ctrl-C, which exits at once, can still name it. */
   readonly onJob?: (jobId: string) => void;
+  /** Called by a load with the command that resumes it (asked when needed: the job id may come later). */
+  readonly onResume?: (command: () => string) => void;
 }
 
 /** Whether a stream is a terminal (progress is drawn only there). */

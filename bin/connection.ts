@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BulkClient } from '../lib/http/client.js';
+import { wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
 
@@ -18,6 +19,7 @@ export interface ConnectionFlags {
   readonly username?: string | undefined;
   readonly password?: string | undefined;
   readonly 'api-version'?: string | undefined;
+  readonly 'retry-for'?: string | undefined;
 }
 
 export const CONNECTION_OPTIONS = {
@@ -27,12 +29,14 @@ export const CONNECTION_OPTIONS = {
   username: { type: 'string' },
   password: { type: 'string' },
   'api-version': { type: 'string' },
+  'retry-for': { type: 'string' },
 } as const;
 
 export const CONNECTION_HELP = `Connection (flags or environment):
   --instance-url URL --access-token TOKEN   SF_INSTANCE_URL, SF_ACCESS_TOKEN
   --login-url URL --username U --password P SF_LOGIN_URL, SF_USERNAME, SF_PASSWORD
   --api-version V                           SF_API_VERSION
+  --retry-for SECONDS                       how long a request is retried through outages (default 120)
 With none of these, the local org in $BULKPIPE_HOME/org.db (default ~/.bulkpipe) is used.`;
 
 /** A client and what must be shut down after it. */
@@ -48,7 +52,7 @@ export interface Connection {
 /** Connects as configured, or to the local org when nothing is configured. */
 export async function openConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream, signal?: AbortSignal): Promise<Connection> {
   const settings = connectionSettings(flags, env);
-  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion } = settings;
+  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion, retry } = settings;
   if (instanceUrl || accessToken || loginUrl || username || password) {
     const client = await connect(settings, signal);
     return { client, local: false, org: client.instanceUrl, close: () => client.close() };
@@ -60,7 +64,7 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   const { startServer } = await import('../server/index.js');
   const org = await startServer({ port: 0, db });
   try {
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, ...(apiVersion ? { apiVersion } : {}) });
+    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry, ...(apiVersion ? { apiVersion } : {}) });
     return {
       client,
       local: true,
@@ -85,16 +89,17 @@ function connectionSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv) {
     username: flags.username ?? env.SF_USERNAME,
     password: flags.password ?? env.SF_PASSWORD,
     apiVersion: flags['api-version'] ?? env.SF_API_VERSION,
+    retry: { maxElapsedMs: wholeNumber('retry-for', flags['retry-for'], 120, 0, 86_400) * 1000 },
   };
 }
 
 /** A client for settings of which at least one is given: an access token or a login, whole. */
 async function connect(settings: ReturnType<typeof connectionSettings>, signal?: AbortSignal): Promise<BulkClient> {
-  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion } = settings;
+  const { instanceUrl, accessToken, loginUrl, username, password, apiVersion, retry } = settings;
   const version = apiVersion !== undefined ? { apiVersion } : {};
-  if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, ...version });
+  if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, retry, ...version });
   if (loginUrl && username && password) {
-    return BulkClient.login({ loginUrl, username, password, ...version, ...(signal ? { signal } : {}) });
+    return BulkClient.login({ loginUrl, username, password, retry, ...version, ...(signal ? { signal } : {}) });
   }
   if (instanceUrl || accessToken) throw new UsageError('--instance-url and --access-token go together');
   throw new UsageError('--login-url, --username and --password go together');

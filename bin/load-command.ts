@@ -2,24 +2,34 @@
  * `bulkpipe load <Object> [FILE|-]`: a file or stdin into a Bulk API job, with the success and
  * error CSV files written as results come. Exit code 0 when every record succeeded, 3 when some
  * failed, 130 after a Ctrl-C (what was read is still loaded and written; the job id is printed).
+ * Every load keeps a ledger (bin/load-runs.ts): one that fails, or is killed, is finished by
+ * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
  */
-import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
-import { bulkLoad, LOAD_OPERATIONS, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
+import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
+import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
+import type { PayloadType } from '../lib/records/serialize-record.js';
 import { isTerminal, type CliIo } from './cli-io.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
+import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { UsageError } from './usage-error.js';
 
 export const LOAD_HELP = `Usage: bulkpipe load <Object> [FILE|-] [options]
+       bulkpipe load --resume [JOB_ID|RUN_ID] [--concurrency N] [connection options]
 
 Loads records from FILE, or from stdin (- or no FILE with stdin piped), into a Bulk API job.
+A load that fails or is killed keeps a ledger in $BULKPIPE_HOME/runs; --resume finishes it
+(with no id, the newest unfinished load on the org): batches already created are not uploaded
+again, the rest of the input is read on from where it stood, and the same output files are
+completed. A stdin load's records that were never read cannot be read again: resume says which.
 
 Options:
   --operation OP         insert (default), update, upsert, delete or hardDelete
@@ -48,18 +58,24 @@ Examples:
 
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
 
+/** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
+const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results'] as const;
+
 interface Input {
-  readonly stream: Readable;
+  /** A file's absolute path, or stdin. */
+  readonly input: string | Readable;
   readonly source: string;
   readonly format: InputFormat;
   /** Bytes, for a regular file: percent and ETA. */
   readonly size: number | undefined;
-  /** Default output names start with this. */
+  /** Default output names start with this (an absolute path without extension). */
   readonly base: string;
 }
 
-export async function runLoadCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
+
+function parseLoadArgs(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     strict: true,
     allowPositionals: true,
@@ -76,13 +92,19 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       errors: { type: 'string' },
       results: { type: 'string' },
       'abort-on-interrupt': { type: 'boolean' },
+      resume: { type: 'boolean' },
       ...RUN_OPTIONS,
     },
   });
+}
+
+export async function runLoadCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseLoadArgs(argv);
   if (values.help) {
     io.stdout.write(`${LOAD_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;
   }
+  if (values.resume) return resumeLoad(positionals, values, io);
   const [object, file, ...extra] = positionals;
   if (!object) throw new UsageError('load: missing the object, e.g. bulkpipe load Account accounts.csv');
   if (extra.length > 0) throw new UsageError(`load: unexpected argument ${JSON.stringify(extra[0])}`);
@@ -92,51 +114,124 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   if (operation !== 'upsert' && externalIdField) throw new UsageError('load: --external-id is for --operation upsert');
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], 10_000, 1, 10_000);
-  const concurrency = wholeNumber('concurrency', values.concurrency, 4, 1, 25);
-  const poll = pollOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
 
   // Outputs that cannot be written are usage errors, found before any connection or job.
   for (const [flag, path] of [['--success', values.success], ['--errors', values.errors], ['--results', values.results]] as const) {
     if (path !== undefined) await checkWritable(flag, path);
   }
-  const quiet = values.quiet === true;
-  const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
-  const outputs = new Outputs(input.base, { success: values.success, errors: values.errors });
-  let last: LoadProgress | undefined;
-  let jobId: string | undefined;
-  let summary: LoadSummary | undefined;
-  let failure: unknown;
-  const started = Date.now();
-  try {
-    summary = await bulkLoad({
-      client: conn.client,
+  const runId = newRunId();
+  return execute(io, values, conn, {
+    load: {
       object,
       operation,
       ...(externalIdField ? { externalIdField } : {}),
-      input: input.stream,
+      input: input.input,
       source: input.source,
       format: input.format,
       contentType,
       batchSize,
-      concurrency,
-      joinAhead: 1, // the next two batches' result requests go out while one is written
       serial: values.serial === true,
+      ...(values.results ? { resultsPath: resolve(values.results) } : {}),
+      ...shape,
+    },
+    outputs: new Outputs(input.base, { success: values.success, errors: values.errors }),
+    size: input.size,
+    runId,
+    resume: undefined,
+  });
+}
+
+/** `load --resume [ID]`: the load in a ledger, finished with the options it was started with. */
+async function resumeLoad(positionals: readonly string[], values: LoadValues, io: CliIo): Promise<number> {
+  const [id, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`load: unexpected argument ${JSON.stringify(extra[0])}`);
+  const given = SHAPING_FLAGS.find((flag) => values[flag] !== undefined);
+  if (given) throw new UsageError(`load: --resume goes on with the options the load began with; --${given} cannot change them`);
+  const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
+  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  let run: LoadRun | undefined;
+  try {
+    run = await findRun(io.env, id, conn.org);
+    if (!run?.state) {
+      throw new UsageError(id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`);
+    }
+    if (run.running) throw new UsageError(`load: the load ${run.id} is still running (process ${run.state.pid} on ${run.state.host})`);
+  } catch (err) {
+    await conn.close();
+    throw err;
+  }
+  const state = run.state;
+  const was = state.run;
+  return execute(io, values, conn, {
+    load: {
+      object: was.object,
+      operation: was.operation as LoadOperation,
+      ...(was.externalIdField ? { externalIdField: was.externalIdField } : {}),
+      // A stream is not read again (bulkLoad says which records were never read).
+      input: was.input ? was.input.path : Readable.from([]),
+      source: was.source,
+      format: was.format as InputFormat,
+      contentType: was.contentType as PayloadType,
+      ...(was.batchSize ? { batchSize: was.batchSize } : {}),
+      ...(was.columns ? { columns: was.columns } : {}),
+      serial: was.serial,
+      ...(was.resultsPath ? { resultsPath: was.resultsPath } : {}),
+      ...shape,
+    },
+    outputs: Outputs.ofLedger(was.successPath, was.errorPath),
+    size: was.input?.size,
+    runId: run.id,
+    resume: state,
+  });
+}
+
+interface Execution {
+  /** The load's own options (not the client, outputs, ledger or callbacks). */
+  readonly load: Omit<BulkLoadOptions, 'client' | 'successPath' | 'errorPath' | 'ledgerDir' | 'resume' | 'org'>;
+  readonly outputs: Outputs;
+  readonly size: number | undefined;
+  readonly runId: string;
+  /** The ledger of the load this run resumes. */
+  readonly resume: LedgerState | undefined;
+}
+
+/** Runs a load (new or resumed) with its ledger, progress line and summary; what a failure leaves is said with the command that resumes it. */
+async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
+  const { load, outputs } = run;
+  const quiet = values.quiet === true;
+  const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const ledgerDir = join(runsDir(io.env), run.runId);
+  // The default names carry the job the load began with.
+  let jobId: string | undefined = run.resume?.jobs[0];
+  let last: LoadProgress | undefined;
+  let summary: LoadSummary | undefined;
+  let failure: unknown;
+  const started = Date.now();
+  const resumeCommand = () => `bulkpipe load --resume ${jobId ?? run.runId}`;
+  io.onResume?.(resumeCommand);
+  try {
+    summary = await bulkLoad({
+      ...load,
+      client: conn.client,
+      org: conn.org,
+      ledgerDir,
+      resume: run.resume !== undefined,
+      joinAhead: 1, // the next two batches' result requests go out while one is written
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,
-      ...(values.results ? { resultsPath: values.results } : {}),
-      ...poll,
       stopSignal: io.signal,
       abortJobOnStop: values['abort-on-interrupt'] === true,
       onJob: (job) => {
-        jobId = job.id;
+        jobId ??= job.id;
         io.onJob?.(job.id);
-        void recordJob(io.env, { id: job.id, org: conn.org, operation, object, startedAt: new Date().toISOString() });
+        if (job.id !== run.resume?.jobs.at(-1)) void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
       },
       onProgress: (p) => {
         last = p;
-        progress.update(() => progressText(p, input, started));
+        progress.update(() => progressText(p, run.size, started));
       },
       onNotice: (message) => {
         if (quiet) return;
@@ -148,25 +243,34 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     failure = err;
   }
   progress.clear();
-  await outputs.settle(jobId);
+  // A failed load that may have put records in the org keeps its ledger (and its outputs under their working names) for --resume.
+  const kept = summary === undefined && (await leftInOrg(ledgerDir));
+  if (!kept) {
+    await outputs.settle(jobId);
+    await rm(ledgerDir, { recursive: true, force: true });
+  }
   await conn.close();
   if (!summary) {
-    // Records whose batches were joined before a failure are written, whole batches only: say where.
-    const files = outputs.describe();
-    if (files) {
-      const counts = last ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(Math.max(0, last.recordsRead - last.recordsProcessed))} read but not in them; ` : '';
-      io.stderr.write(`bulkpipe: results so far: ${counts}${files}\n`);
-    }
+    const files = kept ? outputs.describeWorking() : outputs.describe();
+    const counts = last ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)` : '';
+    if (files || counts) io.stderr.write(`bulkpipe: results so far: ${[counts, files].filter(Boolean).join('; ')}\n`);
+    if (kept) io.stderr.write(`bulkpipe: the ledger is kept: finish the load with: ${resumeCommand()}\n`);
     throw failure;
   }
-  if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object, operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
-  if (!quiet) io.stderr.write(`${summaryText(summary, object, operation, outputs)}\n`);
+  if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
+  if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, outputs)}\n`);
   if (summary.stopped) {
     const action = values['abort-on-interrupt'] ? 'aborted' : 'closed';
     io.stderr.write(`bulkpipe: interrupted: stopped reading after ${count(summary.recordsRead)} records${summary.jobId ? `; job ${summary.jobId} ${action}` : ''}\n`);
     return 130;
   }
   return summary.recordsFailed > 0 ? 3 : 0;
+}
+
+/** Whether a failed load's ledger says a job may exist: then records may be in the org, and the ledger accounts for them. */
+async function leftInOrg(ledgerDir: string): Promise<boolean> {
+  const state = await readLedger(ledgerDir).catch(() => undefined);
+  return state !== undefined && !state.finished && (state.jobs.length > 0 || state.creatingSince !== undefined);
 }
 
 /** A usage error unless `path` names a file that can be created or overwritten. */
@@ -185,7 +289,7 @@ async function checkWritable(flag: string, path: string): Promise<void> {
 async function openInput(file: string | undefined, format: InputFormat | undefined, io: CliIo): Promise<Input> {
   if (file === undefined || file === '-') {
     if (file === undefined && isTerminal(io.stdin)) throw new UsageError('load: give a FILE, or pipe the records into stdin (use - to read stdin explicitly)');
-    return { stream: io.stdin, source: 'stdin', format: format ?? 'csv', size: undefined, base: 'stdin' };
+    return { input: io.stdin, source: 'stdin', format: format ?? 'csv', size: undefined, base: resolve('stdin') };
   }
   const path = resolve(file);
   let size: number;
@@ -200,12 +304,13 @@ async function openInput(file: string | undefined, format: InputFormat | undefin
   const ext = extname(file).toLowerCase();
   const guessed = format ?? EXTENSIONS[ext];
   if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
-  return { stream: createReadStream(path, { highWaterMark: 256 * 1024 }), source: file, format: guessed, size, base: basename(file, extname(file)) };
+  return { input: path, source: file, format: guessed, size, base: resolve(basename(file, extname(file))) };
 }
 
 /**
- * The success and error files: written under temporary names, renamed once the job id is known
- * (the default names carry it). Given names are used as they are.
+ * The success and error files: written under working names, renamed once the load completes (the
+ * default names carry the job id). Given names are used as they are. A load that fails keeps the
+ * working names, which its ledger records, so that its resume appends to the same files.
  */
 class Outputs {
   readonly success: { partial: string; final: string };
@@ -213,17 +318,34 @@ class Outputs {
   readonly #base: string;
   readonly #named: { success: boolean; errors: boolean };
 
+  /** `base`: the absolute path the default names start with. */
   constructor(base: string, given: { success: string | undefined; errors: string | undefined }) {
     this.#base = base;
     this.#named = { success: given.success !== undefined, errors: given.errors !== undefined };
-    const partial = (kind: string) => resolve(`${base}.bulkpipe-${process.pid}.${kind}.csv.partial`);
-    this.success = given.success ? { partial: given.success, final: given.success } : { partial: partial('success'), final: '' };
-    this.errors = given.errors ? { partial: given.errors, final: given.errors } : { partial: partial('errors'), final: '' };
+    const partial = (kind: string) => `${base}.bulkpipe-${process.pid}.${kind}.csv.partial`;
+    this.success = given.success ? { partial: resolve(given.success), final: resolve(given.success) } : { partial: partial('success'), final: '' };
+    this.errors = given.errors ? { partial: resolve(given.errors), final: resolve(given.errors) } : { partial: partial('errors'), final: '' };
+  }
+
+  /** The outputs a ledger names: a working name (`<base>.bulkpipe-<pid>.<kind>.csv.partial`) is a default one. */
+  static ofLedger(successPath: string | undefined, errorPath: string | undefined): Outputs {
+    const working = /\.bulkpipe-\d+\.(?:success|errors)\.csv\.partial$/;
+    const named = (path: string | undefined) => (path === undefined || working.test(path) ? undefined : path);
+    const base = [successPath, errorPath].find((p) => p !== undefined && working.test(p))?.replace(working, '') ?? resolve('stdin');
+    const outputs = new Outputs(base, { success: named(successPath), errors: named(errorPath) });
+    if (successPath && !named(successPath)) outputs.success.partial = successPath;
+    if (errorPath && !named(errorPath)) outputs.errors.partial = errorPath;
+    return outputs;
   }
 
   /** "success: FILE, errors: FILE", for the files written. */
   describe(): string {
     return [this.success.final && `success: ${this.success.final}`, this.errors.final && `errors: ${this.errors.final}`].filter(Boolean).join(', ');
+  }
+
+  /** The same, under the working names a failed load keeps. */
+  describeWorking(): string {
+    return `success: ${this.success.partial}, errors: ${this.errors.partial}`;
   }
 
   /**
@@ -238,7 +360,7 @@ class Outputs {
         await rm(file.partial, { force: true });
         continue;
       }
-      file.final = resolve(`${this.#base}.${jobId}.${kind}.csv`);
+      file.final = `${this.#base}.${jobId}.${kind}.csv`;
       await rename(file.partial, file.final).catch(() => {
         file.final = '';
       });
@@ -246,12 +368,11 @@ class Outputs {
   }
 }
 
-function progressText(p: LoadProgress, input: Input, started: number): string {
+function progressText(p: LoadProgress, size: number | undefined, started: number): string {
   const seconds = (Date.now() - started) / 1000;
-  const stream = input.stream as Partial<ReadStream>;
   let read = `read ${count(p.recordsRead)} records`;
-  if (input.size && typeof stream.bytesRead === 'number' && stream.bytesRead > 0) {
-    const fraction = Math.min(1, stream.bytesRead / input.size);
+  if (size && p.bytesRead !== undefined && p.bytesRead > 0) {
+    const fraction = Math.min(1, p.bytesRead / size);
     const eta = fraction > 0.01 ? ` ETA ${duration((seconds / fraction) * (1 - fraction))}` : '';
     read += ` (${Math.floor(fraction * 100)}%${eta})`;
   }

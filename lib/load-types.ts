@@ -23,6 +23,12 @@ export type LoadOperation = (typeof LOAD_OPERATIONS)[number];
 /** Consecutive input rows `[first, count]`: a batch's rows, in order. */
 export type RowRun = readonly [first: number, count: number];
 
+/** Where the input stands after a segment: the last input row it covers and, where known (the CSV fast path), the byte offset of the next record. */
+export interface InputPosition {
+  readonly row: number;
+  readonly offset: number | null;
+}
+
 /**
  * A segment of the input, spooled: its records that go to Salesforce as one batch (the payload on
  * disk is the batch's replayable upload body) and the records rejected before upload in the same
@@ -45,6 +51,8 @@ export interface SpooledBatch {
   readonly rows: readonly RowRun[];
   /** The columns as uploaded, in order (shared by every batch of a run). */
   readonly columns: readonly string[];
+  /** Where the input stands after this segment (what a resumed run reads on from). */
+  readonly end?: InputPosition;
 }
 
 export interface SubmittedBatch extends Omit<SpooledBatch, 'kind'> {

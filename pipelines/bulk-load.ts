@@ -3,14 +3,21 @@
  * parse -> chunk (or the CSV fast path) -> submit -> poll -> join -> write. Every input record ends in
  * exactly one of the success or error outputs, in input order. One LoadSpool owns the run's files on
  * disk and is disposed of on every exit path. Resolves to the run's summary.
+ * With a ledger (`ledgerDir`) the run is crash-proof: the ledger records the job, each segment
+ * before it is uploaded, each batch, and each segment once its rows are in the outputs; a run that
+ * fails or is killed keeps its spool there, and `resume` goes on from it without uploading a batch
+ * twice (pipelines/load-resume.ts).
  */
 import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortedError, InvalidOptionError } from '../lib/errors.js';
+import { AbortedError, BulkError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
+import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
 import { LOAD_OPERATIONS, type FinishedBatch, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
@@ -19,12 +26,14 @@ import type { PayloadType } from '../lib/records/serialize-record.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
 import { BulkSubmitter } from '../transforms/bulk-submitter.js';
+import { LedgerRecorder } from '../transforms/ledger-recorder.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
+import { PrependSegments, planResume } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -39,6 +48,10 @@ export interface LoadProgress {
   readonly recordsProcessed: number;
   readonly recordsSucceeded: number;
   readonly recordsFailed: number;
+  /** Bytes of the input file read so far (its offset, for a resumed run), when the input is a file. */
+  readonly bytesRead: number | undefined;
+  /** Records read whose rows are not in the outputs yet (uploaded or spooled, results not written): read = succeeded + failed + pending. */
+  readonly recordsPending: number;
 }
 
 export interface LoadSummary extends LoadProgress {
@@ -57,6 +70,13 @@ export interface LoadSummary extends LoadProgress {
   readonly droppedColumns: readonly string[];
   /** Set when the input is an earlier run's error file (`errors`) or success file (`success`). */
   readonly reload: 'errors' | 'success' | undefined;
+  /** The run went on from a ledger. */
+  readonly resumed: boolean;
+  /**
+   * A resumed run whose input was a stream: the records after this row were never read, so they are
+   * not in the org and not in the outputs (load them with a run of their own). Undefined otherwise.
+   */
+  readonly unreadAfterRow: number | undefined;
 }
 
 export interface BulkLoadOptions extends PollSettings {
@@ -110,6 +130,20 @@ export interface BulkLoadOptions extends PollSettings {
    * folder in the OS temp dir, made at the first batch and removed with everything in it.
    */
   readonly spoolDir?: string;
+  /**
+   * Keep a ledger of the run in this folder (made if missing), with the spool beside it
+   * (`<ledgerDir>/spool`, which takes the place of `spoolDir`). A run that fails, or is killed,
+   * can be resumed from it; a run that completes marks it finished and removes the spool.
+   */
+  readonly ledgerDir?: string;
+  /**
+   * Go on with the load whose ledger is in `ledgerDir`: the same object, operation, input, format
+   * and outputs as the run that stopped (checked against the ledger). Created batches are never
+   * uploaded again; the outputs are appended to after their last whole segment.
+   */
+  readonly resume?: boolean;
+  /** The org named in the ledger (to find a run again); default the client's instance URL. */
+  readonly org?: string;
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
@@ -122,15 +156,45 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   if (operation === 'upsert') nonEmptyString('externalIdField', options.externalIdField);
   const input = options.input as unknown;
   if (typeof input !== 'string' && !(input instanceof Readable)) throw new InvalidOptionError('input', 'a file path or a byte stream (a Readable)', input);
+  const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
+  if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
   const started = performance.now();
-  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
+  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0, recordsPending: 0 };
   let bytes = 0;
-  const report = () => options.onProgress?.({ ...progress });
+  let file: { stream: { bytesRead: number }; start: number } | undefined;
+  const report = () =>
+    options.onProgress?.({ ...progress, bytesRead: file ? file.start + file.stream.bytesRead : undefined, recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed });
+  const run: LedgerRun = {
+    runId: '',
+    org: options.org ?? client.instanceUrl,
+    input: null,
+    source,
+    format,
+    contentType,
+    object,
+    operation,
+    externalIdField: options.externalIdField,
+    batchSize: options.batchSize,
+    columns: options.columns,
+    serial: options.serial === true,
+    successPath: options.successPath && resolve(options.successPath),
+    errorPath: options.errorPath && resolve(options.errorPath),
+    resultsPath: options.resultsPath && resolve(options.resultsPath),
+  };
+  // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
+  const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
+  if (state) sameLoad(state, run, typeof options.input === 'string');
+  const readOn = state && !state.inputEnded ? { seq: state.nextSeq, row: state.inputAt.row, offset: state.inputAt.offset, header: state.inputHeader } : undefined;
+  // A stream cannot be read again: a resumed run finishes what the ledger has and reads no more.
+  const unreadAfterRow = state && state.run.input === null && readOn ? readOn.row : undefined;
+  const readInput = !state || (readOn !== undefined && unreadAfterRow === undefined);
+  if (state) progress.recordsRead = state.inputAt.row;
 
   // Every stage is built (and so every option checked) before anything touches the disk; the spool
   // makes its folder only at the first batch.
-  const spool = new LoadSpool(options.spoolDir ? { dir: options.spoolDir } : {});
+  const ledger = ledgerDir === undefined ? undefined : new LoadLedger(resolve(ledgerDir));
+  const spool = new LoadSpool(ledger ? { dir: ledger.spoolDir } : options.spoolDir ? { dir: options.spoolDir } : {});
   // Malformed input stops the reading, but the records accepted before it are still loaded and
   // written out; then the run fails with the input's error.
   let inputError: Error | undefined;
@@ -139,16 +203,33 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   };
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
   const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
+  // On the fast path a file is read on from the byte offset after the last segment; other formats
+  // are parsed again from the start, and the records cut before are passed over.
+  const fromOffset = readOn && readOn.seq > 0 && fastPath && readOn.offset !== null && readOn.header !== undefined ? { seq: readOn.seq, row: readOn.row, offset: readOn.offset, header: readOn.header } : undefined;
+  const chunkerResume = readOn && readOn.seq > 0 && !fastPath ? { resume: { seq: readOn.seq, afterRow: readOn.row } } : {};
+  if (readOn && readOn.seq > 0 && fastPath && !fromOffset) throw new BulkError('BULK_LEDGER', `the ledger in ${ledgerDir} does not say where the input stands after segment ${readOn.seq - 1}`);
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize, ...(fromOffset ? { resume: fromOffset } : {}) })]
     : [
         new RecordParser({ format, source, onError }),
-        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize }),
+        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...chunkerResume }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
   let plan: ColumnPlan | undefined = chunker.plan;
+  const sink = new OutcomeSink({
+    ...(options.successPath ? { successPath: options.successPath } : {}),
+    ...(options.errorPath ? { errorPath: options.errorPath } : {}),
+    ...(options.resultsPath ? { resultsPath: options.resultsPath } : {}),
+    ...(state ? { resume: { sizes: state.joined?.sizes ?? {}, succeeded: state.joined?.succeeded ?? 0, failed: state.joined?.failed ?? 0 } } : {}),
+    // With a ledger a segment's files go only once the ledger says its rows are in the outputs.
+    ...(ledger ? { onSegmentWritten: async (joined: LedgerJoined) => {
+      await ledger.joined(joined);
+      await spool.release(joined.seq);
+    } } : {}),
+  });
   const onColumns = (columns: ColumnPlan, notice: string | undefined) => {
     plan = columns;
+    sink.knowColumns(columns.upload);
     if (notice) options.onNotice?.(notice);
   };
   if (plan) onColumns(plan, describeColumnPlan(plan));
@@ -162,10 +243,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     progress.recordsRead++;
   });
   const concurrencyMode: ConcurrencyMode = options.serial ? 'Serial' : 'Parallel';
+  const jobRequest = { operation, object, concurrencyMode, contentType, ...(options.externalIdField ? { externalIdFieldName: options.externalIdField } : {}) };
   const submitter = new BulkSubmitter({
     client,
-    job: { operation, object, concurrencyMode, ...(options.externalIdField ? { externalIdFieldName: options.externalIdField } : {}) },
+    job: jobRequest,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(ledger ? { ledger } : {}),
   });
   if (options.onJob) submitter.on('job', options.onJob);
   submitter.on('batchSubmitted', () => {
@@ -188,40 +271,68 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     else progress.batchesFailed++;
     report();
   });
-  const joiner = new ResultJoiner({ client, spool, prefetch: joinAhead });
-  const sink = new OutcomeSink({
-    ...(options.successPath ? { successPath: options.successPath } : {}),
-    ...(options.errorPath ? { errorPath: options.errorPath } : {}),
-    ...(options.resultsPath ? { resultsPath: options.resultsPath } : {}),
-  });
+  const joiner = new ResultJoiner({ client, spool, prefetch: joinAhead, firstSeq: state?.joined ? state.joined.seq + 1 : 0, releaseSpool: ledger === undefined });
   const written = () => {
     progress.recordsSucceeded = sink.succeeded;
     progress.recordsFailed = sink.failed;
     progress.recordsProcessed = sink.succeeded + sink.failed;
   };
+  written();
   joiner.on('batchJoined', () => {
     written();
     report();
   });
   let stopped = false;
+  let finished = false;
   try {
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
-    const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024 }) : options.input;
+    if (ledger && state) await ledger.reopen();
+    else if (ledger) {
+      const file = typeof options.input === 'string' ? await stat(options.input) : undefined;
+      await ledger.start({ ...run, runId: ledger.dir, input: file ? { path: resolve(options.input as string), size: file.size, mtimeMs: file.mtimeMs } : null });
+    }
+    const resumed = state && ledger ? await planResume(state, ledger, client, spool, jobRequest, options.signal) : undefined;
+    if (resumed) {
+      submitter.goOn({ openJob: resumed.openJob, maybeUploaded: { seqs: resumed.maybeUploaded, earlierJobs: resumed.jobs } });
+      if (resumed.openJob) options.onJob?.(resumed.openJob);
+      if (unreadAfterRow !== undefined) options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);
+    }
+    const head: Array<Readable | Transform> = [];
     const stopSignal = options.stopSignal;
-    const stream = stopSignal ? stoppableInput(opened, stopSignal) : opened;
     const stop = () => {
       stopped = true;
       (chunking[0] as RecordParser | CsvBatchSplitter).stop();
       if (options.abortJobOnStop) submitter.abortAtEnd();
     };
+    if (readInput) {
+      const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, ...(fromOffset ? { start: fromOffset.offset } : {}) }) : options.input;
+      if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset?.offset ?? 0 };
+      head.push(stopSignal ? stoppableInput(opened, stopSignal) : opened, ...chunking);
+      if (ledger) {
+        const recorder = new LedgerRecorder({
+          ledger,
+          header: () => (chunker instanceof CsvBatchSplitter ? chunker.inputHeader : undefined),
+          readToEnd: () => !stopped && inputError === undefined,
+          fromRow: readOn?.row ?? 0,
+        });
+        head.push(recorder);
+      }
+      if (resumed) head.push(new PrependSegments(resumed.segments));
+    } else {
+      if (typeof options.input !== 'string') options.input.resume(); // not read: let it go
+      head.push(Readable.from(resumed?.segments ?? [], { objectMode: true }));
+    }
     if (stopSignal?.aborted) stop();
     else stopSignal?.addEventListener('abort', stop, { once: true });
     try {
-      await pipeline([stream, ...chunking, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
+      await pipeline([...head, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
     } finally {
       stopSignal?.removeEventListener('abort', stop);
     }
+    // Every record read is in the outputs (a stop, or malformed input, ended the reading early: there is nothing to go on with).
+    finished = true;
+    if (ledger) await ledger.finished();
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
@@ -232,7 +343,10 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
     throw err;
   } finally {
-    await spool.dispose();
+    await ledger?.close().catch(() => undefined);
+    // A ledger's spool outlives a run that did not finish: its resume needs it.
+    await spool.dispose(ledger !== undefined && !finished);
+    if (ledger && finished) await rm(ledger.spoolDir, { recursive: true, force: true });
   }
   written();
   report();
@@ -240,7 +354,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const elapsedMs = performance.now() - started;
   return {
     ...progress,
-    jobId: submitter.job?.id ?? null,
+    bytesRead: file ? file.start + file.stream.bytesRead : undefined,
+    recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed,
+    jobId: submitter.job?.id ?? state?.jobs[state.jobs.length - 1] ?? null,
     stopped,
     batches: progress.batchesSubmitted,
     bytes,
@@ -251,7 +367,21 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     resultsPath: options.resultsPath,
     droppedColumns: plan?.dropped ?? [],
     reload: plan?.reload,
+    resumed: state !== undefined,
+    unreadAfterRow,
   };
+}
+
+/** A resumed run must be the same load as the one in the ledger: the same input, object, operation, batches and outputs. */
+function sameLoad(state: LedgerState, run: LedgerRun, fromFile: boolean): void {
+  const was = state.run;
+  const differs: string[] = [];
+  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath'] as const) {
+    if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
+  }
+  if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');
+  if ((was.input !== null) !== fromFile) differs.push(`input (${was.input ? was.input.path : 'a stream'} then)`);
+  if (differs.length) throw new InvalidOptionError('resume', `the options of the load in ${state.dir}`, `other ${differs.join(', ')}`);
 }
 
 /** After a failed or aborted run: leave no job open (abort it when asked). Errors here are secondary. */

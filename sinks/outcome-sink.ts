@@ -13,6 +13,7 @@ import { InvalidOptionError, OutputError } from '../lib/errors.js';
 import type { InputValue, JoinedBlock, JoinedRow } from '../lib/load-types.js';
 import { csvField } from '../lib/records/serialize-record.js';
 import { CREATED, JoinedRows, SUCCESS } from '../lib/join/joined-rows.js';
+import type { LedgerJoined, OutputSizes } from '../lib/load/load-ledger.js';
 import { OutputFile } from './output-file.js';
 
 export interface OutcomeSinkOptions {
@@ -22,6 +23,16 @@ export interface OutcomeSinkOptions {
   readonly errorPath?: string;
   /** NDJSON of every row with its outcome. */
   readonly resultsPath?: string;
+  /**
+   * Append to the outputs of a run that stopped, after the sizes and counts of its last whole
+   * segment (from its ledger); bytes after them are cut off. Without it the files are created empty.
+   */
+  readonly resume?: { readonly sizes: OutputSizes; readonly succeeded: number; readonly failed: number };
+  /**
+   * Called after each segment's rows are all written to the files (not only buffered), with the
+   * files' sizes then; awaited before the next segment is written. For a ledger.
+   */
+  readonly onSegmentWritten?: (written: LedgerJoined) => Promise<void>;
 }
 
 type FileKey = 'successPath' | 'errorPath' | 'resultsPath';
@@ -44,6 +55,8 @@ export class OutcomeSink extends Writable {
   #opening: Promise<void> | undefined;
   readonly #files: Partial<Record<FileKey, OutputFile>> = {};
   #header = false;
+  /** The uploaded columns, when known before the first block (for the header of a run that fails early). */
+  #columns: readonly string[] | undefined;
   #jobId: string | undefined;
   #pendingSucceeded = 0;
   #pendingFailed = 0;
@@ -54,6 +67,17 @@ export class OutcomeSink extends Writable {
   constructor(options: OutcomeSinkOptions = {}) {
     super({ objectMode: true, highWaterMark: 4 });
     this.#options = options;
+    if (options.resume) {
+      this.succeeded = options.resume.succeeded;
+      this.failed = options.resume.failed;
+      // The header is in files that hold any segment.
+      this.#header = Object.values(options.resume.sizes).some((size) => size > 0);
+    }
+  }
+
+  /** The uploaded columns, once known: a run that fails before its first block still writes the files' header. */
+  knowColumns(columns: readonly string[]): void {
+    this.#columns = columns;
   }
 
   /**
@@ -66,7 +90,8 @@ export class OutcomeSink extends Writable {
         const path = this.#options[key];
         if (path === undefined) continue;
         try {
-          this.#files[key] = await OutputFile.create(path);
+          const size = this.#options.resume?.sizes[key];
+          this.#files[key] = size === undefined ? await OutputFile.create(path) : await OutputFile.continue(path, size);
         } catch (err) {
           await this.#abandonAll();
           throw new InvalidOptionError(key, 'a file that can be written', path, { cause: err });
@@ -92,7 +117,11 @@ export class OutcomeSink extends Writable {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#abandonAll().then(() => callback(err));
+    (async () => {
+      // A failed run's files still say what their columns are.
+      if (this.#opening && !this.#header) await this.#writeHeader(this.#columns ?? []).catch(() => undefined);
+      await this.#abandonAll();
+    })().then(() => callback(err));
   }
 
   async #abandonAll(): Promise<void> {
@@ -103,7 +132,7 @@ export class OutcomeSink extends Writable {
    * Waits for a file step, naming the file, its rows and the job when it fails. Takes the promise,
    * not a function: a closure per row would cost an allocation per row.
    */
-  async #guard(key: FileKey, pending: Promise<void> | undefined): Promise<void> {
+  async #guard(key: FileKey, pending: Promise<unknown> | undefined): Promise<void> {
     try {
       await pending;
     } catch (err) {
@@ -177,7 +206,20 @@ export class OutcomeSink extends Writable {
       this.#files.resultsPath?.commit(this.succeeded + this.failed);
       this.#pendingSucceeded = 0;
       this.#pendingFailed = 0;
+      if (this.#options.onSegmentWritten) await this.#segmentWritten(block.seq);
     }
+  }
+
+  async #segmentWritten(seq: number): Promise<void> {
+    const sizes: Record<string, number> = {};
+    for (const key of ['successPath', 'errorPath', 'resultsPath'] as const) {
+      const file = this.#files[key];
+      if (!file) continue;
+      const flushing = file.flush();
+      await this.#guard(key, flushing);
+      sizes[key] = await flushing;
+    }
+    await this.#options.onSegmentWritten?.({ seq, succeeded: this.succeeded, failed: this.failed, sizes });
   }
 }
 

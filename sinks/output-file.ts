@@ -38,6 +38,36 @@ export class OutputFile {
     return new OutputFile(path, await open(path, 'w'));
   }
 
+  /**
+   * Opens a file an earlier run wrote, to append to it after its first `size` bytes (what that run's
+   * ledger says was whole); anything after them is cut off. A file shorter than `size` is an error:
+   * rows that were accounted for are gone.
+   */
+  static async continue(path: string, size: number): Promise<OutputFile> {
+    if (size === 0) return OutputFile.create(path);
+    const file = await open(path, 'r+');
+    try {
+      const { size: actual } = await file.stat();
+      if (actual < size) throw new Error(`${path} has ${actual} bytes, fewer than the ${size} its load's ledger accounts for: it was changed since`);
+      await file.truncate(size);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+    const output = new OutputFile(path, file);
+    output.#position = size;
+    output.#committed = size;
+    output.#durable = size;
+    return output;
+  }
+
+  /** Writes out everything added so far; resolves to the file's size then. */
+  async flush(): Promise<number> {
+    await this.#writeOut();
+    await this.#writing;
+    return this.#position;
+  }
+
   /** Adds bytes (`start` to `end` of them); returns a promise only when the caller must wait for the disk. */
   addBytes(bytes: Buffer, start = 0, end = bytes.length): Promise<void> | undefined {
     if (this.#used + end - start <= this.#buffer.length) {

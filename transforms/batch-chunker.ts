@@ -35,6 +35,12 @@ export interface BatchChunkerOptions {
   readonly maxBytes?: number;
   /** Most payload characters per batch; default and maximum 10,000,000. */
   readonly maxCharacters?: number;
+  /**
+   * Go on with a load that stopped: the input is read again from its start, its records up to row
+   * `afterRow` were cut before and are passed over (after they set the columns, as they did then),
+   * and segments are numbered from `seq`.
+   */
+  readonly resume?: { readonly seq: number; readonly afterRow: number };
 }
 
 export class BatchChunker extends Transform {
@@ -71,6 +77,9 @@ export class BatchChunker extends Transform {
   #chars = 0;
   #runs: Array<[number, number]> = [];
   #seq = 0;
+  #afterRow = 0;
+  /** The last input row of the open segment, uploaded or rejected. */
+  #lastRow = 0;
 
   constructor(options: BatchChunkerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
@@ -82,6 +91,11 @@ export class BatchChunker extends Transform {
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
     this.#maxChars = positiveInteger('maxCharacters', options.maxCharacters ?? MAX_BATCH_CHARACTERS, MAX_BATCH_CHARACTERS);
     if (options.columns !== undefined) this.#setColumns(options.columns);
+    if (options.resume) {
+      this.#seq = options.resume.seq;
+      this.#afterRow = options.resume.afterRow;
+      this.#lastRow = options.resume.afterRow;
+    }
   }
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -127,6 +141,7 @@ export class BatchChunker extends Transform {
   /** Adds a record; returns a promise only when a batch (or rejected records) had to be written first. */
   #add(record: InputRecord): Promise<void> | undefined {
     if (!this.#columns) this.#setColumns(Object.keys(record.fields));
+    if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
@@ -174,6 +189,7 @@ export class BatchChunker extends Transform {
     if (this.#pending.length >= 65_536) this.#encodePending();
     this.#chars += text.length;
     this.#count++;
+    this.#lastRow = record.row;
     const last = this.#runs[this.#runs.length - 1];
     if (last && last[0] + last[1] === record.row) last[1]++;
     else this.#runs.push([record.row, 1]);
@@ -187,6 +203,7 @@ export class BatchChunker extends Transform {
         ? { row: record.row, error, line: this.#serializer.record(this.#columns as readonly string[], record.fields, true, this.#sources).slice(0, -1) }
         : { row: record.row, error, fields: record.fields };
     this.emit('rejected', entry);
+    this.#lastRow = record.row;
     if (this.#rejects) return this.#rejects.add(entry);
     return this.#spool.path(this.#seq, 'rejects').then((path) => {
       this.#rejects = new RejectWriter(path);
@@ -220,6 +237,7 @@ export class BatchChunker extends Transform {
     const seq = this.#seq++;
     const records = this.#count;
     const rows = this.#runs;
+    const end = { row: this.#lastRow, offset: null };
     this.#count = 0;
     this.#runs = [];
     this.#rejects = undefined;
@@ -231,7 +249,7 @@ export class BatchChunker extends Transform {
     const batch = async (path: string | null): Promise<SpooledBatch> => {
       await rejects?.flush();
       this.#spool.describe(seq, rows, records, rejects?.count ?? 0);
-      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns as readonly string[] };
+      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns as readonly string[], end };
     };
     // One write in flight at most, and batches pushed in order: wait for the previous one first.
     await this.#writing;

@@ -1,7 +1,7 @@
 /**
- * BulkSubmitter: SpooledBatch -> SubmittedBatch (a segment with nothing to upload passes through).
- * Creates the job
- * lazily at the first batch, uploads at most `concurrency` batches at once from their spool files
+ * BulkSubmitter: SpooledBatch -> SubmittedBatch (a segment with nothing to upload, or one a resumed
+ * run knows the batch of, passes through). Creates the job lazily at the first batch (or goes on
+ * with the Open job of the run it resumes), uploads at most `concurrency` batches at once from their spool files
  * (replayable bodies, so the client may retry them), withholds its write callback while every slot
  * is busy (so backpressure reaches the file), and closes the job when its input ends.
  * Buffers: nothing but the batches in flight (their bodies stay on disk).
@@ -10,6 +10,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
+import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
@@ -22,6 +23,19 @@ export interface BulkSubmitterOptions {
   readonly concurrency?: number;
   /** Close the job when the input ends; default true. */
   readonly closeJob?: boolean;
+  /** The load's ledger: the job creation, the job and each batch are recorded in it, in order. */
+  readonly ledger?: LoadLedger;
+}
+
+/** What a resumed run's submitter goes on with. */
+export interface ResumedUploads {
+  /** The stopped run's job, when it is still Open: batches go to it, and it is closed at the end. */
+  readonly openJob: JobInfo | undefined;
+  /**
+   * Segments that may have been uploaded before the stop (to one of `earlierJobs`): each is looked
+   * for among those jobs' batches before it is uploaded again.
+   */
+  readonly maybeUploaded: { readonly seqs: ReadonlySet<number>; readonly earlierJobs: readonly string[] };
 }
 
 export class BulkSubmitter extends Transform {
@@ -29,6 +43,8 @@ export class BulkSubmitter extends Transform {
   readonly #request: JobRequest;
   readonly #concurrency: number;
   readonly #closeJob: boolean;
+  #maybeUploaded: ResumedUploads['maybeUploaded'] | undefined;
+  readonly #ledger: LoadLedger | undefined;
   #abortAtEnd = false;
   readonly #limit: LimitFunction;
   readonly #abort = new AbortController();
@@ -44,6 +60,16 @@ export class BulkSubmitter extends Transform {
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 4, 25);
     this.#closeJob = options.closeJob ?? true;
     this.#limit = pLimit(this.#concurrency);
+    this.#ledger = options.ledger;
+  }
+
+  /** Goes on with a run that stopped (call it before the first batch): see ResumedUploads. */
+  goOn(resumed: ResumedUploads): void {
+    this.#maybeUploaded = resumed.maybeUploaded;
+    if (resumed.openJob) {
+      this.#jobInfo = resumed.openJob;
+      this.#job = Promise.resolve(resumed.openJob);
+    }
   }
 
   /**
@@ -59,7 +85,11 @@ export class BulkSubmitter extends Transform {
     return this.#jobInfo;
   }
 
-  override _transform(item: SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(item: SpooledBatch | SubmittedBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (item.kind === 'submitted') {
+      this.push(item); // created by the run this one resumes
+      return callback();
+    }
     if (item.kind !== 'batch') return callback(new InvalidOptionError('input', 'spooled batches (from a BatchChunker or a CsvBatchSplitter)', (item as { kind?: unknown }).kind));
     if (item.path === null || item.records === 0) {
       this.push(item); // rejected records only: nothing to upload
@@ -107,17 +137,38 @@ export class BulkSubmitter extends Transform {
   }
 
   async #submit(batch: SpooledBatch): Promise<SubmittedBatch> {
-    this.#job ??= this.#client.createJob({ ...this.#request, contentType: batch.contentType }, { signal: this.#abort.signal }).then((job) => {
-      this.#jobInfo = job;
-      this.emit('job', job);
-      return job;
-    });
-    const job = await this.#job;
-    const info = await this.#client.addBatch(job.id, { path: batch.path as string }, { contentType: batch.contentType, signal: this.#abort.signal });
     const { kind: _kind, ...rest } = batch;
-    const submitted: SubmittedBatch = { ...rest, kind: 'submitted', jobId: job.id, batchId: info.id };
+    const signal = this.#abort.signal;
+    const body = { path: batch.path as string };
+    let created: { jobId: string; batchId: string } | undefined;
+    if (this.#maybeUploaded?.seqs.has(batch.seq)) {
+      for (const jobId of this.#maybeUploaded.earlierJobs) {
+        const found = await this.#client.findUploadedBatch(jobId, body, { contentType: batch.contentType, signal });
+        if (found) created = { jobId, batchId: found.id };
+        if (found) break;
+      }
+    }
+    if (!created) {
+      const job = await this.#jobToUse(batch);
+      created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };
+    }
+    const submitted: SubmittedBatch = { ...rest, kind: 'submitted', ...created };
+    await this.#ledger?.batch(batch.seq, created.jobId, created.batchId);
     this.emit('batchSubmitted', submitted);
     return submitted;
+  }
+
+  /** The job, created at the first batch: announced in the ledger before the POST, recorded after it. */
+  #jobToUse(batch: SpooledBatch): Promise<JobInfo> {
+    this.#job ??= (async () => {
+      await this.#ledger?.creatingJob();
+      const job = await this.#client.createJob({ ...this.#request, contentType: batch.contentType }, { signal: this.#abort.signal });
+      this.#jobInfo = job;
+      await this.#ledger?.job(job.id);
+      this.emit('job', job);
+      return job;
+    })();
+    return this.#job;
   }
 }
 

@@ -35,6 +35,12 @@ export interface CsvBatchSplitterOptions {
    * records before the error still batched, so that they can be finished.
    */
   readonly onError?: (err: Error) => void;
+  /**
+   * Go on with a load that stopped: the input given starts at a record boundary (the byte offset
+   * after the last segment cut before), segments are numbered from `seq` and rows from `row` + 1,
+   * and `header` is the input's header line as it was read then.
+   */
+  readonly resume?: { readonly seq: number; readonly row: number; readonly offset: number; readonly header: string };
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -62,6 +68,10 @@ export class CsvBatchSplitter extends Transform {
   #row = 0;
   #firstRow = 1;
   #seq = 0;
+  /** Input bytes before the current chunk (from the start of the file, also when resumed at an offset). */
+  #consumed = 0;
+  /** The header line as read, BOM stripped. */
+  #inputHeader: Buffer | undefined;
   /** Stopping drops a partial record. */
   readonly #stop: InputStop;
 
@@ -76,29 +86,46 @@ export class CsvBatchSplitter extends Transform {
       this.#carry = [];
       this.#carryBytes = 0;
     });
+    if (options.resume) {
+      this.#seq = options.resume.seq;
+      this.#row = options.resume.row;
+      this.#consumed = options.resume.offset;
+      this.#setHeader(Buffer.from(options.resume.header));
+    }
+  }
+
+  /** The input's header line as read (BOM stripped, line end kept), once read. */
+  get inputHeader(): string | undefined {
+    return this.#inputHeader?.toString('utf8');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#stop.stopped) return callback(); // the rest of a malformed input is read and dropped
-    this.#scan(chunk).then(() => callback(), (err: Error) => this.#stop.fail(err, callback));
+    this.#scan(chunk).then(
+      () => {
+        this.#consumed += chunk.length;
+        callback();
+      },
+      (err: Error) => this.#stop.fail(err, callback),
+    );
   }
 
   override _flush(callback: TransformCallback): void {
     (async () => {
       if (!this.#stop.stopped) {
         if (this.#scanner.inQuote) throw new ParseError('unterminated quoted field at the end of the input', { source: this.#source, record: this.#row + 1 });
-        if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]));
+        if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]), this.#consumed - this.#carryBytes);
         this.#carry = [];
         if (!this.#header) throw new ParseError('the input is empty: expected a CSV header line', { source: this.#source, line: 1 });
       }
-      await this.#cut();
+      await this.#cut(this.#consumed);
     })().then(
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
         if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
         this.#stop.fail(err, () => undefined);
-        this.#cut().then(() => callback(), callback);
+        this.#cut(this.#consumed).then(() => callback(), callback);
       },
     );
   }
@@ -141,10 +168,11 @@ export class CsvBatchSplitter extends Transform {
         // A record that began in an earlier chunk, the header, an empty line, or a record to rewrite: the general path.
         flushSegment(start);
         const record = this.#carryBytes > 0 ? Buffer.concat([...this.#carry, chunk.subarray(start, end)]) : chunk.subarray(start, end);
+        const offset = this.#consumed + start - this.#carryBytes;
         this.#carry = [];
         this.#carryBytes = 0;
         segment = end;
-        const cut = this.#record(record);
+        const cut = this.#record(record, offset);
         if (cut) await cut;
         continue;
       }
@@ -153,7 +181,7 @@ export class CsvBatchSplitter extends Transform {
       }
       if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + length > this.#maxBytes)) {
         flushSegment(start);
-        await this.#cut();
+        await this.#cut(this.#consumed + start);
       }
       if (this.#records === 0) {
         this.#bytes = this.#header.length;
@@ -171,8 +199,8 @@ export class CsvBatchSplitter extends Transform {
     }
   }
 
-  /** One record's bytes, newline included; returns a promise only when it had to cut a batch first. */
-  #record(bytes: Buffer): Promise<void> | undefined {
+  /** One record's bytes, newline included, and its offset in the input; returns a promise only when it had to cut a batch first. */
+  #record(bytes: Buffer, offset: number): Promise<void> | undefined {
     if (bytes.length === 1 || (bytes.length === 2 && bytes[0] === 0x0d)) return undefined; // an empty line
     if (!this.#header) {
       this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes);
@@ -183,7 +211,7 @@ export class CsvBatchSplitter extends Transform {
       throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
     }
     if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + record.length > this.#maxBytes)) {
-      return this.#cut().then(() => this.#append(record));
+      return this.#cut(offset).then(() => this.#append(record));
     }
     this.#append(record);
     return undefined;
@@ -196,6 +224,7 @@ export class CsvBatchSplitter extends Transform {
     const plan = planColumns(columns, this.#operation);
     if (plan.upload.length === 0) throw new ParseError(`the header has only bulkpipe result columns (${columns.join(', ')}): nothing to upload`, { source: this.#source, line: 1 });
     this.#plan = plan;
+    this.#inputHeader = Buffer.from(header);
     this.#columns = plan.upload;
     if (plan.identity) {
       this.#header = Buffer.from(header);
@@ -230,7 +259,8 @@ export class CsvBatchSplitter extends Transform {
     this.#row++;
   }
 
-  async #cut(): Promise<void> {
+  /** Ends the open batch; `offset`: where in the input the record after it starts. */
+  async #cut(offset: number): Promise<void> {
     if (this.#records === 0 || !this.#header) return;
     const seq = this.#seq++;
     const parts = [this.#header, ...this.#slices];
@@ -249,7 +279,7 @@ export class CsvBatchSplitter extends Transform {
       await file.close();
     }
     this.#spool.describe(seq, rows, records, 0);
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, rejected: 0, bytes, rows, columns: this.#columns };
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, rejected: 0, bytes, rows, columns: this.#columns, end: { row: this.#row, offset } };
     this.emit('batch', batch);
     this.push(batch);
   }

@@ -32,6 +32,14 @@ export interface ResultJoinerOptions {
   readonly spool: LoadSpool;
   /** Finished batches whose result requests go out while the one before is written; default 1, at most 8. */
   readonly prefetch?: number;
+  /** The first segment to join: a resumed run's segments before it are in the outputs already. Default 0. */
+  readonly firstSeq?: number;
+  /**
+   * Release each segment's spool files once its rows are pushed; default true. False when the
+   * caller releases them later, once the rows are durable (a ledger must never name a segment
+   * as pending whose files are gone).
+   */
+  readonly releaseSpool?: boolean;
 }
 
 /** What a joiner takes: a finished batch, or a segment that was never uploaded (rejected records only). */
@@ -46,6 +54,7 @@ export class ResultJoiner extends Transform {
   readonly #client: BulkClient;
   readonly #spool: LoadSpool;
   readonly #prefetch: number;
+  readonly #releaseSpool: boolean;
   readonly #abort = new AbortController();
   readonly #reader = new ReadWaiter();
   /** Segments that arrived ahead of their turn, by sequence number. */
@@ -60,6 +69,8 @@ export class ResultJoiner extends Transform {
     this.#client = options.client;
     this.#spool = spoolOption(options.spool);
     this.#prefetch = nonNegativeInteger('prefetch', options.prefetch ?? 1, 8);
+    this.#next = nonNegativeInteger('firstSeq', options.firstSeq ?? 0);
+    this.#releaseSpool = options.releaseSpool ?? true;
   }
 
   override _transform(item: JoinerInput, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -117,7 +128,7 @@ export class ResultJoiner extends Transform {
       for (let item = this.#waiting.get(this.#next); item && !this.destroyed; item = this.#waiting.get(this.#next)) {
         this.#waiting.delete(item.seq);
         await this.#join(item);
-        await this.#spool.release(item.seq);
+        if (this.#releaseSpool) await this.#spool.release(item.seq);
         this.emit('batchJoined', item);
         this.#next++;
         this.#prefetchResults();

@@ -198,12 +198,20 @@ export class BulkClient {
       (res) => this.#readJob(res),
       // An answer lost after the server may have acted: the org's job list finds the job it made.
       async () => {
-        const found = await findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), apiVersion: this.apiVersion, signal: options.signal });
+        const found = await this.findCreatedJob(request, since, options);
         return found === undefined ? undefined : this.getJob(found, options);
       },
     );
     this.#remember(job.id, job.contentType);
     return job;
+  }
+
+  /**
+   * The Open job a create request like `request`, first sent at `since` (epoch ms), made when its
+   * answer was lost: looked for in the org's job list among jobs this client does not know.
+   */
+  findCreatedJob(request: JobRequest, since: number, options: CallOptions = {}): Promise<string | undefined> {
+    return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), apiVersion: this.apiVersion, signal: options.signal });
   }
 
   async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
@@ -267,6 +275,22 @@ export class BulkClient {
     } finally {
       done();
     }
+  }
+
+  /**
+   * The batch of the job whose stored request has the same bytes as `body`, among the batches this
+   * client has neither created nor claimed; it is claimed. For a resumed load: a segment the stopped
+   * run may have uploaded is looked for before it is uploaded again.
+   */
+  async findUploadedBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo | undefined> {
+    const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
+    return this.#findUploadedBatch(this.#remember(jobId, contentType), jobId, prepareBody(body, false), options.signal);
+  }
+
+  /** Batches of a job that are accounted for elsewhere (a resumed load's ledger): never taken for a lost upload. */
+  claimBatches(jobId: string, contentType: ContentType, batchIds: Iterable<string>): void {
+    const memory = this.#remember(jobId, contentType);
+    for (const id of batchIds) memory.batches.add(id);
   }
 
   async getBatch(jobId: string, batchId: string, options: CallOptions = {}): Promise<BatchInfo> {

@@ -59,6 +59,14 @@ export class LoadSpool {
     return path;
   }
 
+  /**
+   * Takes on the files of a segment that an earlier run of the same load spooled in this spool's
+   * folder (a resumed run): they are released and disposed of as if this spool had made them.
+   */
+  adopt(seq: number, paths: readonly string[]): void {
+    for (const path of paths) this.#segment(seq).files.add(path);
+  }
+
   /** Records a segment's input rows and counts, once it is cut. */
   describe(seq: number, rows: readonly RowRun[], records: number, rejected: number): void {
     const segment = this.#segment(seq);
@@ -82,13 +90,16 @@ export class LoadSpool {
 
   /**
    * Removes every file, and the folder when the spool made it. Safe after a failure, and more than
-   * once; a stage torn down mid-write may still be finishing a file, hence the retries.
+   * once; a stage torn down mid-write may still be finishing a file, hence the retries. `keep`:
+   * leave every file where it is (a run with a ledger that did not finish: its resume needs them).
    */
-  async dispose(): Promise<void> {
+  async dispose(keep = false): Promise<void> {
     this.#disposed = true;
+    if (keep) return void this.#segments.clear();
     const files = [...this.#segments.values()].flatMap((s) => [...s.files]);
     this.#segments.clear();
     const dir = await this.#dir?.catch(() => undefined);
+    if (dir === undefined && this.#given) await Promise.all(files.map((file) => rm(file, { force: true, maxRetries: 5, retryDelay: 50 })));
     if (dir === undefined) return;
     if (this.#given) await Promise.all(files.map((file) => rm(file, { force: true, maxRetries: 5, retryDelay: 50 })));
     else await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });

@@ -208,7 +208,7 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(result.code).to.equal(1);
     const last = result.stderr.trim().split('\n').at(-1) as string;
     expect(last).to.match(/^bulkpipe: broken\.ndjson, line 2: malformed JSON.*\[job 750\w+\]$/);
-    expect(result.stderr).to.match(/results so far: 1 succeeded, 0 failed, 0 read but not in them; success: .*s\.csv, errors: .*e\.csv/);
+    expect(result.stderr).to.match(/results so far: 1 succeeded, 0 failed, 0 pending \(read, results not in the outputs yet\); success: .*s\.csv, errors: .*e\.csv/);
     expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Kept']);
   });
 

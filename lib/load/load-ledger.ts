@@ -1,0 +1,316 @@
+/**
+ * LoadLedger: a load's durable account, one JSON line per event in `<dir>/ledger.ndjson`, beside
+ * the load's spool (`<dir>/spool`). It is what makes a load crash-proof: from it a resumed run knows
+ * the job, which segments of the input were cut (their rows, counts and where the input stands after
+ * them), which were created as batches, and which are in the outputs already (with the outputs'
+ * sizes after them, so that rows written past the last whole segment are cut away).
+ *
+ * Order is the invariant: a segment is recorded before it is uploaded, the job creation is
+ * announced before its POST, and a segment is marked joined only after its rows are in the output
+ * files. Lines are appended one at a time in that order and synced at each of those points, so a
+ * crash (even `kill -9` between two writes) leaves a ledger that is a true prefix of the run; a torn
+ * last line is ignored when it is read.
+ * Memory: the state read back holds one small entry per segment not yet joined (joined ones are
+ * counted, not kept) and the id of every batch (18 characters each: a 1 GB load has about a thousand).
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { BulkError } from '../errors.js';
+import type { InputPosition, RowRun } from '../load-types.js';
+import type { ContentType } from '../types.js';
+
+export const LEDGER_FILE = 'ledger.ndjson';
+export const SPOOL_FOLDER = 'spool';
+const VERSION = 1;
+
+/** What a run is: everything a resumed run must repeat to cut the same batches and write the same outputs. */
+export interface LedgerRun {
+  readonly runId: string;
+  /** The org: its instance URL (or `local:<db>`), and the user when known. */
+  readonly org: string;
+  readonly username?: string | undefined;
+  /** The input file's absolute path, with its size and modification time; null for a stream (stdin). */
+  readonly input: { readonly path: string; readonly size: number; readonly mtimeMs: number } | null;
+  readonly source: string;
+  readonly format: string;
+  readonly contentType: ContentType;
+  readonly object: string;
+  readonly operation: string;
+  readonly externalIdField?: string | undefined;
+  readonly batchSize?: number | undefined;
+  readonly columns?: readonly string[] | undefined;
+  readonly serial: boolean;
+  readonly successPath?: string | undefined;
+  readonly errorPath?: string | undefined;
+  readonly resultsPath?: string | undefined;
+}
+
+
+/** A segment as the ledger knows it. */
+export interface LedgerSegment {
+  readonly seq: number;
+  readonly records: number;
+  readonly rejected: number;
+  readonly bytes: number;
+  readonly rows: readonly RowRun[];
+  readonly columns: readonly string[];
+  readonly contentType: ContentType;
+  /** The payload's file name in the spool; null when nothing is uploaded (rejected records only). */
+  readonly payload: string | null;
+  readonly end: InputPosition;
+  /** The input's CSV header line as read (fast path), on the first segment recorded: a resumed run that reads on from an offset needs it. */
+  readonly header?: string;
+  /** Set once the batch exists. */
+  jobId?: string;
+  batchId?: string;
+}
+
+/** Output file sizes (bytes) after a joined segment, by output. */
+export interface OutputSizes {
+  readonly successPath?: number;
+  readonly errorPath?: number;
+  readonly resultsPath?: number;
+}
+
+export interface LedgerJoined {
+  readonly seq: number;
+  /** Rows in the outputs after this segment, all segments so far. */
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly sizes: OutputSizes;
+}
+
+type Entry =
+  | ({ readonly type: 'run'; readonly version: number; readonly pid: number; readonly host: string; readonly startedAt: string } & LedgerRun)
+  | { readonly type: 'resumed'; readonly pid: number; readonly host: string; readonly at: string }
+  | { readonly type: 'creating'; readonly at: number }
+  | { readonly type: 'job'; readonly jobId: string }
+  | ({ readonly type: 'segment' } & Omit<LedgerSegment, 'jobId' | 'batchId'>)
+  | { readonly type: 'batch'; readonly seq: number; readonly jobId: string; readonly batchId: string }
+  | ({ readonly type: 'joined' } & LedgerJoined)
+  | { readonly type: 'inputEnd'; readonly row: number }
+  | { readonly type: 'finished'; readonly at: string };
+
+/** A ledger read back: where the run stands. */
+export interface LedgerState {
+  readonly dir: string;
+  readonly run: LedgerRun;
+  /** The process that wrote it last, to tell a live run from an abandoned one. */
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+  /** Every job of the run, oldest first (a resumed run whose job was closed makes a new one). */
+  readonly jobs: readonly string[];
+  /** The batches the run created, joined or not, by job: a resumed run never takes one of them for a lost upload. */
+  readonly batches: ReadonlyMap<string, readonly string[]>;
+  /** Set when a create-job POST was sent and no job id followed: the job may exist (epoch ms of the attempt). */
+  readonly creatingSince: number | undefined;
+  /** Segments cut and not yet joined, in order. */
+  readonly pending: readonly LedgerSegment[];
+  /** The last joined segment's counts and output sizes; undefined when none is. */
+  readonly joined: LedgerJoined | undefined;
+  /** The next segment number. */
+  readonly nextSeq: number;
+  /** Where the input stands after the last segment cut. */
+  readonly inputAt: InputPosition;
+  /** The input's CSV header line, when the fast path read it. */
+  readonly inputHeader: string | undefined;
+  /** True when the input was read to its end. */
+  readonly inputEnded: boolean;
+  readonly finished: boolean;
+}
+
+export class LoadLedger {
+  readonly dir: string;
+  #file: FileHandle | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /** No I/O: `start()` or `reopen()` opens the file. */
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The spool folder that belongs to the ledger. */
+  get spoolDir(): string {
+    return join(this.dir, SPOOL_FOLDER);
+  }
+
+  /** Starts the ledger (its folder is made if missing); refuses a folder that holds one already. */
+  async start(run: LedgerRun): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    try {
+      this.#file = await open(join(this.dir, LEDGER_FILE), 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
+      throw err;
+    }
+    await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
+  }
+
+  /** Opens the existing ledger to go on with it, saying that this process now owns it. */
+  async reopen(): Promise<void> {
+    this.#file = await open(join(this.dir, LEDGER_FILE), 'a');
+    // A torn last line (a crash mid-write) must not swallow the next entry: start on a new line.
+    await this.#append({ type: 'resumed', pid: process.pid, host: hostname(), at: new Date().toISOString() }, true, true);
+  }
+
+  /** Before the create-job POST: a crash after it leaves a job to look for. Synced. */
+  creatingJob(): Promise<void> {
+    return this.#append({ type: 'creating', at: Date.now() }, true);
+  }
+
+  job(jobId: string): Promise<void> {
+    return this.#append({ type: 'job', jobId }, true);
+  }
+
+  /** A segment cut (its payload complete in the spool), before it is uploaded. Synced. */
+  segment(segment: Omit<LedgerSegment, 'jobId' | 'batchId'>): Promise<void> {
+    return this.#append({ type: 'segment', ...segment }, true);
+  }
+
+  /** A segment's batch exists. Not synced: a crash before it is durable is found by the lost-upload lookup. */
+  batch(seq: number, jobId: string, batchId: string): Promise<void> {
+    return this.#append({ type: 'batch', seq, jobId, batchId }, false);
+  }
+
+  /** A segment's rows are all in the output files (written, their sizes as given). Synced. */
+  joined(joined: LedgerJoined): Promise<void> {
+    return this.#append({ type: 'joined', ...joined }, true);
+  }
+
+  /** The input was read to its end at `row`. */
+  inputEnd(row: number): Promise<void> {
+    return this.#append({ type: 'inputEnd', row }, true);
+  }
+
+  /** The run is complete: every record of the input is in the outputs. */
+  finished(): Promise<void> {
+    return this.#append({ type: 'finished', at: new Date().toISOString() }, true);
+  }
+
+  /** Waits for the lines appended so far and closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail.catch(() => undefined);
+    await this.#file?.close();
+  }
+
+  /** Appends one line after those before it; a write that fails fails every later one (the ledger would lie). */
+  #append(entry: Entry, sync: boolean, newLine = false): Promise<void> {
+    const file = this.#file;
+    if (this.#closed || !file) return Promise.reject(new BulkError('BULK_LEDGER', `the ledger in ${this.dir} is ${this.#closed ? 'closed' : 'not open'}`));
+    const line = `${newLine ? '\n' : ''}${JSON.stringify(entry)}\n`;
+    const next = this.#tail.then(async () => {
+      await file.appendFile(line);
+      if (sync) await file.datasync();
+    });
+    this.#tail = next;
+    return next;
+  }
+}
+
+/** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */
+export async function readLedger(dir: string): Promise<LedgerState> {
+  let header: Extract<Entry, { type: 'run' }> | undefined;
+  let pid = 0;
+  let host = '';
+  const jobs: string[] = [];
+  const batches = new Map<string, string[]>();
+  let creatingSince: number | undefined;
+  const pending = new Map<number, LedgerSegment>();
+  let joined: LedgerJoined | undefined;
+  let nextSeq = 0;
+  let inputAt: InputPosition = { row: 0, offset: 0 };
+  let inputEnded = false;
+  let finished = false;
+  let inputHeader: string | undefined;
+  const lines = createInterface({ input: createReadStream(join(dir, LEDGER_FILE)), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      let entry: Entry;
+      try {
+        entry = JSON.parse(line) as Entry;
+      } catch {
+        continue;
+      }
+      switch (entry.type) {
+        case 'run':
+          if (entry.version !== VERSION) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} is of version ${entry.version}; this bulkpipe reads version ${VERSION}`);
+          header = entry;
+          pid = entry.pid;
+          host = entry.host;
+          break;
+        case 'resumed':
+          pid = entry.pid;
+          host = entry.host;
+          break;
+        case 'creating':
+          creatingSince = entry.at;
+          break;
+        case 'job':
+          jobs.push(entry.jobId);
+          creatingSince = undefined;
+          break;
+        case 'segment': {
+          const { type: _type, header, ...segment } = entry;
+          if (header !== undefined) inputHeader = header;
+          pending.set(segment.seq, { ...segment });
+          nextSeq = Math.max(nextSeq, segment.seq + 1);
+          inputAt = segment.end;
+          break;
+        }
+        case 'batch': {
+          const ids = batches.get(entry.jobId) ?? [];
+          ids.push(entry.batchId);
+          batches.set(entry.jobId, ids);
+          const segment = pending.get(entry.seq);
+          if (segment) {
+            segment.jobId = entry.jobId;
+            segment.batchId = entry.batchId;
+          }
+          break;
+        }
+        case 'joined': {
+          const { type: _type, ...rest } = entry;
+          joined = rest;
+          pending.delete(entry.seq);
+          break;
+        }
+        case 'inputEnd':
+          inputEnded = true;
+          break;
+        case 'finished':
+          finished = true;
+          break;
+      }
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${dir}`, { cause: err });
+    throw err;
+  }
+  if (!header) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`);
+  const { type: _t, version: _v, pid: _p, host: _h, startedAt, ...run } = header;
+  return {
+    dir,
+    run,
+    pid,
+    host,
+    startedAt,
+    jobs,
+    batches,
+    creatingSince,
+    pending: [...pending.values()].sort((a, b) => a.seq - b.seq),
+    joined,
+    nextSeq,
+    inputAt,
+    inputHeader,
+    inputEnded,
+    finished,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * LedgerRecorder: SpooledBatch -> SpooledBatch, recording each segment in the load's ledger (synced)
+ * before it goes on to be uploaded, so that no batch can exist that the ledger does not know was
+ * about to be made. When its input ends it records that the input was read to its end, unless the
+ * load says otherwise (a stop, or malformed input that ended the reading early).
+ * Buffers: nothing: the write callback waits for the ledger.
+ */
+import { basename } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { LoadLedger } from '../lib/load/load-ledger.js';
+import type { SpooledBatch } from '../lib/load-types.js';
+
+export interface LedgerRecorderOptions {
+  readonly ledger: LoadLedger;
+  /** The input's CSV header line, when the fast path read one (recorded with the first segment). */
+  readonly header: () => string | undefined;
+  /** Whether the input was read to its real end; asked when it ends. */
+  readonly readToEnd: () => boolean;
+  /** The last input row recorded before (a resumed run's); default 0. */
+  readonly fromRow?: number;
+}
+
+export class LedgerRecorder extends Transform {
+  readonly #ledger: LoadLedger;
+  readonly #header: () => string | undefined;
+  readonly #readToEnd: () => boolean;
+  #first = true;
+  #lastRow = 0;
+
+  constructor(options: LedgerRecorderOptions) {
+    super({ objectMode: true, highWaterMark: 1 });
+    this.#ledger = options.ledger;
+    this.#header = options.header;
+    this.#readToEnd = options.readToEnd;
+    this.#lastRow = options.fromRow ?? 0;
+  }
+
+  override _transform(batch: SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const header = this.#first ? this.#header() : undefined;
+    this.#first = false;
+    const end = batch.end ?? { row: lastRow(batch), offset: null };
+    this.#lastRow = end.row;
+    this.#ledger
+      .segment({
+        seq: batch.seq,
+        records: batch.records,
+        rejected: batch.rejected,
+        bytes: batch.bytes,
+        rows: batch.rows,
+        columns: batch.columns,
+        contentType: batch.contentType,
+        payload: batch.path === null ? null : basename(batch.path),
+        end,
+        ...(header !== undefined ? { header } : {}),
+      })
+      .then(() => callback(null, batch), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (!this.#readToEnd()) return callback();
+    this.#ledger.inputEnd(this.#lastRow).then(() => callback(), callback);
+  }
+}
+
+/** The last input row of a segment's uploaded records (a segment from a stage that does not say where the input stands). */
+function lastRow(batch: SpooledBatch): number {
+  const run = batch.rows[batch.rows.length - 1];
+  return run ? run[0] + run[1] - 1 : 0;
+}
