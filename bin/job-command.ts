@@ -14,6 +14,7 @@ import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { listJournal } from './job-journal.js';
+import { cleanLoadRuns, listLoadRuns } from './load-runs-command.js';
 import { UsageError } from './usage-error.js';
 
 export const JOB_HELP = `Usage: bulkpipe job <action> [ID] [BATCH] [connection flags]
@@ -28,6 +29,11 @@ Actions:
   results ID         every batch's results in one CSV: per-row results ("Id","Success","Created","Error")
                      of a load, or the rows of a CSV query
   results ID BATCH   one batch's result as the server sends it (per-row results, or a query's result ids)
+  runs               the loads that did not finish (their ledgers in $BULKPIPE_HOME/runs): running,
+                     or abandoned (bulkpipe load --resume finishes one); --json for JSON
+  clean [RUN_ID...]  removes abandoned loads' ledgers and spools (or the ones named), and spool
+                     folders of dead processes in the temp folder; --dry-run lists them only.
+                     A removed load can no longer be resumed.
 
 Examples:
   bulkpipe job list --limit 5
@@ -35,14 +41,14 @@ Examples:
   bulkpipe job results 750Kf00000R1wzRIAR > results.csv
   bulkpipe job results 750Kf00000R1wzRIAR 751Kf000018uaV7IAI`;
 
-const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result'] as const;
+const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result', 'runs', 'clean'] as const;
 
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     strict: true,
     allowPositionals: true,
-    options: { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   });
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
@@ -53,6 +59,10 @@ export async function runJobCommand(argv: readonly string[], io: CliIo): Promise
   if (action !== 'list' && values.limit !== undefined) throw new UsageError('job: --limit is for job list');
   const limit = wholeNumber('limit', values.limit, 20, 1, 10_000);
   if (action === 'list' && positionals.length > 1) throw new UsageError(`job list: unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (action !== 'clean' && values['dry-run']) throw new UsageError('job: --dry-run is for job clean');
+  // The ledgers are on this machine: no connection needed.
+  if (action === 'runs') return listLoadRuns(io, values.json === true, positionals.slice(1));
+  if (action === 'clean') return cleanLoadRuns(io, positionals.slice(1), values['dry-run'] === true);
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   try {
     if (action === 'list') await listJobs(conn, io, limit, values.json === true);

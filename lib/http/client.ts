@@ -43,6 +43,8 @@ export interface BulkClientOptions {
   readonly gzipUploads?: boolean;
   /** Ask for gzip responses (`Accept-Encoding: gzip`); default true. */
   readonly acceptGzip?: boolean;
+  /** The session's user (a login knows it): narrows the search for a job whose create answer was lost. */
+  readonly userId?: string;
   /** Called before each retry, for logs and metrics. */
   readonly onRetry?: (event: RetryEvent & { readonly method: string; readonly path: string }) => void;
 }
@@ -129,6 +131,8 @@ export class BulkClient {
   #session: Session;
   #connection: HttpConnection;
   #renewal: Promise<Session> | undefined;
+  /** The session's user: given, from the login, or learnt from the first job this client reads. */
+  #userId: string | undefined;
   #closed = false;
   /** jobId -> what this client knows of the job, bounded (insertion order = age). */
   readonly #jobs = new Map<string, JobMemory>();
@@ -143,6 +147,7 @@ export class BulkClient {
     this.#gzipUploads = boolean('gzipUploads', options.gzipUploads ?? false);
     this.#acceptGzip = boolean('acceptGzip', options.acceptGzip ?? true);
     this.#onRetry = options.onRetry;
+    this.#userId = options.userId;
     this.#session = { instanceUrl: instance.origin, sessionId: options.accessToken };
     this.#connection = new HttpConnection(instance.origin, this.#connectionOptions);
   }
@@ -169,6 +174,7 @@ export class BulkClient {
       instanceUrl: session.instanceUrl,
       accessToken: session.sessionId,
       sessionProvider: provider,
+      ...(session.userId ? { userId: session.userId } : {}),
       ...(apiVersion !== undefined ? { apiVersion } : {}),
     });
   }
@@ -211,7 +217,7 @@ export class BulkClient {
    * answer was lost: looked for in the org's job list among jobs this client does not know.
    */
   findCreatedJob(request: JobRequest, since: number, options: CallOptions = {}): Promise<string | undefined> {
-    return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), apiVersion: this.apiVersion, signal: options.signal });
+    return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), userId: this.#userId, apiVersion: this.apiVersion, signal: options.signal });
   }
 
   async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
@@ -385,7 +391,9 @@ export class BulkClient {
     this.#call({ method: 'GET', path, mode: 'idempotent', signal, rest: true }, async (res) => parseJobListPage(await readBounded(res.body, MAX_DOCUMENT_BYTES * 8, 'job list')));
 
   async #readJob(res: ExchangeResponse): Promise<JobInfo> {
-    return parseJobInfo(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'jobInfo'), documentFormat(res));
+    const job = parseJobInfo(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'jobInfo'), documentFormat(res));
+    this.#userId ??= job.createdById || undefined;
+    return job;
   }
 
   async #readBatch(res: ExchangeResponse, fallback: WireFormat | undefined): Promise<BatchInfo> {

@@ -15,6 +15,7 @@ export interface ListedJob {
   readonly state: string;
   readonly contentType: string | undefined;
   readonly jobType: string | undefined;
+  readonly createdById: string | undefined;
   /** Epoch ms. */
   readonly createdDate: number;
 }
@@ -48,6 +49,7 @@ export function parseJobListPage(body: Buffer): JobListPage {
     state: String(r.state ?? ''),
     contentType: typeof r.contentType === 'string' ? r.contentType : undefined,
     jobType: typeof r.jobType === 'string' ? r.jobType : undefined,
+    createdById: typeof r.createdById === 'string' ? r.createdById : undefined,
     createdDate: Date.parse(String(r.createdDate ?? '')),
   }));
   return { jobs, next: typeof doc.nextRecordsUrl === 'string' && doc.nextRecordsUrl ? doc.nextRecordsUrl : undefined };
@@ -59,6 +61,8 @@ export interface CreatedJobSearch {
   readonly since: number;
   /** Jobs this client knows already: never the lost one. */
   readonly known: (jobId: string) => boolean;
+  /** This client's user, when known: another user's job is never the lost one. */
+  readonly userId?: string | undefined;
   readonly apiVersion: string;
   readonly signal?: AbortSignal | undefined;
 }
@@ -80,6 +84,7 @@ export async function findCreatedJob(readPage: (path: string, signal: AbortSigna
     for (const job of jobs) {
       if ((job.jobType ?? 'Classic') !== 'Classic' || job.state !== 'Open' || search.known(job.id)) continue;
       if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
+      if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
       if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - CLOCK_SKEW_MS)) continue;
       matches.push(job.id);
     }

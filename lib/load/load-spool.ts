@@ -34,6 +34,15 @@ export interface SpooledSegment {
   readonly files: Set<string>;
 }
 
+/** Temp spool folders are named `bulkpipe-spool-<pid>-<random>`: one whose process is gone is stale. */
+export const SPOOL_PREFIX = 'bulkpipe-spool-';
+
+/** The pid in a temp spool folder's name; undefined for a name of another form. */
+export function spoolOwner(folder: string): number | undefined {
+  const pid = /^bulkpipe-spool-(\d+)-/.exec(folder)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
 const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson' };
 
 export class LoadSpool {
@@ -52,7 +61,7 @@ export class LoadSpool {
    */
   async path(seq: number, kind: SpoolFileKind, extension = ''): Promise<string> {
     if (this.#disposed) throw new Error('the load spool was disposed of');
-    this.#dir ??= this.#given ? mkdir(this.#given, { recursive: true }).then(() => this.#given as string) : mkdtemp(join(tmpdir(), 'bulkpipe-spool-'));
+    this.#dir ??= this.#given ? mkdir(this.#given, { recursive: true }).then(() => this.#given as string) : mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     const dir = await this.#dir;
     const path = join(dir, `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'payload' ? `.${extension}` : ''}`);
     this.#segment(seq).files.add(path);

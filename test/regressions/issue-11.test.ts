@@ -142,6 +142,31 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
     await expectExactlyOnce();
   });
 
+  it('job runs lists an abandoned load with its job and spool; job clean removes it, after which it cannot be resumed', async () => {
+    proxy.rule = (r) => (RESULT(r) && r.n === 2 ? 'hold' : 'pass');
+    await killWhenHeld((r) => RESULT(r) && r.n === 2);
+    const runs = await cli(['job', 'runs', '--json']);
+    expect(runs.code, runs.stderr).to.equal(0);
+    const [run, ...others] = JSON.parse(runs.stdout) as Array<{ id: string; state: string; jobs: string[]; object: string; pending: number; spoolBytes: number }>;
+    expect(others).to.deep.equal([]);
+    expect(run).to.include({ state: 'abandoned', object: 'Account' });
+    expect(run?.jobs).to.have.length(1);
+    expect(run?.pending).to.be.above(0);
+    expect(run?.spoolBytes).to.be.above(0);
+    const dry = await cli(['job', 'clean', '--dry-run']);
+    expect(dry.stderr).to.contain(`would remove load ${run?.id}`);
+    expect(await readdir(join(tmp.path, 'home', 'runs'))).to.deep.equal([run?.id]);
+    const clean = await cli(['job', 'clean']);
+    expect(clean.stderr).to.contain(`removed load ${run?.id}`);
+    expect(clean.stderr).to.contain(`bulkpipe job close ${run?.jobs[0]}`);
+    // As it says: the abandoned job is closed, so that no later lost create takes it for its own.
+    expect((await cli(['job', 'close', run?.jobs[0] as string, ...connection().slice(0, 4)])).code).to.equal(0);
+    expect(await readdir(join(tmp.path, 'home', 'runs'))).to.deep.equal([]);
+    const none = await resume();
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain('no unfinished load');
+  });
+
   it('two Ctrl-C: the second exits at once, names the resume command, and that command completes the load', async () => {
     proxy.rule = (r) => (UPLOAD(r) && r.n === 5 ? 'hold' : 'pass');
     const child = startCli(loadArgs(), { cwd: tmp.path, env: env() });

@@ -1,0 +1,200 @@
+/**
+ * Loads with a ledger through the local org (pipelines/load-resume.ts with bulkLoad): a run that
+ * fails is resumed to exactly-once outputs, for the CSV fast path (read on from a byte offset) and
+ * for a parsed format (parsed again, the records cut before passed over); a stream input says what
+ * it never read; a resumed run must be the same load; the org restarted mid-job is ridden out.
+ */
+import { expect } from 'chai';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { BulkClient } from '../../lib/http/client.js';
+import { readLedger } from '../../lib/load/load-ledger.js';
+import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
+import { bulkQuery } from '../../pipelines/bulk-query.js';
+import { startServer, type LocalOrg } from '../../server/index.js';
+import { rejection } from '../helpers/fixtures.js';
+import { FaultProxy, shapeOf } from '../helpers/fault-proxy.js';
+import { useTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+type Row = Record<string, string>;
+const csv = (text: string) => parse(text, { columns: true }) as Row[];
+const RESULT = (r: { method: string; url: string }) => shapeOf(r.method, r.url) === 'GET /job/:id/batch/:id/result';
+
+describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
+  this.timeout(60_000);
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-resume-');
+  let prefix = '';
+  let n = 0;
+  beforeEach(() => {
+    prefix = `LR-${++n}-`;
+  });
+
+  async function orgNames(client: BulkClient = t.org.client): Promise<string[]> {
+    let out = '';
+    await pipeline(
+      bulkQuery({ client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out += c.toString();
+          cb();
+        },
+      }),
+    );
+    return csv(out).map((r) => r.Name as string);
+  }
+
+  /** A load that fails once its third result download is cut for good, then its resume; both through a proxy. */
+  async function failThenResume(name: string, text: string, options: Partial<BulkLoadOptions> = {}): Promise<{ first: Error; summary: LoadSummary; ok: Row[]; failed: Row[] }> {
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
+    try {
+      const input = join(tmp.path, name);
+      await writeFile(input, text);
+      const base = {
+        client,
+        input,
+        format: 'csv' as const,
+        object: 'Account',
+        operation: 'insert' as const,
+        batchSize: 10,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'bad.csv'),
+        ledgerDir: join(tmp.path, 'ledger'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        ...options,
+      };
+      proxy.rule = (r) => (RESULT(r) && r.n >= 3 ? 'cut' : 'pass');
+      const first = await rejection(bulkLoad(base));
+      const state = await readLedger(base.ledgerDir);
+      expect(state.finished).to.equal(false);
+      expect(state.joined?.seq).to.equal(1); // two segments joined before the cut
+      proxy.rule = () => 'pass';
+      const summary = await bulkLoad({ ...base, resume: true, input: typeof base.input === 'string' ? base.input : Readable.from([]) });
+      expect((await readLedger(base.ledgerDir)).finished).to.equal(true);
+      expect(await readdir(base.ledgerDir)).to.deep.equal(['ledger.ndjson']); // the spool is gone
+      return { first, summary, ok: csv(await readFile(base.successPath, 'utf8')), failed: csv(await readFile(base.errorPath, 'utf8')) };
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  }
+
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+
+  it('CSV fast path: a failed run resumed from the byte offset after its last segment, exactly once', async () => {
+    const { first, summary, ok, failed } = await failThenResume('in.csv', `Name\n${names(95).join('\n')}\n`);
+    expect(first.message).to.match(/failed|cut|closed|reset/i);
+    expect(summary).to.include({ resumed: true, recordsRead: 95, recordsSucceeded: 95, recordsFailed: 0, recordsPending: 0 });
+    expect(failed).to.deep.equal([]);
+    expect(ok.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 95 }, (_, i) => i + 1));
+    expect(ok.map((r) => r.Name)).to.deep.equal(names(95));
+    expect((await orgNames()).sort()).to.deep.equal(names(95).sort());
+  });
+
+  it('NDJSON: parsed again from the start, the records cut before passed over, exactly once', async () => {
+    const text = `${names(57).map((name, i) => JSON.stringify(i === 20 ? { Name: name, Bogus__c: 1 } : { Name: name })).join('\n')}\n`;
+    const { summary, ok, failed } = await failThenResume('in.ndjson', text, { format: 'ndjson' });
+    expect(summary).to.include({ recordsRead: 57, recordsSucceeded: 56, recordsFailed: 1 });
+    expect([...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 57 }, (_, i) => i + 1));
+    expect(failed.map((r) => r.sf__Row)).to.deep.equal(['21']);
+    expect((await orgNames()).length).to.equal(56);
+  });
+
+  it('a stream input: the resume finishes what the ledger has and says from which row the input was never read', async () => {
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
+    try {
+      const base = { client, format: 'csv' as const, object: 'Account', operation: 'insert' as const, batchSize: 10, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10, maxPollIntervalMs: 50 };
+      proxy.rule = (r) => (RESULT(r) && r.n >= 2 ? 'cut' : 'pass');
+      // A producer that is still going when the run fails, as a pipe from another program would be.
+      const all = names(2000);
+      async function* producer() {
+        yield 'Name\n';
+        for (let i = 0; i < all.length; i += 10) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          yield `${all.slice(i, i + 10).join('\n')}\n`;
+        }
+      }
+      await rejection(bulkLoad({ ...base, input: Readable.from(producer()) }));
+      const state = await readLedger(base.ledgerDir);
+      expect(state.inputEnded).to.equal(false);
+      proxy.rule = () => 'pass';
+      const notices: string[] = [];
+      const summary = await bulkLoad({ ...base, input: Readable.from([]), resume: true, onNotice: (m) => notices.push(m) });
+      const written = [...csv(await readFile(base.successPath, 'utf8')), ...csv(await readFile(base.errorPath, 'utf8'))];
+      // Whatever the ledger had spooled is in the outputs; nothing of it twice.
+      expect(written.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: state.inputAt.row }, (_, i) => i + 1));
+      expect((await orgNames()).length).to.equal(written.length);
+      expect(summary.unreadAfterRow).to.equal(state.inputAt.row);
+      expect(notices.join('\n')).to.contain(`after row ${state.inputAt.row} were never read`);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
+  it('refuses to resume as another load, or a finished one, or without a ledger', async () => {
+    const input = join(tmp.path, 'in.csv');
+    await writeFile(input, `Name\n${names(3).join('\n')}\n`);
+    const base = { client: t.org.client, input, format: 'csv' as const, object: 'Account', operation: 'insert' as const, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10 };
+    await bulkLoad(base);
+    expect(await rejection(bulkLoad({ ...base, resume: true }))).to.include({ code: 'BULK_LEDGER' });
+    expect(await rejection(bulkLoad({ ...base, object: 'Contact', resume: true }))).to.include({ code: 'BULK_INVALID_OPTION', option: 'resume' });
+    expect(await rejection(bulkLoad(base))).to.include({ code: 'BULK_LEDGER' }); // a new run never writes over a ledger
+    const { ledgerDir: _ledger, ...without } = base;
+    expect(await rejection(bulkLoad({ ...without, resume: true }))).to.include({ option: 'ledgerDir' });
+  });
+
+  it('rides out the org restarted mid-job on the same port and file: exactly once, no retry given up', async () => {
+    const db = join(tmp.path, 'org.db');
+    let org: LocalOrg = await startServer({ db, port: 0 });
+    const port = Number(new URL(org.instanceUrl).port);
+    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry: { maxElapsedMs: 30_000, minDelayMs: 20, maxDelayMs: 200 } });
+    const restarting = { done: Promise.resolve() };
+    try {
+      const input = join(tmp.path, 'in.csv');
+      await writeFile(input, `Name\n${names(300).join('\n')}\n`);
+      let restarted = false;
+      const summary = await bulkLoad({
+        client,
+        input,
+        format: 'csv',
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 20,
+        concurrency: 2,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'bad.csv'),
+        ledgerDir: join(tmp.path, 'ledger'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        onProgress: (p) => {
+          if (restarted || p.batchesSubmitted < 3) return;
+          restarted = true;
+          // Down for a second, then back on the same port and file.
+          restarting.done = (async () => {
+            await org.close();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            org = await startServer({ db, port });
+          })();
+        },
+      });
+      await restarting.done;
+      expect(restarted).to.equal(true);
+      expect(summary).to.include({ recordsRead: 300, recordsSucceeded: 300, recordsFailed: 0 });
+      const ok = csv(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
+      expect(ok.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect((await orgNames(client)).sort()).to.deep.equal(names(300).sort());
+    } finally {
+      await restarting.done.catch(() => undefined);
+      await client.close();
+      await org.close();
+    }
+  });
+});
