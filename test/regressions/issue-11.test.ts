@@ -204,6 +204,19 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
     await expectExactlyOnce();
   });
 
+  it('rides out a query result file cut mid-body', async () => {
+    const loaded = await cli(loadArgs());
+    expect(loaded.code, loaded.stderr).to.equal(3);
+    let cuts = 0;
+    proxy.rule = (r) => (shapeOf(r.method, r.url) === 'GET /job/:id/batch/:id/result/:id' && cuts++ === 0 ? 'cut' : 'pass');
+    const query = await cli(['query', `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, '-o', 'q.csv', '--quiet', ...connection()]);
+    expect(query.code, query.stderr).to.equal(0);
+    expect(cuts).to.be.above(1);
+    const names = csvRows(await readFile(join(tmp.path, 'q.csv'), 'utf8')).map((r) => r.Name);
+    expect(names.length).to.equal(ROWS - Array.from({ length: ROWS }, (_, i) => i + 1).filter(bad).length);
+    expect(new Set(names).size).to.equal(names.length);
+  });
+
   it('a failed run writes what it has, says how many records are pending and how to resume; the resume completes it', async () => {
     // Every result download is cut: the retries give up after --retry-for.
     proxy.rule = (r) => (RESULT(r) && r.n > 2 ? 'cut' : 'pass');

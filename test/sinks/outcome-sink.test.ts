@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -93,6 +93,35 @@ describe('sinks/outcome-sink', () => {
     expect(err).to.include({ code: 'BULK_OUTPUT', path: '/dev/full', rowsWritten: 0, jobId: JOB });
     expect(err.message).to.match(/^cannot write \/dev\/full \(ENOSPC\): 0 rows written to it; the results of job 750\w+ stay on the server for 7 days/);
     expect(await readdir(tmp.path)).to.deep.equal(['err.csv']);
+  });
+
+  it('reports each segment once its rows are in the files, and a resumed sink appends after those sizes', async () => {
+    const written: Array<{ seq: number; succeeded: number; failed: number; sizes: Record<string, number> }> = [];
+    const first = new OutcomeSink({ ...paths(), onSegmentWritten: async (w) => void written.push(w as never) });
+    await pipeline(Readable.from([block(0, [[1, 'a,', '001000000000001AAA', ''], [2, 'b,', null, 'E:x:--']])]), first);
+    const sizes = written[0]?.sizes as Record<string, number>;
+    expect(written.map((w) => [w.seq, w.succeeded, w.failed])).to.deep.equal([[0, 1, 1]]);
+    expect(sizes.successPath).to.equal((await readFile(paths().successPath)).length);
+    // A crash after the report: more bytes than the ledger knows of; the resume cuts them off.
+    await writeFile(paths().successPath, `${await readFile(paths().successPath, 'utf8')}torn,row`);
+    const resumed = new OutcomeSink({ ...paths(), resume: { sizes, succeeded: 1, failed: 1 } });
+    await pipeline(Readable.from([block(1, [[3, 'c,', '001000000000003AAA', '']])]), resumed);
+    expect(await readFile(paths().successPath, 'utf8')).to.equal('Name,Note,sf__Id,sf__Created,sf__Row\na,,001000000000001AAA,false,1\nc,,001000000000003AAA,false,3\n');
+    expect(await readFile(paths().errorPath, 'utf8')).to.equal('Name,Note,sf__Error,sf__Row\nb,,E:x:--,2\n');
+    expect([resumed.succeeded, resumed.failed]).to.deep.equal([2, 1]);
+    // An output shorter than the ledger says is a loss, not something to append to.
+    const short = new OutcomeSink({ successPath: paths().successPath, resume: { sizes: { successPath: 10_000 }, succeeded: 1, failed: 0 } });
+    expect(await rejection(short.open())).to.include({ code: 'BULK_INVALID_OPTION' });
+  });
+
+  it('writes the header of a run that fails before its first segment', async () => {
+    const sink = new OutcomeSink(paths());
+    sink.knowColumns(['Name', 'Note']);
+    await sink.open();
+    sink.on('error', () => undefined); // the run's error, reported elsewhere
+    await new Promise((resolve) => sink.once('close', resolve).destroy(new Error('the run failed')));
+    expect(await readFile(paths().successPath, 'utf8')).to.equal('Name,Note,sf__Id,sf__Created,sf__Row\n');
+    expect(await readFile(paths().errorPath, 'utf8')).to.equal('Name,Note,sf__Error,sf__Row\n');
   });
 
   it('refuses an input that is not a joined block', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputFile } from '../../sinks/output-file.js';
 import { rejection } from '../helpers/fixtures.js';
@@ -90,5 +90,17 @@ describe('sinks/output-file', () => {
     const file = await OutputFile.create('/dev/full');
     await add(file, 'x'.repeat(1000));
     expect(await rejection(file.close())).to.have.property('code', 'ENOSPC');
+  });
+  it('continues a file after the size an earlier run accounted for, cutting what lies past it; flush says the size', async () => {
+    await writeFile(path(), 'kept line\ntorn li');
+    const file = await OutputFile.continue(path(), 10);
+    await add(file, 'next\n');
+    expect(await file.flush()).to.equal(15);
+    await file.close();
+    expect(await readFile(path(), 'utf8')).to.equal('kept line\nnext\n');
+    expect((await rejection(OutputFile.continue(path(), 1000))).message).to.contain('fewer than the 1000');
+    const fresh = await OutputFile.continue(join(tmp.path, 'new.csv'), 0);
+    await fresh.close();
+    expect(await readFile(join(tmp.path, 'new.csv'), 'utf8')).to.equal('');
   });
 });

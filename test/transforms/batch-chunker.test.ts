@@ -107,6 +107,16 @@ describe('transforms/batch-chunker', () => {
     expect(spool.pending().map((s) => [s.seq, s.records, s.rejected])).to.deep.equal([[0, 2, 2]]);
   });
 
+  it('says the last row of each segment, and a chunker resumed after one cuts the same segments that follow', async () => {
+    const records = Array.from({ length: 7 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}` }));
+    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 2 });
+    expect(whole.map((b) => b.end)).to.deep.equal([{ row: 2, offset: null }, { row: 5, offset: null }, { row: 7, offset: null }]);
+    // Resumed after the first segment: the records up to row 2 set the columns and are passed over.
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 2, resume: { seq: 1, afterRow: 2 } });
+    const shape = (b: SpooledBatch) => [b.seq, b.rows, b.rejected, b.end];
+    expect(resumed.map(shape)).to.deep.equal(whole.slice(1).map(shape));
+  });
+
   it('ends with a segment of rejected records only, which has nothing to upload', async () => {
     const input = [record(1, { Name: 'a' }), record(2, { Name: 'b' }), record(3, { Name: 'c', Bad: 'x' }), record(4, { Name: 'd', Bad: 'y' })];
     const items = await chunk(input, { columns: ['Name'], maxRecords: 2 });

@@ -36,6 +36,22 @@ describe('transforms/csv-batch-splitter', () => {
     expect(batches[0]?.batch.columns).to.deep.equal(['Name', 'Note']);
   });
 
+  it('says where the input stands after each batch, and a splitter resumed there cuts the same batches that follow', async () => {
+    const input = Buffer.from(INPUT);
+    const whole = await split([input], { maxRecords: 1 });
+    // The offset of the record after each batch (an empty line before it belongs to the batch before).
+    expect(whole.map((b) => b.batch.end)).to.deep.equal([
+      { row: 1, offset: input.indexOf('日本') },
+      { row: 2, offset: input.indexOf('last') },
+      { row: 3, offset: input.length },
+    ]);
+    const after = whole[0]?.batch.end as { row: number; offset: number };
+    const sink = collector<SpooledBatch>();
+    await pipeline(fromChunks([input.subarray(after.offset)]), csvBatchSplitter({ spool: spool(), maxRecords: 1, resume: { seq: 1, row: after.row, offset: after.offset, header: 'Name,Note\r\n' } }), sink);
+    const resumed = await Promise.all(sink.items.map(async (batch) => ({ seq: batch.seq, rows: batch.rows, end: batch.end, text: await readFile(batch.path as string, 'utf8') })));
+    expect(resumed).to.deep.equal(whole.slice(1).map((b) => ({ seq: b.batch.seq, rows: b.batch.rows, end: b.batch.end, text: b.text })));
+  });
+
   it('gives the same batches for the input split at every byte offset', async () => {
     const expected = (await split([Buffer.from(INPUT)], { maxRecords: 2 })).map((b) => b.text);
     const bytes = Buffer.from(INPUT);

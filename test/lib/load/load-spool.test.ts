@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoadSpool } from '../../../lib/load/load-spool.js';
+import { LoadSpool, spoolOwner } from '../../../lib/load/load-spool.js';
 import { rejection } from '../../helpers/fixtures.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
@@ -24,7 +24,7 @@ describe('lib/load/load-spool', () => {
     const spool = new LoadSpool();
     const payload = await spool.path(3, 'payload', 'csv');
     const rejects = await spool.path(3, 'rejects');
-    expect(payload).to.match(/bulkpipe-spool-\w+\/segment-000003\.csv$/);
+    expect(payload).to.match(/bulkpipe-spool-\d+-\w+\/segment-000003\.csv$/);
     expect(rejects).to.match(/segment-000003\.rejects\.ndjson$/);
     await writeFile(payload, 'x');
     expect((await spoolFolders()).length).to.equal(before.length + 1);
@@ -56,5 +56,20 @@ describe('lib/load/load-spool', () => {
     const spool = new LoadSpool({ dir: join(tmp.path, 'file', 'spool') });
     expect(await rejection(spool.path(0, 'payload', 'csv'))).to.have.property('code', 'ENOTDIR');
     await spool.dispose();
+  });
+  it('takes on an earlier run\'s files (a resume), keeps them all when told to, and names temp folders by their process', async () => {
+    const dir = join(tmp.path, 'spool');
+    const first = new LoadSpool({ dir });
+    const payload = await first.path(0, 'payload', 'csv');
+    await writeFile(payload, 'Name\nA\n');
+    await first.dispose(true); // a run with a ledger that did not finish
+    expect(await readdir(dir)).to.deep.equal(['segment-000000.csv']);
+    const resumed = new LoadSpool({ dir });
+    resumed.adopt(0, [payload]);
+    expect(resumed.pending().map((s) => s.seq)).to.deep.equal([0]);
+    await resumed.dispose();
+    expect(await readdir(dir)).to.deep.equal([]);
+    expect(spoolOwner(`bulkpipe-spool-${process.pid}-abc123`)).to.equal(process.pid);
+    expect(spoolOwner('bulkpipe-spool-abc123')).to.equal(undefined);
   });
 });

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LEDGER_FILE, LoadLedger, readLedger, type LedgerRun } from '../../../lib/load/load-ledger.js';
+import { rejection } from '../../helpers/fixtures.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
+
+const RUN: LedgerRun = { runId: 'r1', org: 'http://org', input: { path: '/in.csv', size: 10, mtimeMs: 1 }, source: 'in.csv', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false, successPath: '/ok.csv' };
+const segment = (seq: number, first: number, count: number) => ({ seq, records: count, rejected: 0, bytes: 100, rows: [[first, count]] as Array<[number, number]>, columns: ['Name'], contentType: 'CSV' as const, payload: `segment-${seq}.csv`, end: { row: first + count - 1, offset: 1000 * (seq + 1) } });
+
+describe('lib/load/load-ledger', () => {
+  const tmp = useTempDir('bulkpipe-ledger-');
+  const dir = () => join(tmp.path, 'run');
+
+  it('reads back where a run stands: its job, pending segments with their batches, the last joined, the input position', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.creatingJob();
+    await ledger.job('750A');
+    await ledger.segment({ ...segment(0, 1, 10), header: 'Name\n' });
+    await ledger.segment(segment(1, 11, 10));
+    await ledger.batch(0, '750A', '751A');
+    await ledger.batch(1, '750A', '751B');
+    await ledger.joined({ seq: 0, succeeded: 9, failed: 1, sizes: { successPath: 300 } });
+    await ledger.segment(segment(2, 21, 5));
+    await ledger.close();
+    const state = await readLedger(dir());
+    expect(state.run).to.deep.equal(RUN);
+    expect(state.pid).to.equal(process.pid);
+    expect(state).to.include({ creatingSince: undefined, nextSeq: 3, inputEnded: false, finished: false, inputHeader: 'Name\n' });
+    expect(state.jobs).to.deep.equal(['750A']);
+    expect(state.batches.get('750A')).to.deep.equal(['751A', '751B']);
+    expect(state.joined).to.deep.equal({ seq: 0, succeeded: 9, failed: 1, sizes: { successPath: 300 } });
+    expect(state.pending.map((s) => [s.seq, s.batchId])).to.deep.equal([[1, '751B'], [2, undefined]]);
+    expect(state.inputAt).to.deep.equal({ row: 25, offset: 3000 });
+  });
+
+  it('knows a create-job POST that no job id followed', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.creatingJob();
+    await ledger.close();
+    expect((await readLedger(dir())).creatingSince).to.be.a('number');
+  });
+
+  it('skips a torn last line, and a reopened ledger starts on a line of its own', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.job('750A');
+    await ledger.close();
+    await appendFile(join(dir(), LEDGER_FILE), '{"type":"segment","seq":0,"reco'); // a crash mid-write
+    expect((await readLedger(dir())).pending).to.deep.equal([]);
+    const again = new LoadLedger(dir());
+    await again.reopen();
+    await again.inputEnd(0);
+    await again.finished();
+    await again.close();
+    const state = await readLedger(dir());
+    expect(state).to.include({ inputEnded: true, finished: true });
+    expect((await readFile(join(dir(), LEDGER_FILE), 'utf8')).split('\n').filter((l) => l.includes('"type":"resumed"'))).to.have.length(1);
+  });
+
+  it('refuses a folder with a ledger in it, a folder without one, and a file that is not a ledger', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.close();
+    expect(await rejection(new LoadLedger(dir()).start(RUN))).to.include({ code: 'BULK_LEDGER' });
+    expect(await rejection(readLedger(join(tmp.path, 'none')))).to.include({ code: 'BULK_LEDGER' });
+    await appendFile(join(tmp.path, LEDGER_FILE), '{"type":"job","jobId":"x"}\n');
+    expect(await rejection(readLedger(tmp.path))).to.include({ code: 'BULK_LEDGER' });
+    expect(await rejection(new LoadLedger(join(tmp.path, 'unopened')).job('x'))).to.include({ code: 'BULK_LEDGER' });
+  });
+});

@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LoadLedger, readLedger } from '../../lib/load/load-ledger.js';
+import type { SpooledBatch } from '../../lib/load-types.js';
+import { LedgerRecorder } from '../../transforms/ledger-recorder.js';
+import { collector } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const batch = (seq: number, path: string | null, end?: { row: number; offset: number | null }): SpooledBatch => ({
+  kind: 'batch', seq, path, contentType: 'CSV', records: path ? 2 : 0, rejected: path ? 0 : 1, bytes: 20, rows: path ? [[seq * 2 + 1, 2]] : [], columns: ['Name'], ...(end ? { end } : {}),
+});
+
+describe('transforms/ledger-recorder', () => {
+  const tmp = useTempDir('bulkpipe-recorder-');
+
+  async function record(batches: SpooledBatch[], readToEnd: boolean) {
+    const ledger = new LoadLedger(join(tmp.path, 'run'));
+    await ledger.start({ runId: 'r', org: 'o', input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false });
+    const sink = collector<SpooledBatch>();
+    await pipeline(Readable.from(batches), new LedgerRecorder({ ledger, header: () => 'Name\n', readToEnd: () => readToEnd }), sink);
+    await ledger.close();
+    return { passed: sink.items, state: await readLedger(ledger.dir) };
+  }
+
+  it('records each segment (file name, rows, where the input stands) before passing it on, and the end of the input', async () => {
+    const { passed, state } = await record([batch(0, '/spool/segment-000000.csv', { row: 2, offset: 30 }), batch(1, '/spool/segment-000001.csv')], true);
+    expect(passed.map((b) => b.seq)).to.deep.equal([0, 1]);
+    expect(state.pending.map((s) => [s.seq, s.payload, s.end])).to.deep.equal([[0, 'segment-000000.csv', { row: 2, offset: 30 }], [1, 'segment-000001.csv', { row: 4, offset: null }]]);
+    expect(state).to.include({ inputHeader: 'Name\n', inputEnded: true, nextSeq: 2 });
+  });
+
+  it('does not say the input ended when the reading stopped early', async () => {
+    const { state } = await record([batch(0, null, { row: 1, offset: null })], false);
+    expect(state.pending[0]?.payload).to.equal(null);
+    expect(state.inputEnded).to.equal(false);
+  });
+});
