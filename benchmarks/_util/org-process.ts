@@ -10,13 +10,15 @@ export interface OrgProcess {
   readonly loginUrl: string;
   readonly username: string;
   readonly password: string;
-  stop(): Promise<void>;
+  /** SIGTERM by default (a graceful stop); SIGKILL for a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startOrgProcess(db: string): Promise<OrgProcess> {
+/** `port` 0 for any free one; a fixed port lets a fault soak start it again where its clients look. */
+export async function startOrgProcess(db: string, port = 0): Promise<OrgProcess> {
   const compiled = fileURLToPath(new URL('../../bin/bulkpipe.js', import.meta.url));
   const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../../bin/bulkpipe.ts', import.meta.url))];
-  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', '0', '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (c: Buffer) => {
@@ -27,9 +29,10 @@ export async function startOrgProcess(db: string): Promise<OrgProcess> {
   });
   return {
     ...info,
-    stop: async () => {
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (server.exitCode !== null || server.signalCode !== null) return;
       const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
+      server.kill(signal);
       await exited;
     },
   };
