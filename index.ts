@@ -100,7 +100,9 @@ export {
 export type { Session, SessionProvider } from './lib/auth/session.js';
 export { SoapLoginProvider, type SoapLoginOptions } from './lib/auth/soap-login-provider.js';
 export { RetryPolicy, parseRetryAfter, DEFAULT_RETRY_STATUS_CODES, type RetryOptions } from './lib/http/retry.js';
-export type { RetryEvent, RetryMode } from './lib/http/with-retries.js';
+export { RetryBudget, type RetryEvent, type RetryMode } from './lib/http/with-retries.js';
+export { resumableBody, type ResumableBodyOptions } from './lib/http/resumable-body.js';
+export { findCreatedJob, parseJobListPage, jobListPath, type ListedJob, type JobListPage, type CreatedJobSearch } from './lib/http/job-list.js';
 export type { ConnectionOptions } from './lib/http/connection.js';
 export type { UploadBody, FileBody } from './lib/http/upload-body.js';
 export {
@@ -119,13 +121,25 @@ export {
   type InputValue,
   type InputRecord,
   type RowRun,
+  type InputPosition,
   type SpooledBatch,
   type SubmittedBatch,
   type FinishedBatch,
   type JoinedRow,
   type JoinedBlock,
 } from './lib/load-types.js';
-export { LoadSpool, type LoadSpoolOptions, type SpoolFileKind, type SpooledSegment } from './lib/load/load-spool.js';
+export { LoadSpool, SPOOL_PREFIX, spoolOwner, type LoadSpoolOptions, type SpoolFileKind, type SpooledSegment } from './lib/load/load-spool.js';
+export {
+  LoadLedger,
+  readLedger,
+  LEDGER_FILE,
+  SPOOL_FOLDER,
+  type LedgerRun,
+  type LedgerSegment,
+  type LedgerJoined,
+  type LedgerState,
+  type OutputSizes,
+} from './lib/load/load-ledger.js';
 export { RESULT_COLUMNS, isResultColumn, planColumns, describeColumnPlan, type ColumnPlan } from './lib/load/column-plan.js';
 export type { RejectEntry } from './lib/load/reject-file.js';
 export { parseCsvText } from './lib/csv/parse-csv-text.js';
@@ -134,7 +148,9 @@ export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type Fie
 export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type RecordParserOptions } from './transforms/record-parser.js';
 export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
-export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
+export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions, type ResumedUploads } from './transforms/bulk-submitter.js';
+export { LedgerRecorder, type LedgerRecorderOptions } from './transforms/ledger-recorder.js';
+export { planResume, PrependSegments, type ResumePlan } from './pipelines/load-resume.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
 export { stoppableInput } from './transforms/stoppable-input.js';
 export type { PollSettings } from './pipelines/poll-settings.js';

@@ -337,7 +337,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
     if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()).destroy());
-    await settleJob(client, submitter.job, options.signal?.aborted === true && options.abortJobOnAbort === true);
+    const unsettled = await settleJob(client, submitter.job, options.signal?.aborted === true && options.abortJobOnAbort === true);
+    if (unsettled) options.onNotice?.(unsettled);
     written();
     report();
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
@@ -384,13 +385,17 @@ function sameLoad(state: LedgerState, run: LedgerRun, fromFile: boolean): void {
   if (differs.length) throw new InvalidOptionError('resume', `the options of the load in ${state.dir}`, `other ${differs.join(', ')}`);
 }
 
-/** After a failed or aborted run: leave no job open (abort it when asked). Errors here are secondary. */
-async function settleJob(client: BulkClient, job: JobInfo | undefined, abort: boolean): Promise<void> {
-  if (!job) return;
+/**
+ * After a failed or aborted run: leave no job open (abort it when asked). The run's own error is the
+ * one to report; a job that could not be closed is said in a notice (returned), never left silently.
+ */
+async function settleJob(client: BulkClient, job: JobInfo | undefined, abort: boolean): Promise<string | undefined> {
+  if (!job) return undefined;
   try {
     if (abort) await client.abortJob(job.id);
     else await client.closeJob(job.id);
-  } catch {
-    /* the run's own error is the one to report */
+    return undefined;
+  } catch (err) {
+    return `job ${job.id} could not be ${abort ? 'aborted' : 'closed'} (${(err as Error).message}): it stays Open until it is (bulkpipe job close ${job.id}), or resumed`;
   }
 }

@@ -139,6 +139,29 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     }
   });
 
+  it('a failed run that cannot close its job says so, and the resume goes on with that job', async () => {
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
+    try {
+      const input = join(tmp.path, 'in.csv');
+      await writeFile(input, `Name\n${names(30).join('\n')}\n`);
+      const notices: string[] = [];
+      const base = { client, input, format: 'csv' as const, object: 'Account', operation: 'insert' as const, batchSize: 10, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10, maxPollIntervalMs: 50, onNotice: (m: string) => notices.push(m) };
+      const CLOSE = (r: { method: string; url: string }) => shapeOf(r.method, r.url) === 'POST /job/:id';
+      proxy.rule = (r) => ((RESULT(r) && r.n >= 2) || CLOSE(r) ? 'cut' : 'pass');
+      await rejection(bulkLoad(base));
+      const [jobId] = (await readLedger(base.ledgerDir)).jobs;
+      expect(notices.join('\n')).to.contain(`job ${jobId} could not be closed`);
+      proxy.rule = () => 'pass';
+      const summary = await bulkLoad({ ...base, resume: true });
+      expect(summary).to.include({ jobId, recordsSucceeded: 30 });
+      expect((await orgNames()).length).to.equal(30);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
   it('refuses to resume as another load, or a finished one, or without a ledger', async () => {
     const input = join(tmp.path, 'in.csv');
     await writeFile(input, `Name\n${names(3).join('\n')}\n`);
