@@ -24,10 +24,11 @@ import { startOrgProcess, type OrgProcess } from './_util/org-process.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const [rounds = 3, rows = 300_000, seed = 1] = process.argv.slice(2).map(Number);
-const BATCH = 5000;
-const CUT_RATE = 0.03;
-const CLIENT_KILLS = 3;
-const ORG_KILLS = 2;
+// Harsher or milder soaks: SOAK_BATCH, SOAK_CUT_RATE, SOAK_CLIENT_KILLS, SOAK_ORG_KILLS.
+const BATCH = Number(process.env.SOAK_BATCH ?? 5000);
+const CUT_RATE = Number(process.env.SOAK_CUT_RATE ?? 0.03);
+const CLIENT_KILLS = Number(process.env.SOAK_CLIENT_KILLS ?? 3);
+const ORG_KILLS = Number(process.env.SOAK_ORG_KILLS ?? 2);
 
 /** A small seeded generator (mulberry32): the same faults for the same seed. */
 function random(start: number): () => number {
