@@ -67,7 +67,7 @@ describe('bin/bulkpipe', function () {
   });
 
   it('server: prints one JSON line, serves clients, logs to stderr, stops cleanly on SIGTERM', async () => {
-    const child = startCli(['server', '--port', '0', '--db', ':memory:', '--user', 'cli@example.com:pa:ss']);
+    const child = startCli(['server', '--port', '0', '--db', ':memory:', '--user', 'cli@example.com:pa:ss', '--user', 'second@example.com:two']);
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const line = await new Promise<string>((resolve, reject) => {
@@ -84,6 +84,9 @@ describe('bin/bulkpipe', function () {
     const client = await BulkClient.login({ loginUrl: info.loginUrl, username: info.username, password: info.password });
     const job = await client.createJob({ operation: 'insert', object: 'Account' });
     await client.close();
+    // A repeated --user adds a user: both can log in.
+    const second = await BulkClient.login({ loginUrl: info.loginUrl, username: 'second@example.com', password: 'two' });
+    await second.close();
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');
