@@ -159,6 +159,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       throw new UsageError(id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`);
     }
     if (run.running) throw new UsageError(`load: the load ${run.id} is still running (process ${run.state.pid} on ${run.state.host})`);
+    if (run.state.run.org !== conn.org) throw new UsageError(`load: the load ${run.id} ran on ${run.state.run.org}, not on ${conn.org}: connect to that org to resume it`);
   } catch (err) {
     await conn.close();
     throw err;

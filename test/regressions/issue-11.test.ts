@@ -153,6 +153,10 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
     expect(run?.jobs).to.have.length(1);
     expect(run?.pending).to.be.above(0);
     expect(run?.spoolBytes).to.be.above(0);
+    // A load is resumed on the org it ran on only.
+    const elsewhere = await cli(['load', '--resume', run?.jobs[0] as string, '--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session]);
+    expect(elsewhere.code).to.equal(2);
+    expect(elsewhere.stderr).to.contain('connect to that org to resume it');
     const dry = await cli(['job', 'clean', '--dry-run']);
     expect(dry.stderr).to.contain(`would remove load ${run?.id}`);
     expect(await readdir(join(tmp.path, 'home', 'runs'))).to.deep.equal([run?.id]);
