@@ -184,7 +184,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
-  if (state) sameLoad(state, run, typeof options.input === 'string');
+  if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
   const readOn = state && !state.inputEnded ? { seq: state.nextSeq, row: state.inputAt.row, offset: state.inputAt.offset, header: state.inputHeader } : undefined;
   // A stream cannot be read again: a resumed run finishes what the ledger has and reads no more.
   const unreadAfterRow = state && state.run.input === null && readOn ? readOn.row : undefined;
@@ -374,15 +374,16 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
 }
 
 /** A resumed run must be the same load as the one in the ledger: the same input, object, operation, batches and outputs. */
-function sameLoad(state: LedgerState, run: LedgerRun, fromFile: boolean): void {
+function sameLoad(state: LedgerState, run: LedgerRun, inputPath: string | null): void {
   const was = state.run;
   const differs: string[] = [];
   for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath'] as const) {
     if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
   }
   if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');
-  if ((was.input !== null) !== fromFile) differs.push(`input (${was.input ? was.input.path : 'a stream'} then)`);
-  if (differs.length) throw new InvalidOptionError('resume', `the options of the load in ${state.dir}`, `other ${differs.join(', ')}`);
+  if ((was.input?.path ?? null) !== inputPath) differs.push(`input (${was.input ? was.input.path : 'a stream'} then, ${inputPath ?? 'a stream'} now)`);
+  // The differences as a list: an option error cuts a long string value short.
+  if (differs.length) throw new InvalidOptionError('resume', `the options of the load in ${state.dir}`, differs);
 }
 
 /**

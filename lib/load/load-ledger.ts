@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BulkError } from '../errors.js';
-import type { InputPosition, RowRun } from '../load-types.js';
+import type { InputPosition, SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
@@ -49,15 +49,8 @@ export interface LedgerRun {
 }
 
 
-/** A segment as the ledger knows it. */
-export interface LedgerSegment {
-  readonly seq: number;
-  readonly records: number;
-  readonly rejected: number;
-  readonly bytes: number;
-  readonly rows: readonly RowRun[];
-  readonly columns: readonly string[];
-  readonly contentType: ContentType;
+/** A segment as the ledger knows it: the spooled batch's description, its payload named within the spool. */
+export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'rejected' | 'bytes' | 'rows' | 'columns' | 'contentType'> {
   /** The payload's file name in the spool; null when nothing is uploaded (rejected records only). */
   readonly payload: string | null;
   readonly end: InputPosition;

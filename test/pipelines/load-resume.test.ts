@@ -169,6 +169,10 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     await bulkLoad(base);
     expect(await rejection(bulkLoad({ ...base, resume: true }))).to.include({ code: 'BULK_LEDGER' });
     expect(await rejection(bulkLoad({ ...base, object: 'Contact', resume: true }))).to.include({ code: 'BULK_INVALID_OPTION', option: 'resume' });
+    await writeFile(join(tmp.path, 'other.csv'), 'Name\nX\n');
+    const otherInput = await rejection(bulkLoad({ ...base, input: join(tmp.path, 'other.csv'), resume: true }));
+    expect(otherInput).to.include({ option: 'resume' });
+    expect(otherInput.message).to.contain('other.csv now');
     expect(await rejection(bulkLoad(base))).to.include({ code: 'BULK_LEDGER' }); // a new run never writes over a ledger
     const { ledgerDir: _ledger, ...without } = base;
     expect(await rejection(bulkLoad({ ...without, resume: true }))).to.include({ option: 'ledgerDir' });
@@ -203,6 +207,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
           // Down for a second, then back on the same port and file.
           restarting.done = (async () => {
             await org.close();
+            // The outage itself lasts a second (nothing waits for a state here: the client must ride it out).
             await new Promise((resolve) => setTimeout(resolve, 1000));
             org = await startServer({ db, port });
           })();
