@@ -4,8 +4,7 @@
  * outputs are cut back to, and where the input is read on from. The org is asked what the ledger
  * cannot know: the job's state, and the job a lost create request may have made.
  */
-import { access } from 'node:fs/promises';
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BulkError } from '../lib/errors.js';
