@@ -150,7 +150,7 @@ export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transfor
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions, type ResumedUploads } from './transforms/bulk-submitter.js';
 export { LedgerRecorder, type LedgerRecorderOptions } from './transforms/ledger-recorder.js';
-export { planResume, PrependSegments, type ResumePlan } from './pipelines/load-resume.js';
+export { planResume, readingOn, PrependSegments, type ResumePlan, type InputReading } from './pipelines/load-resume.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
 export { stoppableInput } from './transforms/stoppable-input.js';
 export type { PollSettings } from './pipelines/poll-settings.js';

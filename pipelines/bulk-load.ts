@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortedError, BulkError, InvalidOptionError } from '../lib/errors.js';
+import { AbortedError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
@@ -33,7 +33,7 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
-import { PrependSegments, planResume } from './load-resume.js';
+import { PrependSegments, planResume, readingOn } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -185,10 +185,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
-  const readOn = state && !state.inputEnded ? { seq: state.nextSeq, row: state.inputAt.row, offset: state.inputAt.offset, header: state.inputHeader } : undefined;
-  // A stream cannot be read again: a resumed run finishes what the ledger has and reads no more.
-  const unreadAfterRow = state && state.run.input === null && readOn ? readOn.row : undefined;
-  const readInput = !state || (readOn !== undefined && unreadAfterRow === undefined);
+  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
+  const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
 
   // Every stage is built (and so every option checked) before anything touches the disk; the spool
@@ -202,17 +200,11 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     inputError ??= err;
   };
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
-  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
-  // On the fast path a file is read on from the byte offset after the last segment; other formats
-  // are parsed again from the start, and the records cut before are passed over.
-  const fromOffset = readOn && readOn.seq > 0 && fastPath && readOn.offset !== null && readOn.header !== undefined ? { seq: readOn.seq, row: readOn.row, offset: readOn.offset, header: readOn.header } : undefined;
-  const chunkerResume = readOn && readOn.seq > 0 && !fastPath ? { resume: { seq: readOn.seq, afterRow: readOn.row } } : {};
-  if (readOn && readOn.seq > 0 && fastPath && !fromOffset) throw new BulkError('BULK_LEDGER', `the ledger in ${ledgerDir} does not say where the input stands after segment ${readOn.seq - 1}`);
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize, ...(fromOffset ? { resume: fromOffset } : {}) })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
         new RecordParser({ format, source, onError }),
-        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...chunkerResume }),
+        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
   let plan: ColumnPlan | undefined = chunker.plan;
@@ -306,15 +298,15 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       if (options.abortJobOnStop) submitter.abortAtEnd();
     };
     if (readInput) {
-      const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, ...(fromOffset ? { start: fromOffset.offset } : {}) }) : options.input;
-      if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset?.offset ?? 0 };
+      const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, start: fromOffset }) : options.input;
+      if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
       head.push(stopSignal ? stoppableInput(opened, stopSignal) : opened, ...chunking);
       if (ledger) {
         const recorder = new LedgerRecorder({
           ledger,
           header: () => (chunker instanceof CsvBatchSplitter ? chunker.inputHeader : undefined),
           readToEnd: () => !stopped && inputError === undefined,
-          fromRow: readOn?.row ?? 0,
+          fromRow,
         });
         head.push(recorder);
       }

@@ -23,9 +23,37 @@ export interface ResumePlan {
   readonly segments: ReadonlyArray<SpooledBatch | SubmittedBatch>;
   /** Spooled segments that may have been uploaded before the stop. */
   readonly maybeUploaded: ReadonlySet<number>;
-  readonly firstSeq: number;
-  /** Where to read the input on from; undefined when it was read to its end. */
-  readonly readOn: { readonly seq: number; readonly row: number; readonly offset: number | null; readonly header: string | undefined } | undefined;
+}
+
+/** How a run reads its input: all of it (a new run), or on from where a resumed run's ledger stands. */
+export interface InputReading {
+  /** False when there is nothing more to read: the input ended, or it is a stream that cannot be read again. */
+  readonly readInput: boolean;
+  /** The CSV fast path goes on from a byte offset, with the header the ledger kept. */
+  readonly splitterResume: { readonly seq: number; readonly row: number; readonly offset: number; readonly header: string } | undefined;
+  /** Other formats are parsed again from the start, and the records cut before are passed over. */
+  readonly chunkerResume: { readonly seq: number; readonly afterRow: number } | undefined;
+  /** Where to open the input file. */
+  readonly fromOffset: number;
+  /** The last input row the ledger has. */
+  readonly fromRow: number;
+  /** A stream's rows after this one were never read (a resumed run cannot read them). */
+  readonly unreadAfterRow: number | undefined;
+}
+
+export function readingOn(state: LedgerState | undefined, fastPath: boolean): InputReading {
+  const fresh = { readInput: true, splitterResume: undefined, chunkerResume: undefined, fromOffset: 0, fromRow: 0, unreadAfterRow: undefined };
+  if (!state) return fresh;
+  const row = state.inputAt.row;
+  if (state.inputEnded) return { ...fresh, readInput: false, fromRow: row };
+  if (state.run.input === null) return { ...fresh, readInput: false, fromRow: row, unreadAfterRow: row };
+  // No segment was cut: the input is read from its start.
+  if (state.nextSeq === 0) return fresh;
+  if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row };
+  const { offset } = state.inputAt;
+  const header = state.inputHeader;
+  if (offset === null || header === undefined) throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`);
+  return { ...fresh, splitterResume: { seq: state.nextSeq, row, offset, header }, fromOffset: offset, fromRow: row };
 }
 
 export async function planResume(state: LedgerState, ledger: LoadLedger, client: BulkClient, spool: LoadSpool, request: JobRequest, signal: AbortSignal | undefined): Promise<ResumePlan> {
@@ -75,8 +103,6 @@ export async function planResume(state: LedgerState, ledger: LoadLedger, client:
     jobs,
     segments,
     maybeUploaded,
-    firstSeq: state.joined ? state.joined.seq + 1 : 0,
-    readOn: state.inputEnded ? undefined : { seq: state.nextSeq, row: state.inputAt.row, offset: state.inputAt.offset, header: state.inputHeader },
   };
 }
 

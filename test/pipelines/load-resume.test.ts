@@ -14,6 +14,7 @@ import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
+import { readingOn } from '../../pipelines/load-resume.js';
 import { startServer, type LocalOrg } from '../../server/index.js';
 import { rejection } from '../helpers/fixtures.js';
 import { FaultProxy, shapeOf } from '../helpers/fault-proxy.js';
@@ -160,6 +161,18 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       await client.close();
       await proxy.close();
     }
+  });
+
+  it('reads the input on from where the ledger stands: an offset on the fast path, rows passed over otherwise, nothing after its end or of a stream', () => {
+    const run = { runId: 'r', org: 'o', input: { path: '/in.csv', size: 1, mtimeMs: 1 }, source: 'in.csv', format: 'csv', contentType: 'CSV' as const, object: 'Account', operation: 'insert', serial: false };
+    const state = { dir: '/l', run, pid: 1, host: 'h', startedAt: '', jobs: [], batches: new Map(), creatingSince: undefined, pending: [], joined: undefined, nextSeq: 3, inputAt: { row: 30, offset: 900 }, inputHeader: 'Name\n', inputEnded: false, finished: false };
+    expect(readingOn(undefined, true)).to.include({ readInput: true, fromOffset: 0, fromRow: 0 });
+    expect(readingOn(state, true)).to.deep.include({ readInput: true, fromOffset: 900, fromRow: 30, splitterResume: { seq: 3, row: 30, offset: 900, header: 'Name\n' }, chunkerResume: undefined });
+    expect(readingOn(state, false)).to.deep.include({ readInput: true, fromOffset: 0, chunkerResume: { seq: 3, afterRow: 30 }, splitterResume: undefined });
+    expect(readingOn({ ...state, inputEnded: true }, true)).to.include({ readInput: false, unreadAfterRow: undefined });
+    expect(readingOn({ ...state, run: { ...run, input: null } }, true)).to.include({ readInput: false, unreadAfterRow: 30 });
+    expect(readingOn({ ...state, nextSeq: 0, inputAt: { row: 0, offset: 0 } }, true)).to.include({ readInput: true, fromOffset: 0 });
+    expect(() => readingOn({ ...state, inputHeader: undefined }, true)).to.throw().with.property('code', 'BULK_LEDGER');
   });
 
   it('refuses to resume as another load, or a finished one, or without a ledger', async () => {
