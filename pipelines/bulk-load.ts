@@ -304,6 +304,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       if (ledger) {
         const recorder = new LedgerRecorder({
           ledger,
+          spool,
           header: () => (chunker instanceof CsvBatchSplitter ? chunker.inputHeader : undefined),
           readToEnd: () => !stopped && inputError === undefined,
           fromRow,

@@ -61,10 +61,11 @@ export class OutputFile {
     return output;
   }
 
-  /** Writes out everything added so far; resolves to the file's size then. */
+  /** Writes out everything added so far, onto the disk (synced); resolves to the file's size then. */
   async flush(): Promise<number> {
     await this.#writeOut();
     await this.#writing;
+    await this.#file.datasync();
     return this.#position;
   }
 

@@ -3,15 +3,19 @@
  * before it goes on to be uploaded, so that no batch can exist that the ledger does not know was
  * about to be made. When its input ends it records that the input was read to its end, unless the
  * load says otherwise (a stop, or malformed input that ended the reading early).
- * Buffers: nothing: the write callback waits for the ledger.
+ * Buffers: nothing: the write callback waits for the disk and the ledger.
  */
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
+import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 
 export interface LedgerRecorderOptions {
   readonly ledger: LoadLedger;
+  /** The load's spool: where a segment's rejected records are. */
+  readonly spool: LoadSpool;
   /** The input's CSV header line, when the fast path read one (recorded with the first segment). */
   readonly header: () => string | undefined;
   /** Whether the input was read to its real end; asked when it ends. */
@@ -22,6 +26,7 @@ export interface LedgerRecorderOptions {
 
 export class LedgerRecorder extends Transform {
   readonly #ledger: LoadLedger;
+  readonly #spool: LoadSpool;
   readonly #header: () => string | undefined;
   readonly #readToEnd: () => boolean;
   #first = true;
@@ -30,6 +35,7 @@ export class LedgerRecorder extends Transform {
   constructor(options: LedgerRecorderOptions) {
     super({ objectMode: true, highWaterMark: 1 });
     this.#ledger = options.ledger;
+    this.#spool = spoolOption(options.spool);
     this.#header = options.header;
     this.#readToEnd = options.readToEnd;
     this.#lastRow = options.fromRow ?? 0;
@@ -40,8 +46,10 @@ export class LedgerRecorder extends Transform {
     this.#first = false;
     const end = batch.end ?? { row: lastRow(batch), offset: null };
     this.#lastRow = end.row;
-    this.#ledger
-      .segment({
+    // The segment's files reach the disk before the ledger names it: after a power cut too, a segment
+    // the ledger knows is whole (a short payload would be uploaded as a short batch).
+    this.#sync(batch)
+      .then(() => this.#ledger.segment({
         seq: batch.seq,
         records: batch.records,
         rejected: batch.rejected,
@@ -52,13 +60,27 @@ export class LedgerRecorder extends Transform {
         payload: batch.path === null ? null : basename(batch.path),
         end,
         ...(header !== undefined ? { header } : {}),
-      })
+      }))
       .then(() => callback(null, batch), callback);
+  }
+
+  async #sync(batch: SpooledBatch): Promise<void> {
+    if (batch.path !== null) await syncFile(batch.path);
+    if (batch.rejected > 0) await syncFile(await this.#spool.path(batch.seq, 'rejects'));
   }
 
   override _flush(callback: TransformCallback): void {
     if (!this.#readToEnd()) return callback();
     this.#ledger.inputEnd(this.#lastRow).then(() => callback(), callback);
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.datasync();
+  } finally {
+    await file.close();
   }
 }
 

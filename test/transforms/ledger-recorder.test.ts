@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { writeFile } from 'node:fs/promises';
 import { LoadLedger, readLedger } from '../../lib/load/load-ledger.js';
+import { LoadSpool } from '../../lib/load/load-spool.js';
 import type { SpooledBatch } from '../../lib/load-types.js';
 import { LedgerRecorder } from '../../transforms/ledger-recorder.js';
 import { collector } from '../helpers/streams.js';
@@ -19,13 +21,18 @@ describe('transforms/ledger-recorder', () => {
     const ledger = new LoadLedger(join(tmp.path, 'run'));
     await ledger.start({ runId: 'r', org: 'o', input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false });
     const sink = collector<SpooledBatch>();
-    await pipeline(Readable.from(batches), new LedgerRecorder({ ledger, header: () => 'Name\n', readToEnd: () => readToEnd }), sink);
+    const spool = new LoadSpool({ dir: ledger.spoolDir });
+    for (const b of batches) {
+      if (b.path) await writeFile(b.path, 'Name\nA\nB\n');
+      if (b.rejected) await writeFile(await spool.path(b.seq, 'rejects'), '{}\n');
+    }
+    await pipeline(Readable.from(batches), new LedgerRecorder({ ledger, spool, header: () => 'Name\n', readToEnd: () => readToEnd }), sink);
     await ledger.close();
     return { passed: sink.items, state: await readLedger(ledger.dir) };
   }
 
   it('records each segment (file name, rows, where the input stands) before passing it on, and the end of the input', async () => {
-    const { passed, state } = await record([batch(0, '/spool/segment-000000.csv', { row: 2, offset: 30 }), batch(1, '/spool/segment-000001.csv')], true);
+    const { passed, state } = await record([batch(0, join(tmp.path, 'segment-000000.csv'), { row: 2, offset: 30 }), batch(1, join(tmp.path, 'segment-000001.csv'))], true);
     expect(passed.map((b) => b.seq)).to.deep.equal([0, 1]);
     expect(state.pending.map((s) => [s.seq, s.payload, s.end])).to.deep.equal([[0, 'segment-000000.csv', { row: 2, offset: 30 }], [1, 'segment-000001.csv', { row: 4, offset: null }]]);
     expect(state).to.include({ inputHeader: 'Name\n', inputEnded: true, nextSeq: 2 });
