@@ -20,6 +20,7 @@ import { rejection } from '../helpers/fixtures.js';
 import { FaultProxy, shapeOf } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 type Row = Record<string, string>;
 const csv = (text: string) => parse(text, { columns: true }) as Row[];
@@ -195,7 +196,8 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     const db = join(tmp.path, 'org.db');
     let org: LocalOrg = await startServer({ db, port: 0 });
     const port = Number(new URL(org.instanceUrl).port);
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry: { maxElapsedMs: 30_000, minDelayMs: 20, maxDelayMs: 200 } });
+    let retries = 0;
+    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry: { maxElapsedMs: 30_000, minDelayMs: 20, maxDelayMs: 200 }, onRetry: () => retries++ });
     const restarting = { done: Promise.resolve() };
     try {
       const input = join(tmp.path, 'in.csv');
@@ -217,17 +219,18 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
         onProgress: (p) => {
           if (restarted || p.batchesSubmitted < 3) return;
           restarted = true;
-          // Down for a second, then back on the same port and file.
+          // Down until the client has met the outage a few times, then back on the same port and file.
           restarting.done = (async () => {
             await org.close();
-            // The outage itself lasts a second (nothing waits for a state here: the client must ride it out).
-            await new Promise((resolve) => setTimeout(resolve, 1000));
+            const before = retries;
+            await waitFor('the client to retry through the outage', () => retries >= before + 3);
             org = await startServer({ db, port });
           })();
         },
       });
       await restarting.done;
       expect(restarted).to.equal(true);
+      expect(retries).to.be.at.least(3);
       expect(summary).to.include({ recordsRead: 300, recordsSucceeded: 300, recordsFailed: 0 });
       const ok = csv(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
       expect(ok.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 1));
