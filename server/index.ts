@@ -118,7 +118,8 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     res.on('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
     const format: { format: WireFormat } = { format: requestFormat(req) };
     try {
-      const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
+      const { pathname } = url;
       const soap = /^\/services\/Soap\/[uc]\/(\d+\.\d)\/?$/.exec(pathname);
       const route = soap ? undefined : parseAsyncPath(pathname);
       if (faults && (soap || route)) {
@@ -134,7 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
         return await handleSoapLogin(req, res, soap[1] as string, loginContext);
       }
       const jobList = route ? undefined : JOB_LIST_ROUTE.exec(pathname);
-      if (jobList) return await handleJobList(req, res, jobList[1] as string, new URL(req.url ?? '/', 'http://localhost'), { auth, jobs, now: Date.now });
+      if (jobList) return await handleJobList(req, res, jobList[1] as string, url, { auth, jobs, now: Date.now });
       if (!route) throw new ApiError(404, 'InvalidUrl', `Unknown resource: ${pathname}`);
       await api.handle(req, res, route, format);
     } catch (err) {
@@ -188,6 +189,17 @@ function dropAnswer(req: IncomingMessage, res: ServerResponse): void {
     req.socket.destroy();
     return res;
   }) as ServerResponse['writeHead'];
+}
+
+/**
+ * The request's URL. Repeated slashes in the path are one (a client whose instance URL ends in `/`
+ * asks for `//services/...`, which a URL parser would take for a host name).
+ */
+function requestUrl(raw: string | undefined): URL {
+  const target = raw ?? '/';
+  const query = target.indexOf('?');
+  const path = (query < 0 ? target : target.slice(0, query)).replace(/\/{2,}/g, '/');
+  return new URL(`${path}${query < 0 ? '' : target.slice(query)}`, 'http://localhost');
 }
 
 function internalError(err: unknown, log: (line: string) => void): ApiError {

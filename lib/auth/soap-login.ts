@@ -169,14 +169,36 @@ export function serializeLoginResponse(grant: LoginGrant): string {
  * literal `sf:` prefix that simple-salesforce looks for.
  */
 export function serializeLoginFault(exceptionCode: string, exceptionMessage: string): string {
+  return serializeSoapFault(exceptionCode, exceptionMessage, 'LoginFault');
+}
+
+/**
+ * A partner API fault as Salesforce sends it: `sf:<code>` with the code and message in a detail of
+ * `faultType` (LoginFault for a login, UnexpectedErrorFault for a bad session, ...).
+ */
+export function serializeSoapFault(exceptionCode: string, exceptionMessage: string, faultType: string): string {
   const code = escapeXml(exceptionCode);
   const message = escapeXml(exceptionMessage);
   return (
     `${XML_DECLARATION}<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NS}" xmlns:sf="urn:fault.partner.soap.sforce.com" ` +
     `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>` +
     `<faultcode>sf:${code}</faultcode><faultstring>${code}: ${message}</faultstring>` +
-    `<detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>${code}</sf:exceptionCode>` +
-    `<sf:exceptionMessage>${message}</sf:exceptionMessage></sf:LoginFault></detail>` +
+    `<detail><sf:${faultType} xsi:type="sf:${faultType}"><sf:exceptionCode>${code}</sf:exceptionCode>` +
+    `<sf:exceptionMessage>${message}</sf:exceptionMessage></sf:${faultType}></detail>` +
     `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
   );
+}
+
+/** A SOAP call the partner API has no operation for: a client fault, as Salesforce answers it. */
+export function serializeNoOperationFault(operation: string): string {
+  return (
+    `${XML_DECLARATION}<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NS}"><soapenv:Body><soapenv:Fault>` +
+    `<faultcode>soapenv:Client</faultcode><faultstring>No operation available for request {urn:partner.soap.sforce.com}${escapeXml(operation)}, please check the WSDL for the service.</faultstring>` +
+    `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+/** The answer to a `logout` call. */
+export function serializeLogoutResponse(): string {
+  return `${XML_DECLARATION}<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NS}" xmlns="urn:partner.soap.sforce.com"><soapenv:Body><logoutResponse/></soapenv:Body></soapenv:Envelope>`;
 }

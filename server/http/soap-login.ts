@@ -1,12 +1,13 @@
 /**
- * The SOAP partner login of the local org (spec 1.1): reads the envelope namespace-aware, checks
- * the credentials, answers a loginResponse whose serverUrl points back at this server, or an
- * INVALID_LOGIN fault with HTTP 500.
+ * The SOAP partner API of the local org (spec 1.1): `login` (reads the envelope namespace-aware,
+ * checks the credentials, answers a loginResponse whose serverUrl points back at this server, or an
+ * INVALID_LOGIN fault with HTTP 500) and `logout` (ends the SessionHeader's session: later requests
+ * with it are refused). Any other call gets the fault Salesforce gives an unknown operation.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serializeLoginFault, serializeLoginResponse } from '../../lib/auth/soap-login.js';
+import { serializeLoginFault, serializeLoginResponse, serializeLogoutResponse, serializeNoOperationFault, serializeSoapFault } from '../../lib/auth/soap-login.js';
 import { toId18 } from '../../lib/ids.js';
-import { child, childText, parseXmlDocument } from '../../lib/wire/xml-reader.js';
+import { child, childText, parseXmlDocument, type XmlElement } from '../../lib/wire/xml-reader.js';
 import type { AuthStore } from '../store/auth-store.js';
 import { respond } from './respond.js';
 import { readRequestBody } from './request-body.js';
@@ -25,17 +26,18 @@ const SOAP_TYPE = 'text/xml; charset=utf-8';
 
 export async function handleSoapLogin(req: IncomingMessage, res: ServerResponse, apiVersion: string, ctx: LoginContext): Promise<void> {
   const fault = (message: string) => respond(req, res, 500, SOAP_TYPE, serializeLoginFault('INVALID_LOGIN', message));
-  let username: string | undefined;
-  let password: string | undefined;
+  let envelope: XmlElement;
   try {
     const body = await readRequestBody(req, 64 * 1024, () => new ApiError(413, 'INVALID_LOGIN', 'request too large'));
-    const envelope = parseXmlDocument(body, { source: 'login request', rootNames: ['Envelope'] });
-    const login = child(child(envelope, 'Body') ?? envelope, 'login');
-    username = login && childText(login, 'username');
-    password = login && childText(login, 'password');
+    envelope = parseXmlDocument(body, { source: 'login request', rootNames: ['Envelope'] });
   } catch {
     return fault('Invalid username, password, security token; or user locked out.');
   }
+  const call = (child(envelope, 'Body') ?? envelope).children[0];
+  if (call?.name === 'logout') return logout(req, res, envelope, ctx);
+  if (call && call.name !== 'login') return respond(req, res, 500, SOAP_TYPE, serializeNoOperationFault(call.name));
+  const username = call && childText(call, 'username');
+  const password = call && childText(call, 'password');
   const user = username !== undefined && password !== undefined ? ctx.auth.checkPassword(username, password) : undefined;
   if (!user) return fault('Invalid username, password, security token; or user locked out.');
   const ttl = ctx.sessionTtlMs();
@@ -61,4 +63,14 @@ export async function handleSoapLogin(req: IncomingMessage, res: ServerResponse,
       sandbox: true,
     }),
   );
+}
+
+/** `logout`: the session in the SessionHeader ends; a session that is not live is a fault, as on Salesforce. */
+function logout(req: IncomingMessage, res: ServerResponse, envelope: XmlElement, ctx: LoginContext): Promise<void> {
+  const header = child(child(envelope, 'Header') ?? envelope, 'SessionHeader');
+  const sessionId = header && childText(header, 'sessionId');
+  if (!sessionId || !ctx.auth.endSession(sessionId, ctx.now())) {
+    return respond(req, res, 500, SOAP_TYPE, serializeSoapFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session', 'UnexpectedErrorFault'));
+  }
+  return respond(req, res, 200, SOAP_TYPE, serializeLogoutResponse());
 }

@@ -35,6 +35,7 @@ export class AuthStore implements CounterStore {
       insertSession: db.prepare('INSERT INTO sessions (id, user_id, expires_at) VALUES (?, ?, ?)'),
       session: db.prepare('SELECT user_id, expires_at FROM sessions WHERE id = ?'),
       purge: db.prepare('DELETE FROM sessions WHERE expires_at < ?'),
+      endSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     };
   }
 
@@ -70,6 +71,13 @@ export class AuthStore implements CounterStore {
     this.#s.purge.run(now);
     this.#s.insertSession.run(id, userId, now + ttlMs);
     return id;
+  }
+
+  /** Ends a session (a SOAP logout); returns whether it was live. */
+  endSession(sessionId: string, now: number): boolean {
+    const live = this.sessionUser(sessionId, now) !== undefined;
+    this.#s.endSession.run(sessionId);
+    return live;
   }
 
   /** The user of a live session; undefined for unknown or expired sessions. */

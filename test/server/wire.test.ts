@@ -51,6 +51,48 @@ describe('server: the wire', () => {
       expect(res.status).to.equal(500);
       expect(parseLoginFault(res.text)).to.include({ faultCode: 'sf:INVALID_LOGIN', exceptionCode: 'INVALID_LOGIN' });
     });
+
+    const soap = (body: string, header = '') =>
+      raw(`${t.org.loginUrl}/services/Soap/u/62.0`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml', soapaction: '""' },
+        body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header>${header}</se:Header><se:Body>${body}</se:Body></se:Envelope>`,
+      });
+    const sessionHeader = (id: string) => `<SessionHeader xmlns="urn:partner.soap.sforce.com"><sessionId>${id}</sessionId></SessionHeader>`;
+
+    it('logout (as jsforce sends it) ends the session: the Bulk API refuses it after, a second logout is a fault', async () => {
+      const session = await login(t.org);
+      const before = await raw(`${base}/job/7505g0000000001AAA`, { headers: { 'x-sfdc-session': session } });
+      expect(before.text).not.to.contain('InvalidSessionId');
+      const res = await soap('<logout xmlns="urn:partner.soap.sforce.com"/>', sessionHeader(session));
+      expect(res.status).to.equal(200);
+      expect(res.text).to.contain('<logoutResponse/>');
+      const after = await raw(`${base}/job/7505g0000000001AAA`, { headers: { 'x-sfdc-session': session } });
+      expect(after.text).to.contain('<exceptionCode>InvalidSessionId</exceptionCode>');
+      const again = await soap('<logout xmlns="urn:partner.soap.sforce.com"/>', sessionHeader(session));
+      expect(again.status).to.equal(500);
+      expect(parseLoginFault(again.text)).to.include({ faultCode: 'sf:INVALID_SESSION_ID', exceptionCode: 'INVALID_SESSION_ID' });
+    });
+
+    it('answers a SOAP call it has no operation for with a client fault, not a login fault', async () => {
+      const res = await soap('<getUserInfo xmlns="urn:partner.soap.sforce.com"/>', sessionHeader(t.session));
+      expect(res.status).to.equal(500);
+      expect(res.text).to.contain('<faultcode>soapenv:Client</faultcode>');
+      expect(res.text).to.contain('No operation available for request {urn:partner.soap.sforce.com}getUserInfo');
+      expect(res.text).not.to.contain('INVALID_LOGIN');
+    });
+  });
+
+  describe('paths', () => {
+    it('takes repeated slashes in a path as one (an instance URL that ends in a slash), never as a host name', async () => {
+      const job = await t.client.createJob({ operation: 'insert', object: 'Account' });
+      const url = new URL(t.org.instanceUrl);
+      for (const path of [`//services/async/62.0/job/${job.id}`, `/services//async/62.0///job/${job.id}`]) {
+        const res = await raw(`${url.origin}${path}`, { headers: { 'x-sfdc-session': t.session } });
+        expect(res.status, path).to.equal(200);
+        expect(parseJobInfo(res.text, 'xml').id).to.equal(job.id);
+      }
+    });
   });
 
   describe('sessions and users', () => {
