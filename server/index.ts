@@ -15,7 +15,7 @@ import { nonEmptyString, nonNegativeInteger, positiveInteger } from '../lib/opti
 import type { WireFormat } from '../lib/types.js';
 import { Faults, type FaultOptions } from './faults.js';
 import { ApiError } from './http/api-error.js';
-import { JOB_LIST_ROUTE, handleJobList } from './http/job-list.js';
+import { REST_ROUTE, handleRest } from './http/rest-api.js';
 import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
 import { respondError } from './http/respond.js';
 import { handleSoapLogin } from './http/soap-login.js';
@@ -134,8 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
         if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`);
         return await handleSoapLogin(req, res, soap[1] as string, loginContext);
       }
-      const jobList = route ? undefined : JOB_LIST_ROUTE.exec(pathname);
-      if (jobList) return await handleJobList(req, res, jobList[1] as string, url, { auth, jobs, now: Date.now });
+      if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, { auth, jobs, schema, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now });
       if (!route) throw new ApiError(404, 'InvalidUrl', `Unknown resource: ${pathname}`);
       await api.handle(req, res, route, format);
     } catch (err) {

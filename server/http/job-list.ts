@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore } from '../store/auth-store.js';
 import type { JobRow, JobsStore } from '../store/jobs-store.js';
-import { respond } from './respond.js';
+import { restError as reply, restJson, restUser } from './rest-reply.js';
 
 export interface JobListContext {
   readonly auth: AuthStore;
@@ -15,20 +15,14 @@ export interface JobListContext {
   readonly now: () => number;
 }
 
-export const JOB_LIST_ROUTE = /^\/services\/data\/v(\d+\.\d)\/jobs\/ingest\/?$/;
-
 const PAGE_SIZE = 1000;
-const JSON_TYPE = 'application/json;charset=UTF-8';
 
 /** `2026-12-01T13:08:43.000+0000`: the REST API's date form. */
 const restDate = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
 
 export async function handleJobList(req: IncomingMessage, res: ServerResponse, apiVersion: string, url: URL, context: JobListContext): Promise<void> {
-  const restError = (status: number, errorCode: string, message: string) => respond(req, res, status, JSON_TYPE, JSON.stringify([{ message, errorCode }]));
-  if (req.method !== 'GET') return restError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are GET`);
-  const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
-  const session = bearer ?? (typeof req.headers['x-sfdc-session'] === 'string' ? req.headers['x-sfdc-session'] : undefined);
-  const userId = session ? context.auth.sessionUser(session, context.now()) : undefined;
+  const restError = (status: number, errorCode: string, message: string) => reply(req, res, status, errorCode, message);
+  const userId = restUser(req, context);
   if (!userId) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   const jobType = url.searchParams.get('jobType');
   if (jobType !== null && !['Classic', 'V2Ingest', 'BigObjectIngest'].includes(jobType)) return restError(400, 'INVALIDJOBTYPE', `Invalid job type: ${jobType}`);
@@ -41,7 +35,7 @@ export async function handleJobList(req: IncomingMessage, res: ServerResponse, a
   const last = page[page.length - 1];
   const more = rows.length > PAGE_SIZE && last !== undefined;
   const next = more ? `/services/data/v${apiVersion}/jobs/ingest?${jobType ? `jobType=${jobType}&` : ''}queryLocator=${last.rowid.toString(36)}` : null;
-  await respond(req, res, 200, JSON_TYPE, JSON.stringify({ done: !more, records: page.map(listed), nextRecordsUrl: next }));
+  await restJson(req, res, { done: !more, records: page.map(listed), nextRecordsUrl: next });
 }
 
 function listed(job: JobRow): Record<string, unknown> {

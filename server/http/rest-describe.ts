@@ -1,0 +1,129 @@
+/**
+ * The REST describe documents of the local org, from its schema: the version list, describeGlobal
+ * and an object's describe (the fields with the properties clients check before a load: type,
+ * length, precision and scale, nillable, createable, updateable, defaultedOnCreate, externalId,
+ * idLookup, unique, referenceTo, relationshipName, picklistValues), in the REST API's shapes.
+ */
+import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
+
+/** Salesforce's release names, newest first: v62.0 is Winter '25, and three releases a year before it. */
+export function versionList(latest = 62): Array<{ label: string; url: string; version: string }> {
+  const out: Array<{ label: string; url: string; version: string }> = [];
+  for (let v = 20; v <= latest; v++) {
+    const back = latest - v;
+    const season = ['Winter', 'Summer', 'Spring'][back % 3] as string;
+    const year = 25 - Math.floor(back / 3) - (season === 'Winter' ? 0 : 1);
+    out.push({ label: `${season} '${String(((year % 100) + 100) % 100).padStart(2, '0')}`, url: `/services/data/v${v}.0`, version: `${v}.0` });
+  }
+  return out;
+}
+
+/** `NumberOfEmployees` -> `Number Of Employees`, `Invoice_Total__c` -> `Invoice Total`. */
+function labelOf(name: string): string {
+  const base = name.replace(/__[cr]$/, '').replace(/_/g, ' ');
+  return base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/ Id$/, ' ID');
+}
+
+const SOAP_TYPES: Record<FieldDef['type'], string> = {
+  id: 'tns:ID',
+  reference: 'tns:ID',
+  string: 'xsd:string',
+  textarea: 'xsd:string',
+  email: 'xsd:string',
+  phone: 'xsd:string',
+  url: 'xsd:string',
+  picklist: 'xsd:string',
+  boolean: 'xsd:boolean',
+  int: 'xsd:int',
+  double: 'xsd:double',
+  currency: 'xsd:double',
+  percent: 'xsd:double',
+  date: 'xsd:date',
+  datetime: 'xsd:dateTime',
+};
+
+function describeField(field: FieldDef): Record<string, unknown> {
+  const number = field.type === 'double' || field.type === 'currency' || field.type === 'percent';
+  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist'].includes(field.type);
+  const system = field.readOnly === true;
+  const length = field.type === 'id' || field.type === 'reference' ? 18 : text ? (field.length ?? 255) : 0;
+  return {
+    name: field.name,
+    label: labelOf(field.name),
+    type: field.type,
+    soapType: SOAP_TYPES[field.type],
+    length,
+    byteLength: length * 3,
+    precision: number ? 18 : 0,
+    scale: number ? 2 : 0,
+    digits: field.type === 'int' ? 9 : 0,
+    custom: field.name.endsWith('__c'),
+    nillable: !field.required && field.type !== 'boolean' && field.type !== 'id' && !system,
+    createable: !system,
+    updateable: !system,
+    defaultedOnCreate: system || field.type === 'boolean' || field.name === 'OwnerId',
+    externalId: field.externalId === true,
+    idLookup: field.type === 'id' || field.externalId === true || field.name === 'Username',
+    unique: field.unique === true,
+    caseSensitive: false,
+    calculated: false,
+    filterable: field.type !== 'textarea',
+    sortable: field.type !== 'textarea',
+    groupable: field.type !== 'textarea' && !number,
+    referenceTo: field.referenceTo ? [field.referenceTo] : [],
+    relationshipName: field.relationshipName ?? null,
+    picklistValues: [],
+    restrictedPicklist: false,
+    autoNumber: false,
+    htmlFormatted: false,
+  };
+}
+
+function objectUrls(name: string, base: string): Record<string, string> {
+  const url = `${base}/sobjects/${name}`;
+  return { sobject: url, describe: `${url}/describe`, rowTemplate: `${url}/{ID}` };
+}
+
+function objectSummary(object: ObjectDef, base: string): Record<string, unknown> {
+  const custom = object.name.endsWith('__c');
+  const label = labelOf(object.name);
+  const readOnly = object.name === 'User';
+  return {
+    name: object.name,
+    label,
+    labelPlural: label.endsWith('s') ? `${label}es` : label.endsWith('y') ? `${label.slice(0, -1)}ies` : `${label}s`,
+    keyPrefix: object.keyPrefix,
+    custom,
+    customSetting: false,
+    createable: !readOnly,
+    updateable: !readOnly,
+    deletable: !readOnly,
+    undeletable: !readOnly,
+    queryable: true,
+    retrieveable: true,
+    searchable: true,
+    layoutable: true,
+    mergeable: false,
+    replicateable: true,
+    triggerable: true,
+    feedEnabled: false,
+    activateable: false,
+    deprecatedAndHidden: false,
+    urls: objectUrls(object.name, base),
+  };
+}
+
+/** describeGlobal: every object of the org. */
+export function describeGlobal(schema: OrgSchema, base: string): Record<string, unknown> {
+  return { encoding: 'UTF-8', maxBatchSize: 200, sobjects: schema.objects.map((o) => objectSummary(o, base)) };
+}
+
+/** An object's describe: its fields, and the relationships of the objects that refer to it. */
+export function describeObject(schema: OrgSchema, object: ObjectDef, base: string): Record<string, unknown> {
+  const childRelationships = schema.objects.flatMap((child) =>
+    [...child.fields.values()]
+      .filter((f) => f.type === 'reference' && f.referenceTo?.toLowerCase() === object.name.toLowerCase() && !f.readOnly && f.name !== 'OwnerId')
+      .map((f) => ({ childSObject: child.name, field: f.name, relationshipName: child.name.endsWith('__c') ? `${child.name.slice(0, -3)}s__r` : `${child.name}s`, cascadeDelete: false, restrictedDelete: false, deprecatedAndHidden: false })),
+  );
+  return { ...objectSummary(object, base), fields: [...object.fields.values()].map(describeField), childRelationships, recordTypeInfos: [] };
+}

@@ -1,0 +1,90 @@
+/** The local org's REST surface (server/http/rest-api.ts, rest-describe.ts) in the REST API's shapes, and its auth refusals. */
+import { expect } from 'chai';
+import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { raw } from '../helpers/raw-http.js';
+
+describe('server/http/rest-api', () => {
+  let t: TestOrg;
+  before(async () => {
+    t = await startTestOrg({ schema: { objects: [{ name: 'Invoice__c', fields: [{ name: 'Total__c', type: 'currency' }, { name: 'Number__c', type: 'string', length: 20, externalId: true, unique: true }, { name: 'Account__c', type: 'reference', referenceTo: 'Account' }] }] } });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const get = (path: string, session: string | null = t.session, scheme = 'Bearer') => raw(`${t.org.instanceUrl}${path}`, { headers: session ? { authorization: `${scheme} ${session}` } : {} });
+  const body = async (path: string) => {
+    const res = await get(path);
+    expect(res.status, `${path}: ${res.text.slice(0, 200)}`).to.equal(200);
+    expect(res.headers['content-type']).to.equal('application/json;charset=UTF-8');
+    return JSON.parse(res.text) as Record<string, unknown> & Array<Record<string, unknown>>;
+  };
+
+  it('GET /services/data: the versions, without a session, Winter \'25 last', async () => {
+    const res = await get('/services/data', null);
+    const versions = JSON.parse(res.text) as Array<{ label: string; url: string; version: string }>;
+    expect(versions.at(-1)).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions[0]).to.deep.equal({ label: "Winter '11", url: '/services/data/v20.0', version: '20.0' });
+  });
+
+  it('GET /services/data/vXX.X: the resources; oauth2/userinfo: the user and org ids', async () => {
+    expect(await body('/services/data/v62.0')).to.include({ sobjects: '/services/data/v62.0/sobjects', query: '/services/data/v62.0/query', jobs: '/services/data/v62.0/jobs' });
+    const info = await body('/services/oauth2/userinfo');
+    expect(info).to.include({ preferred_username: t.org.username, organization_id: '00D5g0000000001EAA' });
+    expect(info.user_id).to.match(/^005/);
+    expect(info.sub).to.equal(`${t.org.instanceUrl}/id/00D5g0000000001EAA/${info.user_id as string}`);
+  });
+
+  it('describeGlobal lists the standard and custom objects', async () => {
+    const global = (await body('/services/data/v62.0/sobjects')) as unknown as { sobjects: Array<Record<string, unknown>> };
+    const names = global.sobjects.map((o) => o.name);
+    expect(names).to.include.members(['Account', 'Contact', 'User', 'Invoice__c']);
+    expect(global.sobjects.find((o) => o.name === 'Account')).to.deep.include({ keyPrefix: '001', custom: false, createable: true, urls: { sobject: '/services/data/v62.0/sobjects/Account', describe: '/services/data/v62.0/sobjects/Account/describe', rowTemplate: '/services/data/v62.0/sobjects/Account/{ID}' } });
+    expect(global.sobjects.find((o) => o.name === 'Invoice__c')).to.include({ custom: true, label: 'Invoice' });
+  });
+
+  it("describes an object's fields: types, lengths, precision, nillable, createable, externalId, references, and its child relationships", async () => {
+    const account = (await body('/services/data/v62.0/sobjects/Account/describe')) as unknown as { fields: Array<Record<string, unknown>>; childRelationships: Array<Record<string, unknown>>; name: string };
+    const field = (name: string) => account.fields.find((f) => f.name === name);
+    expect(account.name).to.equal('Account');
+    expect(field('Id')).to.include({ type: 'id', length: 18, nillable: false, createable: false, updateable: false, idLookup: true, defaultedOnCreate: true });
+    expect(field('Name')).to.include({ type: 'string', length: 255, nillable: false, createable: true, updateable: true, soapType: 'xsd:string', label: 'Name' });
+    expect(field('NumberOfEmployees')).to.include({ type: 'int', digits: 9, nillable: true, label: 'Number Of Employees' });
+    expect(field('AnnualRevenue')).to.include({ type: 'currency', precision: 18, scale: 2 });
+    expect(field('ParentId')).to.deep.include({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Parent', label: 'Parent ID' });
+    expect(field('CreatedDate')).to.include({ type: 'datetime', createable: false, defaultedOnCreate: true });
+    expect(account.childRelationships.map((r) => `${r.childSObject as string}.${r.field as string}`)).to.include.members(['Contact.AccountId', 'Account.ParentId', 'Invoice__c.Account__c']);
+    const invoice = (await body('/services/data/v62.0/sobjects/invoice__c/describe')) as unknown as { fields: Array<Record<string, unknown>> };
+    expect(invoice.fields.find((f) => f.name === 'Number__c')).to.include({ externalId: true, unique: true, idLookup: true, custom: true, length: 20 });
+    expect(invoice.fields.find((f) => f.name === 'Account__c')).to.include({ relationshipName: 'Account__r' });
+    const summary = await body('/services/data/v62.0/sobjects/Account');
+    expect((summary.objectDescribe as Record<string, unknown>).name).to.equal('Account');
+  });
+
+  it('reads the User and Organization records the tools ask for', async () => {
+    const info = await body('/services/oauth2/userinfo');
+    const user = await body(`/services/data/v51.0/sobjects/User/${info.user_id as string}`);
+    expect(user).to.include({ Id: info.user_id, Username: t.org.username, IsActive: true });
+    expect(user.attributes).to.deep.equal({ type: 'User', url: `/services/data/v51.0/sobjects/User/${info.user_id as string}` });
+    const org = await body('/services/data/v62.0/sobjects/Organization/00D5g0000000001');
+    expect(org).to.include({ Id: '00D5g0000000001EAA', Name: 'bulkpipe local org', IsSandbox: true });
+  });
+
+  it('refuses without a live session (401 INVALID_SESSION_ID), takes X-SFDC-Session and OAuth too, and answers 404 NOT_FOUND in the REST shape', async () => {
+    for (const path of ['/services/data/v62.0', '/services/data/v62.0/sobjects', '/services/data/v62.0/sobjects/Account/describe', '/services/oauth2/userinfo', '/services/data/v62.0/jobs/ingest']) {
+      for (const session of [null, 'nope']) {
+        const res = await get(path, session);
+        expect(res.status, path).to.equal(401);
+        expect(JSON.parse(res.text)).to.deep.equal([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+      }
+    }
+    const other = await login(t.org);
+    expect((await get('/services/data/v62.0/sobjects', other, 'OAuth')).status).to.equal(200);
+    expect((await raw(`${t.org.instanceUrl}/services/data/v62.0/sobjects`, { headers: { 'x-sfdc-session': other } })).status).to.equal(200);
+    for (const path of ['/services/data/v62.0/sobjects/Nope__c/describe', '/services/data/v62.0/nothing', '/services/data/v99.0', '/services/data/v62.0/sobjects/User/005000000000000']) {
+      const res = await get(path);
+      expect(res.status, path).to.equal(404);
+      expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode).to.equal('NOT_FOUND');
+    }
+  });
+});
