@@ -77,6 +77,15 @@ export {
 } from './lib/wire/job-info.js';
 export { serializeBatchInfo, serializeBatchInfoList, parseBatchInfo, readBatchInfoList } from './lib/wire/batch-info.js';
 export { serializeApiError, parseApiError } from './lib/wire/api-error.js';
+export {
+  parseGlobalDescribe,
+  parseSObjectDescribe,
+  type GlobalDescribe,
+  type SObjectSummary,
+  type SObjectDescribe,
+  type FieldDescribe,
+  type PicklistValue,
+} from './lib/wire/describe.js';
 export { serializeResultList, readResultList } from './lib/wire/result-list.js';
 export {
   CSV_RESULT_HEADER,

@@ -16,6 +16,7 @@ import { SoapLoginProvider, type SoapLoginOptions } from '../auth/soap-login-pro
 import type { Session, SessionProvider } from '../auth/session.js';
 import { parseBatchInfo, readBatchInfoList } from '../wire/batch-info.js';
 import { MIME, batchMimeType, formatOfMime, wireFormatOf } from '../wire/content-types.js';
+import { parseGlobalDescribe, parseSObjectDescribe, type GlobalDescribe, type SObjectDescribe } from '../wire/describe.js';
 import { readDmlResults } from '../wire/dml-results.js';
 import { parseJobInfo, serializeJobRequest, serializeJobStateRequest } from '../wire/job-info.js';
 import { readResultList } from '../wire/result-list.js';
@@ -133,6 +134,8 @@ export class BulkClient {
   #renewal: Promise<Session> | undefined;
   /** The session's user: given, from the login, or learnt from the first job this client reads. */
   #userId: string | undefined;
+  /** Describe documents, by lower-case object name ('' for describeGlobal): read once per client. */
+  readonly #describes = new Map<string, Promise<unknown>>();
   #closed = false;
   /** jobId -> what this client knows of the job, bounded (insertion order = age). */
   readonly #jobs = new Map<string, JobMemory>();
@@ -340,6 +343,31 @@ export class BulkClient {
   /** One result file of a query batch, as the server sends it (CSV, XML or JSON). */
   async getQueryResult(jobId: string, batchId: string, resultId: string, options: CallOptions = {}): Promise<DownloadedBody> {
     return this.#download(paths.queryResultPath(this.apiVersion, jobId, batchId, resultId), jobId, batchId, options);
+  }
+
+  /** Every object of the org (REST describeGlobal), read once per client and kept. */
+  describeGlobal(options: CallOptions = {}): Promise<GlobalDescribe> {
+    return this.#described('', `/services/data/v${this.apiVersion}/sobjects`, parseGlobalDescribe, options);
+  }
+
+  /** An object's fields (REST describe), read once per client and kept; an unknown object is a BulkApiError `NOT_FOUND`. */
+  describe(object: string, options: CallOptions = {}): Promise<SObjectDescribe> {
+    nonEmptyString('object', object);
+    return this.#described(object.toLowerCase(), `/services/data/v${this.apiVersion}/sobjects/${encodeURIComponent(object)}/describe`, parseSObjectDescribe, options);
+  }
+
+  #described<T>(key: string, path: string, parse: (body: Buffer) => T, options: CallOptions): Promise<T> {
+    let pending = this.#describes.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.#call({ method: 'GET', path, mode: 'idempotent', signal: options.signal, rest: true }, async (res) => parse(await readBounded(res.body, MAX_DOCUMENT_BYTES * 16, 'describe')));
+      this.#describes.set(key, pending);
+      // A failure is not kept: the next call asks again.
+      const kept = pending;
+      kept.catch(() => {
+        if (this.#describes.get(key) === kept) this.#describes.delete(key);
+      });
+    }
+    return pending;
   }
 
   /** Lets in-flight requests finish and closes the connections. */

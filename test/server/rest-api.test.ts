@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { raw } from '../helpers/raw-http.js';
+import { rejection } from '../helpers/fixtures.js';
 
 describe('server/http/rest-api', () => {
   let t: TestOrg;
@@ -86,5 +87,13 @@ describe('server/http/rest-api', () => {
       expect(res.status, path).to.equal(404);
       expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode).to.equal('NOT_FOUND');
     }
+  });
+  it('is what BulkClient.describe and describeGlobal read', async () => {
+    const invoice = await t.client.describe('Invoice__c');
+    expect(invoice).to.include({ name: 'Invoice__c', custom: true, createable: true });
+    expect(invoice.fields.find((f) => f.name === 'Total__c')).to.include({ type: 'currency', precision: 18, scale: 2, nillable: true });
+    expect(invoice.fields.find((f) => f.name === 'Account__c')?.referenceTo).to.deep.equal(['Account']);
+    expect((await t.client.describeGlobal()).sobjects.map((o) => o.name)).to.include('Invoice__c');
+    expect(await rejection(t.client.describe('Nope__c'))).to.include({ exceptionCode: 'NOT_FOUND', statusCode: 404 });
   });
 });

@@ -226,6 +226,36 @@ describe('lib/http/client (BulkClient)', () => {
     });
   });
 
+  describe('describe (REST)', () => {
+    const DESCRIBE = JSON.stringify({ name: 'Account', label: 'Account', keyPrefix: '001', custom: false, createable: true, fields: [{ name: 'Name', type: 'string', length: 255, nillable: false, createable: true }] });
+
+    it('reads an object\'s describe once with a Bearer session, and describeGlobal', async () => {
+      server.script(reply(200, 'application/json', DESCRIBE), reply(200, 'application/json', JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account', keyPrefix: '001' }] })));
+      const [a, b] = await Promise.all([client.describe('Account'), client.describe('account')]);
+      expect(a).to.equal(b);
+      expect(a.fields[0]).to.include({ name: 'Name', type: 'string', length: 255, nillable: false });
+      expect((await client.describeGlobal()).sobjects.map((o) => o.name)).to.deep.equal(['Account']);
+      expect(server.requests.map((r) => r.url)).to.deep.equal(['/services/data/v62.0/sobjects/Account/describe', '/services/data/v62.0/sobjects']);
+      expect(server.requests[0]?.headers.authorization).to.equal('Bearer TOKEN-1');
+    });
+
+    it('maps a REST error array to BulkApiError, retries a 503, and does not keep a failure', async () => {
+      server.script(reply(404, 'application/json', '[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]'));
+      expect(await rejection(client.describe('Nope__c'))).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'NOT_FOUND', statusCode: 404 });
+      server.script(reply(503, 'text/plain', 'busy'), reply(200, 'application/json', DESCRIBE.replace('Account', 'Nope__c')));
+      expect((await client.describe('Nope__c')).name).to.equal('Nope__c');
+      expect(server.requests).to.have.length(3);
+    });
+
+    it('renews an expired session on a REST INVALID_SESSION_ID', async () => {
+      const provider: SessionProvider = { login: async (): Promise<Session> => ({ instanceUrl: server.url, sessionId: 'TOKEN-2' }) };
+      client = makeClient({ sessionProvider: provider });
+      server.script(reply(401, 'application/json', '[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]'), reply(200, 'application/json', DESCRIBE));
+      expect((await client.describe('Account')).name).to.equal('Account');
+      expect(server.requests[1]?.headers.authorization).to.equal('Bearer TOKEN-2');
+    });
+  });
+
   describe('batches', () => {
     beforeEach(async () => {
       server.script(reply(201, XML, jobXml({ operation: 'insert' })));
