@@ -10,14 +10,17 @@ import { toId18 } from '../../lib/ids.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { JobsStore } from '../store/jobs-store.js';
 import type { OrgSchema } from '../org/schema.js';
+import type { Db } from '../store/database.js';
 import { describeGlobal, describeObject, versionList } from './rest-describe.js';
 import { handleJobList } from './job-list.js';
 import { restError, restJson, restUser } from './rest-reply.js';
+import { restQuery } from './rest-query.js';
 
 export interface RestContext {
   readonly auth: AuthStore;
   readonly jobs: JobsStore;
   readonly schema: OrgSchema;
+  readonly db: Db;
   readonly orgId: string;
   /** scheme://host:port this server answers on. */
   readonly baseUrl: () => string;
@@ -48,6 +51,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   if (rest === '') return json(req, res, resources(base));
   if (rest === '/sobjects') return json(req, res, describeGlobal(context.schema, base));
   if (rest === '/jobs/ingest') return handleJobList(req, res, v, url, context);
+  const query = /^\/(query|queryAll)(?:\/([^/]+))?$/.exec(rest);
+  if (query) return restQuery(req, res, url, context, base, query[1] === 'queryAll', query[2]);
   const sobject = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)(?:\/([^/]+))?$/.exec(rest);
   if (!sobject) return notFound(req, res);
   const [, name, tail] = sobject as unknown as [string, string, string | undefined];

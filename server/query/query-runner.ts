@@ -4,7 +4,6 @@
  * `resultFileBytes` each. With PK chunking, the original batch instead creates one chunk batch per
  * id range and becomes NotProcessed (spec 7.2).
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { IdGenerator } from '../org/id-generator.js';
@@ -12,9 +11,9 @@ import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
 import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
-import { recordData, type RecordData, type StoredRow } from '../store/records-store.js';
 import type { PkChunking } from './pk-chunking.js';
-import { resultWriter, type ResultRow } from './result-writers.js';
+import { prefixRange, queryRows } from './query-rows.js';
+import { resultWriter } from './result-writers.js';
 import { compileSoql, type CompiledQuery } from './soql.js';
 
 export interface QueryRunnerOptions {
@@ -30,10 +29,6 @@ export interface QueryRunnerOptions {
   readonly now?: () => number;
 }
 
-const PAGE_ROWS = 2000;
-
-/** Every id of an object lies in [prefix, prefix + '~'): '~' sorts after every base-62 character. */
-const prefixRange = (keyPrefix: string): [string, string] => [keyPrefix, `${keyPrefix}~`];
 
 export class QueryRunner {
   readonly #o: QueryRunnerOptions;
@@ -69,7 +64,7 @@ export class QueryRunner {
       parts = [];
       bytes = 0;
     };
-    for await (const row of this.#rows(job, batch, q)) {
+    for await (const row of queryRows(this.#o.db, q, { all: job.operation === 'queryAll', from: batch.pk_from, to: batch.pk_to })) {
       if (parts.length === 0) parts.push(writer.head());
       const text = writer.row(row);
       parts.push(text);
@@ -80,49 +75,6 @@ export class QueryRunner {
     if (parts.length > 0) flush();
     if (total === 0) this.#o.results.add(this.#o.ids.next15('752'), batch.id, 0, Buffer.from(writer.empty(), 'utf8'));
     return total;
-  }
-
-  /** Matching rows, a page at a time: keyset pages by id, or offset pages under ORDER BY. */
-  async *#rows(job: JobRow, batch: BatchRow, q: CompiledQuery): AsyncGenerator<ResultRow> {
-    const aliases = [...q.joins.keys()];
-    const joins = aliases.map((a) => `LEFT JOIN records ${a} ON ${a}.id = json_extract(r.data, '$.${(q.joins.get(a) as { reference: { name: string } }).reference.name}')`).join(' ');
-    // One id range per query, [low, high): the object's key prefix, narrowed to a PK chunk. A page
-    // moves `low` past its last id, so SQLite seeks in the primary key instead of rescanning (with
-    // two lower bounds it may pick the constant one, which made each page cost more than the last).
-    const [prefixLow, prefixHigh] = prefixRange(q.object.keyPrefix);
-    let low = batch.pk_from && batch.pk_from > prefixLow ? batch.pk_from : prefixLow;
-    const high = batch.pk_to && batch.pk_to < prefixHigh ? batch.pk_to : prefixHigh;
-    const filters = job.operation === 'queryAll' ? [] : ['r.deleted = 0'];
-    const params: unknown[] = [];
-    if (q.where) {
-      filters.push(`(${q.where})`);
-      params.push(...q.whereParams);
-    }
-    const select = `SELECT r.*${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.deleted AS ${a}_deleted, ${a}.created_date AS ${a}_created_date, ${a}.modstamp AS ${a}_modstamp, ${a}.owner_id AS ${a}_owner_id, ${a}.created_by AS ${a}_created_by, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
-    const keyset = q.orderBy === undefined;
-    const where = ['r.id >= ?', 'r.id < ?', ...filters].join(' AND ');
-    const sql = keyset ? `${select} WHERE ${where} ORDER BY r.id LIMIT ?` : `${select} WHERE ${where} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`;
-    const stmt = this.#o.db.prepare(sql);
-    let remaining = q.limit ?? Number.POSITIVE_INFINITY;
-    let offset = 0;
-    while (remaining > 0) {
-      const size = Math.min(PAGE_ROWS, remaining);
-      const page = (keyset ? stmt.all(low, high, ...params, size) : stmt.all(low, high, ...params, size, offset)) as Array<Record<string, string | number | null>>;
-      for (const r of page) {
-        const parents = new Map<string, { id: string; data: RecordData } | undefined>();
-        for (const a of aliases) {
-          const pid = r[`${a}_id`] as string | null;
-          parents.set(a, pid ? { id: pid, data: recordData(r as unknown as StoredRow, `${a}_`) } : undefined);
-        }
-        yield { id: r.id as string, data: recordData(r as unknown as StoredRow), parents };
-      }
-      if (page.length < size) return;
-      remaining -= page.length;
-      offset += page.length;
-      // The smallest string after the last id: ids are ASCII, so appending NUL gives exactly that.
-      if (keyset) low = `${page[page.length - 1]?.id as string}\u0000`;
-      await yieldToLoop();
-    }
   }
 
   /** Splits the query into chunk batches by id range; the original batch becomes NotProcessed. */

@@ -76,10 +76,33 @@ function xmlWriter(objectName: string, fields: readonly SelectedField[]): Result
   };
 }
 
-function jsonWriter(objectName: string, fields: readonly SelectedField[], apiVersion: string): ResultWriter {
+type JsonValue = (f: SelectedField, value: string | number | boolean | null) => unknown;
+
+/**
+ * A row as a JSON record with `attributes` and its parents nested (Bulk JSON results and the REST
+ * query share the shape; `value` converts what differs: Bulk sends dateTimes as epoch ms, REST as text).
+ */
+export function jsonRecord(objectName: string, fields: readonly SelectedField[], row: ResultRow, apiVersion: string, value: JsonValue = (_f, v) => v): Record<string, unknown> {
   const url = (type: string, id: string) => `/services/data/v${apiVersion}/sobjects/${type}/${id}`;
-  const jsonValue = (f: SelectedField, value: string | number | boolean | null) =>
-    f.field.type === 'datetime' && typeof value === 'string' ? Date.parse(value) : value;
+  const record: Record<string, unknown> = { attributes: { type: objectName, url: url(objectName, row.id) } };
+  for (const f of fields) {
+    if (!f.parent) {
+      record[f.field.name] = value(f, valueOf(f, row));
+      continue;
+    }
+    const parent = row.parents.get(f.parent.alias);
+    if (!parent) {
+      record[f.parent.name] = null;
+      continue;
+    }
+    const nested = (record[f.parent.name] ??= { attributes: { type: f.parent.object.name, url: url(f.parent.object.name, parent.id) } }) as Record<string, unknown>;
+    nested[f.field.name] = value(f, valueOf(f, row));
+  }
+  return record;
+}
+
+function jsonWriter(objectName: string, fields: readonly SelectedField[], apiVersion: string): ResultWriter {
+  const epochMs: JsonValue = (f, value) => (f.field.type === 'datetime' && typeof value === 'string' ? Date.parse(value) : value);
   let first = true;
   return {
     head: () => {
@@ -87,20 +110,7 @@ function jsonWriter(objectName: string, fields: readonly SelectedField[], apiVer
       return '[ ';
     },
     row: (row) => {
-      const record: Record<string, unknown> = { attributes: { type: objectName, url: url(objectName, row.id) } };
-      for (const f of fields) {
-        if (!f.parent) {
-          record[f.field.name] = jsonValue(f, valueOf(f, row));
-          continue;
-        }
-        const parent = row.parents.get(f.parent.alias);
-        if (!parent) {
-          record[f.parent.name] = null;
-          continue;
-        }
-        const nested = (record[f.parent.name] ??= { attributes: { type: f.parent.object.name, url: url(f.parent.object.name, parent.id) } }) as Record<string, unknown>;
-        nested[f.field.name] = jsonValue(f, valueOf(f, row));
-      }
+      const record = jsonRecord(objectName, fields, row, apiVersion, epochMs);
       const text = `${first ? '' : ', '}${JSON.stringify(record)}`;
       first = false;
       return text;

@@ -50,6 +50,17 @@ interface WhereNode {
   readonly right?: WhereNode;
 }
 
+/** The object a SOQL query reads (its FROM); a query that does not parse is MALFORMED_QUERY. */
+export function soqlObject(soql: string): string {
+  try {
+    const object = parseQuery(soql).sObject;
+    if (object) return object;
+  } catch (err) {
+    throw fail('MALFORMED_QUERY', (err as Error).message.split('\n')[0] ?? 'unparseable query');
+  }
+  throw fail('MALFORMED_QUERY', 'no FROM');
+}
+
 export function compileSoql(soql: string, schema: OrgSchema, jobObject: string): CompiledQuery {
   let query: Query;
   try {

@@ -96,4 +96,28 @@ describe('server/http/rest-api', () => {
     expect((await t.client.describeGlobal()).sobjects.map((o) => o.name)).to.include('Invoice__c');
     expect(await rejection(t.client.describe('Nope__c'))).to.include({ exceptionCode: 'NOT_FOUND', statusCode: 404 });
   });
+  it('GET query?q=: records with attributes and parents, totalSize, pages of 2,000 with nextRecordsUrl; queryAll; Salesforce\'s error codes', async () => {
+    const accounts = Array.from({ length: 2100 }, (_, i) => `RQ ${String(i).padStart(4, '0')},${i}`);
+    const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    await t.client.addBatch(job.id, `Name,NumberOfEmployees\n${accounts.join('\n')}\n`);
+    await t.client.closeJob(job.id);
+    await t.org.whenIdle();
+    const q = (soql: string, path = 'query') => get(`/services/data/v62.0/${path}?q=${encodeURIComponent(soql)}`);
+    const first = JSON.parse((await q("SELECT Id, Name, NumberOfEmployees FROM Account WHERE Name LIKE 'RQ %' ORDER BY Name")).text) as { totalSize: number; done: boolean; nextRecordsUrl: string; records: Array<Record<string, unknown>> };
+    expect(first).to.include({ totalSize: 2100, done: false });
+    expect(first.records).to.have.length(2000);
+    expect(first.records[0]).to.deep.include({ Name: 'RQ 0000', NumberOfEmployees: 0 });
+    expect((first.records[0]?.attributes as { type: string }).type).to.equal('Account');
+    expect(first.nextRecordsUrl).to.match(/^\/services\/data\/v62\.0\/query\/01g[\w-]+-2000$/);
+    const second = JSON.parse((await get(first.nextRecordsUrl)).text) as { done: boolean; records: Array<{ Name: string }> };
+    expect(second.done).to.equal(true);
+    expect(second.records.map((r) => r.Name)).to.deep.equal(accounts.slice(2000).map((a) => a.split(',')[0]));
+    const all = JSON.parse((await q("SELECT Id FROM Account WHERE Name = 'RQ 0001'", 'queryAll')).text) as { totalSize: number };
+    expect(all.totalSize).to.equal(1);
+    for (const [soql, code] of [['SELEC Name FROM Account', 'MALFORMED_QUERY'], ['SELECT Nope__c FROM Account', 'INVALID_FIELD'], ['SELECT Id FROM Nope__c', 'INVALID_TYPE'], ['', 'MALFORMED_QUERY']] as const) {
+      const res = await q(soql);
+      expect(res.status, soql).to.equal(400);
+      expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode, soql).to.equal(code);
+    }
+  });
 });
