@@ -9,6 +9,7 @@ import { parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
 import { isValidId, toId18 } from '../../lib/ids.js';
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
+import { foundToken, soqlErrorAt } from './soql-position.js';
 import { SYSTEM_COLUMNS, jsonPath } from '../store/records-store.js';
 
 export interface SelectedField {
@@ -33,6 +34,12 @@ export interface CompiledQuery {
 
 const fail = (code: string, message: string) => new BatchFailure('InvalidBatch', `Failed to process query: ${code}: ${message}`);
 
+/** A query the parser refused, worded as Salesforce words it: the token it did not expect, and where. */
+function malformed(soql: string, err: unknown): BatchFailure {
+  const found = foundToken((err as Error).message ?? '');
+  return fail('MALFORMED_QUERY', soqlErrorAt(soql, found, `unexpected token: ${found ? found : '<EOF>'}`));
+}
+
 interface Condition {
   readonly field?: string;
   readonly operator?: string;
@@ -56,7 +63,7 @@ export function soqlObject(soql: string): string {
     const object = parseQuery(soql).sObject;
     if (object) return object;
   } catch (err) {
-    throw fail('MALFORMED_QUERY', (err as Error).message.split('\n')[0] ?? 'unparseable query');
+    throw malformed(soql, err);
   }
   throw fail('MALFORMED_QUERY', 'no FROM');
 }
@@ -66,7 +73,7 @@ export function compileSoql(soql: string, schema: OrgSchema, jobObject: string):
   try {
     query = parseQuery(soql);
   } catch (err) {
-    throw fail('MALFORMED_QUERY', (err as Error).message.split('\n')[0] ?? 'unparseable query');
+    throw malformed(soql, err);
   }
   if (query.sObject?.toLowerCase() !== jobObject.toLowerCase()) {
     throw fail('INVALID_TYPE_FOR_OPERATION', `The root entity of the requested query (${query.sObject ?? ''}) does not match the entity of the requested Bulk API Job (${jobObject}).`);
@@ -209,7 +216,7 @@ class Compiler {
 
   #field(object: ObjectDef, name: string): FieldDef {
     const field = object.fields.get(name.toLowerCase()) ?? (this.#schema.acceptUnknown ? this.#schema.field(object, name) : undefined);
-    if (!field) throw fail('INVALID_FIELD', `${this.#soql.slice(0, 200)} ^ ERROR at Row:1:Column:1 No such column '${name}' on entity '${object.name}'. ${this.#hint()}`);
+    if (!field) throw fail('INVALID_FIELD', `${soqlErrorAt(this.#soql, name, `No such column '${name}' on entity '${object.name}'.`)} ${this.#hint()}`);
     return field;
   }
 

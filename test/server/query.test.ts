@@ -82,9 +82,12 @@ describe('server: queries', () => {
 
   it('fails bad SOQL with InvalidBatch : Failed to process query', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['SELECT Id, BadField FROM Account', /^InvalidBatch : Failed to process query: INVALID_FIELD: .*No such column 'BadField' on entity 'Account'/],
+      ['SELECT Id, BadField FROM Account', /^InvalidBatch : Failed to process query: INVALID_FIELD: SELECT Id, BadField FROM Account \^ ERROR at Row:1:Column:12 No such column 'BadField' on entity 'Account'/],
       ['SELECT Id FROM Contact', /^InvalidBatch : Failed to process query: INVALID_TYPE_FOR_OPERATION: The root entity of the requested query \(Contact\) does not match the entity of the requested Bulk API Job \(Account\)\./],
-      ['SELEC Id FROM Account', /^InvalidBatch : Failed to process query: MALFORMED_QUERY/],
+      ['SELEC Id FROM Account', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: SELEC Id FROM Account \^ ERROR at Row:1:Column:1 unexpected token: SELEC$/],
+      ['SELECT Id,\n  Name, FROM Account', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: Name, FROM Account \^ ERROR at Row:2:Column:9 unexpected token: FROM$/],
+      ['SELECT Id FROM Account WHERE', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: SELECT Id FROM Account WHERE \^ ERROR at Row:1:Column:29 unexpected token: <EOF>$/],
+      ["SELECT Id FROM Account WHERE Name = 'Nope' AND Nope = 1", /INVALID_FIELD: .* \^ ERROR at Row:1:Column:48 No such column 'Nope'/],
       ['SELECT COUNT(Id) FROM Account', /^InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED/],
       ['SELECT Id, (SELECT Id FROM Contacts) FROM Account', /^InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED/],
     ];
