@@ -209,7 +209,7 @@ describe('server: the wire', () => {
       const { id } = parseJobInfo((await createJob()).text, 'xml');
       for (const method of ['PUT', 'DELETE', 'PATCH']) expect((await raw(`${base}/job/${id}`, { method, headers: headers() })).status, method).to.equal(405);
       expect((await raw(`${base}/job`, { headers: headers() })).status).to.equal(405);
-      expect((await raw(`${t.org.instanceUrl}/services/data/v35.0/sobjects`, { headers: headers() })).status).to.equal(404);
+      expect((await raw(`${t.org.instanceUrl}/services/apexrest/Nothing`, { headers: headers() })).status).to.equal(404);
     });
   });
 
