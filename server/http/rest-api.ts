@@ -64,7 +64,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   if (tail === 'describe') return json(req, res, described);
   if (object.name === 'User') {
     const row = isId(tail) ? context.auth.user(toId18(tail)) : undefined;
-    if (!row) return restError(req, res, 404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${tail}`);
+    if (!row) return notFound(req, res);
     const [first, ...last] = row.full_name.split(' ');
     return json(req, res, {
       attributes: { type: 'User', url: `${base}/sobjects/User/${row.id}` },
@@ -88,7 +88,7 @@ function notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
 
 function resources(base: string): Record<string, string> {
   const names = ['sobjects', 'query', 'queryAll', 'jobs', 'limits', 'search', 'tooling', 'composite', 'recent', 'analytics', 'connect', 'chatter'];
-  return Object.fromEntries(names.map((n) => [n, `${base}/${n === 'jobs' ? 'jobs' : n}`]));
+  return Object.fromEntries(names.map((n) => [n, `${base}/${n}`]));
 }
 
 function userInfo(context: RestContext, userId: string, username: string, fullName: string): Record<string, unknown> {
