@@ -72,7 +72,8 @@ describe('server/http/rest-api', () => {
   });
 
   it('refuses without a live session (401 INVALID_SESSION_ID), takes X-SFDC-Session and OAuth too, and answers 404 NOT_FOUND in the REST shape', async () => {
-    for (const path of ['/services/data/v62.0', '/services/data/v62.0/sobjects', '/services/data/v62.0/sobjects/Account/describe', '/services/oauth2/userinfo', '/services/data/v62.0/jobs/ingest']) {
+    const endpoints = ['/services/data/v62.0', '/services/data/v62.0/sobjects', '/services/data/v62.0/sobjects/Account', '/services/data/v62.0/sobjects/Account/describe', '/services/oauth2/userinfo', '/services/data/v62.0/jobs/ingest', '/services/data/v62.0/sobjects/User/0055g0000000001', '/services/data/v62.0/sobjects/Organization/00D5g0000000001', '/services/data/v62.0/query?q=SELECT+Id+FROM+Account', '/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Account'];
+    for (const path of endpoints) {
       for (const session of [null, 'nope']) {
         const res = await get(path, session);
         expect(res.status, path).to.equal(401);
