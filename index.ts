@@ -149,6 +149,7 @@ export {
   type LedgerState,
   type OutputSizes,
 } from './lib/load/load-ledger.js';
+export { checkColumns, ColumnCheckError, type ColumnCheck } from './lib/load/column-check.js';
 export { RESULT_COLUMNS, isResultColumn, planColumns, describeColumnPlan, type ColumnPlan } from './lib/load/column-plan.js';
 export type { RejectEntry } from './lib/load/reject-file.js';
 export { parseCsvText } from './lib/csv/parse-csv-text.js';

@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await (await load())(rest, commandIo);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION';
+    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION' || code === 'BULK_COLUMNS';
     const interrupted = io.signal.aborted && (err instanceof AbortedError || (err as Error).name === 'AbortError');
     const errorJob = err instanceof BulkError && 'jobId' in err && err.jobId ? String(err.jobId) : undefined;
     const jobId = errorJob ?? currentJob;

@@ -43,6 +43,8 @@ Options:
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv)
   --results FILE         NDJSON of every record with its outcome
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
+  --no-check             do not check the columns against the object's describe before the job
+                         (unknown or read-only fields, the external id, required fields: exit 2)
   --json                 print the summary as JSON on stdout
 ${RUN_OPTIONS_HELP}
 
@@ -93,6 +95,7 @@ function parseLoadArgs(argv: readonly string[]) {
       results: { type: 'string' },
       'abort-on-interrupt': { type: 'boolean' },
       resume: { type: 'boolean' },
+      'no-check': { type: 'boolean' },
       ...RUN_OPTIONS,
     },
   });
@@ -220,6 +223,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
       org: conn.org,
       ledgerDir,
       resume: run.resume !== undefined,
+      checkColumns: values['no-check'] !== true,
       joinAhead: 1, // the next two batches' result requests go out while one is written
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,

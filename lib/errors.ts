@@ -19,6 +19,7 @@ export type BulkErrorCode =
   | 'BULK_BATCH_FAILED'
   | 'BULK_OUTPUT'
   | 'BULK_JOB_UNKNOWN'
+  | 'BULK_COLUMNS'
   | 'BULK_LEDGER';
 
 /** Most characters of a response body kept on an error. */

@@ -16,6 +16,7 @@ import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AbortedError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
+import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
@@ -144,6 +145,12 @@ export interface BulkLoadOptions extends PollSettings {
   readonly resume?: boolean;
   /** The org named in the ledger (to find a run again); default the client's instance URL. */
   readonly org?: string;
+  /**
+   * Before the job is created, check the columns against the object's describe (unknown fields,
+   * fields the operation cannot set, the external id, relationship columns, required fields of an
+   * insert): a misfit rejects with ColumnCheckError (`BULK_COLUMNS`) and no job. Default false.
+   */
+  readonly checkColumns?: boolean;
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
@@ -241,6 +248,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     job: jobRequest,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(ledger ? { ledger } : {}),
+    ...(options.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(client, object, operation, first.columns, options.externalIdField, options.signal) } : {}),
   });
   if (options.onJob) submitter.on('job', options.onJob);
   submitter.on('batchSubmitted', () => {
@@ -364,6 +372,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     resumed: state !== undefined,
     unreadAfterRow,
   };
+}
+
+/** Throws ColumnCheckError when the columns do not fit the object's describe. */
+async function columnsFit(client: BulkClient, object: string, operation: LoadOperation, columns: readonly string[], externalIdField: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const problems = await checkColumns({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
+  if (problems.length > 0) throw new ColumnCheckError(object, problems);
 }
 
 /** A resumed run must be the same load as the one in the ledger: the same input, object, operation, batches and outputs. */

@@ -25,6 +25,8 @@ export interface BulkSubmitterOptions {
   readonly closeJob?: boolean;
   /** The load's ledger: the job creation, the job and each batch are recorded in it, in order. */
   readonly ledger?: LoadLedger;
+  /** Awaited before the job is created, with the first batch: a check that throws stops the run with no job. */
+  readonly beforeJob?: (first: SpooledBatch) => Promise<void>;
 }
 
 /** What a resumed run's submitter goes on with. */
@@ -45,6 +47,7 @@ export class BulkSubmitter extends Transform {
   readonly #closeJob: boolean;
   #maybeUploaded: ResumedUploads['maybeUploaded'] | undefined;
   readonly #ledger: LoadLedger | undefined;
+  readonly #beforeJob: BulkSubmitterOptions['beforeJob'];
   #abortAtEnd = false;
   readonly #limit: LimitFunction;
   readonly #abort = new AbortController();
@@ -61,6 +64,7 @@ export class BulkSubmitter extends Transform {
     this.#closeJob = options.closeJob ?? true;
     this.#limit = pLimit(this.#concurrency);
     this.#ledger = options.ledger;
+    this.#beforeJob = options.beforeJob;
   }
 
   /** Goes on with a run that stopped (call it before the first batch): see ResumedUploads. */
@@ -161,6 +165,7 @@ export class BulkSubmitter extends Transform {
   /** The job, created at the first batch: announced in the ledger before the POST, recorded after it. */
   #jobToUse(batch: SpooledBatch): Promise<JobInfo> {
     this.#job ??= (async () => {
+      await this.#beforeJob?.(batch);
       await this.#ledger?.creatingJob();
       const job = await this.#client.createJob({ ...this.#request, contentType: batch.contentType }, { signal: this.#abort.signal });
       this.#jobInfo = job;

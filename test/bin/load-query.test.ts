@@ -36,6 +36,22 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(query.stdout).to.equal('"Name"\n"Acme"\n"Globex"\n');
   });
 
+  it('checks the columns against the describe before any job: a misspelt field is exit 2 with a did-you-mean; --no-check uploads anyway', async () => {
+    await writeFile(join(tmp.path, 'typo.csv'), 'Name,Phnoe\nAcme,555\n');
+    const refused = await cli(['load', 'Account', 'typo.csv', '--quiet']);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr.trim().split('\n').at(-1)).to.equal('bulkpipe: the columns do not fit Account, so no job was created: Phnoe is not a field of Account (did you mean Phone?)');
+    expect(await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => '')).to.equal(''); // no job
+    expect((await readdir(tmp.path)).filter((f) => f.startsWith('typo.') && f !== 'typo.csv')).to.deep.equal([]); // no outputs left
+    await writeFile(join(tmp.path, 'contacts.csv'), 'Email\na@example.com\n');
+    const required = await cli(['load', 'Contact', 'contacts.csv', '--quiet']);
+    expect(required.code).to.equal(2);
+    expect(required.stderr).to.contain('LastName is required on Contact and no column gives it');
+    const unchecked = await cli(['load', 'Account', 'typo.csv', '--no-check', '--errors', 'typo.bad.csv', '--success', 'typo.ok.csv', '--quiet']);
+    expect(unchecked.code, unchecked.stderr).to.equal(3);
+    expect(csvRows(await readFile(join(tmp.path, 'typo.bad.csv'), 'utf8'))[0]?.sf__Error).to.match(/Phnoe/);
+  });
+
   it('exits 3 when some records fail, with the failures in the error file', async () => {
     await writeFile(join(tmp.path, 'mixed.csv'), 'Name,NumberOfEmployees\nGood,1\n,2\nBad,many\n');
     const result = await cli(['load', 'Account', 'mixed.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet']);

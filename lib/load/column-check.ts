@@ -1,0 +1,117 @@
+/**
+ * Fail fast: the columns of a load checked against the object's describe before the job is made,
+ * so that a misspelt header costs one clear message instead of a job whose every row fails. Checks
+ * unknown fields (with a did-you-mean), fields the operation cannot set, the external id field,
+ * relationship columns (`Account.Ext_Id__c`: a relationship of the object, an External ID of the
+ * parent) and, for an insert, required fields that no column gives.
+ */
+import { BulkError } from '../errors.js';
+import type { LoadOperation } from '../load-types.js';
+import type { FieldDescribe, SObjectDescribe } from '../wire/describe.js';
+
+/** The columns do not fit the object; `problems` says each misfit in a sentence. */
+export class ColumnCheckError extends BulkError {
+  override name = 'ColumnCheckError';
+  readonly object: string;
+  readonly problems: readonly string[];
+  constructor(object: string, problems: readonly string[]) {
+    super('BULK_COLUMNS', `the columns do not fit ${object}, so no job was created: ${problems.join('; ')}`);
+    this.object = object;
+    this.problems = problems;
+  }
+}
+
+export interface ColumnCheck {
+  readonly object: string;
+  readonly operation: LoadOperation;
+  /** The columns as they will be uploaded. */
+  readonly columns: readonly string[];
+  readonly externalIdField?: string | undefined;
+  /** The describe of an object (the client's, which keeps what it read). */
+  readonly describe: (object: string) => Promise<SObjectDescribe>;
+}
+
+/** The misfits of the columns, in a sentence each; none when the load may go ahead. */
+export async function checkColumns(check: ColumnCheck): Promise<string[]> {
+  const { operation, columns } = check;
+  const object = await check.describe(check.object);
+  const byName = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
+  const problems: string[] = [];
+  const has = (name: string) => columns.some((c) => c.toLowerCase() === name.toLowerCase());
+  if ((operation === 'update' || operation === 'delete' || operation === 'hardDelete') && !has('Id')) problems.push(`an ${operation} needs an Id column`);
+  if (operation === 'upsert') {
+    const key = byName.get((check.externalIdField ?? '').toLowerCase());
+    if (!key) problems.push(`${check.externalIdField} is not a field of ${object.name}${suggest(check.externalIdField ?? '', object.fields.map((f) => f.name))}`);
+    else if (!key.externalId && !key.idLookup) problems.push(`${key.name} is not an External ID field of ${object.name}, so it cannot match records for an upsert`);
+    else if (!has(key.name)) problems.push(`an upsert on ${key.name} needs a ${key.name} column`);
+  }
+  // The columns of a delete are ids only: the other fields are not sent to any field.
+  if (operation !== 'delete' && operation !== 'hardDelete') {
+    for (const column of columns) {
+      const dot = column.indexOf('.');
+      const problem = dot < 0 ? fieldProblem(object, byName, column, operation) : await relationshipProblem(object, column.slice(0, dot), column.slice(dot + 1), check.describe);
+      if (problem) problems.push(problem);
+    }
+  }
+  if (operation === 'insert') {
+    const missing = object.fields.filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate && !has(f.name) && !hasRelationshipFor(f, columns));
+    for (const f of missing) problems.push(`${f.name} is required on ${object.name} and no column gives it`);
+  }
+  return problems;
+}
+
+function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDescribe>, column: string, operation: LoadOperation): string | undefined {
+  const field = byName.get(column.toLowerCase());
+  if (!field) return `${column} is not a field of ${object.name}${suggest(column, [...byName.values()].map((f) => f.name))}`;
+  if (field.name === 'Id') return operation === 'insert' ? `an insert cannot set Id (use update or upsert)` : undefined;
+  if (operation === 'insert' && !field.createable) return `${field.name} cannot be set on insert`;
+  if (operation === 'update' && !field.updateable) return `${field.name} cannot be set on update`;
+  if (operation === 'upsert' && !field.createable && !field.updateable) return `${field.name} cannot be set by an upsert`;
+  return undefined;
+}
+
+/** `Account.Ext_Id__c`: a relationship of the object whose parent has that field as an External ID. */
+async function relationshipProblem(object: SObjectDescribe, relationship: string, key: string, describe: (object: string) => Promise<SObjectDescribe>): Promise<string | undefined> {
+  const references = object.fields.filter((f) => f.relationshipName !== null);
+  const reference = references.find((f) => (f.relationshipName as string).toLowerCase() === relationship.toLowerCase());
+  if (!reference) return `${relationship}.${key}: ${relationship} is not a relationship of ${object.name}${suggest(relationship, references.map((f) => f.relationshipName as string))}`;
+  const parentName = reference.referenceTo[0];
+  if (!parentName) return undefined;
+  const parent = await describe(parentName);
+  const field = parent.fields.find((f) => f.name.toLowerCase() === key.toLowerCase());
+  if (!field) return `${relationship}.${key}: ${key} is not a field of ${parent.name}${suggest(key, parent.fields.map((f) => f.name))}`;
+  if (!field.externalId && !field.idLookup) return `${relationship}.${key}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
+  return undefined;
+}
+
+const hasRelationshipFor = (field: FieldDescribe, columns: readonly string[]) =>
+  field.relationshipName !== null && columns.some((c) => c.toLowerCase().startsWith(`${(field.relationshipName as string).toLowerCase()}.`));
+
+/** " (did you mean X?)" for the closest name, when one is close enough to be a typo. */
+function suggest(name: string, names: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of names) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean ${best}?)` : '';
+}
+
+/** Damerau-Levenshtein (adjacent swaps count one): `Phnoe` is one edit from `Phone`. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { ColumnCheckError, checkColumns } from '../../../lib/load/column-check.js';
+import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.js';
+
+const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({
+  name, label: name, type: 'string', length: 80, precision: 0, scale: 0, digits: 0, nillable: true, createable: true, updateable: true, defaultedOnCreate: false,
+  externalId: false, idLookup: false, unique: false, custom: name.endsWith('__c'), referenceTo: [], relationshipName: null, picklistValues: [], ...more,
+});
+const object = (name: string, fields: FieldDescribe[]): SObjectDescribe => ({ name, label: name, keyPrefix: null, custom: false, createable: true, updateable: true, deletable: true, queryable: true, fields });
+const ORG: Record<string, SObjectDescribe> = {
+  contact: object('Contact', [
+    field('Id', { type: 'id', nillable: false, createable: false, updateable: false, idLookup: true, defaultedOnCreate: true }),
+    field('LastName', { nillable: false }),
+    field('Phone'),
+    field('Email__c', { externalId: true, idLookup: true }),
+    field('CreatedDate', { type: 'datetime', createable: false, updateable: false, defaultedOnCreate: true, nillable: false }),
+    field('Locked__c', { updateable: false }),
+    field('AccountId', { type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' }),
+  ]),
+  account: object('Account', [field('Id', { type: 'id', idLookup: true }), field('Name', { nillable: false }), field('Ext_Id__c', { externalId: true, idLookup: true })]),
+};
+const describeOf = async (name: string) => {
+  const found = ORG[name.toLowerCase()];
+  if (!found) throw new Error(`no ${name}`);
+  return found;
+};
+const check = (operation: 'insert' | 'update' | 'upsert' | 'delete', columns: string[], externalIdField?: string) => checkColumns({ object: 'Contact', operation, columns, externalIdField, describe: describeOf });
+
+describe('lib/load/column-check', () => {
+  it('lets columns that fit through', async () => {
+    expect(await check('insert', ['LastName', 'phone', 'Account.Ext_Id__c'])).to.deep.equal([]);
+    expect(await check('update', ['Id', 'Phone'])).to.deep.equal([]);
+    expect(await check('upsert', ['Email__c', 'LastName'], 'Email__c')).to.deep.equal([]);
+    expect(await check('delete', ['Id', 'Anything'])).to.deep.equal([]);
+  });
+
+  it('names unknown fields with a did-you-mean, and fields the operation cannot set', async () => {
+    expect(await check('insert', ['LastName', 'Phnoe', 'Zzzzzz'])).to.deep.equal(['Phnoe is not a field of Contact (did you mean Phone?)', 'Zzzzzz is not a field of Contact']);
+    expect(await check('insert', ['LastName', 'CreatedDate', 'Id'])).to.deep.equal(['CreatedDate cannot be set on insert', 'an insert cannot set Id (use update or upsert)']);
+    expect(await check('update', ['Id', 'Locked__c'])).to.deep.equal(['Locked__c cannot be set on update']);
+  });
+
+  it('checks the id, the external id and relationship columns', async () => {
+    expect(await check('update', ['Phone'])).to.deep.equal(['an update needs an Id column']);
+    expect(await check('upsert', ['Phone', 'LastName'], 'Phone')).to.deep.equal(['Phone is not an External ID field of Contact, so it cannot match records for an upsert']);
+    expect(await check('upsert', ['LastName'], 'Email__c')).to.deep.equal(['an upsert on Email__c needs a Email__c column']);
+    expect(await check('insert', ['LastName', 'Acount.Ext_Id__c', 'Account.Name', 'Account.Nope'])).to.deep.equal([
+      'Acount.Ext_Id__c: Acount is not a relationship of Contact (did you mean Account?)',
+      'Account.Name: Name is not an External ID field of Account, so it cannot find the parent',
+      'Account.Nope: Nope is not a field of Account',
+    ]);
+  });
+
+  it('names the required fields an insert does not give', async () => {
+    expect(await check('insert', ['Phone'])).to.deep.equal(['LastName is required on Contact and no column gives it']);
+    const err = new ColumnCheckError('Contact', ['a', 'b']);
+    expect(err).to.include({ code: 'BULK_COLUMNS', object: 'Contact' });
+    expect(err.message).to.equal('the columns do not fit Contact, so no job was created: a; b');
+  });
+});
