@@ -111,7 +111,7 @@ export { SoapLoginProvider, type SoapLoginOptions } from './lib/auth/soap-login-
 export { RetryPolicy, parseRetryAfter, DEFAULT_RETRY_STATUS_CODES, type RetryOptions } from './lib/http/retry.js';
 export { RetryBudget, type RetryEvent, type RetryMode } from './lib/http/with-retries.js';
 export { resumableBody, type ResumableBodyOptions } from './lib/http/resumable-body.js';
-export { findCreatedJob, parseJobListPage, jobListPath, type ListedJob, type JobListPage, type CreatedJobSearch } from './lib/http/job-list.js';
+export { findCreatedJob, parseJobListPage, type ListedJob, type JobListPage, type CreatedJobSearch } from './lib/http/job-list.js';
 export type { ConnectionOptions } from './lib/http/connection.js';
 export type { UploadBody, FileBody } from './lib/http/upload-body.js';
 export {

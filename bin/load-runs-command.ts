@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SPOOL_PREFIX, spoolOwner } from '../lib/load/load-spool.js';
 import type { CliIo } from './cli-io.js';
-import { listRuns, removeRun, type LoadRun } from './load-runs.js';
+import { listRuns, processAlive, removeRun, type LoadRun } from './load-runs.js';
 import { count } from './progress-line.js';
 import { UsageError } from './usage-error.js';
 
@@ -100,18 +100,9 @@ async function staleTempSpools(): Promise<string[]> {
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     if (!name.startsWith(SPOOL_PREFIX)) continue;
     const pid = spoolOwner(name);
-    if (pid !== undefined && !alive(pid)) stale.push(join(tmpdir(), name));
+    if (pid !== undefined && !processAlive(pid)) stale.push(join(tmpdir(), name));
   }
   return stale;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

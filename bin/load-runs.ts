@@ -61,9 +61,13 @@ export async function removeRun(run: LoadRun): Promise<void> {
 
 function isRunning(state: LedgerState): boolean {
   if (state.host !== hostname()) return true; // cannot be told from here: never taken for abandoned
-  if (state.pid === process.pid) return false;
+  return state.pid !== process.pid && processAlive(state.pid);
+}
+
+/** Whether a process of this machine runs (one of another user's counts: EPERM). */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(state.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';

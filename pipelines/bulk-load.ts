@@ -167,11 +167,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
   const started = performance.now();
-  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0, recordsPending: 0 };
+  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
   let bytes = 0;
   let file: { stream: { bytesRead: number }; start: number } | undefined;
-  const report = () =>
-    options.onProgress?.({ ...progress, bytesRead: file ? file.start + file.stream.bytesRead : undefined, recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed });
+  /** The counts, with what derives from them: the bytes read, and the records not in the outputs yet. */
+  const snapshot = (): LoadProgress => ({ ...progress, bytesRead: file ? file.start + file.stream.bytesRead : undefined, recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed });
+  const report = () => options.onProgress?.(snapshot());
   const run: LedgerRun = {
     runId: '',
     org: options.org ?? client.instanceUrl,
@@ -355,9 +356,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   if (inputError) throw inputError;
   const elapsedMs = performance.now() - started;
   return {
-    ...progress,
-    bytesRead: file ? file.start + file.stream.bytesRead : undefined,
-    recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed,
+    ...snapshot(),
     jobId: submitter.job?.id ?? state?.jobs[state.jobs.length - 1] ?? null,
     stopped,
     batches: progress.batchesSubmitted,

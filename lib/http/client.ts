@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { AbortedError, BulkError, BulkApiError, NetworkError, SessionExpiredError, type RequestContext } from '../errors.js';
+import { AbortedError, BulkApiError, SessionExpiredError, type RequestContext } from '../errors.js';
 import { toId18 } from '../ids.js';
 import { DEFAULT_API_VERSION, MAX_PK_CHUNK_SIZE } from '../limits.js';
 import { apiVersion as checkApiVersion, boolean, httpUrl, nonEmptyString, positiveInteger } from '../options.js';
@@ -26,7 +26,7 @@ import { errorFromResponse } from './response-errors.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
 import { findCreatedJob, parseJobListPage, type JobListPage } from './job-list.js';
-import { resumableBody } from './resumable-body.js';
+import { bodyFailure, resumableBody } from './resumable-body.js';
 import { RetryBudget, withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
 
 export interface BulkClientOptions {
@@ -347,13 +347,13 @@ export class BulkClient {
 
   /** Every object of the org (REST describeGlobal), read once per client and kept. */
   describeGlobal(options: CallOptions = {}): Promise<GlobalDescribe> {
-    return this.#described('', `/services/data/v${this.apiVersion}/sobjects`, parseGlobalDescribe, options);
+    return this.#described('', paths.sobjectsPath(this.apiVersion), parseGlobalDescribe, options);
   }
 
   /** An object's fields (REST describe), read once per client and kept; an unknown object is a BulkApiError `NOT_FOUND`. */
   describe(object: string, options: CallOptions = {}): Promise<SObjectDescribe> {
     nonEmptyString('object', object);
-    return this.#described(object.toLowerCase(), `/services/data/v${this.apiVersion}/sobjects/${encodeURIComponent(object)}/describe`, parseSObjectDescribe, options);
+    return this.#described(object.toLowerCase(), paths.describePath(this.apiVersion, object), parseSObjectDescribe, options);
   }
 
   #described<T>(key: string, path: string, parse: (body: Buffer) => T, options: CallOptions): Promise<T> {
@@ -537,9 +537,7 @@ async function readBody<T>(res: ExchangeResponse, read: (res: ExchangeResponse) 
     return await read(res);
   } catch (err) {
     res.body.destroy();
-    if (signal?.aborted) throw new AbortedError(`${context.method} ${context.path}`, signal.reason);
-    if (err instanceof BulkError) throw err;
-    throw new NetworkError(context, err);
+    throw bodyFailure(err, context, signal);
   }
 }
 

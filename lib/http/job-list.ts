@@ -6,6 +6,7 @@
  */
 import { BulkError, ParseError } from '../errors.js';
 import type { JobRequest } from '../types.js';
+import { jobListPath } from './endpoints.js';
 
 /** One job of the list, the fields bulkpipe reads. */
 export interface ListedJob {
@@ -26,8 +27,6 @@ export interface JobListPage {
   readonly next: string | undefined;
 }
 
-/** The list's first page, Classic (v1) jobs only. */
-export const jobListPath = (apiVersion: string) => `/services/data/v${apiVersion}/jobs/ingest?jobType=Classic`;
 
 /** Most pages read in one search (a page holds up to 1,000 jobs on Salesforce). */
 const MAX_PAGES = 50;

@@ -20,6 +20,17 @@ export interface ResumableBodyOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/**
+ * What a failure while reading a response body is: the caller's abort, an error of the contents
+ * (a BulkError such as ParseError, as it is), or a NetworkError of the stream itself, which the
+ * retries treat like a reset.
+ */
+export function bodyFailure(err: unknown, context: RequestContext, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) return new AbortedError(`${context.method} ${context.path}`, signal.reason);
+  if (err instanceof BulkError) return err;
+  return new NetworkError(context, err);
+}
+
 export function resumableBody(first: Readable, options: ResumableBodyOptions): Readable {
   return Readable.from(chunks(first, options), { objectMode: false });
 }
@@ -47,10 +58,8 @@ async function* chunks(first: Readable, { context, reopen, budget, signal }: Res
       return;
     } catch (err) {
       body.destroy();
-      if (signal?.aborted) throw new AbortedError(`${context.method} ${context.path}`, signal.reason);
-      if (err instanceof BulkError && !(err instanceof NetworkError)) throw err;
-      const error = err instanceof NetworkError ? err : new NetworkError(context, err);
-      if (!isTransientNetworkError(error.cause) || !(await budget.next(error))) throw error;
+      const error = bodyFailure(err, context, signal);
+      if (!(error instanceof NetworkError) || !isTransientNetworkError(error.cause) || !(await budget.next(error))) throw error;
       body = await reopen();
     }
   }

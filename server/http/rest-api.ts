@@ -6,7 +6,7 @@
  * JSON arrays: 401 INVALID_SESSION_ID, 404 NOT_FOUND.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toId18 } from '../../lib/ids.js';
+import { isValidId, toId18 } from '../../lib/ids.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { JobsStore } from '../store/jobs-store.js';
 import type { OrgSchema } from '../org/schema.js';
@@ -63,7 +63,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   if (tail === undefined) return json(req, res, { objectDescribe: { ...described, fields: undefined, childRelationships: undefined }, recentItems: [] });
   if (tail === 'describe') return json(req, res, described);
   if (object.name === 'User') {
-    const row = isId(tail) ? context.auth.user(toId18(tail)) : undefined;
+    const row = isValidId(tail) ? context.auth.user(toId18(tail)) : undefined;
     if (!row) return notFound(req, res);
     const [first, ...last] = row.full_name.split(' ');
     return json(req, res, {
@@ -80,7 +80,6 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   return notFound(req, res);
 }
 
-const isId = (text: string) => /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/.test(text);
 
 function notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
   return restError(req, res, 404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -119,7 +118,7 @@ function userInfo(context: RestContext, userId: string, username: string, fullNa
 }
 
 function organization(req: IncomingMessage, res: ServerResponse, context: RestContext, base: string, id: string): Promise<void> {
-  if (!isId(id) || toId18(id) !== context.orgId) return notFound(req, res);
+  if (!isValidId(id) || toId18(id) !== context.orgId) return notFound(req, res);
   return json(req, res, {
     attributes: { type: 'Organization', url: `${base}/sobjects/Organization/${context.orgId}` },
     Id: context.orgId,

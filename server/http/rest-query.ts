@@ -11,7 +11,7 @@ import type { OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
 import { queryRows } from '../query/query-rows.js';
 import { jsonRecord } from '../query/result-writers.js';
-import { compileSoql, soqlObject } from '../query/soql.js';
+import { compileSoql } from '../query/soql.js';
 import type { Db } from '../store/database.js';
 import { restError, restJson } from './rest-reply.js';
 
@@ -36,13 +36,10 @@ export async function restQuery(req: IncomingMessage, res: ServerResponse, url: 
   const records: Array<Record<string, unknown>> = [];
   let total = 0;
   try {
-    const name = soqlObject(cursor.soql);
-    const object = context.schema.object(name);
-    if (!object) return restError(req, res, 400, 'INVALID_TYPE', `sObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
-    const compiled = compileSoql(cursor.soql, context.schema, object.name);
+    const compiled = compileSoql(cursor.soql, context.schema);
     const version = base.slice(base.lastIndexOf('/v') + 2);
     for await (const row of queryRows(context.db, compiled, { all })) {
-      if (total >= cursor.offset && records.length < PAGE) records.push(jsonRecord(object.name, compiled.fields, row, version));
+      if (total >= cursor.offset && records.length < PAGE) records.push(jsonRecord(compiled.object.name, compiled.fields, row, version));
       total++;
     }
   } catch (err) {

@@ -57,28 +57,24 @@ interface WhereNode {
   readonly right?: WhereNode;
 }
 
-/** The object a SOQL query reads (its FROM); a query that does not parse is MALFORMED_QUERY. */
-export function soqlObject(soql: string): string {
-  try {
-    const object = parseQuery(soql).sObject;
-    if (object) return object;
-  } catch (err) {
-    throw malformed(soql, err);
-  }
-  throw fail('MALFORMED_QUERY', 'no FROM');
-}
-
-export function compileSoql(soql: string, schema: OrgSchema, jobObject: string): CompiledQuery {
+/**
+ * Compiles a query of a Bulk query job on `jobObject`; without a job (the REST query), of the
+ * object its FROM names, which must be one of the org's (INVALID_TYPE otherwise).
+ */
+export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string): CompiledQuery {
   let query: Query;
   try {
     query = parseQuery(soql);
   } catch (err) {
     throw malformed(soql, err);
   }
-  if (query.sObject?.toLowerCase() !== jobObject.toLowerCase()) {
+  if (jobObject !== undefined && query.sObject?.toLowerCase() !== jobObject.toLowerCase()) {
     throw fail('INVALID_TYPE_FOR_OPERATION', `The root entity of the requested query (${query.sObject ?? ''}) does not match the entity of the requested Bulk API Job (${jobObject}).`);
   }
-  const object = schema.object(jobObject) as ObjectDef;
+  const named = jobObject ?? query.sObject ?? '';
+  const found = schema.object(named);
+  if (!found) throw fail('INVALID_TYPE', `sObject type '${named}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
+  const object = found;
   const compiler = new Compiler(schema, object, soql);
   const fields = (query.fields ?? []).map((f) => compiler.selected(f as { type: string; field?: string; relationships?: string[]; rawValue?: string }));
   if (fields.length === 0) throw fail('MALFORMED_QUERY', 'no fields selected');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { findCreatedJob, jobListPath, parseJobListPage, type JobListPage, type ListedJob } from '../../../lib/http/job-list.js';
+import { jobListPath } from '../../../lib/http/endpoints.js';
+import { findCreatedJob, parseJobListPage, type JobListPage, type ListedJob } from '../../../lib/http/job-list.js';
 import { rejection } from '../../helpers/fixtures.js';
 
 const since = Date.parse('2026-12-01T12:00:00Z');
