@@ -62,6 +62,8 @@ export interface ParseErrorContext {
   readonly column?: number;
   readonly record?: number;
   readonly field?: string;
+  /** For a fault of one input record: the code its rejection carries (default BULKPIPE_MALFORMED_RECORD). */
+  readonly fault?: 'BULKPIPE_DUPLICATE_FIELD';
 }
 
 /** Malformed input or a response body that does not match the wire reference. */
@@ -72,6 +74,7 @@ export class ParseError extends BulkError {
   readonly column: number | undefined;
   readonly record: number | undefined;
   readonly field: string | undefined;
+  readonly fault: 'BULKPIPE_DUPLICATE_FIELD' | undefined;
   /** The message without its context prefix. */
   readonly reason: string;
   constructor(message: string, context: ParseErrorContext = {}, options?: ErrorOptions) {
@@ -82,6 +85,7 @@ export class ParseError extends BulkError {
     this.column = context.column;
     this.record = context.record;
     this.field = context.field;
+    this.fault = context.fault;
   }
 }
 

@@ -21,3 +21,10 @@ export const MAX_PK_CHUNK_SIZE = 250_000;
 
 /** The API version used when none is given: a recent one (JSON jobs need 36.0 or later; Salesforce retires old versions). */
 export const DEFAULT_API_VERSION = '62.0';
+
+/**
+ * Most bytes of one input record that a parser holds while reading it: a record larger than a batch
+ * can never be uploaded, so past this it is read on without being kept and rejected (the same in
+ * every input format).
+ */
+export const MAX_INPUT_RECORD_BYTES = MAX_BATCH_BYTES;

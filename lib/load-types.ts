@@ -15,6 +15,12 @@ export interface InputRecord {
   /** Line of the input where the record starts, where the parser knows it cheaply (not for CSV). */
   readonly line?: number;
   readonly fields: Readonly<Record<string, InputValue>>;
+  /**
+   * Set on a record rejected for its input (malformed, too large, not UTF-8, a key given twice): the
+   * error text in Salesforce's CSV result form; `fields` then holds what could be read of it. Such a
+   * record goes to the error output and is never uploaded.
+   */
+  readonly error?: string;
 }
 
 export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
@@ -27,6 +33,8 @@ export type RowRun = readonly [first: number, count: number];
 export interface InputPosition {
   readonly row: number;
   readonly offset: number | null;
+  /** The CSV fast path: the physical line the next record starts on (for the places named in errors). */
+  readonly line?: number;
 }
 
 /**

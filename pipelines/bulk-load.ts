@@ -151,6 +151,10 @@ export interface BulkLoadOptions extends PollSettings {
    * insert): a misfit rejects with ColumnCheckError (`BULK_COLUMNS`) and no job. Default false.
    */
   readonly checkColumns?: boolean;
+  /** CSV input: the field separator, one character (`;`, `\t`, `|` ...); default a comma. Records are uploaded with commas. */
+  readonly delimiter?: string;
+  /** Load invalid UTF-8 as U+FFFD instead of rejecting its record (BULKPIPE_INVALID_UTF8). Default false. */
+  readonly replaceInvalidUtf8?: boolean;
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
@@ -208,10 +212,14 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     inputError ??= err;
   };
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
+  const reading = {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: options.replaceInvalidUtf8 } : {}),
+  };
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
-        new RecordParser({ format, source, onError }),
+        new RecordParser({ format, source, onError, ...reading }),
         new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;

@@ -30,7 +30,7 @@ export interface InputReading {
   /** False when there is nothing more to read: the input ended, or it is a stream that cannot be read again. */
   readonly readInput: boolean;
   /** The CSV fast path goes on from a byte offset, with the header the ledger kept. */
-  readonly splitterResume: { readonly seq: number; readonly row: number; readonly offset: number; readonly header: string } | undefined;
+  readonly splitterResume: { readonly seq: number; readonly row: number; readonly offset: number; readonly line?: number; readonly header: string } | undefined;
   /** Other formats are parsed again from the start, and the records cut before are passed over. */
   readonly chunkerResume: { readonly seq: number; readonly afterRow: number } | undefined;
   /** Where to open the input file. */
@@ -53,7 +53,7 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
   const { offset } = state.inputAt;
   const header = state.inputHeader;
   if (offset === null || header === undefined) throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`);
-  return { ...fresh, splitterResume: { seq: state.nextSeq, row, offset, header }, fromOffset: offset, fromRow: row };
+  return { ...fresh, splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header }, fromOffset: offset, fromRow: row };
 }
 
 export async function planResume(state: LedgerState, ledger: LoadLedger, client: BulkClient, spool: LoadSpool, request: JobRequest, signal: AbortSignal | undefined): Promise<ResumePlan> {

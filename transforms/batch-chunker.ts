@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
-import { RejectWriter } from '../lib/load/reject-file.js';
+import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
@@ -104,7 +104,7 @@ export class BatchChunker extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.#cut()
+    this.#cut(true)
       .then(() => this.#writing)
       .then(() => callback(), callback);
   }
@@ -140,6 +140,8 @@ export class BatchChunker extends Transform {
 
   /** Adds a record; returns a promise only when a batch (or rejected records) had to be written first. */
   #add(record: InputRecord): Promise<void> | undefined {
+    // A record rejected for its input never sets the columns: what could be read of it may be anything.
+    if (record.error !== undefined) return record.row <= this.#afterRow ? undefined : this.#rejectInput(record, record.error);
     if (!this.#columns) this.#setColumns(Object.keys(record.fields));
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const columns = this.#columns as readonly string[];
@@ -202,8 +204,17 @@ export class BatchChunker extends Transform {
       this.#type === 'CSV'
         ? { row: record.row, error, line: this.#serializer.record(this.#columns as readonly string[], record.fields, true, this.#sources).slice(0, -1) }
         : { row: record.row, error, fields: record.fields };
+    return this.#addReject(entry);
+  }
+
+  /** A record rejected for its input: kept as the fields that could be read (the error file writes them by column). */
+  #rejectInput(record: InputRecord, error: string): Promise<void> | undefined {
+    return this.#addReject({ row: record.row, error, fields: record.fields });
+  }
+
+  #addReject(entry: RejectEntry): Promise<void> | undefined {
     this.emit('rejected', entry);
-    this.#lastRow = record.row;
+    this.#lastRow = entry.row;
     if (this.#rejects) return this.#rejects.add(entry);
     return this.#spool.path(this.#seq, 'rejects').then((path) => {
       this.#rejects = new RejectWriter(path);
@@ -230,9 +241,11 @@ export class BatchChunker extends Transform {
   }
 
   /** Ends the open segment: its payload to the spool (when it has records), its rejects flushed. */
-  async #cut(): Promise<void> {
+  async #cut(final = false): Promise<void> {
     const rejects = this.#rejects;
-    if ((this.#count === 0 && !rejects) || !this.#columns) return;
+    if (this.#count === 0 && !rejects) return;
+    // Rejected records before the first good one wait for its columns (every segment has the run's columns); at the end there are none.
+    if (!this.#columns && !final) return;
     const body = this.#body;
     const seq = this.#seq++;
     const records = this.#count;
@@ -249,7 +262,7 @@ export class BatchChunker extends Transform {
     const batch = async (path: string | null): Promise<SpooledBatch> => {
       await rejects?.flush();
       this.#spool.describe(seq, rows, records, rejects?.count ?? 0);
-      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns as readonly string[], end };
+      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns ?? [], end };
     };
     // One write in flight at most, and batches pushed in order: wait for the previous one first.
     await this.#writing;

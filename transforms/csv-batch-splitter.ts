@@ -3,21 +3,37 @@
  * raw bytes (quote-aware), prepends the header line to every batch and slices the bytes into
  * spooled batches, never splitting fields into strings. A header with bulkpipe's result columns
  * (`sf__*`: the input is an earlier run's output) is the one case that rewrites records: each is
- * parsed and written again without them. Buffers: the slices of one open batch (at most maxBytes)
- * and one partial record (bounded by maxBytes).
+ * parsed and written again without them.
+ * Each record is checked while it is scanned, still in the bytes: its field count against the
+ * header (delimiters counted with indexOf), a stray quote (the scanner flags it), invalid UTF-8
+ * (isUtf8 on each chunk, then on the records of a chunk that fails), and its size against the field,
+ * record and batch limits (only a record longer than a field may be can break them). A record
+ * found suspect is parsed alone by the same judge as the parser's; a bad one goes to the segment's
+ * reject file with its line and the reason, and is never uploaded. A record larger than a batch is
+ * passed over without being kept.
+ * Buffers: the slices of one open batch (at most maxBytes), one partial record (bounded by
+ * maxBytes) and up to 64 KiB of rejected records.
  */
+import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
+import { countCsvFields, withoutLineEnd } from '../lib/csv/count-fields.js';
+import { csvRecordFault, fieldsByHeader, judgeCsvRecord, type CsvRecordRejection } from '../lib/csv/csv-record-fault.js';
+import { delimiterOption } from '../lib/csv/delimiter.js';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
+import { inputFault } from '../lib/load/input-fault.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
+import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputValue, type LoadOperation, type RowRun, type SpooledBatch } from '../lib/load-types.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from '../lib/limits.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
+import { checkHeader } from '../lib/records/decoders/csv-decoder.js';
 import { recordSerializer } from '../lib/records/serialize-record.js';
 import { InputStop } from '../lib/streams/input-stop.js';
+import { firstInvalidUtf8 } from '../lib/text/utf8-validity.js';
 
 export interface CsvBatchSplitterOptions {
   /** The load's spool: where the payloads go. */
@@ -30,6 +46,10 @@ export interface CsvBatchSplitterOptions {
   readonly maxRecords?: number;
   /** Most bytes per batch, header included; default and maximum 10,000,000 (also bounds characters). */
   readonly maxBytes?: number;
+  /** The field separator, one character; default a comma. The job is told (columnDelimiter) by whoever creates it. */
+  readonly delimiter?: string;
+  /** Upload invalid UTF-8 as it is (the org reads it as U+FFFD) instead of rejecting its record. Default false. */
+  readonly replaceInvalidUtf8?: boolean;
   /**
    * Stop instead of fail: on malformed input, report the error here and end normally, with the
    * records before the error still batched, so that they can be finished.
@@ -37,14 +57,15 @@ export interface CsvBatchSplitterOptions {
   readonly onError?: (err: Error) => void;
   /**
    * Go on with a load that stopped: the input given starts at a record boundary (the byte offset
-   * after the last segment cut before), segments are numbered from `seq` and rows from `row` + 1,
-   * and `header` is the input's header line as it was read then.
+   * after the last segment cut before), segments are numbered from `seq`, rows from `row` + 1 and
+   * lines from `line` (when known), and `header` is the input's header line as it was read then.
    */
-  readonly resume?: { readonly seq: number; readonly row: number; readonly offset: number; readonly header: string };
+  readonly resume?: { readonly seq: number; readonly row: number; readonly offset: number; readonly line?: number; readonly header: string };
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const NEWLINE = Buffer.from('\n');
+const LF = 0x0a;
 const CSV = recordSerializer('CSV');
 
 export class CsvBatchSplitter extends Transform {
@@ -53,20 +74,30 @@ export class CsvBatchSplitter extends Transform {
   readonly #source: string;
   readonly #maxRecords: number;
   readonly #maxBytes: number;
-  readonly #scanner = new CsvRecordScanner();
+  readonly #delimiter: number;
+  readonly #checkUtf8: boolean;
+  readonly #scanner: CsvRecordScanner;
   #header: Buffer | undefined;
   #columns: readonly string[] = [];
+  /** The input's column names, in order: what each record's fields are counted and named against. */
+  #inputColumns: readonly string[] = [];
   #plan: ColumnPlan | undefined;
   /** Set when records must be rewritten (result columns left out). */
   #rewriting = false;
   /** The partial record at the end of the last chunk. */
   #carry: Buffer[] = [];
   #carryBytes = 0;
+  /** A record too large to keep, being passed over: the line it starts on, its size so far and the line ends in it. */
+  #skipping: { line: number; bytes: number; lines: number } | undefined;
   #slices: Buffer[] = [];
   #bytes = 0;
   #records = 0;
+  #runs: Array<[number, number]> = [];
+  /** The open segment's rejected records. */
+  #rejects: RejectWriter | undefined;
   #row = 0;
-  #firstRow = 1;
+  /** The physical line the next record starts on. */
+  #line = 1;
   #seq = 0;
   /** Input bytes before the current chunk (from the start of the file, also when resumed at an offset). */
   #consumed = 0;
@@ -82,6 +113,9 @@ export class CsvBatchSplitter extends Transform {
     this.#source = nonEmptyString('source', options.source ?? 'input');
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
+    this.#delimiter = delimiterOption(options.delimiter ?? ',');
+    this.#checkUtf8 = !(options.replaceInvalidUtf8 ?? false);
+    this.#scanner = new CsvRecordScanner(this.#delimiter);
     this.#stop = new InputStop(options.onError, () => {
       this.#carry = [];
       this.#carryBytes = 0;
@@ -89,6 +123,7 @@ export class CsvBatchSplitter extends Transform {
     if (options.resume) {
       this.#seq = options.resume.seq;
       this.#row = options.resume.row;
+      this.#line = options.resume.line ?? options.resume.row + 2;
       this.#consumed = options.resume.offset;
       this.#setHeader(Buffer.from(options.resume.header));
     }
@@ -113,10 +148,14 @@ export class CsvBatchSplitter extends Transform {
   override _flush(callback: TransformCallback): void {
     (async () => {
       if (!this.#stop.stopped) {
-        if (this.#scanner.inQuote) throw new ParseError('unterminated quoted field at the end of the input', { source: this.#source, record: this.#row + 1 });
-        if (this.#carryBytes > 0) await this.#record(Buffer.concat([...this.#carry, NEWLINE]), this.#consumed - this.#carryBytes);
-        this.#carry = [];
-        if (!this.#header) throw new ParseError('the input is empty: expected a CSV header line', { source: this.#source, line: 1 });
+        if (this.#skipping) await this.#skipped(this.#consumed);
+        else if (this.#carryBytes > 0) {
+          // The last record, without a line end (or inside a quote that never closes: its own fault).
+          const last = Buffer.concat([...this.#carry, NEWLINE]);
+          this.#carry = [];
+          this.#carryBytes = 0;
+          await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
+        }
       }
       await this.#cut(this.#consumed);
     })().then(
@@ -150,8 +189,8 @@ export class CsvBatchSplitter extends Transform {
   }
 
   /**
-   * Records that lie whole inside the chunk join the open batch as one slice per run (no Buffer per
-   * record); only a record that spans chunks is assembled on its own.
+   * Records that lie whole inside the chunk and pass the byte checks join the open batch as one
+   * slice per run (no Buffer per record); only a record that spans chunks is assembled on its own.
    */
   async #scan(chunk: Buffer): Promise<void> {
     let pos = 0;
@@ -160,10 +199,18 @@ export class CsvBatchSplitter extends Transform {
       if (end > segment) this.#slices.push(chunk.subarray(segment, end));
       segment = end;
     };
+    // One native check for the whole chunk; only a chunk that fails it is checked record by record.
+    const utf8Valid = !this.#checkUtf8 || chunkIsUtf8(chunk);
     for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
       const start = pos;
       pos = end;
+      if (this.#skipping) {
+        segment = end;
+        await this.#skipped(this.#consumed + end, chunk.subarray(0, end));
+        continue;
+      }
       const length = end - start;
+      const quoted = this.#scanner.quoted;
       if (this.#carryBytes > 0 || !this.#header || length === 1 || (length === 2 && chunk[start] === 0x0d) || this.#rewriting) {
         // A record that began in an earlier chunk, the header, an empty line, or a record to rewrite: the general path.
         flushSegment(start);
@@ -172,61 +219,138 @@ export class CsvBatchSplitter extends Transform {
         this.#carry = [];
         this.#carryBytes = 0;
         segment = end;
-        const cut = this.#record(record, offset);
-        if (cut) await cut;
+        const done = this.#record(record, offset, quoted, this.#scanner.stray);
+        if (done) await done;
         continue;
       }
-      if (length + this.#header.length > this.#maxBytes) {
-        throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
+      const line = this.#line;
+      this.#line += quoted ? 1 + innerLineEnds(chunk, start, end) : 1;
+      const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid);
+      if (rejection || length + this.#header.length > this.#maxBytes) {
+        flushSegment(start);
+        segment = end;
+        const rejected = this.#reject(rejection ?? this.#tooLarge(length, line));
+        if (rejected) await rejected;
+        continue;
       }
       if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + length > this.#maxBytes)) {
         flushSegment(start);
-        await this.#cut(this.#consumed + start);
+        await this.#cut(this.#consumed + start, line);
       }
-      if (this.#records === 0) {
-        this.#bytes = this.#header.length;
-        this.#firstRow = this.#row + 1;
-      }
-      this.#bytes += length;
-      this.#records++;
-      this.#row++;
+      this.#take(length);
+    }
+    if (this.#skipping) {
+      this.#skipping.bytes += chunk.length - pos;
+      this.#skipping.lines += lineEnds(chunk, pos, chunk.length);
+      return;
     }
     flushSegment(pos);
     if (pos < chunk.length) {
       this.#carry.push(chunk.subarray(pos));
       this.#carryBytes += chunk.length - pos;
-      if (this.#carryBytes > this.#maxBytes) throw new ParseError(`a record is larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
+      if (this.#carryBytes > this.#maxBytes) {
+        if (!this.#header) throw new ParseError(`the header line is longer than ${this.#maxBytes} bytes`, { source: this.#source, line: 1 });
+        // Larger than any batch: passed over, never kept.
+        this.#skipping = { line: this.#line, bytes: this.#carryBytes, lines: this.#carry.reduce((n, b) => n + lineEnds(b, 0, b.length), 0) };
+        this.#carry = [];
+        this.#carryBytes = 0;
+      }
     }
   }
 
-  /** One record's bytes, newline included, and its offset in the input; returns a promise only when it had to cut a batch first. */
-  #record(bytes: Buffer, offset: number): Promise<void> | undefined {
-    if (bytes.length === 1 || (bytes.length === 2 && bytes[0] === 0x0d)) return undefined; // an empty line
+  /** One record's bytes, newline included, and its offset in the input; returns a promise only when it had to wait for a cut or a reject file. */
+  #record(bytes: Buffer, offset: number, quoted: boolean, stray: boolean): Promise<void> | undefined {
+    if (bytes.length === 1 || (bytes.length === 2 && bytes[0] === 0x0d)) {
+      this.#line++;
+      return undefined; // an empty line
+    }
+    const line = this.#line;
+    this.#line += quoted ? 1 + innerLineEnds(bytes, 0, bytes.length) : 1;
     if (!this.#header) {
-      this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes);
+      this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes, line);
       return undefined;
     }
-    const record = this.#rewriting ? this.#rewrite(bytes) : bytes;
-    if (record.length + this.#header.length > this.#maxBytes) {
-      throw new ParseError(`a record and the header are larger than ${this.#maxBytes} bytes`, { source: this.#source, record: this.#row + 1 });
+    let record = bytes;
+    if (this.#rewriting) {
+      const rewritten = this.#rewrite(bytes, line);
+      if ('error' in rewritten) return this.#reject(rewritten);
+      record = rewritten.record;
+    } else {
+      const rejection = this.#check(bytes, 0, bytes.length, quoted, stray, line, false);
+      if (rejection) return this.#reject(rejection);
     }
+    if (record.length + (this.#header as Buffer).length > this.#maxBytes) return this.#reject(this.#tooLarge(record.length, line));
     if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + record.length > this.#maxBytes)) {
-      return this.#cut(offset).then(() => this.#append(record));
+      return this.#cut(offset, line).then(() => this.#append(record));
     }
     this.#append(record);
     return undefined;
   }
 
-  #setHeader(header: Buffer): void {
+  /**
+   * The byte checks of one record (bytes[start, end), line end included); a suspect record is then
+   * judged on its text. Returns its rejection, or undefined when it is fine.
+   */
+  #check(bytes: Buffer, start: number, end: number, quoted: boolean, stray: boolean, line: number, utf8Valid: boolean): CsvRecordRejection | undefined {
+    if (!utf8Valid && this.#checkUtf8) {
+      const bad = firstInvalidUtf8(bytes, start, end);
+      if (bad >= 0) return this.#invalidUtf8(bytes, start, end, bad, line);
+    }
+    const stop = withoutLineEnd(bytes, start, end);
+    // A field can only be over the field limit (and the record over the record limit) in a record longer than a field may be.
+    if (!stray && stop - start <= MAX_FIELD_CHARACTERS && countCsvFields(bytes, start, stop, this.#delimiter) === this.#inputColumns.length) return undefined;
+    return judgeCsvRecord(bytes.toString('utf8', start, stop), this.#inputColumns, { source: this.#source, row: this.#row + 1, line }, this.#delimiter);
+  }
+
+  #invalidUtf8(bytes: Buffer, start: number, end: number, bad: number, line: number): CsvRecordRejection {
+    const lineStart = bytes.lastIndexOf(LF, bad - 1);
+    const from = lineStart >= start ? lineStart + 1 : start;
+    // The field is the one the text before the bad byte ends in.
+    let field = 0;
+    parseCsvText(bytes.toString('utf8', start, bad), (values) => (field = values.length), this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    let values: string[] = [];
+    parseCsvText(bytes.toString('utf8', start, withoutLineEnd(bytes, start, end)), (v) => (values = v), this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    const error = inputFault('BULKPIPE_INVALID_UTF8', 'bytes that are not UTF-8 (save the file as UTF-8, or load them replaced with --replace-invalid-utf8)', {
+      source: this.#source,
+      row: this.#row + 1,
+      line: line + lineEnds(bytes, start, from),
+      column: bytes.toString('utf8', from, bad).length + 1,
+      field: this.#inputColumns[Math.max(0, field - 1)],
+    });
+    return { error, fields: fieldsByHeader(values, this.#inputColumns) };
+  }
+
+  #tooLarge(bytes: number, line: number): CsvRecordRejection {
+    const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `${bytes} bytes: with the header line it is larger than a batch may be (${this.#maxBytes} bytes)`, { source: this.#source, row: this.#row + 1, line });
+    return { error, fields: {} };
+  }
+
+  /** The end of a record too large to keep (`tail`: its last bytes in this chunk); `offset`: where the record after it starts. */
+  async #skipped(offset: number, tail?: Buffer): Promise<void> {
+    const skipping = this.#skipping as { line: number; bytes: number; lines: number };
+    this.#skipping = undefined;
+    const bytes = skipping.bytes + (tail?.length ?? 0);
+    this.#line = skipping.line + skipping.lines + (tail ? lineEnds(tail, 0, tail.length) : 1);
+    await this.#reject(this.#tooLarge(bytes, skipping.line));
+    // The open batch may end here: a resumed run then reads on after the skipped record.
+    if (this.#records >= this.#maxRecords) await this.#cut(offset, this.#line);
+  }
+
+  #setHeader(header: Buffer, line = 1): void {
     const parsed: string[][] = [];
-    parseCsvText(header.toString('utf8'), (fields) => parsed.push(fields), this.#source);
-    const columns = parsed[0] ?? [];
+    parseCsvText(header.toString('utf8'), (fields, _line, problem) => {
+      if (problem) throw new ParseError(`the header line: ${problem.reason}`, { source: this.#source, line: problem.line, column: problem.column });
+      parsed.push(fields);
+    }, this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    const columns = checkHeader(parsed[0] ?? [], this.#source, line);
     const plan = planColumns(columns, this.#operation);
-    if (plan.upload.length === 0) throw new ParseError(`the header has only bulkpipe result columns (${columns.join(', ')}): nothing to upload`, { source: this.#source, line: 1 });
+    if (plan.upload.length === 0) throw new ParseError(`the header has only bulkpipe result columns (${columns.join(', ')}): nothing to upload`, { source: this.#source, line });
     this.#plan = plan;
     this.#inputHeader = Buffer.from(header);
+    this.#inputColumns = columns;
     this.#columns = plan.upload;
-    if (plan.identity) {
+    // A comma-separated header is uploaded as it is; records of another delimiter are rewritten as CSV with commas.
+    if (plan.identity && this.#delimiter === 0x2c) {
       this.#header = Buffer.from(header);
     } else {
       this.#rewriting = true;
@@ -235,54 +359,113 @@ export class CsvBatchSplitter extends Transform {
     this.emit('columns', plan, describeColumnPlan(plan));
   }
 
-  /** A record without the columns the plan leaves out, written as the chunker writes a CSV record. */
-  #rewrite(bytes: Buffer): Buffer {
+  /** A record without the columns the plan leaves out (and with commas), written as the chunker writes a CSV record; or its rejection. */
+  #rewrite(bytes: Buffer, line: number): { record: Buffer } | CsvRecordRejection {
     const plan = this.#plan as ColumnPlan;
-    const fields: Record<string, InputValue> = {};
-    parseCsvText(bytes.toString('utf8'), (values) => {
-      if (values.length !== plan.input.length) throw new ParseError(`the record has ${values.length} fields, the header ${plan.input.length}`, { source: this.#source, record: this.#row + 1 });
+    const place = { source: this.#source, row: this.#row + 1, line };
+    if (this.#checkUtf8 && !isUtf8(bytes)) return this.#invalidUtf8(bytes, 0, bytes.length, firstInvalidUtf8(bytes, 0, bytes.length), line);
+    let result: { record: Buffer } | CsvRecordRejection | undefined;
+    parseCsvText(bytes.toString('utf8'), (values, _line, problem) => {
+      if (result) return;
+      const error = csvRecordFault(values, problem, plan.input, place);
+      if (error) {
+        result = { error, fields: fieldsByHeader(values, plan.input) };
+        return;
+      }
+      const fields: Record<string, InputValue> = {};
       values.forEach((value, i) => {
         if (value !== '') fields[plan.input[i] as string] = value === '#N/A' ? null : value;
       });
-    }, this.#source);
-    return Buffer.from(CSV.record(plan.upload, fields, true, plan.sources));
+      result = { record: Buffer.from(CSV.record(plan.upload, fields, true, plan.sources)) };
+    }, this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    return result ?? { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'no record could be read', place), fields: {} };
+  }
+
+  /** Counts the next input row into the open batch (its bytes are sliced in by the caller or #append). */
+  #take(length: number): void {
+    if (this.#records === 0) this.#bytes = (this.#header as Buffer).length;
+    const row = ++this.#row;
+    const last = this.#runs[this.#runs.length - 1];
+    if (last && last[0] + last[1] === row) last[1]++;
+    else this.#runs.push([row, 1]);
+    this.#bytes += length;
+    this.#records++;
   }
 
   #append(record: Buffer): void {
-    if (this.#records === 0) {
-      this.#bytes = (this.#header as Buffer).length;
-      this.#firstRow = this.#row + 1;
-    }
+    this.#take(record.length);
     this.#slices.push(record);
-    this.#bytes += record.length;
-    this.#records++;
-    this.#row++;
   }
 
-  /** Ends the open batch; `offset`: where in the input the record after it starts. */
-  async #cut(offset: number): Promise<void> {
-    if (this.#records === 0 || !this.#header) return;
+  /** Sends the next input row to the open segment's reject file. */
+  #reject(rejection: CsvRecordRejection): Promise<void> | undefined {
+    const entry: RejectEntry = { row: ++this.#row, error: rejection.error, fields: rejection.fields };
+    this.emit('rejected', entry);
+    if (this.#rejects) return this.#rejects.add(entry);
+    return this.#spool.path(this.#seq, 'rejects').then((path) => {
+      this.#rejects = new RejectWriter(path);
+      return this.#rejects.add(entry);
+    });
+  }
+
+  /** Ends the open segment; `offset` and `line`: where in the input the record after it starts. */
+  async #cut(offset: number, line = this.#line): Promise<void> {
+    const rejects = this.#rejects;
+    if ((this.#records === 0 && !rejects) || !this.#header) return;
     const seq = this.#seq++;
     const parts = [this.#header, ...this.#slices];
-    const rows: RowRun[] = [[this.#firstRow, this.#records]];
+    const rows: RowRun[] = this.#runs;
     const records = this.#records;
-    const bytes = this.#bytes;
+    const bytes = records > 0 ? this.#bytes : 0;
     this.#slices = [];
+    this.#runs = [];
     this.#records = 0;
     this.#bytes = 0;
-    const path = await this.#spool.path(seq, 'payload', 'csv');
-    // writev sends the slices as they are: the batch is never copied into one buffer.
-    const file = await open(path, 'w');
-    try {
-      await file.writev(parts);
-    } finally {
-      await file.close();
+    this.#rejects = undefined;
+    let path: string | null = null;
+    if (records > 0) {
+      path = await this.#spool.path(seq, 'payload', 'csv');
+      // writev sends the slices as they are: the batch is never copied into one buffer.
+      const file = await open(path, 'w');
+      try {
+        await file.writev(parts);
+      } finally {
+        await file.close();
+      }
     }
-    this.#spool.describe(seq, rows, records, 0);
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, rejected: 0, bytes, rows, columns: this.#columns, end: { row: this.#row, offset } };
+    await rejects?.flush();
+    const rejected = rejects?.count ?? 0;
+    this.#spool.describe(seq, rows, records, rejected);
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType: 'CSV', records, rejected, bytes, rows, columns: this.#columns, end: { row: this.#row, offset, line } };
     this.emit('batch', batch);
     this.push(batch);
   }
+}
+
+/** Whether a chunk is valid UTF-8, but for a character cut at either end (the records' bytes never cut one). */
+function chunkIsUtf8(chunk: Buffer): boolean {
+  if (isUtf8(chunk)) return true;
+  let from = 0;
+  while (from < 3 && from < chunk.length && ((chunk[from] as number) & 0xc0) === 0x80) from++;
+  let to = chunk.length;
+  for (let back = 1; back <= 3 && chunk.length - back >= from; back++) {
+    if (((chunk[chunk.length - back] as number) & 0xc0) === 0xc0) {
+      to = chunk.length - back;
+      break;
+    }
+  }
+  return isUtf8(chunk.subarray(from, to));
+}
+
+function lineEnds(bytes: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(LF, start); i >= 0 && i < end; i = bytes.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
+/** Line ends inside a record (quoted), not counting the one that ends it. */
+function innerLineEnds(bytes: Buffer, start: number, end: number): number {
+  return lineEnds(bytes, start, end - 1);
 }
 
 /** A CsvBatchSplitter; e.g. `pipeline(createReadStream(path), csvBatchSplitter({ spool: new LoadSpool() }), submitter, ...)`. */

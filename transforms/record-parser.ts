@@ -4,7 +4,11 @@
  * Each record carries its row number and the line it starts on.
  * Buffers: one input chunk's records, and a carry bounded by `maxRecordBytes` (a line, an array
  * element, an XML record). UTF-8 split across chunks, a BOM, CRLF and quoted newlines all work.
- * A malformed input fails with a ParseError that names the source, line and (where known) field.
+ * A bad record costs itself only: it is emitted with `error` set (see InputRecord), naming the
+ * source, line, record and (where known) field, and the records after it are read on. Invalid UTF-8
+ * rejects its record unless `replaceInvalidUtf8`. Only input that ends the records (a broken header,
+ * a broken array or document structure) fails the stream, with a ParseError, after every complete
+ * record before it.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
@@ -12,9 +16,12 @@ import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import { CsvDecoder } from '../lib/records/decoders/csv-decoder.js';
 import { JsonArrayDecoder } from '../lib/records/decoders/json-array-decoder.js';
 import { NdjsonDecoder } from '../lib/records/decoders/ndjson-decoder.js';
-import type { RecordDecoder } from '../lib/records/decoders/record-decoder.js';
+import type { DecoderSettings, RecordDecoder } from '../lib/records/decoders/record-decoder.js';
 import { XmlDecoder } from '../lib/records/decoders/xml-decoder.js';
 import { InputStop } from '../lib/streams/input-stop.js';
+import { inputFault } from '../lib/load/input-fault.js';
+import { MAX_INPUT_RECORD_BYTES } from '../lib/limits.js';
+import { delimiterOption } from '../lib/csv/delimiter.js';
 
 export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -23,8 +30,15 @@ export interface RecordParserOptions {
   readonly format: InputFormat;
   /** Named in errors: a file name or `stdin`. Default `input`. */
   readonly source?: string;
-  /** Most bytes of one record (a CSV record, an NDJSON line, an array element, an XML record); default 4 MiB. */
+  /**
+   * Most bytes of one record (a CSV record, an NDJSON line, an array element, an XML record) kept
+   * while it is read; a larger one is passed over and rejected. Default and most: 10,000,000, a batch.
+   */
   readonly maxRecordBytes?: number;
+  /** CSV: the field separator, one character (`,` `;` `\t` `|` ...); default a comma. */
+  readonly delimiter?: string;
+  /** Load invalid UTF-8 as U+FFFD instead of rejecting its record. Default false. */
+  readonly replaceInvalidUtf8?: boolean;
   /**
    * Stop instead of fail: on malformed input, report the error here, emit no more records and end
    * normally once the input ends, so that the records already emitted can still be finished.
@@ -32,7 +46,7 @@ export interface RecordParserOptions {
   readonly onError?: (err: Error) => void;
 }
 
-const DECODERS: Record<InputFormat, new (settings: { source: string; maxRecordBytes: number }) => RecordDecoder> = {
+const DECODERS: Record<InputFormat, new (settings: DecoderSettings) => RecordDecoder> = {
   csv: CsvDecoder,
   ndjson: NdjsonDecoder,
   json: JsonArrayDecoder,
@@ -42,15 +56,20 @@ const DECODERS: Record<InputFormat, new (settings: { source: string; maxRecordBy
 export class RecordParser extends Transform {
   readonly #decoder: RecordDecoder;
   readonly #stop: InputStop;
+  readonly #source: string;
+  readonly #replaceInvalid: boolean;
   #row = 0;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
     const format = oneOf('format', options.format, INPUT_FORMATS);
     const source = nonEmptyString('source', options.source ?? 'input');
-    const maxRecordBytes = positiveInteger('maxRecordBytes', options.maxRecordBytes ?? 4 * 1024 * 1024);
+    const maxRecordBytes = positiveInteger('maxRecordBytes', options.maxRecordBytes ?? MAX_INPUT_RECORD_BYTES, MAX_INPUT_RECORD_BYTES);
+    const delimiter = delimiterOption(options.delimiter ?? ',');
     this.#stop = new InputStop(options.onError);
-    this.#decoder = new DECODERS[format]({ source, maxRecordBytes });
+    this.#source = source;
+    this.#replaceInvalid = options.replaceInvalidUtf8 ?? false;
+    this.#decoder = new DECODERS[format]({ source, maxRecordBytes, delimiter });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -83,10 +102,26 @@ export class RecordParser extends Transform {
 
   // One input chunk's records are pushed together; the write callback, called once they are
   // pushed, and the readable side's highWaterMark hold the input back.
-  readonly #emit = (fields: Record<string, InputValue>, line?: number): void => {
+  readonly #emit = (fields: Record<string, InputValue>, line?: number, error?: string): void => {
     if (this.#stop.stopped) return;
-    this.push(line === undefined ? { row: ++this.#row, fields } : ({ row: ++this.#row, line, fields } satisfies InputRecord));
+    const row = ++this.#row;
+    const rejection = error ?? (this.#decoder.utf8.invalid && !this.#replaceInvalid ? this.#invalidUtf8(fields, row, line) : undefined);
+    if (rejection !== undefined) this.push({ row, ...(line === undefined ? {} : { line }), fields, error: rejection } satisfies InputRecord);
+    else this.push(line === undefined ? { row, fields } : ({ row, line, fields } satisfies InputRecord));
   };
+
+  /**
+   * Once the input has held invalid UTF-8 (decoded as U+FFFD), a record with U+FFFD in a value is
+   * rejected: the bytes were not text, and loading them replaced would change the data silently.
+   */
+  #invalidUtf8(fields: Record<string, InputValue>, row: number, line: number | undefined): string | undefined {
+    for (const name in fields) {
+      if (fields[name]?.includes('\uFFFD')) {
+        return inputFault('BULKPIPE_INVALID_UTF8', 'bytes that are not UTF-8 (save the file as UTF-8, or load them replaced with --replace-invalid-utf8)', { source: this.#source, row, line, field: name });
+      }
+    }
+    return undefined;
+  }
 }
 
 /** A RecordParser; e.g. `pipeline(createReadStream(path), recordParser({ format: 'csv', source: path }), ...)`. */

@@ -1,8 +1,12 @@
 /**
- * A strict RFC 4180 reader for CSV text already in memory (a batch of at most 10 MB): comma
- * separated, fields optionally in double quotes with `""` for a quote, LF or CRLF line ends,
- * newlines allowed inside quotes, empty lines skipped (a line of `""` is a record). A scan of char codes, several times faster
- * than csv-parse on the same text, for the hot paths that hold a whole batch anyway.
+ * An RFC 4180 reader for CSV text already in memory (a batch of at most 10 MB): fields separated by
+ * a delimiter (a comma unless told), optionally in double quotes with `""` for a quote, LF or CRLF
+ * line ends, newlines allowed inside quotes, empty lines skipped (a line of `""` is a record). A
+ * scan of char codes, several times faster than csv-parse on the same text, for the hot paths that
+ * hold a whole batch anyway.
+ * Strict by default: a stray or unterminated quote throws. Tolerant on request: the record is read
+ * the way CsvRecordScanner cuts it (a stray quote taken literally) and its first problem is handed
+ * to `onRecord` with it, so that one bad record costs itself only.
  */
 import { ParseError } from '../errors.js';
 import { countLineEnds } from '../text/count-line-ends.js';
@@ -12,12 +16,41 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
+/** What is wrong with a record's syntax: where (physical line and character column) and in which field. */
+export interface CsvProblem {
+  readonly reason: string;
+  readonly line: number;
+  readonly column: number;
+  /** 1-based position of the field in the record. */
+  readonly field: number;
+}
+
+export interface CsvTextOptions {
+  /** The field separator's char code; default a comma. */
+  readonly delimiter?: number;
+  /** Hand problems to onRecord instead of throwing. */
+  readonly tolerant?: boolean;
+}
+
+export const STRAY_QUOTE = 'a stray quote inside an unquoted field (quote the field and double the quote: "O""Brien")';
+export const TEXT_AFTER_QUOTE = 'text after a closing quote (inside a quoted field a quote is written twice: "")';
+export const UNTERMINATED_QUOTE = 'an unterminated quoted field: its opening quote is never closed';
+
 /**
  * Calls `onRecord` with each record's fields and the line it starts on (counted from `firstLine`,
  * for text that continues a stream). Returns the line after the text. Throws ParseError (with
- * `line`, and `column`: the 1-based field position) on an unterminated quote or a stray quote.
+ * `line`, `column` and the field's 1-based position as `record`-less context) on an unterminated
+ * quote or a stray quote, unless `tolerant`.
  */
-export function parseCsvText(text: string, onRecord: (fields: string[], line: number) => void, source = 'CSV', firstLine = 1): number {
+export function parseCsvText(
+  text: string,
+  onRecord: (fields: string[], line: number, problem?: CsvProblem) => void,
+  source = 'CSV',
+  firstLine = 1,
+  options: CsvTextOptions = {},
+): number {
+  const delimiter = options.delimiter ?? COMMA;
+  const tolerant = options.tolerant === true;
   const n = text.length;
   let i = 0;
   let line = firstLine;
@@ -26,14 +59,26 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
     // An empty line is no record; a line of `""` is one, with an empty value.
     const empty = text.charCodeAt(i) === LF || text.charCodeAt(i) === CR;
     const fields: string[] = [];
+    let problem: CsvProblem | undefined;
+    const fault = (reason: string, at: number, atLine: number) => {
+      const found: CsvProblem = { reason, line: atLine, column: at - (text.lastIndexOf('\n', at - 1) + 1) + 1, field: fields.length + 1 };
+      if (!tolerant) throw new ParseError(reason, { source, line: found.line, column: found.column }, { cause: found });
+      problem ??= found;
+    };
     for (;;) {
       let value: string;
       if (text.charCodeAt(i) === QUOTE) {
+        const open = i;
         let out = '';
         let from = i + 1;
         for (;;) {
           const q = text.indexOf('"', from);
-          if (q < 0) throw new ParseError('unterminated quoted field', { source, line: startLine, column: fields.length + 1 });
+          if (q < 0) {
+            fault(UNTERMINATED_QUOTE, open, line);
+            out += text.slice(from);
+            i = n;
+            break;
+          }
           out += text.slice(from, q);
           if (text.charCodeAt(q + 1) === QUOTE) {
             out += '"';
@@ -44,22 +89,25 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
           break;
         }
         line += countLineEnds(out);
-        value = out;
         const c = text.charCodeAt(i);
-        if (i < n && c !== COMMA && c !== LF && c !== CR) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, line, column: fields.length + 1 });
-      } else {
-        let j = i;
-        let c = text.charCodeAt(j);
-        while (j < n && c !== COMMA && c !== LF && c !== CR) {
-          if (c === QUOTE) throw new ParseError('a quote inside an unquoted field', { source, line, column: fields.length + 1 });
-          c = text.charCodeAt(++j);
+        if (i < n && c !== delimiter && c !== LF && c !== CR) {
+          fault(TEXT_AFTER_QUOTE, i, line);
+          // Read on as the scanner does: literally, up to the next delimiter or line end.
+          const rest = unquotedEnd(text, i, delimiter);
+          out += text.slice(i, rest);
+          i = rest;
         }
+        value = out;
+      } else {
+        const j = unquotedEnd(text, i, delimiter);
+        const quote = text.indexOf('"', i);
+        if (quote >= 0 && quote < j) fault(STRAY_QUOTE, quote, line);
         value = text.slice(i, j);
         i = j;
       }
       fields.push(value);
       const c = text.charCodeAt(i);
-      if (c === COMMA) {
+      if (c === delimiter) {
         i++;
         continue;
       }
@@ -68,7 +116,16 @@ export function parseCsvText(text: string, onRecord: (fields: string[], line: nu
       line++;
       break;
     }
-    if (!empty) onRecord(fields, startLine);
+    if (!empty) onRecord(fields, startLine, problem);
   }
   return line;
+}
+
+/** The end of an unquoted field starting at i: the next delimiter or line end. */
+function unquotedEnd(text: string, i: number, delimiter: number): number {
+  const n = text.length;
+  let j = i;
+  let c = text.charCodeAt(j);
+  while (j < n && c !== delimiter && c !== LF && c !== CR) c = text.charCodeAt(++j);
+  return j;
 }

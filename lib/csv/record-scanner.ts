@@ -1,46 +1,117 @@
 /**
- * Finds CSV record ends in raw bytes, quote-aware (RFC 4180), across chunk boundaries: a newline
- * ends a record unless it lies inside double quotes; `""` toggles the quote state twice, so parity
- * is enough. Uses Buffer.indexOf, never decoding or building strings, and remembers the next quote
- * of the chunk so that quote-free data is scanned once, not once per record.
+ * Finds CSV record ends in raw bytes (RFC 4180), across chunk boundaries, never decoding or building
+ * strings: a newline ends a record unless it lies inside a quoted field. A quote opens a quoted
+ * field only where a field starts (after the delimiter or a line end, or right after a closing
+ * quote: `""`); anywhere else it is a stray quote, taken literally, so that `O"Brien` costs its own
+ * record and never swallows the lines after it. Uses Buffer.indexOf and remembers the next quote and
+ * newline of the chunk, so that quote-free data is scanned once, not once per record.
+ * For the record whose end was returned last it tells whether it held a quote at all (`quoted`) and
+ * whether one was stray (`stray`): callers check only such records more closely.
  */
 const QUOTE = 0x22;
 const LF = 0x0a;
+const COMMA = 0x2c;
+const BOM = [0xef, 0xbb, 0xbf] as const;
 
 export class CsvRecordScanner {
+  readonly #delimiter: number;
   #inQuote = false;
   #chunk: Buffer | undefined;
-  /** Position of the next quote at or after the scan position in #chunk (chunk.length when none). */
+  /** Position of the next quote (newline) at or after the scan position in #chunk (chunk.length when none). */
   #nextQuote = -1;
+  #nextLf = -1;
+  /** Position of the last closing quote in #chunk (-1: the byte before the chunk; -2: none near). */
+  #lastClose = -2;
+  /** The last byte of the previous chunk (a line end at the start of the input). */
+  #before = LF;
+  /** Where a field starts although the byte before is no delimiter: after a BOM at the very start. */
+  #bomEnd = -1;
+  #started = false;
+  #ended = true;
+  #quoted = false;
+  #stray = false;
+
+  /** `delimiter`: the field separator's byte; default a comma. */
+  constructor(delimiter: number = COMMA) {
+    this.#delimiter = delimiter;
+  }
 
   /** True while the scan is inside a quoted field (at the end of the input: an unterminated quote). */
   get inQuote(): boolean {
     return this.#inQuote;
   }
 
+  /** Whether the record last ended (or the one in progress) holds a quote. */
+  get quoted(): boolean {
+    return this.#quoted;
+  }
+
+  /** Whether the record last ended (or the one in progress) holds a quote where no field starts. */
+  get stray(): boolean {
+    return this.#stray;
+  }
+
   /** The index just past the next record end at or after `from`, or -1 when the chunk ends first. */
   next(chunk: Buffer, from: number): number {
-    if (chunk !== this.#chunk) {
-      this.#chunk = chunk;
-      this.#nextQuote = -1;
+    if (chunk !== this.#chunk) this.#enter(chunk);
+    if (this.#ended) {
+      this.#ended = false;
+      this.#quoted = false;
+      this.#stray = false;
     }
+    const n = chunk.length;
     let i = from;
     for (;;) {
       if (this.#nextQuote < i) {
         const q = chunk.indexOf(QUOTE, i);
-        this.#nextQuote = q < 0 ? chunk.length : q;
+        this.#nextQuote = q < 0 ? n : q;
       }
       if (this.#inQuote) {
-        if (this.#nextQuote >= chunk.length) return -1;
+        if (this.#nextQuote >= n) return -1;
         this.#inQuote = false;
+        this.#lastClose = this.#nextQuote;
         i = this.#nextQuote + 1;
         continue;
       }
-      const nl = chunk.indexOf(LF, i);
-      if (nl >= 0 && nl < this.#nextQuote) return nl + 1;
-      if (this.#nextQuote >= chunk.length) return -1;
-      this.#inQuote = true;
-      i = this.#nextQuote + 1;
+      if (this.#nextLf < i) {
+        const nl = chunk.indexOf(LF, i);
+        this.#nextLf = nl < 0 ? n : nl;
+      }
+      if (this.#nextLf < this.#nextQuote) {
+        if (this.#nextLf >= n) return -1;
+        this.#ended = true;
+        return this.#nextLf + 1;
+      }
+      if (this.#nextQuote >= n) return -1;
+      const q = this.#nextQuote;
+      this.#quoted = true;
+      if (this.#opensField(chunk, q)) this.#inQuote = true;
+      else this.#stray = true;
+      i = q + 1;
     }
+  }
+
+  #enter(chunk: Buffer): void {
+    const previous = this.#chunk;
+    if (previous && previous.length > 0) {
+      this.#before = previous[previous.length - 1] as number;
+      this.#lastClose = this.#lastClose === previous.length - 1 ? -1 : -2;
+    }
+    this.#bomEnd = -1;
+    if (!this.#started && chunk.length > 0) {
+      this.#started = true;
+      if (chunk.length >= 3 && chunk[0] === BOM[0] && chunk[1] === BOM[1] && chunk[2] === BOM[2]) this.#bomEnd = 3;
+    }
+    this.#chunk = chunk;
+    this.#nextQuote = -1;
+    this.#nextLf = -1;
+  }
+
+  /** Whether a quote at q (outside quotes) opens a quoted field: at a field's start, or as the second quote of `""`. */
+  #opensField(chunk: Buffer, q: number): boolean {
+    if (q === this.#bomEnd) return true;
+    const before = q > 0 ? (chunk[q - 1] as number) : this.#before;
+    if (before === this.#delimiter || before === LF) return true;
+    return this.#lastClose === q - 1;
   }
 }

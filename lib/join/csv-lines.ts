@@ -6,6 +6,7 @@
  * that no object is made per line.
  */
 import { open } from 'node:fs/promises';
+import { withoutLineEnd as lineEnd } from '../csv/count-fields.js';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
 
 const CHUNK_BYTES = 256 * 1024;
@@ -15,13 +16,6 @@ export interface CsvLineBlock {
   readonly chunks: Buffer[];
   readonly starts: number[];
   readonly ends: number[];
-}
-
-/** The end of a record's bytes without its line end (LF or CRLF). */
-export function lineEnd(record: Buffer, start: number, end: number): number {
-  if (end > start && record[end - 1] === 0x0a) end--;
-  if (end > start && record[end - 1] === 0x0d) end--;
-  return end;
 }
 
 /** Yields the lines of each chunk's whole records; an empty line (no record) is skipped. */

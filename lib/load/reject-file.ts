@@ -4,7 +4,7 @@
  * kept as its CSV line as it would have been uploaded (for a CSV job) or as its fields.
  * Buffers: up to 64 KiB of lines before they are appended to the file.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { InputValue } from '../load-types.js';
@@ -23,6 +23,8 @@ const FLUSH_CHARS = 65_536;
 export class RejectWriter {
   readonly #path: string;
   #pending = '';
+  /** The first write replaces the file: a run that stopped may have left one for the same segment. */
+  #written = false;
   count = 0;
 
   constructor(path: string) {
@@ -40,7 +42,9 @@ export class RejectWriter {
     if (this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
-    await appendFile(this.#path, text);
+    if (this.#written) await appendFile(this.#path, text);
+    else await writeFile(this.#path, text);
+    this.#written = true;
   }
 }
 

@@ -2,11 +2,12 @@
  * A fast path for the commonest JSON record: a flat object of strings, numbers, booleans and
  * nulls, with no escapes. It reads such a record about 1.7 times faster than JSON.parse (on this
  * machine) and gives exactly what `flattenRecord(JSON.parse(text))` gives; for anything else
- * (an escape, a nested object, a control character, a `__proto__` key, malformed text) it returns
+ * (an escape, a nested object, a control character, a `__proto__` key, a repeated key, malformed text) it returns
  * undefined and the caller falls back to JSON.parse, which also words the errors.
  */
 import type { InputValue } from '../load-types.js';
 import { isSpace, skipSpace } from '../text/whitespace.js';
+import { repeatsAKey } from './duplicate-json-key.js';
 import { recordFactory, type RecordFactory } from './record-factory.js';
 
 const QUOTE = 0x22;
@@ -117,9 +118,11 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
 }
 
 /** The record of the values just read: through the factory when the keys are the last record's. */
-function build(cursor: JsonCursor, count: number, allKnown: boolean): Record<string, InputValue> {
+function build(cursor: JsonCursor, count: number, allKnown: boolean): Record<string, InputValue> | undefined {
   const same = allKnown && count === cursor.count;
   if (same && cursor.make) return cursor.make(cursor.values);
+  // New keys: a repeated one sends the record to JSON.parse, whose reader rejects it by name.
+  if (!same && repeatsAKey(cursor.keys, count)) return undefined;
   cursor.repeats = same ? cursor.repeats + 1 : 0;
   cursor.count = count;
   cursor.make = undefined;

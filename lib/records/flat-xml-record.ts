@@ -4,7 +4,7 @@
  * deep (`<Account><type>Account</type><Ext__c>A-1</Ext__c></Account>`), text with the five XML
  * entities and character references. It gives what the sax reader gives for such a record, several
  * times faster; anything else (CDATA, comments, prefixes, other attributes, a carriage return,
- * deeper nesting, malformed text) returns undefined and the caller hands the record to sax.
+ * deeper nesting, a field given twice, malformed text) returns undefined and the caller hands the record to sax.
  */
 import type { InputValue } from '../load-types.js';
 import { skipSpace } from '../text/whitespace.js';
@@ -28,8 +28,17 @@ export function readFlatXmlRecord(text: string, start: number, end: number, nilA
     if (i >= end) return fields;
     const child = readElement(text, i, end, nilAttribute, true);
     if (!child) return undefined;
-    if (child.children) for (const [name, value] of child.children) fields[`${child.name}.${name}`] = value;
-    else fields[child.name] = child.value;
+    // A field given twice is declined: sax then reads the record and rejects it by name.
+    if (child.children) {
+      for (const [name, value] of child.children) {
+        const key = `${child.name}.${name}`;
+        if (Object.hasOwn(fields, key)) return undefined;
+        fields[key] = value;
+      }
+    } else {
+      if (Object.hasOwn(fields, child.name)) return undefined;
+      fields[child.name] = child.value;
+    }
     i = child.next;
   }
 }

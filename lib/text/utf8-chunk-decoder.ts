@@ -4,9 +4,12 @@
  * while an ASCII check plus a latin1 copy runs at 500 MB/s or more, and most bulk data is ASCII.
  * Also exposes `completeUtf8End`, for callers that cut byte chunks at character boundaries.
  */
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
+import type { Utf8Seen } from './utf8-validity.js';
 
 export class Utf8ChunkDecoder {
+  /** Set once the stream has held invalid UTF-8. */
+  readonly seen: Utf8Seen = { invalid: false };
   #carry: Buffer | undefined;
   /** Whether a leading byte order mark is still to be dropped. */
   #bom: boolean;
@@ -23,14 +26,14 @@ export class Utf8ChunkDecoder {
       this.#carry = Buffer.from(bytes.subarray(end));
       bytes = bytes.subarray(0, end);
     }
-    return this.#dropBom(decodeUtf8(bytes));
+    return this.#dropBom(decodeUtf8(bytes, this.seen));
   }
 
   /** What is left: an incomplete character decodes as U+FFFD, as StringDecoder does. */
   end(): string {
     const rest = this.#carry;
     this.#carry = undefined;
-    return this.#dropBom(rest ? rest.toString('utf8') : '');
+    return this.#dropBom(rest ? decodeUtf8(rest, this.seen) : '');
   }
 
   #dropBom(text: string): string {
@@ -43,9 +46,11 @@ export class Utf8ChunkDecoder {
 /** The text without a leading byte order mark. */
 export const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
-/** Decodes bytes that hold whole characters. */
-export function decodeUtf8(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+/** Decodes bytes that hold whole characters; invalid sequences become U+FFFD and mark `seen`. */
+export function decodeUtf8(bytes: Buffer, seen?: Utf8Seen): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (seen && !seen.invalid && !isUtf8(bytes)) seen.invalid = true;
+  return bytes.toString('utf8');
 }
 
 /** The length of the longest prefix of `bytes` that ends on a character boundary. */

@@ -32,6 +32,8 @@ export interface XmlReadOptions {
   readonly depth: 1 | 2;
   /** Most characters of text and names in one handed-out element; default 64 MiB. */
   readonly maxElementChars?: number;
+  /** The line the text written first starts on, for errors in text that continues a document; default 1. */
+  readonly firstLine?: number;
 }
 
 const DEFAULT_MAX_ELEMENT_CHARS = 64 * 1024 * 1024;
@@ -142,7 +144,7 @@ export class XmlElementCollector {
     if (this.#error) return;
     this.#error = new ParseError(message, {
       source: this.#options.source,
-      line: this.#parser.line + 1,
+      line: this.#parser.line + (this.#options.firstLine ?? 1),
       column: this.#parser.column + 1,
     });
   }

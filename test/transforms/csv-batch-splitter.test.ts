@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ColumnPlan } from '../../lib/load/column-plan.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
+import { readRejects } from '../../lib/load/reject-file.js';
 import type { LoadOperation, SpooledBatch } from '../../lib/load-types.js';
 import { CsvBatchSplitter, csvBatchSplitter } from '../../transforms/csv-batch-splitter.js';
 import { rejection } from '../helpers/fixtures.js';
@@ -18,7 +19,21 @@ describe('transforms/csv-batch-splitter', () => {
   async function split(chunks: Buffer[], options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation } = {}): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
     await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: spool(), source: 'in.csv', ...options }), sink);
-    return Promise.all(sink.items.map(async (batch) => ({ batch, text: await readFile(batch.path as string, 'utf8') })));
+    return Promise.all(sink.items.map(async (batch) => ({ batch, text: batch.path === null ? '' : await readFile(batch.path, 'utf8') })));
+  }
+
+  /** Each segment's payload text and its rejected records (row and error). */
+  async function splitWithRejects(chunks: Buffer[], options: { maxRecords?: number; replaceInvalidUtf8?: boolean } = {}): Promise<Array<{ text: string; rows: SpooledBatch['rows']; rejects: Array<[number, string]> }>> {
+    const s = spool();
+    const sink = collector<SpooledBatch>();
+    await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: s, source: 'in.csv', ...options }), sink);
+    const out = [];
+    for (const batch of sink.items) {
+      const rejects: Array<[number, string]> = [];
+      if (batch.rejected > 0) for await (const entry of readRejects(await s.path(batch.seq, 'rejects'))) rejects.push([entry.row, entry.error]);
+      out.push({ text: batch.path === null ? '' : await readFile(batch.path, 'utf8'), rows: batch.rows, rejects });
+    }
+    return out;
   }
 
   const INPUT = '\uFEFFName,Note\r\n"Zoë","a\r\nb, ""c"""\r\n\r\n日本,x\r\nlast,"no newline at the end"';
@@ -41,13 +56,13 @@ describe('transforms/csv-batch-splitter', () => {
     const whole = await split([input], { maxRecords: 1 });
     // The offset of the record after each batch (an empty line before it belongs to the batch before).
     expect(whole.map((b) => b.batch.end)).to.deep.equal([
-      { row: 1, offset: input.indexOf('日本') },
-      { row: 2, offset: input.indexOf('last') },
-      { row: 3, offset: input.length },
+      { row: 1, offset: input.indexOf('日本'), line: 5 },
+      { row: 2, offset: input.indexOf('last'), line: 6 },
+      { row: 3, offset: input.length, line: 7 },
     ]);
-    const after = whole[0]?.batch.end as { row: number; offset: number };
+    const after = whole[0]?.batch.end as { row: number; offset: number; line: number };
     const sink = collector<SpooledBatch>();
-    await pipeline(fromChunks([input.subarray(after.offset)]), csvBatchSplitter({ spool: spool(), maxRecords: 1, resume: { seq: 1, row: after.row, offset: after.offset, header: 'Name,Note\r\n' } }), sink);
+    await pipeline(fromChunks([input.subarray(after.offset)]), csvBatchSplitter({ spool: spool(), maxRecords: 1, resume: { seq: 1, row: after.row, offset: after.offset, line: after.line, header: 'Name,Note\r\n' } }), sink);
     const resumed = await Promise.all(sink.items.map(async (batch) => ({ seq: batch.seq, rows: batch.rows, end: batch.end, text: await readFile(batch.path as string, 'utf8') })));
     expect(resumed).to.deep.equal(whole.slice(1).map((b) => ({ seq: b.batch.seq, rows: b.batch.rows, end: b.batch.end, text: b.text })));
   });
@@ -81,13 +96,82 @@ describe('transforms/csv-batch-splitter', () => {
     const success = 'Name,sf__Id,sf__Created,sf__Row\nA,001000000000001AAA,true,1\n';
     expect((await split([Buffer.from(success)], { operation: 'update' })).map((b) => b.text)).to.deep.equal(['Name,Id\nA,001000000000001AAA\n']);
     expect((await split([Buffer.from(success)], { operation: 'hardDelete' })).map((b) => b.text)).to.deep.equal(['Id\n001000000000001AAA\n']);
-    expect(await rejection(split([Buffer.from('A,sf__Error\n1,x,y\n')]))).to.include({ code: 'BULK_PARSE', record: 1 });
+    const [rewritten] = await splitWithRejects([Buffer.from('A,sf__Error\n1,x,y\n2,z\n')]);
+    expect(rewritten?.text).to.equal('A\n2\n');
+    expect(rewritten?.rejects.map(([row]) => row)).to.deep.equal([1]);
+    expect(rewritten?.rejects[0]?.[1]).to.include('BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2').and.include('in.csv, line 2, record 1');
   });
 
-  it('fails clearly on an unterminated quote, an empty input and an oversized record', async () => {
-    expect(await rejection(split([Buffer.from('A\n"open\nstill')]))).to.include({ code: 'BULK_PARSE', source: 'in.csv', record: 1 });
-    expect(await rejection(split([Buffer.from('')]))).to.include({ code: 'BULK_PARSE' });
-    expect(await rejection(split([Buffer.from(`A\n${'x'.repeat(100)}\n`)], { maxBytes: 50 }))).to.include({ code: 'BULK_PARSE', record: 1 });
+  // Each bad record, among good ones: rejected with its line and reason, before upload; the rest uploaded as they are.
+  const BAD = [
+    'Name,Phone\n',
+    'a,1\n',
+    'b,2,extra\n', // row 2: a field too many
+    '   \n', // row 3: white space only
+    'O"Brien,3\n', // row 4: a stray quote
+    '"c"x,4\n', // row 5: text after a closing quote
+    '"d\nd",5\n', // row 6: fine, a quoted newline
+    'e\n', // row 7: a field too few
+    `${'f'.repeat(32_001)},6\n`, // row 8: a field over 32,000 characters
+    'g,7\n',
+    'h,"open\n', // row 10: an unterminated quote, to the end
+  ].join('');
+
+  it('rejects each bad record with its line and reason, and uploads the good ones as they are', async () => {
+    const [segment] = await splitWithRejects([Buffer.from(BAD)]);
+    expect(segment?.text).to.equal('Name,Phone\na,1\n"d\nd",5\ng,7\n');
+    expect(segment?.rows).to.deep.equal([[1, 1], [6, 1], [9, 1]]);
+    const errors = new Map(segment?.rejects);
+    expect([...errors.keys()]).to.deep.equal([2, 3, 4, 5, 7, 8, 10]);
+    expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2\)/);
+    expect(errors.get(3)).to.include('a line of white space only').and.include('line 4, record 3');
+    expect(errors.get(4)).to.include('BULKPIPE_MALFORMED_RECORD:a stray quote').and.include('line 5, column 2, record 4, field Name');
+    expect(errors.get(5)).to.include('text after a closing quote').and.include('line 6, column 4, record 5, field Name');
+    expect(errors.get(7)).to.include('the record has 1 fields, the header 2').and.include('line 9, record 7');
+    expect(errors.get(8)).to.include('STRING_TOO_LONG:32001 characters').and.include('line 10, record 8, field Name');
+    expect(errors.get(10)).to.include('an unterminated quoted field').and.include('line 12, column 3, record 10, field Phone');
+  });
+
+  it('gives the same batches and rejections for the bad input split at every byte offset (and one chunk per byte)', async () => {
+    const bytes = Buffer.from(BAD.replace('f'.repeat(32_001), 'f'.repeat(10)));
+    const expected = await splitWithRejects([bytes], { maxRecords: 2 });
+    expect(expected.flatMap((s) => s.rejects.map(([row]) => row))).to.deep.equal([2, 3, 4, 5, 7, 10]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect(await splitWithRejects(splitAt(bytes, [cut]), { maxRecords: 2 }), `cut ${cut}`).to.deep.equal(expected);
+    }
+    expect(await splitWithRejects(splitAt(bytes, Array.from({ length: bytes.length }, (_, i) => i)), { maxRecords: 2 })).to.deep.equal(expected);
+  });
+
+  it('rejects invalid UTF-8 with its line, column and field, unless told to upload it', async () => {
+    const bytes = Buffer.concat([Buffer.from('Name,Phone\nZoë,1\nb,2'), Buffer.from([0xe9]), Buffer.from('x\nc,3\n')]);
+    for (const cut of [0, 15, 21, 22, 23]) {
+      const [segment] = await splitWithRejects(splitAt(bytes, [cut]));
+      expect(segment?.text, `cut ${cut}`).to.equal('Name,Phone\nZoë,1\nc,3\n');
+      expect(segment?.rejects[0]?.[1], `cut ${cut}`).to.include('BULKPIPE_INVALID_UTF8:').and.include('line 3, column 4, record 2, field Phone');
+    }
+    const [replaced] = await splitWithRejects([bytes], { replaceInvalidUtf8: true });
+    expect(replaced?.rejects).to.deep.equal([]);
+  });
+
+  it('passes over a record larger than a batch without keeping it, and reads on', async () => {
+    const text = `A\n1\n${'x'.repeat(300)}\n3\n`;
+    for (const cuts of [[], [10], [10, 100, 200], [150, 305]]) {
+      const sink = collector<SpooledBatch>();
+      const s = spool();
+      await pipeline(fromChunks(splitAt(Buffer.from(text), cuts)), csvBatchSplitter({ spool: s, source: 'in.csv', maxBytes: 50 }), sink);
+      expect(sink.items.flatMap((b) => b.rows)).to.deep.equal([[1, 1], [3, 1]]);
+      const rejects = [];
+      for (const b of sink.items) if (b.rejected > 0) for await (const e of readRejects(await s.path(b.seq, 'rejects'))) rejects.push(e);
+      expect(rejects.map((e) => e.row)).to.deep.equal([2]);
+      expect(rejects[0]?.error).to.include('BULKPIPE_RECORD_TOO_LARGE:301 bytes').and.include('line 3, record 2');
+    }
+  });
+
+  it('reads an empty input as no records, and fails on a header it cannot use', async () => {
+    expect(await split([Buffer.from('')])).to.deep.equal([]);
+    expect(await split([Buffer.from('\n\n')])).to.deep.equal([]);
+    expect(await rejection(split([Buffer.from('Name,Phone,Name\na,1,b\n')]))).to.include({ code: 'BULK_PARSE', line: 1 }).and.have.property('message').that.includes('names the column Name twice');
+    expect(await rejection(split([Buffer.from('Name,"Ph"x\na,1\n')]))).to.include({ code: 'BULK_PARSE', line: 1, column: 10 });
   });
 
   it('holds back: a slow consumer bounds how many batches are ahead', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InputRecord } from '../../lib/load-types.js';
-import { RecordParser, recordParser, type InputFormat } from '../../transforms/record-parser.js';
+import { INPUT_FORMATS, RecordParser, recordParser, type InputFormat } from '../../transforms/record-parser.js';
 import { rejection } from '../helpers/fixtures.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
 
@@ -94,36 +94,102 @@ describe('transforms/record-parser', () => {
     }
   });
 
-  describe('malformed input names the source, line and field', () => {
-    const cases: Array<[InputFormat, string, Record<string, unknown>]> = [
-      ['csv', 'A,B\n1,2\n3,"unterminated\n', { source: 'test.in' }],
-      ['csv', 'A,B\n1,2\n3,4,5\n', { source: 'test.in', line: 3 }],
-      ['csv', 'A,A\n1,2\n', { source: 'test.in', line: 1 }],
-      ['csv', 'A,B\n1,2\n3,x"y\n', { source: 'test.in', line: 3, field: 'B' }],
-      ['csv', 'A,B\n1,2\n"3"x,4\n', { source: 'test.in', line: 3, field: 'A' }],
-      ['ndjson', '{"A":1}\n{"A":\n', { source: 'test.in', line: 2 }],
-      ['ndjson', '{"A":1}\n[1,2]\n', { source: 'test.in', line: 2 }],
-      ['ndjson', '{"A":[1]}\n', { source: 'test.in', line: 1, field: 'A' }],
-      ['json', '[{"A":1},\n{"A":}]', { source: 'test.in', line: 2 }],
-      ['json', '[{"A":1}', { source: 'test.in' }],
-      ['json', '[{"A":1} "x"]', { source: 'test.in', line: 1 }],
-      ['json', '[{"A":1},\n{"A":2} x]', { source: 'test.in', line: 2 }],
-      ['json', '{"A":1}', { source: 'test.in', line: 1 }],
-      ['xml', '<sObjects><sObject><A>1</A></sObject><sObject><A>2</B></sObject></sObjects>', { source: 'test.in' }],
-      ['xml', '<records><sObject/></records>', { source: 'test.in' }],
+  describe('a bad record costs itself only, with an error that names the file, line, record and field', () => {
+    // [format, input, the rejected record's row, error text parts, the good records' fields]
+    const cases: Array<[InputFormat, string, number, string[], Array<Record<string, string | null>>]> = [
+      ['csv', 'A,B\n1,2\n3,4,5\n6,7\n', 2, ['BULKPIPE_FIELD_COUNT:', '3 fields, the header 2', 'test.in, line 3, record 2'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      ['csv', 'A,B\n1,2\n   \n6,7\n', 2, ['BULKPIPE_FIELD_COUNT:a line of white space only', 'line 3, record 2'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      ['csv', 'A,B\n1,2\n3,O"Brien\n6,7\n', 2, ['BULKPIPE_MALFORMED_RECORD:a stray quote', 'line 3, column 4, record 2, field B'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      ['csv', 'A,B\n1,2\n"a"x,4\n6,7\n', 2, ['BULKPIPE_MALFORMED_RECORD:text after a closing quote', 'line 3, column 4, record 2, field A'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      ['csv', 'A,B\n1,2\n6,7\n3,"unterminated\n8,9\n', 3, ['BULKPIPE_MALFORMED_RECORD:an unterminated quoted field', 'line 4, column 3, record 3, field B'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      ['ndjson', '{"A":"1"}\n{"A":\n{"A":"3"}\n', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'test.in, line 2'], [{ A: '1' }, { A: '3' }]],
+      ['ndjson', '{"A":"1"}\n[1,2]\n{"A":"3"}\n', 2, ['expected a JSON object', 'line 2'], [{ A: '1' }, { A: '3' }]],
+      ['ndjson', '{"A":"1"}\n{"A":[1]}\n{"A":"3"}\n', 2, ['field A'], [{ A: '1' }, { A: '3' }]],
+      ['ndjson', '{"A":"1"}\n{"A":"x","A":"y"}\n{"A":"3"}\n', 2, ['BULKPIPE_DUPLICATE_FIELD:the key "A" appears twice', 'line 2, record 2, field A'], [{ A: '1' }, { A: '3' }]],
+      ['json', '[{"A":"1"},\n{"A":},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2'], [{ A: '1' }, { A: '3' }]],
+      ['json', '[{"A":"1"},\n{"A":"x","B":{"C":"1","C":"2"}},\n{"A":"3"}]', 2, ['BULKPIPE_DUPLICATE_FIELD:the key "C" appears twice', 'line 2, record 2'], [{ A: '1' }, { A: '3' }]],
+      ['json', '[{"A":"1"},\n{"A":"2"} x,\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2, column 11, record 2'], [{ A: '1' }, { A: '3' }]],
+      ['json', '[{"A":"1"},\n{"A":"unclosed},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:an unterminated string', 'line 2, column 6, record 2'], [{ A: '1' }, { A: '3' }]],
+      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</B></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'], [{ A: '1' }, { A: '3' }]],
+      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</A><A>x</A></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_DUPLICATE_FIELD:the field <A> appears twice', 'line 3, record 2, field A'], [{ A: '1' }, { A: '3' }]],
+      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>a & b</A></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'], [{ A: '1' }, { A: '3' }]],
     ];
-    for (const [format, text, context] of cases) {
-      it(`${format}: ${JSON.stringify(text).slice(0, 40)}`, async () => {
-        const err = await rejection(parse(format, [text]));
-        expect(err).to.include({ code: 'BULK_PARSE', ...context });
+    for (const [format, text, row, parts, good] of cases) {
+      it(`${format}: ${JSON.stringify(text).slice(0, 60)}, split at every byte`, async () => {
+        const bytes = Buffer.from(text);
+        for (let cut = 0; cut <= bytes.length; cut++) {
+          const records = await parse(format, splitAt(bytes, [cut]));
+          const bad = records.filter((r) => r.error !== undefined);
+          expect(bad.map((r) => r.row), `cut at ${cut}`).to.deep.equal([row]);
+          for (const part of parts) expect(bad[0]?.error, `cut at ${cut}`).to.include(part);
+          expect(records.filter((r) => r.error === undefined).map((r) => r.fields), `cut at ${cut}`).to.deep.equal(good);
+          expect(records.map((r) => r.row)).to.deep.equal(records.map((_, i) => i + 1));
+        }
       });
     }
 
-    it('bounds the carry: a line longer than maxRecordBytes fails', async () => {
+    it('rejects invalid UTF-8 with its record and field, or loads it replaced when told', async () => {
+      const bytes = Buffer.concat([Buffer.from('A,B\n1,2\n3,'), Buffer.from([0xff, 0x41]), Buffer.from('\n5,6\n')]);
+      for (const format of ['csv'] as const) {
+        const records = await parse(format, [bytes]);
+        expect(records.map((r) => r.error === undefined)).to.deep.equal([true, false, true]);
+        expect(records[1]?.error).to.include('BULKPIPE_INVALID_UTF8:').and.include('line 3, record 2, field B');
+      }
+      const ndjson = Buffer.concat([Buffer.from('{"A":"1"}\n{"A":"'), Buffer.from([0xc3]), Buffer.from('"}\n{"A":"3"}\n')]);
+      const records = await parse('ndjson', [ndjson]);
+      expect(records.map((r) => r.error === undefined)).to.deep.equal([true, false, true]);
       const sink = collector<InputRecord>();
-      const err = await rejection(pipeline(fromChunks([`{"A":"${'x'.repeat(5000)}`]), new RecordParser({ format: 'ndjson', maxRecordBytes: 1000 }), sink));
-      expect(err).to.include({ code: 'BULK_PARSE' });
+      await pipeline(fromChunks([bytes]), recordParser({ format: 'csv', replaceInvalidUtf8: true }), sink);
+      expect(sink.items.map((r) => r.fields['B'])).to.deep.equal(['2', '\uFFFDA', '6']);
     });
+
+    it('passes over a record larger than maxRecordBytes without keeping it, in every format', async () => {
+      const big = 'x'.repeat(5000);
+      const inputs: Record<InputFormat, string> = {
+        csv: `A\n1\n${big}\n3\n`,
+        ndjson: `{"A":"1"}\n{"A":"${big}"}\n{"A":"3"}\n`,
+        json: `[{"A":"1"},\n{"A":"${big}"},\n{"A":"3"}]`,
+        xml: `<sObjects><sObject><A>1</A></sObject>\n<sObject><A>${big}</A></sObject>\n<sObject><A>3</A></sObject></sObjects>`,
+      };
+      for (const format of INPUT_FORMATS) {
+        const sink = collector<InputRecord>();
+        const chunks = splitAt(Buffer.from(inputs[format]), [100, 1100, 2100, 3100, 4100]);
+        await pipeline(fromChunks(chunks), new RecordParser({ format, source: 'big.in', maxRecordBytes: 1000 }), sink);
+        expect(sink.items.map((r) => r.row), format).to.deep.equal([1, 2, 3]);
+        expect(sink.items[1]?.error, format).to.include('BULKPIPE_RECORD_TOO_LARGE:').and.include('record 2');
+        expect(sink.items[2]?.fields, format).to.deep.equal({ A: '3' });
+      }
+    });
+  });
+
+  describe('input that ends the records fails, after every complete record before it', () => {
+    const cases: Array<[InputFormat, string, number, Record<string, unknown>]> = [
+      ['csv', 'A,A\n1,2\n', 0, { source: 'test.in', line: 1 }],
+      ['csv', 'A,\n1,2\n', 0, { source: 'test.in', line: 1 }],
+      ['json', '[{"A":1},\n{"A":2}', 2, { source: 'test.in', line: 2 }],
+      ['json', '[{"A":1},\n{"A":2', 1, { source: 'test.in', line: 2 }],
+      ['json', '{"A":1}', 0, { source: 'test.in', line: 1 }],
+      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</A></sObject>\n<sObject><A>3', 2, { source: 'test.in', line: 4 }],
+      ['xml', '<records><sObject/></records>', 0, { source: 'test.in', line: 1 }],
+    ];
+    for (const [format, text, kept, context] of cases) {
+      it(`${format}: ${JSON.stringify(text).slice(0, 50)}`, async () => {
+        const sink = collector<InputRecord>();
+        const err = await rejection(pipeline(fromChunks([text]), recordParser({ format, source: 'test.in' }), sink));
+        expect(err).to.include({ code: 'BULK_PARSE', ...context });
+        expect(sink.items.filter((r) => r.error === undefined)).to.have.length(kept);
+      });
+    }
+  });
+
+  it('reads no records, and no error, from an empty input in every format', async () => {
+    for (const format of INPUT_FORMATS) {
+      for (const empty of ['', '\uFEFF', ' \n\n']) expect(await parse(format, [empty]), `${format} ${JSON.stringify(empty)}`).to.deep.equal([]);
+    }
+    expect(await parse('csv', ['Name,Phone\n'])).to.deep.equal([]);
+    expect(await parse('xml', ['<?xml version="1.0"?>\n<!-- none -->\n'])).to.deep.equal([]);
+    expect(await parse('xml', ['<sObjects/>'])).to.deep.equal([]);
+    expect(await parse('json', ['[]'])).to.deep.equal([]);
   });
 
   it('honours backpressure: a slow consumer bounds how far parsing runs ahead', async () => {

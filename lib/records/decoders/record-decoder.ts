@@ -1,16 +1,25 @@
 /** The per-format core of RecordParser: takes byte chunks, calls `emit` once per record, in order. */
 import type { InputValue } from '../../load-types.js';
+import type { Utf8Seen } from '../../text/utf8-validity.js';
 
-export type EmitRecord = (fields: Record<string, InputValue>, line?: number) => void;
+/**
+ * One record: its fields and the line it starts on; with `error` (in the CSV result form) a record
+ * rejected for its input, its fields as far as they could be read.
+ */
+export type EmitRecord = (fields: Record<string, InputValue>, line?: number, error?: string) => void;
 
 export interface RecordDecoder {
-  /** Throws ParseError on malformed input. */
+  /** Throws ParseError on input that ends the records (a broken header or structure); a bad record is emitted with its error. */
   write(chunk: Buffer, emit: EmitRecord): void;
   end(emit: EmitRecord): void;
+  /** Whether the input has held invalid UTF-8 (decoded as U+FFFD) so far. */
+  readonly utf8: Utf8Seen;
 }
 
-/** Settings every decoder takes: the name used in errors, and the most bytes one record may hold. */
+/** Settings every decoder takes: the name used in errors, the most bytes one record may hold, the CSV delimiter. */
 export interface DecoderSettings {
   readonly source: string;
   readonly maxRecordBytes: number;
+  /** CSV only: the field separator's byte. */
+  readonly delimiter: number;
 }

@@ -7,7 +7,7 @@
  */
 import { ParseError } from '../../errors.js';
 import type { InputValue } from '../../load-types.js';
-import { MAX_RECORD_CHARACTERS } from '../../limits.js';
+import { inputFault, recordParseFault } from '../../load/input-fault.js';
 import { countLineEnds } from '../../text/count-line-ends.js';
 import { flatten } from '../../text/flatten.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
@@ -15,6 +15,7 @@ import { skipSpace } from '../../text/whitespace.js';
 import { XSI_NS } from '../../wire/xml-writer.js';
 import { XmlElementCollector, type XmlElement } from '../../wire/xml-reader.js';
 import { readFlatXmlRecord } from '../flat-xml-record.js';
+import type { Utf8Seen } from '../../text/utf8-validity.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
 const OPEN_RECORD = '<sObject>';
@@ -29,6 +30,9 @@ type Mode = 'prolog' | 'records' | 'after' | 'sax';
 
 export class XmlDecoder implements RecordDecoder {
   readonly #source: string;
+  #row = 0;
+  /** A record too large to keep, being passed over: the line it starts on and its size so far. */
+  #skipping: { line: number; chars: number } | undefined;
   readonly #maxChars: number;
   readonly #utf8 = new Utf8ChunkDecoder({ stripBom: true });
   #mode: Mode = 'prolog';
@@ -42,7 +46,11 @@ export class XmlDecoder implements RecordDecoder {
 
   constructor(settings: DecoderSettings) {
     this.#source = settings.source;
-    this.#maxChars = Math.min(settings.maxRecordBytes, MAX_RECORD_CHARACTERS * 4);
+    this.#maxChars = settings.maxRecordBytes;
+  }
+
+  get utf8(): Utf8Seen {
+    return this.#utf8.seen;
   }
 
   write(chunk: Buffer, emit: EmitRecord): void {
@@ -57,8 +65,18 @@ export class XmlDecoder implements RecordDecoder {
     if (this.#mode !== 'sax') {
       this.#text = flatten(this.#text + text);
       this.#advance(emit);
-      // Whatever is left (a truncated record, a missing root end, an empty input) is sax's to word.
-      if (this.#mode === 'prolog') this.#toSax(0, emit);
+      if (this.#skipping) {
+        const { line } = this.#skipping;
+        this.#skipping = undefined;
+        emit({}, line, inputFault('BULKPIPE_MALFORMED_RECORD', 'the input ends inside this record (truncated input?)', { source: this.#source, row: ++this.#row, line }));
+        throw new ParseError('the input ends inside a record, before </sObjects>', { source: this.#source, line: this.#line });
+      }
+      // Whatever is left (a truncated record, a missing root end) is sax's to word; an empty input
+      // (white space, a declaration, comments) holds no records, as an empty file of any format.
+      if (this.#mode === 'prolog') {
+        if (this.#prologOnly()) return;
+        this.#toSax(0, emit);
+      }
       else if (this.#mode === 'records' || this.#text.trim() !== '') this.#sax(0, this.#line, emit);
       else return; // read whole by the fast path
     } else if (text) {
@@ -99,6 +117,7 @@ export class XmlDecoder implements RecordDecoder {
   }
 
   #records(emit: EmitRecord): void {
+    if (this.#skipping && !this.#passOver(emit)) return;
     const t = this.#text;
     const n = t.length;
     let i = 0;
@@ -133,17 +152,80 @@ export class XmlDecoder implements RecordDecoder {
       }
       const close = t.indexOf(CLOSE_RECORD, i + OPEN_RECORD.length);
       if (close < 0) {
-        if (n - i > this.#maxChars) return this.#sax(i, lineAt(i), emit); // sax reports the size
+        if (n - i > this.#maxChars) {
+          this.#skipping = { line: lineAt(i), chars: n - i };
+          this.#line = lineAt(n);
+          this.#text = t.slice(n - CLOSE_RECORD.length);
+          return;
+        }
         break;
       }
-      // Read in place; a comment or CDATA (which could also hide a `</sObject>`) is declined, so sax reads it.
+      // Read in place; a comment or CDATA (which could also hide a `</sObject>`) is declined, so sax reads it all.
       const fields = readFlatXmlRecord(t, i + OPEN_RECORD.length, close, this.#nilAttribute);
-      if (!fields) return this.#sax(i, lineAt(i), emit);
-      emit(fields, lineAt(i));
+      if (fields) this.#emit(emit, fields, lineAt(i));
+      else if (hidesEnd(t, i, close)) return this.#sax(i, lineAt(i), emit);
+      else this.#readAlone(t, i, close + CLOSE_RECORD.length, lineAt(i), emit);
       i = close + CLOSE_RECORD.length;
     }
     this.#line = lineAt(i);
     this.#text = t.slice(i);
+  }
+
+  /** Looks for the end of the record being passed over; true once found (the text then goes on after it). */
+  #passOver(emit: EmitRecord): boolean {
+    const skipping = this.#skipping as { line: number; chars: number };
+    const t = this.#text;
+    const close = t.indexOf(CLOSE_RECORD);
+    if (close < 0) {
+      const keep = Math.max(0, t.length - CLOSE_RECORD.length);
+      skipping.chars += keep;
+      this.#consume(keep);
+      return false;
+    }
+    this.#skipping = undefined;
+    const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `about ${skipping.chars + close} characters, more than the ${this.#maxChars} a record may hold (larger than a batch): not read`, {
+      source: this.#source,
+      row: ++this.#row,
+      line: skipping.line,
+    });
+    emit({}, skipping.line, error);
+    this.#consume(close + CLOSE_RECORD.length);
+    return true;
+  }
+
+  /** One record, text[from, to), read by sax on its own: its fields, or a rejection that names its fault. */
+  #readAlone(t: string, from: number, to: number, line: number, emit: EmitRecord): void {
+    const indent = from - (t.lastIndexOf('\n', from - 1) + 1);
+    const lead = `${this.#rootTag}\n${' '.repeat(indent)}`;
+    const collector = new XmlElementCollector({ source: this.#source, rootNames: ['sObjects'], depth: 2, maxElementChars: this.#maxChars, firstLine: line - countLineEnds(lead) });
+    try {
+      collector.write(lead + t.slice(from, to) + CLOSE_ROOT);
+      collector.end();
+      const [element] = collector.take();
+      this.#emit(emit, xmlFields(element as XmlElement, this.#source, line), line);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      emit({}, line, recordParseFault(err, { source: this.#source, row: ++this.#row, line }));
+    }
+  }
+
+  #emit(emit: EmitRecord, fields: Record<string, InputValue>, line: number): void {
+    this.#row++;
+    emit(fields, line);
+  }
+
+  /** Whether the prolog text is all there is: white space, an XML declaration, comments. */
+  #prologOnly(): boolean {
+    const t = this.#text;
+    let i = 0;
+    for (;;) {
+      i = skipSpace(t, i, t.length);
+      if (i >= t.length) return true;
+      const close = t.startsWith('<?', i) ? '?>' : t.startsWith('<!--', i) ? '-->' : undefined;
+      const end = close ? t.indexOf(close, i) : -1;
+      if (end < 0) return false;
+      i = end + (close as string).length;
+    }
   }
 
   /** Keeps waiting for the rest of a prolog construct, within bounds; past them, sax decides. */
@@ -161,7 +243,7 @@ export class XmlDecoder implements RecordDecoder {
   /** From here on sax reads everything: #text from `from`, then every later chunk. */
   #toSax(from: number, emit: EmitRecord): void {
     this.#mode = 'sax';
-    this.#collector = new XmlElementCollector({ source: this.#source, rootNames: ['sObjects'], depth: 2, maxElementChars: this.#maxChars });
+    this.#collector = new XmlElementCollector({ source: this.#source, rootNames: ['sObjects'], depth: 2, maxElementChars: this.#maxChars, firstLine: this.#line - countLineEnds(this.#rootTag) });
     const rest = this.#text.slice(from);
     this.#text = '';
     this.#saxWrite(rest, emit);
@@ -177,7 +259,15 @@ export class XmlDecoder implements RecordDecoder {
   #drain(emit: EmitRecord): void {
     for (const element of (this.#collector as XmlElementCollector).take()) {
       if (element.name !== 'sObject') throw new ParseError(`expected <sObject>, found <${element.name}>`, { source: this.#source, line: this.#line });
-      emit(xmlFields(element), this.#line);
+      let fields: Record<string, InputValue>;
+      try {
+        fields = xmlFields(element, this.#source, this.#line);
+      } catch (err) {
+        if (!(err instanceof ParseError)) throw err;
+        emit({}, this.#line, recordParseFault(err, { source: this.#source, row: ++this.#row, line: this.#line }));
+        continue;
+      }
+      this.#emit(emit, fields, this.#line);
     }
   }
 
@@ -187,14 +277,26 @@ export class XmlDecoder implements RecordDecoder {
   }
 }
 
-function xmlFields(record: XmlElement): Record<string, InputValue> {
+/** A record's fields; a field given twice is the record's fault (either value may be the one meant). */
+function xmlFields(record: XmlElement, source: string, line: number): Record<string, InputValue> {
   const fields: Record<string, InputValue> = {};
+  const set = (name: string, value: InputValue) => {
+    if (Object.hasOwn(fields, name)) throw new ParseError(`the field <${name}> appears twice in the record`, { source, line, field: name, fault: 'BULKPIPE_DUPLICATE_FIELD' });
+    fields[name] = value;
+  };
   for (const field of record.children) {
     const parent = field.children.filter((c) => c.name !== 'type');
-    if (parent.length > 0) for (const inner of parent) fields[`${field.name}.${inner.name}`] = inner.nil ? null : inner.text;
-    else fields[field.name] = field.nil ? null : field.text;
+    if (parent.length > 0) for (const inner of parent) set(`${field.name}.${inner.name}`, inner.nil ? null : inner.text);
+    else set(field.name, field.nil ? null : field.text);
   }
   return fields;
+}
+
+/** Whether a record's text holds a comment or CDATA, either of which could hide a `</sObject>`: then sax must read on from it. */
+function hidesEnd(text: string, from: number, to: number): boolean {
+  const comment = text.indexOf('<!--', from);
+  const cdata = text.indexOf('<![CDATA[', from);
+  return (comment >= 0 && comment < to) || (cdata >= 0 && cdata < to);
 }
 
 /** The qualified name of xsi:nil under the root's namespace declarations ('' when xsi is not declared). */

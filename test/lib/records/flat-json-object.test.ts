@@ -11,7 +11,6 @@ describe('lib/records/flat-json-object', () => {
       ' { } ',
       '{"Name":"Acme","Count":3,"Rate":1.50,"Big":1e21,"Neg":-0,"Ok":true,"No":false,"Gone":null}',
       '{ "Name" : "Zoë 日本" ,\n  "Empty": "" }\r\n',
-      '{"A":"1","A":"2"}',
       '{"Exp":2.5E-3,"Zero":0}',
     ];
     for (const text of samples) {
@@ -21,6 +20,7 @@ describe('lib/records/flat-json-object', () => {
 
   it('leaves everything else to JSON.parse', () => {
     const others = [
+      '{"A":"1","A":"2"}', // a repeated key: the slow path rejects the record
       '{"Note":"a \\"quoted\\" word"}',
       '{"Line":"a\\nb"}',
       '{"Account":{"Ext__c":"A-1"}}',
@@ -56,7 +56,7 @@ describe('lib/records/flat-json-object', () => {
     const records = [...same, '{"X":"1","B":"\\n"}', '{"X":"1","B":"2"}', ...same, '{"AB":"5"}', '{"A":"6","BB":"7","C":"8"}', '{"A\\"":"9"}', '{"B":"x","A":"y"}', '{"A":"1","B":"2"}', '{}', '{"A":"1","A":"2"}'];
     for (const text of records) {
       const fast = parseFlatJsonObject(text, 0, text.length, cursor);
-      if (text.includes('\\')) expect(fast, text).to.equal(undefined);
+      if (text.includes('\\') || text === '{"A":"1","A":"2"}') expect(fast, text).to.equal(undefined);
       else expect(fast, text).to.deep.equal(JSON.parse(text));
     }
   });

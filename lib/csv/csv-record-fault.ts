@@ -1,0 +1,69 @@
+/**
+ * What is wrong with one CSV record, read against its header: broken quoting, a field count other
+ * than the header's, a field or record over the Bulk API's limits. One judge for both CSV paths (the
+ * parser and the byte-slicing fast path, which asks only about records its byte checks found
+ * suspect), so that the same input is rejected with the same words either way.
+ */
+import type { InputValue } from '../load-types.js';
+import { inputFault, limitFault } from '../load/input-fault.js';
+import { parseCsvText, type CsvProblem } from './parse-csv-text.js';
+
+/** Where the record is: the input's name, its record number and the line it starts on. */
+export interface CsvRecordPlace {
+  readonly source: string;
+  readonly row: number;
+  readonly line: number;
+}
+
+/** A rejected record: its error text and its fields as far as they could be read, by header column. */
+export interface CsvRecordRejection {
+  readonly error: string;
+  readonly fields: Record<string, InputValue>;
+}
+
+/** The error text of a record's fault, or undefined when it is fine. */
+export function csvRecordFault(values: readonly string[], problem: CsvProblem | undefined, header: readonly string[], place: CsvRecordPlace): string | undefined {
+  if (problem) {
+    return inputFault('BULKPIPE_MALFORMED_RECORD', problem.reason, { ...place, line: problem.line, column: problem.column, field: header[problem.field - 1] });
+  }
+  if (values.length !== header.length) {
+    if (values.length === 1 && (values[0] as string).trim() === '') {
+      return inputFault('BULKPIPE_FIELD_COUNT', `a line of white space only, where ${header.length} fields are expected`, place);
+    }
+    const extra = values.length > header.length ? `; the first field past the header's last column is "${(values[header.length] as string).slice(0, 40)}"` : '';
+    return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, place);
+  }
+  return limitFault(header, values, place);
+}
+
+/** The fields of a record by header column, as far as they go (a missing one is empty); for the error file. */
+export function fieldsByHeader(values: readonly string[], header: readonly string[]): Record<string, InputValue> {
+  const fields: Record<string, InputValue> = {};
+  header.forEach((name, i) => {
+    fields[name] = values[i] ?? '';
+  });
+  return fields;
+}
+
+/** Reads one record's text tolerantly and judges it; undefined when it is fine after all. */
+export function judgeCsvRecord(text: string, header: readonly string[], place: CsvRecordPlace, delimiter: number): CsvRecordRejection | undefined {
+  let rejection: CsvRecordRejection | undefined;
+  let seen = false;
+  parseCsvText(
+    text,
+    (values, _line, problem) => {
+      if (seen) {
+        // The scanner ends records at LF only; the parser also at a lone CR.
+        rejection ??= { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'a carriage return (CR) alone inside an unquoted field', place), fields: {} };
+        return;
+      }
+      seen = true;
+      const error = csvRecordFault(values, problem, header, place);
+      if (error) rejection = { error, fields: fieldsByHeader(values, header) };
+    },
+    place.source,
+    place.line,
+    { delimiter, tolerant: true },
+  );
+  return rejection;
+}
