@@ -6,11 +6,12 @@
  * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
  */
 import { constants } from 'node:fs';
-import { access, rename, rm, stat } from 'node:fs/promises';
+import { access, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
+import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
 import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
@@ -44,6 +45,8 @@ Options:
   --results FILE         NDJSON of every record with its outcome
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
   --no-check             do not check the columns against the object's describe before the job
+  --delimiter D          CSV field separator: , ; tab | or one character (default: from the header line)
+  --replace-invalid-utf8 load bytes that are not UTF-8 as U+FFFD (default: reject their records)
                          (unknown or read-only fields, the external id, required fields: exit 2)
   --json                 print the summary as JSON on stdout
 ${RUN_OPTIONS_HELP}
@@ -61,7 +64,7 @@ Examples:
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
 
 /** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
-const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results'] as const;
+const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8'] as const;
 
 interface Input {
   /** A file's absolute path, or stdin. */
@@ -96,6 +99,8 @@ function parseLoadArgs(argv: readonly string[]) {
       'abort-on-interrupt': { type: 'boolean' },
       resume: { type: 'boolean' },
       'no-check': { type: 'boolean' },
+      delimiter: { type: 'string' },
+      'replace-invalid-utf8': { type: 'boolean' },
       ...RUN_OPTIONS,
     },
   });
@@ -124,6 +129,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     if (path !== undefined) await checkWritable(flag, path);
   }
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
+  const reading = { ...(await delimiterFor(values.delimiter, input, io, values.quiet === true)), ...(values['replace-invalid-utf8'] ? { replaceInvalidUtf8: true } : {}) };
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   const runId = newRunId();
   return execute(io, values, conn, {
@@ -138,6 +144,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       batchSize,
       serial: values.serial === true,
       ...(values.results ? { resultsPath: resolve(values.results) } : {}),
+      ...reading,
       ...shape,
     },
     outputs: new Outputs(input.base, { success: values.success, errors: values.errors }),
@@ -183,6 +190,8 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.columns ? { columns: was.columns } : {}),
       serial: was.serial,
       ...(was.resultsPath ? { resultsPath: was.resultsPath } : {}),
+      ...(was.delimiter !== undefined ? { delimiter: was.delimiter } : {}),
+      ...(was.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: was.replaceInvalidUtf8 } : {}),
       ...shape,
     },
     outputs: Outputs.ofLedger(was.successPath, was.errorPath),
@@ -310,6 +319,58 @@ async function openInput(file: string | undefined, format: InputFormat | undefin
   const guessed = format ?? EXTENSIONS[ext];
   if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
   return { input: path, source: file, format: guessed, size, base: resolve(basename(file, extname(file))) };
+}
+
+/**
+ * The CSV field separator: the one given, or the one the header line uses (read from the file's
+ * first bytes, or from the first chunk of stdin, which is put back); a comma is the default.
+ */
+async function delimiterFor(flag: string | undefined, input: Input, io: CliIo, quiet: boolean): Promise<{ delimiter?: string }> {
+  if (input.format !== 'csv') {
+    if (flag !== undefined) throw new UsageError('load: --delimiter is for CSV input');
+    return {};
+  }
+  if (flag !== undefined) {
+    try {
+      return { delimiter: String.fromCharCode(delimiterOption(flag)) };
+    } catch (err) {
+      throw new UsageError(`load: ${(err as Error).message}`);
+    }
+  }
+  const head = typeof input.input === 'string' ? await readHead(input.input) : await peekChunk(input.input);
+  const found = String.fromCharCode(detectDelimiter(head));
+  if (found === ',') return {};
+  if (!quiet) io.stderr.write(`bulkpipe: the header line is separated by ${found === '\t' ? 'tabs' : `"${found}"`}: reading the records so (--delimiter says otherwise)\n`);
+  return { delimiter: found };
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The stream's first chunk, put back to be read again. */
+function peekChunk(stream: Readable): Promise<Buffer> {
+  return new Promise((resolvePeek, reject) => {
+    const done = (chunk: Buffer) => {
+      stream.off('readable', onReadable).off('end', onEnd).off('error', reject);
+      resolvePeek(chunk);
+    };
+    const onReadable = () => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk === null) return;
+      stream.unshift(chunk);
+      done(chunk);
+    };
+    const onEnd = () => done(Buffer.alloc(0));
+    stream.on('readable', onReadable).on('end', onEnd).on('error', reject);
+  });
 }
 
 /**

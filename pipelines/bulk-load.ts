@@ -193,6 +193,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     successPath: options.successPath && resolve(options.successPath),
     errorPath: options.errorPath && resolve(options.errorPath),
     resultsPath: options.resultsPath && resolve(options.resultsPath),
+    delimiter: options.delimiter,
+    replaceInvalidUtf8: options.replaceInvalidUtf8,
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
@@ -391,7 +393,7 @@ async function columnsFit(client: BulkClient, object: string, operation: LoadOpe
 function sameLoad(state: LedgerState, run: LedgerRun, inputPath: string | null): void {
   const was = state.run;
   const differs: string[] = [];
-  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath'] as const) {
+  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8'] as const) {
     if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
   }
   if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');

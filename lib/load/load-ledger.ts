@@ -46,6 +46,9 @@ export interface LedgerRun {
   readonly successPath?: string | undefined;
   readonly errorPath?: string | undefined;
   readonly resultsPath?: string | undefined;
+  /** CSV input read with another field separator than a comma. */
+  readonly delimiter?: string | undefined;
+  readonly replaceInvalidUtf8?: boolean | undefined;
 }
 
 

@@ -145,7 +145,7 @@ export class XmlElementCollector {
     this.#error = new ParseError(message, {
       source: this.#options.source,
       line: this.#parser.line + (this.#options.firstLine ?? 1),
-      column: this.#parser.column + 1,
+      column: this.#parser.column, // sax counts the offending character in already: 1-based
     });
   }
 

@@ -218,14 +218,47 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     ]);
   });
 
-  it('exit 1 on a failed run: malformed input after good records, which are still loaded and written', async () => {
-    await writeFile(join(tmp.path, 'broken.ndjson'), '{"Name":"Kept"}\n{"Name":\n');
-    const result = await cli(['load', 'Account', 'broken.ndjson', '--errors', 'e.csv', '--success', 's.csv']);
+  it('exit 1 on a failed run: input cut off after good records, which are still loaded and written', async () => {
+    await writeFile(join(tmp.path, 'broken.json'), '[{"Name":"Kept"},\n{"Name":"Also"}');
+    const result = await cli(['load', 'Account', 'broken.json', '--errors', 'e.csv', '--success', 's.csv']);
     expect(result.code).to.equal(1);
     const last = result.stderr.trim().split('\n').at(-1) as string;
-    expect(last).to.match(/^bulkpipe: broken\.ndjson, line 2: malformed JSON.*\[job 750\w+\]$/);
-    expect(result.stderr).to.match(/results so far: 1 succeeded, 0 failed, 0 pending \(read, results not in the outputs yet\); success: .*s\.csv, errors: .*e\.csv/);
-    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Kept']);
+    expect(last).to.match(/^bulkpipe: broken\.json, line 2: the array is not closed.*\[job 750\w+\]$/);
+    expect(result.stderr).to.match(/results so far: 2 succeeded, 0 failed, 0 pending \(read, results not in the outputs yet\); success: .*s\.csv, errors: .*e\.csv/);
+    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Kept', 'Also']);
+  });
+
+  it('exit 3 when bad records are rejected: each in the error file with its place, the rest loaded', async () => {
+    await writeFile(join(tmp.path, 'bad.csv'), 'Name,Phone\nGood,1\nToo,many,fields\nO"Brien,2\nAlso good,3\n');
+    const result = await cli(['load', 'Account', 'bad.csv', '--errors', 'e.csv', '--success', 's.csv']);
+    expect(result.code, result.stderr).to.equal(3);
+    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Good', 'Also good']);
+    const errors = csvRows(await readFile(join(tmp.path, 'e.csv'), 'utf8'));
+    expect(errors.map((r) => [r.sf__Row, r.Name])).to.deep.equal([['2', 'Too'], ['3', 'O"Brien']]);
+    expect(errors[0]?.sf__Error).to.include('BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2').and.include('bad.csv, line 3, record 2');
+    expect(errors[1]?.sf__Error).to.include('a stray quote').and.include('bad.csv, line 4, column 2, record 3, field Name');
+  });
+
+  it('reads a semicolon- or tab-separated file by its header (or --delimiter), and uploads it with commas', async () => {
+    await writeFile(join(tmp.path, 'semi.csv'), 'Name;Phone\n"Acme; Inc";1\nB;2\n');
+    const detected = await cli(['load', 'Account', 'semi.csv', '--success', 's.csv', '--errors', 'e.csv']);
+    expect(detected.code, detected.stderr).to.equal(0);
+    expect(detected.stderr).to.include('separated by ";"');
+    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => [r.Name, r.Phone])).to.deep.equal([['Acme; Inc', '1'], ['B', '2']]);
+    await writeFile(join(tmp.path, 'tabs.csv'), 'Name\tPhone\nC\t3\n');
+    const given = await cli(['load', 'Account', '-', '--delimiter', 'tab', '--success', 's2.csv', '--errors', 'e2.csv'], { stdin: await readFile(join(tmp.path, 'tabs.csv'), 'utf8') });
+    expect(given.code, given.stderr).to.equal(0);
+    expect(csvRows(await readFile(join(tmp.path, 's2.csv'), 'utf8')).map((r) => [r.Name, r.Phone])).to.deep.equal([['C', '3']]);
+    expect((await cli(['load', 'Account', 'semi.csv', '--delimiter', '"'])).code).to.equal(2);
+  });
+
+  it('an empty input is 0 records in every format: exit 0 and no job', async () => {
+    for (const name of ['empty.csv', 'empty.ndjson', 'empty.json', 'empty.xml']) {
+      await writeFile(join(tmp.path, name), '');
+      const result = await cli(['load', 'Account', name, '--json']);
+      expect(result.code, `${name}: ${result.stderr}`).to.equal(0);
+      expect(JSON.parse(result.stdout)).to.include({ recordsRead: 0, jobId: null });
+    }
   });
 
   it('an output path that cannot be written is a usage error (exit 2) before any job; an error file loads back as it is', async () => {

@@ -133,25 +133,39 @@ describe('pipelines/bulk-load (end to end)', () => {
     expect(progress.at(-1)).to.include({ recordsProcessed: 1000 });
   });
 
-  for (const [format, broken] of [
-    ['ndjson', `${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join('\n')}\n{"Name":\n${JSON.stringify({ Name: 'after' })}\n`],
-    ['csv', `Name\n${Array.from({ length: 250 }, (_, i) => `M${i}`).join('\n')}\n"unterminated\n`],
+  for (const [format, broken, bad] of [
+    ['ndjson', `${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join('\n')}\n{"Name":\n${JSON.stringify({ Name: 'after' })}\n`, 'line 251, record 251'],
+    ['csv', `Name\n${Array.from({ length: 250 }, (_, i) => `M${i}`).join('\n')}\nO"Brien\nafter\n`, 'line 252, column 2, record 251, field Name'],
+    ['json', `[${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join(',\n')},\n{"Name":"x","Name":"y"},\n${JSON.stringify({ Name: 'after' })}]`, 'line 251, record 251, field Name'],
+    ['xml', `<sObjects>\n${Array.from({ length: 250 }, (_, i) => `<sObject><Name>M${i}</Name></sObject>`).join('\n')}\n<sObject><Name>a & b</Name></sObject>\n<sObject><Name>after</Name></sObject></sObjects>`, 'line 252, column 19, record 251'],
   ] as const) {
-    it(`${format}: stops at malformed input, finishes the records before it, then fails naming the source`, async () => {
+    it(`${format}: a malformed record costs itself only: it goes to the error file with its place, the records after it are loaded`, async () => {
       const input = join(tmp.path, `broken.${format}`);
       await writeFile(input, broken);
-      const progress: LoadProgress[] = [];
-      const err = await rejection(
-        bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
-      );
-      expect(err).to.include({ code: 'BULK_PARSE', source: input });
-      if (format === 'ndjson') expect(err).to.include({ line: 251 });
+      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20 });
       const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
-      expect(ok).to.have.length(250);
-      expect(ok.some((r) => r.Name === 'after')).to.equal(false);
-      expect(progress.at(-1)).to.include({ recordsProcessed: 250, recordsSucceeded: 250 });
+      const failed = parse(await readFile(join(tmp.path, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
+      expect(ok.map((r) => r.sf__Row)).to.deep.equal([...Array.from({ length: 250 }, (_, i) => String(i + 1)), '252']);
+      expect(ok.at(-1)?.Name).to.equal('after');
+      expect(failed.map((r) => r.sf__Row)).to.deep.equal(['251']);
+      expect(failed[0]?.sf__Error).to.match(/^BULKPIPE_(MALFORMED_RECORD|DUPLICATE_FIELD):/).and.include(`${input}, ${bad}`);
+      expect(summary).to.include({ recordsRead: 252, recordsSucceeded: 251, recordsFailed: 1 });
     });
   }
+
+  it('json: an array the input cuts off keeps every record before, then the run fails naming the place', async () => {
+    const input = join(tmp.path, 'cut.json');
+    await writeFile(input, `[${Array.from({ length: 150 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join(',\n')}`);
+    const progress: LoadProgress[] = [];
+    const err = await rejection(
+      bulkLoad({ client: t.client, input, format: 'json', object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
+    );
+    expect(err).to.include({ code: 'BULK_PARSE', source: input, line: 150 });
+    expect(err.message).to.include('the array is not closed');
+    const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
+    expect(ok).to.have.length(150);
+    expect(progress.at(-1)).to.include({ recordsProcessed: 150, recordsSucceeded: 150 });
+  });
 
   it('stops on abort: uploads and polling cancelled, the job aborted when asked', async () => {
     const controller = new AbortController();
