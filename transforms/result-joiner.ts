@@ -167,6 +167,12 @@ export class ResultJoiner extends Transform {
     try {
       await this.#pushSegment(item, finished, results, failure, false);
     } catch (err) {
+      if (results === undefined && finished && !this.destroyed && !(err instanceof JoinMismatchError)) {
+        // A batch the org failed whole, whose payload could not be read back: its rows are still
+        // accounted for, from the segment's row numbers, with the org's message and no columns.
+        await this.#pushSegment(item, finished, undefined, failure, true, true);
+        return;
+      }
       // The result body disagreed with the batch's count after some rows were out: take them back
       // and send every row of the segment to the errors.
       if (!(err instanceof JoinMismatchError) || !finished) throw err;
@@ -174,7 +180,7 @@ export class ResultJoiner extends Transform {
     }
   }
 
-  async #pushSegment(item: JoinerInput, finished: FinishedBatch | undefined, results: AsyncIterable<ResultBlock> | undefined, failure: string, restart: boolean): Promise<void> {
+  async #pushSegment(item: JoinerInput, finished: FinishedBatch | undefined, results: AsyncIterable<ResultBlock> | undefined, failure: string, restart: boolean, rowsOnly = false): Promise<void> {
     const blocks = joinSegment({
       seq: item.seq,
       jobId: finished?.jobId ?? null,
@@ -187,6 +193,7 @@ export class ResultJoiner extends Transform {
       rejectsPath: item.rejected > 0 ? await this.#spool.path(item.seq, 'rejects') : null,
       results,
       failure,
+      rowsOnly,
     });
     // One block is held back, so that the segment's last block can say it is the last.
     let held: JoinedRows | undefined;

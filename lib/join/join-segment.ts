@@ -32,6 +32,11 @@ export interface SegmentSources {
   readonly results: AsyncIterable<ResultBlock> | undefined;
   /** The error of every uploaded row when there are no results to join. */
   readonly failure: string;
+  /**
+   * Give the uploaded rows no columns, from `rows` alone, without reading the payload: for a batch
+   * the org failed whose payload could not be read back (the rows are accounted for all the same).
+   */
+  readonly rowsOnly?: boolean;
 }
 
 /** Result blocks, taken row by row. */
@@ -99,7 +104,27 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
   let offset = 0;
   let joined = 0;
   try {
-    if (s.payloadPath !== null && s.records > 0) {
+    if (s.rowsOnly && s.records > 0) {
+      let out = new JoinedRows(s, BLOCK);
+      for (const [first, count] of s.rows) {
+        for (let row = first; row < first + count; row++) {
+          while (reject && reject.row < row) {
+            if (out.full) {
+              yield out;
+              out = new JoinedRows(s, BLOCK);
+            }
+            addRejected(out, reject);
+            await nextReject();
+          }
+          if (out.full) {
+            yield out;
+            out = new JoinedRows(s, BLOCK);
+          }
+          out.fail(out.add(row, true, {}), s.failure);
+        }
+      }
+      if (out.count > 0) yield out;
+    } else if (s.payloadPath !== null && s.records > 0) {
       const csv = s.contentType === 'CSV';
       const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, s.contentType === 'XML' ? 'xml' : 'json');
       for await (const input of inputs) {

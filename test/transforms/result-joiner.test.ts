@@ -101,6 +101,20 @@ describe('transforms/result-joiner', () => {
     expect(sink.items.flatMap((b) => b.rows.map((r) => [r.row, r.success, r.error]))).to.deep.equal([[1, false, 'InvalidBatch : Field name not found : Nope'], [2, false, 'batch NotProcessed']]);
   });
 
+  it('a Failed batch whose payload cannot be read back: every row still to the errors, by row number, with the org\u2019s message', async () => {
+    const spool = new LoadSpool({ dir: tmp.path });
+    const failed = await finished(spool, 0, ['a', 'b', 'c'], 5);
+    await writeFile(failed.path as string, 'Name\n"never closed\nb\n'); // reads back as fewer records than the batch has
+    const item = { ...failed, state: 'Failed' as const, stateMessage: 'InvalidBatch : the org could not read it' };
+    const sink = collector<JoinedBlock>();
+    await pipeline(Readable.from([item]), new ResultJoiner({ client: t.client, spool }), sink);
+    // Rows pushed before the payload gave out are voided by the restart; the outputs then hold each row once.
+    const restart = sink.items.findIndex((b) => b.restart);
+    expect(restart).to.be.at.least(0);
+    const kept = sink.items.slice(restart).flatMap((b) => b.rows.map((r) => [r.row, r.success, r.error]));
+    expect(kept).to.deep.equal([5, 6, 7].map((row) => [row, false, 'InvalidBatch : the org could not read it']));
+  });
+
   it('a batch that processed another number of records than it has: its rows to the errors, naming job, batch and counts; the others joined', async () => {
     const spool = new LoadSpool({ dir: tmp.path });
     // The spooled payload has three records, the org saw two (as with a blank line it skips).
