@@ -6,14 +6,17 @@
  * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
  */
 import { constants } from 'node:fs';
-import { access, open, rename, rm, stat } from 'node:fs/promises';
+import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
+import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
+import { datePattern, timeZoneOption } from '../lib/text/date-format.js';
 import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
 import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
+import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines/dry-run.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
@@ -47,6 +50,13 @@ Options:
   --no-check             do not check the columns against the object's describe before the job
   --delimiter D          CSV field separator: , ; tab | or one character (default: from the header line)
   --replace-invalid-utf8 load bytes that are not UTF-8 as U+FFFD (default: reject their records)
+  --map MAP              column names to API field names: an .sdl file (Column=ApiField lines, as
+                         Data Loader's) or 'Column=ApiField,Other=Field__c'
+  --date-format F        how the input writes dates, e.g. MM/dd/yyyy or dd.MM.yyyy (date-times: that
+                         and HH:mm[:ss]); date and date-time fields are sent as ISO 8601
+  --time-zone Z          the IANA zone of date-times without an offset (default UTC), e.g. Europe/Paris
+  --dry-run              read the whole input and check each record's values against the object's
+                         field types; the would-be errors go to --errors; no job is created
                          (unknown or read-only fields, the external id, required fields: exit 2)
   --json                 print the summary as JSON on stdout
 ${RUN_OPTIONS_HELP}
@@ -64,7 +74,7 @@ Examples:
 const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
 
 /** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
-const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8'] as const;
+const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8', 'map', 'date-format', 'time-zone'] as const;
 
 interface Input {
   /** A file's absolute path, or stdin. */
@@ -101,6 +111,10 @@ function parseLoadArgs(argv: readonly string[]) {
       'no-check': { type: 'boolean' },
       delimiter: { type: 'string' },
       'replace-invalid-utf8': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      map: { type: 'string' },
+      'date-format': { type: 'string' },
+      'time-zone': { type: 'string' },
       ...RUN_OPTIONS,
     },
   });
@@ -129,7 +143,16 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     if (path !== undefined) await checkWritable(flag, path);
   }
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
-  const reading = { ...(await delimiterFor(values.delimiter, input, io, values.quiet === true)), ...(values['replace-invalid-utf8'] ? { replaceInvalidUtf8: true } : {}) };
+  const reading = {
+    ...(await delimiterFor(values.delimiter, input, io, values.quiet === true)),
+    ...(values['replace-invalid-utf8'] ? { replaceInvalidUtf8: true } : {}),
+    ...(values.map !== undefined ? { columnMap: await columnMapOf(values.map) } : {}),
+    ...dateOptions(values['date-format'], values['time-zone']),
+  };
+  if (values['dry-run']) {
+    const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
+    return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading });
+  }
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   const runId = newRunId();
   return execute(io, values, conn, {
@@ -152,6 +175,23 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     runId,
     resume: undefined,
   });
+}
+
+/** `load --dry-run`: the input read and checked against the org's describe, the would-be errors written; no job. */
+async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions, 'client' | 'signal'>): Promise<number> {
+  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  let summary: DryRunSummary;
+  try {
+    summary = await dryRunLoad({ ...options, client: conn.client, ...(io.signal ? { signal: io.signal } : {}) });
+  } finally {
+    await conn.close();
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
+  if (values.quiet !== true) {
+    const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
+    io.stderr.write(`dry run of ${options.operation} into ${options.object}: ${count(summary.recordsRead)} records read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`);
+  }
+  return summary.recordsFailed > 0 ? 3 : 0;
 }
 
 /** `load --resume [ID]`: the load in a ledger, finished with the options it was started with. */
@@ -192,6 +232,9 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.resultsPath ? { resultsPath: was.resultsPath } : {}),
       ...(was.delimiter !== undefined ? { delimiter: was.delimiter } : {}),
       ...(was.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: was.replaceInvalidUtf8 } : {}),
+      ...(was.columnMap !== undefined ? { columnMap: new Map(Object.entries(was.columnMap)) } : {}),
+      ...(was.dateFormat !== undefined ? { dateFormat: was.dateFormat } : {}),
+      ...(was.timeZone !== undefined ? { timeZone: was.timeZone } : {}),
       ...shape,
     },
     outputs: Outputs.ofLedger(was.successPath, was.errorPath),
@@ -342,6 +385,34 @@ async function delimiterFor(flag: string | undefined, input: Input, io: CliIo, q
   if (found === ',') return {};
   if (!quiet) io.stderr.write(`bulkpipe: the header line is separated by ${found === '\t' ? 'tabs' : `"${found}"`}: reading the records so (--delimiter says otherwise)\n`);
   return { delimiter: found };
+}
+
+/** `--map FILE` (an .sdl file) or `--map 'Column=ApiField,...'`. */
+async function columnMapOf(value: string): Promise<ColumnMap> {
+  let text = value;
+  if (!value.includes('=')) {
+    try {
+      text = await readFile(value, 'utf8');
+    } catch (err) {
+      throw new UsageError(`load: cannot read the --map file ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  try {
+    return parseColumnMap(text);
+  } catch (err) {
+    throw new UsageError(`load: --map: ${(err as Error).message}`);
+  }
+}
+
+/** `--date-format` and `--time-zone`, checked now (a usage error) rather than at the first record. */
+function dateOptions(dateFormat: string | undefined, timeZone: string | undefined): { dateFormat?: string; timeZone?: string } {
+  try {
+    if (dateFormat !== undefined) datePattern(dateFormat.replace(/\s*H.*$/, ''));
+    if (timeZone !== undefined) timeZoneOption(timeZone);
+  } catch (err) {
+    throw new UsageError(`load: ${(err as Error).message}`);
+  }
+  return { ...(dateFormat !== undefined ? { dateFormat } : {}), ...(timeZone !== undefined ? { timeZone } : {}) };
 }
 
 async function readHead(path: string): Promise<Buffer> {

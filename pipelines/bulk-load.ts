@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { AbortedError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
+import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
@@ -27,6 +28,7 @@ import type { PayloadType } from '../lib/records/serialize-record.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
 import { BulkSubmitter } from '../transforms/bulk-submitter.js';
+import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
 import { LedgerRecorder } from '../transforms/ledger-recorder.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
@@ -155,6 +157,12 @@ export interface BulkLoadOptions extends PollSettings {
   readonly delimiter?: string;
   /** Load invalid UTF-8 as U+FFFD instead of rejecting its record (BULKPIPE_INVALID_UTF8). Default false. */
   readonly replaceInvalidUtf8?: boolean;
+  /** Input column names to API field names (parseColumnMap reads Data Loader's .sdl form). */
+  readonly columnMap?: ColumnMap;
+  /** How the input writes dates (`MM/dd/yyyy`, `dd.MM.yyyy`, ...): date and date-time fields (from the describe) are converted. */
+  readonly dateFormat?: string;
+  /** The IANA time zone of date-times without an offset; default UTC. */
+  readonly timeZone?: string;
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
@@ -195,11 +203,15 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     resultsPath: options.resultsPath && resolve(options.resultsPath),
     delimiter: options.delimiter,
     replaceInvalidUtf8: options.replaceInvalidUtf8,
+    columnMap: options.columnMap && Object.fromEntries(options.columnMap),
+    dateFormat: options.dateFormat,
+    timeZone: options.timeZone,
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
-  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined;
+  const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
+  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting;
   const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
 
@@ -214,14 +226,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     inputError ??= err;
   };
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
-  const reading = {
-    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-    ...(options.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: options.replaceInvalidUtf8 } : {}),
-  };
+  const reading = readingOptions(options);
   const chunking = fastPath
     ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
         new RecordParser({ format, source, onError, ...reading }),
+        ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
         new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
@@ -389,14 +399,37 @@ async function columnsFit(client: BulkClient, object: string, operation: LoadOpe
   if (problems.length > 0) throw new ColumnCheckError(object, problems);
 }
 
+/** The options of the input's reading, as both the parser and the fast path take them. */
+export function readingOptions(options: Pick<BulkLoadOptions, 'delimiter' | 'replaceInvalidUtf8' | 'columnMap'>): { delimiter?: string; replaceInvalidUtf8?: boolean; columnMap?: ColumnMap } {
+  return {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: options.replaceInvalidUtf8 } : {}),
+    ...(options.columnMap !== undefined ? { columnMap: options.columnMap } : {}),
+  };
+}
+
+/** A DateConverter whose date and date-time fields are the object's, from its describe (names matched regardless of case). */
+export function dateConverterFor(client: BulkClient, object: string, options: Pick<BulkLoadOptions, 'dateFormat' | 'timeZone'>, signal: AbortSignal | undefined): DateConverter {
+  return new DateConverter({
+    ...(options.dateFormat !== undefined ? { dateFormat: options.dateFormat } : {}),
+    ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
+    fieldTypes: async (columns) => {
+      const described = await client.describe(object, signal ? { signal } : {});
+      const types = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
+      return new Map(columns.flatMap((c) => (types.has(c.toLowerCase()) ? [[c, types.get(c.toLowerCase()) as DateFieldType]] : [])));
+    },
+  });
+}
+
 /** A resumed run must be the same load as the one in the ledger: the same input, object, operation, batches and outputs. */
 function sameLoad(state: LedgerState, run: LedgerRun, inputPath: string | null): void {
   const was = state.run;
   const differs: string[] = [];
-  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8'] as const) {
+  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8', 'dateFormat', 'timeZone'] as const) {
     if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
   }
   if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');
+  if (JSON.stringify(was.columnMap) !== JSON.stringify(run.columnMap)) differs.push('columnMap');
   if ((was.input?.path ?? null) !== inputPath) differs.push(`input (${was.input ? was.input.path : 'a stream'} then, ${inputPath ?? 'a stream'} now)`);
   // The differences as a list: an option error cuts a long string value short.
   if (differs.length) throw new InvalidOptionError('resume', `the options of the load in ${state.dir}`, differs);

@@ -22,6 +22,7 @@ import { InputStop } from '../lib/streams/input-stop.js';
 import { inputFault } from '../lib/load/input-fault.js';
 import { MAX_INPUT_RECORD_BYTES } from '../lib/limits.js';
 import { delimiterOption } from '../lib/csv/delimiter.js';
+import type { ColumnMap } from '../lib/load/column-map.js';
 
 export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -39,6 +40,8 @@ export interface RecordParserOptions {
   readonly delimiter?: string;
   /** Load invalid UTF-8 as U+FFFD instead of rejecting its record. Default false. */
   readonly replaceInvalidUtf8?: boolean;
+  /** Input column (or key) names to API field names; the others keep theirs. */
+  readonly columnMap?: ColumnMap;
   /**
    * Stop instead of fail: on malformed input, report the error here, emit no more records and end
    * normally once the input ends, so that the records already emitted can still be finished.
@@ -58,6 +61,7 @@ export class RecordParser extends Transform {
   readonly #stop: InputStop;
   readonly #source: string;
   readonly #replaceInvalid: boolean;
+  readonly #map: ColumnMap | undefined;
   #row = 0;
 
   constructor(options: RecordParserOptions) {
@@ -69,6 +73,7 @@ export class RecordParser extends Transform {
     this.#stop = new InputStop(options.onError);
     this.#source = source;
     this.#replaceInvalid = options.replaceInvalidUtf8 ?? false;
+    this.#map = options.columnMap;
     this.#decoder = new DECODERS[format]({ source, maxRecordBytes, delimiter });
   }
 
@@ -102,9 +107,10 @@ export class RecordParser extends Transform {
 
   // One input chunk's records are pushed together; the write callback, called once they are
   // pushed, and the readable side's highWaterMark hold the input back.
-  readonly #emit = (fields: Record<string, InputValue>, line?: number, error?: string): void => {
+  readonly #emit = (read: Record<string, InputValue>, line?: number, error?: string): void => {
     if (this.#stop.stopped) return;
     const row = ++this.#row;
+    const fields = this.#map ? renamed(read, this.#map) : read;
     const rejection = error ?? (this.#decoder.utf8.invalid && !this.#replaceInvalid ? this.#invalidUtf8(fields, row, line) : undefined);
     if (rejection !== undefined) this.push({ row, ...(line === undefined ? {} : { line }), fields, error: rejection } satisfies InputRecord);
     else this.push(line === undefined ? { row, fields } : ({ row, line, fields } satisfies InputRecord));
@@ -122,6 +128,12 @@ export class RecordParser extends Transform {
     }
     return undefined;
   }
+}
+
+function renamed(fields: Record<string, InputValue>, map: ColumnMap): Record<string, InputValue> {
+  const out: Record<string, InputValue> = {};
+  for (const name in fields) out[map.get(name) ?? name] = fields[name] as InputValue;
+  return out;
 }
 
 /** A RecordParser; e.g. `pipeline(createReadStream(path), recordParser({ format: 'csv', source: path }), ...)`. */

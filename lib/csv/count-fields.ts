@@ -1,5 +1,5 @@
 /**
- * How many fields one CSV record holds, counted in its bytes with indexOf (no decoding, no strings):
+ * How many fields one CSV record holds, counted in its bytes (no decoding, no strings):
  * the fast path's check of each record against the header. -1 when the record's quoting is broken
  * (text after a closing quote, a quote never closed), which only a parse can word.
  * The bytes [start, end) are one record without its line end, as CsvRecordScanner cut it; a quote
@@ -8,32 +8,45 @@
 const QUOTE = 0x22;
 
 export function countCsvFields(bytes: Buffer, start: number, end: number, delimiter: number): number {
+  return countQuotedCsvFields(bytes, start, end, delimiter);
+}
+
+/** The delimiters in bytes[start, end): the fields of a record without quotes, less one. The hot path: the simplest loop runs fastest. */
+export function countDelimiters(bytes: Buffer, start: number, end: number, delimiter: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if (bytes[i] === delimiter) n++;
+  return n;
+}
+
+function countQuotedCsvFields(bytes: Buffer, start: number, end: number, delimiter: number): number {
   let fields = 1;
   let i = start;
-  for (;;) {
-    if (i < end && bytes[i] === QUOTE) {
-      let from = i + 1;
-      for (;;) {
-        const q = bytes.indexOf(QUOTE, from);
-        if (q < 0 || q >= end) return -1;
-        if (q + 1 < end && bytes[q + 1] === QUOTE) {
-          from = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      if (i >= end) return fields;
-      if (bytes[i] !== delimiter) return -1;
+  while (i < end) {
+    const c = bytes[i] as number;
+    if (c === delimiter) {
       fields++;
       i++;
-      continue;
+    } else if (c === QUOTE) {
+      // A quoted field (the scanner flagged any quote that is not at a field start): to its closing quote.
+      i++;
+      for (;;) {
+        if (i >= end) return -1;
+        if (bytes[i] === QUOTE) {
+          if (i + 1 < end && bytes[i + 1] === QUOTE) {
+            i += 2;
+            continue;
+          }
+          break;
+        }
+        i++;
+      }
+      i++;
+      if (i < end && bytes[i] !== delimiter) return -1;
+    } else {
+      i++;
     }
-    const d = bytes.indexOf(delimiter, i);
-    if (d < 0 || d >= end) return fields;
-    fields++;
-    i = d + 1;
   }
+  return fields;
 }
 
 /** The end of a record's bytes without its line end (LF or CRLF). */

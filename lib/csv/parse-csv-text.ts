@@ -99,9 +99,14 @@ export function parseCsvText(
         }
         value = out;
       } else {
-        const j = unquotedEnd(text, i, delimiter);
-        const quote = text.indexOf('"', i);
-        if (quote >= 0 && quote < j) fault(STRAY_QUOTE, quote, line);
+        let j = i;
+        let quote = -1;
+        let c = text.charCodeAt(j);
+        while (j < n && c !== delimiter && c !== LF && c !== CR) {
+          if (c === QUOTE && quote < 0) quote = j;
+          c = text.charCodeAt(++j);
+        }
+        if (quote >= 0) fault(STRAY_QUOTE, quote, line);
         value = text.slice(i, j);
         i = j;
       }

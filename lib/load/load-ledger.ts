@@ -49,6 +49,9 @@ export interface LedgerRun {
   /** CSV input read with another field separator than a comma. */
   readonly delimiter?: string | undefined;
   readonly replaceInvalidUtf8?: boolean | undefined;
+  readonly columnMap?: Readonly<Record<string, string>> | undefined;
+  readonly dateFormat?: string | undefined;
+  readonly timeZone?: string | undefined;
 }
 
 

@@ -34,6 +34,8 @@ export interface FieldDescribe {
   readonly referenceTo: readonly string[];
   readonly relationshipName: string | null;
   readonly picklistValues: readonly PicklistValue[];
+  /** A picklist that takes only its own values. */
+  readonly restrictedPicklist: boolean;
 }
 
 export interface SObjectSummary {
@@ -111,6 +113,7 @@ function field(f: Doc, source: string): FieldDescribe {
     picklistValues: Array.isArray(f.picklistValues)
       ? (f.picklistValues as Doc[]).map((p) => ({ value: str(p.value), label: str(p.label) || str(p.value), active: p.active !== false, defaultValue: bool(p.defaultValue) }))
       : [],
+    restrictedPicklist: bool(f.restrictedPicklist),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Operation, ResultError } from '../../lib/types.js';
 import type { IdGenerator } from '../org/id-generator.js';
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
 import type { RecordData, RecordsStore } from '../store/records-store.js';
-import { convertValue, resultError, type Stored } from './field-values.js';
+import { convertValue, resultError, type Stored } from '../../lib/records/field-values.js';
 import { BatchFailure, type PayloadRow } from './payload.js';
 
 /** A column of the batch and what it writes. */

@@ -4,7 +4,7 @@ import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.
 
 const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({
   name, label: name, type: 'string', length: 80, precision: 0, scale: 0, digits: 0, nillable: true, createable: true, updateable: true, defaultedOnCreate: false,
-  externalId: false, idLookup: false, unique: false, custom: name.endsWith('__c'), referenceTo: [], relationshipName: null, picklistValues: [], ...more,
+  externalId: false, idLookup: false, unique: false, custom: name.endsWith('__c'), referenceTo: [], relationshipName: null, picklistValues: [], restrictedPicklist: false, ...more,
 });
 const object = (name: string, fields: FieldDescribe[]): SObjectDescribe => ({ name, label: name, keyPrefix: null, custom: false, createable: true, updateable: true, deletable: true, queryable: true, fields });
 const ORG: Record<string, SObjectDescribe> = {

@@ -1,10 +1,21 @@
 /**
  * Converts an uploaded text value to the stored value of a field, or to the record-level error
- * Salesforce gives for it (spec 5.1 message formats).
+ * Salesforce gives for it (spec 5.1 message formats). One reading for both sides: the local org
+ * stores what it gives, and `load --dry-run` checks each value against the org's describe with it,
+ * so that a dry run predicts exactly the errors the local org would give.
  */
-import { isValidId, toId18 } from '../../lib/ids.js';
-import type { ResultError } from '../../lib/types.js';
-import type { FieldDef } from '../org/schema.js';
+import { isValidId, toId18 } from '../ids.js';
+import type { ResultError } from '../types.js';
+
+/** What a value is read by: a field's name, its Salesforce type (`string`, `int`, `date`, ...) and, for text, its most characters. */
+export interface ValueField {
+  readonly name: string;
+  readonly type: string;
+  readonly length?: number | undefined;
+}
+
+/** The text types, whose values are only checked for their length (and emails for their form). */
+const TEXT_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist', 'combobox', 'encryptedstring']);
 
 export type Stored = string | number | boolean | null;
 export type Converted = { readonly value: Stored } | { readonly error: ResultError };
@@ -16,7 +27,7 @@ const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?(Z|[+-]\d{
 
 export const resultError = (statusCode: string, message: string, fields: readonly string[] = []): ResultError => ({ statusCode, message, fields });
 
-function notDeserializable(field: FieldDef, raw: string, column: number): Converted {
+function notDeserializable(field: ValueField, raw: string, column: number): Converted {
   return { error: resultError('INVALID_FIELD', `Failed to deserialize field at col ${column}. Due to, '${raw}' is not a valid value for the type ${XSD_TYPE[field.type] ?? 'xsd:string'}`, [field.name]) };
 }
 
@@ -26,7 +37,7 @@ function validDate(y: number, m: number, d: number): boolean {
 }
 
 /** `column` is the 1-based position of the value in its record, named in deserialization errors. */
-export function convertValue(field: FieldDef, raw: string, column: number): Converted {
+export function convertValue(field: ValueField, raw: string, column: number): Converted {
   switch (field.type) {
     case 'boolean': {
       const v = raw.toLowerCase();
@@ -56,7 +67,8 @@ export function convertValue(field: FieldDef, raw: string, column: number): Conv
     case 'id':
       return isValidId(raw) ? { value: toId18(raw) } : { error: resultError('MALFORMED_ID', `${field.name}: id value of incorrect type: ${raw}`, [field.name]) };
     default: {
-      const max = field.length ?? 255;
+      if (!TEXT_TYPES.has(field.type)) return { value: raw }; // time, base64, ...: left to the org
+      const max = field.length || 255;
       if (raw.length > max) {
         return { error: resultError('STRING_TOO_LONG', `${field.name}: data value too large: ${raw.slice(0, 40)}${raw.length > 40 ? '...' : ''} (max length=${max})`, [field.name]) };
       }

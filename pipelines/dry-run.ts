@@ -1,0 +1,137 @@
+/**
+ * dryRunLoad: a load without a job. The whole input is read by the same parser as a load, the
+ * columns are checked against the object's describe (a misfit is a ColumnCheckError, as for a load),
+ * and each record against the limits and its values against the field types (lib/load/value-check.ts);
+ * the records that would fail go to the error file, in the error file's form, and the summary says
+ * how many would be uploaded. Nothing is written to the org.
+ * Memory: one block of failed rows at a time.
+ */
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ColumnCheckError, checkColumns } from '../lib/load/column-check.js';
+import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
+import { limitFault } from '../lib/load/input-fault.js';
+import { ValueCheck } from '../lib/load/value-check.js';
+import { JoinedRows } from '../lib/join/joined-rows.js';
+import type { InputRecord, LoadOperation } from '../lib/load-types.js';
+import type { BulkClient } from '../lib/http/client.js';
+import { OutcomeSink } from '../sinks/outcome-sink.js';
+import { RecordParser, type InputFormat } from '../transforms/record-parser.js';
+import type { ColumnMap } from '../lib/load/column-map.js';
+import { dateConverterFor, readingOptions } from './bulk-load.js';
+
+export interface DryRunOptions {
+  readonly client: BulkClient;
+  readonly object: string;
+  readonly operation: LoadOperation;
+  readonly externalIdField?: string;
+  /** A file path, or a byte stream (stdin). */
+  readonly input: string | Readable;
+  readonly format: InputFormat;
+  /** Named in errors; default the path, or `input`. */
+  readonly source?: string;
+  /** CSV: the field separator; default a comma. */
+  readonly delimiter?: string;
+  readonly replaceInvalidUtf8?: boolean;
+  readonly columnMap?: ColumnMap;
+  /** Dates as the input writes them, and the zone of date-times without an offset: converted as a load would. */
+  readonly dateFormat?: string;
+  readonly timeZone?: string;
+  /** CSV of the records that would fail, with their errors. */
+  readonly errorPath?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface DryRunSummary {
+  readonly recordsRead: number;
+  /** Records that would be uploaded (the org may still refuse some, e.g. for a duplicate or a trigger). */
+  readonly recordsValid: number;
+  /** Records that would fail: in the error file. */
+  readonly recordsFailed: number;
+}
+
+const BLOCK = 1024;
+
+/** InputRecord -> JoinedRows of the records that would fail; the columns are checked at the first good record. */
+class DryRunChecker extends Transform {
+  readonly #options: DryRunOptions;
+  #plan: ColumnPlan | undefined;
+  #columnSet: ReadonlySet<string> = new Set();
+  #values: ValueCheck | undefined;
+  #block: JoinedRows | undefined;
+  #seq = 0;
+  records = 0;
+  failed = 0;
+
+  constructor(options: DryRunOptions) {
+    super({ objectMode: true, highWaterMark: 4 });
+    this.#options = options;
+  }
+
+  override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.records++;
+    if (this.#plan || record.error !== undefined) {
+      this.#check(record);
+      return callback();
+    }
+    this.#start(Object.keys(record.fields)).then(() => {
+      this.#check(record);
+      callback();
+    }, callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#pushBlock();
+    callback();
+  }
+
+  async #start(columns: readonly string[]): Promise<void> {
+    const { client, object, operation, externalIdField, signal } = this.#options;
+    const plan = planColumns(columns, operation);
+    const describe = (name: string) => client.describe(name, signal ? { signal } : {});
+    const problems = await checkColumns({ object, operation, columns: plan.upload, externalIdField, describe });
+    if (problems.length > 0) throw new ColumnCheckError(object, problems);
+    this.#plan = plan;
+    this.#columnSet = new Set(columns);
+    this.#values = new ValueCheck(await describe(object));
+  }
+
+  #check(record: InputRecord): void {
+    const error = record.error ?? this.#problem(record);
+    if (error === undefined) return;
+    this.failed++;
+    this.#block ??= new JoinedRows({ seq: this.#seq, jobId: null, batchId: null, columns: this.#plan?.upload ?? Object.keys(record.fields) }, BLOCK);
+    this.#block.fail(this.#block.add(record.row, false, record.fields), error);
+    if (this.#block.full) this.#pushBlock();
+  }
+
+  #problem(record: InputRecord): string | undefined {
+    const names = Object.keys(record.fields);
+    const unknown = names.find((n) => !this.#columnSet.has(n));
+    if (unknown !== undefined) return `BULKPIPE_UNKNOWN_FIELD:the field ${unknown} is not one of the columns (${[...this.#columnSet].join(', ')}):${unknown} --`;
+    const values = names.map((n) => record.fields[n] ?? '');
+    return limitFault(names, values, { source: this.#options.source ?? 'input', row: record.row, line: record.line }) ?? this.#values?.problem(record.fields);
+  }
+
+  #pushBlock(): void {
+    if (!this.#block) return;
+    this.#block.last = true;
+    this.push(this.#block);
+    this.#block = undefined;
+    this.#seq++;
+  }
+}
+
+export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary> {
+  const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
+  const input = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
+  const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
+  const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
+  const stages: Transform[] = [parser, ...(converting ? [dateConverterFor(options.client, options.object, options, options.signal)] : [])];
+  const checker = new DryRunChecker({ ...options, source });
+  const sink = new OutcomeSink(options.errorPath ? { errorPath: options.errorPath } : {});
+  await sink.open();
+  await pipeline([input, ...stages, checker, sink], ...(options.signal ? [{ signal: options.signal }] : []));
+  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed };
+}

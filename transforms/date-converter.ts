@@ -1,0 +1,79 @@
+/**
+ * DateConverter: InputRecord -> InputRecord, for dates and date-times as people write them. The
+ * values of the object's date fields written in `dateFormat` (e.g. `MM/dd/yyyy`) become `yyyy-MM-dd`;
+ * the values of its date-time fields written in `dateFormat` with a time (e.g. `MM/dd/yyyy HH:mm`),
+ * or in ISO 8601 without an offset, are read as local times of `timeZone` (default UTC) and become
+ * ISO 8601 in UTC (a date-time with an offset is left as it is). Which fields are dates is asked once, at the first record (`fieldTypes`: e.g. from
+ * the org's describe). A value in neither form is passed on as it is: the org (or a dry run) says
+ * what is wrong with it, in its own words.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { InputRecord, InputValue } from '../lib/load-types.js';
+import { datePattern, isoDate, isoLocalDateTime, timeZoneOption, utcOf, type DatePattern } from '../lib/text/date-format.js';
+
+export type DateFieldType = 'date' | 'datetime';
+
+export interface DateConverterOptions {
+  /** How the input writes dates: yyyy, MM/M, dd/d, e.g. `dd/MM/yyyy`; date-times are that and `HH:mm[:ss]`. */
+  readonly dateFormat?: string;
+  /** The IANA zone of date-times without an offset; default UTC. */
+  readonly timeZone?: string;
+  /** The type of each column that is a date or date-time field (others are left alone); asked once, with the first record's columns. */
+  readonly fieldTypes: (columns: readonly string[]) => Promise<ReadonlyMap<string, DateFieldType>>;
+}
+
+export class DateConverter extends Transform {
+  readonly #date: DatePattern | undefined;
+  /** The date pattern with a time of day after it (HH:mm:ss, then HH:mm). */
+  readonly #dateTimes: readonly DatePattern[];
+  readonly #zone: string;
+  readonly #fieldTypes: DateConverterOptions['fieldTypes'];
+  #types: ReadonlyMap<string, DateFieldType> | undefined;
+
+  constructor(options: DateConverterOptions) {
+    super({ objectMode: true });
+    // A pattern given with a time (`MM/dd/yyyy HH:mm`) is its date part for date fields.
+    const date = options.dateFormat?.replace(/\s*H.*$/, '');
+    this.#date = date === undefined ? undefined : datePattern(date);
+    this.#dateTimes = date === undefined ? [] : [`${date} HH:mm:ss`, `${date} HH:mm`, `${date} H:mm`].map(datePattern);
+    this.#zone = timeZoneOption(options.timeZone ?? 'UTC');
+    this.#fieldTypes = options.fieldTypes;
+  }
+
+  override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#types) return callback(null, this.#convert(record));
+    this.#fieldTypes(Object.keys(record.fields)).then((types) => {
+      this.#types = types;
+      callback(null, this.#convert(record));
+    }, callback);
+  }
+
+  #convert(record: InputRecord): InputRecord {
+    if (record.error !== undefined || this.#types?.size === 0) return record;
+    let fields: Record<string, InputValue> | undefined;
+    for (const name in record.fields) {
+      const type = this.#types?.get(name);
+      const value = record.fields[name];
+      if (!type || !value) continue;
+      const converted = type === 'date' ? this.#dateOf(value) : this.#dateTimeOf(value);
+      if (converted === undefined || converted === value) continue;
+      fields ??= { ...record.fields };
+      fields[name] = converted;
+    }
+    return fields ? { ...record, fields } : record;
+  }
+
+  #dateOf(value: string): string | undefined {
+    const parts = this.#date?.read(value);
+    return parts ? isoDate(parts) : undefined;
+  }
+
+  #dateTimeOf(value: string): string | undefined {
+    let parts = isoLocalDateTime(value);
+    for (const pattern of this.#dateTimes) parts ??= pattern.read(value);
+    return parts ? utcOf(parts, this.#zone) : undefined;
+  }
+}
+
+/** A DateConverter; e.g. `dateConverter({ dateFormat: 'MM/dd/yyyy', timeZone: 'America/New_York', fieldTypes })`. */
+export const dateConverter = (options: DateConverterOptions) => new DateConverter(options);
