@@ -19,7 +19,8 @@ const TOKENS: Record<string, { readonly re: string; readonly part: 'y' | 'M' | '
 };
 const TOKEN = /yyyy|MM|M|dd|d|HH|H|mm|ss/g;
 
-interface Parts {
+/** A date and time of day, as read (month and day 1-based). */
+export interface DateParts {
   y: number;
   M: number;
   d: number;
@@ -33,11 +34,11 @@ export interface DatePattern {
   readonly pattern: string;
   /** Whether the pattern has a time of day. */
   readonly hasTime: boolean;
-  read(value: string): Parts | undefined;
+  read(value: string): DateParts | undefined;
 }
 
 export function datePattern(pattern: string): DatePattern {
-  const order: Array<keyof Parts> = [];
+  const order: Array<keyof DateParts> = [];
   let source = '';
   let last = 0;
   for (const m of pattern.matchAll(TOKEN)) {
@@ -58,7 +59,7 @@ export function datePattern(pattern: string): DatePattern {
     read(value) {
       const match = re.exec(value.trim());
       if (!match) return undefined;
-      const parts: Parts = { y: 0, M: 0, d: 0, H: 0, m: 0, s: 0 };
+      const parts: DateParts = { y: 0, M: 0, d: 0, H: 0, m: 0, s: 0 };
       order.forEach((part, i) => {
         parts[part] = Number(match[i + 1]);
       });
@@ -71,7 +72,7 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
 }
 
-function validParts(p: Parts): boolean {
+function validParts(p: DateParts): boolean {
   const date = new Date(Date.UTC(p.y, p.M - 1, p.d));
   return date.getUTCFullYear() === p.y && date.getUTCMonth() === p.M - 1 && date.getUTCDate() === p.d && p.H < 24 && p.m < 60 && p.s < 60;
 }
@@ -79,7 +80,7 @@ function validParts(p: Parts): boolean {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `yyyy-MM-dd`. */
-export function isoDate(p: Parts): string {
+export function isoDate(p: DateParts): string {
   return `${pad(p.y, 4)}-${pad(p.M)}-${pad(p.d)}`;
 }
 
@@ -94,7 +95,7 @@ export function timeZoneOption(zone: string): string {
 }
 
 /** The instant of a local time in a zone, as ISO 8601 UTC (`2024-01-31T13:05:00.000Z`). */
-export function utcOf(p: Parts, zone: string): string {
+export function utcOf(p: DateParts, zone: string): string {
   const local = Date.UTC(p.y, p.M - 1, p.d, p.H, p.m, p.s);
   // The zone's offset at the guess, then again at the result: right across a daylight saving change.
   let instant = local - offsetMs(local, zone);
@@ -118,7 +119,7 @@ function offsetMs(instant: number, zone: string): number {
 }
 
 /** An ISO 8601 date-time without an offset (`2024-01-31T14:05[:00[.000]]`, or with a space), as parts. */
-export function isoLocalDateTime(value: string): Parts | undefined {
+export function isoLocalDateTime(value: string): DateParts | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$/.exec(value.trim());
   if (!m) return undefined;
   const p = { y: Number(m[1]), M: Number(m[2]), d: Number(m[3]), H: Number(m[4]), m: Number(m[5]), s: Number(m[6] ?? 0) };

@@ -252,6 +252,22 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect((await cli(['load', 'Account', 'semi.csv', '--delimiter', '"'])).code).to.equal(2);
   });
 
+  it('--dry-run: the would-be errors to the error file, exit 3, no job; --map renames columns, --date-format converts dates', async () => {
+    await writeFile(join(tmp.path, 'dry.csv'), 'Surname,Birthdate\nA,01/31/2024\nB,1990-13-01\nC,31/01/2024\n');
+    const dry = await cli(['load', 'Contact', 'dry.csv', '--dry-run', '--map', 'Surname=LastName', '--date-format', 'MM/dd/yyyy', '--errors', 'dry.errors.csv']);
+    expect(dry.code, dry.stderr).to.equal(3);
+    expect(dry.stderr).to.include('dry run of insert into Contact: 3 records read, 1 would be uploaded, 2 would fail').and.include('no job was created');
+    expect(csvRows(await readFile(join(tmp.path, 'dry.errors.csv'), 'utf8')).map((r) => [r.sf__Row, r.LastName])).to.deep.equal([['2', 'B'], ['3', 'C']]);
+    await writeFile(join(tmp.path, 'contacts.sdl'), '# Data Loader mapping\nSurname=LastName\n');
+    const load = await cli(['load', 'Contact', 'dry.csv', '--map', 'contacts.sdl', '--date-format', 'MM/dd/yyyy', '--success', 'ok.csv', '--errors', 'err.csv']);
+    expect(load.code, load.stderr).to.equal(3);
+    expect(csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8')).map((r) => [r.LastName, r.Birthdate])).to.deep.equal([['A', '2024-01-31']]);
+    const back = await cli(['query', "SELECT LastName, Birthdate FROM Contact WHERE LastName = 'A'", '--quiet']);
+    expect(csvRows(back.stdout).map((r) => r.Birthdate)).to.deep.equal(['2024-01-31']);
+    expect((await cli(['load', 'Contact', 'dry.csv', '--date-format', 'yyyy'])).code).to.equal(2);
+    expect((await cli(['load', 'Contact', 'dry.csv', '--map', 'no-such-file.sdl'])).code).to.equal(2);
+  });
+
   it('an empty input is 0 records in every format: exit 0 and no job', async () => {
     for (const name of ['empty.csv', 'empty.ndjson', 'empty.json', 'empty.xml']) {
       await writeFile(join(tmp.path, name), '');
