@@ -232,7 +232,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     : [
         new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
-        new BatchChunker({ contentType, spool, operation, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
+        new BatchChunker({ contentType, spool, operation, source, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
   let plan: ColumnPlan | undefined = chunker.plan;

@@ -7,41 +7,23 @@
  * Memory: one block of failed rows at a time.
  */
 import { createReadStream } from 'node:fs';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ColumnCheckError, checkColumns } from '../lib/load/column-check.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
 import { JoinedRows } from '../lib/join/joined-rows.js';
-import type { InputRecord, LoadOperation } from '../lib/load-types.js';
-import type { BulkClient } from '../lib/http/client.js';
+import type { InputRecord } from '../lib/load-types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
-import { RecordParser, type InputFormat } from '../transforms/record-parser.js';
-import type { ColumnMap } from '../lib/load/column-map.js';
-import { dateConverterFor, readingOptions } from './bulk-load.js';
+import { RecordParser } from '../transforms/record-parser.js';
+import { dateConverterFor, readingOptions, type BulkLoadOptions } from './bulk-load.js';
 
-export interface DryRunOptions {
-  readonly client: BulkClient;
-  readonly object: string;
-  readonly operation: LoadOperation;
-  readonly externalIdField?: string;
-  /** A file path, or a byte stream (stdin). */
-  readonly input: string | Readable;
-  readonly format: InputFormat;
-  /** Named in errors; default the path, or `input`. */
-  readonly source?: string;
-  /** CSV: the field separator; default a comma. */
-  readonly delimiter?: string;
-  readonly replaceInvalidUtf8?: boolean;
-  readonly columnMap?: ColumnMap;
-  /** Dates as the input writes them, and the zone of date-times without an offset: converted as a load would. */
-  readonly dateFormat?: string;
-  readonly timeZone?: string;
-  /** CSV of the records that would fail, with their errors. */
-  readonly errorPath?: string;
-  readonly signal?: AbortSignal;
-}
+/** A load's options that a dry run takes: what to read and how, where the would-be errors go. */
+export type DryRunOptions = Pick<
+  BulkLoadOptions,
+  'client' | 'object' | 'operation' | 'externalIdField' | 'input' | 'format' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal'
+>;
 
 export interface DryRunSummary {
   readonly recordsRead: number;

@@ -16,6 +16,7 @@ import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
+import { limitFault } from '../lib/load/input-fault.js';
 import { oneOf, positiveInteger } from '../lib/options.js';
 import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
@@ -27,6 +28,8 @@ export interface BatchChunkerOptions {
   readonly spool: LoadSpool;
   /** The operation, which decides whether an `sf__Id` column is uploaded as the Id; default insert. */
   readonly operation?: LoadOperation;
+  /** The input's name (a file, or `stdin`), named with the record's place in the errors of records over the limits. Default `input`. */
+  readonly source?: string;
   /** Declared columns; default: the first record's fields, in order (a CSV header). */
   readonly columns?: readonly string[];
   /** Most records per batch; default and maximum 10,000. */
@@ -51,6 +54,7 @@ export class BatchChunker extends Transform {
   readonly #maxRecords: number;
   readonly #maxBytes: number;
   readonly #maxChars: number;
+  readonly #source: string;
   #plan: ColumnPlan | undefined;
   /** The uploaded columns, and for each the input column it reads. */
   #columns: readonly string[] | undefined;
@@ -90,6 +94,7 @@ export class BatchChunker extends Transform {
     this.#maxRecords = positiveInteger('maxRecords', options.maxRecords ?? MAX_BATCH_RECORDS, MAX_BATCH_RECORDS);
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
     this.#maxChars = positiveInteger('maxCharacters', options.maxCharacters ?? MAX_BATCH_CHARACTERS, MAX_BATCH_CHARACTERS);
+    this.#source = options.source ?? 'input';
     if (options.columns !== undefined) this.#setColumns(options.columns);
     if (options.resume) {
       this.#seq = options.resume.seq;
@@ -233,10 +238,13 @@ export class BatchChunker extends Transform {
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
       if (name !== columns[i++] && !this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${columns.join(', ')}):${name} --`;
       const length = value?.length ?? 0;
-      if (length > MAX_FIELD_CHARACTERS) return `STRING_TOO_LONG:${name}: ${length} characters, more than the Bulk API's ${MAX_FIELD_CHARACTERS} per field:${name} --`;
       total += length;
+      // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
+      if (length > MAX_FIELD_CHARACTERS || total > MAX_RECORD_CHARACTERS) {
+        const names = Object.keys(fields);
+        return limitFault(names, names.map((n) => fields[n] ?? ''), { source: this.#source, row: record.row, line: record.line });
+      }
     }
-    if (total > MAX_RECORD_CHARACTERS) return `BULKPIPE_RECORD_TOO_LARGE:${total} characters, more than the Bulk API's ${MAX_RECORD_CHARACTERS} per record:--`;
     return undefined;
   }
 

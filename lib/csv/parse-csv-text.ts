@@ -60,11 +60,6 @@ export function parseCsvText(
     const empty = text.charCodeAt(i) === LF || text.charCodeAt(i) === CR;
     const fields: string[] = [];
     let problem: CsvProblem | undefined;
-    const fault = (reason: string, at: number, atLine: number) => {
-      const found: CsvProblem = { reason, line: atLine, column: at - (text.lastIndexOf('\n', at - 1) + 1) + 1, field: fields.length + 1 };
-      if (!tolerant) throw new ParseError(reason, { source, line: found.line, column: found.column }, { cause: found });
-      problem ??= found;
-    };
     for (;;) {
       let value: string;
       if (text.charCodeAt(i) === QUOTE) {
@@ -74,7 +69,7 @@ export function parseCsvText(
         for (;;) {
           const q = text.indexOf('"', from);
           if (q < 0) {
-            fault(UNTERMINATED_QUOTE, open, line);
+            problem ??= faultAt(text, UNTERMINATED_QUOTE, open, line, fields.length + 1, tolerant, source);
             out += text.slice(from);
             i = n;
             break;
@@ -91,7 +86,7 @@ export function parseCsvText(
         line += countLineEnds(out);
         const c = text.charCodeAt(i);
         if (i < n && c !== delimiter && c !== LF && c !== CR) {
-          fault(TEXT_AFTER_QUOTE, i, line);
+          problem ??= faultAt(text, TEXT_AFTER_QUOTE, i, line, fields.length + 1, tolerant, source);
           // Read on as the scanner does: literally, up to the next delimiter or line end.
           const rest = unquotedEnd(text, i, delimiter);
           out += text.slice(i, rest);
@@ -106,7 +101,7 @@ export function parseCsvText(
           if (c === QUOTE && quote < 0) quote = j;
           c = text.charCodeAt(++j);
         }
-        if (quote >= 0) fault(STRAY_QUOTE, quote, line);
+        if (quote >= 0) problem ??= faultAt(text, STRAY_QUOTE, quote, line, fields.length + 1, tolerant, source);
         value = text.slice(i, j);
         i = j;
       }
@@ -124,6 +119,13 @@ export function parseCsvText(
     if (!empty) onRecord(fields, startLine, problem);
   }
   return line;
+}
+
+/** The problem at `at`, thrown unless tolerant (a plain function: no closure is made per record). */
+function faultAt(text: string, reason: string, at: number, line: number, field: number, tolerant: boolean, source: string): CsvProblem {
+  const found: CsvProblem = { reason, line, column: at - (text.lastIndexOf('\n', at - 1) + 1) + 1, field };
+  if (!tolerant) throw new ParseError(reason, { source, line: found.line, column: found.column }, { cause: found });
+  return found;
 }
 
 /** The end of an unquoted field starting at i: the next delimiter or line end. */

@@ -13,6 +13,7 @@ import { csvRecordFault, fieldsByHeader } from '../../csv/csv-record-fault.js';
 import { parseCsvText, type CsvProblem } from '../../csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../../csv/record-scanner.js';
 import { inputFault } from '../../load/input-fault.js';
+import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../../limits.js';
 import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
 import type { Utf8Seen } from '../../text/utf8-validity.js';
 import { recordFactory, type RecordFactory } from '../record-factory.js';
@@ -125,10 +126,24 @@ export class CsvDecoder implements RecordDecoder {
       return;
     }
     const row = ++this.#row;
-    const error = csvRecordFault(values, problem, header, { source: this.#source, row, line });
-    if (error) return emit(fieldsByHeader(values, header), line, error);
+    // The common record is judged without making anything; only a suspect one gets a place and a judge.
+    if (problem || values.length !== header.length || mayBreakLimits(values)) {
+      const error = csvRecordFault(values, problem, header, { source: this.#source, row, line });
+      if (error) return emit(fieldsByHeader(values, header), line, error);
+    }
     emit((this.#make as RecordFactory)(values), line);
   }
+}
+
+/** Whether a field may be over 32,000 characters or the record over 400,000 (csvRecordFault says which). */
+function mayBreakLimits(values: readonly string[]): boolean {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const length = (values[i] as string).length;
+    if (length > MAX_FIELD_CHARACTERS) return true;
+    total += length;
+  }
+  return total > MAX_RECORD_CHARACTERS;
 }
 
 function countLf(bytes: Buffer): number {
