@@ -21,7 +21,7 @@ import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
-import { LOAD_OPERATIONS, type FinishedBatch, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
+import { LOAD_OPERATIONS, type FinishedBatch, type JoinedRow, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
 import type { ConcurrencyMode, JobInfo } from '../lib/types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
@@ -32,6 +32,8 @@ import { DateConverter, type DateFieldType } from '../transforms/date-converter.
 import { LedgerRecorder } from '../transforms/ledger-recorder.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { RecordParser, INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
+import { RecordReader } from '../transforms/record-reader.js';
+import { SegmentRows } from '../transforms/segment-rows.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
@@ -88,9 +90,23 @@ export interface BulkLoadOptions extends PollSettings {
   readonly operation: LoadOperation;
   /** For upsert: the External ID field (or Id). */
   readonly externalIdField?: string;
-  /** A file path, or a byte stream (stdin). */
-  readonly input: string | Readable;
-  readonly format: InputFormat;
+  /** A file path, or a byte stream (stdin); or give `records`. */
+  readonly input?: string | Readable;
+  /** The input's format; needed with `input`. */
+  readonly format?: InputFormat;
+  /**
+   * Records from code instead of `input`: plain objects from any Iterable or AsyncIterable, or an
+   * object-mode stream. Values: strings, numbers, booleans, null (sets the field to null), Dates (ISO
+   * 8601), nested parent objects (`{ Account: { Ext_Id__c: 'X' } }`). The columns are `columns`, or
+   * the first record's keys; a record with a field outside them is rejected.
+   */
+  readonly records?: RecordInput;
+  /**
+   * Each segment's rows with their outcomes, in input order, once all of them are known (a segment
+   * is a batch and the records rejected beside it); awaited before the next, so that a slow consumer
+   * holds the load back. For code that routes failures itself (`loadRows` wraps it as an iterator).
+   */
+  readonly onRows?: (rows: readonly JoinedRow[]) => void | Promise<void>;
   /** Named in errors; default the path, or `input`. */
   readonly source?: string;
   /** The job's content type; default CSV. */
@@ -169,15 +185,21 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const { client } = options;
   const operation = oneOf('operation', options.operation, LOAD_OPERATIONS);
   const joinAhead = nonNegativeInteger('joinAhead', options.joinAhead ?? 1, 8);
-  const format = oneOf('format', options.format, INPUT_FORMATS);
+  const records = options.records;
+  if ((options.input === undefined) === (records === undefined)) throw new InvalidOptionError('input', 'either input (a file path or a byte stream) or records (objects), not both', options.input ?? records);
+  if (records !== undefined && !isRecordInput(records)) throw new InvalidOptionError('records', 'an Iterable or AsyncIterable of plain objects, or an object-mode stream', records);
+  const format: InputFormat | 'records' = records !== undefined ? 'records' : oneOf('format', options.format, INPUT_FORMATS);
   const contentType = oneOf('contentType', options.contentType ?? 'CSV', ['CSV', 'XML', 'JSON'] as const);
   const object = nonEmptyString('object', options.object);
   if (operation === 'upsert') nonEmptyString('externalIdField', options.externalIdField);
   const input = options.input as unknown;
-  if (typeof input !== 'string' && !(input instanceof Readable)) throw new InvalidOptionError('input', 'a file path or a byte stream (a Readable)', input);
+  if (records === undefined && typeof input !== 'string' && !(input instanceof Readable && !input.readableObjectMode)) {
+    const objects = input instanceof Readable || (typeof input === 'object' && input !== null && (Symbol.iterator in input || Symbol.asyncIterator in input));
+    throw new InvalidOptionError('input', objects ? 'a file path or a byte stream: records (objects) go in the records option' : 'a file path or a byte stream (a Readable)', input);
+  }
   const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
   if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
-  const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
+  const source = options.source ?? (typeof options.input === 'string' ? options.input : records !== undefined ? 'records' : 'input');
   const started = performance.now();
   const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
   let bytes = 0;
@@ -210,7 +232,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
-  const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
+  // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
+  const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
   const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting;
   const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
@@ -230,7 +253,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const chunking = fastPath
     ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
-        new RecordParser({ format, source, onError, ...reading }),
+        format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
         new BatchChunker({ contentType, spool, operation, source, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
       ];
@@ -323,13 +346,17 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     const stopSignal = options.stopSignal;
     const stop = () => {
       stopped = true;
-      (chunking[0] as RecordParser | CsvBatchSplitter).stop();
+      (chunking[0] as RecordParser | RecordReader | CsvBatchSplitter).stop();
       if (options.abortJobOnStop) submitter.abortAtEnd();
     };
     if (readInput) {
-      const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, start: fromOffset }) : options.input;
-      if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
-      head.push(stopSignal ? stoppableInput(opened, stopSignal) : opened, ...chunking);
+      if (records !== undefined) {
+        head.push(Readable.from(untilStopped(records, stopSignal), { objectMode: true, highWaterMark: 16 }), ...chunking);
+      } else {
+        const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, start: fromOffset }) : (options.input as Readable);
+        if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
+        head.push(stopSignal ? stoppableInput(opened, stopSignal) : opened, ...chunking);
+      }
       if (ledger) {
         const recorder = new LedgerRecorder({
           ledger,
@@ -342,13 +369,14 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       }
       if (resumed) head.push(new PrependSegments(resumed.segments));
     } else {
-      if (typeof options.input !== 'string') options.input.resume(); // not read: let it go
+      if (options.input instanceof Readable) options.input.resume(); // not read: let it go
       head.push(Readable.from(resumed?.segments ?? [], { objectMode: true }));
     }
     if (stopSignal?.aborted) stop();
     else stopSignal?.addEventListener('abort', stop, { once: true });
     try {
-      await pipeline([...head, submitter, poller, joiner, sink], options.signal ? { signal: options.signal } : {});
+      const tail = options.onRows ? [new SegmentRows(options.onRows), sink] : [sink];
+      await pipeline([...head, submitter, poller, joiner, ...tail], options.signal ? { signal: options.signal } : {});
     } finally {
       stopSignal?.removeEventListener('abort', stop);
     }
@@ -393,6 +421,23 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   };
 }
 
+/** Records from code: an object-mode stream, or an Iterable or AsyncIterable (not a string or a byte stream). */
+export type RecordInput = Iterable<object> | AsyncIterable<object> | Readable;
+
+/** The records until a stop: the source is left (its return() called) at the next record after it. */
+async function* untilStopped(records: RecordInput, stop: AbortSignal | undefined): AsyncGenerator<unknown> {
+  for await (const record of records as AsyncIterable<unknown>) {
+    if (stop?.aborted) return;
+    yield record;
+  }
+}
+
+function isRecordInput(value: unknown): value is RecordInput {
+  if (value instanceof Readable) return value.readableObjectMode;
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return false;
+  return Symbol.iterator in value || Symbol.asyncIterator in value;
+}
+
 /** Throws ColumnCheckError when the columns do not fit the object's describe. */
 async function columnsFit(client: BulkClient, object: string, operation: LoadOperation, columns: readonly string[], externalIdField: string | undefined, signal: AbortSignal | undefined): Promise<void> {
   const problems = await checkColumns({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
@@ -413,10 +458,9 @@ export function dateConverterFor(client: BulkClient, object: string, options: Pi
   return new DateConverter({
     ...(options.dateFormat !== undefined ? { dateFormat: options.dateFormat } : {}),
     ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
-    fieldTypes: async (columns) => {
+    fieldTypes: async () => {
       const described = await client.describe(object, signal ? { signal } : {});
-      const types = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
-      return new Map(columns.flatMap((c) => (types.has(c.toLowerCase()) ? [[c, types.get(c.toLowerCase()) as DateFieldType]] : [])));
+      return new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name, f.type as DateFieldType]));
     },
   });
 }

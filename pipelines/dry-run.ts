@@ -22,8 +22,9 @@ import { dateConverterFor, readingOptions, type BulkLoadOptions } from './bulk-l
 /** A load's options that a dry run takes: what to read and how, where the would-be errors go. */
 export type DryRunOptions = Pick<
   BulkLoadOptions,
-  'client' | 'object' | 'operation' | 'externalIdField' | 'input' | 'format' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal'
->;
+  'client' | 'object' | 'operation' | 'externalIdField' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal'
+> &
+  Required<Pick<BulkLoadOptions, 'input' | 'format'>>;
 
 export interface DryRunSummary {
   readonly recordsRead: number;

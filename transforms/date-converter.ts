@@ -3,8 +3,9 @@
  * values of the object's date fields written in `dateFormat` (e.g. `MM/dd/yyyy`) become `yyyy-MM-dd`;
  * the values of its date-time fields written in `dateFormat` with a time (e.g. `MM/dd/yyyy HH:mm`),
  * or in ISO 8601 without an offset, are read as local times of `timeZone` (default UTC) and become
- * ISO 8601 in UTC (a date-time with an offset is left as it is). Which fields are dates is asked once, at the first record (`fieldTypes`: e.g. from
- * the org's describe). A value in neither form is passed on as it is: the org (or a dry run) says
+ * ISO 8601 in UTC (a date-time with an offset is left as it is). A date field's value at midnight
+ * UTC in ISO 8601 (a JavaScript Date from code) becomes its day. Which fields are dates is asked
+ * once, at the first record (`fieldTypes`: e.g. from the org's describe). A value in neither form is passed on as it is: the org (or a dry run) says
  * what is wrong with it, in its own words.
  */
 import { Transform, type TransformCallback } from 'node:stream';
@@ -13,13 +14,15 @@ import { datePattern, isoDate, isoLocalDateTime, timeZoneOption, utcOf, type Dat
 
 export type DateFieldType = 'date' | 'datetime';
 
+const MIDNIGHT_UTC = /^\d{4}-\d{2}-\d{2}T00:00:00(\.000)?Z$/;
+
 export interface DateConverterOptions {
   /** How the input writes dates: yyyy, MM/M, dd/d, e.g. `dd/MM/yyyy`; date-times are that and `HH:mm[:ss]`. */
   readonly dateFormat?: string;
   /** The IANA zone of date-times without an offset; default UTC. */
   readonly timeZone?: string;
-  /** The type of each column that is a date or date-time field (others are left alone); asked once, with the first record's columns. */
-  readonly fieldTypes: (columns: readonly string[]) => Promise<ReadonlyMap<string, DateFieldType>>;
+  /** The object's date and date-time fields by name (matched regardless of case; others are left alone); asked once, at the first record. */
+  readonly fieldTypes: () => Promise<ReadonlyMap<string, DateFieldType>>;
 }
 
 export class DateConverter extends Transform {
@@ -42,8 +45,8 @@ export class DateConverter extends Transform {
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#types) return callback(null, this.#convert(record));
-    this.#fieldTypes(Object.keys(record.fields)).then((types) => {
-      this.#types = types;
+    this.#fieldTypes().then((types) => {
+      this.#types = new Map([...types].map(([name, type]) => [name.toLowerCase(), type]));
       callback(null, this.#convert(record));
     }, callback);
   }
@@ -52,7 +55,7 @@ export class DateConverter extends Transform {
     if (record.error !== undefined || this.#types?.size === 0) return record;
     let fields: Record<string, InputValue> | undefined;
     for (const name in record.fields) {
-      const type = this.#types?.get(name);
+      const type = this.#types?.get(name.toLowerCase());
       const value = record.fields[name];
       if (!type || !value) continue;
       const converted = type === 'date' ? this.#dateOf(value) : this.#dateTimeOf(value);
@@ -64,6 +67,8 @@ export class DateConverter extends Transform {
   }
 
   #dateOf(value: string): string | undefined {
+    // A Date from code (ISO 8601 at midnight UTC) for a date field is that day.
+    if (MIDNIGHT_UTC.test(value)) return value.slice(0, 10);
     const parts = this.#date?.read(value);
     return parts ? isoDate(parts) : undefined;
   }

@@ -1,0 +1,109 @@
+/** Records from code, and rows back to code, through the local org. */
+import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import type { JoinedRow } from '../../lib/load-types.js';
+import { bulkLoad } from '../../pipelines/bulk-load.js';
+import { loadRows } from '../../pipelines/load-rows.js';
+import { rejection } from '../helpers/fixtures.js';
+import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
+  let t: TestOrg;
+  const tmp = useTempDir('bulkpipe-rows-');
+  before(async () => {
+    t = await startTestOrg({ schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('loads plain objects of every value type; a record that cannot be sent costs itself only', async () => {
+    await bulkLoad({ records: [{ Name: 'Parent', Ext_Id__c: 'P-1' }], client: t.client, object: 'Account', operation: 'insert', minPollIntervalMs: 20 });
+    async function* records() {
+      yield { LastName: 'Text', Email: 'a@example.com' };
+      yield { LastName: 'Typed', Birthdate: new Date(Date.UTC(1990, 4, 1)), HasOptedOutOfEmail: true, Email: null };
+      yield { LastName: 'Parent ref', Account: { Ext_Id__c: 'P-1' } };
+      yield { LastName: 'Left out', Email: undefined };
+      yield { LastName: ['not', 'a', 'value'] };
+      yield { LastName: 'Not a number', Email: Number.NaN };
+      yield 'not an object' as unknown as object;
+      yield { LastName: 'Outside', Phone: '1' };
+    }
+    const rows: JoinedRow[] = [];
+    const summary = await bulkLoad({
+      records: records(),
+      columns: ['LastName', 'Email', 'Birthdate', 'HasOptedOutOfEmail', 'Account.Ext_Id__c'],
+      client: t.client,
+      object: 'Contact',
+      operation: 'insert',
+      minPollIntervalMs: 20,
+      errorPath: join(tmp.path, 'err.csv'),
+      onRows: (segment) => {
+        rows.push(...segment);
+      },
+    });
+    expect(rows.map((r) => [r.row, r.success]), rows.map((r) => r.error).join(" | ")).to.deep.equal([[1, true], [2, true], [3, true], [4, true], [5, false], [6, false], [7, false], [8, false]]);
+    expect(rows[1]?.fields).to.include({ Birthdate: '1990-05-01', HasOptedOutOfEmail: 'true', Email: null }); // a Date, for a date field: its day
+    expect(rows[4]?.error).to.match(/^BULKPIPE_MALFORMED_RECORD:a value must be .* got an array \(records, record 5, field LastName\):LastName --$/);
+    expect(rows[5]?.error).to.include('got NaN');
+    expect(rows[6]?.error).to.include('a record must be a plain object, got a string');
+    expect(rows[7]?.error).to.match(/^BULKPIPE_UNKNOWN_FIELD:the field Phone/);
+    expect(summary).to.include({ recordsRead: 8, recordsSucceeded: 4, recordsFailed: 4 });
+    const errors = parse(await readFile(join(tmp.path, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
+    expect(errors.map((r) => r.sf__Row)).to.deep.equal(['5', '6', '7', '8']);
+  });
+
+  it('takes the columns from the first record, and an object-mode stream', async () => {
+    const rows: JoinedRow[] = [];
+    await bulkLoad({ records: Readable.from([{ Name: 'S1' }, { Name: 'S2', Phone: 'x' }]), client: t.client, object: 'Account', operation: 'insert', minPollIntervalMs: 20, onRows: (r) => void rows.push(...r) });
+    expect(rows.map((r) => [r.success, r.error.split(':')[0]])).to.deep.equal([[true, ''], [false, 'BULKPIPE_UNKNOWN_FIELD']]);
+  });
+
+  it('a wrong input is an option error, never a crash', async () => {
+    const base = { client: t.client, object: 'Account', operation: 'insert' } as const;
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['objects as input', { input: Readable.from([{ Name: 'A' }]), format: 'ndjson' }],
+      ['an array as input', { input: [{ Name: 'A' }], format: 'ndjson' }],
+      ['a string as records', { records: 'Name\nA\n' }],
+      ['a number as records', { records: 42 }],
+      ['a byte stream as records', { records: Readable.from([Buffer.from('x')], { objectMode: false }) }],
+      ['both', { input: 'x.csv', format: 'csv', records: [] }],
+      ['neither', {}],
+    ];
+    for (const [name, options] of bad) {
+      const err = await rejection(bulkLoad({ ...base, ...options } as never));
+      expect(err, name).to.include({ code: 'BULK_INVALID_OPTION' });
+    }
+    const err = await rejection(bulkLoad({ ...base, input: Readable.from([{ Name: 'A' }]), format: 'ndjson' }));
+    expect(err.message).to.include('records (objects) go in the records option');
+  });
+
+  it('loadRows: every row once, in input order, then the summary; a consumer that stops early stops the load', async () => {
+    const records = Array.from({ length: 250 }, (_, i) => ({ Name: `R${i}`, NumberOfEmployees: i % 50 === 7 ? 'many' : i }));
+    const it = loadRows({ records, client: t.client, object: 'Account', operation: 'insert', batchSize: 100, minPollIntervalMs: 20 });
+    const seen: Array<[number, boolean]> = [];
+    let next = await it.next();
+    while (!next.done) {
+      seen.push([next.value.row, next.value.success]);
+      next = await it.next();
+    }
+    expect(seen.map(([row]) => row)).to.deep.equal(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(seen.filter(([, ok]) => !ok).map(([row]) => row)).to.deep.equal([8, 58, 108, 158, 208]);
+    expect(next.value).to.include({ recordsRead: 250, recordsSucceeded: 245, recordsFailed: 5 });
+
+    let produced = 0;
+    function* endless() {
+      for (;;) yield { Name: `E${produced++}` };
+    }
+    let taken = 0;
+    for await (const row of loadRows({ records: endless(), client: t.client, object: 'Account', operation: 'insert', batchSize: 50, minPollIntervalMs: 20 })) {
+      expect(row.success).to.equal(true);
+      if (++taken === 60) break;
+    }
+    expect(produced).to.be.below(1000);
+  });
+});
