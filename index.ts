@@ -166,6 +166,11 @@ export { DateConverter, dateConverter, type DateConverterOptions, type DateField
 export { dryRunLoad, type DryRunOptions, type DryRunSummary } from './pipelines/dry-run.js';
 export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
 export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type RecordParserOptions } from './transforms/record-parser.js';
+export { RecordReader, recordReader, type RecordReaderOptions } from './transforms/record-reader.js';
+export { plainRecordFields, type PlainRecordFields } from './lib/records/plain-record.js';
+export { SegmentRows } from './transforms/segment-rows.js';
+export { loadRows } from './pipelines/load-rows.js';
+export { wrongStageItem, itemKind, type StageItemKind } from './lib/streams/stage-items.js';
 export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions, type ResumedUploads } from './transforms/bulk-submitter.js';
@@ -178,6 +183,7 @@ export { ResultJoiner, resultJoiner, type ResultJoinerOptions, type JoinerInput 
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
 export {
   bulkLoad,
+  type RecordInput,
   type LoadProgress,
   type LoadSummary,
   type BulkLoadOptions,

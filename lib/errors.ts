@@ -20,7 +20,8 @@ export type BulkErrorCode =
   | 'BULK_OUTPUT'
   | 'BULK_JOB_UNKNOWN'
   | 'BULK_COLUMNS'
-  | 'BULK_LEDGER';
+  | 'BULK_LEDGER'
+  | 'BULK_PIPELINE';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;

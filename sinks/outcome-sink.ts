@@ -15,6 +15,7 @@ import { csvField } from '../lib/records/serialize-record.js';
 import { CREATED, JoinedRows, SUCCESS } from '../lib/join/joined-rows.js';
 import type { LedgerJoined, OutputSizes } from '../lib/load/load-ledger.js';
 import { OutputFile } from './output-file.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface OutcomeSinkOptions {
   /** CSV of the rows that succeeded. */
@@ -102,7 +103,8 @@ export class OutcomeSink extends Writable {
   }
 
   override _write(block: JoinedBlock, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (block?.kind !== 'joined') return callback(new InvalidOptionError('input', 'joined blocks, from a ResultJoiner', (block as { kind?: unknown } | undefined)?.kind));
+    const wrong = wrongStageItem('OutcomeSink', ['joined'], block);
+    if (wrong) return callback(wrong);
     this.open()
       .then(() => this.#write(block))
       .then(() => callback(), callback);

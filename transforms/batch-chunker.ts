@@ -20,6 +20,7 @@ import { limitFault } from '../lib/load/input-fault.js';
 import { oneOf, positiveInteger } from '../lib/options.js';
 import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface BatchChunkerOptions {
   /** The job's content type. */
@@ -104,6 +105,8 @@ export class BatchChunker extends Transform {
   }
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('BatchChunker', ['record'], record);
+    if (wrong) return callback(wrong);
     // Most records only join the open batch; a cut (a file write) is the one thing to wait for.
     callBackAfter(() => this.#add(record), callback);
   }
@@ -296,6 +299,22 @@ export class BatchChunker extends Transform {
     this.emit('batch', batch);
     this.push(batch);
   }
+}
+
+/** BatchChunker's events, typed. */
+export interface BatchChunker {
+  on(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  on(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  on(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  once(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  once(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  off(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  off(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spool: new LoadSpool() })`. */

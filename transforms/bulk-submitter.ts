@@ -14,6 +14,7 @@ import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface BulkSubmitterOptions {
   readonly client: BulkClient;
@@ -90,6 +91,8 @@ export class BulkSubmitter extends Transform {
   }
 
   override _transform(item: SpooledBatch | SubmittedBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('BulkSubmitter', ['batch', 'submitted'], item);
+    if (wrong) return callback(wrong);
     if (item.kind === 'submitted') {
       this.push(item); // created by the run this one resumes
       return callback();
@@ -175,6 +178,19 @@ export class BulkSubmitter extends Transform {
     })();
     return this.#job;
   }
+}
+
+/** BulkSubmitter's events, typed. */
+export interface BulkSubmitter {
+  on(event: 'job', listener: (job: JobInfo) => void): this;
+  on(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'job', listener: (job: JobInfo) => void): this;
+  once(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'job', listener: (job: JobInfo) => void): this;
+  off(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /** A BulkSubmitter; e.g. `bulkSubmitter({ client, job: { operation: 'insert', object: 'Account' } })`. */

@@ -453,6 +453,22 @@ export class CsvBatchSplitter extends Transform {
   }
 }
 
+/** CsvBatchSplitter's events, typed. */
+export interface CsvBatchSplitter {
+  on(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  on(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  on(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  once(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  once(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  off(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  off(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 /** Whether a chunk is valid UTF-8, but for a character cut at either end (the records' bytes never cut one). */
 function chunkIsUtf8(chunk: Buffer): boolean {
   if (isUtf8(chunk)) return true;

@@ -11,6 +11,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
 import { datePattern, isoDate, isoLocalDateTime, timeZoneOption, utcOf, type DatePattern } from '../lib/text/date-format.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export type DateFieldType = 'date' | 'datetime';
 
@@ -44,6 +45,8 @@ export class DateConverter extends Transform {
   }
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('DateConverter', ['record'], record);
+    if (wrong) return callback(wrong);
     if (this.#types) return callback(null, this.#convert(record));
     this.#fieldTypes().then((types) => {
       this.#types = new Map([...types].map(([name, type]) => [name.toLowerCase(), type]));

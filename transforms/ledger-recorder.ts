@@ -11,6 +11,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface LedgerRecorderOptions {
   readonly ledger: LoadLedger;
@@ -42,6 +43,8 @@ export class LedgerRecorder extends Transform {
   }
 
   override _transform(batch: SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('LedgerRecorder', ['batch'], batch);
+    if (wrong) return callback(wrong);
     const header = this.#first ? this.#header() : undefined;
     this.#first = false;
     const end = batch.end ?? { row: lastRow(batch), offset: null };

@@ -25,6 +25,7 @@ import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch } from '../lib/load-types.js';
 import { nonNegativeInteger } from '../lib/options.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface ResultJoinerOptions {
   readonly client: BulkClient;
@@ -74,7 +75,8 @@ export class ResultJoiner extends Transform {
   }
 
   override _transform(item: JoinerInput, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if ((item as { kind?: unknown }).kind === 'submitted') return callback(new InvalidOptionError('input', 'finished batches (put a StatusPoller before the ResultJoiner)', item.kind));
+    const wrong = wrongStageItem('ResultJoiner', ['finished', 'batch'], item);
+    if (wrong) return callback(wrong);
     if (item.kind !== 'finished' && !(item.kind === 'batch' && item.records === 0)) {
       return callback(new InvalidOptionError('input', 'finished batches, from a StatusPoller after a BulkSubmitter', (item as { kind?: unknown }).kind));
     }
@@ -216,6 +218,16 @@ export class ResultJoiner extends Transform {
     if (this.destroyed) return;
     if (!this.push(block)) await this.#reader.wait();
   }
+}
+
+/** ResultJoiner's events, typed. */
+export interface ResultJoiner {
+  on(event: 'batchJoined', listener: (batch: JoinerInput) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'batchJoined', listener: (batch: JoinerInput) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'batchJoined', listener: (batch: JoinerInput) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /** Whether a finished batch has results to join: it completed with as many as it has records. */

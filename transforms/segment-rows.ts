@@ -7,6 +7,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { JoinedBlock, JoinedRow } from '../lib/load-types.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export class SegmentRows extends Transform {
   readonly #onRows: (rows: readonly JoinedRow[]) => void | Promise<void>;
@@ -18,6 +19,8 @@ export class SegmentRows extends Transform {
   }
 
   override _transform(block: JoinedBlock, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('SegmentRows', ['joined'], block);
+    if (wrong) return callback(wrong);
     if (block.restart) this.#held = [];
     for (const row of block.rows) this.#held.push(row);
     if (!block.last) return callback(null, block);

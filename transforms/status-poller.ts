@@ -12,8 +12,9 @@ import { PollTimeoutError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
-import { TERMINAL_BATCH_STATES } from '../lib/types.js';
+import { TERMINAL_BATCH_STATES, type BatchInfo } from '../lib/types.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface StatusPollerOptions {
   readonly client: BulkClient;
@@ -53,6 +54,8 @@ export class StatusPoller extends Transform {
   }
 
   override _transform(item: SubmittedBatch | SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('StatusPoller', ['submitted', 'batch'], item);
+    if (wrong) return callback(wrong);
     // A segment that was never uploaded (its records were all rejected) has nothing to wait for.
     if (item.kind !== 'submitted') {
       this.push(item);
@@ -139,6 +142,19 @@ export class StatusPoller extends Transform {
     const entry = [...this.#pending].find(([, b]) => b.size > 0);
     return entry ? new PollTimeoutError(entry[0], [...entry[1].keys()], this.#loop.timeoutMs) : undefined;
   }
+}
+
+/** StatusPoller's events, typed. */
+export interface StatusPoller {
+  on(event: 'poll', listener: (counts: BatchCounts) => void): this;
+  on(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'poll', listener: (counts: BatchCounts) => void): this;
+  once(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'poll', listener: (counts: BatchCounts) => void): this;
+  off(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /** A StatusPoller; e.g. `statusPoller({ client, minIntervalMs: 250 })`. */
