@@ -193,9 +193,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const object = nonEmptyString('object', options.object);
   if (operation === 'upsert') nonEmptyString('externalIdField', options.externalIdField);
   const input = options.input as unknown;
-  if (records === undefined && typeof input !== 'string' && !(input instanceof Readable && !input.readableObjectMode)) {
-    const objects = input instanceof Readable || (typeof input === 'object' && input !== null && (Symbol.iterator in input || Symbol.asyncIterator in input));
-    throw new InvalidOptionError('input', objects ? 'a file path or a byte stream: records (objects) go in the records option' : 'a file path or a byte stream (a Readable)', input);
+  if (records === undefined && typeof input !== 'string' && !(input instanceof Readable)) {
+    const objects = typeof input === 'object' && input !== null && (Symbol.iterator in input || Symbol.asyncIterator in input);
+    throw new InvalidOptionError('input', objects ? `a file path or a byte stream: ${OBJECTS_GO_IN_RECORDS}` : 'a file path or a byte stream (a Readable)', input);
   }
   const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
   if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
@@ -355,7 +355,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       } else {
         const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, start: fromOffset }) : (options.input as Readable);
         if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
-        head.push(stopSignal ? stoppableInput(opened, stopSignal) : opened, ...chunking);
+        // A stream's chunks are checked (Readable.from(['text']) is an object-mode byte stream; objects are not bytes).
+        const bytes = typeof options.input === 'string' ? opened : Readable.from(byteChunks(opened), { objectMode: false });
+        head.push(stopSignal ? stoppableInput(bytes, stopSignal) : bytes, ...chunking);
       }
       if (ledger) {
         const recorder = new LedgerRecorder({
@@ -419,6 +421,17 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     resumed: state !== undefined,
     unreadAfterRow,
   };
+}
+
+const OBJECTS_GO_IN_RECORDS = 'records (objects) go in the records option';
+
+/** A stream's chunks as bytes (text too); any other chunk fails the load with BULK_INVALID_OPTION instead of crashing the parser. */
+async function* byteChunks(stream: Readable): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<unknown>) {
+    if (typeof chunk === 'string') yield Buffer.from(chunk);
+    else if (chunk instanceof Uint8Array) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else throw new InvalidOptionError('input', `a stream of bytes or text: ${OBJECTS_GO_IN_RECORDS}`, chunk);
+  }
 }
 
 /** Records from code: an object-mode stream, or an Iterable or AsyncIterable (not a string or a byte stream). */

@@ -8,7 +8,6 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
@@ -97,7 +96,6 @@ export class BulkSubmitter extends Transform {
       this.push(item); // created by the run this one resumes
       return callback();
     }
-    if (item.kind !== 'batch') return callback(new InvalidOptionError('input', 'spooled batches (from a BatchChunker or a CsvBatchSplitter)', (item as { kind?: unknown }).kind));
     if (item.path === null || item.records === 0) {
       this.push(item); // rejected records only: nothing to upload
       return callback();

@@ -126,7 +126,7 @@ describe('sinks/outcome-sink', () => {
 
   it('refuses an input that is not a joined block', async () => {
     const err = await rejection(pipeline(Readable.from([{ kind: 'finished' }]), new OutcomeSink(paths())));
-    expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
+    expect(err).to.include({ code: 'BULK_PIPELINE' });
     expect(err.message).to.contain('ResultJoiner');
   });
 });

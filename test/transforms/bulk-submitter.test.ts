@@ -45,8 +45,8 @@ describe('transforms/bulk-submitter', () => {
 
   it('refuses an input that is not a spooled batch, naming the stages it expects before it', async () => {
     const err = await rejection(pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' } }), collector()));
-    expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
-    expect(err.message).to.contain('BatchChunker or a CsvBatchSplitter');
+    expect(err).to.include({ code: 'BULK_PIPELINE' });
+    expect(err.message).to.contain('BatchChunker or CsvBatchSplitter');
   });
 
   it('keeps at most `concurrency` uploads in flight and holds its input meanwhile', async () => {

@@ -182,7 +182,7 @@ describe('transforms/result-joiner', () => {
     const spool = new LoadSpool({ dir: tmp.path });
     const submitted = { kind: 'submitted', seq: 0 };
     const err = await rejection(pipeline(Readable.from([submitted]), new ResultJoiner({ client: t.client, spool }), collector()));
-    expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
+    expect(err).to.include({ code: 'BULK_PIPELINE' });
     expect(err.message).to.contain('StatusPoller');
     const batch = await finished(spool, 1, ['z'], 1);
     expect(await rejection(pipeline(Readable.from([batch, batch]), new ResultJoiner({ client: t.client, spool }), collector()))).to.include({ code: 'BULK_INVALID_OPTION' });
