@@ -170,6 +170,20 @@ export { RecordReader, recordReader, type RecordReaderOptions } from './transfor
 export { plainRecordFields, type PlainRecordFields } from './lib/records/plain-record.js';
 export { SegmentRows } from './transforms/segment-rows.js';
 export { loadRows } from './pipelines/load-rows.js';
+export {
+  benchLoad,
+  sweepSettings,
+  spread,
+  type BenchLoadOptions,
+  type BenchOrg,
+  type BenchReport,
+  type BenchRun,
+  type BenchSettings,
+  type BenchSweep,
+  type Spread,
+} from './pipelines/bench-load.js';
+export { benchTable, renderBenchReport, settingsLabel, barChart, lineChart, type BarGroup } from './pipelines/bench-report.js';
+export { syntheticFields, syntheticValue, writeSyntheticCsv } from './lib/load/synthetic-records.js';
 export { wrongStageItem, itemKind, type StageItemKind } from './lib/streams/stage-items.js';
 export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
@@ -184,6 +198,7 @@ export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outco
 export {
   bulkLoad,
   type RecordInput,
+  type LoadBatchEvent,
   type LoadProgress,
   type LoadSummary,
   type BulkLoadOptions,

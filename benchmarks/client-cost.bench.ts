@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BulkClient } from '../lib/http/client.js';
 import { csvBatch, generateRecords } from './_util/data.js';
-import { startOrgProcess, type OrgProcess } from './_util/org-process.js';
+import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const records = Number(process.argv[2] ?? 500_000);

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery } from '../pipelines/bulk-query.js';
 import { FaultProxy } from '../test/helpers/fault-proxy.js';
-import { startOrgProcess, type OrgProcess } from './_util/org-process.js';
+import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const [rounds = 3, rows = 300_000, seed = 1] = process.argv.slice(2).map(Number);

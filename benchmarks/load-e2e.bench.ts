@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkLoad } from '../pipelines/bulk-load.js';
 import { generate } from './_util/data.js';
-import { startOrgProcess } from './_util/org-process.js';
+import { startOrgProcess } from '../bin/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
 const sizes = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 1024)];

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery, type QueryOutput } from '../pipelines/bulk-query.js';
-import { startOrgProcess } from './_util/org-process.js';
+import { startOrgProcess } from '../bin/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
 
 const total = Number(process.argv[2] ?? 5_000_000);

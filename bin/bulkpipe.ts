@@ -19,6 +19,7 @@ Commands:
   query    run a bulk query, rows to stdout or a file (bulkpipe query --help)
   job      list, inspect, close or abort jobs (bulkpipe job --help)
   server   run the local org, a Bulk API server on SQLite (bulkpipe server --help)
+  bench    measure loads over a sweep of settings (bulkpipe bench --help)
 
 Options:
   --help       show help
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<(args: readonly string[], io: CliIo
   query: async () => (await import('./query-command.js')).runQueryCommand,
   job: async () => (await import('./job-command.js')).runJobCommand,
   server: async () => (await import('./server-command.js')).runServerCommand,
+  bench: async () => (await import('./bench-command.js')).runBenchCommand,
 };
 
 function version(): string {

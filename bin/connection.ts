@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BulkClient } from '../lib/http/client.js';
+import { BulkClient, type BulkClientOptions } from '../lib/http/client.js';
 import { wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
@@ -93,13 +93,24 @@ function connectionSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv) {
   };
 }
 
+/** Whether a Salesforce connection is configured (by flags or the environment): else the local org is used. */
+export function connectionConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv): boolean {
+  const { instanceUrl, accessToken, loginUrl, username, password } = connectionSettings(flags, env);
+  return Boolean(instanceUrl || accessToken || loginUrl || username || password);
+}
+
+/** A client for the configured org, with client options of the caller's (gzip, a request counter). */
+export function connectConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv, extra: Pick<BulkClientOptions, 'gzipUploads' | 'onRequest'>, signal?: AbortSignal): Promise<BulkClient> {
+  return connect(connectionSettings(flags, env), signal, extra);
+}
+
 /** A client for settings of which at least one is given: an access token or a login, whole. */
-async function connect(settings: ReturnType<typeof connectionSettings>, signal?: AbortSignal): Promise<BulkClient> {
+async function connect(settings: ReturnType<typeof connectionSettings>, signal?: AbortSignal, extra: Pick<BulkClientOptions, 'gzipUploads' | 'onRequest'> = {}): Promise<BulkClient> {
   const { instanceUrl, accessToken, loginUrl, username, password, apiVersion, retry } = settings;
   const version = apiVersion !== undefined ? { apiVersion } : {};
-  if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, retry, ...version });
+  if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, retry, ...version, ...extra });
   if (loginUrl && username && password) {
-    return BulkClient.login({ loginUrl, username, password, retry, ...version, ...(signal ? { signal } : {}) });
+    return BulkClient.login({ loginUrl, username, password, retry, ...version, ...extra, ...(signal ? { signal } : {}) });
   }
   if (instanceUrl || accessToken) throw new UsageError('--instance-url and --access-token go together');
   throw new UsageError('--login-url, --username and --password go together');

@@ -21,9 +21,9 @@ import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
-import { LOAD_OPERATIONS, type FinishedBatch, type JoinedRow, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
+import { LOAD_OPERATIONS, type FinishedBatch, type JoinedRow, type LoadOperation, type SpooledBatch, type SubmittedBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
-import type { ConcurrencyMode, JobInfo } from '../lib/types.js';
+import type { BatchInfo, ConcurrencyMode, JobInfo } from '../lib/types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
@@ -107,6 +107,8 @@ export interface BulkLoadOptions extends PollSettings {
    * holds the load back. For code that routes failures itself (`loadRows` wraps it as an iterator).
    */
   readonly onRows?: (rows: readonly JoinedRow[]) => void | Promise<void>;
+  /** Each batch's way through the stages, as it goes (for measurements such as `benchLoad`'s). */
+  readonly onBatch?: (event: LoadBatchEvent) => void;
   /** Named in errors; default the path, or `input`. */
   readonly source?: string;
   /** The job's content type; default CSV. */
@@ -295,6 +297,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     ...(options.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(client, object, operation, first.columns, options.externalIdField, options.signal) } : {}),
   });
   if (options.onJob) submitter.on('job', options.onJob);
+  const onBatch = options.onBatch;
+  if (onBatch) {
+    chunker.on('batch', (batch: SpooledBatch) => onBatch({ stage: 'cut', batch }));
+    submitter.on('batchUploading', (batch) => onBatch({ stage: 'uploading', batch }));
+    submitter.on('batchSubmitted', (batch) => onBatch({ stage: 'submitted', batch }));
+  }
   submitter.on('batchSubmitted', () => {
     progress.batchesSubmitted++;
     report();
@@ -310,6 +318,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     progress.batchesInProgress = counts.inProgress;
     report();
   });
+  if (onBatch) poller.on('batchFinished', (batch, info) => onBatch({ stage: 'finished', batch, info }));
   poller.on('batchFinished', (b: FinishedBatch) => {
     if (b.state === 'Completed') progress.batchesCompleted++;
     else progress.batchesFailed++;
@@ -322,6 +331,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     progress.recordsProcessed = sink.succeeded + sink.failed;
   };
   written();
+  if (onBatch) joiner.on('batchJoined', (batch) => onBatch({ stage: 'joined', seq: batch.seq }));
   joiner.on('batchJoined', () => {
     written();
     report();
@@ -433,6 +443,14 @@ async function* byteChunks(stream: Readable): AsyncGenerator<Buffer> {
     else throw new InvalidOptionError('input', `a stream of bytes or text: ${OBJECTS_GO_IN_RECORDS}`, chunk);
   }
 }
+
+/** A batch at a stage of a load: cut (spooled), uploading, submitted (created in the org), finished (a terminal state), joined (its rows written). */
+export type LoadBatchEvent =
+  | { readonly stage: 'cut'; readonly batch: SpooledBatch }
+  | { readonly stage: 'uploading'; readonly batch: SpooledBatch }
+  | { readonly stage: 'submitted'; readonly batch: SubmittedBatch }
+  | { readonly stage: 'finished'; readonly batch: FinishedBatch; readonly info: BatchInfo }
+  | { readonly stage: 'joined'; readonly seq: number };
 
 /** Records from code: an object-mode stream, or an Iterable or AsyncIterable (not a string or a byte stream). */
 export type RecordInput = Iterable<object> | AsyncIterable<object> | Readable;

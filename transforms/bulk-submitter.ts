@@ -142,6 +142,7 @@ export class BulkSubmitter extends Transform {
   }
 
   async #submit(batch: SpooledBatch): Promise<SubmittedBatch> {
+    this.emit('batchUploading', batch);
     const { kind: _kind, ...rest } = batch;
     const signal = this.#abort.signal;
     const body = { path: batch.path as string };
@@ -182,12 +183,15 @@ export class BulkSubmitter extends Transform {
 export interface BulkSubmitter {
   on(event: 'job', listener: (job: JobInfo) => void): this;
   on(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  on(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'job', listener: (job: JobInfo) => void): this;
   once(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  once(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
   off(event: 'job', listener: (job: JobInfo) => void): this;
   off(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  off(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 

@@ -48,6 +48,8 @@ export interface BulkClientOptions {
   readonly userId?: string;
   /** Called before each retry, for logs and metrics. */
   readonly onRetry?: (event: RetryEvent & { readonly method: string; readonly path: string }) => void;
+  /** Called as each HTTP request is sent (retries included), for metrics such as the API requests a load used. */
+  readonly onRequest?: (request: { readonly method: string; readonly path: string }) => void;
 }
 
 export interface LoginOptions extends SoapLoginOptions, Omit<BulkClientOptions, 'instanceUrl' | 'accessToken' | 'sessionProvider' | 'apiVersion'> {
@@ -129,6 +131,7 @@ export class BulkClient {
   readonly #gzipUploads: boolean;
   readonly #acceptGzip: boolean;
   readonly #onRetry: BulkClientOptions['onRetry'];
+  readonly #onRequest: BulkClientOptions['onRequest'];
   #session: Session;
   #connection: HttpConnection;
   #renewal: Promise<Session> | undefined;
@@ -150,6 +153,7 @@ export class BulkClient {
     this.#gzipUploads = boolean('gzipUploads', options.gzipUploads ?? false);
     this.#acceptGzip = boolean('acceptGzip', options.acceptGzip ?? true);
     this.#onRetry = options.onRetry;
+    this.#onRequest = options.onRequest;
     this.#userId = options.userId;
     this.#session = { instanceUrl: instance.origin, sessionId: options.accessToken };
     this.#connection = new HttpConnection(instance.origin, this.#connectionOptions);
@@ -494,6 +498,7 @@ export class BulkClient {
     let renewed = false;
     for (;;) {
       const session = this.#session;
+      this.#onRequest?.({ method: spec.method, path: spec.path });
       const res = await this.#connection.exchange({ method: spec.method, path: spec.path, headers: this.#headers(spec, session), ...(spec.body ? { body: spec.body } : {}), context, signal: spec.signal });
       if (res.statusCode >= 200 && res.statusCode < 300) return res;
       const error = await errorFromResponse(res, context);

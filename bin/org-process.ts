@@ -1,6 +1,7 @@
 /**
- * Runs the local org as `bulkpipe server` in a child process, so that a benchmark's own RSS is the
- * client side's alone. Compiled (dist-bench/) the CLI is JavaScript too; from source, tsx runs it.
+ * Runs the local org as `bulkpipe server` in a child process, so that a benchmark's own CPU time and
+ * RSS are the client side's alone (`bulkpipe bench`, benchmarks/). Compiled, the CLI is JavaScript;
+ * from source, tsx runs it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,11 +15,14 @@ export interface OrgProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `port` 0 for any free one; a fixed port lets a fault soak start it again where its clients look. */
-export async function startOrgProcess(db: string, port = 0): Promise<OrgProcess> {
-  const compiled = fileURLToPath(new URL('../../bin/bulkpipe.js', import.meta.url));
-  const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('../../bin/bulkpipe.ts', import.meta.url))];
-  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * `port` 0 for any free one; a fixed port lets a fault soak start it again where its clients look.
+ * `stderr`: the server's log lines and stop notices go to ours, or nowhere (`bulkpipe bench`).
+ */
+export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<OrgProcess> {
+  const compiled = fileURLToPath(new URL('./bulkpipe.js', import.meta.url));
+  const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('./bulkpipe.ts', import.meta.url))];
+  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', stderr] });
   const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (c: Buffer) => {
