@@ -39,6 +39,30 @@ describe('bin/bulkpipe bench (built binary, end to end)', () => {
     expect(lines[2]).to.match(/^200\s+4\s+JSON\s+off\s+no\s+1\s+400\s/);
   });
 
+  it('a configured org, with --yes: the runs go there and each run\'s records are hard-deleted after it', async () => {
+    const { startOrgProcess } = await import('../../bin/org-process.js');
+    const { BulkClient } = await import('../../lib/http/client.js');
+    const { bulkQuery } = await import('../../pipelines/bulk-query.js');
+    const org = await startOrgProcess(join(tmp.path, 'configured.db'), 0, 'ignore');
+    try {
+      const connection = { SF_LOGIN_URL: org.loginUrl, SF_USERNAME: org.username, SF_PASSWORD: org.password };
+      const result = await runCli(['bench', '--rows', '500', '--batch-size', '250', '--runs', '2', '--yes', '--json'], { env: { ...env(), ...connection }, cwd: tmp.path });
+      expect(result.code, result.stderr).to.equal(0);
+      expect((JSON.parse(result.stdout) as { runs: unknown[] }).runs).to.have.length(2);
+      const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password });
+      try {
+        // queryAll: a delete would leave the records in the recycle bin; hardDelete leaves nothing.
+        let text = '';
+        for await (const chunk of bulkQuery({ client, soql: 'SELECT Id FROM Account', all: true, minPollIntervalMs: 20 })) text += String(chunk);
+        expect(text.trim().split('\n').filter((l) => l !== '' && l !== 'Id' && l !== '"Id"')).to.deep.equal([]);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await org.stop();
+    }
+  });
+
   it('refuses to write to a configured org without --yes, and bad sweep values, before anything runs', async () => {
     const real = await runCli(['bench', '--rows', '10'], { env: { ...env(), SF_INSTANCE_URL: 'https://example.my.salesforce.com', SF_ACCESS_TOKEN: 'x' }, cwd: tmp.path });
     expect(real.code).to.equal(2);
