@@ -9,7 +9,7 @@
  * the last batch is written) and up to 64 KiB of rejected records.
  */
 import { writeFile } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
@@ -21,6 +21,7 @@ import { oneOf, positiveInteger } from '../lib/options.js';
 import { callBackAfter } from '../lib/streams/call-back-after.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../lib/records/serialize-record.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
+import { ChunkingStage } from './chunking-stage.js';
 
 export interface BatchChunkerOptions {
   /** The job's content type. */
@@ -47,7 +48,7 @@ export interface BatchChunkerOptions {
   readonly resume?: { readonly seq: number; readonly afterRow: number };
 }
 
-export class BatchChunker extends Transform {
+export class BatchChunker extends ChunkingStage {
   readonly #type: PayloadType;
   readonly #spool: LoadSpool;
   readonly #operation: LoadOperation;
@@ -301,21 +302,6 @@ export class BatchChunker extends Transform {
   }
 }
 
-/** BatchChunker's events, typed. */
-export interface BatchChunker {
-  on(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  on(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  on(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  once(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  once(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-  off(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  off(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  off(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  off(event: string | symbol, listener: (...args: any[]) => void): this;
-}
 
 /** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spool: new LoadSpool() })`. */
 export const batchChunker = (options: BatchChunkerOptions) => new BatchChunker(options);

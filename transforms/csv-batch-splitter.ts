@@ -16,7 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
 import { countCsvFields, countDelimiters, withoutLineEnd } from '../lib/csv/count-fields.js';
 import { csvRecordFault, fieldsByHeader, judgeCsvRecord, type CsvRecordRejection } from '../lib/csv/csv-record-fault.js';
@@ -35,6 +35,7 @@ import { checkHeader } from '../lib/records/decoders/csv-decoder.js';
 import { recordSerializer } from '../lib/records/serialize-record.js';
 import { InputStop } from '../lib/streams/input-stop.js';
 import { firstInvalidUtf8 } from '../lib/text/utf8-validity.js';
+import { ChunkingStage } from './chunking-stage.js';
 
 export interface CsvBatchSplitterOptions {
   /** The load's spool: where the payloads go. */
@@ -71,7 +72,7 @@ const NEWLINE = Buffer.from('\n');
 const LF = 0x0a;
 const CSV = recordSerializer('CSV');
 
-export class CsvBatchSplitter extends Transform {
+export class CsvBatchSplitter extends ChunkingStage {
   readonly #spool: LoadSpool;
   readonly #operation: LoadOperation;
   readonly #source: string;
@@ -453,21 +454,6 @@ export class CsvBatchSplitter extends Transform {
   }
 }
 
-/** CsvBatchSplitter's events, typed. */
-export interface CsvBatchSplitter {
-  on(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  on(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  on(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  once(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  once(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-  off(event: 'batch', listener: (batch: SpooledBatch) => void): this;
-  off(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
-  off(event: 'rejected', listener: (entry: RejectEntry) => void): this;
-  off(event: string | symbol, listener: (...args: any[]) => void): this;
-}
 
 /** Whether a chunk is valid UTF-8, but for a character cut at either end (the records' bytes never cut one). */
 function chunkIsUtf8(chunk: Buffer): boolean {

@@ -1,0 +1,25 @@
+/**
+ * What the chunking stages (BatchChunker, CsvBatchSplitter) share: a Transform to spooled batches
+ * with the same events, typed here once (an `on`/`once`/`off` overload per event).
+ */
+import { Transform } from 'node:stream';
+import type { ColumnPlan } from '../lib/load/column-plan.js';
+import type { RejectEntry } from '../lib/load/reject-file.js';
+import type { SpooledBatch } from '../lib/load-types.js';
+
+export abstract class ChunkingStage extends Transform {}
+
+export interface ChunkingStage {
+  on(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  on(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  on(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  once(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  once(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'batch', listener: (batch: SpooledBatch) => void): this;
+  off(event: 'columns', listener: (plan: ColumnPlan, notice: string | undefined) => void): this;
+  off(event: 'rejected', listener: (entry: RejectEntry) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+}
