@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-describe('bin/bulkpipe bench (built binary, end to end)', () => {
+describe('bin/bulkpipe bench (built binary, end to end)', function () {
+  // Each run starts an org process of its own: a loaded machine makes that slow, never wrong.
+  this.timeout(180_000);
   const tmp = useTempDir('bulkpipe-bench-cli-');
   const env = () => ({ BULKPIPE_HOME: join(tmp.path, 'home'), TMPDIR: tmp.path });
 

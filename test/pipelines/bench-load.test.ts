@@ -7,7 +7,8 @@ import { benchLoad, spread, sweepSettings } from '../../pipelines/bench-load.js'
 import { startServer } from '../../server/index.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-describe('pipelines/bench-load', () => {
+describe('pipelines/bench-load', function () {
+  this.timeout(120_000);
   const tmp = useTempDir('bulkpipe-bench-test-');
 
   const open = async ({ gzip, onRequest }: { gzip: boolean; onRequest: () => void }) => {

@@ -41,7 +41,8 @@ const REPORT: BenchReport = {
 /** Chromium from the Debian packages, when this machine has it. */
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-describe('pipelines/bench-report', () => {
+describe('pipelines/bench-report', function () {
+  this.timeout(120_000); // a browser start on a loaded machine
   const tmp = useTempDir('bulkpipe-report-');
 
   it('a table with a line per run', () => {
