@@ -24,7 +24,8 @@ export interface JsonElementFault {
   readonly column?: number;
 }
 
-export type OnJsonElement = (element: JsonArrayElement, line: number, fault?: JsonElementFault) => void;
+/** An element, the line and column it starts at, and for a tolerant scanner's broken element, its fault. */
+export type OnJsonElement = (element: JsonArrayElement, line: number, fault?: JsonElementFault, column?: number) => void;
 
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
@@ -48,6 +49,9 @@ export class JsonArrayScanner {
   #line = 1;
   #counted = 0;
   #elementLine = 1;
+  #elementColumn = 1;
+  /** Where the last line end counted is, in #text's positions (before it: -1 or less). */
+  #lastLf = -1;
   readonly #readFlat: boolean;
   /** The current element's fields when it was read by the fast path. */
   #flat: Record<string, InputValue> | undefined;
@@ -77,6 +81,7 @@ export class JsonArrayScanner {
     this.#text = flatten(this.#text.slice(keep) + chunk);
     this.#pos -= keep;
     this.#counted -= keep;
+    this.#lastLf -= keep;
     this.#nextLf = -1;
     if (this.#oversize >= 0) this.#oversize += chunk.length;
     if (this.#start >= 0) this.#start = 0;
@@ -138,6 +143,7 @@ export class JsonArrayScanner {
           if (!inElement) {
             this.#start = i;
             this.#elementLine = this.#lineAt(i);
+            this.#elementColumn = i - this.#lastLf;
             if (c === OPEN_BRACE && this.#readFlat) {
               this.#cursor.pos = i;
               this.#flat = readFlatJsonObject(t, this.#cursor, n);
@@ -172,6 +178,7 @@ export class JsonArrayScanner {
       this.#text = '';
       this.#pos = 0;
       this.#counted = 0;
+      this.#lastLf -= n;
     }
   }
 
@@ -208,7 +215,7 @@ export class JsonArrayScanner {
     const element = this.#flat ?? this.#text.slice(this.#start, end);
     this.#flat = undefined;
     this.#start = -1;
-    onElement(element, this.#elementLine);
+    onElement(element, this.#elementLine, undefined, this.#elementColumn);
   }
 
   /** A string of the current element broken by the line end at `lf`: the element is handed out with the fault, the scan resyncs. */
@@ -254,8 +261,13 @@ export class JsonArrayScanner {
 /** The line at `pos` in #text, counting the line ends since the last count. */
   #lineAt(pos: number): number {
     const t = this.#text;
-    this.#line += countLineEnds(t, this.#counted, pos);
-    this.#counted = Math.max(this.#counted, pos);
+    if (pos > this.#counted) {
+      this.#line += countLineEnds(t, this.#counted, pos);
+      // Only the newly counted stretch is searched: linear over the input, even on one long line.
+      const lf = t.lastIndexOf('\n', pos - 1);
+      if (lf >= this.#counted) this.#lastLf = lf;
+      this.#counted = pos;
+    }
     return this.#line;
   }
 

@@ -20,6 +20,8 @@ export function readJsonRecord(
   line: number,
   record: number,
   recordInParseErrors: boolean,
+  /** The column the record starts at on its first line (an array element may start mid-line). */
+  firstColumn = 1,
 ): Record<string, InputValue> {
   const flat = parseFlatJsonObject(text, start, end, cursor);
   if (flat) return flat;
@@ -30,7 +32,8 @@ export function readJsonRecord(
   } catch (err) {
     // V8 names the offset of the fault: turned into the line and column a person can go to.
     const at = Number(/at position (\d+)/.exec((err as Error).message)?.[1] ?? -1);
-    const place = at >= 0 ? { line: line + countLineEnds(json, 0, at), column: at - (json.lastIndexOf('\n', at - 1) + 1) + 1 } : { line };
+    const lineStart = json.lastIndexOf('\n', at - 1) + 1;
+    const place = at >= 0 ? { line: line + countLineEnds(json, 0, at), column: at - lineStart + (lineStart === 0 ? firstColumn : 1) } : { line };
     throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source, ...place, ...(recordInParseErrors ? { record } : {}) }, { cause: err });
   }
   const repeated = duplicateJsonKey(json);

@@ -109,6 +109,7 @@ describe('transforms/record-parser', () => {
       ['json', '[{"A":"1"},\n{"A":},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"},\n{"A":"x","B":{"C":"1","C":"2"}},\n{"A":"3"}]', 2, ['BULKPIPE_DUPLICATE_FIELD:the key "C" appears twice', 'line 2, record 2'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"},\n{"A":"2"} x,\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2, column 11, record 2'], [{ A: '1' }, { A: '3' }]],
+      ['json', '[{"A":"1"}, {"A":"2"} x, {"A":"3"}]', 2, ['malformed JSON', 'line 1, column 23, record 2'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"},\n{"A":"unclosed},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:an unterminated string', 'line 2, column 6, record 2'], [{ A: '1' }, { A: '3' }]],
       ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</B></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'], [{ A: '1' }, { A: '3' }]],
       ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</A><A>x</A></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_DUPLICATE_FIELD:the field <A> appears twice', 'line 3, record 2, field A'], [{ A: '1' }, { A: '3' }]],

@@ -40,14 +40,14 @@ export class JsonArrayDecoder implements RecordDecoder {
   }
 
   #onElement(emit: EmitRecord): OnJsonElement {
-    return (element, line, fault) => {
+    return (element, line, fault, column) => {
       const row = ++this.#record;
       if (fault) return emit({}, line, inputFault(fault.code, fault.reason, { source: this.#source, row, line: fault.line, column: fault.column }));
       if (typeof element !== 'string') return emit(element, line);
       // Not read in passing by the scanner (e.g. it spanned two chunks): read it now.
       let fields: Record<string, InputValue>;
       try {
-        fields = readJsonRecord(element, 0, element.length, this.#cursor, this.#source, line, row, true);
+        fields = readJsonRecord(element, 0, element.length, this.#cursor, this.#source, line, row, true, column);
       } catch (err) {
         if (!(err instanceof ParseError)) throw err;
         return emit({}, line, recordParseFault(err, { source: this.#source, row, line }));
