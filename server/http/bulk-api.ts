@@ -150,7 +150,7 @@ export class BulkApi {
     const contentType: ContentType = request.contentType ?? 'XML';
     if ((contentType === 'JSON' || contentType === 'ZIP_JSON') && Number(apiVersion) < 36) throw new ApiError(400, 'InvalidJob', `contentType ${contentType} requires API version 36.0 or later`);
     if (request.operation === 'queryAll' && Number(apiVersion) < 39) throw new ApiError(400, 'InvalidJob', 'queryAll requires API version 39.0 or later');
-    if (contentType.startsWith('ZIP_')) throw new ApiError(400, 'InvalidJob', `contentType ${contentType} is not supported by the local org`);
+    if (contentType.startsWith('ZIP_') && Number(apiVersion) < 20) throw new ApiError(400, 'InvalidJob', `contentType ${contentType} requires API version 20.0 or later`);
     const object = this.#c.schema.object(request.object);
     if (!object) throw new ApiError(400, 'InvalidJob', `Unable to find object: ${request.object}`);
     let externalIdField: string | null = null;
@@ -207,8 +207,10 @@ export class BulkApi {
     const isQuery = job.operation === 'query' || job.operation === 'queryAll';
     const sent = formatOfMime(req.headers['content-type']);
     const expected = dataFormatOf(job.content_type);
-    // Query jobs take the SOQL as text; clients label it text/csv, application/xml or application/json.
-    if (!isQuery && sent !== expected) {
+    // A zip batch is labelled zip/csv, zip/xml or zip/json; the SOQL of a query job is text, whatever its label.
+    const zipped = job.content_type.startsWith('ZIP_');
+    const mime = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (!isQuery && (zipped ? mime !== batchMimeType(job.content_type) : sent !== expected)) {
       throw new ApiError(400, 'InvalidBatch', `Content-Type ${String(req.headers['content-type'] ?? '(none)')} does not match the job's contentType ${job.content_type} (expected ${batchMimeType(job.content_type)})`);
     }
     const body = await readRequestBody(req, MAX_BATCH_BYTES, () => new ApiError(400, 'InvalidBatch', `Exceeded max size limit of ${MAX_BATCH_BYTES} bytes`));
@@ -222,7 +224,8 @@ export class BulkApi {
 
   #sendRequest(req: IncomingMessage, res: ServerResponse, job: JobRow, batch: BatchRow): Promise<void> {
     const isQuery = job.operation === 'query' || job.operation === 'queryAll';
-    const type = isQuery ? 'text/plain; charset=UTF-8' : MIME[dataFormatOf(job.content_type)];
+    // A zip batch comes back as it was uploaded, under its own type.
+    const type = isQuery ? 'text/plain; charset=UTF-8' : job.content_type.startsWith('ZIP_') ? batchMimeType(job.content_type) : MIME[dataFormatOf(job.content_type)];
     return respond(req, res, 200, type, this.#c.jobs.request(batch.id));
   }
 

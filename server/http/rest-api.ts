@@ -15,6 +15,8 @@ import { describeGlobal, describeObject, versionList } from './rest-describe.js'
 import { handleJobList } from './job-list.js';
 import { restError, restJson, restUser } from './rest-reply.js';
 import { restQuery } from './rest-query.js';
+import { respond } from './respond.js';
+import { RecordsStore } from '../store/records-store.js';
 
 export interface RestContext {
   readonly auth: AuthStore;
@@ -53,6 +55,8 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   if (rest === '/jobs/ingest') return handleJobList(req, res, v, url, context);
   const query = /^\/(query|queryAll)(?:\/([^/]+))?$/.exec(rest);
   if (query) return restQuery(req, res, url, context, base, query[1] === 'queryAll', query[2]);
+  const blob = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)\/([A-Za-z0-9]{15,18})\/([A-Za-z][A-Za-z0-9_]*)$/.exec(rest);
+  if (blob) return binaryField(req, res, context, blob[1] as string, blob[2] as string, blob[3] as string);
   const sobject = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)(?:\/([^/]+))?$/.exec(rest);
   if (!sobject) return notFound(req, res);
   const [, name, tail] = sobject as unknown as [string, string, string | undefined];
@@ -80,6 +84,17 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   return notFound(req, res);
 }
 
+/** `GET .../sobjects/Attachment/<id>/Body`: a base64 field's bytes, as they were loaded. */
+function binaryField(req: IncomingMessage, res: ServerResponse, context: RestContext, objectName: string, rawId: string, fieldName: string): Promise<void> {
+  const object = context.schema.object(objectName);
+  const field = object ? object.fields.get(fieldName.toLowerCase()) : undefined;
+  if (!object || !field || field.type !== 'base64' || !isValidId(rawId)) return notFound(req, res);
+  const record = new RecordsStore(context.db).get(toId18(rawId));
+  if (!record || record.deleted || record.object !== object.name) return notFound(req, res);
+  const value = record.fields[field.name];
+  if (typeof value !== 'string') return notFound(req, res);
+  return respond(req, res, 200, 'application/octet-stream', Buffer.from(value, 'base64'));
+}
 
 function notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
   return restError(req, res, 404, 'NOT_FOUND', 'The requested resource does not exist');

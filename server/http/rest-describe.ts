@@ -40,6 +40,7 @@ const SOAP_TYPES: Record<FieldDef['type'], string> = {
   percent: 'xsd:double',
   date: 'xsd:date',
   datetime: 'xsd:dateTime',
+  base64: 'xsd:base64Binary',
 };
 
 function describeField(field: FieldDef): Record<string, unknown> {
@@ -70,7 +71,7 @@ function describeField(field: FieldDef): Record<string, unknown> {
     filterable: field.type !== 'textarea',
     sortable: field.type !== 'textarea',
     groupable: field.type !== 'textarea' && !number,
-    referenceTo: field.referenceTo ? [field.referenceTo] : [],
+    referenceTo: field.referenceTo && field.referenceTo !== '*' ? [field.referenceTo] : [],
     relationshipName: field.relationshipName ?? null,
     picklistValues: [],
     restrictedPicklist: false,

@@ -1,12 +1,12 @@
 /**
  * The org's data model: sObjects with typed fields (required, lengths, references, external ids).
- * Five standard objects are built in; custom objects and fields come from a JSON schema file; with
+ * The standard objects (the common five, the binary-attachment ones and User) are built in; custom objects and fields come from a JSON schema file; with
  * `acceptUnknown` any object and field is accepted as text, for benchmarks on arbitrary data.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../../lib/errors.js';
 
-export const FIELD_TYPES = ['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime', 'reference'] as const;
+export const FIELD_TYPES = ['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime', 'reference', 'base64'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldDef {
@@ -16,8 +16,10 @@ export interface FieldDef {
   readonly length?: number;
   /** Must have a value on insert. */
   readonly required?: boolean;
-  /** For references: the parent object. */
+  /** For references: the parent object; `*` for a reference to a record of any object (Attachment.ParentId). */
   readonly referenceTo?: string;
+  /** For a base64 field: the field that holds its size in bytes, set as the bytes are stored (Attachment.BodyLength). */
+  readonly lengthField?: string;
   /** For references: the relationship name used in headers and SOQL (`Account` for AccountId). */
   readonly relationshipName?: string;
   /** An External ID field: usable for upsert and relationship columns (unique only with `unique`). */
@@ -141,6 +143,43 @@ const STANDARD: Array<{ name: string; keyPrefix: string; fields: FieldDef[] }> =
       { name: 'Description', type: 'textarea', length: 32_000 },
       { name: 'AccountId', type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
       { name: 'ContactId', type: 'reference', referenceTo: 'Contact', relationshipName: 'Contact' },
+    ],
+  },
+  // Binary attachments (ZIP_* jobs): a base64 field takes the bytes of a file in the batch's zip.
+  {
+    name: 'Attachment',
+    keyPrefix: '00P',
+    fields: [
+      text('Name', 255, { required: true }),
+      { name: 'ParentId', type: 'reference', referenceTo: '*', required: true },
+      { name: 'Body', type: 'base64', required: true, lengthField: 'BodyLength' },
+      { name: 'BodyLength', type: 'int', readOnly: true },
+      text('ContentType', 120),
+      { name: 'Description', type: 'textarea', length: 500 },
+      { name: 'IsPrivate', type: 'boolean' },
+    ],
+  },
+  {
+    name: 'Document',
+    keyPrefix: '015',
+    fields: [
+      text('Name', 255, { required: true }),
+      { name: 'FolderId', type: 'reference', referenceTo: '*', required: true },
+      { name: 'Body', type: 'base64', lengthField: 'BodyLength' },
+      { name: 'BodyLength', type: 'int', readOnly: true },
+      text('ContentType', 120),
+      text('Type', 40),
+    ],
+  },
+  {
+    name: 'ContentVersion',
+    keyPrefix: '068',
+    fields: [
+      text('Title', 255, { required: true }),
+      text('PathOnClient', 500, { required: true }),
+      { name: 'VersionData', type: 'base64', required: true, lengthField: 'ContentSize' },
+      { name: 'ContentSize', type: 'int', readOnly: true },
+      { name: 'Description', type: 'textarea', length: 1000 },
     ],
   },
   { name: 'User', keyPrefix: '005', fields: [text('Username', 80, { required: true, unique: true }), text('LastName', 80, { required: true }), { name: 'Email', type: 'email', length: 128 }] },

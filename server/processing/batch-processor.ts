@@ -13,6 +13,7 @@ import type { BatchRow, JobRow, JobsStore, StoredResult } from '../store/jobs-st
 import { DmlEngine, bindColumns, type DmlContext } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
 import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
+import { readZipBatch } from './zip-batch.js';
 
 /** Runs a query batch (the query module); resolves when its result files are stored. */
 export type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
@@ -127,7 +128,9 @@ export class BatchProcessor {
   /** Applies the batch chunk by chunk; false when the server stopped before the end. */
   async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
     const { jobs, schema, engine } = this.#o;
-    const text = jobs.request(batch.id).toString('utf8');
+    // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
+    const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
+    const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');
     const payload = readPayload(text, dataFormatOf(job.content_type));
     checkBatchLimits(payload, text.length);
     const object = schema.object(job.object);
@@ -138,7 +141,7 @@ export class BatchProcessor {
       if (this.#stopping) return false;
       const began = performance.now();
       const now = new Date(this.#now()).toISOString();
-      const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now };
+      const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now, ...(zip ? { attachments: zip.files } : {}) };
       jobs.transaction(() => {
         const end = Math.min(start + this.#chunkRows, payload.rows.length);
         const results: StoredResult[] = [];

@@ -35,9 +35,25 @@ export interface DmlContext {
   readonly bindings: readonly ColumnBinding[];
   readonly userId: string;
   readonly now: string;
+  /** A zip batch's files by path: what its base64 fields name (`#path`). */
+  readonly attachments?: ReadonlyMap<string, Buffer>;
 }
 
 const failed = (error: ResultError): RowOutcome => ({ id: null, success: false, created: false, errors: [error] });
+
+/**
+ * The bytes a base64 field takes: in a zip batch, the file its `#path` names; elsewhere the value
+ * itself, base64-encoded. A reference without `#` or to a file the zip does not hold fails the row.
+ */
+function binaryValue(field: FieldDef, raw: string, attachments: ReadonlyMap<string, Buffer> | undefined): Buffer | ResultError {
+  if (attachments) {
+    if (!raw.startsWith('#')) return resultError('INVALID_FIELD', `${field.name}: a binary field names a file of the zip as #path, got ${raw.slice(0, 80)}`, [field.name]);
+    const bytes = attachments.get(raw.slice(1));
+    return bytes ?? resultError('INVALID_FIELD', `${field.name}: the zip file holds no ${raw.slice(1, 200)}`, [field.name]);
+  }
+  if (!/^[A-Za-z0-9+/\s]*={0,2}$/.test(raw)) return resultError('INVALID_FIELD', `${field.name}: not a base64 value`, [field.name]);
+  return Buffer.from(raw, 'base64');
+}
 
 /** Required and unique fields per object, computed once: the checks run on every row. */
 const constraints = new WeakMap<ObjectDef, { readonly required: readonly string[]; readonly unique: readonly FieldDef[] }>();
@@ -141,11 +157,19 @@ export class DmlEngine {
         changes[b.field.name] = parentId;
         continue;
       }
+      if (b.field.type === 'base64') {
+        const bytes = binaryValue(b.field, raw, ctx.attachments);
+        if (!Buffer.isBuffer(bytes)) return { failure: failed(bytes) };
+        changes[b.field.name] = bytes.toString('base64');
+        if (b.field.lengthField) changes[b.field.lengthField] = bytes.length;
+        continue;
+      }
       const converted = convertValue(b.field, raw, b.position);
       if ('error' in converted) return { failure: failed(converted.error) };
       if (b.field.type === 'reference' && converted.value !== null) {
         const target = b.field.referenceTo ? this.#records.get(converted.value as string) : undefined;
-        if (!target || target.deleted || target.object.toLowerCase() !== b.field.referenceTo?.toLowerCase()) {
+        const anyObject = b.field.referenceTo === '*';
+        if (!target || target.deleted || (!anyObject && target.object.toLowerCase() !== b.field.referenceTo?.toLowerCase())) {
           if (b.field.referenceTo !== 'User') return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [b.field.name])) };
         }
       }

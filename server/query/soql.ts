@@ -213,6 +213,8 @@ class Compiler {
   #field(object: ObjectDef, name: string): FieldDef {
     const field = object.fields.get(name.toLowerCase()) ?? (this.#schema.acceptUnknown ? this.#schema.field(object, name) : undefined);
     if (!field) throw fail('INVALID_FIELD', `${soqlErrorAt(this.#soql, name, `No such column '${name}' on entity '${object.name}'.`)} ${this.#hint()}`);
+    // As Salesforce: binary fields are not for the Bulk API's queries (their bytes come through REST).
+    if (field.type === 'base64') throw fail('FUNCTIONALITY_NOT_ENABLED', `Binary field ${object.name}.${field.name} cannot be queried with the Bulk API (GET /services/data/vXX.X/sobjects/${object.name}/<id>/${field.name} returns its bytes)`);
     return field;
   }
 
