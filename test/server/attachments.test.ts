@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { ZipFile } from 'yazl';
 import type { ContentType } from '../../lib/types.js';
 import { useTestOrg } from '../helpers/local-org.js';
+import { raw } from '../helpers/raw-http.js';
+import { storedZip } from '../helpers/stored-zip.js';
 
 /** A zip of the given files (name -> bytes), built in memory. */
 async function zipOf(files: Record<string, Buffer | string>): Promise<Buffer> {
@@ -118,5 +120,34 @@ describe('server: binary attachments (zip batches)', function () {
     const info = await t.org.client.getBatch(query.id, q.id);
     expect(info.state).to.equal('Failed');
     expect(info.stateMessage).to.include('FUNCTIONALITY_NOT_ENABLED');
+  });
+
+  it('on the wire: a hand-built zip posted as zip/csv to a ZIP_CSV job, the results read back as CSV', async () => {
+    const base = `${t.org.client.instanceUrl}/services/async/62.0`;
+    const session = { 'x-sfdc-session': t.org.session };
+    const job = await raw(`${base}/job`, {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/xml; charset=UTF-8' },
+      body: '<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>insert</operation><object>Attachment</object><contentType>ZIP_CSV</contentType></jobInfo>',
+    });
+    expect(job.status, job.text).to.equal(201);
+    expect(job.text).to.include('<contentType>ZIP_CSV</contentType>');
+    const jobId = /<id>([^<]+)<\/id>/.exec(job.text)?.[1] as string;
+    const bytes = allBytes(2);
+    const zip = storedZip([
+      ['request.txt', Buffer.from(`Name,ParentId,Body\nwire.bin,${parentId},#files/wire.bin\n`)],
+      ['files/wire.bin', bytes],
+    ]);
+    const batch = await raw(`${base}/job/${jobId}/batch`, { method: 'POST', headers: { ...session, 'content-type': 'zip/csv' }, body: zip });
+    expect(batch.status, batch.text).to.equal(201);
+    const batchId = /<id>([^<]+)<\/id>/.exec(batch.text)?.[1] as string;
+    await t.org.org.whenIdle();
+    const result = await raw(`${base}/job/${jobId}/batch/${batchId}/result`, { headers: session });
+    expect(result.status).to.equal(200);
+    const [header, row] = result.text.trim().split('\n');
+    expect(header).to.equal('"Id","Success","Created","Error"');
+    const id = /^"([^"]+)","true","true",""$/.exec(row as string)?.[1];
+    expect(id, row).to.match(/^00P/);
+    expect((await body('Attachment', id as string, 'Body')).bytes.equals(bytes)).to.equal(true);
   });
 });
