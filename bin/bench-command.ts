@@ -7,7 +7,7 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BulkClient } from '../lib/http/client.js';
 import { writeSyntheticCsv } from '../lib/load/synthetic-records.js';
@@ -15,7 +15,7 @@ import type { PayloadType } from '../lib/records/serialize-record.js';
 import { benchLoad, sweepSettings, type BenchLoadOptions, type BenchOrg, type BenchRun } from '../pipelines/bench-load.js';
 import { benchTable, renderBenchReport, settingsLabel } from '../pipelines/bench-report.js';
 import { bulkLoad, type LoadSummary } from '../pipelines/bulk-load.js';
-import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
+import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectConfigured, connectionConfigured } from './connection.js';
 import { COMMON_OPTIONS, choice, wholeNumber } from './flags.js';
@@ -52,7 +52,6 @@ Examples:
   bulkpipe bench --rows 200000 --batch-size 2000,10000 --concurrency 1,4,8
   bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 3 --report bench.html`;
 
-const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
 
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -113,7 +112,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
     let format: InputFormat;
     if (file !== undefined) {
       input = resolve(file);
-      const guessed = choice('format', values.format, INPUT_FORMATS) ?? EXTENSIONS[extname(file).toLowerCase()];
+      const guessed = choice('format', values.format, INPUT_FORMATS) ?? formatOfPath(file);
       if (!guessed) throw new UsageError(`bench: cannot tell the format of ${file} from its extension: give --format`);
       format = guessed;
     } else {

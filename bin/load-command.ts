@@ -10,7 +10,7 @@ import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
+import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
 import { datePattern, timeZoneOption } from '../lib/text/date-format.js';
@@ -71,7 +71,6 @@ Examples:
   zcat big.csv.gz | bulkpipe load Account - --batch-size 5000 --errors rejects.csv
   bulkpipe load Account ids.csv --operation delete --json`;
 
-const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
 
 /** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
 const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8', 'map', 'date-format', 'time-zone'] as const;
@@ -358,8 +357,7 @@ async function openInput(file: string | undefined, format: InputFormat | undefin
     if (err instanceof UsageError) throw err;
     throw new UsageError(`load: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const ext = extname(file).toLowerCase();
-  const guessed = format ?? EXTENSIONS[ext];
+  const guessed = format ?? formatOfPath(file);
   if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
   return { input: path, source: file, format: guessed, size, base: resolve(basename(file, extname(file))) };
 }

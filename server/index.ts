@@ -134,7 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
         if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`);
         return await handleSoapLogin(req, res, soap[1] as string, loginContext);
       }
-      if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, { auth, jobs, schema, db, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now });
+      if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, { auth, jobs, schema, db, records, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now });
       if (!route) throw new ApiError(404, 'InvalidUrl', `Unknown resource: ${pathname}`);
       await api.handle(req, res, route, format);
     } catch (err) {

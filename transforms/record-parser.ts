@@ -10,6 +10,7 @@
  * a broken array or document structure) fails the stream, with a ParseError, after every complete
  * record before it.
  */
+import { extname } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
@@ -26,6 +27,13 @@ import type { ColumnMap } from '../lib/load/column-map.js';
 
 export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+const EXTENSIONS: Readonly<Record<string, InputFormat>> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
+
+/** The input format a file's extension says (`.csv`, `.ndjson`/`.jsonl`, `.json`, `.xml`), if any. */
+export function formatOfPath(path: string): InputFormat | undefined {
+  return EXTENSIONS[extname(path).toLowerCase()];
+}
 
 export interface RecordParserOptions {
   readonly format: InputFormat;

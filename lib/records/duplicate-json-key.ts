@@ -6,13 +6,8 @@
  */
 import { isSpace } from '../text/whitespace.js';
 import { escapedQuote } from '../text/escaped-quote.js';
+import { CLOSE_BRACE, CLOSE_BRACKET, COLON, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../text/json-chars.js';
 
-const QUOTE = 0x22;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 export function duplicateJsonKey(text: string): string | undefined {
   // One key set per open object; null for an open array.

@@ -9,12 +9,8 @@ import type { InputValue } from '../load-types.js';
 import { isSpace, skipSpace } from '../text/whitespace.js';
 import { repeatsAKey } from './duplicate-json-key.js';
 import { recordFactory, type RecordFactory } from './record-factory.js';
+import { CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, QUOTE } from '../text/json-chars.js';
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
 // An escape needs JSON.parse; a control character is invalid inside a JSON string (the fallback reports it).
 const UNSAFE = /[\x00-\x1f\\]/;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -56,9 +52,9 @@ const MAX_FACTORIES = 16;
 export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number): Record<string, InputValue> | undefined {
   const n = end;
   let i = skipSpace(text, cursor.pos, n);
-  if (code(text, i, n) !== OPEN) return undefined;
+  if (code(text, i, n) !== OPEN_BRACE) return undefined;
   i = skipSpace(text, i + 1, n);
-  if (code(text, i, n) === CLOSE) {
+  if (code(text, i, n) === CLOSE_BRACE) {
     cursor.pos = i + 1;
     return {};
   }
@@ -96,7 +92,7 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       i = close + 1;
     } else {
       let stop = i;
-      for (let c = code(text, stop, n); c >= 0 && c !== COMMA && c !== CLOSE && !isSpace(c); c = code(text, ++stop, n));
+      for (let c = code(text, stop, n); c >= 0 && c !== COMMA && c !== CLOSE_BRACE && !isSpace(c); c = code(text, ++stop, n));
       const word = text.slice(i, stop);
       if (word === 'null') value = null;
       else if (word === 'true' || word === 'false') value = word;
@@ -111,7 +107,7 @@ export function readFlatJsonObject(text: string, cursor: JsonCursor, end: number
       i = skipSpace(text, i + 1, n);
       continue;
     }
-    if (c !== CLOSE) return undefined;
+    if (c !== CLOSE_BRACE) return undefined;
     cursor.pos = i + 1;
     return build(cursor, field + 1, allKnown);
   }

@@ -10,6 +10,7 @@ import type { InputValue } from '../load-types.js';
 import { countLineEnds } from '../text/count-line-ends.js';
 import { flatten } from '../text/flatten.js';
 import { escapedQuote } from '../text/escaped-quote.js';
+import { CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../text/json-chars.js';
 import { isSpace } from '../text/whitespace.js';
 import { jsonCursor, readFlatJsonObject } from './flat-json-object.js';
 
@@ -27,12 +28,6 @@ export interface JsonElementFault {
 /** An element, the line and column it starts at, and for a tolerant scanner's broken element, its fault. */
 export type OnJsonElement = (element: JsonArrayElement, line: number, fault?: JsonElementFault, column?: number) => void;
 
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const COMMA = 44;
-const QUOTE = 34;
 
 export class JsonArrayScanner {
   readonly #source: string;

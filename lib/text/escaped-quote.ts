@@ -1,5 +1,5 @@
 /** JSON strings: whether a quote ends one or is part of it. */
-const BACKSLASH = 92;
+import { BACKSLASH } from './json-chars.js';
 
 /** Whether the quote at `q` is escaped: preceded by an odd number of backslashes. */
 export function escapedQuote(text: string, q: number): boolean {

@@ -16,13 +16,14 @@ import { handleJobList } from './job-list.js';
 import { restError, restJson, restUser } from './rest-reply.js';
 import { restQuery } from './rest-query.js';
 import { respond } from './respond.js';
-import { RecordsStore } from '../store/records-store.js';
+import type { RecordsStore } from '../store/records-store.js';
 
 export interface RestContext {
   readonly auth: AuthStore;
   readonly jobs: JobsStore;
   readonly schema: OrgSchema;
   readonly db: Db;
+  readonly records: RecordsStore;
   readonly orgId: string;
   /** scheme://host:port this server answers on. */
   readonly baseUrl: () => string;
@@ -89,7 +90,7 @@ function binaryField(req: IncomingMessage, res: ServerResponse, context: RestCon
   const object = context.schema.object(objectName);
   const field = object ? object.fields.get(fieldName.toLowerCase()) : undefined;
   if (!object || !field || field.type !== 'base64' || !isValidId(rawId)) return notFound(req, res);
-  const record = new RecordsStore(context.db).get(toId18(rawId));
+  const record = context.records.get(toId18(rawId));
   if (!record || record.deleted || record.object !== object.name) return notFound(req, res);
   const value = record.fields[field.name];
   if (typeof value !== 'string') return notFound(req, res);
