@@ -55,6 +55,9 @@ Options:
   --date-format F        how the input writes dates, e.g. MM/dd/yyyy or dd.MM.yyyy (date-times: that
                          and HH:mm[:ss]); date and date-time fields are sent as ISO 8601
   --time-zone Z          the IANA zone of date-times without an offset (default UTC), e.g. Europe/Paris
+  --attachments DIR      binary attachments (Attachment, Document, ContentVersion): the binary field
+                         (Body, VersionData) names a file in DIR, as photos/a.jpg or #photos/a.jpg;
+                         each batch is uploaded as a zip (a ZIP_CSV, ZIP_XML or ZIP_JSON job)
   --dry-run              read the whole input and check each record's values against the object's
                          field types; the would-be errors go to --errors; no job is created
                          (unknown or read-only fields, the external id, required fields: exit 2)
@@ -69,11 +72,12 @@ Examples:
   bulkpipe load Account accounts.csv
   bulkpipe load Contact contacts.ndjson --operation upsert --external-id Email
   zcat big.csv.gz | bulkpipe load Account - --batch-size 5000 --errors rejects.csv
-  bulkpipe load Account ids.csv --operation delete --json`;
+  bulkpipe load Account ids.csv --operation delete --json
+  bulkpipe load Attachment attachments.csv --attachments files/`;
 
 
 /** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
-const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8', 'map', 'date-format', 'time-zone'] as const;
+const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8', 'map', 'date-format', 'time-zone', 'attachments'] as const;
 
 interface Input {
   /** A file's absolute path, or stdin. */
@@ -114,6 +118,7 @@ function parseLoadArgs(argv: readonly string[]) {
       map: { type: 'string' },
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
+      attachments: { type: 'string' },
       ...RUN_OPTIONS,
     },
   });
@@ -148,9 +153,10 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     ...(values.map !== undefined ? { columnMap: await columnMapOf(values.map) } : {}),
     ...dateOptions(values['date-format'], values['time-zone']),
   };
+  const attachments = values.attachments === undefined ? {} : { attachments: await attachmentsFolder(values.attachments, operation) };
   if (values['dry-run']) {
     const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
-    return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading });
+    return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading, ...attachments });
   }
   const conn = await openConnection(values, io.env, io.stderr, io.signal);
   const runId = newRunId();
@@ -167,6 +173,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       serial: values.serial === true,
       ...(values.results ? { resultsPath: resolve(values.results) } : {}),
       ...reading,
+      ...attachments,
       ...shape,
     },
     outputs: new Outputs(input.base, { success: values.success, errors: values.errors }),
@@ -234,6 +241,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.columnMap !== undefined ? { columnMap: new Map(Object.entries(was.columnMap)) } : {}),
       ...(was.dateFormat !== undefined ? { dateFormat: was.dateFormat } : {}),
       ...(was.timeZone !== undefined ? { timeZone: was.timeZone } : {}),
+      ...(was.attachments !== undefined ? { attachments: was.attachments } : {}),
       ...shape,
     },
     outputs: Outputs.ofLedger(was.successPath, was.errorPath),
@@ -400,6 +408,14 @@ async function columnMapOf(value: string): Promise<ColumnMap> {
   } catch (err) {
     throw new UsageError(`load: --map: ${(err as Error).message}`);
   }
+}
+
+/** `--attachments DIR`: an existing folder (a usage error now, rather than every record rejected later), for a load that uploads records. */
+async function attachmentsFolder(dir: string, operation: LoadOperation): Promise<string> {
+  if (operation === 'delete' || operation === 'hardDelete') throw new UsageError(`load: --attachments is for insert, update and upsert, not ${operation}`);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`load: --attachments ${dir}: not a folder`);
+  return resolve(dir);
 }
 
 /** `--date-format` and `--time-zone`, checked now (a usage error) rather than at the first record. */

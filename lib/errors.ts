@@ -21,7 +21,8 @@ export type BulkErrorCode =
   | 'BULK_JOB_UNKNOWN'
   | 'BULK_COLUMNS'
   | 'BULK_LEDGER'
-  | 'BULK_PIPELINE';
+  | 'BULK_PIPELINE'
+  | 'BULK_ATTACHMENT';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;

@@ -21,6 +21,20 @@ export interface InputRecord {
    * record goes to the error output and is never uploaded.
    */
   readonly error?: string;
+  /**
+   * A binary-attachment load: the files the record's binary fields name (its fields then hold
+   * `#entry`), checked to exist and fit in a zip batch. They go into its batch's zip beside the manifest.
+   */
+  readonly attachments?: readonly AttachmentFile[];
+}
+
+/** A file on disk that a record attaches, and its path in the batch's zip. */
+export interface AttachmentFile {
+  /** The path in the zip, as the manifest names it after its `#` (`photos/a.jpg`). */
+  readonly entry: string;
+  /** The file on disk. */
+  readonly path: string;
+  readonly size: number;
 }
 
 export const LOAD_OPERATIONS = ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const;
@@ -47,13 +61,20 @@ export interface SpooledBatch {
   readonly kind: 'batch';
   /** 0-based sequence number of the segment in the run; every number from 0 up is used. */
   readonly seq: number;
-  /** The payload on disk, as it will be sent; null when no record is to be uploaded (`records` 0). */
+  /**
+   * The payload on disk: the records as they are sent (and read back by the joiner); null when no
+   * record is to be uploaded (`records` 0). For a binary-attachment batch, the zip's manifest.
+   */
   readonly path: string | null;
+  /** A binary-attachment batch: the zip on disk that is uploaded (the manifest `path` and its files). */
+  readonly upload?: string;
+  /** The job's content type: ZIP_CSV, ZIP_XML or ZIP_JSON for a binary-attachment batch. */
   readonly contentType: ContentType;
   /** Records in the payload. */
   readonly records: number;
   /** Records of this stretch of the input rejected before upload. */
   readonly rejected: number;
+  /** Bytes uploaded: the payload's, or the zip's. */
   readonly bytes: number;
   /** The uploaded records' input rows, as runs of consecutive rows. */
   readonly rows: readonly RowRun[];

@@ -26,6 +26,7 @@ import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
 import type { BatchInfo, ConcurrencyMode, JobInfo } from '../lib/types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
+import { AttachmentResolver } from '../transforms/attachment-resolver.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
 import { BulkSubmitter } from '../transforms/bulk-submitter.js';
 import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
@@ -181,6 +182,14 @@ export interface BulkLoadOptions extends PollSettings {
   readonly dateFormat?: string;
   /** The IANA time zone of date-times without an offset; default UTC. */
   readonly timeZone?: string;
+  /**
+   * A binary-attachment load (Attachment, Document, ContentVersion): the folder of the files that the
+   * object's binary fields (`Body`, `VersionData`) name, relative to it, with or without a leading `#`.
+   * Each batch is a zip of the records (its manifest, in `contentType`) and their files, for a ZIP_CSV,
+   * ZIP_XML or ZIP_JSON job. A record whose file is missing, unreadable or too large for a batch is
+   * rejected before upload. For insert, update and upsert.
+   */
+  readonly attachments?: string;
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
@@ -199,6 +208,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     const objects = typeof input === 'object' && input !== null && (Symbol.iterator in input || Symbol.asyncIterator in input);
     throw new InvalidOptionError('input', objects ? `a file path or a byte stream: ${OBJECTS_GO_IN_RECORDS}` : 'a file path or a byte stream (a Readable)', input);
   }
+  const attachments = options.attachments === undefined ? undefined : resolve(nonEmptyString('attachments', options.attachments));
+  if (attachments !== undefined && (operation === 'delete' || operation === 'hardDelete')) throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', operation);
   const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
   if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : records !== undefined ? 'records' : 'input');
@@ -230,13 +241,14 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     columnMap: options.columnMap && Object.fromEntries(options.columnMap),
     dateFormat: options.dateFormat,
     timeZone: options.timeZone,
+    attachments,
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
   // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
-  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting;
+  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting && attachments === undefined;
   const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
 
@@ -257,7 +269,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     : [
         format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
-        new BatchChunker({ contentType, spool, operation, source, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}) }),
+        ...(attachments !== undefined ? [attachmentResolverFor(client, object, attachments, source, options.signal)] : []),
+        new BatchChunker({ contentType, spool, operation, source, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}), ...(attachments !== undefined ? { attachments: true } : {}) }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
   let plan: ColumnPlan | undefined = chunker.plan;
@@ -496,11 +509,21 @@ export function dateConverterFor(client: BulkClient, object: string, options: Pi
   });
 }
 
+/** An AttachmentResolver whose binary fields are the object's base64 fields, from its describe. */
+export function attachmentResolverFor(client: BulkClient, object: string, dir: string, source: string, signal: AbortSignal | undefined): AttachmentResolver {
+  return new AttachmentResolver({
+    dir,
+    object,
+    source,
+    binaryFields: async () => (await client.describe(object, signal ? { signal } : {})).fields.filter((f) => f.type === 'base64').map((f) => f.name),
+  });
+}
+
 /** A resumed run must be the same load as the one in the ledger: the same input, object, operation, batches and outputs. */
 function sameLoad(state: LedgerState, run: LedgerRun, inputPath: string | null): void {
   const was = state.run;
   const differs: string[] = [];
-  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8', 'dateFormat', 'timeZone'] as const) {
+  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8', 'dateFormat', 'timeZone', 'attachments'] as const) {
     if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
   }
   if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');

@@ -2,6 +2,7 @@
  * dryRunLoad: a load without a job. The whole input is read by the same parser as a load, the
  * columns are checked against the object's describe (a misfit is a ColumnCheckError, as for a load),
  * and each record against the limits and its values against the field types (lib/load/value-check.ts);
+ * the files of an attachment load as a load checks them;
  * the records that would fail go to the error file, in the error file's form, and the summary says
  * how many would be uploaded. Nothing is written to the org.
  * Memory: one block of failed rows at a time.
@@ -17,12 +18,12 @@ import { JoinedRows } from '../lib/join/joined-rows.js';
 import type { InputRecord } from '../lib/load-types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { RecordParser } from '../transforms/record-parser.js';
-import { dateConverterFor, readingOptions, type BulkLoadOptions } from './bulk-load.js';
+import { attachmentResolverFor, dateConverterFor, readingOptions, type BulkLoadOptions } from './bulk-load.js';
 
 /** A load's options that a dry run takes: what to read and how, where the would-be errors go. */
 export type DryRunOptions = Pick<
   BulkLoadOptions,
-  'client' | 'object' | 'operation' | 'externalIdField' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal'
+  'client' | 'object' | 'operation' | 'externalIdField' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal' | 'attachments'
 > &
   Required<Pick<BulkLoadOptions, 'input' | 'format'>>;
 
@@ -111,7 +112,12 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const input = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
   const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
-  const stages: Transform[] = [parser, ...(converting ? [dateConverterFor(options.client, options.object, options, options.signal)] : [])];
+  const stages: Transform[] = [
+    parser,
+    ...(converting ? [dateConverterFor(options.client, options.object, options, options.signal)] : []),
+    // Attachments are checked as a load checks them: each file exists, can be read and fits in a batch.
+    ...(options.attachments !== undefined ? [attachmentResolverFor(options.client, options.object, options.attachments, source, options.signal)] : []),
+  ];
   const checker = new DryRunChecker({ ...options, source });
   const sink = new OutcomeSink(options.errorPath ? { errorPath: options.errorPath } : {});
   await sink.open();

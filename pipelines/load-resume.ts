@@ -82,7 +82,9 @@ export async function planResume(state: LedgerState, ledger: LoadLedger, client:
   const maybeUploaded = new Set<number>();
   for (const s of state.pending) {
     const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
+    const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
     const files = path ? [path] : [];
+    if (upload !== undefined) files.push(upload);
     if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
     for (const file of files) {
       await access(file).catch((err: unknown) => {
@@ -91,7 +93,7 @@ export async function planResume(state: LedgerState, ledger: LoadLedger, client:
     }
     spool.adopt(s.seq, files);
     spool.describe(s.seq, s.rows, s.records, s.rejected);
-    const base = { seq: s.seq, path, contentType: s.contentType, records: s.records, rejected: s.rejected, bytes: s.bytes, rows: s.rows, columns: s.columns, end: s.end };
+    const base = { seq: s.seq, path, ...(upload !== undefined ? { upload } : {}), contentType: s.contentType, records: s.records, rejected: s.rejected, bytes: s.bytes, rows: s.rows, columns: s.columns, end: s.end };
     if (s.jobId && s.batchId) segments.push({ ...base, kind: 'submitted', jobId: s.jobId, batchId: s.batchId });
     else {
       segments.push({ ...base, kind: 'batch' });

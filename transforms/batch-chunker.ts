@@ -5,16 +5,23 @@
  * Records over the field or record limits, or with a field outside the columns, are rejected before
  * anything is uploaded: they go to the spool's reject file of the segment they fall in, so that they
  * reach the error output in input order. bulkpipe's result columns (`sf__*`) are not uploaded.
+ * A binary-attachment load (`attachments`): each batch is also a zip, of its payload as the manifest
+ * and the files its records attach (InputRecord.attachments); a batch is also cut before its zip
+ * could hold more than 1,000 files or 10 MB (lib/attachments/zip-budget.ts), and the zip is what
+ * is uploaded (SpooledBatch.upload).
  * Buffers: the open batch's encoded payload (one buffer of maxBytes, reused, and a second one while
- * the last batch is written) and up to 64 KiB of rejected records.
+ * the last batch is written), up to 64 KiB of rejected records, and the open zip's file list.
  */
 import { writeFile } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
+import { writeZipBatch } from '../lib/attachments/write-zip-batch.js';
+import { ZIP_LIMITS, ZipBudget, zipBound } from '../lib/attachments/zip-budget.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../lib/limits.js';
+import type { ContentType } from '../lib/types.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { oneOf, positiveInteger } from '../lib/options.js';
@@ -41,6 +48,15 @@ export interface BatchChunkerOptions {
   /** Most payload characters per batch; default and maximum 10,000,000. */
   readonly maxCharacters?: number;
   /**
+   * A binary-attachment load: every batch is a zip of its payload (as `request.txt`) and the files
+   * its records attach, for a ZIP_CSV, ZIP_XML or ZIP_JSON job. Default false.
+   */
+  readonly attachments?: boolean;
+  /** Attachment loads: most files per zip besides the manifest; default and maximum 1,000. */
+  readonly maxFiles?: number;
+  /** Attachment loads: most bytes per zip; default and maximum 10,000,000. */
+  readonly maxZipBytes?: number;
+  /**
    * Go on with a load that stopped: the input is read again from its start, its records up to row
    * `afterRow` were cut before and are passed over (after they set the columns, as they did then),
    * and segments are numbered from `seq`.
@@ -57,6 +73,13 @@ export class BatchChunker extends ChunkingStage {
   readonly #maxBytes: number;
   readonly #maxChars: number;
   readonly #source: string;
+  /** The job's content type: the payload's, or its ZIP_ form. */
+  readonly #jobType: ContentType;
+  /** An attachment load: the open zip's files; undefined otherwise. */
+  readonly #zip: ZipBudget | undefined;
+  readonly #zipLimits = ZIP_LIMITS;
+  /** An attachment load: the open batch's payload bytes so far (the zip budget needs them exactly). */
+  #manifestBytes = 0;
   #plan: ColumnPlan | undefined;
   /** The uploaded columns, and for each the input column it reads. */
   #columns: readonly string[] | undefined;
@@ -97,6 +120,14 @@ export class BatchChunker extends ChunkingStage {
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes ?? MAX_BATCH_BYTES, MAX_BATCH_BYTES);
     this.#maxChars = positiveInteger('maxCharacters', options.maxCharacters ?? MAX_BATCH_CHARACTERS, MAX_BATCH_CHARACTERS);
     this.#source = options.source ?? 'input';
+    if (options.attachments) {
+      this.#zipLimits = {
+        maxFiles: positiveInteger('maxFiles', options.maxFiles ?? MAX_ZIP_FILES, MAX_ZIP_FILES),
+        maxBytes: positiveInteger('maxZipBytes', options.maxZipBytes ?? MAX_ZIP_BYTES, MAX_ZIP_BYTES),
+      };
+      this.#zip = new ZipBudget(this.#zipLimits);
+    }
+    this.#jobType = options.attachments ? `ZIP_${this.#type}` : this.#type;
     if (options.columns !== undefined) this.#setColumns(options.columns);
     if (options.resume) {
       this.#seq = options.resume.seq;
@@ -157,9 +188,9 @@ export class BatchChunker extends ChunkingStage {
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
     const text = this.#serializer.record(columns, record.fields, this.#count === 0, this.#sources);
-    const limit = this.#limitAlone(text);
+    const limit = this.#limitAlone(text) ?? this.#zipLimitAlone(record, text);
     if (limit) return this.#reject(record, `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--`);
-    if (this.#count > 0 && !this.#fits(text)) {
+    if (this.#count > 0 && !(this.#fits(text) && this.#zipFits(record, text))) {
       return this.#cut().then(() => this.#append(record, this.#serializer.record(columns, record.fields, true, this.#sources)));
     }
     return this.#append(record, text);
@@ -172,6 +203,20 @@ export class BatchChunker extends ChunkingStage {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: count the bytes only when that bound is too loose.
     if (text.length * 3 + overhead > this.#maxBytes && Buffer.byteLength(text) + overhead > this.#maxBytes) return `${this.#maxBytes} bytes`;
     return undefined;
+  }
+
+  /** An attachment load: the zip limit a record and its files break in a batch of their own, if any. */
+  #zipLimitAlone(record: InputRecord, text: string): string | undefined {
+    if (!this.#zip) return undefined;
+    const files = record.attachments ?? [];
+    if (files.length > this.#zipLimits.maxFiles) return `${this.#zipLimits.maxFiles} files`;
+    const bound = zipBound(this.#head.length + Buffer.byteLength(text) + this.#tail.length, files);
+    return bound > this.#zipLimits.maxBytes ? `${this.#zipLimits.maxBytes} bytes zipped, with its ${files.length === 1 ? 'file' : `${files.length} files`}` : undefined;
+  }
+
+  /** An attachment load: whether the open batch's zip can take a record and its files. */
+  #zipFits(record: InputRecord, text: string): boolean {
+    return this.#zip?.fits(record.attachments, this.#manifestBytes + Buffer.byteLength(text) + this.#tail.length) ?? true;
   }
 
   /** Whether a record fits into the open batch, with room left for the tail. */
@@ -195,6 +240,11 @@ export class BatchChunker extends ChunkingStage {
     if (this.#count === 0) {
       this.#used = this.#body.write(this.#head, 0);
       this.#chars = this.#head.length;
+      this.#manifestBytes = this.#head.length;
+    }
+    if (this.#zip) {
+      this.#zip.add(record.attachments);
+      this.#manifestBytes += Buffer.byteLength(text);
     }
     this.#pending += text;
     if (this.#pending.length >= 65_536) this.#encodePending();
@@ -263,6 +313,7 @@ export class BatchChunker extends ChunkingStage {
     const records = this.#count;
     const rows = this.#runs;
     const end = { row: this.#lastRow, offset: null };
+    const files = this.#zip?.take();
     this.#count = 0;
     this.#runs = [];
     this.#rejects = undefined;
@@ -271,10 +322,11 @@ export class BatchChunker extends ChunkingStage {
       this.#encodePending();
       bytes = this.#used + body.write(this.#tail, this.#used);
     }
-    const batch = async (path: string | null): Promise<SpooledBatch> => {
+    const batch = async (path: string | null, upload?: { path: string; bytes: number }): Promise<SpooledBatch> => {
       await rejects?.flush();
       this.#spool.describe(seq, rows, records, rejects?.count ?? 0);
-      return { kind: 'batch', seq, path, contentType: this.#type, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns ?? [], end };
+      const spooled = { kind: 'batch', seq, path, contentType: this.#jobType, records, rejected: rejects?.count ?? 0, bytes, rows, columns: this.#columns ?? [], end } as const;
+      return upload ? { ...spooled, upload: upload.path, bytes: upload.bytes } : spooled;
     };
     // One write in flight at most, and batches pushed in order: wait for the previous one first.
     await this.#writing;
@@ -286,9 +338,15 @@ export class BatchChunker extends ChunkingStage {
       this.#spare = undefined;
       writing = (async () => {
         const path = await this.#spool.path(seq, 'payload', this.#type.toLowerCase());
-        await writeFile(path, body.subarray(0, bytes));
+        const payload = body.subarray(0, bytes);
+        await writeFile(path, payload);
+        let upload: { path: string; bytes: number } | undefined;
+        if (files) {
+          const zipPath = await this.#spool.path(seq, 'upload', 'zip');
+          upload = { path: zipPath, bytes: await writeZipBatch(zipPath, payload, files) };
+        }
         this.#spare = body; // reused for the batch after next
-        this.#push(await batch(path));
+        this.#push(await batch(path, upload));
       })();
     }
     writing.catch(() => undefined); // handled where it is awaited: at the next cut, or at the end

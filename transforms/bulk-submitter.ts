@@ -145,7 +145,7 @@ export class BulkSubmitter extends Transform {
     this.emit('batchUploading', batch);
     const { kind: _kind, ...rest } = batch;
     const signal = this.#abort.signal;
-    const body = { path: batch.path as string };
+    const body = { path: batch.upload ?? (batch.path as string) }; // a binary-attachment batch uploads its zip
     let created: { jobId: string; batchId: string } | undefined;
     if (this.#maybeUploaded?.seqs.has(batch.seq)) {
       for (const jobId of this.#maybeUploaded.earlierJobs) {

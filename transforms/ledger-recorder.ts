@@ -61,6 +61,7 @@ export class LedgerRecorder extends Transform {
         columns: batch.columns,
         contentType: batch.contentType,
         payload: batch.path === null ? null : basename(batch.path),
+        ...(batch.upload !== undefined ? { upload: basename(batch.upload) } : {}),
         end,
         ...(header !== undefined ? { header } : {}),
       }))
@@ -69,6 +70,7 @@ export class LedgerRecorder extends Transform {
 
   async #sync(batch: SpooledBatch): Promise<void> {
     if (batch.path !== null) await syncFile(batch.path);
+    if (batch.upload !== undefined) await syncFile(batch.upload);
     if (batch.rejected > 0) await syncFile(await this.#spool.path(batch.seq, 'rejects'));
   }
 

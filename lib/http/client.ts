@@ -250,7 +250,10 @@ export class BulkClient {
    */
   async addBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo> {
     const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
-    const prepared = prepareBody(body, this.#gzipUploads);
+    // A zip is compressed already, and binary: no gzip over it, no charset on its type.
+    const zipped = contentType.startsWith('ZIP_');
+    const gzip = this.#gzipUploads && !zipped;
+    const prepared = prepareBody(body, gzip);
     const memory = this.#remember(jobId, contentType);
     let done = (): void => undefined;
     const enter = () => {
@@ -269,9 +272,9 @@ export class BulkClient {
           method: 'POST',
           path: paths.batchesPath(this.apiVersion, jobId),
           jobId,
-          contentType: `${batchMimeType(contentType)}; charset=UTF-8`,
+          contentType: zipped ? batchMimeType(contentType) : `${batchMimeType(contentType)}; charset=UTF-8`,
           body: prepared,
-          compressed: this.#gzipUploads,
+          compressed: gzip,
           mode: prepared.replayable ? 'dedupe' : 'once',
           signal: options.signal,
         },

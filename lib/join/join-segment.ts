@@ -10,6 +10,7 @@
  */
 import { BulkError, JoinMismatchError } from '../errors.js';
 import type { ContentType } from '../types.js';
+import { dataFormatOf } from '../wire/content-types.js';
 import type { RowRun } from '../load-types.js';
 import { readRejects, type RejectEntry } from '../load/reject-file.js';
 import { readCsvLines, type CsvLineBlock } from './csv-lines.js';
@@ -125,8 +126,10 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
       }
       if (out.count > 0) yield out;
     } else if (s.payloadPath !== null && s.records > 0) {
-      const csv = s.contentType === 'CSV';
-      const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, s.contentType === 'XML' ? 'xml' : 'json');
+      // The payload is the records as uploaded (a zip batch's manifest), in the job's record format.
+      const format = dataFormatOf(s.contentType);
+      const csv = format === 'csv';
+      const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, format);
       for await (const input of inputs) {
         const size = csv ? (input as CsvLineBlock).starts.length : (input as PayloadRecord[]).length;
         if (results) {

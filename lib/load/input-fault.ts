@@ -13,7 +13,8 @@ export type InputFaultCode =
   | 'BULKPIPE_INVALID_UTF8'
   | 'BULKPIPE_DUPLICATE_FIELD'
   | 'BULKPIPE_RECORD_TOO_LARGE'
-  | 'STRING_TOO_LONG';
+  | 'STRING_TOO_LONG'
+  | 'BULKPIPE_ATTACHMENT';
 
 /** Where a record (or the fault in it) is in the input. */
 export interface InputPlace {

@@ -52,6 +52,8 @@ export interface LedgerRun {
   readonly columnMap?: Readonly<Record<string, string>> | undefined;
   readonly dateFormat?: string | undefined;
   readonly timeZone?: string | undefined;
+  /** A binary-attachment load: the folder its files are read from (absolute). */
+  readonly attachments?: string | undefined;
 }
 
 
@@ -59,6 +61,8 @@ export interface LedgerRun {
 export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'rejected' | 'bytes' | 'rows' | 'columns' | 'contentType'> {
   /** The payload's file name in the spool; null when nothing is uploaded (rejected records only). */
   readonly payload: string | null;
+  /** A binary-attachment batch: its zip's file name in the spool (what is uploaded). */
+  readonly upload?: string;
   readonly end: InputPosition;
   /** The input's CSV header line as read (fast path), on the first segment recorded: a resumed run that reads on from an offset needs it. */
   readonly header?: string;

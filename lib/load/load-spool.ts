@@ -21,8 +21,8 @@ export interface LoadSpoolOptions {
   readonly dir?: string;
 }
 
-/** The files a segment can have: its upload payload, its rejected records. */
-export type SpoolFileKind = 'payload' | 'rejects';
+/** The files a segment can have: its payload (the records as uploaded), its rejected records, and the zip uploaded for a binary-attachment batch. */
+export type SpoolFileKind = 'payload' | 'rejects' | 'upload';
 
 /** What the spool knows of a segment it has files for. */
 export interface SpooledSegment {
@@ -43,7 +43,7 @@ export function spoolOwner(folder: string): number | undefined {
   return pid === undefined ? undefined : Number(pid);
 }
 
-const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson' };
+const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', upload: '' };
 
 export class LoadSpool {
   readonly #given: string | undefined;
@@ -57,13 +57,13 @@ export class LoadSpool {
 
   /**
    * The path of a segment's file, creating the spool folder on first use. `extension` names the
-   * payload's format (`csv`, `xml`, `json`).
+   * payload's format (`csv`, `xml`, `json`) or the upload's (`zip`).
    */
   async path(seq: number, kind: SpoolFileKind, extension = ''): Promise<string> {
     if (this.#disposed) throw new Error('the load spool was disposed of');
     this.#dir ??= this.#given ? mkdir(this.#given, { recursive: true }).then(() => this.#given as string) : mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     const dir = await this.#dir;
-    const path = join(dir, `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'payload' ? `.${extension}` : ''}`);
+    const path = join(dir, `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'rejects' ? '' : `.${extension}`}`);
     this.#segment(seq).files.add(path);
     return path;
   }

@@ -7,11 +7,8 @@
  * held while it is applied. What Salesforce refuses as a whole batch fails with InvalidBatch.
  */
 import { fromBufferPromise, type Entry } from 'yauzl';
+import { MAX_ZIP_FILES, MAX_ZIP_UNCOMPRESSED_BYTES } from '../../lib/limits.js';
 import { BatchFailure } from './payload.js';
-
-/** Limits of a binary-attachment batch (spec 7.1). */
-export const MAX_ZIP_FILES = 1000;
-export const MAX_ZIP_UNCOMPRESSED_BYTES = 20_000_000;
 
 export interface ZipBatch {
   /** The manifest's text. */
