@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { LoadSpool } from '../../lib/load/load-spool.js';
 import { readRejects, type RejectEntry } from '../../lib/load/reject-file.js';
 import type { InputRecord, SpooledBatch } from '../../lib/load-types.js';
 import { readBatchPayload } from '../../lib/wire/batch-payload.js';
+import { readZipBatch } from '../../server/processing/zip-batch.js';
 import { BatchChunker, batchChunker } from '../../transforms/batch-chunker.js';
 import { collect, rejection } from '../helpers/fixtures.js';
 import { collector, slowSink } from '../helpers/streams.js';
@@ -184,5 +185,49 @@ describe('transforms/batch-chunker', () => {
     spool = new LoadSpool({ dir: join(tmp.path, 'file', 'below') }); // a file where the folder should be
     const unwritable = await rejection(chunk([record(1, { Name: 'a' })]));
     expect(unwritable).to.have.property('code', 'ENOTDIR');
+  });
+  describe('attachments (zip batches)', () => {
+    /** A record attaching files of the given sizes (the files need not exist: only the zip writes them). */
+    const withFiles = (row: number, ...files: Array<[string, number]>): InputRecord => ({
+      row,
+      line: row + 1,
+      fields: { Name: `r${row}`, Body: files.map(([e]) => `#${e}`).join('') },
+      attachments: files.map(([entry, size]) => ({ entry, path: join(tmp.path, 'files', entry), size })),
+    });
+    async function writeFiles(records: InputRecord[]): Promise<void> {
+      await mkdir(join(tmp.path, 'files'), { recursive: true });
+      for (const r of records) for (const f of r.attachments ?? []) await writeFile(f.path, Buffer.alloc(f.size, 7));
+    }
+
+    it('cuts by files per zip and by zip size, each batch a zip (upload) of its manifest (path) for a ZIP_ job', async () => {
+      const records = [withFiles(1, ['a', 10]), withFiles(2, ['b', 10]), withFiles(3, ['a', 10]), withFiles(4, ['c', 10]), withFiles(5, ['d', 40_000]), withFiles(6, ['e', 40_000])];
+      await writeFiles(records);
+      const batches = await chunk(records, { attachments: true, maxFiles: 2, maxZipBytes: 50_000 });
+      // a, b (and a again: the same file once); c, d; e alone (d and e do not fit in 50 KB together).
+      expect(batches.map((b) => b.rows)).to.deep.equal([[[1, 3]], [[4, 2]], [[6, 1]]]);
+      expect(batches.every((b) => b.contentType === 'ZIP_CSV' && b.upload?.endsWith('.zip') && b.path?.endsWith('.csv'))).to.equal(true);
+      const zip = await readZipBatch(await readFile(batches[0]?.upload as string));
+      expect([...zip.files.keys()]).to.deep.equal(['a', 'b']);
+      expect(zip.manifest).to.equal(await readFile(batches[0]?.path as string, 'utf8'));
+      expect(batches[0]?.bytes).to.equal((await readFile(batches[0]?.upload as string)).length);
+    });
+
+    it('rejects a record whose files alone break a zip limit, to its segment', async () => {
+      const records = [withFiles(1, ['a', 10]), withFiles(2, ['big', 60_000]), withFiles(3, ['x', 1], ['y', 1], ['z', 1])];
+      await writeFiles(records);
+      const batches = await chunk(records, { attachments: true, maxFiles: 2, maxZipBytes: 50_000, contentType: 'JSON' });
+      expect(batches.map((b) => [b.records, b.rejected, b.contentType])).to.deep.equal([[1, 2, 'ZIP_JSON']]);
+      const rejects = await collect(readRejects(await spool.path(0, 'rejects')));
+      expect(rejects.map((r) => [r.row, r.error])).to.deep.equal([
+        [2, 'BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (50000 bytes zipped, with its file):--'],
+        [3, 'BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (2 files):--'],
+      ]);
+    });
+
+    it('rejects bad zip limits', () => {
+      for (const bad of [{ maxFiles: 1001 }, { maxFiles: 0 }, { maxZipBytes: 10_000_001 }]) {
+        expect(() => batchChunker({ contentType: 'CSV', spool, attachments: true, ...bad }), JSON.stringify(bad)).to.throw(/Invalid option/);
+      }
+    });
   });
 });
