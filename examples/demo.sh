@@ -21,9 +21,14 @@ bulkpipe load Contact - --format ndjson --content-type JSON --batch-size 500 \
 echo "== 3. Query every account back with PK chunking, rows to a file"
 bulkpipe query "SELECT Id, Name, Industry, NumberOfEmployees FROM Account" --pk-chunking=1000 -o "$out/accounts.query.csv"
 
-echo "== 4. The three largest energy companies, typed values, as NDJSON on stdout"
+echo "== 4. Attach the files of examples/files to the first account (zip batches: a ZIP_CSV job)"
+parent=$(sed -n 2p "$out/accounts.query.csv" | cut -d, -f1 | tr -d '"')
+printf 'Name,ParentId,Body,ContentType\nnotes.txt,%s,notes.txt,text/plain\nevery-byte.bin,%s,#every-byte.bin,application/octet-stream\n' "$parent" "$parent" > "$out/attachments.csv"
+bulkpipe load Attachment "$out/attachments.csv" --attachments examples/files --success "$out/attachments.success.csv" --errors "$out/attachments.errors.csv"
+
+echo "== 5. The three largest energy companies, typed values, as NDJSON on stdout"
 bulkpipe query "SELECT Name, NumberOfEmployees, BillingCity FROM Account WHERE Industry = 'Energy' ORDER BY NumberOfEmployees DESC LIMIT 3" --format ndjson
 
-echo "== 5. The jobs this ran"
+echo "== 6. The jobs this ran"
 bulkpipe job list
 echo "Results are in $out"

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
@@ -266,6 +266,21 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(csvRows(back.stdout).map((r) => r.Birthdate)).to.deep.equal(['2024-01-31']);
     expect((await cli(['load', 'Contact', 'dry.csv', '--date-format', 'yyyy'])).code).to.equal(2);
     expect((await cli(['load', 'Contact', 'dry.csv', '--map', 'no-such-file.sdl'])).code).to.equal(2);
+  });
+
+  it('--attachments: a usage error for a missing folder or a delete; --dry-run checks the files as a load does', async () => {
+    await mkdir(join(tmp.path, 'files'), { recursive: true });
+    await writeFile(join(tmp.path, 'files', 'a.txt'), 'A');
+    await writeFile(join(tmp.path, 'att.csv'), 'Name,ParentId,Body\na,001000000000001AAA,a.txt\nb,001000000000001AAA,#b.txt\n');
+    const none = await cli(['load', 'Attachment', 'att.csv', '--attachments', 'no-such-folder']);
+    expect([none.code, none.stderr.trim()]).to.deep.equal([2, 'bulkpipe: load: --attachments no-such-folder: not a folder']);
+    const del = await cli(['load', 'Attachment', 'att.csv', '--attachments', 'files', '--operation', 'delete']);
+    expect([del.code, del.stderr.trim()]).to.deep.equal([2, 'bulkpipe: load: --attachments is for insert, update and upsert, not delete']);
+    const dry = await cli(['load', 'Attachment', 'att.csv', '--attachments', 'files', '--dry-run', '--errors', 'att.errors.csv']);
+    expect(dry.code, dry.stderr).to.equal(3);
+    const [failed, ...others] = csvRows(await readFile(join(tmp.path, 'att.errors.csv'), 'utf8'));
+    expect(others).to.deep.equal([]);
+    expect(failed?.sf__Error).to.match(/^BULKPIPE_ATTACHMENT:the value "#b\.txt" names .*b\.txt, which does not exist \(att\.csv, line 3, record 2, field Body\):Body --$/);
   });
 
   it('an empty input is 0 records in every format: exit 0 and no job', async () => {

@@ -34,7 +34,6 @@ describe('lib/attachments/write-zip-batch', () => {
     const zip = await readZipBatch(await readFile(path));
     expect(zip.manifest).to.equal(manifest.toString());
     for (const [entry, bytes] of Object.entries(entries)) expect(zip.files.get(entry)?.equals(bytes), entry).to.equal(true);
-    // Text is deflated, a JPEG stored as it is.
     const methods = new Map<string, number>();
     const archive = await fromBufferPromise(await readFile(path), { lazyEntries: true });
     await new Promise<void>((resolve, reject) => {
@@ -45,9 +44,15 @@ describe('lib/attachments/write-zip-batch', () => {
       archive.on('end', resolve).on('error', reject);
       archive.readEntry();
     });
-    expect(Object.fromEntries(methods)).to.deep.equal({ 'request.txt': 8, 'a.txt': 8, 'photos/b.jpg': 0, 'c.bin': 8 });
-    expect(deflates('X.PNG')).to.equal(false);
-    expect(deflates('notes.csv')).to.equal(true);
+    // Text is deflated; a JPEG, or a file too small to gain, is stored as it is.
+    expect(Object.fromEntries(methods)).to.deep.equal({ 'request.txt': 8, 'a.txt': 8, 'photos/b.jpg': 0, 'c.bin': 0 });
+  });
+
+  it('deflates a file only where it pays: not a format compressed already, nor data whose sample does not shrink', async () => {
+    const [text, random, png] = await filesOf({ 'notes.csv': Buffer.from('a,b,c\n'.repeat(50_000)), 'noise.dat': randomBytes(100_000), 'X.PNG': Buffer.from('a'.repeat(10_000)) });
+    expect(await deflates(text as never)).to.equal(true);
+    expect(await deflates(random as never)).to.equal(false);
+    expect(await deflates(png as never)).to.equal(false);
   });
 
   it('fails with BULK_ATTACHMENT when a file went away or changed size since it was checked', async () => {
