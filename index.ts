@@ -32,6 +32,9 @@ export {
   DEFAULT_PK_CHUNK_SIZE,
   MAX_PK_CHUNK_SIZE,
   DEFAULT_API_VERSION,
+  MAX_ZIP_BYTES,
+  MAX_ZIP_FILES,
+  MAX_ZIP_UNCOMPRESSED_BYTES,
 } from './lib/limits.js';
 export {
   OPERATIONS,
@@ -129,6 +132,7 @@ export {
   type LoadOperation,
   type InputValue,
   type InputRecord,
+  type AttachmentFile,
   type RowRun,
   type InputPosition,
   type SpooledBatch,
@@ -163,6 +167,9 @@ export { ValueCheck } from './lib/load/value-check.js';
 export { convertValue, type ValueField, type Converted, type Stored } from './lib/records/field-values.js';
 export { datePattern, type DatePattern, type DateParts } from './lib/text/date-format.js';
 export { DateConverter, dateConverter, type DateConverterOptions, type DateFieldType } from './transforms/date-converter.js';
+export { AttachmentResolver, attachmentResolver, type AttachmentResolverOptions } from './transforms/attachment-resolver.js';
+export { writeZipBatch } from './lib/attachments/write-zip-batch.js';
+export { ZipBudget, zipBound, ZIP_LIMITS, MANIFEST_ENTRY, type ZipBudgetLimits } from './lib/attachments/zip-budget.js';
 export { dryRunLoad, type DryRunOptions, type DryRunSummary } from './pipelines/dry-run.js';
 export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
 export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type RecordParserOptions } from './transforms/record-parser.js';

@@ -23,6 +23,13 @@ export function shapeOf(method: string, url: string): string {
   return `${method} ${url.split('?')[0]?.replace(/\/services\/async\/[\d.]+/, '').replace(/\/75[0-2]\w{12,15}/g, '/:id')}`;
 }
 
+/** A test of a request's shape, e.g. `is('POST /job/:id/batch')`. */
+export const is = (shape: string) => (r: { method: string; url: string }) => shapeOf(r.method, r.url) === shape;
+export const CREATE_JOB = is('POST /job');
+export const UPLOAD = is('POST /job/:id/batch');
+export const POLL = is('GET /job/:id/batch');
+export const RESULT = is('GET /job/:id/batch/:id/result');
+
 export class FaultProxy {
   readonly #target: URL;
   rule: ProxyRule = () => 'pass';

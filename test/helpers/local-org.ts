@@ -59,3 +59,10 @@ export async function runJob(t: TestOrg, request: JobRequest, bodies: readonly s
   const batches = await t.client.listBatches(job.id);
   return { job: await t.client.getJob(job.id), batches };
 }
+
+/** Inserts one Account and returns its id: the parent of attachments. */
+export async function insertAccount(t: TestOrg, name = 'Parent'): Promise<string> {
+  const { job, batches } = await runJob(t, { object: 'Account', operation: 'insert', contentType: 'CSV' }, [`Name\n${name}\n`]);
+  for await (const r of t.client.batchResults(job.id, batches[0]?.id as string)) if (r.success) return r.id as string;
+  throw new Error(`the Account ${name} was not inserted`);
+}

@@ -7,7 +7,7 @@ import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent } from '../../pipel
 import type { InputFormat } from '../../transforms/record-parser.js';
 import { readZipBatch } from '../../server/processing/zip-batch.js';
 import { rejection } from '../helpers/fixtures.js';
-import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
+import { insertAccount, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** A zip batch as the org reads it. */
@@ -27,11 +27,7 @@ describe('pipelines/bulk-load with attachments (end to end)', function () {
   const tmp = useTempDir('bulkpipe-attach-');
   before(async () => {
     t = await startTestOrg({ schema: { objects: [{ name: 'ContentVersion', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
-    const job = await t.client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV' });
-    const batch = await t.client.addBatch(job.id, 'Name\nParent\n');
-    await t.client.closeJob(job.id);
-    await t.org.whenIdle();
-    for await (const r of t.client.batchResults(job.id, batch.id)) parentId = r.id as string;
+    parentId = await insertAccount(t);
   });
   after(async () => {
     await t.close();

@@ -17,14 +17,13 @@ import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { readingOn } from '../../pipelines/load-resume.js';
 import { startServer, type LocalOrg } from '../../server/index.js';
 import { rejection } from '../helpers/fixtures.js';
-import { FaultProxy, shapeOf } from '../helpers/fault-proxy.js';
+import { FaultProxy, RESULT, is } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 type Row = Record<string, string>;
 const csv = (text: string) => parse(text, { columns: true }) as Row[];
-const RESULT = (r: { method: string; url: string }) => shapeOf(r.method, r.url) === 'GET /job/:id/batch/:id/result';
 
 describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   this.timeout(60_000);
@@ -149,7 +148,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       await writeFile(input, `Name\n${names(30).join('\n')}\n`);
       const notices: string[] = [];
       const base = { client, input, format: 'csv' as const, object: 'Account', operation: 'insert' as const, batchSize: 10, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10, maxPollIntervalMs: 50, onNotice: (m: string) => notices.push(m) };
-      const CLOSE = (r: { method: string; url: string }) => shapeOf(r.method, r.url) === 'POST /job/:id';
+      const CLOSE = is('POST /job/:id');
       proxy.rule = (r) => ((RESULT(r) && r.n >= 2) || CLOSE(r) ? 'cut' : 'pass');
       await rejection(bulkLoad(base));
       const [jobId] = (await readLedger(base.ledgerDir)).jobs;

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
-import { FaultProxy, shapeOf, type ProxiedRequest } from '../helpers/fault-proxy.js';
+import { CREATE_JOB, FaultProxy, POLL, RESULT, UPLOAD, shapeOf, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -25,11 +25,6 @@ const ROWS = 1000;
 /** Every 97th record fails in the org (a number field that is not a number). */
 const bad = (row: number) => row % 97 === 0;
 
-const is = (shape: string) => (r: ProxiedRequest) => shapeOf(r.method, r.url) === shape;
-const CREATE_JOB = is('POST /job');
-const UPLOAD = is('POST /job/:id/batch');
-const POLL = is('GET /job/:id/batch');
-const RESULT = is('GET /job/:id/batch/:id/result');
 
 describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)', function () {
   this.timeout(120_000);

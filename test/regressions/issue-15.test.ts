@@ -12,8 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
-import { FaultProxy, shapeOf, type ProxiedRequest } from '../helpers/fault-proxy.js';
-import { useTestOrg } from '../helpers/local-org.js';
+import { FaultProxy, RESULT, UPLOAD, type ProxiedRequest } from '../helpers/fault-proxy.js';
+import { insertAccount, useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 type Row = Record<string, string>;
@@ -24,9 +24,6 @@ const missing = (row: number) => row % 13 === 0;
 /** The bytes of row n's file: every byte value, more of them for later rows (up to 150 KB). */
 const bytesOf = (row: number) => Buffer.from(Array.from({ length: 256 * (row * 10) }, (_, i) => (i + row) % 256));
 
-const is = (shape: string) => (r: ProxiedRequest) => shapeOf(r.method, r.url) === shape;
-const UPLOAD = is('POST /job/:id/batch');
-const RESULT = is('GET /job/:id/batch/:id/result');
 
 describe('regressions/issue-15: attachment loads through the CLI, killed and resumed', function () {
   this.timeout(120_000);
@@ -38,11 +35,7 @@ describe('regressions/issue-15: attachment loads through the CLI, killed and res
   let parentId = '';
 
   before(async () => {
-    const job = await t.org.client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV' });
-    const batch = await t.org.client.addBatch(job.id, 'Name\nI15 parent\n');
-    await t.org.client.closeJob(job.id);
-    await t.org.org.whenIdle();
-    for await (const r of t.org.client.batchResults(job.id, batch.id)) parentId = r.id as string;
+    parentId = await insertAccount(t.org, 'I15 parent');
   });
   beforeEach(async () => {
     proxy = await new FaultProxy(t.org.org.instanceUrl).start();

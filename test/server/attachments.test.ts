@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { ZipFile } from 'yazl';
 import type { ContentType } from '../../lib/types.js';
-import { useTestOrg } from '../helpers/local-org.js';
+import { insertAccount, useTestOrg } from '../helpers/local-org.js';
 import { raw } from '../helpers/raw-http.js';
 import { storedZip } from '../helpers/stored-zip.js';
 
@@ -25,11 +25,7 @@ describe('server: binary attachments (zip batches)', function () {
   let parentId = '';
 
   before(async () => {
-    const job = await t.org.client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV' });
-    const batch = await t.org.client.addBatch(job.id, 'Name\nParent\n');
-    await t.org.client.closeJob(job.id);
-    await t.org.org.whenIdle();
-    for await (const r of t.org.client.batchResults(job.id, batch.id)) parentId = r.id as string;
+    parentId = await insertAccount(t.org);
   });
 
   async function load(contentType: ContentType, zip: Buffer, object = 'Attachment') {
