@@ -7,7 +7,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BulkClient, type BulkClientOptions } from '../lib/http/client.js';
+// The client (undici and the codecs) is loaded when a command connects: `--version` and `--help` never wait for it.
+import type { BulkClient, BulkClientOptions } from '../lib/http/client.js';
 import { wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
 import { UsageError } from './usage-error.js';
@@ -64,6 +65,7 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   const { startServer } = await import('../server/index.js');
   const org = await startServer({ port: 0, db });
   try {
+    const { BulkClient } = await import('../lib/http/client.js');
     const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry, ...(apiVersion ? { apiVersion } : {}) });
     return {
       client,
@@ -108,6 +110,7 @@ export function connectConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv
 async function connect(settings: ReturnType<typeof connectionSettings>, signal?: AbortSignal, extra: Pick<BulkClientOptions, 'gzipUploads' | 'onRequest'> = {}): Promise<BulkClient> {
   const { instanceUrl, accessToken, loginUrl, username, password, apiVersion, retry } = settings;
   const version = apiVersion !== undefined ? { apiVersion } : {};
+  const { BulkClient } = await import('../lib/http/client.js');
   if (instanceUrl && accessToken) return new BulkClient({ instanceUrl, accessToken, retry, ...version, ...extra });
   if (loginUrl && username && password) {
     return BulkClient.login({ loginUrl, username, password, retry, ...version, ...extra, ...(signal ? { signal } : {}) });

@@ -8,13 +8,13 @@
  * Memory: one result chunk and one poll's batch list.
  */
 import { Readable } from 'node:stream';
-import { parseQuery } from '@jetstreamapp/soql-parser-js';
 import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import type { BatchInfo } from '../lib/types.js';
+import { soqlFromObject } from '../lib/soql/query-object.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
@@ -62,12 +62,8 @@ export interface BulkQueryOptions extends PollSettings {
 
 /** The object a SOQL query reads (its FROM). */
 export function queryObject(soql: string): string {
-  try {
-    const object = parseQuery(soql).sObject;
-    if (object) return object;
-  } catch {
-    /* fall through to the option error */
-  }
+  const object = soqlFromObject(soql);
+  if (object) return object;
   throw new InvalidOptionError('soql', 'a SOQL query with a FROM clause (or give `object`)', soql);
 }
 

@@ -1,0 +1,45 @@
+/**
+ * The object a SOQL query reads: the identifier after its top-level FROM. A scan, not a parser, so
+ * that a query's client never loads a SOQL grammar (the full parser took about a second of start-up):
+ * string literals are passed over (with their escapes), and a FROM inside parentheses (a
+ * relationship subquery, `(SELECT Id FROM Contacts)`) is not the query's. Whether the rest of the
+ * query is valid SOQL is the org's to say, in its own words.
+ */
+
+/** The FROM object, or undefined when the query has no top-level FROM followed by a name. */
+export function soqlFromObject(soql: string): string | undefined {
+  let depth = 0;
+  for (let i = 0; i < soql.length; i++) {
+    const c = soql[i] as string;
+    if (c === "'") {
+      i = endOfString(soql, i);
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === 'f' || c === 'F') && isKeywordAt(soql, i, 'from')) {
+      const name = /^\s+([A-Za-z][A-Za-z0-9_]*)/.exec(soql.slice(i + 4));
+      return name?.[1];
+    }
+  }
+  return undefined;
+}
+
+/** The index of the quote that closes the string literal opened at `start` (or the last index). */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === "'") return i;
+  }
+  return text.length - 1;
+}
+
+const WORD = /[A-Za-z0-9_]/;
+
+/** Whether `keyword` stands at `i` as a whole word, regardless of case. */
+function isKeywordAt(text: string, i: number, keyword: string): boolean {
+  if (text.slice(i, i + keyword.length).toLowerCase() !== keyword) return false;
+  const before = text[i - 1];
+  const after = text[i + keyword.length];
+  return (before === undefined || !WORD.test(before)) && (after === undefined || !WORD.test(after));
+}

@@ -1,0 +1,58 @@
+/**
+ * What the CLI and the package load (issue 16): `--version` and `--help` load no client, a load
+ * with real credentials never loads the local org (SQLite, its SOQL parser), and `import 'bulkpipe'`
+ * loads neither better-sqlite3 nor a SOQL parser. Each run logs every module it loads through a
+ * module hook (test/helpers/module-log). The start-up times are measured in benchmarks/startup.bench.ts.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runCli } from '../helpers/cli.js';
+import { useTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const REGISTER = pathToFileURL(fileURLToPath(new URL('../helpers/module-log/register.mjs', import.meta.url))).href;
+const INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const LOCAL_ORG = /better-sqlite3|soql-parser-js|\/dist\/server\//;
+
+describe('bin: what start-up loads', function () {
+  this.timeout(60_000);
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-startup-');
+  const logEnv = () => ({ NODE_OPTIONS: `--import=${REGISTER}`, BULKPIPE_MODULE_LOG: join(tmp.path, 'modules.log'), BULKPIPE_HOME: join(tmp.path, 'home') });
+  const loaded = async () => (await readFile(join(tmp.path, 'modules.log'), 'utf8')).split('\n').filter(Boolean);
+
+  it('--version and --help load neither the client nor the local org', async () => {
+    for (const flag of ['--version', '--help']) {
+      const result = await runCli([flag], { env: logEnv() });
+      expect(result.code, result.stderr).to.equal(0);
+      const modules = await loaded();
+      expect(modules.some((m) => m.endsWith('/dist/bin/bulkpipe.js')), 'the log works').to.equal(true);
+      expect(modules.filter((m) => /undici|\/dist\/lib\/http\/|\/dist\/pipelines\//.test(m) || LOCAL_ORG.test(m)), flag).to.deep.equal([]);
+      await writeFile(join(tmp.path, 'modules.log'), '');
+    }
+  });
+
+  it('a load and a query with real credentials never load the local org', async () => {
+    await writeFile(join(tmp.path, 'in.csv'), 'Name\nStartup\n');
+    const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'];
+    const load = await runCli(['load', 'Account', 'in.csv', ...connection], { cwd: tmp.path, env: logEnv() });
+    expect(load.code, load.stderr).to.equal(0);
+    const query = await runCli(['query', "SELECT Name FROM Account WHERE Name = 'Startup'", ...connection], { cwd: tmp.path, env: logEnv() });
+    expect(query.code, query.stderr).to.equal(0);
+    expect(query.stdout).to.contain('Startup');
+    const modules = await loaded();
+    expect(modules.some((m) => m.includes('/dist/pipelines/bulk-load.js'))).to.equal(true);
+    expect(modules.filter((m) => LOCAL_ORG.test(m))).to.deep.equal([]);
+  });
+
+  it("import 'bulkpipe' loads neither better-sqlite3 nor a SOQL parser nor the local org", async () => {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(INDEX).href)});`], { env: { ...process.env, ...logEnv() }, encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    const modules = await loaded();
+    expect(modules.some((m) => m.endsWith('/dist/index.js'))).to.equal(true);
+    expect(modules.filter((m) => LOCAL_ORG.test(m))).to.deep.equal([]);
+  });
+});
