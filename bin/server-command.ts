@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer } from '../server/index.js';
 import type { CliIo } from './cli-io.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
@@ -63,6 +62,8 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
   const [first, ...more] = users;
   const db = values.db ?? localOrgDb(io.env);
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
+  // Loaded here, after the flags: `server --help` works without the local org's packages, and a missing one is said in one line.
+  const { startServer } = await import('../server/index.js');
   const org = await startServer({
     port: wholeNumber('port', values.port, 8780, 0, 65_535),
     host: values.host ?? '127.0.0.1',

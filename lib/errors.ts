@@ -22,7 +22,8 @@ export type BulkErrorCode =
   | 'BULK_COLUMNS'
   | 'BULK_LEDGER'
   | 'BULK_PIPELINE'
-  | 'BULK_ATTACHMENT';
+  | 'BULK_ATTACHMENT'
+  | 'BULK_MISSING_PACKAGE';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;

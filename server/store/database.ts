@@ -3,9 +3,22 @@
  * uploaded requests and per-row results, query result files, and the records themselves (one row per
  * record, its fields as JSON, so that any schema fits one table and SOQL runs on json_extract).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { BulkError } from '../../lib/errors.js';
 
 export type Db = Database.Database;
+
+/**
+ * better-sqlite3 is an optional peer dependency (a native module: the client installs without a
+ * compiler), so it is loaded here, once, with one clear message when it is not installed.
+ */
+const Sqlite: typeof Database = await import('better-sqlite3').then(
+  (m) => m.default,
+  (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new BulkError('BULK_MISSING_PACKAGE', 'the local org needs the package better-sqlite3, which is not installed: npm install better-sqlite3 (it compiles a native module where no prebuilt one fits)', { cause: err });
+  },
+);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
@@ -75,7 +88,7 @@ CREATE TABLE IF NOT EXISTS records (
 `;
 
 export function openDatabase(path: string): Db {
-  const db = new Database(path);
+  const db = new Sqlite(path);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   db.pragma('synchronous = NORMAL');

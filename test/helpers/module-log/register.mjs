@@ -1,5 +1,4 @@
-// Preloaded with `--import` in a child process: registers hooks.mjs, which appends the URL of every
-// module the process loads (ESM and CommonJS) to the file named by BULKPIPE_MODULE_LOG.
+// Preloaded with `--import` in a child process: registers hooks.mjs (a log of the modules loaded, packages hidden).
 import { register } from 'node:module';
 
 register('./hooks.mjs', import.meta.url);

@@ -1,0 +1,74 @@
+/**
+ * The published package (issue 16): what `npm pack` ships (the build, a LICENSE, source maps that
+ * carry their sources, nothing of the tests), and the client without better-sqlite3, an optional
+ * peer dependency: it loads and connects to an org; the local org says which package it needs.
+ * A missing package is simulated with a module hook (test/helpers/module-log).
+ */
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runCli } from './helpers/cli.js';
+import { useTestOrg } from './helpers/local-org.js';
+import { useTempDir } from './helpers/temp-dir.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REGISTER = pathToFileURL(join(ROOT, 'test/helpers/module-log/register.mjs')).href;
+const MISSING = 'bulkpipe: the local org needs the package better-sqlite3, which is not installed: npm install better-sqlite3';
+
+describe('the package', function () {
+  this.timeout(60_000);
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-package-');
+
+  it('npm pack ships the build, README, LICENSE and package.json only, with source maps that carry their sources', async () => {
+    // --ignore-scripts: the files of the build the tests run on (prepack would build it again).
+    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const files = (pack?.files ?? []).map((f) => f.path);
+    expect(files.filter((f) => !f.startsWith('dist/')).sort()).to.deep.equal(['LICENSE', 'README.md', 'package.json']);
+    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/bin/bulkpipe.js', 'dist/server/index.js']) expect(files).to.include(needed);
+    expect(files.filter((f) => /^dist\/(test|benchmarks)\/|\.tsbuildinfo$|\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
+    const maps = files.filter((f) => f.endsWith('.map'));
+    expect(maps.length).to.be.above(50);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(await readFile(join(ROOT, map), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+      expect(sourcesContent?.filter((c) => typeof c === 'string').length, map).to.equal(sources.length);
+    }
+    expect(await readFile(join(ROOT, 'LICENSE'), 'utf8')).to.match(/^MIT License/);
+  });
+
+  it('better-sqlite3 is an optional peer dependency, not a dependency', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(pkg.dependencies).not.to.have.property('better-sqlite3');
+    expect(pkg.peerDependencies).to.have.property('better-sqlite3');
+    expect(pkg.peerDependenciesMeta?.['better-sqlite3']).to.deep.equal({ optional: true });
+  });
+
+  describe('without better-sqlite3', () => {
+    const env = () => ({ NODE_OPTIONS: `--import=${REGISTER}`, BULKPIPE_HIDE_PACKAGES: 'better-sqlite3', BULKPIPE_HOME: join(tmp.path, 'home') });
+
+    it('the client loads into a real org; bulkpipe server and the default local org name the missing package', async () => {
+      await writeFile(join(tmp.path, 'in.csv'), 'Name\nNo SQLite\n');
+      const load = await runCli(['load', 'Account', 'in.csv', '--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'], { cwd: tmp.path, env: env() });
+      expect(load.code, load.stderr).to.equal(0);
+      const server = await runCli(['server', '--port', '0'], { cwd: tmp.path, env: env() });
+      expect([server.code, server.stderr.trim().split('\n').at(-1)]).to.deep.equal([1, `${MISSING} (it compiles a native module where no prebuilt one fits)`]);
+      const local = await runCli(['load', 'Account', 'in.csv', '--quiet'], { cwd: tmp.path, env: env() });
+      expect(local.code).to.equal(1);
+      expect(local.stderr).to.contain(MISSING);
+      expect((await runCli(['server', '--help'], { env: env() })).code).to.equal(0);
+    });
+
+    it("import 'bulkpipe' works; import 'bulkpipe/server' fails with BULK_MISSING_PACKAGE", () => {
+      const script = `
+        const bulkpipe = await import('bulkpipe');
+        if (typeof bulkpipe.bulkLoad !== 'function') throw new Error('no bulkLoad');
+        try { await import('bulkpipe/server'); console.log('loaded'); } catch (err) { console.log(err.code, err.message); }`;
+      // Run from the package's own folder, where 'bulkpipe' resolves to itself (its exports map).
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, ...env() }, encoding: 'utf8' });
+      expect(child.status, child.stderr).to.equal(0);
+      expect(child.stdout.trim()).to.match(/^BULK_MISSING_PACKAGE the local org needs the package better-sqlite3/);
+    });
+  });
+});
