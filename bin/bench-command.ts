@@ -8,7 +8,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BulkClient } from '../lib/http/client.js';
 import { writeSyntheticCsv } from '../lib/load/synthetic-records.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
@@ -18,8 +17,9 @@ import { bulkLoad, type LoadSummary } from '../pipelines/bulk-load.js';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectConfigured, connectionConfigured } from './connection.js';
-import { COMMON_OPTIONS, choice, wholeNumber } from './flags.js';
+import { COMMON_OPTIONS, quietOf, choice, wholeNumber } from './flags.js';
 import { startOrgProcess } from './org-process.js';
+import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const BENCH_HELP = `Usage: bulkpipe bench [FILE] [options]
@@ -44,6 +44,8 @@ Options:
   --json                 the report as JSON on stdout
   --report FILE          a self-contained HTML report with charts
   --yes                  write to the configured (real) org: needed when one is configured
+  -q, --quiet            no progress lines (the table or JSON only)
+  -h, --help             this help
 
 By default each run gets a fresh local org in a child process; with a Salesforce connection
 configured, the runs go there (with --yes) and each run's records are hard-deleted after it.
@@ -54,11 +56,7 @@ Examples:
 
 
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand('bench', argv, {
       ...COMMON_OPTIONS,
       ...CONNECTION_OPTIONS,
       object: { type: 'string' },
@@ -73,8 +71,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
       json: { type: 'boolean' },
       report: { type: 'string' },
       yes: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
+      quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     io.stdout.write(`${BENCH_HELP}\n\n${CONNECTION_HELP}\n`);
@@ -126,7 +123,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
       }
     }
     const settings = sweepSettings(sweep);
-    if (values.quiet !== true) io.stderr.write(`bulkpipe: bench: ${settings.length} combination${settings.length === 1 ? '' : 's'} x ${runs} run${runs === 1 ? '' : 's'} on ${real ? 'the configured org' : 'a fresh local org per run'}\n`);
+    if (!quietOf(values)) io.stderr.write(`bulkpipe: bench: ${settings.length} combination${settings.length === 1 ? '' : 's'} x ${runs} run${runs === 1 ? '' : 's'} on ${real ? 'the configured org' : 'a fresh local org per run'}\n`);
     const report = await benchLoad({
       open,
       object,
@@ -138,7 +135,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
       ...(real ? { cleanUp: (run: { client: BulkClient; successPath: string; summary: LoadSummary }) => removeInserted(run.client, object, run.successPath, run.summary) } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
       onRun: (run: BenchRun) => {
-        if (values.quiet !== true) io.stderr.write(`bulkpipe: bench: ${settingsLabel(run.settings)} #${run.run}: ${run.records} records in ${run.seconds.toFixed(2)} s, ${run.recordsPerSecond} rec/s, cpu ${run.cpuSeconds.toFixed(2)} s\n`);
+        if (!quietOf(values)) io.stderr.write(`bulkpipe: bench: ${settingsLabel(run.settings)} #${run.run}: ${run.records} records in ${run.seconds.toFixed(2)} s, ${run.recordsPerSecond} rec/s, cpu ${run.cpuSeconds.toFixed(2)} s\n`);
       },
     });
     const table = benchTable(report);

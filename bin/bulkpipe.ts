@@ -10,11 +10,12 @@ import { pathToFileURL } from 'node:url';
 import { AbortedError, BulkError } from '../lib/errors.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP } from './connection.js';
+import { closest } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `Usage: bulkpipe <command> [options]
 
-Commands:
+Commands (bulkpipe help <command>, or bulkpipe <command> --help, for each):
   load     load a file or stdin into Salesforce (bulkpipe load --help)
   query    run a bulk query, rows to stdout or a file (bulkpipe query --help)
   job      list, inspect, close or abort jobs (bulkpipe job --help)
@@ -22,9 +23,9 @@ Commands:
   bench    measure loads over a sweep of settings (bulkpipe bench --help)
 
 Options:
-  --help       show help
-  --version    show the version
-  --debug      show stack traces on errors
+  -h, --help     show help
+  -v, --version  show the version
+  --debug        show stack traces on errors
 
 Examples:
   bulkpipe load Account accounts.csv
@@ -34,7 +35,8 @@ Examples:
 ${CONNECTION_HELP}`;
 
 /** Each command is loaded when it runs: a load never pays for the query's SOQL parser or the local org. */
-const COMMANDS: Record<string, () => Promise<(args: readonly string[], io: CliIo) => Promise<number>>> = {
+type Command = () => Promise<(args: readonly string[], io: CliIo) => Promise<number>>;
+const COMMANDS: Record<string, Command> = {
   load: async () => (await import('./load-command.js')).runLoadCommand,
   query: async () => (await import('./query-command.js')).runQueryCommand,
   job: async () => (await import('./job-command.js')).runJobCommand,
@@ -71,12 +73,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(`${version()}\n`);
       return 0;
     }
+    // `bulkpipe help load` is `bulkpipe load --help`.
+    if (command === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return await (await (COMMANDS[rest[0]] as Command)())(['--help'], commandIo);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.stdout.write(`${HELP}\n`);
       return command === undefined ? 2 : 0;
     }
     const load = COMMANDS[command];
-    if (!load) throw new UsageError(command.startsWith('-') ? `unknown option ${command} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)} (see bulkpipe --help)`);
+    if (!load) {
+      const guess = closest(command.replace(/^-+/, ''), command.startsWith('-') ? ['help', 'version', 'debug'] : Object.keys(COMMANDS));
+      const hint = guess ? ` (did you mean ${command.startsWith('-') ? '--' : ''}${guess}?)` : '';
+      throw new UsageError(command.startsWith('-') ? `unknown option ${command}${hint} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)}${hint} (see bulkpipe --help)`);
+    }
     return await (await load())(rest, commandIo);
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -16,3 +16,18 @@ export interface CliIo {
 
 /** Whether a stream is a terminal (progress is drawn only there). */
 export const isTerminal = (stream: Readable | Writable) => (stream as { isTTY?: boolean }).isTTY === true;
+
+/** A reader that went away: EPIPE on stdout, or the pipe torn down under us. */
+export function isClosedOutput(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/** Writing to stdout until done or until its reader goes away (`| head` has what it wanted: not an error). */
+export async function toStdout(writing: Promise<void>): Promise<void> {
+  try {
+    await writing;
+  } catch (err) {
+    if (!isClosedOutput(err)) throw err;
+  }
+}

@@ -21,6 +21,8 @@ export interface ConnectionFlags {
   readonly password?: string | undefined;
   readonly 'api-version'?: string | undefined;
   readonly 'retry-for'?: string | undefined;
+  /** --quiet: no notices (the local-org one), errors only. */
+  readonly quiet?: boolean | undefined;
 }
 
 export const CONNECTION_OPTIONS = {
@@ -59,7 +61,7 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
     return { client, local: false, org: client.instanceUrl, close: () => client.close() };
   }
   const db = localOrgDb(env);
-  stderr.write(`bulkpipe: no Salesforce connection configured: using the local org in ${db} (see --help to connect to Salesforce)\n`);
+  if (flags.quiet !== true) stderr.write(`bulkpipe: no Salesforce connection configured: using the local org in ${db} (see --help to connect to Salesforce)\n`);
   await mkdir(dirname(db), { recursive: true });
   // Loaded only here: the local org (SQLite, its schema) costs memory and start-up time a real org never needs.
   const { startServer } = await import('../server/index.js');

@@ -20,9 +20,8 @@ export function choice<T extends string>(name: string, text: string | undefined,
   return found;
 }
 
-/** The flags every command takes. */
+/** The flags every command takes (besides -h/--help, which parseCommand adds). */
 export const COMMON_OPTIONS = {
-  help: { type: 'boolean' },
   debug: { type: 'boolean' },
 } as const;
 
@@ -31,18 +30,24 @@ export const RUN_OPTIONS = {
   ...COMMON_OPTIONS,
   'poll-interval': { type: 'string' },
   timeout: { type: 'string' },
-  quiet: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
 } as const;
 
 export const RUN_OPTIONS_HELP = `  --poll-interval MS     first poll interval (default 500; it backs off to 10 s while nothing changes)
   --timeout S            most seconds to wait for the batches (default 21600)
-  --quiet                no progress and no summary line
-  --debug                stack traces on errors`;
+  -q, --quiet            errors only: no progress, notices or summary line
+  --debug                stack traces on errors
+  -h, --help             this help`;
 
 /** Poll settings from --poll-interval and --timeout. */
 export function pollOptions(values: { readonly 'poll-interval'?: string | undefined; readonly timeout?: string | undefined }) {
   const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
   const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
   return { minPollIntervalMs: pollMs, maxPollIntervalMs: Math.max(pollMs, 10_000), pollTimeoutMs: timeoutS * 1000 };
+}
+
+/** --quiet, or --json (which prints the JSON only): no progress, notices or summary line, errors only. */
+export function quietOf(values: { readonly quiet?: boolean | undefined; readonly json?: boolean | undefined }): boolean {
+  return values.quiet === true || values.json === true;
 }

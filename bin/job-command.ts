@@ -5,16 +5,16 @@
  * started (the Bulk API v1 cannot list jobs) and asks the org for each one's state.
  */
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../lib/wire/dml-results.js';
 import { QueryResultPrefetcher } from '../pipelines/query-result-prefetcher.js';
-import type { CliIo } from './cli-io.js';
+import { toStdout, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { listJournal } from './job-journal.js';
 import { cleanLoadRuns, listLoadRuns } from './load-runs-command.js';
+import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const JOB_HELP = `Usage: bulkpipe job <action> [ID] [BATCH] [connection flags]
@@ -35,6 +35,10 @@ Actions:
                      folders of dead processes in the temp folder; --dry-run lists them only.
                      A removed load can no longer be resumed.
 
+Options:
+  -q, --quiet        no notices (errors only)
+  -h, --help         this help
+
 Examples:
   bulkpipe job list --limit 5
   bulkpipe job show 750Kf00000R1wzRIAR
@@ -44,12 +48,7 @@ Examples:
 const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result', 'runs', 'clean'] as const;
 
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-  });
+  const { values, positionals } = parseCommand('job', argv, { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;
@@ -112,9 +111,9 @@ async function jobAction(client: BulkClient, args: readonly string[], io: CliIo)
   else if (action === 'batches') print(await client.listBatches(jobId, call));
   else if (batchId) {
     const { body } = await client.getBatchResult(jobId, batchId, call);
-    await pipeline(body, io.stdout, { end: false });
+    await toStdout(pipeline(body, io.stdout, { end: false }));
   } else {
-    await pipeline(jobResults(client, jobId, io), io.stdout, { end: false });
+    await toStdout(pipeline(jobResults(client, jobId, io), io.stdout, { end: false }));
   }
 }
 

@@ -9,7 +9,6 @@ import { constants } from 'node:fs';
 import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
@@ -20,10 +19,11 @@ import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
+import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const LOAD_HELP = `Usage: bulkpipe load <Object> [FILE|-] [options]
@@ -93,11 +93,7 @@ interface Input {
 type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
 
 function parseLoadArgs(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
+  return parseCommand('load', argv, {
       ...CONNECTION_OPTIONS,
       operation: { type: 'string' },
       'external-id': { type: 'string' },
@@ -120,7 +116,6 @@ function parseLoadArgs(argv: readonly string[]) {
       'time-zone': { type: 'string' },
       attachments: { type: 'string' },
       ...RUN_OPTIONS,
-    },
   });
 }
 
@@ -148,7 +143,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   }
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
   const reading = {
-    ...(await delimiterFor(values.delimiter, input, io, values.quiet === true)),
+    ...(await delimiterFor(values.delimiter, input, io, quietOf(values))),
     ...(values['replace-invalid-utf8'] ? { replaceInvalidUtf8: true } : {}),
     ...(values.map !== undefined ? { columnMap: await columnMapOf(values.map) } : {}),
     ...dateOptions(values['date-format'], values['time-zone']),
@@ -158,7 +153,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
     return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading, ...attachments });
   }
-  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
   const runId = newRunId();
   return execute(io, values, conn, {
     load: {
@@ -185,7 +180,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
 
 /** `load --dry-run`: the input read and checked against the org's describe, the would-be errors written; no job. */
 async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions, 'client' | 'signal'>): Promise<number> {
-  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
   let summary: DryRunSummary;
   try {
     summary = await dryRunLoad({ ...options, client: conn.client, ...(io.signal ? { signal: io.signal } : {}) });
@@ -193,9 +188,9 @@ async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions
     await conn.close();
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
-  if (values.quiet !== true) {
+  if (!quietOf(values)) {
     const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
-    io.stderr.write(`dry run of ${options.operation} into ${options.object}: ${count(summary.recordsRead)} records read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`);
+    io.stderr.write(`dry run of ${options.operation} into ${options.object}: ${plural(summary.recordsRead, 'record')} read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`);
   }
   return summary.recordsFailed > 0 ? 3 : 0;
 }
@@ -207,7 +202,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   const given = SHAPING_FLAGS.find((flag) => values[flag] !== undefined);
   if (given) throw new UsageError(`load: --resume goes on with the options the load began with; --${given} cannot change them`);
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
-  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
   let run: LoadRun | undefined;
   try {
     run = await findRun(io.env, id, conn.org);
@@ -264,7 +259,7 @@ interface Execution {
 /** Runs a load (new or resumed) with its ledger, progress line and summary; what a failure leaves is said with the command that resumes it. */
 async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
   const { load, outputs } = run;
-  const quiet = values.quiet === true;
+  const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
   const ledgerDir = join(runsDir(io.env), run.runId);
   // The default names carry the job the load began with.
@@ -521,7 +516,7 @@ class Outputs {
 
 function progressText(p: LoadProgress, size: number | undefined, started: number): string {
   const seconds = (Date.now() - started) / 1000;
-  let read = `read ${count(p.recordsRead)} records`;
+  let read = `read ${plural(p.recordsRead, 'record')}`;
   if (size && p.bytesRead !== undefined && p.bytesRead > 0) {
     const fraction = Math.min(1, p.bytesRead / size);
     const eta = fraction > 0.01 ? ` ETA ${duration((seconds / fraction) * (1 - fraction))}` : '';
@@ -535,7 +530,7 @@ function progressText(p: LoadProgress, size: number | undefined, started: number
 function summaryText(s: LoadSummary, object: string, operation: string, outputs: Outputs): string {
   const files = outputs.describe();
   return (
-    `bulkpipe: ${operation} ${object}: ${count(s.recordsRead)} records read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
+    `bulkpipe: ${operation} ${object}: ${plural(s.recordsRead, 'record')} read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
     `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
     `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`

@@ -5,13 +5,13 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { bulkQuery, queryObject, type QueryProgress } from '../pipelines/bulk-query.js';
-import { isTerminal, type CliIo } from './cli-io.js';
+import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
+import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const QUERY_HELP = `Usage: bulkpipe query "<SOQL>" [options]
@@ -33,15 +33,11 @@ Examples:
   bulkpipe query "SELECT Id, Name FROM Account" | head -5
   bulkpipe query "SELECT Id, Email FROM Contact" --pk-chunking=50000 --format ndjson -o contacts.ndjson`;
 
-/** `--pk-chunking` may come without a value; parseArgs needs one. */
-const BARE_PK_CHUNKING = '--pk-chunking=default';
+/** `--pk-chunking` may come without a value (then the default chunk size), or with one, in either form. */
+const PK_CHUNKING = { 'pk-chunking': { bare: 'default', takes: (word: string) => /^\d+$/.test(word) } };
 
 export async function runQueryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv.map((a) => (a === '--pk-chunking' ? BARE_PK_CHUNKING : a)),
-    strict: true,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand('query', argv, {
       ...CONNECTION_OPTIONS,
       all: { type: 'boolean' },
       'pk-chunking': { type: 'string' },
@@ -51,7 +47,8 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       concurrency: { type: 'string' },
       ...RUN_OPTIONS,
     },
-  });
+    PK_CHUNKING,
+  );
   if (values.help) {
     io.stdout.write(`${QUERY_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;
@@ -66,9 +63,9 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const concurrency = wholeNumber('concurrency', values.concurrency, 3, 1, 64);
   const poll = pollOptions(values);
 
-  const quiet = values.quiet === true;
+  const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
-  const conn = await openConnection(values, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal);
   const started = Date.now();
   let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };
   let jobId: string | undefined;
@@ -89,7 +86,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     },
     onProgress: (p) => {
       last = p;
-      progress.update(() => `${count(p.rows)} rows | batches ${p.batchesDone}/${p.batchesTotal} done | ${count(p.rows / Math.max(0.001, (Date.now() - started) / 1000))} rows/s`);
+      progress.update(() => `${plural(p.rows, 'row')} | batches ${p.batchesDone}/${p.batchesTotal} done | ${count(p.rows / Math.max(0.001, (Date.now() - started) / 1000))} rows/s`);
     },
   });
   const out: Writable = values.output ? createWriteStream(values.output) : io.stdout;
@@ -111,13 +108,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   if (values.json) (values.output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
   if (!quiet) {
     const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
-    io.stderr.write(`bulkpipe: query ${object}: ${count(summary.rows)} rows in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
+    io.stderr.write(`bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
   }
   return 0;
-}
-
-/** A reader that went away: EPIPE on stdout, or the pipe torn down under us. */
-function isClosedOutput(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED';
 }

@@ -4,10 +4,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIo } from './cli-io.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
+import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVER_HELP = `Usage: bulkpipe server [options]
@@ -24,7 +24,8 @@ Options:
                            for more users (the first is the one printed; each sees only its jobs)
   --faults SPEC            fault injection, e.g. seed=7,latency=20-80,error5xx=0.1,drop=0.05,
                            dropAfterBody=0.05,sessionTtl=30,holdInProgress=500
-  --quiet                  do not log requests
+  -q, --quiet              do not log requests
+  -h, --help               this help
 
 Examples:
   bulkpipe server
@@ -32,11 +33,7 @@ Examples:
   bulkpipe server --faults seed=1,error5xx=0.2`;
 
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommand('server', args, {
       port: { type: 'string' },
       host: { type: 'string' },
       db: { type: 'string' },
@@ -44,9 +41,8 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
       'accept-unknown-objects': { type: 'boolean' },
       user: { type: 'string', multiple: true },
       faults: { type: 'string' },
-      quiet: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
       ...COMMON_OPTIONS,
-    },
   });
   if (values.help) {
     io.stdout.write(`${SERVER_HELP}\n`);
