@@ -126,6 +126,7 @@ export {
   type AddBatchOptions,
   type PkChunkingOptions,
   type DownloadedBody,
+  type OrgIdentity,
 } from './lib/http/client.js';
 export {
   LOAD_OPERATIONS,

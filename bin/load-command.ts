@@ -23,6 +23,7 @@ import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumbe
 import { recordJob } from './job-journal.js';
 import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
+import { BulkError } from '../lib/errors.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -62,6 +63,8 @@ Options:
                          field types; the would-be errors go to --errors; no job is created
                          (unknown or read-only fields, the external id, required fields: exit 2)
   --json                 print the summary as JSON on stdout
+  -y, --yes              write to a real org without asking (on a terminal, the load says which org
+                         and user it writes to and asks first)
 ${RUN_OPTIONS_HELP}
 
 Exit codes: 0 every record succeeded, 3 some records failed (see the error file), 1 the run
@@ -115,6 +118,7 @@ function parseLoadArgs(argv: readonly string[]) {
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
       attachments: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
       ...RUN_OPTIONS,
   });
 }
@@ -153,7 +157,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
     return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading, ...attachments });
   }
-  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   const runId = newRunId();
   return execute(io, values, conn, {
     load: {
@@ -180,7 +184,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
 
 /** `load --dry-run`: the input read and checked against the org's describe, the would-be errors written; no job. */
 async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions, 'client' | 'signal'>): Promise<number> {
-  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   let summary: DryRunSummary;
   try {
     summary = await dryRunLoad({ ...options, client: conn.client, ...(io.signal ? { signal: io.signal } : {}) });
@@ -202,7 +206,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   const given = SHAPING_FLAGS.find((flag) => values[flag] !== undefined);
   if (given) throw new UsageError(`load: --resume goes on with the options the load began with; --${given} cannot change them`);
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
-  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   let run: LoadRun | undefined;
   try {
     run = await findRun(io.env, id, conn.org);
@@ -260,6 +264,10 @@ interface Execution {
 async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
   const { load, outputs } = run;
   const quiet = quietOf(values);
+  if (!conn.local && !(await confirmTarget(io, values, conn, `${load.operation} ${load.object}`, typeof load.input !== 'string'))) {
+    await conn.close();
+    throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
+  }
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
   const ledgerDir = join(runsDir(io.env), run.runId);
   // The default names carry the job the load began with.
@@ -324,6 +332,40 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     return 130;
   }
   return summary.recordsFailed > 0 ? 3 : 0;
+}
+
+/**
+ * Before writing to a real org: says which org and user (unless quiet), and on a terminal asks to
+ * go on (unless --yes, or the records come from stdin, which a terminal answer would be read from).
+ */
+async function confirmTarget(io: CliIo, values: LoadValues, conn: Connection, what: string, fromStdin: boolean): Promise<boolean> {
+  const who = conn.identity?.username ? ` as ${conn.identity.username}` : '';
+  const org = conn.identity?.organizationId ? ` (org ${conn.identity.organizationId})` : '';
+  const ask = values.yes !== true && !fromStdin && isTerminal(io.stdin) && isTerminal(io.stderr);
+  if (quietOf(values) && !ask) return true;
+  io.stderr.write(`bulkpipe: ${what} into ${conn.org}${who}${org}${ask ? '. Go on? [y/N] ' : '\n'}`);
+  if (!ask) return true;
+  const answer = await firstLine(io.stdin, io.signal);
+  return /^\s*y(es)?\s*$/i.test(answer);
+}
+
+/** The first line typed on a terminal (or '' at its end or an interrupt). */
+function firstLine(stdin: Readable, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => {
+      stdin.off('data', onData).off('end', done);
+      signal.removeEventListener('abort', done);
+      stdin.pause();
+      resolve(text.split('\n')[0] ?? '');
+    };
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (text.includes('\n')) done();
+    };
+    stdin.on('data', onData).once('end', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Whether a failed load's ledger says a job may exist: then records may be in the org, and the ledger accounts for them. */

@@ -65,7 +65,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
 
   const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
-  const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal);
+  const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal, true);
   const started = Date.now();
   let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };
   let jobId: string | undefined;

@@ -183,13 +183,41 @@ export class NetworkError extends BulkError {
   readonly causeCode: string | undefined;
   constructor(request: RequestContext, cause: unknown) {
     const causeCode = errorCodeOf(cause);
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super('BULK_NETWORK', `${request.method} ${request.path} failed: ${causeCode ? `${causeCode} ` : ''}${reason}`, { cause });
+    super('BULK_NETWORK', `${request.method} ${request.path} failed: ${networkReason(causeCode, cause)}`, { cause });
     this.method = request.method;
     this.path = request.path;
     this.causeCode = causeCode;
   }
 }
+
+/** What a socket-level failure means, in words; an OS code (ECONNREFUSED) follows in parentheses, an HTTP library's own (UND_ERR_*) never does. */
+export function networkReason(code: string | undefined, cause: unknown): string {
+  const words = code === undefined ? undefined : NETWORK_WORDS[code];
+  const os = code !== undefined && /^E[A-Z]+$/.test(code) ? ` (${code})` : '';
+  if (words) return `${words}${os}`;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return `the server's TLS certificate was refused: ${message}`;
+  if (code !== undefined && /SSL|EPROTO/.test(code)) return `the TLS handshake failed (an http:// server given as https://?): ${message}`;
+  return code !== undefined && !message.includes(code) && os ? `${message}${os}` : message;
+}
+
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'the connection was refused (nothing listens at that address and port)',
+  ENOTFOUND: 'the host name was not found (DNS)',
+  EAI_AGAIN: 'the host name could not be looked up (DNS did not answer)',
+  ETIMEDOUT: 'no connection within the connect timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'no connection within the connect timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer within the response timeout (the server took the request and said nothing)',
+  UND_ERR_BODY_TIMEOUT: 'the answer stalled for longer than the body timeout',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed while sending',
+  UND_ERR_SOCKET: 'the connection was closed by the other side',
+  UND_ERR_CLOSED: 'the connection was closed',
+  ENETUNREACH: 'the network is unreachable',
+  EHOSTUNREACH: 'the host is unreachable',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the answer was cut short',
+  ERR_STREAM_PREMATURE_CLOSE: 'the answer was cut short',
+};
 
 /** The caller's AbortSignal fired. `cause` is the signal's reason. */
 export class AbortedError extends BulkError {

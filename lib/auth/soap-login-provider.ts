@@ -77,7 +77,8 @@ export class SoapLoginProvider implements SessionProvider {
           }
           throw new HttpStatusError(res.statusCode, context, excerpt.toString('utf8'), parseRetryAfter(res.headers['retry-after']));
         },
-        { policy: this.#policy, mode: 'idempotent', replayable: true, signal, what: 'login' },
+        // The first login is a first contact: a wrong login URL fails fast; a renewal mid-run rides out an outage.
+        { policy: this.lastLogin ? this.#policy : this.#policy.firstContact(), mode: 'idempotent', replayable: true, signal, what: 'login' },
       );
       this.lastLogin = result;
       return { instanceUrl: result.instanceUrl, sessionId: result.sessionId, userId: result.userId, organizationId: result.organizationId };

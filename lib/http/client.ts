@@ -56,6 +56,14 @@ export interface LoginOptions extends SoapLoginOptions, Omit<BulkClientOptions, 
   readonly signal?: AbortSignal;
 }
 
+/** The user and org of a session (from OAuth userinfo); a field the org did not send is undefined. */
+export interface OrgIdentity {
+  readonly username: string | undefined;
+  readonly userId: string | undefined;
+  readonly organizationId: string | undefined;
+  readonly name: string | undefined;
+}
+
 export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
@@ -122,11 +130,16 @@ interface JobMemory {
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Jobs whose content type and uploaded batch ids are remembered; the oldest are forgotten. */
 const MAX_REMEMBERED_JOBS = 256;
+/** The wait for the first answer of a client (a host that takes the connection and never answers is told apart from a slow one later). */
+const FIRST_CONTACT_HEADERS_MS = 30_000;
 
 export class BulkClient {
   readonly apiVersion: string;
   readonly #provider: SessionProvider | undefined;
   readonly #policy: RetryPolicy;
+  /** Until the server has answered once: a wrong URL or a refused port fails within seconds (RetryOptions.firstContactMs). */
+  readonly #firstContact: RetryPolicy;
+  #reached = false;
   readonly #connectionOptions: ConnectionOptions;
   readonly #gzipUploads: boolean;
   readonly #acceptGzip: boolean;
@@ -149,6 +162,7 @@ export class BulkClient {
     this.apiVersion = checkApiVersion('apiVersion', options.apiVersion ?? DEFAULT_API_VERSION);
     this.#provider = options.sessionProvider;
     this.#policy = new RetryPolicy(options.retry);
+    this.#firstContact = this.#policy.firstContact();
     this.#connectionOptions = options.connection ?? {};
     this.#gzipUploads = boolean('gzipUploads', options.gzipUploads ?? false);
     this.#acceptGzip = boolean('acceptGzip', options.acceptGzip ?? true);
@@ -352,6 +366,18 @@ export class BulkClient {
     return this.#download(paths.queryResultPath(this.apiVersion, jobId, batchId, resultId), jobId, batchId, options);
   }
 
+  /**
+   * Who the session is (OAuth `userinfo`, which takes a session id too): the user and the org, to
+   * say where a load is about to write. A cheap first call that also shows the org answers.
+   */
+  async identity(options: CallOptions = {}): Promise<OrgIdentity> {
+    return this.#call({ method: 'GET', path: '/services/oauth2/userinfo', mode: 'idempotent', signal: options.signal, rest: true }, async (res) => {
+      const body = JSON.parse((await readBounded(res.body, MAX_DOCUMENT_BYTES, 'userinfo')).toString('utf8')) as Record<string, unknown>;
+      const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+      return { username: text('preferred_username'), userId: text('user_id'), organizationId: text('organization_id'), name: text('name') };
+    });
+  }
+
   /** Every object of the org (REST describeGlobal), read once per client and kept. */
   describeGlobal(options: CallOptions = {}): Promise<GlobalDescribe> {
     return this.#described('', paths.sobjectsPath(this.apiVersion), parseGlobalDescribe, options);
@@ -486,7 +512,7 @@ export class BulkClient {
     const context: RequestContext = { method: spec.method, path: spec.path, jobId: spec.jobId, batchId: spec.batchId };
     const replayable = spec.body?.replayable ?? true;
     return withRetries(async () => readBody(await this.#attempt(spec, context, replayable), read, context, spec.signal), {
-      policy: this.#policy,
+      policy: this.#reached ? this.#policy : this.#firstContact,
       mode: spec.mode,
       replayable,
       signal: spec.signal,
@@ -502,7 +528,9 @@ export class BulkClient {
     for (;;) {
       const session = this.#session;
       this.#onRequest?.({ method: spec.method, path: spec.path });
-      const res = await this.#connection.exchange({ method: spec.method, path: spec.path, headers: this.#headers(spec, session), ...(spec.body ? { body: spec.body } : {}), context, signal: spec.signal });
+      const first = this.#reached ? {} : { headersTimeoutMs: FIRST_CONTACT_HEADERS_MS };
+      const res = await this.#connection.exchange({ method: spec.method, path: spec.path, headers: this.#headers(spec, session), ...(spec.body ? { body: spec.body } : {}), context, signal: spec.signal, ...first });
+      this.#reached = true;
       if (res.statusCode >= 200 && res.statusCode < 300) return res;
       const error = await errorFromResponse(res, context);
       // Never replay a consumed stream: that would send an empty batch.

@@ -31,6 +31,8 @@ export interface ExchangeRequest {
   readonly body?: PreparedBody;
   readonly context: RequestContext;
   readonly signal?: AbortSignal | undefined;
+  /** This request's wait for the response headers, when not the connection's. */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface ExchangeResponse {
@@ -74,7 +76,7 @@ export class HttpConnection {
         headers: request.headers,
         body: body ?? null,
         signal: signal ?? null,
-        headersTimeout: this.#headersTimeout,
+        headersTimeout: Math.min(request.headersTimeoutMs ?? this.#headersTimeout, this.#headersTimeout),
         bodyTimeout: this.#bodyTimeout,
       });
       const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();

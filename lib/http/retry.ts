@@ -14,6 +14,12 @@ export interface RetryOptions {
    * default 120 s, so that a server that is restarted within a minute is ridden out.
    */
   readonly maxElapsedMs?: number;
+  /**
+   * Time budget of the retries of a client's first contact, until it has had one answer from the
+   * server: default 5 s, so that a wrong URL, a refused port or an unknown host fails fast, where an
+   * org that goes away once a run is under way is waited for (`maxElapsedMs`).
+   */
+  readonly firstContactMs?: number;
   /** Back-off before the first retry; default 250 ms. It doubles with each retry. */
   readonly minDelayMs?: number;
   /** Cap of the exponential back-off; default 10 s (a server back from a restart is seen within it). */
@@ -62,6 +68,10 @@ export class RetryPolicy {
   readonly #maxRetryAfterMs: number;
   readonly #statusCodes: ReadonlySet<number>;
   readonly #random: () => number;
+  readonly #options: RetryOptions;
+  readonly #firstContactMs: number;
+  /** A first contact's policy: a request the server took and never answered is not sent again (a wrong host, not an outage). */
+  readonly forFirstContact: boolean;
 
   constructor({
     maxRetries = 100,
@@ -71,7 +81,11 @@ export class RetryPolicy {
     maxRetryAfterMs = 120_000,
     statusCodes = DEFAULT_RETRY_STATUS_CODES,
     random = Math.random,
-  }: RetryOptions = {}) {
+    firstContactMs = 5_000,
+  }: RetryOptions = {}, forFirstContact = false) {
+    this.forFirstContact = forFirstContact;
+    this.#options = { maxRetries, maxElapsedMs, minDelayMs, maxDelayMs, maxRetryAfterMs, statusCodes, random, firstContactMs };
+    this.#firstContactMs = duration('retry.firstContactMs', firstContactMs, 86_400_000);
     this.maxRetries = nonNegativeInteger('retry.maxRetries', maxRetries, 1000);
     this.maxElapsedMs = duration('retry.maxElapsedMs', maxElapsedMs, 86_400_000);
     this.#minDelayMs = duration('retry.minDelayMs', minDelayMs, 600_000);
@@ -79,6 +93,11 @@ export class RetryPolicy {
     this.#maxRetryAfterMs = duration('retry.maxRetryAfterMs', maxRetryAfterMs, 3_600_000);
     this.#statusCodes = new Set(statusCodes);
     this.#random = random;
+  }
+
+  /** The policy of a first contact: the same, within `firstContactMs`. */
+  firstContact(): RetryPolicy {
+    return new RetryPolicy({ ...this.#options, maxElapsedMs: Math.min(this.maxElapsedMs, this.#firstContactMs) }, true);
   }
 
   /** Whether retry number `retry` (0 for the first), waiting `delayMs`, may start `elapsedMs` after the first failure. */

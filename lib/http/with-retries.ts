@@ -38,6 +38,7 @@ function retryable(err: unknown, options: RetryLoopOptions<unknown>): { retry: b
   const anyMode = options.mode !== 'once';
   if (err instanceof NetworkError) {
     const cause = err.cause;
+    if (options.policy.forFirstContact && err.causeCode === 'UND_ERR_HEADERS_TIMEOUT') return { retry: false };
     return { retry: isTransientNetworkError(cause) && (anyMode || failedBeforeSending(cause)) };
   }
   if (err instanceof BulkApiError || err instanceof HttpStatusError) {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { BulkClient, type BulkClientOptions } from '../../../lib/http/client.js';
@@ -154,6 +155,37 @@ describe('lib/http/client (BulkClient)', () => {
       expect(server.requests).to.have.length(4);
       // random pinned at 0.5: 3/4 of min(40, 5 * 2^n)
       expect(retries).to.deep.equal([4, 8, 15]);
+    });
+
+    it('a first contact refused fails within firstContactMs, said in words, not an HTTP library code', async () => {
+      const closed = await new ScriptedServer().start();
+      const url = closed.url;
+      await closed.close(); // nothing listens there now
+      const refused = new BulkClient({ instanceUrl: url, accessToken: 'T', retry: { minDelayMs: 5, maxDelayMs: 40, random: () => 0.5, firstContactMs: 300, maxElapsedMs: 60_000 }, onRetry: (e) => retries.push(e.delayMs) });
+      try {
+        const err = await rejection(refused.getJob(JOB.id));
+        expect(err).to.include({ code: 'BULK_NETWORK', causeCode: 'ECONNREFUSED' });
+        expect(err.message).to.equal(`GET /services/async/${refused.apiVersion}/job/${JOB.id} failed: the connection was refused (nothing listens at that address and port) (ECONNREFUSED)`);
+        expect(retries.reduce((a, b) => a + b, 0)).to.be.at.most(300); // the first-contact budget, not the 60 s
+      } finally {
+        await refused.close();
+      }
+    });
+
+    it('a host that takes the connection and never answers: no answer within the response timeout, one attempt at first contact', async () => {
+      const sockets = new Set<Socket>();
+      const silent = createServer((socket) => sockets.add(socket)); // reads, never answers
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const silentClient = new BulkClient({ instanceUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, accessToken: 'T', connection: { headersTimeoutMs: 200 }, retry: { firstContactMs: 0 } });
+      try {
+        const err = await rejection(silentClient.getJob(JOB.id));
+        expect(err).to.include({ code: 'BULK_NETWORK', causeCode: 'UND_ERR_HEADERS_TIMEOUT' });
+        expect(err.message).to.match(/failed: no answer within the response timeout \(the server took the request and said nothing\)$/);
+      } finally {
+        await silentClient.close().catch(() => undefined);
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
 
     it('honours Retry-After (seconds) on 429', async () => {
