@@ -24,6 +24,7 @@ import { recordJob } from './job-journal.js';
 import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { BulkError } from '../lib/errors.js';
+import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -39,7 +40,8 @@ completed. A stdin load's records that were never read cannot be read again: res
 Options:
   --operation OP         insert (default), update, upsert, delete or hardDelete
   --external-id FIELD    the External ID field of an upsert (or Id)
-  --format F             csv, ndjson, json or xml (default: from the file's extension; csv for stdin)
+  --format F             csv, ndjson, json or xml (default: from the file's extension; csv for stdin);
+                         gzip (.gz, or gzip bytes on stdin) is decompressed as it is read
   --content-type T       the job's content type: CSV (default), XML or JSON
   --batch-size N         records per batch, 1 to 10000 (default 10000)
   --concurrency N        uploads in flight, 1 to 25 (default 4)
@@ -74,7 +76,8 @@ writes the results it has and closes the job; a second Ctrl-C exits at once.
 Examples:
   bulkpipe load Account accounts.csv
   bulkpipe load Contact contacts.ndjson --operation upsert --external-id Email
-  zcat big.csv.gz | bulkpipe load Account - --batch-size 5000 --errors rejects.csv
+  bulkpipe load Account big.csv.gz --batch-size 5000 --errors rejects.csv
+  zcat big.csv.gz | bulkpipe load Account - --batch-size 5000
   bulkpipe load Account ids.csv --operation delete --json
   bulkpipe load Attachment attachments.csv --attachments files/`;
 
@@ -402,9 +405,11 @@ async function openInput(file: string | undefined, format: InputFormat | undefin
     if (err instanceof UsageError) throw err;
     throw new UsageError(`load: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const guessed = format ?? formatOfPath(file);
+  // accounts.csv.gz is a CSV file, gzipped: read as it is decompressed.
+  const named = withoutGz(file);
+  const guessed = format ?? formatOfPath(named);
   if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
-  return { input: path, source: file, format: guessed, size, base: resolve(basename(file, extname(file))) };
+  return { input: path, source: file, format: guessed, size, base: resolve(basename(named, extname(named))) };
 }
 
 /**
@@ -423,7 +428,7 @@ async function delimiterFor(flag: string | undefined, input: Input, io: CliIo, q
       throw new UsageError(`load: ${(err as Error).message}`);
     }
   }
-  const head = typeof input.input === 'string' ? await readHead(input.input) : await peekChunk(input.input);
+  const head = gunzippedHead(typeof input.input === 'string' ? await readHead(input.input) : await peekChunk(input.input));
   const found = String.fromCharCode(detectDelimiter(head));
   if (found === ',') return {};
   if (!quiet) io.stderr.write(`bulkpipe: the header line is separated by ${found === '\t' ? 'tabs' : `"${found}"`}: reading the records so (--delimiter says otherwise)\n`);

@@ -21,6 +21,7 @@ import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
+import { isGzipFile, ungzipped } from '../lib/streams/gunzip.js';
 import { LOAD_OPERATIONS, type FinishedBatch, type JoinedRow, type LoadOperation, type SpooledBatch, type SubmittedBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
 import type { BatchInfo, ConcurrencyMode, JobInfo } from '../lib/types.js';
@@ -248,7 +249,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
   // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
-  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting && attachments === undefined;
+  // A gzip file is read as it is decompressed, by the parser: a resume re-reads it and passes over the rows cut before (no byte offset to seek to).
+  const gzipFile = typeof options.input === 'string' && (await isGzipFile(options.input).catch(() => false));
+  const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting && attachments === undefined && !gzipFile;
   const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
 
@@ -377,9 +380,10 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
         head.push(Readable.from(untilStopped(records, stopSignal), { objectMode: true, highWaterMark: 16 }), ...chunking);
       } else {
         const opened = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 256 * 1024, start: fromOffset }) : (options.input as Readable);
+        // Progress counts the file's own bytes (compressed ones, for a gzip file).
         if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
-        // A stream's chunks are checked (Readable.from(['text']) is an object-mode byte stream; objects are not bytes).
-        const bytes = typeof options.input === 'string' ? opened : Readable.from(byteChunks(opened), { objectMode: false });
+        // A stream's chunks are checked (Readable.from(['text']) is an object-mode byte stream; objects are not bytes), and gunzipped when they are gzip.
+        const bytes = typeof options.input === 'string' && !gzipFile ? opened : Readable.from(ungzipped(byteChunks(opened)), { objectMode: false });
         head.push(stopSignal ? stoppableInput(bytes, stopSignal) : bytes, ...chunking);
       }
       if (ledger) {

@@ -8,12 +8,13 @@
  * Memory: one block of failed rows at a time.
  */
 import { createReadStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ColumnCheckError, checkColumns } from '../lib/load/column-check.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
+import { ungzipped } from '../lib/streams/gunzip.js';
 import { JoinedRows } from '../lib/join/joined-rows.js';
 import type { InputRecord } from '../lib/load-types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
@@ -109,7 +110,8 @@ class DryRunChecker extends Transform {
 
 export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary> {
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
-  const input = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
+  const raw = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
+  const input = Readable.from(ungzipped(raw), { objectMode: false }); // gzip input, as a load reads it
   const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
   const stages: Transform[] = [

@@ -9,6 +9,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
@@ -50,7 +51,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   }
 
   /** A load that fails once its third result download is cut for good, then its resume; both through a proxy. */
-  async function failThenResume(name: string, text: string, options: Partial<BulkLoadOptions> = {}): Promise<{ first: Error; summary: LoadSummary; ok: Row[]; failed: Row[] }> {
+  async function failThenResume(name: string, text: string | Buffer, options: Partial<BulkLoadOptions> = {}): Promise<{ first: Error; summary: LoadSummary; ok: Row[]; failed: Row[] }> {
     const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
     const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
     try {
@@ -96,6 +97,14 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(ok.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 95 }, (_, i) => i + 1));
     expect(ok.map((r) => r.Name)).to.deep.equal(names(95));
     expect((await orgNames()).sort()).to.deep.equal(names(95).sort());
+  });
+
+  it('a gzip CSV file: decompressed again from the start (no offset to seek to), the rows cut before passed over, exactly once', async () => {
+    const { summary, ok, failed } = await failThenResume('in.csv.gz', gzipSync(`Name\n${names(64).join('\n')}\n`));
+    expect(summary).to.include({ resumed: true, recordsRead: 64, recordsSucceeded: 64, recordsFailed: 0 });
+    expect(failed).to.deep.equal([]);
+    expect(ok.map((r) => r.Name)).to.deep.equal(names(64));
+    expect((await orgNames()).sort()).to.deep.equal(names(64).sort());
   });
 
   it('NDJSON: parsed again from the start, the records cut before passed over, exactly once', async () => {
