@@ -51,8 +51,8 @@ By default each run gets a fresh local org in a child process; with a Salesforce
 configured, the runs go there (with --yes) and each run's records are hard-deleted after it.
 
 Examples:
-  bulkpipe bench --rows 200000 --batch-size 2000,10000 --concurrency 1,4,8
-  bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 3 --report bench.html`;
+  bulkpipe bench --rows 20000 --batch-size 2000,10000 --concurrency 1,4
+  bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 2 --report bench.html`;
 
 
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {

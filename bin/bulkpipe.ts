@@ -29,7 +29,7 @@ Options:
 
 Examples:
   bulkpipe load Account accounts.csv
-  cat contacts.ndjson | bulkpipe load Contact - --format ndjson --operation upsert --external-id Email
+  cat contacts.ndjson | bulkpipe load Contact - --format ndjson --content-type JSON
   bulkpipe query "SELECT Id, Name FROM Account" > accounts.csv
 
 ${CONNECTION_HELP}`;

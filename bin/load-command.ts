@@ -75,7 +75,8 @@ writes the results it has and closes the job; a second Ctrl-C exits at once.
 
 Examples:
   bulkpipe load Account accounts.csv
-  bulkpipe load Contact contacts.ndjson --operation upsert --external-id Email
+  bulkpipe load Contact contacts.ndjson --content-type JSON --success contacts.ok.csv
+  bulkpipe load Contact contacts.ok.csv --operation update
   bulkpipe load Account big.csv.gz --batch-size 5000 --errors rejects.csv
   zcat big.csv.gz | bulkpipe load Account - --batch-size 5000
   bulkpipe load Account ids.csv --operation delete --json
@@ -322,7 +323,8 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   await conn.close();
   if (!summary) {
     const files = kept ? outputs.describeWorking() : outputs.describe();
-    const counts = last ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)` : '';
+    // Counts only once a job exists: before it, nothing read is in the org, and nothing is pending there.
+    const counts = last && jobId !== undefined ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)` : '';
     if (files || counts) io.stderr.write(`bulkpipe: results so far: ${[counts, files].filter(Boolean).join('; ')}\n`);
     if (kept) io.stderr.write(`bulkpipe: the ledger is kept: finish the load with: ${resumeCommand()}\n`);
     throw failure;

@@ -43,7 +43,7 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
     const key = byName.get((check.externalIdField ?? '').toLowerCase());
     if (!key) problems.push(`${check.externalIdField} is not a field of ${object.name}${suggest(check.externalIdField ?? '', object.fields.map((f) => f.name))}`);
     else if (!key.externalId && !key.idLookup) problems.push(`${key.name} is not an External ID field of ${object.name}, so it cannot match records for an upsert`);
-    else if (!has(key.name)) problems.push(`an upsert on ${key.name} needs a ${key.name} column`);
+    else if (!has(key.name)) problems.push(`an upsert on ${key.name} needs the column ${key.name}`);
   }
   // The columns of a delete are ids only: the other fields are not sent to any field.
   if (operation !== 'delete' && operation !== 'hardDelete') {

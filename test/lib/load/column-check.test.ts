@@ -43,7 +43,7 @@ describe('lib/load/column-check', () => {
   it('checks the id, the external id and relationship columns', async () => {
     expect(await check('update', ['Phone'])).to.deep.equal(['an update needs an Id column']);
     expect(await check('upsert', ['Phone', 'LastName'], 'Phone')).to.deep.equal(['Phone is not an External ID field of Contact, so it cannot match records for an upsert']);
-    expect(await check('upsert', ['LastName'], 'Email__c')).to.deep.equal(['an upsert on Email__c needs a Email__c column']);
+    expect(await check('upsert', ['LastName'], 'Email__c')).to.deep.equal(['an upsert on Email__c needs the column Email__c']);
     expect(await check('insert', ['LastName', 'Acount.Ext_Id__c', 'Account.Name', 'Account.Nope'])).to.deep.equal([
       'Acount.Ext_Id__c: Acount is not a relationship of Contact (did you mean Account?)',
       'Account.Name: Name is not an External ID field of Account, so it cannot find the parent',
