@@ -32,3 +32,14 @@ bulkpipe query "SELECT Name, NumberOfEmployees, BillingCity FROM Account WHERE I
 echo "== 6. The jobs this ran"
 bulkpipe job list
 echo "Results are in $out"
+job=$(bulkpipe job list --json --limit 20 -q | node -e 'const jobs = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(jobs.find((j) => j.operation === "insert").id)')
+cat <<EOF
+
+The demo's org lives in $BULKPIPE_HOME/org.db (a SQLite file). Go on with it:
+  export BULKPIPE_HOME="$BULKPIPE_HOME"
+  node dist/bin/bulkpipe.js job list                                   # the jobs above
+  node dist/bin/bulkpipe.js query "SELECT Name, Industry FROM Account LIMIT 5"
+  node dist/bin/bulkpipe.js job results $job > results.csv   # a load's per-row results
+  node dist/bin/bulkpipe.js server                                     # serve it to any Bulk API client
+Without BULKPIPE_HOME, bulkpipe uses ~/.bulkpipe/org.db: another, empty org.
+EOF
