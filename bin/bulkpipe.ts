@@ -105,15 +105,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   let interrupted = false;
   let job: string | undefined;
   let resume: (() => string) | undefined;
+  // On a terminal the progress line (and the ^C echoed into it) is wiped, not left above the message.
+  const wipe = () => (process.stderr.isTTY ? '\r\x1b[2K' : '');
   const stop = (signal: NodeJS.Signals) => {
     // A second Ctrl-C exits at once, naming the job that may still be open.
     if (interrupted) {
       const ledger = resume ? `; the ledger is kept: finish the load with: ${resume()}` : job ? `; job ${job} may still be open: bulkpipe job close ${job}` : '';
-      process.stderr.write(`\nbulkpipe: stopped at once${ledger}\n`);
+      process.stderr.write(`${wipe()}bulkpipe: stopped at once${ledger}\n`);
       process.exit(130);
     }
     interrupted = true;
-    process.stderr.write(`\nbulkpipe: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping (press Ctrl-C again to exit at once)\n`);
+    process.stderr.write(`${wipe()}bulkpipe: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping (press Ctrl-C again to exit at once)\n`);
     controller.abort(new Error(`interrupted by ${signal}`));
   };
   process.on('SIGINT', stop);

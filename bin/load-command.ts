@@ -22,6 +22,7 @@ import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } 
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
+import { LoadProgressText } from './load-progress.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { BulkError } from '../lib/errors.js';
 import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
@@ -273,13 +274,13 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
   }
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const progressText = new LoadProgressText(run.size);
   const ledgerDir = join(runsDir(io.env), run.runId);
   // The default names carry the job the load began with.
   let jobId: string | undefined = run.resume?.jobs[0];
   let last: LoadProgress | undefined;
   let summary: LoadSummary | undefined;
   let failure: unknown;
-  const started = Date.now();
   const resumeCommand = () => `bulkpipe load --resume ${jobId ?? run.runId}`;
   io.onResume?.(resumeCommand);
   try {
@@ -302,7 +303,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
       },
       onProgress: (p) => {
         last = p;
-        progress.update(() => progressText(p, run.size, started));
+        progress.update(() => progressText.fields(p));
       },
       onNotice: (message) => {
         if (quiet) return;
@@ -561,19 +562,6 @@ class Outputs {
       });
     }
   }
-}
-
-function progressText(p: LoadProgress, size: number | undefined, started: number): string {
-  const seconds = (Date.now() - started) / 1000;
-  let read = `read ${plural(p.recordsRead, 'record')}`;
-  if (size && p.bytesRead !== undefined && p.bytesRead > 0) {
-    const fraction = Math.min(1, p.bytesRead / size);
-    const eta = fraction > 0.01 ? ` ETA ${duration((seconds / fraction) * (1 - fraction))}` : '';
-    read += ` (${Math.floor(fraction * 100)}%${eta})`;
-  }
-  const batches = `batches ${p.batchesQueued} queued, ${p.batchesInProgress} in progress, ${p.batchesCompleted} done, ${p.batchesFailed} failed`;
-  const rate = seconds > 0 ? `${count(p.recordsProcessed / seconds)} rec/s` : '';
-  return `${read} | ${batches} | ${rate}`;
 }
 
 function summaryText(s: LoadSummary, object: string, operation: string, outputs: Outputs): string {

@@ -1,6 +1,7 @@
 /**
- * One status line redrawn in place on a terminal (stderr), at most a few times a second, and wiped
- * before anything else is printed. Off when the stream is not a terminal, or with --quiet.
+ * One status line redrawn in place on a terminal (stderr), at most a few times a second, fitted to
+ * the terminal's width, and wiped before anything else is printed. Off when the stream is not a
+ * terminal, or with --quiet.
  */
 import type { Writable } from 'node:stream';
 
@@ -17,14 +18,18 @@ export class ProgressLine {
     this.#enabled = enabled;
   }
 
-  /** Draws `text()` unless the last draw was too recent; `force` draws anyway. */
-  update(text: () => string, force = false): void {
+  /**
+   * Draws the fields (most important first) unless the last draw was too recent; `force` draws
+   * anyway. What does not fit the terminal's width is left out from the end, a whole field at a
+   * time; a first field too long alone is cut at a word.
+   */
+  update(fields: () => readonly string[], force = false): void {
     if (!this.#enabled) return;
     const now = Date.now();
     if (!force && now - this.#last < MIN_INTERVAL_MS) return;
     this.#last = now;
     const columns = (this.#stream as { columns?: number }).columns ?? 120;
-    this.#stream.write(`\r\x1b[2K${text().slice(0, Math.max(20, columns - 1))}`);
+    this.#stream.write(`\r\x1b[2K${fitLine(fields().filter(Boolean), Math.max(20, columns - 1))}`);
     this.#drawn = true;
   }
 
@@ -32,6 +37,44 @@ export class ProgressLine {
     if (!this.#drawn) return;
     this.#stream.write('\r\x1b[2K');
     this.#drawn = false;
+  }
+}
+
+const SEPARATOR = ' | ';
+
+/** The fields joined within `width`: the last ones dropped whole; a first field too long cut at its last space that fits. */
+export function fitLine(fields: readonly string[], width: number): string {
+  let line = '';
+  for (const field of fields) {
+    const next = line === '' ? field : `${line}${SEPARATOR}${field}`;
+    if (next.length > width) break;
+    line = next;
+  }
+  if (line !== '' || fields.length === 0) return line;
+  const first = fields[0] as string;
+  const cut = first.lastIndexOf(' ', width);
+  return cut > 0 ? first.slice(0, cut) : first.slice(0, width);
+}
+
+/**
+ * A rate over the last `windowMs` (10 s by default), not since the start: it shows what the run
+ * does now, and nothing until there are two samples a second apart (no "0 rec/s" at the start).
+ */
+export class RecentRate {
+  readonly #windowMs: number;
+  readonly #samples: Array<[at: number, total: number]> = [];
+
+  constructor(windowMs = 10_000) {
+    this.#windowMs = windowMs;
+  }
+
+  /** Records the running total at `at` (ms) and returns the rate per second, or undefined when it cannot be told yet. */
+  sample(total: number, at = Date.now()): number | undefined {
+    this.#samples.push([at, total]);
+    while (this.#samples.length > 2 && at - (this.#samples[1] as [number, number])[0] >= this.#windowMs) this.#samples.shift();
+    const [firstAt, firstTotal] = this.#samples[0] as [number, number];
+    const seconds = (at - firstAt) / 1000;
+    return seconds >= 1 ? Math.max(0, (total - firstTotal) / seconds) : undefined;
   }
 }
 

@@ -10,7 +10,7 @@ import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { ProgressLine, count, duration, plural } from './progress-line.js';
+import { ProgressLine, RecentRate, count, duration, plural } from './progress-line.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -65,6 +65,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
 
   const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const rate = new RecentRate();
   const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal, true);
   const started = Date.now();
   let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };
@@ -86,7 +87,8 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     },
     onProgress: (p) => {
       last = p;
-      progress.update(() => `${plural(p.rows, 'row')} | batches ${p.batchesDone}/${p.batchesTotal} done | ${count(p.rows / Math.max(0.001, (Date.now() - started) / 1000))} rows/s`);
+      const perSecond = rate.sample(p.rows);
+      progress.update(() => [plural(p.rows, 'row'), `batches ${p.batchesDone}/${p.batchesTotal} done`, perSecond !== undefined ? `${count(perSecond)} rows/s` : '']);
     },
   });
   const out: Writable = values.output ? createWriteStream(values.output) : io.stdout;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { ProgressLine, count, duration, plural } from '../../bin/progress-line.js';
+import { ProgressLine, RecentRate, count, duration, fitLine, plural } from '../../bin/progress-line.js';
 
 function terminal(): Writable & { text: string; columns: number } {
   const stream = new Writable({
@@ -15,21 +15,39 @@ function terminal(): Writable & { text: string; columns: number } {
 }
 
 describe('bin/progress-line', () => {
-  it('redraws one line in place, at most every 250 ms unless forced, cut to the terminal width, and wipes it', () => {
+  it('redraws one line in place, at most every 250 ms unless forced, fitted to the terminal width, and wipes it', () => {
     const out = terminal();
     const line = new ProgressLine(out, true);
-    line.update(() => 'first');
-    line.update(() => 'too soon');
-    line.update(() => `forced ${'x'.repeat(100)}`, true);
-    expect(out.text).to.equal(`\r\x1b[2Kfirst\r\x1b[2Kforced ${'x'.repeat(32)}`);
+    line.update(() => ['first']);
+    line.update(() => ['too soon']);
+    line.update(() => ['42% done (420 of 1,000)', 'ETA 5s', 'reading 50% (500)'], true);
+    // 39 columns: the third field does not fit and is left out whole.
+    expect(out.text).to.equal('\r\x1b[2Kfirst\r\x1b[2K42% done (420 of 1,000) | ETA 5s');
     line.clear();
     expect(out.text.endsWith('\r\x1b[2K')).to.equal(true);
+  });
+
+  it('fits fields to a width: whole fields dropped from the end, never a word cut, a first field alone cut at a space', () => {
+    expect(fitLine(['a b', 'cd', 'ef'], 8)).to.equal('a b | cd');
+    expect(fitLine(['a b', 'cd', 'ef'], 7)).to.equal('a b');
+    expect(fitLine(['12% done (1 of 9 records)', 'ETA 1s'], 15)).to.equal('12% done (1 of');
+    expect(fitLine(['unbreakable'], 5)).to.equal('unbre');
+    expect(fitLine([], 10)).to.equal('');
+  });
+
+  it('a recent rate: over the last window only, nothing before a second of samples', () => {
+    const rate = new RecentRate(10_000);
+    expect(rate.sample(0, 0)).to.equal(undefined);
+    expect(rate.sample(100, 500)).to.equal(undefined);
+    expect(rate.sample(1000, 1000)).to.equal(1000);
+    for (let t = 2000; t <= 20_000; t += 1000) rate.sample(1000 + (t - 1000) * 10, t); // then 10,000/s
+    expect(rate.sample(1000 + 20_000 * 10, 21_000)).to.be.within(9_000, 10_100);
   });
 
   it('draws nothing when disabled (not a terminal, or --quiet)', () => {
     const out = terminal();
     const line = new ProgressLine(out, false);
-    line.update(() => 'hidden', true);
+    line.update(() => ['hidden'], true);
     line.clear();
     expect(out.text).to.equal('');
   });
