@@ -191,7 +191,7 @@ export class NetworkError extends BulkError {
 }
 
 /** What a socket-level failure means, in words; an OS code (ECONNREFUSED) follows in parentheses, an HTTP library's own (UND_ERR_*) never does. */
-export function networkReason(code: string | undefined, cause: unknown): string {
+function networkReason(code: string | undefined, cause: unknown): string {
   const words = code === undefined ? undefined : NETWORK_WORDS[code];
   const os = code !== undefined && /^E[A-Z]+$/.test(code) ? ` (${code})` : '';
   if (words) return `${words}${os}`;

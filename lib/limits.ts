@@ -27,12 +27,12 @@ export const DEFAULT_API_VERSION = '62.0';
  * can never be uploaded, so past this it is read on without being kept and rejected (the same in
  * every input format).
  */
-export const MAX_INPUT_RECORD_BYTES = MAX_BATCH_BYTES;
+export const MAX_INPUT_RECORD_BYTES = 10_000_000; // MAX_BATCH_BYTES
 
 /**
  * A binary-attachment batch (a zip, spec "Binary attachments"): the zip file itself within the batch
  * limit, its files at most 20 MB uncompressed, at most 1,000 files besides the manifest.
  */
-export const MAX_ZIP_BYTES = MAX_BATCH_BYTES;
+export const MAX_ZIP_BYTES = 10_000_000; // MAX_BATCH_BYTES
 export const MAX_ZIP_FILES = 1000;
 export const MAX_ZIP_UNCOMPRESSED_BYTES = 20_000_000;

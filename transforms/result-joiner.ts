@@ -47,7 +47,7 @@ export interface ResultJoinerOptions {
 export type JoinerInput = FinishedBatch | SpooledBatch;
 
 /** The error text of rows whose batch returned another number of results than it had records. */
-export function mismatchError(jobId: string, batchId: string, records: number, results: number): string {
+function mismatchError(jobId: string, batchId: string, records: number, results: number): string {
   return `BULKPIPE_RESULT_MISMATCH:batch ${batchId} of job ${jobId} returned ${results} results for its ${records} records, so which result is whose is unknown; check these records in the org before loading them again:--`;
 }
 

@@ -7,8 +7,8 @@ import { ParseError } from '../errors.js';
 import { child, childText, parseXmlDocument, type XmlElement } from '../wire/xml-reader.js';
 import { XML_DECLARATION, escapeXml } from '../wire/xml-writer.js';
 
-export const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-export const PARTNER_NS = 'urn:partner.soap.sforce.com';
+const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const PARTNER_NS = 'urn:partner.soap.sforce.com';
 
 export interface LoginResult {
   readonly serverUrl: string;

@@ -32,9 +32,9 @@ export interface CsvTextOptions {
   readonly tolerant?: boolean;
 }
 
-export const STRAY_QUOTE = 'a stray quote inside an unquoted field (quote the field and double the quote: "O""Brien")';
-export const TEXT_AFTER_QUOTE = 'text after a closing quote (inside a quoted field a quote is written twice: "")';
-export const UNTERMINATED_QUOTE = 'an unterminated quoted field: its opening quote is never closed';
+const STRAY_QUOTE = 'a stray quote inside an unquoted field (quote the field and double the quote: "O""Brien")';
+const TEXT_AFTER_QUOTE = 'text after a closing quote (inside a quoted field a quote is written twice: "")';
+const UNTERMINATED_QUOTE = 'an unterminated quoted field: its opening quote is never closed';
 
 /**
  * Calls `onRecord` with each record's fields and the line it starts on (counted from `firstLine`,

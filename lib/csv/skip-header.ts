@@ -4,7 +4,7 @@
  */
 import { CsvRecordScanner } from './record-scanner.js';
 
-export async function* skipCsvHeader(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+async function* skipCsvHeader(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const scanner = new CsvRecordScanner();
   let skipped = false;
   for await (const piece of chunks) {

@@ -2,7 +2,7 @@
 
 const seg = encodeURIComponent;
 
-export const asyncBase = (apiVersion: string) => `/services/async/${apiVersion}`;
+const asyncBase = (apiVersion: string) => `/services/async/${apiVersion}`;
 export const jobsPath = (v: string) => `${asyncBase(v)}/job`;
 export const jobPath = (v: string, jobId: string) => `${jobsPath(v)}/${seg(jobId)}`;
 export const batchesPath = (v: string, jobId: string) => `${jobPath(v, jobId)}/batch`;

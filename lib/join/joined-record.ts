@@ -7,7 +7,7 @@ import type { InputValue, JoinedRow } from '../load-types.js';
 import { CREATED, SUCCESS, UPLOADED, type JoinedRows } from './joined-rows.js';
 
 /** The fields of a CSV line of `columns`: '' for an empty value, null for `#N/A`. */
-export function fieldsOfCsvLine(line: Buffer, columns: readonly string[]): Record<string, InputValue> {
+function fieldsOfCsvLine(line: Buffer, columns: readonly string[]): Record<string, InputValue> {
   let values: string[] = [];
   parseCsvText(line.toString('utf8'), (fields) => (values = fields), 'record');
   const fields: Record<string, InputValue> = {};

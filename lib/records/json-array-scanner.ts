@@ -15,10 +15,10 @@ import { isSpace } from '../text/whitespace.js';
 import { jsonCursor, readFlatJsonObject } from './flat-json-object.js';
 
 /** An element's text, or, for a flat object read on the fly, its fields. */
-export type JsonArrayElement = string | Record<string, InputValue>;
+type JsonArrayElement = string | Record<string, InputValue>;
 
 /** Why an element is handed out without its text (tolerant scanners only). */
-export interface JsonElementFault {
+interface JsonElementFault {
   readonly code: 'BULKPIPE_MALFORMED_RECORD' | 'BULKPIPE_RECORD_TOO_LARGE';
   readonly reason: string;
   readonly line: number;

@@ -42,13 +42,13 @@ export function datePattern(pattern: string): DatePattern {
   let source = '';
   let last = 0;
   for (const m of pattern.matchAll(TOKEN)) {
-    source += escape(pattern.slice(last, m.index));
+    source += escapeLiteral(pattern.slice(last, m.index));
     const token = TOKENS[m[0]] as (typeof TOKENS)[string];
     source += token.re;
     order.push(token.part);
     last = (m.index ?? 0) + m[0].length;
   }
-  source += escape(pattern.slice(last));
+  source += escapeLiteral(pattern.slice(last));
   if (!order.includes('y') || !order.includes('M') || !order.includes('d') || new Set(order).size !== order.length) {
     throw new InvalidOptionError('dateFormat', 'a pattern with yyyy, MM (or M) and dd (or d) once each, e.g. MM/dd/yyyy or dd.MM.yyyy HH:mm', pattern);
   }
@@ -68,7 +68,7 @@ export function datePattern(pattern: string): DatePattern {
   };
 }
 
-function escape(text: string): string {
+function escapeLiteral(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
 }
 

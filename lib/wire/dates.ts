@@ -16,11 +16,6 @@ export function formatJsonDate(date: Date): string {
   return `${wholeSeconds(date)}.000+0000`;
 }
 
-/** `yyyy-MM-dd` of a Date in UTC. */
-export function formatDateOnly(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 const WIRE_DATE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Parses a wire dateTime with a `Z`, `+HHMM` or `+HH:MM` offset. */

@@ -183,15 +183,6 @@ export function parseXmlDocument(
   return root;
 }
 
-/** Reads a whole document from chunks and returns its root. */
-export async function readXmlDocument(
-  chunks: AsyncIterable<Uint8Array | string>,
-  options: Omit<XmlReadOptions, 'depth'>,
-): Promise<XmlElement> {
-  for await (const root of readXmlElements(chunks, { ...options, depth: 1 })) return root;
-  throw new ParseError('document has no root element', { source: options.source });
-}
-
 /** The first child with this local name. */
 export function child(element: XmlElement, name: string): XmlElement | undefined {
   return element.children.find((c) => c.name === name);
@@ -201,11 +192,4 @@ export function child(element: XmlElement, name: string): XmlElement | undefined
 export function childText(element: XmlElement, name: string): string | undefined {
   const c = child(element, name);
   return c && !c.nil ? c.text : undefined;
-}
-
-/** The text of a required child, or a ParseError naming the document and field. */
-export function requiredText(element: XmlElement, name: string, source: string): string {
-  const text = childText(element, name);
-  if (text === undefined) throw new ParseError(`missing <${name}>`, { source, field: name });
-  return text;
 }

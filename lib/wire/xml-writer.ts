@@ -21,7 +21,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']|[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => ESCAPES[c] ?? '');
 }
 
-export function xmlValue(value: string | number | boolean | Date): string {
+function xmlValue(value: string | number | boolean | Date): string {
   if (value instanceof Date) return formatXmlDate(value);
   return escapeXml(String(value));
 }

@@ -33,7 +33,7 @@ export interface RestContext {
 export const REST_ROUTE = /^\/services\/(?:data(?:\/.*)?|oauth2\/userinfo)\/?$/;
 
 /** The latest API version the org speaks. */
-export const LATEST_VERSION = '62.0';
+const LATEST_VERSION = '62.0';
 
 const json = (req: IncomingMessage, res: ServerResponse, body: unknown) => restJson(req, res, body);
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore } from '../store/auth-store.js';
 import { respond } from './respond.js';
 
-export const REST_JSON_TYPE = 'application/json;charset=UTF-8';
+const REST_JSON_TYPE = 'application/json;charset=UTF-8';
 
 export function restJson(req: IncomingMessage, res: ServerResponse, body: unknown, status = 200): Promise<void> {
   return respond(req, res, status, REST_JSON_TYPE, JSON.stringify(body));

@@ -14,7 +14,7 @@ export interface CounterStore {
   reserve(prefix: string, count: number): number;
 }
 
-export function encodeBase62(n: number, width: number): string {
+function encodeBase62(n: number, width: number): string {
   let out = '';
   for (let i = 0; i < width; i++) {
     out = BASE62[n % 62] + out;

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../../lib/errors.js';
 
-export const FIELD_TYPES = ['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime', 'reference', 'base64'] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
+const FIELD_TYPES = ['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime', 'reference', 'base64'] as const;
+type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldDef {
   readonly name: string;

@@ -10,13 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { BatchRow, JobRow, JobsStore, StoredResult } from '../store/jobs-store.js';
-import { DmlEngine, bindColumns, type DmlContext } from './dml.js';
+import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
 import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
 import { readZipBatch } from './zip-batch.js';
 
 /** Runs a query batch (the query module); resolves when its result files are stored. */
-export type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
+type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
 
 export interface BatchProcessorOptions {
   readonly jobs: JobsStore;

@@ -5,7 +5,7 @@
 import { PayloadError, readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';
 
-export type { FieldValue, Payload, PayloadRow } from '../../lib/wire/batch-payload.js';
+export type { Payload, PayloadRow } from '../../lib/wire/batch-payload.js';
 
 export class BatchFailure extends Error {
   constructor(

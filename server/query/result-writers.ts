@@ -24,7 +24,7 @@ export interface ResultWriter {
   empty(): string;
 }
 
-function valueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
+function fieldValueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
   const source = field.parent ? row.parents.get(field.parent.alias) : row;
   if (!source) return null;
   if (field.field.name === 'Id') return source.id;
@@ -36,7 +36,7 @@ function csvWriter(fields: readonly SelectedField[]): ResultWriter {
   const head = `${fields.map((f) => csvQuote(f.label)).join(',')}\n`;
   return {
     head: () => head,
-    row: (row) => `${fields.map((f) => csvQuote(String(valueOf(f, row) ?? ''))).join(',')}\n`,
+    row: (row) => `${fields.map((f) => csvQuote(String(fieldValueOf(f, row) ?? ''))).join(',')}\n`,
     tail: () => '',
     // What Salesforce sends for a CSV query that matched nothing.
     empty: () => 'Records not found for this query',
@@ -55,7 +55,7 @@ function xmlWriter(objectName: string, fields: readonly SelectedField[]): Result
       const done = new Set<string>();
       for (const f of fields) {
         if (!f.parent) {
-          out += leaf(f.field.name, valueOf(f, row));
+          out += leaf(f.field.name, fieldValueOf(f, row));
           continue;
         }
         if (done.has(f.parent.alias)) continue;
@@ -66,7 +66,7 @@ function xmlWriter(objectName: string, fields: readonly SelectedField[]): Result
           continue;
         }
         out += `<${f.parent.name} xsi:type="sObject"><type>${f.parent.object.name}</type><Id xsi:nil="true"/>`;
-        for (const g of fields) if (g.parent?.alias === f.parent.alias) out += leaf(g.field.name, valueOf(g, row));
+        for (const g of fields) if (g.parent?.alias === f.parent.alias) out += leaf(g.field.name, fieldValueOf(g, row));
         out += `</${f.parent.name}>`;
       }
       return `${out}</records>`;
@@ -87,7 +87,7 @@ export function jsonRecord(objectName: string, fields: readonly SelectedField[],
   const record: Record<string, unknown> = { attributes: { type: objectName, url: url(objectName, row.id) } };
   for (const f of fields) {
     if (!f.parent) {
-      record[f.field.name] = value(f, valueOf(f, row));
+      record[f.field.name] = value(f, fieldValueOf(f, row));
       continue;
     }
     const parent = row.parents.get(f.parent.alias);
@@ -96,7 +96,7 @@ export function jsonRecord(objectName: string, fields: readonly SelectedField[],
       continue;
     }
     const nested = (record[f.parent.name] ??= { attributes: { type: f.parent.object.name, url: url(f.parent.object.name, parent.id) } }) as Record<string, unknown>;
-    nested[f.field.name] = value(f, valueOf(f, row));
+    nested[f.field.name] = value(f, fieldValueOf(f, row));
   }
   return record;
 }

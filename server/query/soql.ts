@@ -228,7 +228,7 @@ function isText(field: FieldDef): boolean {
 }
 
 /** The SQL expression of a stored field of the record (or parent) aliased `alias`. */
-export function columnOf(alias: string, field: FieldDef): string {
+function columnOf(alias: string, field: FieldDef): string {
   if (field.name === 'Id') return `${alias}.id`;
   const system = SYSTEM_COLUMNS[field.name];
   if (system) return `${alias}.${system}`;

@@ -7,7 +7,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ProxyAction = 'pass' | 'hold' | 'cut';
+type ProxyAction = 'pass' | 'hold' | 'cut';
 
 export interface ProxiedRequest {
   readonly method: string;

@@ -24,7 +24,7 @@ describe('lib/poll-loop', () => {
     }
     // Timers never fire early: each wait is at least the interval planned for it.
     const planned = [0, 8, 12, 18, 8, 12, 18];
-    waits.forEach((w, i) => expect(w, `wait ${i}`).to.be.at.least((planned[i] as number) - 1));
+    for (const [i, w] of waits.entries()) expect(w, `wait ${i}`).to.be.at.least((planned[i] as number) - 1);
   });
 
   it('ends with the caller\u2019s timeout error once the time is up and something is awaited; goes on while nothing is', async () => {

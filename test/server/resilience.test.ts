@@ -86,7 +86,7 @@ describe('server: restarts and faults', () => {
       const client = await BulkClient.login({ loginUrl: t.org.loginUrl, username: t.org.username, password: t.org.password, apiVersion: '47.0', retry: { maxRetries: 12, minDelayMs: 2, maxDelayMs: 20 } }).catch(() => undefined);
       const c = client ?? t.client;
       // A lost create-job answer is not retried (it may have created the job): try again, as a caller would.
-      let job;
+      let job: Awaited<ReturnType<typeof c.createJob>> | undefined;
       for (let i = 0; i < 10 && !job; i++) job = await c.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' }).catch(() => undefined);
       expect(job, 'a job').to.not.equal(undefined);
       const jobId = (job as { id: string }).id;

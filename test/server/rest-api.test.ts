@@ -108,7 +108,7 @@ describe('server/http/rest-api', () => {
     expect(first).to.include({ totalSize: 2100, done: false });
     expect(first.records).to.have.length(2000);
     expect(first.records[0]).to.deep.include({ Name: 'RQ 0000', NumberOfEmployees: 0 });
-    expect((first.records[0]?.attributes as { type: string }).type).to.equal('Account');
+    expect((first.records[0] as { attributes: { type: string } }).attributes.type).to.equal('Account');
     expect(first.nextRecordsUrl).to.match(/^\/services\/data\/v62\.0\/query\/01g[\w-]+-2000$/);
     const second = JSON.parse((await get(first.nextRecordsUrl)).text) as { done: boolean; records: Array<{ Name: string }> };
     expect(second.done).to.equal(true);

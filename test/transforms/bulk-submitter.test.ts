@@ -65,7 +65,9 @@ describe('transforms/bulk-submitter', () => {
           inFlight--;
           res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
         });
-        if (held.length === 3) setTimeout(() => held.splice(0).forEach((answer) => answer()), 50);
+        if (held.length === 3) setTimeout(() => {
+          for (const answer of held.splice(0)) answer();
+        }, 50);
         return;
       }
       res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeJobInfo({ ...JOB, state: 'Closed' }, 'xml'));

@@ -9,7 +9,11 @@ async function convert(records: InputRecord[], options: { dateFormat?: string; t
   const sink = collector<InputRecord>();
   let asked = 0;
   const types = new Map([['birthdate', 'date' as const], ['Seen__c', 'datetime' as const]]);
-  await pipeline(Readable.from(records), dateConverter({ ...options, fieldTypes: async () => (asked++, types) }), sink);
+  await pipeline(Readable.from(records), dateConverter({ ...options, fieldTypes: async () => {
+        asked++;
+        return types;
+      },
+    }), sink);
   expect(asked).to.equal(1);
   return sink.items;
 }

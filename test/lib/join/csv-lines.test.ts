@@ -12,7 +12,7 @@ describe('lib/join/csv-lines', () => {
     await writeFile(path, text);
     const out: string[] = [];
     for await (const block of readCsvLines(path, chunkBytes)) {
-      block.starts.forEach((start, i) => out.push((block.chunks[i] as Buffer).toString('utf8', start, block.ends[i])));
+      for (const [i, start] of block.starts.entries()) out.push((block.chunks[i] as Buffer).toString('utf8', start, block.ends[i]));
     }
     return out;
   }
