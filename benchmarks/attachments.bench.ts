@@ -86,7 +86,19 @@ try {
     const raw = await measure(async () => {
       for (const name of names) await readFile(join(folder, name));
     });
-    rows.push([`raw read (.${kind})`, fmt(totalMb, 1), fmt(files), '-', fmt(raw.seconds, 2), fmt(totalMb / raw.seconds, 1), '1.00', '-', '-', fmt(cpuSeconds(process.cpuUsage(cpu)), 2), fmt(raw.peakHeapMb)]);
+    rows.push([
+      `raw read (.${kind})`,
+      fmt(totalMb, 1),
+      fmt(files),
+      '-',
+      fmt(raw.seconds, 2),
+      fmt(totalMb / raw.seconds, 1),
+      '1.00',
+      '-',
+      '-',
+      fmt(cpuSeconds(process.cpuUsage(cpu)), 2),
+      fmt(raw.peakHeapMb),
+    ]);
 
     if (kind === 'jpg') {
       // The org's side: zips made beforehand (about 9 MB of files each), only uploaded and processed.
@@ -113,7 +125,19 @@ try {
       const used = process.cpuUsage(cpu);
       const info = await client.getJob(jobId);
       const uploaded = zips.reduce((n, z) => n + z.length, 0) / 1e6;
-      rows.push(['wire only (zips made beforehand)', fmt(totalMb, 1), fmt(files), zips.length, fmt(wire.seconds, 2), fmt(totalMb / wire.seconds, 1), fmt(wire.seconds / raw.seconds, 2), fmt(uploaded, 1), info.numberRecordsFailed, fmt(cpuSeconds(used), 2), fmt(wire.peakHeapMb)]);
+      rows.push([
+        'wire only (zips made beforehand)',
+        fmt(totalMb, 1),
+        fmt(files),
+        zips.length,
+        fmt(wire.seconds, 2),
+        fmt(totalMb / wire.seconds, 1),
+        fmt(wire.seconds / raw.seconds, 2),
+        fmt(uploaded, 1),
+        info.numberRecordsFailed,
+        fmt(cpuSeconds(used), 2),
+        fmt(wire.peakHeapMb),
+      ]);
       zips.length = 0;
     }
 
@@ -121,13 +145,34 @@ try {
     let summary: Awaited<ReturnType<typeof bulkLoad>> | undefined;
     const load = await measure(async () => {
       summary = await bulkLoad({
-        client, object: 'Attachment', operation: 'insert', input: manifest, format: 'csv', attachments: folder,
-        successPath: join(dir, `${kind}.ok.csv`), errorPath: join(dir, `${kind}.err.csv`), spoolDir: join(dir, 'spool'), minPollIntervalMs: 50, maxPollIntervalMs: 200,
+        client,
+        object: 'Attachment',
+        operation: 'insert',
+        input: manifest,
+        format: 'csv',
+        attachments: folder,
+        successPath: join(dir, `${kind}.ok.csv`),
+        errorPath: join(dir, `${kind}.err.csv`),
+        spoolDir: join(dir, 'spool'),
+        minPollIntervalMs: 50,
+        maxPollIntervalMs: 200,
       });
     });
     const used = process.cpuUsage(cpu);
     const s = summary as NonNullable<typeof summary>;
-    rows.push([`bulkLoad (.${kind}${kind === "txt" ? ", deflated" : kind === "bin" ? ", stored after a sample" : ", stored by its type"})`, fmt(totalMb, 1), fmt(files), s.batches, fmt(load.seconds, 2), fmt(totalMb / load.seconds, 1), fmt(load.seconds / raw.seconds, 2), fmt(s.bytes / 1e6, 1), s.recordsFailed, fmt(cpuSeconds(used), 2), fmt(load.peakHeapMb)]);
+    rows.push([
+      `bulkLoad (.${kind}${kind === 'txt' ? ', deflated' : kind === 'bin' ? ', stored after a sample' : ', stored by its type'})`,
+      fmt(totalMb, 1),
+      fmt(files),
+      s.batches,
+      fmt(load.seconds, 2),
+      fmt(totalMb / load.seconds, 1),
+      fmt(load.seconds / raw.seconds, 2),
+      fmt(s.bytes / 1e6, 1),
+      s.recordsFailed,
+      fmt(cpuSeconds(used), 2),
+      fmt(load.peakHeapMb),
+    ]);
     await rm(folder, { recursive: true, force: true });
   }
   console.log(`# Binary attachments into the local org (${environment()})\n`);

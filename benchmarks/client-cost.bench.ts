@@ -129,7 +129,24 @@ try {
   const jsforceCsv = await withOrg(dir, 'jsforce-csv', (o) => timed([JSFORCE_CLIENT, ...login(o), file(records), out, 'csv']));
   row('jsforce 1.11, CSV text', records, jsforceCsv, ratePrinted(jsforceCsv));
   const cli = await withOrg(dir, 'cli', (o) =>
-    timed([CLI, 'load', 'Account', file(records), '--login-url', o.loginUrl, '--username', o.username, '--password', o.password, '--success', join(out, 'cli.ok.csv'), '--errors', join(out, 'cli.err.csv'), '--json', '--quiet']),
+    timed([
+      CLI,
+      'load',
+      'Account',
+      file(records),
+      '--login-url',
+      o.loginUrl,
+      '--username',
+      o.username,
+      '--password',
+      o.password,
+      '--success',
+      join(out, 'cli.ok.csv'),
+      '--errors',
+      join(out, 'cli.err.csv'),
+      '--json',
+      '--quiet',
+    ]),
   );
   row('bulkpipe CLI (node bulkpipe.js, no heap cap)', records, cli, ratePrinted(cli));
   const smallRun = await withOrg(dir, 'small', (o) => timed([BULKPIPE_CLIENT, ...login(o), file(small), out]));
@@ -144,7 +161,9 @@ try {
   console.log(`client CPU, bulkpipe / jsforce (records): ${fmt(cpu(library) / cpu(jsforceRecords), 3)}`);
   console.log(`client CPU, bulkpipe / jsforce (CSV text): ${fmt(cpu(library) / cpu(jsforceCsv), 3)}`);
   console.log(`records/s, bulkpipe / the org alone: ${fmt(ratePrinted(library) / org, 3)} (CLI: ${fmt(ratePrinted(cli) / org, 3)})`);
-  console.log(`peak RSS, ${fmt(large)} / ${fmt(small)} records: ${fmt(largeRun.peakRssMb, 0)} / ${fmt(smallRun.peakRssMb, 0)} MB = ${fmt(largeRun.peakRssMb / smallRun.peakRssMb, 3)}`);
+  console.log(
+    `peak RSS, ${fmt(large)} / ${fmt(small)} records: ${fmt(largeRun.peakRssMb, 0)} / ${fmt(smallRun.peakRssMb, 0)} MB = ${fmt(largeRun.peakRssMb / smallRun.peakRssMb, 3)}`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -119,7 +119,8 @@ async function soak(round: number): Promise<Round> {
       }
       const code = await exited;
       if (!killedClient && (code === 0 || code === 3)) break;
-      if (!killedClient && !(code === 2 && stderr.includes('no unfinished load'))) process.stderr.write(`  round ${round}: run ${runs} exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' / ')}\n`);
+      if (!killedClient && !(code === 2 && stderr.includes('no unfinished load')))
+        process.stderr.write(`  round ${round}: run ${runs} exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' / ')}\n`);
       if (runs > 30) throw new Error(`round ${round}: no end after ${runs} runs: ${stderr}`);
       // Killed before its ledger existed, nothing of it is in the org: the load starts again, as a user would.
       args = code === 2 && stderr.includes('no unfinished load') ? first : ['load', '--resume', ...connection];
@@ -197,17 +198,34 @@ async function orgNames(client: BulkClient, prefix: string): Promise<string[]> {
 }
 
 const results: Round[] = [];
-console.log(`fault soak: ${rounds} rounds of ${fmt(rows)} rows, batches of ${BATCH}, ${CUT_RATE * 100}% of responses cut, ${CLIENT_KILLS} client and ${ORG_KILLS} org kills (SIGKILL) per round, seed ${seed}; ${environment()}`);
+console.log(
+  `fault soak: ${rounds} rounds of ${fmt(rows)} rows, batches of ${BATCH}, ${CUT_RATE * 100}% of responses cut, ${CLIENT_KILLS} client and ${ORG_KILLS} org kills (SIGKILL) per round, seed ${seed}; ${environment()}`,
+);
 for (let round = 1; round <= rounds; round++) {
   const r = await soak(round);
   results.push(r);
   const lost = r.input - r.distinct;
-  console.log(`round ${round}: input ${fmt(r.input)}, outputs ${fmt(r.outputs)} (${fmt(r.distinct)} distinct rows), org ${fmt(r.org)} of ${fmt(r.expectedInOrg)} successes, lost ${lost}, duplicated in outputs ${r.outputs - r.distinct}, duplicated in org ${r.org - r.orgDistinct}, missing from org ${r.expectedInOrg - r.orgDistinct}; ${r.clientKills} client kills, ${r.orgKills} org kills, ${r.cuts} cut responses, ${r.runs} runs, ${fmt(r.seconds, 1)} s`);
+  console.log(
+    `round ${round}: input ${fmt(r.input)}, outputs ${fmt(r.outputs)} (${fmt(r.distinct)} distinct rows), org ${fmt(r.org)} of ${fmt(r.expectedInOrg)} successes, lost ${lost}, duplicated in outputs ${r.outputs - r.distinct}, duplicated in org ${r.org - r.orgDistinct}, missing from org ${r.expectedInOrg - r.orgDistinct}; ${r.clientKills} client kills, ${r.orgKills} org kills, ${r.cuts} cut responses, ${r.runs} runs, ${fmt(r.seconds, 1)} s`,
+  );
 }
 console.log(
   `\n${table(
     ['round', 'input', 'success + errors', 'org', 'lost', 'dup. outputs', 'dup. org', 'client kills', 'org kills', 'cuts', 'runs', 's'],
-    results.map((r, i) => [i + 1, fmt(r.input), fmt(r.outputs), fmt(r.org), r.input - r.distinct, r.outputs - r.distinct, r.org - r.orgDistinct, r.clientKills, r.orgKills, r.cuts, r.runs, fmt(r.seconds, 1)]),
+    results.map((r, i) => [
+      i + 1,
+      fmt(r.input),
+      fmt(r.outputs),
+      fmt(r.org),
+      r.input - r.distinct,
+      r.outputs - r.distinct,
+      r.org - r.orgDistinct,
+      r.clientKills,
+      r.orgKills,
+      r.cuts,
+      r.runs,
+      fmt(r.seconds, 1),
+    ]),
   )}`,
 );
 const bad = results.some((r) => r.input !== r.distinct || r.outputs !== r.distinct || r.org !== r.orgDistinct || r.orgDistinct !== r.expectedInOrg);

@@ -30,11 +30,31 @@ try {
     const bytes = (await stat(input)).size;
     let summary: Awaited<ReturnType<typeof bulkLoad>> | undefined;
     const sample = await measure(async () => {
-      summary = await bulkLoad({ client, input, format: 'csv', object: 'Account', operation: 'insert', errorPath: join(dir, 'errors.csv'), successPath: join(dir, 'success.csv'), concurrency: 4, joinAhead, minPollIntervalMs: 200 });
+      summary = await bulkLoad({
+        client,
+        input,
+        format: 'csv',
+        object: 'Account',
+        operation: 'insert',
+        errorPath: join(dir, 'errors.csv'),
+        successPath: join(dir, 'success.csv'),
+        concurrency: 4,
+        joinAhead,
+        minPollIntervalMs: 200,
+      });
     });
     if (!summary || summary.recordsSucceeded !== records) throw new Error(`expected ${records} successes, got ${JSON.stringify(summary)}`);
     peaks.push(sample.peakRssMb);
-    rows.push([fmt(bytes / 1e6), fmt(records), summary.batches, fmt(sample.seconds, 1), fmt(records / sample.seconds), fmt(bytes / 1e6 / sample.seconds, 1), fmt(sample.peakRssMb), fmt(sample.peakHeapMb)]);
+    rows.push([
+      fmt(bytes / 1e6),
+      fmt(records),
+      summary.batches,
+      fmt(sample.seconds, 1),
+      fmt(records / sample.seconds),
+      fmt(bytes / 1e6 / sample.seconds, 1),
+      fmt(sample.peakRssMb),
+      fmt(sample.peakHeapMb),
+    ]);
     await rm(input);
   }
   await client.close();

@@ -48,7 +48,14 @@ try {
     let bytes = 0;
     const sample = await measure(() =>
       pipeline(
-        bulkQuery({ client, soql: 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account', format: c.format, concurrency: c.concurrency, ...(c.pk ? { pkChunking: { chunkSize } } : {}), minPollIntervalMs: 200 }),
+        bulkQuery({
+          client,
+          soql: 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account',
+          format: c.format,
+          concurrency: c.concurrency,
+          ...(c.pk ? { pkChunking: { chunkSize } } : {}),
+          minPollIntervalMs: 200,
+        }),
         new Writable({
           write(chunk: Buffer, _e, cb) {
             bytes += chunk.length;

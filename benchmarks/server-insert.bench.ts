@@ -40,4 +40,9 @@ await client.close();
 await org.close();
 
 console.log(`# Local org insert rate (${environment()})\n`);
-console.log(table(['records', 'batches', 'parallelism', 'store', 'seconds', 'records/s', 'peak RSS MB'], [[fmt(processed), batches, parallelism, dbPath === ':memory:' ? 'memory' : 'file (WAL)', fmt(sample.seconds, 2), fmt(processed / sample.seconds), fmt(sample.peakRssMb)]]));
+console.log(
+  table(
+    ['records', 'batches', 'parallelism', 'store', 'seconds', 'records/s', 'peak RSS MB'],
+    [[fmt(processed), batches, parallelism, dbPath === ':memory:' ? 'memory' : 'file (WAL)', fmt(sample.seconds, 2), fmt(processed / sample.seconds), fmt(sample.peakRssMb)]],
+  ),
+);

@@ -33,7 +33,12 @@ for (let round = 0; round < rounds; round++) {
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const base = median(times.get('node -e 0') ?? []);
 console.log(`# Start-up (${environment()}), median of ${rounds} interleaved runs\n`);
-console.log(table(['command', 'median ms', 'min ms', 'vs node -e 0'], commands.map(([name]) => {
-  const t = times.get(name) ?? [];
-  return [name, fmt(median(t)), fmt(Math.min(...t)), fmt(median(t) / base, 2)];
-})));
+console.log(
+  table(
+    ['command', 'median ms', 'min ms', 'vs node -e 0'],
+    commands.map(([name]) => {
+      const t = times.get(name) ?? [];
+      return [name, fmt(median(t)), fmt(Math.min(...t)), fmt(median(t) / base, 2)];
+    }),
+  ),
+);

@@ -54,24 +54,23 @@ Examples:
   bulkpipe bench --rows 20000 --batch-size 2000,10000 --concurrency 1,4
   bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 2 --report bench.html`;
 
-
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('bench', argv, {
-      ...COMMON_OPTIONS,
-      ...CONNECTION_OPTIONS,
-      object: { type: 'string' },
-      rows: { type: 'string' },
-      format: { type: 'string' },
-      'batch-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      'content-type': { type: 'string' },
-      gzip: { type: 'string' },
-      serial: { type: 'string' },
-      runs: { type: 'string' },
-      json: { type: 'boolean' },
-      report: { type: 'string' },
-      yes: { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
+    ...COMMON_OPTIONS,
+    ...CONNECTION_OPTIONS,
+    object: { type: 'string' },
+    rows: { type: 'string' },
+    format: { type: 'string' },
+    'batch-size': { type: 'string' },
+    concurrency: { type: 'string' },
+    'content-type': { type: 'string' },
+    gzip: { type: 'string' },
+    serial: { type: 'string' },
+    runs: { type: 'string' },
+    json: { type: 'boolean' },
+    report: { type: 'string' },
+    yes: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     io.stdout.write(`${BENCH_HELP}\n\n${CONNECTION_HELP}\n`);
@@ -123,7 +122,10 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
       }
     }
     const settings = sweepSettings(sweep);
-    if (!quietOf(values)) io.stderr.write(`bulkpipe: bench: ${settings.length} combination${settings.length === 1 ? '' : 's'} x ${runs} run${runs === 1 ? '' : 's'} on ${real ? 'the configured org' : 'a fresh local org per run'}\n`);
+    if (!quietOf(values))
+      io.stderr.write(
+        `bulkpipe: bench: ${settings.length} combination${settings.length === 1 ? '' : 's'} x ${runs} run${runs === 1 ? '' : 's'} on ${real ? 'the configured org' : 'a fresh local org per run'}\n`,
+      );
     const report = await benchLoad({
       open,
       object,
@@ -135,7 +137,10 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
       ...(real ? { cleanUp: (run: { client: BulkClient; successPath: string; summary: LoadSummary }) => removeInserted(run.client, object, run.successPath, run.summary) } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
       onRun: (run: BenchRun) => {
-        if (!quietOf(values)) io.stderr.write(`bulkpipe: bench: ${settingsLabel(run.settings)} #${run.run}: ${run.records} records in ${run.seconds.toFixed(2)} s, ${run.recordsPerSecond} rec/s, cpu ${run.cpuSeconds.toFixed(2)} s\n`);
+        if (!quietOf(values))
+          io.stderr.write(
+            `bulkpipe: bench: ${settingsLabel(run.settings)} #${run.run}: ${run.records} records in ${run.seconds.toFixed(2)} s, ${run.recordsPerSecond} rec/s, cpu ${run.cpuSeconds.toFixed(2)} s\n`,
+          );
       },
     });
     const table = benchTable(report);
@@ -180,7 +185,10 @@ async function removeInserted(client: BulkClient, object: string, successPath: s
 }
 
 function list<T>(name: string, text: string | undefined, fallback: string, parse: (value: string) => T): T[] {
-  const items = (text ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
+  const items = (text ?? fallback)
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`bench: --${name} needs at least one value`);
   return [...new Set(items)].map(parse);
 }

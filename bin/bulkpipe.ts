@@ -83,7 +83,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (!load) {
       const guess = closest(command.replace(/^-+/, ''), command.startsWith('-') ? ['help', 'version', 'debug'] : Object.keys(COMMANDS));
       const hint = guess ? ` (did you mean ${command.startsWith('-') ? '--' : ''}${guess}?)` : '';
-      throw new UsageError(command.startsWith('-') ? `unknown option ${command}${hint} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)}${hint} (see bulkpipe --help)`);
+      throw new UsageError(
+        command.startsWith('-') ? `unknown option ${command}${hint} (see bulkpipe --help)` : `unknown command ${JSON.stringify(command)}${hint} (see bulkpipe --help)`,
+      );
     }
     return await (await load())(rest, commandIo);
   } catch (err) {
@@ -122,7 +124,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   process.on('SIGTERM', stop);
   // A reader that goes away (`| head`) is handled by the commands; never crash on a late EPIPE.
   process.stdout.on('error', () => undefined);
-  const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal, onJob: (id) => (job = id), onResume: (command) => (resume = command) };
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+    onJob: (id) => (job = id),
+    onResume: (command) => (resume = command),
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -125,7 +125,15 @@ async function connectionSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     const given = (['instance-url', 'access-token', 'login-url', 'username', 'password'] as const).find((f) => flags[f] !== undefined);
     if (given) throw new UsageError(`--target-org and --${given} do not go together: the org is the sf CLI's`);
     const org = await sfOrg(alias, env, signal);
-    return { ...common, instanceUrl: org.instanceUrl, accessToken: org.accessToken, loginUrl: undefined, username: undefined, password: undefined, via: `the sf CLI's org ${alias}` };
+    return {
+      ...common,
+      instanceUrl: org.instanceUrl,
+      accessToken: org.accessToken,
+      loginUrl: undefined,
+      username: undefined,
+      password: undefined,
+      via: `the sf CLI's org ${alias}`,
+    };
   }
   return {
     ...common,
@@ -143,11 +151,27 @@ const configured = (s: Settings): boolean => Boolean(s.instanceUrl || s.accessTo
 /** Whether a Salesforce connection is configured (by flags or the environment): else the local org is used. */
 export function connectionConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv): boolean {
   if (flags['target-org'] !== undefined) return true;
-  return Boolean(flags['instance-url'] || env.SF_INSTANCE_URL || flags['access-token'] || env.SF_ACCESS_TOKEN || flags['login-url'] || env.SF_LOGIN_URL || flags.username || env.SF_USERNAME || flags.password || env.SF_PASSWORD);
+  return Boolean(
+    flags['instance-url'] ||
+      env.SF_INSTANCE_URL ||
+      flags['access-token'] ||
+      env.SF_ACCESS_TOKEN ||
+      flags['login-url'] ||
+      env.SF_LOGIN_URL ||
+      flags.username ||
+      env.SF_USERNAME ||
+      flags.password ||
+      env.SF_PASSWORD,
+  );
 }
 
 /** A client for the configured org, with client options of the caller's (gzip, a request counter). */
-export async function connectConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv, extra: Pick<BulkClientOptions, 'gzipUploads' | 'onRequest'>, signal?: AbortSignal): Promise<BulkClient> {
+export async function connectConfigured(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  extra: Pick<BulkClientOptions, 'gzipUploads' | 'onRequest'>,
+  signal?: AbortSignal,
+): Promise<BulkClient> {
   return connect(await connectionSettings(flags, env, signal), signal, extra);
 }
 
@@ -161,7 +185,11 @@ async function connect(settings: Settings, signal?: AbortSignal, extra: Pick<Bul
     try {
       return await BulkClient.login({ loginUrl, username, password, retry, connection, ...version, ...extra, ...(signal ? { signal } : {}) });
     } catch (err) {
-      throw withHint(err, loginUrl, `check --login-url (SF_LOGIN_URL: https://login.salesforce.com, https://test.salesforce.com or the org's My Domain), --username and --password (with the security token appended where the org asks for one)`);
+      throw withHint(
+        err,
+        loginUrl,
+        `check --login-url (SF_LOGIN_URL: https://login.salesforce.com, https://test.salesforce.com or the org's My Domain), --username and --password (with the security token appended where the org asks for one)`,
+      );
     }
   }
   if (instanceUrl || accessToken) throw new UsageError('--instance-url and --access-token go together');
@@ -179,9 +207,16 @@ async function whoIs(client: BulkClient, settings: Settings, signal: AbortSignal
   } catch (err) {
     const code = (err as BulkError).code;
     if (code === 'BULK_SESSION_EXPIRED' || (err as { statusCode?: number }).statusCode === 401) {
-      throw withHint(err, client.instanceUrl, settings.via ? `the token of ${settings.via} was refused: sf org login web --alias <alias> renews it` : 'the access token was refused (expired, revoked or of another org): get a new one, e.g. sf org display --target-org <alias>');
+      throw withHint(
+        err,
+        client.instanceUrl,
+        settings.via
+          ? `the token of ${settings.via} was refused: sf org login web --alias <alias> renews it`
+          : 'the access token was refused (expired, revoked or of another org): get a new one, e.g. sf org display --target-org <alias>',
+      );
     }
-    if (code === 'BULK_NETWORK') throw withHint(err, client.instanceUrl, `check the URL (--instance-url, SF_INSTANCE_URL${settings.via ? `, or ${settings.via}` : ''}), the network and any proxy`);
+    if (code === 'BULK_NETWORK')
+      throw withHint(err, client.instanceUrl, `check the URL (--instance-url, SF_INSTANCE_URL${settings.via ? `, or ${settings.via}` : ''}), the network and any proxy`);
     if (code === 'BULK_ABORTED') throw err;
     return undefined; // the org answered, but will not say who: the run goes on
   }

@@ -48,7 +48,14 @@ Examples:
 const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result', 'runs', 'clean'] as const;
 
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('job', argv, { ...CONNECTION_OPTIONS, ...COMMON_OPTIONS, limit: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values, positionals } = parseCommand('job', argv, {
+    ...CONNECTION_OPTIONS,
+    ...COMMON_OPTIONS,
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;
@@ -92,9 +99,18 @@ async function listJobs(conn: Connection, io: CliIo, limit: number, json: boolea
     io.stdout.write('no jobs started by bulkpipe on this org yet\n');
     return;
   }
-  const table = [['JOB', 'OPERATION', 'OBJECT', 'STATE', 'PROCESSED', 'FAILED', 'STARTED'], ...rows.map((r) => [r.id, r.operation, r.object, r.state, String(r.processed ?? '-'), String(r.failed ?? '-'), r.startedAt])];
+  const table = [
+    ['JOB', 'OPERATION', 'OBJECT', 'STATE', 'PROCESSED', 'FAILED', 'STARTED'],
+    ...rows.map((r) => [r.id, r.operation, r.object, r.state, String(r.processed ?? '-'), String(r.failed ?? '-'), r.startedAt]),
+  ];
   const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length))) ?? [];
-  for (const row of table) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+  for (const row of table)
+    io.stdout.write(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 async function jobAction(client: BulkClient, args: readonly string[], io: CliIo): Promise<void> {
@@ -131,7 +147,8 @@ async function* jobResults(client: BulkClient, jobId: string, io: CliIo): AsyncG
   const csvBody = oneHeader();
   for (const batch of batches) {
     if (batch.state !== 'Completed') {
-      if (!(chunked && batch.state === 'NotProcessed')) io.stderr.write(`bulkpipe: batch ${batch.id} is ${batch.state}${batch.stateMessage ? `: ${batch.stateMessage}` : ''}; it has no results\n`);
+      if (!(chunked && batch.state === 'NotProcessed'))
+        io.stderr.write(`bulkpipe: batch ${batch.id} is ${batch.state}${batch.stateMessage ? `: ${batch.stateMessage}` : ''}; it has no results\n`);
       continue;
     }
     if (!query) {

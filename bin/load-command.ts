@@ -83,9 +83,24 @@ Examples:
   bulkpipe load Account ids.csv --operation delete --json
   bulkpipe load Attachment attachments.csv --attachments files/`;
 
-
 /** The options that shape a load's batches and outputs: a resumed load takes them from its ledger. */
-const SHAPING_FLAGS = ['operation', 'external-id', 'format', 'content-type', 'batch-size', 'serial', 'success', 'errors', 'results', 'delimiter', 'replace-invalid-utf8', 'map', 'date-format', 'time-zone', 'attachments'] as const;
+const SHAPING_FLAGS = [
+  'operation',
+  'external-id',
+  'format',
+  'content-type',
+  'batch-size',
+  'serial',
+  'success',
+  'errors',
+  'results',
+  'delimiter',
+  'replace-invalid-utf8',
+  'map',
+  'date-format',
+  'time-zone',
+  'attachments',
+] as const;
 
 interface Input {
   /** A file's absolute path, or stdin. */
@@ -102,29 +117,29 @@ type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
 
 function parseLoadArgs(argv: readonly string[]) {
   return parseCommand('load', argv, {
-      ...CONNECTION_OPTIONS,
-      operation: { type: 'string' },
-      'external-id': { type: 'string' },
-      format: { type: 'string' },
-      'content-type': { type: 'string' },
-      'batch-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      serial: { type: 'boolean' },
-      success: { type: 'string' },
-      errors: { type: 'string' },
-      results: { type: 'string' },
-      'abort-on-interrupt': { type: 'boolean' },
-      resume: { type: 'boolean' },
-      'no-check': { type: 'boolean' },
-      delimiter: { type: 'string' },
-      'replace-invalid-utf8': { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      map: { type: 'string' },
-      'date-format': { type: 'string' },
-      'time-zone': { type: 'string' },
-      attachments: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      ...RUN_OPTIONS,
+    ...CONNECTION_OPTIONS,
+    operation: { type: 'string' },
+    'external-id': { type: 'string' },
+    format: { type: 'string' },
+    'content-type': { type: 'string' },
+    'batch-size': { type: 'string' },
+    concurrency: { type: 'string' },
+    serial: { type: 'boolean' },
+    success: { type: 'string' },
+    errors: { type: 'string' },
+    results: { type: 'string' },
+    'abort-on-interrupt': { type: 'boolean' },
+    resume: { type: 'boolean' },
+    'no-check': { type: 'boolean' },
+    delimiter: { type: 'string' },
+    'replace-invalid-utf8': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    map: { type: 'string' },
+    'date-format': { type: 'string' },
+    'time-zone': { type: 'string' },
+    attachments: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    ...RUN_OPTIONS,
   });
 }
 
@@ -147,7 +162,11 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
 
   // Outputs that cannot be written are usage errors, found before any connection or job.
-  for (const [flag, path] of [['--success', values.success], ['--errors', values.errors], ['--results', values.results]] as const) {
+  for (const [flag, path] of [
+    ['--success', values.success],
+    ['--errors', values.errors],
+    ['--results', values.results],
+  ] as const) {
     if (path !== undefined) await checkWritable(flag, path);
   }
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
@@ -160,7 +179,17 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const attachments = values.attachments === undefined ? {} : { attachments: await attachmentsFolder(values.attachments, operation) };
   if (values['dry-run']) {
     const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
-    return dryRun(io, values, { object, operation, ...(externalIdField ? { externalIdField } : {}), input: input.input, source: input.source, format: input.format, errorPath, ...reading, ...attachments });
+    return dryRun(io, values, {
+      object,
+      operation,
+      ...(externalIdField ? { externalIdField } : {}),
+      input: input.input,
+      source: input.source,
+      format: input.format,
+      errorPath,
+      ...reading,
+      ...attachments,
+    });
   }
   const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   const runId = newRunId();
@@ -199,7 +228,9 @@ async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
   if (!quietOf(values)) {
     const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
-    io.stderr.write(`dry run of ${options.operation} into ${options.object}: ${plural(summary.recordsRead, 'record')} read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`);
+    io.stderr.write(
+      `dry run of ${options.operation} into ${options.object}: ${plural(summary.recordsRead, 'record')} read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`,
+    );
   }
   return summary.recordsFailed > 0 ? 3 : 0;
 }
@@ -216,7 +247,9 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   try {
     run = await findRun(io.env, id, conn.org);
     if (!run?.state) {
-      throw new UsageError(id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`);
+      throw new UsageError(
+        id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`,
+      );
     }
     if (run.running) throw new UsageError(`load: the load ${run.id} is still running (process ${run.state.pid} on ${run.state.host})`);
     if (run.state.run.org !== conn.org) throw new UsageError(`load: the load ${run.id} ran on ${run.state.run.org}, not on ${conn.org}: connect to that org to resume it`);
@@ -299,7 +332,8 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
       onJob: (job) => {
         jobId ??= job.id;
         io.onJob?.(job.id);
-        if (job.id !== run.resume?.jobs.at(-1)) void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
+        if (job.id !== run.resume?.jobs.at(-1))
+          void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
       },
       onProgress: (p) => {
         last = p;
@@ -325,12 +359,16 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   if (!summary) {
     const files = kept ? outputs.describeWorking() : outputs.describe();
     // Counts only once a job exists: before it, nothing read is in the org, and nothing is pending there.
-    const counts = last && jobId !== undefined ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)` : '';
+    const counts =
+      last && jobId !== undefined
+        ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)`
+        : '';
     if (files || counts) io.stderr.write(`bulkpipe: results so far: ${[counts, files].filter(Boolean).join('; ')}\n`);
     if (kept) io.stderr.write(`bulkpipe: the ledger is kept: finish the load with: ${resumeCommand()}\n`);
     throw failure;
   }
-  if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
+  if (values.json)
+    io.stdout.write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
   if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, outputs)}\n`);
   if (summary.stopped) {
     const action = values['abort-on-interrupt'] ? 'aborted' : 'closed';

@@ -23,7 +23,8 @@ export class LoadProgressText {
     const fraction = size && p.bytesRead !== undefined ? Math.min(1, p.bytesRead / size) : undefined;
     const readAll = fraction === 1;
     // Before the end of the file, its records are estimated from the share of its bytes read.
-    const total = fraction === undefined ? undefined : readAll ? p.recordsRead : fraction > 0 && p.recordsRead > 0 ? Math.max(p.recordsRead, Math.round(p.recordsRead / fraction)) : undefined;
+    const total =
+      fraction === undefined ? undefined : readAll ? p.recordsRead : fraction > 0 && p.recordsRead > 0 ? Math.max(p.recordsRead, Math.round(p.recordsRead / fraction)) : undefined;
     const failed = p.recordsFailed > 0 ? `, ${count(p.recordsFailed)} failed` : '';
     const fields: string[] = [];
     if (total !== undefined && total > 0) {

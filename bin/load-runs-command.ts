@@ -38,9 +38,25 @@ export async function listLoadRuns(io: CliIo, json: boolean, extra: readonly str
     io.stderr.write('bulkpipe: no unfinished loads\n');
     return 0;
   }
-  const table = [['RUN', 'STATE', 'JOB', 'OBJECT', 'PENDING', 'SPOOL'], ...rows.map((r) => [r.id, r.state, r.jobs.at(-1) ?? '-', r.object ? `${r.operation} ${r.object}` : '-', r.pending === undefined ? '-' : count(r.pending), megabytes(r.spoolBytes)])];
+  const table = [
+    ['RUN', 'STATE', 'JOB', 'OBJECT', 'PENDING', 'SPOOL'],
+    ...rows.map((r) => [
+      r.id,
+      r.state,
+      r.jobs.at(-1) ?? '-',
+      r.object ? `${r.operation} ${r.object}` : '-',
+      r.pending === undefined ? '-' : count(r.pending),
+      megabytes(r.spoolBytes),
+    ]),
+  ];
   const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((line) => (line[i] as string).length)));
-  for (const line of table) io.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+  for (const line of table)
+    io.stdout.write(
+      `${line
+        .map((cell, i) => cell.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   const abandoned = rows.find((r) => r.state === 'abandoned' && r.jobs.length > 0);
   if (abandoned) io.stderr.write(`bulkpipe: finish an abandoned load with: bulkpipe load --resume ${abandoned.jobs[0]}\n`);
   return 0;
@@ -59,7 +75,9 @@ export async function cleanLoadRuns(io: CliIo, ids: readonly string[], dryRun: b
   for (const run of doomed) {
     const row = await rowOf(run);
     if (!dryRun) await removeRun(run);
-    io.stderr.write(`bulkpipe: ${verb} load ${run.id} (${row.object ? `${row.operation} ${row.object}` : row.problem ?? 'unreadable'}${row.jobs.length ? `, job ${row.jobs.join(', ')}` : ''}, ${megabytes(row.spoolBytes)} of spool)\n`);
+    io.stderr.write(
+      `bulkpipe: ${verb} load ${run.id} (${row.object ? `${row.operation} ${row.object}` : (row.problem ?? 'unreadable')}${row.jobs.length ? `, job ${row.jobs.join(', ')}` : ''}, ${megabytes(row.spoolBytes)} of spool)\n`,
+    );
     // No connection here: the job of a load that died may still be Open.
     const last = row.jobs.at(-1);
     if (last) io.stderr.write(`bulkpipe: its job may still be open: bulkpipe job close ${last}\n`);

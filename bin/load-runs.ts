@@ -25,7 +25,10 @@ export const runsDir = (env: NodeJS.ProcessEnv) => join(bulkpipeHome(env), 'runs
 
 /** A new run's folder name: sortable by start time, unique by process. */
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${process.pid}`;
 }
 
 /** Every run folder, newest first. */

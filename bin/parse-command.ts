@@ -21,7 +21,12 @@ export interface OptionalValue {
 /** What parseArgs gives for these options (with `help`). */
 export type ParsedCommand<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O & typeof HELP; strict: true; allowPositionals: true }>>;
 
-export function parseCommand<const O extends Options>(command: string, argv: readonly string[], options: O, optionalValues: Readonly<Record<string, OptionalValue>> = {}): ParsedCommand<O> {
+export function parseCommand<const O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+  optionalValues: Readonly<Record<string, OptionalValue>> = {},
+): ParsedCommand<O> {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;

@@ -37,7 +37,10 @@ Examples:
 const PK_CHUNKING = { 'pk-chunking': { bare: 'default', takes: (word: string) => /^\d+$/.test(word) } };
 
 export async function runQueryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('query', argv, {
+  const { values, positionals } = parseCommand(
+    'query',
+    argv,
+    {
       ...CONNECTION_OPTIONS,
       all: { type: 'boolean' },
       'pk-chunking': { type: 'string' },
@@ -110,7 +113,9 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   if (values.json) (values.output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
   if (!quiet) {
     const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
-    io.stderr.write(`bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`);
+    io.stderr.write(
+      `bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`,
+    );
   }
   return 0;
 }

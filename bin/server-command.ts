@@ -34,15 +34,15 @@ Examples:
 
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('server', args, {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      db: { type: 'string' },
-      schema: { type: 'string' },
-      'accept-unknown-objects': { type: 'boolean' },
-      user: { type: 'string', multiple: true },
-      faults: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      ...COMMON_OPTIONS,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+    schema: { type: 'string' },
+    'accept-unknown-objects': { type: 'boolean' },
+    user: { type: 'string', multiple: true },
+    faults: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    ...COMMON_OPTIONS,
   });
   if (values.help) {
     io.stdout.write(`${SERVER_HELP}\n`);

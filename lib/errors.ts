@@ -69,7 +69,7 @@ export interface ParseErrorContext {
   readonly fault?: 'BULKPIPE_DUPLICATE_FIELD';
 }
 
-/** Malformed input or a response body that does not match the wire reference. */
+/** Malformed input or a response body that does not match the wire reference (ARCHITECTURE.md). */
 export class ParseError extends BulkError {
   override name = 'ParseError';
   readonly source: string | undefined;
@@ -133,14 +133,7 @@ export class BulkApiError extends BulkError {
   readonly jobId: string | undefined;
   readonly batchId: string | undefined;
   readonly retryAfterMs: number | undefined;
-  constructor(
-    exceptionCode: string,
-    exceptionMessage: string,
-    statusCode: number,
-    request: RequestContext,
-    retryAfterMs?: number,
-    code: BulkErrorCode = 'BULK_API_ERROR',
-  ) {
+  constructor(exceptionCode: string, exceptionMessage: string, statusCode: number, request: RequestContext, retryAfterMs?: number, code: BulkErrorCode = 'BULK_API_ERROR') {
     const ids = [request.jobId && `job ${request.jobId}`, request.batchId && `batch ${request.batchId}`].filter(Boolean);
     super(code, `${exceptionCode}: ${exceptionMessage} (HTTP ${statusCode}, ${request.method} ${request.path}${ids.length ? `, ${ids.join(', ')}` : ''})`);
     this.exceptionCode = exceptionCode;
@@ -233,7 +226,10 @@ export class PollTimeoutError extends BulkError {
   readonly jobId: string;
   readonly batchIds: readonly string[];
   constructor(jobId: string, batchIds: readonly string[], timeoutMs: number) {
-    super('BULK_POLL_TIMEOUT', `${batchIds.length} batch(es) of job ${jobId} not finished after ${Math.round(timeoutMs / 1000)} s: ${batchIds.slice(0, 20).join(', ')}${batchIds.length > 20 ? ', ...' : ''}`);
+    super(
+      'BULK_POLL_TIMEOUT',
+      `${batchIds.length} batch(es) of job ${jobId} not finished after ${Math.round(timeoutMs / 1000)} s: ${batchIds.slice(0, 20).join(', ')}${batchIds.length > 20 ? ', ...' : ''}`,
+    );
     this.jobId = jobId;
     this.batchIds = batchIds;
   }

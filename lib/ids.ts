@@ -1,6 +1,6 @@
 /**
  * Salesforce record ids: 15 case-sensitive base-62 characters, or 18 with a case-safe suffix
- * (spec section 9, item 8): for each 5-character block, bit i is set when character i is A to Z,
+ * (wire §9, item 8): for each 5-character block, bit i is set when character i is A to Z,
  * and the 5-bit value indexes `ABCDEFGHIJKLMNOPQRSTUVWXYZ012345`.
  */
 import { InvalidIdError } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Limits of the Bulk API v1 (spec section 7.1) and the defaults derived from them. One place, so that
+ * Limits of the Bulk API v1 (wire §7.1) and the defaults derived from them. One place, so that
  * the chunker, the server and the docs agree.
  */
 
@@ -15,7 +15,7 @@ export const MAX_FIELD_CHARACTERS = 32_000;
 export const MAX_RECORD_FIELDS = 5_000;
 /** Most characters in one record. */
 export const MAX_RECORD_CHARACTERS = 400_000;
-/** PK chunking: default and largest chunk sizes (spec 7.2). */
+/** PK chunking: default and largest chunk sizes (wire §7.2). */
 export const DEFAULT_PK_CHUNK_SIZE = 100_000;
 export const MAX_PK_CHUNK_SIZE = 250_000;
 
@@ -30,7 +30,7 @@ export const DEFAULT_API_VERSION = '62.0';
 export const MAX_INPUT_RECORD_BYTES = 10_000_000; // MAX_BATCH_BYTES
 
 /**
- * A binary-attachment batch (a zip, spec "Binary attachments"): the zip file itself within the batch
+ * A binary-attachment batch (a zip, wire §2.2 and §7.1): the zip file itself within the batch
  * limit, its files at most 20 MB uncompressed, at most 1,000 files besides the manifest.
  */
 export const MAX_ZIP_BYTES = 10_000_000; // MAX_BATCH_BYTES

@@ -1,5 +1,5 @@
 /**
- * The items that flow through a load pipeline (DESIGN.md): input records, spooled segments of the
+ * The items that flow through a load pipeline (ARCHITECTURE.md): input records, spooled segments of the
  * input (a batch and the records rejected beside it), submitted and finished batches, and blocks of
  * joined result rows.
  */

@@ -57,7 +57,7 @@ export function httpUrl(name: string, value: unknown): URL {
   return url;
 }
 
-/** A Bulk API version such as `35.0`: digits, a dot, one digit; 20.0 or later (spec section 0). */
+/** A Bulk API version such as `35.0`: digits, a dot, one digit; 20.0 or later (wire §0). */
 export function apiVersion(name: string, value: unknown): string {
   if (typeof value !== 'string' || !/^\d{2,3}\.\d$/.test(value) || Number(value) < 20) {
     throw new InvalidOptionError(name, 'an API version such as "35.0" (20.0 or later)', value);

@@ -26,7 +26,11 @@ export interface PollTick {
 }
 
 /** Checks the intervals (option errors name them as the caller spells them). */
-export function pollLoopOptions(names: { min: string; max: string; timeout: string }, values: { min: number; max: number; timeout: number }, signal?: AbortSignal): PollLoopOptions {
+export function pollLoopOptions(
+  names: { min: string; max: string; timeout: string },
+  values: { min: number; max: number; timeout: number },
+  signal?: AbortSignal,
+): PollLoopOptions {
   const minIntervalMs = duration(names.min, values.min, 3_600_000);
   const maxIntervalMs = duration(names.max, values.max, 3_600_000);
   const timeoutMs = duration(names.timeout, values.timeout, 7 * 86_400_000);

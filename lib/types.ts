@@ -77,13 +77,13 @@ export interface BatchInfo {
   readonly apexProcessingTime: number;
 }
 
-/** The error body of a failed request (spec 6.1). */
+/** The error body of a failed request (wire §6.1). */
 export interface ApiErrorBody {
   readonly exceptionCode: string;
   readonly exceptionMessage: string;
 }
 
-/** One error of a record-level result (spec 5.1 to 5.3). */
+/** One error of a record-level result (wire §5.1 to 5.3). */
 export interface ResultError {
   readonly statusCode: string;
   readonly message: string;

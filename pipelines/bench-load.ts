@@ -111,7 +111,8 @@ export function sweepSettings(sweep: BenchSweep): BenchSettings[] {
   const out: BenchSettings[] = [];
   for (const batchSize of sweep.batchSize)
     for (const concurrency of sweep.concurrency)
-      for (const contentType of sweep.contentType) for (const gzip of sweep.gzip) for (const serial of sweep.serial) out.push({ batchSize, concurrency, contentType, gzip, serial });
+      for (const contentType of sweep.contentType)
+        for (const gzip of sweep.gzip) for (const serial of sweep.serial) out.push({ batchSize, concurrency, contentType, gzip, serial });
   return out;
 }
 
@@ -205,7 +206,8 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
     await rm(dir, { recursive: true, force: true });
   }
   const all = [...batches.values()];
-  const span = (from: keyof (typeof all)[number], to: keyof (typeof all)[number]) => all.flatMap((b) => (b[from] !== undefined && b[to] !== undefined ? [(b[to] as number) - (b[from] as number)] : []));
+  const span = (from: keyof (typeof all)[number], to: keyof (typeof all)[number]) =>
+    all.flatMap((b) => (b[from] !== undefined && b[to] !== undefined ? [(b[to] as number) - (b[from] as number)] : []));
   const sum = (values: number[]) => round(values.reduce((a, v) => a + v, 0) / 1000, 3);
   const cuts = all.flatMap((b) => (b.cut !== undefined ? [b.cut] : [])).sort((a, b) => a - b);
   const queued = all.flatMap((b) => (b.submitted !== undefined && b.finished !== undefined ? [Math.max(0, b.finished - b.submitted - (b.processing ?? 0))] : []));

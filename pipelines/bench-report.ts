@@ -16,24 +16,26 @@ export function settingsLabel(s: BenchSettings): string {
 /** One line per run, aligned columns. */
 export function benchTable(report: BenchReport): string {
   const head = ['batch', 'conc', 'type', 'gzip', 'serial', 'run', 'records', 'seconds', 'rec/s', 'MB/s', 'cpu s', 'rss MB', 'upload p95 ms', 'org p95 ms', 'requests', 'failed'];
-  const rows = report.runs.map((r) => [
-    r.settings.batchSize,
-    r.settings.concurrency,
-    r.settings.contentType,
-    r.settings.gzip ? 'on' : 'off',
-    r.settings.serial ? 'yes' : 'no',
-    r.run,
-    r.records,
-    r.seconds.toFixed(2),
-    r.recordsPerSecond,
-    r.megabytesPerSecond.toFixed(2),
-    r.cpuSeconds.toFixed(2),
-    r.peakRssMb.toFixed(0),
-    r.batchLatencyMs.upload.p95.toFixed(0),
-    (r.batchLatencyMs.queued.p95 + r.batchLatencyMs.processing.p95).toFixed(0),
-    r.apiRequests,
-    r.failed,
-  ].map(String));
+  const rows = report.runs.map((r) =>
+    [
+      r.settings.batchSize,
+      r.settings.concurrency,
+      r.settings.contentType,
+      r.settings.gzip ? 'on' : 'off',
+      r.settings.serial ? 'yes' : 'no',
+      r.run,
+      r.records,
+      r.seconds.toFixed(2),
+      r.recordsPerSecond,
+      r.megabytesPerSecond.toFixed(2),
+      r.cpuSeconds.toFixed(2),
+      r.peakRssMb.toFixed(0),
+      r.batchLatencyMs.upload.p95.toFixed(0),
+      (r.batchLatencyMs.queued.p95 + r.batchLatencyMs.processing.p95).toFixed(0),
+      r.apiRequests,
+      r.failed,
+    ].map(String),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 5 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
@@ -58,7 +60,7 @@ function ticks(max: number): number[] {
   const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
   const out: number[] = [0];
   // Up to the first tick at or above the maximum, so that no bar or line is cut off.
-  while ((out[out.length - 1] as number) < max) out.push(Number(((out.length) * step).toPrecision(6)));
+  while ((out[out.length - 1] as number) < max) out.push(Number((out.length * step).toPrecision(6)));
   return out;
 }
 
@@ -68,7 +70,8 @@ function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, xTicks
   const x = (v: number) => M.left + (v / (xMax || 1)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - (v / yTop) * (H - M.top - M.bottom);
   let svg = `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#333"/>`;
-  for (const v of ys) svg += `<line x1="${M.left - 4}" y1="${y(v)}" x2="${W - M.right}" y2="${y(v)}" stroke="#ddd"/><text x="${M.left - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toLocaleString('en-US')}</text>`;
+  for (const v of ys)
+    svg += `<line x1="${M.left - 4}" y1="${y(v)}" x2="${W - M.right}" y2="${y(v)}" stroke="#ddd"/><text x="${M.left - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toLocaleString('en-US')}</text>`;
   if (xTicks) for (const v of ticks(xMax)) svg += `<text x="${x(v)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${v}</text>`;
   svg += `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(xLabel)}</text>`;
   svg += `<text transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeHtml(yLabel)}</text>`;
@@ -83,7 +86,10 @@ export function lineChart(title: string, series: readonly Series[], xLabel: stri
   const xMax = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[0])));
   const yMax = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1])));
   const { svg, x, y } = axes(xMax, yMax, xLabel, yLabel);
-  const lines = series.map((s, i) => `<polyline class="series" fill="none" stroke="${color(i)}" stroke-width="2" points="${[[0, 0] as const, ...s.points].map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>`);
+  const lines = series.map(
+    (s, i) =>
+      `<polyline class="series" fill="none" stroke="${color(i)}" stroke-width="2" points="${[[0, 0] as const, ...s.points].map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>`,
+  );
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${svg}${lines.join('')}</svg>${legend(series.map((s) => s.label))}</figure>`;
 }
 
@@ -125,10 +131,25 @@ export function renderBenchReport(report: BenchReport, table = benchTable(report
     Array.from({ length: most }, (_, i) => `run ${i + 1}`),
     'records / s',
   );
-  const timeline = lineChart('Records written over time, per run', report.runs.map((r) => ({ label: runLabel(r), points: r.timeline })), 'seconds', 'records written');
+  const timeline = lineChart(
+    'Records written over time, per run',
+    report.runs.map((r) => ({ label: runLabel(r), points: r.timeline })),
+    'seconds',
+    'records written',
+  );
   const latency = barChart(
     'Batch latency per run (ms): upload, queued, processing (p50 and p95)',
-    report.runs.map((r) => ({ label: runLabel(r), values: [r.batchLatencyMs.upload.p50, r.batchLatencyMs.upload.p95, r.batchLatencyMs.queued.p50, r.batchLatencyMs.queued.p95, r.batchLatencyMs.processing.p50, r.batchLatencyMs.processing.p95] })),
+    report.runs.map((r) => ({
+      label: runLabel(r),
+      values: [
+        r.batchLatencyMs.upload.p50,
+        r.batchLatencyMs.upload.p95,
+        r.batchLatencyMs.queued.p50,
+        r.batchLatencyMs.queued.p95,
+        r.batchLatencyMs.processing.p50,
+        r.batchLatencyMs.processing.p95,
+      ],
+    })),
     ['upload p50', 'upload p95', 'queued p50', 'queued p95', 'processing p50', 'processing p95'],
     'milliseconds',
   );

@@ -198,7 +198,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const operation = oneOf('operation', options.operation, LOAD_OPERATIONS);
   const joinAhead = nonNegativeInteger('joinAhead', options.joinAhead ?? 1, 8);
   const records = options.records;
-  if ((options.input === undefined) === (records === undefined)) throw new InvalidOptionError('input', 'either input (a file path or a byte stream) or records (objects), not both', options.input ?? records);
+  if ((options.input === undefined) === (records === undefined))
+    throw new InvalidOptionError('input', 'either input (a file path or a byte stream) or records (objects), not both', options.input ?? records);
   if (records !== undefined && !isRecordInput(records)) throw new InvalidOptionError('records', 'an Iterable or AsyncIterable of plain objects, or an object-mode stream', records);
   const format: InputFormat | 'records' = records !== undefined ? 'records' : oneOf('format', options.format, INPUT_FORMATS);
   const contentType = oneOf('contentType', options.contentType ?? 'CSV', ['CSV', 'XML', 'JSON'] as const);
@@ -210,16 +211,31 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     throw new InvalidOptionError('input', objects ? `a file path or a byte stream: ${OBJECTS_GO_IN_RECORDS}` : 'a file path or a byte stream (a Readable)', input);
   }
   const attachments = options.attachments === undefined ? undefined : resolve(nonEmptyString('attachments', options.attachments));
-  if (attachments !== undefined && (operation === 'delete' || operation === 'hardDelete')) throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', operation);
+  if (attachments !== undefined && (operation === 'delete' || operation === 'hardDelete'))
+    throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', operation);
   const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
   if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : records !== undefined ? 'records' : 'input');
   const started = performance.now();
-  const progress = { recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0, recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0 };
+  const progress = {
+    recordsRead: 0,
+    batchesSubmitted: 0,
+    batchesQueued: 0,
+    batchesInProgress: 0,
+    batchesCompleted: 0,
+    batchesFailed: 0,
+    recordsProcessed: 0,
+    recordsSucceeded: 0,
+    recordsFailed: 0,
+  };
   let bytes = 0;
   let file: { stream: { bytesRead: number }; start: number } | undefined;
   /** The counts, with what derives from them: the bytes read, and the records not in the outputs yet. */
-  const snapshot = (): LoadProgress => ({ ...progress, bytesRead: file ? file.start + file.stream.bytesRead : undefined, recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed });
+  const snapshot = (): LoadProgress => ({
+    ...progress,
+    bytesRead: file ? file.start + file.stream.bytesRead : undefined,
+    recordsPending: progress.recordsRead - progress.recordsSucceeded - progress.recordsFailed,
+  });
   const report = () => options.onProgress?.(snapshot());
   const run: LedgerRun = {
     runId: '',
@@ -273,7 +289,16 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
         format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
         ...(attachments !== undefined ? [attachmentResolverFor(client, object, attachments, source, options.signal)] : []),
-        new BatchChunker({ contentType, spool, operation, source, ...(options.columns ? { columns: options.columns } : {}), ...batchSize, ...(chunkerResume ? { resume: chunkerResume } : {}), ...(attachments !== undefined ? { attachments: true } : {}) }),
+        new BatchChunker({
+          contentType,
+          spool,
+          operation,
+          source,
+          ...(options.columns ? { columns: options.columns } : {}),
+          ...batchSize,
+          ...(chunkerResume ? { resume: chunkerResume } : {}),
+          ...(attachments !== undefined ? { attachments: true } : {}),
+        }),
       ];
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
   let plan: ColumnPlan | undefined = chunker.plan;
@@ -283,10 +308,14 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     ...(options.resultsPath ? { resultsPath: options.resultsPath } : {}),
     ...(state ? { resume: { sizes: state.joined?.sizes ?? {}, succeeded: state.joined?.succeeded ?? 0, failed: state.joined?.failed ?? 0 } } : {}),
     // With a ledger a segment's files go only once the ledger says its rows are in the outputs.
-    ...(ledger ? { onSegmentWritten: async (joined: LedgerJoined) => {
-      await ledger.joined(joined);
-      await spool.release(joined.seq);
-    } } : {}),
+    ...(ledger
+      ? {
+          onSegmentWritten: async (joined: LedgerJoined) => {
+            await ledger.joined(joined);
+            await spool.release(joined.seq);
+          },
+        }
+      : {}),
   });
   const onColumns = (columns: ColumnPlan, notice: string | undefined) => {
     plan = columns;
@@ -366,7 +395,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     if (resumed) {
       submitter.goOn({ openJob: resumed.openJob, maybeUploaded: { seqs: resumed.maybeUploaded, earlierJobs: resumed.jobs } });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
-      if (unreadAfterRow !== undefined) options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);
+      if (unreadAfterRow !== undefined)
+        options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);
     }
     const head: Array<Readable | Transform> = [];
     const stopSignal = options.stopSignal;
@@ -487,13 +517,24 @@ function isRecordInput(value: unknown): value is RecordInput {
 }
 
 /** Throws ColumnCheckError when the columns do not fit the object's describe. */
-async function columnsFit(client: BulkClient, object: string, operation: LoadOperation, columns: readonly string[], externalIdField: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+async function columnsFit(
+  client: BulkClient,
+  object: string,
+  operation: LoadOperation,
+  columns: readonly string[],
+  externalIdField: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const problems = await checkColumns({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
   if (problems.length > 0) throw new ColumnCheckError(object, problems);
 }
 
 /** The options of the input's reading, as both the parser and the fast path take them. */
-export function readingOptions(options: Pick<BulkLoadOptions, 'delimiter' | 'replaceInvalidUtf8' | 'columnMap'>): { delimiter?: string; replaceInvalidUtf8?: boolean; columnMap?: ColumnMap } {
+export function readingOptions(options: Pick<BulkLoadOptions, 'delimiter' | 'replaceInvalidUtf8' | 'columnMap'>): {
+  delimiter?: string;
+  replaceInvalidUtf8?: boolean;
+  columnMap?: ColumnMap;
+} {
   return {
     ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
     ...(options.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: options.replaceInvalidUtf8 } : {}),
@@ -527,7 +568,23 @@ export function attachmentResolverFor(client: BulkClient, object: string, dir: s
 function sameLoad(state: LedgerState, run: LedgerRun, inputPath: string | null): void {
   const was = state.run;
   const differs: string[] = [];
-  for (const key of ['object', 'operation', 'format', 'contentType', 'externalIdField', 'batchSize', 'serial', 'successPath', 'errorPath', 'resultsPath', 'delimiter', 'replaceInvalidUtf8', 'dateFormat', 'timeZone', 'attachments'] as const) {
+  for (const key of [
+    'object',
+    'operation',
+    'format',
+    'contentType',
+    'externalIdField',
+    'batchSize',
+    'serial',
+    'successPath',
+    'errorPath',
+    'resultsPath',
+    'delimiter',
+    'replaceInvalidUtf8',
+    'dateFormat',
+    'timeZone',
+    'attachments',
+  ] as const) {
     if (was[key] !== run[key]) differs.push(`${key} (${JSON.stringify(was[key])} then, ${JSON.stringify(run[key])} now)`);
   }
   if (JSON.stringify(was.columns) !== JSON.stringify(run.columns)) differs.push('columns');

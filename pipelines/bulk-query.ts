@@ -99,7 +99,12 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     let done = 0;
     const emitted = new Set<string>();
     let work: BatchInfo[] = [];
-    const unfinished = () => new PollTimeoutError(job.id, work.filter((b) => !emitted.has(b.id)).map((b) => b.id), loop.timeoutMs);
+    const unfinished = () =>
+      new PollTimeoutError(
+        job.id,
+        work.filter((b) => !emitted.has(b.id)).map((b) => b.id),
+        loop.timeoutMs,
+      );
     for await (const tick of pollTicks(loop, unfinished)) {
       // Batches in creation order; without PK chunking, only the original one.
       const batches = options.pkChunking ? await client.listBatches(job.id, call) : [await client.getBatch(job.id, original.id, call)];

@@ -24,7 +24,19 @@ import { attachmentResolverFor, dateConverterFor, readingOptions, type BulkLoadO
 /** A load's options that a dry run takes: what to read and how, where the would-be errors go. */
 export type DryRunOptions = Pick<
   BulkLoadOptions,
-  'client' | 'object' | 'operation' | 'externalIdField' | 'source' | 'delimiter' | 'replaceInvalidUtf8' | 'columnMap' | 'dateFormat' | 'timeZone' | 'errorPath' | 'signal' | 'attachments'
+  | 'client'
+  | 'object'
+  | 'operation'
+  | 'externalIdField'
+  | 'source'
+  | 'delimiter'
+  | 'replaceInvalidUtf8'
+  | 'columnMap'
+  | 'dateFormat'
+  | 'timeZone'
+  | 'errorPath'
+  | 'signal'
+  | 'attachments'
 > &
   Required<Pick<BulkLoadOptions, 'input' | 'format'>>;
 

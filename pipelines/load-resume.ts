@@ -52,11 +52,24 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
   if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row };
   const { offset } = state.inputAt;
   const header = state.inputHeader;
-  if (offset === null || header === undefined) throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`);
-  return { ...fresh, splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header }, fromOffset: offset, fromRow: row };
+  if (offset === null || header === undefined)
+    throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`);
+  return {
+    ...fresh,
+    splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header },
+    fromOffset: offset,
+    fromRow: row,
+  };
 }
 
-export async function planResume(state: LedgerState, ledger: LoadLedger, client: BulkClient, spool: LoadSpool, request: JobRequest, signal: AbortSignal | undefined): Promise<ResumePlan> {
+export async function planResume(
+  state: LedgerState,
+  ledger: LoadLedger,
+  client: BulkClient,
+  spool: LoadSpool,
+  request: JobRequest,
+  signal: AbortSignal | undefined,
+): Promise<ResumePlan> {
   if (state.finished) throw new BulkError('BULK_LEDGER', `the load in ${state.dir} is finished: there is nothing to resume`);
   const { run } = state;
   if (run.input) {
@@ -88,12 +101,25 @@ export async function planResume(state: LedgerState, ledger: LoadLedger, client:
     if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
     for (const file of files) {
       await access(file).catch((err: unknown) => {
-        throw new BulkError('BULK_LEDGER', `segment ${s.seq} of the load is not joined yet, and its spool file ${file} is gone: its rows cannot be matched with their results`, { cause: err });
+        throw new BulkError('BULK_LEDGER', `segment ${s.seq} of the load is not joined yet, and its spool file ${file} is gone: its rows cannot be matched with their results`, {
+          cause: err,
+        });
       });
     }
     spool.adopt(s.seq, files);
     spool.describe(s.seq, s.rows, s.records, s.rejected);
-    const base = { seq: s.seq, path, ...(upload !== undefined ? { upload } : {}), contentType: s.contentType, records: s.records, rejected: s.rejected, bytes: s.bytes, rows: s.rows, columns: s.columns, end: s.end };
+    const base = {
+      seq: s.seq,
+      path,
+      ...(upload !== undefined ? { upload } : {}),
+      contentType: s.contentType,
+      records: s.records,
+      rejected: s.rejected,
+      bytes: s.bytes,
+      rows: s.rows,
+      columns: s.columns,
+      end: s.end,
+    };
     if (s.jobId && s.batchId) segments.push({ ...base, kind: 'submitted', jobId: s.jobId, batchId: s.batchId });
     else {
       segments.push({ ...base, kind: 'batch' });

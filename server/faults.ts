@@ -51,7 +51,10 @@ export class Faults {
   /** Parses the `--faults` form. */
   static parse(spec: string): Faults {
     const options: Record<string, unknown> = {};
-    for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of spec
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [key, value = ''] = part.split('=');
       const num = Number(value);
       switch (key) {

@@ -85,8 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const faults = typeof options.faults === 'string' ? Faults.parse(options.faults) : options.faults ? new Faults(options.faults) : undefined;
   const ttlSeconds = faults?.options.sessionTtlSeconds ?? positiveInteger('sessionTtlSeconds', options.sessionTtlSeconds ?? 7200);
   const acceptUnknown = options.acceptUnknownObjects ?? false;
-  const schema =
-    typeof options.schema === 'string' ? OrgSchema.fromFile(options.schema, acceptUnknown) : new OrgSchema(options.schema, acceptUnknown);
+  const schema = typeof options.schema === 'string' ? OrgSchema.fromFile(options.schema, acceptUnknown) : new OrgSchema(options.schema, acceptUnknown);
   const log = options.log ?? (() => undefined);
 
   const db = openDatabase(options.db ?? ':memory:');
@@ -96,9 +95,18 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const queryResults = new QueryResultsStore(db);
   const ids = new IdGenerator(auth);
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
-  for (const u of options.users ?? []) auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
+  for (const u of options.users ?? [])
+    auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
   let processor: BatchProcessor | undefined;
-  const queries = new QueryRunner({ db, jobs, results: queryResults, schema, ids, onQueued: () => processor?.wake(), ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}) });
+  const queries = new QueryRunner({
+    db,
+    jobs,
+    results: queryResults,
+    schema,
+    ids,
+    onQueued: () => processor?.wake(),
+    ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}),
+  });
   processor = new BatchProcessor({
     jobs,
     schema,

@@ -214,9 +214,17 @@ export class OutputFile {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      let sound = await this.#writing?.then(() => true, () => false) ?? true;
+      let sound =
+        (await this.#writing?.then(
+          () => true,
+          () => false,
+        )) ?? true;
       const keep = this.#committed - this.#position;
-      if (sound && keep > 0) sound = await this.#writeAll(this.#buffer, keep, this.#position).then(() => true, () => false);
+      if (sound && keep > 0)
+        sound = await this.#writeAll(this.#buffer, keep, this.#position).then(
+          () => true,
+          () => false,
+        );
       // Never past what the disk took: a cut beyond it would pad the file with zeros.
       await this.#file.truncate(sound ? this.#committed : Math.min(this.#committed, this.#durable));
     } catch {

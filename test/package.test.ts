@@ -24,7 +24,9 @@ describe('the package', function () {
 
   it('npm pack ships the build, README, LICENSE and package.json only, with source maps that carry their sources', async () => {
     // --ignore-scripts: the files of the build the tests run on (prepack would build it again).
-    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    ) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path);
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).to.deep.equal(['LICENSE', 'README.md', 'package.json']);
     for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/bin/bulkpipe.js', 'dist/server/index.js']) expect(files).to.include(needed);
@@ -43,6 +45,16 @@ describe('the package', function () {
     expect(pkg.dependencies).not.to.have.property('better-sqlite3');
     expect(pkg.peerDependencies).to.have.property('better-sqlite3');
     expect(pkg.peerDependenciesMeta?.['better-sqlite3']).to.deep.equal({ optional: true });
+  });
+
+  it('npm test lints, checks the format and dead exports before the tests; ARCHITECTURE.md maps every folder', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.pretest).to.contain('npm run lint');
+    expect(pkg.scripts.lint).to.equal('biome check . && knip');
+    const lint = spawnSync('npm', ['run', 'lint', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    expect(lint.status, lint.stdout + lint.stderr).to.equal(0);
+    const map = await readFile(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+    for (const folder of ['lib', 'transforms', 'sinks', 'pipelines', 'server', 'bin', 'test', 'benchmarks', 'examples']) expect(map, folder).to.contain(`| \`${folder}/\` |`);
   });
 
   describe('without better-sqlite3', () => {

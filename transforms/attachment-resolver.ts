@@ -73,7 +73,15 @@ export class AttachmentResolver extends Transform {
       if (!value || !this.#binary?.has(name.toLowerCase())) continue;
       const found = await this.#file(value);
       if ('problem' in found) {
-        return { ...record, error: inputFault('BULKPIPE_ATTACHMENT', `the value ${JSON.stringify(value)} ${found.problem}`, { source: this.#source, row: record.row, line: record.line, field: name }) };
+        return {
+          ...record,
+          error: inputFault('BULKPIPE_ATTACHMENT', `the value ${JSON.stringify(value)} ${found.problem}`, {
+            source: this.#source,
+            row: record.row,
+            line: record.line,
+            field: name,
+          }),
+        };
       }
       files.push(found);
       fields ??= { ...record.fields };
@@ -89,11 +97,16 @@ export class AttachmentResolver extends Transform {
     const path = join(this.#dir, reference.entry);
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => err);
     if (info instanceof Error) {
-      return { problem: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? `names ${path}, which does not exist` : `names ${path}, which cannot be read (${info.code ?? info.message})` };
+      return {
+        problem: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? `names ${path}, which does not exist` : `names ${path}, which cannot be read (${info.code ?? info.message})`,
+      };
     }
     if (!info.isFile()) return { problem: `names ${path}, which is not a file` };
     // Open it: a file that exists but cannot be read must cost its record now, not stop a batch's zip later.
-    const readable = await open(path, 'r').then((handle) => handle.close().then(() => undefined), (err: NodeJS.ErrnoException) => err);
+    const readable = await open(path, 'r').then(
+      (handle) => handle.close().then(() => undefined),
+      (err: NodeJS.ErrnoException) => err,
+    );
     if (readable) return { problem: `names ${path}, which cannot be read (${readable.code ?? readable.message})` };
     // Alone in a zip with an empty manifest: a file larger than that never fits in a batch.
     if (zipBound(0, [{ entry: reference.entry, size: info.size }]) > ZIP_LIMITS.maxBytes) {

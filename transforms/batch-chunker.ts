@@ -21,7 +21,16 @@ import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputRecord, type LoadOperation, type SpooledBatch } from '../lib/load-types.js';
 import type { ContentType } from '../lib/types.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_CHARACTERS, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../lib/limits.js';
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_CHARACTERS,
+  MAX_BATCH_RECORDS,
+  MAX_FIELD_CHARACTERS,
+  MAX_RECORD_CHARACTERS,
+  MAX_RECORD_FIELDS,
+  MAX_ZIP_BYTES,
+  MAX_ZIP_FILES,
+} from '../lib/limits.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { oneOf, positiveInteger } from '../lib/options.js';
@@ -296,7 +305,11 @@ export class BatchChunker extends ChunkingStage {
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
       if (length > MAX_FIELD_CHARACTERS || total > MAX_RECORD_CHARACTERS) {
         const names = Object.keys(fields);
-        return limitFault(names, names.map((n) => fields[n] ?? ''), { source: this.#source, row: record.row, line: record.line });
+        return limitFault(
+          names,
+          names.map((n) => fields[n] ?? ''),
+          { source: this.#source, row: record.row, line: record.line },
+        );
       }
     }
     return undefined;
@@ -359,7 +372,6 @@ export class BatchChunker extends ChunkingStage {
     this.push(batch);
   }
 }
-
 
 /** A BatchChunker; e.g. `batchChunker({ contentType: 'CSV', spool: new LoadSpool() })`. */
 export const batchChunker = (options: BatchChunkerOptions) => new BatchChunker(options);

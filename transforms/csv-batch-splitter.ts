@@ -331,7 +331,11 @@ export class CsvBatchSplitter extends ChunkingStage {
   }
 
   #tooLarge(bytes: number, line: number): CsvRecordRejection {
-    const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `${bytes} bytes: with the header line it is larger than a batch may be (${this.#maxBytes} bytes)`, { source: this.#source, row: this.#row + 1, line });
+    const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `${bytes} bytes: with the header line it is larger than a batch may be (${this.#maxBytes} bytes)`, {
+      source: this.#source,
+      row: this.#row + 1,
+      line,
+    });
     return { error, fields: {} };
   }
 
@@ -348,10 +352,16 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   #setHeader(header: Buffer, line = 1): void {
     const parsed: string[][] = [];
-    parseCsvText(header.toString('utf8'), (fields, _line, problem) => {
-      if (problem) throw new ParseError(`the header line: ${problem.reason}`, { source: this.#source, line: problem.line, column: problem.column });
-      parsed.push(fields);
-    }, this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    parseCsvText(
+      header.toString('utf8'),
+      (fields, _line, problem) => {
+        if (problem) throw new ParseError(`the header line: ${problem.reason}`, { source: this.#source, line: problem.line, column: problem.column });
+        parsed.push(fields);
+      },
+      this.#source,
+      line,
+      { delimiter: this.#delimiter, tolerant: true },
+    );
     const read = checkHeader(parsed[0] ?? [], this.#source, line);
     let columns: string[];
     try {
@@ -377,19 +387,25 @@ export class CsvBatchSplitter extends ChunkingStage {
     const place = { source: this.#source, row: this.#row + 1, line };
     if (this.#checkUtf8 && !isUtf8(bytes)) return this.#invalidUtf8(bytes, 0, bytes.length, firstInvalidUtf8(bytes, 0, bytes.length), line);
     let result: { record: Buffer } | CsvRecordRejection | undefined;
-    parseCsvText(bytes.toString('utf8'), (values, _line, problem) => {
-      if (result) return;
-      const error = csvRecordFault(values, problem, plan.input, place);
-      if (error) {
-        result = { error, fields: fieldsByHeader(values, plan.input) };
-        return;
-      }
-      const fields: Record<string, InputValue> = {};
-      values.forEach((value, i) => {
-        if (value !== '') fields[plan.input[i] as string] = value === '#N/A' ? null : value;
-      });
-      result = { record: Buffer.from(CSV.record(plan.upload, fields, true, plan.sources)) };
-    }, this.#source, line, { delimiter: this.#delimiter, tolerant: true });
+    parseCsvText(
+      bytes.toString('utf8'),
+      (values, _line, problem) => {
+        if (result) return;
+        const error = csvRecordFault(values, problem, plan.input, place);
+        if (error) {
+          result = { error, fields: fieldsByHeader(values, plan.input) };
+          return;
+        }
+        const fields: Record<string, InputValue> = {};
+        values.forEach((value, i) => {
+          if (value !== '') fields[plan.input[i] as string] = value === '#N/A' ? null : value;
+        });
+        result = { record: Buffer.from(CSV.record(plan.upload, fields, true, plan.sources)) };
+      },
+      this.#source,
+      line,
+      { delimiter: this.#delimiter, tolerant: true },
+    );
     return result ?? { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'no record could be read', place), fields: {} };
   }
 
@@ -453,7 +469,6 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.push(batch);
   }
 }
-
 
 /** Whether a chunk is valid UTF-8, but for a character cut at either end (the records' bytes never cut one). */
 function chunkIsUtf8(chunk: Buffer): boolean {

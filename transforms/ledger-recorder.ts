@@ -52,19 +52,21 @@ export class LedgerRecorder extends Transform {
     // The segment's files reach the disk before the ledger names it: after a power cut too, a segment
     // the ledger knows is whole (a short payload would be uploaded as a short batch).
     this.#sync(batch)
-      .then(() => this.#ledger.segment({
-        seq: batch.seq,
-        records: batch.records,
-        rejected: batch.rejected,
-        bytes: batch.bytes,
-        rows: batch.rows,
-        columns: batch.columns,
-        contentType: batch.contentType,
-        payload: batch.path === null ? null : basename(batch.path),
-        ...(batch.upload !== undefined ? { upload: basename(batch.upload) } : {}),
-        end,
-        ...(header !== undefined ? { header } : {}),
-      }))
+      .then(() =>
+        this.#ledger.segment({
+          seq: batch.seq,
+          records: batch.records,
+          rejected: batch.rejected,
+          bytes: batch.bytes,
+          rows: batch.rows,
+          columns: batch.columns,
+          contentType: batch.contentType,
+          payload: batch.path === null ? null : basename(batch.path),
+          ...(batch.upload !== undefined ? { upload: basename(batch.upload) } : {}),
+          end,
+          ...(header !== undefined ? { header } : {}),
+        }),
+      )
       .then(() => callback(null, batch), callback);
   }
 

@@ -131,7 +131,12 @@ export class RecordParser extends Transform {
   #invalidUtf8(fields: Record<string, InputValue>, row: number, line: number | undefined): string | undefined {
     for (const name in fields) {
       if (fields[name]?.includes('\uFFFD')) {
-        return inputFault('BULKPIPE_INVALID_UTF8', 'bytes that are not UTF-8 (save the file as UTF-8, or load them replaced with --replace-invalid-utf8)', { source: this.#source, row, line, field: name });
+        return inputFault('BULKPIPE_INVALID_UTF8', 'bytes that are not UTF-8 (save the file as UTF-8, or load them replaced with --replace-invalid-utf8)', {
+          source: this.#source,
+          row,
+          line,
+          field: name,
+        });
       }
     }
     return undefined;

@@ -100,7 +100,11 @@ export class ResultJoiner extends Transform {
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
     // Bodies requested ahead and never read: drop them, so that their sockets are freed.
-    for (const response of this.#responses.values()) response.then((r) => r.body.destroy(), () => undefined);
+    for (const response of this.#responses.values())
+      response.then(
+        (r) => r.body.destroy(),
+        () => undefined,
+      );
     this.#responses.clear();
     this.#reader.release();
     callback(err);
@@ -113,7 +117,12 @@ export class ResultJoiner extends Transform {
     this.#flushed = undefined;
     if (this.#waiting.size === 0) return done();
     // Every segment number is used: one missing at the end means a stage lost it.
-    done(new BulkError('BULK_JOIN_MISMATCH', `segment ${this.#next} of the load never reached the joiner, while segments ${[...this.#waiting.keys()].sort((a, b) => a - b).join(', ')} did`));
+    done(
+      new BulkError(
+        'BULK_JOIN_MISMATCH',
+        `segment ${this.#next} of the load never reached the joiner, while segments ${[...this.#waiting.keys()].sort((a, b) => a - b).join(', ')} did`,
+      ),
+    );
   }
 
   #start(): void {
@@ -182,7 +191,14 @@ export class ResultJoiner extends Transform {
     }
   }
 
-  async #pushSegment(item: JoinerInput, finished: FinishedBatch | undefined, results: AsyncIterable<ResultBlock> | undefined, failure: string, restart: boolean, rowsOnly = false): Promise<void> {
+  async #pushSegment(
+    item: JoinerInput,
+    finished: FinishedBatch | undefined,
+    results: AsyncIterable<ResultBlock> | undefined,
+    failure: string,
+    restart: boolean,
+    rowsOnly = false,
+  ): Promise<void> {
     const blocks = joinSegment({
       seq: item.seq,
       jobId: finished?.jobId ?? null,

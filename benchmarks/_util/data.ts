@@ -7,7 +7,18 @@ export type DataFormat = 'csv' | 'ndjson' | 'json' | 'xml';
 const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
 
 function values(n: number): string[] {
-  return [`Account ${n}`, `AN-${n}`, `Site ${n % 97}`, `555-${String(n % 10_000).padStart(4, '0')}`, `https://example.com/${n}`, String(n % 5000), String((n % 1000) * 1000.5), `City ${n % 313}`, `Country ${n % 41}`, `Industry ${n % 17}`];
+  return [
+    `Account ${n}`,
+    `AN-${n}`,
+    `Site ${n % 97}`,
+    `555-${String(n % 10_000).padStart(4, '0')}`,
+    `https://example.com/${n}`,
+    String(n % 5000),
+    String((n % 1000) * 1000.5),
+    `City ${n % 313}`,
+    `Country ${n % 41}`,
+    `Industry ${n % 17}`,
+  ];
 }
 
 function line(format: DataFormat, n: number, first: boolean): string {
@@ -38,7 +49,14 @@ export function csvBatch(first: number, records: number): string {
 
 async function write(path: string, format: DataFormat, more: (written: number, records: number) => boolean): Promise<number> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  const head = format === 'csv' ? `${FIELDS.join(',')}\n` : format === 'json' ? '[' : format === 'xml' ? '<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n' : '';
+  const head =
+    format === 'csv'
+      ? `${FIELDS.join(',')}\n`
+      : format === 'json'
+        ? '['
+        : format === 'xml'
+          ? '<?xml version="1.0" encoding="UTF-8"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n'
+          : '';
   const tail = format === 'json' ? ']\n' : format === 'xml' ? '</sObjects>\n' : '';
   let written = head.length;
   out.write(head);

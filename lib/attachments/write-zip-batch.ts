@@ -25,7 +25,9 @@ import type { AttachmentFile } from '../load-types.js';
 import { MANIFEST_ENTRY } from './zip-budget.js';
 
 const COMPRESSED = new Set(
-  'jpg jpeg png gif webp heic heif avif zip gz tgz bz2 xz zst 7z rar jar apk mp3 m4a aac ogg opus flac mp4 m4v mov avi mkv webm docx xlsx pptx odt ods odp epub'.split(' ').map((e) => `.${e}`),
+  'jpg jpeg png gif webp heic heif avif zip gz tgz bz2 xz zst 7z rar jar apk mp3 m4a aac ogg opus flac mp4 m4v mov avi mkv webm docx xlsx pptx odt ods odp epub'
+    .split(' ')
+    .map((e) => `.${e}`),
 );
 
 const deflateSample = promisify(deflateRaw);
@@ -73,7 +75,11 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
   } catch (err) {
     const cause = failed ?? (err as Error);
     if (cause instanceof BulkError) throw cause;
-    throw new BulkError('BULK_ATTACHMENT', `the zip of ${files.length} attachment(s) could not be written to ${path}: ${cause.message} (a file changed size since it was checked?)`, { cause });
+    throw new BulkError(
+      'BULK_ATTACHMENT',
+      `the zip of ${files.length} attachment(s) could not be written to ${path}: ${cause.message} (a file changed size since it was checked?)`,
+      { cause },
+    );
   }
   return (await stat(path)).size;
 }

@@ -7,7 +7,7 @@
 export interface Session {
   /** scheme://host[:port] of the org, e.g. `https://na15.salesforce.com`. */
   readonly instanceUrl: string;
-  /** Sent as `X-SFDC-Session`: a SOAP session id or an OAuth access token (spec 1.3). */
+  /** Sent as `X-SFDC-Session`: a SOAP session id or an OAuth access token (wire §1.3). */
   readonly sessionId: string;
   readonly userId?: string | undefined;
   readonly organizationId?: string | undefined;

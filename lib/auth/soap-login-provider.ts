@@ -1,5 +1,5 @@
 /**
- * SessionProvider over the SOAP partner login (spec 1.1): POST the envelope to
+ * SessionProvider over the SOAP partner login (wire §1.1): POST the envelope to
  * `{loginUrl}/services/Soap/u/{version}`, read the session and the instance from the answer. A fault
  * becomes LoginError with its faultcode, never a crash or a hang (the request has timeouts and the
  * caller's signal). Transient network failures and 5xx answers without a fault are retried.

@@ -1,5 +1,5 @@
 /**
- * The SOAP partner login (spec 1.1, 1.2): the request envelope, the loginResponse and the fault.
+ * The SOAP partner login (wire §1.1, 1.2): the request envelope, the loginResponse and the fault.
  * Read namespace-aware with any prefix; the instance URL is the serverUrl's scheme, host and port,
  * as jsforce derives it, so that `http://127.0.0.1:PORT` works for a local org.
  */
@@ -117,13 +117,12 @@ export interface LoginGrant {
 }
 
 /**
- * The partner loginResponse as Salesforce writes it (spec 1.1): `soapenv` prefix, the partner
+ * The partner loginResponse as Salesforce writes it (wire §1.1): `soapenv` prefix, the partner
  * namespace as default so that result elements are unprefixed (jsforce reads them with regular
  * expressions), result children in the recorded order, userInfo children alphabetical, nulls nil.
  */
 export function serializeLoginResponse(grant: LoginGrant): string {
-  const el = (name: string, value: string | number | boolean | null) =>
-    value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`;
+  const el = (name: string, value: string | number | boolean | null) => (value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`);
   const userInfo: Array<[string, string | number | boolean | null]> = [
     ['accessibilityMode', false],
     ['currencySymbol', '$'],

@@ -1,5 +1,5 @@
 /**
- * BulkClient: every Bulk API v1 call (spec section 2) over one undici Pool per instance. Small
+ * BulkClient: every Bulk API v1 call (wire §2) over one undici Pool per instance. Small
  * documents are read whole (bounded); lists and results are read or handed out as streams.
  * Retries follow RetryPolicy and the request's mode; an expired session is renewed through the
  * SessionProvider (once per request, shared by concurrent requests) and the request is replayed
@@ -68,7 +68,7 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** `Sforce-Enable-PKChunking` parameters (spec 7.2). */
+/** `Sforce-Enable-PKChunking` parameters (wire §7.2). */
 export interface PkChunkingOptions {
   /** Records per chunk; default 100,000 on the server, at most 250,000. */
   readonly chunkSize?: number;
@@ -324,7 +324,9 @@ export class BulkClient {
   }
 
   async getBatch(jobId: string, batchId: string, options: CallOptions = {}): Promise<BatchInfo> {
-    return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batchId), jobId, batchId, mode: 'idempotent', signal: options.signal }, (res) => this.#readBatch(res, undefined));
+    return this.#call({ method: 'GET', path: paths.batchPath(this.apiVersion, jobId, batchId), jobId, batchId, mode: 'idempotent', signal: options.signal }, (res) =>
+      this.#readBatch(res, undefined),
+    );
   }
 
   /** Every batch of the job, read incrementally from the list. */
@@ -392,7 +394,9 @@ export class BulkClient {
   #described<T>(key: string, path: string, parse: (body: Buffer) => T, options: CallOptions): Promise<T> {
     let pending = this.#describes.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = this.#call({ method: 'GET', path, mode: 'idempotent', signal: options.signal, rest: true }, async (res) => parse(await readBounded(res.body, MAX_DOCUMENT_BYTES * 16, 'describe')));
+      pending = this.#call({ method: 'GET', path, mode: 'idempotent', signal: options.signal, rest: true }, async (res) =>
+        parse(await readBounded(res.body, MAX_DOCUMENT_BYTES * 16, 'describe')),
+      );
       this.#describes.set(key, pending);
       // A failure is not kept: the next call asks again.
       const kept = pending;
@@ -529,7 +533,15 @@ export class BulkClient {
       const session = this.#session;
       this.#onRequest?.({ method: spec.method, path: spec.path });
       const first = this.#reached ? {} : { headersTimeoutMs: FIRST_CONTACT_HEADERS_MS };
-      const res = await this.#connection.exchange({ method: spec.method, path: spec.path, headers: this.#headers(spec, session), ...(spec.body ? { body: spec.body } : {}), context, signal: spec.signal, ...first });
+      const res = await this.#connection.exchange({
+        method: spec.method,
+        path: spec.path,
+        headers: this.#headers(spec, session),
+        ...(spec.body ? { body: spec.body } : {}),
+        context,
+        signal: spec.signal,
+        ...first,
+      });
       this.#reached = true;
       if (res.statusCode >= 200 && res.statusCode < 300) return res;
       const error = await errorFromResponse(res, context);
@@ -589,4 +601,3 @@ function pkChunkingHeader(option: true | PkChunkingOptions): string {
   if (option.startRow !== undefined) parts.push(`startRow=${toId18(option.startRow) && option.startRow}`);
   return parts.length ? parts.join('; ') : 'TRUE';
 }
-

@@ -80,7 +80,11 @@ export class HttpConnection {
         bodyTimeout: this.#bodyTimeout,
       });
       const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
-      const contentType = String(res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() || undefined;
+      const contentType =
+        String(res.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim()
+          .toLowerCase() || undefined;
       return { statusCode: res.statusCode, headers: res.headers, contentType, body: encoding === 'gzip' ? gunzipped(res.body) : res.body };
     } catch (err) {
       if (body instanceof Readable) body.destroy();

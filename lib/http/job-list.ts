@@ -27,7 +27,6 @@ export interface JobListPage {
   readonly next: string | undefined;
 }
 
-
 /** Most pages read in one search (a page holds up to 1,000 jobs on Salesforce). */
 const MAX_PAGES = 50;
 /** How far before the create request a job's createdDate may lie: the org's clock and ours differ, and it keeps whole seconds. */
@@ -90,7 +89,10 @@ export async function findCreatedJob(readPage: (path: string, signal: AbortSigna
     path = next;
   }
   if (matches.length > 1) {
-    throw new BulkError('BULK_JOB_UNKNOWN', `the answer to the create-job request was lost, and ${matches.length} Open ${request.operation} jobs on ${request.object} were created since: ${matches.join(', ')}; one of them may be this run's (close the ones no one uses)`);
+    throw new BulkError(
+      'BULK_JOB_UNKNOWN',
+      `the answer to the create-job request was lost, and ${matches.length} Open ${request.operation} jobs on ${request.object} were created since: ${matches.join(', ')}; one of them may be this run's (close the ones no one uses)`,
+    );
   }
   return matches[0];
 }

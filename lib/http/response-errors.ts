@@ -11,10 +11,7 @@ import { parseRetryAfter } from './retry.js';
 
 const ERROR_BODY_BYTES = 64 * 1024;
 
-export async function errorFromResponse(
-  res: ExchangeResponse,
-  context: RequestContext,
-): Promise<BulkApiError | HttpStatusError> {
+export async function errorFromResponse(res: ExchangeResponse, context: RequestContext): Promise<BulkApiError | HttpStatusError> {
   const excerpt = await readExcerpt(res.body, ERROR_BODY_BYTES);
   const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
   const format = formatOfMime(res.contentType);

@@ -54,7 +54,11 @@ async function* chunks(first: Readable, { context, reopen, budget, signal }: Res
         delivered += bytes.length;
         yield bytes;
       }
-      if (skip > 0) throw new BulkError('BULK_NETWORK', `${context.method} ${context.path}: the body sent again after a cut is shorter (${delivered - skip} bytes) than what was read before it (${delivered} bytes)`);
+      if (skip > 0)
+        throw new BulkError(
+          'BULK_NETWORK',
+          `${context.method} ${context.path}: the body sent again after a cut is shorter (${delivered - skip} bytes) than what was read before it (${delivered} bytes)`,
+        );
       return;
     } catch (err) {
       body.destroy();

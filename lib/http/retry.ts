@@ -73,16 +73,19 @@ export class RetryPolicy {
   /** A first contact's policy: a request the server took and never answered is not sent again (a wrong host, not an outage). */
   readonly forFirstContact: boolean;
 
-  constructor({
-    maxRetries = 100,
-    maxElapsedMs = 120_000,
-    minDelayMs = 250,
-    maxDelayMs = 10_000,
-    maxRetryAfterMs = 120_000,
-    statusCodes = DEFAULT_RETRY_STATUS_CODES,
-    random = Math.random,
-    firstContactMs = 5_000,
-  }: RetryOptions = {}, forFirstContact = false) {
+  constructor(
+    {
+      maxRetries = 100,
+      maxElapsedMs = 120_000,
+      minDelayMs = 250,
+      maxDelayMs = 10_000,
+      maxRetryAfterMs = 120_000,
+      statusCodes = DEFAULT_RETRY_STATUS_CODES,
+      random = Math.random,
+      firstContactMs = 5_000,
+    }: RetryOptions = {},
+    forFirstContact = false,
+  ) {
     this.forFirstContact = forFirstContact;
     this.#options = { maxRetries, maxElapsedMs, minDelayMs, maxDelayMs, maxRetryAfterMs, statusCodes, random, firstContactMs };
     this.#firstContactMs = duration('retry.firstContactMs', firstContactMs, 86_400_000);

@@ -1,5 +1,5 @@
 /**
- * Reads a CSV DML result body (spec 5.1: `"Id","Success","Created","Error"`, columns found by
+ * Reads a CSV DML result body (wire §5.1: `"Id","Success","Created","Error"`, columns found by
  * name) straight from its bytes, field by field, into ResultBlocks: no decoding of whole chunks,
  * no string but an error's text (ids stay places in the chunk). This is the client's hottest
  * reader: one row per record. Fields may be quoted (with `""` for a quote and line breaks inside)
@@ -79,7 +79,11 @@ function readRow(buf: Buffer, pos: number, fields: RowFields, last: boolean, sou
 
 /** `true` in any case (bytes or'ed with 0x20 are lower case letters). */
 const isTrue = (buf: Buffer, start: number, end: number) =>
-  end - start === 4 && ((buf[start] as number) | 0x20) === 0x74 && ((buf[start + 1] as number) | 0x20) === 0x72 && ((buf[start + 2] as number) | 0x20) === 0x75 && ((buf[start + 3] as number) | 0x20) === 0x65;
+  end - start === 4 &&
+  ((buf[start] as number) | 0x20) === 0x74 &&
+  ((buf[start + 1] as number) | 0x20) === 0x72 &&
+  ((buf[start + 2] as number) | 0x20) === 0x75 &&
+  ((buf[start + 3] as number) | 0x20) === 0x65;
 
 function text(buf: Buffer, fields: RowFields, index: number): string {
   const start = fields.starts[index] as number;

@@ -100,7 +100,8 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
     out.fail(out.add(entry.row, false, line ?? entry.fields ?? {}, 0, line?.length ?? 0), entry.error);
   };
   const mismatch = (actual: number) => new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, actual);
-  const spoolMismatch = (what: string) => new BulkError('BULK_JOIN_MISMATCH', `the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${what} records than the ${s.records} it was cut with`);
+  const spoolMismatch = (what: string) =>
+    new BulkError('BULK_JOIN_MISMATCH', `the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${what} records than the ${s.records} it was cut with`);
   let run = 0;
   let offset = 0;
   let joined = 0;

@@ -41,7 +41,13 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
   if ((operation === 'update' || operation === 'delete' || operation === 'hardDelete') && !has('Id')) problems.push(`an ${operation} needs an Id column`);
   if (operation === 'upsert') {
     const key = byName.get((check.externalIdField ?? '').toLowerCase());
-    if (!key) problems.push(`${check.externalIdField} is not a field of ${object.name}${suggest(check.externalIdField ?? '', object.fields.map((f) => f.name))}`);
+    if (!key)
+      problems.push(
+        `${check.externalIdField} is not a field of ${object.name}${suggest(
+          check.externalIdField ?? '',
+          object.fields.map((f) => f.name),
+        )}`,
+      );
     else if (!key.externalId && !key.idLookup) problems.push(`${key.name} is not an External ID field of ${object.name}, so it cannot match records for an upsert`);
     else if (!has(key.name)) problems.push(`an upsert on ${key.name} needs the column ${key.name}`);
   }
@@ -62,7 +68,11 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
 
 function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDescribe>, column: string, operation: LoadOperation): string | undefined {
   const field = byName.get(column.toLowerCase());
-  if (!field) return `${column} is not a field of ${object.name}${suggest(column, [...byName.values()].map((f) => f.name))}`;
+  if (!field)
+    return `${column} is not a field of ${object.name}${suggest(
+      column,
+      [...byName.values()].map((f) => f.name),
+    )}`;
   if (field.name === 'Id') return operation === 'insert' ? `an insert cannot set Id (use update or upsert)` : undefined;
   if (operation === 'insert' && !field.createable) return `${field.name} cannot be set on insert`;
   if (operation === 'update' && !field.updateable) return `${field.name} cannot be set on update`;
@@ -71,15 +81,28 @@ function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, Field
 }
 
 /** `Account.Ext_Id__c`: a relationship of the object whose parent has that field as an External ID. */
-async function relationshipProblem(object: SObjectDescribe, relationship: string, key: string, describe: (object: string) => Promise<SObjectDescribe>): Promise<string | undefined> {
+async function relationshipProblem(
+  object: SObjectDescribe,
+  relationship: string,
+  key: string,
+  describe: (object: string) => Promise<SObjectDescribe>,
+): Promise<string | undefined> {
   const references = object.fields.filter((f) => f.relationshipName !== null);
   const reference = references.find((f) => (f.relationshipName as string).toLowerCase() === relationship.toLowerCase());
-  if (!reference) return `${relationship}.${key}: ${relationship} is not a relationship of ${object.name}${suggest(relationship, references.map((f) => f.relationshipName as string))}`;
+  if (!reference)
+    return `${relationship}.${key}: ${relationship} is not a relationship of ${object.name}${suggest(
+      relationship,
+      references.map((f) => f.relationshipName as string),
+    )}`;
   const parentName = reference.referenceTo[0];
   if (!parentName) return undefined;
   const parent = await describe(parentName);
   const field = parent.fields.find((f) => f.name.toLowerCase() === key.toLowerCase());
-  if (!field) return `${relationship}.${key}: ${key} is not a field of ${parent.name}${suggest(key, parent.fields.map((f) => f.name))}`;
+  if (!field)
+    return `${relationship}.${key}: ${key} is not a field of ${parent.name}${suggest(
+      key,
+      parent.fields.map((f) => f.name),
+    )}`;
   if (!field.externalId && !field.idLookup) return `${relationship}.${key}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
   return undefined;
 }

@@ -56,7 +56,6 @@ export interface LedgerRun {
   readonly attachments?: string | undefined;
 }
 
-
 /** A segment as the ledger knows it: the spooled batch's description, its payload named within the spool. */
 export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'rejected' | 'bytes' | 'rows' | 'columns' | 'contentType'> {
   /** The payload's file name in the spool; null when nothing is uploaded (rejected records only). */
@@ -148,7 +147,8 @@ export class LoadLedger {
     try {
       this.#file = await open(join(this.dir, LEDGER_FILE), 'wx');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
       throw err;
     }
     await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);

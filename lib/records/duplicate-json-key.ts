@@ -8,7 +8,6 @@ import { isSpace } from '../text/whitespace.js';
 import { escapedQuote } from '../text/escaped-quote.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../text/json-chars.js';
 
-
 export function duplicateJsonKey(text: string): string | undefined {
   // One key set per open object; null for an open array.
   const open: Array<Set<string> | null> = [];

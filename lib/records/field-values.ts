@@ -1,6 +1,6 @@
 /**
  * Converts an uploaded text value to the stored value of a field, or to the record-level error
- * Salesforce gives for it (spec 5.1 message formats). One reading for both sides: the local org
+ * Salesforce gives for it (wire §5.1 message formats). One reading for both sides: the local org
  * stores what it gives, and `load --dry-run` checks each value against the org's describe with it,
  * so that a dry run predicts exactly the errors the local org would give.
  */
@@ -20,7 +20,15 @@ const TEXT_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'pick
 export type Stored = string | number | boolean | null;
 export type Converted = { readonly value: Stored } | { readonly error: ResultError };
 
-const XSD_TYPE: Record<string, string> = { boolean: 'xsd:boolean', int: 'xsd:int', double: 'xsd:double', currency: 'xsd:double', percent: 'xsd:double', date: 'xsd:date', datetime: 'xsd:dateTime' };
+const XSD_TYPE: Record<string, string> = {
+  boolean: 'xsd:boolean',
+  int: 'xsd:int',
+  double: 'xsd:double',
+  currency: 'xsd:double',
+  percent: 'xsd:double',
+  date: 'xsd:date',
+  datetime: 'xsd:dateTime',
+};
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -28,7 +36,13 @@ const DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?(Z|[+-]\d{
 export const resultError = (statusCode: string, message: string, fields: readonly string[] = []): ResultError => ({ statusCode, message, fields });
 
 function notDeserializable(field: ValueField, raw: string, column: number): Converted {
-  return { error: resultError('INVALID_FIELD', `Failed to deserialize field at col ${column}. Due to, '${raw}' is not a valid value for the type ${XSD_TYPE[field.type] ?? 'xsd:string'}`, [field.name]) };
+  return {
+    error: resultError(
+      'INVALID_FIELD',
+      `Failed to deserialize field at col ${column}. Due to, '${raw}' is not a valid value for the type ${XSD_TYPE[field.type] ?? 'xsd:string'}`,
+      [field.name],
+    ),
+  };
 }
 
 function validDate(y: number, m: number, d: number): boolean {
@@ -70,9 +84,12 @@ export function convertValue(field: ValueField, raw: string, column: number): Co
       if (!TEXT_TYPES.has(field.type)) return { value: raw }; // time, base64, ...: left to the org
       const max = field.length || 255;
       if (raw.length > max) {
-        return { error: resultError('STRING_TOO_LONG', `${field.name}: data value too large: ${raw.slice(0, 40)}${raw.length > 40 ? '...' : ''} (max length=${max})`, [field.name]) };
+        return {
+          error: resultError('STRING_TOO_LONG', `${field.name}: data value too large: ${raw.slice(0, 40)}${raw.length > 40 ? '...' : ''} (max length=${max})`, [field.name]),
+        };
       }
-      if (field.type === 'email' && raw !== '' && !EMAIL.test(raw)) return { error: resultError('INVALID_EMAIL_ADDRESS', `${field.name}: invalid email address: ${raw}`, [field.name]) };
+      if (field.type === 'email' && raw !== '' && !EMAIL.test(raw))
+        return { error: resultError('INVALID_EMAIL_ADDRESS', `${field.name}: invalid email address: ${raw}`, [field.name]) };
       return { value: raw };
     }
   }

@@ -136,4 +136,3 @@ function build(cursor: JsonCursor, count: number, allKnown: boolean): Record<str
 function code(text: string, i: number, end: number): number {
   return i < end ? text.charCodeAt(i) : -1;
 }
-

@@ -28,7 +28,6 @@ interface JsonElementFault {
 /** An element, the line and column it starts at, and for a tolerant scanner's broken element, its fault. */
 export type OnJsonElement = (element: JsonArrayElement, line: number, fault?: JsonElementFault, column?: number) => void;
 
-
 export class JsonArrayScanner {
   readonly #source: string;
   readonly #maxChars: number;
@@ -204,7 +203,11 @@ export class JsonArrayScanner {
     if (this.#oversize >= 0) {
       const chars = this.#oversize;
       this.#oversize = -1;
-      onElement('', this.#elementLine, { code: 'BULKPIPE_RECORD_TOO_LARGE', reason: `about ${chars} characters, more than the ${this.#maxChars} a record may hold (larger than a batch): not read`, line: this.#elementLine });
+      onElement('', this.#elementLine, {
+        code: 'BULKPIPE_RECORD_TOO_LARGE',
+        reason: `about ${chars} characters, more than the ${this.#maxChars} a record may hold (larger than a batch): not read`,
+        line: this.#elementLine,
+      });
       return;
     }
     const element = this.#flat ?? this.#text.slice(this.#start, end);
@@ -253,7 +256,7 @@ export class JsonArrayScanner {
     }
   }
 
-/** The line at `pos` in #text, counting the line ends since the last count. */
+  /** The line at `pos` in #text, counting the line ends since the last count. */
   #lineAt(pos: number): number {
     const t = this.#text;
     if (pos > this.#counted) {

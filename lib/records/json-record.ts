@@ -37,6 +37,7 @@ export function readJsonRecord(
     throw new ParseError(`malformed JSON: ${(err as Error).message}`, { source, ...place, ...(recordInParseErrors ? { record } : {}) }, { cause: err });
   }
   const repeated = duplicateJsonKey(json);
-  if (repeated !== undefined) throw new ParseError(`the key "${repeated}" appears twice in the record`, { source, line, record, field: repeated, fault: 'BULKPIPE_DUPLICATE_FIELD' });
+  if (repeated !== undefined)
+    throw new ParseError(`the key "${repeated}" appears twice in the record`, { source, line, record, field: repeated, fault: 'BULKPIPE_DUPLICATE_FIELD' });
   return flattenRecord(value, { source, line, record });
 }

@@ -1,5 +1,5 @@
 /**
- * One input record as it goes into a batch payload of each content type (spec 8): a CSV line
+ * One input record as it goes into a batch payload of each content type (wire §8): a CSV line
  * (null as `#N/A`, missing as empty), an XML `<sObject>` (null as `xsi:nil`, parent references
  * nested) or a JSON object (null as null, parent references as nested objects).
  * CSV quoting is written here rather than with csv-stringify: this runs once per record on the hot

@@ -7,4 +7,3 @@ export function escapedQuote(text: string, q: number): boolean {
   while (k >= 0 && text.charCodeAt(k) === BACKSLASH) k--;
   return (q - 1 - k) % 2 === 1;
 }
-

@@ -1,5 +1,5 @@
 /**
- * The error body (spec 6.1): `exceptionCode` then `exceptionMessage`, XML in the server layout or
+ * The error body (wire §6.1): `exceptionCode` then `exceptionMessage`, XML in the server layout or
  * compact JSON. The XML form keeps `<exceptionCode>InvalidSessionId</exceptionCode>` on one line
  * with no inner whitespace, which jsforce matches with a regular expression.
  */

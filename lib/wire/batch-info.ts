@@ -1,7 +1,7 @@
 /**
- * batchInfo and batchInfoList documents. XML in the element order of spec 4.1 (WSC reads it
+ * batchInfo and batchInfoList documents. XML in the element order of wire §4.1 (WSC reads it
  * sequentially; `stateMessage` only when set); JSON compact with alphabetical keys and
- * `"stateMessage":null` as recorded (spec 4.3). Lists are read incrementally.
+ * `"stateMessage":null` as recorded (wire §4.3). Lists are read incrementally.
  */
 import { BATCH_STATES, type BatchInfo, type WireFormat } from '../types.js';
 import { formatJsonDate } from './dates.js';
@@ -40,7 +40,7 @@ export function serializeBatchInfo(batch: BatchInfo, format: WireFormat): string
   return xmlDocument('batchInfo', xmlFieldLines(batchInfoFields(batch), 1));
 }
 
-/** The list document; children of `batchInfoList` are indented one more space (spec 4.3). */
+/** The list document; children of `batchInfoList` are indented one more space (wire §4.3). */
 export function serializeBatchInfoList(batches: Iterable<BatchInfo>, format: WireFormat): string {
   if (format === 'json') return `{"batchInfo":[${Array.from(batches, batchInfoJson).join(',')}]}`;
   let body = '';
@@ -77,10 +77,7 @@ export function parseBatchInfo(body: string | Uint8Array, format: WireFormat): B
 }
 
 /** Yields each batchInfo of a list as it is read. */
-export async function* readBatchInfoList(
-  chunks: AsyncIterable<Uint8Array | string>,
-  format: WireFormat,
-): AsyncGenerator<BatchInfo> {
+export async function* readBatchInfoList(chunks: AsyncIterable<Uint8Array | string>, format: WireFormat): AsyncGenerator<BatchInfo> {
   const source = 'batchInfoList';
   if (format === 'json') {
     for await (const value of readJsonArray(chunks, { source, key: 'batchInfo' })) yield batchFromJson(value, source);

@@ -1,5 +1,5 @@
 /**
- * Reads a batch payload (CSV, XML or JSON records, spec 8) held in memory (at most 10 MB) into rows
+ * Reads a batch payload (CSV, XML or JSON records, wire §8) held in memory (at most 10 MB) into rows
  * aligned with the batch's columns, where a value is a string, null (`#N/A` in CSV, `xsi:nil` in
  * XML, `null` in JSON) or undefined (an empty CSV cell or a missing element: left unchanged on
  * update). Relationship columns come out as `Relationship.Field`. The local org reads uploads with
@@ -129,7 +129,10 @@ function readXml(text: string): Payload {
   } catch (err) {
     throw new PayloadError(`Failed to parse XML: ${(err as Error).message}`);
   }
-  const records = collector.take().filter((e) => e.name === 'sObject').map(xmlPayloadRecord);
+  const records = collector
+    .take()
+    .filter((e) => e.name === 'sObject')
+    .map(xmlPayloadRecord);
   if (records.length === 0) throw noData();
   return aligned(records);
 }

@@ -1,5 +1,5 @@
 /**
- * Which format each document takes for a job content type (spec 2.1, 2.2): CSV jobs speak XML for
+ * Which format each document takes for a job content type (wire §2.1, 2.2): CSV jobs speak XML for
  * everything but results; XML and JSON jobs speak their own format throughout.
  */
 import type { ContentType, WireFormat } from '../types.js';
@@ -13,7 +13,7 @@ export const MIME = {
   csv: 'text/csv',
 } as const;
 
-/** Batch request Content-Type per job content type (spec 2.2). */
+/** Batch request Content-Type per job content type (wire §2.2). */
 const BATCH_MIME: Record<ContentType, string> = {
   CSV: 'text/csv',
   XML: 'application/xml',

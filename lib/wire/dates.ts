@@ -1,5 +1,5 @@
 /**
- * Timestamps on the wire (spec section 0): XML `2015-12-15T21:41:45.000Z`, JSON
+ * Timestamps on the wire (wire §0): XML `2015-12-15T21:41:45.000Z`, JSON
  * `2015-12-15T20:45:25.000+0000`. Salesforce keeps whole seconds, so milliseconds are always `.000`.
  */
 import { ParseError } from '../errors.js';

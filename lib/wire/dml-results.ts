@@ -1,5 +1,5 @@
 /**
- * Record-level results of a DML batch, one per input row in request order (spec 5.1 to 5.3).
+ * Record-level results of a DML batch, one per input row in request order (wire §5.1 to 5.3).
  * Writing yields one chunk per row so that a server can stream a 10,000-row result; reading is
  * incremental in all three formats. CSV keeps the exact wire form: the header
  * `"Id","Success","Created","Error"`, every value quoted, LF endings, and errors written as
@@ -22,9 +22,7 @@ export function csvQuote(value: string): string {
 
 /** One error in the CSV result form. Several errors of one row go on separate lines. */
 export function formatResultErrors(errors: readonly ResultError[]): string {
-  return errors
-    .map((e) => `${e.statusCode}:${e.message}:${e.fields.length ? `${e.fields.join(',')} --` : '--'}`)
-    .join('\n');
+  return errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.length ? `${e.fields.join(',')} --` : '--'}`).join('\n');
 }
 
 /**
@@ -63,9 +61,7 @@ function xmlRow(r: DmlResult): string {
 }
 
 function jsonRow(r: DmlResult): string {
-  const errors = r.errors.map(
-    (e) => `{"fields":${JSON.stringify(e.fields)},"message":${JSON.stringify(e.message)},"statusCode":${JSON.stringify(e.statusCode)}}`,
-  );
+  const errors = r.errors.map((e) => `{"fields":${JSON.stringify(e.fields)},"message":${JSON.stringify(e.message)},"statusCode":${JSON.stringify(e.statusCode)}}`);
   return `{"success":${r.success},"created":${r.created},"id":${JSON.stringify(r.id)},"errors":[${errors.join(',')}]}`;
 }
 

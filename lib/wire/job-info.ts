@@ -1,20 +1,10 @@
 /**
  * jobInfo documents: the create request, the close/abort request and the server's JobInfo, in XML
- * (element order of spec 3.1, which WSC reads sequentially) and JSON (keys in alphabetical order,
- * spec 3.4). Parsing accepts any order and prefix, and JSON `concurrencyMode` as 0/1.
+ * (element order of wire §3.1, which WSC reads sequentially) and JSON (keys in alphabetical order,
+ * wire §3.4). Parsing accepts any order and prefix, and JSON `concurrencyMode` as 0/1.
  */
 import { ParseError } from '../errors.js';
-import {
-  CONCURRENCY_MODES,
-  CONTENT_TYPES,
-  JOB_STATES,
-  OPERATIONS,
-  type ConcurrencyMode,
-  type JobInfo,
-  type JobRequest,
-  type JobStateRequest,
-  type WireFormat,
-} from '../types.js';
+import { CONCURRENCY_MODES, CONTENT_TYPES, JOB_STATES, OPERATIONS, type ConcurrencyMode, type JobInfo, type JobRequest, type JobStateRequest, type WireFormat } from '../types.js';
 import { formatJsonDate } from './dates.js';
 import { alphabetical, jsonCompact, jsonPretty, type JsonEntry } from './json-writer.js';
 import { FieldReader, jsonLookup, jsonObject, jsonScalar, parseJsonDocument, xmlLookup } from './values.js';
@@ -103,7 +93,7 @@ export function parseJobInfo(body: string | Uint8Array, format: WireFormat): Job
   return readJobInfo(jobFields(body, format, 'jobInfo'));
 }
 
-/** The create-job request body, in the element order WSC writes (spec 3.1, 3.3). */
+/** The create-job request body, in the element order WSC writes (wire §3.1, 3.3). */
 export function serializeJobRequest(request: JobRequest, format: WireFormat): string {
   const fields: XmlField[] = [
     ['operation', request.operation],
@@ -117,7 +107,7 @@ export function serializeJobRequest(request: JobRequest, format: WireFormat): st
   return `${XML_DECLARATION}\n<jobInfo xmlns="${DATALOAD_NS}">\n${xmlFieldLines(fields, 1)}</jobInfo>`;
 }
 
-/** JSON clients (simple-salesforce) send the enum ordinal: 0 Parallel, 1 Serial (spec 3.4). */
+/** JSON clients (simple-salesforce) send the enum ordinal: 0 Parallel, 1 Serial (wire §3.4). */
 function concurrencyModeOf(fields: FieldReader): ConcurrencyMode | undefined {
   const text = fields.optional('concurrencyMode');
   if (text === '0') return 'Parallel';

@@ -24,23 +24,13 @@ export interface JsonArrayReadOptions {
 const MAX_ELEMENT_CHARS = 64 * 1024 * 1024;
 
 /** Yields each element of a top-level JSON array (or of the array under `key`). */
-export async function* readJsonArray(
-  chunks: AsyncIterable<Uint8Array | string>,
-  options: JsonArrayReadOptions,
-): AsyncGenerator<unknown> {
+export async function* readJsonArray(chunks: AsyncIterable<Uint8Array | string>, options: JsonArrayReadOptions): AsyncGenerator<unknown> {
   if (options.key === undefined) {
     yield* readTopLevelArray(chunks, options.source);
     return;
   }
-  const stages = [
-    StreamJson.parser(),
-    ...(options.key !== undefined ? [Pick.pick({ filter: options.key })] : []),
-    StreamArray.streamArray(),
-  ] as const;
-  const wrap = (err: unknown) =>
-    err instanceof ParseError
-      ? err
-      : new ParseError(`malformed JSON: ${(err as Error).message}`, { source: options.source }, { cause: err });
+  const stages = [StreamJson.parser(), ...(options.key !== undefined ? [Pick.pick({ filter: options.key })] : []), StreamArray.streamArray()] as const;
+  const wrap = (err: unknown) => (err instanceof ParseError ? err : new ParseError(`malformed JSON: ${(err as Error).message}`, { source: options.source }, { cause: err }));
   for await (const item of iterateThrough<{ value: unknown }>(chunks, stages, wrap)) yield item.value;
 }
 

@@ -1,6 +1,6 @@
 /**
  * JSON documents with a fixed key order and the two layouts seen from Salesforce: the documented
- * pretty form (3-space indent, `" : "`, spec 3.4) and the compact form recorded for batchInfo (4.3).
+ * pretty form (3-space indent, `" : "`, wire §3.4) and the compact form recorded for batchInfo (4.3).
  * Values are pre-rendered JSON text so that doubles such as `"apiVersion" : 36.0` keep their decimal.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The query result-id list (spec 5.4): XML root `result-list` (with a hyphen) holding one `result`
+ * The query result-id list (wire §5.4): XML root `result-list` (with a hyphen) holding one `result`
  * per result file, or a JSON array of ids. Ids are 15 characters, prefix 752.
  */
 import { ParseError } from '../errors.js';

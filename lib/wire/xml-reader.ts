@@ -155,10 +155,7 @@ export class XmlElementCollector {
 }
 
 /** Reads a body chunk by chunk and yields each element at the chosen depth as soon as it closes. */
-export async function* readXmlElements(
-  chunks: AsyncIterable<Uint8Array | string>,
-  options: XmlReadOptions,
-): AsyncGenerator<XmlElement> {
+export async function* readXmlElements(chunks: AsyncIterable<Uint8Array | string>, options: XmlReadOptions): AsyncGenerator<XmlElement> {
   const collector = new XmlElementCollector(options);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for await (const chunk of chunks) {
@@ -171,10 +168,7 @@ export async function* readXmlElements(
 }
 
 /** Parses a whole small document (already in memory) and returns its root. */
-export function parseXmlDocument(
-  body: string | Uint8Array,
-  options: Omit<XmlReadOptions, 'depth'>,
-): XmlElement {
+export function parseXmlDocument(body: string | Uint8Array, options: Omit<XmlReadOptions, 'depth'>): XmlElement {
   const collector = new XmlElementCollector({ ...options, depth: 1 });
   collector.write(typeof body === 'string' ? body : new TextDecoder().decode(body));
   collector.end();

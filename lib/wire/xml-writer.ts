@@ -1,5 +1,5 @@
 /**
- * The layout of the server's XML documents (spec 2.4): the declaration directly followed by the root
+ * The layout of the server's XML documents (wire §2.4): the declaration directly followed by the root
  * start tag, a newline, three spaces and the namespace; one child per line indented by one space per
  * level; an empty root is self-closing. Clients parse with real XML parsers, so the layout is what
  * byte-level fixtures and jsforce's `<exceptionCode>InvalidSessionId</exceptionCode>` regex look at.

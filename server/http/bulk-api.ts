@@ -1,6 +1,6 @@
 /**
- * The Bulk API v1 endpoints of the local org (spec section 2): jobs, batches, requests, results
- * and query result files, with the status codes, Content-Types and formats of spec 2.1. Every
+ * The Bulk API v1 endpoints of the local org (wire §2): jobs, batches, requests, results
+ * and query result files, with the status codes, Content-Types and formats of wire §2.1. Every
  * request needs a live `X-SFDC-Session`; a job and its batches belong to the user who created it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -148,7 +148,8 @@ export class BulkApi {
       throw jobRequestError(err, format);
     }
     const contentType: ContentType = request.contentType ?? 'XML';
-    if ((contentType === 'JSON' || contentType === 'ZIP_JSON') && Number(apiVersion) < 36) throw new ApiError(400, 'InvalidJob', `contentType ${contentType} requires API version 36.0 or later`);
+    if ((contentType === 'JSON' || contentType === 'ZIP_JSON') && Number(apiVersion) < 36)
+      throw new ApiError(400, 'InvalidJob', `contentType ${contentType} requires API version 36.0 or later`);
     if (request.operation === 'queryAll' && Number(apiVersion) < 39) throw new ApiError(400, 'InvalidJob', 'queryAll requires API version 39.0 or later');
     if (contentType.startsWith('ZIP_') && Number(apiVersion) < 20) throw new ApiError(400, 'InvalidJob', `contentType ${contentType} requires API version 20.0 or later`);
     const object = this.#c.schema.object(request.object);
@@ -181,7 +182,7 @@ export class BulkApi {
       modstamp: now,
     };
     this.#c.jobs.createJob(job);
-    // The answer follows the request's Content-Type, not the job's (spec 2.1, recorded).
+    // The answer follows the request's Content-Type, not the job's (wire §2.1, recorded).
     await this.#sendJob(req, res, job, 201, format);
   }
 
@@ -209,9 +210,16 @@ export class BulkApi {
     const expected = dataFormatOf(job.content_type);
     // A zip batch is labelled zip/csv, zip/xml or zip/json; the SOQL of a query job is text, whatever its label.
     const zipped = job.content_type.startsWith('ZIP_');
-    const mime = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const mime = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase();
     if (!isQuery && (zipped ? mime !== batchMimeType(job.content_type) : sent !== expected)) {
-      throw new ApiError(400, 'InvalidBatch', `Content-Type ${String(req.headers['content-type'] ?? '(none)')} does not match the job's contentType ${job.content_type} (expected ${batchMimeType(job.content_type)})`);
+      throw new ApiError(
+        400,
+        'InvalidBatch',
+        `Content-Type ${String(req.headers['content-type'] ?? '(none)')} does not match the job's contentType ${job.content_type} (expected ${batchMimeType(job.content_type)})`,
+      );
     }
     const body = await readRequestBody(req, MAX_BATCH_BYTES, () => new ApiError(400, 'InvalidBatch', `Exceeded max size limit of ${MAX_BATCH_BYTES} bytes`));
     if (isBlank(body)) throw new ApiError(400, 'ClientInputError', 'Unable to find any data to create batch');

@@ -1,7 +1,7 @@
 /**
  * Reads a request body into memory up to a limit, counting decoded bytes as they stream in, so an
  * oversized or gzip-bomb body is refused early, never buffered whole. Only gzip is a valid
- * Content-Encoding (spec 2.3); anything else is 415.
+ * Content-Encoding (wire §2.3); anything else is 415.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,7 +10,9 @@ import { createGunzip } from 'node:zlib';
 import { ApiError } from './api-error.js';
 
 export async function readRequestBody(req: IncomingMessage, maxBytes: number, tooLarge: () => ApiError): Promise<Buffer> {
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
   if (encoding !== 'identity' && encoding !== 'gzip') throw new ApiError(415, 'ClientInputError', `Unsupported Content-Encoding: ${encoding}`);
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (encoding === 'identity' && declared > maxBytes) throw tooLarge();

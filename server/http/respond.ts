@@ -1,5 +1,5 @@
 /**
- * Writes answers with the exact Content-Type strings clients compare (spec 9, item 1), gzip when
+ * Writes answers with the exact Content-Type strings clients compare (wire §9, item 1), gzip when
  * the client accepts it, and bodies given as chunk iterables written with backpressure.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

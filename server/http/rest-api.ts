@@ -127,7 +127,11 @@ function userInfo(context: RestContext, userId: string, username: string, fullNa
     language: 'en_US',
     locale: 'en_US',
     utcOffset: 0,
-    urls: { rest: `${context.baseUrl()}/services/data/v{version}/`, sobjects: `${context.baseUrl()}/services/data/v{version}/sobjects/`, query: `${context.baseUrl()}/services/data/v{version}/query/` },
+    urls: {
+      rest: `${context.baseUrl()}/services/data/v{version}/`,
+      sobjects: `${context.baseUrl()}/services/data/v{version}/sobjects/`,
+      query: `${context.baseUrl()}/services/data/v{version}/query/`,
+    },
     is_app_installed: true,
     updated_at: new Date(context.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
   };

@@ -124,7 +124,14 @@ export function describeObject(schema: OrgSchema, object: ObjectDef, base: strin
   const childRelationships = schema.objects.flatMap((child) =>
     [...child.fields.values()]
       .filter((f) => f.type === 'reference' && f.referenceTo?.toLowerCase() === object.name.toLowerCase() && !f.readOnly && f.name !== 'OwnerId')
-      .map((f) => ({ childSObject: child.name, field: f.name, relationshipName: child.name.endsWith('__c') ? `${child.name.slice(0, -3)}s__r` : `${child.name}s`, cascadeDelete: false, restrictedDelete: false, deprecatedAndHidden: false })),
+      .map((f) => ({
+        childSObject: child.name,
+        field: f.name,
+        relationshipName: child.name.endsWith('__c') ? `${child.name.slice(0, -3)}s__r` : `${child.name}s`,
+        cascadeDelete: false,
+        restrictedDelete: false,
+        deprecatedAndHidden: false,
+      })),
   );
   return { ...objectSummary(object, base), fields: [...object.fields.values()].map(describeField), childRelationships, recordTypeInfos: [] };
 }

@@ -29,7 +29,15 @@ function parseLocator(locator: string): { soql: string; offset: number } | undef
   return m ? { soql: Buffer.from(m[1] as string, 'base64url').toString('utf8'), offset: Number(m[2]) } : undefined;
 }
 
-export async function restQuery(req: IncomingMessage, res: ServerResponse, url: URL, context: RestQueryContext, base: string, all: boolean, locator: string | undefined): Promise<void> {
+export async function restQuery(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  context: RestQueryContext,
+  base: string,
+  all: boolean,
+  locator: string | undefined,
+): Promise<void> {
   const cursor = locator === undefined ? { soql: url.searchParams.get('q') ?? '', offset: 0 } : parseLocator(locator);
   if (!cursor) return restError(req, res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   if (cursor.soql.trim() === '') return restError(req, res, 400, 'MALFORMED_QUERY', 'A query string has to be specified');

@@ -1,5 +1,5 @@
 /**
- * The SOAP partner API of the local org (spec 1.1): `login` (reads the envelope namespace-aware,
+ * The SOAP partner API of the local org (wire §1.1): `login` (reads the envelope namespace-aware,
  * checks the credentials, answers a loginResponse whose serverUrl points back at this server, or an
  * INVALID_LOGIN fault with HTTP 500) and `logout` (ends the SessionHeader's session: later requests
  * with it are refused). Any other call gets the fault Salesforce gives an unknown operation.

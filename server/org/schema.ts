@@ -6,7 +6,24 @@
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../../lib/errors.js';
 
-const FIELD_TYPES = ['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'int', 'double', 'currency', 'percent', 'date', 'datetime', 'reference', 'base64'] as const;
+const FIELD_TYPES = [
+  'id',
+  'string',
+  'textarea',
+  'email',
+  'phone',
+  'url',
+  'picklist',
+  'boolean',
+  'int',
+  'double',
+  'currency',
+  'percent',
+  'date',
+  'datetime',
+  'reference',
+  'base64',
+] as const;
 type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldDef {
@@ -182,7 +199,11 @@ const STANDARD: Array<{ name: string; keyPrefix: string; fields: FieldDef[] }> =
       { name: 'Description', type: 'textarea', length: 1000 },
     ],
   },
-  { name: 'User', keyPrefix: '005', fields: [text('Username', 80, { required: true, unique: true }), text('LastName', 80, { required: true }), { name: 'Email', type: 'email', length: 128 }] },
+  {
+    name: 'User',
+    keyPrefix: '005',
+    fields: [text('Username', 80, { required: true, unique: true }), text('LastName', 80, { required: true }), { name: 'Email', type: 'email', length: 128 }],
+  },
 ];
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -129,7 +129,8 @@ export class DmlEngine {
   #existing(ctx: DmlContext, id: string): { fields: RecordData; ownerId: string | null } | { failure: RowOutcome } {
     const record = this.#records.get(id);
     if (!record || record.object !== ctx.object.name) {
-      if (!record && id.slice(0, 3) !== ctx.object.keyPrefix) return { failure: failed(resultError('MALFORMED_ID', `${ctx.object.name} ID: id value of incorrect type: ${id}`, ['Id'])) };
+      if (!record && id.slice(0, 3) !== ctx.object.keyPrefix)
+        return { failure: failed(resultError('MALFORMED_ID', `${ctx.object.name} ID: id value of incorrect type: ${id}`, ['Id'])) };
       return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')) };
     }
     if (record.deleted) return { failure: failed(resultError('ENTITY_IS_DELETED', 'entity is deleted')) };
@@ -145,7 +146,15 @@ export class DmlEngine {
       const raw = row[b.position - 1];
       if (raw === undefined || b.field.type === 'id') continue;
       if (b.field.readOnly) {
-        return { failure: failed(resultError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${b.field.name}. Please check the security settings of this field and verify that it is read/write for your user profile or permission set.`, [b.field.name])) };
+        return {
+          failure: failed(
+            resultError(
+              'INVALID_FIELD_FOR_INSERT_UPDATE',
+              `Unable to create/update fields: ${b.field.name}. Please check the security settings of this field and verify that it is read/write for your user profile or permission set.`,
+              [b.field.name],
+            ),
+          ),
+        };
       }
       if (raw === null) {
         changes[b.field.name] = null;
@@ -184,7 +193,9 @@ export class DmlEngine {
     if (field.type === 'id') {
       const id = isValidId(raw) ? toId18(raw) : undefined;
       const target = id ? this.#records.get(id) : undefined;
-      return target && !target.deleted && target.object === object.name ? target.id : failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [reference.name]));
+      return target && !target.deleted && target.object === object.name
+        ? target.id
+        : failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [reference.name]));
     }
     const matches = this.#records.findBy(object.name, field.name, raw, 2);
     if (matches.length === 1) return matches[0] as string;

@@ -1,6 +1,6 @@
 /**
  * A batch-level failure of the local org: the batch becomes Failed with this `stateMessage`
- * (`<ExceptionCode> : <message>`, spec 6.4). Payloads are read with the shared reader of lib/.
+ * (`<ExceptionCode> : <message>`, wire §6.4). Payloads are read with the shared reader of lib/.
  */
 import { PayloadError, readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';

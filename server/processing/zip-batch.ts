@@ -1,5 +1,5 @@
 /**
- * A binary-attachment batch (ZIP_CSV, ZIP_XML, ZIP_JSON jobs, spec "Binary attachments"): a zip
+ * A binary-attachment batch (ZIP_CSV, ZIP_XML, ZIP_JSON jobs, wire §2.2 and §7.1): a zip
  * holding `request.txt` (the manifest, in the job's record format) at its root and the files its
  * binary fields name as `#path/in/zip`. Read with yauzl, a maintained streaming unzip library that
  * checks each entry's sizes and names (no paths out of the zip), one entry at a time; the zip is at

@@ -1,5 +1,5 @@
 /**
- * The `Sforce-Enable-PKChunking` header (spec 7.2): `TRUE`, `FALSE`, or `chunkSize=N; startRow=ID;
+ * The `Sforce-Enable-PKChunking` header (wire §7.2): `TRUE`, `FALSE`, or `chunkSize=N; startRow=ID;
  * parent=Object` (any order, `;`-separated, a trailing `;` allowed).
  */
 import { isValidId, toId18 } from '../../lib/ids.js';
@@ -17,7 +17,10 @@ export function parsePkChunking(header: string): PkChunking | null {
   if (/^true$/i.test(value)) return { chunkSize: DEFAULT_PK_CHUNK_SIZE };
   let chunkSize = DEFAULT_PK_CHUNK_SIZE;
   let startRow: string | undefined;
-  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key, raw = ''] = part.split('=').map((s) => s.trim());
     if (key?.toLowerCase() === 'chunksize') {
       chunkSize = Number(raw);

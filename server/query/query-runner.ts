@@ -2,7 +2,7 @@
  * Runs a query batch: compiles its SOQL, reads matching records page by page (yielding to the event
  * loop between pages, so HTTP stays responsive), and stores result files of at most
  * `resultFileBytes` each. With PK chunking, the original batch instead creates one chunk batch per
- * id range and becomes NotProcessed (spec 7.2).
+ * id range and becomes NotProcessed (wire §7.2).
  */
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
@@ -29,7 +29,6 @@ export interface QueryRunnerOptions {
   readonly now?: () => number;
 }
 
-
 export class QueryRunner {
   readonly #o: QueryRunnerOptions;
   readonly #fileBytes: number;
@@ -43,7 +42,10 @@ export class QueryRunner {
 
   readonly run = async (job: JobRow, batch: BatchRow): Promise<void> => {
     const { jobs } = this.#o;
-    const soql = jobs.request(batch.pk_parent ?? batch.id).toString('utf8').trim();
+    const soql = jobs
+      .request(batch.pk_parent ?? batch.id)
+      .toString('utf8')
+      .trim();
     const compiled = compileSoql(soql, this.#o.schema, job.object);
     if (job.pk_chunking && !batch.pk_parent) return this.#chunk(job, batch, soql, JSON.parse(job.pk_chunking) as PkChunking);
     const started = performance.now();

@@ -1,5 +1,5 @@
 /**
- * Query result files in the three formats of spec 5.4: CSV (header as written in the SOQL, every
+ * Query result files in the three formats of wire §5.4: CSV (header as written in the SOQL, every
  * value quoted, null as ""), XML `queryResult` (the `type` and `Id` header of partner-style records,
  * so a selected Id appears twice), and JSON (records with `attributes`, dateTimes as epoch ms).
  */
@@ -46,8 +46,7 @@ function csvWriter(fields: readonly SelectedField[]): ResultWriter {
 function xmlWriter(objectName: string, fields: readonly SelectedField[]): ResultWriter {
   const selectsId = fields.some((f) => !f.parent && f.field.name === 'Id');
   const head = `${XML_DECLARATION}\n<queryResult xmlns="${DATALOAD_NS}" xmlns:xsi="${XSI_NS}">`;
-  const leaf = (name: string, value: string | number | boolean | null) =>
-    value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`;
+  const leaf = (name: string, value: string | number | boolean | null) => (value === null ? `<${name} xsi:nil="true"/>` : `<${name}>${escapeXml(String(value))}</${name}>`);
   return {
     head: () => head,
     row: (row) => {

@@ -69,11 +69,15 @@ export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string)
     throw malformed(soql, err);
   }
   if (jobObject !== undefined && query.sObject?.toLowerCase() !== jobObject.toLowerCase()) {
-    throw fail('INVALID_TYPE_FOR_OPERATION', `The root entity of the requested query (${query.sObject ?? ''}) does not match the entity of the requested Bulk API Job (${jobObject}).`);
+    throw fail(
+      'INVALID_TYPE_FOR_OPERATION',
+      `The root entity of the requested query (${query.sObject ?? ''}) does not match the entity of the requested Bulk API Job (${jobObject}).`,
+    );
   }
   const named = jobObject ?? query.sObject ?? '';
   const found = schema.object(named);
-  if (!found) throw fail('INVALID_TYPE', `sObject type '${named}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
+  if (!found)
+    throw fail('INVALID_TYPE', `sObject type '${named}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
   const object = found;
   const compiler = new Compiler(schema, object, soql);
   const fields = (query.fields ?? []).map((f) => compiler.selected(f as { type: string; field?: string; relationships?: string[]; rawValue?: string }));
@@ -214,7 +218,11 @@ class Compiler {
     const field = object.fields.get(name.toLowerCase()) ?? (this.#schema.acceptUnknown ? this.#schema.field(object, name) : undefined);
     if (!field) throw fail('INVALID_FIELD', `${soqlErrorAt(this.#soql, name, `No such column '${name}' on entity '${object.name}'.`)} ${this.#hint()}`);
     // As Salesforce: binary fields are not for the Bulk API's queries (their bytes come through REST).
-    if (field.type === 'base64') throw fail('FUNCTIONALITY_NOT_ENABLED', `Binary field ${object.name}.${field.name} cannot be queried with the Bulk API (GET /services/data/vXX.X/sobjects/${object.name}/<id>/${field.name} returns its bytes)`);
+    if (field.type === 'base64')
+      throw fail(
+        'FUNCTIONALITY_NOT_ENABLED',
+        `Binary field ${object.name}.${field.name} cannot be queried with the Bulk API (GET /services/data/vXX.X/sobjects/${object.name}/<id>/${field.name} returns its bytes)`,
+      );
     return field;
   }
 

@@ -16,7 +16,11 @@ const Sqlite: typeof Database = await import('better-sqlite3').then(
   (m) => m.default,
   (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new BulkError('BULK_MISSING_PACKAGE', 'the local org needs the package better-sqlite3, which is not installed: npm install better-sqlite3 (it compiles a native module where no prebuilt one fits)', { cause: err });
+    throw new BulkError(
+      'BULK_MISSING_PACKAGE',
+      'the local org needs the package better-sqlite3, which is not installed: npm install better-sqlite3 (it compiles a native module where no prebuilt one fits)',
+      { cause: err },
+    );
   },
 );
 

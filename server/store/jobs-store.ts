@@ -57,14 +57,17 @@ export class JobsStore {
   constructor(db: Db) {
     this.#db = db;
     this.#s = {
-      insertJob: db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp)
+      insertJob:
+        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp)
         VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp)`),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       setJobState: db.prepare('UPDATE jobs SET state = ?, modstamp = ? WHERE id = ?'),
       counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api
         FROM batches WHERE job_id = ? GROUP BY state`),
       nextSeq: db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM batches WHERE job_id = ?'),
-      insertBatch: db.prepare(`INSERT INTO batches (id, job_id, seq, state, state_message, created_date, modstamp, pk_parent, pk_from, pk_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertBatch: db.prepare(
+        `INSERT INTO batches (id, job_id, seq, state, state_message, created_date, modstamp, pk_parent, pk_from, pk_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       insertRequest: db.prepare('INSERT INTO batch_requests (batch_id, body) VALUES (?, ?)'),
       setProcessed: db.prepare('UPDATE batches SET records_processed = ?, total_ms = ?, api_ms = ? WHERE id = ?'),
       getBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
@@ -73,7 +76,9 @@ export class JobsStore {
       request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
       setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
       notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
-      progress: db.prepare('UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id'),
+      progress: db.prepare(
+        'UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id',
+      ),
       insertChunk: db.prepare('INSERT OR REPLACE INTO batch_result_chunks (batch_id, first_row, rows, results) VALUES (?, ?, ?, ?)'),
       nextChunk: db.prepare('SELECT first_row, results FROM batch_result_chunks WHERE batch_id = ? AND first_row > ? ORDER BY first_row LIMIT 1'),
       resultCount: db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM batch_result_chunks WHERE batch_id = ?'),
@@ -161,7 +166,7 @@ export class JobsStore {
     return this.batch(id) as BatchRow;
   }
 
-  /** A query batch's row count and processing time (spec 5.4: numberRecordsProcessed = rows returned). */
+  /** A query batch's row count and processing time (wire §5.4: numberRecordsProcessed = rows returned). */
   setProcessed(id: string, records: number, ms: number): void {
     this.#s.setProcessed.run(records, Math.round(ms), Math.round(ms), id);
   }

@@ -12,14 +12,42 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
   const env = () => ({ BULKPIPE_HOME: join(tmp.path, 'home'), TMPDIR: tmp.path });
 
   it('sweeps synthetic records over batch sizes and concurrencies: JSON with every run, and an HTML report', async () => {
-    const result = await runCli(['bench', '--rows', '900', '--batch-size', '300,900', '--concurrency', '1,2', '--gzip', 'on,off', '--json', '--report', 'r.html'], { env: env(), cwd: tmp.path });
+    const result = await runCli(['bench', '--rows', '900', '--batch-size', '300,900', '--concurrency', '1,2', '--gzip', 'on,off', '--json', '--report', 'r.html'], {
+      env: env(),
+      cwd: tmp.path,
+    });
     expect(result.code, result.stderr).to.equal(0);
-    const report = JSON.parse(result.stdout) as { object: string; input: string; runs: Array<Record<string, unknown> & { settings: Record<string, unknown>; batchLatencyMs: Record<string, unknown>; stageSeconds: Record<string, unknown> }> };
+    const report = JSON.parse(result.stdout) as {
+      object: string;
+      input: string;
+      runs: Array<Record<string, unknown> & { settings: Record<string, unknown>; batchLatencyMs: Record<string, unknown>; stageSeconds: Record<string, unknown> }>;
+    };
     expect(report).to.include({ object: 'Account', input: '900 synthetic Account records' });
     expect(report.runs).to.have.length(8);
-    expect(report.runs.map((r) => `${r.settings.batchSize}/${r.settings.concurrency}/${r.settings.gzip}`)).to.deep.equal(['300/1/true', '300/1/false', '300/2/true', '300/2/false', '900/1/true', '900/1/false', '900/2/true', '900/2/false']);
+    expect(report.runs.map((r) => `${r.settings.batchSize}/${r.settings.concurrency}/${r.settings.gzip}`)).to.deep.equal([
+      '300/1/true',
+      '300/1/false',
+      '300/2/true',
+      '300/2/false',
+      '900/1/true',
+      '900/1/false',
+      '900/2/true',
+      '900/2/false',
+    ]);
     for (const run of report.runs) {
-      expect(run).to.include.keys('records', 'succeeded', 'failed', 'seconds', 'recordsPerSecond', 'megabytesPerSecond', 'cpuSeconds', 'peakRssMb', 'apiRequests', 'timeline', 'jobId');
+      expect(run).to.include.keys(
+        'records',
+        'succeeded',
+        'failed',
+        'seconds',
+        'recordsPerSecond',
+        'megabytesPerSecond',
+        'cpuSeconds',
+        'peakRssMb',
+        'apiRequests',
+        'timeline',
+        'jobId',
+      );
       expect(run).to.include({ records: 900, succeeded: 900, failed: 0 });
       expect(run.batchLatencyMs).to.have.keys('upload', 'queued', 'processing', 'apiActive');
       expect(run.stageSeconds).to.have.keys('cut', 'upload', 'org', 'joinAndWrite');
@@ -41,7 +69,7 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
     expect(lines[2]).to.match(/^200\s+4\s+JSON\s+off\s+no\s+1\s+400\s/);
   });
 
-  it('a configured org, with --yes: the runs go there and each run\'s records are hard-deleted after it', async () => {
+  it("a configured org, with --yes: the runs go there and each run's records are hard-deleted after it", async () => {
     const { startOrgProcess } = await import('../../bin/org-process.js');
     const { BulkClient } = await import('../../lib/http/client.js');
     const { bulkQuery } = await import('../../pipelines/bulk-query.js');
@@ -56,7 +84,12 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
         // queryAll: a delete would leave the records in the recycle bin; hardDelete leaves nothing.
         let text = '';
         for await (const chunk of bulkQuery({ client, soql: 'SELECT Id FROM Account', all: true, minPollIntervalMs: 20 })) text += String(chunk);
-        expect(text.trim().split('\n').filter((l) => l !== '' && l !== 'Id' && l !== '"Id"')).to.deep.equal([]);
+        expect(
+          text
+            .trim()
+            .split('\n')
+            .filter((l) => l !== '' && l !== 'Id' && l !== '"Id"'),
+        ).to.deep.equal([]);
       } finally {
         await client.close();
       }
@@ -69,7 +102,13 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
     const real = await runCli(['bench', '--rows', '10'], { env: { ...env(), SF_INSTANCE_URL: 'https://example.my.salesforce.com', SF_ACCESS_TOKEN: 'x' }, cwd: tmp.path });
     expect(real.code).to.equal(2);
     expect(real.stderr).to.include('only with --yes');
-    for (const bad of [['--gzip', 'maybe'], ['--batch-size', '0'], ['--concurrency', '99'], ['--content-type', 'YAML'], ['--runs', '0']]) {
+    for (const bad of [
+      ['--gzip', 'maybe'],
+      ['--batch-size', '0'],
+      ['--concurrency', '99'],
+      ['--content-type', 'YAML'],
+      ['--runs', '0'],
+    ]) {
       expect((await runCli(['bench', ...bad], { env: env(), cwd: tmp.path })).code, bad.join(' ')).to.equal(2);
     }
   });

@@ -52,9 +52,7 @@ describe('bin/bulkpipe', function () {
   });
 
   it('reports an API error in one line with the job id, exit code 1, and never prints the password', async () => {
-    server.script(
-      (_req, res) => res.writeHead(500, { 'content-type': 'text/xml' }).end(wireFixture('soap_login_fault_jorgevaldivia.xml')),
-    );
+    server.script((_req, res) => res.writeHead(500, { 'content-type': 'text/xml' }).end(wireFixture('soap_login_fault_jorgevaldivia.xml')));
     const login = await run(['job', 'show', '750Kf00000R1wzRIAR', '--login-url', server.url, '--username', 'u@example.com', '--password', 'hunter2secret']);
     expect(login.code).to.equal(1);
     expect(login.stderr).to.contain('INVALID_LOGIN');

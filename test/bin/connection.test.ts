@@ -100,20 +100,26 @@ describe('bin: connections', function () {
     async function fakeSf(answer: object, exitCode = 0): Promise<string> {
       const bin = join(tmp.path, 'bin');
       await mkdir(bin, { recursive: true });
-      await writeFile(join(bin, 'sf'), `#!/bin/sh\n[ "$1 $2 $3 $4 $5" = "org display --target-org my-alias --json" ] || { echo '{"status":1,"message":"No org configuration found for name '$4'"}'; exit 1; }\ncat <<'JSON'\n${JSON.stringify(answer)}\nJSON\nexit ${exitCode}\n`);
+      await writeFile(
+        join(bin, 'sf'),
+        `#!/bin/sh\n[ "$1 $2 $3 $4 $5" = "org display --target-org my-alias --json" ] || { echo '{"status":1,"message":"No org configuration found for name '$4'"}'; exit 1; }\ncat <<'JSON'\n${JSON.stringify(answer)}\nJSON\nexit ${exitCode}\n`,
+      );
       await chmod(join(bin, 'sf'), 0o755);
       return `${bin}:${process.env.PATH ?? ''}`;
     }
 
-    it("loads into the org the sf CLI has under that alias; an unknown alias or no sf says so", async () => {
+    it('loads into the org the sf CLI has under that alias; an unknown alias or no sf says so', async () => {
       const PATH = await fakeSf({ status: 0, result: { instanceUrl: t.org.org.instanceUrl, accessToken: t.org.session, username: t.org.org.username } });
       const ok = await runCli(['load', 'Account', 'in.csv', '--target-org', 'my-alias', '--json'], { cwd: tmp.path, env: env({ PATH }) });
       expect(ok.code, ok.stderr).to.equal(0);
       expect(JSON.parse(ok.stdout)).to.include({ recordsSucceeded: 1 });
       const unknown = await runCli(['load', 'Account', 'in.csv', '--target-org', 'other'], { cwd: tmp.path, env: env({ PATH }) });
-      expect([unknown.code, unknown.stderr.trim()]).to.deep.equal([2, "bulkpipe: --target-org other: No org configuration found for name other (sf org list shows the orgs sf knows)"]);
+      expect([unknown.code, unknown.stderr.trim()]).to.deep.equal([
+        2,
+        'bulkpipe: --target-org other: No org configuration found for name other (sf org list shows the orgs sf knows)',
+      ]);
       const both = await runCli(['load', 'Account', 'in.csv', '--target-org', 'my-alias', '--instance-url', 'http://x'], { cwd: tmp.path, env: env({ PATH }) });
-      expect(both.stderr.trim()).to.equal('bulkpipe: --target-org and --instance-url do not go together: the org is the sf CLI\'s');
+      expect(both.stderr.trim()).to.equal("bulkpipe: --target-org and --instance-url do not go together: the org is the sf CLI's");
       const none = await runCli(['load', 'Account', 'in.csv', '--target-org', 'my-alias'], { cwd: tmp.path, env: env({ PATH: '/nonexistent' }) });
       expect(none.code).to.equal(2);
       expect(none.stderr).to.contain('--target-org needs the Salesforce CLI (sf) on the PATH');

@@ -19,7 +19,8 @@ const OTHER_TOOLS = new Set(['--import', '--no-prompt']);
 describe('bin: conventions', function () {
   this.timeout(60_000);
   const tmp = useTempDir('bulkpipe-conventions-');
-  const cli = (args: string[], stdin?: string): Promise<CliRun> => runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') }, ...(stdin !== undefined ? { stdin } : {}) });
+  const cli = (args: string[], stdin?: string): Promise<CliRun> =>
+    runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') }, ...(stdin !== undefined ? { stdin } : {}) });
   const helps = new Map<string, string>();
   before(async () => {
     for (const command of COMMANDS) helps.set(command, (await runCli([command, '--help'])).stdout);

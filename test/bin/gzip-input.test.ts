@@ -11,7 +11,8 @@ const FORMATS = {
   'accounts.csv': 'Name,NumberOfEmployees\nGz A,1\nGz B,many\n',
   'accounts.ndjson': '{"Name":"Gz A","NumberOfEmployees":1}\n{"Name":"Gz B","NumberOfEmployees":"many"}\n',
   'accounts.json': '[{"Name":"Gz A","NumberOfEmployees":1},{"Name":"Gz B","NumberOfEmployees":"many"}]',
-  'accounts.xml': '<sObjects><sObject><Name>Gz A</Name><NumberOfEmployees>1</NumberOfEmployees></sObject><sObject><Name>Gz B</Name><NumberOfEmployees>many</NumberOfEmployees></sObject></sObjects>',
+  'accounts.xml':
+    '<sObjects><sObject><Name>Gz A</Name><NumberOfEmployees>1</NumberOfEmployees></sObject><sObject><Name>Gz B</Name><NumberOfEmployees>many</NumberOfEmployees></sObject></sObjects>',
 };
 
 describe('bin: gzip input', function () {

@@ -32,7 +32,10 @@ describe('bin/job-journal', () => {
   it('never fails the run when the journal cannot be written', async () => {
     await writeFile(join(tmp.path, 'file'), 'x');
     const env = { BULKPIPE_HOME: join(tmp.path, 'file', 'below') }; // a file where a folder should be
-    const outcome = await recordJob(env, entry('750E')).then(() => 'resolved', (err: unknown) => `rejected: ${String(err)}`);
+    const outcome = await recordJob(env, entry('750E')).then(
+      () => 'resolved',
+      (err: unknown) => `rejected: ${String(err)}`,
+    );
     expect(outcome).to.equal('resolved');
     expect(await readFile(join(tmp.path, 'file'), 'utf8')).to.equal('x'); // nothing written over
     expect(await listJournal(env, 'https://a.example.com', 5)).to.deep.equal([]);

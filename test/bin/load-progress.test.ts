@@ -3,8 +3,18 @@ import { LoadProgressText } from '../../bin/load-progress.js';
 import type { LoadProgress } from '../../pipelines/bulk-load.js';
 
 const progress = (p: Partial<LoadProgress>): LoadProgress => ({
-  recordsRead: 0, batchesSubmitted: 0, batchesQueued: 0, batchesInProgress: 0, batchesCompleted: 0, batchesFailed: 0,
-  recordsProcessed: 0, recordsSucceeded: 0, recordsFailed: 0, bytesRead: undefined, recordsPending: 0, ...p,
+  recordsRead: 0,
+  batchesSubmitted: 0,
+  batchesQueued: 0,
+  batchesInProgress: 0,
+  batchesCompleted: 0,
+  batchesFailed: 0,
+  recordsProcessed: 0,
+  recordsSucceeded: 0,
+  recordsFailed: 0,
+  bytesRead: undefined,
+  recordsPending: 0,
+  ...p,
 });
 
 describe('bin/load-progress', () => {
@@ -17,13 +27,9 @@ describe('bin/load-progress', () => {
       'batches 1 queued, 0 in progress, 0 done, 0 failed',
     ]);
     // The whole file read, a quarter done, two seconds later: 500 rec/s now, so 3,000 more take 6 s.
-    expect(text.fields(progress({ bytesRead: 1000, recordsRead: 4000, recordsProcessed: 1000, recordsSucceeded: 990, recordsFailed: 10, batchesCompleted: 1 }), 2000)).to.deep.equal([
-      '25% done (1,000 of 4,000 records, 10 failed)',
-      'ETA 6s',
-      'read 4,000',
-      '500 rec/s',
-      'batches 0 queued, 0 in progress, 1 done, 0 failed',
-    ]);
+    expect(
+      text.fields(progress({ bytesRead: 1000, recordsRead: 4000, recordsProcessed: 1000, recordsSucceeded: 990, recordsFailed: 10, batchesCompleted: 1 }), 2000),
+    ).to.deep.equal(['25% done (1,000 of 4,000 records, 10 failed)', 'ETA 6s', 'read 4,000', '500 rec/s', 'batches 0 queued, 0 in progress, 1 done, 0 failed']);
   });
 
   it('stdin: no total, so counts only', () => {

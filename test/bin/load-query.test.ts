@@ -26,7 +26,9 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).to.match(/^bulkpipe: no Salesforce connection configured: using the local org in .*org\.db/);
-    expect(lines.at(-1)).to.match(/^bulkpipe: insert Account: 2 records read, 2 succeeded, 0 failed .*job (750\w+); success: .*accounts\.750\w+\.success\.csv, errors: .*accounts\.750\w+\.errors\.csv$/);
+    expect(lines.at(-1)).to.match(
+      /^bulkpipe: insert Account: 2 records read, 2 succeeded, 0 failed .*job (750\w+); success: .*accounts\.750\w+\.success\.csv, errors: .*accounts\.750\w+\.errors\.csv$/,
+    );
     const files = (await readdir(tmp.path)).filter((f) => f.startsWith('accounts.750')).sort();
     expect(files).to.have.length(2);
     expect(csvRows(await readFile(join(tmp.path, files[1] as string), 'utf8')).map((r) => r.Name)).to.deep.equal(['Acme', 'Globex']);
@@ -40,7 +42,9 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     await writeFile(join(tmp.path, 'typo.csv'), 'Name,Phnoe\nAcme,555\n');
     const refused = await cli(['load', 'Account', 'typo.csv', '--quiet']);
     expect(refused.code, refused.stderr).to.equal(2);
-    expect(refused.stderr.trim().split('\n').at(-1)).to.equal('bulkpipe: the columns do not fit Account, so no job was created: Phnoe is not a field of Account (did you mean Phone?)');
+    expect(refused.stderr.trim().split('\n').at(-1)).to.equal(
+      'bulkpipe: the columns do not fit Account, so no job was created: Phnoe is not a field of Account (did you mean Phone?)',
+    );
     expect(await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => '')).to.equal(''); // no job
     expect((await readdir(tmp.path)).filter((f) => f.startsWith('typo.') && f !== 'typo.csv')).to.deep.equal([]); // no outputs left
     await writeFile(join(tmp.path, 'contacts.csv'), 'Email\na@example.com\n');
@@ -78,7 +82,11 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
   }
 
   it('upserts on an external id given by flags against another org, and never prints the password', async () => {
-    const org = await startTestOrg({ username: 'etl@example.com', password: 'Pw-7f3a9c-secret', schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext__c', type: 'string', length: 20, externalId: true, unique: true }] }] } });
+    const org = await startTestOrg({
+      username: 'etl@example.com',
+      password: 'Pw-7f3a9c-secret',
+      schema: { objects: [{ name: 'Account', fields: [{ name: 'Ext__c', type: 'string', length: 20, externalId: true, unique: true }] }] },
+    });
     try {
       const flags = ['--login-url', org.org.loginUrl, '--username', org.org.username, '--password', org.org.password];
       await writeFile(join(tmp.path, 'up.csv'), 'Ext__c,Name\nE1,First\nE2,Second\n');
@@ -89,9 +97,17 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
       const second = await cli(['load', 'Account', 'up.csv', '--operation', 'upsert', '--external-id', 'Ext__c', '--success', 'up-ok.csv', ...flags]);
       expect(second.code, second.stderr).to.equal(0);
       const ok = csvRows(await readFile(join(tmp.path, 'up-ok.csv'), 'utf8'));
-      expect(ok.map((r) => [r.Ext__c, r.sf__Created])).to.deep.equal([['E1', 'false'], ['E3', 'true']]);
+      expect(ok.map((r) => [r.Ext__c, r.sf__Created])).to.deep.equal([
+        ['E1', 'false'],
+        ['E3', 'true'],
+      ]);
       const query = await cli(['query', 'SELECT Ext__c, Name FROM Account ORDER BY Ext__c', '--format', 'ndjson', ...flags]);
-      expect(query.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([
+      expect(
+        query.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).to.deep.equal([
         { Ext__c: 'E1', Name: 'First again' },
         { Ext__c: 'E2', Name: 'Second' },
         { Ext__c: 'E3', Name: 'Third' },
@@ -190,7 +206,9 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
 
   it('job results: every batch of a load as one results CSV; every row of a PK-chunked query with one header', async () => {
     const names = Array.from({ length: 250 }, (_, i) => `R${i}`);
-    const load = await cli(['load', 'Account', '-', '--batch-size', '100', '--json', '--quiet'], { stdin: `Name,NumberOfEmployees\n${names.map((n, i) => `${n},${i === 7 ? 'x' : i}`).join('\n')}\n` });
+    const load = await cli(['load', 'Account', '-', '--batch-size', '100', '--json', '--quiet'], {
+      stdin: `Name,NumberOfEmployees\n${names.map((n, i) => `${n},${i === 7 ? 'x' : i}`).join('\n')}\n`,
+    });
     const { jobId } = JSON.parse(load.stdout) as { jobId: string };
     const results = await cli(['job', 'results', jobId]);
     expect(results.code, results.stderr).to.equal(0);
@@ -202,7 +220,11 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     const back = await cli(['job', 'results', queryJob]);
     expect(back.code, back.stderr).to.equal(0);
     expect(back.stderr).not.to.contain('NotProcessed'); // the chunked query's original batch is not a failure
-    expect(csvRows(back.stdout).map((r) => r.Name).sort()).to.deep.equal(names.filter((_, i) => i !== 7).sort());
+    expect(
+      csvRows(back.stdout)
+        .map((r) => r.Name)
+        .sort(),
+    ).to.deep.equal(names.filter((_, i) => i !== 7).sort());
   });
 
   it('job list: the jobs started here, newest first, with their states', async () => {
@@ -234,7 +256,10 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(result.code, result.stderr).to.equal(3);
     expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => r.Name)).to.deep.equal(['Good', 'Also good']);
     const errors = csvRows(await readFile(join(tmp.path, 'e.csv'), 'utf8'));
-    expect(errors.map((r) => [r.sf__Row, r.Name])).to.deep.equal([['2', 'Too'], ['3', 'O"Brien']]);
+    expect(errors.map((r) => [r.sf__Row, r.Name])).to.deep.equal([
+      ['2', 'Too'],
+      ['3', 'O"Brien'],
+    ]);
     expect(errors[0]?.sf__Error).to.include('BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2').and.include('bad.csv, line 3, record 2');
     expect(errors[1]?.sf__Error).to.include('a stray quote').and.include('bad.csv, line 4, column 2, record 3, field Name');
   });
@@ -244,9 +269,14 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     const detected = await cli(['load', 'Account', 'semi.csv', '--success', 's.csv', '--errors', 'e.csv']);
     expect(detected.code, detected.stderr).to.equal(0);
     expect(detected.stderr).to.include('separated by ";"');
-    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => [r.Name, r.Phone])).to.deep.equal([['Acme; Inc', '1'], ['B', '2']]);
+    expect(csvRows(await readFile(join(tmp.path, 's.csv'), 'utf8')).map((r) => [r.Name, r.Phone])).to.deep.equal([
+      ['Acme; Inc', '1'],
+      ['B', '2'],
+    ]);
     await writeFile(join(tmp.path, 'tabs.csv'), 'Name\tPhone\nC\t3\n');
-    const given = await cli(['load', 'Account', '-', '--delimiter', 'tab', '--success', 's2.csv', '--errors', 'e2.csv'], { stdin: await readFile(join(tmp.path, 'tabs.csv'), 'utf8') });
+    const given = await cli(['load', 'Account', '-', '--delimiter', 'tab', '--success', 's2.csv', '--errors', 'e2.csv'], {
+      stdin: await readFile(join(tmp.path, 'tabs.csv'), 'utf8'),
+    });
     expect(given.code, given.stderr).to.equal(0);
     expect(csvRows(await readFile(join(tmp.path, 's2.csv'), 'utf8')).map((r) => [r.Name, r.Phone])).to.deep.equal([['C', '3']]);
     expect((await cli(['load', 'Account', 'semi.csv', '--delimiter', '"'])).code).to.equal(2);
@@ -257,7 +287,10 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     const dry = await cli(['load', 'Contact', 'dry.csv', '--dry-run', '--map', 'Surname=LastName', '--date-format', 'MM/dd/yyyy', '--errors', 'dry.errors.csv']);
     expect(dry.code, dry.stderr).to.equal(3);
     expect(dry.stderr).to.include('dry run of insert into Contact: 3 records read, 1 would be uploaded, 2 would fail').and.include('no job was created');
-    expect(csvRows(await readFile(join(tmp.path, 'dry.errors.csv'), 'utf8')).map((r) => [r.sf__Row, r.LastName])).to.deep.equal([['2', 'B'], ['3', 'C']]);
+    expect(csvRows(await readFile(join(tmp.path, 'dry.errors.csv'), 'utf8')).map((r) => [r.sf__Row, r.LastName])).to.deep.equal([
+      ['2', 'B'],
+      ['3', 'C'],
+    ]);
     await writeFile(join(tmp.path, 'contacts.sdl'), '# Data Loader mapping\nSurname=LastName\n');
     const load = await cli(['load', 'Contact', 'dry.csv', '--map', 'contacts.sdl', '--date-format', 'MM/dd/yyyy', '--success', 'ok.csv', '--errors', 'err.csv']);
     expect(load.code, load.stderr).to.equal(3);
@@ -297,7 +330,9 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     for (const flag of ['--errors', '--success', '--results']) {
       const result = await cli(['load', 'Account', 'in.csv', flag, join(tmp.path, 'no', 'such', 'dir', 'out.csv')]);
       expect(result.code, flag).to.equal(2);
-      expect(result.stderr.trim().split('\n'), flag).to.deep.equal([`bulkpipe: load: cannot write ${flag} ${join(tmp.path, 'no', 'such', 'dir', 'out.csv')}: no folder ${join(tmp.path, 'no', 'such', 'dir')}`]);
+      expect(result.stderr.trim().split('\n'), flag).to.deep.equal([
+        `bulkpipe: load: cannot write ${flag} ${join(tmp.path, 'no', 'such', 'dir', 'out.csv')}: no folder ${join(tmp.path, 'no', 'such', 'dir')}`,
+      ]);
     }
     expect(await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => 'none')).to.equal('none'); // no job was started
 

@@ -29,8 +29,14 @@ describe('bin: what start-up loads', function () {
       const result = await runCli([flag], { env: logEnv() });
       expect(result.code, result.stderr).to.equal(0);
       const modules = await loaded();
-      expect(modules.some((m) => m.endsWith('/dist/bin/bulkpipe.js')), 'the log works').to.equal(true);
-      expect(modules.filter((m) => /undici|\/dist\/lib\/http\/|\/dist\/pipelines\//.test(m) || LOCAL_ORG.test(m)), flag).to.deep.equal([]);
+      expect(
+        modules.some((m) => m.endsWith('/dist/bin/bulkpipe.js')),
+        'the log works',
+      ).to.equal(true);
+      expect(
+        modules.filter((m) => /undici|\/dist\/lib\/http\/|\/dist\/pipelines\//.test(m) || LOCAL_ORG.test(m)),
+        flag,
+      ).to.deep.equal([]);
       await writeFile(join(tmp.path, 'modules.log'), '');
     }
   });
@@ -49,7 +55,10 @@ describe('bin: what start-up loads', function () {
   });
 
   it("import 'bulkpipe' loads neither better-sqlite3 nor a SOQL parser nor the local org", async () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(INDEX).href)});`], { env: { ...process.env, ...logEnv() }, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(INDEX).href)});`], {
+      env: { ...process.env, ...logEnv() },
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).to.equal(0);
     const modules = await loaded();
     expect(modules.some((m) => m.endsWith('/dist/index.js'))).to.equal(true);

@@ -17,7 +17,10 @@ describe('examples/demo.sh', function () {
     const next = demo.stdout.split('\n').filter((l) => l.startsWith('  node dist/bin/bulkpipe.js') && !l.includes(' server'));
     expect(next.length).to.be.at.least(3);
     for (const line of next) {
-      const command = line.replace(/\s+#.*$/, '').replace(/ > results\.csv$/, '').trim();
+      const command = line
+        .replace(/\s+#.*$/, '')
+        .replace(/ > results\.csv$/, '')
+        .trim();
       const run = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', BULKPIPE_HOME: home as string } });
       expect(run.status, `${command}\n${run.stderr}`).to.equal(0);
       expect(run.stdout.length, command).to.be.above(0);

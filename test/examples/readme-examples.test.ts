@@ -28,15 +28,27 @@ async function examples(): Promise<string[]> {
   for (const command of ['', 'load', 'query', 'job', 'server', 'bench']) {
     const help = (await runCli(command ? [command, '--help'] : ['--help'])).stdout;
     const section = help.split('\nExamples:\n')[1]?.split('\n\n')[0] ?? '';
-    lines.push(...section.split('\n').filter((l) => l.includes('bulkpipe ')).map((l) => l.trim()));
+    lines.push(
+      ...section
+        .split('\n')
+        .filter((l) => l.includes('bulkpipe '))
+        .map((l) => l.trim()),
+    );
   }
-  const cleaned = lines.map((l) => l.replace(/\s+#\s.*$/, '').replace(/^npx /, '').trim());
+  const cleaned = lines.map((l) =>
+    l
+      .replace(/\s+#\s.*$/, '')
+      .replace(/^npx /, '')
+      .trim(),
+  );
   return [...new Set(cleaned)];
 }
 
 const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
-    const probe = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 
 describe('examples: every README and --help command example runs as written against the local org', function () {
@@ -48,7 +60,11 @@ describe('examples: every README and --help command example runs as written agai
   function sh(line: string, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       // Its own process group: a server example is stopped with all its processes (sh, the shim, node).
-      const child = spawn('sh', ['-c', line], { cwd: tmp.path, detached: true, env: { PATH: `${join(tmp.path, '.bin')}:${process.env.PATH ?? ''}`, BULKPIPE_HOME: join(tmp.path, 'home') } });
+      const child = spawn('sh', ['-c', line], {
+        cwd: tmp.path,
+        detached: true,
+        env: { PATH: `${join(tmp.path, '.bin')}:${process.env.PATH ?? ''}`, BULKPIPE_HOME: join(tmp.path, 'home') },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => {
@@ -71,7 +87,10 @@ describe('examples: every README and --help command example runs as written agai
       await copyFile(join(ROOT, 'examples', 'contacts.ndjson'), join(tmp.path, 'contacts.ndjson'));
       await writeFile(join(tmp.path, 'big.csv.gz'), gzipSync(await readFile(join(ROOT, 'examples', 'accounts.csv'))));
     };
-    await writeFile(join(tmp.path, 'my-objects.json'), JSON.stringify({ objects: [{ name: 'Invoice__c', fields: [{ name: 'Number__c', type: 'string', length: 10, externalId: true, unique: true }] }] }));
+    await writeFile(
+      join(tmp.path, 'my-objects.json'),
+      JSON.stringify({ objects: [{ name: 'Invoice__c', fields: [{ name: 'Number__c', type: 'string', length: 10, externalId: true, unique: true }] }] }),
+    );
     const list = await examples();
     expect(list.length).to.be.above(15);
     const ran: string[] = [];
@@ -81,7 +100,11 @@ describe('examples: every README and --help command example runs as written agai
       // Files that need the org's data are made just before the example that reads them.
       if (uses('ids.csv') || uses('attachments.csv') || /\b75[01](\.\.\.|\w{15})/.test(example)) {
         const seeded = await sh(`bulkpipe query "SELECT Id FROM Account LIMIT 20" -q`);
-        const ids = seeded.stdout.trim().split('\n').slice(1).map((l) => l.replaceAll('"', ''));
+        const ids = seeded.stdout
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.replaceAll('"', ''));
         await writeFile(join(tmp.path, 'ids.csv'), `Id\n${ids.slice(10, 20).join('\n')}\n`);
         await mkdir(join(tmp.path, 'files'), { recursive: true });
         await writeFile(join(tmp.path, 'files', 'contract.txt'), 'The contract.\n');
@@ -98,7 +121,8 @@ describe('examples: every README and --help command example runs as written agai
       const result = await sh(line, server ? /"loginUrl"/ : undefined);
       const what = `${example}\n${result.stderr.slice(-800)}`;
       if (server) expect(result.stdout, what).to.match(/"loginUrl"/);
-      else if (/^bulkpipe load --resume$/.test(line)) expect([result.code, result.stderr], what).to.satisfy(([code, err]: [number, string]) => code === 2 && err.includes('no unfinished load'));
+      else if (/^bulkpipe load --resume$/.test(line))
+        expect([result.code, result.stderr], what).to.satisfy(([code, err]: [number, string]) => code === 2 && err.includes('no unfinished load'));
       else expect([0, 3], what).to.include(result.code);
       ran.push(example);
     }

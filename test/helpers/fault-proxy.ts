@@ -20,7 +20,10 @@ export type ProxyRule = (req: ProxiedRequest) => ProxyAction;
 
 /** A request's method and path with the ids taken out, e.g. `POST /job/:id/batch`. */
 export function shapeOf(method: string, url: string): string {
-  return `${method} ${url.split('?')[0]?.replace(/\/services\/async\/[\d.]+/, '').replace(/\/75[0-2]\w{12,15}/g, '/:id')}`;
+  return `${method} ${url
+    .split('?')[0]
+    ?.replace(/\/services\/async\/[\d.]+/, '')
+    .replace(/\/75[0-2]\w{12,15}/g, '/:id')}`;
 }
 
 /** A test of a request's shape, e.g. `is('POST /job/:id/batch')`. */

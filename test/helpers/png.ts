@@ -66,7 +66,12 @@ export function countColour(image: Image, hex: string, tolerance = 8): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
   let n = 0;
   for (let o = 0; o < image.pixels.length; o += 4) {
-    if (Math.abs((image.pixels[o] as number) - r) <= tolerance && Math.abs((image.pixels[o + 1] as number) - g) <= tolerance && Math.abs((image.pixels[o + 2] as number) - b) <= tolerance) n++;
+    if (
+      Math.abs((image.pixels[o] as number) - r) <= tolerance &&
+      Math.abs((image.pixels[o + 1] as number) - g) <= tolerance &&
+      Math.abs((image.pixels[o + 2] as number) - b) <= tolerance
+    )
+      n++;
   }
   return n;
 }

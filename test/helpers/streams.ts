@@ -1,9 +1,12 @@
-/** Stream test helpers (STYLE.md 7): sources from chunks, collecting sinks, slow sinks. */
+/** Stream test helpers (ARCHITECTURE.md): sources from chunks, collecting sinks, slow sinks. */
 import { Readable, Writable } from 'node:stream';
 
 /** A byte source that yields exactly these chunks. */
 export function fromChunks(chunks: ReadonlyArray<string | Buffer>): Readable {
-  return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)), { objectMode: false });
+  return Readable.from(
+    chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)),
+    { objectMode: false },
+  );
 }
 
 /** The same bytes cut at the given offsets. */

@@ -25,7 +25,9 @@ describe('lib/ids', () => {
   it('rejects bad ids with BULK_INVALID_ID', () => {
     for (const bad of ['', '001', '001D000000ISUr3IAHX', '001D000000ISUr3IAB', '001D00000-ISUr3', '001D000000ISUr3 AH']) {
       expect(isValidId(bad), bad).to.equal(false);
-      expect(() => toId18(bad)).to.throw(InvalidIdError).with.property('code', 'BULK_INVALID_ID');
+      expect(() => toId18(bad))
+        .to.throw(InvalidIdError)
+        .with.property('code', 'BULK_INVALID_ID');
     }
   });
 

@@ -5,9 +5,15 @@ import { rejection } from '../helpers/fixtures.js';
 describe('lib/poll-loop', () => {
   it('validates the intervals, naming options as the caller spells them', () => {
     const names = { min: 'minPollIntervalMs', max: 'maxPollIntervalMs', timeout: 'pollTimeoutMs' };
-    expect(() => pollLoopOptions(names, { min: 100, max: 50, timeout: 1000 })).to.throw().with.property('option', 'maxPollIntervalMs');
-    expect(() => pollLoopOptions(names, { min: -1, max: 50, timeout: 1000 })).to.throw().with.property('option', 'minPollIntervalMs');
-    expect(() => pollLoopOptions(names, { min: 1, max: 50, timeout: Number.NaN })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => pollLoopOptions(names, { min: 100, max: 50, timeout: 1000 }))
+      .to.throw()
+      .with.property('option', 'maxPollIntervalMs');
+    expect(() => pollLoopOptions(names, { min: -1, max: 50, timeout: 1000 }))
+      .to.throw()
+      .with.property('option', 'minPollIntervalMs');
+    expect(() => pollLoopOptions(names, { min: 1, max: 50, timeout: Number.NaN }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
     expect(pollLoopOptions(names, { min: 1, max: 50, timeout: 1000 })).to.include({ minIntervalMs: 1, maxIntervalMs: 50, timeoutMs: 1000 });
   });
 

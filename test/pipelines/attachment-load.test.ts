@@ -52,8 +52,18 @@ describe('pipelines/bulk-load with attachments (end to end)', function () {
     const format = (options.format ?? name.split('.').pop()) as InputFormat;
     const events: LoadBatchEvent[] = [];
     const summary = await bulkLoad({
-      client: t.client, input, format, successPath, errorPath, operation: 'insert', attachments: join(tmp.path, 'files'),
-      minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: join(tmp.path, 'spool'), onBatch: (e) => events.push(e), ...options,
+      client: t.client,
+      input,
+      format,
+      successPath,
+      errorPath,
+      operation: 'insert',
+      attachments: join(tmp.path, 'files'),
+      minPollIntervalMs: 20,
+      maxPollIntervalMs: 100,
+      spoolDir: join(tmp.path, 'spool'),
+      onBatch: (e) => events.push(e),
+      ...options,
     });
     const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
     const failed = parse(await readFile(errorPath), { columns: true }) as Array<Record<string, string>>;
@@ -69,7 +79,11 @@ describe('pipelines/bulk-load with attachments (end to end)', function () {
   it('inserts Attachments from a CSV manifest: files of every byte value, at the root and in folders, with or without #, round-trip exact', async () => {
     const content = { 'big.bin': allBytes(8000), 'photos/a.png': allBytes(3), 'docs/deep/notes.txt': 'plain text\r\n,"quoted"\n', 'one.bin': Buffer.from([0]) };
     await files(content);
-    const manifest = ['Name,ParentId,Body,ContentType', ...Object.keys(content).map((f, i) => `${f},${parentId},${i % 2 ? '#' : ''}${f},application/octet-stream`), `again,${parentId},./big.bin,x`].join('\n');
+    const manifest = [
+      'Name,ParentId,Body,ContentType',
+      ...Object.keys(content).map((f, i) => `${f},${parentId},${i % 2 ? '#' : ''}${f},application/octet-stream`),
+      `again,${parentId},./big.bin,x`,
+    ].join('\n');
     const { summary, ok, failed, cut, submitted } = await load('attachments.csv', `${manifest}\n`, { object: 'Attachment' });
     expect(failed).to.deep.equal([]);
     expect(summary).to.include({ recordsRead: 5, recordsSucceeded: 5, recordsFailed: 0, batches: 1 });

@@ -14,7 +14,9 @@ describe('pipelines/bench-load', function () {
   const open = async ({ gzip, onRequest }: { gzip: boolean; onRequest: () => void }) => {
     const org = await startServer({ port: 0, db: ':memory:' });
     const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, gzipUploads: gzip, onRequest });
-    return { client, close: async () => {
+    return {
+      client,
+      close: async () => {
         await client.close();
         await org.close();
       },

@@ -26,7 +26,11 @@ const run = (batchSize: number, concurrency: number, n: number, rate: number): B
   stageSeconds: { cut: 0.1, upload: 0.5, org: 1.2, joinAndWrite: 0.2 },
   batchLatencyMs: { upload: s, queued: { p50: 10, p95: 30, max: 50 }, processing: { p50: 60, p95: 100, max: 140 }, apiActive: { p50: 50, p95: 80, max: 90 } },
   apiRequests: 29,
-  timeline: [[0.2, 5000], [0.4, 12_000], [20_000 / rate, 20_000]],
+  timeline: [
+    [0.2, 5000],
+    [0.4, 12_000],
+    [20_000 / rate, 20_000],
+  ],
   jobId: '7505g0000000001AAA',
 });
 const REPORT: BenchReport = {
@@ -68,7 +72,11 @@ describe('pipelines/bench-report', function () {
     const page = join(tmp.path, 'report.html');
     const shot = join(tmp.path, 'report.png');
     await writeFile(page, renderBenchReport(REPORT));
-    await promisify(execFile)(CHROMIUM as string, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${shot}`, '--window-size=900,1500', `file://${page}`], { timeout: 60_000 });
+    await promisify(execFile)(
+      CHROMIUM as string,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${shot}`, '--window-size=900,1500', `file://${page}`],
+      { timeout: 60_000 },
+    );
     const image = readPng(await readFile(shot));
     expect(image.width).to.equal(900);
     // The bars and lines are drawn in their colours: the sweep's run 1 and run 2, and a timeline series.

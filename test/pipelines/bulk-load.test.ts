@@ -40,7 +40,11 @@ describe('pipelines/bulk-load (end to end)', () => {
   });
 
   it('inserts a CSV file (fast path): good rows in the success file, bad rows in the error file', async () => {
-    const { summary, ok, failed } = await load('accounts.csv', 'Name,NumberOfEmployees\nAcme,10\n,5\n"Globex, Inc.",x\nInitech,3\n', { object: 'Account', operation: 'insert', joinAhead: 2 });
+    const { summary, ok, failed } = await load('accounts.csv', 'Name,NumberOfEmployees\nAcme,10\n,5\n"Globex, Inc.",x\nInitech,3\n', {
+      object: 'Account',
+      operation: 'insert',
+      joinAhead: 2,
+    });
     expect(ok.map((r) => r.Name)).to.deep.equal(['Acme', 'Initech']);
     expect(ok.every((r) => /^0015g/.test(r.sf__Id as string) && r.sf__Created === 'true')).to.equal(true);
     expect(failed.map((r) => [r.Name, (r.sf__Error as string).split(':')[0]])).to.deep.equal([
@@ -56,7 +60,10 @@ describe('pipelines/bulk-load (end to end)', () => {
   for (const [format, text] of [
     ['ndjson', '{"Name":"N1","NumberOfEmployees":1}\n{"Name":"N2","NumberOfEmployees":"many"}\n'],
     ['json', '[{"Name":"N1","NumberOfEmployees":1},{"Name":"N2","NumberOfEmployees":"many"}]'],
-    ['xml', '<sObjects><sObject><Name>N1</Name><NumberOfEmployees>1</NumberOfEmployees></sObject><sObject><Name>N2</Name><NumberOfEmployees>many</NumberOfEmployees></sObject></sObjects>'],
+    [
+      'xml',
+      '<sObjects><sObject><Name>N1</Name><NumberOfEmployees>1</NumberOfEmployees></sObject><sObject><Name>N2</Name><NumberOfEmployees>many</NumberOfEmployees></sObject></sObjects>',
+    ],
   ] as const) {
     for (const contentType of ['CSV', 'JSON', 'XML'] as const) {
       it(`loads ${format} input into a ${contentType} job`, async () => {
@@ -99,7 +106,9 @@ describe('pipelines/bulk-load (end to end)', () => {
   });
 
   it('accounts for every row exactly once over 25+ batches, with rejected and failed rows, from a stream', async () => {
-    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify(i % 97 === 0 ? { Name: `R${i}`, Unknown: 'x' } : i % 31 === 0 ? { NumberOfEmployees: i } : { Name: `R${i}`, NumberOfEmployees: i }));
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify(i % 97 === 0 ? { Name: `R${i}`, Unknown: 'x' } : i % 31 === 0 ? { NumberOfEmployees: i } : { Name: `R${i}`, NumberOfEmployees: i }),
+    );
     const progress: LoadProgress[] = [];
     const resultsPath = join(tmp.path, 'results.ndjson');
     const summary = await bulkLoad({
@@ -122,7 +131,10 @@ describe('pipelines/bulk-load (end to end)', () => {
     const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
     const err = parse(await readFile(join(tmp.path, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
     expect(ok.length + err.length).to.equal(1000);
-    const results = (await readFile(resultsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { row: number; success: boolean });
+    const results = (await readFile(resultsPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { row: number; success: boolean });
     const rows = results.map((r) => r.row).sort((a, b) => a - b);
     expect(rows).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i + 1));
     const expectedRejected = lines.filter((_, i) => i % 97 === 0).length;
@@ -136,19 +148,39 @@ describe('pipelines/bulk-load (end to end)', () => {
   for (const [format, broken, bad] of [
     ['ndjson', `${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join('\n')}\n{"Name":\n${JSON.stringify({ Name: 'after' })}\n`, 'line 251, record 251'],
     ['csv', `Name\n${Array.from({ length: 250 }, (_, i) => `M${i}`).join('\n')}\nO"Brien\nafter\n`, 'line 252, column 2, record 251, field Name'],
-    ['json', `[${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join(',\n')},\n{"Name":"x","Name":"y"},\n${JSON.stringify({ Name: 'after' })}]`, 'line 251, record 251, field Name'],
-    ['xml', `<sObjects>\n${Array.from({ length: 250 }, (_, i) => `<sObject><Name>M${i}</Name></sObject>`).join('\n')}\n<sObject><Name>a & b</Name></sObject>\n<sObject><Name>after</Name></sObject></sObjects>`, 'line 252, column 19, record 251'],
+    [
+      'json',
+      `[${Array.from({ length: 250 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join(',\n')},\n{"Name":"x","Name":"y"},\n${JSON.stringify({ Name: 'after' })}]`,
+      'line 251, record 251, field Name',
+    ],
+    [
+      'xml',
+      `<sObjects>\n${Array.from({ length: 250 }, (_, i) => `<sObject><Name>M${i}</Name></sObject>`).join('\n')}\n<sObject><Name>a & b</Name></sObject>\n<sObject><Name>after</Name></sObject></sObjects>`,
+      'line 252, column 19, record 251',
+    ],
   ] as const) {
     it(`${format}: a malformed record costs itself only: it goes to the error file with its place, the records after it are loaded`, async () => {
       const input = join(tmp.path, `broken.${format}`);
       await writeFile(input, broken);
-      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20 });
+      const summary = await bulkLoad({
+        client: t.client,
+        input,
+        format,
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 100,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'err.csv'),
+        minPollIntervalMs: 20,
+      });
       const ok = parse(await readFile(join(tmp.path, 'ok.csv')), { columns: true }) as Array<Record<string, string>>;
       const failed = parse(await readFile(join(tmp.path, 'err.csv')), { columns: true }) as Array<Record<string, string>>;
       expect(ok.map((r) => r.sf__Row)).to.deep.equal([...Array.from({ length: 250 }, (_, i) => String(i + 1)), '252']);
       expect(ok.at(-1)?.Name).to.equal('after');
       expect(failed.map((r) => r.sf__Row)).to.deep.equal(['251']);
-      expect(failed[0]?.sf__Error).to.match(/^BULKPIPE_(MALFORMED_RECORD|DUPLICATE_FIELD):/).and.include(`${input}, ${bad}`);
+      expect(failed[0]?.sf__Error)
+        .to.match(/^BULKPIPE_(MALFORMED_RECORD|DUPLICATE_FIELD):/)
+        .and.include(`${input}, ${bad}`);
       expect(summary).to.include({ recordsRead: 252, recordsSucceeded: 251, recordsFailed: 1 });
     });
   }
@@ -158,7 +190,18 @@ describe('pipelines/bulk-load (end to end)', () => {
     await writeFile(input, `[${Array.from({ length: 150 }, (_, i) => JSON.stringify({ Name: `M${i}` })).join(',\n')}`);
     const progress: LoadProgress[] = [];
     const err = await rejection(
-      bulkLoad({ client: t.client, input, format: 'json', object: 'Account', operation: 'insert', batchSize: 100, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'err.csv'), minPollIntervalMs: 20, onProgress: (p) => progress.push(p) }),
+      bulkLoad({
+        client: t.client,
+        input,
+        format: 'json',
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 100,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'err.csv'),
+        minPollIntervalMs: 20,
+        onProgress: (p) => progress.push(p),
+      }),
     );
     expect(err).to.include({ code: 'BULK_PARSE', source: input, line: 150 });
     expect(err.message).to.include('the array is not closed');
@@ -230,7 +273,21 @@ describe('pipelines/bulk-load (end to end)', () => {
       const onProgress = (p: LoadProgress) => {
         if (p.recordsRead >= 300) stop.abort();
       };
-      const summary = await bulkLoad({ client: t.client, input, format, object: 'Account', operation: 'insert', batchSize: 100, successPath, errorPath, stopSignal: stop.signal, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path, onProgress });
+      const summary = await bulkLoad({
+        client: t.client,
+        input,
+        format,
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 100,
+        successPath,
+        errorPath,
+        stopSignal: stop.signal,
+        minPollIntervalMs: 20,
+        maxPollIntervalMs: 100,
+        spoolDir: tmp.path,
+        onProgress,
+      });
       expect(summary.stopped).to.equal(true);
       expect(summary.recordsRead).to.be.above(0);
       const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
@@ -249,8 +306,20 @@ describe('pipelines/bulk-load (end to end)', () => {
       const errorPath = join(tmp.path, 'stop-abort.err.csv');
       let submitted = 0;
       const summary = await bulkLoad({
-        client: held.client, input: endlessCsv(), format: 'csv', object: 'Account', operation: 'insert', batchSize: 50, serial: true,
-        successPath, errorPath, stopSignal: stop.signal, abortJobOnStop: true, minPollIntervalMs: 20, maxPollIntervalMs: 100, spoolDir: tmp.path,
+        client: held.client,
+        input: endlessCsv(),
+        format: 'csv',
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 50,
+        serial: true,
+        successPath,
+        errorPath,
+        stopSignal: stop.signal,
+        abortJobOnStop: true,
+        minPollIntervalMs: 20,
+        maxPollIntervalMs: 100,
+        spoolDir: tmp.path,
         onProgress: (p) => {
           submitted = p.batchesSubmitted;
           if (submitted >= 3) stop.abort();

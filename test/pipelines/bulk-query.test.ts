@@ -19,7 +19,10 @@ describe('pipelines/bulk-query (end to end)', () => {
   before(async () => {
     t = await startTestOrg({ resultFileBytes: 1500 });
     const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-    await t.client.addBatch(job.id, `Name,NumberOfEmployees,Description\n${Array.from({ length: ROWS }, (_, i) => `Q${String(i).padStart(3, '0')},${i},"line ""${i}""\nsecond, line"`).join('\n')}\n`);
+    await t.client.addBatch(
+      job.id,
+      `Name,NumberOfEmployees,Description\n${Array.from({ length: ROWS }, (_, i) => `Q${String(i).padStart(3, '0')},${i},"line ""${i}""\nsecond, line"`).join('\n')}\n`,
+    );
     await t.client.closeJob(job.id);
     await t.org.whenIdle();
   });
@@ -29,19 +32,38 @@ describe('pipelines/bulk-query (end to end)', () => {
 
   async function text(options: Omit<BulkQueryOptions, 'client'>): Promise<string> {
     let out = '';
-    await pipeline(bulkQuery({ client: t.client, minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }), new Writable({ write(c: Buffer, _e, cb) { out += c.toString(); cb(); } }));
+    await pipeline(
+      bulkQuery({ client: t.client, minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out += c.toString();
+          cb();
+        },
+      }),
+    );
     return out;
   }
 
   async function records(options: Omit<BulkQueryOptions, 'client' | 'format'>): Promise<QueryRecord[]> {
     const out: QueryRecord[] = [];
-    await pipeline(bulkQuery({ client: t.client, format: 'records', minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }), new Writable({ objectMode: true, write(r: QueryRecord, _e, cb) { out.push(r); cb(); } }));
+    await pipeline(
+      bulkQuery({ client: t.client, format: 'records', minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options }),
+      new Writable({
+        objectMode: true,
+        write(r: QueryRecord, _e, cb) {
+          out.push(r);
+          cb();
+        },
+      }),
+    );
     return out;
   }
 
   it('takes the object from the SOQL', () => {
-    expect(queryObject('SELECT Id FROM Account WHERE Name = \'x\'')).to.equal('Account');
-    expect(() => queryObject('not soql')).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(queryObject("SELECT Id FROM Account WHERE Name = 'x'")).to.equal('Account');
+    expect(() => queryObject('not soql'))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('streams raw CSV from several result files with one header and every row once', async () => {
@@ -54,11 +76,14 @@ describe('pipelines/bulk-query (end to end)', () => {
   });
 
   it('validates concurrency', () => {
-    for (const concurrency of [0, 65, 1.5]) expect(() => bulkQuery({ client: t.client, soql: 'SELECT Id FROM Account', concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    for (const concurrency of [0, 65, 1.5])
+      expect(() => bulkQuery({ client: t.client, soql: 'SELECT Id FROM Account', concurrency }))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('yields typed records, NDJSON and a JSON array', async () => {
-    const recs = await records({ soql: "SELECT Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees < 3 ORDER BY Name" });
+    const recs = await records({ soql: 'SELECT Name, NumberOfEmployees FROM Account WHERE NumberOfEmployees < 3 ORDER BY Name' });
     expect(recs).to.deep.equal([
       { Name: 'Q000', NumberOfEmployees: 0 },
       { Name: 'Q001', NumberOfEmployees: 1 },
@@ -145,11 +170,26 @@ describe('pipelines/bulk-query (end to end)', () => {
       const controller = new AbortController();
       let jobId = '';
       // Abort while the query runs: once its job exists (the batch is then held InProgress for 3 s).
-      const stream = bulkQuery({ client: held.client, soql: 'SELECT Id FROM Account', signal: controller.signal, minPollIntervalMs: 20, onJob: (id) => {
-        jobId = id;
-        setImmediate(() => controller.abort(new Error('stop')));
-      } });
-      const err = await rejection(pipeline(stream, new Writable({ write(_c, _e, cb) { cb(); } })));
+      const stream = bulkQuery({
+        client: held.client,
+        soql: 'SELECT Id FROM Account',
+        signal: controller.signal,
+        minPollIntervalMs: 20,
+        onJob: (id) => {
+          jobId = id;
+          setImmediate(() => controller.abort(new Error('stop')));
+        },
+      });
+      const err = await rejection(
+        pipeline(
+          stream,
+          new Writable({
+            write(_c, _e, cb) {
+              cb();
+            },
+          }),
+        ),
+      );
       expect(err.name === 'AbortError' || (err as { code?: string }).code === 'BULK_ABORTED' || (err as { code?: string }).code === 'ABORT_ERR').to.equal(true);
       expect(jobId).to.match(/^750/);
       // The job is closed as the generator unwinds, which may end after the pipeline rejected: watch it through the API.
@@ -163,7 +203,10 @@ describe('pipelines/bulk-query (end to end)', () => {
   it('round trip: rows loaded with bulkLoad come back field for field', async () => {
     const input = join(tmp.path, 'contacts.csv');
     const source = Array.from({ length: 60 }, (_, i) => ({ FirstName: `F${i}`, LastName: `L "${i}", x`, Email: `p${i}@example.com`, Title: i % 2 ? `T\n${i}` : 'Plain' }));
-    await writeFile(input, `FirstName,LastName,Email,Title\n${source.map((r) => [r.FirstName, `"${r.LastName.replaceAll('"', '""')}"`, r.Email, `"${r.Title}"`].join(',')).join('\n')}\n`);
+    await writeFile(
+      input,
+      `FirstName,LastName,Email,Title\n${source.map((r) => [r.FirstName, `"${r.LastName.replaceAll('"', '""')}"`, r.Email, `"${r.Title}"`].join(',')).join('\n')}\n`,
+    );
     const summary = await bulkLoad({ client: t.client, input, format: 'csv', object: 'Contact', operation: 'insert', batchSize: 25, minPollIntervalMs: 10 });
     expect(summary.recordsSucceeded).to.equal(60);
     const back = await records({ soql: 'SELECT FirstName, LastName, Email, Title FROM Contact ORDER BY FirstName' });

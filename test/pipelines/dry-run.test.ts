@@ -29,7 +29,8 @@ describe('pipelines/dry-run (end to end)', () => {
     'Also good,,2000-02-29,0',
   ].join('\n');
 
-  const rows = async (path: string) => (parse(await readFile(path), { columns: true }) as Array<Record<string, string>>).map((r) => [r.sf__Row, (r.sf__Error as string).split(':')[0]]);
+  const rows = async (path: string) =>
+    (parse(await readFile(path), { columns: true }) as Array<Record<string, string>>).map((r) => [r.sf__Row, (r.sf__Error as string).split(':')[0]]);
 
   it('reads the whole input, writes the errors a load would meet, creates no job; the load then gives the same errors', async () => {
     const input = join(tmp.path, 'contacts.csv');
@@ -38,10 +39,24 @@ describe('pipelines/dry-run (end to end)', () => {
     const errorPath = join(tmp.path, 'dry.errors.csv');
     const summary = await dryRunLoad({ client: t.client, object: 'Contact', operation: 'insert', input, format: 'csv', errorPath });
     expect(summary).to.deep.equal({ recordsRead: 6, recordsValid: 2, recordsFailed: 4 });
-    expect(await rows(errorPath)).to.deep.equal([['2', 'INVALID_EMAIL_ADDRESS'], ['3', 'INVALID_FIELD'], ['4', 'INVALID_FIELD'], ['5', 'BULKPIPE_FIELD_COUNT']]);
+    expect(await rows(errorPath)).to.deep.equal([
+      ['2', 'INVALID_EMAIL_ADDRESS'],
+      ['3', 'INVALID_FIELD'],
+      ['4', 'INVALID_FIELD'],
+      ['5', 'BULKPIPE_FIELD_COUNT'],
+    ]);
     expect(await t.client.findCreatedJob({ operation: 'insert', object: 'Contact', contentType: 'CSV' }, since)).to.equal(undefined);
     const loadErrors = join(tmp.path, 'load.errors.csv');
-    await bulkLoad({ client: t.client, object: 'Contact', operation: 'insert', input, format: 'csv', errorPath: loadErrors, successPath: join(tmp.path, 'ok.csv'), minPollIntervalMs: 20 });
+    await bulkLoad({
+      client: t.client,
+      object: 'Contact',
+      operation: 'insert',
+      input,
+      format: 'csv',
+      errorPath: loadErrors,
+      successPath: join(tmp.path, 'ok.csv'),
+      minPollIntervalMs: 20,
+    });
     expect(await rows(loadErrors)).to.deep.equal(await rows(errorPath));
   });
 

@@ -51,7 +51,11 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   }
 
   /** A load that fails once its third result download is cut for good, then its resume; both through a proxy. */
-  async function failThenResume(name: string, text: string | Buffer, options: Partial<BulkLoadOptions> = {}): Promise<{ first: Error; summary: LoadSummary; ok: Row[]; failed: Row[] }> {
+  async function failThenResume(
+    name: string,
+    text: string | Buffer,
+    options: Partial<BulkLoadOptions> = {},
+  ): Promise<{ first: Error; summary: LoadSummary; ok: Row[]; failed: Row[] }> {
     const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
     const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
     try {
@@ -108,7 +112,9 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   });
 
   it('NDJSON: parsed again from the start, the records cut before passed over, exactly once', async () => {
-    const text = `${names(57).map((name, i) => JSON.stringify(i === 20 ? { Name: name, Bogus__c: 1 } : { Name: name })).join('\n')}\n`;
+    const text = `${names(57)
+      .map((name, i) => JSON.stringify(i === 20 ? { Name: name, Bogus__c: 1 } : { Name: name }))
+      .join('\n')}\n`;
     const { summary, ok, failed } = await failThenResume('in.ndjson', text, { format: 'ndjson' });
     expect(summary).to.include({ recordsRead: 57, recordsSucceeded: 56, recordsFailed: 1 });
     expect([...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 57 }, (_, i) => i + 1));
@@ -120,7 +126,18 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
     const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
     try {
-      const base = { client, format: 'csv' as const, object: 'Account', operation: 'insert' as const, batchSize: 10, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10, maxPollIntervalMs: 50 };
+      const base = {
+        client,
+        format: 'csv' as const,
+        object: 'Account',
+        operation: 'insert' as const,
+        batchSize: 10,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'bad.csv'),
+        ledgerDir: join(tmp.path, 'ledger'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+      };
       proxy.rule = (r) => (RESULT(r) && r.n >= 2 ? 'cut' : 'pass');
       // A producer that is still going when the run fails, as a pipe from another program would be.
       const all = names(2000);
@@ -156,7 +173,20 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       const input = join(tmp.path, 'in.csv');
       await writeFile(input, `Name\n${names(30).join('\n')}\n`);
       const notices: string[] = [];
-      const base = { client, input, format: 'csv' as const, object: 'Account', operation: 'insert' as const, batchSize: 10, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10, maxPollIntervalMs: 50, onNotice: (m: string) => notices.push(m) };
+      const base = {
+        client,
+        input,
+        format: 'csv' as const,
+        object: 'Account',
+        operation: 'insert' as const,
+        batchSize: 10,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'bad.csv'),
+        ledgerDir: join(tmp.path, 'ledger'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        onNotice: (m: string) => notices.push(m),
+      };
       const CLOSE = is('POST /job/:id');
       proxy.rule = (r) => ((RESULT(r) && r.n >= 2) || CLOSE(r) ? 'cut' : 'pass');
       await rejection(bulkLoad(base));
@@ -173,21 +203,65 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   });
 
   it('reads the input on from where the ledger stands: an offset on the fast path, rows passed over otherwise, nothing after its end or of a stream', () => {
-    const run = { runId: 'r', org: 'o', input: { path: '/in.csv', size: 1, mtimeMs: 1 }, source: 'in.csv', format: 'csv', contentType: 'CSV' as const, object: 'Account', operation: 'insert', serial: false };
-    const state = { dir: '/l', run, pid: 1, host: 'h', startedAt: '', jobs: [], batches: new Map(), creatingSince: undefined, pending: [], joined: undefined, nextSeq: 3, inputAt: { row: 30, offset: 900 }, inputHeader: 'Name\n', inputEnded: false, finished: false };
+    const run = {
+      runId: 'r',
+      org: 'o',
+      input: { path: '/in.csv', size: 1, mtimeMs: 1 },
+      source: 'in.csv',
+      format: 'csv',
+      contentType: 'CSV' as const,
+      object: 'Account',
+      operation: 'insert',
+      serial: false,
+    };
+    const state = {
+      dir: '/l',
+      run,
+      pid: 1,
+      host: 'h',
+      startedAt: '',
+      jobs: [],
+      batches: new Map(),
+      creatingSince: undefined,
+      pending: [],
+      joined: undefined,
+      nextSeq: 3,
+      inputAt: { row: 30, offset: 900 },
+      inputHeader: 'Name\n',
+      inputEnded: false,
+      finished: false,
+    };
     expect(readingOn(undefined, true)).to.include({ readInput: true, fromOffset: 0, fromRow: 0 });
-    expect(readingOn(state, true)).to.deep.include({ readInput: true, fromOffset: 900, fromRow: 30, splitterResume: { seq: 3, row: 30, offset: 900, header: 'Name\n' }, chunkerResume: undefined });
+    expect(readingOn(state, true)).to.deep.include({
+      readInput: true,
+      fromOffset: 900,
+      fromRow: 30,
+      splitterResume: { seq: 3, row: 30, offset: 900, header: 'Name\n' },
+      chunkerResume: undefined,
+    });
     expect(readingOn(state, false)).to.deep.include({ readInput: true, fromOffset: 0, chunkerResume: { seq: 3, afterRow: 30 }, splitterResume: undefined });
     expect(readingOn({ ...state, inputEnded: true }, true)).to.include({ readInput: false, unreadAfterRow: undefined });
     expect(readingOn({ ...state, run: { ...run, input: null } }, true)).to.include({ readInput: false, unreadAfterRow: 30 });
     expect(readingOn({ ...state, nextSeq: 0, inputAt: { row: 0, offset: 0 } }, true)).to.include({ readInput: true, fromOffset: 0 });
-    expect(() => readingOn({ ...state, inputHeader: undefined }, true)).to.throw().with.property('code', 'BULK_LEDGER');
+    expect(() => readingOn({ ...state, inputHeader: undefined }, true))
+      .to.throw()
+      .with.property('code', 'BULK_LEDGER');
   });
 
   it('refuses to resume as another load, or a finished one, or without a ledger', async () => {
     const input = join(tmp.path, 'in.csv');
     await writeFile(input, `Name\n${names(3).join('\n')}\n`);
-    const base = { client: t.org.client, input, format: 'csv' as const, object: 'Account', operation: 'insert' as const, successPath: join(tmp.path, 'ok.csv'), errorPath: join(tmp.path, 'bad.csv'), ledgerDir: join(tmp.path, 'ledger'), minPollIntervalMs: 10 };
+    const base = {
+      client: t.org.client,
+      input,
+      format: 'csv' as const,
+      object: 'Account',
+      operation: 'insert' as const,
+      successPath: join(tmp.path, 'ok.csv'),
+      errorPath: join(tmp.path, 'bad.csv'),
+      ledgerDir: join(tmp.path, 'ledger'),
+      minPollIntervalMs: 10,
+    };
     await bulkLoad(base);
     expect(await rejection(bulkLoad({ ...base, resume: true }))).to.include({ code: 'BULK_LEDGER' });
     expect(await rejection(bulkLoad({ ...base, object: 'Contact', resume: true }))).to.include({ code: 'BULK_INVALID_OPTION', option: 'resume' });
@@ -205,7 +279,13 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     let org: LocalOrg = await startServer({ db, port: 0 });
     const port = Number(new URL(org.instanceUrl).port);
     let retries = 0;
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry: { maxElapsedMs: 30_000, minDelayMs: 20, maxDelayMs: 200 }, onRetry: () => retries++ });
+    const client = await BulkClient.login({
+      loginUrl: org.loginUrl,
+      username: org.username,
+      password: org.password,
+      retry: { maxElapsedMs: 30_000, minDelayMs: 20, maxDelayMs: 200 },
+      onRetry: () => retries++,
+    });
     const restarting = { done: Promise.resolve() };
     try {
       const input = join(tmp.path, 'in.csv');

@@ -46,7 +46,19 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
         rows.push(...segment);
       },
     });
-    expect(rows.map((r) => [r.row, r.success]), rows.map((r) => r.error).join(" | ")).to.deep.equal([[1, true], [2, true], [3, true], [4, true], [5, false], [6, false], [7, false], [8, false]]);
+    expect(
+      rows.map((r) => [r.row, r.success]),
+      rows.map((r) => r.error).join(' | '),
+    ).to.deep.equal([
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, true],
+      [5, false],
+      [6, false],
+      [7, false],
+      [8, false],
+    ]);
     expect(rows[1]?.fields).to.include({ Birthdate: '1990-05-01', HasOptedOutOfEmail: 'true', Email: null }); // a Date, for a date field: its day
     expect(rows[4]?.error).to.match(/^BULKPIPE_MALFORMED_RECORD:a value must be .* got an array \(records, record 5, field LastName\):LastName --$/);
     expect(rows[5]?.error).to.include('got NaN');
@@ -59,8 +71,18 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
 
   it('takes the columns from the first record, and an object-mode stream', async () => {
     const rows: JoinedRow[] = [];
-    await bulkLoad({ records: Readable.from([{ Name: 'S1' }, { Name: 'S2', Phone: 'x' }]), client: t.client, object: 'Account', operation: 'insert', minPollIntervalMs: 20, onRows: (r) => void rows.push(...r) });
-    expect(rows.map((r) => [r.success, r.error.split(':')[0]])).to.deep.equal([[true, ''], [false, 'BULKPIPE_UNKNOWN_FIELD']]);
+    await bulkLoad({
+      records: Readable.from([{ Name: 'S1' }, { Name: 'S2', Phone: 'x' }]),
+      client: t.client,
+      object: 'Account',
+      operation: 'insert',
+      minPollIntervalMs: 20,
+      onRows: (r) => void rows.push(...r),
+    });
+    expect(rows.map((r) => [r.success, r.error.split(':')[0]])).to.deep.equal([
+      [true, ''],
+      [false, 'BULKPIPE_UNKNOWN_FIELD'],
+    ]);
   });
 
   it('a wrong input is an option error, never a crash', async () => {

@@ -44,12 +44,27 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     await t.close();
   });
 
-  async function load(name: string, text: string, options: Partial<BulkLoadOptions> = {}): Promise<{ summary: LoadSummary; ok: Row[]; failed: Row[]; okText: string; failedText: string }> {
+  async function load(
+    name: string,
+    text: string,
+    options: Partial<BulkLoadOptions> = {},
+  ): Promise<{ summary: LoadSummary; ok: Row[]; failed: Row[]; okText: string; failedText: string }> {
     const input = join(tmp.path, name);
     await writeFile(input, text);
     const successPath = join(tmp.path, `${name}.ok.csv`);
     const errorPath = join(tmp.path, `${name}.err.csv`);
-    const summary = await bulkLoad({ client: t.client, input, format: 'csv', object: 'Account', operation: 'insert', successPath, errorPath, minPollIntervalMs: 10, maxPollIntervalMs: 50, ...options });
+    const summary = await bulkLoad({
+      client: t.client,
+      input,
+      format: 'csv',
+      object: 'Account',
+      operation: 'insert',
+      successPath,
+      errorPath,
+      minPollIntervalMs: 10,
+      maxPollIntervalMs: 50,
+      ...options,
+    });
     const okText = await readFile(successPath, 'utf8');
     const failedText = await readFile(errorPath, 'utf8');
     return { summary, ok: csv(okText), failed: csv(failedText), okText, failedText };
@@ -73,8 +88,14 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
   it('keeps the NDJSON row number and empty fields', async () => {
     const resultsPath = join(tmp.path, 'all.ndjson');
     await load('ndjson.csv', 'Name,Description\nA,\nB,text\n', { resultsPath });
-    const all = (await readFile(resultsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { row: number; fields: Row });
-    expect(all.map((r) => [r.row, r.fields])).to.deep.equal([[1, { Name: 'A', Description: '' }], [2, { Name: 'B', Description: 'text' }]]);
+    const all = (await readFile(resultsPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { row: number; fields: Row });
+    expect(all.map((r) => [r.row, r.fields])).to.deep.equal([
+      [1, { Name: 'A', Description: '' }],
+      [2, { Name: 'B', Description: 'text' }],
+    ]);
   });
 
   it('a batch whose result count differs from its records costs its own rows only, named in the errors; the run ends with failures, not a failure', async () => {
@@ -93,7 +114,9 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     expect(summary).to.include({ recordsRead: 300, recordsSucceeded: 200, recordsFailed: 100 });
     expect(ok).to.have.length(200);
     expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 101));
-    expect(failed[0]?.sf__Error).to.equal(`BULKPIPE_RESULT_MISMATCH:batch ${victim} of job ${summary.jobId} returned 99 results for its 100 records, so which result is whose is unknown; check these records in the org before loading them again:--`);
+    expect(failed[0]?.sf__Error).to.equal(
+      `BULKPIPE_RESULT_MISMATCH:batch ${victim} of job ${summary.jobId} returned 99 results for its 100 records, so which result is whose is unknown; check these records in the org before loading them again:--`,
+    );
   });
 
   it('a result body shorter than its batch: the rows already written are taken back, the batch goes to the errors', async () => {
@@ -111,7 +134,9 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
         const answer = await t.client.getBatchResult(jobId, batchId, options);
         if (cut || batchId !== firstBatch) return answer;
         cut = true;
-        const rows = Buffer.concat(await collect(answer.body as AsyncIterable<Buffer>)).toString().split('\n');
+        const rows = Buffer.concat(await collect(answer.body as AsyncIterable<Buffer>))
+          .toString()
+          .split('\n');
         return { ...answer, body: Readable.from([Buffer.from(`${rows.slice(0, rows.length - 501).join('\n')}\n`)]) };
       },
     });
@@ -127,7 +152,10 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
   it('never sends a blank record line: a lone empty value is a record of its own, for every input format', async () => {
     const ndjson = await load('blank.ndjson', '{"Name":""}\n{"Name":"kept"}\n{"Name":""}\n', { format: 'ndjson' });
     expect(ndjson.summary).to.include({ recordsRead: 3, recordsSucceeded: 1, recordsFailed: 2 });
-    expect(ndjson.failed.map((r) => [r.sf__Row, (r.sf__Error as string).split(':')[0]])).to.deep.equal([['1', 'REQUIRED_FIELD_MISSING'], ['3', 'REQUIRED_FIELD_MISSING']]);
+    expect(ndjson.failed.map((r) => [r.sf__Row, (r.sf__Error as string).split(':')[0]])).to.deep.equal([
+      ['1', 'REQUIRED_FIELD_MISSING'],
+      ['3', 'REQUIRED_FIELD_MISSING'],
+    ]);
     const quoted = await load('blank.csv', 'Name\n""\nkept\n', {});
     expect(quoted.summary).to.include({ recordsRead: 2, recordsSucceeded: 1, recordsFailed: 1 });
     const ids = await load('blank-ids.csv', `Id\n""\n${ndjson.ok[0]?.sf__Id}\n`, { operation: 'delete' });
@@ -156,7 +184,18 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     const before = await spoolFolders();
     const input = join(tmp.path, 'full.csv');
     await writeFile(input, `Name\n${Array.from({ length: 50_000 }, (_, i) => `Full ${i}`).join('\n')}\n`);
-    const err = await rejection(bulkLoad({ client: t.client, input, format: 'csv', object: 'Account', operation: 'insert', successPath: '/dev/full', errorPath: join(tmp.path, 'full.err.csv'), minPollIntervalMs: 10 }));
+    const err = await rejection(
+      bulkLoad({
+        client: t.client,
+        input,
+        format: 'csv',
+        object: 'Account',
+        operation: 'insert',
+        successPath: '/dev/full',
+        errorPath: join(tmp.path, 'full.err.csv'),
+        minPollIntervalMs: 10,
+      }),
+    );
     expect(err).to.include({ code: 'BULK_OUTPUT', path: '/dev/full' });
     const jobId = (err as unknown as { jobId: string }).jobId;
     expect(jobId).to.match(/^750/);
@@ -176,7 +215,10 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     expect(again.summary.droppedColumns).to.deep.equal(['sf__Error', 'sf__Row']);
     expect(notices).to.deep.equal(['a bulkpipe error file: sf__Error, sf__Row are result columns, not uploaded']);
     expect(again.okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row');
-    expect(again.ok.map((r) => [r.Name, r.NumberOfEmployees, r.sf__Row])).to.deep.equal([['Bad', '2', '1'], ['Also, bad', '3', '2']]);
+    expect(again.ok.map((r) => [r.Name, r.NumberOfEmployees, r.sf__Row])).to.deep.equal([
+      ['Bad', '2', '1'],
+      ['Also, bad', '3', '2'],
+    ]);
   });
 
   it('a success file feeds a delete as it is (sf__Id as the Id), and an update', async () => {

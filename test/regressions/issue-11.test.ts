@@ -25,7 +25,6 @@ const ROWS = 1000;
 /** Every 97th record fails in the org (a number field that is not a number). */
 const bad = (row: number) => row % 97 === 0;
 
-
 describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)', function () {
   this.timeout(120_000);
   const t = useTestOrg();
@@ -189,7 +188,12 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
   it('rides out answers cut mid-body: the create-job answer, a batch POST answer, the batch list, a result download', async () => {
     const cut = new Set<string>();
     proxy.rule = (r) => {
-      for (const [name, test, n] of [['create', CREATE_JOB, 1], ['upload', UPLOAD, 3], ['poll', POLL, 2], ['result', RESULT, 2]] as const) {
+      for (const [name, test, n] of [
+        ['create', CREATE_JOB, 1],
+        ['upload', UPLOAD, 3],
+        ['poll', POLL, 2],
+        ['result', RESULT, 2],
+      ] as const) {
         if (test(r) && r.n === n && !cut.has(name)) {
           cut.add(name);
           return 'cut';

@@ -24,7 +24,6 @@ const missing = (row: number) => row % 13 === 0;
 /** The bytes of row n's file: every byte value, more of them for later rows (up to 150 KB). */
 const bytesOf = (row: number) => Buffer.from(Array.from({ length: 256 * (row * 10) }, (_, i) => (i + row) % 256));
 
-
 describe('regressions/issue-15: attachment loads through the CLI, killed and resumed', function () {
   this.timeout(120_000);
   const t = useTestOrg();
@@ -55,7 +54,21 @@ describe('regressions/issue-15: attachment loads through the CLI, killed and res
 
   const env = () => ({ BULKPIPE_HOME: join(tmp.path, 'home') });
   const connection = () => ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
-  const loadArgs = () => ['load', 'Attachment', 'manifest.csv', '--attachments', 'files', '--batch-size', '8', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', ...connection()];
+  const loadArgs = () => [
+    'load',
+    'Attachment',
+    'manifest.csv',
+    '--attachments',
+    'files',
+    '--batch-size',
+    '8',
+    '--success',
+    'ok.csv',
+    '--errors',
+    'bad.csv',
+    '--quiet',
+    ...connection(),
+  ];
   const cli = (args: string[]): Promise<CliRun> => runCli(args, { cwd: tmp.path, env: env() });
 
   async function killWhenHeld(test: (r: ProxiedRequest) => boolean): Promise<void> {
@@ -79,7 +92,10 @@ describe('regressions/issue-15: attachment loads through the CLI, killed and res
         cb();
       },
     });
-    await pipeline(bulkQuery({ client: t.org.client, soql: `SELECT Id, Name, BodyLength FROM Attachment WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
+    await pipeline(
+      bulkQuery({ client: t.org.client, soql: `SELECT Id, Name, BodyLength FROM Attachment WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
+      sink,
+    );
     return csvRows(out);
   }
 

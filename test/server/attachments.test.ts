@@ -1,4 +1,4 @@
-/** Binary attachments (ZIP_CSV, ZIP_XML, ZIP_JSON jobs) through the local org: bytes round-trip exact, limits and bad references refused as the wire reference says. */
+/** Binary attachments (ZIP_CSV, ZIP_XML, ZIP_JSON jobs) through the local org: bytes round-trip exact, limits and bad references refused as the wire reference says (ARCHITECTURE.md). */
 import { expect } from 'chai';
 import { ZipFile } from 'yazl';
 import type { ContentType } from '../../lib/types.js';
@@ -105,7 +105,11 @@ describe('server: binary attachments (zip batches)', function () {
     expect(Buffer.from(await res.arrayBuffer()).equals(zip)).to.equal(true);
 
     const open = await t.org.client.createJob({ object: 'Attachment', operation: 'insert', contentType: 'ZIP_CSV' });
-    const wrong = await fetch(`${t.org.client.instanceUrl}/services/async/62.0/job/${open.id}/batch`, { method: 'POST', headers: { 'x-sfdc-session': t.org.session, 'content-type': 'text/csv' }, body: 'Name\nx\n' });
+    const wrong = await fetch(`${t.org.client.instanceUrl}/services/async/62.0/job/${open.id}/batch`, {
+      method: 'POST',
+      headers: { 'x-sfdc-session': t.org.session, 'content-type': 'text/csv' },
+      body: 'Name\nx\n',
+    });
     expect(wrong.status).to.equal(400);
     expect(await wrong.text()).to.include('InvalidBatch');
     await t.org.client.closeJob(open.id);

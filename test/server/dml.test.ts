@@ -8,9 +8,22 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const SCHEMA: SchemaFile = {
   objects: [
-    { name: 'Account', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }, { name: 'Region__c', type: 'string', length: 20, externalId: true }] },
+    {
+      name: 'Account',
+      fields: [
+        { name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true },
+        { name: 'Region__c', type: 'string', length: 20, externalId: true },
+      ],
+    },
     { name: 'Contact', fields: [{ name: 'Ext_Id__c', type: 'string', length: 20, externalId: true, unique: true }] },
-    { name: 'Invoice__c', fields: [{ name: 'Number__c', type: 'string', length: 10, required: true, externalId: true, unique: true }, { name: 'Total__c', type: 'currency' }, { name: 'Account__c', type: 'reference', referenceTo: 'Account' }] },
+    {
+      name: 'Invoice__c',
+      fields: [
+        { name: 'Number__c', type: 'string', length: 10, required: true, externalId: true, unique: true },
+        { name: 'Total__c', type: 'currency' },
+        { name: 'Account__c', type: 'reference', referenceTo: 'Account' },
+      ],
+    },
   ],
 };
 
@@ -51,13 +64,25 @@ describe('server: DML', () => {
     expect(all[0]?.[1]?.errors[0]).to.deep.equal({ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Name]', fields: ['Name'] });
     expect(all[0]?.[2]?.errors[0]?.message).to.equal("Failed to deserialize field at col 2. Due to, 'abc' is not a valid value for the type xsd:int");
     expect(all[2]?.[0]?.errors[0]?.message).to.match(/^Site: data value too large: s+\.\.\. \(max length=80\)$/);
-    expect(all.flat().filter((r) => r.success).every((r) => r.created && /^0015g/.test(r.id ?? ''))).to.equal(true);
+    expect(
+      all
+        .flat()
+        .filter((r) => r.success)
+        .every((r) => r.created && /^0015g/.test(r.id ?? '')),
+    ).to.equal(true);
     expect(job).to.include({ numberBatchesTotal: 3, numberBatchesCompleted: 3, numberRecordsProcessed: 8, numberRecordsFailed: 4, state: 'Closed' });
-    expect(batches.map((b) => [b.numberRecordsProcessed, b.numberRecordsFailed])).to.deep.equal([[3, 2], [2, 1], [3, 1]]);
+    expect(batches.map((b) => [b.numberRecordsProcessed, b.numberRecordsFailed])).to.deep.equal([
+      [3, 2],
+      [2, 1],
+      [3, 1],
+    ]);
   });
 
   it('reports bad booleans, dates, ids, emails and missing references as Salesforce does', async () => {
-    const { job: acct, batches: [ab] } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, ['Name\nParent\n']);
+    const {
+      job: acct,
+      batches: [ab],
+    } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, ['Name\nParent\n']);
     const [parent] = await results(acct.id, ab?.id as string);
     const body = [
       'LastName,HasOptedOutOfEmail,Birthdate,AccountId,Email',
@@ -68,7 +93,10 @@ describe('server: DML', () => {
       'L5,,,0015g0000000zzz,',
       'L6,,,,not-an-email',
     ].join('\n');
-    const { job, batches: [b] } = await runJob(t, { operation: 'insert', object: 'Contact', contentType: 'CSV' }, [`${body}\n`]);
+    const {
+      job,
+      batches: [b],
+    } = await runJob(t, { operation: 'insert', object: 'Contact', contentType: 'CSV' }, [`${body}\n`]);
     const rs = await results(job.id, b?.id as string);
     expect(codes(rs)).to.deep.equal(['ok', 'INVALID_FIELD', 'INVALID_FIELD', 'MALFORMED_ID', 'INVALID_CROSS_REFERENCE_KEY', 'INVALID_EMAIL_ADDRESS']);
     expect(rs[1]?.errors[0]?.message).to.contain('xsd:boolean');
@@ -76,11 +104,22 @@ describe('server: DML', () => {
   });
 
   it('updates: empty leaves a value unchanged, #N/A sets null; deleted and unknown ids fail', async () => {
-    const { job, batches: [b] } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, ['Name,Phone,Site\nKeep,555,s1\nGone,1,s2\n']);
+    const {
+      job,
+      batches: [b],
+    } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, ['Name,Phone,Site\nKeep,555,s1\nGone,1,s2\n']);
     const [keep, gone] = await results(job.id, b?.id as string);
     await runJob(t, { operation: 'delete', object: 'Account', contentType: 'CSV' }, [`Id\n${gone?.id}\n`]);
-    const upd = await runJob(t, { operation: 'update', object: 'Account', contentType: 'CSV' }, [`Id,Phone,Site\n${keep?.id},,#N/A\n${gone?.id},9,\n0015g00000000zz,1,\nbad,1,\n,1,\n`]);
-    expect(codes(await results(upd.job.id, upd.batches[0]?.id as string))).to.deep.equal(['ok', 'ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'MALFORMED_ID', 'MISSING_ARGUMENT']);
+    const upd = await runJob(t, { operation: 'update', object: 'Account', contentType: 'CSV' }, [
+      `Id,Phone,Site\n${keep?.id},,#N/A\n${gone?.id},9,\n0015g00000000zz,1,\nbad,1,\n,1,\n`,
+    ]);
+    expect(codes(await results(upd.job.id, upd.batches[0]?.id as string))).to.deep.equal([
+      'ok',
+      'ENTITY_IS_DELETED',
+      'INVALID_CROSS_REFERENCE_KEY',
+      'MALFORMED_ID',
+      'MISSING_ARGUMENT',
+    ]);
     const csv = await query(`SELECT Name, Phone, Site FROM Account WHERE Id = '${keep?.id}'`, 'Account');
     expect(csv).to.equal('"Name","Phone","Site"\n"Keep","555",""\n');
     const nulling = await runJob(t, { operation: 'update', object: 'Account', contentType: 'CSV' }, [`Id,Name\n${keep?.id},#N/A\n`]);
@@ -90,12 +129,20 @@ describe('server: DML', () => {
   it('upserts by external id and by Id, resolving relationship columns by external id', async () => {
     const accounts = await runJob(t, { operation: 'upsert', object: 'Account', externalIdFieldName: 'Ext_Id__c', contentType: 'CSV' }, ['Ext_Id__c,Name\nA-1,Acme\nA-2,Globex\n']);
     expect((await results(accounts.job.id, accounts.batches[0]?.id as string)).map((r) => r.created)).to.deep.equal([true, true]);
-    const again = await runJob(t, { operation: 'upsert', object: 'Account', externalIdFieldName: 'ext_id__c', contentType: 'CSV' }, ['Ext_Id__c,Name\na-1,Acme Corp\nA-3,Initech\n,NoKey\n']);
+    const again = await runJob(t, { operation: 'upsert', object: 'Account', externalIdFieldName: 'ext_id__c', contentType: 'CSV' }, [
+      'Ext_Id__c,Name\na-1,Acme Corp\nA-3,Initech\n,NoKey\n',
+    ]);
     const rs = await results(again.job.id, again.batches[0]?.id as string);
-    expect(rs.map((r) => [r.success, r.created])).to.deep.equal([[true, false], [true, true], [false, false]]);
+    expect(rs.map((r) => [r.success, r.created])).to.deep.equal([
+      [true, false],
+      [true, true],
+      [false, false],
+    ]);
     expect(rs[2]?.errors[0]?.statusCode).to.equal('MISSING_ARGUMENT');
 
-    const contacts = await runJob(t, { operation: 'upsert', object: 'Contact', externalIdFieldName: 'Ext_Id__c', contentType: 'CSV' }, ['Ext_Id__c,LastName,Account.Ext_Id__c\nC-1,Smith,A-1\nC-2,Jones,A-9\nC-3,Brown,#N/A\n']);
+    const contacts = await runJob(t, { operation: 'upsert', object: 'Contact', externalIdFieldName: 'Ext_Id__c', contentType: 'CSV' }, [
+      'Ext_Id__c,LastName,Account.Ext_Id__c\nC-1,Smith,A-1\nC-2,Jones,A-9\nC-3,Brown,#N/A\n',
+    ]);
     const cr = await results(contacts.job.id, contacts.batches[0]?.id as string);
     expect(codes(cr)).to.deep.equal(['ok', 'INVALID_FIELD', 'ok']);
     expect(cr[1]?.errors[0]?.message).to.equal('Foreign key external ID: A-9 not found for field Ext_Id__c in entity Account');
@@ -135,7 +182,10 @@ describe('server: DML', () => {
       <sObject><FirstName>no last name</FirstName></sObject></sObjects>`;
     const x = await runJob(t, { operation: 'insert', object: 'Contact', contentType: 'XML' }, [xml]);
     expect(codes(await results(x.job.id, x.batches[0]?.id as string))).to.deep.equal(['ok', 'REQUIRED_FIELD_MISSING']);
-    const json = JSON.stringify([{ LastName: 'J1', Account: { Ext_Id__c: 'P-1' }, HasOptedOutOfEmail: true }, { LastName: 'J2', Birthdate: 'soon' }]);
+    const json = JSON.stringify([
+      { LastName: 'J1', Account: { Ext_Id__c: 'P-1' }, HasOptedOutOfEmail: true },
+      { LastName: 'J2', Birthdate: 'soon' },
+    ]);
     const j = await runJob(t, { operation: 'insert', object: 'Contact', contentType: 'JSON' }, [json]);
     const jr = await results(j.job.id, j.batches[0]?.id as string);
     expect(codes(jr)).to.deep.equal(['ok', 'INVALID_FIELD']);
@@ -154,9 +204,16 @@ describe('server: DML', () => {
       ['Name\n"unterminated\n', 'InvalidBatch : Failed to parse CSV'],
       [`Name\n${'x\n'.repeat(10_001)}`, 'InvalidBatch : Exceeded max records limit of 10000'],
       [`Name,Description\nx,${'d'.repeat(32_001)}\n`, 'InvalidBatch : Field Description of record 1 has 32001 characters'],
-      [`Name,Description,Site,BillingStreet,AccountNumber,Phone,Fax,Website,Industry,Type,BillingCity,BillingState,BillingCountry,BillingPostalCode\nx,${Array.from({ length: 13 }, () => 'e'.repeat(32_000)).join(',')}\n`, 'InvalidBatch : Record 1 has 416001 characters'],
+      [
+        `Name,Description,Site,BillingStreet,AccountNumber,Phone,Fax,Website,Industry,Type,BillingCity,BillingState,BillingCountry,BillingPostalCode\nx,${Array.from({ length: 13 }, () => 'e'.repeat(32_000)).join(',')}\n`,
+        'InvalidBatch : Record 1 has 416001 characters',
+      ],
     ];
-    const { batches } = await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, cases.map(([body]) => body));
+    const { batches } = await runJob(
+      t,
+      { operation: 'insert', object: 'Account', contentType: 'CSV' },
+      cases.map(([body]) => body),
+    );
     batches.forEach((b, i) => {
       expect(b.state, cases[i]?.[1]).to.equal('Failed');
       expect(b.stateMessage, cases[i]?.[1]).to.satisfy((m: string) => m.startsWith(cases[i]?.[1] as string));
@@ -176,7 +233,7 @@ describe('server: DML', () => {
       expect(job.concurrencyMode).to.equal('Serial');
       const ranges = await Promise.all(batches.map(async (b) => (await collect(serial.client.batchResults(job.id, b.id))).map((r) => r.id as string)));
       // ids are handed out in processing order: every id of batch n sorts before every id of batch n+1
-      for (let i = 1; i < ranges.length; i++) expect((ranges[i - 1] as string[]).at(-1) as string < ((ranges[i] as string[])[0] as string)).to.equal(true);
+      for (let i = 1; i < ranges.length; i++) expect(((ranges[i - 1] as string[]).at(-1) as string) < ((ranges[i] as string[])[0] as string)).to.equal(true);
     } finally {
       await serial.close();
     }

@@ -12,9 +12,10 @@ describe('server/http/job-list', () => {
     await t.close();
   });
 
-  const list = (session: string, query = '?jobType=Classic') => raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest${query}`, { headers: { authorization: `Bearer ${session}` } });
+  const list = (session: string, query = '?jobType=Classic') =>
+    raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest${query}`, { headers: { authorization: `Bearer ${session}` } });
 
-  it('lists the user\'s jobs as Classic jobs, and no one else\'s', async () => {
+  it("lists the user's jobs as Classic jobs, and no one else's", async () => {
     const mine = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     const other = await login(t.org, 'other@bulkpipe.local', 'pw');
     const res = await list(t.session);

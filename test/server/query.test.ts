@@ -8,11 +8,16 @@ describe('server: queries', () => {
   let t: TestOrg;
   before(async () => {
     t = await startTestOrg({ resultFileBytes: 400 });
-    const rows = Array.from({ length: 30 }, (_, i) => `Acct ${String(i).padStart(2, '0')},${i},${i % 2 === 0},2020-01-${String((i % 28) + 1).padStart(2, '0')},${i % 3 === 0 ? '#N/A' : `${i}.5`}`);
+    const rows = Array.from(
+      { length: 30 },
+      (_, i) => `Acct ${String(i).padStart(2, '0')},${i},${i % 2 === 0},2020-01-${String((i % 28) + 1).padStart(2, '0')},${i % 3 === 0 ? '#N/A' : `${i}.5`}`,
+    );
     await runJob(t, { operation: 'insert', object: 'Account', contentType: 'CSV' }, [`Name,NumberOfEmployees,Site,Description,AnnualRevenue\n${rows.join('\n')}\n`]);
     const { job, batches } = await runJob(t, { operation: 'query', object: 'Account', contentType: 'CSV' }, ["SELECT Id FROM Account WHERE Name = 'Acct 00'"]);
     const parent = (await files(job.id, batches[0]?.id as string)).join('').split('\n')[1]?.replaceAll('"', '');
-    await runJob(t, { operation: 'insert', object: 'Opportunity', contentType: 'CSV' }, [`Name,StageName,CloseDate,Amount,AccountId\nBig,Won,2021-06-01,1000,${parent}\nSmall,Open,2021-07-01,10,\n`]);
+    await runJob(t, { operation: 'insert', object: 'Opportunity', contentType: 'CSV' }, [
+      `Name,StageName,CloseDate,Amount,AccountId\nBig,Won,2021-06-01,1000,${parent}\nSmall,Open,2021-07-01,10,\n`,
+    ]);
   });
   after(async () => {
     await t.close();
@@ -37,7 +42,17 @@ describe('server: queries', () => {
   it('filters with comparisons, LIKE, IN, NOT, AND/OR and parentheses, null, dates; orders and limits', async () => {
     const q = async (where: string) => rowsOf(await csv(`SELECT Name FROM Account WHERE ${where} ORDER BY Name`)).map((r) => r.replaceAll('"', ''));
     expect(await q('NumberOfEmployees < 3')).to.deep.equal(['Acct 00', 'Acct 01', 'Acct 02']);
-    expect(await q("Name LIKE 'acct 2%' AND NumberOfEmployees != 21")).to.deep.equal(['Acct 20', 'Acct 22', 'Acct 23', 'Acct 24', 'Acct 25', 'Acct 26', 'Acct 27', 'Acct 28', 'Acct 29']);
+    expect(await q("Name LIKE 'acct 2%' AND NumberOfEmployees != 21")).to.deep.equal([
+      'Acct 20',
+      'Acct 22',
+      'Acct 23',
+      'Acct 24',
+      'Acct 25',
+      'Acct 26',
+      'Acct 27',
+      'Acct 28',
+      'Acct 29',
+    ]);
     expect(await q("Name IN ('Acct 01', 'acct 05') OR (NumberOfEmployees >= 28 AND NOT Site = 'true')")).to.deep.equal(['Acct 01', 'Acct 05', 'Acct 29']);
     expect(await q('AnnualRevenue = null AND NumberOfEmployees > 20')).to.deep.equal(['Acct 21', 'Acct 24', 'Acct 27']);
     expect(await q('Description >= 2020-01-27')).to.deep.equal(['Acct 26', 'Acct 27']);
@@ -67,7 +82,9 @@ describe('server: queries', () => {
     const [record] = await collect(readXmlElements(chunksOf(xmlText as string, 64), { source: 'q', rootNames: ['queryResult'], depth: 2 }));
     expect(record?.children.map((c) => c.name)).to.deep.equal(['type', 'Id', 'Id', 'Name', 'Account', 'Amount']);
     expect(record?.children.find((c) => c.name === 'Account')?.nil).to.equal(true);
-    const json = await runJob(t, { operation: 'query', object: 'Opportunity', contentType: 'JSON' }, ["SELECT Name, Account.Name, CloseDate, CreatedDate FROM Opportunity WHERE Name = 'Big'"]);
+    const json = await runJob(t, { operation: 'query', object: 'Opportunity', contentType: 'JSON' }, [
+      "SELECT Name, Account.Name, CloseDate, CreatedDate FROM Opportunity WHERE Name = 'Big'",
+    ]);
     const [jsonText] = await files(json.job.id, json.batches[0]?.id as string);
     const [rec] = JSON.parse(jsonText as string) as Array<Record<string, unknown>>;
     expect(rec?.attributes).to.include({ type: 'Opportunity' });
@@ -82,16 +99,29 @@ describe('server: queries', () => {
 
   it('fails bad SOQL with InvalidBatch : Failed to process query', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['SELECT Id, BadField FROM Account', /^InvalidBatch : Failed to process query: INVALID_FIELD: SELECT Id, BadField FROM Account \^ ERROR at Row:1:Column:12 No such column 'BadField' on entity 'Account'/],
-      ['SELECT Id FROM Contact', /^InvalidBatch : Failed to process query: INVALID_TYPE_FOR_OPERATION: The root entity of the requested query \(Contact\) does not match the entity of the requested Bulk API Job \(Account\)\./],
+      [
+        'SELECT Id, BadField FROM Account',
+        /^InvalidBatch : Failed to process query: INVALID_FIELD: SELECT Id, BadField FROM Account \^ ERROR at Row:1:Column:12 No such column 'BadField' on entity 'Account'/,
+      ],
+      [
+        'SELECT Id FROM Contact',
+        /^InvalidBatch : Failed to process query: INVALID_TYPE_FOR_OPERATION: The root entity of the requested query \(Contact\) does not match the entity of the requested Bulk API Job \(Account\)\./,
+      ],
       ['SELEC Id FROM Account', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: SELEC Id FROM Account \^ ERROR at Row:1:Column:1 unexpected token: SELEC$/],
       ['SELECT Id,\n  Name, FROM Account', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: Name, FROM Account \^ ERROR at Row:2:Column:9 unexpected token: FROM$/],
-      ['SELECT Id FROM Account WHERE', /^InvalidBatch : Failed to process query: MALFORMED_QUERY: SELECT Id FROM Account WHERE \^ ERROR at Row:1:Column:29 unexpected token: <EOF>$/],
+      [
+        'SELECT Id FROM Account WHERE',
+        /^InvalidBatch : Failed to process query: MALFORMED_QUERY: SELECT Id FROM Account WHERE \^ ERROR at Row:1:Column:29 unexpected token: <EOF>$/,
+      ],
       ["SELECT Id FROM Account WHERE Name = 'Nope' AND Nope = 1", /INVALID_FIELD: .* \^ ERROR at Row:1:Column:48 No such column 'Nope'/],
       ['SELECT COUNT(Id) FROM Account', /^InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED/],
       ['SELECT Id, (SELECT Id FROM Contacts) FROM Account', /^InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED/],
     ];
-    const { batches } = await runJob(t, { operation: 'query', object: 'Account', contentType: 'CSV' }, cases.map(([soql]) => soql));
+    const { batches } = await runJob(
+      t,
+      { operation: 'query', object: 'Account', contentType: 'CSV' },
+      cases.map(([soql]) => soql),
+    );
     batches.forEach((b, i) => {
       expect(b.state).to.equal('Failed');
       expect(b.stateMessage).to.match((cases[i] as [string, RegExp])[1]);

@@ -23,10 +23,14 @@ describe('server: restarts and faults', () => {
     const batches = [await client.addBatch(job.id, body(1)), await client.addBatch(job.id, body(2))];
     await client.closeJob(job.id);
     // Stop the org once the first batch has committed some of its chunks (or finished: either way nothing may be lost).
-    await waitFor('the first batch under way', async () => {
-      const info = await client.getBatch(job.id, batches[0]?.id as string);
-      return info.state !== 'Queued' && (info.numberRecordsProcessed > 0 || info.state !== 'InProgress');
-    }, { intervalMs: 2 });
+    await waitFor(
+      'the first batch under way',
+      async () => {
+        const info = await client.getBatch(job.id, batches[0]?.id as string);
+        return info.state !== 'Queued' && (info.numberRecordsProcessed > 0 || info.state !== 'InProgress');
+      },
+      { intervalMs: 2 },
+    );
     await client.close();
     await org.close();
 
@@ -72,9 +76,21 @@ describe('server: restarts and faults', () => {
 
   it('parses the --faults form and rejects bad values', () => {
     const faults = Faults.parse('seed=7,latency=5-10,error5xx=0.1,drop=0.05,dropAfterBody=0.05,sessionTtl=30,holdInProgress=100');
-    expect(faults.options).to.deep.equal({ seed: 7, latencyMs: [5, 10], error5xxRate: 0.1, dropBeforeBodyRate: 0.05, dropAfterBodyRate: 0.05, sessionTtlSeconds: 30, holdInProgressMs: 100 });
-    expect(() => Faults.parse('error5xx=2')).to.throw().with.property('code', 'BULK_INVALID_OPTION');
-    expect(() => Faults.parse('explode=1')).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(faults.options).to.deep.equal({
+      seed: 7,
+      latencyMs: [5, 10],
+      error5xxRate: 0.1,
+      dropBeforeBodyRate: 0.05,
+      dropAfterBodyRate: 0.05,
+      sessionTtlSeconds: 30,
+      holdInProgressMs: 100,
+    });
+    expect(() => Faults.parse('error5xx=2'))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => Faults.parse('explode=1'))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
     const a = Faults.parse('seed=3,error5xx=0.5');
     const b = Faults.parse('seed=3,error5xx=0.5');
     expect(Array.from({ length: 20 }, () => a.decide())).to.deep.equal(Array.from({ length: 20 }, () => b.decide()));
@@ -83,7 +99,13 @@ describe('server: restarts and faults', () => {
   it('BulkClient completes a job through 5xx answers, dropped connections and lost answers, without duplicate batches', async () => {
     const t = await startTestOrg({ faults: { seed: 11, error5xxRate: 0.2, dropBeforeBodyRate: 0.1, dropAfterBodyRate: 0.1, latencyMs: [0, 5] } });
     try {
-      const client = await BulkClient.login({ loginUrl: t.org.loginUrl, username: t.org.username, password: t.org.password, apiVersion: '47.0', retry: { maxRetries: 12, minDelayMs: 2, maxDelayMs: 20 } }).catch(() => undefined);
+      const client = await BulkClient.login({
+        loginUrl: t.org.loginUrl,
+        username: t.org.username,
+        password: t.org.password,
+        apiVersion: '47.0',
+        retry: { maxRetries: 12, minDelayMs: 2, maxDelayMs: 20 },
+      }).catch(() => undefined);
       const c = client ?? t.client;
       // A lost create-job answer is not retried (it may have created the job): try again, as a caller would.
       let job: Awaited<ReturnType<typeof c.createJob>> | undefined;

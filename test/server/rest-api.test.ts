@@ -7,13 +7,27 @@ import { rejection } from '../helpers/fixtures.js';
 describe('server/http/rest-api', () => {
   let t: TestOrg;
   before(async () => {
-    t = await startTestOrg({ schema: { objects: [{ name: 'Invoice__c', fields: [{ name: 'Total__c', type: 'currency' }, { name: 'Number__c', type: 'string', length: 20, externalId: true, unique: true }, { name: 'Account__c', type: 'reference', referenceTo: 'Account' }] }] } });
+    t = await startTestOrg({
+      schema: {
+        objects: [
+          {
+            name: 'Invoice__c',
+            fields: [
+              { name: 'Total__c', type: 'currency' },
+              { name: 'Number__c', type: 'string', length: 20, externalId: true, unique: true },
+              { name: 'Account__c', type: 'reference', referenceTo: 'Account' },
+            ],
+          },
+        ],
+      },
+    });
   });
   after(async () => {
     await t.close();
   });
 
-  const get = (path: string, session: string | null = t.session, scheme = 'Bearer') => raw(`${t.org.instanceUrl}${path}`, { headers: session ? { authorization: `${scheme} ${session}` } : {} });
+  const get = (path: string, session: string | null = t.session, scheme = 'Bearer') =>
+    raw(`${t.org.instanceUrl}${path}`, { headers: session ? { authorization: `${scheme} ${session}` } : {} });
   const body = async (path: string) => {
     const res = await get(path);
     expect(res.status, `${path}: ${res.text.slice(0, 200)}`).to.equal(200);
@@ -21,7 +35,7 @@ describe('server/http/rest-api', () => {
     return JSON.parse(res.text) as Record<string, unknown> & Array<Record<string, unknown>>;
   };
 
-  it('GET /services/data: the versions, without a session, Winter \'25 last', async () => {
+  it("GET /services/data: the versions, without a session, Winter '25 last", async () => {
     const res = await get('/services/data', null);
     const versions = JSON.parse(res.text) as Array<{ label: string; url: string; version: string }>;
     expect(versions.at(-1)).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
@@ -40,12 +54,25 @@ describe('server/http/rest-api', () => {
     const global = (await body('/services/data/v62.0/sobjects')) as unknown as { sobjects: Array<Record<string, unknown>> };
     const names = global.sobjects.map((o) => o.name);
     expect(names).to.include.members(['Account', 'Contact', 'User', 'Invoice__c']);
-    expect(global.sobjects.find((o) => o.name === 'Account')).to.deep.include({ keyPrefix: '001', custom: false, createable: true, urls: { sobject: '/services/data/v62.0/sobjects/Account', describe: '/services/data/v62.0/sobjects/Account/describe', rowTemplate: '/services/data/v62.0/sobjects/Account/{ID}' } });
+    expect(global.sobjects.find((o) => o.name === 'Account')).to.deep.include({
+      keyPrefix: '001',
+      custom: false,
+      createable: true,
+      urls: {
+        sobject: '/services/data/v62.0/sobjects/Account',
+        describe: '/services/data/v62.0/sobjects/Account/describe',
+        rowTemplate: '/services/data/v62.0/sobjects/Account/{ID}',
+      },
+    });
     expect(global.sobjects.find((o) => o.name === 'Invoice__c')).to.include({ custom: true, label: 'Invoice' });
   });
 
   it("describes an object's fields: types, lengths, precision, nillable, createable, externalId, references, and its child relationships", async () => {
-    const account = (await body('/services/data/v62.0/sobjects/Account/describe')) as unknown as { fields: Array<Record<string, unknown>>; childRelationships: Array<Record<string, unknown>>; name: string };
+    const account = (await body('/services/data/v62.0/sobjects/Account/describe')) as unknown as {
+      fields: Array<Record<string, unknown>>;
+      childRelationships: Array<Record<string, unknown>>;
+      name: string;
+    };
     const field = (name: string) => account.fields.find((f) => f.name === name);
     expect(account.name).to.equal('Account');
     expect(field('Id')).to.include({ type: 'id', length: 18, nillable: false, createable: false, updateable: false, idLookup: true, defaultedOnCreate: true });
@@ -54,7 +81,11 @@ describe('server/http/rest-api', () => {
     expect(field('AnnualRevenue')).to.include({ type: 'currency', precision: 18, scale: 2 });
     expect(field('ParentId')).to.deep.include({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Parent', label: 'Parent ID' });
     expect(field('CreatedDate')).to.include({ type: 'datetime', createable: false, defaultedOnCreate: true });
-    expect(account.childRelationships.map((r) => `${r.childSObject as string}.${r.field as string}`)).to.include.members(['Contact.AccountId', 'Account.ParentId', 'Invoice__c.Account__c']);
+    expect(account.childRelationships.map((r) => `${r.childSObject as string}.${r.field as string}`)).to.include.members([
+      'Contact.AccountId',
+      'Account.ParentId',
+      'Invoice__c.Account__c',
+    ]);
     const invoice = (await body('/services/data/v62.0/sobjects/invoice__c/describe')) as unknown as { fields: Array<Record<string, unknown>> };
     expect(invoice.fields.find((f) => f.name === 'Number__c')).to.include({ externalId: true, unique: true, idLookup: true, custom: true, length: 20 });
     expect(invoice.fields.find((f) => f.name === 'Account__c')).to.include({ relationshipName: 'Account__r' });
@@ -72,7 +103,18 @@ describe('server/http/rest-api', () => {
   });
 
   it('refuses without a live session (401 INVALID_SESSION_ID), takes X-SFDC-Session and OAuth too, and answers 404 NOT_FOUND in the REST shape', async () => {
-    const endpoints = ['/services/data/v62.0', '/services/data/v62.0/sobjects', '/services/data/v62.0/sobjects/Account', '/services/data/v62.0/sobjects/Account/describe', '/services/oauth2/userinfo', '/services/data/v62.0/jobs/ingest', '/services/data/v62.0/sobjects/User/0055g0000000001', '/services/data/v62.0/sobjects/Organization/00D5g0000000001', '/services/data/v62.0/query?q=SELECT+Id+FROM+Account', '/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Account'];
+    const endpoints = [
+      '/services/data/v62.0',
+      '/services/data/v62.0/sobjects',
+      '/services/data/v62.0/sobjects/Account',
+      '/services/data/v62.0/sobjects/Account/describe',
+      '/services/oauth2/userinfo',
+      '/services/data/v62.0/jobs/ingest',
+      '/services/data/v62.0/sobjects/User/0055g0000000001',
+      '/services/data/v62.0/sobjects/Organization/00D5g0000000001',
+      '/services/data/v62.0/query?q=SELECT+Id+FROM+Account',
+      '/services/data/v62.0/queryAll?q=SELECT+Id+FROM+Account',
+    ];
     for (const path of endpoints) {
       for (const session of [null, 'nope']) {
         const res = await get(path, session);
@@ -83,7 +125,12 @@ describe('server/http/rest-api', () => {
     const other = await login(t.org);
     expect((await get('/services/data/v62.0/sobjects', other, 'OAuth')).status).to.equal(200);
     expect((await raw(`${t.org.instanceUrl}/services/data/v62.0/sobjects`, { headers: { 'x-sfdc-session': other } })).status).to.equal(200);
-    for (const path of ['/services/data/v62.0/sobjects/Nope__c/describe', '/services/data/v62.0/nothing', '/services/data/v99.0', '/services/data/v62.0/sobjects/User/005000000000000']) {
+    for (const path of [
+      '/services/data/v62.0/sobjects/Nope__c/describe',
+      '/services/data/v62.0/nothing',
+      '/services/data/v99.0',
+      '/services/data/v62.0/sobjects/User/005000000000000',
+    ]) {
       const res = await get(path);
       expect(res.status, path).to.equal(404);
       expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode).to.equal('NOT_FOUND');
@@ -97,14 +144,19 @@ describe('server/http/rest-api', () => {
     expect((await t.client.describeGlobal()).sobjects.map((o) => o.name)).to.include('Invoice__c');
     expect(await rejection(t.client.describe('Nope__c'))).to.include({ exceptionCode: 'NOT_FOUND', statusCode: 404 });
   });
-  it('GET query?q=: records with attributes and parents, totalSize, pages of 2,000 with nextRecordsUrl; queryAll; Salesforce\'s error codes', async () => {
+  it("GET query?q=: records with attributes and parents, totalSize, pages of 2,000 with nextRecordsUrl; queryAll; Salesforce's error codes", async () => {
     const accounts = Array.from({ length: 2100 }, (_, i) => `RQ ${String(i).padStart(4, '0')},${i}`);
     const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     await t.client.addBatch(job.id, `Name,NumberOfEmployees\n${accounts.join('\n')}\n`);
     await t.client.closeJob(job.id);
     await t.org.whenIdle();
     const q = (soql: string, path = 'query') => get(`/services/data/v62.0/${path}?q=${encodeURIComponent(soql)}`);
-    const first = JSON.parse((await q("SELECT Id, Name, NumberOfEmployees FROM Account WHERE Name LIKE 'RQ %' ORDER BY Name")).text) as { totalSize: number; done: boolean; nextRecordsUrl: string; records: Array<Record<string, unknown>> };
+    const first = JSON.parse((await q("SELECT Id, Name, NumberOfEmployees FROM Account WHERE Name LIKE 'RQ %' ORDER BY Name")).text) as {
+      totalSize: number;
+      done: boolean;
+      nextRecordsUrl: string;
+      records: Array<Record<string, unknown>>;
+    };
     expect(first).to.include({ totalSize: 2100, done: false });
     expect(first.records).to.have.length(2000);
     expect(first.records[0]).to.deep.include({ Name: 'RQ 0000', NumberOfEmployees: 0 });
@@ -115,7 +167,12 @@ describe('server/http/rest-api', () => {
     expect(second.records.map((r) => r.Name)).to.deep.equal(accounts.slice(2000).map((a) => a.split(',')[0]));
     const all = JSON.parse((await q("SELECT Id FROM Account WHERE Name = 'RQ 0001'", 'queryAll')).text) as { totalSize: number };
     expect(all.totalSize).to.equal(1);
-    for (const [soql, code] of [['SELEC Name FROM Account', 'MALFORMED_QUERY'], ['SELECT Nope__c FROM Account', 'INVALID_FIELD'], ['SELECT Id FROM Nope__c', 'INVALID_TYPE'], ['', 'MALFORMED_QUERY']] as const) {
+    for (const [soql, code] of [
+      ['SELEC Name FROM Account', 'MALFORMED_QUERY'],
+      ['SELECT Nope__c FROM Account', 'INVALID_FIELD'],
+      ['SELECT Id FROM Nope__c', 'INVALID_TYPE'],
+      ['', 'MALFORMED_QUERY'],
+    ] as const) {
       const res = await q(soql);
       expect(res.status, soql).to.equal(400);
       expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode, soql).to.equal(code);

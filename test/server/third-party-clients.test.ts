@@ -18,18 +18,29 @@ describe('server: third-party clients', () => {
     expect(conn.instanceUrl).to.equal(org.instanceUrl);
 
     // jsforce takes the CSV header from the first record: every record carries the same keys.
-    const inserted = await conn.bulk.load('Account', 'insert', [{ Name: 'J1', Ext_Id__c: 'J-1', NumberOfEmployees: 5 }, { Name: null, Ext_Id__c: 'J-x', NumberOfEmployees: 1 }, { Name: 'J3', Ext_Id__c: 'J-3', NumberOfEmployees: 'many' }]);
+    const inserted = await conn.bulk.load('Account', 'insert', [
+      { Name: 'J1', Ext_Id__c: 'J-1', NumberOfEmployees: 5 },
+      { Name: null, Ext_Id__c: 'J-x', NumberOfEmployees: 1 },
+      { Name: 'J3', Ext_Id__c: 'J-3', NumberOfEmployees: 'many' },
+    ]);
     expect(inserted.map((r) => r.success)).to.deep.equal([true, false, false]);
     expect(inserted[0]?.id).to.match(/^0015g/);
     expect(inserted[1]?.errors).to.deep.equal(['REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --']);
 
-    const upserted = await conn.bulk.load('Account', 'upsert', { extIdField: 'Ext_Id__c' }, [{ Ext_Id__c: 'J-1', Name: 'J1 renamed' }, { Ext_Id__c: 'J-2', Name: 'J2' }]);
+    const upserted = await conn.bulk.load('Account', 'upsert', { extIdField: 'Ext_Id__c' }, [
+      { Ext_Id__c: 'J-1', Name: 'J1 renamed' },
+      { Ext_Id__c: 'J-2', Name: 'J2' },
+    ]);
     expect(upserted.every((r) => r.success)).to.equal(true);
     expect(upserted[0]?.id).to.equal(inserted[0]?.id);
 
     const rows: Array<Record<string, string>> = [];
     await new Promise((resolve, reject) => {
-      conn.bulk.query('SELECT Id, Name FROM Account ORDER BY Name').on('record', (r: Record<string, string>) => rows.push(r)).on('error', reject).on('end', resolve);
+      conn.bulk
+        .query('SELECT Id, Name FROM Account ORDER BY Name')
+        .on('record', (r: Record<string, string>) => rows.push(r))
+        .on('error', reject)
+        .on('end', resolve);
     });
     expect(rows.map((r) => r.Name)).to.deep.equal(['J1 renamed', 'J2']);
   });

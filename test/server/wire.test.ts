@@ -29,8 +29,11 @@ describe('server: the wire', () => {
   describe('SOAP login', () => {
     it('answers jsforce-style and WSC-style envelopes with a serverUrl that points back', async () => {
       const wsc = wireFixture('dataloader_soap_login_trace_partner_v8.txt').split('\n');
-      const request = wsc.slice(wsc.indexOf('------------ Request start   ----------') + 1, wsc.indexOf('------------ Request end   ----------')).join('\n')
-        .replace('user@mycompany.com', t.org.username).replace('password123', t.org.password);
+      const request = wsc
+        .slice(wsc.indexOf('------------ Request start   ----------') + 1, wsc.indexOf('------------ Request end   ----------'))
+        .join('\n')
+        .replace('user@mycompany.com', t.org.username)
+        .replace('password123', t.org.password);
       for (const path of ['/services/Soap/u/35.0', '/services/Soap/c/47.0']) {
         const res = await raw(`${t.org.loginUrl}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=UTF-8', soapaction: 'login' }, body: request });
         expect(res.status).to.equal(200);
@@ -157,7 +160,11 @@ describe('server: the wire', () => {
     it('answers in the request format: JSON job, XML request (recorded) and JSON request', async () => {
       const xml = await createJob('<operation>query</operation><object>Account</object><contentType>JSON</contentType>');
       expect(xml.headers['content-type']).to.equal('application/xml');
-      const json = await raw(`${base.replace('35.0', '40.0')}/job`, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: '{"operation":"insert","object":"Account","contentType":"JSON","concurrencyMode":1}' });
+      const json = await raw(`${base.replace('35.0', '40.0')}/job`, {
+        method: 'POST',
+        headers: headers({ 'content-type': 'application/json' }),
+        body: '{"operation":"insert","object":"Account","contentType":"JSON","concurrencyMode":1}',
+      });
       expect(json.status).to.equal(201);
       expect(json.headers['content-type']).to.equal('application/json');
       expect(json.text).to.match(/^\{\n {3}"apexProcessingTime" : 0,/);
@@ -183,7 +190,7 @@ describe('server: the wire', () => {
       expect(entity.text).to.contain('<exceptionCode>InvalidXML</exceptionCode>');
     });
 
-    it('closes and aborts with the state machine of spec 3.2', async () => {
+    it('closes and aborts with the state machine of wire §3.2', async () => {
       const { id } = parseJobInfo((await createJob()).text, 'xml');
       const state = (s: string) => raw(`${base}/job/${id}`, { method: 'POST', headers: headers(), body: XML_JOB(`<state>${s}</state>`) });
       const closed = await state('Closed');
@@ -247,7 +254,11 @@ describe('server: the wire', () => {
     });
 
     it('takes gzip request bodies and answers gzip when asked; refuses other encodings with 415', async () => {
-      const res = await raw(`${base}/job/${jobId}/batch`, { method: 'POST', headers: headers({ 'content-type': 'text/csv', 'content-encoding': 'gzip', 'accept-encoding': 'gzip' }), body: gzipSync('Name\nZipped\n') });
+      const res = await raw(`${base}/job/${jobId}/batch`, {
+        method: 'POST',
+        headers: headers({ 'content-type': 'text/csv', 'content-encoding': 'gzip', 'accept-encoding': 'gzip' }),
+        body: gzipSync('Name\nZipped\n'),
+      });
       expect(res.status).to.equal(201);
       expect(res.headers['content-encoding']).to.equal('gzip');
       const batch = parseBatchInfo(gunzipSync(res.body), 'xml');

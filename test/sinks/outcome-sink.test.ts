@@ -33,17 +33,39 @@ describe('sinks/outcome-sink', () => {
 
   it('writes the lines as they are with sf__Id, sf__Created, sf__Row or sf__Error, sf__Row, and every row to NDJSON', async () => {
     const sink = new OutcomeSink(paths());
-    await pipeline(Readable.from([block(0, [[1, '"Zoë, x",#N/A', '001000000000001AAA', ''], [2, 'B,', null, 'E:say "no":Name --']]), block(1, [[4, ',n', '001000000000002AAA', '']])]), sink);
+    await pipeline(
+      Readable.from([
+        block(0, [
+          [1, '"Zoë, x",#N/A', '001000000000001AAA', ''],
+          [2, 'B,', null, 'E:say "no":Name --'],
+        ]),
+        block(1, [[4, ',n', '001000000000002AAA', '']]),
+      ]),
+      sink,
+    );
     expect(await readFile(paths().successPath, 'utf8')).to.equal('Name,Note,sf__Id,sf__Created,sf__Row\n"Zoë, x",#N/A,001000000000001AAA,false,1\n,n,001000000000002AAA,true,4\n');
     expect(await readFile(paths().errorPath, 'utf8')).to.equal('Name,Note,sf__Error,sf__Row\nB,,"E:say ""no"":Name --",2\n');
-    const all = (await readFile(paths().resultsPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(all.map((r) => [r.row, r.success, r.fields])).to.deep.equal([[1, true, { Name: 'Zoë, x', Note: null }], [2, false, { Name: 'B', Note: '' }], [4, true, { Name: '', Note: 'n' }]]);
+    const all = (await readFile(paths().resultsPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(all.map((r) => [r.row, r.success, r.fields])).to.deep.equal([
+      [1, true, { Name: 'Zoë, x', Note: null }],
+      [2, false, { Name: 'B', Note: '' }],
+      [4, true, { Name: '', Note: 'n' }],
+    ]);
     expect([sink.succeeded, sink.failed]).to.deep.equal([2, 1]);
   });
 
   it('writes the fields of rows without a line (XML and JSON jobs) and of plain rows', async () => {
     const plain: JoinedBlock = {
-      kind: 'joined', seq: 0, jobId: JOB, batchId: 'B', columns: ['Name', 'Note'], last: true, restart: false,
+      kind: 'joined',
+      seq: 0,
+      jobId: JOB,
+      batchId: 'B',
+      columns: ['Name', 'Note'],
+      last: true,
+      restart: false,
       rows: [{ row: 3, success: false, id: null, created: false, error: 'E:m:--', batchId: 'B', columns: ['Name', 'Note'], line: undefined, fields: { Name: 'a,b', Note: null } }],
     };
     await pipeline(Readable.from([plain]), new OutcomeSink({ errorPath: paths().errorPath }));
@@ -67,7 +89,14 @@ describe('sinks/outcome-sink', () => {
     async function* source() {
       yield block(0, [[1, 'a,', '001000000000001AAA', '']]);
       await waitFor('the first segment written', () => sink.succeeded === 1);
-      yield block(1, [[2, 'b,', '001000000000002AAA', ''], [3, 'c,', null, 'E:x:--']], { last: false });
+      yield block(
+        1,
+        [
+          [2, 'b,', '001000000000002AAA', ''],
+          [3, 'c,', null, 'E:x:--'],
+        ],
+        { last: false },
+      );
       await waitFor('the partial segment taken', () => sink.writableLength === 0);
       throw new Error('the join failed');
     }
@@ -98,7 +127,15 @@ describe('sinks/outcome-sink', () => {
   it('reports each segment once its rows are in the files, and a resumed sink appends after those sizes', async () => {
     const written: Array<{ seq: number; succeeded: number; failed: number; sizes: Record<string, number> }> = [];
     const first = new OutcomeSink({ ...paths(), onSegmentWritten: async (w) => void written.push(w as never) });
-    await pipeline(Readable.from([block(0, [[1, 'a,', '001000000000001AAA', ''], [2, 'b,', null, 'E:x:--']])]), first);
+    await pipeline(
+      Readable.from([
+        block(0, [
+          [1, 'a,', '001000000000001AAA', ''],
+          [2, 'b,', null, 'E:x:--'],
+        ]),
+      ]),
+      first,
+    );
     const sizes = written[0]?.sizes as Record<string, number>;
     expect(written.map((w) => [w.seq, w.succeeded, w.failed])).to.deep.equal([[0, 1, 1]]);
     expect(sizes.successPath).to.equal((await readFile(paths().successPath)).length);

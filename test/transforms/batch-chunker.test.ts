@@ -48,7 +48,9 @@ describe('transforms/batch-chunker', () => {
     ];
     for (const [name, options] of bad) {
       it(`rejects a bad ${name}`, () => {
-        expect(() => new BatchChunker({ contentType: 'CSV', spool: new LoadSpool(), ...options } as never)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+        expect(() => new BatchChunker({ contentType: 'CSV', spool: new LoadSpool(), ...options } as never))
+          .to.throw()
+          .with.property('code', 'BULK_INVALID_OPTION');
       });
     }
   });
@@ -98,7 +100,10 @@ describe('transforms/batch-chunker', () => {
     const [batch] = sink.items;
     expect(sink.items).to.have.length(1);
     expect(batch).to.include({ records: 2, rejected: 2 });
-    expect(batch?.rows).to.deep.equal([[1, 1], [4, 1]]);
+    expect(batch?.rows).to.deep.equal([
+      [1, 1],
+      [4, 1],
+    ]);
     expect(rejected.map((r) => r.row)).to.deep.equal([2, 3]);
     const stored = await collect(readRejects(await spool.path(0, 'rejects')));
     expect(stored.map((r) => r.row)).to.deep.equal([2, 3]);
@@ -111,7 +116,11 @@ describe('transforms/batch-chunker', () => {
   it('says the last row of each segment, and a chunker resumed after one cuts the same segments that follow', async () => {
     const records = Array.from({ length: 7 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}` }));
     const whole = await chunk(records, { contentType: 'CSV', maxRecords: 2 });
-    expect(whole.map((b) => b.end)).to.deep.equal([{ row: 2, offset: null }, { row: 5, offset: null }, { row: 7, offset: null }]);
+    expect(whole.map((b) => b.end)).to.deep.equal([
+      { row: 2, offset: null },
+      { row: 5, offset: null },
+      { row: 7, offset: null },
+    ]);
     // Resumed after the first segment: the records up to row 2 set the columns and are passed over.
     const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 2, resume: { seq: 1, afterRow: 2 } });
     const shape = (b: SpooledBatch) => [b.seq, b.rows, b.rejected, b.end];
@@ -121,7 +130,10 @@ describe('transforms/batch-chunker', () => {
   it('ends with a segment of rejected records only, which has nothing to upload', async () => {
     const input = [record(1, { Name: 'a' }), record(2, { Name: 'b' }), record(3, { Name: 'c', Bad: 'x' }), record(4, { Name: 'd', Bad: 'y' })];
     const items = await chunk(input, { columns: ['Name'], maxRecords: 2 });
-    expect(items.map((b) => [b.seq, b.records, b.rejected, b.path === null])).to.deep.equal([[0, 2, 0, false], [1, 0, 2, true]]);
+    expect(items.map((b) => [b.seq, b.records, b.rejected, b.path === null])).to.deep.equal([
+      [0, 2, 0, false],
+      [1, 0, 2, true],
+    ]);
     const json = await chunk([record(1, { Name: 'a', Bad: 'x' })], { columns: ['Name'], contentType: 'JSON' });
     expect(json.map((b) => [b.records, b.rejected])).to.deep.equal([[0, 1]]);
     expect((await collect(readRejects(await spool.path(0, 'rejects'))))[0]?.fields).to.deep.equal({ Name: 'a', Bad: 'x' });
@@ -200,7 +212,14 @@ describe('transforms/batch-chunker', () => {
     }
 
     it('cuts by files per zip and by zip size, each batch a zip (upload) of its manifest (path) for a ZIP_ job', async () => {
-      const records = [withFiles(1, ['a', 10]), withFiles(2, ['b', 10]), withFiles(3, ['a', 10]), withFiles(4, ['c', 10]), withFiles(5, ['d', 40_000]), withFiles(6, ['e', 40_000])];
+      const records = [
+        withFiles(1, ['a', 10]),
+        withFiles(2, ['b', 10]),
+        withFiles(3, ['a', 10]),
+        withFiles(4, ['c', 10]),
+        withFiles(5, ['d', 40_000]),
+        withFiles(6, ['e', 40_000]),
+      ];
       await writeFiles(records);
       const batches = await chunk(records, { attachments: true, maxFiles: 2, maxZipBytes: 50_000 });
       // a, b (and a again: the same file once); c, d; e alone (d and e do not fit in 50 KB together).

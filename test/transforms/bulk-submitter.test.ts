@@ -27,7 +27,10 @@ describe('transforms/bulk-submitter', () => {
   const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
 
   it('validates concurrency', () => {
-    for (const concurrency of [0, 26, 1.5]) expect(() => new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' }, concurrency })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    for (const concurrency of [0, 26, 1.5])
+      expect(() => new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' }, concurrency }))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('creates the job once, uploads every batch, passes a segment with nothing to upload through, closes the job', async () => {
@@ -44,7 +47,9 @@ describe('transforms/bulk-submitter', () => {
   });
 
   it('refuses an input that is not a spooled batch, naming the stages it expects before it', async () => {
-    const err = await rejection(pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' } }), collector()));
+    const err = await rejection(
+      pipeline(Readable.from([{ row: 1, fields: { Name: 'a' } }]), new BulkSubmitter({ client: org.org.client, job: { operation: 'insert', object: 'Account' } }), collector()),
+    );
     expect(err).to.include({ code: 'BULK_PIPELINE' });
     expect(err.message).to.contain('BatchChunker or CsvBatchSplitter');
   });
@@ -65,9 +70,10 @@ describe('transforms/bulk-submitter', () => {
           inFlight--;
           res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
         });
-        if (held.length === 3) setTimeout(() => {
-          for (const answer of held.splice(0)) answer();
-        }, 50);
+        if (held.length === 3)
+          setTimeout(() => {
+            for (const answer of held.splice(0)) answer();
+          }, 50);
         return;
       }
       res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeJobInfo({ ...JOB, state: 'Closed' }, 'xml'));

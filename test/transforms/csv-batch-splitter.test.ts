@@ -16,14 +16,20 @@ describe('transforms/csv-batch-splitter', () => {
 
   const spool = () => new LoadSpool({ dir: tmp.path });
 
-  async function split(chunks: Buffer[], options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation } = {}): Promise<Array<{ batch: SpooledBatch; text: string }>> {
+  async function split(
+    chunks: Buffer[],
+    options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation } = {},
+  ): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
     await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: spool(), source: 'in.csv', ...options }), sink);
     return Promise.all(sink.items.map(async (batch) => ({ batch, text: batch.path === null ? '' : await readFile(batch.path, 'utf8') })));
   }
 
   /** Each segment's payload text and its rejected records (row and error). */
-  async function splitWithRejects(chunks: Buffer[], options: { maxRecords?: number; replaceInvalidUtf8?: boolean } = {}): Promise<Array<{ text: string; rows: SpooledBatch['rows']; rejects: Array<[number, string]> }>> {
+  async function splitWithRejects(
+    chunks: Buffer[],
+    options: { maxRecords?: number; replaceInvalidUtf8?: boolean } = {},
+  ): Promise<Array<{ text: string; rows: SpooledBatch['rows']; rejects: Array<[number, string]> }>> {
     const s = spool();
     const sink = collector<SpooledBatch>();
     await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: s, source: 'in.csv', ...options }), sink);
@@ -39,8 +45,16 @@ describe('transforms/csv-batch-splitter', () => {
   const INPUT = '\uFEFFName,Note\r\n"Zoë","a\r\nb, ""c"""\r\n\r\n日本,x\r\nlast,"no newline at the end"';
 
   describe('validation', () => {
-    for (const [name, options] of [['spool', { spool: 'tmp' }], ['maxRecords', { maxRecords: 0 }], ['maxBytes', { maxBytes: 10_000_001 }], ['operation', { operation: 'merge' }]] as const) {
-      it(`rejects a bad ${name}`, () => expect(() => new CsvBatchSplitter(Object.assign({ spool: spool() }, options) as never)).to.throw().with.property('code', 'BULK_INVALID_OPTION'));
+    for (const [name, options] of [
+      ['spool', { spool: 'tmp' }],
+      ['maxRecords', { maxRecords: 0 }],
+      ['maxBytes', { maxBytes: 10_000_001 }],
+      ['operation', { operation: 'merge' }],
+    ] as const) {
+      it(`rejects a bad ${name}`, () =>
+        expect(() => new CsvBatchSplitter(Object.assign({ spool: spool() }, options) as never))
+          .to.throw()
+          .with.property('code', 'BULK_INVALID_OPTION'));
     }
   });
 
@@ -62,7 +76,11 @@ describe('transforms/csv-batch-splitter', () => {
     ]);
     const after = whole[0]?.batch.end as { row: number; offset: number; line: number };
     const sink = collector<SpooledBatch>();
-    await pipeline(fromChunks([input.subarray(after.offset)]), csvBatchSplitter({ spool: spool(), maxRecords: 1, resume: { seq: 1, row: after.row, offset: after.offset, line: after.line, header: 'Name,Note\r\n' } }), sink);
+    await pipeline(
+      fromChunks([input.subarray(after.offset)]),
+      csvBatchSplitter({ spool: spool(), maxRecords: 1, resume: { seq: 1, row: after.row, offset: after.offset, line: after.line, header: 'Name,Note\r\n' } }),
+      sink,
+    );
     const resumed = await Promise.all(sink.items.map(async (batch) => ({ seq: batch.seq, rows: batch.rows, end: batch.end, text: await readFile(batch.path as string, 'utf8') })));
     expect(resumed).to.deep.equal(whole.slice(1).map((b) => ({ seq: b.batch.seq, rows: b.batch.rows, end: b.batch.end, text: b.text })));
   });
@@ -71,7 +89,10 @@ describe('transforms/csv-batch-splitter', () => {
     const expected = (await split([Buffer.from(INPUT)], { maxRecords: 2 })).map((b) => b.text);
     const bytes = Buffer.from(INPUT);
     for (let cut = 1; cut < bytes.length; cut++) {
-      expect((await split(splitAt(bytes, [cut]), { maxRecords: 2 })).map((b) => b.text), `cut ${cut}`).to.deep.equal(expected);
+      expect(
+        (await split(splitAt(bytes, [cut]), { maxRecords: 2 })).map((b) => b.text),
+        `cut ${cut}`,
+      ).to.deep.equal(expected);
     }
   });
 
@@ -120,7 +141,11 @@ describe('transforms/csv-batch-splitter', () => {
   it('rejects each bad record with its line and reason, and uploads the good ones as they are', async () => {
     const [segment] = await splitWithRejects([Buffer.from(BAD)]);
     expect(segment?.text).to.equal('Name,Phone\na,1\n"d\nd",5\ng,7\n');
-    expect(segment?.rows).to.deep.equal([[1, 1], [6, 1], [9, 1]]);
+    expect(segment?.rows).to.deep.equal([
+      [1, 1],
+      [6, 1],
+      [9, 1],
+    ]);
     const errors = new Map(segment?.rejects);
     expect([...errors.keys()]).to.deep.equal([2, 3, 4, 5, 7, 8, 10]);
     expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2\)/);
@@ -139,7 +164,15 @@ describe('transforms/csv-batch-splitter', () => {
     for (let cut = 1; cut < bytes.length; cut++) {
       expect(await splitWithRejects(splitAt(bytes, [cut]), { maxRecords: 2 }), `cut ${cut}`).to.deep.equal(expected);
     }
-    expect(await splitWithRejects(splitAt(bytes, Array.from({ length: bytes.length }, (_, i) => i)), { maxRecords: 2 })).to.deep.equal(expected);
+    expect(
+      await splitWithRejects(
+        splitAt(
+          bytes,
+          Array.from({ length: bytes.length }, (_, i) => i),
+        ),
+        { maxRecords: 2 },
+      ),
+    ).to.deep.equal(expected);
   });
 
   it('rejects invalid UTF-8 with its line, column and field, unless told to upload it', async () => {
@@ -159,7 +192,10 @@ describe('transforms/csv-batch-splitter', () => {
       const sink = collector<SpooledBatch>();
       const s = spool();
       await pipeline(fromChunks(splitAt(Buffer.from(text), cuts)), csvBatchSplitter({ spool: s, source: 'in.csv', maxBytes: 50 }), sink);
-      expect(sink.items.flatMap((b) => b.rows)).to.deep.equal([[1, 1], [3, 1]]);
+      expect(sink.items.flatMap((b) => b.rows)).to.deep.equal([
+        [1, 1],
+        [3, 1],
+      ]);
       const rejects = [];
       for (const b of sink.items) if (b.rejected > 0) for await (const e of readRejects(await s.path(b.seq, 'rejects'))) rejects.push(e);
       expect(rejects.map((e) => e.row)).to.deep.equal([2]);
@@ -170,7 +206,10 @@ describe('transforms/csv-batch-splitter', () => {
   it('reads an empty input as no records, and fails on a header it cannot use', async () => {
     expect(await split([Buffer.from('')])).to.deep.equal([]);
     expect(await split([Buffer.from('\n\n')])).to.deep.equal([]);
-    expect(await rejection(split([Buffer.from('Name,Phone,Name\na,1,b\n')]))).to.include({ code: 'BULK_PARSE', line: 1 }).and.have.property('message').that.includes('names the column Name twice');
+    expect(await rejection(split([Buffer.from('Name,Phone,Name\na,1,b\n')])))
+      .to.include({ code: 'BULK_PARSE', line: 1 })
+      .and.have.property('message')
+      .that.includes('names the column Name twice');
     expect(await rejection(split([Buffer.from('Name,"Ph"x\na,1\n')]))).to.include({ code: 'BULK_PARSE', line: 1, column: 10 });
   });
 

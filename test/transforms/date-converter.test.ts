@@ -8,12 +8,21 @@ import { collector } from '../helpers/streams.js';
 async function convert(records: InputRecord[], options: { dateFormat?: string; timeZone?: string }): Promise<InputRecord[]> {
   const sink = collector<InputRecord>();
   let asked = 0;
-  const types = new Map([['birthdate', 'date' as const], ['Seen__c', 'datetime' as const]]);
-  await pipeline(Readable.from(records), dateConverter({ ...options, fieldTypes: async () => {
+  const types = new Map([
+    ['birthdate', 'date' as const],
+    ['Seen__c', 'datetime' as const],
+  ]);
+  await pipeline(
+    Readable.from(records),
+    dateConverter({
+      ...options,
+      fieldTypes: async () => {
         asked++;
         return types;
       },
-    }), sink);
+    }),
+    sink,
+  );
   expect(asked).to.equal(1);
   return sink.items;
 }
@@ -45,7 +54,11 @@ describe('transforms/date-converter', () => {
   it('passes a rejected record on untouched, and checks its options at once', async () => {
     const rejected = { row: 1, fields: { Birthdate: '01/31/2024' }, error: 'BULKPIPE_FIELD_COUNT:x:--' };
     expect(await convert([rejected], { dateFormat: 'MM/dd/yyyy' })).to.deep.equal([rejected]);
-    expect(() => new DateConverter({ dateFormat: 'yyyy', fieldTypes: async () => new Map() })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
-    expect(() => new DateConverter({ timeZone: 'Nowhere/Else', fieldTypes: async () => new Map() })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new DateConverter({ dateFormat: 'yyyy', fieldTypes: async () => new Map() }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new DateConverter({ timeZone: 'Nowhere/Else', fieldTypes: async () => new Map() }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
   });
 });

@@ -11,7 +11,16 @@ import { collector } from '../helpers/streams.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const batch = (seq: number, path: string | null, end?: { row: number; offset: number | null }): SpooledBatch => ({
-  kind: 'batch', seq, path, contentType: 'CSV', records: path ? 2 : 0, rejected: path ? 0 : 1, bytes: 20, rows: path ? [[seq * 2 + 1, 2]] : [], columns: ['Name'], ...(end ? { end } : {}),
+  kind: 'batch',
+  seq,
+  path,
+  contentType: 'CSV',
+  records: path ? 2 : 0,
+  rejected: path ? 0 : 1,
+  bytes: 20,
+  rows: path ? [[seq * 2 + 1, 2]] : [],
+  columns: ['Name'],
+  ...(end ? { end } : {}),
 });
 
 describe('transforms/ledger-recorder', () => {
@@ -34,7 +43,10 @@ describe('transforms/ledger-recorder', () => {
   it('records each segment (file name, rows, where the input stands) before passing it on, and the end of the input', async () => {
     const { passed, state } = await record([batch(0, join(tmp.path, 'segment-000000.csv'), { row: 2, offset: 30 }), batch(1, join(tmp.path, 'segment-000001.csv'))], true);
     expect(passed.map((b) => b.seq)).to.deep.equal([0, 1]);
-    expect(state.pending.map((s) => [s.seq, s.payload, s.end])).to.deep.equal([[0, 'segment-000000.csv', { row: 2, offset: 30 }], [1, 'segment-000001.csv', { row: 4, offset: null }]]);
+    expect(state.pending.map((s) => [s.seq, s.payload, s.end])).to.deep.equal([
+      [0, 'segment-000000.csv', { row: 2, offset: 30 }],
+      [1, 'segment-000001.csv', { row: 4, offset: null }],
+    ]);
     expect(state).to.include({ inputHeader: 'Name\n', inputEnded: true, nextSeq: 2 });
   });
 

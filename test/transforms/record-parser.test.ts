@@ -67,13 +67,26 @@ describe('transforms/record-parser', () => {
         const bytes = Buffer.from(text);
         for (let cut = 1; cut < bytes.length; cut++) {
           const records = await parse(format, splitAt(bytes, [cut]));
-          expect(records.map((r) => r.fields), `cut at ${cut}`).to.deep.equal(fields);
+          expect(
+            records.map((r) => r.fields),
+            `cut at ${cut}`,
+          ).to.deep.equal(fields);
         }
       });
 
       it('gives the same records for one-byte chunks and seeded random cuts', async () => {
         const bytes = Buffer.from(text);
-        expect((await parse(format, splitAt(bytes, Array.from({ length: bytes.length }, (_, i) => i)))).map((r) => r.fields)).to.deep.equal(fields);
+        expect(
+          (
+            await parse(
+              format,
+              splitAt(
+                bytes,
+                Array.from({ length: bytes.length }, (_, i) => i),
+              ),
+            )
+          ).map((r) => r.fields),
+        ).to.deep.equal(fields);
         let seed = 7;
         const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
         for (let round = 0; round < 20; round++) {
@@ -89,7 +102,10 @@ describe('transforms/record-parser', () => {
     const expected = [{ A: 'x\\', B: ']"}' }, { A: '\\"' }];
     for (let cut = 0; cut <= bytes.length; cut++) {
       const records = await parse('json', splitAt(bytes, [cut]));
-      expect(records.map((r) => r.fields), `cut at ${cut}`).to.deep.equal(expected);
+      expect(
+        records.map((r) => r.fields),
+        `cut at ${cut}`,
+      ).to.deep.equal(expected);
       expect(records.map((r) => r.line)).to.deep.equal([1, 2]);
     }
   });
@@ -97,23 +113,92 @@ describe('transforms/record-parser', () => {
   describe('a bad record costs itself only, with an error that names the file, line, record and field', () => {
     // [format, input, the rejected record's row, error text parts, the good records' fields]
     const cases: Array<[InputFormat, string, number, string[], Array<Record<string, string | null>>]> = [
-      ['csv', 'A,B\n1,2\n3,4,5\n6,7\n', 2, ['BULKPIPE_FIELD_COUNT:', '3 fields, the header 2', 'test.in, line 3, record 2'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
-      ['csv', 'A,B\n1,2\n   \n6,7\n', 2, ['BULKPIPE_FIELD_COUNT:a line of white space only', 'line 3, record 2'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
-      ['csv', 'A,B\n1,2\n3,O"Brien\n6,7\n', 2, ['BULKPIPE_MALFORMED_RECORD:a stray quote', 'line 3, column 4, record 2, field B'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
-      ['csv', 'A,B\n1,2\n"a"x,4\n6,7\n', 2, ['BULKPIPE_MALFORMED_RECORD:text after a closing quote', 'line 3, column 4, record 2, field A'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
-      ['csv', 'A,B\n1,2\n6,7\n3,"unterminated\n8,9\n', 3, ['BULKPIPE_MALFORMED_RECORD:an unterminated quoted field', 'line 4, column 3, record 3, field B'], [{ A: '1', B: '2' }, { A: '6', B: '7' }]],
+      [
+        'csv',
+        'A,B\n1,2\n3,4,5\n6,7\n',
+        2,
+        ['BULKPIPE_FIELD_COUNT:', '3 fields, the header 2', 'test.in, line 3, record 2'],
+        [
+          { A: '1', B: '2' },
+          { A: '6', B: '7' },
+        ],
+      ],
+      [
+        'csv',
+        'A,B\n1,2\n   \n6,7\n',
+        2,
+        ['BULKPIPE_FIELD_COUNT:a line of white space only', 'line 3, record 2'],
+        [
+          { A: '1', B: '2' },
+          { A: '6', B: '7' },
+        ],
+      ],
+      [
+        'csv',
+        'A,B\n1,2\n3,O"Brien\n6,7\n',
+        2,
+        ['BULKPIPE_MALFORMED_RECORD:a stray quote', 'line 3, column 4, record 2, field B'],
+        [
+          { A: '1', B: '2' },
+          { A: '6', B: '7' },
+        ],
+      ],
+      [
+        'csv',
+        'A,B\n1,2\n"a"x,4\n6,7\n',
+        2,
+        ['BULKPIPE_MALFORMED_RECORD:text after a closing quote', 'line 3, column 4, record 2, field A'],
+        [
+          { A: '1', B: '2' },
+          { A: '6', B: '7' },
+        ],
+      ],
+      [
+        'csv',
+        'A,B\n1,2\n6,7\n3,"unterminated\n8,9\n',
+        3,
+        ['BULKPIPE_MALFORMED_RECORD:an unterminated quoted field', 'line 4, column 3, record 3, field B'],
+        [
+          { A: '1', B: '2' },
+          { A: '6', B: '7' },
+        ],
+      ],
       ['ndjson', '{"A":"1"}\n{"A":\n{"A":"3"}\n', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'test.in, line 2'], [{ A: '1' }, { A: '3' }]],
       ['ndjson', '{"A":"1"}\n[1,2]\n{"A":"3"}\n', 2, ['expected a JSON object', 'line 2'], [{ A: '1' }, { A: '3' }]],
       ['ndjson', '{"A":"1"}\n{"A":[1]}\n{"A":"3"}\n', 2, ['field A'], [{ A: '1' }, { A: '3' }]],
       ['ndjson', '{"A":"1"}\n{"A":"x","A":"y"}\n{"A":"3"}\n', 2, ['BULKPIPE_DUPLICATE_FIELD:the key "A" appears twice', 'line 2, record 2, field A'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"},\n{"A":},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2'], [{ A: '1' }, { A: '3' }]],
-      ['json', '[{"A":"1"},\n{"A":"x","B":{"C":"1","C":"2"}},\n{"A":"3"}]', 2, ['BULKPIPE_DUPLICATE_FIELD:the key "C" appears twice', 'line 2, record 2'], [{ A: '1' }, { A: '3' }]],
+      [
+        'json',
+        '[{"A":"1"},\n{"A":"x","B":{"C":"1","C":"2"}},\n{"A":"3"}]',
+        2,
+        ['BULKPIPE_DUPLICATE_FIELD:the key "C" appears twice', 'line 2, record 2'],
+        [{ A: '1' }, { A: '3' }],
+      ],
       ['json', '[{"A":"1"},\n{"A":"2"} x,\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:malformed JSON', 'line 2, column 11, record 2'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"}, {"A":"2"} x, {"A":"3"}]', 2, ['malformed JSON', 'line 1, column 23, record 2'], [{ A: '1' }, { A: '3' }]],
       ['json', '[{"A":"1"},\n{"A":"unclosed},\n{"A":"3"}]', 2, ['BULKPIPE_MALFORMED_RECORD:an unterminated string', 'line 2, column 6, record 2'], [{ A: '1' }, { A: '3' }]],
-      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</B></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'], [{ A: '1' }, { A: '3' }]],
-      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</A><A>x</A></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_DUPLICATE_FIELD:the field <A> appears twice', 'line 3, record 2, field A'], [{ A: '1' }, { A: '3' }]],
-      ['xml', '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>a & b</A></sObject>\n<sObject><A>3</A></sObject></sObjects>', 2, ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'], [{ A: '1' }, { A: '3' }]],
+      [
+        'xml',
+        '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</B></sObject>\n<sObject><A>3</A></sObject></sObjects>',
+        2,
+        ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'],
+        [{ A: '1' }, { A: '3' }],
+      ],
+      [
+        'xml',
+        '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>2</A><A>x</A></sObject>\n<sObject><A>3</A></sObject></sObjects>',
+        2,
+        ['BULKPIPE_DUPLICATE_FIELD:the field <A> appears twice', 'line 3, record 2, field A'],
+        [{ A: '1' }, { A: '3' }],
+      ],
+      [
+        'xml',
+        '<sObjects>\n<sObject><A>1</A></sObject>\n<sObject><A>a & b</A></sObject>\n<sObject><A>3</A></sObject></sObjects>',
+        2,
+        ['BULKPIPE_MALFORMED_RECORD:malformed XML', 'line 3'],
+        [{ A: '1' }, { A: '3' }],
+      ],
     ];
     for (const [format, text, row, parts, good] of cases) {
       it(`${format}: ${JSON.stringify(text).slice(0, 60)}, split at every byte`, async () => {
@@ -121,9 +206,15 @@ describe('transforms/record-parser', () => {
         for (let cut = 0; cut <= bytes.length; cut++) {
           const records = await parse(format, splitAt(bytes, [cut]));
           const bad = records.filter((r) => r.error !== undefined);
-          expect(bad.map((r) => r.row), `cut at ${cut}`).to.deep.equal([row]);
+          expect(
+            bad.map((r) => r.row),
+            `cut at ${cut}`,
+          ).to.deep.equal([row]);
           for (const part of parts) expect(bad[0]?.error, `cut at ${cut}`).to.include(part);
-          expect(records.filter((r) => r.error === undefined).map((r) => r.fields), `cut at ${cut}`).to.deep.equal(good);
+          expect(
+            records.filter((r) => r.error === undefined).map((r) => r.fields),
+            `cut at ${cut}`,
+          ).to.deep.equal(good);
           expect(records.map((r) => r.row)).to.deep.equal(records.map((_, i) => i + 1));
         }
       });
@@ -156,7 +247,10 @@ describe('transforms/record-parser', () => {
         const sink = collector<InputRecord>();
         const chunks = splitAt(Buffer.from(inputs[format]), [100, 1100, 2100, 3100, 4100]);
         await pipeline(fromChunks(chunks), new RecordParser({ format, source: 'big.in', maxRecordBytes: 1000 }), sink);
-        expect(sink.items.map((r) => r.row), format).to.deep.equal([1, 2, 3]);
+        expect(
+          sink.items.map((r) => r.row),
+          format,
+        ).to.deep.equal([1, 2, 3]);
         expect(sink.items[1]?.error, format).to.include('BULKPIPE_RECORD_TOO_LARGE:').and.include('record 2');
         expect(sink.items[2]?.fields, format).to.deep.equal({ A: '3' });
       }

@@ -40,15 +40,34 @@ describe('transforms/result-joiner', () => {
     const info = await t.client.addBatch(jobId, `Name\n${uploaded.join('\n')}\n`);
     await t.org.whenIdle();
     const done = await t.client.getBatch(jobId, info.id);
-    return { kind: 'finished', seq, path, contentType: 'CSV', records: names.length, rejected: 0, bytes: 0, rows: [[firstRow, names.length]], columns: ['Name'], jobId, batchId: info.id, state: done.state, stateMessage: done.stateMessage, processed: done.numberRecordsProcessed };
+    return {
+      kind: 'finished',
+      seq,
+      path,
+      contentType: 'CSV',
+      records: names.length,
+      rejected: 0,
+      bytes: 0,
+      rows: [[firstRow, names.length]],
+      columns: ['Name'],
+      jobId,
+      batchId: info.id,
+      state: done.state,
+      stateMessage: done.stateMessage,
+      processed: done.numberRecordsProcessed,
+    };
   }
 
   const rowsOf = (blocks: JoinedBlock[]) => blocks.flatMap((b) => b.rows.map((r) => [r.row, r.success, r.line?.toString(), r.error.split(':')[0]]));
 
   it('validates its options', () => {
     const spool = new LoadSpool();
-    expect(() => new ResultJoiner({ client: t.client, spool, prefetch: 9 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
-    expect(() => new ResultJoiner({ client: t.client, spool: 'dir' as never })).to.throw().with.property('option', 'spool');
+    expect(() => new ResultJoiner({ client: t.client, spool, prefetch: 9 }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new ResultJoiner({ client: t.client, spool: 'dir' as never }))
+      .to.throw()
+      .with.property('option', 'spool');
   });
 
   it('joins segments in input order whatever order they finish in, marks each one\u2019s last block, and releases their files', async () => {
@@ -65,7 +84,11 @@ describe('transforms/result-joiner', () => {
       [4, true, 'c1', ''],
       [5, false, '""', 'REQUIRED_FIELD_MISSING'],
     ]);
-    expect(sink.items.map((block) => [block.seq, block.last, block.restart])).to.deep.equal([[0, true, false], [1, true, false], [2, true, false]]);
+    expect(sink.items.map((block) => [block.seq, block.last, block.restart])).to.deep.equal([
+      [0, true, false],
+      [1, true, false],
+      [2, true, false],
+    ]);
     expect(sink.items[0]?.rows[0]?.id).to.match(/^0015g/);
     expect(await readdir(tmp.path)).to.deep.equal([]);
   });
@@ -76,7 +99,14 @@ describe('transforms/result-joiner', () => {
     const writer = new RejectWriter(await spool.path(0, 'rejects'));
     writer.add({ row: 2, error: 'STRING_TOO_LONG:long:Name --', line: 'two' });
     await writer.flush();
-    const withRejects: FinishedBatch = { ...batch, rows: [[1, 1], [3, 1]], rejected: 1 };
+    const withRejects: FinishedBatch = {
+      ...batch,
+      rows: [
+        [1, 1],
+        [3, 1],
+      ],
+      rejected: 1,
+    };
     const onlyRejects = new RejectWriter(await spool.path(1, 'rejects'));
     onlyRejects.add({ row: 4, error: 'BULKPIPE_UNKNOWN_FIELD:x:Extra --', line: 'four' });
     await onlyRejects.flush();
@@ -95,10 +125,16 @@ describe('transforms/result-joiner', () => {
   it('sends every row of a Failed or NotProcessed batch to the errors with its state message', async () => {
     const spool = new LoadSpool({ dir: tmp.path });
     const failed = await finished(spool, 0, ['x'], 1, ['x']);
-    const items = [{ ...failed, state: 'Failed' as const, stateMessage: 'InvalidBatch : Field name not found : Nope' }, { ...(await finished(spool, 1, ['y'], 2)), state: 'NotProcessed' as const, stateMessage: undefined }];
+    const items = [
+      { ...failed, state: 'Failed' as const, stateMessage: 'InvalidBatch : Field name not found : Nope' },
+      { ...(await finished(spool, 1, ['y'], 2)), state: 'NotProcessed' as const, stateMessage: undefined },
+    ];
     const sink = collector<JoinedBlock>();
     await pipeline(Readable.from(items), new ResultJoiner({ client: t.client, spool }), sink);
-    expect(sink.items.flatMap((b) => b.rows.map((r) => [r.row, r.success, r.error]))).to.deep.equal([[1, false, 'InvalidBatch : Field name not found : Nope'], [2, false, 'batch NotProcessed']]);
+    expect(sink.items.flatMap((b) => b.rows.map((r) => [r.row, r.success, r.error]))).to.deep.equal([
+      [1, false, 'InvalidBatch : Field name not found : Nope'],
+      [2, false, 'batch NotProcessed'],
+    ]);
   });
 
   it('a Failed batch whose payload cannot be read back: every row still to the errors, by row number, with the org\u2019s message', async () => {
@@ -124,8 +160,15 @@ describe('transforms/result-joiner', () => {
     const sink = collector<JoinedBlock>();
     await pipeline(Readable.from([short, fine]), new ResultJoiner({ client: t.client, spool }), sink);
     const rows = sink.items.flatMap((b) => b.rows);
-    expect(rows.map((r) => [r.row, r.success])).to.deep.equal([[1, false], [2, false], [3, false], [4, true]]);
-    expect(rows[0]?.error).to.equal(`BULKPIPE_RESULT_MISMATCH:batch ${short.batchId} of job ${jobId} returned 2 results for its 3 records, so which result is whose is unknown; check these records in the org before loading them again:--`);
+    expect(rows.map((r) => [r.row, r.success])).to.deep.equal([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ]);
+    expect(rows[0]?.error).to.equal(
+      `BULKPIPE_RESULT_MISMATCH:batch ${short.batchId} of job ${jobId} returned 2 results for its 3 records, so which result is whose is unknown; check these records in the org before loading them again:--`,
+    );
   });
 
   it('a result body that disagrees with its batch\u2019s count: the rows pushed are taken back (restart) and the segment goes to the errors', async () => {
@@ -135,14 +178,32 @@ describe('transforms/result-joiner', () => {
     // The batch says 3,000 records; its result body stops after 2,500.
     server.fallback = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/csv' });
-      res.end(CSV_RESULT_HEADER + Array.from({ length: 2500 }, (_, i) => dmlResultCsvRow({ id: `001000000000${String(i % 1000).padStart(3, '0')}AAA`, success: true, created: true, errors: [] })).join(''));
+      res.end(
+        CSV_RESULT_HEADER +
+          Array.from({ length: 2500 }, (_, i) => dmlResultCsvRow({ id: `001000000000${String(i % 1000).padStart(3, '0')}AAA`, success: true, created: true, errors: [] })).join(''),
+      );
     };
     const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
     try {
       const spool = new LoadSpool({ dir: tmp.path });
       const path = await spool.path(0, 'payload', 'csv');
       await writeFile(path, `Name\n${many.join('\n')}\n`);
-      const batch: FinishedBatch = { kind: 'finished', seq: 0, path, contentType: 'CSV', records: 3000, rejected: 0, bytes: 0, rows: [[1, 3000]], columns: ['Name'], jobId: '750000000000009AAA', batchId: '751000000000009AAA', state: 'Completed', stateMessage: undefined, processed: 3000 };
+      const batch: FinishedBatch = {
+        kind: 'finished',
+        seq: 0,
+        path,
+        contentType: 'CSV',
+        records: 3000,
+        rejected: 0,
+        bytes: 0,
+        rows: [[1, 3000]],
+        columns: ['Name'],
+        jobId: '750000000000009AAA',
+        batchId: '751000000000009AAA',
+        state: 'Completed',
+        stateMessage: undefined,
+        processed: 3000,
+      };
       const sink = collector<JoinedBlock>();
       await pipeline(Readable.from([batch]), new ResultJoiner({ client, spool }), sink);
       const restart = sink.items.findIndex((b) => b.restart);
@@ -197,7 +258,12 @@ describe('transforms/result-joiner', () => {
 
     // Destroyed at its first block, out of a segment of many: nothing more arrives.
     const controller = new AbortController();
-    const big = await finished(spool, 0, Array.from({ length: 9000 }, (_, i) => `${'d'.repeat(60)}${i}`), 1);
+    const big = await finished(
+      spool,
+      0,
+      Array.from({ length: 9000 }, (_, i) => `${'d'.repeat(60)}${i}`),
+      1,
+    );
     const sink = slowSink<JoinedBlock>(5, () => controller.abort());
     const run = rejection(pipeline(Readable.from([big]), new ResultJoiner({ client: t.client, spool }), sink, { signal: controller.signal }));
     expect(await run).to.have.property('name', 'AbortError');

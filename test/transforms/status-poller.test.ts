@@ -25,8 +25,12 @@ describe('transforms/status-poller', () => {
   const spooled = (seq: number, names: string[], firstRow = 1): Promise<SpooledBatch> => spooledBatch(tmp.path, seq, names, firstRow);
 
   it('validates its intervals', () => {
-    expect(() => new StatusPoller({ client: org.org.client, minIntervalMs: 100, maxIntervalMs: 50 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
-    expect(() => new StatusPoller({ client: org.org.client, timeoutMs: -1 })).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new StatusPoller({ client: org.org.client, minIntervalMs: 100, maxIntervalMs: 50 }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => new StatusPoller({ client: org.org.client, timeoutMs: -1 }))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('emits each batch once when it finishes, polling the job not each batch', async () => {
@@ -38,7 +42,10 @@ describe('transforms/status-poller', () => {
     }
     const sink = collector<FinishedBatch>();
     await pipeline(Readable.from(submitted), new StatusPoller({ client: org.org.client, minIntervalMs: 10, maxIntervalMs: 50 }), sink);
-    expect(sink.items.map((b) => [b.seq, b.state]).sort()).to.deep.equal([[0, 'Completed'], [1, 'Failed']]);
+    expect(sink.items.map((b) => [b.seq, b.state]).sort()).to.deep.equal([
+      [0, 'Completed'],
+      [1, 'Failed'],
+    ]);
     expect(sink.items.find((b) => b.state === 'Failed')?.stateMessage).to.equal('InvalidBatch : Field name not found : Nope__c');
   });
 

@@ -83,7 +83,15 @@ export class NdjsonDecoder implements RecordDecoder {
   #tooLong(bytes: number, emit: EmitRecord): void {
     this.#skipped = -1;
     const line = ++this.#line;
-    emit({}, line, inputFault('BULKPIPE_RECORD_TOO_LARGE', `a line of ${bytes} bytes, more than the ${this.#max} a record may hold (larger than a batch): not read`, { source: this.#source, row: ++this.#record, line }));
+    emit(
+      {},
+      line,
+      inputFault('BULKPIPE_RECORD_TOO_LARGE', `a line of ${bytes} bytes, more than the ${this.#max} a record may hold (larger than a batch): not read`, {
+        source: this.#source,
+        row: ++this.#record,
+        line,
+      }),
+    );
   }
 
   end(emit: EmitRecord): void {

@@ -76,8 +76,7 @@ export class XmlDecoder implements RecordDecoder {
       if (this.#mode === 'prolog') {
         if (this.#prologOnly()) return;
         this.#toSax(0, emit);
-      }
-      else if (this.#mode === 'records' || this.#text.trim() !== '') this.#sax(0, this.#line, emit);
+      } else if (this.#mode === 'records' || this.#text.trim() !== '') this.#sax(0, this.#line, emit);
       else return; // read whole by the fast path
     } else if (text) {
       this.#saxWrite(text, emit);
@@ -183,11 +182,15 @@ export class XmlDecoder implements RecordDecoder {
       return false;
     }
     this.#skipping = undefined;
-    const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `about ${skipping.chars + close} characters, more than the ${this.#maxChars} a record may hold (larger than a batch): not read`, {
-      source: this.#source,
-      row: ++this.#row,
-      line: skipping.line,
-    });
+    const error = inputFault(
+      'BULKPIPE_RECORD_TOO_LARGE',
+      `about ${skipping.chars + close} characters, more than the ${this.#maxChars} a record may hold (larger than a batch): not read`,
+      {
+        source: this.#source,
+        row: ++this.#row,
+        line: skipping.line,
+      },
+    );
     emit({}, skipping.line, error);
     this.#consume(close + CLOSE_RECORD.length);
     return true;
@@ -243,7 +246,13 @@ export class XmlDecoder implements RecordDecoder {
   /** From here on sax reads everything: #text from `from`, then every later chunk. */
   #toSax(from: number, emit: EmitRecord): void {
     this.#mode = 'sax';
-    this.#collector = new XmlElementCollector({ source: this.#source, rootNames: ['sObjects'], depth: 2, maxElementChars: this.#maxChars, firstLine: this.#line - countLineEnds(this.#rootTag) });
+    this.#collector = new XmlElementCollector({
+      source: this.#source,
+      rootNames: ['sObjects'],
+      depth: 2,
+      maxElementChars: this.#maxChars,
+      firstLine: this.#line - countLineEnds(this.#rootTag),
+    });
     const rest = this.#text.slice(from);
     this.#text = '';
     this.#saxWrite(rest, emit);
@@ -307,4 +316,3 @@ function nilAttributeOf(rootTag: string): string {
   }
   return '';
 }
-

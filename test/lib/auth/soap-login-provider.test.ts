@@ -21,11 +21,18 @@ describe('lib/auth/soap-login-provider', () => {
     await server.close();
   });
 
-  const ok = (sessionId: string): Handler => (req, res) => res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(loginResponse(server.url, sessionId));
+  const ok =
+    (sessionId: string): Handler =>
+    (req, res) =>
+      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(loginResponse(server.url, sessionId));
 
   it('validates its options', () => {
-    expect(() => new SoapLoginProvider({ loginUrl: 'nope', username: 'u', password: 'p' })).to.throw().with.property('option', 'loginUrl');
-    expect(() => new SoapLoginProvider({ loginUrl: 'http://x', username: '', password: 'p' })).to.throw().with.property('option', 'username');
+    expect(() => new SoapLoginProvider({ loginUrl: 'nope', username: 'u', password: 'p' }))
+      .to.throw()
+      .with.property('option', 'loginUrl');
+    expect(() => new SoapLoginProvider({ loginUrl: 'http://x', username: '', password: 'p' }))
+      .to.throw()
+      .with.property('option', 'username');
   });
 
   it('posts the envelope to /services/Soap/u/<version> and reads the session', async () => {
@@ -78,7 +85,11 @@ describe('lib/auth/soap-login-provider', () => {
       expect(client.instanceUrl).to.equal(server.url);
       await client.getJob('750Kf00000R1wzRIAR');
       server.script(
-        reply(400, 'application/xml', '<?xml version="1.0" encoding="UTF-8"?><error\n   xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n <exceptionCode>InvalidSessionId</exceptionCode>\n <exceptionMessage>Session expired or invalid</exceptionMessage>\n</error>'),
+        reply(
+          400,
+          'application/xml',
+          '<?xml version="1.0" encoding="UTF-8"?><error\n   xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n <exceptionCode>InvalidSessionId</exceptionCode>\n <exceptionMessage>Session expired or invalid</exceptionMessage>\n</error>',
+        ),
         ok('SESSION-2'),
         reply(200, 'application/xml', job),
       );

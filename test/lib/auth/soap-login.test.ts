@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { instanceUrlOf, parseLoginFault, parseLoginResponse, serializeLoginFault, serializeLoginRequest, serializeLoginResponse, type LoginGrant } from '../../../lib/auth/soap-login.js';
+import {
+  instanceUrlOf,
+  parseLoginFault,
+  parseLoginResponse,
+  serializeLoginFault,
+  serializeLoginRequest,
+  serializeLoginResponse,
+  type LoginGrant,
+} from '../../../lib/auth/soap-login.js';
 import { parseXmlDocument } from '../../../lib/wire/xml-reader.js';
 import { wireFixture } from '../../helpers/fixtures.js';
 
@@ -47,7 +55,9 @@ describe('lib/auth/soap-login', () => {
 
   it('says what is missing in a response without a session', () => {
     const body = wireFixture('soap_partner_login_response_jorgevaldivia.xml').replace(/<sessionId>.*<\/sessionId>/, '');
-    expect(() => parseLoginResponse(body)).to.throw(/sessionId/).with.property('code', 'BULK_PARSE');
+    expect(() => parseLoginResponse(body))
+      .to.throw(/sessionId/)
+      .with.property('code', 'BULK_PARSE');
   });
 
   describe('server side', () => {

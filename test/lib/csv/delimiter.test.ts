@@ -4,7 +4,10 @@ import { delimiterOption, detectDelimiter } from '../../../lib/csv/delimiter.js'
 describe('lib/csv/delimiter', () => {
   it('takes one character or a name, never a quote, a letter or a line end', () => {
     expect([',', ';', 'tab', '\\t', '|', 'semicolon', 'PIPE', '^'].map(delimiterOption)).to.deep.equal([44, 59, 9, 9, 124, 59, 124, 94]);
-    for (const bad of ['"', 'a', '7', '\n', ';;', '']) expect(() => delimiterOption(bad), JSON.stringify(bad)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    for (const bad of ['"', 'a', '7', '\n', ';;', ''])
+      expect(() => delimiterOption(bad), JSON.stringify(bad))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('detects the delimiter of a header line, outside quotes', () => {

@@ -34,17 +34,25 @@ describe('lib/csv/parse-csv-text', () => {
 
   it('agrees with csv-parse on a seeded mix of awkward values', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pieces = ['a', 'Zoë', ',', '"', '\n', '\r\n', ' ', '日本', ''];
-    const rows = Array.from({ length: 200 }, () => Array.from({ length: 4 }, () => Array.from({ length: Math.floor(rand() * 4) }, () => pieces[Math.floor(rand() * pieces.length)]).join('')));
+    const rows = Array.from({ length: 200 }, () =>
+      Array.from({ length: 4 }, () => Array.from({ length: Math.floor(rand() * 4) }, () => pieces[Math.floor(rand() * pieces.length)]).join('')),
+    );
     const text = `${rows.map((r) => r.map((v) => (/[",\r\n]/.test(v) || v === '' ? `"${v.replaceAll('"', '""')}"` : v)).join(',')).join('\n')}\n`;
     const ours = records(text).map(([f]) => f);
     expect(ours).to.deep.equal(parse(text, { relax_column_count: true }) as string[][]);
   });
 
   it('names the line of an unterminated quote or a stray quote', () => {
-    expect(() => records('a\n"open\nstill open')).to.throw().with.property('line', 2);
-    expect(() => records('a\nb"c\n')).to.throw().with.property('line', 2);
-    expect(() => records('"a"b\n')).to.throw().with.property('code', 'BULK_PARSE');
+    expect(() => records('a\n"open\nstill open'))
+      .to.throw()
+      .with.property('line', 2);
+    expect(() => records('a\nb"c\n'))
+      .to.throw()
+      .with.property('line', 2);
+    expect(() => records('"a"b\n'))
+      .to.throw()
+      .with.property('code', 'BULK_PARSE');
   });
 });

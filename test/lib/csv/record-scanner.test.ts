@@ -40,7 +40,10 @@ describe('lib/csv/record-scanner', () => {
   });
 
   it('takes a quote right after a BOM as a field start', () => {
-    expect(scan('\uFEFF"Name",x\n"a",1\n').map(([t, , stray]) => [t, stray])).to.deep.equal([['\uFEFF"Name",x\n', false], ['"a",1\n', false]]);
+    expect(scan('\uFEFF"Name",x\n"a",1\n').map(([t, , stray]) => [t, stray])).to.deep.equal([
+      ['\uFEFF"Name",x\n', false],
+      ['"a",1\n', false],
+    ]);
   });
 
   it('splits on another delimiter', () => {

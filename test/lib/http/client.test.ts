@@ -54,7 +54,9 @@ describe('lib/http/client (BulkClient)', () => {
     ];
     for (const [name, options] of bad) {
       it(`rejects a bad ${name} with BULK_INVALID_OPTION`, () => {
-        expect(() => makeClient(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+        expect(() => makeClient(options))
+          .to.throw()
+          .with.property('code', 'BULK_INVALID_OPTION');
       });
     }
   });
@@ -161,11 +163,18 @@ describe('lib/http/client (BulkClient)', () => {
       const closed = await new ScriptedServer().start();
       const url = closed.url;
       await closed.close(); // nothing listens there now
-      const refused = new BulkClient({ instanceUrl: url, accessToken: 'T', retry: { minDelayMs: 5, maxDelayMs: 40, random: () => 0.5, firstContactMs: 300, maxElapsedMs: 60_000 }, onRetry: (e) => retries.push(e.delayMs) });
+      const refused = new BulkClient({
+        instanceUrl: url,
+        accessToken: 'T',
+        retry: { minDelayMs: 5, maxDelayMs: 40, random: () => 0.5, firstContactMs: 300, maxElapsedMs: 60_000 },
+        onRetry: (e) => retries.push(e.delayMs),
+      });
       try {
         const err = await rejection(refused.getJob(JOB.id));
         expect(err).to.include({ code: 'BULK_NETWORK', causeCode: 'ECONNREFUSED' });
-        expect(err.message).to.equal(`GET /services/async/${refused.apiVersion}/job/${JOB.id} failed: the connection was refused (nothing listens at that address and port) (ECONNREFUSED)`);
+        expect(err.message).to.equal(
+          `GET /services/async/${refused.apiVersion}/job/${JOB.id} failed: the connection was refused (nothing listens at that address and port) (ECONNREFUSED)`,
+        );
         expect(retries.reduce((a, b) => a + b, 0)).to.be.at.most(300); // the first-contact budget, not the 60 s
       } finally {
         await refused.close();
@@ -176,7 +185,12 @@ describe('lib/http/client (BulkClient)', () => {
       const sockets = new Set<Socket>();
       const silent = createServer((socket) => sockets.add(socket)); // reads, never answers
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const silentClient = new BulkClient({ instanceUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, accessToken: 'T', connection: { headersTimeoutMs: 200 }, retry: { firstContactMs: 0 } });
+      const silentClient = new BulkClient({
+        instanceUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        accessToken: 'T',
+        connection: { headersTimeoutMs: 200 },
+        retry: { firstContactMs: 0 },
+      });
       try {
         const err = await rejection(silentClient.getJob(JOB.id));
         expect(err).to.include({ code: 'BULK_NETWORK', causeCode: 'UND_ERR_HEADERS_TIMEOUT' });
@@ -205,13 +219,38 @@ describe('lib/http/client (BulkClient)', () => {
     });
 
     const listed = (jobs: Array<Record<string, string>>) =>
-      reply(200, 'application/json', JSON.stringify({ done: true, nextRecordsUrl: null, records: jobs.map((j) => ({ id: j.id, object: 'Account', operation: 'insert', state: 'Open', contentType: 'XML', jobType: 'Classic', createdDate: new Date().toISOString(), ...j })) }));
+      reply(
+        200,
+        'application/json',
+        JSON.stringify({
+          done: true,
+          nextRecordsUrl: null,
+          records: jobs.map((j) => ({
+            id: j.id,
+            object: 'Account',
+            operation: 'insert',
+            state: 'Open',
+            contentType: 'XML',
+            jobType: 'Classic',
+            createdDate: new Date().toISOString(),
+            ...j,
+          })),
+        }),
+      );
 
     it('finds the job a create-job POST made when its answer was lost, in the org job list', async () => {
-      server.script(hangUp, listed([{ id: JOB.id }, { id: '750Kf00000OLDJOB', createdDate: '2020-01-01T00:00:00.000+0000' }, { id: '750Kf00000CLOSED', state: 'Closed' }]), reply(200, XML, jobXml()));
+      server.script(
+        hangUp,
+        listed([{ id: JOB.id }, { id: '750Kf00000OLDJOB', createdDate: '2020-01-01T00:00:00.000+0000' }, { id: '750Kf00000CLOSED', state: 'Closed' }]),
+        reply(200, XML, jobXml()),
+      );
       const job = await client.createJob({ operation: 'insert', object: 'Account' });
       expect(job.id).to.equal(JOB.id);
-      expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/async/62.0/job', 'GET /services/data/v62.0/jobs/ingest?jobType=Classic', `GET /services/async/62.0/job/${JOB.id}`]);
+      expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal([
+        'POST /services/async/62.0/job',
+        'GET /services/data/v62.0/jobs/ingest?jobType=Classic',
+        `GET /services/async/62.0/job/${JOB.id}`,
+      ]);
       expect(server.requests[1]?.headers.authorization).to.equal('Bearer TOKEN-1');
     });
 
@@ -259,10 +298,20 @@ describe('lib/http/client (BulkClient)', () => {
   });
 
   describe('describe (REST)', () => {
-    const DESCRIBE = JSON.stringify({ name: 'Account', label: 'Account', keyPrefix: '001', custom: false, createable: true, fields: [{ name: 'Name', type: 'string', length: 255, nillable: false, createable: true }] });
+    const DESCRIBE = JSON.stringify({
+      name: 'Account',
+      label: 'Account',
+      keyPrefix: '001',
+      custom: false,
+      createable: true,
+      fields: [{ name: 'Name', type: 'string', length: 255, nillable: false, createable: true }],
+    });
 
-    it('reads an object\'s describe once with a Bearer session, and describeGlobal', async () => {
-      server.script(reply(200, 'application/json', DESCRIBE), reply(200, 'application/json', JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account', keyPrefix: '001' }] })));
+    it("reads an object's describe once with a Bearer session, and describeGlobal", async () => {
+      server.script(
+        reply(200, 'application/json', DESCRIBE),
+        reply(200, 'application/json', JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account', keyPrefix: '001' }] })),
+      );
       const [a, b] = await Promise.all([client.describe('Account'), client.describe('account')]);
       expect(a).to.equal(b);
       expect(a.fields[0]).to.include({ name: 'Name', type: 'string', length: 255, nillable: false });
@@ -342,7 +391,12 @@ describe('lib/http/client (BulkClient)', () => {
           stored.push({ id: ids[stored.length] as string, body: req.body });
           res.socket?.destroy(); // created, but the answer is lost
         } else if (path === '/batch') {
-          res.writeHead(200, { 'content-type': XML }).end(serializeBatchInfoList(stored.map((b) => ({ ...BATCH, id: b.id })), 'xml'));
+          res.writeHead(200, { 'content-type': XML }).end(
+            serializeBatchInfoList(
+              stored.map((b) => ({ ...BATCH, id: b.id })),
+              'xml',
+            ),
+          );
         } else if (path.endsWith('/request')) {
           res.writeHead(200, { 'content-type': 'text/csv' }).end(stored.find((b) => path.includes(b.id))?.body);
         } else {
@@ -436,7 +490,8 @@ describe('lib/http/client (BulkClient)', () => {
     });
 
     it('streams DML results', async () => {
-      const csv = '"Id","Success","Created","Error"\n"001000000000001AAA","true","true",""\n"","false","false","REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"\n';
+      const csv =
+        '"Id","Success","Created","Error"\n"001000000000001AAA","true","true",""\n"","false","false","REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"\n';
       server.script(reply(200, 'text/csv', csv));
       const results = await collect(client.batchResults(JOB.id, BATCH.id));
       expect(results.map((r) => r.success)).to.deep.equal([true, false]);

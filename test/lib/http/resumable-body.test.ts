@@ -38,10 +38,18 @@ describe('lib/http/resumable-body', () => {
     const spent = await rejection(collect(resumableBody(always(), { context, reopen: async () => always(), budget: budget(2) })));
     expect(spent).to.include({ code: 'BULK_NETWORK', causeCode: 'UND_ERR_SOCKET' });
     let reopened = 0;
-    const broken = await rejection(collect(resumableBody(cutStream(100, 'EACCES'), { context, reopen: async () => {
-      reopened++;
-      return always();
-    }, budget: budget() })));
+    const broken = await rejection(
+      collect(
+        resumableBody(cutStream(100, 'EACCES'), {
+          context,
+          reopen: async () => {
+            reopened++;
+            return always();
+          },
+          budget: budget(),
+        }),
+      ),
+    );
     expect(broken).to.include({ code: 'BULK_NETWORK', causeCode: 'EACCES' });
     expect(reopened).to.equal(0);
   });

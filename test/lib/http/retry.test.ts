@@ -4,7 +4,9 @@ import { RetryPolicy, failedBeforeSending, isTransientNetworkError, parseRetryAf
 describe('lib/http/retry', () => {
   it('validates its options', () => {
     for (const options of [{ maxRetries: 1001 }, { maxElapsedMs: -1 }, { minDelayMs: -1 }, { maxDelayMs: Number.NaN }, { maxRetryAfterMs: Infinity }]) {
-      expect(() => new RetryPolicy(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+      expect(() => new RetryPolicy(options))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
     }
   });
 

@@ -16,13 +16,30 @@ function rowsOf(blocks: ResultBlock[]): Row[] {
   return blocks.flatMap((b) => Array.from({ length: b.count }, (_, i) => ({ id: b.id(i), success: b.success[i] === 1, created: b.created[i] === 1, error: b.errors[i] ?? '' })));
 }
 
-const read = async (chunks: AsyncIterable<Buffer> | Iterable<Buffer>) => rowsOf(await collect(readCsvResults((async function* () { yield* chunks; })())));
+const read = async (chunks: AsyncIterable<Buffer> | Iterable<Buffer>) =>
+  rowsOf(
+    await collect(
+      readCsvResults(
+        (async function* () {
+          yield* chunks;
+        })(),
+      ),
+    ),
+  );
 
 describe('lib/join/csv-results', () => {
   const results = [
     { id: '001000000000001AAA', success: true, created: true, errors: [] },
     { id: null, success: false, created: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Name]', fields: ['Name'] }] },
-    { id: null, success: false, created: false, errors: [{ statusCode: 'X', message: 'say "hi", Zoë', fields: [] }, { statusCode: 'Y', message: 'second', fields: ['A', 'B'] }] },
+    {
+      id: null,
+      success: false,
+      created: false,
+      errors: [
+        { statusCode: 'X', message: 'say "hi", Zoë', fields: [] },
+        { statusCode: 'Y', message: 'second', fields: ['A', 'B'] },
+      ],
+    },
     { id: '001000000000002AAA', success: true, created: false, errors: [] },
   ];
   const body = CSV_RESULT_HEADER + results.map(dmlResultCsvRow).join('');

@@ -20,7 +20,20 @@ describe('lib/join/join-segment', () => {
   async function segment(lines: string[], rows: SegmentSources['rows'], extra: Partial<SegmentSources> = {}): Promise<SegmentSources> {
     const payloadPath = join(tmp.path, 'p.csv');
     await writeFile(payloadPath, `Name\n${lines.join('\n')}\n`);
-    return { seq: 0, jobId: '750000000000001AAA', batchId: '751000000000001AAA', contentType: 'CSV', columns: ['Name'], rows, records: lines.length, payloadPath, rejectsPath: null, results: undefined, failure: 'InvalidBatch : nope', ...extra };
+    return {
+      seq: 0,
+      jobId: '750000000000001AAA',
+      batchId: '751000000000001AAA',
+      contentType: 'CSV',
+      columns: ['Name'],
+      rows,
+      records: lines.length,
+      payloadPath,
+      rejectsPath: null,
+      results: undefined,
+      failure: 'InvalidBatch : nope',
+      ...extra,
+    };
   }
 
   it('zips each record with its result, row numbers from the runs, rejected records merged in by row', async () => {
@@ -30,7 +43,14 @@ describe('lib/join/join-segment', () => {
     writer.add({ row: 3, error: 'R3:middle:--', line: 'rejected middle' });
     writer.add({ row: 6, error: 'R6:last:--', line: 'rejected last' });
     await writer.flush();
-    const s = await segment(['a', '"b, quoted"', 'c'], [[2, 1], [4, 2]], { rejectsPath, results: results([ok(1), { id: null, success: false, created: false, errors: [{ statusCode: 'E', message: 'm', fields: [] }] }, ok(3)]) });
+    const s = await segment(
+      ['a', '"b, quoted"', 'c'],
+      [
+        [2, 1],
+        [4, 2],
+      ],
+      { rejectsPath, results: results([ok(1), { id: null, success: false, created: false, errors: [{ statusCode: 'E', message: 'm', fields: [] }] }, ok(3)]) },
+    );
     expect(plain(await collect(joinSegment(s)))).to.deep.equal([
       [1, false, null, 'R1:first:--', null, 'rejected first'],
       [2, true, '001000000000001AAA', '', '751000000000001AAA', 'a'],
@@ -43,7 +63,10 @@ describe('lib/join/join-segment', () => {
 
   it('gives every record the failure when there are no results to join', async () => {
     const s = await segment(['a', 'b'], [[10, 2]]);
-    expect(plain(await collect(joinSegment(s))).map((r) => [r[0], r[1], r[3]])).to.deep.equal([[10, false, 'InvalidBatch : nope'], [11, false, 'InvalidBatch : nope']]);
+    expect(plain(await collect(joinSegment(s))).map((r) => [r[0], r[1], r[3]])).to.deep.equal([
+      [10, false, 'InvalidBatch : nope'],
+      [11, false, 'InvalidBatch : nope'],
+    ]);
   });
 
   it('ends with a JoinMismatchError naming both counts when the results are fewer or more than the records', async () => {
@@ -55,13 +78,33 @@ describe('lib/join/join-segment', () => {
 
   it('reads XML and JSON payloads back as fields', async () => {
     for (const [contentType, body] of [
-      ['XML', '<?xml version="1.0"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sObject><Name>A &amp; B</Name><Phone xsi:nil="true"/></sObject><sObject><Name></Name><Account><Ext__c>X</Ext__c></Account></sObject></sObjects>'],
+      [
+        'XML',
+        '<?xml version="1.0"?><sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sObject><Name>A &amp; B</Name><Phone xsi:nil="true"/></sObject><sObject><Name></Name><Account><Ext__c>X</Ext__c></Account></sObject></sObjects>',
+      ],
       ['JSON', '[{"Name":"A & B","Phone":null},{"Name":"","Account":{"Ext__c":"X"}}]'],
     ] as const) {
       const payloadPath = join(tmp.path, `p.${contentType}`);
       await writeFile(payloadPath, body);
-      const blocks = await collect(joinSegment({ seq: 0, jobId: null, batchId: 'B', contentType, columns: ['Name', 'Phone', 'Account.Ext__c'], rows: [[1, 2]], records: 2, payloadPath, rejectsPath: null, results: results([ok(1), ok(2)]), failure: '' }));
-      expect(blocks.flatMap((b) => b.rows.map((r) => [r.fields, r.line])), contentType).to.deep.equal([
+      const blocks = await collect(
+        joinSegment({
+          seq: 0,
+          jobId: null,
+          batchId: 'B',
+          contentType,
+          columns: ['Name', 'Phone', 'Account.Ext__c'],
+          rows: [[1, 2]],
+          records: 2,
+          payloadPath,
+          rejectsPath: null,
+          results: results([ok(1), ok(2)]),
+          failure: '',
+        }),
+      );
+      expect(
+        blocks.flatMap((b) => b.rows.map((r) => [r.fields, r.line])),
+        contentType,
+      ).to.deep.equal([
         [{ Name: 'A & B', Phone: null }, undefined],
         [{ Name: '', 'Account.Ext__c': 'X' }, undefined],
       ]);

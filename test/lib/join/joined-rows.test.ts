@@ -23,13 +23,32 @@ describe('lib/join/joined-rows', () => {
       [8, false, false, null, 'E:m:--', '751000000000001AAA', 'A,'],
       [9, false, false, null, 'R:rejected:--', null, undefined],
     ]);
-    expect(rows.map((r) => r.fields)).to.deep.equal([{ Name: 'Zoë, x', Note: null }, { Name: 'A', Note: '' }, { Name: 'n', Note: null }]);
-    expect(JSON.parse(JSON.stringify(rows[0]))).to.deep.equal({ row: 7, success: true, id: '001000000000001AAA', created: true, error: '', batchId: '751000000000001AAA', columns: ['Name', 'Note'], fields: { Name: 'Zoë, x', Note: null } });
+    expect(rows.map((r) => r.fields)).to.deep.equal([
+      { Name: 'Zoë, x', Note: null },
+      { Name: 'A', Note: '' },
+      { Name: 'n', Note: null },
+    ]);
+    expect(JSON.parse(JSON.stringify(rows[0]))).to.deep.equal({
+      row: 7,
+      success: true,
+      id: '001000000000001AAA',
+      created: true,
+      error: '',
+      batchId: '751000000000001AAA',
+      columns: ['Name', 'Note'],
+      fields: { Name: 'Zoë, x', Note: null },
+    });
   });
 
   it('takes a block of plain rows from code of the user\u2019s', () => {
     const given: JoinedBlock = {
-      kind: 'joined', seq: 0, jobId: null, batchId: 'B', columns: ['Name'], last: true, restart: false,
+      kind: 'joined',
+      seq: 0,
+      jobId: null,
+      batchId: 'B',
+      columns: ['Name'],
+      last: true,
+      restart: false,
       rows: [{ row: 1, success: true, id: '001000000000001AAA', created: false, error: '', batchId: 'B', columns: ['Name'], line: Buffer.from('a'), fields: { Name: 'a' } }],
     };
     const block = JoinedRows.of(given);

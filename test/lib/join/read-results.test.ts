@@ -6,7 +6,9 @@ import { chunksOf, collect } from '../../helpers/fixtures.js';
 
 describe('lib/join/read-results', () => {
   const results: DmlResult[] = Array.from({ length: 1100 }, (_, i) =>
-    i % 3 === 0 ? { id: null, success: false, created: false, errors: [{ statusCode: 'E', message: `bad ${i}`, fields: ['Name'] }] } : { id: `001000000000${String(i).padStart(3, '0')}AAA`, success: true, created: i % 2 === 0, errors: [] },
+    i % 3 === 0
+      ? { id: null, success: false, created: false, errors: [{ statusCode: 'E', message: `bad ${i}`, fields: ['Name'] }] }
+      : { id: `001000000000${String(i).padStart(3, '0')}AAA`, success: true, created: i % 2 === 0, errors: [] },
   );
 
   for (const format of ['csv', 'xml', 'json'] as const) {

@@ -3,10 +3,38 @@ import { ColumnCheckError, checkColumns } from '../../../lib/load/column-check.j
 import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.js';
 
 const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({
-  name, label: name, type: 'string', length: 80, precision: 0, scale: 0, digits: 0, nillable: true, createable: true, updateable: true, defaultedOnCreate: false,
-  externalId: false, idLookup: false, unique: false, custom: name.endsWith('__c'), referenceTo: [], relationshipName: null, picklistValues: [], restrictedPicklist: false, ...more,
+  name,
+  label: name,
+  type: 'string',
+  length: 80,
+  precision: 0,
+  scale: 0,
+  digits: 0,
+  nillable: true,
+  createable: true,
+  updateable: true,
+  defaultedOnCreate: false,
+  externalId: false,
+  idLookup: false,
+  unique: false,
+  custom: name.endsWith('__c'),
+  referenceTo: [],
+  relationshipName: null,
+  picklistValues: [],
+  restrictedPicklist: false,
+  ...more,
 });
-const object = (name: string, fields: FieldDescribe[]): SObjectDescribe => ({ name, label: name, keyPrefix: null, custom: false, createable: true, updateable: true, deletable: true, queryable: true, fields });
+const object = (name: string, fields: FieldDescribe[]): SObjectDescribe => ({
+  name,
+  label: name,
+  keyPrefix: null,
+  custom: false,
+  createable: true,
+  updateable: true,
+  deletable: true,
+  queryable: true,
+  fields,
+});
 const ORG: Record<string, SObjectDescribe> = {
   contact: object('Contact', [
     field('Id', { type: 'id', nillable: false, createable: false, updateable: false, idLookup: true, defaultedOnCreate: true }),
@@ -24,7 +52,8 @@ const describeOf = async (name: string) => {
   if (!found) throw new Error(`no ${name}`);
   return found;
 };
-const check = (operation: 'insert' | 'update' | 'upsert' | 'delete', columns: string[], externalIdField?: string) => checkColumns({ object: 'Contact', operation, columns, externalIdField, describe: describeOf });
+const check = (operation: 'insert' | 'update' | 'upsert' | 'delete', columns: string[], externalIdField?: string) =>
+  checkColumns({ object: 'Contact', operation, columns, externalIdField, describe: describeOf });
 
 describe('lib/load/column-check', () => {
   it('lets columns that fit through', async () => {

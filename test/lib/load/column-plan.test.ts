@@ -22,7 +22,9 @@ describe('lib/load/column-plan', () => {
     for (const operation of ['delete', 'hardDelete'] as const) {
       expect(planColumns(success, operation)).to.deep.include({ upload: ['Id'], sources: ['sf__Id'], dropped: ['Name', 'sf__Created', 'sf__Row'] });
     }
-    expect(describeColumnPlan(planColumns(success, 'delete'))).to.equal('a bulkpipe success file: sf__Id is uploaded as Id; sf__Created, sf__Row are result columns, not uploaded; a delete sends the Id alone: Name not uploaded');
+    expect(describeColumnPlan(planColumns(success, 'delete'))).to.equal(
+      'a bulkpipe success file: sf__Id is uploaded as Id; sf__Created, sf__Row are result columns, not uploaded; a delete sends the Id alone: Name not uploaded',
+    );
     // With an Id of its own, or for an insert or upsert, sf__Id is a result column like the others.
     expect(planColumns(['Id', 'Name', 'sf__Id'], 'update')).to.deep.include({ upload: ['Id', 'Name'], idFrom: undefined });
     expect(planColumns(success, 'upsert')).to.deep.include({ upload: ['Name'], idFrom: undefined });

@@ -5,8 +5,29 @@ import { LEDGER_FILE, LoadLedger, readLedger, type LedgerRun } from '../../../li
 import { rejection } from '../../helpers/fixtures.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
-const RUN: LedgerRun = { runId: 'r1', org: 'http://org', input: { path: '/in.csv', size: 10, mtimeMs: 1 }, source: 'in.csv', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false, successPath: '/ok.csv' };
-const segment = (seq: number, first: number, count: number) => ({ seq, records: count, rejected: 0, bytes: 100, rows: [[first, count]] as Array<[number, number]>, columns: ['Name'], contentType: 'CSV' as const, payload: `segment-${seq}.csv`, end: { row: first + count - 1, offset: 1000 * (seq + 1) } });
+const RUN: LedgerRun = {
+  runId: 'r1',
+  org: 'http://org',
+  input: { path: '/in.csv', size: 10, mtimeMs: 1 },
+  source: 'in.csv',
+  format: 'csv',
+  contentType: 'CSV',
+  object: 'Account',
+  operation: 'insert',
+  serial: false,
+  successPath: '/ok.csv',
+};
+const segment = (seq: number, first: number, count: number) => ({
+  seq,
+  records: count,
+  rejected: 0,
+  bytes: 100,
+  rows: [[first, count]] as Array<[number, number]>,
+  columns: ['Name'],
+  contentType: 'CSV' as const,
+  payload: `segment-${seq}.csv`,
+  end: { row: first + count - 1, offset: 1000 * (seq + 1) },
+});
 
 describe('lib/load/load-ledger', () => {
   const tmp = useTempDir('bulkpipe-ledger-');
@@ -31,7 +52,10 @@ describe('lib/load/load-ledger', () => {
     expect(state.jobs).to.deep.equal(['750A']);
     expect(state.batches.get('750A')).to.deep.equal(['751A', '751B']);
     expect(state.joined).to.deep.equal({ seq: 0, succeeded: 9, failed: 1, sizes: { successPath: 300 } });
-    expect(state.pending.map((s) => [s.seq, s.batchId])).to.deep.equal([[1, '751B'], [2, undefined]]);
+    expect(state.pending.map((s) => [s.seq, s.batchId])).to.deep.equal([
+      [1, '751B'],
+      [2, undefined],
+    ]);
     expect(state.inputAt).to.deep.equal({ row: 25, offset: 3000 });
   });
 

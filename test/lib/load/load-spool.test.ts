@@ -31,7 +31,9 @@ describe('lib/load/load-spool', () => {
     await spool.dispose();
     expect(await spoolFolders()).to.deep.equal(before);
     await spool.dispose(); // twice is fine
-    expect(await rejection(spool.path(4, 'payload', 'csv'))).to.have.property('message').that.contains('disposed');
+    expect(await rejection(spool.path(4, 'payload', 'csv')))
+      .to.have.property('message')
+      .that.contains('disposed');
   });
 
   it('knows the segments not yet released, and a release removes their files', async () => {
@@ -40,7 +42,11 @@ describe('lib/load/load-spool', () => {
       await writeFile(await spool.path(seq, 'payload', 'csv'), 'x');
       spool.describe(seq, [[seq * 10 + 1, 10]], 10, seq);
     }
-    expect(spool.pending().map((s) => [s.seq, s.records, s.rejected, s.rows])).to.deep.equal([[0, 10, 0, [[1, 10]]], [1, 10, 1, [[11, 10]]], [2, 10, 2, [[21, 10]]]]);
+    expect(spool.pending().map((s) => [s.seq, s.records, s.rejected, s.rows])).to.deep.equal([
+      [0, 10, 0, [[1, 10]]],
+      [1, 10, 1, [[11, 10]]],
+      [2, 10, 2, [[21, 10]]],
+    ]);
     await spool.release(1);
     expect(spool.pending().map((s) => s.seq)).to.deep.equal([0, 2]);
     expect((await readdir(tmp.path)).sort()).to.deep.equal(['segment-000000.csv', 'segment-000002.csv']);
@@ -57,7 +63,7 @@ describe('lib/load/load-spool', () => {
     expect(await rejection(spool.path(0, 'payload', 'csv'))).to.have.property('code', 'ENOTDIR');
     await spool.dispose();
   });
-  it('takes on an earlier run\'s files (a resume), keeps them all when told to, and names temp folders by their process', async () => {
+  it("takes on an earlier run's files (a resume), keeps them all when told to, and names temp folders by their process", async () => {
     const dir = join(tmp.path, 'spool');
     const first = new LoadSpool({ dir });
     const payload = await first.path(0, 'payload', 'csv');

@@ -16,7 +16,10 @@ describe('lib/load/synthetic-records', () => {
       const object = await t.org.client.describe(name);
       const fields = syntheticFields(object);
       const required = object.fields.filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate).map((f) => f.name);
-      expect(fields.slice(0, required.length).map((f) => f.name), name).to.deep.equal(required);
+      expect(
+        fields.slice(0, required.length).map((f) => f.name),
+        name,
+      ).to.deep.equal(required);
       const check = new ValueCheck(object);
       for (let n = 0; n < 500; n++) {
         const record = Object.fromEntries(fields.map((f) => [f.name, syntheticValue(f, n)]));

@@ -53,7 +53,19 @@ describe('lib/records/flat-json-object', () => {
   it('a cursor reused across records recognizes repeated keys and still reads changed ones right', () => {
     const cursor = jsonCursor();
     const same = ['{"A":"1","B":"2"}', '{"A":"3","B":"4"}', '{"A":"5","B":"6"}', '{"A":"7","B":"8"}']; // repeated keys: a factory is built
-    const records = [...same, '{"X":"1","B":"\\n"}', '{"X":"1","B":"2"}', ...same, '{"AB":"5"}', '{"A":"6","BB":"7","C":"8"}', '{"A\\"":"9"}', '{"B":"x","A":"y"}', '{"A":"1","B":"2"}', '{}', '{"A":"1","A":"2"}'];
+    const records = [
+      ...same,
+      '{"X":"1","B":"\\n"}',
+      '{"X":"1","B":"2"}',
+      ...same,
+      '{"AB":"5"}',
+      '{"A":"6","BB":"7","C":"8"}',
+      '{"A\\"":"9"}',
+      '{"B":"x","A":"y"}',
+      '{"A":"1","B":"2"}',
+      '{}',
+      '{"A":"1","A":"2"}',
+    ];
     for (const text of records) {
       const fast = parseFlatJsonObject(text, 0, text.length, cursor);
       if (text.includes('\\') || text === '{"A":"1","A":"2"}') expect(fast, text).to.equal(undefined);

@@ -19,17 +19,31 @@ async function read(text: string, cuts: number[] = []): Promise<InputRecord[]> {
 }
 
 /** The same records, with a root the fast path declines: sax reads the whole document. */
-const viaSax = (body: string) => `<?xml version="1.0"?><d:sObjects xmlns:d="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${body}</d:sObjects>`;
+const viaSax = (body: string) =>
+  `<?xml version="1.0"?><d:sObjects xmlns:d="http://www.force.com/2009/06/asyncapi/dataload" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${body}</d:sObjects>`;
 const viaFast = (body: string) => `<?xml version="1.0"?>\n<!-- export -->\n<sObjects ${NS}>${body}</sObjects>\n`;
 
 describe('lib/records/flat-xml-record', () => {
   it('reads plain fields, empty and nil fields, parents (type skipped), entities and references', () => {
-    const content = '<Name>A &amp; B &lt;x&gt; &quot;q&quot; &apos;s&apos; &#233;&#x1F600;</Name><Empty/><E2></E2><Gone xsi:nil="true"/><Account><type>Account</type><Ext__c>A-1</Ext__c></Account>';
+    const content =
+      '<Name>A &amp; B &lt;x&gt; &quot;q&quot; &apos;s&apos; &#233;&#x1F600;</Name><Empty/><E2></E2><Gone xsi:nil="true"/><Account><type>Account</type><Ext__c>A-1</Ext__c></Account>';
     expect(readFlatXmlRecord(content, 0, content.length, 'xsi:nil')).to.deep.equal({ Name: 'A & B <x> "q" \'s\' é😀', Empty: '', E2: '', Gone: null, 'Account.Ext__c': 'A-1' });
   });
 
   it('declines what sax should judge', () => {
-    for (const content of ['<Name><![CDATA[x]]></Name>', '<Name a="1">x</Name>', '<p:Name>x</p:Name>', '<Name>a\r\nb</Name>', '<Name>&nbsp;</Name>', '<Name>&#0;</Name>', '<A><B><C>x</C></B></A>', '<Name>x', '<Name>x</Other>', 'text', '<Gone other:nil="true"/>']) {
+    for (const content of [
+      '<Name><![CDATA[x]]></Name>',
+      '<Name a="1">x</Name>',
+      '<p:Name>x</p:Name>',
+      '<Name>a\r\nb</Name>',
+      '<Name>&nbsp;</Name>',
+      '<Name>&#0;</Name>',
+      '<A><B><C>x</C></B></A>',
+      '<Name>x',
+      '<Name>x</Other>',
+      'text',
+      '<Gone other:nil="true"/>',
+    ]) {
       expect(readFlatXmlRecord(content, 0, content.length, 'xsi:nil'), content).to.equal(undefined);
     }
   });
@@ -54,7 +68,10 @@ describe('lib/records/flat-xml-record', () => {
       const expected = (await read(viaSax(body))).map((r) => r.fields);
       const text = viaFast(body);
       const cuts = Array.from({ length: 3 }, () => rand(text.length));
-      expect((await read(text, cuts)).map((r) => r.fields), `round ${round}`).to.deep.equal(expected);
+      expect(
+        (await read(text, cuts)).map((r) => r.fields),
+        `round ${round}`,
+      ).to.deep.equal(expected);
     }
   });
 
@@ -67,7 +84,12 @@ describe('lib/records/flat-xml-record', () => {
   it('names lines, and leaves malformed documents to sax errors', async () => {
     const records = await read(`<sObjects ${NS}>\n<sObject><A>1</A></sObject>\n\n<sObject><A>2</A></sObject></sObjects>`);
     expect(records.map((r) => r.line)).to.deep.equal([2, 4]);
-    for (const bad of [`<sObjects ${NS}><sObject><A>1</A></sObject>`, `<sObjects ${NS}></sObjects><extra/>`, `<sObjects ${NS}><record/></sObjects>`, '<!DOCTYPE x []><sObjects/>']) {
+    for (const bad of [
+      `<sObjects ${NS}><sObject><A>1</A></sObject>`,
+      `<sObjects ${NS}></sObjects><extra/>`,
+      `<sObjects ${NS}><record/></sObjects>`,
+      '<!DOCTYPE x []><sObjects/>',
+    ]) {
       expect(await rejection(read(bad)), bad).to.include({ code: 'BULK_PARSE', source: 'test.xml' });
     }
   });

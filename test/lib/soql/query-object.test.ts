@@ -5,7 +5,7 @@ import { soqlFromObject } from '../../../lib/soql/query-object.js';
 describe('lib/soql/query-object', () => {
   const queries = [
     'SELECT Id FROM Account',
-    'select id from account where name = \'x\'',
+    "select id from account where name = 'x'",
     'SELECT Id, (SELECT Id FROM Contacts) FROM Account',
     "SELECT Id FROM Case WHERE Subject = 'mail from support' AND Status != 'FROM'",
     "SELECT Id FROM Lead WHERE Company = 'O\\'Brien FROM Ltd'",

@@ -14,7 +14,10 @@ describe('lib/streams/input-stop', () => {
   it('with onError, fail reports the first error once, stops, runs onStop once and calls back without error', () => {
     const reported: string[] = [];
     let drops = 0;
-    const stop = new InputStop((err) => reported.push(err.message), () => drops++);
+    const stop = new InputStop(
+      (err) => reported.push(err.message),
+      () => drops++,
+    );
     const results: unknown[] = [];
     stop.fail(new Error('first'), (err) => results.push(err));
     stop.fail(new Error('second'), (err) => results.push(err));

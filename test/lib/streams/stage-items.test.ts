@@ -15,15 +15,17 @@ describe('lib/streams/stage-items', () => {
   const t = useTestOrg();
 
   it('tells the kinds of item apart', () => {
-    expect([Buffer.from('x'), 'x', { Name: 'A' }, { row: 1, fields: {} }, { kind: 'batch' }, { kind: 'submitted' }, { kind: 'finished' }, { kind: 'joined' }, null].map(itemKind)).to.deep.equal([
-      'bytes', 'bytes', 'object', 'record', 'batch', 'submitted', 'finished', 'joined', 'object',
-    ]);
+    expect(
+      [Buffer.from('x'), 'x', { Name: 'A' }, { row: 1, fields: {} }, { kind: 'batch' }, { kind: 'submitted' }, { kind: 'finished' }, { kind: 'joined' }, null].map(itemKind),
+    ).to.deep.equal(['bytes', 'bytes', 'object', 'record', 'batch', 'submitted', 'finished', 'joined', 'object']);
     expect(wrongStageItem('BatchChunker', ['record'], { row: 1, fields: {} })).to.equal(undefined);
   });
 
   it('a pipeline in the wrong order fails at the first stage given the wrong item, naming both sides', async () => {
     const submitter = new BulkSubmitter({ client: t.org.client, job: { object: 'Account', operation: 'insert', contentType: 'CSV' } });
-    const err = await rejection(pipeline(Readable.from([{ Name: 'A' }]), new RecordReader(), submitter, new BatchChunker({ contentType: 'CSV', spool: new LoadSpool() }), collector()));
+    const err = await rejection(
+      pipeline(Readable.from([{ Name: 'A' }]), new RecordReader(), submitter, new BatchChunker({ contentType: 'CSV', spool: new LoadSpool() }), collector()),
+    );
     expect(err).to.include({ code: 'BULK_PIPELINE' });
     expect(err.message).to.equal(
       'BulkSubmitter takes items from BatchChunker or CsvBatchSplitter (a SpooledBatch) or BulkSubmitter (a SubmittedBatch), but got one from RecordParser, RecordReader or DateConverter (an InputRecord): check the order of the stages before BulkSubmitter',

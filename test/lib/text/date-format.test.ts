@@ -10,7 +10,10 @@ describe('lib/text/date-format', () => {
     const eu = datePattern('d.M.yyyy');
     expect(isoDate(eu.read(' 5.3.2024 ') as never)).to.equal('2024-03-05');
     expect(datePattern('dd/MM/yyyy HH:mm').hasTime).to.equal(true);
-    for (const bad of ['MM/yyyy', 'dd/dd/yyyy', 'hello']) expect(() => datePattern(bad), bad).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    for (const bad of ['MM/yyyy', 'dd/dd/yyyy', 'hello'])
+      expect(() => datePattern(bad), bad)
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('turns local times of a zone into UTC, across daylight saving changes', () => {
@@ -20,7 +23,9 @@ describe('lib/text/date-format', () => {
     expect(utcOf(p(2024, 7, 1, 14, 5), 'Europe/Paris')).to.equal('2024-07-01T12:05:00.000Z'); // CEST, +2
     expect(utcOf(p(2024, 3, 10, 12), 'America/New_York')).to.equal('2024-03-10T16:00:00.000Z'); // the day EDT begins
     expect(utcOf(p(2024, 3, 9, 12), 'America/New_York')).to.equal('2024-03-09T17:00:00.000Z');
-    expect(() => timeZoneOption('Mars/Olympus')).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+    expect(() => timeZoneOption('Mars/Olympus'))
+      .to.throw()
+      .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('reads ISO 8601 date-times without an offset', () => {

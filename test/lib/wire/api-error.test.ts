@@ -4,12 +4,17 @@ import { wireFixture } from '../../helpers/fixtures.js';
 
 describe('lib/wire/api-error', () => {
   it('parses the recorded error (single-line form)', () => {
-    expect(parseApiError(wireFixture('jetstream_error_invalidbatch.xml'), 'xml')).to.deep.equal({ exceptionCode: 'InvalidBatch', exceptionMessage: 'Records not found for this batch' });
+    expect(parseApiError(wireFixture('jetstream_error_invalidbatch.xml'), 'xml')).to.deep.equal({
+      exceptionCode: 'InvalidBatch',
+      exceptionMessage: 'Records not found for this batch',
+    });
   });
 
   it('writes the server layout with InvalidSessionId matchable by jsforce', () => {
     const xml = serializeApiError({ exceptionCode: 'InvalidSessionId', exceptionMessage: 'Invalid session id' }, 'xml');
-    expect(xml).to.equal('<?xml version="1.0" encoding="UTF-8"?><error\n   xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n <exceptionCode>InvalidSessionId</exceptionCode>\n <exceptionMessage>Invalid session id</exceptionMessage>\n</error>');
+    expect(xml).to.equal(
+      '<?xml version="1.0" encoding="UTF-8"?><error\n   xmlns="http://www.force.com/2009/06/asyncapi/dataload">\n <exceptionCode>InvalidSessionId</exceptionCode>\n <exceptionMessage>Invalid session id</exceptionMessage>\n</error>',
+    );
     expect(xml.includes('<exceptionCode>InvalidSessionId</exceptionCode>')).to.equal(true);
   });
 

@@ -14,7 +14,9 @@ describe('lib/wire/dates', () => {
   });
   it('rejects what is not a dateTime, naming the field', () => {
     for (const bad of ['2015-12-15', 'yesterday', '2015-13-45T99:00:00Z']) {
-      expect(() => parseWireDate(bad, 'jobInfo', 'createdDate')).to.throw().with.property('field', 'createdDate');
+      expect(() => parseWireDate(bad, 'jobInfo', 'createdDate'))
+        .to.throw()
+        .with.property('field', 'createdDate');
     }
   });
 });

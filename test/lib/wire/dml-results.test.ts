@@ -53,11 +53,17 @@ describe('lib/wire/dml-results', () => {
 
   it('writes failed XML rows with errors first and no id (WSC order)', () => {
     const [, row] = [...serializeDmlResults([recorded[2] as DmlResult], 'xml')];
-    expect(row).to.equal('  <result>\n    <errors>\n      <fields>LastName</fields>\n      <message>Required fields are missing: [LastName]</message>\n      <statusCode>REQUIRED_FIELD_MISSING</statusCode>\n    </errors>\n    <success>false</success>\n    <created>false</created>\n  </result>\n');
+    expect(row).to.equal(
+      '  <result>\n    <errors>\n      <fields>LastName</fields>\n      <message>Required fields are missing: [LastName]</message>\n      <statusCode>REQUIRED_FIELD_MISSING</statusCode>\n    </errors>\n    <success>false</success>\n    <created>false</created>\n  </result>\n',
+    );
   });
 
   it('formats and parses error cells as Salesforce writes them', () => {
-    const cases = ['REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --', 'ENTITY_IS_DELETED:entity is deleted:--', "INVALID_FIELD:Failed to deserialize field at col 4. Due to, '6/15/19' is not a valid value for the type xsd:date:Trip_End_Date__c --"];
+    const cases = [
+      'REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --',
+      'ENTITY_IS_DELETED:entity is deleted:--',
+      "INVALID_FIELD:Failed to deserialize field at col 4. Due to, '6/15/19' is not a valid value for the type xsd:date:Trip_End_Date__c --",
+    ];
     for (const text of cases) expect(formatResultErrors(parseResultErrors(text))).to.equal(text);
     expect(parseResultErrors(cases[2] as string)[0]).to.deep.include({ statusCode: 'INVALID_FIELD', fields: ['Trip_End_Date__c'] });
   });

@@ -7,14 +7,31 @@ describe('lib/wire/job-info', () => {
   describe('parse recorded jobInfo responses', () => {
     it('jetstream open update job (v65)', () => {
       const job = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
-      expect(job).to.include({ id: '750Kf00000R1wzRIAR', operation: 'update', object: 'Account', state: 'Open', concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: '65.0', createdById: '0056g000004tCpaAAE' });
+      expect(job).to.include({
+        id: '750Kf00000R1wzRIAR',
+        operation: 'update',
+        object: 'Account',
+        state: 'Open',
+        concurrencyMode: 'Parallel',
+        contentType: 'CSV',
+        apiVersion: '65.0',
+        createdById: '0056g000004tCpaAAE',
+      });
       expect(job.createdDate.toISOString()).to.equal('2026-02-12T15:43:48.000Z');
       expect(job.externalIdFieldName).to.equal(undefined);
     });
 
     it('jetstream closed job with failed records', () => {
       const job = parseJobInfo(wireFixture('jetstream_jobInfo_closed_update_v65.xml'), 'xml');
-      expect(job).to.include({ state: 'Closed', numberBatchesCompleted: 1, numberBatchesTotal: 1, numberRecordsProcessed: 251, numberRecordsFailed: 251, totalProcessingTime: 741, apiActiveProcessingTime: 497 });
+      expect(job).to.include({
+        state: 'Closed',
+        numberBatchesCompleted: 1,
+        numberBatchesTotal: 1,
+        numberRecordsProcessed: 251,
+        numberRecordsFailed: 251,
+        totalProcessingTime: 741,
+        apiActiveProcessingTime: 497,
+      });
     });
 
     it('upsert jobs with externalIdFieldName (v27 indented, v35 XML content type)', () => {
@@ -126,17 +143,24 @@ describe('lib/wire/job-info', () => {
     });
 
     it('reads requests from other clients: any order, any prefix, no declaration, integer concurrencyMode', () => {
-      const cumulus = '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>upsert</operation><object>Contact</object><externalIdFieldName>Id</externalIdFieldName><concurrencyMode>Parallel</concurrencyMode><contentType>CSV</contentType></jobInfo>';
+      const cumulus =
+        '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>upsert</operation><object>Contact</object><externalIdFieldName>Id</externalIdFieldName><concurrencyMode>Parallel</concurrencyMode><contentType>CSV</contentType></jobInfo>';
       expect(parseJobRequest(cumulus, 'xml')).to.include({ externalIdFieldName: 'Id' });
-      const prefixed = '<?xml version="1.0"?><n1:jobInfo xmlns:n1="http://www.force.com/2009/06/asyncapi/dataload"><n1:contentType>XML</n1:contentType><n1:object>Lead</n1:object><n1:operation>insert</n1:operation></n1:jobInfo>';
+      const prefixed =
+        '<?xml version="1.0"?><n1:jobInfo xmlns:n1="http://www.force.com/2009/06/asyncapi/dataload"><n1:contentType>XML</n1:contentType><n1:object>Lead</n1:object><n1:operation>insert</n1:operation></n1:jobInfo>';
       expect(parseJobRequest(prefixed, 'xml')).to.deep.equal({ operation: 'insert', object: 'Lead', contentType: 'XML' });
       expect(parseJobRequest('{"operation":"insert","object":"Account","contentType":"JSON","concurrencyMode":1}', 'json')).to.include({ concurrencyMode: 'Serial' });
       expect(parseJobRequest('{"operation":"insert","object":"Account","concurrencyMode":0}', 'json')).to.include({ concurrencyMode: 'Parallel' });
     });
 
     it('rejects a bad operation, naming the field', () => {
-      for (const body of ['<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>INSERT</operation><object>A</object></jobInfo>', '<jobInfo><object>A</object></jobInfo>']) {
-        expect(() => parseJobRequest(body, 'xml')).to.throw().with.property('field', 'operation');
+      for (const body of [
+        '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>INSERT</operation><object>A</object></jobInfo>',
+        '<jobInfo><object>A</object></jobInfo>',
+      ]) {
+        expect(() => parseJobRequest(body, 'xml'))
+          .to.throw()
+          .with.property('field', 'operation');
       }
     });
 
@@ -145,19 +169,27 @@ describe('lib/wire/job-info', () => {
       expect(parseJobStateRequest(serializeJobStateRequest({ state: 'Aborted' }, 'json'), 'json')).to.deep.equal({ state: 'Aborted' });
       const wsc = '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><id>750D00000004SkGIAU</id><state>Closed</state></jobInfo>';
       expect(parseJobStateRequest(wsc, 'xml')).to.deep.equal({ state: 'Closed' });
-      expect(() => parseJobStateRequest('<jobInfo><state>Open</state></jobInfo>', 'xml')).to.throw().with.property('code', 'BULK_PARSE');
+      expect(() => parseJobStateRequest('<jobInfo><state>Open</state></jobInfo>', 'xml'))
+        .to.throw()
+        .with.property('code', 'BULK_PARSE');
     });
   });
 
   it('names the document and field of a bad value', () => {
     const bad = wireFixture('jetstream_jobInfo_open_update_v65.xml').replace('<numberRetries>0<', '<numberRetries>x<');
-    expect(() => parseJobInfo(bad, 'xml')).to.throw(/jobInfo, field numberRetries/).with.property('code', 'BULK_PARSE');
+    expect(() => parseJobInfo(bad, 'xml'))
+      .to.throw(/jobInfo, field numberRetries/)
+      .with.property('code', 'BULK_PARSE');
   });
 
   it('refuses a DOCTYPE (no entity expansion) and malformed XML with line numbers', () => {
     const bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><jobInfo>&lol;</jobInfo>';
-    expect(() => parseJobInfo(bomb, 'xml')).to.throw(/DOCTYPE/).with.property('code', 'BULK_PARSE');
+    expect(() => parseJobInfo(bomb, 'xml'))
+      .to.throw(/DOCTYPE/)
+      .with.property('code', 'BULK_PARSE');
     const broken = '<?xml version="1.0"?>\n<jobInfo>\n <id>1</ide>\n</jobInfo>';
-    expect(() => parseJobInfo(broken, 'xml')).to.throw().with.property('line', 3);
+    expect(() => parseJobInfo(broken, 'xml'))
+      .to.throw()
+      .with.property('line', 3);
   });
 });

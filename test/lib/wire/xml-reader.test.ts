@@ -4,10 +4,14 @@ import { chunksOf, collect, rejection, wireFixture } from '../../helpers/fixture
 
 describe('lib/wire/xml-reader', () => {
   it('hands out elements at every byte split, multi-byte UTF-8 and CRLF included', async () => {
-    const doc = '<?xml version="1.0" encoding="UTF-8"?>\r\n<r xmlns="urn:x"><a>Zoë 日本</a><a><![CDATA[<raw & text>]]></a><a x:nil="true" xmlns:x="http://www.w3.org/2001/XMLSchema-instance"/></r>';
+    const doc =
+      '<?xml version="1.0" encoding="UTF-8"?>\r\n<r xmlns="urn:x"><a>Zoë 日本</a><a><![CDATA[<raw & text>]]></a><a x:nil="true" xmlns:x="http://www.w3.org/2001/XMLSchema-instance"/></r>';
     for (let size = 1; size <= 12; size++) {
       const items = await collect(readXmlElements(chunksOf(doc, size), { source: 't', depth: 2 }));
-      expect(items.map((e) => [e.name, e.text, e.nil]), `chunk ${size}`).to.deep.equal([
+      expect(
+        items.map((e) => [e.name, e.text, e.nil]),
+        `chunk ${size}`,
+      ).to.deep.equal([
         ['a', 'Zoë 日本', false],
         ['a', '<raw & text>', false],
         ['a', '', true],
@@ -31,10 +35,16 @@ describe('lib/wire/xml-reader', () => {
   });
 
   it('refuses unknown entities, a wrong root, truncation and oversized elements', async () => {
-    expect(() => parseXmlDocument('<a>&nbsp;</a>', { source: 't' })).to.throw().with.property('code', 'BULK_PARSE');
+    expect(() => parseXmlDocument('<a>&nbsp;</a>', { source: 't' }))
+      .to.throw()
+      .with.property('code', 'BULK_PARSE');
     expect(() => parseXmlDocument('<batchInfo/>', { source: 't', rootNames: ['jobInfo'] })).to.throw(/expected <jobInfo>/);
-    expect(() => parseXmlDocument('<a><b>', { source: 't' })).to.throw().with.property('code', 'BULK_PARSE');
-    expect(() => parseXmlDocument('', { source: 't' })).to.throw().with.property('code', 'BULK_PARSE');
+    expect(() => parseXmlDocument('<a><b>', { source: 't' }))
+      .to.throw()
+      .with.property('code', 'BULK_PARSE');
+    expect(() => parseXmlDocument('', { source: 't' }))
+      .to.throw()
+      .with.property('code', 'BULK_PARSE');
     const err = await rejection(collect(readXmlElements(chunksOf(`<r><a>${'x'.repeat(5000)}</a></r>`, 100), { source: 'big', depth: 2, maxElementChars: 1000 })));
     expect(err).to.include({ code: 'BULK_PARSE', source: 'big' });
   });
