@@ -5,10 +5,11 @@
  * Every load keeps a ledger (bin/load-runs.ts): one that fails, or is killed, is finished by
  * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
  */
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
@@ -17,7 +18,7 @@ import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, ty
 import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
 import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines/dry-run.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
-import { isTerminal, type CliIo } from './cli-io.js';
+import { isTerminal, toStdout, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
@@ -50,6 +51,7 @@ Options:
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv)
   --results FILE         NDJSON of every record with its outcome
+                         (one of the three may be -: stdout, once the load completes)
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
   --no-check             do not check the columns against the object's describe before the job
   --delimiter D          CSV field separator: , ; tab | or one character (default: from the header line)
@@ -167,8 +169,9 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
     ['--errors', values.errors],
     ['--results', values.results],
   ] as const) {
-    if (path !== undefined) await checkWritable(flag, path);
+    if (path !== undefined && path !== '-') await checkWritable(flag, path);
   }
+  if ([values.success, values.errors, values.results].filter((p) => p === '-').length > 1) throw new UsageError('load: only one of --success, --errors and --results can be - (stdout)');
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
   const reading = {
     ...(await delimiterFor(values.delimiter, input, io, quietOf(values))),
@@ -204,12 +207,11 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       contentType,
       batchSize,
       serial: values.serial === true,
-      ...(values.results ? { resultsPath: resolve(values.results) } : {}),
       ...reading,
       ...attachments,
       ...shape,
     },
-    outputs: new Outputs(input.base, { success: values.success, errors: values.errors }),
+    outputs: new Outputs(input.base, { success: values.success, errors: values.errors, results: values.results }),
     size: input.size,
     runId,
     resume: undefined,
@@ -272,7 +274,6 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.batchSize ? { batchSize: was.batchSize } : {}),
       ...(was.columns ? { columns: was.columns } : {}),
       serial: was.serial,
-      ...(was.resultsPath ? { resultsPath: was.resultsPath } : {}),
       ...(was.delimiter !== undefined ? { delimiter: was.delimiter } : {}),
       ...(was.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: was.replaceInvalidUtf8 } : {}),
       ...(was.columnMap !== undefined ? { columnMap: new Map(Object.entries(was.columnMap)) } : {}),
@@ -281,7 +282,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.attachments !== undefined ? { attachments: was.attachments } : {}),
       ...shape,
     },
-    outputs: Outputs.ofLedger(was.successPath, was.errorPath),
+    outputs: Outputs.ofLedger(was.successPath, was.errorPath, was.resultsPath),
     size: was.input?.size,
     runId: run.id,
     resume: state,
@@ -327,6 +328,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
       joinAhead: 1, // the next two batches' result requests go out while one is written
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,
+      ...(outputs.results ? { resultsPath: outputs.results.partial } : {}),
       stopSignal: io.signal,
       abortJobOnStop: values['abort-on-interrupt'] === true,
       onJob: (job) => {
@@ -352,7 +354,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   // A failed load that may have put records in the org keeps its ledger (and its outputs under their working names) for --resume.
   const kept = summary === undefined && (await leftInOrg(ledgerDir));
   if (!kept) {
-    await outputs.settle(jobId);
+    await outputs.settle(jobId, io.stdout);
     await rm(ledgerDir, { recursive: true, force: true });
   }
   await conn.close();
@@ -368,7 +370,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     throw failure;
   }
   if (values.json)
-    io.stdout.write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final })}\n`);
+    (outputs.anyToStdout ? io.stderr : io.stdout).write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final, resultsPath: outputs.results?.final ?? null })}\n`);
   if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, outputs)}\n`);
   if (summary.stopped) {
     const action = values['abort-on-interrupt'] ? 'aborted' : 'closed';
@@ -542,64 +544,108 @@ function peekChunk(stream: Readable): Promise<Buffer> {
 }
 
 /**
- * The success and error files: written under working names, renamed once the load completes (the
- * default names carry the job id). Given names are used as they are. A load that fails keeps the
- * working names, which its ledger records, so that its resume appends to the same files.
+ * The success, error and results files: written under working names, renamed once the load
+ * completes (the default names carry the job id). Given names are used as they are. `-` is stdout:
+ * the file is written under a working name like the others (so that whole segments only are kept,
+ * and a resume can append to it) and copied to stdout once the load completes. A load that fails
+ * keeps the working names, which its ledger records, so that its resume appends to the same files.
  */
 class Outputs {
-  readonly success: { partial: string; final: string };
-  readonly errors: { partial: string; final: string };
+  readonly success: OutputName;
+  readonly errors: OutputName;
+  readonly results: OutputName | undefined;
   readonly #base: string;
-  readonly #named: { success: boolean; errors: boolean };
 
   /** `base`: the absolute path the default names start with. */
-  constructor(base: string, given: { success: string | undefined; errors: string | undefined }) {
+  constructor(base: string, given: { success: string | undefined; errors: string | undefined; results?: string | undefined }) {
     this.#base = base;
-    this.#named = { success: given.success !== undefined, errors: given.errors !== undefined };
-    const partial = (kind: string) => `${base}.bulkpipe-${process.pid}.${kind}.csv.partial`;
-    this.success = given.success ? { partial: resolve(given.success), final: resolve(given.success) } : { partial: partial('success'), final: '' };
-    this.errors = given.errors ? { partial: resolve(given.errors), final: resolve(given.errors) } : { partial: partial('errors'), final: '' };
+    this.success = outputName(base, 'success', 'csv', given.success, true) as OutputName;
+    this.errors = outputName(base, 'errors', 'csv', given.errors, true) as OutputName;
+    this.results = outputName(base, 'results', 'ndjson', given.results, false);
   }
 
-  /** The outputs a ledger names: a working name (`<base>.bulkpipe-<pid>.<kind>.csv.partial`) is a default one. */
-  static ofLedger(successPath: string | undefined, errorPath: string | undefined): Outputs {
-    const working = /\.bulkpipe-\d+\.(?:success|errors)\.csv\.partial$/;
-    const named = (path: string | undefined) => (path === undefined || working.test(path) ? undefined : path);
-    const base = [successPath, errorPath].find((p) => p !== undefined && working.test(p))?.replace(working, '') ?? resolve('stdin');
-    const outputs = new Outputs(base, { success: named(successPath), errors: named(errorPath) });
-    if (successPath && !named(successPath)) outputs.success.partial = successPath;
-    if (errorPath && !named(errorPath)) outputs.errors.partial = errorPath;
+  /** The outputs a ledger names: a working name (`<base>.bulkpipe-<pid>.<kind>[.stdout].<ext>.partial`) is a default one, or stdout. */
+  static ofLedger(successPath: string | undefined, errorPath: string | undefined, resultsPath: string | undefined): Outputs {
+    const given = (path: string | undefined) => (path === undefined ? undefined : WORKING.test(path) ? (WORKING.exec(path)?.[2] ? '-' : undefined) : path);
+    const base = [successPath, errorPath, resultsPath].find((p) => p !== undefined && WORKING.test(p))?.replace(WORKING, '') ?? resolve('stdin');
+    const outputs = new Outputs(base, { success: given(successPath), errors: given(errorPath), results: given(resultsPath) });
+    for (const [output, path] of [
+      [outputs.success, successPath],
+      [outputs.errors, errorPath],
+      [outputs.results, resultsPath],
+    ] as const) {
+      if (output && path && WORKING.test(path)) output.partial = path;
+    }
     return outputs;
   }
 
-  /** "success: FILE, errors: FILE", for the files written. */
+  /** "success: FILE, errors: stdout", for the files written. */
   describe(): string {
-    return [this.success.final && `success: ${this.success.final}`, this.errors.final && `errors: ${this.errors.final}`].filter(Boolean).join(', ');
+    return (['success', 'errors', 'results'] as const)
+      .flatMap((kind) => {
+        const output = this[kind];
+        return output?.final ? [`${kind}: ${output.final}`] : [];
+      })
+      .join(', ');
   }
 
   /** The same, under the working names a failed load keeps. */
   describeWorking(): string {
-    return `success: ${this.success.partial}, errors: ${this.errors.partial}`;
+    return `success: ${this.success.partial}, errors: ${this.errors.partial}${this.results ? `, results: ${this.results.partial}` : ''}`;
   }
 
   /**
-   * Gives the default files their names; a file the run never opened is skipped. With no job
-   * (nothing was read), the default files hold nothing and are removed.
+   * Gives the default files their names and copies a stdout output to stdout; a file the run never
+   * opened is skipped. With no job (nothing was read), the default files hold nothing and are removed.
    */
-  async settle(jobId: string | undefined): Promise<void> {
-    for (const kind of ['success', 'errors'] as const) {
-      if (this.#named[kind]) continue;
-      const file = this[kind];
-      if (jobId === undefined) {
-        await rm(file.partial, { force: true });
+  async settle(jobId: string | undefined, stdout: Writable): Promise<void> {
+    for (const kind of ['success', 'errors', 'results'] as const) {
+      const output = this[kind];
+      if (!output || output.named) continue;
+      if (jobId === undefined && !output.stdout) {
+        await rm(output.partial, { force: true });
         continue;
       }
-      file.final = `${this.#base}.${jobId}.${kind}.csv`;
-      await rename(file.partial, file.final).catch(() => {
-        file.final = '';
+      if (output.stdout) {
+        // A copy that fails (not a reader that went away) keeps the file, and says so.
+        await toStdout(pipeline(createReadStream(output.partial), stdout, { end: false })).catch((err: Error) => {
+          throw new BulkError('BULK_OUTPUT', `the ${kind} could not be copied to stdout (${err.message}); they are in ${output.partial}`, { cause: err });
+        });
+        await rm(output.partial, { force: true });
+        output.final = 'stdout';
+        continue;
+      }
+      output.final = `${this.#base}.${jobId}.${kind}.csv`;
+      await rename(output.partial, output.final).catch(() => {
+        output.final = '';
       });
     }
   }
+
+  /** Whether one of the outputs goes to stdout (then the JSON summary goes to stderr). */
+  get anyToStdout(): boolean {
+    return this.success.stdout || this.errors.stdout || this.results?.stdout === true;
+  }
+}
+
+/** Where an output is written (`partial`) and ends up (`final`: '' until the load completes, or for a default name it did not get). */
+interface OutputName {
+  partial: string;
+  final: string;
+  /** Given by the user: written in place, kept as it is. */
+  readonly named: boolean;
+  /** `-`: copied to stdout once the load completes. */
+  readonly stdout: boolean;
+}
+
+/** `<base>.bulkpipe-<pid>.<kind>[.stdout].<ext>.partial`: the working name of a default or stdout output. */
+const WORKING = /\.bulkpipe-\d+\.(success|errors|results)(\.stdout)?\.(?:csv|ndjson)\.partial$/;
+
+function outputName(base: string, kind: string, extension: string, given: string | undefined, byDefault: boolean): OutputName | undefined {
+  const working = (stdout: boolean) => `${base}.bulkpipe-${process.pid}.${kind}${stdout ? '.stdout' : ''}.${extension}.partial`;
+  if (given === '-') return { partial: working(true), final: '', named: false, stdout: true };
+  if (given !== undefined) return { partial: resolve(given), final: resolve(given), named: true, stdout: false };
+  return byDefault ? { partial: working(false), final: '', named: false, stdout: false } : undefined;
 }
 
 function summaryText(s: LoadSummary, object: string, operation: string, outputs: Outputs): string {

@@ -22,7 +22,7 @@ Options:
   --all                  queryAll: deleted and archived records too
   --pk-chunking[=SIZE]   split the query by record id into chunks of SIZE (default 100000, at most 250000)
   --format F             csv (default; values as text), ndjson or json (typed values, parents nested)
-  -o, --output FILE      write to FILE instead of stdout
+  -o, --output FILE      write to FILE instead of stdout (- is stdout)
   --object NAME          the object, when it cannot be read from the SOQL's FROM
   --concurrency N        result downloads at once, 1 to 64 (default 3)
   --json                 print the summary as JSON (on stderr when the rows go to stdout)
@@ -94,11 +94,13 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       progress.update(() => [plural(p.rows, 'row'), `batches ${p.batchesDone}/${p.batchesTotal} done`, perSecond !== undefined ? `${count(perSecond)} rows/s` : '']);
     },
   });
-  const out: Writable = values.output ? createWriteStream(values.output) : io.stdout;
+  // `-o -` is stdout, as no -o is.
+  const output = values.output === '-' ? undefined : values.output;
+  const out: Writable = output ? createWriteStream(output) : io.stdout;
   try {
-    await pipeline(rows, out, { end: values.output !== undefined });
+    await pipeline(rows, out, { end: output !== undefined });
   } catch (err) {
-    if (!values.output && isClosedOutput(err)) {
+    if (!output && isClosedOutput(err)) {
       // `| head` has what it wanted: not an error. The stream's clean-up closes the job: wait for
       // it (not with events.once, which would throw the stream's own copy of the EPIPE).
       if (!rows.closed) await new Promise((resolve) => rows.once('close', resolve));
@@ -109,12 +111,12 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     progress.clear();
     await conn.close();
   }
-  const summary = { object, jobId: jobId ?? null, rows: last.rows, batches: last.batchesDone, elapsedMs: Date.now() - started, output: values.output ?? null };
-  if (values.json) (values.output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
+  const summary = { object, jobId: jobId ?? null, rows: last.rows, batches: last.batchesDone, elapsedMs: Date.now() - started, output: output ?? null };
+  if (values.json) (output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
   if (!quiet) {
     const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
     io.stderr.write(
-      `bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${values.output ? `; written to ${values.output}` : ''}\n`,
+      `bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${output ? `; written to ${output}` : ''}\n`,
     );
   }
   return 0;

@@ -5,10 +5,12 @@
  * ends `job results` quietly; and the README's commands and flags are the ones --help gives.
  */
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
+import { FaultProxy, RESULT } from '../helpers/fault-proxy.js';
+import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const COMMANDS = ['load', 'query', 'job', 'server', 'bench'] as const;
@@ -18,6 +20,7 @@ const OTHER_TOOLS = new Set(['--import', '--no-prompt']);
 
 describe('bin: conventions', function () {
   this.timeout(60_000);
+  const t = useTestOrg();
   const tmp = useTempDir('bulkpipe-conventions-');
   const cli = (args: string[], stdin?: string): Promise<CliRun> =>
     runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') }, ...(stdin !== undefined ? { stdin } : {}) });
@@ -80,6 +83,54 @@ describe('bin: conventions', function () {
     const bare = await cli(['query', 'SELECT Id FROM Account', '--pk-chunking', '-q']);
     expect([bare.code, bare.stderr]).to.deep.equal([0, '']);
     expect(bare.stdout.trim().split('\n')).to.have.length(5);
+  });
+
+  it('- means stdout for --success, --errors, --results and -o, once the load completes; one of them at most', async () => {
+    await writeFile(join(tmp.path, 'mixed.csv'), 'Name,NumberOfEmployees\nGood,1\nBad,many\n');
+    const errors = await cli(['load', 'Account', 'mixed.csv', '--errors', '-', '-q']);
+    expect(errors.code).to.equal(3);
+    expect(errors.stdout).to.match(/^Name,NumberOfEmployees,sf__Error,sf__Row\nBad,many,"INVALID_FIELD:.*",2\n$/);
+    const success = await cli(['load', 'Account', 'mixed.csv', '--success', '-', '--json']);
+    expect(success.stdout).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row\nGood,1,001\w{15},true,1\n$/);
+    expect(JSON.parse(success.stderr)).to.include({ successPath: 'stdout', recordsSucceeded: 1 }); // the JSON moves to stderr
+    const results = await cli(['load', 'Account', 'mixed.csv', '--results', '-', '-q']);
+    expect(results.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { row: number; success: boolean }).success)).to.deep.equal([true, false]);
+    const two = await cli(['load', 'Account', 'mixed.csv', '--success', '-', '--errors', '-']);
+    expect([two.code, two.stderr.trim()]).to.deep.equal([2, 'bulkpipe: load: only one of --success, --errors and --results can be - (stdout)']);
+    const query = await cli(['query', "SELECT Name FROM Account WHERE Name = 'Good'", '-o', '-', '-q']);
+    expect(query.stdout.trim().split('\n')[1]).to.equal('"Good"');
+    const files = await readdir(tmp.path);
+    expect(files).not.to.include('-');
+    expect(files.filter((f) => f.includes('.partial'))).to.deep.equal([]);
+  });
+
+  it('a load with --errors - that is killed: its resume prints every error row once, those of both runs', async () => {
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    try {
+      const lines = Array.from({ length: 60 }, (_, i) => `Killed ${i + 1},${(i + 1) % 7 === 0 ? 'x' : i + 1}`);
+      await writeFile(join(tmp.path, 'kill.csv'), `Name,NumberOfEmployees\n${lines.join('\n')}\n`);
+      const connection = ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
+      proxy.rule = (r) => (RESULT(r) && r.n === 3 ? 'hold' : 'pass');
+      const child = startCli(['load', 'Account', 'kill.csv', '--batch-size', '10', '--errors', '-', '-q', ...connection], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+      child.stdin.end();
+      let first = '';
+      child.stdout.on('data', (c: Buffer) => (first += c.toString()));
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await proxy.whenHeld((r) => RESULT(r) && r.n === 3);
+      child.kill('SIGKILL');
+      await exited;
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      expect(first).to.equal(''); // nothing on stdout before the load completes
+      const resumed = await cli(['load', '--resume', ...connection]);
+      expect(resumed.code, resumed.stderr).to.equal(3);
+      const rows = resumed.stdout.trim().split('\n');
+      expect(rows[0]).to.equal('Name,NumberOfEmployees,sf__Error,sf__Row');
+      expect(rows.slice(1).map((r) => Number(r.split(',').at(-1)))).to.deep.equal([7, 14, 21, 28, 35, 42, 49, 56]);
+      expect((await readdir(tmp.path)).filter((f) => f.includes('.partial'))).to.deep.equal([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('job results | head: the reader going away ends it quietly', async () => {
