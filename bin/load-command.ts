@@ -171,7 +171,8 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   ] as const) {
     if (path !== undefined && path !== '-') await checkWritable(flag, path);
   }
-  if ([values.success, values.errors, values.results].filter((p) => p === '-').length > 1) throw new UsageError('load: only one of --success, --errors and --results can be - (stdout)');
+  if ([values.success, values.errors, values.results].filter((p) => p === '-').length > 1)
+    throw new UsageError('load: only one of --success, --errors and --results can be - (stdout)');
   const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
   const reading = {
     ...(await delimiterFor(values.delimiter, input, io, quietOf(values))),
@@ -370,7 +371,9 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     throw failure;
   }
   if (values.json)
-    (outputs.anyToStdout ? io.stderr : io.stdout).write(`${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final, resultsPath: outputs.results?.final ?? null })}\n`);
+    (outputs.anyToStdout ? io.stderr : io.stdout).write(
+      `${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final, resultsPath: outputs.results?.final ?? null })}\n`,
+    );
   if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, outputs)}\n`);
   if (summary.stopped) {
     const action = values['abort-on-interrupt'] ? 'aborted' : 'closed';

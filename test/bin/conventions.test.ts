@@ -94,7 +94,12 @@ describe('bin: conventions', function () {
     expect(success.stdout).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row\nGood,1,001\w{15},true,1\n$/);
     expect(JSON.parse(success.stderr)).to.include({ successPath: 'stdout', recordsSucceeded: 1 }); // the JSON moves to stderr
     const results = await cli(['load', 'Account', 'mixed.csv', '--results', '-', '-q']);
-    expect(results.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { row: number; success: boolean }).success)).to.deep.equal([true, false]);
+    expect(
+      results.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { row: number; success: boolean }).success),
+    ).to.deep.equal([true, false]);
     const two = await cli(['load', 'Account', 'mixed.csv', '--success', '-', '--errors', '-']);
     expect([two.code, two.stderr.trim()]).to.deep.equal([2, 'bulkpipe: load: only one of --success, --errors and --results can be - (stdout)']);
     const query = await cli(['query', "SELECT Name FROM Account WHERE Name = 'Good'", '-o', '-', '-q']);
@@ -111,7 +116,10 @@ describe('bin: conventions', function () {
       await writeFile(join(tmp.path, 'kill.csv'), `Name,NumberOfEmployees\n${lines.join('\n')}\n`);
       const connection = ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
       proxy.rule = (r) => (RESULT(r) && r.n === 3 ? 'hold' : 'pass');
-      const child = startCli(['load', 'Account', 'kill.csv', '--batch-size', '10', '--errors', '-', '-q', ...connection], { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+      const child = startCli(['load', 'Account', 'kill.csv', '--batch-size', '10', '--errors', '-', '-q', ...connection], {
+        cwd: tmp.path,
+        env: { BULKPIPE_HOME: join(tmp.path, 'home') },
+      });
       child.stdin.end();
       let first = '';
       child.stdout.on('data', (c: Buffer) => (first += c.toString()));
