@@ -202,25 +202,39 @@ async function connect(settings: Settings, signal?: AbortSignal, extra: Pick<Bul
  * the session is (userinfo not allowed) is still used.
  */
 async function whoIs(client: BulkClient, settings: Settings, signal: AbortSignal | undefined): Promise<OrgIdentity | undefined> {
+  const call = signal ? { signal } : {};
+  // A login names its user; userinfo may say more (the org).
+  const known = settings.username ? { username: settings.username, userId: undefined, organizationId: undefined, name: undefined } : undefined;
   try {
-    return await client.identity(signal ? { signal } : {});
+    return await client.identity(call);
   } catch (err) {
     const code = (err as BulkError).code;
-    if (code === 'BULK_SESSION_EXPIRED' || (err as { statusCode?: number }).statusCode === 401) {
-      throw withHint(
-        err,
-        client.instanceUrl,
-        settings.via
-          ? `the token of ${settings.via} was refused: sf org login web --alias <alias> renews it`
-          : 'the access token was refused (expired, revoked or of another org): get a new one, e.g. sf org display --target-org <alias>',
-      );
-    }
     if (code === 'BULK_NETWORK')
       throw withHint(err, client.instanceUrl, `check the URL (--instance-url, SF_INSTANCE_URL${settings.via ? `, or ${settings.via}` : ''}), the network and any proxy`);
     if (code === 'BULK_ABORTED') throw err;
-    return undefined; // the org answered, but will not say who: the run goes on
+    if (code === 'BULK_SESSION_EXPIRED' || (err as { statusCode?: number }).statusCode === 401) {
+      // userinfo may refuse a session the Bulk API takes (a token without the openid scope): the token is bad only if the Bulk API refuses it too.
+      const bulk = await client.getJob(NO_SUCH_JOB, call).then(
+        () => undefined,
+        (e: BulkError) => e,
+      );
+      if (bulk?.code === 'BULK_SESSION_EXPIRED') {
+        throw withHint(
+          bulk,
+          client.instanceUrl,
+          settings.via
+            ? `the token of ${settings.via} was refused: sf org login web --alias <alias> renews it`
+            : 'the access token was refused (expired, revoked or of another org): get a new one, e.g. sf org display --target-org <alias>',
+        );
+      }
+      if (bulk?.code === 'BULK_NETWORK' || bulk?.code === 'BULK_ABORTED') throw bulk;
+    }
+    return known; // the org answered, but will not say who: the run goes on
   }
 }
+
+/** A well-formed job id no org has: asking for it tells a refused session (InvalidSessionId) from a good one (InvalidJob). */
+const NO_SUCH_JOB = '750000000000000AAA';
 
 /** An error of the first contact, said with where and what to check. */
 function withHint(err: unknown, url: string, hint: string): Error {
