@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -93,6 +94,35 @@ describe('bin: connections', function () {
       expect(scripted.code, scripted.stderr).to.equal(0);
       expect(scripted.stderr).not.to.contain('Go on?');
     });
+  });
+
+  it('an org whose userinfo refuses a session the Bulk API takes: the load goes on, naming no user', async () => {
+    // In front of the local org: userinfo answers 401 (a token without the openid scope), everything else passes.
+    const target = new URL(t.org.org.instanceUrl);
+    const proxy = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/services/oauth2/userinfo')) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]');
+        return;
+      }
+      const forward = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const result = await runCli(['load', 'Account', 'in.csv', '--instance-url', url, '--access-token', t.org.session], { cwd: tmp.path, env: env() });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stderr.split('\n')[0]).to.equal(`bulkpipe: insert Account into ${url}`);
+      const bad = await runCli(['load', 'Account', 'in.csv', '--instance-url', url, '--access-token', 'not-a-session'], { cwd: tmp.path, env: env() });
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.contain('the access token was refused');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   describe('--target-org', () => {
