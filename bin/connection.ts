@@ -135,34 +135,25 @@ async function connectionSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       via: `the sf CLI's org ${alias}`,
     };
   }
+  return { ...common, ...credentials(flags, env), via: undefined as string | undefined };
+}
+
+/** The credentials given by flags or the environment (not --target-org). */
+function credentials(flags: ConnectionFlags, env: NodeJS.ProcessEnv) {
   return {
-    ...common,
     instanceUrl: flags['instance-url'] ?? env.SF_INSTANCE_URL,
     accessToken: flags['access-token'] ?? env.SF_ACCESS_TOKEN,
     loginUrl: flags['login-url'] ?? env.SF_LOGIN_URL,
     username: flags.username ?? env.SF_USERNAME,
     password: flags.password ?? env.SF_PASSWORD,
-    via: undefined as string | undefined,
   };
 }
 
-const configured = (s: Settings): boolean => Boolean(s.instanceUrl || s.accessToken || s.loginUrl || s.username || s.password);
+const configured = (s: ReturnType<typeof credentials>): boolean => Boolean(s.instanceUrl || s.accessToken || s.loginUrl || s.username || s.password);
 
-/** Whether a Salesforce connection is configured (by flags or the environment): else the local org is used. */
+/** Whether a Salesforce connection is configured (by flags, the environment or --target-org): else the local org is used. */
 export function connectionConfigured(flags: ConnectionFlags, env: NodeJS.ProcessEnv): boolean {
-  if (flags['target-org'] !== undefined) return true;
-  return Boolean(
-    flags['instance-url'] ||
-      env.SF_INSTANCE_URL ||
-      flags['access-token'] ||
-      env.SF_ACCESS_TOKEN ||
-      flags['login-url'] ||
-      env.SF_LOGIN_URL ||
-      flags.username ||
-      env.SF_USERNAME ||
-      flags.password ||
-      env.SF_PASSWORD,
-  );
+  return flags['target-org'] !== undefined || configured(credentials(flags, env));
 }
 
 /** A client for the configured org, with client options of the caller's (gzip, a request counter). */

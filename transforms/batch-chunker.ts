@@ -197,12 +197,18 @@ export class BatchChunker extends ChunkingStage {
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
     const text = this.#serializer.record(columns, record.fields, this.#count === 0, this.#sources);
-    const limit = this.#limitAlone(text) ?? this.#zipLimitAlone(record, text);
+    // An attachment load counts the manifest's bytes exactly: the record's, once.
+    const textBytes = this.#zip ? Buffer.byteLength(text) : 0;
+    const limit = this.#limitAlone(text) ?? this.#zipLimitAlone(record, textBytes);
     if (limit) return this.#reject(record, `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--`);
-    if (this.#count > 0 && !(this.#fits(text) && this.#zipFits(record, text))) {
-      return this.#cut().then(() => this.#append(record, this.#serializer.record(columns, record.fields, true, this.#sources)));
+    if (this.#count > 0 && !(this.#fits(text) && this.#zipFits(record, textBytes))) {
+      return this.#cut().then(() => {
+        // The first record of a batch is written without the separator the others have (JSON): counted again.
+        const first = this.#serializer.record(columns, record.fields, true, this.#sources);
+        return this.#append(record, first, this.#zip ? Buffer.byteLength(first) : 0);
+      });
     }
-    return this.#append(record, text);
+    return this.#append(record, text, textBytes);
   }
 
   /** The limit a record breaks even in a batch of its own, if any. */
@@ -215,17 +221,17 @@ export class BatchChunker extends ChunkingStage {
   }
 
   /** An attachment load: the zip limit a record and its files break in a batch of their own, if any. */
-  #zipLimitAlone(record: InputRecord, text: string): string | undefined {
+  #zipLimitAlone(record: InputRecord, textBytes: number): string | undefined {
     if (!this.#zip) return undefined;
     const files = record.attachments ?? [];
     if (files.length > this.#zipLimits.maxFiles) return `${this.#zipLimits.maxFiles} files`;
-    const bound = zipBound(this.#head.length + Buffer.byteLength(text) + this.#tail.length, files);
+    const bound = zipBound(this.#head.length + textBytes + this.#tail.length, files);
     return bound > this.#zipLimits.maxBytes ? `${this.#zipLimits.maxBytes} bytes zipped, with its ${files.length === 1 ? 'file' : `${files.length} files`}` : undefined;
   }
 
   /** An attachment load: whether the open batch's zip can take a record and its files. */
-  #zipFits(record: InputRecord, text: string): boolean {
-    return this.#zip?.fits(record.attachments, this.#manifestBytes + Buffer.byteLength(text) + this.#tail.length) ?? true;
+  #zipFits(record: InputRecord, textBytes: number): boolean {
+    return this.#zip?.fits(record.attachments, this.#manifestBytes + textBytes + this.#tail.length) ?? true;
   }
 
   /** Whether a record fits into the open batch, with room left for the tail. */
@@ -244,7 +250,8 @@ export class BatchChunker extends ChunkingStage {
     this.#pending = '';
   }
 
-  #append(record: InputRecord, text: string): Promise<void> | undefined {
+  /** `textBytes`: the text's UTF-8 bytes, for an attachment load's manifest (0 otherwise). */
+  #append(record: InputRecord, text: string, textBytes: number): Promise<void> | undefined {
     this.#body ??= Buffer.allocUnsafe(this.#maxBytes);
     if (this.#count === 0) {
       this.#used = this.#body.write(this.#head, 0);
@@ -253,7 +260,7 @@ export class BatchChunker extends ChunkingStage {
     }
     if (this.#zip) {
       this.#zip.add(record.attachments);
-      this.#manifestBytes += Buffer.byteLength(text);
+      this.#manifestBytes += textBytes;
     }
     this.#pending += text;
     if (this.#pending.length >= 65_536) this.#encodePending();
