@@ -352,10 +352,11 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     failure = err;
   }
   progress.clear();
-  // A failed load that may have put records in the org keeps its ledger (and its outputs under their working names) for --resume.
-  const kept = summary === undefined && (await leftInOrg(ledgerDir));
+  // A failed load that may have put records in the org, and a stopped one whose input can be read
+  // on, keep their ledger (and their outputs under their working names) for --resume.
+  const kept = summary === undefined ? await leftInOrg(ledgerDir) : summary.stopped && (await unfinished(ledgerDir));
   if (!kept) {
-    await outputs.settle(jobId, io.stdout);
+    await outputs.settle({ jobId, runId: run.runId, failed: summary?.recordsFailed ?? last?.recordsFailed ?? 0 }, io.stdout);
     await rm(ledgerDir, { recursive: true, force: true });
   }
   await conn.close();
@@ -370,14 +371,27 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     if (kept) io.stderr.write(`bulkpipe: the ledger is kept: finish the load with: ${resumeCommand()}\n`);
     throw failure;
   }
+  // A kept load's outputs stay under their working names, which its resume appends to.
+  const path = (output: OutputName | undefined) => (output ? (kept ? output.partial : output.final) : null);
   if (values.json)
     (outputs.anyToStdout ? io.stderr : io.stdout).write(
-      `${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: outputs.success.final, errorPath: outputs.errors.final, resultsPath: outputs.results?.final ?? null })}\n`,
+      `${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: path(outputs.success), errorPath: path(outputs.errors), resultsPath: path(outputs.results) })}\n`,
     );
-  if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, outputs)}\n`);
+  if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, kept ? outputs.describeWorking() : outputs.describe())}\n`);
   if (summary.stopped) {
-    const action = values['abort-on-interrupt'] ? 'aborted' : 'closed';
-    io.stderr.write(`bulkpipe: interrupted: stopped reading after ${count(summary.recordsRead)} records${summary.jobId ? `; job ${summary.jobId} ${action}` : ''}\n`);
+    const job = summary.jobId ? `; job ${summary.jobId} ${values['abort-on-interrupt'] ? 'aborted' : 'closed'}` : '';
+    const read = `stopped reading after row ${count(summary.recordsRead)}: the records read are loaded and written${job}`;
+    const rest = kept
+      ? `the rest of the input is not loaded yet: the ledger is kept, load it with: ${resumeCommand()}`
+      : summary.unreadAfterRow !== undefined
+        ? `the records after row ${count(summary.unreadAfterRow)} were never read and are not loaded (${load.source} cannot be read again: load them with a run of their own)`
+        : 'the rest of the input is not loaded';
+    io.stderr.write(`bulkpipe: interrupted: ${read}; ${rest}\n`);
+    return 130;
+  }
+  if (io.signal.aborted) {
+    // The stop came once the input was read whole: the load went on to its end.
+    io.stderr.write('bulkpipe: interrupted once the whole input was read: the load is complete\n');
     return 130;
   }
   return summary.recordsFailed > 0 ? 3 : 0;
@@ -415,6 +429,12 @@ function firstLine(stdin: Readable, signal: AbortSignal): Promise<string> {
     stdin.on('data', onData).once('end', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Whether a stopped load's ledger is open (its input can be read on from where it stands). */
+async function unfinished(ledgerDir: string): Promise<boolean> {
+  const state = await readLedger(ledgerDir).catch(() => undefined);
+  return state !== undefined && !state.finished;
 }
 
 /** Whether a failed load's ledger says a job may exist: then records may be in the org, and the ledger accounts for them. */
@@ -599,13 +619,16 @@ class Outputs {
 
   /**
    * Gives the default files their names and copies a stdout output to stdout; a file the run never
-   * opened is skipped. With no job (nothing was read), the default files hold nothing and are removed.
+   * opened is skipped. The default names carry the job id. With no job nothing is in the org: the
+   * success file holds nothing and is removed, and an error file that holds records (every one
+   * rejected before upload) is named for the run instead (`<input>.<run id>.errors.csv`).
    */
-  async settle(jobId: string | undefined, stdout: Writable): Promise<void> {
+  async settle(run: { readonly jobId: string | undefined; readonly runId: string; readonly failed: number }, stdout: Writable): Promise<void> {
+    const { jobId } = run;
     for (const kind of ['success', 'errors', 'results'] as const) {
       const output = this[kind];
       if (!output || output.named) continue;
-      if (jobId === undefined && !output.stdout) {
+      if (jobId === undefined && !output.stdout && !(kind === 'errors' && run.failed > 0)) {
         await rm(output.partial, { force: true });
         continue;
       }
@@ -618,7 +641,7 @@ class Outputs {
         output.final = 'stdout';
         continue;
       }
-      output.final = `${this.#base}.${jobId}.${kind}.csv`;
+      output.final = `${this.#base}.${jobId ?? run.runId}.${kind}.csv`;
       await rename(output.partial, output.final).catch(() => {
         output.final = '';
       });
@@ -651,8 +674,7 @@ function outputName(base: string, kind: string, extension: string, given: string
   return byDefault ? { partial: working(false), final: '', named: false, stdout: false } : undefined;
 }
 
-function summaryText(s: LoadSummary, object: string, operation: string, outputs: Outputs): string {
-  const files = outputs.describe();
+function summaryText(s: LoadSummary, object: string, operation: string, files: string): string {
   return (
     `bulkpipe: ${operation} ${object}: ${plural(s.recordsRead, 'record')} read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
     `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +

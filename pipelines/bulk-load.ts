@@ -63,7 +63,10 @@ export interface LoadProgress {
 
 export interface LoadSummary extends LoadProgress {
   readonly jobId: string | null;
-  /** True when `stopSignal` ended the reading early. */
+  /**
+   * True when `stopSignal` ended the reading early. With a ledger and a file input the ledger stays
+   * open, at the next unread record: `resume` reads on from there.
+   */
   readonly stopped: boolean;
   readonly batches: number;
   /** Payload bytes uploaded. */
@@ -80,8 +83,9 @@ export interface LoadSummary extends LoadProgress {
   /** The run went on from a ledger. */
   readonly resumed: boolean;
   /**
-   * A resumed run whose input was a stream: the records after this row were never read, so they are
-   * not in the org and not in the outputs (load them with a run of their own). Undefined otherwise.
+   * A resumed run whose input was a stream, or a stopped run whose input was a stream or records: the
+   * records after this row were never read, so they are not in the org and not in the outputs (load
+   * them with a run of their own). Undefined otherwise.
    */
   readonly unreadAfterRow: number | undefined;
 }
@@ -131,9 +135,10 @@ export interface BulkLoadOptions extends PollSettings {
   /** On abort, abort the job (queued batches become NotProcessed) rather than close it. */
   readonly abortJobOnAbort?: boolean;
   /**
-   * A graceful stop (a first Ctrl-C): reading ends at the last whole record, what was read is
-   * uploaded (uploads in flight finish), the job is closed, and the results are joined and written
-   * as usual. The summary says `stopped`.
+   * A graceful stop (a first Ctrl-C, SIGTERM): reading ends at the last whole record, what was read
+   * is uploaded (uploads in flight finish), the job is closed, and the results are joined and written
+   * as usual. The summary says `stopped`. With a ledger and a file input, the ledger is kept open at
+   * the next unread record (not finished): `resume` reads on from there, with a new job.
    */
   readonly stopSignal?: AbortSignal;
   /** On a stop, abort the job once the uploads are done (queued batches become NotProcessed, their rows go to the errors). */
@@ -383,6 +388,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   });
   let stopped = false;
   let finished = false;
+  const fileInput = typeof options.input === 'string';
   try {
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
@@ -401,8 +407,11 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     const head: Array<Readable | Transform> = [];
     const stopSignal = options.stopSignal;
     const stop = () => {
+      const reading = chunking[0] as RecordParser | RecordReader | CsvBatchSplitter;
+      // A stop after the whole input was read ends nothing: the load completes as it is.
+      if (reading.writableFinished) return;
       stopped = true;
-      (chunking[0] as RecordParser | RecordReader | CsvBatchSplitter).stop();
+      reading.stop();
       if (options.abortJobOnStop) submitter.abortAtEnd();
     };
     if (readInput) {
@@ -439,9 +448,11 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     } finally {
       stopSignal?.removeEventListener('abort', stop);
     }
-    // Every record read is in the outputs (a stop, or malformed input, ended the reading early: there is nothing to go on with).
-    finished = true;
-    if (ledger) await ledger.finished();
+    // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
+    // where the next unread record starts, and a resume reads on from there. A stream cannot be read
+    // again, and malformed input ended the reading for good: nothing to go on with.
+    finished = !stopped || inputError !== undefined || !fileInput;
+    if (ledger && finished) await ledger.finished();
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
@@ -476,7 +487,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     droppedColumns: plan?.dropped ?? [],
     reload: plan?.reload,
     resumed: state !== undefined,
-    unreadAfterRow,
+    unreadAfterRow: stopped && !fileInput && inputError === undefined ? progress.recordsRead : unreadAfterRow,
   };
 }
 

@@ -122,10 +122,8 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#checkUtf8 = !(options.replaceInvalidUtf8 ?? false);
     this.#map = options.columnMap;
     this.#scanner = new CsvRecordScanner(this.#delimiter);
-    this.#stop = new InputStop(options.onError, () => {
-      this.#carry = [];
-      this.#carryBytes = 0;
-    });
+    // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
+    this.#stop = new InputStop(options.onError);
     if (options.resume) {
       this.#seq = options.resume.seq;
       this.#row = options.resume.row;
@@ -162,8 +160,8 @@ export class CsvBatchSplitter extends ChunkingStage {
           this.#carryBytes = 0;
           await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
         }
-      }
-      await this.#cut(this.#consumed);
+        await this.#cut(this.#consumed);
+      } else await this.#cut(...this.#unread());
     })().then(
       () => callback(),
       (err: Error) => {
@@ -177,10 +175,21 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   /**
    * Stops taking records: the open batch (whole records only) is still cut when the input ends, a
-   * partial record is dropped. For a graceful stop of a run.
+   * partial record is dropped, and the segment's end is where that record starts (the next unread
+   * record: a resumed run reads on from there). For a graceful stop of a run.
    */
   stop(): void {
     this.#stop.stop();
+  }
+
+  /**
+   * After a stop: the offset and line of the first record not taken, the partial one at the end of
+   * the chunks read (or the too-large one being passed over). The chunks read count it, so their
+   * end would be inside it (issue 22: a resume after a stop read on from mid-record).
+   */
+  #unread(): [offset: number, line: number] {
+    if (this.#skipping) return [this.#consumed - this.#skipping.bytes, this.#skipping.line];
+    return [this.#consumed - this.#carryBytes, this.#line];
   }
 
   /** The column plan, once the header is read (the 'columns' event carries it too). */

@@ -7,13 +7,10 @@ import type { TransformCallback } from 'node:stream';
 
 export class InputStop {
   readonly #onError: ((err: Error) => void) | undefined;
-  readonly #onStop: (() => void) | undefined;
   #stopped = false;
 
-  /** `onStop`: what the stage drops when it stops (e.g. a partial record). */
-  constructor(onError: ((err: Error) => void) | undefined, onStop?: () => void) {
+  constructor(onError: ((err: Error) => void) | undefined) {
     this.#onError = onError;
-    this.#onStop = onStop;
   }
 
   get stopped(): boolean {
@@ -28,7 +25,6 @@ export class InputStop {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#onStop?.();
   }
 
   /** Fails the stream, or with onError, reports the error (once) and stops. */
