@@ -110,6 +110,8 @@ export class CsvBatchSplitter extends ChunkingStage {
   #inputHeader: Buffer | undefined;
   /** Stopping drops a partial record. */
   readonly #stop: InputStop;
+  /** Where a stop in the middle of a chunk left the input: the next unread record's offset and line. */
+  #stoppedAt: [offset: number, line: number] | undefined;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -161,7 +163,7 @@ export class CsvBatchSplitter extends ChunkingStage {
           await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
         }
         await this.#cut(this.#consumed);
-      } else await this.#cut(...this.#unread());
+      } else await this.#cut(...(this.#stoppedAt ?? this.#unread()));
     })().then(
       () => callback(),
       (err: Error) => {
@@ -183,13 +185,14 @@ export class CsvBatchSplitter extends ChunkingStage {
   }
 
   /**
-   * After a stop: the offset and line of the first record not taken, the partial one at the end of
-   * the chunks read (or the too-large one being passed over). The chunks read count it, so their
-   * end would be inside it (issue 22: a resume after a stop read on from mid-record).
+   * At a stop: the offset and line of the first record not taken, `pos` bytes into the chunk being
+   * scanned (0 at the end of the input read): the one that starts there, or the one begun in earlier
+   * chunks (the carry, or a too-large record being passed over). The chunks read count those bytes,
+   * so their end lies inside it (issue 22: a resume after a stop read on from mid-record).
    */
-  #unread(): [offset: number, line: number] {
+  #unread(pos = 0): [offset: number, line: number] {
     if (this.#skipping) return [this.#consumed - this.#skipping.bytes, this.#skipping.line];
-    return [this.#consumed - this.#carryBytes, this.#line];
+    return [this.#consumed + pos - this.#carryBytes, this.#line];
   }
 
   /** The column plan, once the header is read (the 'columns' event carries it too). */
@@ -217,6 +220,12 @@ export class CsvBatchSplitter extends ChunkingStage {
     // One native check for the whole chunk; only a chunk that fails it is checked record by record.
     const utf8Valid = !this.#checkUtf8 || chunkIsUtf8(chunk);
     for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
+      if (this.#stop.stopped) {
+        // Stopped mid-chunk (while a segment was cut): the records from here on are not taken.
+        flushSegment(pos);
+        this.#stoppedAt = this.#unread(pos);
+        return;
+      }
       const start = pos;
       pos = end;
       if (this.#skipping) {

@@ -242,4 +242,100 @@ describe('transforms/csv-batch-splitter', () => {
     expect((await rejection(pipeline(failing, csvBatchSplitter({ spool: spool() }), collector()))).message).to.equal('read failed');
     expect(await readdir(tmp.path)).to.deep.equal([]);
   });
+
+  describe('a stop (issue 22): the last segment ends at the next unread record, where a resumed splitter reads on', () => {
+    // A BOM, CRLF, quoted fields with line ends and quotes, an empty line, a record of the wrong
+    // field count (rejected), multi-byte text, a record too large for a batch (passed over), and a
+    // last record without a line end.
+    const input = Buffer.from(
+      `\uFEFFName,Note\r\n"Zoë","a\r\nb, ""c"""\r\nplain,x\r\n\r\nbad,"two\r\nlines",extra\r\n日本,"q\r\n"\r\nlong,${'x'.repeat(70)}\r\nok,"é"\r\nlast,"no newline at the end"`,
+    );
+    const options = { source: 'in.csv', maxRecords: 1, maxBytes: 64 };
+
+    /** What segments hold, flattened: payload bodies (header lines cut), rows, rejected rows with their errors; and the last segment. */
+    interface Read {
+      bodies: string;
+      rows: number[];
+      rejects: Array<[number, string]>;
+      last: SpooledBatch | undefined;
+      header: string | undefined;
+    }
+
+    /** The input given in `feed`'s way to a splitter (resumed after `after`'s last segment when given). */
+    async function run(feed: (splitter: CsvBatchSplitter) => Promise<void>, after?: Read): Promise<Read> {
+      const s = spool();
+      const end = after?.last?.end;
+      const splitter = csvBatchSplitter({
+        spool: s,
+        ...options,
+        ...(after?.last && end
+          ? { resume: { seq: after.last.seq + 1, row: end.row, offset: end.offset as number, line: end.line as number, header: after.header as string } }
+          : {}),
+      });
+      const sink = collector<SpooledBatch>();
+      const done = pipeline(splitter, sink);
+      await feed(splitter);
+      await done;
+      const out: Read = { bodies: '', rows: [], rejects: [], last: sink.items.at(-1), header: splitter.inputHeader };
+      for (const batch of sink.items) {
+        if (batch.path !== null) {
+          const text = await readFile(batch.path, 'utf8');
+          out.bodies += text.slice(text.indexOf('\r\n') + 2);
+        }
+        for (const [first, count] of batch.rows) for (let row = first; row < first + count; row++) out.rows.push(row);
+        if (batch.rejected > 0) for await (const entry of readRejects(await s.path(batch.seq, 'rejects'))) out.rejects.push([entry.row, entry.error]);
+      }
+      return out;
+    }
+
+    const write = (splitter: CsvBatchSplitter, bytes: Buffer) => new Promise<void>((resolve, reject) => splitter.write(bytes, (err) => (err ? reject(err) : resolve())));
+    const whole = () =>
+      run(async (splitter) => {
+        splitter.end(input);
+      });
+
+    /** Resumes after a stopped run (from the start when it cut nothing), and checks that both together are the whole run. */
+    async function expectResumedWhole(stopped: Read, all: Read, what: string): Promise<void> {
+      const rest = await run(async (splitter) => {
+        splitter.end(input.subarray(stopped.last?.end?.offset ?? 0));
+      }, stopped);
+      expect(stopped.bodies + rest.bodies, what).to.equal(all.bodies);
+      expect([...stopped.rows, ...rest.rows], what).to.deep.equal(all.rows);
+      expect([...stopped.rejects, ...rest.rejects], what).to.deep.equal(all.rejects);
+      expect((rest.last ?? stopped.last)?.end, what).to.deep.equal(all.last?.end);
+    }
+
+    it('stopped between two chunks cut at every byte offset', async () => {
+      const all = await whole();
+      expect(all.rows).to.deep.equal([1, 2, 4, 6, 7]);
+      expect(all.rejects.map(([row]) => row)).to.deep.equal([3, 5]);
+      for (let cut = 1; cut < input.length; cut++) {
+        const stopped = await run(async (splitter) => {
+          await write(splitter, input.subarray(0, cut));
+          splitter.stop();
+          splitter.end(input.subarray(cut)); // read and dropped: a stop takes nothing more
+        });
+        const at = stopped.last?.end?.offset;
+        if (at !== undefined) expect(at, `cut ${cut}`).to.be.at.most(cut);
+        await expectResumedWhole(stopped, all, `cut ${cut}`);
+      }
+    });
+
+    it('stopped mid-chunk, as each segment is cut: the records after it in the chunk are not taken', async () => {
+      const all = await whole();
+      const segments = all.last ? all.last.seq + 1 : 0;
+      expect(segments).to.be.above(3);
+      for (let seq = 0; seq < segments; seq++) {
+        const stopped = await run(async (splitter) => {
+          splitter.on('batch', (batch: SpooledBatch) => {
+            if (batch.seq === seq) splitter.stop();
+          });
+          splitter.end(input);
+        });
+        // At most one more segment: the open one, cut where the stop left the input.
+        expect(stopped.last?.seq, `segment ${seq}`).to.be.at.most(seq + 1);
+        await expectResumedWhole(stopped, all, `segment ${seq}`);
+      }
+    });
+  });
 });
