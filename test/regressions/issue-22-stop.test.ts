@@ -1,0 +1,233 @@
+/**
+ * Issue 22, items 1 and 6, through the library and the local org: every stop is resumable. A load
+ * with a ledger is stopped gracefully (stopSignal: one Ctrl-C, SIGTERM), stopped gracefully and then
+ * at once (signal: a second Ctrl-C), or stopped at once only (kill -9), at each segment boundary of
+ * a small file and at random moments of a file read in several chunks; then resumed. After each:
+ * every input row exactly once in the success and error files (an error row holds its own values,
+ * never the tail of another line), the org holds exactly the successes, nothing twice. The input has
+ * a BOM, CRLF line ends, quoted fields with line ends and quotes, rows the org fails and rows
+ * rejected before upload; NDJSON goes through the record path (parsed again, rows passed over).
+ */
+import { expect } from 'chai';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { readLedger } from '../../lib/load/load-ledger.js';
+import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent, type LoadSummary } from '../../pipelines/bulk-load.js';
+import { bulkQuery } from '../../pipelines/bulk-query.js';
+import { useTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+type Row = Record<string, string>;
+const csvRows = (text: string) => parse(text, { columns: true, bom: true }) as Row[];
+/** Rows the org fails (a number field that is not a number). */
+const orgFails = (row: number) => row % 11 === 0;
+/** Rows rejected before upload (a field too many). */
+const malformed = (row: number) => row % 13 === 0;
+const multiLine = (row: number) => row % 3 === 0;
+/** A seeded generator: the same points on every run. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+describe('regressions/issue-22: every stop is resumable (library)', function () {
+  this.timeout(180_000);
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-issue22-stop-');
+  let serial = 0;
+
+  /** The input's rows as CSV (BOM, CRLF) or NDJSON, every Name under `prefix`; `pad` makes each row longer. */
+  function inputText(format: 'csv' | 'ndjson', prefix: string, rows: number, pad = 0): string {
+    const lines: string[] = [];
+    for (let row = 1; row <= rows; row++) {
+      const name = `${prefix}${row}`;
+      const employees = orgFails(row) ? 'x' : String(row);
+      const note = `${multiLine(row) ? `line one\r\nline "two", ${row}` : `plain ${row}`}${'.'.repeat(pad)}`;
+      if (format === 'ndjson') lines.push(JSON.stringify(malformed(row) ? { Name: name, Bogus__c: 1 } : { Name: name, NumberOfEmployees: employees, Description: note }));
+      else lines.push(`${name},${employees},"${note.replaceAll('"', '""')}"${malformed(row) ? ',extra' : ''}`);
+    }
+    return format === 'ndjson' ? `${lines.join('\n')}\n` : `\uFEFFName,NumberOfEmployees,Description\r\n${lines.join('\r\n')}\r\n`;
+  }
+
+  async function orgNames(prefix: string): Promise<string[]> {
+    let out = '';
+    await pipeline(
+      bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out += c.toString();
+          cb();
+        },
+      }),
+    );
+    return csvRows(out).map((r) => r.Name as string);
+  }
+
+  interface Stops {
+    /** A graceful stop (stopSignal) when this is true of a batch event. */
+    readonly stopWhen?: (event: LoadBatchEvent) => boolean;
+    /** A stop at once (signal) when this is true of a batch event, after the graceful stop if there is one. */
+    readonly abortWhen?: (event: LoadBatchEvent) => boolean;
+    /** A graceful stop this long after the start. */
+    readonly stopAfterMs?: number;
+  }
+
+  /** Loads `rows` rows, stopped as `stops` says, then resumes; checks exactly once; returns the two summaries (the first undefined when it was stopped at once). */
+  async function stopThenResume(format: 'csv' | 'ndjson', rows: number, stops: Stops, pad = 0): Promise<{ first: LoadSummary | undefined; resumed: LoadSummary }> {
+    const prefix = `I22S-${++serial}-`;
+    const input = join(tmp.path, `in-${serial}.${format}`);
+    await writeFile(input, inputText(format, prefix, rows, pad));
+    const base: BulkLoadOptions = {
+      client: t.org.client,
+      input,
+      format,
+      object: 'Account',
+      operation: 'insert',
+      batchSize: 6,
+      successPath: join(tmp.path, `ok-${serial}.csv`),
+      errorPath: join(tmp.path, `bad-${serial}.csv`),
+      ledgerDir: join(tmp.path, `ledger-${serial}`),
+      minPollIntervalMs: 5,
+      maxPollIntervalMs: 20,
+    };
+    const stop = new AbortController();
+    const abort = new AbortController();
+    const timer = stops.stopAfterMs === undefined ? undefined : setTimeout(() => stop.abort(), stops.stopAfterMs);
+    let first: LoadSummary | undefined;
+    try {
+      first = await bulkLoad({
+        ...base,
+        stopSignal: stop.signal,
+        signal: abort.signal,
+        onBatch: (event) => {
+          if (stops.stopWhen?.(event)) stop.abort();
+          if ((stop.signal.aborted || !stops.stopWhen) && stops.abortWhen?.(event)) abort.abort();
+        },
+      });
+    } catch (err) {
+      expect(abort.signal.aborted, (err as Error).message).to.equal(true);
+    } finally {
+      clearTimeout(timer);
+    }
+    const ledger = await readLedger(base.ledgerDir as string);
+    let resumed: LoadSummary;
+    if (ledger.finished) {
+      // Only a stop that came once the whole input was read leaves nothing to resume.
+      expect(first?.stopped, 'a stopped load keeps its ledger open').to.equal(false);
+      resumed = first as LoadSummary;
+    } else {
+      resumed = await bulkLoad({ ...base, resume: true });
+      expect(resumed.resumed).to.equal(true);
+      expect((await readLedger(base.ledgerDir as string)).finished).to.equal(true);
+    }
+    const ok = csvRows(await readFile(base.successPath as string, 'utf8'));
+    const failed = csvRows(await readFile(base.errorPath as string, 'utf8'));
+    const all = Array.from({ length: rows }, (_, i) => i + 1);
+    expect(
+      [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b),
+      'every row once in the outputs',
+    ).to.deep.equal(all);
+    expect(
+      failed.map((r) => Number(r.sf__Row)),
+      'the failures: the org failed them or they were malformed',
+    ).to.deep.equal(all.filter((row) => orgFails(row) || malformed(row)));
+    // Each row with its own values: a resume from mid-record would put the tail of a line here.
+    for (const r of [...ok, ...failed]) expect(r.Name, `row ${r.sf__Row}`).to.equal(`${prefix}${r.sf__Row}`);
+    for (const r of failed)
+      expect(r.sf__Error, `row ${r.sf__Row}`).to.match(malformed(Number(r.sf__Row)) ? /BULKPIPE_FIELD_COUNT|BULKPIPE_UNKNOWN_FIELD|Bogus__c/ : /NumberOfEmployees|number/i);
+    const names = await orgNames(prefix);
+    expect(names.length, 'the org holds the successes').to.equal(ok.length);
+    expect(new Set(names).size, 'nothing twice in the org').to.equal(names.length);
+    expect(new Set(names)).to.deep.equal(new Set(ok.map((r) => r.Name)));
+    expect(resumed.recordsRead).to.equal(rows);
+    return { first, resumed };
+  }
+
+  const ROWS = 40; // 7 segments of 6 rows (the rejected ones beside them)
+  const SEGMENTS = 7;
+  const cut = (seq: number) => (event: LoadBatchEvent) => event.stage === 'cut' && event.batch.seq === seq;
+  const uploadedAfter = (seq: number) => (event: LoadBatchEvent) => event.stage === 'submitted' && event.batch.seq > seq;
+
+  for (const format of ['csv', 'ndjson'] as const) {
+    describe(format === 'csv' ? 'CSV (the fast path, read on from a byte offset)' : 'NDJSON (the record path, rows passed over)', () => {
+      it('one graceful stop at each segment boundary, then --resume: the ledger stays open at the next unread record', async () => {
+        // The parser takes a read's records at once (the batches follow): NDJSON in two reads of 256 KiB.
+        const [rows, pad] = format === 'ndjson' ? [150, 2000] : [ROWS, 0];
+        let readOn = 0;
+        for (let seq = 0; seq < SEGMENTS - 1; seq++) {
+          const { first, resumed } = await stopThenResume(format, rows, { stopWhen: cut(seq) }, pad);
+          if (format === 'csv') expect(first?.stopped, `segment ${seq}`).to.equal(true);
+          if (first?.stopped) expect(resumed.resumed, `segment ${seq}`).to.equal(true);
+          if (resumed.resumed && (first?.recordsRead ?? 0) < rows) readOn++;
+        }
+        expect(readOn, 'stops that left rows to read on').to.be.at.least(format === 'csv' ? SEGMENTS - 2 : 2);
+      });
+
+      it('a graceful stop, then a stop at once once a later segment is uploaded (Ctrl-C twice), at each segment boundary', async () => {
+        for (let seq = 0; seq < SEGMENTS - 1; seq++) await stopThenResume(format, ROWS, { stopWhen: cut(seq), abortWhen: uploadedAfter(seq) });
+      });
+
+      it('a stop at once (as kill -9) as each segment is cut', async () => {
+        for (let seq = 0; seq < SEGMENTS; seq++) await stopThenResume(format, ROWS, { abortWhen: cut(seq) });
+      });
+    });
+  }
+
+  it('CSV read in several chunks (records cut by the chunks), stopped at random moments, gracefully or twice', async () => {
+    // About 1.3 MB: five 256 KiB reads, their edges inside records.
+    const next = random(22);
+    for (let round = 0; round < 6; round++) {
+      const twice = round % 2 === 1;
+      await stopThenResume(
+        'csv',
+        240,
+        { stopAfterMs: Math.floor(next() * 150), ...(twice ? { abortWhen: (e: LoadBatchEvent) => e.stage === 'submitted' } : {}) },
+        5000 + round * 77,
+      );
+    }
+  });
+
+  it('a stream input stopped gracefully: what was read is loaded, and the summary says from which row nothing was read', async () => {
+    const prefix = `I22S-${++serial}-`;
+    const text = inputText('csv', prefix, 30);
+    const stop = new AbortController();
+    // A producer that is still going when the stop comes, as a pipe from another program would be.
+    async function* producer() {
+      const lines = text.split('\r\n');
+      for (let i = 0; i < lines.length; i++) {
+        if (i === 14) stop.abort();
+        yield `${lines[i]}${i < lines.length - 1 ? '\r\n' : ''}`;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    const ledgerDir = join(tmp.path, 'ledger-stream');
+    const summary = await bulkLoad({
+      client: t.org.client,
+      input: Readable.from(producer()),
+      format: 'csv',
+      object: 'Account',
+      operation: 'insert',
+      batchSize: 6,
+      successPath: join(tmp.path, 'ok.csv'),
+      errorPath: join(tmp.path, 'bad.csv'),
+      ledgerDir,
+      stopSignal: stop.signal,
+      minPollIntervalMs: 5,
+      maxPollIntervalMs: 20,
+    });
+    expect(summary.stopped).to.equal(true);
+    expect(summary.unreadAfterRow).to.equal(summary.recordsRead);
+    expect(summary.recordsRead).to.be.above(0).and.below(30);
+    // Nothing to go on with: a stream is not read again.
+    expect((await readLedger(ledgerDir)).finished).to.equal(true);
+    const rows = [...csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8')), ...csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'))];
+    expect(rows.map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: summary.recordsRead }, (_, i) => i + 1));
+    expect((await orgNames(prefix)).length).to.equal(summary.recordsSucceeded);
+  });
+});
