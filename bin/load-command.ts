@@ -1,8 +1,8 @@
 /**
  * `bulkpipe load <Object> [FILE|-]`: a file or stdin into a Bulk API job, with the success and
  * error CSV files written as results come. Exit code 0 when every record succeeded, 3 when some
- * failed, 130 after a Ctrl-C (what was read is still loaded and written; the job id is printed).
- * Every load keeps a ledger (bin/load-runs.ts): one that fails, or is killed, is finished by
+ * failed, 130 after a Ctrl-C or SIGTERM (what was read is still loaded and written; the job id is printed).
+ * Every load keeps a ledger (bin/load-runs.ts): one that fails, is stopped or is killed, is finished by
  * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
  */
 import { constants, createReadStream } from 'node:fs';
@@ -34,7 +34,7 @@ export const LOAD_HELP = `Usage: bulkpipe load <Object> [FILE|-] [options]
        bulkpipe load --resume [JOB_ID|RUN_ID] [--concurrency N] [connection options]
 
 Loads records from FILE, or from stdin (- or no FILE with stdin piped), into a Bulk API job.
-A load that fails or is killed keeps a ledger in $BULKPIPE_HOME/runs; --resume finishes it
+A load that fails, is stopped or is killed keeps a ledger in $BULKPIPE_HOME/runs; --resume finishes it
 (with no id, the newest unfinished load on the org): batches already created are not uploaded
 again, the rest of the input is read on from where it stood, and the same output files are
 completed. A stdin load's records that were never read cannot be read again: resume says which.
@@ -49,7 +49,8 @@ Options:
   --concurrency N        uploads in flight, 1 to 25 (default 4)
   --serial               a Serial job: the org processes one batch at a time
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
-  --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv)
+  --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
+                         <input>.<run id>.errors.csv when every record was rejected before a job)
   --results FILE         NDJSON of every record with its outcome
                          (one of the three may be -: stdout, once the load completes)
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
@@ -73,8 +74,9 @@ Options:
 ${RUN_OPTIONS_HELP}
 
 Exit codes: 0 every record succeeded, 3 some records failed (see the error file), 1 the run
-failed, 2 usage error, 130 interrupted. Ctrl-C stops reading, finishes the uploads in flight,
-writes the results it has and closes the job; a second Ctrl-C exits at once.
+failed, 2 usage error, 130 interrupted. Ctrl-C (or SIGTERM) stops reading, finishes the uploads in
+flight, writes the results it has, closes the job and keeps the ledger: --resume loads the rest of
+the file; a second Ctrl-C exits at once.
 
 Examples:
   bulkpipe load Account accounts.csv
@@ -380,7 +382,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, kept ? outputs.describeWorking() : outputs.describe())}\n`);
   if (summary.stopped) {
     const job = summary.jobId ? `; job ${summary.jobId} ${values['abort-on-interrupt'] ? 'aborted' : 'closed'}` : '';
-    const read = `stopped reading after row ${count(summary.recordsRead)}: the records read are loaded and written${job}`;
+    const read = `stopped reading after ${count(summary.recordsRead)} records${job}; what was read is loaded and written`;
     const rest = kept
       ? `the rest of the input is not loaded yet: the ledger is kept, load it with: ${resumeCommand()}`
       : summary.unreadAfterRow !== undefined
