@@ -9,7 +9,8 @@
  * rejected before upload; NDJSON goes through the record path (parsed again, rows passed over).
  */
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,8 +18,11 @@ import { parse } from 'csv-parse/sync';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
+import { runCli, startCli, type CliRun } from '../helpers/cli.js';
+import { FaultProxy, POLL, UPLOAD } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true, bom: true }) as Row[];
@@ -229,5 +233,149 @@ describe('regressions/issue-22: every stop is resumable (library)', function () 
     const rows = [...csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8')), ...csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'))];
     expect(rows.map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: summary.recordsRead }, (_, i) => i + 1));
     expect((await orgNames(prefix)).length).to.equal(summary.recordsSucceeded);
+  });
+});
+
+describe('regressions/issue-22: every stop is resumable, every record has an output (CLI)', function () {
+  this.timeout(180_000);
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-issue22-stop-cli-');
+  let proxy: FaultProxy;
+  let prefix = '';
+  let serial = 0;
+  // About 1 MB: four reads of 256 KiB, their edges inside records; 100 rows a batch.
+  const ROWS = 3000;
+
+  beforeEach(async () => {
+    proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    prefix = `I22C-${++serial}-`;
+    const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1},${orgFails(i + 1) ? 'x' : i + 1},"pad ""${'.'.repeat(300 + (i % 7))}"""`);
+    await writeFile(join(tmp.path, 'in.csv'), `\uFEFFName,NumberOfEmployees,Description\r\n${lines.join('\r\n')}\r\n`);
+  });
+  afterEach(async () => {
+    await proxy.close();
+  });
+
+  const env = () => ({ BULKPIPE_HOME: join(tmp.path, 'home') });
+  const connection = () => ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
+  const cli = (args: string[]): Promise<CliRun> => runCli(args, { cwd: tmp.path, env: env() });
+  const jobsCreated = () => proxy.requests.filter((r) => r.method === 'POST' && /\/job$/.test(r.url)).length;
+
+  /** Starts the load (one upload at a time, the first one held), and gives the process with its stderr so far. */
+  async function startHeld(batchSize = 100): Promise<{ child: ChildProcess; stderr: () => string; exited: Promise<number | null> }> {
+    proxy.rule = (r) => (UPLOAD(r) && r.n === 1 ? 'hold' : 'pass');
+    const child = startCli(['load', 'Account', 'in.csv', '--batch-size', String(batchSize), '--concurrency', '1', ...connection()], { cwd: tmp.path, env: env() });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await Promise.race([proxy.whenHeld(UPLOAD), exited.then(() => Promise.reject(new Error(`the CLI exited first: ${stderr}`)))]);
+    return { child, stderr: () => stderr, exited };
+  }
+
+  /** Every row once in the default outputs, the successes once each in the org, no ledger left. */
+  async function expectExactlyOnce(): Promise<void> {
+    const files = await readdir(tmp.path);
+    const ok = files.filter((f) => f.endsWith('.success.csv'));
+    const bad = files.filter((f) => f.endsWith('.errors.csv'));
+    expect([ok.length, bad.length], files.join(' ')).to.deep.equal([1, 1]);
+    expect(
+      files.filter((f) => f.endsWith('.partial')),
+      'no working file left',
+    ).to.deep.equal([]);
+    const succeeded = csvRows(await readFile(join(tmp.path, ok[0] as string), 'utf8'));
+    const failed = csvRows(await readFile(join(tmp.path, bad[0] as string), 'utf8'));
+    const all = Array.from({ length: ROWS }, (_, i) => i + 1);
+    expect(
+      [...succeeded, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b),
+      'every row once',
+    ).to.deep.equal(all);
+    expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal(all.filter(orgFails));
+    for (const r of [...succeeded, ...failed]) expect(r.Name, `row ${r.sf__Row}`).to.equal(`${prefix}${r.sf__Row}`);
+    let out = '';
+    await pipeline(
+      bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out += c.toString();
+          cb();
+        },
+      }),
+    );
+    const names = csvRows(out).map((r) => r.Name);
+    expect(names.length, 'the org holds the successes').to.equal(succeeded.length);
+    expect(new Set(names).size, 'nothing twice in the org').to.equal(names.length);
+    expect(await readdir(join(tmp.path, 'home', 'runs')).catch(() => []), 'no ledger left').to.deep.equal([]);
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`one ${signal}: what was read is loaded and written, exit 130, and the --resume it prints loads the rest`, async () => {
+      const { child, stderr, exited } = await startHeld();
+      child.kill(signal);
+      await waitFor('the graceful stop to begin', () => stderr().includes('stopping (press Ctrl-C again'));
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      expect(await exited, stderr()).to.equal(130);
+      const read = Number(/stopped reading after ([\d,]+) records; job \w+ closed/.exec(stderr())?.[1]?.replaceAll(',', ''));
+      expect(read, stderr()).to.be.above(0).and.below(ROWS);
+      const command = /the ledger is kept, load it with: bulkpipe load --resume (\S+)/.exec(stderr());
+      expect(command, stderr()).to.not.equal(null);
+      expect(jobsCreated()).to.equal(1);
+      const result = await cli(['load', '--resume', command?.[1] as string, ...connection()]);
+      expect(result.code, result.stderr).to.equal(3);
+      // The first job was closed at the stop: the rest went to a new one.
+      expect(jobsCreated()).to.equal(2);
+      await expectExactlyOnce();
+    });
+  }
+
+  it('SIGINT twice, the second once the stop has cut its last segment: exits at once, and --resume loads the rest', async () => {
+    const { child, stderr, exited } = await startHeld();
+    child.kill('SIGINT');
+    await waitFor('the graceful stop to begin', () => stderr().includes('stopping (press Ctrl-C again'));
+    // Polls held, the stop cannot finish before the second Ctrl-C; but for the first batch list: the
+    // held upload's answer is lost (its connection reset), and the batch is found in that list.
+    proxy.rule = (r) => (POLL(r) && r.n >= 2 ? 'hold' : 'pass');
+    proxy.releaseHeld();
+    const ledger = async () => {
+      const [run] = await readdir(join(tmp.path, 'home', 'runs'));
+      return (await readFile(join(tmp.path, 'home', 'runs', run as string, 'ledger.ndjson'), 'utf8')).split('\n');
+    };
+    // The stop's last segment: the open batch, cut short where the stop left the input.
+    await waitFor('the stop to cut its last segment', async () =>
+      (await ledger()).some((line) => {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as { type: string; records?: number }) : undefined;
+        return entry?.type === 'segment' && (entry.records ?? 0) > 0 && (entry.records ?? 0) < 100;
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited, stderr()).to.equal(130);
+    expect(stderr()).to.contain('stopped at once');
+    proxy.rule = () => 'pass';
+    proxy.releaseHeld();
+    const command = /finish the load with: bulkpipe load --resume (\S+)/.exec(stderr());
+    expect(command, stderr()).to.not.equal(null);
+    const result = await cli(['load', '--resume', command?.[1] as string, ...connection()]);
+    expect(result.code, result.stderr).to.equal(3);
+    await expectExactlyOnce();
+  });
+
+  it('every record rejected before upload: exit 3, no job, and the error file (named for the run) holds them all', async () => {
+    await writeFile(join(tmp.path, 'bad.csv'), `Name,NumberOfEmployees\r\n${prefix}1,1,extra\r\n${prefix}2,2,extra,more\r\n${prefix}3\r\n`);
+    const result = await cli(['load', 'Account', 'bad.csv', ...connection()]);
+    expect(result.code, result.stderr).to.equal(3);
+    expect(result.stderr).to.match(/3 records read, 0 succeeded, 3 failed/);
+    expect(result.stderr).to.not.contain('; job ');
+    // The summary names the file.
+    const errorPath = /errors: (\S+\.errors\.csv)/.exec(result.stderr)?.[1] as string;
+    expect(errorPath, result.stderr).to.match(/\/bad\.\d{8}T\d{6}Z-\d+\.errors\.csv$/);
+    expect(await readdir(join(tmp.path, 'home', 'runs')).catch(() => []), 'no ledger left').to.deep.equal([]);
+    const failed = csvRows(await readFile(errorPath, 'utf8'));
+    expect(failed.map((r) => [r.sf__Row, r.Name])).to.deep.equal([
+      ['1', `${prefix}1`],
+      ['2', `${prefix}2`],
+      ['3', `${prefix}3`],
+    ]);
+    expect(jobsCreated()).to.equal(0);
+    expect((await readdir(tmp.path)).filter((f) => f.includes('.success.'))).to.deep.equal([]);
   });
 });
