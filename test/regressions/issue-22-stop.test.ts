@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
+import type { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
@@ -31,6 +32,21 @@ const orgFails = (row: number) => row % 11 === 0;
 /** Rows rejected before upload (a field too many). */
 const malformed = (row: number) => row % 13 === 0;
 const multiLine = (row: number) => row % 3 === 0;
+/** The Names of the org's Accounts under `prefix`. */
+async function namesInOrg(client: BulkClient, prefix: string): Promise<string[]> {
+  let out = '';
+  await pipeline(
+    bulkQuery({ client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        out += c.toString();
+        cb();
+      },
+    }),
+  );
+  return csvRows(out).map((r) => r.Name as string);
+}
+
 /** A seeded generator: the same points on every run. */
 function random(seed: number): () => number {
   let s = seed;
@@ -59,19 +75,7 @@ describe('regressions/issue-22: every stop is resumable (library)', function () 
     return format === 'ndjson' ? `${lines.join('\n')}\n` : `\uFEFFName,NumberOfEmployees,Description\r\n${lines.join('\r\n')}\r\n`;
   }
 
-  async function orgNames(prefix: string): Promise<string[]> {
-    let out = '';
-    await pipeline(
-      bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-      new Writable({
-        write(c: Buffer, _e, cb) {
-          out += c.toString();
-          cb();
-        },
-      }),
-    );
-    return csvRows(out).map((r) => r.Name as string);
-  }
+  const orgNames = (prefix: string) => namesInOrg(t.org.client, prefix);
 
   interface Stops {
     /** A graceful stop (stopSignal) when this is true of a batch event. */
@@ -291,17 +295,7 @@ describe('regressions/issue-22: every stop is resumable, every record has an out
     ).to.deep.equal(all);
     expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal(all.filter(orgFails));
     for (const r of [...succeeded, ...failed]) expect(r.Name, `row ${r.sf__Row}`).to.equal(`${prefix}${r.sf__Row}`);
-    let out = '';
-    await pipeline(
-      bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-      new Writable({
-        write(c: Buffer, _e, cb) {
-          out += c.toString();
-          cb();
-        },
-      }),
-    );
-    const names = csvRows(out).map((r) => r.Name);
+    const names = await namesInOrg(t.org.client, prefix);
     expect(names.length, 'the org holds the successes').to.equal(succeeded.length);
     expect(new Set(names).size, 'nothing twice in the org').to.equal(names.length);
     expect(await readdir(join(tmp.path, 'home', 'runs')).catch(() => []), 'no ledger left').to.deep.equal([]);
@@ -377,5 +371,35 @@ describe('regressions/issue-22: every stop is resumable, every record has an out
     ]);
     expect(jobsCreated()).to.equal(0);
     expect((await readdir(tmp.path)).filter((f) => f.includes('.success.'))).to.deep.equal([]);
+  });
+
+  it('one SIGINT on a stdin load: what was read is loaded and written, and the message says after which row nothing was read (no resume offered)', async () => {
+    const home = join(tmp.path, 'home');
+    const child = startCli(['load', 'Account', '-', '--batch-size', '100', '--success', 'ok.csv', '--errors', 'bad.csv', ...connection()], { cwd: tmp.path, env: env() });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.on('error', () => undefined); // once it stops reading, our writes meet a closed pipe
+    child.stdin.write('Name\n');
+    let n = 0;
+    // A producer that never ends, as `tail -f` would be.
+    const feed = setInterval(() => child.stdin.write(`${Array.from({ length: 50 }, () => `${prefix}${++n}`).join('\n')}\n`), 10);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor('the first upload', () => {
+      if (child.exitCode !== null) throw new Error(`the CLI exited with ${child.exitCode}: ${stderr}`);
+      return proxy.requests.some(UPLOAD);
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    clearInterval(feed);
+    expect(code, stderr).to.equal(130);
+    const after = Number(/the records after row ([\d,]+) were never read and are not loaded \(stdin cannot be read again/.exec(stderr)?.[1]?.replaceAll(',', ''));
+    expect(after, stderr).to.be.above(0);
+    expect(stderr).to.not.contain('--resume');
+    const ok = csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
+    const rows = [...ok, ...csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'))];
+    expect(rows.map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: after }, (_, i) => i + 1));
+    const names = await namesInOrg(t.org.client, prefix);
+    expect(names.sort()).to.deep.equal(ok.map((r) => r.Name).sort());
+    expect(await readdir(join(home, 'runs')).catch(() => []), 'no ledger left').to.deep.equal([]);
   });
 });
