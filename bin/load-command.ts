@@ -1,9 +1,10 @@
 /**
  * `bulkpipe load <Object> [FILE|-]`: a file or stdin into a Bulk API job, with the success and
  * error CSV files written as results come. Exit code 0 when every record succeeded, 3 when some
- * failed, 130 after a Ctrl-C or SIGTERM (what was read is still loaded and written; the job id is printed).
- * Every load keeps a ledger (bin/load-runs.ts): one that fails, is stopped or is killed, is finished by
- * `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the same outputs.
+ * failed, 130 after a Ctrl-C or SIGTERM (what was read is still loaded and written; the job id is
+ * printed). Every load keeps a ledger (bin/load-runs.ts): one that fails, is stopped or is killed,
+ * is finished by `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the
+ * same outputs.
  */
 import { constants, createReadStream } from 'node:fs';
 import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -34,10 +35,10 @@ export const LOAD_HELP = `Usage: bulkpipe load <Object> [FILE|-] [options]
        bulkpipe load --resume [JOB_ID|RUN_ID] [--concurrency N] [connection options]
 
 Loads records from FILE, or from stdin (- or no FILE with stdin piped), into a Bulk API job.
-A load that fails, is stopped or is killed keeps a ledger in $BULKPIPE_HOME/runs; --resume finishes it
-(with no id, the newest unfinished load on the org): batches already created are not uploaded
-again, the rest of the input is read on from where it stood, and the same output files are
-completed. A stdin load's records that were never read cannot be read again: resume says which.
+A load that fails, is stopped or is killed keeps a ledger in $BULKPIPE_HOME/runs; --resume
+finishes it (with no id, the newest unfinished load on the org): batches already created are not
+uploaded again, the rest of the input is read on from where it stood, and the same output files
+are completed. A stdin load's records that were never read cannot be read again: resume says which.
 
 Options:
   --operation OP         insert (default), update, upsert, delete or hardDelete

@@ -7,6 +7,9 @@
  * never the tail of another line), the org holds exactly the successes, nothing twice. The input has
  * a BOM, CRLF line ends, quoted fields with line ends and quotes, rows the org fails and rows
  * rejected before upload; NDJSON goes through the record path (parsed again, rows passed over).
+ * Through the built CLI: one SIGINT, one SIGTERM and SIGINT twice, each followed by the `--resume`
+ * the CLI prints; a stdin load stopped once; and (item 8) a file whose every record is rejected
+ * before upload, which still gets its error file, named for the run.
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
