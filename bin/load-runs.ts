@@ -60,12 +60,14 @@ export async function listRuns(env: NodeJS.ProcessEnv): Promise<LoadRun[]> {
 
 /**
  * The run to resume: the one whose folder is `id`, or whose jobs include it; with no id, the newest
- * unfinished run on `org` that no process owns. Undefined when there is none.
+ * unfinished run on `org` that no process owns, else the newest one that a process does own (for
+ * the caller to refuse, naming it). Undefined when there is none.
  */
 export async function findRun(env: NodeJS.ProcessEnv, id: string | undefined, org: string): Promise<LoadRun | undefined> {
   const runs = (await listRuns(env)).filter((r) => r.state && !r.state.finished);
   if (id !== undefined) return runs.find((r) => r.id === id || r.state?.jobs.some((job) => job === id || job.slice(0, 15) === id.slice(0, 15)));
-  return runs.find((r) => r.state?.run.org === org && !r.running);
+  const onOrg = runs.filter((r) => r.state?.run.org === org);
+  return onOrg.find((r) => !r.running) ?? onOrg[0];
 }
 
 /**

@@ -9,7 +9,7 @@
  * twice (pipelines/load-resume.ts).
  */
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
@@ -395,6 +395,8 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
   let stopped = false;
   let finished = false;
   try {
+    // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
+    if (ledger && !state) await mkdir(ledger.dir, { recursive: true }).then(() => ledger.lock());
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
     if (ledger && state) await ledger.reopen();

@@ -69,7 +69,7 @@ export class RunLock {
   static async acquire(dir: string, options: RunLockOptions = {}): Promise<RunLock> {
     const kind = options.kind ?? platformKind();
     const names = await lockNames(dir, kind);
-    const me = JSON.stringify(describeSelf()) + '\n';
+    const me = `${JSON.stringify(describeSelf())}\n`;
     for (let attempt = 1; ; attempt++) {
       for (let n = 0; ; n++) {
         const name = names(n);
