@@ -151,7 +151,12 @@ export class LoadLedger {
    * moved on by another process. Idempotent.
    */
   async lock(): Promise<void> {
-    this.#lock ??= await RunLock.acquire(this.dir);
+    try {
+      this.#lock ??= await RunLock.acquire(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${this.dir}`, { cause: err });
+      throw err;
+    }
   }
 
   /** Starts the ledger (its folder is made if missing) under the run's lock; refuses a folder that holds one already. */

@@ -144,6 +144,13 @@ describe('regressions/issue-22: one live owner per load', function () {
       expect(await first).to.include({ resumed: true, recordsRead: ROWS, recordsPending: 0 });
       await expectExactlyOnce();
     });
+
+    it('a resume of a folder with no ledger is BULK_LEDGER, and makes no folder', async () => {
+      const { client, proxy } = await proxied();
+      expect(await rejection(bulkLoad({ ...options(client), ledgerDir: join(tmp.path, 'nowhere'), resume: true }))).to.include({ code: 'BULK_LEDGER' });
+      expect(await readdir(tmp.path)).not.to.include('nowhere');
+      expect(proxy.requests).to.deep.equal([]);
+    });
   });
 
   describe('the CLI', () => {

@@ -94,6 +94,7 @@ describe('lib/load/load-ledger', () => {
     expect(err).to.include({ code: 'BULK_LOCKED' });
     expect((err as RunLockedError).holder).to.include({ pid: process.pid });
     expect(await rejection(second.lock())).to.include({ code: 'BULK_LOCKED' });
+    expect(await rejection(new LoadLedger(join(tmp.path, 'none')).lock())).to.include({ code: 'BULK_LEDGER' });
     // The start of a ledger that exists fails on the ledger, not the lock, once the first is closed, and lets the lock go.
     await ledger.close();
     expect(await rejection(new LoadLedger(dir()).start(RUN))).to.include({ code: 'BULK_LEDGER' });
