@@ -9,7 +9,7 @@
  * twice (pipelines/load-resume.ts).
  */
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
@@ -194,6 +194,17 @@ export interface BulkLoadOptions extends PollSettings {
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
+  const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
+  const ledger = ledgerDir === undefined ? undefined : new LoadLedger(resolve(ledgerDir));
+  // The run's lock (a resume takes it before it reads the ledger, a new run when its ledger starts) is let go however the run ends.
+  try {
+    return await loadUnder(options, ledger);
+  } finally {
+    await ledger?.close().catch(() => undefined);
+  }
+}
+
+async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefined): Promise<LoadSummary> {
   const { client } = options;
   const operation = oneOf('operation', options.operation, LOAD_OPERATIONS);
   const joinAhead = nonNegativeInteger('joinAhead', options.joinAhead ?? 1, 8);
@@ -213,8 +224,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const attachments = options.attachments === undefined ? undefined : resolve(nonEmptyString('attachments', options.attachments));
   if (attachments !== undefined && (operation === 'delete' || operation === 'hardDelete'))
     throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', operation);
-  const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
-  if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
+  if (options.resume && ledger === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : records !== undefined ? 'records' : 'input');
   const started = performance.now();
   const progress = {
@@ -261,7 +271,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     attachments,
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
-  const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
+  // It takes the run's lock first: a process that read and then waited for the lock would go on from a ledger another has moved on.
+  if (options.resume) await ledger?.lock();
+  const state = options.resume && ledger ? await readLedger(ledger.dir) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
   // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
@@ -273,7 +285,6 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
 
   // Every stage is built (and so every option checked) before anything touches the disk; the spool
   // makes its folder only at the first batch.
-  const ledger = ledgerDir === undefined ? undefined : new LoadLedger(resolve(ledgerDir));
   const spool = new LoadSpool(ledger ? { dir: ledger.spoolDir } : options.spoolDir ? { dir: options.spoolDir } : {});
   // Malformed input stops the reading, but the records accepted before it are still loaded and
   // written out; then the run fails with the input's error.
@@ -384,6 +395,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   let stopped = false;
   let finished = false;
   try {
+    // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
+    if (ledger && !state) await mkdir(ledger.dir, { recursive: true }).then(() => ledger.lock());
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
     if (ledger && state) await ledger.reopen();
@@ -453,10 +466,10 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
     throw err;
   } finally {
-    await ledger?.close().catch(() => undefined);
-    // A ledger's spool outlives a run that did not finish: its resume needs it.
+    // A ledger's spool outlives a run that did not finish: its resume needs it. The lock is let go last, once nothing of the run is touched.
     await spool.dispose(ledger !== undefined && !finished);
     if (ledger && finished) await rm(ledger.spoolDir, { recursive: true, force: true });
+    await ledger?.close().catch(() => undefined);
   }
   written();
   report();
