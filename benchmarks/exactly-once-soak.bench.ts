@@ -65,8 +65,13 @@ function random(start: number): () => number {
   };
 }
 
-/** When a fault strikes a run: once the ledger holds `at` (a fraction) of the segments still to come, and `delayMs` later. */
+/**
+ * When a fault strikes a run: once the ledger holds `at` (a fraction) of the segments still to come
+ * (`segment`: cut from the input, while it is read; `joined`: in the outputs, while results are
+ * written), and `delayMs` later.
+ */
 interface Trigger {
+  readonly event: 'segment' | 'joined';
   readonly at: number;
   readonly delayMs: number;
 }
@@ -88,7 +93,7 @@ interface Plan {
 
 function drawPlan(round: number): Plan {
   const rand = random(seed * 7919 + round);
-  const trigger = (): Trigger => ({ at: rand(), delayMs: Math.floor(rand() * 400) });
+  const trigger = (): Trigger => ({ event: rand() < 0.6 ? 'segment' : 'joined', at: rand(), delayMs: Math.floor(rand() * 400) });
   const pool = [...allowed];
   const kinds: Kind[] = [];
   for (let n = 1 + Math.floor(rand() * Math.min(3, pool.length)); n > 0; n--) kinds.push(...pool.splice(Math.floor(rand() * pool.length), 1));
@@ -109,7 +114,7 @@ function drawPlan(round: number): Plan {
     race: kinds.includes('race'),
     diskFree: kinds.includes('disk') ? 0.05 + rand() * 0.85 : undefined,
     shape: { prefix: `EO${seed.toString(36)}r${round}x`, eol: rand() < 0.5 ? '\r\n' : '\n', bom: rand() < 0.4 },
-    batchSize: [500, 1000, 2000][Math.floor(rand() * 3)] as number,
+    batchSize: [100, 250, 500, 1000][Math.floor(rand() * 4)] as number,
   };
 }
 
@@ -122,15 +127,18 @@ interface CliRun {
   readonly exited: Promise<number | null>;
   stderr: string;
   done: boolean;
+  /** Whether the load's run folder was seen while the run went: gone after that, the load had finished. */
+  ledgerSeen: boolean;
 }
 
-function startCli(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CliRun {
+function startCli(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, home: string): CliRun {
   const child = spawn(process.execPath, [CLI, ...argv], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   const run: CliRun = {
     child,
     stderr: '',
     done: false,
+    ledgerSeen: false,
     exited: new Promise((resolve) =>
       child.on('close', (code, signal) => {
         live.delete(child);
@@ -145,7 +153,11 @@ function startCli(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv):
     run.stderr += `\n[soak: killed after ${RUN_MS / 1000} s]`;
     child.kill('SIGKILL');
   }, RUN_MS);
-  void run.exited.then(() => clearTimeout(timer));
+  const watch = setInterval(() => void runFolder(home).then((folder) => (run.ledgerSeen ||= folder !== undefined)), 25);
+  void run.exited.then(() => {
+    clearTimeout(timer);
+    clearInterval(watch);
+  });
   return run;
 }
 
@@ -163,20 +175,24 @@ async function runFolder(home: string): Promise<string | undefined> {
   return name === undefined ? undefined : join(home, 'runs', name);
 }
 
-async function segmentsRecorded(home: string): Promise<number> {
+/** How many `event` lines the load's ledger holds. */
+async function recorded(home: string, event: Trigger['event']): Promise<number> {
   const folder = await runFolder(home);
   if (!folder) return 0;
   const text = await readFile(join(folder, 'ledger.ndjson'), 'utf8').catch(() => '');
-  return text.split('"type":"segment"').length - 1;
+  return text.split(`"type":"${event}"`).length - 1;
 }
+
+/** Where a fault struck, e.g. `segment 12/40`. */
+const point = async (home: string, when: Trigger, segments: number) => `${when.event} ${await recorded(home, when.event)}/${segments}`;
 
 /** Waits for the trigger's point in the run (or the run's end: then false). */
 async function reached(run: CliRun, home: string, when: Trigger, segments: number): Promise<boolean> {
-  const start = await segmentsRecorded(home);
+  const start = await recorded(home, when.event);
   const target = start + Math.floor(when.at * Math.max(0, segments - start));
   // A point before the next segment is a time within the run's first second (before the job, or between two batches).
   if (target === start) await sleep(Math.floor(when.at * Math.max(1, segments - start) * 1000));
-  while (!run.done && (await segmentsRecorded(home)) < target) await sleep(25);
+  while (!run.done && (await recorded(home, when.event)) < target) await sleep(25);
   await sleep(when.delayMs);
   return !run.done;
 }
@@ -184,7 +200,9 @@ async function reached(run: CliRun, home: string, when: Trigger, segments: numbe
 /** Sends the stop; returns its label, or undefined when the run ended first. */
 async function stopClient(run: CliRun, stop: Plan['stops'][number], home: string, segments: number): Promise<string | undefined> {
   if (!(await reached(run, home, stop.when, segments))) return undefined;
-  const at = `${stop.kind}@${await segmentsRecorded(home)}/${segments}`;
+  // A stop that lands while a finished load's process exits is said, not taken for the fault.
+  const late = run.ledgerSeen && (await runFolder(home)) === undefined;
+  const at = late ? `${stop.kind}(late: the load had finished)` : `${stop.kind}(${await point(home, stop.when, segments)})`;
   if (stop.kind === 'kill') run.child.kill('SIGKILL');
   else if (stop.kind === 'term') run.child.kill('SIGTERM');
   else {
@@ -194,7 +212,7 @@ async function stopClient(run: CliRun, stop: Plan['stops'][number], home: string
       const seen = Date.now() + 5000;
       while (!run.done && !run.stderr.includes('stopping') && Date.now() < seen) await sleep(10);
       await sleep(stop.secondAfterMs);
-      if (run.done) return `${at}(only the first reached it)`;
+      if (run.done) return `${at.slice(0, -1)}, only the first reached it)`;
       run.child.kill('SIGINT');
     }
   }
@@ -271,8 +289,9 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
         notes.push(`gave up after ${MAX_RUNS} runs`);
         break;
       }
-      const racing = next === 'resume' && raceLeft;
-      const runs = racing ? [startCli(resume, work, env), startCli(resume, work, env)] : [startCli(next === 'load' ? first : resume, work, env)];
+      // Two resumes race for a ledger that is there (with none, both refuse: no race).
+      const racing = next === 'resume' && raceLeft && (await runFolder(home)) !== undefined;
+      const runs = racing ? [startCli(resume, work, env, home), startCli(resume, work, env, home)] : [startCli(next === 'load' ? first : resume, work, env, home)];
       const [run] = runs as [CliRun];
       if (racing) {
         raceLeft = false;
@@ -292,9 +311,9 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
         const { when, downMs } = orgFault;
         chaos.push(
           (async () => {
-            if (!(await reached(run, home, when, segments))) return;
+            if (!(await reached(run, home, when, segments)) || (run.ledgerSeen && (await runFolder(home)) === undefined)) return;
             orgFault = undefined;
-            faults.push(`org@${await segmentsRecorded(home)}/${segments}(down ${fmt(downMs / 1000, 1)} s)`);
+            faults.push(`org(${await point(home, when, segments)}, down ${fmt(downMs / 1000, 1)} s)`);
             await org?.stop('SIGKILL');
             await sleep(downMs);
             org = await restartOrg(db, port);
@@ -339,7 +358,7 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
     }
     if (atRest) faults.push(`${[plan.ledgerCut !== undefined ? 'ledger' : '', plan.spool ? 'spool' : ''].filter(Boolean).join('+')}(missed: no ledger left)`);
     if (orgFault) faults.push('org(missed: the load ended first)');
-    if (raceLeft) faults.push('race(missed: no resume)');
+    if (raceLeft) faults.push('race(missed: no ledger left to resume)');
     const counts = await count(org, session, shape, work);
     return { round, faults, exits, notes, kinds: plan.kinds, seconds: (Date.now() - started) / 1000, ...counts };
   } finally {
@@ -488,7 +507,7 @@ console.log(
   `\ntotal: ${results.length} rounds, input ${fmt(sum('input'))}, lost ${fmt(sum('lost'))}, duplicated ${fmt(sum('duplicated'))}, stray ${fmt(sum('stray'))}, phantom ${fmt(sum('phantom'))}, altered ${fmt(sum('altered'))}; ${results.filter(broken).length} rounds not exact (seed ${seed})`,
 );
 for (const kind of KINDS) {
-  const withIt = results.filter((r) => r.faults.some((f) => f.startsWith(kind) && !f.includes('missed') && !f.includes('never full')));
+  const withIt = results.filter((r) => r.faults.some((f) => f.startsWith(kind) && !/missed|late|never full/.test(f)));
   if (withIt.length) console.log(`  ${kind}: in ${withIt.length} rounds, ${withIt.filter(broken).length} not exact`);
 }
 if (results.some(broken)) {
