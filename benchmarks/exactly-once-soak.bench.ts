@@ -22,7 +22,7 @@
  * killed and noted, default 300), SOAK_MINUTES (no new round after this, default 180), SOAK_KEEP=1
  * (keep each round's folder: input, outputs, BULKPIPE_HOME and the org's file, to check by hand).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,12 +228,16 @@ interface RoundResult extends RoundCounts {
   readonly seconds: number;
 }
 
+/** The system's mount tools (util-linux), for the full-disk fault. */
+const TMPFS_TOOLS = { mount: 'mount', umount: 'umount' } as const;
+const tmpfs = (tool: keyof typeof TMPFS_TOOLS, argv: readonly string[]) => promisify(execFile)(TMPFS_TOOLS[tool], argv);
+
 async function canMount(): Promise<boolean> {
   if (process.getuid?.() !== 0) return false;
   const probe = await mkdtemp(join(tmpdir(), 'bulkpipe-eo-mount-'));
   try {
-    await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]);
-    await promisify(execFile)('umount', [probe]);
+    await tmpfs('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]);
+    await tmpfs('umount', [probe]);
     return true;
   } catch {
     return false;
@@ -261,7 +265,7 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
     if (disk) {
       // Room for a little of the load beside a filler: the disk fills during the first run.
       const size = Math.ceil((inputBytes * 4 + 8 * 2 ** 20) / 4096) * 4096;
-      await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', work]);
+      await tmpfs('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', work]);
       mounts.add(work);
       filler = join(work, 'filler');
       await fill(filler, size - Math.floor(inputBytes * (plan.diskFree ?? 0)) - 64 * 1024);
@@ -366,7 +370,7 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
     await org?.stop('SIGKILL');
     if (KEEP && mounts.has(work)) await promisify(execFile)('cp', ['-a', work, `${work}-kept`]).catch(() => undefined);
     if (mounts.has(work)) {
-      await promisify(execFile)('umount', [work]).catch((err: Error) => process.stderr.write(`soak: umount ${work}: ${err.message}\n`));
+      await tmpfs('umount', [work]).catch((err: Error) => process.stderr.write(`soak: umount ${work}: ${err.message}\n`));
       mounts.delete(work);
     }
     if (KEEP) console.log(`  round ${round} kept in ${dir} (org file org.db, outputs and BULKPIPE_HOME in ${disk ? 'disk-kept' : 'work'})`);
@@ -477,7 +481,13 @@ async function count(org: OrgProcess | undefined, session: string, shape: InputS
 
 function stopSoak(): void {
   for (const child of live) child.kill('SIGKILL');
-  for (const mount of mounts) spawn('umount', ['-l', mount], { stdio: 'ignore' });
+  for (const mount of mounts) {
+    try {
+      execFileSync(TMPFS_TOOLS.umount, ['-l', mount], { stdio: 'ignore' });
+    } catch {
+      process.stderr.write(`soak: could not unmount ${mount}\n`);
+    }
+  }
   process.exit(130);
 }
 process.once('SIGINT', stopSoak);

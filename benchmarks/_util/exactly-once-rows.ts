@@ -17,13 +17,13 @@ export interface InputShape {
   readonly bom: boolean;
 }
 
-export const INPUT_COLUMNS = ['Name', 'NumberOfEmployees', 'Description', 'Phone'] as const;
+const INPUT_COLUMNS = ['Name', 'NumberOfEmployees', 'Description', 'Phone'] as const;
 
 /** Rows the org fails: NumberOfEmployees is not a number. */
-export const failsInOrg = (row: number) => row % 97 === 0;
+const failsInOrg = (row: number) => row % 97 === 0;
 
 /** Row `row`'s field values (1-based), as an output file that copies the input must hold them. */
-export function inputFields(shape: InputShape, row: number): readonly string[] {
+function inputFields(shape: InputShape, row: number): readonly string[] {
   // Quoted commas and quotes, a line end inside a field, and multi-byte characters: a resume that reads
   // on from a byte offset inside a record, or miscounts bytes, is seen in the rows' values.
   const description = row % 7 === 0 ? `first line ${row},${shape.eol}second "line", ${row}` : row % 11 === 0 ? `Zürich café ${row}` : row % 13 === 0 ? '' : `plain ${row}`;
