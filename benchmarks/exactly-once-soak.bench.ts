@@ -23,6 +23,7 @@
  * (keep each round's folder: input, outputs, BULKPIPE_HOME and the org's file, to check by hand).
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,9 +119,12 @@ function drawPlan(round: number): Plan {
   };
 }
 
-/** Processes to end if the soak itself is stopped. */
+/** What to end if the soak itself is stopped: the CLI runs, the round's org, the tmpfs mounts. */
 const live = new Set<ChildProcess>();
 const mounts = new Set<string>();
+let liveOrg: OrgProcess | undefined;
+let liveDir: string | undefined;
+const tracked = (org: OrgProcess) => (liveOrg = org);
 
 interface CliRun {
   readonly child: ChildProcess;
@@ -249,6 +253,7 @@ async function canMount(): Promise<boolean> {
 async function soakRound(round: number, plan: Plan, mountable: boolean): Promise<RoundResult> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-eo-soak-'));
+  liveDir = dir;
   const shape: InputShape = { ...plan.shape, rows };
   const faults: string[] = [];
   const exits: string[] = [];
@@ -273,7 +278,7 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
     const home = join(work, 'home');
     await mkdir(join(work, 'tmp'));
     const db = join(dir, 'org.db');
-    org = await startOrgProcess(db, 0, 'ignore');
+    org = tracked(await startOrgProcess(db, 0, 'ignore'));
     const port = Number(new URL(org.loginUrl).port);
     const session = await sessionOf(org);
     const connection = ['--instance-url', org.loginUrl, '--access-token', session, '--poll-interval', '100', '-y'];
@@ -320,7 +325,7 @@ async function soakRound(round: number, plan: Plan, mountable: boolean): Promise
             faults.push(`org(${await point(home, when, segments)}, down ${fmt(downMs / 1000, 1)} s)`);
             await org?.stop('SIGKILL');
             await sleep(downMs);
-            org = await restartOrg(db, port);
+            org = tracked(await restartOrg(db, port));
           })(),
         );
       }
@@ -481,6 +486,7 @@ async function count(org: OrgProcess | undefined, session: string, shape: InputS
 
 function stopSoak(): void {
   for (const child of live) child.kill('SIGKILL');
+  void liveOrg?.stop('SIGKILL'); // the signal is sent at once, before exit
   for (const mount of mounts) {
     try {
       execFileSync(TMPFS_TOOLS.umount, ['-l', mount], { stdio: 'ignore' });
@@ -488,6 +494,7 @@ function stopSoak(): void {
       process.stderr.write(`soak: could not unmount ${mount}\n`);
     }
   }
+  if (liveDir && !KEEP) rmSync(liveDir, { recursive: true, force: true });
   process.exit(130);
 }
 process.once('SIGINT', stopSoak);
@@ -497,12 +504,21 @@ const mountable = allowed.includes('disk') && (await canMount());
 console.log(`exactly-once soak: ${rounds} rounds of ${fmt(rows)} rows, faults drawn from ${allowed.join(',')}, at most ${MAX_RUNS} runs a round, seed ${seed}; ${environment()}`);
 if (allowed.includes('disk') && !mountable) console.log('notice: the full-disk fault is skipped: it needs root and a working `mount -t tmpfs`');
 const results: RoundResult[] = [];
+let uncounted = 0;
 for (let round = 1; round <= rounds; round++) {
   if (Date.now() > DEADLINE) {
     console.log(`stopped before round ${round}: SOAK_MINUTES reached`);
     break;
   }
-  const r = await soakRound(round, drawPlan(round), mountable);
+  let r: RoundResult;
+  try {
+    r = await soakRound(round, drawPlan(round), mountable);
+  } catch (err) {
+    // A round the harness could not finish proves nothing either way: said, and the soak fails.
+    uncounted++;
+    console.log(`round ${round}: not counted: the harness failed: ${(err as Error).message}`);
+    continue;
+  }
   results.push(r);
   console.log(
     `round ${round}: faults ${r.faults.join(' ') || 'none'}; exits ${r.exits.join(',')}; input ${fmt(r.input)}, success ${fmt(r.success)}, error ${fmt(r.errors)}, org ${fmt(r.org)}; ` +
@@ -522,5 +538,9 @@ for (const kind of KINDS) {
 }
 if (results.some(broken)) {
   console.log('FAILED: records lost or duplicated');
+  process.exitCode = 1;
+}
+if (uncounted > 0) {
+  console.log(`FAILED: ${uncounted} rounds could not be counted`);
   process.exitCode = 1;
 }
