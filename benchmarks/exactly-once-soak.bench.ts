@@ -106,6 +106,8 @@ function drawPlan(round: number): Plan {
     stops = [stop];
     kinds.unshift(stop);
   }
+  // A stop may come again on the resume (issue 22 stopped one load three times).
+  stops = stops.flatMap((kind) => (rand() < 0.4 ? [kind, kind] : [kind]));
   return {
     kinds,
     stops: stops.map((kind) => ({ kind, when: trigger(), secondAfterMs: Math.floor(rand() * 300) })),
