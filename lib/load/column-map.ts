@@ -26,14 +26,16 @@ export function parseColumnMap(text: string): ColumnMap {
   return map;
 }
 
-/** The columns as the map names them; two that end up with one name are an error. */
-export function mapColumns(columns: readonly string[], map: ColumnMap | undefined): string[] {
+/** The columns as the map names them; two that end up with one name (regardless of case) are an error unless `check` is false. */
+export function mapColumns(columns: readonly string[], map: ColumnMap | undefined, check = true): string[] {
   if (!map) return [...columns];
   const mapped = columns.map((c) => map.get(c) ?? c);
+  if (!check) return mapped;
   const seen = new Set<string>();
   for (const [i, name] of mapped.entries()) {
-    if (seen.has(name)) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[i]} -> ${name}`);
-    seen.add(name);
+    const key = name.toLowerCase();
+    if (seen.has(key)) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[i]} -> ${name}`);
+    seen.add(key);
   }
   return mapped;
 }

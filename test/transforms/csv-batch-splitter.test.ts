@@ -207,9 +207,9 @@ describe('transforms/csv-batch-splitter', () => {
     expect(await split([Buffer.from('')])).to.deep.equal([]);
     expect(await split([Buffer.from('\n\n')])).to.deep.equal([]);
     expect(await rejection(split([Buffer.from('Name,Phone,Name\na,1,b\n')])))
-      .to.include({ code: 'BULK_PARSE', line: 1 })
+      .to.include({ code: 'BULK_COLUMNS', source: 'in.csv', line: 1 })
       .and.have.property('message')
-      .that.includes('names the column Name twice');
+      .that.includes('names the field Name twice (column 1 Name and column 3 Name');
     expect(await rejection(split([Buffer.from('Name,"Ph"x\na,1\n')]))).to.include({ code: 'BULK_PARSE', line: 1, column: 10 });
   });
 

@@ -1,0 +1,41 @@
+/**
+ * Line ends as CSV input has them: LF, CRLF or a CR alone (old Mac files, and files pasted together
+ * from several systems mix all three). Each is one line end, so that the line numbers in errors are
+ * the ones an editor shows. In bytes (the fast path, the scanner) and in text (the parser).
+ */
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * The line ends in bytes[start, end): every LF, and every CR not followed by an LF. A CR at `end`
+ * whose LF comes later (in the next chunk) is counted here, so pass `crBefore` (the byte before
+ * `start` was a CR) to the next call, which then does not count that LF again.
+ */
+export function countByteLineEnds(bytes: Buffer, start: number, end: number, crBefore = false): number {
+  let n = 0;
+  for (let i = bytes.indexOf(LF, start); i >= 0 && i < end; i = bytes.indexOf(LF, i + 1)) n++;
+  for (let i = bytes.indexOf(CR, start); i >= 0 && i < end; i = bytes.indexOf(CR, i + 1)) if (i + 1 >= end || bytes[i + 1] !== LF) n++;
+  if (crBefore && start < end && bytes[start] === LF) n--;
+  return n;
+}
+
+/** The line ends in text[from, to): every LF, and every CR not followed by an LF. */
+export function countTextLineEnds(text: string, from = 0, to = text.length): number {
+  let n = 0;
+  for (let k = text.indexOf('\n', from); k >= 0 && k < to; k = text.indexOf('\n', k + 1)) n++;
+  for (let k = text.indexOf('\r', from); k >= 0 && k < to; k = text.indexOf('\r', k + 1)) if (text.charCodeAt(k + 1) !== LF || k + 1 >= to) n++;
+  return n;
+}
+
+/** Where the line holding text[at] starts: just past the line end before it (0 on the first line). */
+export function textLineStart(text: string, at: number): number {
+  if (at <= 0) return 0;
+  return Math.max(text.lastIndexOf('\n', at - 1), text.lastIndexOf('\r', at - 1)) + 1;
+}
+
+/** Where the line holding bytes[at] starts, not before `from`. */
+export function byteLineStart(bytes: Buffer, from: number, at: number): number {
+  if (at <= from) return from;
+  const start = Math.max(bytes.lastIndexOf(LF, at - 1), bytes.lastIndexOf(CR, at - 1)) + 1;
+  return Math.max(start, from);
+}
