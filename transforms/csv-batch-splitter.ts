@@ -116,6 +116,9 @@ export class CsvBatchSplitter extends ChunkingStage {
   #inputHeader: Buffer | undefined;
   /** Stopping drops a partial record. */
   readonly #stop: InputStop;
+  /** The input ends cut off: its partial last record is dropped, and the last segment ends at `#cutAt`, where that record starts. */
+  #cutOff = false;
+  #cutAt: number | undefined;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -159,7 +162,13 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   override _flush(callback: TransformCallback): void {
     (async () => {
-      if (!this.#stop.stopped) {
+      if (this.#cutOff) {
+        // A partial record at a cut is no record: the segment ends where it starts.
+        this.#cutAt = this.#consumed - this.#carryBytes;
+        this.#carry = [];
+        this.#carryBytes = 0;
+        this.#skipping = undefined;
+      } else if (!this.#stop.stopped) {
         if (this.#skipping) await this.#skipped(this.#consumed);
         else if (this.#carryBytes > 0) {
           // The last record, without a line end (or inside a quote that never closes: its own fault).
@@ -169,14 +178,14 @@ export class CsvBatchSplitter extends ChunkingStage {
           await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
         }
       }
-      await this.#cut(this.#consumed);
+      await this.#cut(this.#cutAt ?? this.#consumed);
     })().then(
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
         if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
         this.#stop.fail(err, () => undefined);
-        this.#cut(this.#consumed).then(() => callback(), callback);
+        this.#cut(this.#cutAt ?? this.#consumed).then(() => callback(), callback);
       },
     );
   }
@@ -187,6 +196,15 @@ export class CsvBatchSplitter extends ChunkingStage {
    */
   stop(): void {
     this.#stop.stop();
+  }
+
+  /**
+   * The input ends cut off (gzip data that breaks off): every whole record before the cut is still
+   * batched, and a partial record after the last one is dropped, never uploaded truncated. Call it
+   * before the input ends.
+   */
+  endsCut(): void {
+    this.#cutOff = true;
   }
 
   /** The column plan, once the header is read (the 'columns' event carries it too). */

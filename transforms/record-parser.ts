@@ -73,6 +73,7 @@ export class RecordParser extends Transform {
   readonly #map: ColumnMap | undefined;
   readonly #checkNul: boolean;
   #row = 0;
+  #cutOff = false;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
@@ -101,7 +102,7 @@ export class RecordParser extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#stop.stopped) return callback();
+    if (this.#stop.stopped || this.#cutOff) return callback(); // a partial record at a cut is no record
     try {
       this.#decoder.end(this.#emit);
       callback();
@@ -116,6 +117,15 @@ export class RecordParser extends Transform {
    */
   stop(): void {
     this.#stop.stop();
+  }
+
+  /**
+   * The input ends cut off (gzip data that breaks off): every whole record before the cut is still
+   * read, and what the input holds after the last one (a partial record) is dropped, never emitted
+   * truncated. Call it before the input ends.
+   */
+  endsCut(): void {
+    this.#cutOff = true;
   }
 
   // One input chunk's records are pushed together; the write callback, called once they are
