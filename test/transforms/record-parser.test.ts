@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InputRecord } from '../../lib/load-types.js';
-import { INPUT_FORMATS, RecordParser, recordParser, type InputFormat } from '../../transforms/record-parser.js';
+import { INPUT_FORMATS, RecordParser, recordParser, type InputFormat, type RecordParserOptions } from '../../transforms/record-parser.js';
 import { rejection } from '../helpers/fixtures.js';
+import { chunked, mixedCsv, randomSizes } from '../helpers/mixed-lines.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
 
 async function parse(format: InputFormat, chunks: ReadonlyArray<string | Buffer>): Promise<InputRecord[]> {
@@ -320,5 +321,84 @@ describe('transforms/record-parser', () => {
     parser.write('[{"A":1},');
     parser.destroy();
     expect(parser.destroyed).to.equal(true);
+  });
+});
+
+describe('transforms/record-parser: line ends, NUL, repeated columns, a cut input (issue 22)', () => {
+  const { text, rows } = mixedCsv(300);
+  const bytes = Buffer.from(text);
+
+  async function parseChunks(chunks: Buffer[], options: Partial<RecordParserOptions> = {}): Promise<InputRecord[]> {
+    const sink = collector<InputRecord>();
+    await pipeline(fromChunks(chunks), recordParser({ format: 'csv', source: 'mixed.csv', ...options }), sink);
+    return sink.items;
+  }
+
+  it('reads every row of a file that mixes LF, CRLF and CR line ends, with the right lines, in any chunks', async () => {
+    const expected = rows.map((r) => ({ row: r.row, line: r.line, fields: r.fields }));
+    expect(await parseChunks([bytes])).to.deep.equal(expected);
+    expect(await parseChunks(chunked(bytes, () => 1))).to.deep.equal(expected);
+    for (const seed of [1, 2, 3]) expect(await parseChunks(chunked(bytes, randomSizes(seed, 40))), `seed ${seed}`).to.deep.equal(expected);
+  });
+
+  it('keeps the values of a bad record and names its line after CR-only lines', async () => {
+    const input = 'A,B\r1,2\r3,"x\ry"\r4,5,6\r7,8\r';
+    for (const chunks of [[Buffer.from(input)], chunked(Buffer.from(input), () => 1)]) {
+      const records = await parseChunks(chunks);
+      expect(records.map((r) => [r.row, r.line])).to.deep.equal([
+        [1, 2],
+        [2, 3],
+        [3, 5],
+        [4, 6],
+      ]);
+      expect(records[2]?.error).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(mixed\.csv, line 5, record 3\)/);
+      expect(records[2]?.fields).to.deep.equal({ A: '4', B: '5' });
+    }
+  });
+
+  it('rejects a record with a NUL byte, naming its line, record and field, its values kept; the others load', async () => {
+    const input = Buffer.from('Name,Note\nok,1\nbad,"two\nli\0nes"\nalso,3\n');
+    for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(9, 7))]) {
+      const records = await parseChunks(chunks);
+      expect(records.map((r) => r.error === undefined)).to.deep.equal([true, false, true]);
+      expect(records[1]?.error).to.equal(
+        'BULKPIPE_NUL_CHARACTER:a NUL character (byte 0) in the value, which is no text: a damaged or binary file? (remove it) (mixed.csv, line 4, record 2, field Note):Note --',
+      );
+      expect(records[1]?.fields).to.deep.equal({ Name: 'bad', Note: 'two\nli\0nes' });
+    }
+    const json = await parse('json', ['[{"A":"x"},\n{"A":"y\\u0000"}]']);
+    expect(json[1]?.error).to.include('BULKPIPE_NUL_CHARACTER').and.include('(test.in, line 2, record 2, field A)');
+    const xml = await parse('xml', ['<sObjects><sObject><A>x</A></sObject>\n<sObject><A>y\u0000</A></sObject></sObjects>']);
+    expect(xml.map((r) => r.error?.split(':')[0])).to.deep.equal([undefined, 'BULKPIPE_NUL_CHARACTER']);
+    expect(xml[1]?.error).to.include('(test.in, line 2, record 2, field A)');
+  });
+
+  it('stops at a header that names a field twice, regardless of case or through the map, naming both columns', async () => {
+    const err = await rejection(parseChunks([Buffer.from('Name,Phone,PHONE\na,1,2\n')]));
+    expect(err).to.include({ code: 'BULK_COLUMNS', source: 'mixed.csv', line: 1 });
+    expect(err).to.have.deep.property('columns', ['Phone', 'PHONE']);
+    expect(err.message).to.include('column 2 Phone and column 3 PHONE');
+    const mapped = await rejection(parseChunks([Buffer.from('Name,Tel,phone\na,1,2\n')], { columnMap: new Map([['Tel', 'Phone']]) }));
+    expect(mapped).to.include({ code: 'BULK_COLUMNS', line: 1 });
+    expect(mapped).to.have.deep.property('columns', ['Tel (mapped to Phone)', 'phone']);
+    // The map renames a CSV header once; its records carry the mapped names.
+    expect((await parseChunks([Buffer.from('Name,Tel\na,1\n')], { columnMap: new Map([['Tel', 'Phone']]) }))[0]?.fields).to.deep.equal({ Name: 'a', Phone: '1' });
+  });
+
+  it('at a cut input, reads every whole record before it and drops the partial one', async () => {
+    for (const [format, input, kept] of [
+      ['csv', 'A,B\n1,2\r\n3,4\r5,6', 2],
+      ['ndjson', '{"A":1}\n{"A":2}\n{"A":', 2],
+      ['json', '[{"A":1},{"A":2},{"A"', 2],
+    ] as const) {
+      const parser = recordParser({ format, source: 'cut.gz' });
+      parser.endsCut();
+      const sink = collector<InputRecord>();
+      await pipeline(fromChunks([input]), parser, sink);
+      expect(
+        sink.items.map((r) => r.error),
+        format,
+      ).to.deep.equal(Array.from({ length: kept }, () => undefined));
+    }
   });
 });
