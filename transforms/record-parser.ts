@@ -133,9 +133,13 @@ export class RecordParser extends Transform {
   readonly #emit = (read: Record<string, InputValue>, line?: number, error?: string): void => {
     if (this.#stop.stopped) return;
     const row = ++this.#row;
-    const fields = this.#map ? renamed(read, this.#map) : read;
+    const mapped = this.#map ? renamed(read, this.#map) : undefined;
+    const fields = mapped?.fields ?? read;
     const rejection =
       error ??
+      (mapped?.twice === undefined
+        ? undefined
+        : inputFault('BULKPIPE_DUPLICATE_FIELD', `two fields are mapped to ${mapped.twice}: never "last one wins"`, { source: this.#source, row, line, field: mapped.twice })) ??
       (this.#decoder.utf8.invalid && !this.#replaceInvalid ? this.#invalidUtf8(fields, row, line) : undefined) ??
       (this.#checkNul ? this.#nul(fields, row, line) : undefined);
     if (rejection !== undefined) this.push({ row, ...(line === undefined ? {} : { line }), fields, error: rejection } satisfies InputRecord);
@@ -170,10 +174,16 @@ export class RecordParser extends Transform {
   }
 }
 
-function renamed(fields: Record<string, InputValue>, map: ColumnMap): Record<string, InputValue> {
+/** A record's fields renamed by the map, and the first name two of them were given (their values are both kept only in `read`). */
+function renamed(fields: Record<string, InputValue>, map: ColumnMap): { fields: Record<string, InputValue>; twice?: string } {
   const out: Record<string, InputValue> = {};
-  for (const name in fields) out[map.get(name) ?? name] = fields[name] as InputValue;
-  return out;
+  let twice: string | undefined;
+  for (const name in fields) {
+    const to = map.get(name) ?? name;
+    if (twice === undefined && Object.hasOwn(out, to)) twice = to;
+    out[to] = fields[name] as InputValue;
+  }
+  return twice === undefined ? { fields: out } : { fields, twice };
 }
 
 /** A RecordParser; e.g. `pipeline(createReadStream(path), recordParser({ format: 'csv', source: path }), ...)`. */

@@ -30,12 +30,19 @@ export function parseColumnMap(text: string): ColumnMap {
 export function mapColumns(columns: readonly string[], map: ColumnMap | undefined, check = true): string[] {
   if (!map) return [...columns];
   const mapped = columns.map((c) => map.get(c) ?? c);
-  if (!check) return mapped;
-  const seen = new Set<string>();
-  for (const [i, name] of mapped.entries()) {
-    const key = name.toLowerCase();
-    if (seen.has(key)) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[i]} -> ${name}`);
-    seen.add(key);
-  }
+  const twice = check ? repeatedField(mapped) : undefined;
+  if (twice) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[twice[1]]} -> ${mapped[twice[1]]}`);
   return mapped;
+}
+
+/** The 0-based positions of the first two names that are one field name regardless of case (as Salesforce compares them), if any. */
+export function repeatedField(names: readonly string[]): [number, number] | undefined {
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) return [first, i];
+    seen.set(key, i);
+  }
+  return undefined;
 }

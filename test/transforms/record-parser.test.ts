@@ -381,6 +381,14 @@ describe('transforms/record-parser: line ends, NUL, repeated columns, a cut inpu
     const mapped = await rejection(parseChunks([Buffer.from('Name,Tel,phone\na,1,2\n')], { columnMap: new Map([['Tel', 'Phone']]) }));
     expect(mapped).to.include({ code: 'BULK_COLUMNS', line: 1 });
     expect(mapped).to.have.deep.property('columns', ['Tel (mapped to Phone)', 'phone']);
+    // Two keys of a JSON record mapped to one name cost that record: never "last one wins".
+    const sink = collector<InputRecord>();
+    await pipeline(fromChunks(['{"Tel":"1","Phone":"2"}\n{"Tel":"3"}\n']), recordParser({ format: 'ndjson', source: 'in.ndjson', columnMap: new Map([['Tel', 'Phone']]) }), sink);
+    expect(sink.items.map((r) => [r.fields, r.error?.slice(r.error.indexOf('('))])).to.deep.equal([
+      [{ Tel: '1', Phone: '2' }, '(in.ndjson, line 1, record 1, field Phone):Phone --'],
+      [{ Phone: '3' }, undefined],
+    ]);
+    expect(sink.items[0]?.error).to.match(/^BULKPIPE_DUPLICATE_FIELD:two fields are mapped to Phone/);
     // The map renames a CSV header once; its records carry the mapped names.
     expect((await parseChunks([Buffer.from('Name,Tel\na,1\n')], { columnMap: new Map([['Tel', 'Phone']]) }))[0]?.fields).to.deep.equal({ Name: 'a', Phone: '1' });
   });
