@@ -31,7 +31,9 @@ export function csvRecordFault(values: readonly string[], problem: CsvProblem | 
       return inputFault('BULKPIPE_FIELD_COUNT', `a line of white space only, where ${header.length} fields are expected`, place);
     }
     const extra = values.length > header.length ? `; the first field past the header's last column is "${(values[header.length] as string).slice(0, 40)}"` : '';
-    return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, place);
+    // The field named: the first column without a value, or the first value without a column (by its position).
+    const field = values.length < header.length ? header[values.length] : `#${header.length + 1}`;
+    return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, { ...place, field });
   }
   return limitFault(header, values, place) ?? nulFault(header, values, place);
 }

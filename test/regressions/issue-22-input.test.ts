@@ -101,7 +101,7 @@ describe('regressions/issue-22: inputs (library and CLI, local org)', function (
     ]);
     // The NUL is on the second line of its record: the line named is its own.
     expect(failed[0]?.sf__Error).to.include(`(${file}, line ${nulLine}, record 301, field Description)`);
-    expect(failed[1]?.sf__Error).to.include(`(${file}, line ${countLine}, record 302)`);
+    expect(failed[1]?.sf__Error).to.include(`(${file}, line ${countLine}, record 302, field #4):#4 --`);
     await expectOrgIsSuccesses(ok);
     const held = new Map((await orgRows()).map((r) => [r.Name, r.Description]));
     for (const [n, note] of good) expect(held.get(n), n).to.equal(note);

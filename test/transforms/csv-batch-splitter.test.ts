@@ -150,11 +150,11 @@ describe('transforms/csv-batch-splitter', () => {
     ]);
     const errors = new Map(segment?.rejects);
     expect([...errors.keys()]).to.deep.equal([2, 3, 4, 5, 7, 8, 10]);
-    expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2\)/);
+    expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2, field #3\):#3 --$/);
     expect(errors.get(3)).to.include('a line of white space only').and.include('line 4, record 3');
     expect(errors.get(4)).to.include('BULKPIPE_MALFORMED_RECORD:a stray quote').and.include('line 5, column 2, record 4, field Name');
     expect(errors.get(5)).to.include('text after a closing quote').and.include('line 6, column 4, record 5, field Name');
-    expect(errors.get(7)).to.include('the record has 1 fields, the header 2').and.include('line 9, record 7');
+    expect(errors.get(7)).to.include('the record has 1 fields, the header 2').and.include('line 9, record 7, field Phone)');
     expect(errors.get(8)).to.include('STRING_TOO_LONG:32001 characters').and.include('line 10, record 8, field Name');
     expect(errors.get(10)).to.include('an unterminated quoted field').and.include('line 12, column 3, record 10, field Phone');
   });
@@ -308,7 +308,7 @@ describe('transforms/csv-batch-splitter', () => {
           ['7', '8'],
         ]);
         expect(got.rejects.map(([row]) => row)).to.deep.equal([3]);
-        expect(got.rejects[0]?.[1]).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 5, record 3\)/);
+        expect(got.rejects[0]?.[1]).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 5, record 3, field #3\):#3 --$/);
         expect(got.rejects[0]?.[2]).to.deep.equal({ A: '4', B: '5' });
       }
     });

@@ -351,7 +351,7 @@ describe('transforms/record-parser: line ends, NUL, repeated columns, a cut inpu
         [3, 5],
         [4, 6],
       ]);
-      expect(records[2]?.error).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(mixed\.csv, line 5, record 3\)/);
+      expect(records[2]?.error).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(mixed\.csv, line 5, record 3, field #3\):#3 --$/);
       expect(records[2]?.fields).to.deep.equal({ A: '4', B: '5' });
     }
   });
