@@ -12,11 +12,14 @@ const CR = 0x0d;
  * `start` was a CR) to the next call, which then does not count that LF again.
  */
 export function countByteLineEnds(bytes: Buffer, start: number, end: number, crBefore = false): number {
-  let n = 0;
-  for (let i = bytes.indexOf(LF, start); i >= 0 && i < end; i = bytes.indexOf(LF, i + 1)) n++;
-  for (let i = bytes.indexOf(CR, start); i >= 0 && i < end; i = bytes.indexOf(CR, i + 1)) if (i + 1 >= end || bytes[i + 1] !== LF) n++;
-  if (crBefore && start < end && bytes[start] === LF) n--;
-  return n;
+  // indexOf runs on to the end of the buffer when nothing is found (a CR in an LF file): bounded by a view.
+  const range = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  const n = range.length;
+  let count = 0;
+  for (let i = range.indexOf(LF); i >= 0; i = range.indexOf(LF, i + 1)) count++;
+  for (let i = range.indexOf(CR); i >= 0; i = range.indexOf(CR, i + 1)) if (i + 1 >= n || range[i + 1] !== LF) count++;
+  if (crBefore && n > 0 && range[0] === LF) count--;
+  return count;
 }
 
 /** The line ends in text[from, to): every LF, and every CR not followed by an LF. */

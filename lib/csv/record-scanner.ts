@@ -24,6 +24,7 @@ export class CsvRecordScanner {
   /** Position of the next quote (newline) at or after the scan position in #chunk (chunk.length when none). */
   #nextQuote = -1;
   #nextLf = -1;
+  /** The next CR not followed by an LF (a CRLF is found by its LF): in a CRLF file, one pass over the chunk's CRs, not one search per record. */
   #nextCr = -1;
   /** The last chunk ended in a CR outside quotes: its record ends there unless the next chunk starts with LF. */
   #pendingCr = false;
@@ -89,23 +90,16 @@ export class CsvRecordScanner {
         const nl = chunk.indexOf(LF, i);
         this.#nextLf = nl < 0 ? n : nl;
       }
-      if (this.#nextCr < i) {
-        const cr = chunk.indexOf(CR, i);
-        this.#nextCr = cr < 0 ? n : cr;
-      }
+      if (this.#nextCr < i) this.#nextCr = bareCr(chunk, i);
       const lineEnd = Math.min(this.#nextLf, this.#nextCr);
       if (lineEnd < this.#nextQuote) {
         if (lineEnd >= n) return -1;
-        if (lineEnd === this.#nextLf) {
-          this.#ended = true;
-          return lineEnd + 1;
-        }
-        if (lineEnd + 1 === n) {
+        if (lineEnd + 1 === n && lineEnd === this.#nextCr) {
           this.#pendingCr = true; // the next chunk tells whether an LF follows
           return -1;
         }
         this.#ended = true;
-        return chunk[lineEnd + 1] === LF ? lineEnd + 2 : lineEnd + 1;
+        return lineEnd + 1; // past the LF (of a CRLF too), or past a CR alone
       }
       if (this.#nextQuote >= n) return -1;
       const q = this.#nextQuote;
@@ -140,4 +134,10 @@ export class CsvRecordScanner {
     if (before === this.#delimiter || before === LF || before === CR) return true;
     return this.#lastClose === q - 1;
   }
+}
+
+/** The position of the next CR at or after `from` that no LF follows (one at the chunk's end counts: the next chunk decides), or the chunk's length. */
+function bareCr(chunk: Buffer, from: number): number {
+  for (let p = chunk.indexOf(CR, from); p >= 0; p = chunk.indexOf(CR, p + 1)) if (chunk[p + 1] !== LF) return p;
+  return chunk.length;
 }
