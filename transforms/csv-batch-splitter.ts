@@ -255,7 +255,7 @@ export class CsvBatchSplitter extends ChunkingStage {
         continue;
       }
       const line = this.#line;
-      this.#line += quoted ? 1 + innerLineEnds(chunk, start, end) : 1;
+      this.#line += this.#scanner.multiline ? 1 + innerLineEnds(chunk, start, end) : 1;
       const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid, nulFree);
       if (rejection || length + this.#header.length > this.#maxBytes) {
         flushSegment(start);

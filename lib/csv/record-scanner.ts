@@ -38,6 +38,7 @@ export class CsvRecordScanner {
   #ended = true;
   #quoted = false;
   #stray = false;
+  #multiline = false;
 
   /** `delimiter`: the field separator's byte; default a comma. */
   constructor(delimiter: number = COMMA) {
@@ -59,6 +60,14 @@ export class CsvRecordScanner {
     return this.#stray;
   }
 
+  /**
+   * Whether the record last ended (or the one in progress) may hold a line end inside quotes: false
+   * means it holds none, so that a caller counts lines inside a record only when there may be some.
+   */
+  get multiline(): boolean {
+    return this.#multiline;
+  }
+
   /** The index just past the next record end at or after `from`, or -1 when the chunk ends first. */
   next(chunk: Buffer, from: number): number {
     if (chunk !== this.#chunk) this.#enter(chunk);
@@ -66,6 +75,7 @@ export class CsvRecordScanner {
       this.#ended = false;
       this.#quoted = false;
       this.#stray = false;
+      this.#multiline = false;
     }
     const n = chunk.length;
     let i = from;
@@ -80,7 +90,11 @@ export class CsvRecordScanner {
         this.#nextQuote = q < 0 ? n : q;
       }
       if (this.#inQuote) {
-        if (this.#nextQuote >= n) return -1;
+        if (this.#nextQuote >= n) {
+          this.#multiline = true; // the quote goes on in the next chunk: its line ends are not looked for
+          return -1;
+        }
+        if (!this.#multiline) this.#multiline = this.#lineEndBefore(chunk, i, this.#nextQuote);
         this.#inQuote = false;
         this.#lastClose = this.#nextQuote;
         i = this.#nextQuote + 1;
@@ -108,6 +122,17 @@ export class CsvRecordScanner {
       else this.#stray = true;
       i = q + 1;
     }
+  }
+
+  /** Whether chunk[i, to) holds a line end; the searches are the ones the record's end needs anyway (kept in #nextLf and #nextCr). */
+  #lineEndBefore(chunk: Buffer, i: number, to: number): boolean {
+    if (this.#nextLf < i) {
+      const nl = chunk.indexOf(LF, i);
+      this.#nextLf = nl < 0 ? chunk.length : nl;
+    }
+    if (this.#nextLf < to) return true;
+    if (this.#nextCr < i) this.#nextCr = bareCr(chunk, i);
+    return this.#nextCr < to;
   }
 
   #enter(chunk: Buffer): void {
