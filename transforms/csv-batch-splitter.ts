@@ -171,11 +171,13 @@ export class CsvBatchSplitter extends ChunkingStage {
       } else if (!this.#stop.stopped) {
         if (this.#skipping) await this.#skipped(this.#consumed);
         else if (this.#carryBytes > 0) {
-          // The last record, without a line end (or inside a quote that never closes: its own fault).
-          const last = Buffer.concat([...this.#carry, NEWLINE]);
+          // The last record, without a line end (or inside a quote that never closes: its own fault), or ended by a CR alone.
+          const offset = this.#consumed - this.#carryBytes;
+          const ended = !this.#scanner.inQuote && this.#carry.at(-1)?.at(-1) === CR;
+          const last = Buffer.concat(ended ? this.#carry : [...this.#carry, NEWLINE]);
           this.#carry = [];
           this.#carryBytes = 0;
-          await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
+          await this.#record(last, offset, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
         }
       }
       await this.#cut(this.#cutAt ?? this.#consumed);

@@ -20,7 +20,7 @@ import { dryRunLoad } from '../../pipelines/dry-run.js';
 import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
-import { mixedCsv } from '../helpers/mixed-lines.js';
+import { chunked, mixedCsv, randomSizes } from '../helpers/mixed-lines.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 type Row = Record<string, string>;
@@ -120,6 +120,30 @@ describe('regressions/issue-22: inputs (library and CLI, local org)', function (
       await expectMixedLoaded(name, join(tmp.path, name), input.nulLine, input.countLine, input.good);
     });
   }
+
+  it('loads every row of a mixed line-end stream fed in 1-byte and random chunks (a CR ending one chunk, its LF starting the next)', async () => {
+    for (const sizes of [() => 1, randomSizes(serial, 64)]) {
+      prefix = `I22in-${++serial}`;
+      const input = mixedInput();
+      const name = `stream-mixed-${serial}`;
+      const summary = await bulkLoad({
+        client: t.org.client,
+        object: 'Account',
+        operation: 'insert',
+        format: 'csv',
+        input: Readable.from(chunked(Buffer.from(input.text), sizes), { objectMode: false }),
+        source: 'stdin',
+        columnMap: new Map([['Note', 'Description']]),
+        successPath: join(tmp.path, `${name}.ok.csv`),
+        errorPath: join(tmp.path, `${name}.err.csv`),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        batchSize: 70,
+      });
+      expect(summary).to.include({ recordsRead: 302, recordsSucceeded: 300, recordsFailed: 2 });
+      await expectMixedLoaded(name, 'stdin', input.nulLine, input.countLine, input.good);
+    }
+  });
 
   it('stops before any job at a header that names a field twice in another case, or through the map, on both paths and in a dry run', async () => {
     const name = `dup-${serial}.csv`;

@@ -328,6 +328,27 @@ describe('transforms/csv-batch-splitter', () => {
       }
     });
 
+    it('passes over a record larger than a batch in a file of CR and CRLF line ends, the lines after it right, in any chunks', async () => {
+      const input = Buffer.from(`A,B\r1,2\r\n"${'x\r'.repeat(40)}",big\r\n3,4,x\r5,"6\r"\r`);
+      for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(11, 30))]) {
+        const s = spool();
+        const sink = collector<SpooledBatch>();
+        await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: s, source: 'in.csv', maxBytes: 60 }), sink);
+        const rejects = [];
+        for (const b of sink.items) if (b.rejected > 0) for await (const e of readRejects(await s.path(b.seq, 'rejects'))) rejects.push(e);
+        expect(rejects.map((e) => [e.row, e.error.split(':')[0]])).to.deep.equal([
+          [2, 'BULKPIPE_RECORD_TOO_LARGE'],
+          [3, 'BULKPIPE_FIELD_COUNT'],
+        ]);
+        expect(rejects[0]?.error).to.include('(in.csv, line 3, record 2)');
+        // Line 3 and the 40 line ends quoted in it: the record after it starts on line 44, and the one after that (two lines) ends the input on line 46.
+        expect(rejects[1]?.error).to.include('(in.csv, line 44, record 3, field #3)');
+        expect(sink.items.at(-1)?.end).to.include({ row: 4, line: 47 });
+        const payloads = await Promise.all(sink.items.filter((b) => b.path !== null).map((b) => readFile(b.path as string, 'utf8')));
+        expect(payloads).to.deep.equal(['A,B\n1,2\r\n5,"6\r"\n']);
+      }
+    });
+
     it('stops at a header that names a field twice, regardless of case or through the map', async () => {
       const err = await rejection(split([Buffer.from('Name,Phone,PHONE\na,1,2\n')]));
       expect(err).to.include({ code: 'BULK_COLUMNS', source: 'in.csv', line: 1 });

@@ -356,6 +356,21 @@ describe('transforms/record-parser: line ends, NUL, repeated columns, a cut inpu
     }
   });
 
+  it('passes over a record larger than maxRecordBytes in a file of CR and CRLF line ends, the lines after it right, in any chunks', async () => {
+    const input = Buffer.from(`A,B\r1,2\r\n"${'x\r'.repeat(40)}",big\r\n3,4,x\r5,"6\r"\r`);
+    // In chunks smaller than the record: maxRecordBytes bounds what is carried from one chunk to the next.
+    for (const chunks of [chunked(input, () => 1), chunked(input, randomSizes(12, 30))]) {
+      const records = await parseChunks(chunks, { maxRecordBytes: 60 });
+      expect(records.map((r) => [r.row, r.line, r.error?.split(':')[0]])).to.deep.equal([
+        [1, 2, undefined],
+        [2, 3, 'BULKPIPE_RECORD_TOO_LARGE'],
+        [3, 44, 'BULKPIPE_FIELD_COUNT'],
+        [4, 45, undefined],
+      ]);
+      expect(records[3]?.fields).to.deep.equal({ A: '5', B: '6\r' });
+    }
+  });
+
   it('rejects a record with a NUL byte, naming its line, record and field, its values kept; the others load', async () => {
     const input = Buffer.from('Name,Note\nok,1\nbad,"two\nli\0nes"\nalso,3\n');
     for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(9, 7))]) {
