@@ -6,7 +6,7 @@
 
 const ENDS = ['\n', '\r\n', '\r'] as const;
 
-export interface MixedRow {
+interface MixedRow {
   readonly row: number;
   readonly line: number;
   readonly fields: Record<string, string>;
