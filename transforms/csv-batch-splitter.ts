@@ -258,7 +258,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       }
       const line = this.#line;
       this.#line += this.#scanner.multiline ? 1 + innerLineEnds(chunk, start, end) : 1;
-      const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid, nulFree);
+      const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid) ?? (nulFree ? undefined : this.#nul(chunk, start, end, line));
       if (rejection || length + this.#header.length > this.#maxBytes) {
         flushSegment(start);
         segment = end;
@@ -317,7 +317,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       if ('error' in rewritten) return this.#reject(rewritten);
       record = rewritten.record;
     } else {
-      const rejection = this.#check(bytes, 0, bytes.length, quoted, stray, line, false, false);
+      const rejection = this.#check(bytes, 0, bytes.length, quoted, stray, line, false) ?? this.#nul(bytes, 0, bytes.length, line);
       if (rejection) return this.#reject(rejection);
     }
     if (record.length + (this.#header as Buffer).length > this.#maxBytes) return this.#reject(this.#tooLarge(record.length, line));
@@ -332,7 +332,7 @@ export class CsvBatchSplitter extends ChunkingStage {
    * The byte checks of one record (bytes[start, end), line end included); a suspect record is then
    * judged on its text. Returns its rejection, or undefined when it is fine.
    */
-  #check(bytes: Buffer, start: number, end: number, quoted: boolean, stray: boolean, line: number, utf8Valid: boolean, nulFree: boolean): CsvRecordRejection | undefined {
+  #check(bytes: Buffer, start: number, end: number, quoted: boolean, stray: boolean, line: number, utf8Valid: boolean): CsvRecordRejection | undefined {
     if (!utf8Valid && this.#checkUtf8) {
       const bad = firstInvalidUtf8(bytes, start, end);
       if (bad >= 0) return this.#invalidUtf8(bytes, start, end, bad, line);
@@ -342,8 +342,15 @@ export class CsvBatchSplitter extends ChunkingStage {
     if (!stray && stop - start <= MAX_FIELD_CHARACTERS) {
       // One plain loop over the bytes of a record without quotes (most records): an indexOf call per field cost more.
       const fields = quoted ? countCsvFields(bytes, start, stop, this.#delimiter) : countDelimiters(bytes, start, stop, this.#delimiter) + 1;
-      if (fields === this.#inputColumns.length && (nulFree || noNul(bytes, start, stop))) return undefined;
+      if (fields === this.#inputColumns.length) return undefined;
     }
+    return judgeCsvRecord(bytes.toString('utf8', start, stop), this.#inputColumns, { source: this.#source, row: this.#row + 1, line }, this.#delimiter);
+  }
+
+  /** A record of a chunk that holds a NUL byte: judged on its text when it holds one (kept apart from #check, which the hot loop inlines). */
+  #nul(bytes: Buffer, start: number, end: number, line: number): CsvRecordRejection | undefined {
+    const stop = withoutLineEnd(bytes, start, end);
+    if (noNul(bytes, start, stop)) return undefined;
     return judgeCsvRecord(bytes.toString('utf8', start, stop), this.#inputColumns, { source: this.#source, row: this.#row + 1, line }, this.#delimiter);
   }
 
