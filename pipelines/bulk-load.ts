@@ -426,7 +426,12 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
         // Progress counts the file's own bytes (compressed ones, for a gzip file).
         if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
         // A stream's chunks are checked (Readable.from(['text']) is an object-mode byte stream; objects are not bytes), and gunzipped when they are gzip.
-        const bytes = typeof options.input === 'string' && !gzipFile ? opened : Readable.from(ungzipped(byteChunks(opened)), { objectMode: false });
+        // gzip data cut off keeps what came before the cut, as a cut-off JSON array does: the reader drops the partial record at the cut, and the run ends with the cut's error.
+        const onCut = (err: Error) => {
+          onError(err);
+          (chunking[0] as RecordParser | CsvBatchSplitter).endsCut();
+        };
+        const bytes = typeof options.input === 'string' && !gzipFile ? opened : Readable.from(ungzipped(byteChunks(opened), { source, onCut }), { objectMode: false });
         head.push(stopSignal ? stoppableInput(bytes, stopSignal) : bytes, ...chunking);
       }
       if (ledger) {
