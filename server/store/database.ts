@@ -12,7 +12,7 @@ export type Db = Database.Database;
  * better-sqlite3 is an optional peer dependency (a native module: the client installs without a
  * compiler), so it is loaded here, once, with one clear message when it is not installed.
  */
-const Sqlite: typeof Database = await import('better-sqlite3').then(
+export const Sqlite: typeof Database = await import('better-sqlite3').then(
   (m) => m.default,
   (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS batches (
   -- PK chunking: a chunk batch runs its parent's query over the id range [pk_from, pk_to).
   pk_parent TEXT,
   pk_from TEXT,
-  pk_to TEXT
+  pk_to TEXT,
+  -- While InProgress: the batch processor that claimed it (one per file at a time; see batch-processor.ts).
+  owner TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_by_job ON batches (job_id, seq);
 -- Uploaded payloads apart from the batch rows: SQLite rewrites a whole row on update, and a batch's
@@ -91,15 +93,48 @@ CREATE TABLE IF NOT EXISTS records (
 );
 `;
 
+/**
+ * Opens the org's file. Several processes may open one file at once (two CLI loads on the default
+ * org, `bulkpipe server` beside them): first-time setup runs in one write transaction, so that it is
+ * done exactly once, and writers wait for each other rather than fail.
+ */
 export function openDatabase(path: string): Db {
   const db = new Sqlite(path);
+  // Writers of other processes hold the lock for one chunk (milliseconds) or one upload's insert;
+  // 30 s covers a machine under load, where 5 s failed a load whole.
+  db.pragma('busy_timeout = 30000');
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // 128 MiB of page cache (the default is 2 MiB): keeps the records' index hot during large loads.
   db.pragma('cache_size = -131072');
   db.pragma('wal_autocheckpoint = 10000');
-  db.exec(SCHEMA);
+  writeTransaction(db, () => {
+    db.exec(SCHEMA);
+    // Files of earlier versions lack the claim's column.
+    const columns = db.pragma('table_info(batches)') as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'owner')) db.exec('ALTER TABLE batches ADD COLUMN owner TEXT');
+  });
   return db;
+}
+
+const rollbackListeners = new WeakMap<Db, Array<() => void>>();
+
+/**
+ * Runs `fn` in a write transaction that takes the write lock at its start (BEGIN IMMEDIATE): a
+ * deferred one that reads, then writes, fails at once with SQLITE_BUSY when another process wrote
+ * in between, where this one waits for the lock. A throw rolls it back, and tells the listeners.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (err) {
+    for (const listener of rollbackListeners.get(db) ?? []) listener();
+    throw err;
+  }
+}
+
+/** Calls `listener` after each write transaction on `db` that rolled back (what it reserved in memory is void). */
+export function onRollback(db: Db, listener: () => void): void {
+  rollbackListeners.set(db, [...(rollbackListeners.get(db) ?? []), listener]);
 }
