@@ -49,7 +49,8 @@ export interface StoredResult {
   readonly errors: readonly ResultError[];
 }
 
-const BATCH_COLUMNS = 'id, job_id, seq, state, state_message, created_date, modstamp, records_processed, records_failed, total_ms, api_ms, progress, pk_parent, pk_from, pk_to, owner';
+const BATCH_COLUMNS =
+  'id, job_id, seq, state, state_message, created_date, modstamp, records_processed, records_failed, total_ms, api_ms, progress, pk_parent, pk_from, pk_to, owner';
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 export class JobsStore {
