@@ -70,7 +70,9 @@ export class BatchProcessor {
 
   /** Starts work, and looks for it every POLL_MS (batches of other processes, the lock let go). */
   start(): void {
-    if (!this.#o.lock) this.#o.jobs.requeueInterrupted(); // no other process can open this database
+    // Taken now, not at the first wake: of the processes that share a file, the first to start runs its batches.
+    if (this.#o.lock) this.#mayRun();
+    else this.#o.jobs.requeueInterrupted(); // no other connection can open this database
     // A little jitter: processes that started together do not all try for the lock in the same instant.
     this.#poll = setInterval(() => this.wake(), POLL_MS + Math.floor(Math.random() * 50)).unref();
     this.wake();
