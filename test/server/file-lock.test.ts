@@ -21,7 +21,11 @@ setInterval(() => {}, 60_000);`;
     child.once('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { said, kill: () => (child.kill('SIGKILL'), exited) };
+  const kill = () => {
+    child.kill('SIGKILL');
+    return exited;
+  };
+  return { said, kill };
 }
 
 describe('server: FileLock', function () {
