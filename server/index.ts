@@ -20,6 +20,7 @@ import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
 import { respondError } from './http/respond.js';
 import { handleSoapLogin } from './http/soap-login.js';
 import { IdGenerator } from './org/id-generator.js';
+import { JobSchemas } from './org/job-schemas.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
 import { BatchProcessor } from './processing/batch-processor.js';
 import { DmlEngine } from './processing/dml.js';
@@ -100,19 +101,20 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
   for (const u of options.users ?? [])
     auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
+  const schemas = new JobSchemas(db, schema);
   let processor: BatchProcessor | undefined;
   const queries = new QueryRunner({
     db,
     jobs,
     results: queryResults,
-    schema,
+    schemas,
     ids,
     onQueued: () => processor?.wake(),
     ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}),
   });
   processor = new BatchProcessor({
     jobs,
-    schema,
+    schemas,
     engine: new DmlEngine(records, ids),
     runQuery: queries.run,
     parallelism,
@@ -121,7 +123,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     // Other processes may serve the same file: one of them at a time runs its batches.
     ...(isMemory(file) ? {} : { lock: new FileLock(`${file}-processor.lock`) }),
   });
-  const api = new BulkApi({ auth, jobs, queryResults, schema, ids, processor, now: Date.now });
+  const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
 
   let baseUrl = '';
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
-import type { OrgSchema } from '../org/schema.js';
+import type { JobSchemas } from '../org/job-schemas.js';
 import type { FileLock } from '../store/file-lock.js';
 import { type BatchRow, ClaimLost, type JobRow, type JobsStore, type StoredResult } from '../store/jobs-store.js';
 import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
@@ -29,7 +29,8 @@ type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
 
 export interface BatchProcessorOptions {
   readonly jobs: JobsStore;
-  readonly schema: OrgSchema;
+  /** Each job's schema (another process may have taken the job). */
+  readonly schemas: JobSchemas;
   readonly engine: DmlEngine;
   readonly runQuery: QueryRunner;
   /** Batches processed at once; default 4. */
@@ -162,7 +163,8 @@ export class BatchProcessor {
 
   /** Applies the batch chunk by chunk; false when the server stopped before the end. */
   async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
-    const { jobs, schema, engine } = this.#o;
+    const { jobs, engine } = this.#o;
+    const schema = this.#o.schemas.of(job);
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
     const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { IdGenerator } from '../org/id-generator.js';
-import type { OrgSchema } from '../org/schema.js';
+import type { JobSchemas } from '../org/job-schemas.js';
 import type { Db } from '../store/database.js';
 import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
@@ -21,7 +21,7 @@ export interface QueryRunnerOptions {
   readonly db: Db;
   readonly jobs: JobsStore;
   readonly results: QueryResultsStore;
-  readonly schema: OrgSchema;
+  readonly schemas: JobSchemas;
   readonly ids: IdGenerator;
   /** Most bytes in one result file before a new one starts; default 64 MiB. */
   readonly resultFileBytes?: number;
@@ -47,7 +47,7 @@ export class QueryRunner {
       .request(batch.pk_parent ?? batch.id)
       .toString('utf8')
       .trim();
-    const compiled = compileSoql(soql, this.#o.schema, job.object);
+    const compiled = compileSoql(soql, this.#o.schemas.of(job), job.object);
     if (job.pk_chunking && !batch.pk_parent) return this.#chunk(job, batch, soql, JSON.parse(job.pk_chunking) as PkChunking);
     const started = performance.now();
     jobs.underClaim(batch, () => this.#o.results.clear(batch.id));
@@ -85,7 +85,7 @@ export class QueryRunner {
   #chunk(job: JobRow, batch: BatchRow, soql: string, pk: PkChunking): void {
     const { db, jobs } = this.#o;
     const deleted = job.operation === 'queryAll' ? '' : ' AND deleted = 0';
-    const prefix = (this.#o.schema.object(job.object) as { keyPrefix: string }).keyPrefix;
+    const prefix = (this.#o.schemas.of(job).object(job.object) as { keyPrefix: string }).keyPrefix;
     const [low, high] = prefixRange(prefix);
     const nth = db.prepare(`SELECT id FROM records WHERE id >= ? AND id < ?${deleted} ORDER BY id LIMIT 1 OFFSET ?`);
     const first = nth.get(pk.startRow && pk.startRow > low ? pk.startRow : low, high, 0) as { id: string } | undefined;

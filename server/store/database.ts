@@ -28,6 +28,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL, full_name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+-- The schemas (objects, fields) jobs were created under: processes that share the file may differ.
+CREATE TABLE IF NOT EXISTS schemas (id INTEGER PRIMARY KEY, definition TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL,
@@ -41,7 +43,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   assignment_rule_id TEXT,
   pk_chunking TEXT,
   created_date INTEGER NOT NULL,
-  modstamp INTEGER NOT NULL
+  modstamp INTEGER NOT NULL,
+  schema_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS batches (
   id TEXT PRIMARY KEY,
@@ -111,9 +114,10 @@ export function openDatabase(path: string): Db {
   db.pragma('wal_autocheckpoint = 10000');
   writeTransaction(db, () => {
     db.exec(SCHEMA);
-    // Files of earlier versions lack the claim's column.
-    const columns = db.pragma('table_info(batches)') as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'owner')) db.exec('ALTER TABLE batches ADD COLUMN owner TEXT');
+    // Files of earlier versions lack the columns of the claim and of a job's schema.
+    const has = (table: string, column: string) => (db.pragma(`table_info(${table})`) as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('batches', 'owner')) db.exec('ALTER TABLE batches ADD COLUMN owner TEXT');
+    if (!has('jobs', 'schema_id')) db.exec('ALTER TABLE jobs ADD COLUMN schema_id INTEGER');
   });
   return db;
 }

@@ -19,6 +19,8 @@ export interface JobRow {
   readonly pk_chunking: string | null;
   readonly created_date: number;
   readonly modstamp: number;
+  /** The schema it was created under (JobSchemas); null in files of earlier versions. */
+  readonly schema_id: number | null;
 }
 
 export interface BatchRow {
@@ -61,8 +63,8 @@ export class JobsStore {
     this.#db = db;
     this.#s = {
       insertJob:
-        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp)
-        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp)`),
+        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp, schema_id)
+        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp, @schema_id)`),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       setJobState: db.prepare('UPDATE jobs SET state = ?, modstamp = ? WHERE id = ?'),
       counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api

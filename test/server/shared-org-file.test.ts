@@ -46,13 +46,14 @@ describe('server: one org file, several orgs', function () {
     inspect(file(), (db) => (db.prepare("SELECT owner FROM batches WHERE id = ? AND state = 'InProgress'").get(batchId) as { owner: string } | undefined)?.owner);
 
   it('runs every batch in the first org only, the second org’s too; the second never requeues what the first is running, and takes over when it closes', async () => {
-    // The first holds each batch InProgress a while after its rows are applied: the second starts meanwhile.
-    const first = await startServer({ db: file(), faults: { holdInProgressMs: 400 } });
+    // The first holds each batch InProgress a while after its rows are applied (long enough for a loaded
+    // machine): the second starts meanwhile.
+    const first = await startServer({ db: file(), faults: { holdInProgressMs: 2000 } });
     const a = await connect(first);
     const jobA = await a.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     const batchA = await a.addBatch(jobA.id, body('A', 3000));
+    const ownerA = await waitFor('the batch in progress', () => claimOf(batchA.id), { intervalMs: 5 });
     await a.closeJob(jobA.id);
-    const ownerA = await waitFor('the batch in progress', () => claimOf(batchA.id));
     const second = await startServer({ db: file() });
     const b = await connect(second);
     try {
@@ -60,8 +61,8 @@ describe('server: one org file, several orgs', function () {
       expect(jobB.id).to.not.equal(jobA.id);
       const batchB = await b.addBatch(jobB.id, body('B', 3000));
       await b.closeJob(jobB.id);
-      // Held InProgress for 400 ms by the first org's faults: the first org's processor runs it.
-      expect(await waitFor('the batch of the second org in progress', () => claimOf(batchB.id))).to.equal(ownerA);
+      // Held InProgress by the first org's faults: the first org's processor runs it.
+      expect(await waitFor('the batch of the second org in progress', () => claimOf(batchB.id), { intervalMs: 5 })).to.equal(ownerA);
       await second.whenIdle();
       await first.whenIdle();
       expect(await a.getBatch(jobA.id, batchA.id)).to.include({ state: 'Completed', numberRecordsProcessed: 3000 });
@@ -82,6 +83,27 @@ describe('server: one org file, several orgs', function () {
       expect(ids).to.deep.equal({ n: 8000, distinct_ids: 8000 });
     } finally {
       await b.close();
+      await second.close();
+      await first.close();
+    }
+  });
+
+  it('runs a job under the schema of the org that took it, whichever org runs its batches', async () => {
+    const first = await startServer({ db: file() });
+    const second = await startServer({ db: file(), schema: { objects: [{ name: 'Invoice__c', fields: [{ name: 'Amount__c', type: 'currency' }] }] } });
+    const client = await connect(second);
+    try {
+      const job = await client.createJob({ operation: 'insert', object: 'Invoice__c', contentType: 'CSV' });
+      const batch = await client.addBatch(job.id, 'Amount__c\n12.5\nx\n');
+      await client.closeJob(job.id);
+      // The first org, which has no Invoice__c, runs it.
+      await first.whenIdle();
+      expect(await client.getBatch(job.id, batch.id)).to.include({ state: 'Completed', numberRecordsProcessed: 2, numberRecordsFailed: 1 });
+      const results = await collect(client.batchResults(job.id, batch.id));
+      expect(results.map((r) => r.success)).to.deep.equal([true, false]);
+      expect(inspect(file(), (db) => db.prepare("SELECT count(*) AS n FROM records WHERE object = 'Invoice__c'").get())).to.deep.equal({ n: 1 });
+    } finally {
+      await client.close();
       await second.close();
       await first.close();
     }
@@ -146,6 +168,7 @@ describe('server: one org file, several orgs', function () {
           pk_chunking: null,
           created_date: now,
           modstamp: now,
+          schema_id: null,
         });
         const jobId = (one.prepare('SELECT id FROM jobs').get() as { id: string }).id;
         const added = jobs1.addBatch(ids.next('751'), jobId, Buffer.from(body('X', 2)), now);
