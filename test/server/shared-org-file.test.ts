@@ -147,6 +147,30 @@ describe('server: one org file, several orgs', function () {
     }
   });
 
+  it('opens a file of an earlier version: the claim and the job schema columns are added, its queued batch runs', async () => {
+    const old = new Database(file());
+    old.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, operation TEXT NOT NULL, object TEXT NOT NULL, external_id_field TEXT,
+        concurrency_mode TEXT NOT NULL, content_type TEXT NOT NULL, state TEXT NOT NULL, api_version TEXT NOT NULL, assignment_rule_id TEXT,
+        pk_chunking TEXT, created_date INTEGER NOT NULL, modstamp INTEGER NOT NULL);
+      CREATE TABLE batches (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, state_message TEXT,
+        created_date INTEGER NOT NULL, modstamp INTEGER NOT NULL, records_processed INTEGER NOT NULL DEFAULT 0, records_failed INTEGER NOT NULL DEFAULT 0,
+        total_ms INTEGER NOT NULL DEFAULT 0, api_ms INTEGER NOT NULL DEFAULT 0, progress INTEGER NOT NULL DEFAULT 0, pk_parent TEXT, pk_from TEXT, pk_to TEXT);
+      CREATE TABLE batch_requests (batch_id TEXT PRIMARY KEY, body BLOB NOT NULL);
+      INSERT INTO jobs VALUES ('7505g0000000001AAA', '0055g0000000001AAA', 'insert', 'Account', NULL, 'Parallel', 'CSV', 'Closed', '47.0', NULL, NULL, 0, 0);
+      INSERT INTO batches (id, job_id, seq, state, created_date, modstamp) VALUES ('7515g0000000001AAA', '7505g0000000001AAA', 1, 'InProgress', 0, 0);`);
+    old.prepare('INSERT INTO batch_requests VALUES (?, ?)').run('7515g0000000001AAA', Buffer.from(body('OLD', 3)));
+    old.close();
+    const org = await startServer({ db: file() });
+    try {
+      await org.whenIdle();
+      const batch = inspect(file(), (db) => db.prepare('SELECT state, owner, records_processed FROM batches').get());
+      expect(batch).to.deep.equal({ state: 'Completed', owner: null, records_processed: 3 });
+      expect(accounts(file(), 'OLD')).to.deep.equal({ n: 3, names: 3 });
+    } finally {
+      await org.close();
+    }
+  });
+
   describe('claims (JobsStore over two connections to one file)', () => {
     it('lets one of two claims win; a chunk commits only under the claim at its progress; a lost claim writes nothing', () => {
       const [one, two] = [openDatabase(file()), openDatabase(file())];
