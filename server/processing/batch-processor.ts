@@ -102,7 +102,13 @@ export class BatchProcessor {
   #mayRun(): boolean {
     const { lock } = this.#o;
     if (!lock || lock.held) return true;
-    if (!lock.tryAcquire()) return false;
+    try {
+      if (!lock.tryAcquire()) return false;
+    } catch (err) {
+      // The lock file cannot be opened (gone, or no permission): another process may still run the batches.
+      this.#o.onError?.(err, 'none (the processor lock)');
+      return false;
+    }
     // The previous holder is gone (or stopped): what it had claimed is no one's now.
     this.#o.jobs.requeueInterrupted();
     return true;
