@@ -17,8 +17,10 @@ export {
   JoinMismatchError,
   BatchFailedError,
   OutputError,
+  RunLockedError,
   BODY_EXCERPT_CHARS,
   type BulkErrorCode,
+  type RunHolder,
   type ParseErrorContext,
   type RequestContext,
 } from './lib/errors.js';

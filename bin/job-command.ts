@@ -29,11 +29,12 @@ Actions:
   results ID         every batch's results in one CSV: per-row results ("Id","Success","Created","Error")
                      of a load, or the rows of a CSV query
   results ID BATCH   one batch's result as the server sends it (per-row results, or a query's result ids)
-  runs               the loads that did not finish (their ledgers in $BULKPIPE_HOME/runs): running,
-                     or abandoned (bulkpipe load --resume finishes one); --json for JSON
-  clean [RUN_ID...]  removes abandoned loads' ledgers and spools (or the ones named), and spool
-                     folders of dead processes in the temp folder; --dry-run lists them only.
-                     A removed load can no longer be resumed.
+  runs               the loads that did not finish (their ledgers in $BULKPIPE_HOME/runs): running
+                     (a process holds the load's lock), or abandoned (bulkpipe load --resume
+                     finishes one); --json for JSON, with the running process
+  clean [RUN_ID...]  removes abandoned loads' ledgers and spools (or the ones named; a running one
+                     is refused, naming its process), and spool folders of dead processes in the
+                     temp folder; --dry-run lists them only. A removed load can no longer be resumed.
 
 Options:
   -q, --quiet        no notices (errors only)

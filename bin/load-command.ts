@@ -23,10 +23,10 @@ import { isTerminal, toStdout, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { findRun, newRunId, runsDir, type LoadRun } from './load-runs.js';
+import { findRun, newRunId, refuseRunning, removeRunDir, runsDir, type LoadRun } from './load-runs.js';
 import { LoadProgressText } from './load-progress.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
-import { BulkError } from '../lib/errors.js';
+import { BulkError, RunLockedError } from '../lib/errors.js';
 import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
@@ -257,7 +257,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
         id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`,
       );
     }
-    if (run.running) throw new UsageError(`load: the load ${run.id} is still running (process ${run.state.pid} on ${run.state.host})`);
+    refuseRunning(run, 'load');
     if (run.state.run.org !== conn.org) throw new UsageError(`load: the load ${run.id} ran on ${run.state.run.org}, not on ${conn.org}: connect to that org to resume it`);
   } catch (err) {
     await conn.close();
@@ -355,12 +355,21 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     failure = err;
   }
   progress.clear();
+  // Another process holds the run (a resume that raced this one): its ledger and outputs are not this process's to settle or remove.
+  if (failure instanceof RunLockedError) {
+    await conn.close();
+    throw failure;
+  }
   // A failed load that may have put records in the org, and a stopped one whose input can be read
   // on, keep their ledger (and their outputs under their working names) for --resume.
   const kept = summary === undefined ? await leftInOrg(ledgerDir) : summary.stopped && (await unfinished(ledgerDir));
   if (!kept) {
     await outputs.settle({ jobId, runId: run.runId, failed: summary?.recordsFailed ?? last?.recordsFailed ?? 0 }, io.stdout);
-    await rm(ledgerDir, { recursive: true, force: true });
+    // Under the run's lock: a process that took the run since this one let it go keeps it.
+    await removeRunDir(ledgerDir).catch((err: unknown) => {
+      if (!(err instanceof RunLockedError)) throw err;
+      io.stderr.write(`bulkpipe: ${err.message}: its ledger is left to it\n`);
+    });
   }
   await conn.close();
   if (!summary) {

@@ -7,9 +7,10 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunLockedError, type RunHolder } from '../lib/errors.js';
 import { SPOOL_PREFIX, spoolOwner } from '../lib/load/load-spool.js';
 import type { CliIo } from './cli-io.js';
-import { listRuns, processAlive, removeRun, type LoadRun } from './load-runs.js';
+import { listRuns, processAlive, refuseRunning, removeRunDir, type LoadRun } from './load-runs.js';
 import { count } from './progress-line.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +26,8 @@ interface RunRow {
   readonly pending: number | undefined;
   readonly spoolBytes: number;
   readonly problem: string | undefined;
+  /** The process that holds a running load's lock, as it says. */
+  readonly holder: RunHolder | undefined;
 }
 
 export async function listLoadRuns(io: CliIo, json: boolean, extra: readonly string[]): Promise<number> {
@@ -68,13 +71,22 @@ export async function cleanLoadRuns(io: CliIo, ids: readonly string[], dryRun: b
   for (const id of ids) {
     const run = runs.find((r) => r.id === id);
     if (!run) throw new UsageError(`job clean: no load run ${id} (bulkpipe job runs lists them)`);
-    if (run.running) throw new UsageError(`job clean: the load ${id} is still running (process ${run.state?.pid})`);
+    refuseRunning(run, 'job clean');
   }
   const doomed = named ? runs.filter((r) => ids.includes(r.id)) : runs.filter((r) => !r.running);
   const verb = dryRun ? 'would remove' : 'removed';
   for (const run of doomed) {
     const row = await rowOf(run);
-    if (!dryRun) await removeRun(run);
+    // Removed under its lock: a load resumed since the listing is refused here, never removed from under its process.
+    if (!dryRun) {
+      try {
+        await removeRunDir(run.dir);
+      } catch (err) {
+        if (named || !(err instanceof RunLockedError)) throw err;
+        io.stderr.write(`bulkpipe: kept load ${run.id}: ${err.message}\n`);
+        continue;
+      }
+    }
     io.stderr.write(
       `bulkpipe: ${verb} load ${run.id} (${row.object ? `${row.operation} ${row.object}` : (row.problem ?? 'unreadable')}${row.jobs.length ? `, job ${row.jobs.join(', ')}` : ''}, ${megabytes(row.spoolBytes)} of spool)\n`,
     );
@@ -103,6 +115,7 @@ async function rowOf(run: LoadRun): Promise<RunRow> {
     pending: s ? s.inputAt.row - (s.joined ? s.joined.succeeded + s.joined.failed : 0) : undefined,
     spoolBytes: await folderBytes(join(run.dir, 'spool')),
     problem: run.problem,
+    holder: run.holder,
   };
 }
 

@@ -18,11 +18,12 @@ export interface OrgProcess {
 /**
  * `port` 0 for any free one; a fixed port lets a fault soak start it again where its clients look.
  * `stderr`: the server's log lines and stop notices go to ours, or nowhere (`bulkpipe bench`).
+ * `args`: more flags of `bulkpipe server` (`--faults`, `--user`).
  */
-export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<OrgProcess> {
+export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 'ignore' = 'inherit', args: readonly string[] = []): Promise<OrgProcess> {
   const compiled = fileURLToPath(new URL('./bulkpipe.js', import.meta.url));
   const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('./bulkpipe.ts', import.meta.url))];
-  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet'], { stdio: ['ignore', 'pipe', stderr] });
+  const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet', ...args], { stdio: ['ignore', 'pipe', stderr] });
   const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (c: Buffer) => {

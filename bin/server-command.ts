@@ -17,7 +17,8 @@ Runs the local org: a Bulk API v1 server backed by SQLite that any Bulk API clie
 Options:
   --port N                 port to listen on (default 8780; 0 for any free port)
   --host H                 address to listen on (default 127.0.0.1)
-  --db FILE                SQLite file (default $BULKPIPE_HOME/org.db, ~/.bulkpipe/org.db); :memory: for none
+  --db FILE                SQLite file (default $BULKPIPE_HOME/org.db, ~/.bulkpipe/org.db); :memory: for none;
+                           other processes may use it at once (one of them runs the batches)
   --schema FILE            custom objects and fields (JSON)
   --accept-unknown-objects accept any object and field as text
   --user NAME:PASSWORD     a user to log in as (default admin@bulkpipe.local:bulkpipe); repeat it
@@ -76,7 +77,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  io.stderr.write('stopping: finishing the chunks in progress (unfinished batches resume at the next start)\n');
+  io.stderr.write('stopping: finishing the chunks in progress (unfinished batches resume at the next start, or in another process on the same file)\n');
   await org.close();
   return 0;
 }

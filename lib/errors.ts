@@ -21,6 +21,7 @@ export type BulkErrorCode =
   | 'BULK_JOB_UNKNOWN'
   | 'BULK_COLUMNS'
   | 'BULK_LEDGER'
+  | 'BULK_LOCKED'
   | 'BULK_PIPELINE'
   | 'BULK_ATTACHMENT'
   | 'BULK_MISSING_PACKAGE';
@@ -287,6 +288,35 @@ export class OutputError extends BulkError {
     this.path = path;
     this.rowsWritten = rowsWritten;
     this.jobId = jobId;
+  }
+}
+
+/** A process that holds a load's run lock, as it describes itself. */
+export interface RunHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** Its command line, the values of secret-looking flags masked. */
+  readonly command: string;
+  /** When it took the lock (ISO 8601). */
+  readonly since: string;
+}
+
+/**
+ * A load's run folder is held by a live process (this one included): a second resume, a `job clean`
+ * or any other taker is refused before it reads or changes anything. `holder` is undefined when the
+ * holder did not say who it is in time.
+ */
+export class RunLockedError extends BulkError {
+  override name = 'RunLockedError';
+  readonly dir: string;
+  readonly holder: RunHolder | undefined;
+  constructor(dir: string, holder: RunHolder | undefined) {
+    const who = holder
+      ? `process ${holder.pid} on ${holder.host}${holder.command ? ` (${holder.command})` : ''}${holder.since ? `, since ${holder.since}` : ''}`
+      : 'a live process that did not say which';
+    super('BULK_LOCKED', `the load in ${dir} is in use by ${who}`);
+    this.dir = dir;
+    this.holder = holder;
   }
 }
 

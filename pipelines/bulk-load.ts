@@ -9,7 +9,7 @@
  * twice (pipelines/load-resume.ts).
  */
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
@@ -199,6 +199,17 @@ export interface BulkLoadOptions extends PollSettings {
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
+  const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
+  const ledger = ledgerDir === undefined ? undefined : new LoadLedger(resolve(ledgerDir));
+  // The run's lock (a resume takes it before it reads the ledger, a new run when its ledger starts) is let go however the run ends.
+  try {
+    return await loadUnder(options, ledger);
+  } finally {
+    await ledger?.close().catch(() => undefined);
+  }
+}
+
+async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefined): Promise<LoadSummary> {
   const { client } = options;
   const operation = oneOf('operation', options.operation, LOAD_OPERATIONS);
   const joinAhead = nonNegativeInteger('joinAhead', options.joinAhead ?? 1, 8);
@@ -218,8 +229,7 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   const attachments = options.attachments === undefined ? undefined : resolve(nonEmptyString('attachments', options.attachments));
   if (attachments !== undefined && (operation === 'delete' || operation === 'hardDelete'))
     throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', operation);
-  const ledgerDir = options.ledgerDir === undefined ? undefined : nonEmptyString('ledgerDir', options.ledgerDir);
-  if (options.resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
+  if (options.resume && ledger === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
   const source = options.source ?? (typeof options.input === 'string' ? options.input : records !== undefined ? 'records' : 'input');
   const started = performance.now();
   const progress = {
@@ -266,7 +276,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     attachments,
   };
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
-  const state = options.resume ? await readLedger(ledgerDir as string) : undefined;
+  // It takes the run's lock first: a process that read and then waited for the lock would go on from a ledger another has moved on.
+  if (options.resume) await ledger?.lock();
+  const state = options.resume && ledger ? await readLedger(ledger.dir) : undefined;
   if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
   // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
@@ -278,7 +290,6 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
 
   // Every stage is built (and so every option checked) before anything touches the disk; the spool
   // makes its folder only at the first batch.
-  const ledger = ledgerDir === undefined ? undefined : new LoadLedger(resolve(ledgerDir));
   const spool = new LoadSpool(ledger ? { dir: ledger.spoolDir } : options.spoolDir ? { dir: options.spoolDir } : {});
   // Malformed input stops the reading, but the records accepted before it are still loaded and
   // written out; then the run fails with the input's error.
@@ -390,6 +401,8 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
   let finished = false;
   const fileInput = typeof options.input === 'string';
   try {
+    // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
+    if (ledger && !state) await mkdir(ledger.dir, { recursive: true }).then(() => ledger.lock());
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
     if (ledger && state) await ledger.reopen();
@@ -422,7 +435,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
         // Progress counts the file's own bytes (compressed ones, for a gzip file).
         if (typeof options.input === 'string') file = { stream: opened as unknown as { bytesRead: number }, start: fromOffset };
         // A stream's chunks are checked (Readable.from(['text']) is an object-mode byte stream; objects are not bytes), and gunzipped when they are gzip.
-        const bytes = typeof options.input === 'string' && !gzipFile ? opened : Readable.from(ungzipped(byteChunks(opened)), { objectMode: false });
+        // gzip data cut off keeps what came before the cut, as a cut-off JSON array does: the reader drops the partial record at the cut, and the run ends with the cut's error.
+        const onCut = (err: Error) => {
+          onError(err);
+          (chunking[0] as RecordParser | CsvBatchSplitter).endsCut();
+        };
+        const bytes = typeof options.input === 'string' && !gzipFile ? opened : Readable.from(ungzipped(byteChunks(opened), { source, onCut }), { objectMode: false });
         head.push(stopSignal ? stoppableInput(bytes, stopSignal) : bytes, ...chunking);
       }
       if (ledger) {
@@ -464,10 +482,10 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     if (options.signal?.aborted) throw new AbortedError(`load of ${source}`, options.signal.reason);
     throw err;
   } finally {
-    await ledger?.close().catch(() => undefined);
-    // A ledger's spool outlives a run that did not finish: its resume needs it.
+    // A ledger's spool outlives a run that did not finish: its resume needs it. The lock is let go last, once nothing of the run is touched.
     await spool.dispose(ledger !== undefined && !finished);
     if (ledger && finished) await rm(ledger.spoolDir, { recursive: true, force: true });
+    await ledger?.close().catch(() => undefined);
   }
   written();
   report();

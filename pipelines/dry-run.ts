@@ -123,7 +123,7 @@ class DryRunChecker extends Transform {
 export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary> {
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'input');
   const raw = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
-  const input = Readable.from(ungzipped(raw), { objectMode: false }); // gzip input, as a load reads it
+  const input = Readable.from(ungzipped(raw, { source }), { objectMode: false }); // gzip input, as a load reads it
   const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
   const stages: Transform[] = [

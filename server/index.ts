@@ -20,12 +20,14 @@ import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
 import { respondError } from './http/respond.js';
 import { handleSoapLogin } from './http/soap-login.js';
 import { IdGenerator } from './org/id-generator.js';
+import { JobSchemas } from './org/job-schemas.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
 import { BatchProcessor } from './processing/batch-processor.js';
 import { DmlEngine } from './processing/dml.js';
 import { QueryRunner } from './query/query-runner.js';
 import { AuthStore } from './store/auth-store.js';
-import { openDatabase } from './store/database.js';
+import { onRollback, openDatabase } from './store/database.js';
+import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
 import { QueryResultsStore } from './store/query-results-store.js';
 import { RecordsStore } from './store/records-store.js';
@@ -88,35 +90,40 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const schema = typeof options.schema === 'string' ? OrgSchema.fromFile(options.schema, acceptUnknown) : new OrgSchema(options.schema, acceptUnknown);
   const log = options.log ?? (() => undefined);
 
-  const db = openDatabase(options.db ?? ':memory:');
+  const file = options.db ?? ':memory:';
+  const db = openDatabase(file);
   const auth = new AuthStore(db);
   const jobs = new JobsStore(db);
   const records = new RecordsStore(db);
   const queryResults = new QueryResultsStore(db);
   const ids = new IdGenerator(auth);
+  onRollback(db, () => ids.forget());
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
   for (const u of options.users ?? [])
     auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
+  const schemas = new JobSchemas(db, schema);
   let processor: BatchProcessor | undefined;
   const queries = new QueryRunner({
     db,
     jobs,
     results: queryResults,
-    schema,
+    schemas,
     ids,
     onQueued: () => processor?.wake(),
     ...(options.resultFileBytes ? { resultFileBytes: positiveInteger('resultFileBytes', options.resultFileBytes) } : {}),
   });
   processor = new BatchProcessor({
     jobs,
-    schema,
+    schemas,
     engine: new DmlEngine(records, ids),
     runQuery: queries.run,
     parallelism,
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
     onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
+    // Other processes may serve the same file: one of them at a time runs its batches.
+    ...(isMemory(file) ? {} : { lock: new FileLock(`${file}-processor.lock`) }),
   });
-  const api = new BulkApi({ auth, jobs, queryResults, schema, ids, processor, now: Date.now });
+  const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
 
   let baseUrl = '';
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
@@ -189,6 +196,9 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
       })()),
   };
 }
+
+/** An SQLite database no other connection can open. */
+const isMemory = (file: string): boolean => file === ':memory:' || file === '';
 
 /** Fault: the request takes effect, but its answer never arrives (the connection drops instead). */
 function dropAnswer(req: IncomingMessage, res: ServerResponse): void {

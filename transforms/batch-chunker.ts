@@ -16,6 +16,8 @@ import { writeFile } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
 import { writeZipBatch } from '../lib/attachments/write-zip-batch.js';
 import { ZIP_LIMITS, ZipBudget, zipBound } from '../lib/attachments/zip-budget.js';
+import { repeatedField } from '../lib/load/column-map.js';
+import { DuplicateColumnError } from '../lib/load/column-names.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
@@ -171,9 +173,23 @@ export class BatchChunker extends ChunkingStage {
     callback(err);
   }
 
-  #setColumns(columns: readonly string[]): void {
-    if (columns.length === 0 || columns.length > MAX_RECORD_FIELDS || new Set(columns).size !== columns.length || columns.some((c) => typeof c !== 'string' || c === '')) {
-      throw new InvalidOptionError('columns', `1 to ${MAX_RECORD_FIELDS} distinct, non-empty names`, columns);
+  /** The columns, declared or (`first`) the first record's fields. */
+  #setColumns(columns: readonly string[], first?: InputRecord): void {
+    const twice = columns.every((c) => typeof c === 'string') ? repeatedField(columns) : undefined;
+    if (first && twice) {
+      // Two fields of one name regardless of case (`Phone`, `PHONE`) would fail every batch in the org.
+      const [a, b] = twice;
+      throw new DuplicateColumnError(
+        this.#source,
+        first.line,
+        [columns[a] as string, columns[b] as string],
+        [a + 1, b + 1],
+        columns[a] as string,
+        `record ${first.row}, which sets the columns,`,
+      );
+    }
+    if (columns.length === 0 || columns.length > MAX_RECORD_FIELDS || twice || columns.some((c) => typeof c !== 'string' || c === '')) {
+      throw new InvalidOptionError('columns', `1 to ${MAX_RECORD_FIELDS} distinct (regardless of case), non-empty names`, columns);
     }
     const plan = planColumns(columns, this.#operation);
     if (plan.upload.length === 0) throw new InvalidOptionError('columns', 'at least one column that is not a bulkpipe result column (sf__*)', columns);
@@ -191,7 +207,7 @@ export class BatchChunker extends ChunkingStage {
   #add(record: InputRecord): Promise<void> | undefined {
     // A record rejected for its input never sets the columns: what could be read of it may be anything.
     if (record.error !== undefined) return record.row <= this.#afterRow ? undefined : this.#rejectInput(record, record.error);
-    if (!this.#columns) this.#setColumns(Object.keys(record.fields));
+    if (!this.#columns) this.#setColumns(Object.keys(record.fields), record);
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const columns = this.#columns as readonly string[];
     const problem = this.#check(record);

@@ -6,11 +6,16 @@
  * parsed and written again without them.
  * Each record is checked while it is scanned, still in the bytes: its field count against the
  * header (delimiters counted with indexOf), a stray quote (the scanner flags it), invalid UTF-8
- * (isUtf8 on each chunk, then on the records of a chunk that fails), and its size against the field,
+ * (isUtf8 on each chunk, then on the records of a chunk that fails), a NUL byte (one indexOf per
+ * chunk, then per record of a chunk that holds one), and its size against the field,
  * record and batch limits (only a record longer than a field may be can break them). A record
  * found suspect is parsed alone by the same judge as the parser's; a bad one goes to the segment's
  * reject file with its line and the reason, and is never uploaded. A record larger than a batch is
  * passed over without being kept.
+ * A record ends at any line end outside quotes (LF, CRLF or a CR alone, mixed as the file mixes
+ * them). The payload keeps LF and CRLF record ends as they are (both are line ends to the Bulk API),
+ * but a CR alone is sent as an LF, which costs one extra slice per such record, no copy; quoted
+ * line ends are values and stay as they are.
  * Buffers: the slices of one open batch (at most maxBytes), one partial record (bounded by
  * maxBytes) and up to 64 KiB of rejected records.
  */
@@ -19,19 +24,20 @@ import { open } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
 import { countCsvFields, countDelimiters, withoutLineEnd } from '../lib/csv/count-fields.js';
+import { byteLineStart, countByteLineEnds } from '../lib/csv/line-ends.js';
 import { csvRecordFault, fieldsByHeader, judgeCsvRecord, type CsvRecordRejection } from '../lib/csv/csv-record-fault.js';
 import { delimiterOption } from '../lib/csv/delimiter.js';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
-import { mapColumns, type ColumnMap } from '../lib/load/column-map.js';
+import type { ColumnMap } from '../lib/load/column-map.js';
+import { headerColumns } from '../lib/load/column-names.js';
 import { inputFault } from '../lib/load/input-fault.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
 import { LOAD_OPERATIONS, type InputValue, type LoadOperation, type RowRun, type SpooledBatch } from '../lib/load-types.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
-import { checkHeader } from '../lib/records/decoders/csv-decoder.js';
 import { recordSerializer } from '../lib/records/serialize-record.js';
 import { InputStop } from '../lib/streams/input-stop.js';
 import { firstInvalidUtf8 } from '../lib/text/utf8-validity.js';
@@ -69,7 +75,7 @@ export interface CsvBatchSplitterOptions {
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const NEWLINE = Buffer.from('\n');
-const LF = 0x0a;
+const CR = 0x0d;
 const CSV = recordSerializer('CSV');
 
 export class CsvBatchSplitter extends ChunkingStage {
@@ -92,8 +98,8 @@ export class CsvBatchSplitter extends ChunkingStage {
   /** The partial record at the end of the last chunk. */
   #carry: Buffer[] = [];
   #carryBytes = 0;
-  /** A record too large to keep, being passed over: the line it starts on, its size so far and the line ends in it. */
-  #skipping: { line: number; bytes: number; lines: number } | undefined;
+  /** A record too large to keep, being passed over: the line it starts on, its size so far, the line ends in it and whether it ends in a CR so far. */
+  #skipping: { line: number; bytes: number; lines: number; cr: boolean } | undefined;
   #slices: Buffer[] = [];
   #bytes = 0;
   #records = 0;
@@ -112,6 +118,9 @@ export class CsvBatchSplitter extends ChunkingStage {
   readonly #stop: InputStop;
   /** Where a stop in the middle of a chunk left the input: the next unread record's offset and line. */
   #stoppedAt: [offset: number, line: number] | undefined;
+  /** The input ends cut off: its partial last record is dropped, and the last segment ends at `#cutAt`, where that record starts. */
+  #cutOff = false;
+  #cutAt: number | undefined;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -153,24 +162,35 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   override _flush(callback: TransformCallback): void {
     (async () => {
-      if (!this.#stop.stopped) {
+      // A stop ends the last segment where the first record not taken starts (computed before a cut drops the carry).
+      const stoppedAt = this.#stop.stopped ? (this.#stoppedAt ?? this.#unread()) : undefined;
+      if (stoppedAt) return this.#cut(...stoppedAt);
+      if (this.#cutOff) {
+        // A partial record at a cut is no record: the segment ends where it starts.
+        this.#cutAt = this.#consumed - this.#carryBytes;
+        this.#carry = [];
+        this.#carryBytes = 0;
+        this.#skipping = undefined;
+      } else {
         if (this.#skipping) await this.#skipped(this.#consumed);
         else if (this.#carryBytes > 0) {
-          // The last record, without a line end (or inside a quote that never closes: its own fault).
-          const last = Buffer.concat([...this.#carry, NEWLINE]);
+          // The last record, without a line end (or inside a quote that never closes: its own fault), or ended by a CR alone.
+          const offset = this.#consumed - this.#carryBytes;
+          const ended = !this.#scanner.inQuote && this.#carry.at(-1)?.at(-1) === CR;
+          const last = Buffer.concat(ended ? this.#carry : [...this.#carry, NEWLINE]);
           this.#carry = [];
           this.#carryBytes = 0;
-          await this.#record(last, this.#consumed - last.length + 1, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
+          await this.#record(last, offset, this.#scanner.quoted || this.#scanner.inQuote, this.#scanner.stray);
         }
-        await this.#cut(this.#consumed);
-      } else await this.#cut(...(this.#stoppedAt ?? this.#unread()));
+      }
+      await this.#cut(this.#cutAt ?? this.#consumed);
     })().then(
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
         if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
         this.#stop.fail(err, () => undefined);
-        this.#cut(this.#consumed).then(() => callback(), callback);
+        this.#cut(this.#cutAt ?? this.#consumed).then(() => callback(), callback);
       },
     );
   }
@@ -193,6 +213,15 @@ export class CsvBatchSplitter extends ChunkingStage {
   #unread(pos = 0): [offset: number, line: number] {
     if (this.#skipping) return [this.#consumed - this.#skipping.bytes, this.#skipping.line];
     return [this.#consumed + pos - this.#carryBytes, this.#line];
+  }
+
+  /**
+   * The input ends cut off (gzip data that breaks off): every whole record before the cut is still
+   * batched, and a partial record after the last one is dropped, never uploaded truncated. Call it
+   * before the input ends.
+   */
+  endsCut(): void {
+    this.#cutOff = true;
   }
 
   /** The column plan, once the header is read (the 'columns' event carries it too). */
@@ -219,6 +248,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     };
     // One native check for the whole chunk; only a chunk that fails it is checked record by record.
     const utf8Valid = !this.#checkUtf8 || chunkIsUtf8(chunk);
+    const nulFree = chunk.indexOf(0) < 0;
     for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
       if (this.#stop.stopped) {
         // Stopped mid-chunk (while a segment was cut): the records from here on are not taken.
@@ -248,8 +278,8 @@ export class CsvBatchSplitter extends ChunkingStage {
         continue;
       }
       const line = this.#line;
-      this.#line += quoted ? 1 + innerLineEnds(chunk, start, end) : 1;
-      const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid);
+      this.#line += this.#scanner.multiline ? 1 + innerLineEnds(chunk, start, end) : 1;
+      const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid) ?? (nulFree ? undefined : this.#nul(chunk, start, end, line));
       if (rejection || length + this.#header.length > this.#maxBytes) {
         flushSegment(start);
         segment = end;
@@ -262,10 +292,15 @@ export class CsvBatchSplitter extends ChunkingStage {
         await this.#cut(this.#consumed + start, line);
       }
       this.#take(length);
+      if (chunk[end - 1] === CR) {
+        // A CR alone ends this record: the payload gets an LF in its place.
+        flushSegment(end - 1);
+        this.#slices.push(NEWLINE);
+        segment = end;
+      }
     }
     if (this.#skipping) {
-      this.#skipping.bytes += chunk.length - pos;
-      this.#skipping.lines += lineEnds(chunk, pos, chunk.length);
+      skipLines(this.#skipping, chunk, pos);
       return;
     }
     flushSegment(pos);
@@ -275,7 +310,9 @@ export class CsvBatchSplitter extends ChunkingStage {
       if (this.#carryBytes > this.#maxBytes) {
         if (!this.#header) throw new ParseError(`the header line is longer than ${this.#maxBytes} bytes`, { source: this.#source, line: 1 });
         // Larger than any batch: passed over, never kept.
-        this.#skipping = { line: this.#line, bytes: this.#carryBytes, lines: this.#carry.reduce((n, b) => n + lineEnds(b, 0, b.length), 0) };
+        const skipping = { line: this.#line, bytes: 0, lines: 0, cr: false };
+        for (const piece of this.#carry) skipLines(skipping, piece, 0);
+        this.#skipping = skipping;
         this.#carry = [];
         this.#carryBytes = 0;
       }
@@ -283,11 +320,12 @@ export class CsvBatchSplitter extends ChunkingStage {
   }
 
   /** One record's bytes, newline included, and its offset in the input; returns a promise only when it had to wait for a cut or a reject file. */
-  #record(bytes: Buffer, offset: number, quoted: boolean, stray: boolean): Promise<void> | undefined {
-    if (bytes.length === 1 || (bytes.length === 2 && bytes[0] === 0x0d)) {
+  #record(read: Buffer, offset: number, quoted: boolean, stray: boolean): Promise<void> | undefined {
+    if (read.length === 1 || (read.length === 2 && read[0] === CR)) {
       this.#line++;
       return undefined; // an empty line
     }
+    const bytes = read[read.length - 1] === CR ? withLf(read) : read; // a CR alone ends it: uploaded with an LF
     const line = this.#line;
     this.#line += quoted ? 1 + innerLineEnds(bytes, 0, bytes.length) : 1;
     if (!this.#header) {
@@ -300,7 +338,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       if ('error' in rewritten) return this.#reject(rewritten);
       record = rewritten.record;
     } else {
-      const rejection = this.#check(bytes, 0, bytes.length, quoted, stray, line, false);
+      const rejection = this.#check(bytes, 0, bytes.length, quoted, stray, line, false) ?? this.#nul(bytes, 0, bytes.length, line);
       if (rejection) return this.#reject(rejection);
     }
     if (record.length + (this.#header as Buffer).length > this.#maxBytes) return this.#reject(this.#tooLarge(record.length, line));
@@ -330,9 +368,15 @@ export class CsvBatchSplitter extends ChunkingStage {
     return judgeCsvRecord(bytes.toString('utf8', start, stop), this.#inputColumns, { source: this.#source, row: this.#row + 1, line }, this.#delimiter);
   }
 
+  /** A record of a chunk that holds a NUL byte: judged on its text when it holds one (kept apart from #check, which the hot loop inlines). */
+  #nul(bytes: Buffer, start: number, end: number, line: number): CsvRecordRejection | undefined {
+    const stop = withoutLineEnd(bytes, start, end);
+    if (noNul(bytes, start, stop)) return undefined;
+    return judgeCsvRecord(bytes.toString('utf8', start, stop), this.#inputColumns, { source: this.#source, row: this.#row + 1, line }, this.#delimiter);
+  }
+
   #invalidUtf8(bytes: Buffer, start: number, end: number, bad: number, line: number): CsvRecordRejection {
-    const lineStart = bytes.lastIndexOf(LF, bad - 1);
-    const from = lineStart >= start ? lineStart + 1 : start;
+    const from = byteLineStart(bytes, start, bad);
     // The field is the one the text before the bad byte ends in.
     let field = 0;
     parseCsvText(bytes.toString('utf8', start, bad), (values) => (field = values.length), this.#source, line, { delimiter: this.#delimiter, tolerant: true });
@@ -341,7 +385,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     const error = inputFault('BULKPIPE_INVALID_UTF8', 'bytes that are not UTF-8 (save the file as UTF-8, or load them replaced with --replace-invalid-utf8)', {
       source: this.#source,
       row: this.#row + 1,
-      line: line + lineEnds(bytes, start, from),
+      line: line + countByteLineEnds(bytes, start, from),
       column: bytes.toString('utf8', from, bad).length + 1,
       field: this.#inputColumns[Math.max(0, field - 1)],
     });
@@ -359,10 +403,11 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   /** The end of a record too large to keep (`tail`: its last bytes in this chunk); `offset`: where the record after it starts. */
   async #skipped(offset: number, tail?: Buffer): Promise<void> {
-    const skipping = this.#skipping as { line: number; bytes: number; lines: number };
+    const skipping = this.#skipping as { line: number; bytes: number; lines: number; cr: boolean };
     this.#skipping = undefined;
     const bytes = skipping.bytes + (tail?.length ?? 0);
-    this.#line = skipping.line + skipping.lines + (tail ? lineEnds(tail, 0, tail.length) : 1);
+    // The record's own line end is in the tail; a tail cut off by the end of the input, or ended at the CR before it, adds none.
+    this.#line = skipping.line + skipping.lines + (tail && tail.length > 0 ? countByteLineEnds(tail, 0, tail.length, skipping.cr) : skipping.cr ? 0 : 1);
     await this.#reject(this.#tooLarge(bytes, skipping.line));
     // The open batch may end here: a resumed run then reads on after the skipped record.
     if (this.#records >= this.#maxRecords) await this.#cut(offset, this.#line);
@@ -380,13 +425,8 @@ export class CsvBatchSplitter extends ChunkingStage {
       line,
       { delimiter: this.#delimiter, tolerant: true },
     );
-    const read = checkHeader(parsed[0] ?? [], this.#source, line);
-    let columns: string[];
-    try {
-      columns = mapColumns(read, this.#map);
-    } catch (err) {
-      throw new ParseError(`the header line: ${(err as Error).message}`, { source: this.#source, line });
-    }
+    const read = parsed[0] ?? [];
+    const columns = headerColumns(read, this.#map, this.#source, line);
     const plan = planColumns(columns, this.#operation);
     if (plan.upload.length === 0) throw new ParseError(`the header has only bulkpipe result columns (${columns.join(', ')}): nothing to upload`, { source: this.#source, line });
     this.#plan = plan;
@@ -395,7 +435,8 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#columns = plan.upload;
     // A comma-separated header is uploaded as it is (or renamed, by a map); records of another delimiter are rewritten as CSV with commas.
     this.#rewriting = !plan.identity || this.#delimiter !== 0x2c;
-    this.#header = this.#rewriting || columns.some((c, i) => c !== read[i]) ? Buffer.from(CSV.head(plan.upload)) : Buffer.from(header);
+    this.#header =
+      this.#rewriting || columns.some((c, i) => c !== read[i]) ? Buffer.from(CSV.head(plan.upload)) : header[header.length - 1] === CR ? withLf(header) : Buffer.from(header);
     this.emit('columns', plan, describeColumnPlan(plan));
   }
 
@@ -503,15 +544,30 @@ function chunkIsUtf8(chunk: Buffer): boolean {
   return isUtf8(chunk.subarray(from, to));
 }
 
-function lineEnds(bytes: Buffer, start: number, end: number): number {
-  let n = 0;
-  for (let i = bytes.indexOf(LF, start); i >= 0 && i < end; i = bytes.indexOf(LF, i + 1)) n++;
-  return n;
-}
-
 /** Line ends inside a record (quoted), not counting the one that ends it. */
 function innerLineEnds(bytes: Buffer, start: number, end: number): number {
-  return lineEnds(bytes, start, end - 1);
+  return countByteLineEnds(bytes, start, withoutLineEnd(bytes, start, end));
+}
+
+/** Whether bytes[start, end) hold no NUL byte. */
+function noNul(bytes: Buffer, start: number, end: number): boolean {
+  const at = bytes.indexOf(0, start);
+  return at < 0 || at >= end;
+}
+
+/** A copy of a record that ends in a CR alone, ending in an LF instead. */
+function withLf(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[copy.length - 1] = 0x0a;
+  return copy;
+}
+
+/** Counts bytes[from..] of a record being passed over into its size and lines (a CRLF cut between two chunks is one line end). */
+function skipLines(skipping: { bytes: number; lines: number; cr: boolean }, bytes: Buffer, from: number): void {
+  if (from >= bytes.length) return;
+  skipping.bytes += bytes.length - from;
+  skipping.lines += countByteLineEnds(bytes, from, bytes.length, skipping.cr);
+  skipping.cr = bytes[bytes.length - 1] === CR;
 }
 
 /** A CsvBatchSplitter; e.g. `pipeline(createReadStream(path), csvBatchSplitter({ spool: new LoadSpool() }), submitter, ...)`. */

@@ -6,7 +6,8 @@
  * element, an XML record). UTF-8 split across chunks, a BOM, CRLF and quoted newlines all work.
  * A bad record costs itself only: it is emitted with `error` set (see InputRecord), naming the
  * source, line, record and (where known) field, and the records after it are read on. Invalid UTF-8
- * rejects its record unless `replaceInvalidUtf8`. Only input that ends the records (a broken header,
+ * rejects its record unless `replaceInvalidUtf8`, and a NUL character in a value rejects its record
+ * (BULKPIPE_NUL_CHARACTER). Only input that ends the records (a broken header,
  * a broken array or document structure) fails the stream, with a ParseError, after every complete
  * record before it.
  */
@@ -20,7 +21,7 @@ import { NdjsonDecoder } from '../lib/records/decoders/ndjson-decoder.js';
 import type { DecoderSettings, RecordDecoder } from '../lib/records/decoders/record-decoder.js';
 import { XmlDecoder } from '../lib/records/decoders/xml-decoder.js';
 import { InputStop } from '../lib/streams/input-stop.js';
-import { inputFault } from '../lib/load/input-fault.js';
+import { inputFault, NUL_REASON } from '../lib/load/input-fault.js';
 import { MAX_INPUT_RECORD_BYTES } from '../lib/limits.js';
 import { delimiterOption } from '../lib/csv/delimiter.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
@@ -70,7 +71,9 @@ export class RecordParser extends Transform {
   readonly #source: string;
   readonly #replaceInvalid: boolean;
   readonly #map: ColumnMap | undefined;
+  readonly #checkNul: boolean;
   #row = 0;
+  #cutOff = false;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
@@ -81,8 +84,11 @@ export class RecordParser extends Transform {
     this.#stop = new InputStop(options.onError);
     this.#source = source;
     this.#replaceInvalid = options.replaceInvalidUtf8 ?? false;
-    this.#map = options.columnMap;
-    this.#decoder = new DECODERS[format]({ source, maxRecordBytes, delimiter });
+    // A CSV header is renamed (and checked) once by its decoder; the other formats' records one by one here.
+    this.#map = format === 'csv' ? undefined : options.columnMap;
+    // The CSV decoder looks for NUL in the records of text that holds one; the others' values may hold an escaped one (`\u0000`, `&#0;`).
+    this.#checkNul = format !== 'csv';
+    this.#decoder = new DECODERS[format]({ source, maxRecordBytes, delimiter, columnMap: options.columnMap });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -96,7 +102,7 @@ export class RecordParser extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#stop.stopped) return callback();
+    if (this.#stop.stopped || this.#cutOff) return callback(); // a partial record at a cut is no record
     try {
       this.#decoder.end(this.#emit);
       callback();
@@ -113,16 +119,41 @@ export class RecordParser extends Transform {
     this.#stop.stop();
   }
 
+  /**
+   * The input ends cut off (gzip data that breaks off): every whole record before the cut is still
+   * read, and what the input holds after the last one (a partial record) is dropped, never emitted
+   * truncated. Call it before the input ends.
+   */
+  endsCut(): void {
+    this.#cutOff = true;
+  }
+
   // One input chunk's records are pushed together; the write callback, called once they are
   // pushed, and the readable side's highWaterMark hold the input back.
   readonly #emit = (read: Record<string, InputValue>, line?: number, error?: string): void => {
     if (this.#stop.stopped) return;
     const row = ++this.#row;
-    const fields = this.#map ? renamed(read, this.#map) : read;
-    const rejection = error ?? (this.#decoder.utf8.invalid && !this.#replaceInvalid ? this.#invalidUtf8(fields, row, line) : undefined);
+    const mapped = this.#map ? renamed(read, this.#map) : undefined;
+    const fields = mapped?.fields ?? read;
+    const rejection =
+      error ??
+      (mapped?.twice === undefined
+        ? undefined
+        : inputFault('BULKPIPE_DUPLICATE_FIELD', `two fields are mapped to ${mapped.twice}: never "last one wins"`, { source: this.#source, row, line, field: mapped.twice })) ??
+      (this.#decoder.utf8.invalid && !this.#replaceInvalid ? this.#invalidUtf8(fields, row, line) : undefined) ??
+      (this.#checkNul ? this.#nul(fields, row, line) : undefined);
     if (rejection !== undefined) this.push({ row, ...(line === undefined ? {} : { line }), fields, error: rejection } satisfies InputRecord);
     else this.push(line === undefined ? { row, fields } : ({ row, line, fields } satisfies InputRecord));
   };
+
+  /** A NUL character in a value of a JSON or XML record (a CSV record's is found by its decoder), at the line the record starts on: its strings' line ends are escapes. */
+  #nul(fields: Record<string, InputValue>, row: number, line: number | undefined): string | undefined {
+    for (const name in fields) {
+      const value = fields[name];
+      if (typeof value === 'string' && value.indexOf('\0') >= 0) return inputFault('BULKPIPE_NUL_CHARACTER', NUL_REASON, { source: this.#source, row, line, field: name });
+    }
+    return undefined;
+  }
 
   /**
    * Once the input has held invalid UTF-8 (decoded as U+FFFD), a record with U+FFFD in a value is
@@ -143,10 +174,16 @@ export class RecordParser extends Transform {
   }
 }
 
-function renamed(fields: Record<string, InputValue>, map: ColumnMap): Record<string, InputValue> {
+/** A record's fields renamed by the map, and the first name two of them were given (their values are both kept only in `read`). */
+function renamed(fields: Record<string, InputValue>, map: ColumnMap): { fields: Record<string, InputValue>; twice?: string } {
   const out: Record<string, InputValue> = {};
-  for (const name in fields) out[map.get(name) ?? name] = fields[name] as InputValue;
-  return out;
+  let twice: string | undefined;
+  for (const name in fields) {
+    const to = map.get(name) ?? name;
+    if (twice === undefined && Object.hasOwn(out, to)) twice = to;
+    out[to] = fields[name] as InputValue;
+  }
+  return twice === undefined ? { fields: out } : { fields, twice };
 }
 
 /** A RecordParser; e.g. `pipeline(createReadStream(path), recordParser({ format: 'csv', source: path }), ...)`. */

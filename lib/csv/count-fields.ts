@@ -45,7 +45,7 @@ export function countCsvFields(bytes: Buffer, start: number, end: number, delimi
   return fields;
 }
 
-/** The end of a record's bytes without its line end (LF or CRLF). */
+/** The end of a record's bytes without its line end (LF, CRLF or a CR alone). */
 export function withoutLineEnd(bytes: Buffer, start: number, end: number): number {
   let e = end;
   if (e > start && bytes[e - 1] === 0x0a) e--;

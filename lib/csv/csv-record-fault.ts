@@ -1,11 +1,11 @@
 /**
  * What is wrong with one CSV record, read against its header: broken quoting, a field count other
- * than the header's, a field or record over the Bulk API's limits. One judge for both CSV paths (the
+ * than the header's, a field or record over the Bulk API's limits, a NUL character in a value. One judge for both CSV paths (the
  * parser and the byte-slicing fast path, which asks only about records its byte checks found
  * suspect), so that the same input is rejected with the same words either way.
  */
 import type { InputValue } from '../load-types.js';
-import { inputFault, limitFault } from '../load/input-fault.js';
+import { inputFault, limitFault, nulFault } from '../load/input-fault.js';
 import { parseCsvText, type CsvProblem } from './parse-csv-text.js';
 
 /** Where the record is: the input's name, its record number and the line it starts on. */
@@ -31,9 +31,11 @@ export function csvRecordFault(values: readonly string[], problem: CsvProblem | 
       return inputFault('BULKPIPE_FIELD_COUNT', `a line of white space only, where ${header.length} fields are expected`, place);
     }
     const extra = values.length > header.length ? `; the first field past the header's last column is "${(values[header.length] as string).slice(0, 40)}"` : '';
-    return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, place);
+    // The field named: the first column without a value, or the first value without a column (by its position).
+    const field = values.length < header.length ? header[values.length] : `#${header.length + 1}`;
+    return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, { ...place, field });
   }
-  return limitFault(header, values, place);
+  return limitFault(header, values, place) ?? nulFault(header, values, place);
 }
 
 /** The fields of a record by header column, as far as they go (a missing one is empty); for the error file. */
@@ -48,16 +50,16 @@ export function fieldsByHeader(values: readonly string[], header: readonly strin
 /** Reads one record's text tolerantly and judges it; undefined when it is fine after all. */
 export function judgeCsvRecord(text: string, header: readonly string[], place: CsvRecordPlace, delimiter: number): CsvRecordRejection | undefined {
   let rejection: CsvRecordRejection | undefined;
-  let seen = false;
+  let first: string[] | undefined;
   parseCsvText(
     text,
     (values, _line, problem) => {
-      if (seen) {
-        // The scanner ends records at LF only; the parser also at a lone CR.
-        rejection ??= { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'a carriage return (CR) alone inside an unquoted field', place), fields: {} };
+      if (first) {
+        // The scanner and the parser end records at the same line ends: a second record is a bug, not the input's fault, but it costs this record only.
+        rejection ??= { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'the record reads as more than one', place), fields: fieldsByHeader(first, header) };
         return;
       }
-      seen = true;
+      first = values;
       const error = csvRecordFault(values, problem, header, place);
       if (error) rejection = { error, fields: fieldsByHeader(values, header) };
     },

@@ -34,7 +34,7 @@ export function detectDelimiter(header: Buffer): number {
     for (const byte of header) {
       if (byte === 0x22) quoted = !quoted;
       else if (byte === code && !quoted) count++;
-      else if (byte === 0x0a && !quoted) break;
+      else if ((byte === 0x0a || byte === 0x0d) && !quoted) break;
     }
     if (count > bestCount) [best, bestCount] = [candidate, count];
   }

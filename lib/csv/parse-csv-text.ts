@@ -1,7 +1,7 @@
 /**
  * An RFC 4180 reader for CSV text already in memory (a batch of at most 10 MB): fields separated by
- * a delimiter (a comma unless told), optionally in double quotes with `""` for a quote, LF or CRLF
- * line ends, newlines allowed inside quotes, empty lines skipped (a line of `""` is a record). A
+ * a delimiter (a comma unless told), optionally in double quotes with `""` for a quote, LF, CRLF or
+ * bare CR line ends (mixed too; each one line for the line numbers), newlines allowed inside quotes, empty lines skipped (a line of `""` is a record). A
  * scan of char codes, several times faster than csv-parse on the same text, for the hot paths that
  * hold a whole batch anyway.
  * Strict by default: a stray or unterminated quote throws. Tolerant on request: the record is read
@@ -9,7 +9,7 @@
  * to `onRecord` with it, so that one bad record costs itself only.
  */
 import { ParseError } from '../errors.js';
-import { countLineEnds } from '../text/count-line-ends.js';
+import { countTextLineEnds, textLineStart } from './line-ends.js';
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -83,7 +83,7 @@ export function parseCsvText(
           i = q + 1;
           break;
         }
-        line += countLineEnds(out);
+        line += countTextLineEnds(out);
         const c = text.charCodeAt(i);
         if (i < n && c !== delimiter && c !== LF && c !== CR) {
           problem ??= faultAt(text, TEXT_AFTER_QUOTE, i, line, fields.length + 1, tolerant, source);
@@ -123,7 +123,7 @@ export function parseCsvText(
 
 /** The problem at `at`, thrown unless tolerant (a plain function: no closure is made per record). */
 function faultAt(text: string, reason: string, at: number, line: number, field: number, tolerant: boolean, source: string): CsvProblem {
-  const found: CsvProblem = { reason, line, column: at - (text.lastIndexOf('\n', at - 1) + 1) + 1, field };
+  const found: CsvProblem = { reason, line, column: at - textLineStart(text, at) + 1, field };
   if (!tolerant) throw new ParseError(reason, { source, line: found.line, column: found.column }, { cause: found });
   return found;
 }

@@ -26,14 +26,23 @@ export function parseColumnMap(text: string): ColumnMap {
   return map;
 }
 
-/** The columns as the map names them; two that end up with one name are an error. */
-export function mapColumns(columns: readonly string[], map: ColumnMap | undefined): string[] {
+/** The columns as the map names them; two that end up with one name (regardless of case) are an error unless `check` is false. */
+export function mapColumns(columns: readonly string[], map: ColumnMap | undefined, check = true): string[] {
   if (!map) return [...columns];
   const mapped = columns.map((c) => map.get(c) ?? c);
-  const seen = new Set<string>();
-  for (const [i, name] of mapped.entries()) {
-    if (seen.has(name)) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[i]} -> ${name}`);
-    seen.add(name);
-  }
+  const twice = check ? repeatedField(mapped) : undefined;
+  if (twice) throw new InvalidOptionError('map', 'columns that keep distinct names once mapped', `${columns[twice[1]]} -> ${mapped[twice[1]]}`);
   return mapped;
+}
+
+/** The 0-based positions of the first two names that are one field name regardless of case (as Salesforce compares them), if any. */
+export function repeatedField(names: readonly string[]): [number, number] | undefined {
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) return [first, i];
+    seen.set(key, i);
+  }
+  return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import type { ParseError } from '../errors.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../limits.js';
+import { countTextLineEnds } from '../csv/line-ends.js';
 
 export type InputFaultCode =
   | 'BULKPIPE_MALFORMED_RECORD'
@@ -13,6 +14,7 @@ export type InputFaultCode =
   | 'BULKPIPE_INVALID_UTF8'
   | 'BULKPIPE_DUPLICATE_FIELD'
   | 'BULKPIPE_RECORD_TOO_LARGE'
+  | 'BULKPIPE_NUL_CHARACTER'
   | 'STRING_TOO_LONG'
   | 'BULKPIPE_ATTACHMENT';
 
@@ -47,6 +49,34 @@ export function limitFault(names: readonly string[], values: readonly string[], 
   }
   if (total > MAX_RECORD_CHARACTERS) return inputFault('BULKPIPE_RECORD_TOO_LARGE', `${total} characters, more than the Bulk API's ${MAX_RECORD_CHARACTERS} per record`, place);
   return undefined;
+}
+
+export const NUL_REASON = 'a NUL character (byte 0) in the value, which is no text: a damaged or binary file? (remove it)';
+
+/**
+ * A NUL character (byte 0, or `\u0000` in JSON) in a value, as an error text; undefined when there is
+ * none. Text holds no NUL: one there is a damaged or binary file, and the org would store it or cut
+ * the value there, silently. `place.line` is where the record starts: the NUL's own line is counted
+ * on through the line ends in the values before it (a quoted value keeps its line ends).
+ */
+export function nulFault(names: readonly string[], values: readonly string[], place: InputPlace): string | undefined {
+  let lines = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string;
+    const at = value.indexOf('\0');
+    if (at >= 0) {
+      const line = place.line === undefined ? undefined : place.line + lines + countTextLineEnds(value, 0, at);
+      return inputFault('BULKPIPE_NUL_CHARACTER', NUL_REASON, { ...place, line, field: names[i] ?? `#${i + 1}` });
+    }
+    lines += countTextLineEnds(value);
+  }
+  return undefined;
+}
+
+/** Whether a value holds a NUL character (the common record has none: one indexOf per value). */
+export function holdsNul(values: readonly string[]): boolean {
+  for (let i = 0; i < values.length; i++) if ((values[i] as string).indexOf('\0') >= 0) return true;
+  return false;
 }
 
 /** The rejection text of a record that could not be read (a ParseError about that record alone). */

@@ -9,7 +9,8 @@
  * announced before its POST, and a segment is marked joined only after its rows are in the output
  * files. Lines are appended one at a time in that order and synced at each of those points, so a
  * crash (even `kill -9` between two writes) leaves a ledger that is a true prefix of the run; a torn
- * last line is ignored when it is read.
+ * last line is ignored when it is read. One process at a time: a ledger is written only under its
+ * run's lock (run-lock.ts), which a second process is refused.
  * Memory: the state read back holds one small entry per segment not yet joined (joined ones are
  * counted, not kept) and the id of every batch (18 characters each: a 1 GB load has about a thousand).
  */
@@ -21,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { BulkError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
+import { RunLock } from './run-lock.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
 export const SPOOL_FOLDER = 'spool';
@@ -128,6 +130,7 @@ export interface LedgerState {
 export class LoadLedger {
   readonly dir: string;
   #file: FileHandle | undefined;
+  #lock: RunLock | undefined;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -141,24 +144,43 @@ export class LoadLedger {
     return join(this.dir, SPOOL_FOLDER);
   }
 
-  /** Starts the ledger (its folder is made if missing); refuses a folder that holds one already. */
-  async start(run: LedgerRun): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+  /**
+   * Takes the run's lock (run-lock.ts) for as long as the ledger is open, or rejects with
+   * RunLockedError (`BULK_LOCKED`) naming the process that holds it. `start()` and `reopen()` take it
+   * themselves; a resume takes it first, before it reads the ledger, so that what it reads cannot be
+   * moved on by another process. Idempotent.
+   */
+  async lock(): Promise<void> {
     try {
-      this.#file = await open(join(this.dir, LEDGER_FILE), 'wx');
+      this.#lock ??= await RunLock.acquire(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${this.dir}`, { cause: err });
       throw err;
     }
-    await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
   }
 
-  /** Opens the existing ledger to go on with it, saying that this process now owns it. */
+  /** Starts the ledger (its folder is made if missing) under the run's lock; refuses a folder that holds one already. */
+  async start(run: LedgerRun): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.#locked(async () => {
+      try {
+        this.#file = await open(join(this.dir, LEDGER_FILE), 'wx');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
+        throw err;
+      }
+      await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
+    });
+  }
+
+  /** Opens the existing ledger to go on with it under the run's lock, saying that this process now owns it. */
   async reopen(): Promise<void> {
-    this.#file = await open(join(this.dir, LEDGER_FILE), 'a');
-    // A torn last line (a crash mid-write) must not swallow the next entry: start on a new line.
-    await this.#append({ type: 'resumed', pid: process.pid, host: hostname(), at: new Date().toISOString() }, true, true);
+    await this.#locked(async () => {
+      this.#file = await open(join(this.dir, LEDGER_FILE), 'a');
+      // A torn last line (a crash mid-write) must not swallow the next entry: start on a new line.
+      await this.#append({ type: 'resumed', pid: process.pid, host: hostname(), at: new Date().toISOString() }, true, true);
+    });
   }
 
   /** Before the create-job POST: a crash after it leaves a job to look for. Synced. */
@@ -195,12 +217,30 @@ export class LoadLedger {
     return this.#append({ type: 'finished', at: new Date().toISOString() }, true);
   }
 
-  /** Waits for the lines appended so far and closes the file. */
+  /** Waits for the lines appended so far, closes the file and lets the run's lock go. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#tail.catch(() => undefined);
-    await this.#file?.close();
+    try {
+      await this.#tail.catch(() => undefined);
+      await this.#file?.close();
+    } finally {
+      await this.#lock?.release();
+    }
+  }
+
+  /** Runs `open` under the run's lock; a ledger that could not be opened lets the lock go. */
+  async #locked(open: () => Promise<void>): Promise<void> {
+    await this.lock();
+    try {
+      await open();
+    } catch (err) {
+      await this.#file?.close().catch(() => undefined);
+      this.#file = undefined;
+      await this.#lock?.release();
+      this.#lock = undefined;
+      throw err;
+    }
   }
 
   /** Appends one line after those before it; a write that fails fails every later one (the ledger would lie). */

@@ -29,6 +29,8 @@ export interface BulkApiContext {
   readonly jobs: JobsStore;
   readonly queryResults: QueryResultsStore;
   readonly schema: OrgSchema;
+  /** The schema's row in the store: a job records it (JobSchemas). */
+  readonly schemaId: number;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
   readonly now: () => number;
@@ -180,6 +182,7 @@ export class BulkApi {
       pk_chunking: pkChunking && (request.operation === 'query' || request.operation === 'queryAll') ? JSON.stringify(pkChunking) : null,
       created_date: now,
       modstamp: now,
+      schema_id: this.#c.schemaId,
     };
     this.#c.jobs.createJob(job);
     // The answer follows the request's Content-Type, not the job's (wire §2.1, recorded).

@@ -1,7 +1,8 @@
 /**
  * Record ids with real key prefixes: prefix (3) + instance (2) + a base-62 counter (10), then the
- * 18-character case-safe suffix. Counters are reserved in blocks in the store, so ids never repeat
- * across restarts and ids of one prefix sort in creation order (PK chunking relies on it).
+ * 18-character case-safe suffix. Counters are reserved in blocks in the store (one atomic statement),
+ * so ids never repeat across restarts nor between processes that share the org's file; ids one
+ * process makes of a prefix sort in creation order.
  */
 import { caseSafeSuffix } from '../../lib/ids.js';
 
@@ -46,5 +47,13 @@ export class IdGenerator {
       this.#blocks.set(prefix, block);
     }
     return `${prefix}${INSTANCE}${encodeBase62(block.next++, 10)}`;
+  }
+
+  /**
+   * Drops the blocks in hand: call it after a transaction rolled back, which may have undone the
+   * reservation of one of them (another process would then be given the same numbers).
+   */
+  forget(): void {
+    this.#blocks.clear();
   }
 }

@@ -212,10 +212,13 @@ export class OrgSchema {
   readonly #objects = new Map<string, ObjectDef>();
   /** Accept unknown objects and fields as text. */
   readonly acceptUnknown: boolean;
+  /** What it was made from, as text: OrgSchema.fromDefinition makes it again (in another process). */
+  readonly definition: string;
   #nextCustomPrefix = 0;
 
   constructor(file?: SchemaFile, acceptUnknown = false) {
     this.acceptUnknown = acceptUnknown;
+    this.definition = JSON.stringify({ objects: file?.objects ?? [], acceptUnknown });
     for (const o of STANDARD) this.#define(o.name, o.keyPrefix, o.fields);
     for (const o of file?.objects ?? []) {
       const existing = this.#objects.get(o.name.toLowerCase());
@@ -232,6 +235,11 @@ export class OrgSchema {
       throw new InvalidOptionError('schema', `a readable JSON schema file (${(err as Error).message})`, path);
     }
     return new OrgSchema(parsed, acceptUnknown);
+  }
+
+  static fromDefinition(definition: string): OrgSchema {
+    const { objects, acceptUnknown } = JSON.parse(definition) as SchemaFile & { acceptUnknown: boolean };
+    return new OrgSchema({ objects }, acceptUnknown);
   }
 
   /** The object by API name (case-insensitive), or a text-only one when unknown objects are accepted. */

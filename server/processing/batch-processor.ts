@@ -4,12 +4,21 @@
  * batches run one at a time in order (the store only offers a batch whose predecessors are done).
  * Each chunk's rows, results and progress commit in one transaction, so a restart resumes a batch
  * where it stopped: nothing is applied twice, nothing is lost.
+ *
+ * Several processes may serve one org file (CLI loads on the default org, `bulkpipe server`), but
+ * one processor at a time runs its batches: the one that holds the file's processor lock, which the
+ * OS lets go when its process dies. The others serve HTTP and try for the lock every POLL_MS; the
+ * one that takes it over queues again what its predecessor left InProgress. A batch is claimed by
+ * a conditional UPDATE, and each chunk commits only under its claim at the expected progress, so
+ * that even two processors on one file could not apply a row or write a result twice.
  */
+import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
-import type { OrgSchema } from '../org/schema.js';
-import type { BatchRow, JobRow, JobsStore, StoredResult } from '../store/jobs-store.js';
+import type { JobSchemas } from '../org/job-schemas.js';
+import type { FileLock } from '../store/file-lock.js';
+import { type BatchRow, ClaimLost, type JobRow, type JobsStore, type StoredResult } from '../store/jobs-store.js';
 import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
 import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
@@ -20,7 +29,8 @@ type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
 
 export interface BatchProcessorOptions {
   readonly jobs: JobsStore;
-  readonly schema: OrgSchema;
+  /** Each job's schema (another process may have taken the job). */
+  readonly schemas: JobSchemas;
   readonly engine: DmlEngine;
   readonly runQuery: QueryRunner;
   /** Batches processed at once; default 4. */
@@ -32,7 +42,12 @@ export interface BatchProcessorOptions {
   /** Unexpected failures (a bug or a broken database), for the server's log. */
   readonly onError?: (err: unknown, batchId: string) => void;
   readonly now?: () => number;
+  /** The org file's processor lock: batches run only while it is held. Without one (`:memory:`), always. */
+  readonly lock?: FileLock;
 }
+
+/** How often a processor looks for batches other processes queued, or for the lock when another holds it. */
+const POLL_MS = 200;
 
 export class BatchProcessor {
   readonly #o: BatchProcessorOptions;
@@ -40,6 +55,9 @@ export class BatchProcessor {
   readonly #chunkRows: number;
   readonly #now: () => number;
   readonly #running = new Map<string, Promise<void>>();
+  /** Names this processor's claims. */
+  readonly #owner = randomUUID();
+  #poll: NodeJS.Timeout | undefined;
   #scheduled = false;
   #stopping = false;
   #idle: Array<() => void> = [];
@@ -51,9 +69,13 @@ export class BatchProcessor {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Requeues batches a previous run left InProgress, then starts work. */
+  /** Starts work, and looks for it every POLL_MS (batches of other processes, the lock let go). */
   start(): void {
-    this.#o.jobs.requeueInterrupted();
+    // Taken now, not at the first wake: of the processes that share a file, the first to start runs its batches.
+    if (this.#o.lock) this.#mayRun();
+    else this.#o.jobs.requeueInterrupted(); // no other connection can open this database
+    // A little jitter: processes that started together do not all try for the lock in the same instant.
+    this.#poll = setInterval(() => this.wake(), POLL_MS + Math.floor(Math.random() * 50)).unref();
     this.wake();
   }
 
@@ -70,7 +92,26 @@ export class BatchProcessor {
   /** Stops taking batches and waits for the chunks in flight; unfinished batches resume on restart. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#poll);
     await Promise.allSettled([...this.#running.values()]);
+    // What this left InProgress is queued again by the next holder, here or in another process.
+    this.#o.lock?.release();
+  }
+
+  /** Whether this processor may run batches: it holds the lock, or has just taken it over. */
+  #mayRun(): boolean {
+    const { lock } = this.#o;
+    if (!lock || lock.held) return true;
+    try {
+      if (!lock.tryAcquire()) return false;
+    } catch (err) {
+      // The lock file cannot be opened (gone, or no permission): another process may still run the batches.
+      this.#o.onError?.(err, 'none (the processor lock)');
+      return false;
+    }
+    // The previous holder is gone (or stopped): what it had claimed is no one's now.
+    this.#o.jobs.requeueInterrupted();
+    return true;
   }
 
   /** Resolves when no batch is queued or running (tests and benchmarks). */
@@ -81,6 +122,7 @@ export class BatchProcessor {
 
   #fill(): void {
     if (this.#stopping) return;
+    if (!this.#mayRun()) return this.#settleIdle();
     const free = this.#parallelism - this.#running.size;
     if (free > 0) {
       for (const id of this.#o.jobs.runnable(free + this.#running.size)) {
@@ -106,28 +148,29 @@ export class BatchProcessor {
 
   async #run(batchId: string): Promise<void> {
     const { jobs } = this.#o;
-    const batch = jobs.batch(batchId);
+    const batch = jobs.claim(batchId, this.#owner, this.#now());
     const job = batch && jobs.job(batch.job_id);
-    if (!batch || !job || batch.state !== 'Queued') return;
-    jobs.setBatchState(batchId, 'InProgress', this.#now());
+    if (!batch || !job) return;
     const started = performance.now();
     try {
       if (job.operation === 'query' || job.operation === 'queryAll') await this.#o.runQuery(job, batch);
       else if (!(await this.#dml(job, batch))) return; // stopped: resumes after a restart
       const hold = (this.#o.holdInProgressMs?.() ?? 0) - (performance.now() - started);
       if (hold > 0) await new Promise((r) => setTimeout(r, hold));
-      // A PK-chunked query batch has become NotProcessed; everything else is done now.
-      if (jobs.batch(batchId)?.state === 'InProgress') jobs.setBatchState(batchId, 'Completed', this.#now());
+      // A PK-chunked query batch has become NotProcessed (and this does nothing); everything else is done now.
+      jobs.finish(batch, 'Completed', this.#now());
     } catch (err) {
+      if (err instanceof ClaimLost) return; // its new owner finishes it
       if (!(err instanceof BatchFailure)) this.#o.onError?.(err, batchId);
       const message = err instanceof BatchFailure ? err.stateMessage : `InternalServerError : ${(err as Error).message}`;
-      jobs.setBatchState(batchId, 'Failed', this.#now(), message);
+      jobs.finish(batch, 'Failed', this.#now(), message);
     }
   }
 
   /** Applies the batch chunk by chunk; false when the server stopped before the end. */
   async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
-    const { jobs, schema, engine } = this.#o;
+    const { jobs, engine } = this.#o;
+    const schema = this.#o.schemas.of(job);
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
     const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');
@@ -142,15 +185,19 @@ export class BatchProcessor {
       const began = performance.now();
       const now = new Date(this.#now()).toISOString();
       const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now, ...(zip ? { attachments: zip.files } : {}) };
-      jobs.transaction(() => {
-        const end = Math.min(start + this.#chunkRows, payload.rows.length);
-        const results: StoredResult[] = [];
-        for (let i = start; i < end; i++) {
-          const outcome = engine.apply(ctx, payload.rows[i] as PayloadRow);
-          results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
-        }
-        jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
-      });
+      jobs.underClaim(
+        batch,
+        () => {
+          const end = Math.min(start + this.#chunkRows, payload.rows.length);
+          const results: StoredResult[] = [];
+          for (let i = start; i < end; i++) {
+            const outcome = engine.apply(ctx, payload.rows[i] as PayloadRow);
+            results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
+          }
+          jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
+        },
+        start,
+      );
       await yieldToLoop();
     }
     return true;

@@ -2,12 +2,13 @@
  * Runs a query batch: compiles its SOQL, reads matching records page by page (yielding to the event
  * loop between pages, so HTTP stays responsive), and stores result files of at most
  * `resultFileBytes` each. With PK chunking, the original batch instead creates one chunk batch per
- * id range and becomes NotProcessed (wire §7.2).
+ * id range and becomes NotProcessed (wire §7.2). Every write is made under the batch's claim
+ * (JobsStore.underClaim): a processor that lost it adds no result file.
  */
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { IdGenerator } from '../org/id-generator.js';
-import type { OrgSchema } from '../org/schema.js';
+import type { JobSchemas } from '../org/job-schemas.js';
 import type { Db } from '../store/database.js';
 import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
@@ -20,7 +21,7 @@ export interface QueryRunnerOptions {
   readonly db: Db;
   readonly jobs: JobsStore;
   readonly results: QueryResultsStore;
-  readonly schema: OrgSchema;
+  readonly schemas: JobSchemas;
   readonly ids: IdGenerator;
   /** Most bytes in one result file before a new one starts; default 64 MiB. */
   readonly resultFileBytes?: number;
@@ -46,12 +47,12 @@ export class QueryRunner {
       .request(batch.pk_parent ?? batch.id)
       .toString('utf8')
       .trim();
-    const compiled = compileSoql(soql, this.#o.schema, job.object);
+    const compiled = compileSoql(soql, this.#o.schemas.of(job), job.object);
     if (job.pk_chunking && !batch.pk_parent) return this.#chunk(job, batch, soql, JSON.parse(job.pk_chunking) as PkChunking);
     const started = performance.now();
-    this.#o.results.clear(batch.id);
+    jobs.underClaim(batch, () => this.#o.results.clear(batch.id));
     const rows = await this.#write(job, batch, compiled);
-    jobs.setProcessed(batch.id, rows, performance.now() - started);
+    jobs.underClaim(batch, () => jobs.setProcessed(batch.id, rows, performance.now() - started));
   };
 
   async #write(job: JobRow, batch: BatchRow, q: CompiledQuery): Promise<number> {
@@ -60,9 +61,10 @@ export class QueryRunner {
     let bytes = 0;
     let seq = 0;
     let total = 0;
+    const add = (data: string) => this.#o.jobs.underClaim(batch, () => this.#o.results.add(this.#o.ids.next15('752'), batch.id, seq++, Buffer.from(data, 'utf8')));
     const flush = () => {
       parts.push(writer.tail());
-      this.#o.results.add(this.#o.ids.next15('752'), batch.id, seq++, Buffer.from(parts.join(''), 'utf8'));
+      add(parts.join(''));
       parts = [];
       bytes = 0;
     };
@@ -75,7 +77,7 @@ export class QueryRunner {
       if (bytes >= this.#fileBytes) flush();
     }
     if (parts.length > 0) flush();
-    if (total === 0) this.#o.results.add(this.#o.ids.next15('752'), batch.id, 0, Buffer.from(writer.empty(), 'utf8'));
+    if (total === 0) add(writer.empty());
     return total;
   }
 
@@ -83,12 +85,12 @@ export class QueryRunner {
   #chunk(job: JobRow, batch: BatchRow, soql: string, pk: PkChunking): void {
     const { db, jobs } = this.#o;
     const deleted = job.operation === 'queryAll' ? '' : ' AND deleted = 0';
-    const prefix = (this.#o.schema.object(job.object) as { keyPrefix: string }).keyPrefix;
+    const prefix = (this.#o.schemas.of(job).object(job.object) as { keyPrefix: string }).keyPrefix;
     const [low, high] = prefixRange(prefix);
     const nth = db.prepare(`SELECT id FROM records WHERE id >= ? AND id < ?${deleted} ORDER BY id LIMIT 1 OFFSET ?`);
     const first = nth.get(pk.startRow && pk.startRow > low ? pk.startRow : low, high, 0) as { id: string } | undefined;
     const hasWhere = /\swhere\s/i.test(soql);
-    jobs.transaction(() => {
+    jobs.underClaim(batch, () => {
       // With no records, one chunk over every id still answers the query (with no rows).
       let from: string | undefined = first?.id ?? low;
       while (from) {
@@ -98,7 +100,7 @@ export class QueryRunner {
         jobs.addBatch(this.#o.ids.next('751'), job.id, Buffer.from(text, 'utf8'), this.#now(), { parent: batch.id, from, to: next?.id ?? null });
         from = next?.id;
       }
-      jobs.setBatchState(batch.id, 'NotProcessed', this.#now());
+      jobs.finish(batch, 'NotProcessed', this.#now());
     });
     this.#o.onQueued();
   }

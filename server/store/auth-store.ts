@@ -1,7 +1,7 @@
 /** Users, sessions and id counters of the local org. Passwords are stored as scrypt hashes. */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { CounterStore } from '../org/id-generator.js';
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 
 export interface UserRow {
   readonly id: string;
@@ -45,16 +45,24 @@ export class AuthStore implements CounterStore {
     return next - count;
   }
 
-  /** Creates the user, or sets its password when it exists. */
+  /**
+   * Creates the user, or sets its password when it differs: in one write transaction, so that
+   * processes starting together on a fresh org file create it once.
+   */
   ensureUser(id: () => string, username: string, password: string, fullName: string): UserRow {
-    const existing = this.#s.userByName.get(username) as (UserRow & { password: string }) | undefined;
-    if (existing) {
-      if (!verify(password, existing.password)) this.#s.setPassword.run(hash(password), existing.id);
-      return { id: existing.id, username: existing.username, full_name: existing.full_name };
-    }
-    const user = { id: id(), username, full_name: fullName };
-    this.#s.insertUser.run(user.id, username, hash(password), fullName);
-    return user;
+    const found = this.#s.userByName.get(username) as (UserRow & { password: string }) | undefined;
+    if (found && verify(password, found.password)) return { id: found.id, username: found.username, full_name: found.full_name };
+    const hashed = hash(password); // scrypt takes milliseconds: not while holding the write lock
+    return writeTransaction(this.#db, () => {
+      const existing = this.#s.userByName.get(username) as UserRow | undefined;
+      if (existing) {
+        this.#s.setPassword.run(hashed, existing.id);
+        return { id: existing.id, username: existing.username, full_name: existing.full_name };
+      }
+      const user = { id: id(), username, full_name: fullName };
+      this.#s.insertUser.run(user.id, username, hashed, fullName);
+      return user;
+    });
   }
 
   checkPassword(username: string, password: string): UserRow | undefined {

@@ -12,7 +12,7 @@ export type Db = Database.Database;
  * better-sqlite3 is an optional peer dependency (a native module: the client installs without a
  * compiler), so it is loaded here, once, with one clear message when it is not installed.
  */
-const Sqlite: typeof Database = await import('better-sqlite3').then(
+export const Sqlite: typeof Database = await import('better-sqlite3').then(
   (m) => m.default,
   (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
@@ -28,6 +28,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL, full_name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+-- The schemas (objects, fields) jobs were created under: processes that share the file may differ.
+CREATE TABLE IF NOT EXISTS schemas (id INTEGER PRIMARY KEY, definition TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL,
@@ -41,7 +43,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   assignment_rule_id TEXT,
   pk_chunking TEXT,
   created_date INTEGER NOT NULL,
-  modstamp INTEGER NOT NULL
+  modstamp INTEGER NOT NULL,
+  schema_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS batches (
   id TEXT PRIMARY KEY,
@@ -59,7 +62,9 @@ CREATE TABLE IF NOT EXISTS batches (
   -- PK chunking: a chunk batch runs its parent's query over the id range [pk_from, pk_to).
   pk_parent TEXT,
   pk_from TEXT,
-  pk_to TEXT
+  pk_to TEXT,
+  -- While InProgress: the batch processor that claimed it (one per file at a time; see batch-processor.ts).
+  owner TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_by_job ON batches (job_id, seq);
 -- Uploaded payloads apart from the batch rows: SQLite rewrites a whole row on update, and a batch's
@@ -91,15 +96,49 @@ CREATE TABLE IF NOT EXISTS records (
 );
 `;
 
+/**
+ * Opens the org's file. Several processes may open one file at once (two CLI loads on the default
+ * org, `bulkpipe server` beside them): first-time setup runs in one write transaction, so that it is
+ * done exactly once, and writers wait for each other rather than fail.
+ */
 export function openDatabase(path: string): Db {
   const db = new Sqlite(path);
+  // Writers of other processes hold the lock for one chunk (milliseconds) or one upload's insert;
+  // 30 s covers a machine under load, where 5 s failed a load whole.
+  db.pragma('busy_timeout = 30000');
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // 128 MiB of page cache (the default is 2 MiB): keeps the records' index hot during large loads.
   db.pragma('cache_size = -131072');
   db.pragma('wal_autocheckpoint = 10000');
-  db.exec(SCHEMA);
+  writeTransaction(db, () => {
+    db.exec(SCHEMA);
+    // Files of earlier versions lack the columns of the claim and of a job's schema.
+    const has = (table: string, column: string) => (db.pragma(`table_info(${table})`) as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('batches', 'owner')) db.exec('ALTER TABLE batches ADD COLUMN owner TEXT');
+    if (!has('jobs', 'schema_id')) db.exec('ALTER TABLE jobs ADD COLUMN schema_id INTEGER');
+  });
   return db;
+}
+
+const rollbackListeners = new WeakMap<Db, Array<() => void>>();
+
+/**
+ * Runs `fn` in a write transaction that takes the write lock at its start (BEGIN IMMEDIATE): a
+ * deferred one that reads, then writes, fails at once with SQLITE_BUSY when another process wrote
+ * in between, where this one waits for the lock. A throw rolls it back, and tells the listeners.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (err) {
+    for (const listener of rollbackListeners.get(db) ?? []) listener();
+    throw err;
+  }
+}
+
+/** Calls `listener` after each write transaction on `db` that rolled back (what it reserved in memory is void). */
+export function onRollback(db: Db, listener: () => void): void {
+  rollbackListeners.set(db, [...(rollbackListeners.get(db) ?? []), listener]);
 }

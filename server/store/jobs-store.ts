@@ -3,7 +3,7 @@
  * batches on every read, so they always agree with the batches (issue 3, "Processing").
  */
 import type { BatchInfo, BatchState, ConcurrencyMode, ContentType, JobInfo, JobState, Operation, ResultError } from '../../lib/types.js';
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 
 export interface JobRow {
   readonly id: string;
@@ -19,6 +19,8 @@ export interface JobRow {
   readonly pk_chunking: string | null;
   readonly created_date: number;
   readonly modstamp: number;
+  /** The schema it was created under (JobSchemas); null in files of earlier versions. */
+  readonly schema_id: number | null;
 }
 
 export interface BatchRow {
@@ -37,6 +39,8 @@ export interface BatchRow {
   readonly pk_parent: string | null;
   readonly pk_from: string | null;
   readonly pk_to: string | null;
+  /** While InProgress: the processor that claimed it. */
+  readonly owner: string | null;
 }
 
 export interface StoredResult {
@@ -47,7 +51,8 @@ export interface StoredResult {
   readonly errors: readonly ResultError[];
 }
 
-const BATCH_COLUMNS = 'id, job_id, seq, state, state_message, created_date, modstamp, records_processed, records_failed, total_ms, api_ms, progress, pk_parent, pk_from, pk_to';
+const BATCH_COLUMNS =
+  'id, job_id, seq, state, state_message, created_date, modstamp, records_processed, records_failed, total_ms, api_ms, progress, pk_parent, pk_from, pk_to, owner';
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 export class JobsStore {
@@ -58,8 +63,8 @@ export class JobsStore {
     this.#db = db;
     this.#s = {
       insertJob:
-        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp)
-        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp)`),
+        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp, schema_id)
+        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp, @schema_id)`),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       setJobState: db.prepare('UPDATE jobs SET state = ?, modstamp = ? WHERE id = ?'),
       counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api
@@ -74,12 +79,15 @@ export class JobsStore {
       listJobs: db.prepare('SELECT rowid, * FROM jobs WHERE user_id = ? AND rowid > ? ORDER BY rowid LIMIT ?'),
       listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
       request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
-      setBatchState: db.prepare('UPDATE batches SET state = ?, state_message = ?, modstamp = ? WHERE id = ?'),
+      claim: db.prepare("UPDATE batches SET state = 'InProgress', owner = ?, modstamp = ? WHERE id = ? AND state = 'Queued'"),
+      claimed: db.prepare("SELECT progress FROM batches WHERE id = ? AND owner = ? AND state = 'InProgress'"),
+      finish: db.prepare("UPDATE batches SET state = ?, state_message = ?, modstamp = ?, owner = NULL WHERE id = ? AND owner = ? AND state = 'InProgress'"),
       notProcessed: db.prepare("UPDATE batches SET state = 'NotProcessed', modstamp = ? WHERE job_id = ? AND state = 'Queued'"),
       progress: db.prepare(
         'UPDATE batches SET progress = progress + @rows, records_processed = records_processed + @processed, records_failed = records_failed + @failed, total_ms = total_ms + @ms, api_ms = api_ms + @ms, modstamp = @now WHERE id = @id',
       ),
-      insertChunk: db.prepare('INSERT OR REPLACE INTO batch_result_chunks (batch_id, first_row, rows, results) VALUES (?, ?, ?, ?)'),
+      // Never OR REPLACE: a chunk is written once, and a second write of it is a bug to fail on.
+      insertChunk: db.prepare('INSERT INTO batch_result_chunks (batch_id, first_row, rows, results) VALUES (?, ?, ?, ?)'),
       nextChunk: db.prepare('SELECT first_row, results FROM batch_result_chunks WHERE batch_id = ? AND first_row > ? ORDER BY first_row LIMIT 1'),
       resultCount: db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM batch_result_chunks WHERE batch_id = ?'),
       // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
@@ -87,7 +95,7 @@ export class JobsStore {
         WHERE b.state = 'Queued' AND (j.concurrency_mode = 'Parallel'
           OR NOT EXISTS (SELECT 1 FROM batches p WHERE p.job_id = b.job_id AND p.seq < b.seq AND p.state IN ('Queued', 'InProgress')))
         ORDER BY b.created_date, b.seq LIMIT ?`),
-      requeue: db.prepare("UPDATE batches SET state = 'Queued' WHERE state = 'InProgress'"),
+      requeue: db.prepare("UPDATE batches SET state = 'Queued', owner = NULL WHERE state = 'InProgress'"),
     };
   }
 
@@ -105,10 +113,10 @@ export class JobsStore {
 
   /** Aborts a job: its queued batches become NotProcessed; batches in progress finish. */
   abortJob(id: string, now: number): void {
-    this.#db.transaction(() => {
+    this.transaction(() => {
       this.#s.setJobState.run('Aborted', wholeSecond(now), id);
       this.#s.notProcessed.run(wholeSecond(now), id);
-    })();
+    });
   }
 
   /** A user's jobs in creation order, `limit` of them after the job with rowid `after`; each with its rowid (a page cursor). */
@@ -158,11 +166,11 @@ export class JobsStore {
 
   addBatch(id: string, jobId: string, request: Buffer, now: number, chunk?: { parent: string; from: string; to: string | null }): BatchRow {
     const at = wholeSecond(now);
-    this.#db.transaction(() => {
+    this.transaction(() => {
       const { seq } = this.#s.nextSeq.get(jobId) as { seq: number };
       this.#s.insertBatch.run(id, jobId, seq, 'Queued', null, at, at, chunk?.parent ?? null, chunk?.from ?? null, chunk?.to ?? null);
       this.#s.insertRequest.run(id, request);
-    })();
+    });
     return this.batch(id) as BatchRow;
   }
 
@@ -183,8 +191,31 @@ export class JobsStore {
     return (this.#s.request.get(batchId) as { body: Buffer }).body;
   }
 
-  setBatchState(id: string, state: BatchState, now: number, stateMessage: string | null = null): void {
-    this.#s.setBatchState.run(state, stateMessage, wholeSecond(now), id);
+  /**
+   * Claims a Queued batch for `owner` (InProgress): one conditional UPDATE, so that of two claims
+   * only one wins. The claimed batch, or undefined when it was not Queued.
+   */
+  claim(id: string, owner: string, now: number): BatchRow | undefined {
+    return this.#s.claim.run(owner, wholeSecond(now), id).changes === 1 ? this.batch(id) : undefined;
+  }
+
+  /**
+   * Runs `fn` in a write transaction if `batch` is still InProgress under its owner's claim (and,
+   * with `progress`, has that many rows applied); else throws ClaimLost and changes nothing. What
+   * `fn` writes then commits with the claim held: no chunk of a batch is applied or stored twice,
+   * whoever else came to process it.
+   */
+  underClaim<T>(batch: Pick<BatchRow, 'id' | 'owner'>, fn: () => T, progress?: number): T {
+    return this.transaction(() => {
+      const row = batch.owner === null ? undefined : (this.#s.claimed.get(batch.id, batch.owner) as { progress: number } | undefined);
+      if (!row || (progress !== undefined && row.progress !== progress)) throw new ClaimLost(batch.id);
+      return fn();
+    });
+  }
+
+  /** Ends a claimed batch (Completed, Failed or NotProcessed); false when its claim was lost or it had ended. */
+  finish(batch: Pick<BatchRow, 'id' | 'owner'>, state: BatchState, now: number, stateMessage: string | null = null): boolean {
+    return this.#s.finish.run(state, stateMessage, wholeSecond(now), batch.id, batch.owner).changes === 1;
   }
 
   /** Records the results of a chunk and the batch's progress (call inside the chunk's transaction). */
@@ -226,13 +257,23 @@ export class JobsStore {
     return (this.#s.runnable.all(limit) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  /** After a restart: batches that were in progress are queued again and resume from their progress. */
+  /**
+   * Batches InProgress are queued again and resume from their progress: call it only where no other
+   * processor can be at work on this file (its one processor, when it has just taken over).
+   */
   requeueInterrupted(): number {
     return this.#s.requeue.run().changes;
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    return writeTransaction(this.#db, fn);
+  }
+}
+
+/** A batch's claim is no longer its processor's: it stops, and what it was writing rolls back. */
+export class ClaimLost extends Error {
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId}: its claim was lost to another processor`);
   }
 }
 

@@ -45,6 +45,7 @@ describe('transforms/batch-chunker', () => {
       ['maxBytes', { maxBytes: 10_000_001 }],
       ['maxCharacters', { maxCharacters: 0 }],
       ['columns', { columns: ['A', 'A'] }],
+      ['columns', { columns: ['Phone', 'PHONE'] }],
     ];
     for (const [name, options] of bad) {
       it(`rejects a bad ${name}`, () => {
@@ -248,5 +249,12 @@ describe('transforms/batch-chunker', () => {
         expect(() => batchChunker({ contentType: 'CSV', spool, attachments: true, ...bad }), JSON.stringify(bad)).to.throw(/Invalid option/);
       }
     });
+  });
+
+  it('stops before any batch when the first record, which sets the columns, names a field twice regardless of case', async () => {
+    const err = await rejection(chunk([record(1, { Name: 'a', Phone: '1', PHONE: '2' }), record(2, { Name: 'b' })], { source: 'in.json' }));
+    expect(err).to.include({ code: 'BULK_COLUMNS', source: 'in.json', line: 2 });
+    expect(err).to.have.deep.property('columns', ['Phone', 'PHONE']);
+    expect(err.message).to.include('in.json, line 2: record 1, which sets the columns, names the field Phone twice (column 2 Phone and column 3 PHONE');
   });
 });

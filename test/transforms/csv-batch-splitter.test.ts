@@ -5,9 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import type { ColumnPlan } from '../../lib/load/column-plan.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { readRejects } from '../../lib/load/reject-file.js';
+import { readBatchPayload } from '../../lib/wire/batch-payload.js';
 import type { LoadOperation, SpooledBatch } from '../../lib/load-types.js';
 import { CsvBatchSplitter, csvBatchSplitter } from '../../transforms/csv-batch-splitter.js';
 import { rejection } from '../helpers/fixtures.js';
+import { chunked, mixedCsv, randomSizes } from '../helpers/mixed-lines.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -148,11 +150,11 @@ describe('transforms/csv-batch-splitter', () => {
     ]);
     const errors = new Map(segment?.rejects);
     expect([...errors.keys()]).to.deep.equal([2, 3, 4, 5, 7, 8, 10]);
-    expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2\)/);
+    expect(errors.get(2)).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 3, record 2, field #3\):#3 --$/);
     expect(errors.get(3)).to.include('a line of white space only').and.include('line 4, record 3');
     expect(errors.get(4)).to.include('BULKPIPE_MALFORMED_RECORD:a stray quote').and.include('line 5, column 2, record 4, field Name');
     expect(errors.get(5)).to.include('text after a closing quote').and.include('line 6, column 4, record 5, field Name');
-    expect(errors.get(7)).to.include('the record has 1 fields, the header 2').and.include('line 9, record 7');
+    expect(errors.get(7)).to.include('the record has 1 fields, the header 2').and.include('line 9, record 7, field Phone)');
     expect(errors.get(8)).to.include('STRING_TOO_LONG:32001 characters').and.include('line 10, record 8, field Name');
     expect(errors.get(10)).to.include('an unterminated quoted field').and.include('line 12, column 3, record 10, field Phone');
   });
@@ -207,9 +209,9 @@ describe('transforms/csv-batch-splitter', () => {
     expect(await split([Buffer.from('')])).to.deep.equal([]);
     expect(await split([Buffer.from('\n\n')])).to.deep.equal([]);
     expect(await rejection(split([Buffer.from('Name,Phone,Name\na,1,b\n')])))
-      .to.include({ code: 'BULK_PARSE', line: 1 })
+      .to.include({ code: 'BULK_COLUMNS', source: 'in.csv', line: 1 })
       .and.have.property('message')
-      .that.includes('names the column Name twice');
+      .that.includes('names the field Name twice (column 1 Name and column 3 Name');
     expect(await rejection(split([Buffer.from('Name,"Ph"x\na,1\n')]))).to.include({ code: 'BULK_PARSE', line: 1, column: 10 });
   });
 
@@ -336,6 +338,134 @@ describe('transforms/csv-batch-splitter', () => {
         expect(stopped.last?.seq, `segment ${seq}`).to.be.at.most(seq + 1);
         await expectResumedWhole(stopped, all, `segment ${seq}`);
       }
+    });
+  });
+
+  describe('line ends, NUL, repeated columns, a cut input (issue 22)', () => {
+    const { text, rows } = mixedCsv(300);
+    const bytes = Buffer.from(text);
+
+    /** Each segment's payload records (header dropped) as parsed back, its rows and its rejects; and the end of the last. */
+    async function loadable(chunks: Buffer[], options: { maxRecords?: number; cut?: boolean } = {}) {
+      const s = spool();
+      const sink = collector<SpooledBatch>();
+      const splitter = csvBatchSplitter({ spool: s, source: 'in.csv', ...(options.maxRecords ? { maxRecords: options.maxRecords } : {}) });
+      if (options.cut) splitter.endsCut();
+      await pipeline(fromChunks(chunks), splitter, sink);
+      const records: string[][] = [];
+      const rejects: Array<[number, string, Record<string, unknown> | undefined]> = [];
+      const payloads: string[] = [];
+      for (const batch of sink.items) {
+        if (batch.path !== null) {
+          const payload = await readFile(batch.path, 'utf8');
+          payloads.push(payload);
+          readBatchPayload(payload, 'csv').rows.forEach((row) => {
+            records.push(row.map((v) => v ?? ''));
+          });
+        }
+        if (batch.rejected > 0) for await (const e of readRejects(await s.path(batch.seq, 'rejects'))) rejects.push([e.row, e.error, e.fields]);
+      }
+      return { records, rejects, payloads, batches: sink.items };
+    }
+
+    it('slices every row of a file that mixes LF, CRLF and CR, a CR alone sent as LF, in any chunks', async () => {
+      const expected = rows.map((r) => [r.fields.Name, r.fields.Phone, r.fields.Note]);
+      const whole = await loadable([bytes], { maxRecords: 40 });
+      expect(whole.records).to.deep.equal(expected);
+      expect(whole.rejects).to.deep.equal([]);
+      // Outside quotes every line end of a payload is an LF or a CRLF: a CR alone is none to the Bulk API.
+      for (const payload of whole.payloads) expect(payload.replace(/"[^"]*"/g, '""')).to.not.match(/\r(?!\n)/);
+      // The segments end at record boundaries, with the line of the record after them.
+      for (const batch of whole.batches.slice(0, -1)) {
+        const end = batch.end as { row: number; offset: number; line?: number };
+        const next = rows[end.row];
+        expect(end.line, `segment ${batch.seq}`).to.equal(next?.line);
+        expect(text.slice(end.offset).startsWith(`${next?.fields.Name},`), `segment ${batch.seq}`).to.equal(true);
+      }
+      const sameAs = (got: Awaited<ReturnType<typeof loadable>>) => ({ records: got.records, payloads: got.payloads, ends: got.batches.map((b) => b.end) });
+      expect(
+        sameAs(
+          await loadable(
+            chunked(bytes, () => 1),
+            { maxRecords: 40 },
+          ),
+        ),
+      ).to.deep.equal(sameAs(whole));
+      for (const seed of [4, 5, 6]) expect(sameAs(await loadable(chunked(bytes, randomSizes(seed, 50)), { maxRecords: 40 })), `seed ${seed}`).to.deep.equal(sameAs(whole));
+    });
+
+    it('names the lines of bad records after CR-only lines, their values kept', async () => {
+      const input = Buffer.from('A,B\r1,2\r3,"x\ry"\r4,5,6\r7,8\r');
+      for (const chunks of [[input], chunked(input, () => 1)]) {
+        const got = await loadable(chunks);
+        expect(got.records).to.deep.equal([
+          ['1', '2'],
+          ['3', 'x\ry'],
+          ['7', '8'],
+        ]);
+        expect(got.rejects.map(([row]) => row)).to.deep.equal([3]);
+        expect(got.rejects[0]?.[1]).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(in\.csv, line 5, record 3, field #3\):#3 --$/);
+        expect(got.rejects[0]?.[2]).to.deep.equal({ A: '4', B: '5' });
+      }
+    });
+
+    it('rejects a record with a NUL byte, naming its line, record and field, its values kept', async () => {
+      const input = Buffer.from('Name,Note\nok,1\nbad,"two\r\nli\0nes"\nal\0so,3\nlast,4\n');
+      for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(3, 9))]) {
+        const got = await loadable(chunks);
+        expect(got.records).to.deep.equal([
+          ['ok', '1'],
+          ['last', '4'],
+        ]);
+        expect(got.rejects.map(([row, error, fields]) => [row, error.split(':')[0], error.slice(error.lastIndexOf('(')), fields])).to.deep.equal([
+          [2, 'BULKPIPE_NUL_CHARACTER', '(in.csv, line 4, record 2, field Note):Note --', { Name: 'bad', Note: 'two\r\nli\0nes' }],
+          [3, 'BULKPIPE_NUL_CHARACTER', '(in.csv, line 5, record 3, field Name):Name --', { Name: 'al\0so', Note: '3' }],
+        ]);
+      }
+    });
+
+    it('passes over a record larger than a batch in a file of CR and CRLF line ends, the lines after it right, in any chunks', async () => {
+      const input = Buffer.from(`A,B\r1,2\r\n"${'x\r'.repeat(40)}",big\r\n3,4,x\r5,"6\r"\r`);
+      for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(11, 30))]) {
+        const s = spool();
+        const sink = collector<SpooledBatch>();
+        await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: s, source: 'in.csv', maxBytes: 60 }), sink);
+        const rejects = [];
+        for (const b of sink.items) if (b.rejected > 0) for await (const e of readRejects(await s.path(b.seq, 'rejects'))) rejects.push(e);
+        expect(rejects.map((e) => [e.row, e.error.split(':')[0]])).to.deep.equal([
+          [2, 'BULKPIPE_RECORD_TOO_LARGE'],
+          [3, 'BULKPIPE_FIELD_COUNT'],
+        ]);
+        expect(rejects[0]?.error).to.include('(in.csv, line 3, record 2)');
+        // Line 3 and the 40 line ends quoted in it: the record after it starts on line 44, and the one after that (two lines) ends the input on line 46.
+        expect(rejects[1]?.error).to.include('(in.csv, line 44, record 3, field #3)');
+        expect(sink.items.at(-1)?.end).to.include({ row: 4, line: 47 });
+        const payloads = await Promise.all(sink.items.filter((b) => b.path !== null).map((b) => readFile(b.path as string, 'utf8')));
+        expect(payloads).to.deep.equal(['A,B\n1,2\r\n5,"6\r"\n']);
+      }
+    });
+
+    it('stops at a header that names a field twice, regardless of case or through the map', async () => {
+      const err = await rejection(split([Buffer.from('Name,Phone,PHONE\na,1,2\n')]));
+      expect(err).to.include({ code: 'BULK_COLUMNS', source: 'in.csv', line: 1 });
+      expect(err).to.have.deep.property('columns', ['Phone', 'PHONE']);
+      const sink = collector<SpooledBatch>();
+      const mapped = await rejection(
+        pipeline(fromChunks([Buffer.from('Name,Tel,phone\na,1,2\n')]), csvBatchSplitter({ spool: spool(), source: 'm.csv', columnMap: new Map([['Tel', 'Phone']]) }), sink),
+      );
+      expect(mapped).to.include({ code: 'BULK_COLUMNS', source: 'm.csv', line: 1 });
+      expect(mapped).to.have.deep.property('columns', ['Tel (mapped to Phone)', 'phone']);
+      expect(sink.items).to.deep.equal([]);
+    });
+
+    it('at a cut input, batches every whole record before it and ends the segment where the partial one starts', async () => {
+      const input = 'A,B\n1,2\r\n3,4\r5,6';
+      const got = await loadable([Buffer.from(input)], { cut: true });
+      expect(got.records).to.deep.equal([
+        ['1', '2'],
+        ['3', '4'],
+      ]);
+      expect(got.batches.at(-1)?.end).to.include({ row: 2, offset: input.indexOf('5,6') });
     });
   });
 });

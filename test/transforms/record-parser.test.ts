@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InputRecord } from '../../lib/load-types.js';
-import { INPUT_FORMATS, RecordParser, recordParser, type InputFormat } from '../../transforms/record-parser.js';
+import { INPUT_FORMATS, RecordParser, recordParser, type InputFormat, type RecordParserOptions } from '../../transforms/record-parser.js';
 import { rejection } from '../helpers/fixtures.js';
+import { chunked, mixedCsv, randomSizes } from '../helpers/mixed-lines.js';
 import { collector, fromChunks, slowSink, splitAt } from '../helpers/streams.js';
 
 async function parse(format: InputFormat, chunks: ReadonlyArray<string | Buffer>): Promise<InputRecord[]> {
@@ -259,7 +260,7 @@ describe('transforms/record-parser', () => {
 
   describe('input that ends the records fails, after every complete record before it', () => {
     const cases: Array<[InputFormat, string, number, Record<string, unknown>]> = [
-      ['csv', 'A,A\n1,2\n', 0, { source: 'test.in', line: 1 }],
+      ['csv', 'A,a\n1,2\n', 0, { code: 'BULK_COLUMNS', source: 'test.in', line: 1 }],
       ['csv', 'A,\n1,2\n', 0, { source: 'test.in', line: 1 }],
       ['json', '[{"A":1},\n{"A":2}', 2, { source: 'test.in', line: 2 }],
       ['json', '[{"A":1},\n{"A":2', 1, { source: 'test.in', line: 2 }],
@@ -271,7 +272,7 @@ describe('transforms/record-parser', () => {
       it(`${format}: ${JSON.stringify(text).slice(0, 50)}`, async () => {
         const sink = collector<InputRecord>();
         const err = await rejection(pipeline(fromChunks([text]), recordParser({ format, source: 'test.in' }), sink));
-        expect(err).to.include({ code: 'BULK_PARSE', ...context });
+        expect(err).to.include({ code: 'BULK_PARSE', ...context }); // a field named twice by the header: BULK_COLUMNS, as other misfits of the columns
         expect(sink.items.filter((r) => r.error === undefined)).to.have.length(kept);
       });
     }
@@ -320,5 +321,107 @@ describe('transforms/record-parser', () => {
     parser.write('[{"A":1},');
     parser.destroy();
     expect(parser.destroyed).to.equal(true);
+  });
+});
+
+describe('transforms/record-parser: line ends, NUL, repeated columns, a cut input (issue 22)', () => {
+  const { text, rows } = mixedCsv(300);
+  const bytes = Buffer.from(text);
+
+  async function parseChunks(chunks: Buffer[], options: Partial<RecordParserOptions> = {}): Promise<InputRecord[]> {
+    const sink = collector<InputRecord>();
+    await pipeline(fromChunks(chunks), recordParser({ format: 'csv', source: 'mixed.csv', ...options }), sink);
+    return sink.items;
+  }
+
+  it('reads every row of a file that mixes LF, CRLF and CR line ends, with the right lines, in any chunks', async () => {
+    const expected = rows.map((r) => ({ row: r.row, line: r.line, fields: r.fields }));
+    expect(await parseChunks([bytes])).to.deep.equal(expected);
+    expect(await parseChunks(chunked(bytes, () => 1))).to.deep.equal(expected);
+    for (const seed of [1, 2, 3]) expect(await parseChunks(chunked(bytes, randomSizes(seed, 40))), `seed ${seed}`).to.deep.equal(expected);
+  });
+
+  it('keeps the values of a bad record and names its line after CR-only lines', async () => {
+    const input = 'A,B\r1,2\r3,"x\ry"\r4,5,6\r7,8\r';
+    for (const chunks of [[Buffer.from(input)], chunked(Buffer.from(input), () => 1)]) {
+      const records = await parseChunks(chunks);
+      expect(records.map((r) => [r.row, r.line])).to.deep.equal([
+        [1, 2],
+        [2, 3],
+        [3, 5],
+        [4, 6],
+      ]);
+      expect(records[2]?.error).to.match(/^BULKPIPE_FIELD_COUNT:the record has 3 fields, the header 2.*\(mixed\.csv, line 5, record 3, field #3\):#3 --$/);
+      expect(records[2]?.fields).to.deep.equal({ A: '4', B: '5' });
+    }
+  });
+
+  it('passes over a record larger than maxRecordBytes in a file of CR and CRLF line ends, the lines after it right, in any chunks', async () => {
+    const input = Buffer.from(`A,B\r1,2\r\n"${'x\r'.repeat(40)}",big\r\n3,4,x\r5,"6\r"\r`);
+    // In chunks smaller than the record: maxRecordBytes bounds what is carried from one chunk to the next.
+    for (const chunks of [chunked(input, () => 1), chunked(input, randomSizes(12, 30))]) {
+      const records = await parseChunks(chunks, { maxRecordBytes: 60 });
+      expect(records.map((r) => [r.row, r.line, r.error?.split(':')[0]])).to.deep.equal([
+        [1, 2, undefined],
+        [2, 3, 'BULKPIPE_RECORD_TOO_LARGE'],
+        [3, 44, 'BULKPIPE_FIELD_COUNT'],
+        [4, 45, undefined],
+      ]);
+      expect(records[3]?.fields).to.deep.equal({ A: '5', B: '6\r' });
+    }
+  });
+
+  it('rejects a record with a NUL byte, naming its line, record and field, its values kept; the others load', async () => {
+    const input = Buffer.from('Name,Note\nok,1\nbad,"two\nli\0nes"\nalso,3\n');
+    for (const chunks of [[input], chunked(input, () => 1), chunked(input, randomSizes(9, 7))]) {
+      const records = await parseChunks(chunks);
+      expect(records.map((r) => r.error === undefined)).to.deep.equal([true, false, true]);
+      expect(records[1]?.error).to.equal(
+        'BULKPIPE_NUL_CHARACTER:a NUL character (byte 0) in the value, which is no text: a damaged or binary file? (remove it) (mixed.csv, line 4, record 2, field Note):Note --',
+      );
+      expect(records[1]?.fields).to.deep.equal({ Name: 'bad', Note: 'two\nli\0nes' });
+    }
+    const json = await parse('json', ['[{"A":"x"},\n{"A":"y\\u0000"}]']);
+    expect(json[1]?.error).to.include('BULKPIPE_NUL_CHARACTER').and.include('(test.in, line 2, record 2, field A)');
+    const xml = await parse('xml', ['<sObjects><sObject><A>x</A></sObject>\n<sObject><A>y\u0000</A></sObject></sObjects>']);
+    expect(xml.map((r) => r.error?.split(':')[0])).to.deep.equal([undefined, 'BULKPIPE_NUL_CHARACTER']);
+    expect(xml[1]?.error).to.include('(test.in, line 2, record 2, field A)');
+  });
+
+  it('stops at a header that names a field twice, regardless of case or through the map, naming both columns', async () => {
+    const err = await rejection(parseChunks([Buffer.from('Name,Phone,PHONE\na,1,2\n')]));
+    expect(err).to.include({ code: 'BULK_COLUMNS', source: 'mixed.csv', line: 1 });
+    expect(err).to.have.deep.property('columns', ['Phone', 'PHONE']);
+    expect(err.message).to.include('column 2 Phone and column 3 PHONE');
+    const mapped = await rejection(parseChunks([Buffer.from('Name,Tel,phone\na,1,2\n')], { columnMap: new Map([['Tel', 'Phone']]) }));
+    expect(mapped).to.include({ code: 'BULK_COLUMNS', line: 1 });
+    expect(mapped).to.have.deep.property('columns', ['Tel (mapped to Phone)', 'phone']);
+    // Two keys of a JSON record mapped to one name cost that record: never "last one wins".
+    const sink = collector<InputRecord>();
+    await pipeline(fromChunks(['{"Tel":"1","Phone":"2"}\n{"Tel":"3"}\n']), recordParser({ format: 'ndjson', source: 'in.ndjson', columnMap: new Map([['Tel', 'Phone']]) }), sink);
+    expect(sink.items.map((r) => [r.fields, r.error?.slice(r.error.indexOf('('))])).to.deep.equal([
+      [{ Tel: '1', Phone: '2' }, '(in.ndjson, line 1, record 1, field Phone):Phone --'],
+      [{ Phone: '3' }, undefined],
+    ]);
+    expect(sink.items[0]?.error).to.match(/^BULKPIPE_DUPLICATE_FIELD:two fields are mapped to Phone/);
+    // The map renames a CSV header once; its records carry the mapped names.
+    expect((await parseChunks([Buffer.from('Name,Tel\na,1\n')], { columnMap: new Map([['Tel', 'Phone']]) }))[0]?.fields).to.deep.equal({ Name: 'a', Phone: '1' });
+  });
+
+  it('at a cut input, reads every whole record before it and drops the partial one', async () => {
+    for (const [format, input, kept] of [
+      ['csv', 'A,B\n1,2\r\n3,4\r5,6', 2],
+      ['ndjson', '{"A":1}\n{"A":2}\n{"A":', 2],
+      ['json', '[{"A":1},{"A":2},{"A"', 2],
+    ] as const) {
+      const parser = recordParser({ format, source: 'cut.gz' });
+      parser.endsCut();
+      const sink = collector<InputRecord>();
+      await pipeline(fromChunks([input]), parser, sink);
+      expect(
+        sink.items.map((r) => r.error),
+        format,
+      ).to.deep.equal(Array.from({ length: kept }, () => undefined));
+    }
   });
 });

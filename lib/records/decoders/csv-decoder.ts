@@ -5,14 +5,19 @@
  * target, while the in-house scanner and parser run several times faster on the same text.
  * The text is parsed tolerantly: a record with broken quoting, a field count other than the
  * header's or a field over the limits is emitted with its error (it costs itself only), and a record
- * larger than maxRecordBytes is read on without being kept, then emitted rejected.
+ * larger than maxRecordBytes is read on without being kept, then emitted rejected. A record ends at
+ * any line end outside quotes: LF, CRLF or a CR alone, mixed as the file mixes them. The header's
+ * columns are renamed by the column map here, once, and a field named twice stops the reading.
  * Carry: one partial record, bounded by maxRecordBytes.
  */
 import { ParseError } from '../../errors.js';
 import { csvRecordFault, fieldsByHeader } from '../../csv/csv-record-fault.js';
 import { parseCsvText, type CsvProblem } from '../../csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../../csv/record-scanner.js';
-import { inputFault } from '../../load/input-fault.js';
+import { countByteLineEnds } from '../../csv/line-ends.js';
+import type { ColumnMap } from '../../load/column-map.js';
+import { headerColumns } from '../../load/column-names.js';
+import { holdsNul, inputFault } from '../../load/input-fault.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../../limits.js';
 import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
 import type { Utf8Seen } from '../../text/utf8-validity.js';
@@ -20,7 +25,7 @@ import { recordFactory, type RecordFactory } from '../record-factory.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const LF = 0x0a;
+const CR = 0x0d;
 
 export class CsvDecoder implements RecordDecoder {
   readonly utf8: Utf8Seen = { invalid: false };
@@ -28,11 +33,14 @@ export class CsvDecoder implements RecordDecoder {
   readonly #max: number;
   readonly #delimiter: number;
   readonly #scanner: CsvRecordScanner;
+  readonly #map: ColumnMap | undefined;
   /** Leading bytes held until we know whether they are a BOM. */
   #lead: Buffer | undefined = Buffer.alloc(0);
   #carry: Buffer | undefined;
-  /** A record too large to keep, being read on: the line it started on and its size so far. */
-  #skipping: { line: number; bytes: number } | undefined;
+  /** A record too large to keep, being read on: the line it started on, its size so far, and whether its bytes so far end in a CR. */
+  #skipping: { line: number; bytes: number; cr: boolean } | undefined;
+  /** Whether the text being parsed holds a NUL byte: only then are its records' values looked at for one. */
+  #nul = false;
   #line = 1;
   #row = 0;
   #header: string[] | undefined;
@@ -43,6 +51,7 @@ export class CsvDecoder implements RecordDecoder {
     this.#max = settings.maxRecordBytes;
     this.#delimiter = settings.delimiter;
     this.#scanner = new CsvRecordScanner(settings.delimiter);
+    this.#map = settings.columnMap;
   }
 
   write(input: Buffer, emit: EmitRecord): void {
@@ -65,8 +74,7 @@ export class CsvDecoder implements RecordDecoder {
     }
     if (this.#skipping) {
       if (first < 0) {
-        this.#skipping.bytes += chunk.length;
-        this.#skipping.line += countLf(chunk);
+        skipLines(this.#skipping, chunk);
         return;
       }
       this.#skipped(chunk.subarray(0, first), emit);
@@ -83,8 +91,8 @@ export class CsvDecoder implements RecordDecoder {
     }
     if (this.#carry && this.#carry.length > this.#max) {
       if (!this.#header) throw new ParseError(`the header line is longer than ${this.#max} bytes`, { source: this.#source, line: 1 });
-      this.#skipping = { line: this.#line, bytes: this.#carry.length };
-      this.#skipping.line += countLf(this.#carry);
+      this.#skipping = { line: this.#line, bytes: 0, cr: false };
+      skipLines(this.#skipping, this.#carry);
       this.#carry = undefined;
     }
   }
@@ -98,7 +106,7 @@ export class CsvDecoder implements RecordDecoder {
 
   /** The end of a record too large to keep: emitted rejected, with no fields. */
   #skipped(tail: Buffer, emit: EmitRecord): void {
-    const skipping = this.#skipping as { line: number; bytes: number };
+    const skipping = this.#skipping as { line: number; bytes: number; cr: boolean };
     this.#skipping = undefined;
     const bytes = skipping.bytes + tail.length;
     const error = inputFault('BULKPIPE_RECORD_TOO_LARGE', `${bytes} bytes, more than the ${this.#max} a record may hold (larger than a batch): not read`, {
@@ -107,10 +115,12 @@ export class CsvDecoder implements RecordDecoder {
       line: this.#line,
     });
     emit({}, this.#line, error);
-    this.#line = skipping.line + countLf(tail);
+    // The record's own line end is in the tail, or, for one that ends the input without one, nowhere: a line all the same.
+    this.#line = skipping.line + (tail.length > 0 ? countByteLineEnds(tail, 0, tail.length, skipping.cr) : skipping.cr ? 0 : 1);
   }
 
   #parse(bytes: Buffer, emit: EmitRecord): void {
+    this.#nul = bytes.indexOf(0) >= 0;
     this.#line = parseCsvText(decodeUtf8(bytes, this.utf8), (fields, line, problem) => this.#record(fields, line, problem, emit), this.#source, this.#line, {
       delimiter: this.#delimiter,
       tolerant: true,
@@ -121,13 +131,13 @@ export class CsvDecoder implements RecordDecoder {
     const header = this.#header;
     if (!header) {
       if (problem) throw new ParseError(`the header line: ${problem.reason}`, { source: this.#source, line: problem.line, column: problem.column });
-      this.#header = checkHeader(values, this.#source, line);
+      this.#header = headerColumns(values, this.#map, this.#source, line);
       this.#make = recordFactory(this.#header);
       return;
     }
     const row = ++this.#row;
     // The common record is judged without making anything; only a suspect one gets a place and a judge.
-    if (problem || values.length !== header.length || mayBreakLimits(values)) {
+    if (problem || values.length !== header.length || mayBreakLimits(values) || (this.#nul && holdsNul(values))) {
       const error = csvRecordFault(values, problem, header, { source: this.#source, row, line });
       if (error) return emit(fieldsByHeader(values, header), line, error);
     }
@@ -146,19 +156,10 @@ function mayBreakLimits(values: readonly string[]): boolean {
   return total > MAX_RECORD_CHARACTERS;
 }
 
-function countLf(bytes: Buffer): number {
-  let n = 0;
-  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) n++;
-  return n;
-}
-
-/** A header's names: none empty, none twice (either would leave a column nobody can name). */
-export function checkHeader(names: string[], source: string, line: number): string[] {
-  const seen = new Set<string>();
-  for (const [i, name] of names.entries()) {
-    if (name === '') throw new ParseError(`the header's column ${i + 1} has no name`, { source, line });
-    if (seen.has(name)) throw new ParseError(`the header names the column ${name} twice (columns ${names.indexOf(name) + 1} and ${i + 1})`, { source, line });
-    seen.add(name);
-  }
-  return names;
+/** Counts bytes of a record being passed over into its size and lines (a CRLF cut between two calls is one line end). */
+function skipLines(skipping: { line: number; bytes: number; cr: boolean }, bytes: Buffer): void {
+  if (bytes.length === 0) return;
+  skipping.bytes += bytes.length;
+  skipping.line += countByteLineEnds(bytes, 0, bytes.length, skipping.cr);
+  skipping.cr = bytes[bytes.length - 1] === CR;
 }

@@ -1,5 +1,6 @@
 /** The per-format core of RecordParser: takes byte chunks, calls `emit` once per record, in order. */
 import type { InputValue } from '../../load-types.js';
+import type { ColumnMap } from '../../load/column-map.js';
 import type { Utf8Seen } from '../../text/utf8-validity.js';
 
 /**
@@ -22,4 +23,6 @@ export interface DecoderSettings {
   readonly maxRecordBytes: number;
   /** CSV only: the field separator's byte. */
   readonly delimiter: number;
+  /** CSV only: the header's names to API field names (the other formats' records are renamed by the parser). */
+  readonly columnMap?: ColumnMap | undefined;
 }

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunLockedError } from '../../../lib/errors.js';
 import { LEDGER_FILE, LoadLedger, readLedger, type LedgerRun } from '../../../lib/load/load-ledger.js';
+import { probeRunLock } from '../../../lib/load/run-lock.js';
 import { rejection } from '../../helpers/fixtures.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
@@ -82,6 +84,25 @@ describe('lib/load/load-ledger', () => {
     const state = await readLedger(dir());
     expect(state).to.include({ inputEnded: true, finished: true });
     expect((await readFile(join(dir(), LEDGER_FILE), 'utf8')).split('\n').filter((l) => l.includes('"type":"resumed"'))).to.have.length(1);
+  });
+
+  it('is open in one process at a time: start and reopen take the run lock, refused while another holds it, let go on close', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    const second = new LoadLedger(dir());
+    const err = await rejection(second.reopen());
+    expect(err).to.include({ code: 'BULK_LOCKED' });
+    expect((err as RunLockedError).holder).to.include({ pid: process.pid });
+    expect(await rejection(second.lock())).to.include({ code: 'BULK_LOCKED' });
+    expect(await rejection(new LoadLedger(join(tmp.path, 'none')).lock())).to.include({ code: 'BULK_LEDGER' });
+    // The start of a ledger that exists fails on the ledger, not the lock, once the first is closed, and lets the lock go.
+    await ledger.close();
+    expect(await rejection(new LoadLedger(dir()).start(RUN))).to.include({ code: 'BULK_LEDGER' });
+    expect(await probeRunLock(dir())).to.deep.equal({ held: false });
+    await second.reopen();
+    expect(await probeRunLock(dir())).to.deep.include({ held: true });
+    await second.close();
+    expect(await probeRunLock(dir())).to.deep.equal({ held: false });
   });
 
   it('refuses a folder with a ledger in it, a folder without one, and a file that is not a ledger', async () => {
