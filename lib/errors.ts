@@ -21,6 +21,7 @@ export type BulkErrorCode =
   | 'BULK_JOB_UNKNOWN'
   | 'BULK_COLUMNS'
   | 'BULK_LEDGER'
+  | 'BULK_SPOOL'
   | 'BULK_PIPELINE'
   | 'BULK_ATTACHMENT'
   | 'BULK_MISSING_PACKAGE';

@@ -15,7 +15,6 @@
  * maxBytes) and up to 64 KiB of rejected records.
  */
 import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
 import { countCsvFields, countDelimiters, withoutLineEnd } from '../lib/csv/count-fields.js';
@@ -452,14 +451,8 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#rejects = undefined;
     let path: string | null = null;
     if (records > 0) {
-      path = await this.#spool.path(seq, 'payload', 'csv');
-      // writev sends the slices as they are: the batch is never copied into one buffer.
-      const file = await open(path, 'w');
-      try {
-        await file.writev(parts);
-      } finally {
-        await file.close();
-      }
+      // The slices are written as they are (the batch is never copied into one buffer), whole and synced.
+      path = await this.#spool.write(seq, 'payload', 'csv', parts);
     }
     await rejects?.flush();
     const rejected = rejects?.count ?? 0;

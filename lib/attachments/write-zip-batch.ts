@@ -12,7 +12,7 @@
  * 64 KiB shows that it pays (random or encrypted data would cost 20 ms of CPU per MB for nothing).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import { deflateRaw } from 'node:zlib';
 import pLimit from 'p-limit';
 import { ZipFile } from 'yazl';
 import { BulkError } from '../errors.js';
+import { isDiskError, spoolWriteError } from '../load/load-spool.js';
 import type { AttachmentFile } from '../load-types.js';
 import { MANIFEST_ENTRY } from './zip-budget.js';
 
@@ -75,6 +76,11 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
   } catch (err) {
     const cause = failed ?? (err as Error);
     if (cause instanceof BulkError) throw cause;
+    // The spool's disk, not an attachment: named as such, and the partial zip never stays to be uploaded.
+    if (isDiskError(cause)) {
+      await rm(path, { force: true });
+      throw spoolWriteError(path, cause);
+    }
     throw new BulkError(
       'BULK_ATTACHMENT',
       `the zip of ${files.length} attachment(s) could not be written to ${path}: ${cause.message} (a file changed size since it was checked?)`,

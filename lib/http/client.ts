@@ -236,9 +236,18 @@ export class BulkClient {
   /**
    * The Open job a create request like `request`, first sent at `since` (epoch ms), made when its
    * answer was lost: looked for in the org's job list among jobs this client does not know.
+   * `anyState`: a job closed since counts too.
    */
-  findCreatedJob(request: JobRequest, since: number, options: CallOptions = {}): Promise<string | undefined> {
-    return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), userId: this.#userId, apiVersion: this.apiVersion, signal: options.signal });
+  findCreatedJob(request: JobRequest, since: number, options: CallOptions & { readonly anyState?: boolean } = {}): Promise<string | undefined> {
+    return findCreatedJob(this.#jobListPage, {
+      request,
+      since,
+      known: (id) => this.#jobs.has(id),
+      userId: this.#userId,
+      apiVersion: this.apiVersion,
+      signal: options.signal,
+      anyState: options.anyState,
+    });
   }
 
   async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
@@ -308,13 +317,14 @@ export class BulkClient {
   }
 
   /**
-   * The batch of the job whose stored request has the same bytes as `body`, among the batches this
-   * client has neither created nor claimed; it is claimed. For a resumed load: a segment the stopped
-   * run may have uploaded is looked for before it is uploaded again.
+   * The SHA-256 (hex) of a batch's stored request, streamed (`GET .../batch/{id}/request`): a resumed
+   * load matches the org's batches with its segments by it.
    */
-  async findUploadedBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo | undefined> {
-    const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
-    return this.#findUploadedBatch(this.#remember(jobId, contentType), jobId, prepareBody(body, false), options.signal);
+  async batchRequestDigest(jobId: string, batchId: string, options: CallOptions = {}): Promise<string> {
+    const { body } = await this.getBatchRequest(jobId, batchId, options);
+    const hash = createHash('sha256');
+    for await (const chunk of body) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   /** Batches of a job that are accounted for elsewhere (a resumed load's ledger): never taken for a lost upload. */
@@ -494,10 +504,7 @@ export class BulkClient {
       if (candidates.length === 0) return undefined;
       const digest = await body.digest();
       for (const batch of candidates) {
-        const { body: stored } = await this.getBatchRequest(jobId, batch.id, { signal });
-        const hash = createHash('sha256');
-        for await (const chunk of stored) hash.update(chunk as Buffer);
-        if (hash.digest('hex') !== digest) continue;
+        if ((await this.batchRequestDigest(jobId, batch.id, { signal })) !== digest) continue;
         memory.batches.add(batch.id);
         return this.getBatch(jobId, batch.id, { signal });
       }

@@ -63,6 +63,8 @@ export interface CreatedJobSearch {
   readonly userId?: string | undefined;
   readonly apiVersion: string;
   readonly signal?: AbortSignal | undefined;
+  /** Jobs in any state, not only Open ones: a resumed load whose ledger lost its job line looks for a job that may be closed since. */
+  readonly anyState?: boolean | undefined;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function findCreatedJob(readPage: (path: string, signal: AbortSigna
   for (let page = 0; path !== undefined && page < MAX_PAGES; page++) {
     const { jobs, next }: JobListPage = await readPage(path, search.signal);
     for (const job of jobs) {
-      if ((job.jobType ?? 'Classic') !== 'Classic' || job.state !== 'Open' || search.known(job.id)) continue;
+      if ((job.jobType ?? 'Classic') !== 'Classic' || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
       if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
       if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
       if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - CLOCK_SKEW_MS)) continue;
@@ -91,7 +93,7 @@ export async function findCreatedJob(readPage: (path: string, signal: AbortSigna
   if (matches.length > 1) {
     throw new BulkError(
       'BULK_JOB_UNKNOWN',
-      `the answer to the create-job request was lost, and ${matches.length} Open ${request.operation} jobs on ${request.object} were created since: ${matches.join(', ')}; one of them may be this run's (close the ones no one uses)`,
+      `the answer to the create-job request was lost, and ${matches.length} ${search.anyState ? '' : 'Open '}${request.operation} jobs on ${request.object} were created since: ${matches.join(', ')}; one of them may be this run's${search.anyState ? '' : ' (close the ones no one uses)'}`,
     );
   }
   return matches[0];
