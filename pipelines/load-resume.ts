@@ -72,6 +72,12 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
 }
 
 /**
+ * How far before a run's start a job it made may be dated: the org keeps whole seconds, and its clock
+ * and ours differ a little. Kept short, so that a like job of another load just before is not looked through.
+ */
+const START_SKEW_MS = 5_000;
+
+/**
  * Checks each segment the ledger has not joined against its spool files (there, of the size and
  * hash the ledger recorded), and the input against the ledger. From the first segment whose files are
  * gone or damaged on, the segments are cut again from the input (cutting is the same for the same
@@ -164,21 +170,25 @@ export async function planResume(
 ): Promise<ResumePlan> {
   const { state } = checked;
   const jobs = [...state.jobs];
+  const maybeOurs: string[] = [];
   if (jobs.length === 0) {
-    // The ledger holds no job line: the create request's answer was lost, or the ledger's end (a cut
-    // ledger). A job the run made is in the org's job list, made since the request (or the run's
-    // start) by this user, Open or closed since; more than one like it is refused, never guessed.
-    const since = state.creatingSince ?? Date.parse(state.startedAt);
-    const found = await client.findCreatedJob(request, since, { signal, anyState: true });
+    // The create request went out and no job id came back before the stop: the org's job list knows.
+    const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
     if (found) {
       await ledger.job(found);
       jobs.push(found);
+    } else {
+      // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
+      // Jobs like the run's made since it began are looked through: one whose batches the run's
+      // segments take by their bytes is the run's. Batches never go to one of them.
+      maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
     }
   }
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
   const orgBatches = new OrgBatches();
-  for (const jobId of jobs) {
+  for (const jobId of [...jobs, ...maybeOurs]) {
+    if (maybeOurs.includes(jobId)) orgBatches.maybeOurs(jobId);
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
     client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);

@@ -32,7 +32,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS } from '../lib
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import { checkHeader } from '../lib/records/decoders/csv-decoder.js';
 import { recordSerializer } from '../lib/records/serialize-record.js';
-import { InputStop } from '../lib/streams/input-stop.js';
+import { failsTheRun, InputStop } from '../lib/streams/input-stop.js';
 import { firstInvalidUtf8 } from '../lib/text/utf8-validity.js';
 import { ChunkingStage } from './chunking-stage.js';
 
@@ -167,7 +167,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
-        if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
+        if (!this.#stop.stopsOnError || this.#stop.stopped || failsTheRun(err)) return callback(err);
         this.#stop.fail(err, () => undefined);
         this.#cut(this.#consumed).then(() => callback(), callback);
       },

@@ -25,7 +25,7 @@ import * as paths from './endpoints.js';
 import { errorFromResponse } from './response-errors.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
-import { findCreatedJob, parseJobListPage, type JobListPage } from './job-list.js';
+import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { bodyFailure, resumableBody } from './resumable-body.js';
 import { RetryBudget, withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
 
@@ -236,17 +236,26 @@ export class BulkClient {
   /**
    * The Open job a create request like `request`, first sent at `since` (epoch ms), made when its
    * answer was lost: looked for in the org's job list among jobs this client does not know.
-   * `anyState`: a job closed since counts too.
    */
-  findCreatedJob(request: JobRequest, since: number, options: CallOptions & { readonly anyState?: boolean } = {}): Promise<string | undefined> {
-    return findCreatedJob(this.#jobListPage, {
+  findCreatedJob(request: JobRequest, since: number, options: CallOptions = {}): Promise<string | undefined> {
+    return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), userId: this.#userId, apiVersion: this.apiVersion, signal: options.signal });
+  }
+
+  /**
+   * Every job like `request` (object, operation, content type, user), in any state, created since
+   * `since` (epoch ms, give or take `skewMs`) and unknown to this client: a resumed load whose ledger
+   * lost its job line looks among them for the job it made.
+   */
+  findLikeJobs(request: JobRequest, since: number, options: CallOptions & { readonly skewMs?: number } = {}): Promise<string[]> {
+    return likeJobs(this.#jobListPage, {
       request,
       since,
       known: (id) => this.#jobs.has(id),
       userId: this.#userId,
       apiVersion: this.apiVersion,
       signal: options.signal,
-      anyState: options.anyState,
+      anyState: true,
+      skewMs: options.skewMs,
     });
   }
 

@@ -12,6 +12,14 @@ export interface OrgBatch {
 
 export class OrgBatches {
   readonly #byHash = new Map<string, OrgBatch[]>();
+  /** Jobs that may be another load's (found by their likeness, the ledger lost its job line): theirs only once a segment takes one of their batches. */
+  readonly #maybeOurs = new Set<string>();
+  readonly #taken = new Set<string>();
+
+  /** A job that may be another load's: its batches that no segment takes are left alone unless one of them is taken. */
+  maybeOurs(jobId: string): void {
+    this.#maybeOurs.add(jobId);
+  }
 
   /** A batch of the org that the ledger does not place, by its request's hash. */
   addUnplaced(sha256: string, batch: OrgBatch): void {
@@ -30,12 +38,13 @@ export class OrgBatches {
     const same = this.#byHash.get(sha256);
     const batch = same?.shift();
     if (same?.length === 0) this.#byHash.delete(sha256);
+    if (batch) this.#taken.add(batch.jobId);
     return batch;
   }
 
-  /** The org's batches that no segment took: their records are in no output. */
+  /** The run's batches in the org that no segment took: their records are in no output. */
   unplaced(): OrgBatch[] {
-    return [...this.#byHash.values()].flat();
+    return [...this.#byHash.values()].flat().filter((b) => !this.#maybeOurs.has(b.jobId) || this.#taken.has(b.jobId));
   }
 }
 
