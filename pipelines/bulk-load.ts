@@ -447,6 +447,9 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     // Every record read is in the outputs (a stop, or malformed input, ended the reading early: there is nothing to go on with).
     finished = true;
     if (ledger) await ledger.finished();
+    // A job of the run that the ledger lost is left Open by the stop: closed, its batches being all in the outputs.
+    for (const jobId of resumed?.orgBatches.foundJobs() ?? [])
+      if ((await client.getJob(jobId, { signal: options.signal })).state === 'Open') await client.closeJob(jobId, { signal: options.signal });
     // The org holds batches of the run's jobs that no segment of the input took: their records are in no output. Said, never resumed in a loop.
     const unplaced = resumed?.orgBatches.unplaced() ?? [];
     if (unplaced.length > 0 && !stopped && inputError === undefined)

@@ -42,6 +42,11 @@ export class OrgBatches {
     return batch;
   }
 
+  /** The jobs found by their likeness whose batches segments took: the run's own, which the ledger lost. */
+  foundJobs(): string[] {
+    return [...this.#maybeOurs].filter((job) => this.#taken.has(job));
+  }
+
   /** The run's batches in the org that no segment took: their records are in no output. */
   unplaced(): OrgBatch[] {
     return [...this.#byHash.values()].flat().filter((b) => !this.#maybeOurs.has(b.jobId) || this.#taken.has(b.jobId));

@@ -226,7 +226,7 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
     }
   });
 
-  it('CLI: a ledger cut in the middle of its 4th segment line, then `load --resume`: exact', async () => {
+  it('CLI: a ledger cut in the middle of its 4th segment line (its job line lost with it), then `load --resume`: exact, the job closed', async () => {
     const home = join(dir, 'home');
     const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
     // A run killed (SIGKILL) while its third result download is held: batches in the org, not all joined.
@@ -251,7 +251,12 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
       await writeFile(ledgerFile, whole.slice(0, cutAfter(whole, (e) => e.type === 'segment', 4) - 25));
       const resumed = await runCli(['load', '--resume', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
       expect(resumed.code, resumed.stderr).to.equal(3);
-      expect(proxy.requests.filter(UPLOAD)).to.have.length(ROWS / BATCH, 'each batch uploaded once, over both runs');
+      // The killed run's job, which the cut ledger lost, is found again and closed.
+      const job = whole
+        .split('\n')
+        .filter((l) => l.includes('"type":"job"'))
+        .map((l) => (JSON.parse(l) as { jobId: string }).jobId)[0];
+      expect((await t.org.client.getJob(job as string)).state).to.equal('Closed');
     } finally {
       await proxy.close();
     }
