@@ -36,6 +36,11 @@ const SAMPLE_BYTES = 64 * 1024;
 /** Deflating must save this share of the sample, or the file is stored. */
 const WORTHWHILE = 0.9;
 const LEVEL = 1;
+/**
+ * Every entry's time: a zip of the same records and files is then the same bytes whenever it is
+ * made, so that a resumed load that cuts a batch again knows it among the org's batches by its hash.
+ */
+const ENTRY_TIME = new Date('2000-01-01T00:00:00Z');
 
 /** Whether a file's data is worth deflating: not for a format compressed already, nor for data whose sample does not shrink. */
 export async function deflates(file: Pick<AttachmentFile, 'entry' | 'path' | 'size'>): Promise<boolean> {
@@ -59,12 +64,12 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
     (zip.outputStream as Readable).destroy(err);
   };
   zip.on('error', fail);
-  zip.addBuffer(manifest, MANIFEST_ENTRY, { compressionLevel: LEVEL });
+  zip.addBuffer(manifest, MANIFEST_ENTRY, { compressionLevel: LEVEL, mtime: ENTRY_TIME });
   // Decided before the zip starts: yazl takes its entries in order, each with its method.
   const sampling = pLimit(8);
   const compress = await Promise.all(files.map((file) => sampling(() => deflates(file).catch(() => false)))); // a file that cannot be read fails below, with its name
   for (const [i, file] of files.entries()) {
-    zip.addReadStreamLazy(file.entry, { compressionLevel: compress[i] ? LEVEL : 0, size: file.size }, (callback) => {
+    zip.addReadStreamLazy(file.entry, { compressionLevel: compress[i] ? LEVEL : 0, size: file.size, mtime: ENTRY_TIME }, (callback) => {
       const stream = createReadStream(file.path, { highWaterMark: 256 * 1024 });
       stream.on('error', (err) => fail(new BulkError('BULK_ATTACHMENT', `the attachment ${file.path} could not be read: ${err.message}`, { cause: err })));
       callback(null, stream);
