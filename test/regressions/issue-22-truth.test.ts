@@ -44,6 +44,8 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
     await mkdir(dir);
     const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1},${bad(i + 1) ? 'x' : i + 1},"a description, with a comma, to make the record longer"`);
     await writeFile(join(dir, 'in.csv'), `Name,NumberOfEmployees,Description\n${lines.join('\n')}\n`);
+    const records = Array.from({ length: ROWS }, (_, i) => JSON.stringify({ Name: `${prefix}${i + 1}`, NumberOfEmployees: bad(i + 1) ? 'x' : String(i + 1) }));
+    await writeFile(join(dir, 'in.ndjson'), `${records.join('\n')}\n`);
   });
 
   const options = (client: BulkClient = t.org.client, extra: Partial<BulkLoadOptions> = {}): BulkLoadOptions => ({
@@ -102,12 +104,12 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
   }
 
   /** A load that fails once its third result download is cut for good: batches in the org, not all joined. */
-  async function failMidway(): Promise<void> {
+  async function failMidway(extra: Partial<BulkLoadOptions> = {}): Promise<void> {
     const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
     const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.org.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
     try {
       proxy.rule = (r) => (RESULT(r) && r.n >= 3 ? 'cut' : 'pass');
-      await rejection(bulkLoad(options(client, { concurrency: 4 })));
+      await rejection(bulkLoad(options(client, { concurrency: 4, ...extra })));
     } finally {
       await client.close();
       await proxy.close();
@@ -155,28 +157,31 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
     }
   });
 
-  it('a spool file of an uploaded, unjoined batch cut in half, and another deleted: rebuilt from the input and the org, exact', async () => {
-    await failMidway();
-    const state = await readLedger(join(dir, 'ledger'));
-    const uploaded = state.pending.filter((s) => s.batchId !== undefined && s.payload !== null);
-    expect(uploaded.length).to.be.greaterThan(1);
-    const [first, second] = uploaded as [(typeof uploaded)[0], (typeof uploaded)[0]];
-    const spool = join(dir, 'ledger', 'spool');
-    await truncate(join(spool, first.payload as string), Math.floor(first.bytes / 2));
-    await unlink(join(spool, second.payload as string));
-    const inOrg = (await t.org.client.listBatches(state.jobs[0] as string)).length;
-    const notices: string[] = [];
-    const { client, uploads, close } = await counting();
-    try {
-      await bulkLoad(options(client, { resume: true, onNotice: (m) => notices.push(m) }));
-      // Only the segments no batch was made for are uploaded.
-      expect(uploads()).to.equal(ROWS / BATCH - inOrg);
-    } finally {
-      await close();
-    }
-    expect(notices.join('\n')).to.match(new RegExp(`segment ${first.seq} is gone or damaged: segments ${first.seq}-`));
-    await expectExact();
-  });
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`${format}: a spool file of an uploaded, unjoined batch cut in half, and another deleted: rebuilt from the input and the org, exact`, async () => {
+      const input = { input: join(dir, `in.${format}`), format };
+      await failMidway(input);
+      const state = await readLedger(join(dir, 'ledger'));
+      const uploaded = state.pending.filter((s) => s.batchId !== undefined && s.payload !== null);
+      expect(uploaded.length).to.be.greaterThan(1);
+      const [first, second] = uploaded as [(typeof uploaded)[0], (typeof uploaded)[0]];
+      const spool = join(dir, 'ledger', 'spool');
+      await truncate(join(spool, first.payload as string), Math.floor(first.bytes / 2));
+      await unlink(join(spool, second.payload as string));
+      const inOrg = (await t.org.client.listBatches(state.jobs[0] as string)).length;
+      const notices: string[] = [];
+      const { client, uploads, close } = await counting();
+      try {
+        await bulkLoad(options(client, { ...input, resume: true, onNotice: (m) => notices.push(m) }));
+        // Only the segments no batch was made for are uploaded.
+        expect(uploads()).to.equal(ROWS / BATCH - inOrg);
+      } finally {
+        await close();
+      }
+      expect(notices.join('\n')).to.match(new RegExp(`segment ${first.seq} is gone or damaged: segments ${first.seq}-`));
+      await expectExact();
+    });
+  }
 
   it('refuses a resume it cannot rebuild (the input changed and a spool file is gone), naming the rows; and again the same way', async () => {
     await failMidway();
