@@ -171,18 +171,17 @@ export async function planResume(
   const { state } = checked;
   const jobs = [...state.jobs];
   const maybeOurs: string[] = [];
+  // The create request went out and no job id came back before the stop: the org's job list knows.
+  const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
+  if (found) {
+    await ledger.job(found);
+    jobs.push(found);
+  }
   if (jobs.length === 0) {
-    // The create request went out and no job id came back before the stop: the org's job list knows.
-    const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
-    if (found) {
-      await ledger.job(found);
-      jobs.push(found);
-    } else {
-      // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
-      // Jobs like the run's made since it began are looked through: one whose batches the run's
-      // segments take by their bytes is the run's. Batches never go to one of them.
-      maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
-    }
+    // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
+    // Jobs like the run's made since it began are looked through: one whose batches the run's
+    // segments take by their bytes is the run's. Batches never go to one of them.
+    maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
   }
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
