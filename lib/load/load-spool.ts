@@ -248,7 +248,9 @@ export function spoolWriteError(path: string, err: unknown): BulkError {
   if (err instanceof BulkError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const what = DISK_CODES[code] ?? (err as Error).message;
-  return new BulkError('BULK_SPOOL', `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; free the space and resume the load`, { cause: err });
+  return new BulkError('BULK_SPOOL', `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; nothing of it was recorded or uploaded`, {
+    cause: err,
+  });
 }
 
 /** A file's size and SHA-256, read in chunks. */

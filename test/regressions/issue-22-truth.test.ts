@@ -231,6 +231,35 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
     }
   });
 
+  it('CLI: BULKPIPE_HOME and TMPDIR on a disk that fills: exit 1 naming the disk; `load --resume` once space is freed: exact', async function () {
+    const mount = join(dir, 'small');
+    await mkdir(mount);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'ignore' });
+    } catch {
+      this.skip(); // needs root and a mount
+    }
+    try {
+      const env = { BULKPIPE_HOME: join(mount, 'home'), TMPDIR: mount };
+      const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--poll-interval', '20'];
+      const load = ['load', 'Account', 'in.csv', '--batch-size', String(BATCH), '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', ...connection];
+      const first = await runCli(load, { cwd: dir, env });
+      expect(first.code, first.stderr).to.equal(1);
+      expect(first.stderr).to.match(/segment-\d+\.csv could not be written whole: the disk is full \(ENOSPC\); nothing of it was recorded or uploaded/);
+      execFileSync('mount', ['-o', 'remount,size=8m', mount]);
+      // A job was made before the disk filled: the run is kept, and the failure names the command that finishes it.
+      // None yet: nothing is in the org, the run is not kept, and the load is given again.
+      const kept = (await readdir(join(mount, 'home', 'runs')).catch(() => [])).length > 0;
+      if (kept) expect(first.stderr).to.contain('bulkpipe load --resume');
+      else expect(await orgNames()).to.deep.equal([]);
+      const again = await runCli(kept ? ['load', '--resume', ...connection] : load, { cwd: dir, env });
+      expect(again.code, again.stderr).to.equal(3);
+      await expectExact();
+    } finally {
+      execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
+    }
+  });
+
   it('CLI: a ledger cut in the middle of its 4th segment line (its job line lost with it), then `load --resume`: exact, the job closed', async () => {
     const home = join(dir, 'home');
     const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
