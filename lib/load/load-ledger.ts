@@ -286,6 +286,8 @@ export async function readLedger(dir: string): Promise<LedgerState> {
           break;
         }
         case 'batch': {
+          // A batch of a job whose own line the ledger lost (a resumed run found the job in the org by its batches) makes it a job of the run.
+          if (!jobs.includes(entry.jobId)) jobs.push(entry.jobId);
           const ids = batches.get(entry.jobId) ?? [];
           ids.push(entry.batchId);
           batches.set(entry.jobId, ids);
