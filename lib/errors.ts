@@ -22,6 +22,7 @@ export type BulkErrorCode =
   | 'BULK_COLUMNS'
   | 'BULK_LEDGER'
   | 'BULK_LOCKED'
+  | 'BULK_SPOOL'
   | 'BULK_PIPELINE'
   | 'BULK_ATTACHMENT'
   | 'BULK_MISSING_PACKAGE';

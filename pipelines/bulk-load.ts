@@ -14,13 +14,14 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortedError, InvalidOptionError } from '../lib/errors.js';
+import { AbortedError, BulkError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
+import { describeBatches } from '../lib/load/org-batches.js';
 import { isGzipFile, ungzipped } from '../lib/streams/gunzip.js';
 import { LOAD_OPERATIONS, type FinishedBatch, type JoinedRow, type LoadOperation, type SpooledBatch, type SubmittedBatch } from '../lib/load-types.js';
 import { nonEmptyString, nonNegativeInteger, oneOf } from '../lib/options.js';
@@ -40,7 +41,7 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
-import { PrependSegments, planResume, readingOn } from './load-resume.js';
+import { checkLedger, PrependSegments, planResume, readingOn } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -278,8 +279,11 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
   // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
   // It takes the run's lock first: a process that read and then waited for the lock would go on from a ledger another has moved on.
   if (options.resume) await ledger?.lock();
-  const state = options.resume && ledger ? await readLedger(ledger.dir) : undefined;
-  if (state) sameLoad(state, run, typeof options.input === 'string' ? resolve(options.input) : null);
+  const read = options.resume && ledger ? await readLedger(ledger.dir) : undefined;
+  if (read) sameLoad(read, run, typeof options.input === 'string' ? resolve(options.input) : null);
+  // Segments whose spool files are gone or damaged are cut again: the state is cut back to before them.
+  const checked = read && ledger ? await checkLedger(read, ledger.spoolDir) : undefined;
+  const state = checked?.state;
   // Records from code may hold Dates, which a date field takes as its day: converted by the describe's types.
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined || records !== undefined;
   // A gzip file is read as it is decompressed, by the parser: a resume re-reads it and passes over the rows cut before (no byte offset to seek to).
@@ -410,9 +414,10 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
       const file = typeof options.input === 'string' ? await stat(options.input) : undefined;
       await ledger.start({ ...run, runId: ledger.dir, input: file ? { path: resolve(options.input as string), size: file.size, mtimeMs: file.mtimeMs } : null });
     }
-    const resumed = state && ledger ? await planResume(state, ledger, client, spool, jobRequest, options.signal) : undefined;
+    const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal) : undefined;
     if (resumed) {
-      submitter.goOn({ openJob: resumed.openJob, maybeUploaded: { seqs: resumed.maybeUploaded, earlierJobs: resumed.jobs } });
+      if (checked?.notice) options.onNotice?.(checked.notice);
+      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
       if (unreadAfterRow !== undefined)
         options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);
@@ -471,6 +476,16 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
     // again, and malformed input ended the reading for good: nothing to go on with.
     finished = !stopped || inputError !== undefined || !fileInput;
     if (ledger && finished) await ledger.finished();
+    // A job of the run that the ledger lost is left Open by the stop: closed, its batches being all in the outputs.
+    for (const jobId of resumed?.orgBatches.foundJobs() ?? [])
+      if ((await client.getJob(jobId, { signal: options.signal })).state === 'Open') await client.closeJob(jobId, { signal: options.signal });
+    // The org holds batches of the run's jobs that no segment of the input took: their records are in no output. Said, never resumed in a loop.
+    const unplaced = resumed?.orgBatches.unplaced() ?? [];
+    if (unplaced.length > 0 && !stopped && inputError === undefined)
+      throw new BulkError(
+        'BULK_LEDGER',
+        `the org holds ${unplaced.length} batch(es) of this load's jobs whose records match no segment of the input, so no output has them (${describeBatches(unplaced)}); every input row is in the outputs`,
+      );
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.

@@ -1,28 +1,37 @@
 /**
  * How a load goes on from its ledger: which job it re-attaches to, which segments wait for what
- * (created batches to be polled and joined, spooled ones to be looked for and uploaded), where the
- * outputs are cut back to, and where the input is read on from. The org is asked what the ledger
- * cannot know: the job's state, and the job a lost create request may have made.
+ * (created batches to be polled and joined, spooled ones to be uploaded), where the outputs are cut
+ * back to, and where the input is read on from. The org is the truth and the ledger a hint: every
+ * batch the run's jobs hold is placed on a segment (by the ledger, or by its request's hash), a
+ * segment whose spool files are gone or damaged is cut again from the input, and what can be
+ * neither is refused, naming its rows.
  */
-import { access, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
-import type { LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
-import type { LoadSpool } from '../lib/load/load-spool.js';
-import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
+import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
+import { OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
 export interface ResumePlan {
   /** The run's last job, when it is still Open: new batches go to it. */
   readonly openJob: JobInfo | undefined;
-  /** Every job of the run (where a segment that may have been uploaded is looked for). */
-  readonly jobs: readonly string[];
   /** The segments not yet in the outputs, in order: created ones as submitted batches. */
   readonly segments: ReadonlyArray<SpooledBatch | SubmittedBatch>;
-  /** Spooled segments that may have been uploaded before the stop. */
-  readonly maybeUploaded: ReadonlySet<number>;
+  /** The org's batches that no waiting segment took, for the segments cut from the input to take (see OrgBatches). */
+  readonly orgBatches: OrgBatches;
+}
+
+/** A ledger read back and checked against its spool and input: where the resumed run goes on from. */
+export interface CheckedLedger {
+  /** The ledger's state, cut back to before the first segment whose spool files are gone or damaged (that one and those after it are cut again). */
+  readonly state: LedgerState;
+  /** Said to the user when segments are cut again. */
+  readonly notice: string | undefined;
 }
 
 /** How a run reads its input: all of it (a new run), or on from where a resumed run's ledger stands. */
@@ -62,50 +71,139 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
   };
 }
 
+/**
+ * How far before a run's start a job it made may be dated: the org keeps whole seconds, and its clock
+ * and ours differ a little. Kept short, so that a like job of another load just before is not looked through.
+ */
+const START_SKEW_MS = 5_000;
+
+/**
+ * Checks each segment the ledger has not joined against its spool files (there, of the size and
+ * hash the ledger recorded), and the input against the ledger. From the first segment whose files are
+ * gone or damaged on, the segments are cut again from the input (cutting is the same for the same
+ * input and options); when the input cannot give them again (changed, gone, or a stream) the resume
+ * is refused, naming the input rows that nothing can account for. No I/O but reading.
+ */
+export async function checkLedger(state: LedgerState, spoolDir: string): Promise<CheckedLedger> {
+  if (state.finished) throw new BulkError('BULK_LEDGER', `the load in ${state.dir} is finished: there is nothing to resume`);
+  let damaged: { segment: LedgerSegment; file: string } | undefined;
+  for (const segment of state.pending) {
+    const file = await damagedFile(segment, spoolDir);
+    if (file !== undefined) {
+      damaged = { segment, file };
+      break;
+    }
+  }
+  const from = damaged?.segment.seq ?? state.nextSeq;
+  const start = damaged ? startOf(state, from) : state.inputAt;
+  // A stream that was not read to its end is finished as far as the ledger has it (readingOn says from which row it was never read).
+  const readsInput = damaged !== undefined || (!state.inputEnded && state.run.input !== null);
+  const unusable = readsInput ? await inputProblem(state) : undefined;
+  if (unusable) {
+    const rows = `input rows ${start.row + 1}${damaged ? `-${state.inputAt.row}` : ''} and any after`;
+    const why = damaged
+      ? `the spool file ${damaged.file} of segment ${from} (and so segments ${from}-${state.nextSeq - 1}) is gone or damaged and must be cut again from the input, but ${unusable}`
+      : `the input must be read on after row ${start.row}, but ${unusable}`;
+    throw new BulkError(
+      'BULK_LEDGER',
+      `the load in ${state.dir} cannot be resumed: ${why}. Nothing accounts for ${rows}: load them with a new run from the input as it was (the org keeps what the run loaded before; its outputs hold rows 1-${start.row})`,
+    );
+  }
+  if (!damaged) return { state, notice: undefined };
+  // The batches of the segments cut again are placed by their bytes, not by the ledger: a cut that a stop ended early is not cut the same way again.
+  const recut = new Set(state.pending.filter((s) => s.seq >= from && s.batchId).map((s) => s.batchId));
+  const batches = new Map([...state.batches].map(([job, ids]) => [job, ids.filter((id) => !recut.has(id))]));
+  return {
+    state: { ...state, pending: state.pending.filter((s) => s.seq < from), nextSeq: from, inputAt: start, inputEnded: false, batches },
+    notice: `the spool file ${damaged.file} of segment ${from} is gone or damaged: segments ${from}-${state.nextSeq - 1} (input rows ${start.row + 1}-${state.inputAt.row}) are cut again from the input, and matched with the org's batches`,
+  };
+}
+
+/** The first of a segment's spool files that is gone or not as the ledger recorded it; undefined when all are sound. */
+async function damagedFile(segment: LedgerSegment, spoolDir: string): Promise<string | undefined> {
+  const names = [segment.payload, segment.upload, segment.rejected > 0 ? spoolFileName(segment.seq, 'rejects') : null];
+  for (const name of names) {
+    if (name === null || name === undefined) continue;
+    const path = join(spoolDir, name);
+    if (
+      !(await fileMatches(
+        path,
+        segment.files?.find((f) => f.name === name),
+      ))
+    )
+      return path;
+  }
+  return undefined;
+}
+
+/** Where the input stands before segment `seq`: after the segment before it (pending or the last joined), or at its start. */
+function startOf(state: LedgerState, seq: number): InputPosition {
+  if (seq === 0) return { row: 0, offset: 0 };
+  const before = state.pending.find((s) => s.seq === seq - 1)?.end ?? (state.joined?.seq === seq - 1 ? state.joinedEnd : undefined);
+  if (!before) throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${seq - 1}`);
+  return before;
+}
+
+/** Why the input cannot be read again as it was read (a stream, gone, changed); undefined when it can. */
+async function inputProblem(state: LedgerState): Promise<string | undefined> {
+  const { input } = state.run;
+  if (input === null) return 'the input was a stream, which cannot be read again';
+  const now = await stat(input.path).catch(() => undefined);
+  if (!now) return `the input ${input.path} is gone`;
+  if (now.size !== input.size || now.mtimeMs !== input.mtimeMs) return `the input ${input.path} changed since the load began`;
+  return undefined;
+}
+
+/**
+ * Reconciles the ledger with the org before anything is uploaded: the run's jobs (a job whose line
+ * the ledger lost is found in the org's job list), every batch they hold, and which of them the
+ * ledger places. A batch it does not place is hashed (its stored request, streamed) and matched with
+ * the waiting segments' payloads here, and with the segments cut again as they come (OrgBatches).
+ */
 export async function planResume(
-  state: LedgerState,
+  checked: CheckedLedger,
   ledger: LoadLedger,
   client: BulkClient,
   spool: LoadSpool,
   request: JobRequest,
   signal: AbortSignal | undefined,
 ): Promise<ResumePlan> {
-  if (state.finished) throw new BulkError('BULK_LEDGER', `the load in ${state.dir} is finished: there is nothing to resume`);
-  const { run } = state;
-  if (run.input) {
-    const now = await stat(run.input.path).catch(() => undefined);
-    if (!now || now.size !== run.input.size || now.mtimeMs !== run.input.mtimeMs) {
-      throw new BulkError('BULK_LEDGER', `the input ${run.input.path} changed (or is gone) since the load began: its records cannot be matched with the ledger's`);
-    }
-  }
+  const { state } = checked;
   const jobs = [...state.jobs];
-  if (state.creatingSince !== undefined) {
-    // The create request went out and no job id came back before the stop: the org's job list knows.
-    const found = await client.findCreatedJob(request, state.creatingSince, { signal });
-    if (found) {
-      await ledger.job(found);
-      jobs.push(found);
+  const maybeOurs: string[] = [];
+  // The create request went out and no job id came back before the stop: the org's job list knows.
+  const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
+  if (found) {
+    await ledger.job(found);
+    jobs.push(found);
+  }
+  if (jobs.length === 0) {
+    // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
+    // Jobs like the run's made since it began are looked through: one whose batches the run's
+    // segments take by their bytes is the run's. Batches never go to one of them.
+    maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
+  }
+  const contentType = state.run.contentType;
+  const placedIds = new Set([...state.batches.values()].flat());
+  const orgBatches = new OrgBatches();
+  for (const jobId of [...jobs, ...maybeOurs]) {
+    if (maybeOurs.includes(jobId)) orgBatches.maybeOurs(jobId);
+    const listed = await client.listBatches(jobId, { signal });
+    // None of them is ever taken for the lost upload of a batch this run sends.
+    client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
+    for (const batch of listed) {
+      if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await client.batchRequestDigest(jobId, batch.id, { signal }), { jobId, batchId: batch.id });
     }
   }
-  const contentType = run.contentType;
-  for (const [jobId, ids] of state.batches) client.claimBatches(jobId, contentType, ids);
   const last = jobs[jobs.length - 1];
   const lastJob = last === undefined ? undefined : await client.getJob(last, { signal });
   const segments: Array<SpooledBatch | SubmittedBatch> = [];
-  const maybeUploaded = new Set<number>();
   for (const s of state.pending) {
     const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
     const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
     const files = path ? [path] : [];
     if (upload !== undefined) files.push(upload);
     if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
-    for (const file of files) {
-      await access(file).catch((err: unknown) => {
-        throw new BulkError('BULK_LEDGER', `segment ${s.seq} of the load is not joined yet, and its spool file ${file} is gone: its rows cannot be matched with their results`, {
-          cause: err,
-        });
-      });
-    }
     spool.adopt(s.seq, files);
     spool.describe(s.seq, s.rows, s.records, s.rejected);
     const base = {
@@ -120,18 +218,18 @@ export async function planResume(
       columns: s.columns,
       end: s.end,
     };
-    if (s.jobId && s.batchId) segments.push({ ...base, kind: 'submitted', jobId: s.jobId, batchId: s.batchId });
-    else {
-      segments.push({ ...base, kind: 'batch' });
-      if (s.records > 0) maybeUploaded.add(s.seq);
+    let batch: OrgBatch | undefined = s.jobId && s.batchId ? { jobId: s.jobId, batchId: s.batchId } : undefined;
+    const sent = upload ?? path;
+    if (!batch && sent !== null && orgBatches.matching) {
+      // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
+      const name = s.upload ?? s.payload;
+      const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
+      batch = orgBatches.takeHash(sha256);
+      if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
     }
+    segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });
   }
-  return {
-    openJob: lastJob?.state === 'Open' ? lastJob : undefined,
-    jobs,
-    segments,
-    maybeUploaded,
-  };
+  return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches };
 }
 
 /** Puts a resumed run's waiting segments ahead of what its input goes on to give. */

@@ -12,7 +12,6 @@
  * Buffers: the open batch's encoded payload (one buffer of maxBytes, reused, and a second one while
  * the last batch is written), up to 64 KiB of rejected records, and the open zip's file list.
  */
-import { writeFile } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
 import { writeZipBatch } from '../lib/attachments/write-zip-batch.js';
 import { ZIP_LIMITS, ZipBudget, zipBound } from '../lib/attachments/zip-budget.js';
@@ -373,13 +372,13 @@ export class BatchChunker extends ChunkingStage {
       this.#body = this.#spare;
       this.#spare = undefined;
       writing = (async () => {
-        const path = await this.#spool.path(seq, 'payload', this.#type.toLowerCase());
         const payload = body.subarray(0, bytes);
-        await writeFile(path, payload);
+        const path = await this.#spool.write(seq, 'payload', this.#type.toLowerCase(), [payload]);
         let upload: { path: string; bytes: number } | undefined;
         if (files) {
           const zipPath = await this.#spool.path(seq, 'upload', 'zip');
-          upload = { path: zipPath, bytes: await writeZipBatch(zipPath, payload, files) };
+          await writeZipBatch(zipPath, payload, files);
+          upload = { path: zipPath, bytes: (await this.#spool.seal(seq, zipPath)).bytes };
         }
         this.#spare = body; // reused for the batch after next
         this.#push(await batch(path, upload));

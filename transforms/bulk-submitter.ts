@@ -10,6 +10,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
+import { fileDigest } from '../lib/load/load-spool.js';
+import type { OrgBatches } from '../lib/load/org-batches.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
@@ -34,10 +36,10 @@ export interface ResumedUploads {
   /** The stopped run's job, when it is still Open: batches go to it, and it is closed at the end. */
   readonly openJob: JobInfo | undefined;
   /**
-   * Segments that may have been uploaded before the stop (to one of `earlierJobs`): each is looked
-   * for among those jobs' batches before it is uploaded again.
+   * The batches the org holds for the run's jobs that the ledger does not place: a segment whose
+   * payload has the bytes of one takes it instead of being uploaded again.
    */
-  readonly maybeUploaded: { readonly seqs: ReadonlySet<number>; readonly earlierJobs: readonly string[] };
+  readonly orgBatches: OrgBatches;
 }
 
 export class BulkSubmitter extends Transform {
@@ -45,7 +47,7 @@ export class BulkSubmitter extends Transform {
   readonly #request: JobRequest;
   readonly #concurrency: number;
   readonly #closeJob: boolean;
-  #maybeUploaded: ResumedUploads['maybeUploaded'] | undefined;
+  #orgBatches: OrgBatches | undefined;
   readonly #ledger: LoadLedger | undefined;
   readonly #beforeJob: BulkSubmitterOptions['beforeJob'];
   #abortAtEnd = false;
@@ -69,7 +71,7 @@ export class BulkSubmitter extends Transform {
 
   /** Goes on with a run that stopped (call it before the first batch): see ResumedUploads. */
   goOn(resumed: ResumedUploads): void {
-    this.#maybeUploaded = resumed.maybeUploaded;
+    this.#orgBatches = resumed.orgBatches;
     if (resumed.openJob) {
       this.#jobInfo = resumed.openJob;
       this.#job = Promise.resolve(resumed.openJob);
@@ -146,14 +148,8 @@ export class BulkSubmitter extends Transform {
     const { kind: _kind, ...rest } = batch;
     const signal = this.#abort.signal;
     const body = { path: batch.upload ?? (batch.path as string) }; // a binary-attachment batch uploads its zip
-    let created: { jobId: string; batchId: string } | undefined;
-    if (this.#maybeUploaded?.seqs.has(batch.seq)) {
-      for (const jobId of this.#maybeUploaded.earlierJobs) {
-        const found = await this.#client.findUploadedBatch(jobId, body, { contentType: batch.contentType, signal });
-        if (found) created = { jobId, batchId: found.id };
-        if (found) break;
-      }
-    }
+    // A resumed run: a batch the org holds with these very bytes is this segment's, uploaded before the stop.
+    let created = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(body.path)).sha256) : undefined;
     if (!created) {
       const job = await this.#jobToUse(batch);
       created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };

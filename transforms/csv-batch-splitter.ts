@@ -20,7 +20,6 @@
  * maxBytes) and up to 64 KiB of rejected records.
  */
 import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
 import type { TransformCallback } from 'node:stream';
 import { ParseError } from '../lib/errors.js';
 import { countCsvFields, countDelimiters, withoutLineEnd } from '../lib/csv/count-fields.js';
@@ -39,7 +38,7 @@ import { LOAD_OPERATIONS, type InputValue, type LoadOperation, type RowRun, type
 import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_FIELD_CHARACTERS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import { recordSerializer } from '../lib/records/serialize-record.js';
-import { InputStop } from '../lib/streams/input-stop.js';
+import { failsTheRun, InputStop } from '../lib/streams/input-stop.js';
 import { firstInvalidUtf8 } from '../lib/text/utf8-validity.js';
 import { ChunkingStage } from './chunking-stage.js';
 
@@ -188,7 +187,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       () => callback(),
       (err: Error) => {
         // Stopping at the end still batches what came before the error.
-        if (!this.#stop.stopsOnError || this.#stop.stopped) return callback(err);
+        if (!this.#stop.stopsOnError || this.#stop.stopped || failsTheRun(err)) return callback(err);
         this.#stop.fail(err, () => undefined);
         this.#cut(this.#cutAt ?? this.#consumed).then(() => callback(), callback);
       },
@@ -511,14 +510,8 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#rejects = undefined;
     let path: string | null = null;
     if (records > 0) {
-      path = await this.#spool.path(seq, 'payload', 'csv');
-      // writev sends the slices as they are: the batch is never copied into one buffer.
-      const file = await open(path, 'w');
-      try {
-        await file.writev(parts);
-      } finally {
-        await file.close();
-      }
+      // The slices are written as they are (the batch is never copied into one buffer), whole and synced.
+      path = await this.#spool.write(seq, 'payload', 'csv', parts);
     }
     await rejects?.flush();
     const rejected = rejects?.count ?? 0;

@@ -5,11 +5,10 @@
  * load says otherwise (a stop, or malformed input that ended the reading early).
  * Buffers: nothing: the write callback waits for the disk and the ledger.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
-import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
+import { spoolOption, type LoadSpool, type SpoolFileCheck } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
@@ -49,10 +48,10 @@ export class LedgerRecorder extends Transform {
     this.#first = false;
     const end = batch.end ?? { row: lastRow(batch), offset: null };
     this.#lastRow = end.row;
-    // The segment's files reach the disk before the ledger names it: after a power cut too, a segment
-    // the ledger knows is whole (a short payload would be uploaded as a short batch).
-    this.#sync(batch)
-      .then(() =>
+    // The segment's files reach the disk before the ledger names it, with their sizes and hashes: after
+    // a power cut too, a segment the ledger knows is whole, and a resumed run can tell if it is still.
+    this.#seal(batch)
+      .then((files) =>
         this.#ledger.segment({
           seq: batch.seq,
           records: batch.records,
@@ -65,29 +64,24 @@ export class LedgerRecorder extends Transform {
           ...(batch.upload !== undefined ? { upload: basename(batch.upload) } : {}),
           end,
           ...(header !== undefined ? { header } : {}),
+          files,
         }),
       )
       .then(() => callback(null, batch), callback);
   }
 
-  async #sync(batch: SpooledBatch): Promise<void> {
-    if (batch.path !== null) await syncFile(batch.path);
-    if (batch.upload !== undefined) await syncFile(batch.upload);
-    if (batch.rejected > 0) await syncFile(await this.#spool.path(batch.seq, 'rejects'));
+  /** Each of the segment's files on the disk, with its size and hash (the payload's were taken as it was written). */
+  async #seal(batch: SpooledBatch): Promise<SpoolFileCheck[]> {
+    const files: SpoolFileCheck[] = [];
+    if (batch.path !== null) files.push(await this.#spool.seal(batch.seq, batch.path));
+    if (batch.upload !== undefined) files.push(await this.#spool.seal(batch.seq, batch.upload));
+    if (batch.rejected > 0) files.push(await this.#spool.seal(batch.seq, await this.#spool.path(batch.seq, 'rejects')));
+    return files;
   }
 
   override _flush(callback: TransformCallback): void {
     if (!this.#readToEnd()) return callback();
     this.#ledger.inputEnd(this.#lastRow).then(() => callback(), callback);
-  }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const file = await open(path, 'r');
-  try {
-    await file.datasync();
-  } finally {
-    await file.close();
   }
 }
 

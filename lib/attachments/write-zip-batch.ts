@@ -12,7 +12,7 @@
  * 64 KiB shows that it pays (random or encrypted data would cost 20 ms of CPU per MB for nothing).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import { deflateRaw } from 'node:zlib';
 import pLimit from 'p-limit';
 import { ZipFile } from 'yazl';
 import { BulkError } from '../errors.js';
+import { isDiskError, spoolWriteError } from '../load/load-spool.js';
 import type { AttachmentFile } from '../load-types.js';
 import { MANIFEST_ENTRY } from './zip-budget.js';
 
@@ -35,6 +36,11 @@ const SAMPLE_BYTES = 64 * 1024;
 /** Deflating must save this share of the sample, or the file is stored. */
 const WORTHWHILE = 0.9;
 const LEVEL = 1;
+/**
+ * Every entry's time: a zip of the same records and files is then the same bytes whenever it is
+ * made, so that a resumed load that cuts a batch again knows it among the org's batches by its hash.
+ */
+const ENTRY_TIME = new Date('2000-01-01T00:00:00Z');
 
 /** Whether a file's data is worth deflating: not for a format compressed already, nor for data whose sample does not shrink. */
 export async function deflates(file: Pick<AttachmentFile, 'entry' | 'path' | 'size'>): Promise<boolean> {
@@ -58,12 +64,12 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
     (zip.outputStream as Readable).destroy(err);
   };
   zip.on('error', fail);
-  zip.addBuffer(manifest, MANIFEST_ENTRY, { compressionLevel: LEVEL });
+  zip.addBuffer(manifest, MANIFEST_ENTRY, { compressionLevel: LEVEL, mtime: ENTRY_TIME });
   // Decided before the zip starts: yazl takes its entries in order, each with its method.
   const sampling = pLimit(8);
   const compress = await Promise.all(files.map((file) => sampling(() => deflates(file).catch(() => false)))); // a file that cannot be read fails below, with its name
   for (const [i, file] of files.entries()) {
-    zip.addReadStreamLazy(file.entry, { compressionLevel: compress[i] ? LEVEL : 0, size: file.size }, (callback) => {
+    zip.addReadStreamLazy(file.entry, { compressionLevel: compress[i] ? LEVEL : 0, size: file.size, mtime: ENTRY_TIME }, (callback) => {
       const stream = createReadStream(file.path, { highWaterMark: 256 * 1024 });
       stream.on('error', (err) => fail(new BulkError('BULK_ATTACHMENT', `the attachment ${file.path} could not be read: ${err.message}`, { cause: err })));
       callback(null, stream);
@@ -75,6 +81,11 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
   } catch (err) {
     const cause = failed ?? (err as Error);
     if (cause instanceof BulkError) throw cause;
+    // The spool's disk, not an attachment: named as such, and the partial zip never stays to be uploaded.
+    if (isDiskError(cause)) {
+      await rm(path, { force: true });
+      throw spoolWriteError(path, cause);
+    }
     throw new BulkError(
       'BULK_ATTACHMENT',
       `the zip of ${files.length} attachment(s) could not be written to ${path}: ${cause.message} (a file changed size since it was checked?)`,

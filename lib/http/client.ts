@@ -25,7 +25,7 @@ import * as paths from './endpoints.js';
 import { errorFromResponse } from './response-errors.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
-import { findCreatedJob, parseJobListPage, type JobListPage } from './job-list.js';
+import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { bodyFailure, resumableBody } from './resumable-body.js';
 import { RetryBudget, withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
 
@@ -241,6 +241,24 @@ export class BulkClient {
     return findCreatedJob(this.#jobListPage, { request, since, known: (id) => this.#jobs.has(id), userId: this.#userId, apiVersion: this.apiVersion, signal: options.signal });
   }
 
+  /**
+   * Every job like `request` (object, operation, content type, user), in any state, created since
+   * `since` (epoch ms, give or take `skewMs`) and unknown to this client: a resumed load whose ledger
+   * lost its job line looks among them for the job it made.
+   */
+  findLikeJobs(request: JobRequest, since: number, options: CallOptions & { readonly skewMs?: number } = {}): Promise<string[]> {
+    return likeJobs(this.#jobListPage, {
+      request,
+      since,
+      known: (id) => this.#jobs.has(id),
+      userId: this.#userId,
+      apiVersion: this.apiVersion,
+      signal: options.signal,
+      anyState: true,
+      skewMs: options.skewMs,
+    });
+  }
+
   async getJob(jobId: string, options: CallOptions = {}): Promise<JobInfo> {
     const job = await this.#call({ method: 'GET', path: paths.jobPath(this.apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal }, (res) => this.#readJob(res));
     this.#remember(job.id, job.contentType);
@@ -308,13 +326,14 @@ export class BulkClient {
   }
 
   /**
-   * The batch of the job whose stored request has the same bytes as `body`, among the batches this
-   * client has neither created nor claimed; it is claimed. For a resumed load: a segment the stopped
-   * run may have uploaded is looked for before it is uploaded again.
+   * The SHA-256 (hex) of a batch's stored request, streamed (`GET .../batch/{id}/request`): a resumed
+   * load matches the org's batches with its segments by it.
    */
-  async findUploadedBatch(jobId: string, body: UploadBody, options: AddBatchOptions = {}): Promise<BatchInfo | undefined> {
-    const contentType = options.contentType ?? (await this.#contentTypeOf(jobId, options.signal));
-    return this.#findUploadedBatch(this.#remember(jobId, contentType), jobId, prepareBody(body, false), options.signal);
+  async batchRequestDigest(jobId: string, batchId: string, options: CallOptions = {}): Promise<string> {
+    const { body } = await this.getBatchRequest(jobId, batchId, options);
+    const hash = createHash('sha256');
+    for await (const chunk of body) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   /** Batches of a job that are accounted for elsewhere (a resumed load's ledger): never taken for a lost upload. */
@@ -494,10 +513,7 @@ export class BulkClient {
       if (candidates.length === 0) return undefined;
       const digest = await body.digest();
       for (const batch of candidates) {
-        const { body: stored } = await this.getBatchRequest(jobId, batch.id, { signal });
-        const hash = createHash('sha256');
-        for await (const chunk of stored) hash.update(chunk as Buffer);
-        if (hash.digest('hex') !== digest) continue;
+        if ((await this.batchRequestDigest(jobId, batch.id, { signal })) !== digest) continue;
         memory.batches.add(batch.id);
         return this.getBatch(jobId, batch.id, { signal });
       }

@@ -63,6 +63,10 @@ export interface CreatedJobSearch {
   readonly userId?: string | undefined;
   readonly apiVersion: string;
   readonly signal?: AbortSignal | undefined;
+  /** Jobs in any state, not only Open ones (`likeJobs`). */
+  readonly anyState?: boolean | undefined;
+  /** How far before `since` a job's createdDate may lie; default two minutes. */
+  readonly skewMs?: number | undefined;
 }
 
 /**
@@ -72,22 +76,9 @@ export interface CreatedJobSearch {
  * (another client made a like job at the same time): an error naming them, since adopting the
  * wrong one would put our batches in somebody else's job.
  */
-export async function findCreatedJob(readPage: (path: string, signal: AbortSignal | undefined) => Promise<JobListPage>, search: CreatedJobSearch): Promise<string | undefined> {
+export async function findCreatedJob(readPage: ReadJobListPage, search: CreatedJobSearch): Promise<string | undefined> {
   const { request } = search;
-  const contentType = request.contentType ?? 'XML';
-  const matches: string[] = [];
-  let path: string | undefined = jobListPath(search.apiVersion);
-  for (let page = 0; path !== undefined && page < MAX_PAGES; page++) {
-    const { jobs, next }: JobListPage = await readPage(path, search.signal);
-    for (const job of jobs) {
-      if ((job.jobType ?? 'Classic') !== 'Classic' || job.state !== 'Open' || search.known(job.id)) continue;
-      if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
-      if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
-      if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - CLOCK_SKEW_MS)) continue;
-      matches.push(job.id);
-    }
-    path = next;
-  }
+  const matches = await likeJobs(readPage, { ...search, anyState: false });
   if (matches.length > 1) {
     throw new BulkError(
       'BULK_JOB_UNKNOWN',
@@ -95,4 +86,27 @@ export async function findCreatedJob(readPage: (path: string, signal: AbortSigna
     );
   }
   return matches[0];
+}
+
+type ReadJobListPage = (path: string, signal: AbortSignal | undefined) => Promise<JobListPage>;
+
+/** The Classic jobs like `request` (object, operation, content type, user) created since `since`, that this client does not know. */
+export async function likeJobs(readPage: ReadJobListPage, search: CreatedJobSearch): Promise<string[]> {
+  const { request } = search;
+  const contentType = request.contentType ?? 'XML';
+  const skew = search.skewMs ?? CLOCK_SKEW_MS;
+  const matches: string[] = [];
+  let path: string | undefined = jobListPath(search.apiVersion);
+  for (let page = 0; path !== undefined && page < MAX_PAGES; page++) {
+    const { jobs, next }: JobListPage = await readPage(path, search.signal);
+    for (const job of jobs) {
+      if ((job.jobType ?? 'Classic') !== 'Classic' || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
+      if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
+      if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
+      if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - skew)) continue;
+      matches.push(job.id);
+    }
+    path = next;
+  }
+  return matches;
 }

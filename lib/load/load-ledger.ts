@@ -23,6 +23,7 @@ import { BulkError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
 import { RunLock } from './run-lock.js';
+import type { SpoolFileCheck } from './load-spool.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
 export const SPOOL_FOLDER = 'spool';
@@ -67,6 +68,8 @@ export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'r
   readonly end: InputPosition;
   /** The input's CSV header line as read (fast path), on the first segment recorded: a resumed run that reads on from an offset needs it. */
   readonly header?: string;
+  /** Each spool file of the segment as it was made whole: a resumed run rebuilds one that is gone or differs. */
+  readonly files?: readonly SpoolFileCheck[];
   /** Set once the batch exists. */
   jobId?: string;
   batchId?: string;
@@ -116,6 +119,8 @@ export interface LedgerState {
   readonly pending: readonly LedgerSegment[];
   /** The last joined segment's counts and output sizes; undefined when none is. */
   readonly joined: LedgerJoined | undefined;
+  /** Where the input stands after the last joined segment (where a segment after it starts). */
+  readonly joinedEnd?: InputPosition | undefined;
   /** The next segment number. */
   readonly nextSeq: number;
   /** Where the input stands after the last segment cut. */
@@ -267,6 +272,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
   let creatingSince: number | undefined;
   const pending = new Map<number, LedgerSegment>();
   let joined: LedgerJoined | undefined;
+  let joinedEnd: InputPosition | undefined;
   let nextSeq = 0;
   let inputAt: InputPosition = { row: 0, offset: 0 };
   let inputEnded = false;
@@ -303,12 +309,25 @@ export async function readLedger(dir: string): Promise<LedgerState> {
         case 'segment': {
           const { type: _type, header, ...segment } = entry;
           if (header !== undefined) inputHeader = header;
+          // A segment recorded again was cut again by a resumed run (from the first segment whose spool
+          // file was gone or damaged): that cut supersedes the segments recorded from there on. Their
+          // batches are no longer placed by the ledger: the org's copies are matched by their bytes.
+          if (segment.seq < nextSeq) {
+            for (const [seq, was] of pending) {
+              if (seq < segment.seq) continue;
+              if (was.jobId && was.batchId) unplace(batches, was.jobId, was.batchId);
+              pending.delete(seq);
+            }
+            inputEnded = false;
+          }
           pending.set(segment.seq, { ...segment });
-          nextSeq = Math.max(nextSeq, segment.seq + 1);
+          nextSeq = segment.seq + 1;
           inputAt = segment.end;
           break;
         }
         case 'batch': {
+          // A batch of a job whose own line the ledger lost (a resumed run found the job in the org by its batches) makes it a job of the run.
+          if (!jobs.includes(entry.jobId)) jobs.push(entry.jobId);
           const ids = batches.get(entry.jobId) ?? [];
           ids.push(entry.batchId);
           batches.set(entry.jobId, ids);
@@ -322,6 +341,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
         case 'joined': {
           const { type: _type, ...rest } = entry;
           joined = rest;
+          joinedEnd = pending.get(entry.seq)?.end ?? joinedEnd;
           pending.delete(entry.seq);
           break;
         }
@@ -350,10 +370,18 @@ export async function readLedger(dir: string): Promise<LedgerState> {
     creatingSince,
     pending: [...pending.values()].sort((a, b) => a.seq - b.seq),
     joined,
+    joinedEnd,
     nextSeq,
     inputAt,
     inputHeader,
     inputEnded,
     finished,
   };
+}
+
+/** Takes a batch id out of the ledger's placed batches. */
+function unplace(batches: Map<string, string[]>, jobId: string, batchId: string): void {
+  const ids = batches.get(jobId);
+  const at = ids?.indexOf(batchId) ?? -1;
+  if (ids && at >= 0) ids.splice(at, 1);
 }

@@ -7,10 +7,12 @@
  * options, or before its first batch, leaves nothing behind.
  * Holds: one small entry per segment not yet released (its files and input rows), no data.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { InvalidOptionError } from '../errors.js';
+import { basename, join } from 'node:path';
+import { BulkError, InvalidOptionError } from '../errors.js';
 import type { RowRun } from '../load-types.js';
 
 export interface LoadSpoolOptions {
@@ -19,6 +21,24 @@ export interface LoadSpoolOptions {
    * Default: a new folder in the OS temp dir, removed with everything in it.
    */
   readonly dir?: string;
+  /**
+   * Opens a spool file for writing; default `fs.promises.open(path, 'w')`. A seam for tests, which
+   * give one whose writes fail part-way, as a full disk's do.
+   */
+  readonly openFile?: (path: string) => Promise<SpoolWriteFile>;
+}
+
+/** What the spool needs of a file it writes. */
+export type SpoolWriteFile = Pick<FileHandle, 'writev' | 'datasync' | 'stat' | 'close'>;
+
+/**
+ * A spool file as it was made whole: its name in the spool, size and SHA-256. The ledger keeps it
+ * with the segment, so that a resumed run tells a damaged or cut file from a sound one.
+ */
+export interface SpoolFileCheck {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 /** The files a segment can have: its payload (the records as uploaded), its rejected records, and the zip uploaded for a binary-attachment batch. */
@@ -32,6 +52,8 @@ export interface SpooledSegment {
   records: number;
   rejected: number;
   readonly files: Set<string>;
+  /** The checks of the files made whole (by `write` or `seal`), by path. */
+  readonly checks: Map<string, SpoolFileCheck>;
 }
 
 /** Temp spool folders are named `bulkpipe-spool-<pid>-<random>`: one whose process is gone is stale. */
@@ -45,14 +67,81 @@ export function spoolOwner(folder: string): number | undefined {
 
 const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', upload: '' };
 
+/** A segment's file name in the spool (see `LoadSpool.path`). */
+export function spoolFileName(seq: number, kind: SpoolFileKind, extension = ''): string {
+  return `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'rejects' ? '' : `.${extension}`}`;
+}
+
 export class LoadSpool {
   readonly #given: string | undefined;
+  readonly #openFile: (path: string) => Promise<SpoolWriteFile>;
   #dir: Promise<string> | undefined;
   readonly #segments = new Map<number, SpooledSegment>();
   #disposed = false;
 
   constructor(options: LoadSpoolOptions = {}) {
     this.#given = options.dir;
+    this.#openFile = options.openFile ?? ((path) => open(path, 'w'));
+  }
+
+  /**
+   * Writes a segment's file whole: every byte (a short write is carried on until it fails), flushed
+   * to the disk (fdatasync) and its size checked, before the caller may name it in a ledger or upload
+   * it. A write that fails (a full disk, an I/O error) removes the partial file and rejects with
+   * `BULK_SPOOL`. Resolves to the path.
+   */
+  async write(seq: number, kind: SpoolFileKind, extension: string, parts: readonly Buffer[]): Promise<string> {
+    const path = await this.path(seq, kind, extension);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for (const part of parts) {
+      hash.update(part);
+      bytes += part.length;
+    }
+    try {
+      const file = await this.#openFile(path);
+      try {
+        await writeAll(file, parts);
+        await file.datasync();
+        const { size } = await file.stat();
+        if (size !== bytes) throw Object.assign(new Error(`${size} bytes on disk where ${bytes} were written`), { code: 'EIO' });
+      } finally {
+        await file.close();
+      }
+    } catch (err) {
+      await rm(path, { force: true });
+      throw spoolWriteError(path, err);
+    }
+    this.#segment(seq).checks.set(path, { name: basename(path), bytes, sha256: hash.digest('hex') });
+    return path;
+  }
+
+  /**
+   * Makes a file that another writer wrote (a zip, a reject file) whole: flushed to the disk, its
+   * size and hash taken for the ledger. Resolves to its check.
+   */
+  async seal(seq: number, path: string): Promise<SpoolFileCheck> {
+    const known = this.#segments.get(seq)?.checks.get(path);
+    if (known) return known;
+    try {
+      const file = await open(path, 'r');
+      try {
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+      const { bytes, sha256 } = await fileDigest(path);
+      const check = { name: basename(path), bytes, sha256 };
+      this.#segment(seq).checks.set(path, check);
+      return check;
+    } catch (err) {
+      throw spoolWriteError(path, err);
+    }
+  }
+
+  /** The checks of a segment's files made whole so far. */
+  checks(seq: number): SpoolFileCheck[] {
+    return [...(this.#segments.get(seq)?.checks.values() ?? [])];
   }
 
   /**
@@ -63,7 +152,7 @@ export class LoadSpool {
     if (this.#disposed) throw new Error('the load spool was disposed of');
     this.#dir ??= this.#given ? mkdir(this.#given, { recursive: true }).then(() => this.#given as string) : mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     const dir = await this.#dir;
-    const path = join(dir, `segment-${String(seq).padStart(6, '0')}${EXTENSIONS[kind]}${kind === 'rejects' ? '' : `.${extension}`}`);
+    const path = join(dir, spoolFileName(seq, kind, extension));
     this.#segment(seq).files.add(path);
     return path;
   }
@@ -116,7 +205,7 @@ export class LoadSpool {
 
   #segment(seq: number): SpooledSegment {
     let segment = this.#segments.get(seq);
-    if (!segment) this.#segments.set(seq, (segment = { seq, rows: [], records: 0, rejected: 0, files: new Set() }));
+    if (!segment) this.#segments.set(seq, (segment = { seq, rows: [], records: 0, rejected: 0, files: new Set(), checks: new Map() }));
     return segment;
   }
 }
@@ -125,4 +214,61 @@ export class LoadSpool {
 export function spoolOption(value: unknown): LoadSpool {
   if (!(value instanceof LoadSpool)) throw new InvalidOptionError('spool', 'a LoadSpool', value);
   return value;
+}
+
+/** Writes every byte of `parts`: the OS may take part of a write (a disk filling up), the rest is written again, and fails then. */
+async function writeAll(file: SpoolWriteFile, parts: readonly Buffer[]): Promise<void> {
+  let queue = parts.filter((part) => part.length > 0);
+  // writev takes at most IOV_MAX buffers at once; libuv carries on past that, but stops silently at a short write.
+  while (queue.length > 0) {
+    const { bytesWritten } = await file.writev(queue);
+    if (bytesWritten === 0) throw Object.assign(new Error('the disk took no byte of the write'), { code: 'EIO' });
+    let left = bytesWritten;
+    let i = 0;
+    while (i < queue.length && left >= (queue[i] as Buffer).length) left -= (queue[i++] as Buffer).length;
+    queue = queue.slice(i);
+    if (left > 0) queue[0] = (queue[0] as Buffer).subarray(left);
+  }
+}
+
+const DISK_CODES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EIO: 'the disk failed (I/O error)',
+  EROFS: 'the file system is read-only',
+};
+
+/** Whether a write failed for the disk (full, quota, I/O, read-only), not for what was written. */
+export function isDiskError(err: unknown): boolean {
+  return Object.hasOwn(DISK_CODES, (err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** A spool file that could not be written whole, naming the disk problem. */
+export function spoolWriteError(path: string, err: unknown): BulkError {
+  if (err instanceof BulkError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const what = DISK_CODES[code] ?? (err as Error).message;
+  return new BulkError('BULK_SPOOL', `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; nothing of it was recorded or uploaded`, {
+    cause: err,
+  });
+}
+
+/** A file's size and SHA-256, read in chunks. */
+export async function fileDigest(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Whether a spool file is as its check says (there, of its size and hash); false when it is gone or differs. */
+export async function fileMatches(path: string, check: SpoolFileCheck | undefined): Promise<boolean> {
+  const found = await stat(path).catch(() => undefined);
+  if (!found?.isFile()) return false;
+  if (!check) return true;
+  if (found.size !== check.bytes) return false;
+  return (await fileDigest(path)).sha256 === check.sha256;
 }

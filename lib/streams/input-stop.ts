@@ -4,6 +4,7 @@
  * still be finished. Once stopped, a stage emits nothing more and ends when its input ends.
  */
 import type { TransformCallback } from 'node:stream';
+import { BulkError } from '../errors.js';
 
 export class InputStop {
   readonly #onError: ((err: Error) => void) | undefined;
@@ -29,11 +30,16 @@ export class InputStop {
 
   /** Fails the stream, or with onError, reports the error (once) and stops. */
   fail(err: Error, callback: TransformCallback): void {
-    if (!this.#onError) return callback(err);
+    if (!this.#onError || failsTheRun(err)) return callback(err);
     if (!this.#stopped) {
       this.stop();
       this.#onError(err);
     }
     callback();
   }
+}
+
+/** A spool file that could not be written (a full disk) is no fault of the input: it fails the run, which is resumed once the disk has room. */
+export function failsTheRun(err: Error): boolean {
+  return err instanceof BulkError && err.code === 'BULK_SPOOL';
 }

@@ -5,7 +5,7 @@
  * it never read; a resumed run must be the same load; the org restarted mid-job is ridden out.
  */
 import { expect } from 'chai';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,9 +13,10 @@ import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
+import { LoadSpool } from '../../lib/load/load-spool.js';
 import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
-import { readingOn } from '../../pipelines/load-resume.js';
+import { checkLedger, readingOn } from '../../pipelines/load-resume.js';
 import { startServer, type LocalOrg } from '../../server/index.js';
 import { rejection } from '../helpers/fixtures.js';
 import { FaultProxy, RESULT, is } from '../helpers/fault-proxy.js';
@@ -246,6 +247,81 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(() => readingOn({ ...state, inputHeader: undefined }, true))
       .to.throw()
       .with.property('code', 'BULK_LEDGER');
+  });
+
+  it('checks the spool files the ledger names: from the first one gone or damaged on, the segments are cut again from the input, or the resume is refused naming the rows', async () => {
+    const input = join(tmp.path, 'in.csv');
+    await writeFile(input, `Name\n${names(40).join('\n')}\n`);
+    const { size, mtimeMs } = await stat(input);
+    const spoolDir = join(tmp.path, 'spool');
+    const spool = new LoadSpool({ dir: spoolDir });
+    const segment = async (seq: number, body: string, batchId?: string) => {
+      await spool.write(seq, 'payload', 'csv', [Buffer.from(body)]);
+      const first = seq * 10 + 1;
+      return {
+        seq,
+        records: 10,
+        rejected: 0,
+        bytes: body.length,
+        rows: [[first, 10]] as Array<[number, number]>,
+        columns: ['Name'],
+        contentType: 'CSV' as const,
+        payload: `segment-00000${seq}.csv`,
+        end: { row: first + 9, offset: 100 * (seq + 1) },
+        files: spool.checks(seq),
+        ...(batchId ? { jobId: '750A', batchId } : {}),
+      };
+    };
+    const pending = [await segment(1, 'Name\nb\n', '751B'), await segment(2, 'Name\nc\n', '751C'), await segment(3, 'Name\nd\n')];
+    const state = {
+      dir: '/l',
+      run: {
+        runId: 'r',
+        org: 'o',
+        input: { path: input, size, mtimeMs },
+        source: 'in.csv',
+        format: 'csv',
+        contentType: 'CSV' as const,
+        object: 'Account',
+        operation: 'insert',
+        serial: false,
+      },
+      pid: 1,
+      host: 'h',
+      startedAt: '',
+      jobs: ['750A'],
+      batches: new Map([['750A', ['751A', '751B', '751C']]]),
+      creatingSince: undefined,
+      pending,
+      joined: { seq: 0, succeeded: 10, failed: 0, sizes: {} },
+      joinedEnd: { row: 10, offset: 100 },
+      nextSeq: 4,
+      inputAt: { row: 40, offset: 400 },
+      inputHeader: 'Name\n',
+      inputEnded: true,
+      finished: false,
+    };
+    // Sound: the ledger's state as it is.
+    expect(await checkLedger(state, spoolDir)).to.deep.equal({ state, notice: undefined });
+    // Segment 2's payload cut short: 2 and 3 are cut again from where 1 ended, their batches matched by bytes.
+    await writeFile(join(spoolDir, 'segment-000002.csv'), 'Name\n');
+    const checked = await checkLedger(state, spoolDir);
+    expect(checked.state).to.deep.include({ nextSeq: 2, inputAt: { row: 20, offset: 200 }, inputEnded: false });
+    expect(checked.state.pending.map((s) => s.seq)).to.deep.equal([1]);
+    expect(checked.state.batches.get('750A')).to.deep.equal(['751A', '751B']);
+    expect(checked.notice).to.contain('segments 2-3 (input rows 21-40) are cut again from the input');
+    expect(readingOn(checked.state, true)).to.deep.include({ fromOffset: 200, splitterResume: { seq: 2, row: 20, offset: 200, header: 'Name\n' } });
+    // Segment 1's gone: cut again from where the last joined segment ended.
+    await unlink(join(spoolDir, 'segment-000001.csv'));
+    expect((await checkLedger(state, spoolDir)).state).to.deep.include({ nextSeq: 1, inputAt: { row: 10, offset: 100 } });
+    // The input changed, or a stream: nothing can give those rows again. Refused, naming them.
+    await appendFile(input, 'more\n');
+    for (const changed of [state, { ...state, run: { ...state.run, input: null } }]) {
+      const err = (await rejection(checkLedger(changed, spoolDir))) as Error & { code?: string };
+      expect(err.code).to.equal('BULK_LEDGER');
+      expect(err.message).to.contain('Nothing accounts for input rows 11-40 and any after');
+    }
+    await spool.dispose();
   });
 
   it('refuses to resume as another load, or a finished one, or without a ledger', async () => {

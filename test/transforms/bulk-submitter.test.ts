@@ -11,6 +11,8 @@ import { parseJobInfo, serializeJobInfo } from '../../lib/wire/job-info.js';
 import { parseBatchInfo, serializeBatchInfo } from '../../lib/wire/batch-info.js';
 import { serializeApiError } from '../../lib/wire/api-error.js';
 import { BulkSubmitter } from '../../transforms/bulk-submitter.js';
+import { fileDigest } from '../../lib/load/load-spool.js';
+import { OrgBatches } from '../../lib/load/org-batches.js';
 import { rejection, wireFixture } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { ScriptedServer } from '../helpers/scripted-server.js';
@@ -44,6 +46,25 @@ describe('transforms/bulk-submitter', () => {
     expect(new Set(submitted.map((b) => b.jobId)).size).to.equal(1);
     expect(sink.items.filter((i) => i.kind === 'batch')).to.deep.equal([rejectedOnly]);
     expect(await org.org.client.getJob(submitter.job?.id as string)).to.include({ state: 'Closed', numberBatchesTotal: 2 });
+  });
+
+  it('resumed: a segment whose payload has the bytes of a batch the org holds takes that batch instead of uploading; the others are uploaded', async () => {
+    const client = org.org.client;
+    const old = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    const first = await spooled(0, ['resumed-a']);
+    const batch = await client.addBatch(old.id, { path: first.path as string });
+    const orgBatches = new OrgBatches();
+    orgBatches.addUnplaced((await fileDigest(first.path as string)).sha256, { jobId: old.id, batchId: batch.id });
+    const submitter = new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' } });
+    submitter.goOn({ openJob: undefined, orgBatches });
+    const sink = collector<SubmittedBatch>();
+    await pipeline(Readable.from([first, await spooled(1, ['resumed-b'], 2)]), submitter, sink);
+    const bySeq = new Map(sink.items.map((b) => [b.seq, b]));
+    expect(bySeq.get(0)).to.include({ jobId: old.id, batchId: batch.id });
+    expect(bySeq.get(1)?.jobId).to.equal(submitter.job?.id).and.not.equal(old.id);
+    expect(orgBatches.unplaced()).to.deep.equal([]);
+    expect((await client.listBatches(old.id)).length).to.equal(1);
+    await client.closeJob(old.id);
   });
 
   it('refuses an input that is not a spooled batch, naming the stages it expects before it', async () => {

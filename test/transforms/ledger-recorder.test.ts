@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,11 +49,14 @@ describe('transforms/ledger-recorder', () => {
       [1, 'segment-000001.csv', { row: 4, offset: null }],
     ]);
     expect(state).to.include({ inputHeader: 'Name\n', inputEnded: true, nextSeq: 2 });
+    // Each file with the size and hash it was made whole with: what a resumed run checks it against.
+    expect(state.pending[0]?.files).to.deep.equal([{ name: 'segment-000000.csv', bytes: 9, sha256: createHash('sha256').update('Name\nA\nB\n').digest('hex') }]);
   });
 
   it('does not say the input ended when the reading stopped early', async () => {
     const { state } = await record([batch(0, null, { row: 1, offset: null })], false);
     expect(state.pending[0]?.payload).to.equal(null);
+    expect(state.pending[0]?.files).to.deep.equal([{ name: 'segment-000000.rejects.ndjson', bytes: 3, sha256: createHash('sha256').update('{}\n').digest('hex') }]);
     expect(state.inputEnded).to.equal(false);
   });
 });

@@ -65,4 +65,13 @@ describe('lib/attachments/write-zip-batch', () => {
     await writeFile(grown?.path as string, 'grew since');
     expect(await rejection(writeZipBatch(join(tmp.path, 'b.zip'), Buffer.from('Body\n'), [grown as never]))).to.include({ code: 'BULK_ATTACHMENT' });
   });
+
+  it('makes the same bytes for the same records and files at any time (a resumed load knows a batch cut again by its hash)', async () => {
+    const files = await filesOf({ 'a.txt': Buffer.from('text '.repeat(1_000)), 'b.bin': randomBytes(2_000) });
+    const manifest = Buffer.from('Name,Body\na,#a.txt\nb,#b.bin\n');
+    await writeZipBatch(join(tmp.path, 'one.zip'), manifest, files);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // a zip keeps whole seconds: a second later
+    await writeZipBatch(join(tmp.path, 'two.zip'), manifest, files);
+    expect((await readFile(join(tmp.path, 'one.zip'))).equals(await readFile(join(tmp.path, 'two.zip')))).to.equal(true);
+  });
 });

@@ -115,4 +115,31 @@ describe('lib/load/load-ledger', () => {
     expect(await rejection(readLedger(tmp.path))).to.include({ code: 'BULK_LEDGER' });
     expect(await rejection(new LoadLedger(join(tmp.path, 'unopened')).job('x'))).to.include({ code: 'BULK_LEDGER' });
   });
+
+  it("keeps each segment's spool file checks, where the input stands after the last joined one, and lets a segment cut again supersede those after it", async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.job('750A');
+    const files = [{ name: 'segment-0.csv', bytes: 100, sha256: 'ab'.repeat(32) }];
+    await ledger.segment({ ...segment(0, 1, 10), files });
+    await ledger.segment(segment(1, 11, 10));
+    await ledger.segment(segment(2, 21, 10));
+    await ledger.batch(0, '750A', '751A');
+    await ledger.batch(1, '750A', '751B');
+    await ledger.batch(2, '750A', '751C');
+    await ledger.joined({ seq: 0, succeeded: 10, failed: 0, sizes: {} });
+    await ledger.inputEnd(30);
+    // A resumed run found segment 1's spool damaged and cut it again from the input: 1 and 2 are superseded.
+    await ledger.segment({ ...segment(1, 11, 8), end: { row: 18, offset: 1800 } });
+    await ledger.close();
+    const state = await readLedger(dir());
+    expect(state.joinedEnd).to.deep.equal({ row: 10, offset: 1000 });
+    expect(state.pending.map((s) => [s.seq, s.records, s.batchId])).to.deep.equal([[1, 8, undefined]]);
+    expect(state).to.include({ nextSeq: 2, inputEnded: false });
+    expect(state.inputAt).to.deep.equal({ row: 18, offset: 1800 });
+    // Their batches are no longer placed by the ledger: the org's copies are matched by their bytes.
+    expect(state.batches.get('750A')).to.deep.equal(['751A']);
+    const first = (await readFile(join(dir(), LEDGER_FILE), 'utf8')).split('\n').find((l) => l.includes('"seq":0') && l.includes('segment'));
+    expect(JSON.parse(first as string).files).to.deep.equal(files);
+  });
 });
