@@ -106,7 +106,7 @@ export function openDatabase(path: string): Db {
   // Writers of other processes hold the lock for one chunk (milliseconds) or one upload's insert;
   // 30 s covers a machine under load, where 5 s failed a load whole.
   db.pragma('busy_timeout = 30000');
-  db.pragma('journal_mode = WAL');
+  whenNotBusy(() => db.pragma('journal_mode = WAL'));
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
   db.pragma('synchronous = NORMAL');
   // 128 MiB of page cache (the default is 2 MiB): keeps the records' index hot during large loads.
@@ -120,6 +120,25 @@ export function openDatabase(path: string): Db {
     if (!has('jobs', 'schema_id')) db.exec('ALTER TABLE jobs ADD COLUMN schema_id INTEGER');
   });
   return db;
+}
+
+/**
+ * Runs `fn` again while SQLite answers SQLITE_BUSY, for at most the busy timeout. Switching a fresh
+ * file to WAL needs the file to itself, and SQLite fails it at once (no busy handler) while another
+ * process opens the same new file: two CLI loads started together on a fresh default org.
+ */
+function whenNotBusy<T>(fn: () => T, timeoutMs = 30_000): T {
+  const until = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= until) throw err;
+      // Opening the org is synchronous (better-sqlite3): a short blocking wait, as SQLite's own busy handler does.
+      Atomics.wait(pause, 0, 0, wait);
+    }
+  }
 }
 
 const rollbackListeners = new WeakMap<Db, Array<() => void>>();
