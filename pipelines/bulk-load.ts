@@ -19,7 +19,7 @@ import type { BulkClient } from '../lib/http/client.js';
 import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
-import { LoadLedger, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
+import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerJoined, type LedgerRun, type LedgerState } from '../lib/load/load-ledger.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
 import { describeBatches } from '../lib/load/org-batches.js';
 import { isGzipFile, ungzipped } from '../lib/streams/gunzip.js';
@@ -406,7 +406,11 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
   const fileInput = typeof options.input === 'string';
   try {
     // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
-    if (ledger && !state) await mkdir(ledger.dir, { recursive: true }).then(() => ledger.lock());
+    if (ledger && !state) {
+      await mkdir(ledger.dir, { recursive: true }).then(() => ledger.lock());
+      // An abandoned load's folder: opening the outputs would cut back the rows its ledger accounts for, which its resume needs.
+      if (await holdsLedger(ledger.dir)) throw ledgerTaken(ledger.dir);
+    }
     // An output that cannot be written is an option error, found before any job exists.
     await sink.open();
     if (ledger && state) await ledger.reopen();
@@ -425,11 +429,9 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
     const head: Array<Readable | Transform> = [];
     const stopSignal = options.stopSignal;
     const stop = () => {
-      const reading = chunking[0] as RecordParser | RecordReader | CsvBatchSplitter;
-      // A stop after the whole input was read ends nothing: the load completes as it is.
-      if (reading.writableFinished) return;
+      // A stop after the whole input was taken (or with none left to read) ends nothing: the load completes as it is.
+      if (!readInput || !(chunking[0] as RecordParser | RecordReader | CsvBatchSplitter).stop()) return;
       stopped = true;
-      reading.stop();
       if (options.abortJobOnStop) submitter.abortAtEnd();
     };
     if (readInput) {

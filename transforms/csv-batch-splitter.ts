@@ -160,6 +160,7 @@ export class CsvBatchSplitter extends ChunkingStage {
   }
 
   override _flush(callback: TransformCallback): void {
+    this.#stop.inputEnded();
     (async () => {
       // A stop ends the last segment where the first record not taken starts (computed before a cut drops the carry).
       const stoppedAt = this.#stop.stopped ? (this.#stoppedAt ?? this.#unread()) : undefined;
@@ -197,10 +198,11 @@ export class CsvBatchSplitter extends ChunkingStage {
   /**
    * Stops taking records: the open batch (whole records only) is still cut when the input ends, a
    * partial record is dropped, and the segment's end is where that record starts (the next unread
-   * record: a resumed run reads on from there). For a graceful stop of a run.
+   * record: a resumed run reads on from there). For a graceful stop of a run. False when the whole
+   * input was taken already: nothing is left unread, and the stop changes nothing.
    */
-  stop(): void {
-    this.#stop.stop();
+  stop(): boolean {
+    return this.#stop.stop();
   }
 
   /**

@@ -102,6 +102,7 @@ export class RecordParser extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    this.#stop.inputEnded();
     if (this.#stop.stopped || this.#cutOff) return callback(); // a partial record at a cut is no record
     try {
       this.#decoder.end(this.#emit);
@@ -114,9 +115,10 @@ export class RecordParser extends Transform {
   /**
    * Stops taking records: nothing more is emitted (a partial record is dropped, never emitted
    * truncated) and the stream ends normally once its input ends. For a graceful stop of a run.
+   * False when the whole input was taken already: nothing is left unread, and the stop changes nothing.
    */
-  stop(): void {
-    this.#stop.stop();
+  stop(): boolean {
+    return this.#stop.stop();
   }
 
   /**

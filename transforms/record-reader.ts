@@ -36,9 +36,14 @@ export class RecordReader extends Transform {
     callback(null, { row, fields: {}, error } satisfies InputRecord);
   }
 
-  /** Stops taking records: nothing more is passed on, and the stream ends once its input ends. */
-  stop(): void {
-    this.#stop.stop();
+  override _flush(callback: TransformCallback): void {
+    this.#stop.inputEnded();
+    callback();
+  }
+
+  /** Stops taking records: nothing more is passed on, and the stream ends once its input ends. False when every record was taken already. */
+  stop(): boolean {
+    return this.#stop.stop();
   }
 }
 

@@ -15,7 +15,7 @@
  * counted, not kept) and the id of every batch (18 characters each: a 1 GB load has about a thousand).
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -171,8 +171,7 @@ export class LoadLedger {
       try {
         this.#file = await open(join(this.dir, LEDGER_FILE), 'wx');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-          throw new BulkError('BULK_LEDGER', `${this.dir} holds the ledger of another load already: resume it, or give another folder`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw ledgerTaken(this.dir);
         throw err;
       }
       await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
@@ -260,6 +259,18 @@ export class LoadLedger {
     this.#tail = next;
     return next;
   }
+}
+
+/** Whether `dir` holds a ledger: a new run must not take the folder (nor open outputs that its resume will need as they are). */
+export async function holdsLedger(dir: string): Promise<boolean> {
+  return access(join(dir, LEDGER_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function ledgerTaken(dir: string): BulkError {
+  return new BulkError('BULK_LEDGER', `${dir} holds the ledger of another load already: resume it, or give another folder`);
 }
 
 /** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */

@@ -8,6 +8,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { InputValue } from '../load-types.js';
+import { spoolWriteError } from './load-spool.js';
 
 export interface RejectEntry {
   readonly row: number;
@@ -42,8 +43,13 @@ export class RejectWriter {
     if (this.#pending === '') return;
     const text = this.#pending;
     this.#pending = '';
-    if (this.#written) await appendFile(this.#path, text);
-    else await writeFile(this.#path, text);
+    try {
+      if (this.#written) await appendFile(this.#path, text);
+      else await writeFile(this.#path, text);
+    } catch (err) {
+      // A full disk is the run's failure (BULK_SPOOL), never the input's: taken for malformed input, it would end the reading for good.
+      throw spoolWriteError(this.#path, err);
+    }
     this.#written = true;
   }
 }

@@ -9,6 +9,8 @@ import { BulkError } from '../errors.js';
 export class InputStop {
   readonly #onError: ((err: Error) => void) | undefined;
   #stopped = false;
+  /** The whole input was taken (the stage's flush began): a stop comes too late to leave anything unread. */
+  #ended = false;
 
   constructor(onError: ((err: Error) => void) | undefined) {
     this.#onError = onError;
@@ -23,16 +25,23 @@ export class InputStop {
     return this.#onError !== undefined;
   }
 
-  stop(): void {
-    if (this.#stopped) return;
+  /** Stops; false when the stage had taken its whole input already (then it ends as it would have). */
+  stop(): boolean {
+    if (this.#ended && !this.#stopped) return false;
     this.#stopped = true;
+    return true;
+  }
+
+  /** The stage's input ended, every chunk of it taken (call it first thing in the stage's flush). */
+  inputEnded(): void {
+    this.#ended = true;
   }
 
   /** Fails the stream, or with onError, reports the error (once) and stops. */
   fail(err: Error, callback: TransformCallback): void {
     if (!this.#onError || failsTheRun(err)) return callback(err);
     if (!this.#stopped) {
-      this.stop();
+      this.#stopped = true;
       this.#onError(err);
     }
     callback();

@@ -37,4 +37,17 @@ describe('lib/load/reject-file', () => {
     expect((await stat(path)).size).to.be.above(200_000);
     expect((await collect(readRejects(path))).map((e) => e.row)).to.deep.equal(Array.from({ length: 2000 }, (_, i) => i + 1));
   });
+
+  it('a write the disk refuses is BULK_SPOOL (the run fails and resumes), never an input fault that would end the reading for good', async function () {
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    if (!(await stat('/dev/full').catch(() => undefined))) this.skip();
+    const writer = new RejectWriter('/dev/full');
+    writer.add({ row: 1, error: 'E:x:--', line: 'y' });
+    const err = await writer.flush().then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message: string },
+    );
+    expect(err?.code).to.equal('BULK_SPOOL');
+    expect(err?.message).to.match(/full \(ENOSPC\)/);
+  });
 });
