@@ -401,11 +401,9 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     io.stderr.write(`bulkpipe: interrupted: ${read}; ${rest}\n`);
     return 130;
   }
-  if (io.signal.aborted) {
-    // The stop came once the input was read whole: the load went on to its end.
-    io.stderr.write('bulkpipe: interrupted once the whole input was read: the load is complete\n');
-    return 130;
-  }
+  // A stop that came once the input was read whole changed nothing: the load went on to its end, and
+  // the exit code says what became of its records (130 would send a script to a --resume with nothing to do).
+  if (io.signal.aborted && !quiet) io.stderr.write('bulkpipe: the stop came once the whole input was read: the load went on to its end\n');
   return summary.recordsFailed > 0 ? 3 : 0;
 }
 
