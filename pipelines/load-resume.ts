@@ -48,17 +48,20 @@ export interface InputReading {
   readonly fromRow: number;
   /** A stream's rows after this one were never read (a resumed run cannot read them). */
   readonly unreadAfterRow: number | undefined;
+  /** Rows after which a segment ends whatever the batch size: where the segments cut before and cut again now ended (a stop's short one too), so that each is cut with the same bytes. */
+  readonly cuts: readonly number[];
 }
 
 export function readingOn(state: LedgerState | undefined, fastPath: boolean): InputReading {
-  const fresh = { readInput: true, splitterResume: undefined, chunkerResume: undefined, fromOffset: 0, fromRow: 0, unreadAfterRow: undefined };
+  const fresh = { readInput: true, splitterResume: undefined, chunkerResume: undefined, fromOffset: 0, fromRow: 0, unreadAfterRow: undefined, cuts: [] };
   if (!state) return fresh;
   const row = state.inputAt.row;
+  const cuts = [...new Set(state.superseded.map((s) => s.end.row).filter((end) => end > row))].sort((a, b) => a - b);
   if (state.inputEnded) return { ...fresh, readInput: false, fromRow: row };
   if (state.run.input === null) return { ...fresh, readInput: false, fromRow: row, unreadAfterRow: row };
   // No segment was cut: the input is read from its start.
-  if (state.nextSeq === 0) return fresh;
-  if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row };
+  if (state.nextSeq === 0) return { ...fresh, cuts };
+  if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row, cuts };
   const { offset } = state.inputAt;
   const header = state.inputHeader;
   if (offset === null || header === undefined)
@@ -68,6 +71,7 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
     splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header },
     fromOffset: offset,
     fromRow: row,
+    cuts,
   };
 }
 
@@ -110,11 +114,21 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
     );
   }
   if (!damaged) return { state, notice: undefined };
-  // The batches of the segments cut again are placed by their bytes, not by the ledger: a cut that a stop ended early is not cut the same way again.
-  const recut = new Set(state.pending.filter((s) => s.seq >= from && s.batchId).map((s) => s.batchId));
+  // The segments cut again are cut where they ended (readingOn's cuts: a stop's short segment is not
+  // one the batch size makes), so that each takes its batch in the org by its bytes: the ledger no longer places them.
+  const again = state.pending.filter((s) => s.seq >= from);
+  const recut = new Set(again.filter((s) => s.batchId).map((s) => s.batchId));
   const batches = new Map([...state.batches].map(([job, ids]) => [job, ids.filter((id) => !recut.has(id))]));
   return {
-    state: { ...state, pending: state.pending.filter((s) => s.seq < from), nextSeq: from, inputAt: start, inputEnded: false, batches },
+    state: {
+      ...state,
+      pending: state.pending.filter((s) => s.seq < from),
+      superseded: [...state.superseded, ...again],
+      nextSeq: from,
+      inputAt: start,
+      inputEnded: false,
+      batches,
+    },
     notice: `the spool file ${damaged.file} of segment ${from} is gone or damaged: segments ${from}-${state.nextSeq - 1} (input rows ${start.row + 1}-${state.inputAt.row}) are cut again from the input, and matched with the org's batches`,
   };
 }

@@ -225,6 +225,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       batches: new Map(),
       creatingSince: undefined,
       pending: [],
+      superseded: [],
       joined: undefined,
       nextSeq: 3,
       inputAt: { row: 30, offset: 900 },
@@ -293,6 +294,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       batches: new Map([['750A', ['751A', '751B', '751C']]]),
       creatingSince: undefined,
       pending,
+      superseded: [],
       joined: { seq: 0, succeeded: 10, failed: 0, sizes: {} },
       joinedEnd: { row: 10, offset: 100 },
       nextSeq: 4,
@@ -310,10 +312,14 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(checked.state.pending.map((s) => s.seq)).to.deep.equal([1]);
     expect(checked.state.batches.get('750A')).to.deep.equal(['751A', '751B']);
     expect(checked.notice).to.contain('segments 2-3 (input rows 21-40) are cut again from the input');
-    expect(readingOn(checked.state, true)).to.deep.include({ fromOffset: 200, splitterResume: { seq: 2, row: 20, offset: 200, header: 'Name\n' } });
+    // They are cut where they ended before (a stop may have cut one short), not where the batch size would.
+    expect(readingOn(checked.state, true)).to.deep.include({ fromOffset: 200, splitterResume: { seq: 2, row: 20, offset: 200, header: 'Name\n' }, cuts: [30, 40] });
+    expect(readingOn(checked.state, false)).to.deep.include({ chunkerResume: { seq: 2, afterRow: 20 }, cuts: [30, 40] });
     // Segment 1's gone: cut again from where the last joined segment ended.
     await unlink(join(spoolDir, 'segment-000001.csv'));
-    expect((await checkLedger(state, spoolDir)).state).to.deep.include({ nextSeq: 1, inputAt: { row: 10, offset: 100 } });
+    const fromOne = (await checkLedger(state, spoolDir)).state;
+    expect(fromOne).to.deep.include({ nextSeq: 1, inputAt: { row: 10, offset: 100 } });
+    expect(readingOn(fromOne, true).cuts).to.deep.equal([20, 30, 40]);
     // The input changed, or a stream: nothing can give those rows again. Refused, naming them.
     await appendFile(input, 'more\n');
     for (const changed of [state, { ...state, run: { ...state.run, input: null } }]) {
