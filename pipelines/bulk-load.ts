@@ -41,7 +41,7 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
-import { checkLedger, PrependSegments, planResume, readingOn } from './load-resume.js';
+import { checkLedger, PrependSegments, planResume, readingOn, uploadRefusal } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -416,9 +416,9 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
       await ledger.start({ ...run, runId: ledger.dir, input: file ? { path: resolve(options.input as string), size: file.size, mtimeMs: file.mtimeMs } : null });
     }
     const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal) : undefined;
-    if (resumed) {
-      if (checked?.notice) options.onNotice?.(checked.notice);
-      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches });
+    if (resumed && checked) {
+      if (checked.notice) options.onNotice?.(checked.notice);
+      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: uploadRefusal(checked.state, resumed.orgBatches) });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
       if (unreadAfterRow !== undefined)
         options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);

@@ -13,7 +13,7 @@ import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
-import { OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { describeBatches, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -244,6 +244,42 @@ export async function planResume(
     segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });
   }
   return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches };
+}
+
+/**
+ * A resumed run's last check before it uploads a segment that took none of the org's batches: a
+ * batch of the run that no segment took may hold some of its rows, and uploading them would load
+ * them twice. Its rows are known when its segment was cut again (`superseded`: it overlaps, or not);
+ * a batch whose segment line the ledger lost holds rows after every segment the ledger recorded.
+ * Returns why the segment must not be uploaded, naming its rows and those batches; undefined when it can be.
+ */
+export function uploadRefusal(state: LedgerState, orgBatches: OrgBatches): (batch: SpooledBatch) => string | undefined {
+  const known = new Map(state.superseded.filter((s) => s.batchId !== undefined).map((s) => [s.batchId as string, s]));
+  const recorded = Math.max(state.inputAt.row, state.joinedEnd?.row ?? 0, ...[...state.pending, ...state.superseded].map((s) => s.end.row));
+  return (batch) => {
+    const unplaced = orgBatches.unplaced();
+    if (unplaced.length === 0) return undefined;
+    const [first, last] = span(batch.rows);
+    const overlapping = unplaced.filter((b) => {
+      const segment = known.get(b.batchId);
+      if (!segment) return last > recorded;
+      const [from, to] = span(segment.rows);
+      return from <= last && first <= to;
+    });
+    if (overlapping.length === 0) return undefined;
+    return (
+      `the load in ${state.dir} cannot go on: segment ${batch.seq} (input rows ${first}-${last}) matches none of the org's batches of this load, and ` +
+      `${describeBatches(overlapping)}, placed by no segment, may hold some of these rows: uploading them could load them twice. ` +
+      `Nothing accounts for input rows ${first} and any after: find which of them the org holds (those batches' results), and load the others with a new run`
+    );
+  };
+}
+
+/** The first and last row of a segment's uploaded rows. */
+function span(rows: SpooledBatch['rows']): [number, number] {
+  const [start] = rows[0] ?? [0, 0];
+  const [at, count] = rows[rows.length - 1] ?? [0, 0];
+  return [start, at + count - 1];
 }
 
 /** Puts a resumed run's waiting segments ahead of what its input goes on to give. */

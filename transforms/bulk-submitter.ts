@@ -8,6 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
@@ -40,6 +41,11 @@ export interface ResumedUploads {
    * payload has the bytes of one takes it instead of being uploaded again.
    */
   readonly orgBatches: OrgBatches;
+  /**
+   * Asked before a segment that took none of them is uploaded: why it must not be (a batch of the
+   * run that no segment took may hold some of its rows), refused as BULK_LEDGER; undefined to upload it.
+   */
+  readonly refuseUpload?: (batch: SpooledBatch) => string | undefined;
 }
 
 export class BulkSubmitter extends Transform {
@@ -48,6 +54,7 @@ export class BulkSubmitter extends Transform {
   readonly #concurrency: number;
   readonly #closeJob: boolean;
   #orgBatches: OrgBatches | undefined;
+  #refuseUpload: ResumedUploads['refuseUpload'];
   readonly #ledger: LoadLedger | undefined;
   readonly #beforeJob: BulkSubmitterOptions['beforeJob'];
   #abortAtEnd = false;
@@ -72,6 +79,7 @@ export class BulkSubmitter extends Transform {
   /** Goes on with a run that stopped (call it before the first batch): see ResumedUploads. */
   goOn(resumed: ResumedUploads): void {
     this.#orgBatches = resumed.orgBatches;
+    this.#refuseUpload = resumed.refuseUpload;
     if (resumed.openJob) {
       this.#jobInfo = resumed.openJob;
       this.#job = Promise.resolve(resumed.openJob);
@@ -151,6 +159,8 @@ export class BulkSubmitter extends Transform {
     // A resumed run: a batch the org holds with these very bytes is this segment's, uploaded before the stop.
     let created = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(body.path)).sha256) : undefined;
     if (!created) {
+      const refused = this.#refuseUpload?.(batch);
+      if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
       const job = await this.#jobToUse(batch);
       created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };
     }

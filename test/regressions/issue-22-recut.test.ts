@@ -130,16 +130,21 @@ describe('regressions/issue-22: segments cut again after a stop are cut where th
       const state = await stopTwice(base);
       const victim = state.pending.find((s) => s.batchId && s.payload && s.records === BATCH);
       await truncate(join(base.ledgerDir as string, 'spool', victim?.payload as string), 10);
-      // The re-cutting resume is stopped at once after its first segment is cut again: its segment line supersedes the ones recorded before.
+      // The re-cutting resume is stopped at once once its first segment cut again has taken its batch: its
+      // segment line supersedes the ones recorded before, the short one's among them.
       const abort = new AbortController();
       await bulkLoad({
         ...base,
         resume: true,
         signal: abort.signal,
+        minPollIntervalMs: 3000,
+        maxPollIntervalMs: 3000,
         onBatch: (e: LoadBatchEvent) => {
-          if (e.stage === 'cut' && e.batch.seq === victim?.seq) abort.abort();
+          if (e.stage === 'submitted' && e.batch.seq === victim?.seq) abort.abort();
         },
       }).catch(() => undefined);
+      const after = await readLedger(base.ledgerDir as string);
+      expect(after.nextSeq, 'the second resume has the short segment to cut again').to.be.within((victim?.seq ?? 0) + 1, state.nextSeq - 1);
       await bulkLoad({ ...base, resume: true });
       await expectExact(base, prefix);
     });
