@@ -150,7 +150,7 @@ describe('regressions/issue-22: segments cut again after a stop are cut where th
     });
   }
 
-  it('a ledger cut before the short segment\'s line: --resume refuses naming the rows, never uploads them twice', async () => {
+  it("a ledger cut before the short segment's line: --resume refuses naming the rows, never uploads them twice", async () => {
     const prefix = 'RECUT-CUT-';
     const base = await load('ndjson', prefix);
     const state = await stopTwice(base);
