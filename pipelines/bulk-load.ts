@@ -41,7 +41,7 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
-import { checkLedger, PrependSegments, planResume, readingOn } from './load-resume.js';
+import { checkLedger, PrependSegments, planResume, readingOn, uploadRefusal } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -289,7 +289,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
   // A gzip file is read as it is decompressed, by the parser: a resume re-reads it and passes over the rows cut before (no byte offset to seek to).
   const gzipFile = typeof options.input === 'string' && (await isGzipFile(options.input).catch(() => false));
   const fastPath = format === 'csv' && contentType === 'CSV' && options.columns === undefined && !converting && attachments === undefined && !gzipFile;
-  const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow } = readingOn(state, fastPath);
+  const { readInput, splitterResume, chunkerResume, fromOffset, fromRow, unreadAfterRow, cuts } = readingOn(state, fastPath);
   if (state) progress.recordsRead = state.inputAt.row;
 
   // Every stage is built (and so every option checked) before anything touches the disk; the spool
@@ -304,7 +304,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
   const reading = readingOptions(options);
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, ...(splitterResume ? { resume: splitterResume } : {}) })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, cuts, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
         format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
@@ -317,6 +317,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
           ...(options.columns ? { columns: options.columns } : {}),
           ...batchSize,
           ...(chunkerResume ? { resume: chunkerResume } : {}),
+          cuts,
           ...(attachments !== undefined ? { attachments: true } : {}),
         }),
       ];
@@ -419,9 +420,9 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
       await ledger.start({ ...run, runId: ledger.dir, input: file ? { path: resolve(options.input as string), size: file.size, mtimeMs: file.mtimeMs } : null });
     }
     const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal) : undefined;
-    if (resumed) {
-      if (checked?.notice) options.onNotice?.(checked.notice);
-      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches });
+    if (resumed && checked) {
+      if (checked.notice) options.onNotice?.(checked.notice);
+      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: uploadRefusal(checked.state, resumed.orgBatches) });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
       if (unreadAfterRow !== undefined)
         options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);

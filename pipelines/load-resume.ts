@@ -13,7 +13,7 @@ import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
-import { OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { describeBatches, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -48,17 +48,20 @@ export interface InputReading {
   readonly fromRow: number;
   /** A stream's rows after this one were never read (a resumed run cannot read them). */
   readonly unreadAfterRow: number | undefined;
+  /** Rows after which a segment ends whatever the batch size: where the segments cut before and cut again now ended (a stop's short one too), so that each is cut with the same bytes. */
+  readonly cuts: readonly number[];
 }
 
 export function readingOn(state: LedgerState | undefined, fastPath: boolean): InputReading {
-  const fresh = { readInput: true, splitterResume: undefined, chunkerResume: undefined, fromOffset: 0, fromRow: 0, unreadAfterRow: undefined };
+  const fresh = { readInput: true, splitterResume: undefined, chunkerResume: undefined, fromOffset: 0, fromRow: 0, unreadAfterRow: undefined, cuts: [] };
   if (!state) return fresh;
   const row = state.inputAt.row;
+  const cuts = [...new Set(state.superseded.map((s) => s.end.row).filter((end) => end > row))].sort((a, b) => a - b);
   if (state.inputEnded) return { ...fresh, readInput: false, fromRow: row };
   if (state.run.input === null) return { ...fresh, readInput: false, fromRow: row, unreadAfterRow: row };
   // No segment was cut: the input is read from its start.
-  if (state.nextSeq === 0) return fresh;
-  if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row };
+  if (state.nextSeq === 0) return { ...fresh, cuts };
+  if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row, cuts };
   const { offset } = state.inputAt;
   const header = state.inputHeader;
   if (offset === null || header === undefined)
@@ -68,6 +71,7 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
     splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header },
     fromOffset: offset,
     fromRow: row,
+    cuts,
   };
 }
 
@@ -110,11 +114,21 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
     );
   }
   if (!damaged) return { state, notice: undefined };
-  // The batches of the segments cut again are placed by their bytes, not by the ledger: a cut that a stop ended early is not cut the same way again.
-  const recut = new Set(state.pending.filter((s) => s.seq >= from && s.batchId).map((s) => s.batchId));
+  // The segments cut again are cut where they ended (readingOn's cuts: a stop's short segment is not
+  // one the batch size makes), so that each takes its batch in the org by its bytes: the ledger no longer places them.
+  const again = state.pending.filter((s) => s.seq >= from);
+  const recut = new Set(again.filter((s) => s.batchId).map((s) => s.batchId));
   const batches = new Map([...state.batches].map(([job, ids]) => [job, ids.filter((id) => !recut.has(id))]));
   return {
-    state: { ...state, pending: state.pending.filter((s) => s.seq < from), nextSeq: from, inputAt: start, inputEnded: false, batches },
+    state: {
+      ...state,
+      pending: state.pending.filter((s) => s.seq < from),
+      superseded: [...state.superseded, ...again],
+      nextSeq: from,
+      inputAt: start,
+      inputEnded: false,
+      batches,
+    },
     notice: `the spool file ${damaged.file} of segment ${from} is gone or damaged: segments ${from}-${state.nextSeq - 1} (input rows ${start.row + 1}-${state.inputAt.row}) are cut again from the input, and matched with the org's batches`,
   };
 }
@@ -230,6 +244,42 @@ export async function planResume(
     segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });
   }
   return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches };
+}
+
+/**
+ * A resumed run's last check before it uploads a segment that took none of the org's batches: a
+ * batch of the run that no segment took may hold some of its rows, and uploading them would load
+ * them twice. Its rows are known when its segment was cut again (`superseded`: it overlaps, or not);
+ * a batch whose segment line the ledger lost holds rows after every segment the ledger recorded.
+ * Returns why the segment must not be uploaded, naming its rows and those batches; undefined when it can be.
+ */
+export function uploadRefusal(state: LedgerState, orgBatches: OrgBatches): (batch: SpooledBatch) => string | undefined {
+  const known = new Map(state.superseded.filter((s) => s.batchId !== undefined).map((s) => [s.batchId as string, s]));
+  const recorded = Math.max(state.inputAt.row, state.joinedEnd?.row ?? 0, ...[...state.pending, ...state.superseded].map((s) => s.end.row));
+  return (batch) => {
+    const unplaced = orgBatches.unplaced();
+    if (unplaced.length === 0) return undefined;
+    const [first, last] = span(batch.rows);
+    const overlapping = unplaced.filter((b) => {
+      const segment = known.get(b.batchId);
+      if (!segment) return last > recorded;
+      const [from, to] = span(segment.rows);
+      return from <= last && first <= to;
+    });
+    if (overlapping.length === 0) return undefined;
+    return (
+      `the load in ${state.dir} cannot go on: segment ${batch.seq} (input rows ${first}-${last}) matches none of the org's batches of this load, and ` +
+      `${describeBatches(overlapping)}, placed by no segment, may hold some of these rows: uploading them could load them twice. ` +
+      `Nothing accounts for input rows ${first} and any after: find which of them the org holds (those batches' results), and load the others with a new run`
+    );
+  };
+}
+
+/** The first and last row of a segment's uploaded rows. */
+function span(rows: SpooledBatch['rows']): [number, number] {
+  const [start] = rows[0] ?? [0, 0];
+  const [at, count] = rows[rows.length - 1] ?? [0, 0];
+  return [start, at + count - 1];
 }
 
 /** Puts a resumed run's waiting segments ahead of what its input goes on to give. */

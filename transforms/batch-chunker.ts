@@ -72,6 +72,12 @@ export interface BatchChunkerOptions {
    * and segments are numbered from `seq`.
    */
   readonly resume?: { readonly seq: number; readonly afterRow: number };
+  /**
+   * Rows after which a segment ends whatever its size, ascending: a resume that cuts segments again
+   * cuts them where the run cut them before (a stop's short segment too), so that each has the bytes
+   * of the batch the org holds for it.
+   */
+  readonly cuts?: readonly number[];
 }
 
 export class BatchChunker extends ChunkingStage {
@@ -119,6 +125,8 @@ export class BatchChunker extends ChunkingStage {
   #afterRow = 0;
   /** The last input row of the open segment, uploaded or rejected. */
   #lastRow = 0;
+  /** The rows of `cuts` not yet passed. */
+  readonly #cuts: number[];
 
   constructor(options: BatchChunkerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
@@ -138,6 +146,7 @@ export class BatchChunker extends ChunkingStage {
       this.#zip = new ZipBudget(this.#zipLimits);
     }
     this.#jobType = options.attachments ? `ZIP_${this.#type}` : this.#type;
+    this.#cuts = [...(options.cuts ?? [])];
     if (options.columns !== undefined) this.#setColumns(options.columns);
     if (options.resume) {
       this.#seq = options.resume.seq;
@@ -204,6 +213,21 @@ export class BatchChunker extends ChunkingStage {
 
   /** Adds a record; returns a promise only when a batch (or rejected records) had to be written first. */
   #add(record: InputRecord): Promise<void> | undefined {
+    if (this.#cuts.length > 0 && record.row > this.#afterRow && this.#cutDue(record.row)) return this.#cut().then(() => this.#place(record));
+    return this.#place(record);
+  }
+
+  /** Whether the open segment ends before `row`: a cut the run made there before (`cuts`). */
+  #cutDue(row: number): boolean {
+    let due = false;
+    while (this.#cuts.length > 0 && (this.#cuts[0] as number) < row) {
+      this.#cuts.shift();
+      due = true;
+    }
+    return due;
+  }
+
+  #place(record: InputRecord): Promise<void> | undefined {
     // A record rejected for its input never sets the columns: what could be read of it may be anything.
     if (record.error !== undefined) return record.row <= this.#afterRow ? undefined : this.#rejectInput(record, record.error);
     if (!this.#columns) this.#setColumns(Object.keys(record.fields), record);

@@ -8,10 +8,11 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
-import type { OrgBatches } from '../lib/load/org-batches.js';
+import type { OrgBatch, OrgBatches } from '../lib/load/org-batches.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
@@ -40,6 +41,11 @@ export interface ResumedUploads {
    * payload has the bytes of one takes it instead of being uploaded again.
    */
   readonly orgBatches: OrgBatches;
+  /**
+   * Asked before a segment that took none of them is uploaded: why it must not be (a batch of the
+   * run that no segment took may hold some of its rows), refused as BULK_LEDGER; undefined to upload it.
+   */
+  readonly refuseUpload?: (batch: SpooledBatch) => string | undefined;
 }
 
 export class BulkSubmitter extends Transform {
@@ -48,6 +54,9 @@ export class BulkSubmitter extends Transform {
   readonly #concurrency: number;
   readonly #closeJob: boolean;
   #orgBatches: OrgBatches | undefined;
+  #refuseUpload: ResumedUploads['refuseUpload'];
+  /** The last segment's match with the org's batches: the next one's waits for it. */
+  #matched: Promise<void> = Promise.resolve();
   readonly #ledger: LoadLedger | undefined;
   readonly #beforeJob: BulkSubmitterOptions['beforeJob'];
   #abortAtEnd = false;
@@ -72,6 +81,7 @@ export class BulkSubmitter extends Transform {
   /** Goes on with a run that stopped (call it before the first batch): see ResumedUploads. */
   goOn(resumed: ResumedUploads): void {
     this.#orgBatches = resumed.orgBatches;
+    this.#refuseUpload = resumed.refuseUpload;
     if (resumed.openJob) {
       this.#jobInfo = resumed.openJob;
       this.#job = Promise.resolve(resumed.openJob);
@@ -148,8 +158,14 @@ export class BulkSubmitter extends Transform {
     const { kind: _kind, ...rest } = batch;
     const signal = this.#abort.signal;
     const body = { path: batch.upload ?? (batch.path as string) }; // a binary-attachment batch uploads its zip
-    // A resumed run: a batch the org holds with these very bytes is this segment's, uploaded before the stop.
-    let created = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(body.path)).sha256) : undefined;
+    // A resumed run: segments are matched with the org's batches in input order, so that one is refused
+    // for a batch that may hold its rows only once every segment before it has taken its own.
+    const matched = this.#matched.then(() => this.#match(batch, body.path));
+    this.#matched = matched.then(
+      () => undefined,
+      () => undefined,
+    );
+    let created = await matched;
     if (!created) {
       const job = await this.#jobToUse(batch);
       created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };
@@ -158,6 +174,15 @@ export class BulkSubmitter extends Transform {
     await this.#ledger?.batch(batch.seq, created.jobId, created.batchId);
     this.emit('batchSubmitted', submitted);
     return submitted;
+  }
+
+  /** A batch the org holds with the segment's very bytes (uploaded before the stop); undefined to upload it, or refused. */
+  async #match(batch: SpooledBatch, path: string): Promise<OrgBatch | undefined> {
+    const taken = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(path)).sha256) : undefined;
+    if (taken) return taken;
+    const refused = this.#refuseUpload?.(batch);
+    if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
+    return undefined;
   }
 
   /** The job, created at the first batch: announced in the ledger before the POST, recorded after it. */

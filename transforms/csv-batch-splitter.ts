@@ -70,6 +70,12 @@ export interface CsvBatchSplitterOptions {
    * lines from `line` (when known), and `header` is the input's header line as it was read then.
    */
   readonly resume?: { readonly seq: number; readonly row: number; readonly offset: number; readonly line?: number; readonly header: string };
+  /**
+   * Rows after which a segment ends whatever its size, ascending: a resume that cuts segments again
+   * cuts them where the run cut them before (a stop's short segment too), so that each has the bytes
+   * of the batch the org holds for it.
+   */
+  readonly cuts?: readonly number[];
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -120,6 +126,8 @@ export class CsvBatchSplitter extends ChunkingStage {
   /** The input ends cut off: its partial last record is dropped, and the last segment ends at `#cutAt`, where that record starts. */
   #cutOff = false;
   #cutAt: number | undefined;
+  /** The rows of `cuts` not yet reached. */
+  readonly #cuts: number[];
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -134,6 +142,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#scanner = new CsvRecordScanner(this.#delimiter);
     // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
     this.#stop = new InputStop(options.onError);
+    this.#cuts = [...(options.cuts ?? [])];
     if (options.resume) {
       this.#seq = options.resume.seq;
       this.#row = options.resume.row;
@@ -280,6 +289,10 @@ export class CsvBatchSplitter extends ChunkingStage {
       }
       const line = this.#line;
       this.#line += this.#scanner.multiline ? 1 + innerLineEnds(chunk, start, end) : 1;
+      if (this.#cuts.length > 0 && this.#cutDue()) {
+        flushSegment(start);
+        await this.#cut(this.#consumed + start, line);
+      }
       const rejection = this.#check(chunk, start, end, quoted, this.#scanner.stray, line, utf8Valid) ?? (nulFree ? undefined : this.#nul(chunk, start, end, line));
       if (rejection || length + this.#header.length > this.#maxBytes) {
         flushSegment(start);
@@ -333,6 +346,12 @@ export class CsvBatchSplitter extends ChunkingStage {
       this.#setHeader(bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes, line);
       return undefined;
     }
+    if (this.#cuts.length > 0 && this.#cutDue()) return this.#cut(offset, line).then(() => this.#place(bytes, offset, line, quoted, stray));
+    return this.#place(bytes, offset, line, quoted, stray);
+  }
+
+  /** A record (not the header, not an empty line) into the open segment: its batch, or its reject file. */
+  #place(bytes: Buffer, offset: number, line: number, quoted: boolean, stray: boolean): Promise<void> | undefined {
     let record = bytes;
     if (this.#rewriting) {
       const rewritten = this.#rewrite(bytes, line);
@@ -409,6 +428,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     const bytes = skipping.bytes + (tail?.length ?? 0);
     // The record's own line end is in the tail; a tail cut off by the end of the input, or ended at the CR before it, adds none.
     this.#line = skipping.line + skipping.lines + (tail && tail.length > 0 ? countByteLineEnds(tail, 0, tail.length, skipping.cr) : skipping.cr ? 0 : 1);
+    if (this.#cuts.length > 0 && this.#cutDue()) await this.#cut(offset - bytes, skipping.line);
     await this.#reject(this.#tooLarge(bytes, skipping.line));
     // The open batch may end here: a resumed run then reads on after the skipped record.
     if (this.#records >= this.#maxRecords) await this.#cut(offset, this.#line);
@@ -467,6 +487,16 @@ export class CsvBatchSplitter extends ChunkingStage {
       { delimiter: this.#delimiter, tolerant: true },
     );
     return result ?? { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'no record could be read', place), fields: {} };
+  }
+
+  /** Whether the open segment ends before the next row: a cut the run made there before (`cuts`). */
+  #cutDue(): boolean {
+    let due = false;
+    while (this.#cuts.length > 0 && (this.#cuts[0] as number) <= this.#row) {
+      this.#cuts.shift();
+      due = true;
+    }
+    return due;
   }
 
   /** Counts the next input row into the open batch (its bytes are sliced in by the caller or #append). */

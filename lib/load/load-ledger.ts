@@ -117,6 +117,13 @@ export interface LedgerState {
   readonly creatingSince: number | undefined;
   /** Segments cut and not yet joined, in order. */
   readonly pending: readonly LedgerSegment[];
+  /**
+   * Segments recorded before and cut again since (a resume cut them again from the input), not yet
+   * joined past: where they ended is where a resume that cuts that stretch again must cut it too (a
+   * stop's short segment is no cut the batch size makes), and their batches, placed by no segment now,
+   * hold those rows.
+   */
+  readonly superseded: readonly LedgerSegment[];
   /** The last joined segment's counts and output sizes; undefined when none is. */
   readonly joined: LedgerJoined | undefined;
   /** Where the input stands after the last joined segment (where a segment after it starts). */
@@ -282,6 +289,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
   const batches = new Map<string, string[]>();
   let creatingSince: number | undefined;
   const pending = new Map<number, LedgerSegment>();
+  let superseded: LedgerSegment[] = [];
   let joined: LedgerJoined | undefined;
   let joinedEnd: InputPosition | undefined;
   let nextSeq = 0;
@@ -327,6 +335,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
             for (const [seq, was] of pending) {
               if (seq < segment.seq) continue;
               if (was.jobId && was.batchId) unplace(batches, was.jobId, was.batchId);
+              superseded.push(was);
               pending.delete(seq);
             }
             inputEnded = false;
@@ -354,6 +363,8 @@ export async function readLedger(dir: string): Promise<LedgerState> {
           joined = rest;
           joinedEnd = pending.get(entry.seq)?.end ?? joinedEnd;
           pending.delete(entry.seq);
+          const past = joinedEnd?.row ?? 0;
+          superseded = superseded.filter((s) => s.end.row > past);
           break;
         }
         case 'inputEnd':
@@ -380,6 +391,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
     batches,
     creatingSince,
     pending: [...pending.values()].sort((a, b) => a.seq - b.seq),
+    superseded,
     joined,
     joinedEnd,
     nextSeq,

@@ -16,7 +16,9 @@ import { readLedger } from '../../lib/load/load-ledger.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { bulkQuery } from '../../pipelines/bulk-query.js';
-import { checkLedger, readingOn } from '../../pipelines/load-resume.js';
+import { OrgBatches } from '../../lib/load/org-batches.js';
+import type { SpooledBatch } from '../../lib/load-types.js';
+import { checkLedger, readingOn, uploadRefusal } from '../../pipelines/load-resume.js';
 import { startServer, type LocalOrg } from '../../server/index.js';
 import { rejection } from '../helpers/fixtures.js';
 import { FaultProxy, RESULT, is } from '../helpers/fault-proxy.js';
@@ -225,6 +227,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       batches: new Map(),
       creatingSince: undefined,
       pending: [],
+      superseded: [],
       joined: undefined,
       nextSeq: 3,
       inputAt: { row: 30, offset: 900 },
@@ -293,6 +296,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       batches: new Map([['750A', ['751A', '751B', '751C']]]),
       creatingSince: undefined,
       pending,
+      superseded: [],
       joined: { seq: 0, succeeded: 10, failed: 0, sizes: {} },
       joinedEnd: { row: 10, offset: 100 },
       nextSeq: 4,
@@ -310,10 +314,42 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(checked.state.pending.map((s) => s.seq)).to.deep.equal([1]);
     expect(checked.state.batches.get('750A')).to.deep.equal(['751A', '751B']);
     expect(checked.notice).to.contain('segments 2-3 (input rows 21-40) are cut again from the input');
-    expect(readingOn(checked.state, true)).to.deep.include({ fromOffset: 200, splitterResume: { seq: 2, row: 20, offset: 200, header: 'Name\n' } });
+    // They are cut where they ended before (a stop may have cut one short), not where the batch size would.
+    expect(readingOn(checked.state, true)).to.deep.include({ fromOffset: 200, splitterResume: { seq: 2, row: 20, offset: 200, header: 'Name\n' }, cuts: [30, 40] });
+    expect(readingOn(checked.state, false)).to.deep.include({ chunkerResume: { seq: 2, afterRow: 20 }, cuts: [30, 40] });
+    // A segment cut again that takes no org batch is not uploaded while a batch no segment took may hold its rows:
+    // one whose segment is cut again (rows known), or one whose segment line the ledger lost (rows after row 40).
+    const orgBatches = new OrgBatches();
+    orgBatches.addUnplaced('c'.repeat(64), { jobId: '750A', batchId: '751C' });
+    const refusal = uploadRefusal(checked.state, orgBatches);
+    const cut = (seq: number, first: number): SpooledBatch => ({
+      kind: 'batch',
+      seq,
+      path: 'p',
+      contentType: 'CSV',
+      records: 10,
+      rejected: 0,
+      bytes: 1,
+      rows: [[first, 10]],
+      columns: ['Name'],
+      end: { row: first + 9, offset: null },
+    });
+    expect(refusal(cut(2, 21)))
+      .to.contain('segment 2 (input rows 21-30)')
+      .and.contain('job 750A: batch 751C');
+    expect(refusal(cut(3, 31))).to.equal(undefined);
+    expect(refusal(cut(4, 41))).to.equal(undefined);
+    orgBatches.addUnplaced('d'.repeat(64), { jobId: '750A', batchId: '751D' });
+    expect(refusal(cut(3, 31))).to.equal(undefined);
+    expect(refusal(cut(4, 41)))
+      .to.contain('input rows 41-50')
+      .and.contain('751D')
+      .and.not.contain('751C');
     // Segment 1's gone: cut again from where the last joined segment ended.
     await unlink(join(spoolDir, 'segment-000001.csv'));
-    expect((await checkLedger(state, spoolDir)).state).to.deep.include({ nextSeq: 1, inputAt: { row: 10, offset: 100 } });
+    const fromOne = (await checkLedger(state, spoolDir)).state;
+    expect(fromOne).to.deep.include({ nextSeq: 1, inputAt: { row: 10, offset: 100 } });
+    expect(readingOn(fromOne, true).cuts).to.deep.equal([20, 30, 40]);
     // The input changed, or a stream: nothing can give those rows again. Refused, naming them.
     await appendFile(input, 'more\n');
     for (const changed of [state, { ...state, run: { ...state.run, input: null } }]) {

@@ -128,6 +128,20 @@ describe('transforms/batch-chunker', () => {
     expect(resumed.map(shape)).to.deep.equal(whole.slice(1).map(shape));
   });
 
+  it('cuts a segment after each row of `cuts` whatever its size (a resume cuts again where a stop cut short), then goes on by the batch size', async () => {
+    const records = Array.from({ length: 9 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}` }));
+    const cut = await chunk(records, { contentType: 'CSV', maxRecords: 3, cuts: [2, 4] });
+    expect(cut.map((b) => [b.seq, b.rows, b.rejected, b.end?.row])).to.deep.equal([
+      [0, [[1, 2]], 0, 2],
+      [1, [[3, 1]], 1, 4],
+      [2, [[5, 3]], 0, 7],
+      [3, [[8, 2]], 0, 9],
+    ]);
+    // Resumed after the first segment, with the cut after row 4 still to come: the same segments.
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 3, resume: { seq: 1, afterRow: 2 }, cuts: [4] });
+    expect(resumed.map((b) => [b.seq, b.rows, b.end?.row])).to.deep.equal(cut.slice(1).map((b) => [b.seq, b.rows, b.end?.row]));
+  });
+
   it('ends with a segment of rejected records only, which has nothing to upload', async () => {
     const input = [record(1, { Name: 'a' }), record(2, { Name: 'b' }), record(3, { Name: 'c', Bad: 'x' }), record(4, { Name: 'd', Bad: 'y' })];
     const items = await chunk(input, { columns: ['Name'], maxRecords: 2 });

@@ -20,7 +20,7 @@ describe('transforms/csv-batch-splitter', () => {
 
   async function split(
     chunks: Buffer[],
-    options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation } = {},
+    options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation; cuts?: readonly number[] } = {},
   ): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
     await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: spool(), source: 'in.csv', ...options }), sink);
@@ -85,6 +85,16 @@ describe('transforms/csv-batch-splitter', () => {
     );
     const resumed = await Promise.all(sink.items.map(async (batch) => ({ seq: batch.seq, rows: batch.rows, end: batch.end, text: await readFile(batch.path as string, 'utf8') })));
     expect(resumed).to.deep.equal(whole.slice(1).map((b) => ({ seq: b.batch.seq, rows: b.batch.rows, end: b.batch.end, text: b.text })));
+  });
+
+  it('cuts a batch after each row of `cuts` whatever its size, where the next record starts, for the input split at every byte offset', async () => {
+    const input = Buffer.from(INPUT);
+    const expected = ['Name,Note\r\n"Zoë","a\r\nb, ""c"""\r\n', 'Name,Note\r\n日本,x\r\nlast,"no newline at the end"\n'];
+    for (let cut = 1; cut < input.length; cut++) {
+      const batches = await split(splitAt(input, [cut]), { maxRecords: 5, cuts: [1] });
+      expect(batches.map((b) => b.text)).to.deep.equal(expected);
+      expect(batches[0]?.batch.end).to.deep.equal({ row: 1, offset: input.indexOf('日本'), line: 5 });
+    }
   });
 
   it('gives the same batches for the input split at every byte offset', async () => {

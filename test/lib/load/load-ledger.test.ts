@@ -139,6 +139,11 @@ describe('lib/load/load-ledger', () => {
     expect(state.inputAt).to.deep.equal({ row: 18, offset: 1800 });
     // Their batches are no longer placed by the ledger: the org's copies are matched by their bytes.
     expect(state.batches.get('750A')).to.deep.equal(['751A']);
+    // Where the superseded segments ended is kept: a resume that cuts them again cuts them there.
+    expect(state.superseded.map((s) => [s.seq, s.end.row, s.batchId])).to.deep.equal([
+      [1, 20, '751B'],
+      [2, 30, '751C'],
+    ]);
     const first = (await readFile(join(dir(), LEDGER_FILE), 'utf8')).split('\n').find((l) => l.includes('"seq":0') && l.includes('segment'));
     expect(JSON.parse(first as string).files).to.deep.equal(files);
   });
