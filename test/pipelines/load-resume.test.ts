@@ -7,15 +7,13 @@
 import { expect } from 'chai';
 import { appendFile, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { OrgBatches } from '../../lib/load/org-batches.js';
 import type { SpooledBatch } from '../../lib/load-types.js';
 import { checkLedger, readingOn, uploadRefusal } from '../../pipelines/load-resume.js';
@@ -25,6 +23,7 @@ import { FaultProxy, RESULT, is } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csv = (text: string) => parse(text, { columns: true }) as Row[];
@@ -39,19 +38,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     prefix = `LR-${++n}-`;
   });
 
-  async function orgNames(client: BulkClient = t.org.client): Promise<string[]> {
-    let out = '';
-    await pipeline(
-      bulkQuery({ client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-      new Writable({
-        write(c: Buffer, _e, cb) {
-          out += c.toString();
-          cb();
-        },
-      }),
-    );
-    return csv(out).map((r) => r.Name as string);
-  }
+  const orgNames = (client: BulkClient = t.org.client) => namesInOrg(client, prefix);
 
   /** A load that fails once its third result download is cut for good, then its resume; both through a proxy. */
   async function failThenResume(

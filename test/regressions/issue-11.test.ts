@@ -9,15 +9,13 @@ import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { CREATE_JOB, FaultProxy, POLL, RESULT, UPLOAD, shapeOf, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
@@ -66,17 +64,7 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
   const killed = (child: ChildProcess) => child.kill('SIGKILL');
 
   /** Names in the org under this test's prefix. */
-  async function orgNames(): Promise<string[]> {
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    await pipeline(bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
-    return csvRows(out).map((r) => r.Name as string);
-  }
+  const orgNames = () => namesInOrg(t.org.client, prefix);
 
   /** Every row once in the outputs, the successes once each in the org, the failures not at all, no ledger left. */
   async function expectExactlyOnce(): Promise<void> {

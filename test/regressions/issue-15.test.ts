@@ -7,14 +7,12 @@
 import { expect } from 'chai';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { FaultProxy, RESULT, UPLOAD, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { insertAccount, useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { queryRows } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
@@ -84,20 +82,7 @@ describe('regressions/issue-15: attachment loads through the CLI, killed and res
     proxy.releaseHeld();
   }
 
-  async function orgAttachments(): Promise<Row[]> {
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    await pipeline(
-      bulkQuery({ client: t.org.client, soql: `SELECT Id, Name, BodyLength FROM Attachment WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-      sink,
-    );
-    return csvRows(out);
-  }
+  const orgAttachments = () => queryRows(t.org.client, `SELECT Id, Name, BodyLength FROM Attachment WHERE Name LIKE '${prefix}%'`);
 
   /** Every row once in the outputs, each attachment once in the org with its bytes, the missing files rejected with their line, no ledger left. */
   async function expectExactlyOnce(): Promise<void> {

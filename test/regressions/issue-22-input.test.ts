@@ -10,18 +10,17 @@
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { dryRunLoad } from '../../pipelines/dry-run.js';
 import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { chunked, mixedCsv, randomSizes } from '../helpers/mixed-lines.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { queryRows } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true, relax_column_count: true }) as Row[];
@@ -37,18 +36,7 @@ describe('regressions/issue-22: inputs (library and CLI, local org)', function (
   });
 
   /** Name, Phone and Description of the Accounts in the org under this test's prefix. */
-  async function orgRows(): Promise<Row[]> {
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    const soql = `SELECT Name, Phone, Description FROM Account WHERE Name LIKE '${prefix} %'`;
-    await pipeline(bulkQuery({ client: t.org.client, soql, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
-    return csvRows(out);
-  }
+  const orgRows = () => queryRows(t.org.client, `SELECT Name, Phone, Description FROM Account WHERE Name LIKE '${prefix} %'`);
 
   const outputs = async (name: string) => ({
     ok: csvRows(await readFile(join(tmp.path, `${name}.ok.csv`), 'utf8')),

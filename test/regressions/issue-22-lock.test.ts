@@ -10,19 +10,17 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import type { RunLockedError } from '../../lib/errors.js';
 import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { CREATE_JOB, FaultProxy, POLL, RESULT } from '../helpers/fault-proxy.js';
 import { rejection } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
@@ -57,17 +55,7 @@ describe('regressions/issue-22: one live owner per load', function () {
     return { proxy, client };
   }
 
-  async function orgNames(): Promise<string[]> {
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    await pipeline(bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
-    return csvRows(out).map((r) => r.Name as string);
-  }
+  const orgNames = () => namesInOrg(t.org.client, prefix);
 
   /** Every input row once in the outputs (input = success + error rows), the org holds exactly the successes, none twice. */
   async function expectExactlyOnce(): Promise<void> {

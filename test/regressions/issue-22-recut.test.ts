@@ -11,35 +11,18 @@
 import { expect } from 'chai';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import type { BulkClient } from '../../lib/http/client.js';
 import { readLedger, type LedgerState } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true, bom: true }) as Row[];
 const ROWS = 150;
 const BATCH = 6;
 const LINE = 2048;
-
-async function namesInOrg(client: BulkClient, prefix: string): Promise<string[]> {
-  let out = '';
-  await pipeline(
-    bulkQuery({ client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-    new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    }),
-  );
-  return csvRows(out).map((r) => r.Name as string);
-}
 
 describe('regressions/issue-22: segments cut again after a stop are cut where they were', function () {
   this.timeout(120_000);

@@ -9,14 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true, bom: true }) as Row[];
@@ -54,15 +52,7 @@ describe('regressions/issue-22: the seams between stops, ledgers and the disk', 
     const failed = csvRows(await readFile(options.errorPath as string, 'utf8'));
     const outputRows = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
     expect(outputRows, 'every input row once in the outputs').to.deep.equal(Array.from({ length: rows }, (_, i) => i + 1));
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    await pipeline(bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
-    const names = csvRows(out).map((r) => r.Name as string);
+    const names = await namesInOrg(t.org.client, prefix);
     expect(names.sort(), 'the org holds exactly the successes').to.deep.equal(ok.map((r) => r.Name as string).sort());
   }
 

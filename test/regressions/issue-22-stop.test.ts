@@ -15,18 +15,16 @@ import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import type { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent, type LoadSummary } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { FaultProxy, POLL, UPLOAD } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true, bom: true }) as Row[];
@@ -35,21 +33,6 @@ const orgFails = (row: number) => row % 11 === 0;
 /** Rows rejected before upload (a field too many). */
 const malformed = (row: number) => row % 13 === 0;
 const multiLine = (row: number) => row % 3 === 0;
-/** The Names of the org's Accounts under `prefix`. */
-async function namesInOrg(client: BulkClient, prefix: string): Promise<string[]> {
-  let out = '';
-  await pipeline(
-    bulkQuery({ client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }),
-    new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    }),
-  );
-  return csvRows(out).map((r) => r.Name as string);
-}
-
 /** A seeded generator: the same points on every run. */
 function random(seed: number): () => number {
   let s = seed;

@@ -9,19 +9,17 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { BulkClient } from '../../lib/http/client.js';
 import { LEDGER_FILE, readLedger } from '../../lib/load/load-ledger.js';
 import { fileMatches } from '../../lib/load/load-spool.js';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
-import { bulkQuery } from '../../pipelines/bulk-query.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { FaultProxy, RESULT, UPLOAD } from '../helpers/fault-proxy.js';
 import { rejection } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { namesInOrg } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
@@ -63,17 +61,7 @@ describe('regressions/issue-22: the org is the truth on resume (items 3-5)', fun
     ...extra,
   });
 
-  async function orgNames(): Promise<string[]> {
-    let out = '';
-    const sink = new Writable({
-      write(c: Buffer, _e, cb) {
-        out += c.toString();
-        cb();
-      },
-    });
-    await pipeline(bulkQuery({ client: t.org.client, soql: `SELECT Name FROM Account WHERE Name LIKE '${prefix}%'`, minPollIntervalMs: 10, maxPollIntervalMs: 50 }), sink);
-    return csvRows(out).map((r) => r.Name as string);
-  }
+  const orgNames = () => namesInOrg(t.org.client, prefix);
 
   /** Every input row once in the outputs, each failure a real row (its fields kept), and the org holding exactly the successes. */
   async function expectExact(): Promise<void> {
