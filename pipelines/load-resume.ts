@@ -13,7 +13,7 @@ import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
-import { OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { type FoundBatch, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -170,30 +170,35 @@ export async function planResume(
 ): Promise<ResumePlan> {
   const { state } = checked;
   const jobs = [...state.jobs];
-  const maybeOurs: string[] = [];
   // The create request went out and no job id came back before the stop: the org's job list knows.
   const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
   if (found) {
     await ledger.job(found);
     jobs.push(found);
   }
-  if (jobs.length === 0) {
-    // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
-    // Jobs like the run's made since it began are looked through: one whose batches the run's
-    // segments take by their bytes is the run's. Batches never go to one of them.
-    maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
-  }
+  // The ledger may have lost the lines of any job made after its last kept line (a cut ledger), and
+  // a run has one job per process that uploaded (a stop closes its job; each resume makes one): jobs
+  // like the run's made since it began, that the ledger does not know, are looked through whatever it
+  // knows. Such a job is the run's only once its batches prove it (OrgBatches); batches never go to one.
+  const known = new Set(jobs);
+  const likeJobs = await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
   const orgBatches = new OrgBatches();
-  for (const jobId of [...jobs, ...maybeOurs]) {
-    if (maybeOurs.includes(jobId)) orgBatches.maybeOurs(jobId);
+  for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
     client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
     for (const batch of listed) {
       if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await client.batchRequestDigest(jobId, batch.id, { signal }), { jobId, batchId: batch.id });
     }
+  }
+  for (const jobId of likeJobs) {
+    // In the order the org made them (the list's order where the org's whole seconds tie): the order matters to the proof.
+    const listed = (await client.listBatches(jobId, { signal })).map((b, at) => ({ b, at })).sort((x, y) => x.b.createdDate.getTime() - y.b.createdDate.getTime() || x.at - y.at);
+    const batches: FoundBatch[] = [];
+    for (const { b } of listed) batches.push({ batchId: b.id, sha256: await client.batchRequestDigest(jobId, b.id, { signal }) });
+    orgBatches.addFound(jobId, batches);
   }
   const last = jobs[jobs.length - 1];
   const lastJob = last === undefined ? undefined : await client.getJob(last, { signal });
