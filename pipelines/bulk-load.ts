@@ -497,7 +497,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
       const named = [describeBatches(unproven), notOurs.length > 0 ? `every batch of job ${notOurs.join(', ')}, which is still being added to` : ''].filter(Boolean).join('; ');
       throw new BulkError(
         'BULK_LEDGER',
-        `the ledger lost the line of a job of this load, and segments of it were matched by their bytes with batches of jobs made since it began that are not proven this load's (they hold other batches too, or are still being added to): they may be another load's, and the rows of these segments, in the outputs with those batches' results, may not have been loaded by this one (${named}). Check them in the org; none of these jobs was closed`,
+        `segments of this load were matched by their bytes with batches of jobs made since it began that its ledger does not know (it may have lost their lines) and that are not proven its own (they hold other batches too, or are still being added to): they may be another load's, and the rows of these segments, in the outputs with those batches' results, may not have been loaded by this one (${named}). Check them in the org; none of these jobs was closed`,
       );
     }
   } catch (err) {

@@ -13,7 +13,7 @@ import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
-import { type FoundBatch, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -184,7 +184,7 @@ export async function planResume(
   const likeJobs = await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
-  const orgBatches = new OrgBatches();
+  const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId, { signal }));
   for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
@@ -196,9 +196,10 @@ export async function planResume(
   for (const jobId of likeJobs) {
     // In the order the org made them (the list's order where the org's whole seconds tie): the order matters to the proof.
     const listed = (await client.listBatches(jobId, { signal })).map((b, at) => ({ b, at })).sort((x, y) => x.b.createdDate.getTime() - y.b.createdDate.getTime() || x.at - y.at);
-    const batches: FoundBatch[] = [];
-    for (const { b } of listed) batches.push({ batchId: b.id, sha256: await client.batchRequestDigest(jobId, b.id, { signal }) });
-    orgBatches.addFound(jobId, batches);
+    orgBatches.addFound(
+      jobId,
+      listed.map(({ b }) => b.id),
+    );
   }
   const last = jobs[jobs.length - 1];
   const lastJob = last === undefined ? undefined : await client.getJob(last, { signal });
@@ -229,7 +230,7 @@ export async function planResume(
       // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
       const name = s.upload ?? s.payload;
       const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
-      batch = orgBatches.takeHash(sha256);
+      batch = await orgBatches.takeHash(sha256);
       if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
     }
     segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });

@@ -149,7 +149,7 @@ export class BulkSubmitter extends Transform {
     const signal = this.#abort.signal;
     const body = { path: batch.upload ?? (batch.path as string) }; // a binary-attachment batch uploads its zip
     // A resumed run: a batch the org holds with these very bytes is this segment's, uploaded before the stop.
-    let created = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(body.path)).sha256) : undefined;
+    let created = this.#orgBatches?.matching ? await this.#orgBatches.takeHash((await fileDigest(body.path)).sha256) : undefined;
     if (!created) {
       const job = await this.#jobToUse(batch);
       created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };

@@ -36,17 +36,21 @@ export interface OrgBatch {
   readonly batchId: string;
 }
 
-/** A batch of a found job, in the order the org made them. */
-export interface FoundBatch {
-  readonly batchId: string;
-  readonly sha256: string;
-}
+/** The SHA-256 of a found job's batch's stored request (read from the org when first needed). */
+export type BatchDigest = (jobId: string, batchId: string) => Promise<string>;
 
 /** How far the org's order of a job's batches may differ from the order of the run's segments: a loader's default concurrency. */
 export const REORDER_WINDOW = 4;
 
+interface FoundBatch {
+  readonly batchId: string;
+  sha256: string | undefined;
+  reading?: Promise<string>;
+  taken: boolean;
+}
+
 interface FoundJob {
-  readonly batches: ReadonlyArray<FoundBatch & { taken: boolean }>;
+  readonly batches: readonly FoundBatch[];
   taken: number;
 }
 
@@ -54,8 +58,11 @@ export class OrgBatches {
   readonly #byHash = new Map<string, OrgBatch[]>();
   readonly #found = new Map<string, FoundJob>();
   readonly #window: number;
+  readonly #digest: BatchDigest;
 
-  constructor(window = REORDER_WINDOW) {
+  /** `digest` reads a found job's batch's hash; only the batches a segment could take now are read, so that another load's big job costs a few reads. */
+  constructor(digest: BatchDigest, window = REORDER_WINDOW) {
+    this.#digest = digest;
     this.#window = window;
   }
 
@@ -67,8 +74,8 @@ export class OrgBatches {
   }
 
   /** A job found by its likeness, with every batch it holds in the order the org made them: the run's only once proven. */
-  addFound(jobId: string, batches: readonly FoundBatch[]): void {
-    if (batches.length > 0) this.#found.set(jobId, { batches: batches.map((b) => ({ ...b, taken: false })), taken: 0 });
+  addFound(jobId: string, batchIds: readonly string[]): void {
+    if (batchIds.length > 0) this.#found.set(jobId, { batches: batchIds.map((batchId) => ({ batchId, sha256: undefined, taken: false })), taken: 0 });
   }
 
   /** Whether a segment's payload must be hashed to be matched (some batch is placed by no segment yet). */
@@ -80,11 +87,20 @@ export class OrgBatches {
    * A batch whose request has the hash of a segment's payload, taken (identical payloads take one
    * each): one of a job of the run first, else one of a found job where it fits (see above).
    */
-  takeHash(sha256: string): OrgBatch | undefined {
+  async takeHash(sha256: string): Promise<OrgBatch | undefined> {
     const same = this.#byHash.get(sha256);
     const batch = same?.shift();
     if (same?.length === 0) this.#byHash.delete(sha256);
     if (batch) return batch;
+    // The hashes of every batch a segment could take now are read first; a take by another segment
+    // meanwhile moves a window on, so they are looked at again until none is missing. From there to
+    // the take nothing awaits: two segments never take one batch.
+    // One read at a time, each once, whatever the segments that wait on it.
+    for (let missing = this.#unread(); missing.length > 0; missing = this.#unread())
+      for (const { jobId, batch } of missing) {
+        batch.reading ??= this.#digest(jobId, batch.batchId);
+        batch.sha256 = await batch.reading;
+      }
     let best: { jobId: string; index: number; behind: number } | undefined;
     let tied: string | undefined;
     for (const [jobId, job] of this.#found) {
@@ -92,7 +108,7 @@ export class OrgBatches {
       if (first < 0) continue;
       const last = Math.min(job.batches.length, first + this.#window);
       for (let index = first; index < last; index++) {
-        const b = job.batches[index] as FoundBatch & { taken: boolean };
+        const b = job.batches[index] as FoundBatch;
         if (b.taken || b.sha256 !== sha256) continue;
         const behind = index - first;
         if (!best || behind < best.behind) {
@@ -109,10 +125,21 @@ export class OrgBatches {
         `the ledger lost the line of a job of this load, and jobs ${best.jobId} and ${tied}, both made since the load began, hold a batch with the bytes of its next segment at the same place: which of them is this load's cannot be told. Nothing was uploaded for it; finish or abort the other load's job, or load the rest with a new run`,
       );
     const job = this.#found.get(best.jobId) as FoundJob;
-    const taken = job.batches[best.index] as FoundBatch & { taken: boolean };
+    const taken = job.batches[best.index] as FoundBatch;
     taken.taken = true;
     job.taken++;
     return { jobId: best.jobId, batchId: taken.batchId };
+  }
+
+  /** The found jobs' batches that a segment could take now (within the window of their job's first untaken one) whose hash is not read yet. */
+  #unread(): Array<{ jobId: string; batch: FoundBatch }> {
+    const unread: Array<{ jobId: string; batch: FoundBatch }> = [];
+    for (const [jobId, job] of this.#found) {
+      const first = job.batches.findIndex((b) => !b.taken);
+      if (first < 0) continue;
+      for (const batch of job.batches.slice(first, first + this.#window)) if (!batch.taken && batch.sha256 === undefined) unread.push({ jobId, batch });
+    }
+    return unread;
   }
 
   /** The found jobs whose every batch a segment took: the run's own, which the ledger lost; with how many batches they held when listed. */

@@ -125,22 +125,23 @@ describe('regressions/issue-22: the jobs of a resumed load whose ledger lost job
   it("another load's Open job of the same bytes, begun before the ledger's gap, is left alone while the run's lost job is taken", async () => {
     const prefix = 'I22J2-';
     const { lines, base } = await setup(prefix, 'other');
-    // The CSV fast path's payload of segment n: the header and the segment's lines, as read.
-    const payload = (n: number) => `${HEADER}\n${lines.slice(n * BATCH, (n + 1) * BATCH).join('\n')}\n`;
+    // The CSV fast path's payload of the segment of input rows row+1 to row+BATCH: the header and those lines, as read.
+    const payload = (row: number) => `${HEADER}\n${lines.slice(row, row + BATCH).join('\n')}\n`;
     const lost = await loseSecondJob(base, 4, 8);
     const state = await readLedger(base.ledgerDir as string);
-    expect(state.nextSeq, "the ledger's gap begins past the window").to.be.at.least(5);
-    // The payloads are as the org keeps the run's first job's batches.
-    const first = state.jobs[0] as string;
-    const digests = await Promise.all((await t.org.client.listBatches(first)).map((b) => t.org.client.batchRequestDigest(first, b.id)));
-    expect(digests).to.include(createHash('sha256').update(payload(0)).digest('hex'));
-    // Another load of the same file, begun when the run began, still live: its job Open, its batches the segments 0-9 in order.
+    // Where the resume reads on from (the stop ended its last segment early): the lost job's batches are the segments from there.
+    const from = state.inputAt.row;
+    expect(from, "the ledger's gap begins past the window").to.be.at.least(4 * BATCH);
+    const digestsOf = async (jobId: string) => Promise.all((await t.org.client.listBatches(jobId)).map((b) => t.org.client.batchRequestDigest(jobId, b.id)));
+    expect(await digestsOf(lost), 'the payloads are as the org keeps the lost job').to.include(createHash('sha256').update(payload(from)).digest('hex'));
+    // Another load of the same input, live, its job Open, its batches the same segments but begun 4 segments before the gap.
     const other = await t.org.client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV', concurrencyMode: 'Parallel' });
-    const otherBatches: string[] = [];
-    for (let n = 0; n < 10; n++) {
-      const path = join(tmp.path, `other-${n}.csv`);
-      await writeFile(path, payload(n));
-      otherBatches.push((await t.org.client.addBatch(other.id, { path }, { contentType: 'CSV' })).id);
+    const theirRows: string[] = [];
+    for (let row = from - 4 * BATCH; row < from + 6 * BATCH; row += BATCH) {
+      const path = join(tmp.path, `other-${row}.csv`);
+      await writeFile(path, payload(row));
+      theirRows.push(...lines.slice(row, row + BATCH));
+      await t.org.client.addBatch(other.id, { path }, { contentType: 'CSV' });
     }
     await bulkLoad({ ...base, resume: true });
     const ok = csvRows(await readFile(base.successPath as string, 'utf8'));
@@ -160,9 +161,45 @@ describe('regressions/issue-22: the jobs of a resumed load whose ledger lost job
     const count = new Map<string, number>();
     for (const name of names) count.set(name, (count.get(name) ?? 0) + 1);
     const ours = new Set(ok.map((r) => r.Name));
-    const theirs = new Set(lines.slice(0, 10 * BATCH).map((l) => l.split(',')[0]));
+    const theirs = new Set(theirRows.map((l) => l.split(',')[0]));
     const off = lines.map((l) => l.split(',')[0] as string).filter((name) => (count.get(name) ?? 0) !== (ours.has(name) ? 1 : 0) + (theirs.has(name) ? 1 : 0));
     expect(off, 'names in the org other than once per load that loaded them').to.deep.equal([]);
     expect(names.length).to.equal(ok.length + theirs.size);
+  });
+
+  it("another load's Open job that fits a few of the run's segments is named when the run ends, and not closed: never taken silently", async () => {
+    const prefix = 'I22J3-';
+    const { lines, base } = await setup(prefix, 'near');
+    const payload = (row: number) => `${HEADER}\n${lines.slice(row, row + BATCH).join('\n')}\n`;
+    const stop = new AbortController();
+    const first = await bulkLoad({
+      ...base,
+      stopSignal: stop.signal,
+      onBatch: (e: LoadBatchEvent) => {
+        if (e.stage === 'cut' && e.batch.seq === 2) stop.abort();
+      },
+    });
+    expect(first.stopped).to.equal(true);
+    const from = (await readLedger(base.ledgerDir as string)).inputAt.row;
+    expect(from).to.be.at.least(2 * BATCH);
+    // Another load of the same file, live, begun two segments before where this one reads on: within the window its batches could be this run's lost job's.
+    const other = await t.org.client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV', concurrencyMode: 'Parallel' });
+    for (let row = from - 2 * BATCH; row < from + 6 * BATCH; row += BATCH) {
+      const path = join(tmp.path, `near-${row}.csv`);
+      await writeFile(path, payload(row));
+      await t.org.client.addBatch(other.id, { path }, { contentType: 'CSV' });
+    }
+    const err = await bulkLoad({ ...base, resume: true }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err, 'the run ends naming the job').to.have.property('code', 'BULK_LEDGER');
+    expect(err?.message).to.include(`job ${other.id}:`);
+    const ok = csvRows(await readFile(base.successPath as string, 'utf8'));
+    const failed = csvRows(await readFile(base.errorPath as string, 'utf8'));
+    expect(ok.length + failed.length, 'input = success + error rows').to.equal(ROWS);
+    const still = await t.org.client.getJob(other.id);
+    expect(still.state, "the other load's job is not closed").to.equal('Open');
+    expect(still.numberBatchesTotal).to.equal(8);
   });
 });
