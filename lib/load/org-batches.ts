@@ -40,7 +40,7 @@ export interface OrgBatch {
 export type BatchDigest = (jobId: string, batchId: string) => Promise<string>;
 
 /** How far the org's order of a job's batches may differ from the order of the run's segments: a loader's default concurrency. */
-export const REORDER_WINDOW = 4;
+const REORDER_WINDOW = 4;
 
 interface FoundBatch {
   readonly batchId: string;
