@@ -178,10 +178,17 @@ export async function planResume(
   }
   // The ledger may have lost the lines of any job made after its last kept line (a cut ledger), and
   // a run has one job per process that uploaded (a stop closes its job; each resume makes one): jobs
-  // like the run's made since it began, that the ledger does not know, are looked through whatever it
-  // knows. Such a job is the run's only once its batches prove it (OrgBatches); batches never go to one.
+  // like the run's, that the ledger does not know, are looked through whatever it knows. Such a job is
+  // the run's only once its batches prove it (OrgBatches); batches never go to one. A lost job was made
+  // after every job the ledger names: the ledger is appended to in order and only loses its end, a
+  // job's lines follow its making, and a lost job was made after its own `creating` line, which comes
+  // after every line kept but itself. So its org-made date is no earlier than theirs (both the org's
+  // clock): fewer other loads' jobs to look through.
+  const knownJobs: JobInfo[] = [];
+  for (const jobId of jobs) knownJobs.push(await client.getJob(jobId, { signal }));
+  const since = Math.max(Date.parse(state.startedAt), ...knownJobs.map((job) => job.createdDate.getTime()));
   const known = new Set(jobs);
-  const likeJobs = await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
+  const likeJobs = await client.findLikeJobs(request, since, { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
   const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId, { signal }));
@@ -201,8 +208,7 @@ export async function planResume(
       listed.map(({ b }) => b.id),
     );
   }
-  const last = jobs[jobs.length - 1];
-  const lastJob = last === undefined ? undefined : await client.getJob(last, { signal });
+  const lastJob = knownJobs[knownJobs.length - 1];
   const segments: Array<SpooledBatch | SubmittedBatch> = [];
   for (const s of state.pending) {
     const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
