@@ -479,16 +479,30 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
     // again, and malformed input ended the reading for good: nothing to go on with.
     finished = !stopped || inputError !== undefined || !fileInput;
     if (ledger && finished) await ledger.finished();
-    // A job of the run that the ledger lost is left Open by the stop: closed, its batches being all in the outputs.
-    for (const jobId of resumed?.orgBatches.foundJobs() ?? [])
-      if ((await client.getJob(jobId, { signal: options.signal })).state === 'Open') await client.closeJob(jobId, { signal: options.signal });
+    // A job of the run that the ledger lost (proven by its batches, all taken) is left Open by the
+    // stop: closed, its batches being all in the outputs. One that holds more batches than were
+    // listed is being added to by another live process: it is not the run's, and is left alone.
+    const notOurs: string[] = [];
+    for (const { jobId, batches } of resumed?.orgBatches.foundJobs() ?? []) {
+      const job = await client.getJob(jobId, { signal: options.signal });
+      if (job.numberBatchesTotal !== batches) notOurs.push(jobId);
+      else if (job.state === 'Open') await client.closeJob(jobId, { signal: options.signal });
+    }
     // The org holds batches of the run's jobs that no segment of the input took: their records are in no output. Said, never resumed in a loop.
     const unplaced = resumed?.orgBatches.unplaced() ?? [];
+    const unproven = resumed?.orgBatches.unproven() ?? [];
     if (unplaced.length > 0 && !stopped && inputError === undefined)
       throw new BulkError(
         'BULK_LEDGER',
         `the org holds ${unplaced.length} batch(es) of this load's jobs whose records match no segment of the input, so no output has them (${describeBatches(unplaced)}); every input row is in the outputs`,
       );
+    if ((unproven.length > 0 && !stopped && inputError === undefined) || notOurs.length > 0) {
+      const named = [describeBatches(unproven), notOurs.length > 0 ? `every batch of job ${notOurs.join(', ')}, which is still being added to` : ''].filter(Boolean).join('; ');
+      throw new BulkError(
+        'BULK_LEDGER',
+        `segments of this load were matched by their bytes with batches of jobs made since it began that its ledger does not know (it may have lost their lines) and that are not proven its own (they hold other batches too, or are still being added to): they may be another load's, and the rows of these segments, in the outputs with those batches' results, may not have been loaded by this one (${named}). Check them in the org; none of these jobs was closed`,
+      );
+    }
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.

@@ -184,24 +184,29 @@ export async function planResume(
 ): Promise<ResumePlan> {
   const { state } = checked;
   const jobs = [...state.jobs];
-  const maybeOurs: string[] = [];
   // The create request went out and no job id came back before the stop: the org's job list knows.
   const found = state.creatingSince === undefined ? undefined : await client.findCreatedJob(request, state.creatingSince, { signal });
   if (found) {
     await ledger.job(found);
     jobs.push(found);
   }
-  if (jobs.length === 0) {
-    // No job line: the run failed before its first batch, or the ledger lost its end (a cut ledger).
-    // Jobs like the run's made since it began are looked through: one whose batches the run's
-    // segments take by their bytes is the run's. Batches never go to one of them.
-    maybeOurs.push(...(await client.findLikeJobs(request, Date.parse(state.startedAt), { signal, skewMs: START_SKEW_MS })));
-  }
+  // The ledger may have lost the lines of any job made after its last kept line (a cut ledger), and
+  // a run has one job per process that uploaded (a stop closes its job; each resume makes one): jobs
+  // like the run's, that the ledger does not know, are looked through whatever it knows. Such a job is
+  // the run's only once its batches prove it (OrgBatches); batches never go to one. A lost job was made
+  // after every job the ledger names: the ledger is appended to in order and only loses its end, a
+  // job's lines follow its making, and a lost job was made after its own `creating` line, which comes
+  // after every line kept but itself. So its org-made date is no earlier than theirs (both the org's
+  // clock): fewer other loads' jobs to look through.
+  const knownJobs: JobInfo[] = [];
+  for (const jobId of jobs) knownJobs.push(await client.getJob(jobId, { signal }));
+  const since = Math.max(Date.parse(state.startedAt), ...knownJobs.map((job) => job.createdDate.getTime()));
+  const known = new Set(jobs);
+  const likeJobs = await client.findLikeJobs(request, since, { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
-  const orgBatches = new OrgBatches();
-  for (const jobId of [...jobs, ...maybeOurs]) {
-    if (maybeOurs.includes(jobId)) orgBatches.maybeOurs(jobId);
+  const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId, { signal }));
+  for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
     client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
@@ -209,8 +214,15 @@ export async function planResume(
       if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await client.batchRequestDigest(jobId, batch.id, { signal }), { jobId, batchId: batch.id });
     }
   }
-  const last = jobs[jobs.length - 1];
-  const lastJob = last === undefined ? undefined : await client.getJob(last, { signal });
+  for (const jobId of likeJobs) {
+    // In the order the org made them (the list's order where the org's whole seconds tie): the order matters to the proof.
+    const listed = (await client.listBatches(jobId, { signal })).map((b, at) => ({ b, at })).sort((x, y) => x.b.createdDate.getTime() - y.b.createdDate.getTime() || x.at - y.at);
+    orgBatches.addFound(
+      jobId,
+      listed.map(({ b }) => b.id),
+    );
+  }
+  const lastJob = knownJobs[knownJobs.length - 1];
   const segments: Array<SpooledBatch | SubmittedBatch> = [];
   for (const s of state.pending) {
     const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
@@ -238,7 +250,7 @@ export async function planResume(
       // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
       const name = s.upload ?? s.payload;
       const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
-      batch = orgBatches.takeHash(sha256);
+      batch = await orgBatches.takeHash(sha256);
       if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
     }
     segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });

@@ -178,7 +178,7 @@ export class BulkSubmitter extends Transform {
 
   /** A batch the org holds with the segment's very bytes (uploaded before the stop); undefined to upload it, or refused. */
   async #match(batch: SpooledBatch, path: string): Promise<OrgBatch | undefined> {
-    const taken = this.#orgBatches?.matching ? this.#orgBatches.takeHash((await fileDigest(path)).sha256) : undefined;
+    const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash((await fileDigest(path)).sha256) : undefined;
     if (taken) return taken;
     const refused = this.#refuseUpload?.(batch);
     if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);

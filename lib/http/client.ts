@@ -243,14 +243,16 @@ export class BulkClient {
 
   /**
    * Every job like `request` (object, operation, content type, user), in any state, created since
-   * `since` (epoch ms, give or take `skewMs`) and unknown to this client: a resumed load whose ledger
-   * lost its job line looks among them for the job it made.
+   * `since` (epoch ms, give or take `skewMs`) and not `known` (default: unknown to this client): a
+   * resumed load whose ledger lost a job line looks among them for the job it made. A load passes
+   * the jobs its ledger knows: this client may have made the lost job itself (a library user's
+   * client that ran the stopped load too).
    */
-  findLikeJobs(request: JobRequest, since: number, options: CallOptions & { readonly skewMs?: number } = {}): Promise<string[]> {
+  findLikeJobs(request: JobRequest, since: number, options: CallOptions & { readonly skewMs?: number; readonly known?: (jobId: string) => boolean } = {}): Promise<string[]> {
     return likeJobs(this.#jobListPage, {
       request,
       since,
-      known: (id) => this.#jobs.has(id),
+      known: options.known ?? ((id) => this.#jobs.has(id)),
       userId: this.#userId,
       apiVersion: this.apiVersion,
       signal: options.signal,

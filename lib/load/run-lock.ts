@@ -27,7 +27,7 @@
  */
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCodeOf, RunLockedError, type RunHolder } from '../errors.js';
@@ -37,6 +37,11 @@ export type RunLockKind = 'abstract' | 'pipe' | 'file';
 
 /** How long a taker waits for the owner to say who it is; an owner that does not answer in time is still the owner. */
 const ANSWER_TIMEOUT_MS = 2_000;
+/**
+ * How long an owner keeps a taker's connection open after answering: a taker that does not hang up
+ * (a suspended `bulkpipe job runs`) is cut off then, so that it holds nothing of the owner's.
+ */
+const HOLD_TIMEOUT_MS = ANSWER_TIMEOUT_MS;
 /** Most bytes of an owner's answer read. */
 const MAX_ANSWER_BYTES = 4_096;
 /** A socket path longer than this does not bind on macOS (104 bytes with the terminating NUL). */
@@ -55,11 +60,14 @@ export class RunLock {
   /** The run folder, as given. */
   readonly dir: string;
   readonly #server: Server;
+  /** The takers' connections still open: `server.close()` waits for them, so release cuts them. */
+  readonly #sockets: Set<Socket>;
   #released: Promise<void> | undefined;
 
-  private constructor(dir: string, server: Server) {
+  private constructor(dir: string, listening: Listening) {
     this.dir = dir;
-    this.#server = server;
+    this.#server = listening.server;
+    this.#sockets = listening.sockets;
   }
 
   /**
@@ -73,8 +81,8 @@ export class RunLock {
     for (let attempt = 1; ; attempt++) {
       for (let n = 0; ; n++) {
         const name = names(n);
-        const server = await bound(name, me);
-        if (server) return new RunLock(dir, server);
+        const listening = await bound(name, me);
+        if (listening) return new RunLock(dir, listening);
         const answer = await ask(name);
         if (answer.live) throw new RunLockedError(dir, answer.holder);
         // Gone: an abstract name or pipe is free again (bind it again); a socket file is stale (bind the next).
@@ -88,7 +96,12 @@ export class RunLock {
 
   /** Lets the lock go (idempotent); resolves once another process can take it. */
   release(): Promise<void> {
-    this.#released ??= new Promise((resolve) => this.#server.close(() => resolve()));
+    this.#released ??= new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      // A taker that is still connected (stalled, suspended) would keep close() waiting, and the
+      // process (the server is unref'd) could end with its exit code never set.
+      for (const socket of this.#sockets) socket.destroy();
+    });
     return this.#released;
   }
 }
@@ -127,11 +140,24 @@ async function lockNames(dir: string, kind: RunLockKind): Promise<(n: number) =>
   return inFolder ? (n) => join(real, `.run-lock.${n}`) : (n) => join(tmpdir(), `bulkpipe-run-${hash.slice(0, 24)}.${n}`);
 }
 
+interface Listening {
+  readonly server: Server;
+  readonly sockets: Set<Socket>;
+}
+
 /** A server listening on `name` that answers each connection with `answer`, or undefined when the name is taken. */
-function bound(name: string, answer: string): Promise<Server | undefined> {
+function bound(name: string, answer: string): Promise<Listening | undefined> {
   return new Promise((resolve, reject) => {
+    const sockets = new Set<Socket>();
     const server = createServer((socket) => {
+      sockets.add(socket);
       socket.on('error', () => undefined); // a taker that hangs up early is no fault of the owner
+      const cut = setTimeout(() => socket.destroy(), HOLD_TIMEOUT_MS);
+      cut.unref();
+      socket.once('close', () => {
+        clearTimeout(cut);
+        sockets.delete(socket);
+      });
       socket.unref();
       socket.end(answer);
     });
@@ -146,7 +172,7 @@ function bound(name: string, answer: string): Promise<Server | undefined> {
     server.listen(name, () => {
       listening = true;
       server.unref();
-      resolve(server);
+      resolve({ server, sockets });
     });
   });
 }

@@ -306,7 +306,8 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(readingOn(checked.state, false)).to.deep.include({ chunkerResume: { seq: 2, afterRow: 20 }, cuts: [30, 40] });
     // A segment cut again that takes no org batch is not uploaded while a batch no segment took may hold its rows:
     // one whose segment is cut again (rows known), or one whose segment line the ledger lost (rows after row 40).
-    const orgBatches = new OrgBatches();
+    // Only the run's own jobs here: no found job's batch is ever digested.
+    const orgBatches = new OrgBatches(() => Promise.reject(new Error('no found job in this test')));
     orgBatches.addUnplaced('c'.repeat(64), { jobId: '750A', batchId: '751C' });
     const refusal = uploadRefusal(checked.state, orgBatches);
     const cut = (seq: number, first: number): SpooledBatch => ({

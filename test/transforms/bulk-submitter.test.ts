@@ -53,7 +53,7 @@ describe('transforms/bulk-submitter', () => {
     const old = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     const first = await spooled(0, ['resumed-a']);
     const batch = await client.addBatch(old.id, { path: first.path as string });
-    const orgBatches = new OrgBatches();
+    const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId));
     orgBatches.addUnplaced((await fileDigest(first.path as string)).sha256, { jobId: old.id, batchId: batch.id });
     const submitter = new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' } });
     submitter.goOn({ openJob: undefined, orgBatches });

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +96,27 @@ for (const kind of ['abstract', 'file'] as const) {
       await held;
       expect(await exited).to.equal(0);
       await (await RunLock.acquire(run(), { kind })).release();
+    });
+
+    it('a taker that connects and never hangs up (a suspended prober) does not delay release or the next holder', async () => {
+      const lock = await RunLock.acquire(run(), { kind });
+      const real = await realpath(run());
+      const name = kind === 'abstract' ? `\0bulkpipe-run-${createHash('sha256').update(real).digest('hex')}` : join(real, '.run-lock.0');
+      // allowHalfOpen: this side never sends its end, as a process that is stopped (SIGSTOP) never does.
+      const stalled = createConnection({ path: name, allowHalfOpen: true });
+      stalled.on('error', () => undefined);
+      try {
+        // Answered: the owner has accepted the connection, which stays open from this side.
+        await new Promise<void>((resolve) => stalled.once('data', () => resolve()));
+        stalled.pause();
+        const started = Date.now();
+        await lock.release();
+        // Well before the owner's own bound on a taker's connection would cut it.
+        expect(Date.now() - started).to.be.below(1_000);
+        await (await RunLock.acquire(run(), { kind })).release();
+      } finally {
+        stalled.destroy();
+      }
     });
 
     it('a folder that does not exist is not held, and cannot be locked', async () => {
