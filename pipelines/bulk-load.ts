@@ -16,6 +16,7 @@ import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AbortedError, BulkError, InvalidOptionError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
+import { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
@@ -41,7 +42,7 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import type { PollSettings } from './poll-settings.js';
 import { StatusPoller, type BatchCounts } from '../transforms/status-poller.js';
 import { stoppableInput } from '../transforms/stoppable-input.js';
-import { checkLedger, PrependSegments, planResume, readingOn, uploadRefusal } from './load-resume.js';
+import { checkLedger, PrependSegments, planResume, readingOn } from './load-resume.js';
 
 export { LOAD_OPERATIONS, type LoadOperation };
 
@@ -302,9 +303,11 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
     inputError ??= err;
   };
   const batchSize = options.batchSize ? { maxRecords: options.batchSize } : {};
+  // A resume's org batches by their first record, filled by planResume before the input is read: the chunker cuts a segment whose ledger line is lost where the batch ended.
+  const align = state ? { align: new BatchAlignment() } : {};
   const reading = readingOptions(options);
   const chunking = fastPath
-    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, cuts, ...(splitterResume ? { resume: splitterResume } : {}) })]
+    ? [new CsvBatchSplitter({ spool, operation, source, onError, ...reading, ...batchSize, cuts, ...align, ...(splitterResume ? { resume: splitterResume } : {}) })]
     : [
         format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...reading }),
         ...(converting ? [dateConverterFor(client, object, options, options.signal)] : []),
@@ -318,6 +321,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
           ...batchSize,
           ...(chunkerResume ? { resume: chunkerResume } : {}),
           cuts,
+          ...align,
           ...(attachments !== undefined ? { attachments: true } : {}),
         }),
       ];
@@ -419,10 +423,10 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
       const file = typeof options.input === 'string' ? await stat(options.input) : undefined;
       await ledger.start({ ...run, runId: ledger.dir, input: file ? { path: resolve(options.input as string), size: file.size, mtimeMs: file.mtimeMs } : null });
     }
-    const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal) : undefined;
+    const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal, align.align) : undefined;
     if (resumed && checked) {
       if (checked.notice) options.onNotice?.(checked.notice);
-      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: uploadRefusal(checked.state, resumed.orgBatches) });
+      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: resumed.refuseUpload });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
       if (unreadAfterRow !== undefined)
         options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);

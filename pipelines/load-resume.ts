@@ -6,11 +6,14 @@
  * segment whose spool files are gone or damaged is cut again from the input, and what can be
  * neither is refused, naming its rows.
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BulkError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
+import type { BatchAlignment } from '../lib/load/batch-alignment.js';
+import { csvRequestShape, payloadHoldsRecord, type CsvRequestShape } from '../lib/load/csv-payload-records.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
 import { describeBatches, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
@@ -24,6 +27,8 @@ export interface ResumePlan {
   readonly segments: ReadonlyArray<SpooledBatch | SubmittedBatch>;
   /** The org's batches that no waiting segment took, for the segments cut from the input to take (see OrgBatches). */
   readonly orgBatches: OrgBatches;
+  /** Why a segment that took none of the org's batches must not be uploaded (uploadRefusal). */
+  readonly refuseUpload: (batch: SpooledBatch) => Promise<string | undefined>;
 }
 
 /** A ledger read back and checked against its spool and input: where the resumed run goes on from. */
@@ -181,6 +186,7 @@ export async function planResume(
   spool: LoadSpool,
   request: JobRequest,
   signal: AbortSignal | undefined,
+  align?: BatchAlignment,
 ): Promise<ResumePlan> {
   const { state } = checked;
   const jobs = [...state.jobs];
@@ -206,12 +212,25 @@ export async function planResume(
   const contentType = state.run.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
   const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId, { signal }));
+  // A CSV batch's first record and record count come with its hash: where it began and ended in the
+  // input, for the chunker to cut a segment whose ledger line is lost where it was cut (align), and
+  // for the refusal to tell which segment holds its first row.
+  const shapes = new Map<string, CsvRequestShape>();
+  const digest = async (jobId: string, batchId: string): Promise<string> => {
+    if (contentType !== 'CSV') return client.batchRequestDigest(jobId, batchId, { signal });
+    const { body } = await client.getBatchRequest(jobId, batchId, { signal });
+    const whole = createHash('sha256');
+    const shape = await csvRequestShape(body as AsyncIterable<Buffer>, whole);
+    shapes.set(batchId, shape);
+    if (shape.firstRecord !== undefined) align?.add(shape.firstRecord, shape.records);
+    return whole.digest('hex');
+  };
   for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
     client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
     for (const batch of listed) {
-      if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await client.batchRequestDigest(jobId, batch.id, { signal }), { jobId, batchId: batch.id });
+      if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await digest(jobId, batch.id), { jobId, batchId: batch.id });
     }
   }
   for (const jobId of likeJobs) {
@@ -255,29 +274,57 @@ export async function planResume(
     }
     segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });
   }
-  return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches };
+  // A waiting segment that took no batch while one may hold its rows (a resume before refused it, or
+  // cut it where the org's batch was not cut) is refused now, before anything is uploaded.
+  const refuseUpload = uploadRefusal(state, orgBatches, shapes);
+  for (const segment of segments) {
+    if (segment.kind !== 'batch' || (segment.upload ?? segment.path) === null) continue;
+    const refused = await refuseUpload(segment);
+    if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
+  }
+  return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches, refuseUpload };
 }
 
 /**
  * A resumed run's last check before it uploads a segment that took none of the org's batches: a
  * batch of the run that no segment took may hold some of its rows, and uploading them would load
- * them twice. Its rows are known when its segment was cut again (`superseded`: it overlaps, or not);
- * a batch whose segment line the ledger lost holds rows after every segment the ledger recorded.
- * Returns why the segment must not be uploaded, naming its rows and those batches; undefined when it can be.
+ * them twice. Its rows are known when its segment was cut again (`superseded`: it overlaps, or not).
+ * Otherwise its segment line was lost, or the ledger has a segment for its rows cut elsewhere (a
+ * resume cut it again without the lost line's end, and refused it; the next resume finds it recorded).
+ * A CSV batch holds the rows from its first record on (`shapes`): it may hold the segment's rows when
+ * the segment's payload holds that record (a batch that began in an earlier segment would hold one
+ * of its rows too, which that segment's take or refusal settled). Another batch may hold the rows of
+ * any segment the ledger records without its batch, or after every segment it records.
+ * Resolves to why the segment must not be uploaded, naming its rows and those batches; undefined when it can be.
  */
-export function uploadRefusal(state: LedgerState, orgBatches: OrgBatches): (batch: SpooledBatch) => string | undefined {
+export function uploadRefusal(
+  state: LedgerState,
+  orgBatches: OrgBatches,
+  shapes: ReadonlyMap<string, CsvRequestShape> = new Map(),
+): (batch: SpooledBatch) => Promise<string | undefined> {
   const known = new Map(state.superseded.filter((s) => s.batchId !== undefined).map((s) => [s.batchId as string, s]));
   const recorded = Math.max(state.inputAt.row, state.joinedEnd?.row ?? 0, ...[...state.pending, ...state.superseded].map((s) => s.end.row));
-  return (batch) => {
+  const unplacedSegments = new Set(state.pending.filter((s) => s.batchId === undefined).map((s) => s.seq));
+  return async (batch) => {
     const unplaced = orgBatches.unplaced();
     if (unplaced.length === 0) return undefined;
     const [first, last] = span(batch.rows);
-    const overlapping = unplaced.filter((b) => {
+    const overlapping: OrgBatch[] = [];
+    const byFirstRecord = new Map<string, OrgBatch[]>();
+    for (const b of unplaced) {
       const segment = known.get(b.batchId);
-      if (!segment) return last > recorded;
-      const [from, to] = span(segment.rows);
-      return from <= last && first <= to;
-    });
+      const firstRecord = shapes.get(b.batchId)?.firstRecord;
+      if (segment) {
+        const [from, to] = span(segment.rows);
+        if (from <= last && first <= to) overlapping.push(b);
+      } else if (firstRecord !== undefined && batch.contentType === 'CSV' && batch.path !== null) {
+        byFirstRecord.set(firstRecord, [...(byFirstRecord.get(firstRecord) ?? []), b]);
+      } else if (last > recorded || unplacedSegments.has(batch.seq)) overlapping.push(b);
+    }
+    if (byFirstRecord.size > 0 && batch.path !== null) {
+      const held = await payloadHoldsRecord(batch.path, new Set(byFirstRecord.keys()));
+      if (held !== undefined) overlapping.push(...(byFirstRecord.get(held) ?? []));
+    }
     if (overlapping.length === 0) return undefined;
     return (
       `the load in ${state.dir} cannot go on: segment ${batch.seq} (input rows ${first}-${last}) matches none of the org's batches of this load, and ` +

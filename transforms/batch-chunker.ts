@@ -15,6 +15,8 @@
 import type { TransformCallback } from 'node:stream';
 import { writeZipBatch } from '../lib/attachments/write-zip-batch.js';
 import { ZIP_LIMITS, ZipBudget, zipBound } from '../lib/attachments/zip-budget.js';
+import type { BatchAlignment } from '../lib/load/batch-alignment.js';
+import { recordDigest } from '../lib/load/csv-payload-records.js';
 import { repeatedField } from '../lib/load/column-map.js';
 import { DuplicateColumnError } from '../lib/load/column-names.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
@@ -78,6 +80,12 @@ export interface BatchChunkerOptions {
    * of the batch the org holds for it.
    */
   readonly cuts?: readonly number[];
+  /**
+   * A resume's org batches by their first record (filled before the input is read; CSV only): a
+   * segment that begins with one of them ends after as many records as that batch holds, so that it
+   * has its bytes.
+   */
+  readonly align?: BatchAlignment;
 }
 
 export class BatchChunker extends ChunkingStage {
@@ -127,6 +135,9 @@ export class BatchChunker extends ChunkingStage {
   #lastRow = 0;
   /** The rows of `cuts` not yet passed. */
   readonly #cuts: number[];
+  readonly #align: BatchAlignment | undefined;
+  /** Most records of the open segment: the batch size, or fewer where it lines up with an org batch (`align`). */
+  #limit: number;
 
   constructor(options: BatchChunkerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 }); // one waiting batch is plenty
@@ -147,6 +158,9 @@ export class BatchChunker extends ChunkingStage {
     }
     this.#jobType = options.attachments ? `ZIP_${this.#type}` : this.#type;
     this.#cuts = [...(options.cuts ?? [])];
+    // A CSV record is written the same whatever its place in a batch: its bytes tell where it began one.
+    this.#align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
+    this.#limit = this.#maxRecords;
     if (options.columns !== undefined) this.#setColumns(options.columns);
     if (options.resume) {
       this.#seq = options.resume.seq;
@@ -293,6 +307,10 @@ export class BatchChunker extends ChunkingStage {
   #append(record: InputRecord, text: string, textBytes: number): Promise<void> | undefined {
     this.#body ??= Buffer.allocUnsafe(this.#maxBytes);
     if (this.#count === 0) {
+      if (this.#align && !this.#align.empty) {
+        const records = this.#align.recordsFrom(recordDigest(Buffer.from(text)));
+        if (records !== undefined) this.#limit = Math.min(this.#maxRecords, records);
+      }
       this.#used = this.#body.write(this.#head, 0);
       this.#chars = this.#head.length;
       this.#manifestBytes = this.#head.length;
@@ -309,7 +327,7 @@ export class BatchChunker extends ChunkingStage {
     const last = this.#runs[this.#runs.length - 1];
     if (last && last[0] + last[1] === record.row) last[1]++;
     else this.#runs.push([record.row, 1]);
-    return this.#count >= this.#maxRecords ? this.#cut() : undefined;
+    return this.#count >= this.#limit ? this.#cut() : undefined;
   }
 
   /** Sends a record to the open segment's reject file, as it would have been uploaded. */
@@ -374,6 +392,7 @@ export class BatchChunker extends ChunkingStage {
     const end = { row: this.#lastRow, offset: null };
     const files = this.#zip?.take();
     this.#count = 0;
+    this.#limit = this.#maxRecords;
     this.#runs = [];
     this.#rejects = undefined;
     let bytes = 0;

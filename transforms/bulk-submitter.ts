@@ -45,7 +45,7 @@ export interface ResumedUploads {
    * Asked before a segment that took none of them is uploaded: why it must not be (a batch of the
    * run that no segment took may hold some of its rows), refused as BULK_LEDGER; undefined to upload it.
    */
-  readonly refuseUpload?: (batch: SpooledBatch) => string | undefined;
+  readonly refuseUpload?: (batch: SpooledBatch) => Promise<string | undefined>;
 }
 
 export class BulkSubmitter extends Transform {
@@ -160,11 +160,11 @@ export class BulkSubmitter extends Transform {
     const body = { path: batch.upload ?? (batch.path as string) }; // a binary-attachment batch uploads its zip
     // A resumed run: segments are matched with the org's batches in input order, so that one is refused
     // for a batch that may hold its rows only once every segment before it has taken its own.
+    // A refusal refuses every segment after it too: none of their rows is uploaded past rows nothing accounts for.
     const matched = this.#matched.then(() => this.#match(batch, body.path));
-    this.#matched = matched.then(
-      () => undefined,
-      () => undefined,
-    );
+    this.#matched = matched.then(() => undefined);
+    this.#matched.catch(() => undefined); // awaited by the next segment's match, if one comes
+
     let created = await matched;
     if (!created) {
       const job = await this.#jobToUse(batch);
@@ -180,7 +180,7 @@ export class BulkSubmitter extends Transform {
   async #match(batch: SpooledBatch, path: string): Promise<OrgBatch | undefined> {
     const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash((await fileDigest(path)).sha256) : undefined;
     if (taken) return taken;
-    const refused = this.#refuseUpload?.(batch);
+    const refused = await this.#refuseUpload?.(batch);
     if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
     return undefined;
   }

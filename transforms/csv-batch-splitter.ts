@@ -28,6 +28,8 @@ import { csvRecordFault, fieldsByHeader, judgeCsvRecord, type CsvRecordRejection
 import { delimiterOption } from '../lib/csv/delimiter.js';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
 import { CsvRecordScanner } from '../lib/csv/record-scanner.js';
+import type { BatchAlignment } from '../lib/load/batch-alignment.js';
+import { recordDigest } from '../lib/load/csv-payload-records.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { headerColumns } from '../lib/load/column-names.js';
@@ -76,6 +78,11 @@ export interface CsvBatchSplitterOptions {
    * of the batch the org holds for it.
    */
   readonly cuts?: readonly number[];
+  /**
+   * A resume's org batches by their first record (filled before the input is read): a segment that
+   * begins with one of them ends after as many records as that batch holds, so that it has its bytes.
+   */
+  readonly align?: BatchAlignment;
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -128,6 +135,9 @@ export class CsvBatchSplitter extends ChunkingStage {
   #cutAt: number | undefined;
   /** The rows of `cuts` not yet reached. */
   readonly #cuts: number[];
+  readonly #align: BatchAlignment | undefined;
+  /** Most records of the open segment: the batch size, or fewer where it lines up with an org batch (`align`). */
+  #limit: number;
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
@@ -143,6 +153,8 @@ export class CsvBatchSplitter extends ChunkingStage {
     // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
     this.#stop = new InputStop(options.onError);
     this.#cuts = [...(options.cuts ?? [])];
+    this.#align = options.align;
+    this.#limit = this.#maxRecords;
     if (options.resume) {
       this.#seq = options.resume.seq;
       this.#row = options.resume.row;
@@ -301,10 +313,11 @@ export class CsvBatchSplitter extends ChunkingStage {
         if (rejected) await rejected;
         continue;
       }
-      if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + length > this.#maxBytes)) {
+      if (this.#records > 0 && (this.#records >= this.#limit || this.#bytes + length > this.#maxBytes)) {
         flushSegment(start);
         await this.#cut(this.#consumed + start, line);
       }
+      if (this.#records === 0 && this.#align && !this.#align.empty) this.#alignTo(chunk[end - 1] === CR ? [chunk.subarray(start, end - 1), NEWLINE] : [chunk.subarray(start, end)]);
       this.#take(length);
       if (chunk[end - 1] === CR) {
         // A CR alone ends this record: the payload gets an LF in its place.
@@ -362,7 +375,7 @@ export class CsvBatchSplitter extends ChunkingStage {
       if (rejection) return this.#reject(rejection);
     }
     if (record.length + (this.#header as Buffer).length > this.#maxBytes) return this.#reject(this.#tooLarge(record.length, line));
-    if (this.#records > 0 && (this.#records >= this.#maxRecords || this.#bytes + record.length > this.#maxBytes)) {
+    if (this.#records > 0 && (this.#records >= this.#limit || this.#bytes + record.length > this.#maxBytes)) {
       return this.#cut(offset, line).then(() => this.#append(record));
     }
     this.#append(record);
@@ -431,7 +444,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     if (this.#cuts.length > 0 && this.#cutDue()) await this.#cut(offset - bytes, skipping.line);
     await this.#reject(this.#tooLarge(bytes, skipping.line));
     // The open batch may end here: a resumed run then reads on after the skipped record.
-    if (this.#records >= this.#maxRecords) await this.#cut(offset, this.#line);
+    if (this.#records >= this.#limit) await this.#cut(offset, this.#line);
   }
 
   #setHeader(header: Buffer, line = 1): void {
@@ -489,6 +502,12 @@ export class CsvBatchSplitter extends ChunkingStage {
     return result ?? { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'no record could be read', place), fields: {} };
   }
 
+  /** A segment begins with this record (its payload bytes, as written): one that an org batch begins with ends where that batch ends. */
+  #alignTo(record: readonly Buffer[]): void {
+    const records = this.#align?.recordsFrom(recordDigest(...record));
+    if (records !== undefined) this.#limit = Math.min(this.#maxRecords, records);
+  }
+
   /** Whether the open segment ends before the next row: a cut the run made there before (`cuts`). */
   #cutDue(): boolean {
     let due = false;
@@ -511,6 +530,7 @@ export class CsvBatchSplitter extends ChunkingStage {
   }
 
   #append(record: Buffer): void {
+    if (this.#records === 0 && this.#align && !this.#align.empty) this.#alignTo([record]);
     this.#take(record.length);
     this.#slices.push(record);
   }
@@ -539,6 +559,7 @@ export class CsvBatchSplitter extends ChunkingStage {
     this.#runs = [];
     this.#records = 0;
     this.#bytes = 0;
+    this.#limit = this.#maxRecords;
     this.#rejects = undefined;
     let path: string | null = null;
     if (records > 0) {

@@ -322,14 +322,14 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       columns: ['Name'],
       end: { row: first + 9, offset: null },
     });
-    expect(refusal(cut(2, 21)))
+    expect(await refusal(cut(2, 21)))
       .to.contain('segment 2 (input rows 21-30)')
       .and.contain('job 750A: batch 751C');
-    expect(refusal(cut(3, 31))).to.equal(undefined);
-    expect(refusal(cut(4, 41))).to.equal(undefined);
+    expect(await refusal(cut(3, 31))).to.equal(undefined);
+    expect(await refusal(cut(4, 41))).to.equal(undefined);
     orgBatches.addUnplaced('d'.repeat(64), { jobId: '750A', batchId: '751D' });
-    expect(refusal(cut(3, 31))).to.equal(undefined);
-    expect(refusal(cut(4, 41)))
+    expect(await refusal(cut(3, 31))).to.equal(undefined);
+    expect(await refusal(cut(4, 41)))
       .to.contain('input rows 41-50')
       .and.contain('751D')
       .and.not.contain('751C');

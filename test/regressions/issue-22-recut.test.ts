@@ -5,8 +5,9 @@
  * and then at once (Ctrl-C twice) after its short last segment is uploaded; an earlier segment's
  * spool file is damaged; the resume must leave every input row exactly once in the outputs, the org
  * holding exactly the successes, nothing twice (CSV fast path and NDJSON record path). When the
- * ledger lost the short segment's line, its boundary is known to nothing: the resume must refuse,
- * naming the rows, rather than upload them again.
+ * ledger lost the short segment's line, its boundary is rebuilt from the org's batch (its first
+ * record and record count); where two batches begin with the same record it cannot be, and the
+ * resume refuses, naming the rows, rather than upload them again, then and on every resume after.
  */
 import { expect } from 'chai';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
@@ -133,25 +134,59 @@ describe('regressions/issue-22: segments cut again after a stop are cut where th
     });
   }
 
-  it("a ledger cut before the short segment's line: --resume refuses naming the rows, never uploads them twice", async () => {
-    const prefix = 'RECUT-CUT-';
-    const base = await load('ndjson', prefix);
-    const state = await stopTwice(base);
-    const short = state.pending.at(-1);
+  /** Cuts the ledger before the line of segment `seq`: that line and every one after it are lost (a machine crash, a copy). */
+  async function cutLedgerBefore(base: BulkLoadOptions, seq: number | undefined): Promise<void> {
     const file = join(base.ledgerDir as string, 'ledger.ndjson');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.slice(0, text.indexOf(`{"type":"segment","seq":${short?.seq},`)));
-    const err = await bulkLoad({ ...base, resume: true }).then(
-      () => undefined,
-      (e: Error & { code?: string }) => e,
-    );
-    expect(err?.code, err?.message).to.equal('BULK_LEDGER');
-    const from = (short?.rows[0]?.[0] ?? 0) as number;
-    expect(err?.message).to.include(`input rows ${from}`);
-    const names = await namesInOrg(t.org.client, prefix);
-    expect(new Set(names).size, 'no duplicate in the org').to.equal(names.length);
-    // Nothing beyond what the first run loaded reached the org: the short batch's rows are the last.
-    const last = Math.max(...names.map((n) => Number(n.slice(prefix.length))));
-    expect(last).to.equal(short?.end.row);
+    const at = text.indexOf(`{"type":"segment","seq":${seq},`);
+    expect(at, `segment ${seq}'s line`).to.be.above(0);
+    await writeFile(file, text.slice(0, at));
+  }
+
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`${format}: a ledger cut before the short segment's line: --resume cuts it where the org's batch ends (its first record and count) and takes it`, async () => {
+      const prefix = `RECUT-CUT-${format}-`;
+      const base = await load(format, prefix);
+      const state = await stopTwice(base);
+      await cutLedgerBefore(base, state.pending.at(-1)?.seq);
+      await bulkLoad({ ...base, resume: true });
+      await expectExact(base, prefix);
+    });
+  }
+
+  it('identical first records (a row twice in the input): never misaligned into a duplicate; refused, and a resume after the refusal uploads none of the refused rows', async () => {
+    const prefix = 'RECUT-TWIN-';
+    // A first run learns where the stop falls (the same file, stopped the same way, is cut the same way).
+    const probe = await stopTwice(await load('csv', 'RECUT-PROBE-'));
+    const short = probe.pending.at(-1) as LedgerState['pending'][number];
+    const twinRow = short.rows[0]?.[0] as number;
+    const earlier = probe.pending.find((s) => s.end.row === twinRow - 1) as LedgerState['pending'][number];
+    expect(earlier?.records, 'a full segment before the short one').to.equal(BATCH);
+    const base = await load('csv', prefix);
+    // The short segment's first row is also the first row of the full segment before it: two org batches begin with one record, of different sizes.
+    const input = base.input as string;
+    const lines = (await readFile(input, 'utf8')).split('\n');
+    lines[twinRow - BATCH] = lines[twinRow] as string;
+    await writeFile(input, lines.join('\n'));
+    const state = await stopTwice(base);
+    expect(state.pending.at(-1)?.rows, 'stopped where the probe was').to.deep.equal(short.rows);
+    const twin = state.pending.find((s) => s.seq === earlier.seq);
+    await truncate(join(base.ledgerDir as string, 'spool', twin?.payload as string), 10);
+    await cutLedgerBefore(base, short.seq);
+    const expectRefused = async () => {
+      const err = await bulkLoad({ ...base, resume: true }).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      expect(err?.code, err?.message).to.equal('BULK_LEDGER');
+      expect(err?.message).to.include(`input rows ${twinRow}`);
+      // The org holds what the first run loaded, each row once: rows 1 to the short segment's last.
+      const names = await namesInOrg(t.org.client, prefix);
+      const loaded = lines.slice(1, (short.end.row as number) + 1).map((l) => l.split(',')[0] as string);
+      expect([...names].sort(), 'nothing loaded twice, nothing after the stop').to.deep.equal(loaded.sort());
+    };
+    await expectRefused();
+    // The refused segment is in the ledger now, without a batch: a second resume refuses it before uploading anything.
+    await expectRefused();
   });
 });
