@@ -16,6 +16,7 @@ import { LoadSpool } from '../../lib/load/load-spool.js';
 import { bulkLoad, type BulkLoadOptions, type LoadSummary } from '../../pipelines/bulk-load.js';
 import { OrgBatches } from '../../lib/load/org-batches.js';
 import type { SpooledBatch } from '../../lib/load-types.js';
+import { recordDigest } from '../../lib/load/csv-payload-records.js';
 import { checkLedger, readingOn, uploadRefusal } from '../../pipelines/load-resume.js';
 import { startServer, type LocalOrg } from '../../server/index.js';
 import { rejection } from '../helpers/fixtures.js';
@@ -333,6 +334,25 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       .to.contain('input rows 41-50')
       .and.contain('751D')
       .and.not.contain('751C');
+    // A segment the ledger records without its batch (a resume before refused it, cut where the org's batch was not):
+    // a batch whose segment line was lost may hold its rows though they are not after the recorded ones.
+    const lost = new OrgBatches(() => Promise.reject(new Error('no found job in this test')));
+    lost.addUnplaced('e'.repeat(64), { jobId: '750A', batchId: '751E' });
+    expect(await uploadRefusal(state, lost)(cut(3, 31)))
+      .to.contain('segment 3 (input rows 31-40)')
+      .and.contain('751E');
+    expect(await uploadRefusal(state, lost)(cut(4, 41))).to.contain('751E');
+    // A CSV batch's first record tells where it began: it may hold the rows of the segment whose payload holds that record, and of none before.
+    const shapes = new Map([['751E', { firstRecord: recordDigest(Buffer.from('n33\n')), records: 2 }]]);
+    const holding = join(tmp.path, 'holding.csv');
+    await writeFile(holding, 'Name\nn31\n"n\n32"\nn33\nn34\n');
+    const notHolding = join(tmp.path, 'not-holding.csv');
+    await writeFile(notHolding, 'Name\nn31\nn33x\n');
+    expect(await uploadRefusal(state, lost, shapes)({ ...cut(3, 31), path: holding }))
+      .to.contain('segment 3 (input rows 31-40)')
+      .and.contain('751E');
+    expect(await uploadRefusal(state, lost, shapes)({ ...cut(3, 31), path: notHolding })).to.equal(undefined);
+    expect(await uploadRefusal(state, lost, shapes)({ ...cut(4, 41), path: notHolding })).to.equal(undefined);
     // Segment 1's gone: cut again from where the last joined segment ended.
     await unlink(join(spoolDir, 'segment-000001.csv'));
     const fromOne = (await checkLedger(state, spoolDir)).state;

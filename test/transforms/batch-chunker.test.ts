@@ -3,7 +3,9 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BatchAlignment } from '../../lib/load/batch-alignment.js';
 import type { ColumnPlan } from '../../lib/load/column-plan.js';
+import { recordDigest } from '../../lib/load/csv-payload-records.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { readRejects, type RejectEntry } from '../../lib/load/reject-file.js';
 import type { InputRecord, SpooledBatch } from '../../lib/load-types.js';
@@ -126,6 +128,27 @@ describe('transforms/batch-chunker', () => {
     const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 2, resume: { seq: 1, afterRow: 2 } });
     const shape = (b: SpooledBatch) => [b.seq, b.rows, b.rejected, b.end];
     expect(resumed.map(shape)).to.deep.equal(whole.slice(1).map(shape));
+  });
+
+  it("cuts a segment that begins with an org batch's first record after that batch's record count (`align`, CSV only)", async () => {
+    const records = Array.from({ length: 9 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}`, Note: `a\n"${i}"` }));
+    const align = new BatchAlignment();
+    // Records as the CSV serializer writes them: r4 (row 5) began a batch of 2 records in the org.
+    align.add(recordDigest(Buffer.from('r4,"a\n""4"""\n')), 2);
+    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 4, align });
+    expect(whole.map((b) => b.rows)).to.deep.equal([
+      [
+        [1, 3],
+        [5, 1],
+      ],
+      [[6, 4]],
+    ]);
+    // r4 begins no segment there; resumed after row 4, it does.
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 4, align, resume: { seq: 1, afterRow: 4 } });
+    expect(resumed.map((b) => b.rows)).to.deep.equal([[[5, 2]], [[7, 3]]]);
+    expect((await readFile(resumed[0]?.path as string, 'utf8')).split('\n').slice(1).join('\n')).to.equal('r4,"a\n""4"""\nr5,"a\n""5"""\n');
+    // Another content type writes records that depend on their place: never aligned.
+    expect((await chunk(records, { contentType: 'JSON', maxRecords: 4, align, resume: { seq: 1, afterRow: 4 } })).map((b) => b.rows)).to.deep.equal([[[5, 4]], [[9, 1]]]);
   });
 
   it('cuts a segment after each row of `cuts` whatever its size (a resume cuts again where a stop cut short), then goes on by the batch size', async () => {

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BatchAlignment } from '../../lib/load/batch-alignment.js';
 import type { ColumnPlan } from '../../lib/load/column-plan.js';
+import { csvRequestShape } from '../../lib/load/csv-payload-records.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { readRejects } from '../../lib/load/reject-file.js';
 import { readBatchPayload } from '../../lib/wire/batch-payload.js';
@@ -20,7 +23,7 @@ describe('transforms/csv-batch-splitter', () => {
 
   async function split(
     chunks: Buffer[],
-    options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation; cuts?: readonly number[] } = {},
+    options: { maxRecords?: number; maxBytes?: number; operation?: LoadOperation; cuts?: readonly number[]; align?: BatchAlignment } = {},
   ): Promise<Array<{ batch: SpooledBatch; text: string }>> {
     const sink = collector<SpooledBatch>();
     await pipeline(fromChunks(chunks), csvBatchSplitter({ spool: spool(), source: 'in.csv', ...options }), sink);
@@ -95,6 +98,29 @@ describe('transforms/csv-batch-splitter', () => {
       expect(batches.map((b) => b.text)).to.deep.equal(expected);
       expect(batches[0]?.batch.end).to.deep.equal({ row: 1, offset: input.indexOf('日本'), line: 5 });
     }
+  });
+
+  it("cuts a segment that begins with an org batch's first record after that batch's record count (`align`): the same bytes, whatever the chunks", async () => {
+    // A quoted line end, a CR alone (sent as an LF) and CRLF: the first records are hashed as they are written.
+    const input = Buffer.from('Name,Note\r\n"a","x\r\ny"\r\nb,1\rc,2\r\nd,3\ne,4\n');
+    const expected = ['Name,Note\r\n"a","x\r\ny"\r\n', 'Name,Note\r\nb,1\nc,2\r\n', 'Name,Note\r\nd,3\ne,4\n'];
+    // The org's batches as the run cut them before (by a stop): their requests tell where each began and how many records it held.
+    const align = new BatchAlignment();
+    for (const request of expected.slice(0, 2)) {
+      const shape = await csvRequestShape(fromChunks(splitAt(Buffer.from(request), [7, 14])), createHash('sha256'));
+      align.add(shape.firstRecord as string, shape.records);
+    }
+    expect((await split([input], { maxRecords: 5 })).map((b) => b.text)).to.deep.equal(['Name,Note\r\n"a","x\r\ny"\r\nb,1\nc,2\r\nd,3\ne,4\n']);
+    for (let cut = 1; cut < input.length; cut++) {
+      expect(
+        (await split(splitAt(input, [cut]), { maxRecords: 5, align })).map((b) => b.text),
+        `cut ${cut}`,
+      ).to.deep.equal(expected);
+    }
+    // A record that begins no segment aligns nothing: only where a segment starts does a batch begin.
+    const later = new BatchAlignment();
+    later.add((await csvRequestShape(fromChunks([Buffer.from(expected[1] as string)]), createHash('sha256'))).firstRecord as string, 2);
+    expect((await split([input], { maxRecords: 5, align: later })).length).to.equal(1);
   });
 
   it('gives the same batches for the input split at every byte offset', async () => {
