@@ -173,8 +173,8 @@ describe('regressions/issue-22: segments cut again after a stop are cut where th
     const twin = state.pending.find((s) => s.seq === earlier.seq);
     await truncate(join(base.ledgerDir as string, 'spool', twin?.payload as string), 10);
     await cutLedgerBefore(base, short.seq);
-    const expectRefused = async () => {
-      const err = await bulkLoad({ ...base, resume: true }).then(
+    const expectRefused = async (uploading: string[]) => {
+      const err = await bulkLoad({ ...base, resume: true, onBatch: (e: LoadBatchEvent) => (e.stage === 'uploading' ? uploading.push(`segment ${e.batch.seq}`) : undefined) }).then(
         () => undefined,
         (e: Error & { code?: string }) => e,
       );
@@ -185,8 +185,10 @@ describe('regressions/issue-22: segments cut again after a stop are cut where th
       const loaded = lines.slice(1, (short.end.row as number) + 1).map((l) => l.split(',')[0] as string);
       expect([...names].sort(), 'nothing loaded twice, nothing after the stop').to.deep.equal(loaded.sort());
     };
-    await expectRefused();
+    await expectRefused([]);
     // The refused segment is in the ledger now, without a batch: a second resume refuses it before uploading anything.
-    await expectRefused();
+    const uploading: string[] = [];
+    await expectRefused(uploading);
+    expect(uploading, 'refused before any upload').to.deep.equal([]);
   });
 });
