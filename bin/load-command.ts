@@ -23,7 +23,7 @@ import { isTerminal, toStdout, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { findRun, newRunId, refuseRunning, removeRunDir, runsDir, type LoadRun } from './load-runs.js';
+import { findRun, listRuns, newRunId, refuseRunning, removeRunDir, runsDir, type LoadRun } from './load-runs.js';
 import { LoadProgressText } from './load-progress.js';
 import { ProgressLine, count, duration, plural } from './progress-line.js';
 import { BulkError, RunLockedError } from '../lib/errors.js';
@@ -253,6 +253,13 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   try {
     run = await findRun(io.env, id, conn.org);
     if (!run?.state) {
+      // A ledger cut before its first line whole names no org, input or job: said, never passed over as "nothing to resume".
+      const unreadable = (await listRuns(io.env)).find((r) => r.problem !== undefined && (id === undefined || r.id === id));
+      if (unreadable)
+        throw new BulkError(
+          'BULK_LEDGER',
+          `load: the load in ${unreadable.dir} cannot be resumed: ${unreadable.problem}. What it loaded cannot be told from it: look at the org's jobs (bulkpipe job list) before loading its input again, then remove the folder (bulkpipe job clean ${unreadable.id})`,
+        );
       throw new UsageError(
         id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`,
       );

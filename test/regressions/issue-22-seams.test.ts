@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions, type LoadBatchEvent } from '../../pipelines/bulk-load.js';
+import { runCli } from '../helpers/cli.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { namesInOrg } from '../helpers/org-query.js';
@@ -128,5 +129,23 @@ describe('regressions/issue-22: the seams between stops, ledgers and the disk', 
       execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
     }
     expect(await stat(mount).then((s) => s.isDirectory())).to.equal(true);
+  });
+
+  it('a ledger cut inside its first line is said as unreadable by load --resume (exit 1, the folder named), never as "no unfinished load"', async () => {
+    const home = join(tmp.path, 'home-cut');
+    const run = join(home, 'runs', '20261206T000000Z-1');
+    await mkdir(run, { recursive: true });
+    await writeFile(join(run, 'ledger.ndjson'), '{"type":"run","version":1,"pid":1,"ho');
+    const resumed = await runCli(['load', '--resume', '--quiet'], { cwd: tmp.path, env: { BULKPIPE_HOME: home } });
+    expect(resumed.code, resumed.stderr).to.equal(1);
+    expect(resumed.stderr).to.contain(`the load in ${run} cannot be resumed`).and.contain('bulkpipe job clean 20261206T000000Z-1');
+    const cleaned = await runCli(['job', 'clean', '20261206T000000Z-1', '--quiet'], { cwd: tmp.path, env: { BULKPIPE_HOME: home } });
+    expect(cleaned.code, cleaned.stderr).to.equal(0);
+    expect(
+      await stat(run).then(
+        () => true,
+        () => false,
+      ),
+    ).to.equal(false);
   });
 });
