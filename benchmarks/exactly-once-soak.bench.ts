@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery, type QueryRecord } from '../pipelines/bulk-query.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
+import { sessionOf } from './_util/org-session.js';
 import { environment, fmt } from './_util/run.js';
 import { RowTally, compare, tallyOutput, writeInput, type InputShape, type RoundCounts } from './_util/exactly-once-rows.js';
 
@@ -433,18 +434,6 @@ async function restartOrg(db: string, port: number): Promise<OrgProcess> {
       await sleep(250);
     }
   }
-}
-
-/** A session id for --access-token; sessions are kept in the org's file, so they outlive a restart. */
-async function sessionOf(org: OrgProcess): Promise<string> {
-  const res = await fetch(`${org.loginUrl}/services/Soap/u/62.0`, {
-    method: 'POST',
-    headers: { 'content-type': 'text/xml', soapaction: '""' },
-    body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>${org.username}</username><password>${org.password}</password></login></se:Body></se:Envelope>`,
-  });
-  const id = /<sessionId>([^<]+)</.exec(await res.text())?.[1];
-  if (!id) throw new Error('no session');
-  return id;
 }
 
 /** The org's Bulk API jobs (REST job list): the round's org serves this load alone. */

@@ -21,6 +21,7 @@ import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery } from '../pipelines/bulk-query.js';
 import { FaultProxy } from '../test/helpers/fault-proxy.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
+import { sessionOf } from './_util/org-session.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const [rounds = 3, rows = 300_000, seed = 1] = process.argv.slice(2).map(Number);
@@ -155,18 +156,6 @@ let stopOrg: () => Promise<void> = async () => undefined;
 
 function kill(child: ChildProcess): void {
   child.kill('SIGKILL');
-}
-
-/** A session id for the CLI's --access-token (sessions are kept in the org's file, so they outlive a restart). */
-async function sessionOf(org: OrgProcess): Promise<string> {
-  const res = await fetch(`${org.loginUrl}/services/Soap/u/62.0`, {
-    method: 'POST',
-    headers: { 'content-type': 'text/xml', soapaction: '""' },
-    body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>${org.username}</username><password>${org.password}</password></login></se:Body></se:Envelope>`,
-  });
-  const id = /<sessionId>([^<]+)</.exec(await res.text())?.[1];
-  if (!id) throw new Error('no session');
-  return id;
 }
 
 /** The sf__Row of every row of an output file (the last column). */

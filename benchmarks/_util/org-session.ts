@@ -1,0 +1,13 @@
+/** A session id of a `bulkpipe server` child for the CLI's --access-token (SOAP login; sessions are kept in the org's file, so they outlive a restart). */
+import type { OrgProcess } from '../../bin/org-process.js';
+
+export async function sessionOf(org: OrgProcess): Promise<string> {
+  const res = await fetch(`${org.loginUrl}/services/Soap/u/62.0`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml', soapaction: '""' },
+    body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>${org.username}</username><password>${org.password}</password></login></se:Body></se:Envelope>`,
+  });
+  const id = /<sessionId>([^<]+)</.exec(await res.text())?.[1];
+  if (!id) throw new Error('no session');
+  return id;
+}
