@@ -196,6 +196,7 @@ export async function planResume(
     await ledger.job(found);
     jobs.push(found);
   }
+  const made = new Set([...state.createdJobs, ...(found ? [found] : [])]);
   // The ledger may have lost the lines of any job made after its last kept line (a cut ledger), and
   // a run has one job per process that uploaded (a stop closes its job; each resume makes one): jobs
   // like the run's, that the ledger does not know, are looked through whatever it knows. Such a job is
@@ -282,7 +283,9 @@ export async function planResume(
     const refused = await refuseUpload(segment);
     if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
   }
-  return { openJob: lastJob?.state === 'Open' ? lastJob : undefined, segments, orgBatches, refuseUpload };
+  // New batches go only to a job the run made: one it found in the org by its batches (named in the ledger by batch lines alone) may be another load's that merely fits.
+  const ownOpen = lastJob?.state === 'Open' && made.has(lastJob.id);
+  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload };
 }
 
 /**

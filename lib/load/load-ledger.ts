@@ -111,6 +111,8 @@ export interface LedgerState {
   readonly startedAt: string;
   /** Every job of the run, oldest first (a resumed run whose job was closed makes a new one). */
   readonly jobs: readonly string[];
+  /** The jobs the run made (a job line), oldest first: only these take new batches on a resume; a job known by its batch lines alone was found in the org. */
+  readonly createdJobs: readonly string[];
   /** The batches the run created, joined or not, by job: a resumed run never takes one of them for a lost upload. */
   readonly batches: ReadonlyMap<string, readonly string[]>;
   /** Set when a create-job POST was sent and no job id followed: the job may exist (epoch ms of the attempt). */
@@ -286,6 +288,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
   let pid = 0;
   let host = '';
   const jobs: string[] = [];
+  const createdJobs: string[] = [];
   const batches = new Map<string, string[]>();
   let creatingSince: number | undefined;
   const pending = new Map<number, LedgerSegment>();
@@ -323,6 +326,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
           break;
         case 'job':
           jobs.push(entry.jobId);
+          createdJobs.push(entry.jobId);
           creatingSince = undefined;
           break;
         case 'segment': {
@@ -388,6 +392,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
     host,
     startedAt,
     jobs,
+    createdJobs,
     batches,
     creatingSince,
     pending: [...pending.values()].sort((a, b) => a.seq - b.seq),

@@ -233,7 +233,7 @@ describe('transforms/record-parser', () => {
       expect(records.map((r) => r.error === undefined)).to.deep.equal([true, false, true]);
       const sink = collector<InputRecord>();
       await pipeline(fromChunks([bytes]), recordParser({ format: 'csv', replaceInvalidUtf8: true }), sink);
-      expect(sink.items.map((r) => r.fields['B'])).to.deep.equal(['2', '\uFFFDA', '6']);
+      expect(sink.items.map((r) => r.fields.B)).to.deep.equal(['2', '\uFFFDA', '6']);
     });
 
     it('passes over a record larger than maxRecordBytes without keeping it, in every format', async () => {

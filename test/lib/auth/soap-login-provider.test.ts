@@ -23,7 +23,7 @@ describe('lib/auth/soap-login-provider', () => {
 
   const ok =
     (sessionId: string): Handler =>
-    (req, res) =>
+    (_req, res) =>
       res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(loginResponse(server.url, sessionId));
 
   it('validates its options', () => {

@@ -61,6 +61,21 @@ describe('lib/load/load-ledger', () => {
     expect(state.inputAt).to.deep.equal({ row: 25, offset: 3000 });
   });
 
+  it('tells the jobs the run made (a job line) from jobs found in the org and named by batch lines alone', async () => {
+    const ledger = new LoadLedger(dir());
+    await ledger.start(RUN);
+    await ledger.job('750A');
+    await ledger.segment(segment(0, 1, 10));
+    await ledger.batch(0, '750A', '751A');
+    // A resume found a job whose line the ledger lost, by its batches: it is the run's, but the run did not make it.
+    await ledger.segment(segment(1, 11, 10));
+    await ledger.batch(1, '750F', '751F');
+    await ledger.close();
+    const state = await readLedger(dir());
+    expect(state.jobs).to.deep.equal(['750A', '750F']);
+    expect(state.createdJobs).to.deep.equal(['750A']);
+  });
+
   it('knows a create-job POST that no job id followed', async () => {
     const ledger = new LoadLedger(dir());
     await ledger.start(RUN);

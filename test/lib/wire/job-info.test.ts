@@ -44,7 +44,7 @@ describe('lib/wire/job-info', () => {
     it('the JSON-job response recorded with an XML body', () => {
       const body = wireFixture('cumulusci_json_contenttype_exchange.md').split('\n');
       const start = body.findIndex((l) => l.startsWith('<?xml'));
-      const end = body.findIndex((l) => l === '</jobInfo>');
+      const end = body.indexOf('</jobInfo>');
       const job = parseJobInfo(body.slice(start, end + 1).join('\n'), 'xml');
       expect(job).to.include({ operation: 'query', object: 'Event', contentType: 'JSON', apiVersion: '62.0' });
     });
