@@ -426,7 +426,13 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
     const resumed = checked && ledger ? await planResume(checked, ledger, client, spool, jobRequest, options.signal, align.align) : undefined;
     if (resumed && checked) {
       if (checked.notice) options.onNotice?.(checked.notice);
-      submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: resumed.refuseUpload });
+      submitter.goOn({
+        openJob: resumed.openJob,
+        orgBatches: resumed.orgBatches,
+        refuseUpload: resumed.refuseUpload,
+        // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
+        digest: (batch, path) => spool.digest(batch.seq, path),
+      });
       if (resumed.openJob) options.onJob?.(resumed.openJob);
       if (unreadAfterRow !== undefined)
         options.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);

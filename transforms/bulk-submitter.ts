@@ -46,6 +46,8 @@ export interface ResumedUploads {
    * run that no segment took may hold some of its rows), refused as BULK_LEDGER; undefined to upload it.
    */
   readonly refuseUpload?: (batch: SpooledBatch) => Promise<string | undefined>;
+  /** A segment's uploaded file's SHA-256 (the spool took it as it wrote the file; default: read from the disk). */
+  readonly digest?: (batch: SpooledBatch, path: string) => Promise<string>;
 }
 
 export class BulkSubmitter extends Transform {
@@ -55,6 +57,7 @@ export class BulkSubmitter extends Transform {
   readonly #closeJob: boolean;
   #orgBatches: OrgBatches | undefined;
   #refuseUpload: ResumedUploads['refuseUpload'];
+  #digest: (batch: SpooledBatch, path: string) => Promise<string> = async (_batch, path) => (await fileDigest(path)).sha256;
   /** The last segment's match with the org's batches: the next one's waits for it. */
   #matched: Promise<void> = Promise.resolve();
   readonly #ledger: LoadLedger | undefined;
@@ -82,6 +85,7 @@ export class BulkSubmitter extends Transform {
   goOn(resumed: ResumedUploads): void {
     this.#orgBatches = resumed.orgBatches;
     this.#refuseUpload = resumed.refuseUpload;
+    if (resumed.digest) this.#digest = resumed.digest;
     if (resumed.openJob) {
       this.#jobInfo = resumed.openJob;
       this.#job = Promise.resolve(resumed.openJob);
@@ -178,7 +182,7 @@ export class BulkSubmitter extends Transform {
 
   /** A batch the org holds with the segment's very bytes (uploaded before the stop); undefined to upload it, or refused. */
   async #match(batch: SpooledBatch, path: string): Promise<OrgBatch | undefined> {
-    const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash((await fileDigest(path)).sha256) : undefined;
+    const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash(await this.#digest(batch, path)) : undefined;
     if (taken) return taken;
     const refused = await this.#refuseUpload?.(batch);
     if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);

@@ -5,7 +5,7 @@
  * SessionProvider (once per request, shared by concurrent requests) and the request is replayed
  * with its whole body; a batch POST whose answer was lost is looked up before it is sent again.
  */
-import { createHash } from 'node:crypto';
+import { sha256Of } from '../streams/sha256.js';
 import type { Readable } from 'node:stream';
 import { AbortedError, BulkApiError, SessionExpiredError, type RequestContext } from '../errors.js';
 import { toId18 } from '../ids.js';
@@ -333,9 +333,7 @@ export class BulkClient {
    */
   async batchRequestDigest(jobId: string, batchId: string, options: CallOptions = {}): Promise<string> {
     const { body } = await this.getBatchRequest(jobId, batchId, options);
-    const hash = createHash('sha256');
-    for await (const chunk of body) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    return (await sha256Of(body as AsyncIterable<Uint8Array>)).sha256;
   }
 
   /** Batches of a job that are accounted for elsewhere (a resumed load's ledger): never taken for a lost upload. */

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync, createGzip } from 'node:zlib';
 import { BulkError } from '../errors.js';
+import { sha256Of } from '../streams/sha256.js';
 
 /** A file to stream from disk, e.g. a spooled batch. */
 export interface FileBody {
@@ -48,11 +49,7 @@ export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
         const file = createReadStream(body.path, { highWaterMark: 256 * 1024 });
         return gzip ? compressed(file) : file;
       },
-      digest: async () => {
-        const hash = createHash('sha256');
-        await pipeline(createReadStream(body.path), hash);
-        return hash.digest('hex');
-      },
+      digest: async () => (await sha256Of(createReadStream(body.path))).sha256,
     };
   }
   let used = false;

@@ -8,6 +8,7 @@
  * Holds: one small entry per segment not yet released (its files and input rows), no data.
  */
 import { createHash } from 'node:crypto';
+import { sha256Of } from '../streams/sha256.js';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,11 @@ export class LoadSpool {
     return [...(this.#segments.get(seq)?.checks.values() ?? [])];
   }
 
+  /** A segment's file's SHA-256: the one taken when it was written or sealed, else read from the disk (a file adopted from a stopped run). */
+  async digest(seq: number, path: string): Promise<string> {
+    return this.#segments.get(seq)?.checks.get(path)?.sha256 ?? (await fileDigest(path)).sha256;
+  }
+
   /**
    * The path of a segment's file, creating the spool folder on first use. `extension` names the
    * payload's format (`csv`, `xml`, `json`) or the upload's (`zip`).
@@ -254,14 +260,8 @@ export function spoolWriteError(path: string, err: unknown): BulkError {
 }
 
 /** A file's size and SHA-256, read in chunks. */
-export async function fileDigest(path: string): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
+export function fileDigest(path: string): Promise<{ bytes: number; sha256: string }> {
+  return sha256Of(createReadStream(path, { highWaterMark: 256 * 1024 }));
 }
 
 /** Whether a spool file is as its check says (there, of its size and hash); false when it is gone or differs. */
