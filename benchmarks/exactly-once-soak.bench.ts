@@ -34,6 +34,7 @@ import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery, type QueryRecord } from '../pipelines/bulk-query.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { sessionOf } from './_util/org-session.js';
+import { random } from './_util/random.js';
 import { environment, fmt } from './_util/run.js';
 import { RowTally, compare, tallyOutput, writeInput, type InputShape, type RoundCounts } from './_util/exactly-once-rows.js';
 
@@ -55,17 +56,6 @@ if (allowed.length === 0) throw new Error(`SOAK_FAULTS names none of ${KINDS.joi
 
 // The built CLI, as users run it.
 const CLI = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../dist/bin/bulkpipe.js' : '../dist/bin/bulkpipe.js', import.meta.url));
-
-/** A small seeded generator (mulberry32). */
-function random(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * When a fault strikes a run: once the ledger holds `at` (a fraction) of the segments still to come

@@ -22,6 +22,7 @@ import { bulkQuery } from '../pipelines/bulk-query.js';
 import { FaultProxy } from '../test/helpers/fault-proxy.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { sessionOf } from './_util/org-session.js';
+import { random } from './_util/random.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const [rounds = 3, rows = 300_000, seed = 1] = process.argv.slice(2).map(Number);
@@ -31,16 +32,6 @@ const CUT_RATE = Number(process.env.SOAK_CUT_RATE ?? 0.03);
 const CLIENT_KILLS = Number(process.env.SOAK_CLIENT_KILLS ?? 3);
 const ORG_KILLS = Number(process.env.SOAK_ORG_KILLS ?? 2);
 
-/** A small seeded generator (mulberry32): the same faults for the same seed. */
-function random(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = random(seed);
 const between = (min: number, max: number) => min + rand() * (max - min);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
