@@ -1,4 +1,5 @@
 /** Checks for flag values, each failing with a one-line UsageError that names the flag. */
+import { DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS, DEFAULT_MAX_POLL_INTERVAL_MS } from '../lib/limits.js';
 import { UsageError } from './usage-error.js';
 
 /** A whole number within [min, max], or the fallback when the flag is absent. */
@@ -42,9 +43,9 @@ export const RUN_OPTIONS_HELP = `  --poll-interval MS     first poll interval (d
 
 /** Poll settings from --poll-interval and --timeout. */
 export function pollOptions(values: { readonly 'poll-interval'?: string | undefined; readonly timeout?: string | undefined }) {
-  const pollMs = wholeNumber('poll-interval', values['poll-interval'], 500, 10, 600_000);
-  const timeoutS = wholeNumber('timeout', values.timeout, 21_600, 1, 7 * 86_400);
-  return { minPollIntervalMs: pollMs, maxPollIntervalMs: Math.max(pollMs, 10_000), pollTimeoutMs: timeoutS * 1000 };
+  const pollMs = wholeNumber('poll-interval', values['poll-interval'], DEFAULT_MIN_POLL_INTERVAL_MS, 10, 600_000);
+  const timeoutS = wholeNumber('timeout', values.timeout, DEFAULT_POLL_TIMEOUT_MS / 1000, 1, 7 * 86_400);
+  return { minPollIntervalMs: pollMs, maxPollIntervalMs: Math.max(pollMs, DEFAULT_MAX_POLL_INTERVAL_MS), pollTimeoutMs: timeoutS * 1000 };
 }
 
 /** --quiet, or --json (which prints the JSON only): no progress, notices or summary line, errors only. */

@@ -9,16 +9,17 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
 import { datePattern, timeZoneOption } from '../lib/text/date-format.js';
-import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
-import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
+import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadLedgerOutcome, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
+import type { LedgerState } from '../lib/load/load-ledger.js';
 import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines/dry-run.js';
-import type { PayloadType } from '../lib/records/serialize-record.js';
+import { DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
+import type { LoadShape } from '../lib/load/load-shape.js';
 import { isTerminal, toStdout, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
@@ -176,7 +177,6 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   }
   if ([values.success, values.errors, values.results].filter((p) => p === '-').length > 1)
     throw new UsageError('load: only one of --success, --errors and --results can be - (stdout)');
-  const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
   const reading = {
     ...(await delimiterFor(values.delimiter, input, io, quietOf(values))),
     ...(values['replace-invalid-utf8'] ? { replaceInvalidUtf8: true } : {}),
@@ -200,21 +200,22 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   }
   const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   const runId = newRunId();
+  const load = {
+    object,
+    operation,
+    ...(externalIdField ? { externalIdField } : {}),
+    input: input.input,
+    source: input.source,
+    format: input.format,
+    contentType,
+    batchSize,
+    serial: values.serial === true,
+    ...reading,
+    ...attachments,
+  };
   return execute(io, values, conn, {
-    load: {
-      object,
-      operation,
-      ...(externalIdField ? { externalIdField } : {}),
-      input: input.input,
-      source: input.source,
-      format: input.format,
-      contentType,
-      batchSize,
-      serial: values.serial === true,
-      ...reading,
-      ...attachments,
-      ...shape,
-    },
+    load: { ...load, input: typeof input.input === 'string' ? input.input : null },
+    options: { ...load, ...runOptions(values) },
     outputs: new Outputs(input.base, { success: values.success, errors: values.errors, results: values.results }),
     size: input.size,
     runId,
@@ -247,7 +248,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   if (extra.length > 0) throw new UsageError(`load: unexpected argument ${JSON.stringify(extra[0])}`);
   const given = SHAPING_FLAGS.find((flag) => values[flag] !== undefined);
   if (given) throw new UsageError(`load: --resume goes on with the options the load began with; --${given} cannot change them`);
-  const shape = { concurrency: wholeNumber('concurrency', values.concurrency, 4, 1, 25), ...pollOptions(values) };
+  const runFlags = runOptions(values);
   const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   let run: LoadRun | undefined;
   try {
@@ -270,39 +271,28 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
     await conn.close();
     throw err;
   }
-  const state = run.state;
-  const was = state.run;
+  // bulkLoad takes the rest of the plan from the ledger: no shaping option is given.
+  const { shape, inputFile } = run.state.run;
   return execute(io, values, conn, {
-    load: {
-      object: was.object,
-      operation: was.operation as LoadOperation,
-      ...(was.externalIdField ? { externalIdField: was.externalIdField } : {}),
-      // A stream is not read again (bulkLoad says which records were never read).
-      input: was.input ? was.input.path : Readable.from([]),
-      source: was.source,
-      format: was.format as InputFormat,
-      contentType: was.contentType as PayloadType,
-      ...(was.batchSize ? { batchSize: was.batchSize } : {}),
-      ...(was.columns ? { columns: was.columns } : {}),
-      serial: was.serial,
-      ...(was.delimiter !== undefined ? { delimiter: was.delimiter } : {}),
-      ...(was.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: was.replaceInvalidUtf8 } : {}),
-      ...(was.columnMap !== undefined ? { columnMap: new Map(Object.entries(was.columnMap)) } : {}),
-      ...(was.dateFormat !== undefined ? { dateFormat: was.dateFormat } : {}),
-      ...(was.timeZone !== undefined ? { timeZone: was.timeZone } : {}),
-      ...(was.attachments !== undefined ? { attachments: was.attachments } : {}),
-      ...shape,
-    },
-    outputs: Outputs.ofLedger(was.successPath, was.errorPath, was.resultsPath),
-    size: was.input?.size,
+    load: shape,
+    options: { ...runFlags, resume: true },
+    outputs: Outputs.ofLedger(shape.successPath, shape.errorPath, shape.resultsPath),
+    size: inputFile?.size,
     runId: run.id,
-    resume: state,
+    resume: run.state,
   });
 }
 
+/** --concurrency and the poll flags: how the run goes, which a resume may change. */
+function runOptions(values: LoadValues) {
+  return { concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY), ...pollOptions(values) };
+}
+
 interface Execution {
-  /** The load's own options (not the client, outputs, ledger or callbacks). */
-  readonly load: Omit<BulkLoadOptions, 'client' | 'successPath' | 'errorPath' | 'ledgerDir' | 'resume' | 'org'>;
+  /** What the load is, as the prompt and the summary name it. */
+  readonly load: Pick<LoadShape, 'object' | 'operation' | 'source' | 'input'>;
+  /** The load's own options (not the client, outputs, ledger or callbacks); a resume's are the run's alone. */
+  readonly options: Omit<BulkLoadOptions, 'client' | 'successPath' | 'errorPath' | 'ledgerDir' | 'org'>;
   readonly outputs: Outputs;
   readonly size: number | undefined;
   readonly runId: string;
@@ -314,7 +304,7 @@ interface Execution {
 async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
   const { load, outputs } = run;
   const quiet = quietOf(values);
-  if (!conn.local && !(await confirmTarget(io, values, conn, `${load.operation} ${load.object}`, typeof load.input !== 'string'))) {
+  if (!conn.local && !(await confirmTarget(io, values, conn, `${load.operation} ${load.object}`, load.input === null))) {
     await conn.close();
     throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
   }
@@ -326,21 +316,24 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   let last: LoadProgress | undefined;
   let summary: LoadSummary | undefined;
   let failure: unknown;
+  // What the run left in its ledger (a failed run has no summary to say it).
+  let left: LoadLedgerOutcome | undefined;
   const resumeCommand = () => `bulkpipe load --resume ${jobId ?? run.runId}`;
   io.onResume?.(resumeCommand);
   try {
     summary = await bulkLoad({
-      ...load,
+      ...run.options,
       client: conn.client,
       org: conn.org,
       ledgerDir,
-      resume: run.resume !== undefined,
       checkColumns: values['no-check'] !== true,
       joinAhead: 1, // the next two batches' result requests go out while one is written
-      successPath: outputs.success.partial,
-      errorPath: outputs.errors.partial,
-      ...(outputs.results ? { resultsPath: outputs.results.partial } : {}),
+      ...(run.resume ? {} : { successPath: outputs.success.partial, errorPath: outputs.errors.partial }),
+      ...(outputs.results && !run.resume ? { resultsPath: outputs.results.partial } : {}),
       stopSignal: io.signal,
+      onLedger: (outcome) => {
+        left = outcome;
+      },
       abortJobOnStop: values['abort-on-interrupt'] === true,
       onJob: (job) => {
         jobId ??= job.id;
@@ -369,7 +362,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   }
   // A failed load that may have put records in the org, and a stopped one whose input can be read
   // on, keep their ledger (and their outputs under their working names) for --resume.
-  const kept = summary === undefined ? await leftInOrg(ledgerDir) : summary.stopped && (await unfinished(ledgerDir));
+  const kept = summary === undefined ? left?.jobMayExist === true : summary.stopped && summary.ledger?.open === true;
   if (!kept) {
     await outputs.settle({ jobId, runId: run.runId, failed: summary?.recordsFailed ?? last?.recordsFailed ?? 0 }, io.stdout);
     // Under the run's lock: a process that took the run since this one let it go keeps it.
@@ -446,18 +439,6 @@ function firstLine(stdin: Readable, signal: AbortSignal): Promise<string> {
     stdin.on('data', onData).once('end', done);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Whether a stopped load's ledger is open (its input can be read on from where it stands). */
-async function unfinished(ledgerDir: string): Promise<boolean> {
-  const state = await readLedger(ledgerDir).catch(() => undefined);
-  return state !== undefined && !state.finished;
-}
-
-/** Whether a failed load's ledger says a job may exist: then records may be in the org, and the ledger accounts for them. */
-async function leftInOrg(ledgerDir: string): Promise<boolean> {
-  const state = await readLedger(ledgerDir).catch(() => undefined);
-  return state !== undefined && !state.finished && (state.jobs.length > 0 || state.creatingSince !== undefined);
 }
 
 /** A usage error unless `path` names a file that can be created or overwritten. */

@@ -36,3 +36,20 @@ export const MAX_INPUT_RECORD_BYTES = 10_000_000; // MAX_BATCH_BYTES
 export const MAX_ZIP_BYTES = 10_000_000; // MAX_BATCH_BYTES
 export const MAX_ZIP_FILES = 1000;
 export const MAX_ZIP_UNCOMPRESSED_BYTES = 20_000_000;
+
+/**
+ * A run's defaults, each written once: the stages, the pipelines and the CLI take them from here.
+ * Uploads in flight for a load (the org's limits make more no faster), and at most.
+ */
+export const DEFAULT_LOAD_CONCURRENCY = 4;
+export const MAX_LOAD_CONCURRENCY = 25;
+/** Finished batches whose results download while the one before is written: default, and at most. */
+export const DEFAULT_JOIN_AHEAD = 1;
+export const MAX_JOIN_AHEAD = 8;
+/**
+ * Polling a job's batches (a load's and a query's alike): the first and shortest wait, the longest
+ * the wait backs off to while nothing changes, and the most time spent waiting in all.
+ */
+export const DEFAULT_MIN_POLL_INTERVAL_MS = 500;
+export const DEFAULT_MAX_POLL_INTERVAL_MS = 10_000;
+export const DEFAULT_POLL_TIMEOUT_MS = 6 * 3_600_000;

@@ -12,6 +12,7 @@ import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-lo
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
+import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import type { BatchInfo } from '../lib/types.js';
 import { soqlFromObject } from '../lib/soql/query-object.js';
@@ -73,7 +74,11 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
   const object = options.object ?? queryObject(options.soql);
   const loop = pollLoopOptions(
     { min: 'minPollIntervalMs', max: 'maxPollIntervalMs', timeout: 'pollTimeoutMs' },
-    { min: options.minPollIntervalMs ?? 250, max: options.maxPollIntervalMs ?? 10_000, timeout: options.pollTimeoutMs ?? 6 * 3_600_000 },
+    {
+      min: options.minPollIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS,
+      max: options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS,
+      timeout: options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+    },
     options.signal,
   );
   positiveInteger('concurrency', options.concurrency ?? DEFAULT_QUERY_CONCURRENCY, 64);

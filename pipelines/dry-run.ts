@@ -19,7 +19,8 @@ import { JoinedRows } from '../lib/join/joined-rows.js';
 import type { InputRecord } from '../lib/load-types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { RecordParser } from '../transforms/record-parser.js';
-import { attachmentResolverFor, dateConverterFor, readingOptions, type BulkLoadOptions } from './bulk-load.js';
+import type { BulkLoadOptions } from './load-options.js';
+import { attachmentResolverFor, dateConverterFor, readingOptions } from './load-stages.js';
 
 /** A load's options that a dry run takes: what to read and how, where the would-be errors go. */
 export type DryRunOptions = Pick<
@@ -38,7 +39,7 @@ export type DryRunOptions = Pick<
   | 'signal'
   | 'attachments'
 > &
-  Required<Pick<BulkLoadOptions, 'input' | 'format'>>;
+  Required<Pick<BulkLoadOptions, 'object' | 'operation' | 'input' | 'format'>>;
 
 export interface DryRunSummary {
   readonly recordsRead: number;

@@ -63,7 +63,7 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
   const row = state.inputAt.row;
   const cuts = [...new Set(state.superseded.map((s) => s.end.row).filter((end) => end > row))].sort((a, b) => a - b);
   if (state.inputEnded) return { ...fresh, readInput: false, fromRow: row };
-  if (state.run.input === null) return { ...fresh, readInput: false, fromRow: row, unreadAfterRow: row };
+  if (state.run.shape.input === null) return { ...fresh, readInput: false, fromRow: row, unreadAfterRow: row };
   // No segment was cut: the input is read from its start.
   if (state.nextSeq === 0) return { ...fresh, cuts };
   if (!fastPath) return { ...fresh, chunkerResume: { seq: state.nextSeq, afterRow: row }, fromRow: row, cuts };
@@ -106,7 +106,7 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
   const from = damaged?.segment.seq ?? state.nextSeq;
   const start = damaged ? startOf(state, from) : state.inputAt;
   // A stream that was not read to its end is finished as far as the ledger has it (readingOn says from which row it was never read).
-  const readsInput = damaged !== undefined || (!state.inputEnded && state.run.input !== null);
+  const readsInput = damaged !== undefined || (!state.inputEnded && state.run.shape.input !== null);
   const unusable = readsInput ? await inputProblem(state) : undefined;
   if (unusable) {
     const rows = `input rows ${start.row + 1}${damaged ? `-${state.inputAt.row}` : ''} and any after`;
@@ -165,11 +165,11 @@ function startOf(state: LedgerState, seq: number): InputPosition {
 
 /** Why the input cannot be read again as it was read (a stream, gone, changed); undefined when it can. */
 async function inputProblem(state: LedgerState): Promise<string | undefined> {
-  const { input } = state.run;
-  if (input === null) return 'the input was a stream, which cannot be read again';
-  const now = await stat(input.path).catch(() => undefined);
-  if (!now) return `the input ${input.path} is gone`;
-  if (now.size !== input.size || now.mtimeMs !== input.mtimeMs) return `the input ${input.path} changed since the load began`;
+  const { shape, inputFile } = state.run;
+  if (shape.input === null) return 'the input was a stream, which cannot be read again';
+  const now = await stat(shape.input).catch(() => undefined);
+  if (!now) return `the input ${shape.input} is gone`;
+  if (now.size !== inputFile?.size || now.mtimeMs !== inputFile.mtimeMs) return `the input ${shape.input} changed since the load began`;
   return undefined;
 }
 
@@ -210,7 +210,7 @@ export async function planResume(
   const since = Math.max(Date.parse(state.startedAt), ...knownJobs.map((job) => job.createdDate.getTime()));
   const known = new Set(jobs);
   const likeJobs = await client.findLikeJobs(request, since, { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
-  const contentType = state.run.contentType;
+  const contentType = state.run.shape.contentType;
   const placedIds = new Set([...state.batches.values()].flat());
   const orgBatches = new OrgBatches((jobId, batchId) => client.batchRequestDigest(jobId, batchId, { signal }));
   // A CSV batch's first record and record count come with its hash: where it began and ended in the

@@ -1,6 +1,6 @@
 /** How long a run waits between polls, and in all: the options bulkLoad and bulkQuery share. */
 export interface PollSettings {
-  /** First and shortest wait between polls, ms; the wait backs off while nothing changes. */
+  /** First and shortest wait between polls, ms; default 500 (lib/limits.ts); the wait backs off while nothing changes. */
   readonly minPollIntervalMs?: number;
   /** Longest wait between polls, ms; default 10 s. */
   readonly maxPollIntervalMs?: number;

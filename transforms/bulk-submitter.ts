@@ -14,6 +14,7 @@ import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
 import type { OrgBatch, OrgBatches } from '../lib/load/org-batches.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
@@ -74,7 +75,7 @@ export class BulkSubmitter extends Transform {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
     this.#client = options.client;
     this.#request = options.job;
-    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 4, 25);
+    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
     this.#closeJob = options.closeJob ?? true;
     this.#limit = pLimit(this.#concurrency);
     this.#ledger = options.ledger;

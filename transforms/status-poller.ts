@@ -11,6 +11,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { PollTimeoutError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
 import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { TERMINAL_BATCH_STATES, type BatchInfo } from '../lib/types.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
@@ -48,7 +49,11 @@ export class StatusPoller extends Transform {
     this.#client = options.client;
     this.#loop = pollLoopOptions(
       { min: 'minIntervalMs', max: 'maxIntervalMs', timeout: 'timeoutMs' },
-      { min: options.minIntervalMs ?? 500, max: options.maxIntervalMs ?? 10_000, timeout: options.timeoutMs ?? 6 * 3_600_000 },
+      {
+        min: options.minIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS,
+        max: options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS,
+        timeout: options.timeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+      },
       this.#abort.signal,
     );
   }

@@ -21,43 +21,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BulkError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
-import type { ContentType } from '../types.js';
 import { RunLock } from './run-lock.js';
 import type { SpoolFileCheck } from './load-spool.js';
+import { LEDGER_VERSION, runOfLine, type LedgerRun, type RunLine } from './ledger-run.js';
+
+export type { LedgerRun } from './ledger-run.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
 export const SPOOL_FOLDER = 'spool';
-const VERSION = 1;
-
-/** What a run is: everything a resumed run must repeat to cut the same batches and write the same outputs. */
-export interface LedgerRun {
-  readonly runId: string;
-  /** The org: its instance URL (or `local:<db>`), and the user when known. */
-  readonly org: string;
-  readonly username?: string | undefined;
-  /** The input file's absolute path, with its size and modification time; null for a stream (stdin). */
-  readonly input: { readonly path: string; readonly size: number; readonly mtimeMs: number } | null;
-  readonly source: string;
-  readonly format: string;
-  readonly contentType: ContentType;
-  readonly object: string;
-  readonly operation: string;
-  readonly externalIdField?: string | undefined;
-  readonly batchSize?: number | undefined;
-  readonly columns?: readonly string[] | undefined;
-  readonly serial: boolean;
-  readonly successPath?: string | undefined;
-  readonly errorPath?: string | undefined;
-  readonly resultsPath?: string | undefined;
-  /** CSV input read with another field separator than a comma. */
-  readonly delimiter?: string | undefined;
-  readonly replaceInvalidUtf8?: boolean | undefined;
-  readonly columnMap?: Readonly<Record<string, string>> | undefined;
-  readonly dateFormat?: string | undefined;
-  readonly timeZone?: string | undefined;
-  /** A binary-attachment load: the folder its files are read from (absolute). */
-  readonly attachments?: string | undefined;
-}
 
 /** A segment as the ledger knows it: the spooled batch's description, its payload named within the spool. */
 export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'rejected' | 'bytes' | 'rows' | 'columns' | 'contentType'> {
@@ -91,7 +62,7 @@ export interface LedgerJoined {
 }
 
 type Entry =
-  | ({ readonly type: 'run'; readonly version: number; readonly pid: number; readonly host: string; readonly startedAt: string } & LedgerRun)
+  | RunLine
   | { readonly type: 'resumed'; readonly pid: number; readonly host: string; readonly at: string }
   | { readonly type: 'creating'; readonly at: number }
   | { readonly type: 'job'; readonly jobId: string }
@@ -147,6 +118,8 @@ export class LoadLedger {
   #lock: RunLock | undefined;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
+  #announcedJob = false;
+  #finished = false;
 
   /** No I/O: `start()` or `reopen()` opens the file. */
   constructor(dir: string) {
@@ -183,7 +156,7 @@ export class LoadLedger {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw ledgerTaken(this.dir);
         throw err;
       }
-      await this.#append({ type: 'run', version: VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
+      await this.#append({ type: 'run', version: LEDGER_VERSION, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...run }, true);
     });
   }
 
@@ -198,10 +171,12 @@ export class LoadLedger {
 
   /** Before the create-job POST: a crash after it leaves a job to look for. Synced. */
   creatingJob(): Promise<void> {
+    this.#announcedJob = true;
     return this.#append({ type: 'creating', at: Date.now() }, true);
   }
 
   job(jobId: string): Promise<void> {
+    this.#announcedJob = true;
     return this.#append({ type: 'job', jobId }, true);
   }
 
@@ -226,8 +201,14 @@ export class LoadLedger {
   }
 
   /** The run is complete: every record of the input is in the outputs. */
-  finished(): Promise<void> {
-    return this.#append({ type: 'finished', at: new Date().toISOString() }, true);
+  async finished(): Promise<void> {
+    await this.#append({ type: 'finished', at: new Date().toISOString() }, true);
+    this.#finished = true;
+  }
+
+  /** What this process did with the ledger: whether it took the run's lock, opened the ledger, a job of the run announced (it may exist in the org), the run finished. */
+  get written(): { readonly locked: boolean; readonly opened: boolean; readonly announcedJob: boolean; readonly finished: boolean } {
+    return { locked: this.#lock !== undefined, opened: this.#file !== undefined, announcedJob: this.#announcedJob, finished: this.#finished };
   }
 
   /** Waits for the lines appended so far, closes the file and lets the run's lock go. */
@@ -284,7 +265,8 @@ export function ledgerTaken(dir: string): BulkError {
 
 /** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */
 export async function readLedger(dir: string): Promise<LedgerState> {
-  let header: Extract<Entry, { type: 'run' }> | undefined;
+  let run: LedgerRun | undefined;
+  let startedAt = '';
   let pid = 0;
   let host = '';
   const jobs: string[] = [];
@@ -312,8 +294,8 @@ export async function readLedger(dir: string): Promise<LedgerState> {
       }
       switch (entry.type) {
         case 'run':
-          if (entry.version !== VERSION) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} is of version ${entry.version}; this bulkpipe reads version ${VERSION}`);
-          header = entry;
+          run = runOfLine(entry as unknown as Record<string, unknown>, dir);
+          startedAt = entry.startedAt;
           pid = entry.pid;
           host = entry.host;
           break;
@@ -383,8 +365,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${dir}`, { cause: err });
     throw err;
   }
-  if (!header) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`);
-  const { type: _t, version: _v, pid: _p, host: _h, startedAt, ...run } = header;
+  if (!run) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`);
   return {
     dir,
     run,

@@ -19,7 +19,12 @@ describe('bin/load-runs', () => {
     const realPid = process.pid;
     Object.defineProperty(process, 'pid', { value: pid, configurable: true });
     try {
-      await ledger.start({ runId: id, org, input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false });
+      await ledger.start({
+        runId: id,
+        org,
+        shape: { input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 10_000, serial: false },
+        inputFile: null,
+      });
     } finally {
       Object.defineProperty(process, 'pid', { value: realPid, configurable: true });
     }

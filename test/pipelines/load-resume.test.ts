@@ -194,17 +194,8 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
   });
 
   it('reads the input on from where the ledger stands: an offset on the fast path, rows passed over otherwise, nothing after its end or of a stream', () => {
-    const run = {
-      runId: 'r',
-      org: 'o',
-      input: { path: '/in.csv', size: 1, mtimeMs: 1 },
-      source: 'in.csv',
-      format: 'csv',
-      contentType: 'CSV' as const,
-      object: 'Account',
-      operation: 'insert',
-      serial: false,
-    };
+    const shape = { input: '/in.csv', source: 'in.csv', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 10_000, serial: false } as const;
+    const run = { runId: 'r', org: 'o', shape, inputFile: { size: 1, mtimeMs: 1 } };
     const state = {
       dir: '/l',
       run,
@@ -234,7 +225,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     });
     expect(readingOn(state, false)).to.deep.include({ readInput: true, fromOffset: 0, chunkerResume: { seq: 3, afterRow: 30 }, splitterResume: undefined });
     expect(readingOn({ ...state, inputEnded: true }, true)).to.include({ readInput: false, unreadAfterRow: undefined });
-    expect(readingOn({ ...state, run: { ...run, input: null } }, true)).to.include({ readInput: false, unreadAfterRow: 30 });
+    expect(readingOn({ ...state, run: { ...run, shape: { ...shape, input: null }, inputFile: null } }, true)).to.include({ readInput: false, unreadAfterRow: 30 });
     expect(readingOn({ ...state, nextSeq: 0, inputAt: { row: 0, offset: 0 } }, true)).to.include({ readInput: true, fromOffset: 0 });
     expect(() => readingOn({ ...state, inputHeader: undefined }, true))
       .to.throw()
@@ -270,13 +261,8 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       run: {
         runId: 'r',
         org: 'o',
-        input: { path: input, size, mtimeMs },
-        source: 'in.csv',
-        format: 'csv',
-        contentType: 'CSV' as const,
-        object: 'Account',
-        operation: 'insert',
-        serial: false,
+        shape: { input, source: 'in.csv', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 10_000, serial: false } as const,
+        inputFile: { size, mtimeMs },
       },
       pid: 1,
       host: 'h',
@@ -362,7 +348,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
     expect(readingOn(fromOne, true).cuts).to.deep.equal([20, 30, 40]);
     // The input changed, or a stream: nothing can give those rows again. Refused, naming them.
     await appendFile(input, 'more\n');
-    for (const changed of [state, { ...state, run: { ...state.run, input: null } }]) {
+    for (const changed of [state, { ...state, run: { ...state.run, shape: { ...state.run.shape, input: null }, inputFile: null } }]) {
       const err = (await rejection(checkLedger(changed, spoolDir))) as Error & { code?: string };
       expect(err.code).to.equal('BULK_LEDGER');
       expect(err.message).to.contain('Nothing accounts for input rows 11-40 and any after');

@@ -29,7 +29,12 @@ describe('transforms/ledger-recorder', () => {
 
   async function record(batches: SpooledBatch[], readToEnd: boolean) {
     const ledger = new LoadLedger(join(tmp.path, 'run'));
-    await ledger.start({ runId: 'r', org: 'o', input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', serial: false });
+    await ledger.start({
+      runId: 'r',
+      org: 'o',
+      shape: { input: null, source: 'stdin', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 10_000, serial: false },
+      inputFile: null,
+    });
     const sink = collector<SpooledBatch>();
     const spool = new LoadSpool({ dir: ledger.spoolDir });
     for (const b of batches) {

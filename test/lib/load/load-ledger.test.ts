@@ -10,14 +10,18 @@ import { useTempDir } from '../../helpers/temp-dir.js';
 const RUN: LedgerRun = {
   runId: 'r1',
   org: 'http://org',
-  input: { path: '/in.csv', size: 10, mtimeMs: 1 },
-  source: 'in.csv',
-  format: 'csv',
-  contentType: 'CSV',
-  object: 'Account',
-  operation: 'insert',
-  serial: false,
-  successPath: '/ok.csv',
+  shape: {
+    input: '/in.csv',
+    source: 'in.csv',
+    format: 'csv',
+    contentType: 'CSV',
+    object: 'Account',
+    operation: 'insert',
+    batchSize: 10_000,
+    serial: false,
+    successPath: '/ok.csv',
+  },
+  inputFile: { size: 10, mtimeMs: 1 },
 };
 const segment = (seq: number, first: number, count: number) => ({
   seq,

@@ -1,0 +1,178 @@
+/**
+ * A load's stages, built from its plan: the reading and cutting (the CSV fast path, or a parser or
+ * record reader with the date converter and attachment resolver it needs, then the chunker), the
+ * submitter, the poller, the joiner and the outcome sink, over one LoadSpool. Building them checks
+ * their options; nothing here touches the disk (the spool makes its folder at the first batch).
+ */
+import type { Transform } from 'node:stream';
+import type { BulkClient } from '../lib/http/client.js';
+import { BatchAlignment } from '../lib/load/batch-alignment.js';
+import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
+import type { ColumnMap } from '../lib/load/column-map.js';
+import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
+import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
+import type { LoadShape } from '../lib/load/load-shape.js';
+import { LoadSpool } from '../lib/load/load-spool.js';
+import type { LoadOperation, SpooledBatch } from '../lib/load-types.js';
+import type { JobRequest } from '../lib/types.js';
+import { OutcomeSink } from '../sinks/outcome-sink.js';
+import { AttachmentResolver } from '../transforms/attachment-resolver.js';
+import { BatchChunker } from '../transforms/batch-chunker.js';
+import { BulkSubmitter } from '../transforms/bulk-submitter.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
+import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
+import { RecordParser } from '../transforms/record-parser.js';
+import { RecordReader } from '../transforms/record-reader.js';
+import { ResultJoiner } from '../transforms/result-joiner.js';
+import { StatusPoller } from '../transforms/status-poller.js';
+import type { BulkLoadOptions } from './load-options.js';
+import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
+import { readingOn, type InputReading } from './load-resume.js';
+
+export interface LoadStages {
+  readonly spool: LoadSpool;
+  /** From the reader to the chunker: the first reads the input (and is what a stop ends), the last cuts the segments. */
+  readonly chunking: readonly [RecordParser | RecordReader | CsvBatchSplitter, ...Transform[]];
+  readonly chunker: CsvBatchSplitter | BatchChunker;
+  readonly submitter: BulkSubmitter;
+  readonly poller: StatusPoller;
+  readonly joiner: ResultJoiner;
+  readonly sink: OutcomeSink;
+  /** The job the submitter creates (a resume looks for one it may have made). */
+  readonly job: JobRequest;
+  /** How the input is read on (a resume's), or all of it. */
+  readonly reading: InputReading;
+  /** A resume's org batches by their first record, filled by planResume before the input is read: the chunker cuts a segment whose ledger line is lost where the batch ended. */
+  readonly align: BatchAlignment | undefined;
+  /** The columns uploaded and those dropped, once known. */
+  columns(): ColumnPlan | undefined;
+}
+
+/** Builds every stage of the plan (so every stage option is checked before anything touches the disk). Malformed input goes to `onInputError`. */
+export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, state: LedgerState | undefined, onInputError: (err: Error) => void): LoadStages {
+  const { shape, run } = plan;
+  const spool = new LoadSpool(ledger ? { dir: ledger.spoolDir } : run.spoolDir ? { dir: run.spoolDir } : {});
+  const reading = readingOn(state, takesFastPath(plan));
+  const align = state ? new BatchAlignment() : undefined;
+  const chunking = chunkingStages(plan, spool, reading, align, onInputError);
+  const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
+  const sink = outcomeSink(shape, ledger, state, spool);
+  let columns = chunker.plan;
+  const onColumns = (known: ColumnPlan, notice: string | undefined) => {
+    columns = known;
+    sink.knowColumns(known.upload);
+    if (notice) run.callbacks.onNotice?.(notice);
+  };
+  if (columns) onColumns(columns, describeColumnPlan(columns));
+  chunker.on('columns', onColumns);
+  const job = jobRequest(shape);
+  const submitter = new BulkSubmitter({
+    client: run.client,
+    job,
+    concurrency: run.concurrency,
+    ...(ledger ? { ledger } : {}),
+    ...(run.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal) } : {}),
+  });
+  if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
+  const poller = new StatusPoller({ client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs });
+  const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
+  const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
+  return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };
+}
+
+/** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
+function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading, align: BatchAlignment | undefined, onError: (err: Error) => void): LoadStages['chunking'] {
+  const { shape, run } = plan;
+  const { object, operation, source, format } = shape;
+  const { delimiter, replaceInvalidUtf8, columnMap } = shape;
+  const read = readingOptions({
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8 } : {}),
+    ...(columnMap ? { columnMap: new Map(Object.entries(columnMap)) } : {}),
+  });
+  const cutting = { spool, operation, source, maxRecords: shape.batchSize, cuts: reading.cuts, ...(align ? { align } : {}) };
+  if (takesFastPath(plan)) return [new CsvBatchSplitter({ ...cutting, onError, ...read, ...(reading.splitterResume ? { resume: reading.splitterResume } : {}) })];
+  return [
+    format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),
+    ...(convertsDates(shape) ? [dateConverterFor(run.client, object, shape, run.signal)] : []),
+    ...(shape.attachments !== undefined ? [attachmentResolverFor(run.client, object, shape.attachments, source, run.signal)] : []),
+    new BatchChunker({
+      ...cutting,
+      contentType: shape.contentType,
+      ...(shape.columns ? { columns: shape.columns } : {}),
+      ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
+      ...(shape.attachments !== undefined ? { attachments: true } : {}),
+    }),
+  ];
+}
+
+/** The outputs; a resume's are appended to after their last whole segment. With a ledger a segment's spool files go only once the ledger says its rows are in the outputs. */
+function outcomeSink(shape: LoadShape, ledger: LoadLedger | undefined, state: LedgerState | undefined, spool: LoadSpool): OutcomeSink {
+  return new OutcomeSink({
+    ...(shape.successPath ? { successPath: shape.successPath } : {}),
+    ...(shape.errorPath ? { errorPath: shape.errorPath } : {}),
+    ...(shape.resultsPath ? { resultsPath: shape.resultsPath } : {}),
+    ...(state ? { resume: { sizes: state.joined?.sizes ?? {}, succeeded: state.joined?.succeeded ?? 0, failed: state.joined?.failed ?? 0 } } : {}),
+    ...(ledger
+      ? {
+          onSegmentWritten: async (joined: LedgerJoined) => {
+            await ledger.joined(joined);
+            await spool.release(joined.seq);
+          },
+        }
+      : {}),
+  });
+}
+
+function jobRequest(shape: LoadShape): JobRequest {
+  const { operation, object, contentType } = shape;
+  return {
+    operation,
+    object,
+    concurrencyMode: shape.serial ? 'Serial' : 'Parallel',
+    contentType,
+    ...(shape.externalIdField ? { externalIdFieldName: shape.externalIdField } : {}),
+  };
+}
+
+/** Throws ColumnCheckError when the columns do not fit the object's describe. */
+async function columnsFit(client: BulkClient, shape: LoadShape, columns: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+  const { object, operation, externalIdField } = shape;
+  const problems = await checkColumns({ object, operation: operation as LoadOperation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
+  if (problems.length > 0) throw new ColumnCheckError(object, problems);
+}
+
+/** The options of the input's reading, as both the parser and the fast path take them. */
+export function readingOptions(options: Pick<BulkLoadOptions, 'delimiter' | 'replaceInvalidUtf8' | 'columnMap'>): {
+  delimiter?: string;
+  replaceInvalidUtf8?: boolean;
+  columnMap?: ColumnMap;
+} {
+  return {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8: options.replaceInvalidUtf8 } : {}),
+    ...(options.columnMap !== undefined ? { columnMap: options.columnMap } : {}),
+  };
+}
+
+/** A DateConverter whose date and date-time fields are the object's, from its describe (names matched regardless of case). */
+export function dateConverterFor(client: BulkClient, object: string, options: Pick<BulkLoadOptions, 'dateFormat' | 'timeZone'>, signal: AbortSignal | undefined): DateConverter {
+  return new DateConverter({
+    ...(options.dateFormat !== undefined ? { dateFormat: options.dateFormat } : {}),
+    ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
+    fieldTypes: async () => {
+      const described = await client.describe(object, signal ? { signal } : {});
+      return new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name, f.type as DateFieldType]));
+    },
+  });
+}
+
+/** An AttachmentResolver whose binary fields are the object's base64 fields, from its describe. */
+export function attachmentResolverFor(client: BulkClient, object: string, dir: string, source: string, signal: AbortSignal | undefined): AttachmentResolver {
+  return new AttachmentResolver({
+    dir,
+    object,
+    source,
+    binaryFields: async () => (await client.describe(object, signal ? { signal } : {})).fields.filter((f) => f.type === 'base64').map((f) => f.name),
+  });
+}
