@@ -53,3 +53,6 @@ export const MAX_JOIN_AHEAD = 8;
 export const DEFAULT_MIN_POLL_INTERVAL_MS = 500;
 export const DEFAULT_MAX_POLL_INTERVAL_MS = 10_000;
 export const DEFAULT_POLL_TIMEOUT_MS = 6 * 3_600_000;
+/** The longest wait between polls and the longest wait in all that a run takes (lib/poll-loop.ts). */
+export const MAX_POLL_INTERVAL_MS = 3_600_000;
+export const MAX_POLL_TIMEOUT_MS = 7 * 86_400_000;

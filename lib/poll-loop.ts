@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidOptionError } from './errors.js';
+import { MAX_POLL_INTERVAL_MS, MAX_POLL_TIMEOUT_MS } from './limits.js';
 import { duration } from './options.js';
 
 export interface PollLoopOptions {
@@ -31,9 +32,9 @@ export function pollLoopOptions(
   values: { min: number; max: number; timeout: number },
   signal?: AbortSignal,
 ): PollLoopOptions {
-  const minIntervalMs = duration(names.min, values.min, 3_600_000);
-  const maxIntervalMs = duration(names.max, values.max, 3_600_000);
-  const timeoutMs = duration(names.timeout, values.timeout, 7 * 86_400_000);
+  const minIntervalMs = duration(names.min, values.min, MAX_POLL_INTERVAL_MS);
+  const maxIntervalMs = duration(names.max, values.max, MAX_POLL_INTERVAL_MS);
+  const timeoutMs = duration(names.timeout, values.timeout, MAX_POLL_TIMEOUT_MS);
   if (maxIntervalMs < minIntervalMs) throw new InvalidOptionError(names.max, `at least ${names.min} (${minIntervalMs})`, maxIntervalMs);
   return { minIntervalMs, maxIntervalMs, timeoutMs, ...(signal ? { signal } : {}) };
 }

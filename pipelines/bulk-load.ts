@@ -76,19 +76,22 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     inputError ??= err;
   });
   const tracker = new LoadTracker(stages, run.callbacks.onProgress, run.callbacks.onBatch, state?.inputAt.row);
-  let stopped = false;
+  // Set by a stop as it comes: the ledger's recorder asks, as the input ends, whether it was read to its end.
+  const reading = { stopped: false };
   let finished = false;
   let resumed: ResumePlan | undefined;
   try {
     resumed = await begin(plan, stages, held, checked);
-    const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd: () => !stopped && inputError === undefined });
-    stopped = await untilEnd(plan, stages, head);
+    const readToEnd = () => !reading.stopped && inputError === undefined;
+    const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
+    await untilEnd(plan, stages, head, reading);
+    const { stopped } = reading;
     // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
     // where the next unread record starts, and a resume reads on from there. A stream cannot be read
     // again, and malformed input ended the reading for good: nothing to go on with.
     finished = !stopped || inputError !== undefined || plan.shape.input === null;
     if (ledger && finished) await ledger.finished();
-    await checkOrgBatches(run.client, resumed, !stopped && inputError === undefined, run.signal);
+    await checkOrgBatches(run.client, resumed, readToEnd(), run.signal);
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
@@ -109,7 +112,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
   tracker.written();
   tracker.report();
   if (inputError) throw inputError;
-  return summaryOf(plan, stages, tracker, { started, stopped, state, held });
+  return summaryOf(plan, stages, tracker, { started, stopped: reading.stopped, state, held });
 }
 
 /**
@@ -148,15 +151,14 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
   return resumed;
 }
 
-/** Runs the pipeline to its end; resolves true when a stop ended the reading early. */
-async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>): Promise<boolean> {
+/** Runs the pipeline to its end; `reading.stopped` is set when a stop ends the reading early. */
+async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>, reading: { stopped: boolean }): Promise<void> {
   const { run } = plan;
   const { stopSignal } = run;
-  let stopped = false;
   const stop = () => {
     // A stop after the whole input was taken (or with none left to read) ends nothing: the load completes as it is.
     if (!stages.reading.readInput || !stages.chunking[0].stop()) return;
-    stopped = true;
+    reading.stopped = true;
     if (run.abortJobOnStop) stages.submitter.abortAtEnd();
   };
   if (stopSignal?.aborted) stop();
@@ -168,7 +170,6 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
-  return stopped;
 }
 
 interface RunEnd {

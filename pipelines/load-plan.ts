@@ -22,6 +22,8 @@ import {
   MAX_BATCH_RECORDS,
   MAX_JOIN_AHEAD,
   MAX_LOAD_CONCURRENCY,
+  MAX_POLL_INTERVAL_MS,
+  MAX_POLL_TIMEOUT_MS,
 } from '../lib/limits.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { boolean, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../lib/options.js';
@@ -101,12 +103,13 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
   const ledgerDir = options.ledgerDir === undefined ? undefined : resolve(nonEmptyString('ledgerDir', options.ledgerDir));
   const resume = flag('resume', options.resume);
   if (resume && ledgerDir === undefined) throw new InvalidOptionError('ledgerDir', 'the folder of the ledger to resume (with resume)', undefined);
+  // Whole milliseconds, as the CLI takes them; the poll loop checks that the longest wait is no shorter than the first.
   const poll = pollLoopOptions(
     { min: 'minPollIntervalMs', max: 'maxPollIntervalMs', timeout: 'pollTimeoutMs' },
     {
-      min: options.minPollIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS,
-      max: options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS,
-      timeout: options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+      min: nonNegativeInteger('minPollIntervalMs', options.minPollIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS),
+      max: positiveInteger('maxPollIntervalMs', options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS),
+      timeout: positiveInteger('pollTimeoutMs', options.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS, MAX_POLL_TIMEOUT_MS),
     },
   );
   const { onRows, onBatch, onProgress, onNotice, onJob, onLedger } = options;
