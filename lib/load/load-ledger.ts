@@ -28,7 +28,7 @@ import { LEDGER_VERSION, runOfLine, type LedgerRun, type RunLine } from './ledge
 export type { LedgerRun } from './ledger-run.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
-export const SPOOL_FOLDER = 'spool';
+const SPOOL_FOLDER = 'spool';
 
 /** A segment as the ledger knows it: the spooled batch's description, its payload named within the spool. */
 export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'rejected' | 'bytes' | 'rows' | 'columns' | 'contentType'> {
