@@ -18,7 +18,7 @@ import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AbortedError } from '../lib/errors.js';
 import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerState } from '../lib/load/load-ledger.js';
-import { LOAD_OPERATIONS, type LoadOperation } from '../lib/load-types.js';
+import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { SegmentRows } from '../transforms/segment-rows.js';
 import { inputHead } from './load-input.js';
 import type { BulkLoadOptions, LoadLedgerOutcome, LoadSummary } from './load-options.js';
@@ -28,9 +28,8 @@ import { checkOrgBatches, settleJob } from './load-settle.js';
 import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 
-export { LOAD_OPERATIONS, type LoadOperation };
+export { LOAD_OPERATIONS };
 export type { BulkLoadOptions, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
-export { attachmentResolverFor, dateConverterFor, readingOptions } from './load-stages.js';
 
 /** The ledger a run holds: its folder, what it read of it (a resume), and whether the folder turned out to hold another load's. */
 interface RunLedger {

@@ -34,7 +34,7 @@ import { INPUT_FORMATS } from '../transforms/record-parser.js';
 import type { BulkLoadOptions, RecordInput } from './load-options.js';
 
 /** What the run does besides its shape: how fast, how it waits, what it tells the caller. A resume may change any of it. */
-export interface LoadRunSettings {
+interface LoadRunSettings {
   readonly client: BulkClient;
   /** The org named in the ledger. */
   readonly org: string;
@@ -240,7 +240,7 @@ function columnMapOption(map: unknown): Record<string, string> {
   return Object.fromEntries(map as Map<string, string>);
 }
 
-export function isRecordInput(value: unknown): value is RecordInput {
+function isRecordInput(value: unknown): value is RecordInput {
   if (value instanceof Readable) return value.readableObjectMode;
   if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return false;
   return Symbol.iterator in value || Symbol.asyncIterator in value;
