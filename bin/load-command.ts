@@ -261,71 +261,40 @@ interface Execution {
   readonly resume: LedgerState | undefined;
 }
 
+/** What a run of bulkLoad gave the command: its summary or its failure, the last progress, the job, and what it left in its ledger. */
+interface Ran {
+  /** The default names carry the job the load began with. */
+  jobId: string | undefined;
+  last: LoadProgress | undefined;
+  summary: LoadSummary | undefined;
+  failure: unknown;
+  /** What the run left in its ledger (a failed run has no summary to say it): nothing is read again to learn it. */
+  left: LoadLedgerOutcome | undefined;
+}
+
 /** Runs a load (new or resumed) with its ledger, progress line and summary; what a failure leaves is said with the command that resumes it. */
 async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
   const { load, outputs } = run;
-  const quiet = quietOf(values);
-  if (!conn.local && !(await confirmTarget(io, conn, `${load.operation} ${load.object}`, { yes: values.yes === true, quiet, fromStdin: load.input === null }))) {
+  if (!conn.local && !(await confirmTarget(io, conn, `${load.operation} ${load.object}`, { yes: values.yes === true, quiet: quietOf(values), fromStdin: load.input === null }))) {
     await conn.close();
     throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
   }
-  const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
-  const progressText = new LoadProgressText(run.size);
   const ledgerDir = join(runsDir(io.env), run.runId);
-  // The default names carry the job the load began with.
-  let jobId: string | undefined = run.resume?.jobs[0];
-  let last: LoadProgress | undefined;
-  let summary: LoadSummary | undefined;
-  let failure: unknown;
-  // What the run left in its ledger (a failed run has no summary to say it): nothing is read again to learn it.
-  let left: LoadLedgerOutcome | undefined;
-  const resumeCommand = () => `bulkpipe load --resume ${jobId ?? run.runId}`;
+  const ran: Ran = { jobId: run.resume?.jobs[0], last: undefined, summary: undefined, failure: undefined, left: undefined };
+  const resumeCommand = () => `bulkpipe load --resume ${ran.jobId ?? run.runId}`;
   io.onResume?.(resumeCommand);
-  try {
-    // A new run's outputs are kept beside its ledger from the start: its resume names them as they began.
-    if (!run.resume) await mkdir(ledgerDir, { recursive: true }).then(() => outputs.save(ledgerDir));
-    summary = await bulkLoad({
-      ...run.options,
-      client: conn.client,
-      org: conn.org,
-      ledgerDir,
-      checkColumns: values['no-check'] !== true,
-      joinAhead: 1, // the next two batches' result requests go out while one is written
-      stopSignal: io.signal,
-      onLedger: (outcome) => {
-        left = outcome;
-      },
-      abortJobOnStop: values['abort-on-interrupt'] === true,
-      onJob: (job) => {
-        jobId ??= job.id;
-        io.onJob?.(job.id);
-        if (job.id !== run.resume?.jobs.at(-1))
-          void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
-      },
-      onProgress: (p) => {
-        last = p;
-        progress.update(() => progressText.fields(p));
-      },
-      onNotice: (message) => {
-        if (quiet) return;
-        progress.clear();
-        io.stderr.write(`bulkpipe: ${message}\n`);
-      },
-    });
-  } catch (err) {
-    failure = err;
-  }
-  progress.clear();
+  await loadWithProgress(io, values, conn, run, ledgerDir, ran);
   // Another process holds the run (a resume that raced this one): its ledger and outputs are not this process's to settle or remove.
-  if (failure instanceof RunLockedError) {
+  if (ran.failure instanceof RunLockedError) {
     await conn.close();
-    throw failure;
+    throw ran.failure;
   }
   // A failed load that may have put records in the org, and a stopped one whose input can be read
   // on, keep their ledger (and their outputs under their working names) for --resume.
-  const kept = summary === undefined ? left?.jobMayExist === true : summary.stopped && summary.ledger?.open === true;
+  const { summary, last } = ran;
+  const kept = summary === undefined ? ran.left?.jobMayExist === true : summary.stopped && summary.ledger?.open === true;
   if (!kept) {
-    await outputs.settle({ jobId, runId: run.runId, failed: summary?.recordsFailed ?? last?.recordsFailed ?? 0 }, io.stdout);
+    await outputs.settle({ jobId: ran.jobId, runId: run.runId, failed: summary?.recordsFailed ?? last?.recordsFailed ?? 0 }, io.stdout);
     // Under the run's lock: a process that took the run since this one let it go keeps it.
     await removeRunDir(ledgerDir).catch((err: unknown) => {
       if (!(err instanceof RunLockedError)) throw err;
@@ -337,13 +306,63 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
     const files = kept ? outputs.describeWorking() : outputs.describe();
     // Counts only once a job exists: before it, nothing read is in the org, and nothing is pending there.
     const counts =
-      last && jobId !== undefined
+      last && ran.jobId !== undefined
         ? `${count(last.recordsSucceeded)} succeeded, ${count(last.recordsFailed)} failed, ${count(last.recordsPending)} pending (read, results not in the outputs yet)`
         : '';
     if (files || counts) io.stderr.write(`bulkpipe: results so far: ${[counts, files].filter(Boolean).join('; ')}\n`);
     if (kept) io.stderr.write(`bulkpipe: the ledger is kept: finish the load with: ${resumeCommand()}\n`);
-    throw failure;
+    throw ran.failure;
   }
+  return reportSummary(io, values, run, summary, kept, resumeCommand);
+}
+
+/** bulkLoad with the command's ledger, callbacks and progress line; what it gives goes to `ran`. */
+async function loadWithProgress(io: CliIo, values: LoadValues, conn: Connection, run: Execution, ledgerDir: string, ran: Ran): Promise<void> {
+  const { load, outputs } = run;
+  const quiet = quietOf(values);
+  const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
+  const progressText = new LoadProgressText(run.size);
+  try {
+    // A new run's outputs are kept beside its ledger from the start: its resume names them as they began.
+    if (!run.resume) await mkdir(ledgerDir, { recursive: true }).then(() => outputs.save(ledgerDir));
+    ran.summary = await bulkLoad({
+      ...run.options,
+      client: conn.client,
+      org: conn.org,
+      ledgerDir,
+      checkColumns: values['no-check'] !== true,
+      joinAhead: 1, // the next two batches' result requests go out while one is written
+      stopSignal: io.signal,
+      abortJobOnStop: values['abort-on-interrupt'] === true,
+      onLedger: (outcome) => {
+        ran.left = outcome;
+      },
+      onJob: (job) => {
+        ran.jobId ??= job.id;
+        io.onJob?.(job.id);
+        if (job.id !== run.resume?.jobs.at(-1))
+          void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
+      },
+      onProgress: (p) => {
+        ran.last = p;
+        progress.update(() => progressText.fields(p));
+      },
+      onNotice: (message) => {
+        if (quiet) return;
+        progress.clear();
+        io.stderr.write(`bulkpipe: ${message}\n`);
+      },
+    });
+  } catch (err) {
+    ran.failure = err;
+  }
+  progress.clear();
+}
+
+/** The summary (JSON and the line), and the exit code: 130 for a stop that left input unread. */
+function reportSummary(io: CliIo, values: LoadValues, run: Execution, summary: LoadSummary, kept: boolean, resumeCommand: () => string): number {
+  const { load, outputs } = run;
+  const quiet = quietOf(values);
   // A kept load's outputs stay under their working names, which its resume appends to.
   const path = (output: OutputName | undefined) => (output ? (kept ? output.partial : output.final) : null);
   if (values.json)
