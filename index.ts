@@ -67,6 +67,7 @@ export {
   type LoadBatchEvent,
   type LoadProgress,
   type LoadSummary,
+  type LoadLedgerOutcome,
   type BulkLoadOptions,
 } from './pipelines/bulk-load.js';
 export { loadRows } from './pipelines/load-rows.js';
