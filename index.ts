@@ -18,11 +18,44 @@ export {
   BatchFailedError,
   OutputError,
   RunLockedError,
+  PayloadError,
+  ColumnCheckError,
+  DuplicateColumnError,
+  BodyReplayError,
+  StreamBodyError,
+  OrgContactError,
+  JobUnknownError,
+  SpoolRowsMismatchError,
+  SegmentLostError,
+  LedgerError,
+  SpoolError,
+  NotConfirmedError,
+  OutputCopyError,
+  StageOrderError,
+  AttachmentError,
+  MissingPackageError,
   BODY_EXCERPT_CHARS,
+  ROW_ERROR_CODES,
   type BulkErrorCode,
+  type RowErrorCode,
   type RunHolder,
   type ParseErrorContext,
   type RequestContext,
+  type BodyReplayContext,
+  type StreamBodyContext,
+  type OrgContactContext,
+  type JobUnknownContext,
+  type SpoolRowsContext,
+  type SegmentLostContext,
+  type BatchRef,
+  type LedgerProblem,
+  type LedgerErrorContext,
+  type SpoolErrorContext,
+  type NotConfirmedContext,
+  type OutputCopyContext,
+  type StageOrderContext,
+  type AttachmentErrorContext,
+  type MissingPackageContext,
 } from './lib/errors.js';
 export {
   MAX_BATCH_RECORDS,
@@ -156,7 +189,7 @@ export {
   type LedgerState,
   type OutputSizes,
 } from './lib/load/load-ledger.js';
-export { checkColumns, ColumnCheckError, type ColumnCheck } from './lib/load/column-check.js';
+export { checkColumns, type ColumnCheck } from './lib/load/column-check.js';
 export { RESULT_COLUMNS, isResultColumn, planColumns, describeColumnPlan, type ColumnPlan } from './lib/load/column-plan.js';
 export type { RejectEntry } from './lib/load/reject-file.js';
 export { parseCsvText, type CsvProblem, type CsvTextOptions } from './lib/csv/parse-csv-text.js';
@@ -174,7 +207,7 @@ export { AttachmentResolver, attachmentResolver, type AttachmentResolverOptions 
 export { writeZipBatch } from './lib/attachments/write-zip-batch.js';
 export { ZipBudget, zipBound, ZIP_LIMITS, MANIFEST_ENTRY, type ZipBudgetLimits } from './lib/attachments/zip-budget.js';
 export { dryRunLoad, type DryRunOptions, type DryRunSummary } from './pipelines/dry-run.js';
-export { readBatchPayload, PayloadError, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
+export { readBatchPayload, type Payload, type PayloadRow, type FieldValue } from './lib/wire/batch-payload.js';
 export { RecordParser, recordParser, INPUT_FORMATS, type InputFormat, type RecordParserOptions } from './transforms/record-parser.js';
 export { RecordReader, recordReader, type RecordReaderOptions } from './transforms/record-reader.js';
 export { plainRecordFields, type PlainRecordFields } from './lib/records/plain-record.js';

@@ -8,7 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { BulkError } from '../lib/errors.js';
+import { LedgerError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
@@ -185,7 +185,7 @@ export class BulkSubmitter extends Transform {
     const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash(await this.#digest(batch, path)) : undefined;
     if (taken) return taken;
     const refused = await this.#refuseUpload?.(batch);
-    if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
+    if (refused !== undefined) throw new LedgerError(refused, { problem: 'upload-refused', segment: batch.seq, dir: this.#ledger?.dir });
     return undefined;
   }
 

@@ -19,7 +19,7 @@ import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BulkError } from '../errors.js';
+import { LedgerError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
 import { RunLock } from './run-lock.js';
@@ -168,7 +168,7 @@ export class LoadLedger {
     try {
       this.#lock ??= await RunLock.acquire(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${this.dir}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LedgerError(`no load ledger in ${this.dir}`, { problem: 'missing', dir: this.dir }, { cause: err });
       throw err;
     }
   }
@@ -259,7 +259,10 @@ export class LoadLedger {
   /** Appends one line after those before it; a write that fails fails every later one (the ledger would lie). */
   #append(entry: Entry, sync: boolean, newLine = false): Promise<void> {
     const file = this.#file;
-    if (this.#closed || !file) return Promise.reject(new BulkError('BULK_LEDGER', `the ledger in ${this.dir} is ${this.#closed ? 'closed' : 'not open'}`));
+    if (this.#closed || !file)
+      return Promise.reject(
+        new LedgerError(`the ledger in ${this.dir} is ${this.#closed ? 'closed' : 'not open'}`, { problem: this.#closed ? 'closed' : 'not-open', dir: this.dir }),
+      );
     const line = `${newLine ? '\n' : ''}${JSON.stringify(entry)}\n`;
     const next = this.#tail.then(async () => {
       await file.appendFile(line);
@@ -278,8 +281,8 @@ export async function holdsLedger(dir: string): Promise<boolean> {
   );
 }
 
-export function ledgerTaken(dir: string): BulkError {
-  return new BulkError('BULK_LEDGER', `${dir} holds the ledger of another load already: resume it, or give another folder`);
+export function ledgerTaken(dir: string): LedgerError {
+  return new LedgerError(`${dir} holds the ledger of another load already: resume it, or give another folder`, { problem: 'taken', dir });
 }
 
 /** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */
@@ -312,7 +315,13 @@ export async function readLedger(dir: string): Promise<LedgerState> {
       }
       switch (entry.type) {
         case 'run':
-          if (entry.version !== VERSION) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} is of version ${entry.version}; this bulkpipe reads version ${VERSION}`);
+          if (entry.version !== VERSION)
+            throw new LedgerError(`the ledger in ${dir} is of version ${entry.version}; this bulkpipe reads version ${VERSION}`, {
+              problem: 'version',
+              version: entry.version,
+              reads: VERSION,
+              dir,
+            });
           header = entry;
           pid = entry.pid;
           host = entry.host;
@@ -380,10 +389,11 @@ export async function readLedger(dir: string): Promise<LedgerState> {
       }
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${dir}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LedgerError(`no load ledger in ${dir}`, { problem: 'missing', dir }, { cause: err });
     throw err;
   }
-  if (!header) throw new BulkError('BULK_LEDGER', `the ledger in ${dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`);
+  if (!header)
+    throw new LedgerError(`the ledger in ${dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`, { problem: 'no-run-line', dir });
   const { type: _t, version: _v, pid: _p, host: _h, startedAt, ...run } = header;
   return {
     dir,
