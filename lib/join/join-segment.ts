@@ -4,8 +4,9 @@
  * rejected before upload merged in by row number, so that the rows come out in input order, in
  * JoinedRows blocks. A batch without results to join (Failed, NotProcessed, or a count that does not
  * match its records) gives every uploaded row the segment's `failure` text. Results that turn out to
- * be more or fewer than the records end the join with a JoinedMismatchError (the caller then takes
- * the segment back).
+ * be more or fewer than the records end the join with a JoinMismatchError (the caller then takes
+ * the segment back); a spooled payload that holds more or fewer records than the segment was cut
+ * with ends it with a SpoolRowsMismatchError.
  * Memory: a chunk of the payload and of the results, and the block joined from them.
  */
 import { JoinMismatchError, SpoolRowsMismatchError } from '../errors.js';
