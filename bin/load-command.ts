@@ -6,28 +6,27 @@
  * is finished by `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the
  * same outputs.
  */
-import { constants, createReadStream } from 'node:fs';
-import { access, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
-import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
-import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
-import { datePattern, timeZoneOption } from '../lib/text/date-format.js';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { INPUT_FORMATS, type InputFormat } from '../transforms/record-parser.js';
 import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadOperation, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
 import { readLedger, type LedgerState } from '../lib/load/load-ledger.js';
-import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines/dry-run.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
-import { isTerminal, toStdout, type CliIo } from './cli-io.js';
+import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
+import { dryRun } from './load-dry-run.js';
+import { attachmentsFolder, columnMapOf, dateOptions } from './load-flags.js';
+import { delimiterFor, openInput } from './load-input.js';
+import { checkWritable, Outputs, type OutputName } from './load-outputs.js';
+import { confirmTarget } from './load-prompt.js';
 import { findRun, listRuns, newRunId, refuseRunning, removeRunDir, runsDir, type LoadRun } from './load-runs.js';
 import { LoadProgressText } from './load-progress.js';
-import { ProgressLine, count, duration, plural } from './progress-line.js';
+import { summaryText } from './load-summary.js';
+import { ProgressLine, count } from './progress-line.js';
 import { BulkError, RunLockedError } from '../lib/errors.js';
-import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -106,17 +105,6 @@ const SHAPING_FLAGS = [
   'time-zone',
   'attachments',
 ] as const;
-
-interface Input {
-  /** A file's absolute path, or stdin. */
-  readonly input: string | Readable;
-  readonly source: string;
-  readonly format: InputFormat;
-  /** Bytes, for a regular file: percent and ETA. */
-  readonly size: number | undefined;
-  /** Default output names start with this (an absolute path without extension). */
-  readonly base: string;
-}
 
 type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
 
@@ -215,30 +203,11 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       ...attachments,
       ...shape,
     },
-    outputs: new Outputs(input.base, { success: values.success, errors: values.errors, results: values.results }),
+    outputs: Outputs.given(input.base, { success: values.success, errors: values.errors, results: values.results }),
     size: input.size,
     runId,
     resume: undefined,
   });
-}
-
-/** `load --dry-run`: the input read and checked against the org's describe, the would-be errors written; no job. */
-async function dryRun(io: CliIo, values: LoadValues, options: Omit<DryRunOptions, 'client' | 'signal'>): Promise<number> {
-  const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
-  let summary: DryRunSummary;
-  try {
-    summary = await dryRunLoad({ ...options, client: conn.client, ...(io.signal ? { signal: io.signal } : {}) });
-  } finally {
-    await conn.close();
-  }
-  if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
-  if (!quietOf(values)) {
-    const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
-    io.stderr.write(
-      `dry run of ${options.operation} into ${options.object}: ${plural(summary.recordsRead, 'record')} read, ${count(summary.recordsValid)} would be uploaded${failing}; no job was created\n`,
-    );
-  }
-  return summary.recordsFailed > 0 ? 3 : 0;
 }
 
 /** `load --resume [ID]`: the load in a ledger, finished with the options it was started with. */
@@ -293,7 +262,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       ...(was.attachments !== undefined ? { attachments: was.attachments } : {}),
       ...shape,
     },
-    outputs: Outputs.ofLedger(was.successPath, was.errorPath, was.resultsPath),
+    outputs: await Outputs.saved(run.dir, { success: was.successPath, errors: was.errorPath, results: was.resultsPath }),
     size: was.input?.size,
     runId: run.id,
     resume: state,
@@ -314,7 +283,7 @@ interface Execution {
 async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Execution): Promise<number> {
   const { load, outputs } = run;
   const quiet = quietOf(values);
-  if (!conn.local && !(await confirmTarget(io, values, conn, `${load.operation} ${load.object}`, typeof load.input !== 'string'))) {
+  if (!conn.local && !(await confirmTarget(io, conn, `${load.operation} ${load.object}`, { yes: values.yes === true, quiet, fromStdin: typeof load.input !== 'string' }))) {
     await conn.close();
     throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
   }
@@ -329,6 +298,8 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   const resumeCommand = () => `bulkpipe load --resume ${jobId ?? run.runId}`;
   io.onResume?.(resumeCommand);
   try {
+    // A new run's outputs are kept beside its ledger from the start: its resume names them as they began.
+    if (!run.resume) await mkdir(ledgerDir, { recursive: true }).then(() => outputs.save(ledgerDir));
     summary = await bulkLoad({
       ...load,
       client: conn.client,
@@ -414,40 +385,6 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   return summary.recordsFailed > 0 ? 3 : 0;
 }
 
-/**
- * Before writing to a real org: says which org and user (unless quiet), and on a terminal asks to
- * go on (unless --yes, or the records come from stdin, which a terminal answer would be read from).
- */
-async function confirmTarget(io: CliIo, values: LoadValues, conn: Connection, what: string, fromStdin: boolean): Promise<boolean> {
-  const who = conn.identity?.username ? ` as ${conn.identity.username}` : '';
-  const org = conn.identity?.organizationId ? ` (org ${conn.identity.organizationId})` : '';
-  const ask = values.yes !== true && !fromStdin && isTerminal(io.stdin) && isTerminal(io.stderr);
-  if (quietOf(values) && !ask) return true;
-  io.stderr.write(`bulkpipe: ${what} into ${conn.org}${who}${org}${ask ? '. Go on? [y/N] ' : '\n'}`);
-  if (!ask) return true;
-  const answer = await firstLine(io.stdin, io.signal);
-  return /^\s*y(es)?\s*$/i.test(answer);
-}
-
-/** The first line typed on a terminal (or '' at its end or an interrupt). */
-function firstLine(stdin: Readable, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const done = () => {
-      stdin.off('data', onData).off('end', done);
-      signal.removeEventListener('abort', done);
-      stdin.pause();
-      resolve(text.split('\n')[0] ?? '');
-    };
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      if (text.includes('\n')) done();
-    };
-    stdin.on('data', onData).once('end', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Whether a stopped load's ledger is open (its input can be read on from where it stands). */
 async function unfinished(ledgerDir: string): Promise<boolean> {
   const state = await readLedger(ledgerDir).catch(() => undefined);
@@ -458,244 +395,4 @@ async function unfinished(ledgerDir: string): Promise<boolean> {
 async function leftInOrg(ledgerDir: string): Promise<boolean> {
   const state = await readLedger(ledgerDir).catch(() => undefined);
   return state !== undefined && !state.finished && (state.jobs.length > 0 || state.creatingSince !== undefined);
-}
-
-/** A usage error unless `path` names a file that can be created or overwritten. */
-async function checkWritable(flag: string, path: string): Promise<void> {
-  const fail = (why: string) => new UsageError(`load: cannot write ${flag} ${path}: ${why}`);
-  const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) throw fail('it is a folder');
-  const folder = dirname(resolve(path));
-  const parent = await stat(folder).catch(() => undefined);
-  if (!parent?.isDirectory()) throw fail(`no folder ${folder}`);
-  await access(existing ? path : folder, constants.W_OK).catch(() => {
-    throw fail('permission denied');
-  });
-}
-
-async function openInput(file: string | undefined, format: InputFormat | undefined, io: CliIo): Promise<Input> {
-  if (file === undefined || file === '-') {
-    if (file === undefined && isTerminal(io.stdin)) throw new UsageError('load: give a FILE, or pipe the records into stdin (use - to read stdin explicitly)');
-    return { input: io.stdin, source: 'stdin', format: format ?? 'csv', size: undefined, base: resolve('stdin') };
-  }
-  const path = resolve(file);
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`load: ${file} is not a file`);
-    size = info.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`load: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  // accounts.csv.gz is a CSV file, gzipped: read as it is decompressed.
-  const named = withoutGz(file);
-  const guessed = format ?? formatOfPath(named);
-  if (!guessed) throw new UsageError(`load: cannot tell the format of ${file} from its extension: give --format csv|ndjson|json|xml`);
-  return { input: path, source: file, format: guessed, size, base: resolve(basename(named, extname(named))) };
-}
-
-/**
- * The CSV field separator: the one given, or the one the header line uses (read from the file's
- * first bytes, or from the first chunk of stdin, which is put back); a comma is the default.
- */
-async function delimiterFor(flag: string | undefined, input: Input, io: CliIo, quiet: boolean): Promise<{ delimiter?: string }> {
-  if (input.format !== 'csv') {
-    if (flag !== undefined) throw new UsageError('load: --delimiter is for CSV input');
-    return {};
-  }
-  if (flag !== undefined) {
-    try {
-      return { delimiter: String.fromCharCode(delimiterOption(flag)) };
-    } catch (err) {
-      throw new UsageError(`load: ${(err as Error).message}`);
-    }
-  }
-  const head = gunzippedHead(typeof input.input === 'string' ? await readHead(input.input) : await peekChunk(input.input));
-  const found = String.fromCharCode(detectDelimiter(head));
-  if (found === ',') return {};
-  if (!quiet) io.stderr.write(`bulkpipe: the header line is separated by ${found === '\t' ? 'tabs' : `"${found}"`}: reading the records so (--delimiter says otherwise)\n`);
-  return { delimiter: found };
-}
-
-/** `--map FILE` (an .sdl file) or `--map 'Column=ApiField,...'`. */
-async function columnMapOf(value: string): Promise<ColumnMap> {
-  let text = value;
-  if (!value.includes('=')) {
-    try {
-      text = await readFile(value, 'utf8');
-    } catch (err) {
-      throw new UsageError(`load: cannot read the --map file ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  try {
-    return parseColumnMap(text);
-  } catch (err) {
-    throw new UsageError(`load: --map: ${(err as Error).message}`);
-  }
-}
-
-/** `--attachments DIR`: an existing folder (a usage error now, rather than every record rejected later), for a load that uploads records. */
-async function attachmentsFolder(dir: string, operation: LoadOperation): Promise<string> {
-  if (operation === 'delete' || operation === 'hardDelete') throw new UsageError(`load: --attachments is for insert, update and upsert, not ${operation}`);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`load: --attachments ${dir}: not a folder`);
-  return resolve(dir);
-}
-
-/** `--date-format` and `--time-zone`, checked now (a usage error) rather than at the first record. */
-function dateOptions(dateFormat: string | undefined, timeZone: string | undefined): { dateFormat?: string; timeZone?: string } {
-  try {
-    if (dateFormat !== undefined) datePattern(dateFormat.replace(/\s*H.*$/, ''));
-    if (timeZone !== undefined) timeZoneOption(timeZone);
-  } catch (err) {
-    throw new UsageError(`load: ${(err as Error).message}`);
-  }
-  return { ...(dateFormat !== undefined ? { dateFormat } : {}), ...(timeZone !== undefined ? { timeZone } : {}) };
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
-/** The stream's first chunk, put back to be read again. */
-function peekChunk(stream: Readable): Promise<Buffer> {
-  return new Promise((resolvePeek, reject) => {
-    const done = (chunk: Buffer) => {
-      stream.off('readable', onReadable).off('end', onEnd).off('error', reject);
-      resolvePeek(chunk);
-    };
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk === null) return;
-      stream.unshift(chunk);
-      done(chunk);
-    };
-    const onEnd = () => done(Buffer.alloc(0));
-    stream.on('readable', onReadable).on('end', onEnd).on('error', reject);
-  });
-}
-
-/**
- * The success, error and results files: written under working names, renamed once the load
- * completes (the default names carry the job id). Given names are used as they are. `-` is stdout:
- * the file is written under a working name like the others (so that whole segments only are kept,
- * and a resume can append to it) and copied to stdout once the load completes. A load that fails
- * keeps the working names, which its ledger records, so that its resume appends to the same files.
- */
-class Outputs {
-  readonly success: OutputName;
-  readonly errors: OutputName;
-  readonly results: OutputName | undefined;
-  readonly #base: string;
-
-  /** `base`: the absolute path the default names start with. */
-  constructor(base: string, given: { success: string | undefined; errors: string | undefined; results?: string | undefined }) {
-    this.#base = base;
-    this.success = outputName(base, 'success', 'csv', given.success, true) as OutputName;
-    this.errors = outputName(base, 'errors', 'csv', given.errors, true) as OutputName;
-    this.results = outputName(base, 'results', 'ndjson', given.results, false);
-  }
-
-  /** The outputs a ledger names: a working name (`<base>.bulkpipe-<pid>.<kind>[.stdout].<ext>.partial`) is a default one, or stdout. */
-  static ofLedger(successPath: string | undefined, errorPath: string | undefined, resultsPath: string | undefined): Outputs {
-    const given = (path: string | undefined) => (path === undefined ? undefined : WORKING.test(path) ? (WORKING.exec(path)?.[2] ? '-' : undefined) : path);
-    const base = [successPath, errorPath, resultsPath].find((p) => p !== undefined && WORKING.test(p))?.replace(WORKING, '') ?? resolve('stdin');
-    const outputs = new Outputs(base, { success: given(successPath), errors: given(errorPath), results: given(resultsPath) });
-    for (const [output, path] of [
-      [outputs.success, successPath],
-      [outputs.errors, errorPath],
-      [outputs.results, resultsPath],
-    ] as const) {
-      if (output && path && WORKING.test(path)) output.partial = path;
-    }
-    return outputs;
-  }
-
-  /** "success: FILE, errors: stdout", for the files written. */
-  describe(): string {
-    return (['success', 'errors', 'results'] as const)
-      .flatMap((kind) => {
-        const output = this[kind];
-        return output?.final ? [`${kind}: ${output.final}`] : [];
-      })
-      .join(', ');
-  }
-
-  /** The same, under the working names a failed load keeps. */
-  describeWorking(): string {
-    return `success: ${this.success.partial}, errors: ${this.errors.partial}${this.results ? `, results: ${this.results.partial}` : ''}`;
-  }
-
-  /**
-   * Gives the default files their names and copies a stdout output to stdout; a file the run never
-   * opened is skipped. The default names carry the job id. With no job nothing is in the org: the
-   * success file holds nothing and is removed, and an error file that holds records (every one
-   * rejected before upload) is named for the run instead (`<input>.<run id>.errors.csv`).
-   */
-  async settle(run: { readonly jobId: string | undefined; readonly runId: string; readonly failed: number }, stdout: Writable): Promise<void> {
-    const { jobId } = run;
-    for (const kind of ['success', 'errors', 'results'] as const) {
-      const output = this[kind];
-      if (!output || output.named) continue;
-      if (jobId === undefined && !output.stdout && !(kind === 'errors' && run.failed > 0)) {
-        await rm(output.partial, { force: true });
-        continue;
-      }
-      if (output.stdout) {
-        // A copy that fails (not a reader that went away) keeps the file, and says so.
-        await toStdout(pipeline(createReadStream(output.partial), stdout, { end: false })).catch((err: Error) => {
-          throw new BulkError('BULK_OUTPUT', `the ${kind} could not be copied to stdout (${err.message}); they are in ${output.partial}`, { cause: err });
-        });
-        await rm(output.partial, { force: true });
-        output.final = 'stdout';
-        continue;
-      }
-      output.final = `${this.#base}.${jobId ?? run.runId}.${kind}.csv`;
-      await rename(output.partial, output.final).catch(() => {
-        output.final = '';
-      });
-    }
-  }
-
-  /** Whether one of the outputs goes to stdout (then the JSON summary goes to stderr). */
-  get anyToStdout(): boolean {
-    return this.success.stdout || this.errors.stdout || this.results?.stdout === true;
-  }
-}
-
-/** Where an output is written (`partial`) and ends up (`final`: '' until the load completes, or for a default name it did not get). */
-interface OutputName {
-  partial: string;
-  final: string;
-  /** Given by the user: written in place, kept as it is. */
-  readonly named: boolean;
-  /** `-`: copied to stdout once the load completes. */
-  readonly stdout: boolean;
-}
-
-/** `<base>.bulkpipe-<pid>.<kind>[.stdout].<ext>.partial`: the working name of a default or stdout output. */
-const WORKING = /\.bulkpipe-\d+\.(success|errors|results)(\.stdout)?\.(?:csv|ndjson)\.partial$/;
-
-function outputName(base: string, kind: string, extension: string, given: string | undefined, byDefault: boolean): OutputName | undefined {
-  const working = (stdout: boolean) => `${base}.bulkpipe-${process.pid}.${kind}${stdout ? '.stdout' : ''}.${extension}.partial`;
-  if (given === '-') return { partial: working(true), final: '', named: false, stdout: true };
-  if (given !== undefined) return { partial: resolve(given), final: resolve(given), named: true, stdout: false };
-  return byDefault ? { partial: working(false), final: '', named: false, stdout: false } : undefined;
-}
-
-function summaryText(s: LoadSummary, object: string, operation: string, files: string): string {
-  return (
-    `bulkpipe: ${operation} ${object}: ${plural(s.recordsRead, 'record')} read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
-    `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
-    `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
-    `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`
-  );
 }

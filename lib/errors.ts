@@ -30,7 +30,6 @@ export {
   StreamBodyError,
   type StreamBodyContext,
   OrgContactError,
-  type OrgContactContext,
 } from './errors/http-errors.js';
 export {
   PollTimeoutError,
@@ -56,10 +55,8 @@ export {
 export {
   AbortedError,
   NotConfirmedError,
-  type NotConfirmedContext,
   OutputError,
   OutputCopyError,
-  type OutputCopyContext,
   StageOrderError,
   type StageOrderContext,
   AttachmentError,

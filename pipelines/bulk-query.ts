@@ -19,7 +19,7 @@ import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
-export const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
+const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
 export type QueryOutput = (typeof QUERY_OUTPUTS)[number];
 
 /** A value of a typed query record: JSON's types; a parent relationship is a nested record (or null). */
@@ -30,7 +30,7 @@ export interface QueryRecord {
 }
 
 /** Most batches downloaded at once; the default. */
-export const DEFAULT_QUERY_CONCURRENCY = 3;
+const DEFAULT_QUERY_CONCURRENCY = 3;
 
 export interface QueryProgress {
   readonly batchesTotal: number;

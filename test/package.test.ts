@@ -1,6 +1,7 @@
 /**
  * The published package (issue 16): what `npm pack` ships (the build, a LICENSE, source maps that
- * carry their sources, nothing of the tests), and the client without better-sqlite3, an optional
+ * carry their sources, nothing of the tests), its entries (issue 23: the root, `bulkpipe/wire`,
+ * `bulkpipe/bench`), and the client without better-sqlite3, an optional
  * peer dependency: it loads and connects to an org; the local org says which package it needs.
  * A missing package is simulated with a module hook (test/helpers/module-log).
  */
@@ -29,7 +30,12 @@ describe('the package', function () {
     ) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path);
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).to.deep.equal(['LICENSE', 'README.md', 'package.json']);
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/bin/bulkpipe.js', 'dist/server/index.js']) expect(files).to.include(needed);
+    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/bin/bulkpipe.js', 'dist/server/index.js', 'dist/lib/wire/index.js', 'dist/bench/index.js']) {
+      expect(files).to.include(needed);
+    }
+    // Every file an `exports` entry names ships, its types too.
+    const { exports } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    for (const target of Object.values(exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)))) expect(files, target).to.include(target.replace(/^\.\//, ''));
     expect(files.filter((f) => /^dist\/(test|benchmarks)\/|\.tsbuildinfo$|\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
     const maps = files.filter((f) => f.endsWith('.map'));
     expect(maps.length).to.be.above(50);
@@ -38,6 +44,58 @@ describe('the package', function () {
       expect(sourcesContent?.filter((c) => typeof c === 'string').length, map).to.equal(sources.length);
     }
     expect(await readFile(join(ROOT, 'LICENSE'), 'utf8')).to.match(/^MIT License/);
+  });
+
+  it('the root entry holds what users compose; bulkpipe/wire the codec and bulkpipe/bench the bench, each on its own', () => {
+    const script = `
+      const root = await import('bulkpipe');
+      const wire = await import('bulkpipe/wire');
+      const bench = await import('bulkpipe/bench');
+      console.log(JSON.stringify({ root: Object.keys(root), wire: Object.keys(wire), bench: Object.keys(bench) }));`;
+    // Run from the package's own folder, where 'bulkpipe' resolves to itself (its exports map).
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    const { root, wire, bench } = JSON.parse(child.stdout) as Record<'root' | 'wire' | 'bench', string[]>;
+    for (const name of [
+      'bulkLoad',
+      'loadRows',
+      'dryRunLoad',
+      'bulkQuery',
+      'BulkClient',
+      'BulkError',
+      'RunLockedError',
+      'RecordParser',
+      'BatchChunker',
+      'CsvBatchSplitter',
+      'LoadSpool',
+      'BulkSubmitter',
+      'StatusPoller',
+      'ResultJoiner',
+      'OutcomeSink',
+      'SegmentRows',
+      'readLedger',
+      'parseColumnMap',
+    ]) {
+      expect(root, name).to.include(name);
+    }
+    for (const name of [
+      'parseJobInfo',
+      'serializeJobInfo',
+      'parseBatchInfo',
+      'readBatchInfoList',
+      'readDmlResults',
+      'serializeDmlResults',
+      'readResultList',
+      'parseApiError',
+      'parseLoginResponse',
+      'toId18',
+      'isValidId',
+    ]) {
+      expect(wire, name).to.include(name);
+    }
+    for (const name of ['benchLoad', 'sweepSettings', 'benchTable', 'renderBenchReport', 'writeSyntheticCsv']) expect(bench, name).to.include(name);
+    expect(root.filter((name) => wire.includes(name) || bench.includes(name))).to.deep.equal([]);
+    expect(root.filter((name) => ['barChart', 'lineChart', 'startServer'].includes(name))).to.deep.equal([]);
   });
 
   it('better-sqlite3 is an optional peer dependency, not a dependency', async () => {
@@ -54,7 +112,8 @@ describe('the package', function () {
     const lint = spawnSync('npm', ['run', 'lint', '--silent'], { cwd: ROOT, encoding: 'utf8' });
     expect(lint.status, lint.stdout + lint.stderr).to.equal(0);
     const map = await readFile(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
-    for (const folder of ['lib', 'transforms', 'sinks', 'pipelines', 'server', 'bin', 'test', 'benchmarks', 'examples']) expect(map, folder).to.contain(`| \`${folder}/\` |`);
+    for (const folder of ['lib', 'transforms', 'sinks', 'pipelines', 'bench', 'server', 'bin', 'test', 'benchmarks', 'examples'])
+      expect(map, folder).to.contain(`| \`${folder}/\` |`);
   });
 
   describe('without better-sqlite3', () => {

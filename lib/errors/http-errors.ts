@@ -136,18 +136,12 @@ export class StreamBodyError extends BulkError {
   }
 }
 
-export interface OrgContactContext {
-  /** The org's instance URL. */
-  readonly url: string;
-  /** What to check, in words. */
-  readonly hint: string;
-}
-
-/** The first contact with an org failed; the error of the request is the `cause`, whose code this one keeps. */
+/** The CLI's first contact with an org failed; the error of the request is the `cause`, whose code this one keeps. */
 export class OrgContactError extends BulkError {
   override name = 'OrgContactError';
-  readonly context: OrgContactContext;
-  constructor(code: BulkErrorCode, message: string, context: OrgContactContext, options?: ErrorOptions) {
+  /** `url`: the org's instance URL; `hint`: what to check, in words. */
+  readonly context: { readonly url: string; readonly hint: string };
+  constructor(code: BulkErrorCode, message: string, context: { readonly url: string; readonly hint: string }, options?: ErrorOptions) {
     super(code, message, options);
     this.context = context;
   }

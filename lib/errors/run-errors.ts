@@ -13,16 +13,12 @@ export class AbortedError extends BulkError {
   }
 }
 
-export interface NotConfirmedContext {
-  /** The command that asked, e.g. `load`. */
-  readonly command: string;
-}
-
-/** The person at the terminal did not confirm a change to a real org: nothing was written. */
+/** The person at the terminal did not confirm a change to a real org (the CLI): nothing was written. */
 export class NotConfirmedError extends BulkError {
   override name = 'NotConfirmedError';
-  readonly context: NotConfirmedContext;
-  constructor(message: string, context: NotConfirmedContext) {
+  /** `command`: the command that asked, e.g. `load`. */
+  readonly context: { readonly command: string };
+  constructor(message: string, context: { readonly command: string }) {
     super('BULK_ABORTED', message);
     this.context = context;
   }
@@ -51,18 +47,12 @@ export class OutputError extends BulkError {
   }
 }
 
-export interface OutputCopyContext {
-  /** Which output: `success`, `errors` or `results`. */
-  readonly output: string;
-  /** The file that holds it whole, kept. */
-  readonly path: string;
-}
-
-/** An output written to a file first could not be copied to stdout; the file is kept. `cause` is the copy's error. */
+/** An output the CLI wrote to a file first could not be copied to stdout; the file is kept. `cause` is the copy's error. */
 export class OutputCopyError extends BulkError {
   override name = 'OutputCopyError';
-  readonly context: OutputCopyContext;
-  constructor(message: string, context: OutputCopyContext, options?: ErrorOptions) {
+  /** `output`: which one (`success`, `errors` or `results`); `path`: the file that holds it whole, kept. */
+  readonly context: { readonly output: string; readonly path: string };
+  constructor(message: string, context: { readonly output: string; readonly path: string }, options?: ErrorOptions) {
     super('BULK_OUTPUT', message, options);
     this.context = context;
   }

@@ -32,7 +32,7 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = [429, 500, 502, 503, 504];
+const DEFAULT_RETRY_STATUS_CODES: readonly number[] = [429, 500, 502, 503, 504];
 
 /** Statuses that say the server did not act on the request, so that even a POST may be sent again. */
 const NOT_PROCESSED_STATUS_CODES: ReadonlySet<number> = new Set([429, 503]);

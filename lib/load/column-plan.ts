@@ -8,7 +8,7 @@
 import type { LoadOperation } from '../load-types.js';
 
 /** The columns bulkpipe adds to its outputs. */
-export const RESULT_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__Row'] as const;
+const RESULT_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__Row'] as const;
 
 const RESULT_NAMES = new Set(RESULT_COLUMNS.map((c) => c.toLowerCase()));
 

@@ -26,7 +26,7 @@ import { RunLock } from './run-lock.js';
 import type { SpoolFileCheck } from './load-spool.js';
 
 export const LEDGER_FILE = 'ledger.ndjson';
-export const SPOOL_FOLDER = 'spool';
+const SPOOL_FOLDER = 'spool';
 const VERSION = 1;
 
 /** What a run is: everything a resumed run must repeat to cut the same batches and write the same outputs. */

@@ -8,7 +8,7 @@
 import { ParseError, type RowErrorCodes } from '../errors.js';
 import type { InputValue } from '../load-types.js';
 import { countLineEnds } from '../text/count-line-ends.js';
-import { flatten } from '../text/flatten.js';
+import { flatString } from '../text/flat-string.js';
 import { escapedQuote } from '../text/escaped-quote.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../text/json-chars.js';
 import { isSpace } from '../text/whitespace.js';
@@ -72,7 +72,7 @@ export class JsonArrayScanner {
   /** Adds text; calls `onElement` with each complete element's text and the line it starts on. */
   write(chunk: string, onElement: OnJsonElement): void {
     const keep = this.#start >= 0 ? this.#start : this.#pos;
-    this.#text = flatten(this.#text.slice(keep) + chunk);
+    this.#text = flatString(this.#text.slice(keep) + chunk);
     this.#pos -= keep;
     this.#counted -= keep;
     this.#lastLf -= keep;

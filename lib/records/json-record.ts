@@ -9,7 +9,7 @@ import type { InputValue } from '../load-types.js';
 import { duplicateJsonKey } from './duplicate-json-key.js';
 import { countLineEnds } from '../text/count-line-ends.js';
 import { parseFlatJsonObject, type JsonCursor } from './flat-json-object.js';
-import { flattenRecord } from './flatten.js';
+import { flattenRecord } from './json-object-fields.js';
 
 export function readJsonRecord(
   text: string,

@@ -10,7 +10,7 @@ import { parseCsvText } from '../csv/parse-csv-text.js';
 import { XmlElementCollector, type XmlElement } from './xml-reader.js';
 import type { DataFormat } from './content-types.js';
 
-export type FieldValue = string | null | undefined;
+type FieldValue = string | null | undefined;
 /** One input row: values by column position (see Payload.columns). */
 export type PayloadRow = FieldValue[];
 

@@ -12,6 +12,7 @@ import {
   DuplicateColumnError,
   JobUnknownError,
   LedgerError,
+  NotConfirmedError,
   ParseError,
   PayloadError,
   ROW_ERROR_CODES,
@@ -64,7 +65,7 @@ describe('lib/errors', () => {
   /** The production sources, as text. */
   async function sources(): Promise<Array<{ file: string; text: string }>> {
     const files: Array<{ file: string; text: string }> = [];
-    for (const dir of ['lib', 'transforms', 'sinks', 'pipelines', 'bin', 'server']) {
+    for (const dir of ['lib', 'transforms', 'sinks', 'pipelines', 'bench', 'bin', 'server']) {
       for (const entry of await readdir(join(ROOT, dir), { recursive: true })) {
         if (entry.endsWith('.ts')) files.push({ file: join(dir, entry), text: await readFile(join(ROOT, dir, entry), 'utf8') });
       }
@@ -80,7 +81,7 @@ describe('lib/errors', () => {
   });
 
   it('no production code throws a bare BulkError: each code has classes with typed facts', async () => {
-    // The two files another change is restructuring; their five throws are to take LedgerError, NotConfirmedError and OutputCopyError.
+    // The two files other changes are restructuring; their four throws are to take LedgerError and NotConfirmedError.
     const pending = new Set([join('pipelines', 'bulk-load.ts'), join('bin', 'load-command.ts')]);
     for (const { file, text } of await sources()) if (!pending.has(file)) expect(text, file).not.to.contain('new BulkError(');
   });
@@ -169,6 +170,12 @@ describe('lib/errors', () => {
       const err = await rejection(collect(body));
       expect(err).to.be.instanceOf(BodyReplayError).and.include({ code: 'BULK_NETWORK' });
       expect((err as BodyReplayError).context).to.deep.equal({ method: 'GET', path: '/result', delivered: 2500, replayed: 100 });
+    });
+
+    it('a load not confirmed at the prompt is an abort that names its command', () => {
+      const err = new NotConfirmedError('load: not confirmed: nothing was written (--yes skips the question)', { command: 'load' });
+      expect(err).to.be.instanceOf(BulkError).and.include({ code: 'BULK_ABORTED', name: 'NotConfirmedError' });
+      expect(err.context).to.deep.equal({ command: 'load' });
     });
 
     it('a lost create-job answer with two candidates names the object, the operation and the jobs', async () => {

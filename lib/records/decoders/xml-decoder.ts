@@ -9,7 +9,7 @@ import { ParseError } from '../../errors.js';
 import type { InputValue } from '../../load-types.js';
 import { inputFault, recordParseFault } from '../../load/input-fault.js';
 import { countLineEnds } from '../../text/count-line-ends.js';
-import { flatten } from '../../text/flatten.js';
+import { flatString } from '../../text/flat-string.js';
 import { Utf8ChunkDecoder } from '../../text/utf8-chunk-decoder.js';
 import { skipSpace } from '../../text/whitespace.js';
 import { XSI_NS } from '../../wire/xml-writer.js';
@@ -56,14 +56,14 @@ export class XmlDecoder implements RecordDecoder {
   write(chunk: Buffer, emit: EmitRecord): void {
     const text = this.#utf8.write(chunk);
     if (this.#mode === 'sax') return this.#saxWrite(text, emit);
-    this.#text = flatten(this.#text + text);
+    this.#text = flatString(this.#text + text);
     this.#advance(emit);
   }
 
   end(emit: EmitRecord): void {
     const text = this.#utf8.end();
     if (this.#mode !== 'sax') {
-      this.#text = flatten(this.#text + text);
+      this.#text = flatString(this.#text + text);
       this.#advance(emit);
       if (this.#skipping) {
         const { line } = this.#skipping;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { flattenRecord } from '../../../lib/records/flatten.js';
+import { flattenRecord } from '../../../lib/records/json-object-fields.js';
 import { jsonCursor, parseFlatJsonObject } from '../../../lib/records/flat-json-object.js';
 
 const context = { source: 'test', line: 1, record: 1 };

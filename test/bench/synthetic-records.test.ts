@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { syntheticFields, syntheticValue, writeSyntheticCsv } from '../../../lib/load/synthetic-records.js';
-import { ValueCheck } from '../../../lib/load/value-check.js';
-import { useTestOrg } from '../../helpers/local-org.js';
-import { useTempDir } from '../../helpers/temp-dir.js';
+import { syntheticFields, syntheticValue, writeSyntheticCsv } from '../../bench/synthetic-records.js';
+import { ValueCheck } from '../../lib/load/value-check.js';
+import { useTestOrg } from '../helpers/local-org.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-describe('lib/load/synthetic-records', () => {
+describe('bench/synthetic-records', () => {
   const t = useTestOrg();
   const tmp = useTempDir('bulkpipe-synthetic-');
 

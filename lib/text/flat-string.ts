@@ -3,7 +3,7 @@
  * char by char more slowly than a flat one; converting it to a number makes V8 flatten it in place,
  * once (the conversion itself stops at the first non-numeric character).
  */
-export function flatten(text: string): string {
+export function flatString(text: string): string {
   Number(text);
   return text;
 }

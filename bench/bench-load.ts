@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadOperation } from '../lib/load-types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
-import { bulkLoad, type LoadBatchEvent, type LoadSummary } from './bulk-load.js';
+import { bulkLoad, type LoadBatchEvent, type LoadSummary } from '../pipelines/bulk-load.js';
 import type { InputFormat } from '../transforms/record-parser.js';
 
 /** One combination of a sweep. */

@@ -2,12 +2,12 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { BulkClient } from '../../lib/http/client.js';
-import { writeSyntheticCsv } from '../../lib/load/synthetic-records.js';
-import { benchLoad, spread, sweepSettings } from '../../pipelines/bench-load.js';
+import { writeSyntheticCsv } from '../../bench/synthetic-records.js';
+import { benchLoad, spread, sweepSettings } from '../../bench/bench-load.js';
 import { startServer } from '../../server/index.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-describe('pipelines/bench-load', function () {
+describe('bench/bench-load', function () {
   this.timeout(120_000);
   const tmp = useTempDir('bulkpipe-bench-test-');
 

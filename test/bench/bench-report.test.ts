@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BenchReport, BenchRun } from '../../pipelines/bench-load.js';
-import { benchTable, renderBenchReport } from '../../pipelines/bench-report.js';
+import type { BenchReport, BenchRun } from '../../bench/bench-load.js';
+import { benchTable, renderBenchReport } from '../../bench/bench-report.js';
 import { countColour, readPng } from '../helpers/png.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -45,7 +45,7 @@ const REPORT: BenchReport = {
 /** Chromium from the Debian packages, when this machine has it. */
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-describe('pipelines/bench-report', function () {
+describe('bench/bench-report', function () {
   this.timeout(120_000); // a browser start on a loaded machine
   const tmp = useTempDir('bulkpipe-report-');
 

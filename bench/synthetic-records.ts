@@ -7,8 +7,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { csvField } from '../records/serialize-record.js';
-import type { FieldDescribe, SObjectDescribe } from '../wire/describe.js';
+import { csvField } from '../lib/records/serialize-record.js';
+import type { FieldDescribe, SObjectDescribe } from '../lib/wire/describe.js';
 
 const TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'int', 'double', 'currency', 'percent', 'boolean', 'date', 'datetime']);
 const MOST_FIELDS = 12;
