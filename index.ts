@@ -130,6 +130,7 @@ export {
   type DownloadedBody,
   type OrgIdentity,
 } from './lib/http/client.js';
+export { UploadRegistry, type UploadRegistryOptions, type PendingUpload } from './lib/load/upload-registry.js';
 export {
   LOAD_OPERATIONS,
   type LoadOperation,
