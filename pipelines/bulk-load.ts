@@ -430,6 +430,7 @@ async function loadUnder(options: BulkLoadOptions, ledger: LoadLedger | undefine
         openJob: resumed.openJob,
         orgBatches: resumed.orgBatches,
         refuseUpload: resumed.refuseUpload,
+        uploads: resumed.uploads,
         // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
         digest: (batch, path) => spool.digest(batch.seq, path),
       });

@@ -17,6 +17,7 @@ import { csvRequestShape, payloadHoldsRecord, type CsvRequestShape } from '../li
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
 import { describeBatches, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { UploadRegistry } from '../lib/load/upload-registry.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -29,6 +30,8 @@ export interface ResumePlan {
   readonly orgBatches: OrgBatches;
   /** Why a segment that took none of the org's batches must not be uploaded (uploadRefusal). */
   readonly refuseUpload: (batch: SpooledBatch) => Promise<string | undefined>;
+  /** Every batch the run's jobs held at plan time, claimed: the submitter's uploads never take one of them for a lost upload. */
+  readonly uploads: UploadRegistry;
 }
 
 /** A ledger read back and checked against its spool and input: where the resumed run goes on from. */
@@ -235,10 +238,11 @@ export async function planResume(
     if (shape.firstRecord !== undefined) align?.add(shape.firstRecord, shape.records);
     return whole.digest('hex');
   };
+  const uploads = new UploadRegistry();
   for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
-    client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
+    uploads.claim(jobId, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
     for (const batch of listed) {
       if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await digest(jobId, batch.id), { jobId, batchId: batch.id });
     }
@@ -294,7 +298,7 @@ export async function planResume(
   }
   // New batches go only to a job the run made: one it found in the org by its batches (named in the ledger by batch lines alone) may be another load's that merely fits.
   const ownOpen = lastJob?.state === 'Open' && made.has(lastJob.id);
-  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload };
+  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload, uploads };
 }
 
 /**
