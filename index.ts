@@ -21,12 +21,37 @@ export {
   BatchFailedError,
   OutputError,
   RunLockedError,
+  ColumnCheckError,
+  DuplicateColumnError,
+  BodyReplayError,
+  StreamBodyError,
+  JobUnknownError,
+  SpoolRowsMismatchError,
+  SegmentLostError,
+  LedgerError,
+  SpoolError,
+  StageOrderError,
+  AttachmentError,
+  MissingPackageError,
+  ROW_ERROR_CODES,
   type BulkErrorCode,
+  type RowErrorCode,
   type RunHolder,
   type ParseErrorContext,
   type RequestContext,
+  type BodyReplayContext,
+  type StreamBodyContext,
+  type JobUnknownContext,
+  type SpoolRowsContext,
+  type SegmentLostContext,
+  type BatchRef,
+  type LedgerProblem,
+  type LedgerErrorContext,
+  type SpoolErrorContext,
+  type StageOrderContext,
+  type AttachmentErrorContext,
+  type MissingPackageContext,
 } from './lib/errors.js';
-export { ColumnCheckError } from './lib/load/column-check.js';
 
 // The client, its login and the Bulk API documents its calls return.
 export {
@@ -46,6 +71,7 @@ export type { RetryOptions } from './lib/http/retry.js';
 export type { RetryEvent } from './lib/http/with-retries.js';
 export type { ConnectionOptions } from './lib/http/connection.js';
 export type { UploadBody, FileBody } from './lib/http/upload-body.js';
+export { UploadRegistry, type UploadRegistryOptions, type PendingUpload } from './lib/load/upload-registry.js';
 export type {
   Operation,
   JobState,

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 // The client (undici and the codecs) is loaded when a command connects: `--version` and `--help` never wait for it.
 import type { BulkClient, BulkClientOptions, OrgIdentity } from '../lib/http/client.js';
-import { BulkError } from '../lib/errors.js';
+import { BulkError, OrgContactError } from '../lib/errors.js';
 import { wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
 import { sfOrg } from './sf-org.js';
@@ -230,5 +230,5 @@ const NO_SUCH_JOB = '750000000000000AAA';
 /** An error of the first contact, said with where and what to check. */
 function withHint(err: unknown, url: string, hint: string): Error {
   if (!(err instanceof BulkError) || err.code === 'BULK_ABORTED' || err.code === 'BULK_INVALID_OPTION') return err as Error;
-  return new BulkError(err.code, `cannot use the org at ${url}: ${err.message}; ${hint}`, { cause: err });
+  return new OrgContactError(err.code, `cannot use the org at ${url}: ${err.message}; ${hint}`, { url, hint }, { cause: err });
 }

@@ -26,7 +26,7 @@ import { findRun, listRuns, newRunId, refuseRunning, removeRunDir, runsDir, type
 import { LoadProgressText } from './load-progress.js';
 import { summaryText } from './load-summary.js';
 import { ProgressLine, count } from './progress-line.js';
-import { BulkError, RunLockedError } from '../lib/errors.js';
+import { LedgerError, NotConfirmedError, RunLockedError } from '../lib/errors.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -223,9 +223,9 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
       // A ledger cut before its first line whole names no org, input or job: said, never passed over as "nothing to resume".
       const unreadable = (await listRuns(io.env)).find((r) => r.problem !== undefined && (id === undefined || r.id === id));
       if (unreadable)
-        throw new BulkError(
-          'BULK_LEDGER',
+        throw new LedgerError(
           `load: the load in ${unreadable.dir} cannot be resumed: ${unreadable.problem}. What it loaded cannot be told from it: look at the org's jobs (bulkpipe job list) before loading its input again, then remove the folder (bulkpipe job clean ${unreadable.id})`,
+          { problem: 'unreadable', reason: unreadable.problem ?? '', dir: unreadable.dir },
         );
       throw new UsageError(
         id ? `load: no unfinished load with the job or run id ${id} in ${runsDir(io.env)}` : `load: no unfinished load on ${conn.org} to resume (bulkpipe job runs lists them)`,
@@ -277,7 +277,7 @@ async function execute(io: CliIo, values: LoadValues, conn: Connection, run: Exe
   const { load, outputs } = run;
   if (!conn.local && !(await confirmTarget(io, conn, `${load.operation} ${load.object}`, { yes: values.yes === true, quiet: quietOf(values), fromStdin: load.input === null }))) {
     await conn.close();
-    throw new BulkError('BULK_ABORTED', 'load: not confirmed: nothing was written (--yes skips the question)');
+    throw new NotConfirmedError('load: not confirmed: nothing was written (--yes skips the question)', { command: 'load' });
   }
   const ledgerDir = join(runsDir(io.env), run.runId);
   const ran: Ran = { jobId: run.resume?.jobs[0], last: undefined, summary: undefined, failure: undefined, left: undefined };

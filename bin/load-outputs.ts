@@ -9,7 +9,7 @@ import { access, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BulkError } from '../lib/errors.js';
+import { OutputCopyError } from '../lib/errors.js';
 import { toStdout } from './cli-io.js';
 import { UsageError } from './usage-error.js';
 
@@ -112,7 +112,11 @@ export class Outputs {
       if (output.stdout) {
         // A copy that fails (not a reader that went away) keeps the file, and says so.
         await toStdout(pipeline(createReadStream(output.partial), stdout, { end: false })).catch((err: Error) => {
-          throw new BulkError('BULK_OUTPUT', `the ${kind} could not be copied to stdout (${err.message}); they are in ${output.partial}`, { cause: err });
+          throw new OutputCopyError(
+            `the ${kind} could not be copied to stdout (${err.message}); they are in ${output.partial}`,
+            { output: kind, path: output.partial },
+            { cause: err },
+          );
         });
         await rm(output.partial, { force: true });
         output.final = 'stdout';

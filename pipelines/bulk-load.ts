@@ -90,7 +90,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     // again, and malformed input ended the reading for good: nothing to go on with.
     finished = !stopped || inputError !== undefined || plan.shape.input === null;
     if (ledger && finished) await ledger.finished();
-    await checkOrgBatches(run.client, resumed, readToEnd(), run.signal);
+    await checkOrgBatches(run.client, resumed, readToEnd(), run.signal, ledger?.dir);
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
@@ -142,7 +142,13 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
-  submitter.goOn({ openJob: resumed.openJob, orgBatches: resumed.orgBatches, refuseUpload: resumed.refuseUpload, digest: (batch, path) => spool.digest(batch.seq, path) });
+  submitter.goOn({
+    openJob: resumed.openJob,
+    orgBatches: resumed.orgBatches,
+    refuseUpload: resumed.refuseUpload,
+    uploads: resumed.uploads,
+    digest: (batch, path) => spool.digest(batch.seq, path),
+  });
   if (resumed.openJob) run.callbacks.onJob?.(resumed.openJob);
   const { unreadAfterRow } = stages.reading;
   if (unreadAfterRow !== undefined)

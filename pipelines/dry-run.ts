@@ -10,7 +10,8 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ColumnCheckError, checkColumns } from '../lib/load/column-check.js';
+import { ColumnCheckError, rowError } from '../lib/errors.js';
+import { checkColumns } from '../lib/load/column-check.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
@@ -107,7 +108,7 @@ class DryRunChecker extends Transform {
   #problem(record: InputRecord): string | undefined {
     const names = Object.keys(record.fields);
     const unknown = names.find((n) => !this.#columnSet.has(n));
-    if (unknown !== undefined) return `BULKPIPE_UNKNOWN_FIELD:the field ${unknown} is not one of the columns (${[...this.#columnSet].join(', ')}):${unknown} --`;
+    if (unknown !== undefined) return rowError('BULKPIPE_UNKNOWN_FIELD', `the field ${unknown} is not one of the columns (${[...this.#columnSet].join(', ')})`, [unknown]);
     const values = names.map((n) => record.fields[n] ?? '');
     return limitFault(names, values, { source: this.#options.source ?? 'input', row: record.row, line: record.line }) ?? this.#values?.problem(record.fields);
   }

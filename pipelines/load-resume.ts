@@ -10,13 +10,14 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { BulkError } from '../lib/errors.js';
+import { LedgerError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { csvRequestShape, payloadHoldsRecord, type CsvRequestShape } from '../lib/load/csv-payload-records.js';
 import type { LedgerSegment, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest, fileMatches, spoolFileName, type LoadSpool } from '../lib/load/load-spool.js';
 import { describeBatches, OrgBatches, type OrgBatch } from '../lib/load/org-batches.js';
+import { UploadRegistry } from '../lib/load/upload-registry.js';
 import type { InputPosition, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 
@@ -29,6 +30,8 @@ export interface ResumePlan {
   readonly orgBatches: OrgBatches;
   /** Why a segment that took none of the org's batches must not be uploaded (uploadRefusal). */
   readonly refuseUpload: (batch: SpooledBatch) => Promise<string | undefined>;
+  /** Every batch the run's jobs held at plan time, claimed: the submitter's uploads never take one of them for a lost upload. */
+  readonly uploads: UploadRegistry;
 }
 
 /** A ledger read back and checked against its spool and input: where the resumed run goes on from. */
@@ -70,7 +73,11 @@ export function readingOn(state: LedgerState | undefined, fastPath: boolean): In
   const { offset } = state.inputAt;
   const header = state.inputHeader;
   if (offset === null || header === undefined)
-    throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`);
+    throw new LedgerError(`the ledger in ${state.dir} does not say where the input stands after segment ${state.nextSeq - 1}`, {
+      problem: 'no-input-position',
+      afterSegment: state.nextSeq - 1,
+      dir: state.dir,
+    });
   return {
     ...fresh,
     splitterResume: { seq: state.nextSeq, row, offset, ...(state.inputAt.line === undefined ? {} : { line: state.inputAt.line }), header },
@@ -94,7 +101,7 @@ const START_SKEW_MS = 5_000;
  * is refused, naming the input rows that nothing can account for. No I/O but reading.
  */
 export async function checkLedger(state: LedgerState, spoolDir: string): Promise<CheckedLedger> {
-  if (state.finished) throw new BulkError('BULK_LEDGER', `the load in ${state.dir} is finished: there is nothing to resume`);
+  if (state.finished) throw new LedgerError(`the load in ${state.dir} is finished: there is nothing to resume`, { problem: 'finished', dir: state.dir });
   let damaged: { segment: LedgerSegment; file: string } | undefined;
   for (const segment of state.pending) {
     const file = await damagedFile(segment, spoolDir);
@@ -113,9 +120,9 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
     const why = damaged
       ? `the spool file ${damaged.file} of segment ${from} (and so segments ${from}-${state.nextSeq - 1}) is gone or damaged and must be cut again from the input, but ${unusable}`
       : `the input must be read on after row ${start.row}, but ${unusable}`;
-    throw new BulkError(
-      'BULK_LEDGER',
+    throw new LedgerError(
       `the load in ${state.dir} cannot be resumed: ${why}. Nothing accounts for ${rows}: load them with a new run from the input as it was (the org keeps what the run loaded before; its outputs hold rows 1-${start.row})`,
+      { problem: 'input-unusable', reason: unusable, fromRow: start.row + 1, damagedFile: damaged?.file, dir: state.dir },
     );
   }
   if (!damaged) return { state, notice: undefined };
@@ -159,7 +166,12 @@ async function damagedFile(segment: LedgerSegment, spoolDir: string): Promise<st
 function startOf(state: LedgerState, seq: number): InputPosition {
   if (seq === 0) return { row: 0, offset: 0 };
   const before = state.pending.find((s) => s.seq === seq - 1)?.end ?? (state.joined?.seq === seq - 1 ? state.joinedEnd : undefined);
-  if (!before) throw new BulkError('BULK_LEDGER', `the ledger in ${state.dir} does not say where the input stands after segment ${seq - 1}`);
+  if (!before)
+    throw new LedgerError(`the ledger in ${state.dir} does not say where the input stands after segment ${seq - 1}`, {
+      problem: 'no-input-position',
+      afterSegment: seq - 1,
+      dir: state.dir,
+    });
   return before;
 }
 
@@ -226,10 +238,11 @@ export async function planResume(
     if (shape.firstRecord !== undefined) align?.add(shape.firstRecord, shape.records);
     return whole.digest('hex');
   };
+  const uploads = new UploadRegistry();
   for (const jobId of jobs) {
     const listed = await client.listBatches(jobId, { signal });
     // None of them is ever taken for the lost upload of a batch this run sends.
-    client.claimBatches(jobId, contentType, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
+    uploads.claim(jobId, [...(state.batches.get(jobId) ?? []), ...listed.map((b) => b.id)]);
     for (const batch of listed) {
       if (!placedIds.has(batch.id)) orgBatches.addUnplaced(await digest(jobId, batch.id), { jobId, batchId: batch.id });
     }
@@ -281,11 +294,11 @@ export async function planResume(
   for (const segment of segments) {
     if (segment.kind !== 'batch' || (segment.upload ?? segment.path) === null) continue;
     const refused = await refuseUpload(segment);
-    if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
+    if (refused !== undefined) throw new LedgerError(refused, { problem: 'upload-refused', segment: segment.seq, dir: state.dir });
   }
   // New batches go only to a job the run made: one it found in the org by its batches (named in the ledger by batch lines alone) may be another load's that merely fits.
   const ownOpen = lastJob?.state === 'Open' && made.has(lastJob.id);
-  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload };
+  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload, uploads };
 }
 
 /**

@@ -4,7 +4,7 @@
  * segment took, or took without proof, are said, never passed over. After a failed or aborted run:
  * no job is left open.
  */
-import { BulkError } from '../lib/errors.js';
+import { LedgerError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import { describeBatches } from '../lib/load/org-batches.js';
 import type { JobInfo } from '../lib/types.js';
@@ -18,7 +18,13 @@ import type { ResumePlan } from './load-resume.js';
  * without proof that they are this load's, fail the run naming them; a stopped run or one whose
  * input failed has not read all of its input, and names none.
  */
-export async function checkOrgBatches(client: BulkClient, resumed: ResumePlan | undefined, readWhole: boolean, signal: AbortSignal | undefined): Promise<void> {
+export async function checkOrgBatches(
+  client: BulkClient,
+  resumed: ResumePlan | undefined,
+  readWhole: boolean,
+  signal: AbortSignal | undefined,
+  dir: string | undefined,
+): Promise<void> {
   if (!resumed) return;
   const notOurs: string[] = [];
   for (const { jobId, batches } of resumed.orgBatches.foundJobs()) {
@@ -30,15 +36,15 @@ export async function checkOrgBatches(client: BulkClient, resumed: ResumePlan | 
   const unplaced = readWhole ? resumed.orgBatches.unplaced() : [];
   const unproven = readWhole ? resumed.orgBatches.unproven() : [];
   if (unplaced.length > 0)
-    throw new BulkError(
-      'BULK_LEDGER',
+    throw new LedgerError(
       `the org holds ${unplaced.length} batch(es) of this load's jobs whose records match no segment of the input, so no output has them (${describeBatches(unplaced)}); every input row is in the outputs`,
+      { problem: 'unplaced-batches', batches: unplaced, dir },
     );
   if (unproven.length > 0 || notOurs.length > 0) {
     const named = [describeBatches(unproven), notOurs.length > 0 ? `every batch of job ${notOurs.join(', ')}, which is still being added to` : ''].filter(Boolean).join('; ');
-    throw new BulkError(
-      'BULK_LEDGER',
+    throw new LedgerError(
       `segments of this load were matched by their bytes with batches of jobs made since it began that its ledger does not know (it may have lost their lines) and that are not proven its own (they hold other batches too, or are still being added to): they may be another load's, and the rows of these segments, in the outputs with those batches' results, may not have been loaded by this one (${named}). Check them in the org; none of these jobs was closed`,
+      { problem: 'unproven-batches', batches: unproven, busyJobs: notOurs, dir },
     );
   }
 }

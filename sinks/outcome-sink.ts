@@ -6,7 +6,7 @@
  * by `open()` (or at the first write), so that a path that cannot be written fails before any job
  * exists. A segment is kept whole: after a failure each file is cut back to the last complete one,
  * and `succeeded` / `failed` count the rows of complete segments only.
- * Buffers: two 1 MiB buffers per file.
+ * Buffers: two 256 KiB buffers per file (OutputFile's).
  */
 import { Writable } from 'node:stream';
 import { InvalidOptionError, OutputError } from '../lib/errors.js';

@@ -4,7 +4,7 @@
  * after it; `abandon()`, after a failure, writes what lies before the last boundary and cuts the file
  * there, so that a failed run leaves whole segments only, never half of one. Errors of the file
  * system are thrown as they are.
- * Buffers: two buffers of 1 MiB: one filling while the other is written.
+ * Buffers: two buffers of 256 KiB (BUFFER_BYTES): one filling while the other is written.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 

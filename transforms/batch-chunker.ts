@@ -18,7 +18,6 @@ import { ZIP_LIMITS, ZipBudget, zipBound } from '../lib/attachments/zip-budget.j
 import type { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { recordDigest } from '../lib/load/csv-payload-records.js';
 import { repeatedField } from '../lib/load/column-map.js';
-import { DuplicateColumnError } from '../lib/load/column-names.js';
 import { describeColumnPlan, planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { spoolOption, type LoadSpool } from '../lib/load/load-spool.js';
 import { RejectWriter, type RejectEntry } from '../lib/load/reject-file.js';
@@ -34,7 +33,7 @@ import {
   MAX_ZIP_BYTES,
   MAX_ZIP_FILES,
 } from '../lib/limits.js';
-import { InvalidOptionError } from '../lib/errors.js';
+import { DuplicateColumnError, InvalidOptionError, rowError } from '../lib/errors.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { oneOf, positiveInteger } from '../lib/options.js';
 import { callBackAfter } from '../lib/streams/call-back-after.js';
@@ -253,7 +252,7 @@ export class BatchChunker extends ChunkingStage {
     // An attachment load counts the manifest's bytes exactly: the record's, once.
     const textBytes = this.#zip ? Buffer.byteLength(text) : 0;
     const limit = this.#limitAlone(text) ?? this.#zipLimitAlone(record, textBytes);
-    if (limit) return this.#reject(record, `BULKPIPE_RECORD_TOO_LARGE:the record alone is larger than a batch may be (${limit}):--`);
+    if (limit) return this.#reject(record, rowError('BULKPIPE_RECORD_TOO_LARGE', `the record alone is larger than a batch may be (${limit})`));
     if (this.#count > 0 && !(this.#fits(text) && this.#zipFits(record, textBytes))) {
       return this.#cut().then(() => {
         // The first record of a batch is written without the separator the others have (JSON): counted again.
@@ -363,7 +362,8 @@ export class BatchChunker extends ChunkingStage {
     for (const name in fields) {
       const value = fields[name];
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
-      if (name !== columns[i++] && !this.#columnSet?.has(name)) return `BULKPIPE_UNKNOWN_FIELD:the field ${name} is not one of the columns (${columns.join(', ')}):${name} --`;
+      if (name !== columns[i++] && !this.#columnSet?.has(name))
+        return rowError('BULKPIPE_UNKNOWN_FIELD', `the field ${name} is not one of the columns (${columns.join(', ')})`, [name]);
       const length = value?.length ?? 0;
       total += length;
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.

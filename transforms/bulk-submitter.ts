@@ -8,11 +8,12 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { BulkError } from '../lib/errors.js';
+import { LedgerError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
 import type { OrgBatch, OrgBatches } from '../lib/load/org-batches.js';
+import { UploadRegistry } from '../lib/load/upload-registry.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
@@ -49,6 +50,8 @@ export interface ResumedUploads {
   readonly refuseUpload?: (batch: SpooledBatch) => Promise<string | undefined>;
   /** A segment's uploaded file's SHA-256 (the spool took it as it wrote the file; default: read from the disk). */
   readonly digest?: (batch: SpooledBatch, path: string) => Promise<string>;
+  /** The batches the run's jobs hold, claimed (the resume plan's): an upload whose answer was lost never takes one of them for its own. */
+  readonly uploads?: UploadRegistry;
 }
 
 export class BulkSubmitter extends Transform {
@@ -59,6 +62,8 @@ export class BulkSubmitter extends Transform {
   #orgBatches: OrgBatches | undefined;
   #refuseUpload: ResumedUploads['refuseUpload'];
   #digest: (batch: SpooledBatch, path: string) => Promise<string> = async (_batch, path) => (await fileDigest(path)).sha256;
+  /** The batches this run's uploads made or found (and, resumed, those its jobs held before): a lost upload is looked for among the others. */
+  #uploads = new UploadRegistry();
   /** The last segment's match with the org's batches: the next one's waits for it. */
   #matched: Promise<void> = Promise.resolve();
   readonly #ledger: LoadLedger | undefined;
@@ -87,6 +92,7 @@ export class BulkSubmitter extends Transform {
     this.#orgBatches = resumed.orgBatches;
     this.#refuseUpload = resumed.refuseUpload;
     if (resumed.digest) this.#digest = resumed.digest;
+    if (resumed.uploads) this.#uploads = resumed.uploads;
     if (resumed.openJob) {
       this.#jobInfo = resumed.openJob;
       this.#job = Promise.resolve(resumed.openJob);
@@ -173,7 +179,7 @@ export class BulkSubmitter extends Transform {
     let created = await matched;
     if (!created) {
       const job = await this.#jobToUse(batch);
-      created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, signal })).id };
+      created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, uploads: this.#uploads, signal })).id };
     }
     const submitted: SubmittedBatch = { ...rest, kind: 'submitted', ...created };
     await this.#ledger?.batch(batch.seq, created.jobId, created.batchId);
@@ -186,7 +192,7 @@ export class BulkSubmitter extends Transform {
     const taken = this.#orgBatches?.matching ? await this.#orgBatches.takeHash(await this.#digest(batch, path)) : undefined;
     if (taken) return taken;
     const refused = await this.#refuseUpload?.(batch);
-    if (refused !== undefined) throw new BulkError('BULK_LEDGER', refused);
+    if (refused !== undefined) throw new LedgerError(refused, { problem: 'upload-refused', segment: batch.seq, dir: this.#ledger?.dir });
     return undefined;
   }
 

@@ -14,7 +14,7 @@
  * descriptors of the batches waiting for their turn.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { BulkError, InvalidOptionError, JoinMismatchError } from '../lib/errors.js';
+import { InvalidOptionError, JoinMismatchError, rowError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient, DownloadedBody } from '../lib/http/client.js';
 import { joinSegment } from '../lib/join/join-segment.js';
 import { JoinedRows } from '../lib/join/joined-rows.js';
@@ -48,7 +48,10 @@ export type JoinerInput = FinishedBatch | SpooledBatch;
 
 /** The error text of rows whose batch returned another number of results than it had records. */
 function mismatchError(jobId: string, batchId: string, records: number, results: number): string {
-  return `BULKPIPE_RESULT_MISMATCH:batch ${batchId} of job ${jobId} returned ${results} results for its ${records} records, so which result is whose is unknown; check these records in the org before loading them again:--`;
+  return rowError(
+    'BULKPIPE_RESULT_MISMATCH',
+    `batch ${batchId} of job ${jobId} returned ${results} results for its ${records} records, so which result is whose is unknown; check these records in the org before loading them again`,
+  );
 }
 
 export class ResultJoiner extends Transform {
@@ -117,11 +120,12 @@ export class ResultJoiner extends Transform {
     this.#flushed = undefined;
     if (this.#waiting.size === 0) return done();
     // Every segment number is used: one missing at the end means a stage lost it.
+    const arrived = [...this.#waiting.keys()].sort((a, b) => a - b);
     done(
-      new BulkError(
-        'BULK_JOIN_MISMATCH',
-        `segment ${this.#next} of the load never reached the joiner, while segments ${[...this.#waiting.keys()].sort((a, b) => a - b).join(', ')} did`,
-      ),
+      new SegmentLostError(`segment ${this.#next} of the load never reached the joiner, while segments ${arrived.join(', ')} did`, {
+        segment: this.#next,
+        arrived,
+      }),
     );
   }
 

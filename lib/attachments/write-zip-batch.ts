@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import pLimit from 'p-limit';
 import { ZipFile } from 'yazl';
-import { BulkError } from '../errors.js';
+import { AttachmentError, BulkError } from '../errors.js';
 import { isDiskError, spoolWriteError } from '../load/load-spool.js';
 import type { AttachmentFile } from '../load-types.js';
 import { MANIFEST_ENTRY } from './zip-budget.js';
@@ -71,7 +71,9 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
   for (const [i, file] of files.entries()) {
     zip.addReadStreamLazy(file.entry, { compressionLevel: compress[i] ? LEVEL : 0, size: file.size, mtime: ENTRY_TIME }, (callback) => {
       const stream = createReadStream(file.path, { highWaterMark: 256 * 1024 });
-      stream.on('error', (err) => fail(new BulkError('BULK_ATTACHMENT', `the attachment ${file.path} could not be read: ${err.message}`, { cause: err })));
+      stream.on('error', (err) =>
+        fail(new AttachmentError(`the attachment ${file.path} could not be read: ${err.message}`, { problem: 'unreadable', path: file.path }, { cause: err })),
+      );
       callback(null, stream);
     });
   }
@@ -86,9 +88,9 @@ export async function writeZipBatch(path: string, manifest: Buffer, files: reado
       await rm(path, { force: true });
       throw spoolWriteError(path, cause);
     }
-    throw new BulkError(
-      'BULK_ATTACHMENT',
+    throw new AttachmentError(
       `the zip of ${files.length} attachment(s) could not be written to ${path}: ${cause.message} (a file changed size since it was checked?)`,
+      { problem: 'zip', path, attachments: files.length },
       { cause },
     );
   }

@@ -4,7 +4,7 @@
  * thing: to find the job that a create-job POST made when its answer was lost, so that no Open job
  * is left behind unknown.
  */
-import { BulkError, ParseError } from '../errors.js';
+import { JobUnknownError, ParseError } from '../errors.js';
 import type { JobRequest } from '../types.js';
 import { jobListPath } from './endpoints.js';
 
@@ -80,9 +80,9 @@ export async function findCreatedJob(readPage: ReadJobListPage, search: CreatedJ
   const { request } = search;
   const matches = await likeJobs(readPage, { ...search, anyState: false });
   if (matches.length > 1) {
-    throw new BulkError(
-      'BULK_JOB_UNKNOWN',
+    throw new JobUnknownError(
       `the answer to the create-job request was lost, and ${matches.length} Open ${request.operation} jobs on ${request.object} were created since: ${matches.join(', ')}; one of them may be this run's (close the ones no one uses)`,
+      { object: request.object, operation: request.operation, jobIds: matches },
     );
   }
   return matches[0];

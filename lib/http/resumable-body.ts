@@ -8,7 +8,7 @@
  * Buffers: one chunk.
  */
 import { Readable } from 'node:stream';
-import { AbortedError, BulkError, NetworkError, type RequestContext } from '../errors.js';
+import { AbortedError, BodyReplayError, BulkError, NetworkError, type RequestContext } from '../errors.js';
 import { isTransientNetworkError } from './retry.js';
 import type { RetryBudget } from './with-retries.js';
 
@@ -55,9 +55,9 @@ async function* chunks(first: Readable, { context, reopen, budget, signal }: Res
         yield bytes;
       }
       if (skip > 0)
-        throw new BulkError(
-          'BULK_NETWORK',
+        throw new BodyReplayError(
           `${context.method} ${context.path}: the body sent again after a cut is shorter (${delivered - skip} bytes) than what was read before it (${delivered} bytes)`,
+          { method: context.method, path: context.path, delivered, replayed: delivered - skip },
         );
       return;
     } catch (err) {

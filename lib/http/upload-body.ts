@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync, createGzip } from 'node:zlib';
-import { BulkError } from '../errors.js';
+import { StreamBodyError } from '../errors.js';
 import { sha256Of } from '../streams/sha256.js';
 
 /** A file to stream from disk, e.g. a spooled batch. */
@@ -56,13 +56,13 @@ export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
   return {
     replayable: false,
     open: async () => {
-      if (used) throw new BulkError('BULK_INVALID_OPTION', 'a stream body can be sent only once');
+      if (used) throw new StreamBodyError('a stream body can be sent only once', { problem: 'sent-twice' });
       used = true;
       const stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
       return gzip ? compressed(stream) : stream;
     },
     digest: async () => {
-      throw new BulkError('BULK_INVALID_OPTION', 'a stream body has no digest');
+      throw new StreamBodyError('a stream body has no digest', { problem: 'no-digest' });
     },
   };
 }

@@ -4,11 +4,12 @@
  * rejected before upload merged in by row number, so that the rows come out in input order, in
  * JoinedRows blocks. A batch without results to join (Failed, NotProcessed, or a count that does not
  * match its records) gives every uploaded row the segment's `failure` text. Results that turn out to
- * be more or fewer than the records end the join with a JoinedMismatchError (the caller then takes
- * the segment back).
+ * be more or fewer than the records end the join with a JoinMismatchError (the caller then takes
+ * the segment back); a spooled payload that holds more or fewer records than the segment was cut
+ * with ends it with a SpoolRowsMismatchError.
  * Memory: a chunk of the payload and of the results, and the block joined from them.
  */
-import { BulkError, JoinMismatchError } from '../errors.js';
+import { JoinMismatchError, SpoolRowsMismatchError } from '../errors.js';
 import type { ContentType } from '../types.js';
 import { dataFormatOf } from '../wire/content-types.js';
 import type { RowRun } from '../load-types.js';
@@ -100,8 +101,12 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
     out.fail(out.add(entry.row, false, line ?? entry.fields ?? {}, 0, line?.length ?? 0), entry.error);
   };
   const mismatch = (actual: number) => new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, actual);
-  const spoolMismatch = (what: string) =>
-    new BulkError('BULK_JOIN_MISMATCH', `the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${what} records than the ${s.records} it was cut with`);
+  const spoolMismatch = (found: 'more' | 'fewer') =>
+    new SpoolRowsMismatchError(`the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${found} records than the ${s.records} it was cut with`, {
+      batchId: s.batchId ?? undefined,
+      records: s.records,
+      found,
+    });
   let run = 0;
   let offset = 0;
   let joined = 0;

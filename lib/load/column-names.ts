@@ -5,29 +5,8 @@
  * fault stops the run before any job, naming the file, the line and both columns. One check for the
  * parser, the CSV fast path and the chunker (whose columns may come from a first record).
  */
-import { BulkError, ParseError } from '../errors.js';
+import { DuplicateColumnError, ParseError } from '../errors.js';
 import { mapColumns, repeatedField, type ColumnMap } from './column-map.js';
-
-/** Two columns of a header (or of the first record, which sets the columns) that name one field; the run stops before any job. */
-export class DuplicateColumnError extends BulkError {
-  override name = 'DuplicateColumnError';
-  readonly source: string;
-  readonly line: number | undefined;
-  /** The two columns as the input names them, in order. */
-  readonly columns: readonly [string, string];
-  /** Their 1-based positions among the columns. */
-  readonly positions: readonly [number, number];
-  constructor(source: string, line: number | undefined, columns: readonly [string, string], positions: readonly [number, number], field: string, what = 'the header') {
-    super(
-      'BULK_COLUMNS',
-      `${source}${line === undefined ? '' : `, line ${line}`}: ${what} names the field ${field} twice (column ${positions[0]} ${columns[0]} and column ${positions[1]} ${columns[1]}; Salesforce reads field names regardless of case), so no job was created`,
-    );
-    this.source = source;
-    this.line = line;
-    this.columns = columns;
-    this.positions = positions;
-  }
-}
 
 /** The header's columns renamed by the map; throws ParseError for an empty name, DuplicateColumnError for a field named twice. */
 export function headerColumns(names: readonly string[], map: ColumnMap | undefined, source: string, line: number): string[] {

@@ -4,19 +4,12 @@
  * beside the org's own errors. The message says where, so that a person can find and fix the record:
  * the file (or stdin), the physical line and column, the record number and the field.
  */
-import type { ParseError } from '../errors.js';
+import type { ParseError, RowErrorCode } from '../errors.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../limits.js';
 import { countTextLineEnds } from '../csv/line-ends.js';
 
-export type InputFaultCode =
-  | 'BULKPIPE_MALFORMED_RECORD'
-  | 'BULKPIPE_FIELD_COUNT'
-  | 'BULKPIPE_INVALID_UTF8'
-  | 'BULKPIPE_DUPLICATE_FIELD'
-  | 'BULKPIPE_RECORD_TOO_LARGE'
-  | 'BULKPIPE_NUL_CHARACTER'
-  | 'STRING_TOO_LONG'
-  | 'BULKPIPE_ATTACHMENT';
+/** bulkpipe's own row codes, and the org's STRING_TOO_LONG, which a value too long for any field is refused with before the upload. */
+export type InputFaultCode = RowErrorCode | 'STRING_TOO_LONG';
 
 /** Where a record (or the fault in it) is in the input. */
 export interface InputPlace {

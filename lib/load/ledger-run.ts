@@ -5,7 +5,7 @@
  * the shape's fields spread beside the run's) is converted as it is read: it holds every field of
  * the shape. A line of another version is refused, saying what to do.
  */
-import { BulkError } from '../errors.js';
+import { LedgerError } from '../errors.js';
 import { MAX_BATCH_RECORDS } from '../limits.js';
 import type { LoadOperation } from '../load-types.js';
 import type { PayloadType } from '../records/serialize-record.js';
@@ -54,9 +54,9 @@ export function runOfLine(line: Record<string, unknown>, dir: string): LedgerRun
     return { runId, org, shape, inputFile };
   }
   if (version === 1) return fromVersion1(line as unknown as RunLineV1);
-  throw new BulkError(
-    'BULK_LEDGER',
+  throw new LedgerError(
     `the ledger in ${dir} is of version ${JSON.stringify(version ?? null)}; this bulkpipe reads versions 1 and ${LEDGER_VERSION}: resume the load with the bulkpipe that began it, or check its jobs in the org (bulkpipe job list), remove the folder (bulkpipe job clean) and load the rest with a new run`,
+    { problem: 'version', version: typeof version === 'number' ? version : Number.NaN, reads: LEDGER_VERSION, dir },
   );
 }
 

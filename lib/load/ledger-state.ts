@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BulkError } from '../errors.js';
+import { LedgerError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
 import { runOfLine, type LedgerRun, type RunLine } from './ledger-run.js';
 import type { SpoolFileCheck } from './load-spool.js';
@@ -111,7 +111,7 @@ export async function readLedger(dir: string): Promise<LedgerState> {
       reading.take(entry);
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${dir}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LedgerError(`no load ledger in ${dir}`, { problem: 'missing', dir }, { cause: err });
     throw err;
   }
   return reading.state();
@@ -182,7 +182,11 @@ class LedgerReading {
 
   state(): LedgerState {
     const run = this.#run;
-    if (!run) throw new BulkError('BULK_LEDGER', `the ledger in ${this.#dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`);
+    if (!run)
+      throw new LedgerError(`the ledger in ${this.#dir} has no run line: it is not a bulkpipe load ledger, or it was cut before its first line`, {
+        problem: 'no-run-line',
+        dir: this.#dir,
+      });
     return {
       dir: this.#dir,
       run,

@@ -17,7 +17,7 @@
 import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BulkError } from '../errors.js';
+import { LedgerError } from '../errors.js';
 import { RunLock } from './run-lock.js';
 import { LEDGER_VERSION, type LedgerRun } from './ledger-run.js';
 import { LEDGER_FILE, type Entry, type LedgerJoined, type LedgerSegment } from './ledger-state.js';
@@ -56,7 +56,7 @@ export class LoadLedger {
     try {
       this.#lock ??= await RunLock.acquire(this.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BulkError('BULK_LEDGER', `no load ledger in ${this.dir}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LedgerError(`no load ledger in ${this.dir}`, { problem: 'missing', dir: this.dir }, { cause: err });
       throw err;
     }
   }
@@ -155,7 +155,10 @@ export class LoadLedger {
   /** Appends one line after those before it; a write that fails fails every later one (the ledger would lie). */
   #append(entry: Entry, sync: boolean, newLine = false): Promise<void> {
     const file = this.#file;
-    if (this.#closed || !file) return Promise.reject(new BulkError('BULK_LEDGER', `the ledger in ${this.dir} is ${this.#closed ? 'closed' : 'not open'}`));
+    if (this.#closed || !file)
+      return Promise.reject(
+        new LedgerError(`the ledger in ${this.dir} is ${this.#closed ? 'closed' : 'not open'}`, { problem: this.#closed ? 'closed' : 'not-open', dir: this.dir }),
+      );
     const line = `${newLine ? '\n' : ''}${JSON.stringify(entry)}\n`;
     const next = this.#tail.then(async () => {
       await file.appendFile(line);
@@ -174,6 +177,6 @@ export async function holdsLedger(dir: string): Promise<boolean> {
   );
 }
 
-export function ledgerTaken(dir: string): BulkError {
-  return new BulkError('BULK_LEDGER', `${dir} holds the ledger of another load already: resume it, or give another folder`);
+export function ledgerTaken(dir: string): LedgerError {
+  return new LedgerError(`${dir} holds the ledger of another load already: resume it, or give another folder`, { problem: 'taken', dir });
 }

@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BulkError, InvalidOptionError } from '../errors.js';
+import { BulkError, InvalidOptionError, SpoolError } from '../errors.js';
 import type { RowRun } from '../load-types.js';
 
 export interface LoadSpoolOptions {
@@ -254,9 +254,11 @@ export function spoolWriteError(path: string, err: unknown): BulkError {
   if (err instanceof BulkError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const what = DISK_CODES[code] ?? (err as Error).message;
-  return new BulkError('BULK_SPOOL', `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; nothing of it was recorded or uploaded`, {
-    cause: err,
-  });
+  return new SpoolError(
+    `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; nothing of it was recorded or uploaded`,
+    { path, causeCode: code || undefined },
+    { cause: err },
+  );
 }
 
 /** A file's size and SHA-256, read in chunks. */

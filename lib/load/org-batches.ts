@@ -29,7 +29,7 @@
  * What cannot be told apart by bytes and order: another load's job whose batches are exactly the run's
  * segments from where the ledger's gap begins, in order (a second copy of the same resumed load).
  */
-import { BulkError } from '../errors.js';
+import { LedgerError } from '../errors.js';
 
 export interface OrgBatch {
   readonly jobId: string;
@@ -120,9 +120,9 @@ export class OrgBatches {
     }
     if (!best) return undefined;
     if (tied !== undefined)
-      throw new BulkError(
-        'BULK_LEDGER',
+      throw new LedgerError(
         `the ledger lost the line of a job of this load, and jobs ${best.jobId} and ${tied}, both made since the load began, hold a batch with the bytes of its next segment at the same place: which of them is this load's cannot be told. Nothing was uploaded for it; finish or abort the other load's job, or load the rest with a new run`,
+        { problem: 'ambiguous-job', jobIds: [best.jobId, tied], dir: undefined },
       );
     const job = this.#found.get(best.jobId) as FoundJob;
     const taken = job.batches[best.index] as FoundBatch;

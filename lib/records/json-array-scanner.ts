@@ -5,7 +5,7 @@
  * records. With `readFlat`, a flat object is read in the same pass (readFlatJsonObject) and handed
  * out as fields. Carry is bounded by `maxElementChars`.
  */
-import { ParseError } from '../errors.js';
+import { ParseError, type RowErrorCodes } from '../errors.js';
 import type { InputValue } from '../load-types.js';
 import { countLineEnds } from '../text/count-line-ends.js';
 import { flatString } from '../text/flat-string.js';
@@ -19,7 +19,7 @@ type JsonArrayElement = string | Record<string, InputValue>;
 
 /** Why an element is handed out without its text (tolerant scanners only). */
 interface JsonElementFault {
-  readonly code: 'BULKPIPE_MALFORMED_RECORD' | 'BULKPIPE_RECORD_TOO_LARGE';
+  readonly code: RowErrorCodes<'BULKPIPE_MALFORMED_RECORD' | 'BULKPIPE_RECORD_TOO_LARGE'>;
   readonly reason: string;
   readonly line: number;
   readonly column?: number;

@@ -4,7 +4,7 @@
  * error that names what it got, the stage that makes that, and the stage it needs before it,
  * instead of "finishing" with rows that read `batch undefined`.
  */
-import { BulkError } from '../errors.js';
+import { StageOrderError } from '../errors.js';
 
 /** The kinds of item between stages, and who makes them. */
 export type StageItemKind = 'bytes' | 'object' | 'record' | 'batch' | 'submitted' | 'finished' | 'joined';
@@ -31,11 +31,11 @@ export function itemKind(item: unknown): StageItemKind {
 }
 
 /** The error for an item that is not one of the kinds the stage takes; undefined when it is. Cheap on the hot path: a few property reads. */
-export function wrongStageItem(stage: string, accepts: readonly StageItemKind[], item: unknown): BulkError | undefined {
+export function wrongStageItem(stage: string, accepts: readonly StageItemKind[], item: unknown): StageOrderError | undefined {
   const kind = itemKind(item);
   if (accepts.includes(kind)) return undefined;
-  return new BulkError(
-    'BULK_PIPELINE',
+  return new StageOrderError(
     `${stage} takes items from ${accepts.map((k) => MADE_BY[k]).join(' or ')}, but got one from ${MADE_BY[kind]}: check the order of the stages before ${stage}`,
+    { stage, accepts, got: kind },
   );
 }

@@ -5,7 +5,7 @@
  * update). Relationship columns come out as `Relationship.Field`. The local org reads uploads with
  * it; the load pipeline reads its spooled batches back with it to join them with their results.
  */
-import { ParseError } from '../errors.js';
+import { PayloadError } from '../errors.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
 import { XmlElementCollector, type XmlElement } from './xml-reader.js';
 import type { DataFormat } from './content-types.js';
@@ -18,17 +18,6 @@ export interface Payload {
   /** Every column seen, in order; for CSV the header. */
   readonly columns: readonly string[];
   readonly rows: readonly PayloadRow[];
-}
-
-/** A payload that cannot be read; `reason` is the bare text, `empty` marks a payload with no data. */
-export class PayloadError extends ParseError {
-  override name = 'PayloadError';
-  constructor(
-    reason: string,
-    readonly empty = false,
-  ) {
-    super(reason, { source: 'batch' });
-  }
 }
 
 const noData = () => new PayloadError('Unable to find any data to create batch', true);

@@ -2,7 +2,8 @@
  * A batch-level failure of the local org: the batch becomes Failed with this `stateMessage`
  * (`<ExceptionCode> : <message>`, wire §6.4). Payloads are read with the shared reader of lib/.
  */
-import { PayloadError, readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
+import { PayloadError } from '../../lib/errors.js';
+import { readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';
 
 export type { Payload, PayloadRow } from '../../lib/wire/batch-payload.js';

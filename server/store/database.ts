@@ -4,7 +4,7 @@
  * record, its fields as JSON, so that any schema fits one table and SOQL runs on json_extract).
  */
 import type Database from 'better-sqlite3';
-import { BulkError } from '../../lib/errors.js';
+import { MissingPackageError } from '../../lib/errors.js';
 
 export type Db = Database.Database;
 
@@ -16,9 +16,9 @@ export const Sqlite: typeof Database = await import('better-sqlite3').then(
   (m) => m.default,
   (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new BulkError(
-      'BULK_MISSING_PACKAGE',
+    throw new MissingPackageError(
       'the local org needs the package better-sqlite3, which is not installed: npm install better-sqlite3 (it compiles a native module where no prebuilt one fits)',
+      { packageName: 'better-sqlite3' },
       { cause: err },
     );
   },

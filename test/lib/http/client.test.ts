@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { BulkClient, type BulkClientOptions } from '../../../lib/http/client.js';
 import type { Session, SessionProvider } from '../../../lib/auth/session.js';
+import { UploadRegistry } from '../../../lib/load/upload-registry.js';
 import type { BatchInfo, JobInfo } from '../../../lib/types.js';
 import { parseBatchInfo, serializeBatchInfo, serializeBatchInfoList } from '../../../lib/wire/batch-info.js';
 import { serializeApiError } from '../../../lib/wire/api-error.js';
@@ -440,6 +441,16 @@ describe('lib/http/client (BulkClient)', () => {
       server.script(hangUp, reply(200, XML, serializeBatchInfoList([other], 'xml')), reply(201, XML, batchXml()));
       await client.addBatch(JOB.id, 'Name\nSecond\n');
       expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'POST', 'GET', 'POST']);
+    });
+
+    it('passes over the batches an UploadRegistry given to addBatch claims, and claims the batch it makes in it', async () => {
+      const other = { ...BATCH, id: '751Kf000018uaV8IAI' };
+      const uploads = new UploadRegistry();
+      uploads.claim(JOB.id, [other.id]);
+      server.script(hangUp, reply(200, XML, serializeBatchInfoList([other], 'xml')), reply(201, XML, batchXml()));
+      expect((await client.addBatch(JOB.id, 'Name\nAcme\n', { uploads })).id).to.equal(BATCH.id);
+      expect(server.requests.map((r) => r.method)).to.deep.equal(['POST', 'GET', 'POST']);
+      expect(uploads.claimed(JOB.id, BATCH.id)).to.equal(true);
     });
 
     it('never retries a stream body', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ColumnCheckError, checkColumns } from '../../../lib/load/column-check.js';
+import { ColumnCheckError } from '../../../lib/errors.js';
+import { checkColumns } from '../../../lib/load/column-check.js';
 import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.js';
 
 const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { parseColumnMap } from '../../../lib/load/column-map.js';
-import { DuplicateColumnError, headerColumns } from '../../../lib/load/column-names.js';
+import { DuplicateColumnError } from '../../../lib/errors.js';
+import { headerColumns } from '../../../lib/load/column-names.js';
 
 describe('lib/load/column-names', () => {
   it('gives the header renamed by the map, and keeps it when the map names none of it', () => {
