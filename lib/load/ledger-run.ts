@@ -55,7 +55,7 @@ export function runOfLine(line: Record<string, unknown>, dir: string): LedgerRun
   }
   if (version === 1) return fromVersion1(line as unknown as RunLineV1);
   throw new LedgerError(
-    `the ledger in ${dir} is of version ${JSON.stringify(version ?? null)}; this bulkpipe reads versions 1 and ${LEDGER_VERSION}: resume the load with the bulkpipe that began it, or check its jobs in the org (bulkpipe job list), remove the folder (bulkpipe job clean) and load the rest with a new run`,
+    `the ledger in ${dir} cannot be resumed by this bulkpipe (which converts version 1): resume the load with the bulkpipe that began it, or check its jobs in the org (bulkpipe job list), remove the folder (bulkpipe job clean) and load the rest with a new run. It is of version ${JSON.stringify(version ?? null)}; this bulkpipe reads version ${LEDGER_VERSION}`,
     { problem: 'version', version: typeof version === 'number' ? version : Number.NaN, reads: LEDGER_VERSION, dir },
   );
 }
