@@ -209,6 +209,32 @@ export async function planResume(
     jobs.push(found);
   }
   const made = new Set([...state.createdJobs, ...(found ? [found] : [])]);
+  const { knownJobs, orgBatches, shapes, uploads } = await orgBatchesOf(state, jobs, client, request, signal, align);
+  const segments: Array<SpooledBatch | SubmittedBatch> = [];
+  for (const s of state.pending) segments.push(await waitingSegment(s, ledger, spool, orgBatches));
+  // A waiting segment that took no batch while one may hold its rows (a resume before refused it, or
+  // cut it where the org's batch was not cut) is refused now, before anything is uploaded.
+  const refuseUpload = uploadRefusal(state, orgBatches, shapes);
+  for (const segment of segments) {
+    if (segment.kind !== 'batch' || (segment.upload ?? segment.path) === null) continue;
+    const refused = await refuseUpload(segment);
+    if (refused !== undefined) throw new LedgerError(refused, { problem: 'upload-refused', segment: segment.seq, dir: state.dir });
+  }
+  // New batches go only to a job the run made: one it found in the org by its batches (named in the ledger by batch lines alone) may be another load's that merely fits.
+  const lastJob = knownJobs[knownJobs.length - 1];
+  const ownOpen = lastJob?.state === 'Open' && made.has(lastJob.id);
+  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload, uploads };
+}
+
+/** The org's batches of the run's jobs that the ledger does not place, by hash, and the jobs like the run's that it does not know, by their batches. */
+async function orgBatchesOf(
+  state: LedgerState,
+  jobs: readonly string[],
+  client: BulkClient,
+  request: JobRequest,
+  signal: AbortSignal | undefined,
+  align: BatchAlignment | undefined,
+): Promise<{ knownJobs: JobInfo[]; orgBatches: OrgBatches; shapes: Map<string, CsvRequestShape>; uploads: UploadRegistry }> {
   // The ledger may have lost the lines of any job made after its last kept line (a cut ledger), and
   // a run has one job per process that uploaded (a stop closes its job; each resume makes one): jobs
   // like the run's, that the ledger does not know, are looked through whatever it knows. Such a job is
@@ -255,50 +281,40 @@ export async function planResume(
       listed.map(({ b }) => b.id),
     );
   }
-  const lastJob = knownJobs[knownJobs.length - 1];
-  const segments: Array<SpooledBatch | SubmittedBatch> = [];
-  for (const s of state.pending) {
-    const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
-    const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
-    const files = path ? [path] : [];
-    if (upload !== undefined) files.push(upload);
-    if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
-    spool.adopt(s.seq, files);
-    spool.describe(s.seq, s.rows, s.records, s.rejected);
-    const base = {
-      seq: s.seq,
-      path,
-      ...(upload !== undefined ? { upload } : {}),
-      contentType: s.contentType,
-      records: s.records,
-      rejected: s.rejected,
-      bytes: s.bytes,
-      rows: s.rows,
-      columns: s.columns,
-      end: s.end,
-    };
-    let batch: OrgBatch | undefined = s.jobId && s.batchId ? { jobId: s.jobId, batchId: s.batchId } : undefined;
-    const sent = upload ?? path;
-    if (!batch && sent !== null && orgBatches.matching) {
-      // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
-      const name = s.upload ?? s.payload;
-      const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
-      batch = await orgBatches.takeHash(sha256);
-      if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
-    }
-    segments.push(batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' });
+  return { knownJobs, orgBatches, shapes, uploads };
+}
+
+/** A segment the ledger holds and the outputs do not: its spool files adopted, and its batch (the ledger's, or one the org has of its bytes) when it has one. */
+async function waitingSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadSpool, orgBatches: OrgBatches): Promise<SpooledBatch | SubmittedBatch> {
+  const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
+  const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
+  const files = path ? [path] : [];
+  if (upload !== undefined) files.push(upload);
+  if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
+  spool.adopt(s.seq, files);
+  spool.describe(s.seq, s.rows, s.records, s.rejected);
+  const base = {
+    seq: s.seq,
+    path,
+    ...(upload !== undefined ? { upload } : {}),
+    contentType: s.contentType,
+    records: s.records,
+    rejected: s.rejected,
+    bytes: s.bytes,
+    rows: s.rows,
+    columns: s.columns,
+    end: s.end,
+  };
+  let batch: OrgBatch | undefined = s.jobId && s.batchId ? { jobId: s.jobId, batchId: s.batchId } : undefined;
+  const sent = upload ?? path;
+  if (!batch && sent !== null && orgBatches.matching) {
+    // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
+    const name = s.upload ?? s.payload;
+    const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
+    batch = await orgBatches.takeHash(sha256);
+    if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
   }
-  // A waiting segment that took no batch while one may hold its rows (a resume before refused it, or
-  // cut it where the org's batch was not cut) is refused now, before anything is uploaded.
-  const refuseUpload = uploadRefusal(state, orgBatches, shapes);
-  for (const segment of segments) {
-    if (segment.kind !== 'batch' || (segment.upload ?? segment.path) === null) continue;
-    const refused = await refuseUpload(segment);
-    if (refused !== undefined) throw new LedgerError(refused, { problem: 'upload-refused', segment: segment.seq, dir: state.dir });
-  }
-  // New batches go only to a job the run made: one it found in the org by its batches (named in the ledger by batch lines alone) may be another load's that merely fits.
-  const ownOpen = lastJob?.state === 'Open' && made.has(lastJob.id);
-  return { openJob: ownOpen ? lastJob : undefined, segments, orgBatches, refuseUpload, uploads };
+  return batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' };
 }
 
 /**
