@@ -11,6 +11,9 @@
  * - bulkLoad on a small and a large file, for the peak-RSS ratio.
  * Usage (compiled: the clients must not pay for a TypeScript loader):
  *   npm run build:bench && node dist-bench/benchmarks/client-cost.bench.js [records=500000] [small=100000] [large=2000000]
+ * Before and after a change, in one run: BULKPIPE_BASELINE=<another checkout, built with build:bench>
+ * adds its bulkLoad and its CLI, taking turns with this tree's (three rounds each, medians), and the
+ * ratios of this tree's client CPU to the baseline's.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,6 +37,11 @@ const BULKPIPE_CLIENT = here('./_util/bulkpipe-client.js');
 const JSFORCE_CLIENT = here('./_util/jsforce-client.js');
 const CLI = here('../bin/bulkpipe.js');
 if (!existsSync(BULKPIPE_CLIENT)) throw new Error('run the compiled benchmark: npm run build:bench && node dist-bench/benchmarks/client-cost.bench.js');
+const BASELINE = process.env.BULKPIPE_BASELINE;
+const baselineClient = BASELINE && join(BASELINE, 'dist-bench/benchmarks/_util/bulkpipe-client.js');
+const baselineCli = BASELINE && join(BASELINE, 'dist-bench/bin/bulkpipe.js');
+if (baselineClient && baselineCli && !(existsSync(baselineClient) && existsSync(baselineCli)))
+  throw new Error(`BULKPIPE_BASELINE: build it first (cd ${BASELINE} && npm run build:bench)`);
 
 interface Cost {
   readonly seconds: number;
@@ -111,6 +119,24 @@ const ratePrinted = (cost: Cost) => (JSON.parse(cost.stdout.trim().split('\n').a
 try {
   for (const n of new Set([records, small, large])) await generateRecords(file(n), 'csv', n);
   const login = (org: OrgProcess) => [org.loginUrl, org.username, org.password];
+  const cliArgs = (cli: string, o: OrgProcess) => [
+    cli,
+    'load',
+    'Account',
+    file(records),
+    '--login-url',
+    o.loginUrl,
+    '--username',
+    o.username,
+    '--password',
+    o.password,
+    '--success',
+    join(out, 'cli.ok.csv'),
+    '--errors',
+    join(out, 'cli.err.csv'),
+    '--json',
+    '--quiet',
+  ];
 
   // The org alone and bulkLoad take turns, three times: this machine's figures drift from run to run.
   const orgRates: number[] = [];
@@ -128,26 +154,7 @@ try {
   row('jsforce 1.11, records', records, jsforceRecords, ratePrinted(jsforceRecords));
   const jsforceCsv = await withOrg(dir, 'jsforce-csv', (o) => timed([JSFORCE_CLIENT, ...login(o), file(records), out, 'csv']));
   row('jsforce 1.11, CSV text', records, jsforceCsv, ratePrinted(jsforceCsv));
-  const cli = await withOrg(dir, 'cli', (o) =>
-    timed([
-      CLI,
-      'load',
-      'Account',
-      file(records),
-      '--login-url',
-      o.loginUrl,
-      '--username',
-      o.username,
-      '--password',
-      o.password,
-      '--success',
-      join(out, 'cli.ok.csv'),
-      '--errors',
-      join(out, 'cli.err.csv'),
-      '--json',
-      '--quiet',
-    ]),
-  );
+  const cli = await withOrg(dir, 'cli', (o) => timed(cliArgs(CLI, o)));
   row('bulkpipe CLI (node bulkpipe.js, no heap cap)', records, cli, ratePrinted(cli));
   const smallRun = await withOrg(dir, 'small', (o) => timed([BULKPIPE_CLIENT, ...login(o), file(small), out]));
   row('bulkpipe bulkLoad, small input', small, smallRun, ratePrinted(smallRun));
@@ -155,12 +162,37 @@ try {
   row('bulkpipe bulkLoad, large input', large, largeRun, ratePrinted(largeRun));
 
   const cpu = (c: Cost) => c.user + c.sys;
+  const compared: string[] = [];
+  if (baselineClient && baselineCli) {
+    // This tree and the baseline take turns, so that the machine's drift falls on both alike.
+    const runs = { ours: [] as Cost[], theirs: [] as Cost[], oursCli: [] as Cost[], theirsCli: [] as Cost[] };
+    for (let round = 0; round < 3; round++) {
+      runs.theirs.push(await withOrg(dir, `baseline-${round}`, (o) => timed([baselineClient, ...login(o), file(records), out])));
+      runs.ours.push(await withOrg(dir, `ours-${round}`, (o) => timed([BULKPIPE_CLIENT, ...login(o), file(records), out])));
+      runs.theirsCli.push(await withOrg(dir, `baseline-cli-${round}`, (o) => timed(cliArgs(baselineCli, o))));
+      runs.oursCli.push(await withOrg(dir, `ours-cli-${round}`, (o) => timed(cliArgs(CLI, o))));
+    }
+    const each = (costs: Cost[]) => costs.map((c) => fmt(cpu(c), 2)).join(', ');
+    for (const [name, costs] of [
+      ['bulkLoad, this tree', runs.ours],
+      [`bulkLoad, baseline ${BASELINE}`, runs.theirs],
+      ['CLI, this tree', runs.oursCli],
+      [`CLI, baseline ${BASELINE}`, runs.theirsCli],
+    ] as const) {
+      const mid = median(costs, cpu);
+      row(`${name} (median CPU of ${each(costs)} s)`, records, mid, ratePrinted(mid));
+    }
+    compared.push(
+      `client CPU, this tree / baseline: bulkLoad ${fmt(cpu(median(runs.ours, cpu)) / cpu(median(runs.theirs, cpu)), 3)}, CLI ${fmt(cpu(median(runs.oursCli, cpu)) / cpu(median(runs.theirsCli, cpu)), 3)}`,
+    );
+  }
   console.log(`# What a load costs the client (${environment()})\n`);
   console.log(table(['client', 'records', 'seconds', 'records/s', 'user s', 'sys s', 'CPU s', 'peak RSS MB'], rows));
   console.log('');
   console.log(`client CPU, bulkpipe / jsforce (records): ${fmt(cpu(library) / cpu(jsforceRecords), 3)}`);
   console.log(`client CPU, bulkpipe / jsforce (CSV text): ${fmt(cpu(library) / cpu(jsforceCsv), 3)}`);
   console.log(`records/s, bulkpipe / the org alone: ${fmt(ratePrinted(library) / org, 3)} (CLI: ${fmt(ratePrinted(cli) / org, 3)})`);
+  for (const line of compared) console.log(line);
   console.log(
     `peak RSS, ${fmt(large)} / ${fmt(small)} records: ${fmt(largeRun.peakRssMb, 0)} / ${fmt(smallRun.peakRssMb, 0)} MB = ${fmt(largeRun.peakRssMb / smallRun.peakRssMb, 3)}`,
   );
