@@ -1,13 +1,28 @@
 /**
  * What the chunking stages (BatchChunker, CsvBatchSplitter) share: a Transform to spooled batches
- * with the same events, typed here once (an `on`/`once`/`off` overload per event).
+ * around a cutter (lib/cut/), with the same events, typed here once (an `on`/`once`/`off` overload
+ * per event).
  */
 import { Transform } from 'node:stream';
-import type { ColumnPlan } from '../lib/load/column-plan.js';
+import type { CutEvents } from '../lib/cut/segment-cutter.js';
+import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { RejectEntry } from '../lib/load/reject-file.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 
-export abstract class ChunkingStage extends Transform {}
+export abstract class ChunkingStage extends Transform {
+  /** What a cutter reports, as this stage's events and pushes; `quietWhenDestroyed`: a batch cut after a destroy is neither emitted nor pushed. */
+  protected cutEvents(quietWhenDestroyed: boolean): CutEvents {
+    return {
+      columns: (plan) => this.emit('columns', plan, describeColumnPlan(plan)),
+      rejected: (entry) => this.emit('rejected', entry),
+      batch: (batch) => {
+        if (quietWhenDestroyed && this.destroyed) return;
+        this.emit('batch', batch);
+        this.push(batch);
+      },
+    };
+  }
+}
 
 export interface ChunkingStage {
   on(event: 'batch', listener: (batch: SpooledBatch) => void): this;

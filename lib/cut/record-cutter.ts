@@ -1,0 +1,253 @@
+/**
+ * RecordCutter: the record path's cutting, free of streams (BatchChunker wraps it). Serializes
+ * records for the job's content type and cuts a segment at whichever limit comes first: records,
+ * bytes, characters (and, for attachments, the zip's files and bytes). Records over the field or
+ * record limits, or with a field outside the columns, go to their segment's reject file. A cut
+ * segment's payload is written while the next one fills (one write in flight), and its batch is
+ * reported once written, in order.
+ * Buffers: the open payload (TextPayload), up to 64 KiB of rejected records, the open zip's file list.
+ */
+import { writeZipBatch } from '../attachments/write-zip-batch.js';
+import { rowError } from '../errors.js';
+import type { ZipBudgetLimits } from '../attachments/zip-budget.js';
+import type { ColumnPlan } from '../load/column-plan.js';
+import type { BatchAlignment } from '../load/batch-alignment.js';
+import { limitFault } from '../load/input-fault.js';
+import { spoolOption, type LoadSpool } from '../load/load-spool.js';
+import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type LoadOperation, type SpooledBatch } from '../load-types.js';
+import type { ContentType } from '../types.js';
+import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
+import { oneOf, positiveInteger } from '../options.js';
+import { recordSerializer, type PayloadType, type RecordSerializer } from '../records/serialize-record.js';
+import { batchLimits } from './batch-limits.js';
+import { recordColumns, type RecordColumns } from './record-columns.js';
+import { SegmentCutter, type ClosedSegment, type CutEvents } from './segment-cutter.js';
+import { TextPayload } from './text-payload.js';
+import { ZipSegment } from './zip-segment.js';
+
+export interface RecordCutterOptions {
+  /** The job's content type. */
+  readonly contentType: PayloadType;
+  /** The load's spool: where payloads and rejected records go. */
+  readonly spool: LoadSpool;
+  /** The operation, which decides whether an `sf__Id` column is uploaded as the Id; default insert. */
+  readonly operation?: LoadOperation;
+  /** The input's name (a file, or `stdin`), named with the record's place in the errors of records over the limits. Default `input`. */
+  readonly source?: string;
+  /** Declared columns; default: the first record's fields, in order (a CSV header). */
+  readonly columns?: readonly string[];
+  /** Most records per batch; default and maximum 10,000. */
+  readonly maxRecords?: number;
+  /** Most payload bytes per batch; default and maximum 10,000,000. */
+  readonly maxBytes?: number;
+  /** Most payload characters per batch; default and maximum 10,000,000. */
+  readonly maxCharacters?: number;
+  /**
+   * A binary-attachment load: every batch is a zip of its payload (as `request.txt`) and the files
+   * its records attach, for a ZIP_CSV, ZIP_XML or ZIP_JSON job. Default false.
+   */
+  readonly attachments?: boolean;
+  /** Attachment loads: most files per zip besides the manifest; default and maximum 1,000. */
+  readonly maxFiles?: number;
+  /** Attachment loads: most bytes per zip; default and maximum 10,000,000. */
+  readonly maxZipBytes?: number;
+  /**
+   * Go on with a load that stopped: the input is read again from its start, its records up to row
+   * `afterRow` were cut before and are passed over (after they set the columns, as they did then),
+   * and segments are numbered from `seq`.
+   */
+  readonly resume?: { readonly seq: number; readonly afterRow: number };
+  /**
+   * Rows after which a segment ends whatever its size, ascending: a resume that cuts segments again
+   * cuts them where the run cut them before (a stop's short segment too), so that each has the bytes
+   * of the batch the org holds for it.
+   */
+  readonly cuts?: readonly number[];
+  /**
+   * A resume's org batches by their first record (filled before the input is read; CSV only): a
+   * segment that begins with one of them ends after as many records as that batch holds, so that it
+   * has its bytes.
+   */
+  readonly align?: BatchAlignment;
+}
+
+export class RecordCutter {
+  readonly #type: PayloadType;
+  readonly #operation: LoadOperation;
+  readonly #serializer: RecordSerializer;
+  readonly #source: string;
+  /** The job's content type: the payload's, or its ZIP_ form. */
+  readonly #jobType: ContentType;
+  /** An attachment load: the open zip; undefined otherwise. */
+  readonly #zip: ZipSegment | undefined;
+  readonly #payload: TextPayload;
+  readonly #segments: SegmentCutter;
+  readonly #events: CutEvents;
+  #columns: RecordColumns | undefined;
+  /** A resumed run: the rows cut before, passed over. */
+  readonly #afterRow: number;
+  /** The last cut segment's file write, then its report: the next segment fills meanwhile. */
+  #writing: Promise<void> | undefined;
+
+  constructor(options: RecordCutterOptions, events: CutEvents) {
+    this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
+    const spool = spoolOption(options.spool);
+    this.#operation = oneOf('operation', options.operation ?? 'insert', LOAD_OPERATIONS);
+    this.#serializer = recordSerializer(this.#type);
+    const limits = batchLimits(options);
+    this.#source = options.source ?? 'input';
+    this.#zip = options.attachments ? new ZipSegment(zipLimits(options)) : undefined;
+    this.#jobType = options.attachments ? `ZIP_${this.#type}` : this.#type;
+    this.#events = events;
+    this.#payload = new TextPayload(limits);
+    // A CSV record is written the same whatever its place in a batch: its bytes tell where it began one.
+    const align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
+    this.#afterRow = options.resume?.afterRow ?? 0;
+    this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
+    if (options.columns !== undefined) this.#setColumns(options.columns);
+  }
+
+  /** The column plan, once the columns are known. */
+  get plan(): ColumnPlan | undefined {
+    return this.#columns?.plan;
+  }
+
+  /** Adds a record; returns a promise only when a segment (or rejected records) had to be written first. */
+  add(record: InputRecord): Promise<void> | undefined {
+    if (record.row > this.#afterRow && this.#segments.cutDue(record.row)) return this.#cut().then(() => this.#place(record));
+    return this.#place(record);
+  }
+
+  /** The input ended: the last segment is cut (rejected records alone too), and every write done. */
+  end(): Promise<void> {
+    return this.#cut(true).then(() => this.#writing);
+  }
+
+  /** An aborted run: the open segment is never cut, its buffers dropped. */
+  drop(): void {
+    this.#segments.drop();
+    this.#payload.drop();
+  }
+
+  #setColumns(columns: readonly string[], first?: InputRecord): void {
+    this.#columns = recordColumns(columns, this.#operation, first && { record: first, source: this.#source });
+    const plan = this.#columns.plan;
+    this.#payload.frame(this.#serializer.head(plan.upload), this.#serializer.tail());
+    this.#events.columns(plan);
+  }
+
+  #place(record: InputRecord): Promise<void> | undefined {
+    // A record rejected for its input never sets the columns: what could be read of it may be anything.
+    if (record.error !== undefined) return record.row <= this.#afterRow ? undefined : this.#segments.reject({ row: record.row, error: record.error, fields: record.fields });
+    if (!this.#columns) this.#setColumns(Object.keys(record.fields), record);
+    if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
+    const problem = this.#check(record);
+    if (problem) return this.#reject(record, problem);
+    const text = this.#text(record, this.#segments.records === 0);
+    // An attachment load counts the manifest's bytes exactly: the record's, once.
+    const textBytes = this.#zip ? Buffer.byteLength(text) : 0;
+    const limit = this.#payload.limitAlone(text) ?? this.#zip?.limitAlone(record.attachments, this.#payload.frameLength, textBytes);
+    if (limit) return this.#reject(record, rowError('BULKPIPE_RECORD_TOO_LARGE', `the record alone is larger than a batch may be (${limit})`));
+    if (this.#segments.records > 0 && !(this.#payload.fits(text) && this.#zipFits(record, textBytes))) {
+      return this.#cut().then(() => {
+        // The first record of a batch is written without the separator the others have (JSON): counted again.
+        const first = this.#text(record, true);
+        return this.#append(record, first, this.#zip ? Buffer.byteLength(first) : 0);
+      });
+    }
+    return this.#append(record, text, textBytes);
+  }
+
+  #text(record: InputRecord, first: boolean): string {
+    const plan = (this.#columns as RecordColumns).plan;
+    return this.#serializer.record(plan.upload, record.fields, first, plan.sources);
+  }
+
+  #zipFits(record: InputRecord, textBytes: number): boolean {
+    return this.#zip?.fits(record.attachments, textBytes, this.#payload.tailLength) ?? true;
+  }
+
+  /** `textBytes`: the text's UTF-8 bytes, for an attachment load's manifest (0 otherwise). */
+  #append(record: InputRecord, text: string, textBytes: number): Promise<void> | undefined {
+    if (this.#segments.records === 0) {
+      if (this.#segments.aligning) this.#segments.alignTo([Buffer.from(text)]);
+      this.#payload.begin();
+      this.#zip?.begin(this.#payload.headLength);
+    }
+    this.#zip?.add(record.attachments, textBytes);
+    this.#payload.append(text);
+    this.#segments.take(record.row);
+    return this.#segments.full ? this.#cut() : undefined;
+  }
+
+  /** Sends a record to the open segment's reject file, as it would have been uploaded. */
+  #reject(record: InputRecord, error: string): Promise<void> | undefined {
+    const entry = this.#type === 'CSV' ? { row: record.row, error, line: this.#text(record, true).slice(0, -1) } : { row: record.row, error, fields: record.fields };
+    return this.#segments.reject(entry);
+  }
+
+  /** Why a record cannot go into any batch, in the CSV result error form; undefined when it can. */
+  #check(record: InputRecord): string | undefined {
+    let total = 0;
+    let i = 0;
+    const fields = record.fields;
+    const { input: columns, set } = this.#columns as RecordColumns;
+    for (const name in fields) {
+      const value = fields[name];
+      // Records mostly carry the columns in order, as the very same strings: identity is enough then.
+      if (name !== columns[i++] && !set.has(name)) return rowError('BULKPIPE_UNKNOWN_FIELD', `the field ${name} is not one of the columns (${columns.join(', ')})`, [name]);
+      const length = value?.length ?? 0;
+      total += length;
+      // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
+      if (length > MAX_FIELD_CHARACTERS || total > MAX_RECORD_CHARACTERS) {
+        const names = Object.keys(fields);
+        const place = { source: this.#source, row: record.row, line: record.line };
+        return limitFault(
+          names,
+          names.map((n) => fields[n] ?? ''),
+          place,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /** Ends the open segment: its payload to the spool (when it has records), its rejects flushed. `final`: the input ended. */
+  async #cut(final = false): Promise<void> {
+    // Rejected records before the first good one wait for its columns (every segment has the run's columns); at the end there are none.
+    if (!this.#segments.open || (!this.#columns && !final)) return;
+    const segment = this.#segments.close() as ClosedSegment;
+    const files = this.#zip?.take();
+    const payload = segment.records > 0 ? this.#payload.take() : undefined;
+    // One write in flight at most, and batches reported in order: wait for the previous one first.
+    await this.#writing;
+    if (payload) this.#payload.swap();
+    const writing = this.#spoolSegment(segment, payload, files).then((batch) => this.#events.batch(batch));
+    writing.catch(() => undefined); // handled where it is awaited: at the next cut, or at the end
+    this.#writing = writing;
+  }
+
+  async #spoolSegment(segment: ClosedSegment, payload: { body: Buffer; bytes: number } | undefined, files: AttachmentFile[] | undefined): Promise<SpooledBatch> {
+    const shape = { contentType: this.#jobType, columns: this.#columns?.plan.upload ?? [], end: { offset: null } };
+    if (!payload) return this.#segments.finish(segment, { path: null, bytes: 0, ...shape });
+    const manifest = payload.body.subarray(0, payload.bytes);
+    const path = await this.#segments.writePayload(segment, this.#type.toLowerCase(), [manifest]);
+    const upload = files ? await this.#zipUpload(segment, manifest, files) : undefined;
+    this.#payload.recycle(payload.body); // reused for the segment after next
+    return this.#segments.finish(segment, { path, bytes: payload.bytes, upload, ...shape });
+  }
+
+  async #zipUpload(segment: ClosedSegment, manifest: Buffer, files: readonly AttachmentFile[]): Promise<{ path: string; bytes: number }> {
+    const path = await this.#segments.uploadPath(segment, 'zip');
+    await writeZipBatch(path, manifest, files);
+    return { path, bytes: await this.#segments.seal(segment, path) };
+  }
+}
+
+/** An attachment load's zip limits, validated (`maxFiles`, `maxZipBytes`). */
+function zipLimits(options: RecordCutterOptions): ZipBudgetLimits {
+  return {
+    maxFiles: positiveInteger('maxFiles', options.maxFiles ?? MAX_ZIP_FILES, MAX_ZIP_FILES),
+    maxBytes: positiveInteger('maxZipBytes', options.maxZipBytes ?? MAX_ZIP_BYTES, MAX_ZIP_BYTES),
+  };
+}
