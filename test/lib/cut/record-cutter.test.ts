@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { RecordCutter, type RecordCutterOptions } from '../../../lib/cut/record-cutter.js';
+import type { CutEvents } from '../../../lib/cut/segment-cutter.js';
+import type { ColumnPlan } from '../../../lib/load/column-plan.js';
+import { LoadSpool } from '../../../lib/load/load-spool.js';
+import { type RejectEntry, readRejects } from '../../../lib/load/reject-file.js';
+import type { InputRecord, SpooledBatch } from '../../../lib/load-types.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
+
+describe('lib/cut/record-cutter', () => {
+  const tmp = useTempDir('bulkpipe-record-cutter-');
+
+  /** Cuts records without a stream: each add awaited only when it returns a promise, as the stage does. */
+  async function cut(records: readonly InputRecord[], options: Partial<RecordCutterOptions> = {}) {
+    const seen = { columns: [] as ColumnPlan[], rejected: [] as RejectEntry[], batches: [] as SpooledBatch[] };
+    const events: CutEvents = { columns: (p) => seen.columns.push(p), rejected: (e) => seen.rejected.push(e), batch: (b) => seen.batches.push(b) };
+    const spool = new LoadSpool({ dir: tmp.path });
+    const cutter = new RecordCutter({ contentType: 'CSV', spool, ...options }, events);
+    for (const record of records) await cutter.add(record);
+    await cutter.end();
+    const texts = await Promise.all(seen.batches.map((b) => (b.path === null ? '' : readFile(b.path, 'utf8'))));
+    return { ...seen, texts, spool };
+  }
+
+  const rec = (row: number, fields: Record<string, string>): InputRecord => ({ row, fields });
+  const names = (n: number) => Array.from({ length: n }, (_, i) => rec(i + 1, { Name: `n${i + 1}` }));
+
+  it('validates its options under their own names, in the constructor', () => {
+    const spool = new LoadSpool({ dir: tmp.path });
+    const events: CutEvents = { columns: () => undefined, rejected: () => undefined, batch: () => undefined };
+    for (const [option, value] of [
+      ['contentType', 'YAML'],
+      ['maxRecords', 0],
+      ['maxCharacters', 1.5],
+      ['maxFiles', -1],
+    ] as const) {
+      const options = { contentType: 'CSV', spool, attachments: true, [option]: value } as never;
+      expect(() => new RecordCutter(options, events))
+        .to.throw()
+        .with.property('option', option);
+    }
+  });
+
+  it('cuts by records, numbering segments and reporting rows as runs, the columns from the first record', async () => {
+    const out = await cut(names(5), { maxRecords: 2 });
+    expect(out.columns.map((p) => p.upload)).to.deep.equal([['Name']]);
+    expect(out.batches.map((b) => [b.seq, b.records, b.rows, b.end])).to.deep.equal([
+      [0, 2, [[1, 2]], { row: 2, offset: null }],
+      [1, 2, [[3, 2]], { row: 4, offset: null }],
+      [2, 1, [[5, 1]], { row: 5, offset: null }],
+    ]);
+    expect(out.texts).to.deep.equal(['Name\nn1\nn2\n', 'Name\nn3\nn4\n', 'Name\nn5\n']);
+  });
+
+  it('cuts by bytes, the header counted', async () => {
+    const out = await cut(names(3), { maxBytes: 'Name\nn1\nn2\n'.length });
+    expect(out.texts).to.deep.equal(['Name\nn1\nn2\n', 'Name\nn3\n']);
+  });
+
+  it('rejects a record with a field outside the columns into its segment, between the records around it', async () => {
+    const out = await cut([rec(1, { Name: 'a' }), rec(2, { Name: 'b', Other: 'x' }), rec(3, { Name: 'c' })], { maxRecords: 2 });
+    expect(out.rejected.map((e) => [e.row, e.error.split(':')[0], e.line])).to.deep.equal([[2, 'BULKPIPE_UNKNOWN_FIELD', 'b']]);
+    expect(out.batches.map((b) => [b.records, b.rejected, b.rows])).to.deep.equal([
+      [
+        2,
+        1,
+        [
+          [1, 1],
+          [3, 1],
+        ],
+      ],
+    ]);
+    const rejects: number[] = [];
+    for await (const entry of readRejects(await out.spool.path(0, 'rejects'))) rejects.push(entry.row);
+    expect(rejects).to.deep.equal([2]);
+  });
+
+  it('a resumed run passes over the rows cut before (after they set the columns) and numbers on', async () => {
+    const out = await cut(names(4), { maxRecords: 2, resume: { seq: 7, afterRow: 2 } });
+    expect(out.batches.map((b) => [b.seq, b.rows])).to.deep.equal([[7, [[3, 2]]]]);
+  });
+
+  it('a resumed run cuts again where the run cut before (`cuts`)', async () => {
+    const out = await cut(names(5), { maxRecords: 10, cuts: [1, 3] });
+    expect(out.batches.map((b) => b.rows)).to.deep.equal([[[1, 1]], [[2, 2]], [[4, 2]]]);
+  });
+
+  it('cuts rejected records alone at the end, with the columns declared', async () => {
+    const out = await cut([{ row: 1, fields: {}, error: 'BULKPIPE_MALFORMED_RECORD:bad:--' }], { columns: ['Name'] });
+    expect(out.batches.map((b) => [b.path, b.records, b.rejected, b.columns])).to.deep.equal([[null, 0, 1, ['Name']]]);
+  });
+
+  it('writes JSON with its frame and the separators between records', async () => {
+    const out = await cut(names(3), { contentType: 'JSON', maxRecords: 2 });
+    expect(out.texts.map((t) => JSON.parse(t))).to.deep.equal([[{ Name: 'n1' }, { Name: 'n2' }], [{ Name: 'n3' }]]);
+  });
+});
