@@ -7,6 +7,7 @@
  */
 export {
   BulkError,
+  ContextError,
   InvalidOptionError,
   InvalidIdError,
   ParseError,

@@ -6,7 +6,7 @@
  * another closed list, in errors/row-codes.ts.
  */
 
-export { BulkError, type BulkErrorCode, errorCodeOf } from './errors/bulk-error.js';
+export { BulkError, ContextError, type BulkErrorCode, errorCodeOf } from './errors/bulk-error.js';
 export { ROW_ERROR_CODES, type RowErrorCode, type RowErrorCodes, rowError } from './errors/row-codes.js';
 export {
   InvalidOptionError,

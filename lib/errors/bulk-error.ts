@@ -36,6 +36,15 @@ export class BulkError extends Error {
   }
 }
 
+/** A BulkError whose facts are in one typed `context` object, for callers to read rather than parse the message. */
+export class ContextError<C> extends BulkError {
+  readonly context: C;
+  constructor(code: BulkErrorCode, message: string, context: C, options?: ErrorOptions) {
+    super(code, message, options);
+    this.context = context;
+  }
+}
+
 /** The `code` property of an unknown thrown value, if it has a string one. */
 export function errorCodeOf(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;

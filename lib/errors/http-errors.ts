@@ -3,7 +3,7 @@
  * a failed connection, and a request body that cannot be sent (again). HTTP body excerpts are capped
  * so that an error never holds a whole record or batch.
  */
-import { BulkError, type BulkErrorCode, errorCodeOf } from './bulk-error.js';
+import { BulkError, ContextError, type BulkErrorCode, errorCodeOf } from './bulk-error.js';
 
 /** Most characters of a response body kept on an error. */
 export const BODY_EXCERPT_CHARS = 2048;
@@ -112,12 +112,10 @@ export interface BodyReplayContext {
  * A download requested again after a cut came back shorter than what was read before it
  * (lib/http/resumable-body.ts): the resource changed. Not a NetworkError, so never retried.
  */
-export class BodyReplayError extends BulkError {
+export class BodyReplayError extends ContextError<BodyReplayContext> {
   override name = 'BodyReplayError';
-  readonly context: BodyReplayContext;
   constructor(message: string, context: BodyReplayContext) {
-    super('BULK_NETWORK', message);
-    this.context = context;
+    super('BULK_NETWORK', message, context);
   }
 }
 
@@ -127,24 +125,17 @@ export interface StreamBodyContext {
 }
 
 /** A request body given as a stream used as only a file or buffer can be: sent again, or hashed. */
-export class StreamBodyError extends BulkError {
+export class StreamBodyError extends ContextError<StreamBodyContext> {
   override name = 'StreamBodyError';
-  readonly context: StreamBodyContext;
   constructor(message: string, context: StreamBodyContext) {
-    super('BULK_INVALID_OPTION', message);
-    this.context = context;
+    super('BULK_INVALID_OPTION', message, context);
   }
 }
 
 /** The CLI's first contact with an org failed; the error of the request is the `cause`, whose code this one keeps. */
-export class OrgContactError extends BulkError {
+/** `url`: the org's instance URL; `hint`: what to check, in words. */
+export class OrgContactError extends ContextError<{ readonly url: string; readonly hint: string }> {
   override name = 'OrgContactError';
-  /** `url`: the org's instance URL; `hint`: what to check, in words. */
-  readonly context: { readonly url: string; readonly hint: string };
-  constructor(code: BulkErrorCode, message: string, context: { readonly url: string; readonly hint: string }, options?: ErrorOptions) {
-    super(code, message, options);
-    this.context = context;
-  }
 }
 
 /** What a socket-level failure means, in words; an OS code (ECONNREFUSED) follows in parentheses, an HTTP library's own (UND_ERR_*) never does. */

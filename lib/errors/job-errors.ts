@@ -2,7 +2,7 @@
  * Errors of a job and its batches: batches unfinished at the poll timeout, a batch that failed, a
  * job that cannot be told from another, and rows that cannot be joined with their results one for one.
  */
-import { BulkError } from './bulk-error.js';
+import { BulkError, ContextError } from './bulk-error.js';
 
 /** Batches were still unfinished when the poll timeout ran out; the run can resume from these ids. */
 export class PollTimeoutError extends BulkError {
@@ -46,12 +46,10 @@ export interface JobUnknownContext {
  * The answer to a create-job request was lost and more than one like job was made since: which is
  * this run's cannot be told (adopting the wrong one would put its batches in somebody else's job).
  */
-export class JobUnknownError extends BulkError {
+export class JobUnknownError extends ContextError<JobUnknownContext> {
   override name = 'JobUnknownError';
-  readonly context: JobUnknownContext;
   constructor(message: string, context: JobUnknownContext) {
-    super('BULK_JOB_UNKNOWN', message);
-    this.context = context;
+    super('BULK_JOB_UNKNOWN', message, context);
   }
 }
 
@@ -81,12 +79,10 @@ export interface SpoolRowsContext {
 }
 
 /** A segment's spooled payload, read back to join it with its results, holds another number of records than it was cut with. */
-export class SpoolRowsMismatchError extends BulkError {
+export class SpoolRowsMismatchError extends ContextError<SpoolRowsContext> {
   override name = 'SpoolRowsMismatchError';
-  readonly context: SpoolRowsContext;
   constructor(message: string, context: SpoolRowsContext) {
-    super('BULK_JOIN_MISMATCH', message);
-    this.context = context;
+    super('BULK_JOIN_MISMATCH', message, context);
   }
 }
 
@@ -98,11 +94,9 @@ export interface SegmentLostContext {
 }
 
 /** A segment of the load never reached the result joiner while later ones did: a stage before it lost it. */
-export class SegmentLostError extends BulkError {
+export class SegmentLostError extends ContextError<SegmentLostContext> {
   override name = 'SegmentLostError';
-  readonly context: SegmentLostContext;
   constructor(message: string, context: SegmentLostContext) {
-    super('BULK_JOIN_MISMATCH', message);
-    this.context = context;
+    super('BULK_JOIN_MISMATCH', message, context);
   }
 }

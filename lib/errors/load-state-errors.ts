@@ -3,7 +3,7 @@
  * another version, unreadable, or a resume it cannot vouch for) and its spool (a file that could
  * not be written whole).
  */
-import { BulkError } from './bulk-error.js';
+import { BulkError, ContextError } from './bulk-error.js';
 
 /** A process that holds a load's run lock, as it describes itself. */
 export interface RunHolder {
@@ -76,12 +76,10 @@ export type LedgerProblem =
 export type LedgerErrorContext = LedgerProblem & { readonly dir: string | undefined };
 
 /** A load's ledger is missing, unreadable or closed, or a resume from it is refused: `context.problem` says which. */
-export class LedgerError extends BulkError {
+export class LedgerError extends ContextError<LedgerErrorContext> {
   override name = 'LedgerError';
-  readonly context: LedgerErrorContext;
   constructor(message: string, context: LedgerErrorContext, options?: ErrorOptions) {
-    super('BULK_LEDGER', message, options);
-    this.context = context;
+    super('BULK_LEDGER', message, context, options);
   }
 }
 
@@ -93,11 +91,9 @@ export interface SpoolErrorContext {
 }
 
 /** A spool file could not be written whole (a full disk, a quota, an I/O error): nothing of it was recorded or uploaded. `cause` is the file system's error. */
-export class SpoolError extends BulkError {
+export class SpoolError extends ContextError<SpoolErrorContext> {
   override name = 'SpoolError';
-  readonly context: SpoolErrorContext;
   constructor(message: string, context: SpoolErrorContext, options?: ErrorOptions) {
-    super('BULK_SPOOL', message, options);
-    this.context = context;
+    super('BULK_SPOOL', message, context, options);
   }
 }

@@ -3,7 +3,7 @@
  * written, stages in the wrong order, an attachment that cannot be read or zipped, and an optional
  * package that is not installed.
  */
-import { BulkError, errorCodeOf } from './bulk-error.js';
+import { BulkError, ContextError, errorCodeOf } from './bulk-error.js';
 
 /** The caller's AbortSignal fired. `cause` is the signal's reason. */
 export class AbortedError extends BulkError {
@@ -14,13 +14,11 @@ export class AbortedError extends BulkError {
 }
 
 /** The person at the terminal did not confirm a change to a real org (the CLI): nothing was written. */
-export class NotConfirmedError extends BulkError {
+export class NotConfirmedError extends ContextError<{ readonly command: string }> {
   override name = 'NotConfirmedError';
   /** `command`: the command that asked, e.g. `load`. */
-  readonly context: { readonly command: string };
   constructor(message: string, context: { readonly command: string }) {
-    super('BULK_ABORTED', message);
-    this.context = context;
+    super('BULK_ABORTED', message, context);
   }
 }
 
@@ -48,13 +46,11 @@ export class OutputError extends BulkError {
 }
 
 /** An output the CLI wrote to a file first could not be copied to stdout; the file is kept. `cause` is the copy's error. */
-export class OutputCopyError extends BulkError {
+/** `output`: which one (`success`, `errors` or `results`); `path`: the file that holds it whole, kept. */
+export class OutputCopyError extends ContextError<{ readonly output: string; readonly path: string }> {
   override name = 'OutputCopyError';
-  /** `output`: which one (`success`, `errors` or `results`); `path`: the file that holds it whole, kept. */
-  readonly context: { readonly output: string; readonly path: string };
   constructor(message: string, context: { readonly output: string; readonly path: string }, options?: ErrorOptions) {
-    super('BULK_OUTPUT', message, options);
-    this.context = context;
+    super('BULK_OUTPUT', message, context, options);
   }
 }
 
@@ -68,12 +64,10 @@ export interface StageOrderContext {
 }
 
 /** A pipeline stage was given an item of a kind it does not take: the stages are in the wrong order. */
-export class StageOrderError extends BulkError {
+export class StageOrderError extends ContextError<StageOrderContext> {
   override name = 'StageOrderError';
-  readonly context: StageOrderContext;
   constructor(message: string, context: StageOrderContext) {
-    super('BULK_PIPELINE', message);
-    this.context = context;
+    super('BULK_PIPELINE', message, context);
   }
 }
 
@@ -84,12 +78,10 @@ export type AttachmentErrorContext =
   | { readonly problem: 'zip'; readonly path: string; readonly attachments: number };
 
 /** A batch's attachments could not be read or zipped. `cause` is the file system's or the zip's error. */
-export class AttachmentError extends BulkError {
+export class AttachmentError extends ContextError<AttachmentErrorContext> {
   override name = 'AttachmentError';
-  readonly context: AttachmentErrorContext;
   constructor(message: string, context: AttachmentErrorContext, options?: ErrorOptions) {
-    super('BULK_ATTACHMENT', message, options);
-    this.context = context;
+    super('BULK_ATTACHMENT', message, context, options);
   }
 }
 
@@ -99,11 +91,9 @@ export interface MissingPackageContext {
 }
 
 /** An optional peer dependency that a feature needs is not installed. */
-export class MissingPackageError extends BulkError {
+export class MissingPackageError extends ContextError<MissingPackageContext> {
   override name = 'MissingPackageError';
-  readonly context: MissingPackageContext;
   constructor(message: string, context: MissingPackageContext, options?: ErrorOptions) {
-    super('BULK_MISSING_PACKAGE', message, options);
-    this.context = context;
+    super('BULK_MISSING_PACKAGE', message, context, options);
   }
 }
