@@ -12,8 +12,8 @@
  * Usage (compiled: the clients must not pay for a TypeScript loader):
  *   npm run build:bench && node dist-bench/benchmarks/client-cost.bench.js [records=500000] [small=100000] [large=2000000]
  * Before and after a change, in one run: BULKPIPE_BASELINE=<another checkout, built with build:bench>
- * adds its bulkLoad and its CLI, taking turns with this tree's (three rounds each, medians), and the
- * ratios of this tree's client CPU to the baseline's.
+ * adds its bulkLoad and its CLI, taking turns with this tree's (BULKPIPE_BASELINE_ROUNDS rounds each,
+ * default 3; medians), and the ratios of this tree's client CPU to the baseline's.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -166,7 +166,8 @@ try {
   if (baselineClient && baselineCli) {
     // This tree and the baseline take turns, so that the machine's drift falls on both alike.
     const runs = { ours: [] as Cost[], theirs: [] as Cost[], oursCli: [] as Cost[], theirsCli: [] as Cost[] };
-    for (let round = 0; round < 3; round++) {
+    const rounds = Number(process.env.BULKPIPE_BASELINE_ROUNDS ?? 3);
+    for (let round = 0; round < rounds; round++) {
       runs.theirs.push(await withOrg(dir, `baseline-${round}`, (o) => timed([baselineClient, ...login(o), file(records), out])));
       runs.ours.push(await withOrg(dir, `ours-${round}`, (o) => timed([BULKPIPE_CLIENT, ...login(o), file(records), out])));
       runs.theirsCli.push(await withOrg(dir, `baseline-cli-${round}`, (o) => timed(cliArgs(baselineCli, o))));
