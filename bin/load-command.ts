@@ -147,6 +147,8 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   if (operation !== 'upsert' && externalIdField) throw new UsageError('load: --external-id is for --operation upsert');
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS);
+  // Checked now, as every flag is: a usage error before any connection (a dry run too).
+  const settings = runOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
 
   // Outputs that cannot be written are usage errors, found before any connection or job.
@@ -199,7 +201,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       successPath: outputs.success.partial,
       errorPath: outputs.errors.partial,
       ...(outputs.results ? { resultsPath: outputs.results.partial } : {}),
-      ...runOptions(values),
+      ...settings,
     },
     outputs,
     size: input.size,

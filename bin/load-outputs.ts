@@ -64,18 +64,34 @@ export class Outputs {
   }
 
   /**
-   * The outputs of the run in `runDir`, as it saved them. A run from before they were saved: its
-   * ledger's paths are kept as they are (written in place, never renamed), which loses no row.
+   * The outputs of the run in `runDir`, as it saved them. A run from before they were saved (or whose
+   * file is damaged) has only its ledger's paths: they are read as that bulkpipe wrote them (below).
    */
-  static async saved(runDir: string, paths: { success: string | undefined; errors: string | undefined; results: string | undefined }): Promise<Outputs> {
+  static async saved(runDir: string, paths: LedgerPaths): Promise<Outputs> {
     const text = await readFile(join(runDir, OUTPUTS_FILE), 'utf8').catch(() => undefined);
-    const saved = text === undefined ? undefined : (JSON.parse(text) as SavedOutputs);
-    if (saved?.version === 1) return new Outputs(saved.base, { success: saved.success, errors: saved.errors, results: saved.results ?? undefined });
-    const inPlace = (path: string | undefined) => (path === undefined ? undefined : outputName('', '', '', path, false));
-    return new Outputs(resolve('stdin'), {
-      success: inPlace(paths.success) ?? (outputName(resolve('stdin'), 'success', 'csv', undefined, true) as OutputName),
-      errors: inPlace(paths.errors) ?? (outputName(resolve('stdin'), 'errors', 'csv', undefined, true) as OutputName),
-      results: inPlace(paths.results),
+    const saved = parseSaved(text);
+    if (saved) return new Outputs(saved.base, { success: saved.success, errors: saved.errors, results: saved.results ?? undefined });
+    return Outputs.#fromLedger(paths);
+  }
+
+  /**
+   * The outputs of a run that an earlier bulkpipe began, before `outputs.json`: it wrote a default or
+   * stdout output under the working name `<base>.bulkpipe-<pid>.<kind>[.stdout].<ext>.partial`, and
+   * its ledger holds no other trace of which it was. Read once, for such runs only; any other path was
+   * given, and is kept as it is.
+   */
+  static #fromLedger(paths: LedgerPaths): Outputs {
+    const legacy = /\.bulkpipe-\d+\.(?:success|errors|results)(\.stdout)?\.(?:csv|ndjson)\.partial$/;
+    const base = [paths.success, paths.errors, paths.results].find((p) => p !== undefined && legacy.test(p))?.replace(legacy, '') ?? resolve('stdin');
+    const named = (kind: string, extension: string, path: string | undefined, byDefault: boolean): OutputName | undefined => {
+      const working = path === undefined ? undefined : legacy.exec(path);
+      if (!working) return outputName(base, kind, extension, path, byDefault);
+      return { partial: path as string, final: '', named: false, stdout: working[1] !== undefined };
+    };
+    return new Outputs(base, {
+      success: named('success', 'csv', paths.success, true) as OutputName,
+      errors: named('errors', 'csv', paths.errors, true) as OutputName,
+      results: named('results', 'ndjson', paths.results, false),
     });
   }
 
@@ -143,6 +159,24 @@ export interface OutputName {
   readonly named: boolean;
   /** `-`: copied to stdout once the load completes. */
   readonly stdout: boolean;
+}
+
+/** The output paths a run's ledger holds. */
+interface LedgerPaths {
+  readonly success: string | undefined;
+  readonly errors: string | undefined;
+  readonly results: string | undefined;
+}
+
+/** `outputs.json`'s content, or undefined when it is missing or not what a version 1 file holds. */
+function parseSaved(text: string | undefined): SavedOutputs | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const saved = JSON.parse(text) as Partial<SavedOutputs> | null;
+    return saved?.version === 1 && typeof saved.base === 'string' && saved.success && saved.errors ? (saved as SavedOutputs) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The outputs as `outputs.json` holds them. */

@@ -53,7 +53,14 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
     });
     const { ledgerDir } = plan.run;
     run.held ??= ledgerDir === undefined ? undefined : { ledger: new LoadLedger(ledgerDir), state: undefined, others: false };
-    return await runLoad(plan, run.held);
+    const summary = await runLoad(plan, run.held);
+    // The outputs as the caller named them (a resume given none: the ledger's, absolute).
+    return {
+      ...summary,
+      successPath: options.successPath ?? summary.successPath,
+      errorPath: options.errorPath ?? summary.errorPath,
+      resultsPath: options.resultsPath ?? summary.resultsPath,
+    };
   } finally {
     if (run.held) tellLedger(options, run.held);
     await run.held?.ledger.close().catch(() => undefined);

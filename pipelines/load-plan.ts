@@ -215,7 +215,7 @@ async function inputFileOf(path: string | null): Promise<InputFile | null> {
   const file = await stat(path).catch((err: unknown) => {
     throw new InvalidOptionError('input', 'a file that exists', path, { cause: err });
   });
-  if (!file.isFile()) throw new InvalidOptionError('input', 'a file (not a folder)', path);
+  if (!file.isFile()) throw new InvalidOptionError('input', 'a regular file (not a folder, a pipe or a device: give a stream as input for those)', path);
   return { size: file.size, mtimeMs: file.mtimeMs };
 }
 

@@ -56,13 +56,27 @@ describe('bin/load-outputs', () => {
     expect(await readFile(`${base}.750J.errors.csv`, 'utf8')).to.equal('Id,sf__Error\n');
   });
 
-  it('a run from before the outputs were saved keeps its ledger paths in place', async () => {
+  it('a run from before the outputs were saved: its default and stdout outputs are known by the working names that bulkpipe gave them, the rest kept in place', async () => {
     const runDir = join(tmp.path, 'old');
-    const success = join(tmp.path, 'in.bulkpipe-99.success.csv.partial');
-    const outputs = await Outputs.saved(runDir, { success, errors: join(tmp.path, 'e.csv'), results: undefined });
-    expect(outputs.success).to.deep.include({ partial: success, final: success, named: true, stdout: false });
-    expect(outputs.errors.partial).to.equal(join(tmp.path, 'e.csv'));
-    expect(outputs.results).to.equal(undefined);
+    const base = join(tmp.path, 'acc');
+    const success = `${base}.bulkpipe-4242.success.csv.partial`;
+    const errors = `${base}.bulkpipe-4242.errors.stdout.csv.partial`;
+    const results = join(tmp.path, 'given.ndjson');
+    const outputs = await Outputs.saved(runDir, { success, errors, results });
+    expect(outputs.success).to.deep.equal({ partial: success, final: '', named: false, stdout: false });
+    expect(outputs.errors).to.deep.equal({ partial: errors, final: '', named: false, stdout: true });
+    expect(outputs.results).to.deep.include({ partial: results, final: results, named: true });
+    await writeFile(success, 'Id\n001\n');
+    await writeFile(errors, 'Id,sf__Error\n');
+    await writeFile(results, '{}\n');
+    const out = sink();
+    await outputs.settle({ jobId: '750X', runId: 'r', failed: 1 }, out.stream);
+    expect(Buffer.concat(out.chunks).toString()).to.equal('Id,sf__Error\n');
+    expect((await readdir(tmp.path)).sort()).to.deep.equal(['acc.750X.success.csv', 'given.ndjson']);
+    // A damaged outputs.json is read the same way, never a crash.
+    await mkdir(runDir);
+    await writeFile(join(runDir, 'outputs.json'), '{"version":1,"ba');
+    expect((await Outputs.saved(runDir, { success, errors, results })).errors.stdout).to.equal(true);
   });
 
   it('refuses an output in a missing folder or on a folder, as a usage error', async () => {

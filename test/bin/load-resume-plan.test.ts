@@ -29,6 +29,21 @@ describe('bin/load --resume and the load plan (built binary)', function () {
     }
   });
 
+  it('refuses a run setting out of range under its flag (exit 2) before connecting, a dry run too; with no org given, the local org is never started', async () => {
+    await writeFile(join(tmp.path, 'x.csv'), 'Name\nA\n');
+    for (const flags of [
+      ['--concurrency', '99'],
+      ['--poll-interval', '-1'],
+      ['--concurrency', '0', '--dry-run'],
+    ]) {
+      const unreachable = await runCli(['load', 'Account', 'x.csv', ...flags, '--instance-url', 'http://127.0.0.1:9', '--access-token', 'x'], { cwd: tmp.path, env: env() });
+      expect(unreachable.code, unreachable.stderr).to.equal(2);
+      expect(unreachable.stderr).to.contain(flags[0]);
+      const local = await runCli(['load', 'Account', 'x.csv', ...flags, '--quiet'], { cwd: tmp.path, env: env() });
+      expect(local.code, local.stderr).to.equal(2);
+    }
+  });
+
   describe('through the local org', () => {
     const t = useTestOrg();
 
