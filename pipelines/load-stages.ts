@@ -7,13 +7,14 @@
 import type { Transform } from 'node:stream';
 import type { BulkClient } from '../lib/http/client.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
-import { checkColumns, ColumnCheckError } from '../lib/load/column-check.js';
+import { ColumnCheckError } from '../lib/errors.js';
+import { checkColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
-import type { LoadOperation, SpooledBatch } from '../lib/load-types.js';
+import type { SpooledBatch } from '../lib/load-types.js';
 import type { JobRequest } from '../lib/types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
 import { AttachmentResolver } from '../transforms/attachment-resolver.js';
@@ -138,7 +139,7 @@ function jobRequest(shape: LoadShape): JobRequest {
 /** Throws ColumnCheckError when the columns do not fit the object's describe. */
 async function columnsFit(client: BulkClient, shape: LoadShape, columns: readonly string[], signal: AbortSignal | undefined): Promise<void> {
   const { object, operation, externalIdField } = shape;
-  const problems = await checkColumns({ object, operation: operation as LoadOperation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
+  const problems = await checkColumns({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
   if (problems.length > 0) throw new ColumnCheckError(object, problems);
 }
 

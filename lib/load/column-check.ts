@@ -8,9 +8,6 @@
 import type { LoadOperation } from '../load-types.js';
 import type { FieldDescribe, SObjectDescribe } from '../wire/describe.js';
 
-// Until pipelines/bulk-load.ts imports it from lib/errors.js, where it lives now (the coordinator moves that import at the merge).
-export { ColumnCheckError } from '../errors.js';
-
 export interface ColumnCheck {
   readonly object: string;
   readonly operation: LoadOperation;

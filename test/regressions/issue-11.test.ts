@@ -15,7 +15,7 @@ import { CREATE_JOB, FaultProxy, POLL, RESULT, UPLOAD, shapeOf, type ProxiedRequ
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { namesInOrg } from '../helpers/org-query.js';
+import { expectExactlyOnce as expectExactlyOnceIn } from '../helpers/org-query.js';
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
@@ -63,20 +63,9 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
   }
   const killed = (child: ChildProcess) => child.kill('SIGKILL');
 
-  /** Names in the org under this test's prefix. */
-  const orgNames = () => namesInOrg(t.org.client, prefix);
-
   /** Every row once in the outputs, the successes once each in the org, the failures not at all, no ledger left. */
   async function expectExactlyOnce(): Promise<void> {
-    const ok = csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
-    const failed = csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'));
-    const rows = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
-    expect(rows).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));
-    expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1).filter(bad));
-    for (const r of ok) expect(r.Name).to.equal(`${prefix}${r.sf__Row}`);
-    const names = await orgNames();
-    expect(names.length, 'records in the org').to.equal(ok.length);
-    expect(new Set(names).size, 'no record twice in the org').to.equal(names.length);
+    await expectExactlyOnceIn({ client: t.org.client, prefix, dir: tmp.path, rows: ROWS, bad });
     expect(await readdir(join(tmp.path, 'home', 'runs')).catch(() => [])).to.deep.equal([]);
   }
 

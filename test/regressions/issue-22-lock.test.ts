@@ -7,10 +7,9 @@
  */
 import { expect } from 'chai';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { RunLockedError } from '../../lib/errors.js';
 import { BulkClient } from '../../lib/http/client.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
@@ -20,10 +19,8 @@ import { CREATE_JOB, FaultProxy, POLL, RESULT } from '../helpers/fault-proxy.js'
 import { rejection } from '../helpers/fixtures.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { namesInOrg } from '../helpers/org-query.js';
+import { expectExactlyOnce as expectExactlyOnceIn } from '../helpers/org-query.js';
 
-type Row = Record<string, string>;
-const csvRows = (text: string) => parse(text, { columns: true }) as Row[];
 const ROWS = 600;
 /** Every 97th record fails in the org (a number field that is not a number). */
 const bad = (row: number) => row % 97 === 0;
@@ -55,19 +52,9 @@ describe('regressions/issue-22: one live owner per load', function () {
     return { proxy, client };
   }
 
-  const orgNames = () => namesInOrg(t.org.client, prefix);
-
   /** Every input row once in the outputs (input = success + error rows), the org holds exactly the successes, none twice. */
   async function expectExactlyOnce(): Promise<void> {
-    const ok = csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
-    const failed = csvRows(await readFile(join(tmp.path, 'bad.csv'), 'utf8'));
-    const rows = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
-    expect(rows).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));
-    expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1).filter(bad));
-    for (const r of ok) expect(r.Name).to.equal(`${prefix}${r.sf__Row}`);
-    const names = await orgNames();
-    expect(names.length, 'records in the org').to.equal(ok.length);
-    expect(new Set(names).size, 'no record twice in the org').to.equal(names.length);
+    await expectExactlyOnceIn({ client: t.org.client, prefix, dir: tmp.path, rows: ROWS, bad });
   }
 
   describe('bulkLoad (library)', () => {
