@@ -126,6 +126,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
 
   let baseUrl = '';
+  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -149,7 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
         if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`);
         return await handleSoapLogin(req, res, soap[1] as string, loginContext);
       }
-      if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, { auth, jobs, schema, db, records, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now });
+      if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, restContext);
       if (!route) throw new ApiError(404, 'InvalidUrl', `Unknown resource: ${pathname}`);
       await api.handle(req, res, route, format);
     } catch (err) {

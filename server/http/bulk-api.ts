@@ -183,6 +183,10 @@ export class BulkApi {
       created_date: now,
       modstamp: now,
       schema_id: this.#c.schemaId,
+      job_type: 'Classic',
+      line_ending: null,
+      column_delimiter: null,
+      error_message: null,
     };
     this.#c.jobs.createJob(job);
     // The answer follows the request's Content-Type, not the job's (wire §2.1, recorded).

@@ -12,18 +12,28 @@ import type { JobsStore } from '../store/jobs-store.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
 import { describeGlobal, describeObject, versionList } from './rest-describe.js';
-import { handleJobList } from './job-list.js';
 import { restError, restJson, restUser } from './rest-reply.js';
 import { restQuery } from './rest-query.js';
 import { respond } from './respond.js';
 import type { RecordsStore } from '../store/records-store.js';
+import type { IdGenerator } from '../org/id-generator.js';
+import type { JobSchemas } from '../org/job-schemas.js';
+import type { BatchProcessor } from '../processing/batch-processor.js';
+import type { QueryResultsStore } from '../store/query-results-store.js';
+import { handleIngestJobs } from './v2/ingest-jobs.js';
+import { handleQueryJobs } from './v2/query-jobs.js';
 
 export interface RestContext {
   readonly auth: AuthStore;
   readonly jobs: JobsStore;
   readonly schema: OrgSchema;
+  /** Each job's schema, and the row of this org's own (what a new job records). */
+  readonly schemas: JobSchemas;
   readonly db: Db;
   readonly records: RecordsStore;
+  readonly queryResults: QueryResultsStore;
+  readonly ids: IdGenerator;
+  readonly processor: BatchProcessor;
   readonly orgId: string;
   /** scheme://host:port this server answers on. */
   readonly baseUrl: () => string;
@@ -39,11 +49,19 @@ const json = (req: IncomingMessage, res: ServerResponse, body: unknown) => restJ
 
 export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext): Promise<void> {
   const path = url.pathname.replace(/\/$/, '');
-  if (req.method !== 'GET' && req.method !== 'HEAD') return restError(req, res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are GET,HEAD`);
+  const readOnly = req.method === 'GET' || req.method === 'HEAD';
   // The version list is public on Salesforce too.
-  if (path === '/services/data') return json(req, res, versionList());
+  if (path === '/services/data') return readOnly ? json(req, res, versionList()) : methodNotAllowed(req, res);
+  // The session before anything else: a client renews its session on 401, never on another answer.
   const userId = restUser(req, context);
   if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+  const jobs = /^\/services\/data\/v(\d+\.\d)\/jobs\/(ingest|query)(\/.*)?$/.exec(path);
+  if (jobs) {
+    const [, v, kind, tail = ''] = jobs as unknown as [string, string, string, string | undefined];
+    const route = { version: v, base: `/services/data/v${v}`, userId, tail };
+    return kind === 'ingest' ? handleIngestJobs(req, res, url, context, route) : handleQueryJobs(req, res, url, context, route);
+  }
+  if (!readOnly) return methodNotAllowed(req, res);
   const user = context.auth.user(userId);
   if (path === '/services/oauth2/userinfo') return json(req, res, userInfo(context, userId, user?.username ?? '', user?.full_name ?? ''));
   const version = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
@@ -53,7 +71,6 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   const base = `/services/data/v${v}`;
   if (rest === '') return json(req, res, resources(base));
   if (rest === '/sobjects') return json(req, res, describeGlobal(context.schema, base));
-  if (rest === '/jobs/ingest') return handleJobList(req, res, v, url, context);
   const query = /^\/(query|queryAll)(?:\/([^/]+))?$/.exec(rest);
   if (query) return restQuery(req, res, url, context, base, query[1] === 'queryAll', query[2]);
   const blob = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)\/([A-Za-z0-9]{15,18})\/([A-Za-z][A-Za-z0-9_]*)$/.exec(rest);
@@ -95,6 +112,10 @@ function binaryField(req: IncomingMessage, res: ServerResponse, context: RestCon
   const value = record.fields[field.name];
   if (typeof value !== 'string') return notFound(req, res);
   return respond(req, res, 200, 'application/octet-stream', Buffer.from(value, 'base64'));
+}
+
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return restError(req, res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are GET,HEAD`);
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {

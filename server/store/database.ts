@@ -44,7 +44,14 @@ CREATE TABLE IF NOT EXISTS jobs (
   pk_chunking TEXT,
   created_date INTEGER NOT NULL,
   modstamp INTEGER NOT NULL,
-  schema_id INTEGER
+  schema_id INTEGER,
+  -- Bulk API v1 jobs are 'Classic'; Bulk API 2.0 jobs 'V2Ingest' or 'V2Query' (same ids, same table).
+  job_type TEXT NOT NULL DEFAULT 'Classic',
+  -- Bulk API 2.0 only: the CSV's line ending (LF, CRLF) and column delimiter (COMMA, TAB, ...).
+  line_ending TEXT,
+  column_delimiter TEXT,
+  -- Bulk API 2.0 only: why a Failed job failed (its JobInfo errorMessage).
+  error_message TEXT
 );
 CREATE TABLE IF NOT EXISTS batches (
   id TEXT PRIMARY KEY,
@@ -118,6 +125,12 @@ export function openDatabase(path: string): Db {
     const has = (table: string, column: string) => (db.pragma(`table_info(${table})`) as Array<{ name: string }>).some((c) => c.name === column);
     if (!has('batches', 'owner')) db.exec('ALTER TABLE batches ADD COLUMN owner TEXT');
     if (!has('jobs', 'schema_id')) db.exec('ALTER TABLE jobs ADD COLUMN schema_id INTEGER');
+    if (!has('jobs', 'job_type')) {
+      db.exec("ALTER TABLE jobs ADD COLUMN job_type TEXT NOT NULL DEFAULT 'Classic'");
+      db.exec('ALTER TABLE jobs ADD COLUMN line_ending TEXT');
+      db.exec('ALTER TABLE jobs ADD COLUMN column_delimiter TEXT');
+      db.exec('ALTER TABLE jobs ADD COLUMN error_message TEXT');
+    }
   });
   return db;
 }

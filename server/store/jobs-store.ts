@@ -5,6 +5,12 @@
 import type { BatchInfo, BatchState, ConcurrencyMode, ContentType, JobInfo, JobState, Operation, ResultError } from '../../lib/types.js';
 import { type Db, writeTransaction } from './database.js';
 
+/** Bulk API v1 jobs are Classic; the two Bulk API 2.0 kinds share the jobs table. */
+type JobType = 'Classic' | 'V2Ingest' | 'V2Query';
+
+/** A v1 state, or one of the states only Bulk API 2.0 jobs take. */
+export type StoredJobState = JobState | 'UploadComplete' | 'InProgress' | 'JobComplete';
+
 export interface JobRow {
   readonly id: string;
   readonly user_id: string;
@@ -13,7 +19,7 @@ export interface JobRow {
   readonly external_id_field: string | null;
   readonly concurrency_mode: ConcurrencyMode;
   readonly content_type: ContentType;
-  readonly state: JobState;
+  readonly state: StoredJobState;
   readonly api_version: string;
   readonly assignment_rule_id: string | null;
   readonly pk_chunking: string | null;
@@ -21,6 +27,13 @@ export interface JobRow {
   readonly modstamp: number;
   /** The schema it was created under (JobSchemas); null in files of earlier versions. */
   readonly schema_id: number | null;
+  readonly job_type: JobType;
+  /** Bulk API 2.0: `LF` or `CRLF`; null for Classic jobs. */
+  readonly line_ending: string | null;
+  /** Bulk API 2.0: `COMMA`, `TAB`, ...; null for Classic jobs. */
+  readonly column_delimiter: string | null;
+  /** Bulk API 2.0: a Failed job's errorMessage. */
+  readonly error_message: string | null;
 }
 
 export interface BatchRow {
@@ -63,8 +76,8 @@ export class JobsStore {
     this.#db = db;
     this.#s = {
       insertJob:
-        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp, schema_id)
-        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp, @schema_id)`),
+        db.prepare(`INSERT INTO jobs (id, user_id, operation, object, external_id_field, concurrency_mode, content_type, state, api_version, assignment_rule_id, pk_chunking, created_date, modstamp, schema_id, job_type, line_ending, column_delimiter, error_message)
+        VALUES (@id, @user_id, @operation, @object, @external_id_field, @concurrency_mode, @content_type, @state, @api_version, @assignment_rule_id, @pk_chunking, @created_date, @modstamp, @schema_id, @job_type, @line_ending, @column_delimiter, @error_message)`),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       setJobState: db.prepare('UPDATE jobs SET state = ?, modstamp = ? WHERE id = ?'),
       counters: db.prepare(`SELECT state, count(*) AS n, sum(records_processed) AS processed, sum(records_failed) AS failed, sum(total_ms) AS total, sum(api_ms) AS api
@@ -107,7 +120,7 @@ export class JobsStore {
     return this.#s.getJob.get(id) as JobRow | undefined;
   }
 
-  setJobState(id: string, state: JobState, now: number): void {
+  setJobState(id: string, state: StoredJobState, now: number): void {
     this.#s.setJobState.run(state, wholeSecond(now), id);
   }
 
@@ -144,7 +157,8 @@ export class JobsStore {
       createdById: row.user_id,
       createdDate: new Date(row.created_date),
       systemModstamp: new Date(row.modstamp),
-      state: row.state,
+      // A Classic job's JobInfo: only Bulk API 2.0 jobs take the other stored states.
+      state: row.state as JobState,
       ...(row.external_id_field ? { externalIdFieldName: row.external_id_field } : {}),
       concurrencyMode: row.concurrency_mode,
       contentType: row.content_type,

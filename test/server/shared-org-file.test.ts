@@ -193,6 +193,10 @@ describe('server: one org file, several orgs', function () {
           created_date: now,
           modstamp: now,
           schema_id: null,
+          job_type: 'Classic',
+          line_ending: null,
+          column_delimiter: null,
+          error_message: null,
         });
         const jobId = (one.prepare('SELECT id FROM jobs').get() as { id: string }).id;
         const added = jobs1.addBatch(ids.next('751'), jobId, Buffer.from(body('X', 2)), now);
