@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore } from '../store/auth-store.js';
 import type { JobRow, JobsStore } from '../store/jobs-store.js';
+import { restDate } from './rest-date.js';
 import { restError as reply, restJson, restUser } from './rest-reply.js';
 
 export interface JobListContext {
@@ -16,9 +17,6 @@ export interface JobListContext {
 }
 
 const PAGE_SIZE = 1000;
-
-/** `2026-12-01T13:08:43.000+0000`: the REST API's date form. */
-const restDate = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
 
 export async function handleJobList(req: IncomingMessage, res: ServerResponse, apiVersion: string, url: URL, context: JobListContext): Promise<void> {
   const restError = (status: number, errorCode: string, message: string) => reply(req, res, status, errorCode, message);
