@@ -111,7 +111,7 @@ try {
       ['v2', loadV2],
     ] as const) {
       const db = join(dir, `${api}-${round}.db`);
-      const org = await startOrgProcess(db);
+      const org = await startOrgProcess(db, 0, 'ignore');
       try {
         const before = serverUsage(org.pid);
         const started = performance.now();

