@@ -120,7 +120,7 @@ describe('server: third-party Bulk API 2.0 clients', () => {
         expect((await conn.query(`SELECT COUNT() FROM Account WHERE Ext_Id__c LIKE '${build.prefix}-%'`)).totalSize).to.equal(0);
       });
 
-      it('query: a few thousand rows through the locator loop, every page read once', async () => {
+      it('query: a few thousand rows through the locator loop, to the literal null locator', async () => {
         const n = 3_000;
         const csv = `Name,Ext_Id__c\n${Array.from({ length: n }, (_, i) => `${ext('q')} ${i},${ext(`q${i}`)}`).join('\n')}\n`;
         const loaded = await conn.bulk2.loadAndWaitForResults({ object: 'Account', operation: 'insert', input: csv });
@@ -131,8 +131,11 @@ describe('server: third-party Bulk API 2.0 clients', () => {
         expect(records).to.have.length(n);
         expect(new Set(records.map((r) => r.Ext_Id__c)).size).to.equal(n);
         expect(byKey(records, 'Ext_Id__c')[ext('q2999')]).to.deep.include({ Name: `${ext('q')} 2999` });
-        // One request per page: jsforce stops at `Sforce-Locator: null` and never reads a page twice.
-        expect(pages() - before).to.be.at.least(1);
+        // One page (the org's default page holds 50,000 rows): jsforce stops at `Sforce-Locator: null`,
+        // where a missing header would have it read page one forever. It cannot read more than one page:
+        // it pipes every page, each with its header, into one CSV parser at once, and fails as it does
+        // against a real org (jsforce #1740, "Invalid Closing Quote: got "I""); node-sf-bulk2's pages are checked below.
+        expect(pages() - before).to.equal(1);
       });
     });
   }
