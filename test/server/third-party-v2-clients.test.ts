@@ -259,6 +259,57 @@ describe('server: third-party Bulk API 2.0 clients', () => {
       expect((await conn.query("SELECT COUNT() FROM Account WHERE Name LIKE 'REST%'")).totalSize).to.equal(0);
     });
 
+    it('sObject upsert by an external id, and retrieve', async () => {
+      const created = await conn.sobject('Account').upsert({ Ext_Id__c: 'R-9', Name: 'REST nine' }, 'Ext_Id__c');
+      expect(created).to.include({ success: true, created: true });
+      const updated = await conn.sobject('Account').upsert({ Ext_Id__c: 'R-9', Name: 'REST nine renamed' }, 'Ext_Id__c');
+      expect(updated).to.include({ success: true, created: false });
+      const record = await conn.sobject('Account').retrieve(created.id as string);
+      expect(record).to.include({ Id: created.id, Name: 'REST nine renamed', Ext_Id__c: 'R-9' });
+      expect(await conn.sobject('Account').destroy(created.id as string)).to.include({ success: true });
+    });
+
+    it("describe: Account's standard fields that real exports name (issue 24)", async () => {
+      const described = await conn.sobject('Account').describe();
+      expect(described.fields.map((f) => f.name)).to.include.members(['Name', 'Ext_Id__c', 'ShippingStreet', 'ShippingCity', 'Sic', 'Rating', 'AccountSource']);
+    });
+
+    it('a dead token: 401 INVALID_SESSION_ID on REST and Bulk 2.0 writes, and jsforce renews the session and replays the call', async () => {
+      let renewals = 0;
+      const renewing = new jsforce3.Connection({
+        instanceUrl: org.instanceUrl,
+        accessToken: 'expired',
+        version: VERSION,
+        refreshFn: (_conn, callback) => {
+          renewals++;
+          login(org).then((token) => callback(null, token), callback);
+        },
+      });
+      expect(await renewing.sobject('Account').create({ Name: 'REST renewed' })).to.include({ success: true });
+      expect(renewals).to.equal(1);
+      renewing.accessToken = 'expired again';
+      const job = renewing.bulk2.createJob({ object: 'Account', operation: 'insert' });
+      expect(await job.open()).to.include({ state: 'Open' });
+      expect(renewals).to.equal(2);
+      await job.abort();
+
+      const dead = new jsforce3.Connection({ instanceUrl: org.instanceUrl, accessToken: 'expired', version: VERSION });
+      const refused = await dead.bulk2
+        .createJob({ object: 'Account', operation: 'insert' })
+        .open()
+        .catch((err: Error & { errorCode?: string }) => err);
+      expect(refused).to.include({ name: 'INVALID_SESSION_ID' });
+    });
+
+    it('a client pinned to API 66.0 (the current release): Bulk 2.0 load, query and REST', async () => {
+      const pinned = new jsforce3.Connection({ loginUrl: org.loginUrl, version: '66.0' });
+      await pinned.login(org.username, org.password);
+      const { successfulResults } = await pinned.bulk2.loadAndWaitForResults({ object: 'Account', operation: 'insert', input: 'Name\nV66 one\n', pollInterval: 50 });
+      expect(rows(successfulResults).map((r) => r.Name)).to.deep.equal(['V66 one']);
+      expect(await (await pinned.bulk2.query("SELECT Name FROM Account WHERE Name = 'V66 one'")).toArray()).to.deep.equal([{ Name: 'V66 one' }]);
+      expect((await pinned.query("SELECT COUNT() FROM Account WHERE Name = 'V66 one'")).totalSize).to.equal(1);
+    });
+
     it('limits: the daily Bulk API allocations', async () => {
       const limits = await conn.limits();
       expect(limits).to.have.property('DailyBulkV2QueryJobs').that.includes.keys('Max', 'Remaining');
