@@ -18,6 +18,7 @@ export interface PageLimits {
 export function pageEnd(store: V2QueryStore, batchId: string, start: number, total: number, limits: PageLimits): number {
   const last = Math.min(total, start + limits.maxRecords);
   let bytes = 0;
+  let reached = start;
   for (const chunk of store.chunksFrom(batchId, start, false)) {
     const from = Math.max(start, chunk.firstRow) - chunk.firstRow;
     const to = Math.min(last, chunk.firstRow + chunk.rows) - chunk.firstRow;
@@ -28,9 +29,11 @@ export function pageEnd(store: V2QueryStore, batchId: string, start: number, tot
       if (end > limits.maxBytes && chunk.firstRow + i > start) return chunk.firstRow + i;
     }
     bytes += chunkOffset(chunk, to) - base;
-    if (chunk.firstRow + to >= last) return last;
+    reached = chunk.firstRow + to;
+    if (reached >= last) return last;
   }
-  return Math.min(last, start);
+  // Fewer rows stored than `total` says (none when total is 0): the page ends where they do.
+  return Math.min(last, reached);
 }
 
 /** The CSV lines of rows [start, end), a chunk's slice at a time. */

@@ -127,6 +127,26 @@ describe('server/http/v2/query-jobs: query jobs, results and refusals', function
     expect((await api.call('GET', `/${pipe.id as string}/results`)).text).to.equal('"Name"|"Phone"\n"Acct-00000"|"555-00000"\n"Acct-00001"|""\n');
   });
 
+  it('writes each value as a Bulk v1 CSV query result writes it (numbers, dates, dateTimes, booleans, parent fields)', async () => {
+    const account = await runJob(t, { object: 'Account', operation: 'insert', contentType: 'CSV' }, ['Name,NumberOfEmployees,AnnualRevenue\nTyped-1,23,100.5\n']);
+    let accountId = '';
+    for await (const r of t.client.batchResults(account.job.id, account.batches[0]?.id as string)) accountId = r.id as string;
+    await runJob(t, { object: 'Contact', operation: 'insert', contentType: 'CSV' }, [`LastName,Birthdate,HasOptedOutOfEmail,AccountId\nTyped,1980-02-29,true,${accountId}\n`]);
+    const soql =
+      "SELECT Id, LastName, Birthdate, HasOptedOutOfEmail, CreatedDate, Account.Name, Account.NumberOfEmployees, Account.AnnualRevenue FROM Contact WHERE LastName = 'Typed'";
+    const v1 = await runJob(t, { object: 'Contact', operation: 'query', contentType: 'CSV' }, [soql]);
+    const batchId = v1.batches[0]?.id as string;
+    expect(v1.batches[0]?.state, v1.batches[0]?.stateMessage).to.equal('Completed');
+    const [resultId] = await t.client.listQueryResultIds(v1.job.id, batchId);
+    const chunks: Buffer[] = [];
+    for await (const c of (await t.client.getQueryResult(v1.job.id, batchId, resultId as string)).body) chunks.push(c as Buffer);
+    const { id } = await api.create({ operation: 'query', query: soql });
+    await api.settled(id as string);
+    const v2 = await api.call('GET', `/${id as string}/results`);
+    expect(v2.text).to.equal(Buffer.concat(chunks).toString('utf8'));
+    expect(pageLines(v2).rows[0], v2.text).to.match(/^"003\w{15}","Typed","1980-02-29","true","\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","Typed-1","23","100.5"$/);
+  });
+
   it('an empty result is its header, with Sforce-NumberOfRecords 0 and a null locator', async () => {
     const { id } = await api.create({ operation: 'query', query: "SELECT Id, Name FROM Account WHERE Name = 'nobody'" });
     expect((await api.settled(id as string)).numberRecordsProcessed).to.equal(0);

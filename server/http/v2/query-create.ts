@@ -103,26 +103,26 @@ function parseCreateBody(text: string): QueryJobRequest {
   try {
     body = JSON.parse(text);
   } catch (err) {
-    const at = /position (\d+)/.exec((err as Error).message);
-    throw new CreateRefusal(400, 'JSON_PARSER_ERROR', `Unexpected character in the request body at ${where(text, at ? Number(at[1]) : 0)}`);
+    // [unconfirmed] REST's code for a body that is not JSON.
+    throw new CreateRefusal(400, 'JSON_PARSER_ERROR', `Unable to parse the request body as JSON: ${(err as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw typeMismatch(text, text.search(/\S/));
   const fields = body as Record<string, unknown>;
-  const text_ = (name: string): string | undefined => {
+  const stringOf = (name: string): string | undefined => {
     const value = fields[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw typeMismatch(text, valueIndex(text, name));
     return value;
   };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback?: T): T => {
-    const value = text_(name);
+    const value = stringOf(name);
     if (value === undefined && fallback !== undefined) return fallback;
     if (value === undefined) throw new CreateRefusal(400, 'INVALIDJOB', `InvalidJob : ${name} must be specified`);
     if (!(allowed as readonly string[]).includes(value)) throw new CreateRefusal(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${name}'`);
     return value as T;
   };
   const operation = oneOf('operation', ['query', 'queryAll'] as const);
-  const query = text_('query');
+  const query = stringOf('query');
   if (query === undefined || query.trim() === '') throw new CreateRefusal(400, 'INVALIDJOB', 'InvalidJob : query must be specified');
   oneOf('contentType', ['CSV'], 'CSV');
   const columnDelimiter = oneOf('columnDelimiter', Object.keys(COLUMN_DELIMITERS), 'COMMA');
