@@ -215,6 +215,11 @@ describe('server/http/v2/query-jobs: query jobs, results and refusals', function
     });
 
     it('bad enum values, and a missing operation or query', async () => {
+      // The recorded answers to an empty operation and contentType (real_v47_create_errors.txt, cases 3 and 4).
+      const recorded = [...v2Fixture('real_v47_create_errors.txt').matchAll(/"errorCode" : "(\w+)",\s*"message" : "([^"]*'(?:operation|contentType)'[^"]*)"/g)];
+      expect(recorded).to.have.length(2);
+      expect(await refusal({ operation: '', query: 'SELECT Id FROM Account' })).to.deep.equal({ errorCode: recorded[0]?.[1], message: recorded[0]?.[2] });
+      expect(await refusal({ operation: 'query', query: 'SELECT Id FROM Account', contentType: '' })).to.deep.equal({ errorCode: recorded[1]?.[1], message: recorded[1]?.[2] });
       expect(await refusal({ operation: 'insert', query: 'SELECT Id FROM Account' })).to.deep.equal({
         errorCode: 'API_ERROR',
         message: "Invalid value: 'insert' supplied for property: 'operation'",
