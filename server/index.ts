@@ -31,6 +31,7 @@ import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
 import { QueryResultsStore } from './store/query-results-store.js';
 import { RecordsStore } from './store/records-store.js';
+import { V2QueryStore } from './store/v2-query-store.js';
 
 export interface ServerOptions {
   /** Default 0 (any free port). */
@@ -55,6 +56,8 @@ export interface ServerOptions {
   readonly parallelism?: number;
   /** Query result files are cut after this many bytes; default 64 MiB. */
   readonly resultFileBytes?: number;
+  /** Bulk API 2.0 query results: rows in a page when the request names no maxRecords; default 50,000. */
+  readonly queryPageRows?: number;
   /** Session lifetime, seconds; default 7200 (faults.sessionTtlSeconds wins). */
   readonly sessionTtlSeconds?: number;
   /** One line per request, and server errors. */
@@ -96,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const jobs = new JobsStore(db);
   const records = new RecordsStore(db);
   const queryResults = new QueryResultsStore(db);
+  const v2Queries = new V2QueryStore(db, options.queryPageRows ? { defaultPageRows: positiveInteger('queryPageRows', options.queryPageRows) } : {});
   const ids = new IdGenerator(auth);
   onRollback(db, () => ids.forget());
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
@@ -107,6 +111,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     db,
     jobs,
     results: queryResults,
+    v2Results: v2Queries,
     schemas,
     ids,
     onQueued: () => processor?.wake(),
@@ -126,7 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
 
   let baseUrl = '';
-  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
+  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, v2Queries, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
