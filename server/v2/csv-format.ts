@@ -5,11 +5,11 @@
 
 /** `columnDelimiter` values and the character each stands for. */
 export const COLUMN_DELIMITERS = { BACKQUOTE: '`', CARET: '^', COMMA: ',', PIPE: '|', SEMICOLON: ';', TAB: '\t' } as const;
-export type ColumnDelimiter = keyof typeof COLUMN_DELIMITERS;
+type ColumnDelimiter = keyof typeof COLUMN_DELIMITERS;
 
 /** `lineEnding` values and the characters each stands for. */
 export const LINE_ENDINGS = { LF: '\n', CRLF: '\r\n' } as const;
-export type LineEnding = keyof typeof LINE_ENDINGS;
+type LineEnding = keyof typeof LINE_ENDINGS;
 
 export interface CsvDialect {
   readonly delimiter: string;

@@ -14,7 +14,7 @@ import { permutedRows, servedBatchOrder } from './result-order.js';
 export type IngestResultKind = 'successfulResults' | 'failedResults' | 'unprocessedrecords';
 
 /** `CODE:message:field1,field2 --`, or `CODE:message:--` without fields (spec §3.9, recorded). */
-export function sfError(errors: readonly ResultError[]): string {
+function sfError(errors: readonly ResultError[]): string {
   return errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.length ? `${e.fields.join(',')} ` : ''}--`).join(' ');
 }
 

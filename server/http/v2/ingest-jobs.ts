@@ -68,7 +68,7 @@ async function route_(req: IncomingMessage, res: ServerResponse, url: URL, conte
 function ingestJob(context: RestContext, rawId: string, userId: string): JobRow {
   const id = isValidId(rawId) && rawId.startsWith('750') ? toId18(rawId) : undefined;
   const job = id ? context.jobs.job(id) : undefined;
-  if (!job || job.job_type !== 'V2Ingest' || job.user_id !== userId) throw notFound();
+  if (job?.job_type !== 'V2Ingest' || job.user_id !== userId) throw notFound();
   return job;
 }
 
