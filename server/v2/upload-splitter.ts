@@ -67,9 +67,10 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
       }
     });
   } catch (err) {
-    if (err instanceof UploadRejected || err instanceof UploadTooLarge) throw err;
-    const code = (err as { code?: string }).code;
-    // csv-parse's CsvError: the data is not CSV of the job's dialect. Anything else (a broken gzip stream) too.
+    const code = (err as { code?: unknown }).code;
+    // Only the data's faults fail the job: csv-parse's CsvError (CSV_*: not CSV of the job's dialect), a
+    // broken gzip stream (Z_*), a body cut short (ERR_*). What `store` throws is the caller's.
+    if (typeof code !== 'string') throw err;
     throw new UploadRejected(`${code?.startsWith('CSV_') ? 'InvalidBatch' : 'ClientInputError'} : Failed to read the CSV data: ${(err as Error).message}`);
   }
   if (header === undefined) throw new UploadRejected('ClientInputError : Unable to find any data to create batch');

@@ -4,6 +4,7 @@
  * endings both ways, gzip uploads, the multipart create, every operation, result files in their
  * exact form, results out of input order yet complete over internal batches, abort mid-way.
  */
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
@@ -215,5 +216,39 @@ describe('server/http/v2 ingest abort mid-way', () => {
     expect(new Set([...succeeded, ...unprocessed]).size).to.equal(n);
     expect(done.numberRecordsProcessed).to.equal(succeeded.length);
     expect((await v2.call('DELETE', `/${id}`)).status).to.equal(204);
+  });
+
+  it('abort while the data streams in: the upload is refused, nothing stored runs, the stored rows are unprocessed', async () => {
+    const job = await v2.create({ object: 'Account', operation: 'insert' });
+    const id = job.id as string;
+    const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `S${from + i}\n`).join('');
+    const url = new URL(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest/${id}/batches`);
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(url, { method: 'PUT', headers: { authorization: `Bearer ${t.session}`, 'content-type': 'text/csv' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(`Name\n${rows(0, 15_000)}`);
+      // Once the first internal batch is stored (the job shows its counters), abort, then send the rest.
+      (async () => {
+        let info: Json = {};
+        for (let i = 0; i < 500 && !('numberRecordsProcessed' in info); i++) info = await v2.info(id);
+        expect(info).to.have.property('numberRecordsProcessed');
+        expect((await v2.patch(id, 'Aborted')).status).to.equal(200);
+        req.end(rows(15_000, 25_000));
+      })().catch(reject);
+    });
+    const res = await answer;
+    expect(res.status).to.equal(400);
+    expect(JSON.parse(res.text)[0]).to.include({ errorCode: 'INVALIDJOBSTATE' });
+    await t.org.whenIdle();
+    expect(await v2.info(id)).to.include({ state: 'Aborted', numberRecordsProcessed: 0 });
+    const unprocessed = rowsOf((await v2.results(id, 'unprocessedrecords')).text).map((r) => r.Name);
+    expect(unprocessed).to.have.length(10_000);
+    expect(new Set(unprocessed).size).to.equal(10_000);
   });
 });

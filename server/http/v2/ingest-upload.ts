@@ -74,9 +74,14 @@ async function storeUpload(context: RestContext, job: JobRow, source: AsyncItera
       dialect: dialectOf(job),
       lineEndingName: job.line_ending ?? 'LF',
       maxBytes: MAX_UPLOAD_BYTES,
-      store: (payload) => jobs.addBatch(ids.next('751'), job.id, payload, context.now()),
+      store: (payload) => {
+        // Aborted (or aborted and deleted) while its data streamed in: the rest is not stored.
+        if (jobs.job(job.id)?.state !== 'Open') throw new UploadInterrupted();
+        jobs.addBatch(ids.next('751'), job.id, payload, context.now());
+      },
     });
   } catch (err) {
+    if (err instanceof UploadInterrupted) return interrupted(context, job);
     if (err instanceof UploadTooLarge) {
       jobs.deleteBatches(job.id);
       throw tooLarge();
@@ -84,6 +89,16 @@ async function storeUpload(context: RestContext, job: JobRow, source: AsyncItera
     if (!(err instanceof UploadRejected)) throw err;
     jobs.setErrorMessage(job.id, err.message);
   }
+}
+
+/** The job left Open during its upload: what was stored is not processed (Aborted) or goes (deleted). */
+class UploadInterrupted extends Error {}
+
+function interrupted(context: RestContext, job: JobRow): never {
+  const now = context.jobs.job(job.id);
+  if (now?.state === 'Aborted') context.jobs.abortJob(job.id, context.now());
+  else if (!now) context.jobs.deleteBatches(job.id);
+  throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : The job left the Open state during its upload; it is ${now?.state ?? 'deleted'}`);
 }
 
 /**
