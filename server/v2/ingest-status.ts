@@ -18,6 +18,8 @@ export interface IngestStatus {
   readonly failed: number;
   readonly totalMs: number;
   readonly apiMs: number;
+  /** systemModstamp: the job's, or the last change processing made to one of its batches (recorded v52: it moves while processing, not at the PATCH). */
+  readonly modstamp: number;
 }
 
 export const TERMINAL_STATES: ReadonlySet<IngestState> = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -27,14 +29,16 @@ export function ingestStatus(job: JobRow, batches: readonly BatchRow[]): IngestS
   let failed = 0;
   let totalMs = 0;
   let apiMs = 0;
+  let modstamp = job.modstamp;
   for (const b of batches) {
+    if (b.state !== 'Queued') modstamp = Math.max(modstamp, b.modstamp);
     processed += b.records_processed;
     failed += b.records_failed;
     totalMs += b.total_ms;
     apiMs += b.api_ms;
   }
   const uploaded = batches.length > 0 || job.error_message !== null;
-  const counters = { uploaded, processed, failed, totalMs, apiMs };
+  const counters = { uploaded, processed, failed, totalMs, apiMs, modstamp };
   if (job.state !== 'UploadComplete') return { state: job.state as IngestState, errorMessage: job.state === 'Failed' ? job.error_message : null, ...counters };
   const failedBatch = batches.find((b) => b.state === 'Failed');
   if (failedBatch) return { state: 'Failed', errorMessage: failedBatch.state_message, ...counters };

@@ -141,7 +141,10 @@ describe('server/http/v2 ingest jobs', () => {
       expect(put.status).to.equal(201);
       expect(put.text).to.equal('');
       expect(Object.keys(await v2.info(id))).to.deep.equal(keysOf('GET JOB (Open, after upload)'));
-      expect(Object.keys(JSON.parse((await v2.patch(id, 'UploadComplete')).text) as Json)).to.deep.equal(keysOf('PATCH STATE'));
+      const patched = JSON.parse((await v2.patch(id, 'UploadComplete')).text) as Json;
+      expect(Object.keys(patched)).to.deep.equal(keysOf('PATCH STATE'));
+      // Recorded: the PATCH leaves systemModstamp as it was.
+      expect(patched.systemModstamp).to.equal(job.systemModstamp);
       await t.org.whenIdle();
       const done = await v2.info(id);
       expect(Object.keys(done)).to.deep.equal(keysOf('GET JOB (JobComplete)'));

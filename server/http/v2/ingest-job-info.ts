@@ -11,14 +11,14 @@ import { restDate } from '../rest-date.js';
 type Shape = Record<string, unknown>;
 
 /** The 7 keys every shape opens with, then externalIdFieldName, concurrencyMode, contentType, apiVersion. */
-function opening(job: JobRow, state: IngestState): Shape {
+function opening(job: JobRow, state: IngestState, modstamp = job.modstamp): Shape {
   return {
     id: job.id,
     operation: job.operation,
     object: job.object,
     createdById: job.user_id,
     createdDate: restDate(job.created_date),
-    systemModstamp: restDate(job.modstamp),
+    systemModstamp: restDate(modstamp),
     state,
     ...(job.external_id_field ? { externalIdFieldName: job.external_id_field } : {}),
     concurrencyMode: 'Parallel',
@@ -57,7 +57,7 @@ export function shortShape(job: JobRow, state: IngestState): Shape {
 export function fullShape(job: JobRow, status: IngestStatus): Shape {
   const counted = status.uploaded || status.state !== 'Open';
   return {
-    ...opening(job, status.state),
+    ...opening(job, status.state, status.modstamp),
     jobType: 'V2Ingest',
     ...(job.assignment_rule_id ? { assignmentRuleId: job.assignment_rule_id } : {}),
     ...(status.state === 'Open' ? { contentUrl: contentUrl(job) } : {}),

@@ -29,7 +29,8 @@ export async function changeJobState(req: IncomingMessage, res: ServerResponse, 
   // Data that could not be read fails the job now; the answer still says UploadComplete, as the
   // failure of a real org shows only when the job is polled.
   if (job.error_message) jobs.failJob(job.id, job.error_message, now);
-  else jobs.setJobState(job.id, 'UploadComplete', now);
+  // The job's systemModstamp stays (recorded v47, v52): processing moves it, not this PATCH.
+  else jobs.setJobState(job.id, 'UploadComplete', job.modstamp);
   context.processor.wake();
   return restJson(req, res, shortShape(jobs.job(job.id) as JobRow, 'UploadComplete'));
 }
