@@ -108,6 +108,13 @@ describe('server/http/v2 ingest data and results', () => {
     expect(put.status, put.text).to.equal(201);
     const done = await v2.closeAndWait(job.id as string);
     expect(done).to.include({ state: 'JobComplete', numberRecordsProcessed: 2 });
+    // A gzip stream cut short is data that cannot be read: the job fails at UploadComplete.
+    const broken = await v2.create({ object: 'Account', operation: 'insert' });
+    const zipped = gzipSync(`Name\n${'Cut\n'.repeat(1000)}`);
+    expect((await v2.upload(broken.id as string, zipped.subarray(0, zipped.length - 12), { 'content-encoding': 'gzip' })).status).to.equal(201);
+    const failed = await v2.closeAndWait(broken.id as string);
+    expect(failed.state).to.equal('Failed');
+    expect(failed.errorMessage).to.match(/^ClientInputError : Failed to read the CSV data: /);
   });
 
   it('refuses an upload declared over 150,000,000 bytes before reading it', async () => {

@@ -113,6 +113,10 @@ describe('server/http/v2 ingest jobs', () => {
       // Recorded v52: after the PUT, still Open, the counters appear as 0 (between columnDelimiter and retries).
       expect(Object.keys(uploaded)).to.deep.equal([...Object.keys(open).slice(0, 14), 'numberRecordsProcessed', 'numberRecordsFailed', ...Object.keys(open).slice(14)]);
       expect(uploaded).to.include({ state: 'Open', numberRecordsProcessed: 0, numberRecordsFailed: 0 });
+      // Results before the job is done: 200 with what is done so far (here nothing: the header alone).
+      const early = await v2.results(id, 'successfulResults');
+      expect([early.status, early.text]).to.deep.equal([200, '"sf__Id","sf__Created",Name\n']);
+      expect((await v2.results(id, 'unprocessedrecords')).text).to.equal('Name\n');
       const closed = await v2.patch(id, 'UploadComplete');
       expect(closed.status).to.equal(200);
       const short = JSON.parse(closed.text) as Json;
