@@ -8,6 +8,7 @@
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvDialect } from './csv-format.js';
+import { MAX_BATCH_CHARACTERS } from '../../lib/limits.js';
 import { MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './ingest-limits.js';
 
 /** The upload cannot be processed: the job becomes Failed with this errorMessage at UploadComplete. */
@@ -31,6 +32,11 @@ export interface SplitOptions {
   readonly maxBytes: number;
   /** Records per internal batch; default RECORDS_PER_BATCH. */
   readonly recordsPerBatch?: number;
+  /**
+   * Characters per internal batch, header included; default MAX_BATCH_CHARACTERS, the limit the
+   * BatchProcessor holds every batch to: wide records make more, smaller batches, never a failed one.
+   */
+  readonly charactersPerBatch?: number;
   /** Stores one internal batch (comma CSV, header first). */
   readonly store: (payload: Buffer) => void;
 }
@@ -39,6 +45,7 @@ export interface SplitOptions {
 export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitOptions): Promise<UploadSummary> {
   const { dialect, store } = options;
   const perBatch = options.recordsPerBatch ?? RECORDS_PER_BATCH;
+  const maxCharacters = options.charactersPerBatch ?? MAX_BATCH_CHARACTERS;
   const parser = parse({
     delimiter: dialect.delimiter,
     record_delimiter: dialect.lineEnding,
@@ -47,21 +54,27 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
   });
   let header: string | undefined;
   let lines: string[] = [];
+  let characters = 0;
   let records = 0;
   let batches = 0;
   const flush = () => {
     store(Buffer.from(`${header}\n${lines.join('')}`, 'utf8'));
     batches++;
     lines = [];
+    characters = (header as string).length + 1;
   };
   try {
     await pipeline(source, limitBytes(options.maxBytes), checkLineEnding(options.lineEndingName), parser, async (rows: AsyncIterable<string[]>) => {
       for await (const row of rows) {
         if (header === undefined) {
           header = commaLine(row);
+          characters = header.length + 1;
           continue;
         }
-        lines.push(`${commaLine(row)}\n`);
+        const line = `${commaLine(row)}\n`;
+        if (lines.length > 0 && characters + line.length > maxCharacters) flush();
+        lines.push(line);
+        characters += line.length;
         records++;
         if (lines.length === perBatch) flush();
       }

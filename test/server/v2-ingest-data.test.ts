@@ -172,6 +172,12 @@ describe('server/http/v2 ingest data and results', () => {
     expect(again).to.include({ numberRecordsFailed: 1 });
   });
 
+  it('wide records: internal batches are cut under the 10,000,000 characters a batch may hold, and none fails', async () => {
+    const wide = 'w'.repeat(30_000);
+    const job = await v2.load({ object: 'Account', operation: 'insert' }, `Name,Description\n${Array.from({ length: 400 }, (_, i) => `Wide ${i},${wide}`).join('\n')}\n`);
+    expect(job).to.include({ state: 'JobComplete', numberRecordsProcessed: 400, numberRecordsFailed: 0 });
+  });
+
   it('25,000 rows: three internal batches, results complete and exactly once, but not in input order', async () => {
     const n = 25_000;
     const csv = `Name,AccountNumber\n${Array.from({ length: n }, (_, i) => `Row ${i},${i}`).join('\n')}\n`;

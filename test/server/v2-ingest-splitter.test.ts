@@ -11,13 +11,18 @@ import { splitUpload, UploadRejected, UploadTooLarge } from '../../server/v2/upl
 
 const TAB_CRLF = { delimiter: '\t', lineEnding: '\r\n' };
 
-async function split(text: string, chunk: number, options: { perBatch?: number; maxBytes?: number; dialect?: typeof TAB_CRLF; lineEndingName?: string } = {}) {
+async function split(
+  text: string,
+  chunk: number,
+  options: { perBatch?: number; maxCharacters?: number; maxBytes?: number; dialect?: typeof TAB_CRLF; lineEndingName?: string } = {},
+) {
   const batches: string[] = [];
   const summary = await splitUpload(chunksOf(text, chunk), {
     dialect: options.dialect ?? { delimiter: ',', lineEnding: '\n' },
     lineEndingName: options.lineEndingName ?? 'LF',
     maxBytes: options.maxBytes ?? 1_000_000,
     recordsPerBatch: options.perBatch ?? 3,
+    ...(options.maxCharacters ? { charactersPerBatch: options.maxCharacters } : {}),
     store: (payload) => batches.push(payload.toString('utf8')),
   });
   return { summary, batches };
@@ -34,6 +39,13 @@ describe('server/v2/upload-splitter', () => {
       const rows = batches.flatMap((b) => parse(b) as string[][]);
       expect(rows.filter((r) => r[0] !== 'Name')).to.have.length(5);
     }
+  });
+
+  it('cuts a batch early when the next record would take it past its characters', async () => {
+    // Header "Name\n" (5) + 3 records of 6: 23 characters; at most 17 a batch, two records each.
+    const { batches } = await split('Name\nAAAAA\nBBBBB\nCCCCC\n', 4, { perBatch: 100, maxCharacters: 17 });
+    expect(batches).to.deep.equal(['Name\nAAAAA\nBBBBB\n', 'Name\nCCCCC\n']);
+    for (const b of batches) expect(b.length).to.be.at.most(17);
   });
 
   it('stores one header-only batch for a header-only upload; refuses an empty one', async () => {
