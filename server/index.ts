@@ -19,6 +19,7 @@ import { REST_ROUTE, handleRest } from './http/rest-api.js';
 import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
 import { respondError } from './http/respond.js';
 import { handleSoapLogin } from './http/soap-login.js';
+import { v2Error } from './http/v2/v2-error.js';
 import { IdGenerator } from './org/id-generator.js';
 import { JobSchemas } from './org/job-schemas.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
@@ -143,11 +144,14 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
       const { pathname } = url;
       const soap = /^\/services\/Soap\/[uc]\/(\d+\.\d)\/?$/.exec(pathname);
       const route = soap ? undefined : parseAsyncPath(pathname);
-      if (faults && (soap || route)) {
+      // Bulk API 2.0 paths take faults too, answered in their REST shape.
+      const v2Jobs = V2_JOBS.test(pathname);
+      if (faults && (soap || route || v2Jobs)) {
         const delay = faults.latency();
         if (delay > 0) await sleep(delay);
         const decision = faults.decide();
         if (decision === 'dropBeforeBody') return void req.socket.destroy();
+        if (decision === 'error5xx' && v2Jobs) return await v2Error(req, res, 503, 'SERVER_UNAVAILABLE', 'Injected fault: service unavailable');
         if (decision === 'error5xx') throw new ApiError(503, 'ServiceUnavailable', 'Injected fault: service unavailable');
         if (decision === 'dropAfterBody') dropAnswer(req, res);
       }
@@ -202,6 +206,9 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
       })()),
   };
 }
+
+/** The Bulk API 2.0 paths (`/services/data/vXX.X/jobs/ingest|query...`). */
+const V2_JOBS = /^\/services\/data\/v\d+\.\d\/jobs(?:\/|$)/;
 
 /** An SQLite database no other connection can open. */
 const isMemory = (file: string): boolean => file === ':memory:' || file === '';

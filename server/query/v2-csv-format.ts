@@ -8,12 +8,7 @@ import { csvQuote } from '../../lib/wire/dml-results.js';
 import type { ResultRow } from './result-writers.js';
 import { fieldValueOf } from './result-writers.js';
 import type { SelectedField } from './soql.js';
-
-/** The `columnDelimiter` values of a Bulk API 2.0 job and the character each stands for (spec §7). */
-export const COLUMN_DELIMITERS: Readonly<Record<string, string>> = { BACKQUOTE: '`', CARET: '^', COMMA: ',', PIPE: '|', SEMICOLON: ';', TAB: '\t' };
-
-/** The `lineEnding` values of a Bulk API 2.0 job. */
-export const LINE_ENDINGS: Readonly<Record<string, string>> = { LF: '\n', CRLF: '\r\n' };
+import { dialectOf } from '../v2/csv-format.js';
 
 export interface V2CsvFormat {
   /** The header line (the SOQL's column names, in select order). */
@@ -24,8 +19,7 @@ export interface V2CsvFormat {
 
 /** The CSV form of a job whose delimiter and line ending are given by name (`COMMA`, `LF`). */
 export function v2CsvFormat(fields: readonly SelectedField[], columnDelimiter: string, lineEnding: string): V2CsvFormat {
-  const delimiter = COLUMN_DELIMITERS[columnDelimiter] ?? ',';
-  const eol = LINE_ENDINGS[lineEnding] ?? '\n';
+  const { delimiter, lineEnding: eol } = dialectOf({ column_delimiter: columnDelimiter, line_ending: lineEnding });
   return {
     header: `${fields.map((f) => csvQuote(f.label)).join(delimiter)}${eol}`,
     row: (row) => `${fields.map((f) => csvQuote(String(fieldValueOf(f, row) ?? ''))).join(delimiter)}${eol}`,

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api-error.js';
 import { readRequestBody } from '../request-body.js';
 import type { RestContext } from '../rest-api.js';
-import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../query/v2-csv-format.js';
+import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../v2/csv-format.js';
 import { V2QueryRefusal, compileV2Query } from '../../query/v2-soql.js';
 import type { JobRow } from '../../store/jobs-store.js';
 import { createShape, queryJobView, respondJob } from './query-job-info.js';

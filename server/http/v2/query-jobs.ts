@@ -2,10 +2,11 @@
  * Bulk API 2.0 query jobs (`/services/data/vXX.X/jobs/query...`, API 47.0+, spec §4.1): create,
  * job info, abort, delete, results and resultPages. A job is the session user's V2Query job, by 15-
  * or 18-character id; any other id (unknown, another user's, deleted, a v1 or ingest job) is a 404.
- * The job list (`GET /jobs/query`) is not answered here.
+ * The job list (`GET /jobs/query`) is the one of job-list.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidId, toId18 } from '../../../lib/ids.js';
+import { handleJobList } from '../job-list.js';
 import type { RestContext } from '../rest-api.js';
 import { REST_JSON_TYPE } from '../rest-reply.js';
 import { respond } from '../respond.js';
@@ -24,7 +25,11 @@ const RESULT_PAGES_SINCE = 58;
 export function handleQueryJobs(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext, route: V2Route): Promise<void> {
   const notFound = () => v2Error(req, res, 404, 'NOT_FOUND', 'The requested resource does not exist');
   if (Number(route.version) < QUERY_JOBS_SINCE) return notFound();
-  if (route.tail === '') return req.method === 'POST' ? createQueryJob(req, res, context, route) : notFound();
+  if (route.tail === '') {
+    if (req.method === 'POST') return createQueryJob(req, res, context, route);
+    if (req.method === 'GET' || req.method === 'HEAD') return handleJobList(req, res, url, context, 'query', route.version);
+    return methodNotAllowed(req, res, 'GET, HEAD, POST');
+  }
   const path = /^\/([A-Za-z0-9]{15,18})(?:\/(results|resultPages))?$/i.exec(route.tail);
   const view = path ? findJob(context, route, path[1] as string) : undefined;
   if (!path || !view) return notFound();
