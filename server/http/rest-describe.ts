@@ -33,6 +33,7 @@ const SOAP_TYPES: Record<FieldDef['type'], string> = {
   phone: 'xsd:string',
   url: 'xsd:string',
   picklist: 'xsd:string',
+  combobox: 'xsd:string',
   boolean: 'xsd:boolean',
   int: 'xsd:int',
   double: 'xsd:double',
@@ -45,7 +46,7 @@ const SOAP_TYPES: Record<FieldDef['type'], string> = {
 
 function describeField(field: FieldDef): Record<string, unknown> {
   const number = field.type === 'double' || field.type === 'currency' || field.type === 'percent';
-  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist'].includes(field.type);
+  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox'].includes(field.type);
   const system = field.readOnly === true;
   const length = field.type === 'id' || field.type === 'reference' ? 18 : text ? (field.length ?? 255) : 0;
   return {

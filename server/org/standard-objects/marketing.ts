@@ -1,0 +1,91 @@
+/** Campaign and CampaignMember (API 62.0). */
+import {
+  READ_ONLY,
+  REQUIRED,
+  type StandardObject,
+  currency,
+  date,
+  double,
+  email,
+  flag,
+  integer,
+  longText,
+  percent,
+  phone,
+  picklist,
+  reference,
+  text,
+  viewedDates,
+} from './field-builders.js';
+
+export const CAMPAIGN: StandardObject = {
+  name: 'Campaign',
+  keyPrefix: '701',
+  fields: [
+    text('Name', 80, REQUIRED),
+    reference('ParentId', 'Campaign'),
+    picklist('Type'),
+    picklist('Status'),
+    date('StartDate'),
+    date('EndDate'),
+    currency('ExpectedRevenue'),
+    currency('BudgetedCost'),
+    currency('ActualCost'),
+    percent('ExpectedResponse'),
+    double('NumberSent'),
+    flag('IsActive'),
+    longText('Description'),
+    // Roll-ups of the campaign's members and opportunities.
+    integer('NumberOfLeads', READ_ONLY),
+    integer('NumberOfConvertedLeads', READ_ONLY),
+    integer('NumberOfContacts', READ_ONLY),
+    integer('NumberOfResponses', READ_ONLY),
+    integer('NumberOfOpportunities', READ_ONLY),
+    integer('NumberOfWonOpportunities', READ_ONLY),
+    currency('AmountAllOpportunities', READ_ONLY),
+    currency('AmountWonOpportunities', READ_ONLY),
+    date('LastActivityDate', READ_ONLY),
+    ...viewedDates(),
+  ],
+};
+
+/**
+ * A lead or contact in a campaign. Salesforce also needs LeadId or ContactId (a "one of" rule the
+ * schema cannot state). The person's details are copied from the lead or contact: read-only here.
+ * No owner: a member belongs to its campaign.
+ */
+export const CAMPAIGN_MEMBER: StandardObject = {
+  name: 'CampaignMember',
+  keyPrefix: '00v',
+  owned: false,
+  fields: [
+    reference('CampaignId', 'Campaign', REQUIRED),
+    reference('LeadId', 'Lead'),
+    reference('ContactId', 'Contact'),
+    picklist('Status'),
+    reference('LeadOrContactId', '*', READ_ONLY),
+    flag('HasResponded', READ_ONLY),
+    date('FirstRespondedDate', READ_ONLY),
+    text('Type', 40, READ_ONLY),
+    picklist('Salutation', READ_ONLY),
+    text('FirstName', 40, READ_ONLY),
+    text('LastName', 80, READ_ONLY),
+    text('Name', 121, READ_ONLY),
+    text('Title', 128, READ_ONLY),
+    text('CompanyOrAccount', 255, READ_ONLY),
+    email('Email', 80, READ_ONLY),
+    phone('Phone', READ_ONLY),
+    phone('MobilePhone', READ_ONLY),
+    phone('Fax', READ_ONLY),
+    longText('Street', 255, READ_ONLY),
+    text('City', 40, READ_ONLY),
+    text('State', 80, READ_ONLY),
+    text('PostalCode', 20, READ_ONLY),
+    text('Country', 80, READ_ONLY),
+    longText('Description', 32_000, READ_ONLY),
+    picklist('LeadSource', READ_ONLY),
+    flag('DoNotCall', READ_ONLY),
+    flag('HasOptedOutOfEmail', READ_ONLY),
+    flag('HasOptedOutOfFax', READ_ONLY),
+  ],
+};

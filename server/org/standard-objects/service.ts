@@ -1,0 +1,67 @@
+/** The service objects of the Object Reference (API 62.0): Case and Asset. */
+import { READ_ONLY, REQUIRED, type StandardObject, currency, date, datetime, double, email, flag, integer, longText, phone, picklist, reference, text, viewedDates } from './field-builders.js';
+
+export const CASE: StandardObject = {
+  name: 'Case',
+  keyPrefix: '500',
+  fields: [
+    text('Subject', 255),
+    picklist('Status'),
+    picklist('Priority'),
+    picklist('Origin'),
+    flag('IsEscalated'),
+    longText('Description'),
+    reference('AccountId', 'Account'),
+    reference('ContactId', 'Contact'),
+    // An auto-number.
+    text('CaseNumber', 30, READ_ONLY),
+    picklist('Type'),
+    picklist('Reason'),
+    picklist('Language'),
+    text('SuppliedName', 80),
+    email('SuppliedEmail'),
+    text('SuppliedPhone', 40),
+    text('SuppliedCompany', 80),
+    reference('ParentId', 'Case'),
+    reference('AssetId', 'Asset'),
+    longText('Comments', 4000),
+    flag('IsClosed', READ_ONLY),
+    datetime('ClosedDate', READ_ONLY),
+    email('ContactEmail', 80, READ_ONLY),
+    phone('ContactPhone', READ_ONLY),
+    phone('ContactMobile', READ_ONLY),
+    phone('ContactFax', READ_ONLY),
+    reference('MasterRecordId', 'Case', READ_ONLY),
+    ...viewedDates(),
+  ],
+};
+
+/** Salesforce also needs AccountId or ContactId: a "one of" rule the schema cannot state. */
+export const ASSET: StandardObject = {
+  name: 'Asset',
+  keyPrefix: '02i',
+  fields: [
+    text('Name', 255, REQUIRED),
+    reference('AccountId', 'Account'),
+    reference('ContactId', 'Contact'),
+    reference('Product2Id', 'Product2'),
+    reference('ParentId', 'Asset'),
+    reference('AssetProvidedById', 'Account'),
+    reference('AssetServicedById', 'Account'),
+    text('SerialNumber', 80),
+    date('InstallDate'),
+    date('PurchaseDate'),
+    date('UsageEndDate'),
+    picklist('Status'),
+    currency('Price'),
+    double('Quantity'),
+    longText('Description'),
+    flag('IsCompetitorProduct'),
+    flag('IsInternal'),
+    reference('RootAssetId', 'Asset', READ_ONLY),
+    integer('AssetLevel', READ_ONLY),
+    text('ProductCode', 255, READ_ONLY),
+    text('StockKeepingUnit', 180, READ_ONLY),
+    ...viewedDates(),
+  ],
+};
