@@ -3,7 +3,22 @@
  * and refuses another status on insert, and Contract.Status defaults to Draft: a rule on values,
  * not on presence, left unmodelled.
  */
-import { READ_ONLY, REQUIRED, type StandardObject, addressParts, currency, date, datetime, double, integer, longText, picklist, reference, text, viewedDates } from './field-builders.js';
+import {
+  READ_ONLY,
+  REQUIRED,
+  type StandardObject,
+  addressParts,
+  currency,
+  date,
+  datetime,
+  double,
+  integer,
+  longText,
+  picklist,
+  reference,
+  text,
+  viewedDates,
+} from './field-builders.js';
 
 export const CONTRACT: StandardObject = {
   name: 'Contract',

@@ -28,14 +28,7 @@ export const PRICEBOOK2: StandardObject = {
   name: 'Pricebook2',
   keyPrefix: '01s',
   owned: false,
-  fields: [
-    text('Name', 255, REQUIRED),
-    text('Description', 255),
-    flag('IsActive'),
-    flag('IsStandard', READ_ONLY),
-    flag('IsArchived', READ_ONLY),
-    ...viewedDates(),
-  ],
+  fields: [text('Name', 255, REQUIRED), text('Description', 255), flag('IsActive'), flag('IsStandard', READ_ONLY), flag('IsArchived', READ_ONLY), ...viewedDates()],
 };
 
 export const PRICEBOOK_ENTRY: StandardObject = {

@@ -1,5 +1,22 @@
 /** The service objects of the Object Reference (API 62.0): Case and Asset. */
-import { READ_ONLY, REQUIRED, type StandardObject, currency, date, datetime, double, email, flag, integer, longText, phone, picklist, reference, text, viewedDates } from './field-builders.js';
+import {
+  READ_ONLY,
+  REQUIRED,
+  type StandardObject,
+  currency,
+  date,
+  datetime,
+  double,
+  email,
+  flag,
+  integer,
+  longText,
+  phone,
+  picklist,
+  reference,
+  text,
+  viewedDates,
+} from './field-builders.js';
 
 export const CASE: StandardObject = {
   name: 'Case',
