@@ -101,5 +101,6 @@ export const ORDER_ITEM: StandardObject = {
     currency('ListPrice', READ_ONLY),
     currency('TotalPrice', READ_ONLY),
     text('OrderItemNumber', 30, READ_ONLY),
+    double('AvailableQuantity', READ_ONLY),
   ],
 };
