@@ -72,7 +72,7 @@ function describeField(field: FieldDef): Record<string, unknown> {
     filterable: field.type !== 'textarea',
     sortable: field.type !== 'textarea',
     groupable: field.type !== 'textarea' && !number,
-    referenceTo: field.referenceTo && field.referenceTo !== '*' ? [field.referenceTo] : [],
+    referenceTo: field.referenceTargets ? [...field.referenceTargets] : field.referenceTo && field.referenceTo !== '*' ? [field.referenceTo] : [],
     relationshipName: field.relationshipName ?? null,
     picklistValues: [],
     restrictedPicklist: false,

@@ -39,6 +39,8 @@ export interface FieldDef {
   readonly required?: boolean;
   /** For references: the parent object; `*` for a reference to a record of any object (Attachment.ParentId). */
   readonly referenceTo?: string;
+  /** For a polymorphic reference limited to some objects (Task.WhoId: a Contact or a Lead): those objects, with `referenceTo` '*'. */
+  readonly referenceTargets?: readonly string[];
   /** For a base64 field: the field that holds its size in bytes, set as the bytes are stored (Attachment.BodyLength). */
   readonly lengthField?: string;
   /** For references: the relationship name used in headers and SOQL (`Account` for AccountId). */

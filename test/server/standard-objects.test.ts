@@ -106,7 +106,7 @@ describe('server/org/standard-objects', () => {
 
   /** The parent a reference field points at: a User reference at the session's user, a polymorphic one (Task.WhoId, Attachment.ParentId) at a contact or an account. */
   const target = (field: DescribedField): string | undefined => {
-    const to = field.referenceTo[0] ?? (field.name === 'WhoId' || field.name === 'LeadOrContactId' ? 'Contact' : 'Account');
+    const to = field.referenceTo[0] ?? 'Account';
     return to === 'User' ? userId : ids.get(to);
   };
 
@@ -198,7 +198,8 @@ describe('server/org/standard-objects', () => {
     ] as const) {
       expect(field(object, name), `${object}.${name}`).to.deep.include({ type: 'reference', referenceTo: [to], relationshipName: relationship });
     }
-    expect(field('Task', 'WhoId')).to.deep.include({ relationshipName: 'Who', referenceTo: [] });
+    expect(field('Task', 'WhoId')).to.deep.include({ relationshipName: 'Who', referenceTo: ['Contact', 'Lead'] });
+    expect(field('Event', 'WhoId')).to.deep.include({ relationshipName: 'Who', referenceTo: ['Contact', 'Lead'] });
     expect(field('Event', 'WhatId')).to.deep.include({ relationshipName: 'What', referenceTo: [] });
     expect(field('Task', 'Subject')).to.include({ type: 'combobox', length: 255, createable: true });
     for (const object of ['CampaignMember', 'Product2', 'Pricebook2', 'PricebookEntry', 'OrderItem', 'OpportunityLineItem'])
@@ -299,6 +300,20 @@ describe('server/org/standard-objects', () => {
         .fields.filter((f) => !f.createable)
         .map((f) => f.name),
     ).to.include('Name');
+  });
+
+  it("takes a contact's or a lead's id in Task.WhoId and fails the row naming another record, as a lookup fails; WhatId takes any record", async () => {
+    const results = await insert(
+      'Task',
+      ['Subject', 'WhoId', 'WhatId'],
+      [
+        ['Call', ids.get('Contact') as string, ids.get('Opportunity') as string],
+        ['Call', ids.get('Lead') as string, ''],
+        ['Call', ids.get('Account') as string, ids.get('Account') as string],
+      ],
+    );
+    expect(results.map((r) => r.success)).to.deep.equal([true, true, false]);
+    expect(results[2]?.errors).to.deep.equal([{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['WhoId'] }]);
   });
 
   it('fails the whole batch naming a field the object does not have, as OwnerId on an object without an owner', async () => {

@@ -1,6 +1,7 @@
 /**
  * Task and Event (API 62.0). WhoId (a Contact or a Lead) and WhatId (any other record) are
- * polymorphic: modelled as references to any object (`*`), like Attachment.ParentId. An event
+ * polymorphic: WhoId takes the id of a contact or a lead, WhatId of any record (`*`, like
+ * Attachment.ParentId; Salesforce's list of its objects is long and org-dependent). An event
  * needs ActivityDateTime (or ActivityDate when all-day) and DurationInMinutes or EndDateTime:
  * "one of" rules the schema cannot state, so no Event field is required here.
  */
@@ -25,7 +26,7 @@ const recurrence = (start: FieldDef): FieldDef[] => [
 
 /** What both have: the polymorphic lookups, the account Salesforce derives from them, the counts. */
 const shared = (): FieldDef[] => [
-  reference('WhoId', '*'),
+  reference('WhoId', '*', { referenceTargets: ['Contact', 'Lead'] }),
   reference('WhatId', '*'),
   reference('AccountId', 'Account', READ_ONLY),
   integer('WhoCount', READ_ONLY),

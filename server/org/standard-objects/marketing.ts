@@ -63,7 +63,7 @@ export const CAMPAIGN_MEMBER: StandardObject = {
     reference('LeadId', 'Lead'),
     reference('ContactId', 'Contact'),
     picklist('Status'),
-    reference('LeadOrContactId', '*', READ_ONLY),
+    reference('LeadOrContactId', '*', { ...READ_ONLY, referenceTargets: ['Contact', 'Lead'] }),
     flag('HasResponded', READ_ONLY),
     date('FirstRespondedDate', READ_ONLY),
     text('Type', 40, READ_ONLY),
