@@ -1,12 +1,12 @@
 /**
  * The org's data model: sObjects with typed fields (required, lengths, references, external ids).
- * The standard objects (./standard-objects/: the ones people load, from Salesforce's Object
+ * The standard objects (./standard-objects.ts: the ones people load, from Salesforce's Object
  * Reference) are built in; custom objects and fields come from a JSON schema file; with
  * `acceptUnknown` any object and field is accepted as text, for benchmarks on arbitrary data.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../../lib/errors.js';
-import { STANDARD_OBJECTS } from './standard-objects/index.js';
+import { STANDARD_OBJECTS } from './standard-objects.js';
 
 const FIELD_TYPES = [
   'id',

@@ -1,5 +1,5 @@
 /**
- * The standard objects of the local org (server/org/standard-objects/), through the wire: each is
+ * The standard objects of the local org (server/org/standard-objects.ts), through the wire: each is
  * described, takes a Bulk v1 insert naming every field its describe calls createable (values read
  * back through REST query), and fails each row naming a read-only field as Salesforce fails it.
  */

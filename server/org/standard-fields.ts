@@ -3,7 +3,7 @@
  * Reference: a name, a type and the properties that matter to a load (length, required, reference,
  * read-only).
  */
-import type { FieldDef } from '../schema.js';
+import type { FieldDef } from './schema.js';
 
 type Extra = Partial<Omit<FieldDef, 'name' | 'type'>>;
 
