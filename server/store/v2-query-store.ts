@@ -4,7 +4,7 @@
  * starts at any row reads only the chunks it covers, one query per chunk (an open SQLite iterator
  * would block every other statement on the connection while a slow client downloads).
  */
-import { type Db, writeTransaction } from './database.js';
+import type { Db } from './database.js';
 
 /** A stored chunk: rows [firstRow, firstRow + rows), and where each row starts in `data`. */
 export interface ResultChunk {
@@ -30,12 +30,10 @@ export interface V2QueryStoreOptions {
 export class V2QueryStore {
   /** Rows in a results page when the request names no maxRecords (and in each page resultPages lists). */
   readonly defaultPageRows: number;
-  readonly #db: Db;
   readonly #s;
 
   constructor(db: Db, options: V2QueryStoreOptions = {}) {
     this.defaultPageRows = options.defaultPageRows ?? 50_000;
-    this.#db = db;
     this.#s = {
       insert: db.prepare('INSERT INTO v2_query_chunks (batch_id, first_row, rows, offsets, data) VALUES (?, ?, ?, ?, ?)'),
       clear: db.prepare('DELETE FROM v2_query_chunks WHERE batch_id = ?'),
@@ -43,9 +41,6 @@ export class V2QueryStore {
       holding: db.prepare('SELECT first_row, rows, offsets FROM v2_query_chunks WHERE batch_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1'),
       holdingData: db.prepare('SELECT first_row, rows, offsets, data FROM v2_query_chunks WHERE batch_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1'),
       dropChunks: db.prepare('DELETE FROM v2_query_chunks WHERE batch_id IN (SELECT id FROM batches WHERE job_id = ?)'),
-      dropRequests: db.prepare('DELETE FROM batch_requests WHERE batch_id IN (SELECT id FROM batches WHERE job_id = ?)'),
-      dropBatches: db.prepare('DELETE FROM batches WHERE job_id = ?'),
-      dropJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
     };
   }
 
@@ -73,13 +68,8 @@ export class V2QueryStore {
     }
   }
 
-  /** Deletes a job with its batches, their requests and results: afterwards it is unknown (404). */
-  deleteJob(jobId: string): void {
-    writeTransaction(this.#db, () => {
-      this.#s.dropChunks.run(jobId);
-      this.#s.dropRequests.run(jobId);
-      this.#s.dropBatches.run(jobId);
-      this.#s.dropJob.run(jobId);
-    });
+  /** Drops a job's result rows (before JobsStore.deleteJob drops the job, in one transaction). */
+  dropResults(jobId: string): void {
+    this.#s.dropChunks.run(jobId);
   }
 }

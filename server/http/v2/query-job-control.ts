@@ -36,7 +36,10 @@ export async function deleteQueryJob(req: IncomingMessage, res: ServerResponse, 
   if (view.state !== 'JobComplete' && view.state !== 'Aborted' && view.state !== 'Failed')
     return v2Error(req, res, 400, 'API_ERROR', 'Error encountered when deleting the job because the job is not terminated');
   // A batch still running (an aborted job's) loses its claim with its row, and stops writing.
-  context.v2Queries.deleteJob(view.job.id);
+  context.jobs.transaction(() => {
+    context.v2Queries.dropResults(view.job.id);
+    context.jobs.deleteJob(view.job.id);
+  });
   res.writeHead(204);
   res.end();
 }
