@@ -19,6 +19,7 @@ import { REST_ROUTE, handleRest } from './http/rest-api.js';
 import { BulkApi, parseAsyncPath, requestFormat } from './http/bulk-api.js';
 import { respondError } from './http/respond.js';
 import { handleSoapLogin } from './http/soap-login.js';
+import { v2Error } from './http/v2/v2-error.js';
 import { IdGenerator } from './org/id-generator.js';
 import { JobSchemas } from './org/job-schemas.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
@@ -31,6 +32,7 @@ import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
 import { QueryResultsStore } from './store/query-results-store.js';
 import { RecordsStore } from './store/records-store.js';
+import { V2QueryStore } from './store/v2-query-store.js';
 
 export interface ServerOptions {
   /** Default 0 (any free port). */
@@ -55,6 +57,8 @@ export interface ServerOptions {
   readonly parallelism?: number;
   /** Query result files are cut after this many bytes; default 64 MiB. */
   readonly resultFileBytes?: number;
+  /** Bulk API 2.0 query results: rows in a page when the request names no maxRecords; default 50,000. */
+  readonly queryPageRows?: number;
   /** Session lifetime, seconds; default 7200 (faults.sessionTtlSeconds wins). */
   readonly sessionTtlSeconds?: number;
   /** One line per request, and server errors. */
@@ -96,6 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const jobs = new JobsStore(db);
   const records = new RecordsStore(db);
   const queryResults = new QueryResultsStore(db);
+  const v2Queries = new V2QueryStore(db, options.queryPageRows ? { defaultPageRows: positiveInteger('queryPageRows', options.queryPageRows) } : {});
   const ids = new IdGenerator(auth);
   onRollback(db, () => ids.forget());
   auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
@@ -107,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     db,
     jobs,
     results: queryResults,
+    v2Results: v2Queries,
     schemas,
     ids,
     onQueued: () => processor?.wake(),
@@ -126,7 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
 
   let baseUrl = '';
-  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
+  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, v2Queries, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -138,11 +144,14 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
       const { pathname } = url;
       const soap = /^\/services\/Soap\/[uc]\/(\d+\.\d)\/?$/.exec(pathname);
       const route = soap ? undefined : parseAsyncPath(pathname);
-      if (faults && (soap || route)) {
+      // Bulk API 2.0 paths take faults too, answered in their REST shape.
+      const v2Jobs = V2_JOBS.test(pathname);
+      if (faults && (soap || route || v2Jobs)) {
         const delay = faults.latency();
         if (delay > 0) await sleep(delay);
         const decision = faults.decide();
         if (decision === 'dropBeforeBody') return void req.socket.destroy();
+        if (decision === 'error5xx' && v2Jobs) return await v2Error(req, res, 503, 'SERVER_UNAVAILABLE', 'Injected fault: service unavailable');
         if (decision === 'error5xx') throw new ApiError(503, 'ServiceUnavailable', 'Injected fault: service unavailable');
         if (decision === 'dropAfterBody') dropAnswer(req, res);
       }
@@ -197,6 +206,9 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
       })()),
   };
 }
+
+/** The Bulk API 2.0 paths (`/services/data/vXX.X/jobs/ingest|query...`). */
+const V2_JOBS = /^\/services\/data\/v\d+\.\d\/jobs(?:\/|$)/;
 
 /** An SQLite database no other connection can open. */
 const isMemory = (file: string): boolean => file === ':memory:' || file === '';

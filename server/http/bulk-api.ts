@@ -124,7 +124,8 @@ export class BulkApi {
   #job(rawId: string, userId: string): JobRow {
     const id = isValidId(rawId) && rawId.startsWith('750') ? toId18(rawId) : undefined;
     const job = id ? this.#c.jobs.job(id) : undefined;
-    if (!job) throw new ApiError(400, 'InvalidJob', `Unable to find job id: ${rawId}`);
+    // A Bulk API 2.0 job is not one of this API's: unknown here, as on Salesforce.
+    if (job?.job_type !== 'Classic') throw new ApiError(400, 'InvalidJob', `Unable to find job id: ${rawId}`);
     if (job.user_id !== userId) throw new ApiError(400, 'InvalidUser', `User is not the creator of job ${job.id}`);
     return job;
   }

@@ -1,42 +1,42 @@
 /**
- * The org's job list, REST (`GET /services/data/vXX.X/jobs/ingest`): the user's Bulk API v1 jobs as
- * Salesforce lists them, `jobType: "Classic"`, 1,000 a page with a `nextRecordsUrl`. Clients read it
- * to find a job whose create answer was lost (the v1 API cannot list jobs). The session comes as
- * `Authorization: Bearer` (REST) or `X-SFDC-Session`; errors are REST's JSON arrays.
+ * The org's job lists, REST (`GET /services/data/vXX.X/jobs/ingest` and `/jobs/query`, spec §3.8):
+ * the user's Bulk API v1 jobs (`jobType: "Classic"`) with the Bulk API 2.0 jobs of the list's kind
+ * (V2Ingest, or V2Query), 1,000 a page with a `nextRecordsUrl` on the resource called. Clients read
+ * it to find a job whose create answer was lost (the v1 API cannot list jobs). The REST API has
+ * checked the session; errors are REST's JSON arrays.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthStore } from '../store/auth-store.js';
-import type { JobRow, JobsStore } from '../store/jobs-store.js';
+import type { JobRow, JobsStore, JobType } from '../store/jobs-store.js';
+import { ingestStatus } from '../v2/ingest-status.js';
 import { restDate } from './rest-date.js';
-import { restError as reply, restJson, restUser } from './rest-reply.js';
-
-export interface JobListContext {
-  readonly auth: AuthStore;
-  readonly jobs: JobsStore;
-  readonly now: () => number;
-}
+import { restError, restJson, restUser } from './rest-reply.js';
+import type { RestContext } from './rest-api.js';
 
 const PAGE_SIZE = 1000;
+const JOB_TYPES: readonly string[] = ['Classic', 'V2Ingest', 'V2Query', 'BigObjectIngest'];
 
-export async function handleJobList(req: IncomingMessage, res: ServerResponse, apiVersion: string, url: URL, context: JobListContext): Promise<void> {
-  const restError = (status: number, errorCode: string, message: string) => reply(req, res, status, errorCode, message);
+/** `kind`: which list was called; its 2.0 jobs are listed beside the Classic ones. */
+export async function handleJobList(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext, kind: 'ingest' | 'query', apiVersion: string): Promise<void> {
   const userId = restUser(req, context);
-  if (!userId) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+  if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   const jobType = url.searchParams.get('jobType');
-  if (jobType !== null && !['Classic', 'V2Ingest', 'BigObjectIngest'].includes(jobType)) return restError(400, 'INVALIDJOBTYPE', `Invalid job type: ${jobType}`);
+  if (jobType !== null && !JOB_TYPES.includes(jobType)) return restError(req, res, 400, 'INVALIDJOBTYPE', `Invalid job type: ${jobType}`);
   const locator = url.searchParams.get('queryLocator');
   const after = locator === null ? 0 : Number.parseInt(locator, 36);
-  if (!Number.isSafeInteger(after) || after < 0) return restError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-  // Every job of the local org is a v1 (Classic) job.
-  const rows = jobType === null || jobType === 'Classic' ? context.jobs.listJobs(userId, after, PAGE_SIZE + 1) : [];
+  if (!Number.isSafeInteger(after) || after < 0) return restError(req, res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  const listed: JobType[] = ['Classic', kind === 'ingest' ? 'V2Ingest' : 'V2Query'];
+  const types = jobType === null ? listed : listed.filter((t) => t === jobType);
+  const rows = types.length ? context.jobs.listJobs(userId, types, after, PAGE_SIZE + 1) : [];
   const page = rows.slice(0, PAGE_SIZE);
   const last = page[page.length - 1];
   const more = rows.length > PAGE_SIZE && last !== undefined;
-  const next = more ? `/services/data/v${apiVersion}/jobs/ingest?${jobType ? `jobType=${jobType}&` : ''}queryLocator=${last.rowid.toString(36)}` : null;
-  await restJson(req, res, { done: !more, records: page.map(listed), nextRecordsUrl: next });
+  const next = more ? `/services/data/v${apiVersion}/jobs/${kind}?${jobType ? `jobType=${jobType}&` : ''}queryLocator=${last.rowid.toString(36)}` : null;
+  await restJson(req, res, { done: !more, records: page.map((job) => listedJob(context.jobs, job)), nextRecordsUrl: next });
 }
 
-function listed(job: JobRow): Record<string, unknown> {
+function listedJob(jobs: JobsStore, job: JobRow): Record<string, unknown> {
+  // An ingest job's state is derived from its batches; a query job's row holds its own.
+  const state = job.job_type === 'V2Ingest' ? ingestStatus(job, jobs.batches(job.id)).state : job.state;
   return {
     id: job.id,
     operation: job.operation,
@@ -44,12 +44,12 @@ function listed(job: JobRow): Record<string, unknown> {
     createdById: job.user_id,
     createdDate: restDate(job.created_date),
     systemModstamp: restDate(job.modstamp),
-    state: job.state,
+    state,
     concurrencyMode: job.concurrency_mode,
     contentType: job.content_type,
     apiVersion: Number(job.api_version),
-    jobType: 'Classic',
-    lineEnding: 'LF',
-    columnDelimiter: 'COMMA',
+    jobType: job.job_type,
+    lineEnding: job.line_ending ?? 'LF',
+    columnDelimiter: job.column_delimiter ?? 'COMMA',
   };
 }

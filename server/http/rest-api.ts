@@ -20,6 +20,7 @@ import type { IdGenerator } from '../org/id-generator.js';
 import type { JobSchemas } from '../org/job-schemas.js';
 import type { BatchProcessor } from '../processing/batch-processor.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
+import type { V2QueryStore } from '../store/v2-query-store.js';
 import { handleIngestJobs } from './v2/ingest-jobs.js';
 import { handleQueryJobs } from './v2/query-jobs.js';
 
@@ -32,6 +33,8 @@ export interface RestContext {
   readonly db: Db;
   readonly records: RecordsStore;
   readonly queryResults: QueryResultsStore;
+  /** Bulk API 2.0 query jobs' results and their deletion. */
+  readonly v2Queries: V2QueryStore;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
   readonly orgId: string;

@@ -33,6 +33,7 @@ const SOAP_TYPES: Record<FieldDef['type'], string> = {
   phone: 'xsd:string',
   url: 'xsd:string',
   picklist: 'xsd:string',
+  combobox: 'xsd:string',
   boolean: 'xsd:boolean',
   int: 'xsd:int',
   double: 'xsd:double',
@@ -45,7 +46,7 @@ const SOAP_TYPES: Record<FieldDef['type'], string> = {
 
 function describeField(field: FieldDef): Record<string, unknown> {
   const number = field.type === 'double' || field.type === 'currency' || field.type === 'percent';
-  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist'].includes(field.type);
+  const text = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox'].includes(field.type);
   const system = field.readOnly === true;
   const length = field.type === 'id' || field.type === 'reference' ? 18 : text ? (field.length ?? 255) : 0;
   return {
@@ -71,7 +72,7 @@ function describeField(field: FieldDef): Record<string, unknown> {
     filterable: field.type !== 'textarea',
     sortable: field.type !== 'textarea',
     groupable: field.type !== 'textarea' && !number,
-    referenceTo: field.referenceTo && field.referenceTo !== '*' ? [field.referenceTo] : [],
+    referenceTo: field.referenceTargets ? [...field.referenceTargets] : field.referenceTo && field.referenceTo !== '*' ? [field.referenceTo] : [],
     relationshipName: field.relationshipName ?? null,
     picklistValues: [],
     restrictedPicklist: false,
@@ -85,6 +86,23 @@ function objectUrls(name: string, base: string): Record<string, string> {
   return { sobject: url, describe: `${url}/describe`, rowTemplate: `${url}/{ID}` };
 }
 
+/** `Opportunity` → `Opportunities`, `Address` → `Addresses`, `Contact` → `Contacts`. */
+const plural = (name: string): string => (name.endsWith('s') ? `${name}es` : /[^aeiou]y$/.test(name) ? `${name.slice(0, -1)}ies` : `${name}s`);
+
+/**
+ * The name a parent's SOQL subquery uses for its children through one lookup: the plural of the
+ * child (`Contacts`), `ChildAccounts` for a self-reference (Account.ParentId, as Salesforce names
+ * it), `Invoices__r` for a custom child. A child with several lookups to one parent names only the
+ * one called after the parent (`AccountId`): Salesforce gives the others their own names, which
+ * the local org does not know, so they have none (null, as describe shows for unnamed ones).
+ */
+function childRelationshipName(child: ObjectDef, field: FieldDef, lookups: readonly FieldDef[]): string | null {
+  if (child.name.endsWith('__c')) return `${plural(child.name.slice(0, -3))}__r`;
+  if (field.referenceTo === child.name) return `Child${plural(child.name)}`;
+  const primary = lookups.find((f) => f.name === `${field.referenceTo}Id`) ?? lookups[0];
+  return field === primary ? plural(child.name) : null;
+}
+
 function objectSummary(object: ObjectDef, base: string): Record<string, unknown> {
   const custom = object.name.endsWith('__c');
   const label = labelOf(object.name);
@@ -92,7 +110,7 @@ function objectSummary(object: ObjectDef, base: string): Record<string, unknown>
   return {
     name: object.name,
     label,
-    labelPlural: label.endsWith('s') ? `${label}es` : label.endsWith('y') ? `${label.slice(0, -1)}ies` : `${label}s`,
+    labelPlural: plural(label),
     keyPrefix: object.keyPrefix,
     custom,
     customSetting: false,
@@ -121,17 +139,18 @@ export function describeGlobal(schema: OrgSchema, base: string): Record<string, 
 
 /** An object's describe: its fields, and the relationships of the objects that refer to it. */
 export function describeObject(schema: OrgSchema, object: ObjectDef, base: string): Record<string, unknown> {
-  const childRelationships = schema.objects.flatMap((child) =>
-    [...child.fields.values()]
-      .filter((f) => f.type === 'reference' && f.referenceTo?.toLowerCase() === object.name.toLowerCase() && !f.readOnly && f.name !== 'OwnerId')
-      .map((f) => ({
-        childSObject: child.name,
-        field: f.name,
-        relationshipName: child.name.endsWith('__c') ? `${child.name.slice(0, -3)}s__r` : `${child.name}s`,
-        cascadeDelete: false,
-        restrictedDelete: false,
-        deprecatedAndHidden: false,
-      })),
-  );
+  const childRelationships = schema.objects.flatMap((child) => {
+    const lookups = [...child.fields.values()].filter(
+      (f) => f.type === 'reference' && f.referenceTo?.toLowerCase() === object.name.toLowerCase() && !f.readOnly && f.name !== 'OwnerId',
+    );
+    return lookups.map((f) => ({
+      childSObject: child.name,
+      field: f.name,
+      relationshipName: childRelationshipName(child, f, lookups),
+      cascadeDelete: false,
+      restrictedDelete: false,
+      deprecatedAndHidden: false,
+    }));
+  });
   return { ...objectSummary(object, base), fields: [...object.fields.values()].map(describeField), childRelationships, recordTypeInfos: [] };
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore } from '../store/auth-store.js';
 import { respond } from './respond.js';
 
-const REST_JSON_TYPE = 'application/json;charset=UTF-8';
+/** The Content-Type of every REST JSON answer. */
+export const REST_JSON_TYPE = 'application/json;charset=UTF-8';
 
 export function restJson(req: IncomingMessage, res: ServerResponse, body: unknown, status = 200): Promise<void> {
   return respond(req, res, status, REST_JSON_TYPE, JSON.stringify(body));

@@ -1,10 +1,12 @@
 /**
  * The org's data model: sObjects with typed fields (required, lengths, references, external ids).
- * The standard objects (the common five, the binary-attachment ones and User) are built in; custom objects and fields come from a JSON schema file; with
+ * The standard objects (./standard-objects.ts: the ones people load, from Salesforce's Object
+ * Reference) are built in; custom objects and fields come from a JSON schema file; with
  * `acceptUnknown` any object and field is accepted as text, for benchmarks on arbitrary data.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../../lib/errors.js';
+import { STANDARD_OBJECTS } from './standard-objects.js';
 
 const FIELD_TYPES = [
   'id',
@@ -14,6 +16,8 @@ const FIELD_TYPES = [
   'phone',
   'url',
   'picklist',
+  // A picklist that takes any text (Task.Subject, Event.Subject).
+  'combobox',
   'boolean',
   'int',
   'double',
@@ -35,6 +39,8 @@ export interface FieldDef {
   readonly required?: boolean;
   /** For references: the parent object; `*` for a reference to a record of any object (Attachment.ParentId). */
   readonly referenceTo?: string;
+  /** For a polymorphic reference limited to some objects (Task.WhoId: a Contact or a Lead): those objects, with `referenceTo` '*'. */
+  readonly referenceTargets?: readonly string[];
   /** For a base64 field: the field that holds its size in bytes, set as the bytes are stored (Attachment.BodyLength). */
   readonly lengthField?: string;
   /** For references: the relationship name used in headers and SOQL (`Account` for AccountId). */
@@ -66,145 +72,9 @@ const SYSTEM_FIELDS: FieldDef[] = [
   { name: 'LastModifiedDate', type: 'datetime', readOnly: true },
   { name: 'SystemModstamp', type: 'datetime', readOnly: true },
   { name: 'CreatedById', type: 'reference', referenceTo: 'User', readOnly: true },
-  { name: 'OwnerId', type: 'reference', referenceTo: 'User', relationshipName: 'Owner' },
 ];
-
-const text = (name: string, length = 255, extra: Partial<FieldDef> = {}): FieldDef => ({ name, type: 'string', length, ...extra });
-
-const STANDARD: Array<{ name: string; keyPrefix: string; fields: FieldDef[] }> = [
-  {
-    name: 'Account',
-    keyPrefix: '001',
-    fields: [
-      text('Name', 255, { required: true }),
-      text('AccountNumber', 40),
-      text('Site', 80),
-      { name: 'Type', type: 'picklist', length: 255 },
-      { name: 'Industry', type: 'picklist', length: 255 },
-      { name: 'Phone', type: 'phone', length: 40 },
-      { name: 'Fax', type: 'phone', length: 40 },
-      { name: 'Website', type: 'url', length: 255 },
-      { name: 'AnnualRevenue', type: 'currency' },
-      { name: 'NumberOfEmployees', type: 'int' },
-      text('BillingStreet', 255),
-      text('BillingCity', 40),
-      text('BillingState', 80),
-      text('BillingPostalCode', 20),
-      text('BillingCountry', 80),
-      { name: 'Description', type: 'textarea', length: 32_000 },
-      { name: 'ParentId', type: 'reference', referenceTo: 'Account', relationshipName: 'Parent' },
-    ],
-  },
-  {
-    name: 'Contact',
-    keyPrefix: '003',
-    fields: [
-      text('FirstName', 40),
-      text('LastName', 80, { required: true }),
-      text('Title', 128),
-      { name: 'Email', type: 'email', length: 80 },
-      { name: 'Phone', type: 'phone', length: 40 },
-      { name: 'MobilePhone', type: 'phone', length: 40 },
-      { name: 'Birthdate', type: 'date' },
-      { name: 'LeadSource', type: 'picklist', length: 255 },
-      { name: 'HasOptedOutOfEmail', type: 'boolean' },
-      text('MailingCity', 40),
-      text('MailingCountry', 80),
-      { name: 'Description', type: 'textarea', length: 32_000 },
-      { name: 'AccountId', type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-      { name: 'ReportsToId', type: 'reference', referenceTo: 'Contact', relationshipName: 'ReportsTo' },
-    ],
-  },
-  {
-    name: 'Lead',
-    keyPrefix: '00Q',
-    fields: [
-      text('FirstName', 40),
-      text('LastName', 80, { required: true }),
-      text('Company', 255, { required: true }),
-      text('Title', 128),
-      { name: 'Email', type: 'email', length: 80 },
-      { name: 'Phone', type: 'phone', length: 40 },
-      { name: 'Status', type: 'picklist', length: 255 },
-      { name: 'LeadSource', type: 'picklist', length: 255 },
-      { name: 'AnnualRevenue', type: 'currency' },
-      { name: 'NumberOfEmployees', type: 'int' },
-      { name: 'IsConverted', type: 'boolean' },
-      { name: 'Description', type: 'textarea', length: 32_000 },
-    ],
-  },
-  {
-    name: 'Opportunity',
-    keyPrefix: '006',
-    fields: [
-      text('Name', 120, { required: true }),
-      { name: 'StageName', type: 'picklist', length: 255, required: true },
-      { name: 'CloseDate', type: 'date', required: true },
-      { name: 'Amount', type: 'currency' },
-      { name: 'Probability', type: 'percent' },
-      { name: 'Type', type: 'picklist', length: 255 },
-      { name: 'IsPrivate', type: 'boolean' },
-      { name: 'Description', type: 'textarea', length: 32_000 },
-      { name: 'AccountId', type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    ],
-  },
-  {
-    name: 'Case',
-    keyPrefix: '500',
-    fields: [
-      text('Subject', 255),
-      { name: 'Status', type: 'picklist', length: 255 },
-      { name: 'Priority', type: 'picklist', length: 255 },
-      { name: 'Origin', type: 'picklist', length: 255 },
-      { name: 'IsEscalated', type: 'boolean' },
-      { name: 'Description', type: 'textarea', length: 32_000 },
-      { name: 'AccountId', type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-      { name: 'ContactId', type: 'reference', referenceTo: 'Contact', relationshipName: 'Contact' },
-    ],
-  },
-  // Binary attachments (ZIP_* jobs): a base64 field takes the bytes of a file in the batch's zip.
-  {
-    name: 'Attachment',
-    keyPrefix: '00P',
-    fields: [
-      text('Name', 255, { required: true }),
-      { name: 'ParentId', type: 'reference', referenceTo: '*', required: true },
-      { name: 'Body', type: 'base64', required: true, lengthField: 'BodyLength' },
-      { name: 'BodyLength', type: 'int', readOnly: true },
-      text('ContentType', 120),
-      { name: 'Description', type: 'textarea', length: 500 },
-      { name: 'IsPrivate', type: 'boolean' },
-    ],
-  },
-  {
-    name: 'Document',
-    keyPrefix: '015',
-    fields: [
-      text('Name', 255, { required: true }),
-      { name: 'FolderId', type: 'reference', referenceTo: '*', required: true },
-      { name: 'Body', type: 'base64', lengthField: 'BodyLength' },
-      { name: 'BodyLength', type: 'int', readOnly: true },
-      text('ContentType', 120),
-      text('Type', 40),
-    ],
-  },
-  {
-    name: 'ContentVersion',
-    keyPrefix: '068',
-    fields: [
-      text('Title', 255, { required: true }),
-      text('PathOnClient', 500, { required: true }),
-      { name: 'VersionData', type: 'base64', required: true, lengthField: 'ContentSize' },
-      { name: 'ContentSize', type: 'int', readOnly: true },
-      { name: 'Description', type: 'textarea', length: 1000 },
-    ],
-  },
-  {
-    name: 'User',
-    keyPrefix: '005',
-    fields: [text('Username', 80, { required: true, unique: true }), text('LastName', 80, { required: true }), { name: 'Email', type: 'email', length: 128 }],
-  },
-];
+/** Every object has an owner except those Salesforce ties to a parent or to the org (CampaignMember, Product2, PricebookEntry, ...). */
+const OWNER_ID: FieldDef = { name: 'OwnerId', type: 'reference', referenceTo: 'User', relationshipName: 'Owner' };
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -219,11 +89,11 @@ export class OrgSchema {
   constructor(file?: SchemaFile, acceptUnknown = false) {
     this.acceptUnknown = acceptUnknown;
     this.definition = JSON.stringify({ objects: file?.objects ?? [], acceptUnknown });
-    for (const o of STANDARD) this.#define(o.name, o.keyPrefix, o.fields);
+    for (const o of STANDARD_OBJECTS) this.#define(o.name, o.keyPrefix, o.fields, o.owned ?? true);
     for (const o of file?.objects ?? []) {
       const existing = this.#objects.get(o.name.toLowerCase());
-      if (existing) this.#define(existing.name, existing.keyPrefix, [...existing.fields.values(), ...o.fields]);
-      else this.#define(o.name, o.keyPrefix ?? this.#customPrefix(), o.fields);
+      if (existing) this.#define(existing.name, existing.keyPrefix, [...existing.fields.values(), ...o.fields], existing.fields.has('ownerid'));
+      else this.#define(o.name, o.keyPrefix ?? this.#customPrefix(), o.fields, true);
     }
   }
 
@@ -246,7 +116,7 @@ export class OrgSchema {
   object(name: string): ObjectDef | undefined {
     const found = this.#objects.get(name.toLowerCase());
     if (found || !this.acceptUnknown || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) return found;
-    return this.#define(name, this.#customPrefix(), []);
+    return this.#define(name, this.#customPrefix(), [], true);
   }
 
   /** The field of an object (case-insensitive), or a text field when unknown fields are accepted. */
@@ -268,9 +138,9 @@ export class OrgSchema {
     return [...this.#objects.values()];
   }
 
-  #define(name: string, keyPrefix: string, fields: readonly FieldDef[]): ObjectDef {
+  #define(name: string, keyPrefix: string, fields: readonly FieldDef[], owned: boolean): ObjectDef {
     const map = new Map<string, FieldDef>();
-    for (const f of [...SYSTEM_FIELDS, ...fields]) {
+    for (const f of [...SYSTEM_FIELDS, ...(owned ? [OWNER_ID] : []), ...fields]) {
       if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw new InvalidOptionError(`schema ${name}.${f.name}.type`, `one of ${FIELD_TYPES.join(', ')}`, f.type);
       const relationshipName = f.relationshipName ?? (f.type === 'reference' && f.name.endsWith('__c') ? `${f.name.slice(0, -3)}__r` : undefined);
       map.set(f.name.toLowerCase(), { ...f, ...(relationshipName ? { relationshipName } : {}) });

@@ -177,8 +177,10 @@ export class DmlEngine {
       if ('error' in converted) return { failure: failed(converted.error) };
       if (b.field.type === 'reference' && converted.value !== null) {
         const target = b.field.referenceTo ? this.#records.get(converted.value as string) : undefined;
-        const anyObject = b.field.referenceTo === '*';
-        if (!target || target.deleted || (!anyObject && target.object.toLowerCase() !== b.field.referenceTo?.toLowerCase())) {
+        // The objects the id may belong to (Task.WhoId: Contact or Lead); undefined for any object.
+        const allowed = b.field.referenceTargets ?? (b.field.referenceTo === '*' ? undefined : [b.field.referenceTo ?? '']);
+        const wrongObject = allowed !== undefined && !allowed.some((o) => o.toLowerCase() === target?.object.toLowerCase());
+        if (!target || target.deleted || wrongObject) {
           if (b.field.referenceTo !== 'User') return { failure: failed(resultError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [b.field.name])) };
         }
       }

@@ -12,15 +12,19 @@ import type { JobSchemas } from '../org/job-schemas.js';
 import type { Db } from '../store/database.js';
 import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
+import type { V2QueryStore } from '../store/v2-query-store.js';
 import type { PkChunking } from './pk-chunking.js';
 import { prefixRange, queryRows } from './query-rows.js';
 import { resultWriter } from './result-writers.js';
 import { compileSoql, type CompiledQuery } from './soql.js';
+import { writeV2Results } from './v2-result-writer.js';
 
 export interface QueryRunnerOptions {
   readonly db: Db;
   readonly jobs: JobsStore;
   readonly results: QueryResultsStore;
+  /** Bulk API 2.0 query jobs' results (rows in chunks, paged by the REST API). */
+  readonly v2Results: V2QueryStore;
   readonly schemas: JobSchemas;
   readonly ids: IdGenerator;
   /** Most bytes in one result file before a new one starts; default 64 MiB. */
@@ -48,12 +52,21 @@ export class QueryRunner {
       .toString('utf8')
       .trim();
     const compiled = compileSoql(soql, this.#o.schemas.of(job), job.object);
+    if (job.job_type === 'V2Query') return this.#runV2(job, batch, compiled);
     if (job.pk_chunking && !batch.pk_parent) return this.#chunk(job, batch, soql, JSON.parse(job.pk_chunking) as PkChunking);
     const started = performance.now();
     jobs.underClaim(batch, () => this.#o.results.clear(batch.id));
     const rows = await this.#write(job, batch, compiled);
     jobs.underClaim(batch, () => jobs.setProcessed(batch.id, rows, performance.now() - started));
   };
+
+  /** A Bulk API 2.0 query job's one batch: its rows stored for paging; numberRecordsProcessed counts them. */
+  async #runV2(job: JobRow, batch: BatchRow, compiled: CompiledQuery): Promise<void> {
+    const { db, jobs } = this.#o;
+    const started = performance.now();
+    const rows = await writeV2Results({ db, jobs, store: this.#o.v2Results }, job, batch, compiled);
+    jobs.underClaim(batch, () => jobs.setProcessed(batch.id, rows, performance.now() - started));
+  }
 
   async #write(job: JobRow, batch: BatchRow, q: CompiledQuery): Promise<number> {
     const writer = resultWriter(dataFormatOf(job.content_type), q.object.name, q.fields, job.api_version);

@@ -24,7 +24,8 @@ export interface ResultWriter {
   empty(): string;
 }
 
-function fieldValueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
+/** A selected field's value in a row: the record's or its parent's, null when absent. */
+export function fieldValueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
   const source = field.parent ? row.parents.get(field.parent.alias) : row;
   if (!source) return null;
   if (field.field.name === 'Id') return source.id;

@@ -88,6 +88,16 @@ CREATE TABLE IF NOT EXISTS batch_result_chunks (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS query_results (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS query_results_by_batch ON query_results (batch_id, seq);
+-- Bulk API 2.0 query results: a batch's rows as CSV lines in chunks, with each row's byte offset
+-- (little-endian uint32s), so that a page starting at any row reads only the chunks it covers.
+CREATE TABLE IF NOT EXISTS v2_query_chunks (
+  batch_id TEXT NOT NULL,
+  first_row INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  offsets BLOB NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (batch_id, first_row)
+);
 -- The key prefix of an id names its object, so the primary key alone serves per-object scans.
 -- A rowid table: with rows of a few hundred bytes it inserts ~1.6x faster than WITHOUT ROWID.
 -- System fields live in columns, the rest as JSON: a third less to serialize and store per record.

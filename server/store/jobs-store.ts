@@ -6,7 +6,7 @@ import type { BatchInfo, BatchState, ConcurrencyMode, ContentType, JobInfo, JobS
 import { type Db, writeTransaction } from './database.js';
 
 /** Bulk API v1 jobs are Classic; the two Bulk API 2.0 kinds share the jobs table. */
-type JobType = 'Classic' | 'V2Ingest' | 'V2Query';
+export type JobType = 'Classic' | 'V2Ingest' | 'V2Query';
 
 /** A v1 state, or one of the states only Bulk API 2.0 jobs take. */
 export type StoredJobState = JobState | 'UploadComplete' | 'InProgress' | 'JobComplete';
@@ -89,7 +89,14 @@ export class JobsStore {
       insertRequest: db.prepare('INSERT INTO batch_requests (batch_id, body) VALUES (?, ?)'),
       setProcessed: db.prepare('UPDATE batches SET records_processed = ?, total_ms = ?, api_ms = ? WHERE id = ?'),
       getBatch: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
-      listJobs: db.prepare('SELECT rowid, * FROM jobs WHERE user_id = ? AND rowid > ? ORDER BY rowid LIMIT ?'),
+      listJobs: db.prepare('SELECT rowid, * FROM jobs WHERE user_id = ? AND job_type IN (SELECT value FROM json_each(?)) AND rowid > ? ORDER BY rowid LIMIT ?'),
+      // Bulk API 2.0 ingest: a Failed job's message, and a job deleted with everything it holds.
+      setErrorMessage: db.prepare('UPDATE jobs SET error_message = ? WHERE id = ?'),
+      failJob: db.prepare("UPDATE jobs SET state = 'Failed', error_message = coalesce(error_message, ?), modstamp = ? WHERE id = ?"),
+      deleteResults: db.prepare('DELETE FROM batch_result_chunks WHERE batch_id IN (SELECT id FROM batches WHERE job_id = ?)'),
+      deleteRequests: db.prepare('DELETE FROM batch_requests WHERE batch_id IN (SELECT id FROM batches WHERE job_id = ?)'),
+      deleteBatches: db.prepare('DELETE FROM batches WHERE job_id = ?'),
+      deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
       listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
       request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
       claim: db.prepare("UPDATE batches SET state = 'InProgress', owner = ?, modstamp = ? WHERE id = ? AND state = 'Queued'"),
@@ -104,8 +111,10 @@ export class JobsStore {
       nextChunk: db.prepare('SELECT first_row, results FROM batch_result_chunks WHERE batch_id = ? AND first_row > ? ORDER BY first_row LIMIT 1'),
       resultCount: db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM batch_result_chunks WHERE batch_id = ?'),
       // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
+      // A Bulk API 2.0 ingest job's batches wait for its UploadComplete (spec §3.6: no PATCH, no processing),
+      // and never run once it is Aborted or Failed (a batch its upload stored after the abort).
       runnable: db.prepare(`SELECT b.id FROM batches b JOIN jobs j ON j.id = b.job_id
-        WHERE b.state = 'Queued' AND (j.concurrency_mode = 'Parallel'
+        WHERE b.state = 'Queued' AND NOT (j.job_type = 'V2Ingest' AND j.state IN ('Open', 'Aborted', 'Failed')) AND (j.concurrency_mode = 'Parallel'
           OR NOT EXISTS (SELECT 1 FROM batches p WHERE p.job_id = b.job_id AND p.seq < b.seq AND p.state IN ('Queued', 'InProgress')))
         ORDER BY b.created_date, b.seq LIMIT ?`),
       requeue: db.prepare("UPDATE batches SET state = 'Queued', owner = NULL WHERE state = 'InProgress'"),
@@ -132,9 +141,39 @@ export class JobsStore {
     });
   }
 
-  /** A user's jobs in creation order, `limit` of them after the job with rowid `after`; each with its rowid (a page cursor). */
-  listJobs(userId: string, after: number, limit: number): Array<JobRow & { readonly rowid: number }> {
-    return this.#s.listJobs.all(userId, after, limit) as Array<JobRow & { readonly rowid: number }>;
+  /** A user's jobs of these types in creation order, `limit` of them after the job with rowid `after`; each with its rowid (a page cursor). */
+  listJobs(userId: string, types: readonly JobType[], after: number, limit: number): Array<JobRow & { readonly rowid: number }> {
+    return this.#s.listJobs.all(userId, JSON.stringify(types), after, limit) as Array<JobRow & { readonly rowid: number }>;
+  }
+
+  /** Bulk API 2.0: why an upload cannot be processed, kept while the job is Open (it fails at UploadComplete). */
+  setErrorMessage(id: string, message: string): void {
+    this.#s.setErrorMessage.run(message, id);
+  }
+
+  /** Bulk API 2.0: the job is Failed (its first errorMessage kept); its queued batches become NotProcessed. */
+  failJob(id: string, message: string, now: number): void {
+    this.transaction(() => {
+      this.#s.failJob.run(message, wholeSecond(now), id);
+      this.#s.notProcessed.run(wholeSecond(now), id);
+    });
+  }
+
+  /** Bulk API 2.0: a job's batches, their payloads and results are gone (an upload refused half-way). */
+  deleteBatches(jobId: string): void {
+    this.transaction(() => {
+      this.#s.deleteResults.run(jobId);
+      this.#s.deleteRequests.run(jobId);
+      this.#s.deleteBatches.run(jobId);
+    });
+  }
+
+  /** Bulk API 2.0 DELETE: the job, its batches, their payloads and results. */
+  deleteJob(id: string): void {
+    this.transaction(() => {
+      this.deleteBatches(id);
+      this.#s.deleteJob.run(id);
+    });
   }
 
   jobInfo(row: JobRow): JobInfo {

@@ -1,4 +1,4 @@
-/** The local org's REST job list (server/http/job-list.ts): the user's v1 jobs as Salesforce lists them. */
+/** The local org's REST job list (server/http/job-list.ts): the user's v1 jobs and Bulk API 2.0 ingest jobs as Salesforce lists them. */
 import { expect } from 'chai';
 import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { raw } from '../helpers/raw-http.js';
@@ -30,6 +30,52 @@ describe('server/http/job-list', () => {
     const theirs = JSON.parse((await list(other)).text) as { records: unknown[] };
     expect(theirs.records).to.deep.equal([]);
     expect(JSON.parse((await list(t.session, '?jobType=V2Ingest')).text).records).to.deep.equal([]);
+  });
+
+  it('lists Bulk API 2.0 ingest jobs as V2Ingest, with their dialect and derived state; jobType filters', async () => {
+    const headers = { authorization: `Bearer ${t.session}`, 'content-type': 'application/json' };
+    const created = await raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ object: 'Contact', operation: 'insert', columnDelimiter: 'PIPE', lineEnding: 'CRLF' }),
+    });
+    const v2 = JSON.parse(created.text) as { id: string };
+    const all = JSON.parse((await list(t.session, '')).text) as { records: Array<Record<string, unknown>> };
+    expect(all.records.find((r) => r.id === v2.id)).to.deep.include({
+      jobType: 'V2Ingest',
+      state: 'Open',
+      lineEnding: 'CRLF',
+      columnDelimiter: 'PIPE',
+      apiVersion: 62,
+      object: 'Contact',
+    });
+    expect(all.records.filter((r) => r.jobType === 'Classic')).to.not.have.length(0);
+    for (const r of all.records.filter((r) => r.jobType === 'Classic')) expect(r).to.include({ lineEnding: 'LF', columnDelimiter: 'COMMA' });
+    const v2Only = JSON.parse((await list(t.session, '?jobType=V2Ingest')).text) as { records: Array<Record<string, unknown>> };
+    expect(v2Only.records.map((r) => r.id)).to.deep.equal([v2.id]);
+    const classicOnly = JSON.parse((await list(t.session, '?jobType=Classic')).text) as { records: Array<Record<string, unknown>> };
+    expect(classicOnly.records.map((r) => r.id)).to.not.include(v2.id);
+    expect(JSON.parse((await list(t.session, '?jobType=V2Query')).text).records).to.deep.equal([]);
+  });
+
+  it('pages 1,000 jobs at a time with a nextRecordsUrl on the resource called', async () => {
+    const other = await login(t.org, 'other@bulkpipe.local', 'pw');
+    const headers = { authorization: `Bearer ${other}`, 'content-type': 'application/json' };
+    for (let i = 0; i < 1001; i++) {
+      const res = await raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/ingest`, { method: 'POST', headers, body: '{"object":"Account","operation":"insert"}' });
+      expect(res.status).to.equal(200);
+    }
+    const first = JSON.parse((await list(other, '')).text) as { done: boolean; records: unknown[]; nextRecordsUrl: string };
+    expect(first.done).to.equal(false);
+    expect(first.records).to.have.length(1000);
+    expect(first.nextRecordsUrl).to.match(/^\/services\/data\/v62\.0\/jobs\/ingest\?queryLocator=\w+$/);
+    const second = JSON.parse((await raw(`${t.org.instanceUrl}${first.nextRecordsUrl}`, { headers: { authorization: `Bearer ${other}` } })).text) as {
+      done: boolean;
+      records: unknown[];
+      nextRecordsUrl: null;
+    };
+    expect(second).to.deep.include({ done: true, nextRecordsUrl: null });
+    expect(second.records).to.have.length(1);
   });
 
   it('answers REST errors: no session 401, a bad job type 400', async () => {

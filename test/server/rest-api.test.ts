@@ -86,6 +86,10 @@ describe('server/http/rest-api', () => {
       'Account.ParentId',
       'Invoice__c.Account__c',
     ]);
+    // Names a SOQL subquery would use: Salesforce's plurals, never two alike.
+    const named = account.childRelationships.map((r) => r.relationshipName).filter((n) => n !== null);
+    expect(named).to.include.members(['Contacts', 'Opportunities', 'Cases', 'ChildAccounts', 'Invoices__r']);
+    expect(new Set(named).size).to.equal(named.length);
     const invoice = (await body('/services/data/v62.0/sobjects/invoice__c/describe')) as unknown as { fields: Array<Record<string, unknown>> };
     expect(invoice.fields.find((f) => f.name === 'Number__c')).to.include({ externalId: true, unique: true, idLookup: true, custom: true, length: 20 });
     expect(invoice.fields.find((f) => f.name === 'Account__c')).to.include({ relationshipName: 'Account__r' });

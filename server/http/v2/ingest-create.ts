@@ -1,0 +1,72 @@
+/**
+ * `POST /jobs/ingest` with a JSON body (spec §3.2): checks the request as Salesforce does, in its
+ * words (recorded v47: INVALIDJOB "InvalidJob : ...", API_ERROR "Invalid value: ..."), and stores a
+ * V2Ingest job, Open, under the org's own schema.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Operation } from '../../../lib/types.js';
+import type { JobRow } from '../../store/jobs-store.js';
+import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../v2/csv-format.js';
+import type { RestContext } from '../rest-api.js';
+import { restJson } from '../rest-reply.js';
+import { IngestFailure } from './ingest-failure.js';
+import { createShape } from './ingest-job-info.js';
+import { type JsonBody, readJsonBody, stringProperty } from './json-body.js';
+import type { V2Route } from './route.js';
+
+const OPERATIONS: readonly string[] = ['insert', 'delete', 'hardDelete', 'update', 'upsert'];
+
+export async function createIngestJob(req: IncomingMessage, res: ServerResponse, context: RestContext, route: V2Route): Promise<void> {
+  const job = newIngestJob(await readJsonBody(req), context, route);
+  context.jobs.createJob(job);
+  // 200: the status is not recorded (spec §3.1); every client takes any 2xx.
+  await restJson(req, res, createShape(job, 'Open'));
+}
+
+/** The job a create request describes (not yet stored), or the refusal Salesforce answers. */
+export function newIngestJob(body: JsonBody, context: RestContext, route: V2Route): JobRow {
+  const operation = stringProperty(body, 'operation') ?? '';
+  if (!OPERATIONS.includes(operation)) throw invalidValue(operation, 'operation');
+  const contentType = stringProperty(body, 'contentType') ?? 'CSV';
+  if (contentType !== 'CSV') throw invalidValue(contentType, 'contentType');
+  const columnDelimiter = stringProperty(body, 'columnDelimiter') ?? 'COMMA';
+  if (!Object.hasOwn(COLUMN_DELIMITERS, columnDelimiter)) throw invalidValue(columnDelimiter, 'columnDelimiter');
+  const lineEnding = stringProperty(body, 'lineEnding') ?? 'LF';
+  if (!Object.hasOwn(LINE_ENDINGS, lineEnding)) throw invalidValue(lineEnding, 'lineEnding');
+  const assignmentRuleId = stringProperty(body, 'assignmentRuleId');
+  const name = stringProperty(body, 'object') ?? '';
+  const object = context.schema.object(name);
+  if (!object) throw invalidJob(`Unable to find object: ${name}`);
+  let externalIdField: string | null = null;
+  if (operation === 'upsert') {
+    const wanted = stringProperty(body, 'externalIdFieldName');
+    if (wanted === undefined) throw invalidJob(`External ID was blank for ${object.name}. An External ID must be specified for upsert.`);
+    const field = context.schema.field(object, wanted);
+    if (!field || !(field.type === 'id' || field.externalId || field.unique)) throw invalidJob(`Field name provided, ${wanted} does not match an External ID for ${object.name}`);
+    externalIdField = field.name;
+  }
+  const now = Math.floor(context.now() / 1000) * 1000;
+  return {
+    id: context.ids.next('750'),
+    user_id: route.userId,
+    operation: operation as Operation,
+    object: object.name,
+    external_id_field: externalIdField,
+    concurrency_mode: 'Parallel',
+    content_type: 'CSV',
+    state: 'Open',
+    api_version: route.version,
+    assignment_rule_id: assignmentRuleId ?? null,
+    pk_chunking: null,
+    created_date: now,
+    modstamp: now,
+    schema_id: context.schemas.ownId,
+    job_type: 'V2Ingest',
+    line_ending: lineEnding,
+    column_delimiter: columnDelimiter,
+    error_message: null,
+  };
+}
+
+const invalidValue = (value: string, property: string) => new IngestFailure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${property}'`);
+const invalidJob = (message: string) => new IngestFailure(400, 'INVALIDJOB', `InvalidJob : ${message}`);

@@ -1,0 +1,132 @@
+/**
+ * Cuts a Bulk API 2.0 upload into internal batches as it streams in (spec §3.11: one batch per
+ * 10,000 records), so that a 100 MB upload never sits in the heap: at most one batch of records is
+ * held (≤ 10,000 × 400,000 characters by the limits), plus csv-parse's carry of one record. Each
+ * batch is stored as comma CSV with the header as uploaded: the v1 BatchProcessor and DmlEngine run
+ * it (one engine, two front ends). The job's own delimiter and line ending read the upload.
+ */
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import type { CsvDialect } from './csv-format.js';
+import { MAX_BATCH_CHARACTERS } from '../../lib/limits.js';
+import { MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './ingest-limits.js';
+
+/** The upload cannot be processed: the job becomes Failed with this errorMessage at UploadComplete. */
+export class UploadRejected extends Error {}
+
+/** The upload is larger than the limit: refused with the request (the caller picks the answer). */
+export class UploadTooLarge extends Error {}
+
+export interface UploadSummary {
+  /** Records stored (the header not counted). */
+  readonly records: number;
+  /** Internal batches stored. */
+  readonly batches: number;
+}
+
+export interface SplitOptions {
+  readonly dialect: CsvDialect;
+  /** The job's `lineEnding` name, for the message of a mismatch. */
+  readonly lineEndingName: string;
+  /** Decoded bytes allowed. */
+  readonly maxBytes: number;
+  /** Records per internal batch; default RECORDS_PER_BATCH. */
+  readonly recordsPerBatch?: number;
+  /**
+   * Characters per internal batch, header included; default MAX_BATCH_CHARACTERS, the limit the
+   * BatchProcessor holds every batch to: wide records make more, smaller batches, never a failed one.
+   */
+  readonly charactersPerBatch?: number;
+  /** Stores one internal batch (comma CSV, header first). */
+  readonly store: (payload: Buffer) => void;
+}
+
+/** Reads the decoded upload and stores its batches; rejects with UploadRejected or UploadTooLarge. */
+export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitOptions): Promise<UploadSummary> {
+  const { dialect, store } = options;
+  const perBatch = options.recordsPerBatch ?? RECORDS_PER_BATCH;
+  const maxCharacters = options.charactersPerBatch ?? MAX_BATCH_CHARACTERS;
+  const parser = parse({
+    delimiter: dialect.delimiter,
+    record_delimiter: dialect.lineEnding,
+    max_record_size: MAX_RECORD_CHARS,
+    skip_empty_lines: true,
+  });
+  let header: string | undefined;
+  let lines: string[] = [];
+  let characters = 0;
+  let records = 0;
+  let batches = 0;
+  const flush = () => {
+    store(Buffer.from(`${header}\n${lines.join('')}`, 'utf8'));
+    batches++;
+    lines = [];
+    characters = (header as string).length + 1;
+  };
+  try {
+    await pipeline(source, limitBytes(options.maxBytes), checkLineEnding(options.lineEndingName), parser, async (rows: AsyncIterable<string[]>) => {
+      for await (const row of rows) {
+        if (header === undefined) {
+          header = commaLine(row);
+          characters = header.length + 1;
+          continue;
+        }
+        const line = `${commaLine(row)}\n`;
+        if (lines.length > 0 && characters + line.length > maxCharacters) flush();
+        lines.push(line);
+        characters += line.length;
+        records++;
+        if (lines.length === perBatch) flush();
+      }
+    });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // Only the data's faults fail the job: csv-parse's CsvError (CSV_*: not CSV of the job's dialect), a
+    // broken gzip stream (Z_*), a body cut short (ERR_*). What `store` throws is the caller's.
+    if (typeof code !== 'string') throw err;
+    throw new UploadRejected(`${code?.startsWith('CSV_') ? 'InvalidBatch' : 'ClientInputError'} : Failed to read the CSV data: ${(err as Error).message}`);
+  }
+  if (header === undefined) throw new UploadRejected('ClientInputError : Unable to find any data to create batch');
+  // A header-only upload is one empty batch: its header is still checked against the object.
+  if (lines.length > 0 || batches === 0) flush();
+  return { records, batches };
+}
+
+/** One record as comma CSV: a value is quoted only when it must be. */
+function commaLine(values: readonly string[]): string {
+  return values.map((v) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)).join(',');
+}
+
+function limitBytes(maxBytes: number) {
+  return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let size = 0;
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      if (size > maxBytes) throw new UploadTooLarge(`the upload exceeds ${maxBytes} bytes`);
+      yield chunk;
+    }
+  };
+}
+
+/**
+ * The first line end must be the job's: an LF job given CRLF (or the other way round) is refused
+ * as Salesforce refuses it (its message, spec §7: "must match lineEnding"). Later lines are read
+ * with the job's record delimiter; one that differs shows up as a field count or quote error.
+ */
+function checkLineEnding(lineEnding: string) {
+  return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let checked = false;
+    let before = -1;
+    for await (const chunk of chunks) {
+      if (!checked) {
+        const lf = chunk.indexOf(0x0a);
+        if (lf >= 0) {
+          const crlf = (lf > 0 ? chunk[lf - 1] : before) === 0x0d;
+          if (crlf !== (lineEnding === 'CRLF')) throw new UploadRejected(`ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`);
+          checked = true;
+        } else if (chunk.length > 0) before = chunk[chunk.length - 1] as number;
+      }
+      yield chunk;
+    }
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The pure parts of Bulk API 2.0 ingest (server/v2/upload-splitter.ts, result-order.ts): an upload
+ * cut into internal batches whatever its chunking, its limits and refusals, and the served order of
+ * result rows (a permutation: every row once).
+ */
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import { chunksOf, rejection } from '../helpers/fixtures.js';
+import { permutedRows } from '../../server/v2/result-order.js';
+import { splitUpload, UploadRejected, UploadTooLarge } from '../../server/v2/upload-splitter.js';
+
+const TAB_CRLF = { delimiter: '\t', lineEnding: '\r\n' };
+
+async function split(
+  text: string,
+  chunk: number,
+  options: { perBatch?: number; maxCharacters?: number; maxBytes?: number; dialect?: typeof TAB_CRLF; lineEndingName?: string } = {},
+) {
+  const batches: string[] = [];
+  const summary = await splitUpload(chunksOf(text, chunk), {
+    dialect: options.dialect ?? { delimiter: ',', lineEnding: '\n' },
+    lineEndingName: options.lineEndingName ?? 'LF',
+    maxBytes: options.maxBytes ?? 1_000_000,
+    recordsPerBatch: options.perBatch ?? 3,
+    ...(options.maxCharacters ? { charactersPerBatch: options.maxCharacters } : {}),
+    store: (payload) => batches.push(payload.toString('utf8')),
+  });
+  return { summary, batches };
+}
+
+describe('server/v2/upload-splitter', () => {
+  it('cuts records into batches of comma CSV, the header first in each, whatever the chunk size', async () => {
+    const text = 'Name\tNote\r\nA\t"x, ""y"""\r\nB\t"two\r\nlines"\r\nC\t\r\nD\tplain\r\né\tü\r\n';
+    for (const chunk of [1, 2, 3, 7, 64]) {
+      const { summary, batches } = await split(text, chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' });
+      expect(summary).to.deep.equal({ records: 5, batches: 2 });
+      expect(batches[0]).to.equal('Name,Note\nA,"x, ""y"""\nB,"two\r\nlines"\nC,\n');
+      expect(batches[1]).to.equal('Name,Note\nD,plain\né,ü\n');
+      const rows = batches.flatMap((b) => parse(b) as string[][]);
+      expect(rows.filter((r) => r[0] !== 'Name')).to.have.length(5);
+    }
+  });
+
+  it('cuts a batch early when the next record would take it past its characters', async () => {
+    // Header "Name\n" (5) + 3 records of 6: 23 characters; at most 17 a batch, two records each.
+    const { batches } = await split('Name\nAAAAA\nBBBBB\nCCCCC\n', 4, { perBatch: 100, maxCharacters: 17 });
+    expect(batches).to.deep.equal(['Name\nAAAAA\nBBBBB\n', 'Name\nCCCCC\n']);
+    for (const b of batches) expect(b.length).to.be.at.most(17);
+  });
+
+  it('stores one header-only batch for a header-only upload; refuses an empty one', async () => {
+    expect((await split('Name,Phone\n', 4)).batches).to.deep.equal(['Name,Phone\n']);
+    const empty = await rejection(split('', 4));
+    expect(empty).to.be.instanceOf(UploadRejected);
+    expect(empty.message).to.equal('ClientInputError : Unable to find any data to create batch');
+  });
+
+  it("refuses a line ending that is not the job's, also when the CR and LF arrive in two chunks", async () => {
+    for (const chunk of [1, 5, 100]) {
+      const lf = await rejection(split('Name\r\nA\r\n', chunk));
+      expect(lf).to.be.instanceOf(UploadRejected);
+      expect(lf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF');
+      const crlf = await rejection(split('Name\nA\n', chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' }));
+      expect(crlf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is CRLF');
+    }
+  });
+
+  it('refuses malformed CSV (an unterminated quote, a short record) as InvalidBatch', async () => {
+    for (const text of ['Name,Phone\n"open,1\n', 'Name,Phone\nA\n']) {
+      const err = await rejection(split(text, 8));
+      expect(err).to.be.instanceOf(UploadRejected);
+      expect(err.message).to.match(/^InvalidBatch : Failed to read the CSV data: /);
+    }
+  });
+
+  it('stops at maxBytes of decoded data (UploadTooLarge)', async () => {
+    const text = `Name\n${'x\n'.repeat(100)}`;
+    expect((await split(text, 16, { maxBytes: text.length, perBatch: 1000 })).summary.records).to.equal(100);
+    expect(await rejection(split(text, 16, { maxBytes: text.length - 1, perBatch: 1000 }))).to.be.instanceOf(UploadTooLarge);
+  });
+});
+
+describe('server/v2/result-order', () => {
+  it('serves every row exactly once, and never in input order', () => {
+    for (const n of [1, 2, 3, 4, 10, 999, 7919, 10_000]) {
+      const order = [...permutedRows(n)];
+      expect(
+        order.slice().sort((a, b) => a - b),
+        `n=${n}`,
+      ).to.deep.equal(Array.from({ length: n }, (_, i) => i));
+      if (n > 1) expect(order, `n=${n}`).to.not.deep.equal(Array.from({ length: n }, (_, i) => i));
+    }
+  });
+});
