@@ -5,11 +5,12 @@
  * `attributes` and their parents nested. A query Salesforce would refuse is a 400 with its error
  * code (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE, ...). Meant for the small queries tools make
  * (a page past the first reads the matches before it again, and totalSize counts every match).
+ * `SELECT COUNT() ...` and `COUNT(field)` are one SQL count.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
-import { queryRows } from '../query/query-rows.js';
+import { countRows, queryRows } from '../query/query-rows.js';
 import { jsonRecord } from '../query/result-writers.js';
 import { compileSoql } from '../query/soql.js';
 import type { Db } from '../store/database.js';
@@ -44,7 +45,16 @@ export async function restQuery(
   const records: Array<Record<string, unknown>> = [];
   let total = 0;
   try {
-    const compiled = compileSoql(cursor.soql, context.schema);
+    const compiled = compileSoql(cursor.soql, context.schema, undefined, { rest: true });
+    if (compiled.count) {
+      const n = countRows(context.db, compiled, { all });
+      // COUNT(): the count is the totalSize, with no records; COUNT(field): one AggregateResult.
+      const answer =
+        compiled.count.expression === undefined
+          ? { totalSize: n, done: true, records: [] }
+          : { totalSize: 1, done: true, records: [{ attributes: { type: 'AggregateResult' }, [compiled.count.label]: n }] };
+      return await restJson(req, res, answer);
+    }
     const version = base.slice(base.lastIndexOf('/v') + 2);
     for await (const row of queryRows(context.db, compiled, { all })) {
       if (total >= cursor.offset && records.length < PAGE) records.push(jsonRecord(compiled.object.name, compiled.fields, row, version));

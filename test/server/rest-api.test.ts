@@ -35,11 +35,14 @@ describe('server/http/rest-api', () => {
     return JSON.parse(res.text) as Record<string, unknown> & Array<Record<string, unknown>>;
   };
 
-  it("GET /services/data: the versions, without a session, Winter '25 last", async () => {
+  it("GET /services/data: the versions, without a session, through 66.0 (Spring '26)", async () => {
     const res = await get('/services/data', null);
     const versions = JSON.parse(res.text) as Array<{ label: string; url: string; version: string }>;
-    expect(versions.at(-1)).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.at(-1)).to.deep.equal({ label: "Spring '26", url: '/services/data/v66.0', version: '66.0' });
+    expect(versions.find((v) => v.version === '62.0')).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.find((v) => v.version === '64.0')?.label).to.equal("Summer '25");
     expect(versions[0]).to.deep.equal({ label: "Winter '11", url: '/services/data/v20.0', version: '20.0' });
+    expect(versions).to.have.length(47);
   });
 
   it('GET /services/data/vXX.X: the resources; oauth2/userinfo: the user and org ids', async () => {
