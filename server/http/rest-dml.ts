@@ -50,7 +50,8 @@ export function runWrites(context: RestDmlContext, userId: string, writes: Reado
   let outcomes: RowOutcome[] = [];
   try {
     writeTransaction(context.db, () => {
-      outcomes = writes.map((w) => ('statusCode' in w ? failure(w) : apply(context, userId, now, w)));
+      // A failed update or delete names the record it was for (the engine's failures carry no id).
+      outcomes = writes.map((w) => ('statusCode' in w ? failure(w) : named(apply(context, userId, now, w), w.id)));
       if (allOrNone && outcomes.some((o) => !o.success)) throw new RolledBack();
     });
   } catch (err) {
@@ -62,6 +63,8 @@ export function runWrites(context: RestDmlContext, userId: string, writes: Reado
   }
   return outcomes;
 }
+
+const named = (outcome: RowOutcome, id: string | undefined): RowOutcome => (outcome.id === null && id !== undefined ? { ...outcome, id } : outcome);
 
 function apply(context: RestDmlContext, userId: string, now: string, write: RestWrite): RowOutcome {
   const record = columnsOf(write);
