@@ -68,7 +68,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   context.limits.countRequest();
   const versioned = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
-  // A version the org does not have is an unknown resource, as Salesforce answers one (the REST API guide: 404 NOT_FOUND).
+  // A version the org does not have yet is an unknown resource: 404 NOT_FOUND, as users of a too-new version report (Salesforce-Inspector-reloaded #744).
   if (versioned && !isServedVersion(versioned[1] as string)) return notFound(req, res);
   const jobs = /^\/services\/data\/v(\d+\.\d)\/jobs\/(ingest|query)(\/.*)?$/.exec(path);
   if (jobs) {

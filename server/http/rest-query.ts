@@ -14,7 +14,7 @@ import { countRows, queryRows } from '../query/query-rows.js';
 import { jsonRecord } from '../query/result-writers.js';
 import { compileSoql } from '../query/soql.js';
 import type { Db } from '../store/database.js';
-import { restError, restJson } from './rest-reply.js';
+import { RestError, restError, restJson } from './rest-reply.js';
 
 const PAGE = 2000;
 
@@ -62,11 +62,16 @@ export async function restQuery(
     }
   } catch (err) {
     if (!(err instanceof BatchFailure)) throw err;
-    // "Failed to process query: CODE: message", as a Bulk query batch says it; REST names the code apart.
-    const m = /^Failed to process query: ([A-Z_]+): ([\s\S]*)$/.exec(err.message);
-    return restError(req, res, 400, m?.[1] ?? 'MALFORMED_QUERY', m?.[2] ?? err.message);
+    const { errorCode, message } = soqlError(err);
+    return restError(req, res, 400, errorCode, message);
   }
   const next = cursor.offset + records.length;
   const done = next >= total;
   await restJson(req, res, { totalSize: total, done, ...(done ? {} : { nextRecordsUrl: `${base}/${all ? 'queryAll' : 'query'}/${locatorOf(cursor.soql, next)}` }), records });
+}
+
+/** A refused query as REST words it: "Failed to process query: CODE: message", as a Bulk query batch says it, with the code apart. */
+export function soqlError(err: BatchFailure): RestError {
+  const m = /^Failed to process query: ([A-Z_]+): ([\s\S]*)$/.exec(err.message);
+  return new RestError(400, m?.[1] ?? 'MALFORMED_QUERY', m?.[2] ?? err.message);
 }

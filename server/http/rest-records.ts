@@ -10,6 +10,7 @@ import { queryRows } from '../query/query-rows.js';
 import { jsonRecord } from '../query/result-writers.js';
 import { compileSoql } from '../query/soql.js';
 import type { Db } from '../store/database.js';
+import { soqlError } from './rest-query.js';
 import { RestError } from './rest-reply.js';
 
 export interface RestRecordsContext {
@@ -51,8 +52,7 @@ export async function fetchRecords(
     }
   } catch (err) {
     if (!(err instanceof BatchFailure)) throw err;
-    const m = /^Failed to process query: ([A-Z_]+): ([\s\S]*)$/.exec(err.message);
-    throw new RestError(400, m?.[1] ?? 'MALFORMED_QUERY', m?.[2] ?? err.message);
+    throw soqlError(err);
   }
   return found;
 }
