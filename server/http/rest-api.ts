@@ -67,6 +67,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   const userId = restUser(req, context);
   if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
   context.limits.countRequest();
+  res.setHeader('sforce-limit-info', context.limits.limitInfo());
   const versioned = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
   // A version the org does not have yet is an unknown resource: 404 NOT_FOUND, as users of a too-new version report (Salesforce-Inspector-reloaded #744).
   if (versioned && !isServedVersion(versioned[1] as string)) return notFound(req, res);

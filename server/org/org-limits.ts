@@ -47,6 +47,8 @@ export class OrgLimits {
   #hour = -1;
   #pending = 0;
   #flushedAt = 0;
+  /** The requests of the last 24 h in the table, as of the last write. */
+  #written = 0;
 
   constructor(db: Db, now: () => number = Date.now) {
     this.#now = now;
@@ -62,6 +64,7 @@ export class OrgLimits {
       queryBytes: db.prepare(`SELECT coalesce(sum(length(q.data)), 0) AS n FROM query_results q JOIN batches b ON b.id = q.batch_id
         JOIN jobs j ON j.id = b.job_id WHERE j.job_type = 'V2Query' AND j.created_date >= ?`),
     };
+    this.flush();
   }
 
   /** One authenticated API request (REST or Bulk), counted toward DailyApiRequests. */
@@ -78,10 +81,19 @@ export class OrgLimits {
 
   /** Writes the requests counted since the last write (also at close). */
   flush(): void {
-    this.#flushedAt = this.#now();
-    if (this.#pending === 0) return;
-    this.#s.add.run(this.#hour, this.#pending);
+    const now = this.#now();
+    this.#flushedAt = now;
+    if (this.#pending > 0) this.#s.add.run(this.#hour, this.#pending);
     this.#pending = 0;
+    this.#written = (this.#s.requests.get(Math.floor(now / HOUR_MS) - 24) as { n: number }).n;
+  }
+
+  /**
+   * `api-usage=USED/MAX`: the `Sforce-Limit-Info` header Salesforce puts on REST answers (jsforce
+   * reads it into `conn.limitInfo`). From memory: the count as of the last write plus those since.
+   */
+  limitInfo(): string {
+    return `api-usage=${this.#written + this.#pending}/${MAXIMA.DailyApiRequests}`;
   }
 
   /** Every limit with its Max and Remaining, keys in Salesforce's (alphabetical) order. */

@@ -66,5 +66,7 @@ describe('server/http/rest: jsforce 1.x', () => {
     expect(before.DailyBulkApiBatches).to.include({ Max: 15_000 });
     const after = await conn.limits();
     expect((before.DailyApiRequests?.Remaining ?? 0) - (after.DailyApiRequests?.Remaining ?? 0)).to.equal(1);
+    // The Sforce-Limit-Info header of each answer, which jsforce keeps.
+    expect(conn.limitInfo.apiUsage).to.deep.equal({ used: 15_000 - (after.DailyApiRequests?.Remaining ?? 0), limit: 15_000 });
   });
 });

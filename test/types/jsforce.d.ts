@@ -38,6 +38,7 @@ declare module 'jsforce' {
     sobject(type: string): SObject;
     query(soql: string): Promise<{ totalSize: number; done: boolean; records: RecordData[] }>;
     limits(): Promise<Record<string, { Max: number; Remaining: number }>>;
+    limitInfo: { apiUsage?: { used: number; limit: number } };
     constructor(options: { loginUrl: string; version?: string });
     instanceUrl: string;
     accessToken: string;
