@@ -57,9 +57,10 @@ export class OrgLimits {
     this.#s = {
       add: db.prepare('INSERT INTO api_request_counts (hour, requests) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET requests = requests + excluded.requests'),
       requests: db.prepare('SELECT coalesce(sum(requests), 0) AS n FROM api_request_counts WHERE hour > ?'),
-      // Salesforce's shared batch allocation: Bulk API v1 ingest batches and Bulk API 2.0's internal ingest batches.
-      batches: db.prepare(`SELECT count(*) AS n FROM batches b JOIN jobs j ON j.id = b.job_id WHERE b.created_date >= ?
-        AND ((j.job_type = 'Classic' AND j.operation NOT IN ('query', 'queryAll')) OR j.job_type = 'V2Ingest')`),
+      // The batch allocation Bulk API and Bulk API 2.0 share: "every batch that is processed in Bulk API or
+      // Bulk API 2.0 counts ... In Bulk API 2.0, only ingest jobs consume batches. Query jobs don't."
+      // (limits cheat sheet): every v1 batch (query batches and PK chunks too), v2 ingest's internal ones.
+      batches: db.prepare(`SELECT count(*) AS n FROM batches b JOIN jobs j ON j.id = b.job_id WHERE b.created_date >= ? AND j.job_type IN ('Classic', 'V2Ingest')`),
       queryJobs: db.prepare("SELECT count(*) AS n FROM jobs WHERE job_type = 'V2Query' AND created_date >= ?"),
       queryBytes: db.prepare(`SELECT coalesce(sum(length(q.data)), 0) AS n FROM query_results q JOIN batches b ON b.id = q.batch_id
         JOIN jobs j ON j.id = b.job_id WHERE j.job_type = 'V2Query' AND j.created_date >= ?`),

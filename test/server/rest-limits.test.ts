@@ -75,7 +75,7 @@ describe('server/org/org-limits: GET /limits', () => {
     t = await startTestOrg({ db: join(dir, 'org.db') });
   });
 
-  it('DailyBulkApiBatches: v1 ingest batches and v2 internal batches of the last 24 h, not query batches; DailyBulkV2QueryJobs and their storage', async () => {
+  it('DailyBulkApiBatches: v1 batches (ingest and query) and v2 internal ingest batches of the last 24 h, not v2 query jobs; DailyBulkV2QueryJobs and their storage', async () => {
     const before = await limits();
     const insert = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
     await t.client.addBatch(insert.id, 'Name\nL1\n');
@@ -85,7 +85,7 @@ describe('server/org/org-limits: GET /limits', () => {
     await t.client.addBatch(query.id, 'SELECT Id FROM Account');
     await t.client.closeJob(query.id);
     await t.org.whenIdle();
-    expect(used(before, await limits(), 'DailyBulkApiBatches')).to.equal(2);
+    expect(used(before, await limits(), 'DailyBulkApiBatches')).to.equal(3);
 
     // Bulk API 2.0 jobs as their front end stores them (same tables), one of them two days old.
     const db = openDatabase(join(dir, 'org.db'));
@@ -116,7 +116,7 @@ describe('server/org/org-limits: GET /limits', () => {
       db.close();
     }
     const after = await limits();
-    expect(used(before, after, 'DailyBulkApiBatches')).to.equal(4);
+    expect(used(before, after, 'DailyBulkApiBatches')).to.equal(5);
     expect(used(before, after, 'DailyBulkV2QueryJobs')).to.equal(1);
     expect(used(before, after, 'DailyBulkV2QueryFileStorageMB')).to.equal(3);
   });
