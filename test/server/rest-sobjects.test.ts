@@ -71,6 +71,15 @@ describe('server/http/rest-sobjects and rest-collections', () => {
     expect((child.json as { Account__c: string }).Account__c).to.equal(accountId);
   });
 
+  it('a binary field: written as base64 JSON, read back as the URL of its bytes, and the bytes there', async () => {
+    const parent = await create('Account', { Name: 'Has files' });
+    const id = await create('Attachment', { Name: 'a.txt', ParentId: parent, Body: Buffer.from('hello REST').toString('base64') });
+    const record = (await call('GET', `${base}/sobjects/Attachment/${id}`)).json as Record<string, unknown>;
+    expect(record).to.include({ Name: 'a.txt', ParentId: parent, BodyLength: 10, Body: `${base}/sobjects/Attachment/${id}/Body` });
+    const bytes = await raw(`${t.org.instanceUrl}${record.Body as string}`, { headers: { authorization: `Bearer ${t.session}` } });
+    expect(bytes.text).to.equal('hello REST');
+  });
+
   it('a refused write is 400 with [{message, errorCode, fields}]; bad JSON is JSON_PARSER_ERROR; an unknown field INVALID_FIELD', async () => {
     const missing = await call('POST', `${base}/sobjects/Account`, { Site: 'x' });
     expect(missing.status).to.equal(400);
