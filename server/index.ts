@@ -22,6 +22,7 @@ import { handleSoapLogin } from './http/soap-login.js';
 import { v2Error } from './http/v2/v2-error.js';
 import { IdGenerator } from './org/id-generator.js';
 import { JobSchemas } from './org/job-schemas.js';
+import { OrgLimits } from './org/org-limits.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
 import { BatchProcessor } from './processing/batch-processor.js';
 import { DmlEngine } from './processing/dml.js';
@@ -107,6 +108,9 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   for (const u of options.users ?? [])
     auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
   const schemas = new JobSchemas(db, schema);
+  // One DML engine for the Bulk batches and the REST writes; one set of daily counters for both APIs.
+  const engine = new DmlEngine(records, ids);
+  const limits = new OrgLimits(db);
   let processor: BatchProcessor | undefined;
   const queries = new QueryRunner({
     db,
@@ -121,7 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   processor = new BatchProcessor({
     jobs,
     schemas,
-    engine: new DmlEngine(records, ids),
+    engine,
     runQuery: queries.run,
     parallelism,
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
@@ -129,10 +133,10 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     // Other processes may serve the same file: one of them at a time runs its batches.
     ...(isMemory(file) ? {} : { lock: new FileLock(`${file}-processor.lock`) }),
   });
-  const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, now: Date.now });
+  const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, limits, now: Date.now });
 
   let baseUrl = '';
-  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, v2Queries, ids, processor, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
+  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, v2Queries, ids, processor, engine, limits, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -156,7 +160,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
         if (decision === 'dropAfterBody') dropAnswer(req, res);
       }
       if (soap) {
-        if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`);
+        if (req.method !== 'POST') throw new ApiError(405, 'InvalidUrl', `HTTP method ${req.method} is not allowed for this resource`, 'POST');
         return await handleSoapLogin(req, res, soap[1] as string, loginContext);
       }
       if (!route && REST_ROUTE.test(pathname)) return await handleRest(req, res, url, restContext);
@@ -202,6 +206,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
           server.closeAllConnections();
         });
         await (processor as BatchProcessor).stop();
+        limits.flush();
         db.close();
       })()),
   };

@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly exceptionCode: string,
     message: string,
+    /** For a 405: the methods the resource takes (its `Allow` header). */
+    readonly allow?: string,
   ) {
     super(message);
   }

@@ -14,6 +14,7 @@ import { serializeDmlResults } from '../../lib/wire/dml-results.js';
 import { parseJobRequest, parseJobStateRequest, serializeJobInfo } from '../../lib/wire/job-info.js';
 import { serializeResultList } from '../../lib/wire/result-list.js';
 import type { IdGenerator } from '../org/id-generator.js';
+import type { OrgLimits } from '../org/org-limits.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { BatchProcessor } from '../processing/batch-processor.js';
 import { parsePkChunking } from '../query/pk-chunking.js';
@@ -21,6 +22,7 @@ import type { QueryResultsStore } from '../store/query-results-store.js';
 import type { AuthStore } from '../store/auth-store.js';
 import { batchInfoOf, type BatchRow, type JobRow, type JobsStore } from '../store/jobs-store.js';
 import { ApiError, invalidSession } from './api-error.js';
+import { LATEST_API_VERSION, isServedVersion } from './api-versions.js';
 import { readRequestBody } from './request-body.js';
 import { respond } from './respond.js';
 
@@ -33,6 +35,8 @@ export interface BulkApiContext {
   readonly schemaId: number;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
+  /** Counts each authenticated request toward the org's DailyApiRequests. */
+  readonly limits: OrgLimits;
   readonly now: () => number;
 }
 
@@ -88,10 +92,10 @@ export class BulkApi {
   /** Handles one request; an ApiError thrown here becomes the error answer (format: `formatHint`). */
   async handle(req: IncomingMessage, res: ServerResponse, route: AsyncRoute, formatHint: { format: WireFormat }): Promise<void> {
     const method = req.method ?? 'GET';
-    if (Number(route.apiVersion) < 20) throw new ApiError(400, 'InvalidVersion', `Invalid API version: ${route.apiVersion}`);
+    if (!isServedVersion(route.apiVersion)) throw new ApiError(400, 'InvalidVersion', `Invalid API version: ${route.apiVersion} (this org serves 20.0 to ${LATEST_API_VERSION}.0)`);
     const userId = this.#user(req);
     if (!route.jobId) {
-      if (method !== 'POST') throw methodNotAllowed(method);
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
       return this.#createJob(req, res, route.apiVersion, userId);
     }
     const job = this.#job(route.jobId, userId);
@@ -99,14 +103,14 @@ export class BulkApi {
     if (!route.batch) {
       if (method === 'GET') return this.#sendJob(req, res, job, 200);
       if (method === 'POST') return this.#setJobState(req, res, job);
-      throw methodNotAllowed(method);
+      throw methodNotAllowed(method, 'GET, POST');
     }
     if (route.batch === 'list') {
       if (method === 'POST') return this.#addBatch(req, res, job, route.apiVersion);
       if (method === 'GET') return respond(req, res, 200, jobOf(formatHint.format), serializeBatchInfoList(this.#c.jobs.batches(job.id).map(batchInfoOf), formatHint.format));
-      throw methodNotAllowed(method);
+      throw methodNotAllowed(method, 'GET, POST');
     }
-    if (method !== 'GET') throw methodNotAllowed(method);
+    if (method !== 'GET') throw methodNotAllowed(method, 'GET');
     const batch = this.#batch(job, route.batchId as string);
     if (!route.tail) return respond(req, res, 200, jobOf(formatHint.format), serializeBatchInfo(batchInfoOf(batch), formatHint.format));
     if (route.tail === 'request') return this.#sendRequest(req, res, job, batch);
@@ -118,6 +122,7 @@ export class BulkApi {
     const session = req.headers['x-sfdc-session'];
     const userId = typeof session === 'string' && session ? this.#c.auth.sessionUser(session, this.#c.now()) : undefined;
     if (!userId) throw invalidSession();
+    this.#c.limits.countRequest();
     return userId;
   }
 
@@ -271,8 +276,8 @@ function isBlank(body: Buffer): boolean {
   return true;
 }
 
-function methodNotAllowed(method: string): ApiError {
-  return new ApiError(405, 'InvalidUrl', `HTTP method ${method} is not allowed for this resource`);
+function methodNotAllowed(method: string, allow: string): ApiError {
+  return new ApiError(405, 'InvalidUrl', `HTTP method ${method} is not allowed for this resource`, allow);
 }
 
 function jobRequestError(err: unknown, format: WireFormat): ApiError {

@@ -48,5 +48,5 @@ function* coalesce(pieces: Iterable<string | Buffer>): Generator<string> {
 
 export function respondError(req: IncomingMessage, res: ServerResponse, error: ApiError, format: WireFormat): Promise<void> {
   const body = serializeApiError({ exceptionCode: error.exceptionCode, exceptionMessage: error.message }, format);
-  return respond(req, res, error.status, MIME[format], body, error.status === 405 ? { allow: 'GET, POST' } : {});
+  return respond(req, res, error.status, MIME[format], body, error.allow ? { allow: error.allow } : {});
 }

@@ -1,9 +1,11 @@
 /**
- * The REST surface around the Bulk API that real tools call first (JSON, `Authorization: Bearer`
- * with the SOAP login's session ids, or `X-SFDC-Session`): the version list, a version's
- * resources, `oauth2/userinfo`, describeGlobal, an object's describe (from the org's schema,
- * custom objects included), the User and Organization records, and the job list. Errors are REST's
- * JSON arrays: 401 INVALID_SESSION_ID, 404 NOT_FOUND.
+ * The REST surface that real tools call (JSON, `Authorization: Bearer` with the SOAP login's session
+ * ids, or `X-SFDC-Session`): the version list, a version's resources, `oauth2/userinfo`,
+ * describeGlobal and an object's describe (from the org's schema, custom objects included), the
+ * query (COUNT() too), records (create, read, update, upsert, delete), sObject Collections, the
+ * org's limits, and the Bulk API 2.0 jobs. The session first on every path (401 INVALID_SESSION_ID),
+ * then the version (20.0 to the current release; 404 past it), then the resource (404 NOT_FOUND),
+ * then the method (405 METHOD_NOT_ALLOWED with an `Allow` header). Errors are REST's JSON arrays.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidId, toId18 } from '../../lib/ids.js';
@@ -11,8 +13,8 @@ import type { AuthStore } from '../store/auth-store.js';
 import type { JobsStore } from '../store/jobs-store.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
-import { describeGlobal, describeObject, versionList } from './rest-describe.js';
-import { restError, restJson, restUser } from './rest-reply.js';
+import { describeGlobal, describeObject } from './rest-describe.js';
+import { RestError, notFound as missing, restError, restJson, restUser } from './rest-reply.js';
 import { restQuery } from './rest-query.js';
 import { respond } from './respond.js';
 import type { RecordsStore } from '../store/records-store.js';
@@ -23,6 +25,11 @@ import type { QueryResultsStore } from '../store/query-results-store.js';
 import type { V2QueryStore } from '../store/v2-query-store.js';
 import { handleIngestJobs } from './v2/ingest-jobs.js';
 import { handleQueryJobs } from './v2/query-jobs.js';
+import { isServedVersion, versionList } from './api-versions.js';
+import type { DmlEngine } from '../processing/dml.js';
+import type { OrgLimits } from '../org/org-limits.js';
+import { type RecordRequest, createRecord, deleteByExternalId, deleteRecord, externalIdField, readByExternalId, readRecord, updateRecord, upsertRecord } from './rest-sobjects.js';
+import { createMany, deleteMany, retrieveMany, updateMany, upsertField, upsertMany } from './rest-collections.js';
 
 export interface RestContext {
   readonly auth: AuthStore;
@@ -37,6 +44,10 @@ export interface RestContext {
   readonly v2Queries: V2QueryStore;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
+  /** The DML engine Bulk batches run through: REST writes use the same one. */
+  readonly engine: DmlEngine;
+  /** The org's daily counters (`/limits`); every authenticated request is counted. */
+  readonly limits: OrgLimits;
   readonly orgId: string;
   /** scheme://host:port this server answers on. */
   readonly baseUrl: () => string;
@@ -45,64 +56,153 @@ export interface RestContext {
 
 export const REST_ROUTE = /^\/services\/(?:data(?:\/.*)?|oauth2\/userinfo)\/?$/;
 
-/** The latest API version the org speaks. */
-const LATEST_VERSION = '62.0';
-
 const json = (req: IncomingMessage, res: ServerResponse, body: unknown) => restJson(req, res, body);
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+/** A resource: what each method it takes does. HEAD is GET without the body. */
+type Methods = Partial<Record<Method, () => Promise<void>>>;
 
 export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext): Promise<void> {
   const path = url.pathname.replace(/\/$/, '');
-  const readOnly = req.method === 'GET' || req.method === 'HEAD';
   // The version list is public on Salesforce too.
-  if (path === '/services/data') return readOnly ? json(req, res, versionList()) : methodNotAllowed(req, res);
+  if (path === '/services/data') return answer(req, res, { GET: () => json(req, res, versionList()) });
   // The session before anything else: a client renews its session on 401, never on another answer.
   const userId = restUser(req, context);
   if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+  context.limits.countRequest();
+  res.setHeader('sforce-limit-info', context.limits.limitInfo());
+  const versioned = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
+  // A version the org does not have yet is an unknown resource: 404 NOT_FOUND, as users of a too-new version report (Salesforce-Inspector-reloaded #744).
+  if (versioned && !isServedVersion(versioned[1] as string)) return notFound(req, res);
   const jobs = /^\/services\/data\/v(\d+\.\d)\/jobs\/(ingest|query)(\/.*)?$/.exec(path);
   if (jobs) {
     const [, v, kind, tail = ''] = jobs as unknown as [string, string, string, string | undefined];
     const route = { version: v, base: `/services/data/v${v}`, userId, tail };
     return kind === 'ingest' ? handleIngestJobs(req, res, url, context, route) : handleQueryJobs(req, res, url, context, route);
   }
-  if (!readOnly) return methodNotAllowed(req, res);
-  const user = context.auth.user(userId);
-  if (path === '/services/oauth2/userinfo') return json(req, res, userInfo(context, userId, user?.username ?? '', user?.full_name ?? ''));
-  const version = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-  if (!version) return notFound(req, res);
-  const [, v, rest = ''] = version as unknown as [string, string, string | undefined];
-  if (Number(v) < 20 || Number(v) > Number(LATEST_VERSION)) return notFound(req, res);
-  const base = `/services/data/v${v}`;
-  if (rest === '') return json(req, res, resources(base));
-  if (rest === '/sobjects') return json(req, res, describeGlobal(context.schema, base));
-  const query = /^\/(query|queryAll)(?:\/([^/]+))?$/.exec(rest);
-  if (query) return restQuery(req, res, url, context, base, query[1] === 'queryAll', query[2]);
-  const blob = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)\/([A-Za-z0-9]{15,18})\/([A-Za-z][A-Za-z0-9_]*)$/.exec(rest);
-  if (blob) return binaryField(req, res, context, blob[1] as string, blob[2] as string, blob[3] as string);
-  const sobject = /^\/sobjects\/([A-Za-z][A-Za-z0-9_]*)(?:\/([^/]+))?$/.exec(rest);
-  if (!sobject) return notFound(req, res);
-  const [, name, tail] = sobject as unknown as [string, string, string | undefined];
-  if (name.toLowerCase() === 'organization') return tail ? organization(req, res, context, base, tail) : notFound(req, res);
-  const object = context.schema.objects.find((o) => o.name.toLowerCase() === name.toLowerCase());
-  if (!object) return restError(req, res, 404, 'NOT_FOUND', `The requested resource does not exist`);
-  const described = describeObject(context.schema, object, base);
-  if (tail === undefined) return json(req, res, { objectDescribe: { ...described, fields: undefined, childRelationships: undefined }, recentItems: [] });
-  if (tail === 'describe') return json(req, res, described);
-  if (object.name === 'User') {
-    const row = isValidId(tail) ? context.auth.user(toId18(tail)) : undefined;
-    if (!row) return notFound(req, res);
-    const [first, ...last] = row.full_name.split(' ');
-    return json(req, res, {
-      attributes: { type: 'User', url: `${base}/sobjects/User/${row.id}` },
-      Id: row.id,
-      Username: row.username,
-      Name: row.full_name,
-      FirstName: last.length ? first : null,
-      LastName: last.length ? last.join(' ') : row.full_name,
-      Email: row.username.includes('@') ? row.username : `${row.username}@bulkpipe.local`,
-      IsActive: true,
-    });
+  try {
+    const methods =
+      path === '/services/oauth2/userinfo'
+        ? { GET: () => userInfo(req, res, context, userId) }
+        : versioned
+          ? versionResource({ req, res, url, context, userId, version: versioned[1] as string }, versioned[2] ?? '')
+          : undefined;
+    if (!methods) throw missing();
+    await answer(req, res, methods);
+  } catch (err) {
+    if (!(err instanceof RestError)) throw err;
+    if (err.body !== undefined) return restJson(req, res, err.body, err.status);
+    return restError(req, res, err.status, err.errorCode, err.message, err.fields);
   }
-  return notFound(req, res);
+}
+
+/** Runs the method's handler, or answers 405 METHOD_NOT_ALLOWED naming the methods the resource takes. */
+function answer(req: IncomingMessage, res: ServerResponse, methods: Methods): Promise<void> {
+  const handler = methods[(req.method === 'HEAD' ? 'GET' : req.method) as Method];
+  if (handler) return handler();
+  const allowed = (['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const).filter((m) => (m === 'HEAD' ? methods.GET : methods[m]));
+  // Salesforce's words: "HTTP Method 'PUT' not allowed. Allowed are GET,HEAD,POST" (Bulk API 2.0 guide, "Errors").
+  return restJson(req, res, [{ message: `HTTP Method '${req.method}' not allowed. Allowed are ${allowed.join(',')}`, errorCode: 'METHOD_NOT_ALLOWED' }], 405, {
+    allow: allowed.join(', '),
+  });
+}
+
+/** A request under `/services/data/vXX.X`, its session and version checked. */
+interface Routed {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly context: RestContext;
+  readonly userId: string;
+  /** `62.0` */
+  readonly version: string;
+}
+
+/** The resource `rest` (the path after the version) names, or undefined (404). */
+function versionResource(r: Routed, rest: string): Methods | undefined {
+  const { req, res, context, version } = r;
+  const base = `/services/data/v${version}`;
+  const get = (body: () => unknown): Methods => ({ GET: () => json(req, res, body()) });
+  switch (rest) {
+    case '':
+      return get(() => resources(base));
+    case '/sobjects':
+      return get(() => describeGlobal(context.schema, base));
+    case '/limits':
+      return get(() => context.limits.snapshot(version));
+    case '/jobs':
+      return get(() => ({ ingest: `${base}/jobs/ingest`, query: `${base}/jobs/query` }));
+    case '/composite':
+      return get(() => ({ sobjects: `${base}/composite/sobjects` }));
+    case '/composite/sobjects':
+      return { POST: () => createMany(r), PATCH: () => updateMany(r), DELETE: () => deleteMany(r) };
+  }
+  const query = /^\/(query|queryAll)(?:\/([^/]+))?$/.exec(rest);
+  if (query) return { GET: () => restQuery(req, res, r.url, context, base, query[1] === 'queryAll', query[2]) };
+  const collection = /^\/composite\/sobjects\/([^/]+)(?:\/([^/]+))?$/.exec(rest);
+  if (collection) {
+    const object = objectNamed(r, collection[1] as string);
+    if (collection[2] === undefined) return { GET: () => retrieveMany(r, object), POST: () => retrieveMany(r, object) };
+    const field = upsertField(object, segment(collection[2]));
+    return { PATCH: () => upsertMany(r, object, field) };
+  }
+  const sobject = /^\/sobjects\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(rest);
+  return sobject ? sobjectResource(r, base, sobject[1] as string, sobject[2], sobject[3]) : undefined;
+}
+
+/** `/sobjects/X`, `/sobjects/X/describe`, `/sobjects/X/{id}`, `/sobjects/X/{id}/{BinaryField}`, `/sobjects/X/{ExternalIdField}/{value}`. */
+function sobjectResource(r: Routed, base: string, name: string, second: string | undefined, third: string | undefined): Methods | undefined {
+  const { req, res, context } = r;
+  if (name.toLowerCase() === 'organization') return second && !third ? { GET: () => organization(req, res, context, base, second) } : undefined;
+  const object = objectNamed(r, name);
+  const record: RecordRequest = { ...r, object };
+  if (second === undefined) {
+    const summary = () =>
+      json(req, res, { objectDescribe: { ...describeObject(context.schema, object, base), fields: undefined, childRelationships: undefined }, recentItems: [] });
+    return object.name === 'User' ? { GET: summary } : { GET: summary, POST: () => createRecord(record) };
+  }
+  if (third === undefined && second === 'describe') return { GET: () => json(req, res, describeObject(context.schema, object, base)) };
+  // The org's users live in its login store, not among its records: read only.
+  if (object.name === 'User') return third === undefined ? { GET: () => userRecord(req, res, context, base, second) } : undefined;
+  if (third === undefined)
+    return isValidId(second) ? { GET: () => readRecord(record, second), PATCH: () => updateRecord(record, second), DELETE: () => deleteRecord(record, second) } : undefined;
+  if (isValidId(second) && object.fields.get(third.toLowerCase())?.type === 'base64') return { GET: () => binaryField(req, res, context, object.name, second, third) };
+  const field = externalIdField(object, segment(second));
+  if (!field) throw new RestError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${segment(second)}`);
+  const value = segment(third);
+  return { GET: () => readByExternalId(record, field, value), PATCH: () => upsertRecord(record, field, value), DELETE: () => deleteByExternalId(record, field, value) };
+}
+
+/** The object a path names, or 404 NOT_FOUND. */
+function objectNamed(r: Routed, name: string) {
+  const object = r.context.schema.objects.find((o) => o.name.toLowerCase() === name.toLowerCase());
+  if (!object) throw missing();
+  return object;
+}
+
+/** A path segment, %-decoded (an External ID value may hold spaces, slashes, ...); a malformed escape stays as it is. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function userRecord(req: IncomingMessage, res: ServerResponse, context: RestContext, base: string, rawId: string): Promise<void> {
+  const row = isValidId(rawId) ? context.auth.user(toId18(rawId)) : undefined;
+  if (!row) return notFound(req, res);
+  const [first, ...last] = row.full_name.split(' ');
+  return json(req, res, {
+    attributes: { type: 'User', url: `${base}/sobjects/User/${row.id}` },
+    Id: row.id,
+    Username: row.username,
+    Name: row.full_name,
+    FirstName: last.length ? first : null,
+    LastName: last.length ? last.join(' ') : row.full_name,
+    Email: row.username.includes('@') ? row.username : `${row.username}@bulkpipe.local`,
+    IsActive: true,
+  });
 }
 
 /** `GET .../sobjects/Attachment/<id>/Body`: a base64 field's bytes, as they were loaded. */
@@ -117,24 +217,24 @@ function binaryField(req: IncomingMessage, res: ServerResponse, context: RestCon
   return respond(req, res, 200, 'application/octet-stream', Buffer.from(value, 'base64'));
 }
 
-function methodNotAllowed(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  return restError(req, res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are GET,HEAD`);
-}
-
 function notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
   return restError(req, res, 404, 'NOT_FOUND', 'The requested resource does not exist');
 }
 
+/** The version's resources: only what this org serves (each answers a GET; query and queryAll with their `q`). */
 function resources(base: string): Record<string, string> {
-  const names = ['sobjects', 'query', 'queryAll', 'jobs', 'limits', 'search', 'tooling', 'composite', 'recent', 'analytics', 'connect', 'chatter'];
+  const names = ['sobjects', 'query', 'queryAll', 'jobs', 'limits', 'composite'];
   return Object.fromEntries(names.map((n) => [n, `${base}/${n}`]));
 }
 
-function userInfo(context: RestContext, userId: string, username: string, fullName: string): Record<string, unknown> {
+function userInfo(req: IncomingMessage, res: ServerResponse, context: RestContext, userId: string): Promise<void> {
+  const user = context.auth.user(userId);
+  const username = user?.username ?? '';
+  const fullName = user?.full_name ?? '';
   const org = context.orgId;
   const id = `${context.baseUrl()}/id/${org}/${userId}`;
   const [given, ...family] = fullName.split(' ');
-  return {
+  return json(req, res, {
     sub: id,
     user_id: userId,
     organization_id: org,
@@ -158,7 +258,7 @@ function userInfo(context: RestContext, userId: string, username: string, fullNa
     },
     is_app_installed: true,
     updated_at: new Date(context.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
-  };
+  });
 }
 
 function organization(req: IncomingMessage, res: ServerResponse, context: RestContext, base: string, id: string): Promise<void> {

@@ -1,22 +1,10 @@
 /**
- * The REST describe documents of the local org, from its schema: the version list, describeGlobal
- * and an object's describe (the fields with the properties clients check before a load: type,
+ * The REST describe documents of the local org, from its schema: describeGlobal and an object's
+ * describe (the fields with the properties clients check before a load: type,
  * length, precision and scale, nillable, createable, updateable, defaultedOnCreate, externalId,
  * idLookup, unique, referenceTo, relationshipName, picklistValues), in the REST API's shapes.
  */
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
-
-/** Salesforce's release names, newest first: v62.0 is Winter '25, and three releases a year before it. */
-export function versionList(latest = 62): Array<{ label: string; url: string; version: string }> {
-  const out: Array<{ label: string; url: string; version: string }> = [];
-  for (let v = 20; v <= latest; v++) {
-    const back = latest - v;
-    const season = ['Winter', 'Summer', 'Spring'][back % 3] as string;
-    const year = 25 - Math.floor(back / 3) - (season === 'Winter' ? 0 : 1);
-    out.push({ label: `${season} '${String(((year % 100) + 100) % 100).padStart(2, '0')}`, url: `/services/data/v${v}.0`, version: `${v}.0` });
-  }
-  return out;
-}
 
 /** `NumberOfEmployees` -> `Number Of Employees`, `Invoice_Total__c` -> `Invoice Total`. */
 function labelOf(name: string): string {

@@ -12,6 +12,7 @@ import type { AuthStore } from '../store/auth-store.js';
 import { respond } from './respond.js';
 import { readRequestBody } from './request-body.js';
 import { ApiError } from './api-error.js';
+import { LATEST_API_VERSION, isPastLatest } from './api-versions.js';
 
 export interface LoginContext {
   readonly auth: AuthStore;
@@ -26,6 +27,12 @@ const SOAP_TYPE = 'text/xml; charset=utf-8';
 
 export async function handleSoapLogin(req: IncomingMessage, res: ServerResponse, apiVersion: string, ctx: LoginContext): Promise<void> {
   const fault = (message: string) => respond(req, res, 500, SOAP_TYPE, serializeLoginFault('INVALID_LOGIN', message));
+  // Salesforce's words for a version it does not have yet (quoted by SoqlX, zkSforce and Data Loader
+  // users when a client was newer than the org); the current release is named to say what to pin.
+  if (isPastLatest(apiVersion)) {
+    const message = `Invalid Api version specified on URL (${apiVersion}; the latest is ${LATEST_API_VERSION}.0)`;
+    return respond(req, res, 500, SOAP_TYPE, serializeSoapFault('UNSUPPORTED_API_VERSION', message, 'UnexpectedErrorFault'));
+  }
   let envelope: XmlElement;
   try {
     const body = await readRequestBody(req, 64 * 1024, () => new ApiError(413, 'INVALID_LOGIN', 'request too large'));

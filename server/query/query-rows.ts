@@ -22,15 +22,12 @@ export interface QueryRange {
   readonly to?: string | null;
 }
 
-/** Matching rows, a page at a time. */
-export async function* queryRows(db: Db, q: CompiledQuery, range: QueryRange = {}): AsyncGenerator<ResultRow> {
+/** The joins, id range and filters of a query: what its rows and its count share. */
+function scope(q: CompiledQuery, range: QueryRange) {
   const aliases = [...q.joins.keys()];
   const joins = aliases.map((a) => `LEFT JOIN records ${a} ON ${a}.id = json_extract(r.data, '$.${(q.joins.get(a) as { reference: { name: string } }).reference.name}')`).join(' ');
-  // One id range per query, [low, high): the object's key prefix, narrowed to a PK chunk. A page
-  // moves `low` past its last id, so SQLite seeks in the primary key instead of rescanning (with
-  // two lower bounds it may pick the constant one, which made each page cost more than the last).
   const [prefixLow, prefixHigh] = prefixRange(q.object.keyPrefix);
-  let low = range.from && range.from > prefixLow ? range.from : prefixLow;
+  const low = range.from && range.from > prefixLow ? range.from : prefixLow;
   const high = range.to && range.to < prefixHigh ? range.to : prefixHigh;
   const filters = range.all ? [] : ['r.deleted = 0'];
   const params: unknown[] = [];
@@ -38,6 +35,28 @@ export async function* queryRows(db: Db, q: CompiledQuery, range: QueryRange = {
     filters.push(`(${q.where})`);
     params.push(...q.whereParams);
   }
+  return { aliases, joins, low, high, filters, params };
+}
+
+/**
+ * A REST `COUNT()` / `COUNT(field)` in one SQL count: the matches (with a non-null field), at most
+ * LIMIT of them for `COUNT()`, without reading a record.
+ */
+export function countRows(db: Db, q: CompiledQuery, range: QueryRange = {}): number {
+  const { joins, low, high, filters, params } = scope(q, range);
+  const expression = q.count?.expression;
+  const where = ['r.id >= ?', 'r.id < ?', ...filters, ...(expression ? [`${expression} IS NOT NULL`] : [])].join(' AND ');
+  const { n } = db.prepare(`SELECT count(*) AS n FROM records r ${joins} WHERE ${where}`).get(low, high, ...params) as { n: number };
+  return expression || q.limit === undefined ? n : Math.min(n, q.limit);
+}
+
+/** Matching rows, a page at a time. */
+export async function* queryRows(db: Db, q: CompiledQuery, range: QueryRange = {}): AsyncGenerator<ResultRow> {
+  // One id range per query, [low, high): the object's key prefix, narrowed to a PK chunk. A page
+  // moves `low` past its last id, so SQLite seeks in the primary key instead of rescanning (with
+  // two lower bounds it may pick the constant one, which made each page cost more than the last).
+  const { aliases, joins, high, filters, params, ...first } = scope(q, range);
+  let low = first.low;
   const select = `SELECT r.*${aliases.map((a) => `, ${a}.id AS ${a}_id, ${a}.deleted AS ${a}_deleted, ${a}.created_date AS ${a}_created_date, ${a}.modstamp AS ${a}_modstamp, ${a}.owner_id AS ${a}_owner_id, ${a}.created_by AS ${a}_created_by, ${a}.data AS ${a}_data`).join('')} FROM records r ${joins}`;
   const keyset = q.orderBy === undefined;
   const where = ['r.id >= ?', 'r.id < ?', ...filters].join(' AND ');

@@ -30,6 +30,24 @@ export interface CompiledQuery {
   readonly whereParams: readonly unknown[];
   readonly orderBy: string | undefined;
   readonly limit: number | undefined;
+  /**
+   * The REST query's `SELECT COUNT() FROM ...` (no expression: the answer is its totalSize) or
+   * `SELECT COUNT(Field) [alias] FROM ...` (an AggregateResult whose key is the alias, else `expr0`).
+   */
+  readonly count?: { readonly expression: string | undefined; readonly label: string };
+}
+
+/** What differs between the query surfaces. */
+interface SoqlOptions {
+  /** The REST query: COUNT() and COUNT(field) are served, and refusals do not speak of the Bulk API. Default false. */
+  readonly rest?: boolean;
+}
+
+interface FunctionField {
+  readonly type: string;
+  readonly functionName?: string;
+  readonly parameters?: readonly unknown[];
+  readonly alias?: string;
 }
 
 const fail = (code: string, message: string) => new BatchFailure('InvalidBatch', `Failed to process query: ${code}: ${message}`);
@@ -61,7 +79,7 @@ interface WhereNode {
  * Compiles a query of a Bulk query job on `jobObject`; without a job (the REST query), of the
  * object its FROM names, which must be one of the org's (INVALID_TYPE otherwise).
  */
-export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string): CompiledQuery {
+export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string, options: SoqlOptions = {}): CompiledQuery {
   let query: Query;
   try {
     query = parseQuery(soql);
@@ -80,12 +98,14 @@ export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string)
     throw fail('INVALID_TYPE', `sObject type '${named}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
   const object = found;
   const compiler = new Compiler(schema, object, soql);
-  const fields = (query.fields ?? []).map((f) => compiler.selected(f as { type: string; field?: string; relationships?: string[]; rawValue?: string }));
-  if (fields.length === 0) throw fail('MALFORMED_QUERY', 'no fields selected');
+  const by = options.rest ? 'the local org' : 'Bulk API query';
+  const count = options.rest ? countOf(compiler, (query.fields ?? []) as readonly FunctionField[]) : undefined;
+  const fields = count ? [] : (query.fields ?? []).map((f) => compiler.selected(f as { type: string; field?: string; relationships?: string[]; rawValue?: string }, by));
+  if (fields.length === 0 && !count) throw fail('MALFORMED_QUERY', 'no fields selected');
   const params: unknown[] = [];
   const where = query.where ? compiler.where(query.where as unknown as WhereNode, params) : '';
-  if ((query as { groupBy?: unknown }).groupBy || (query as { having?: unknown }).having) throw fail('FUNCTIONALITY_NOT_ENABLED', 'GROUP BY is not supported by Bulk API query');
-  if ((query as { offset?: unknown }).offset !== undefined) throw fail('FUNCTIONALITY_NOT_ENABLED', 'OFFSET is not supported by Bulk API query');
+  if ((query as { groupBy?: unknown }).groupBy || (query as { having?: unknown }).having) throw fail('FUNCTIONALITY_NOT_ENABLED', `GROUP BY is not supported by ${by}`);
+  if ((query as { offset?: unknown }).offset !== undefined) throw fail('FUNCTIONALITY_NOT_ENABLED', `OFFSET is not supported by ${by}`);
   const orderBy = query.orderBy
     ? (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy])
         .map((o) => {
@@ -95,7 +115,20 @@ export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string)
         })
         .join(', ')
     : undefined;
-  return { object, fields, joins: compiler.joins, where, whereParams: params, orderBy, limit: query.limit };
+  return { object, fields, joins: compiler.joins, where, whereParams: params, orderBy, limit: query.limit, ...(count ? { count } : {}) };
+}
+
+/**
+ * A REST query's lone COUNT() or COUNT(field), or undefined when it selects fields. Salesforce
+ * answers `COUNT()` with a totalSize and no records, and `COUNT(Id)` with one AggregateResult whose
+ * key is `expr0` unless aliased (REST API guide, "Query"; jsforce's `count()` reads totalSize).
+ */
+function countOf(compiler: Compiler, fields: readonly FunctionField[]): CompiledQuery['count'] {
+  const [first] = fields;
+  if (fields.length !== 1 || first?.type !== 'FieldFunctionExpression' || first.functionName?.toUpperCase() !== 'COUNT') return undefined;
+  const [param, ...more] = first.parameters ?? [];
+  if (more.length > 0 || (param !== undefined && typeof param !== 'string')) throw fail('MALFORMED_QUERY', 'COUNT takes one field');
+  return { expression: param === undefined ? undefined : compiler.expression(param), label: first.alias ?? 'expr0' };
 }
 
 class Compiler {
@@ -110,16 +143,20 @@ class Compiler {
     this.#soql = soql;
   }
 
-  selected(f: { type: string; field?: string; relationships?: string[]; rawValue?: string }): SelectedField {
+  selected(f: { type: string; field?: string; relationships?: string[]; rawValue?: string }, by: string): SelectedField {
     if (f.type === 'Field' && f.field) return { label: f.field, field: this.#field(this.#object, f.field) };
     if (f.type === 'FieldRelationship' && f.field && f.relationships?.length === 1) {
       const { name, alias, object } = this.#join(f.relationships[0] as string);
       return { label: f.rawValue ?? `${f.relationships[0]}.${f.field}`, field: this.#field(object, f.field), parent: { name, object, alias } };
     }
     if (f.type === 'FieldRelationship') throw fail('FUNCTIONALITY_NOT_ENABLED', 'only one level of parent relationship is supported by the local org');
-    if (f.type === 'FieldSubquery') throw fail('FUNCTIONALITY_NOT_ENABLED', 'Nested queries are not supported by Bulk API query');
-    if (f.type === 'FieldFunctionExpression') throw fail('FUNCTIONALITY_NOT_ENABLED', 'Aggregate queries are not supported by Bulk API query');
-    throw fail('FUNCTIONALITY_NOT_ENABLED', `${f.rawValue ?? f.type} is not supported by Bulk API query`);
+    if (f.type === 'FieldSubquery') throw fail('FUNCTIONALITY_NOT_ENABLED', `Nested queries are not supported by ${by}`);
+    if (f.type === 'FieldFunctionExpression')
+      throw fail(
+        'FUNCTIONALITY_NOT_ENABLED',
+        by === 'Bulk API query' ? 'Aggregate queries are not supported by Bulk API query' : `Aggregate queries other than a lone COUNT() are not supported by ${by}`,
+      );
+    throw fail('FUNCTIONALITY_NOT_ENABLED', `${f.rawValue ?? f.type} is not supported by ${by}`);
   }
 
   /** The SQL expression of a field path (`Name`, `Account.Name`). */

@@ -35,15 +35,30 @@ describe('server/http/rest-api', () => {
     return JSON.parse(res.text) as Record<string, unknown> & Array<Record<string, unknown>>;
   };
 
-  it("GET /services/data: the versions, without a session, Winter '25 last", async () => {
+  it("GET /services/data: the versions, without a session, through 66.0 (Spring '26)", async () => {
     const res = await get('/services/data', null);
     const versions = JSON.parse(res.text) as Array<{ label: string; url: string; version: string }>;
-    expect(versions.at(-1)).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.at(-1)).to.deep.equal({ label: "Spring '26", url: '/services/data/v66.0', version: '66.0' });
+    expect(versions.find((v) => v.version === '62.0')).to.deep.equal({ label: "Winter '25", url: '/services/data/v62.0', version: '62.0' });
+    expect(versions.find((v) => v.version === '64.0')?.label).to.equal("Summer '25");
     expect(versions[0]).to.deep.equal({ label: "Winter '11", url: '/services/data/v20.0', version: '20.0' });
+    expect(versions).to.have.length(47);
   });
 
-  it('GET /services/data/vXX.X: the resources; oauth2/userinfo: the user and org ids', async () => {
-    expect(await body('/services/data/v62.0')).to.include({ sobjects: '/services/data/v62.0/sobjects', query: '/services/data/v62.0/query', jobs: '/services/data/v62.0/jobs' });
+  it('GET /services/data/vXX.X: the resources, each of which answers; oauth2/userinfo: the user and org ids', async () => {
+    const listed = await body('/services/data/v62.0');
+    expect(listed).to.include({
+      sobjects: '/services/data/v62.0/sobjects',
+      query: '/services/data/v62.0/query',
+      jobs: '/services/data/v62.0/jobs',
+      limits: '/services/data/v62.0/limits',
+    });
+    // Nothing advertised that is not served (a query resource with its query).
+    for (const [name, path] of Object.entries(listed as Record<string, string>)) {
+      const res = await get(name === 'query' || name === 'queryAll' ? `${path}?q=SELECT+Id+FROM+Account` : path);
+      expect(res.status, `${name}: ${res.text.slice(0, 200)}`).to.be.within(200, 299);
+    }
+    expect(await body('/services/data/v62.0/jobs')).to.deep.equal({ ingest: '/services/data/v62.0/jobs/ingest', query: '/services/data/v62.0/jobs/query' });
     const info = await body('/services/oauth2/userinfo');
     expect(info).to.include({ preferred_username: t.org.username, organization_id: '00D5g0000000001EAA' });
     expect(info.user_id).to.match(/^005/);
@@ -172,6 +187,7 @@ describe('server/http/rest-api', () => {
     const all = JSON.parse((await q("SELECT Id FROM Account WHERE Name = 'RQ 0001'", 'queryAll')).text) as { totalSize: number };
     expect(all.totalSize).to.equal(1);
     for (const [soql, code] of [
+      ['SELECT SUM(NumberOfEmployees) FROM Account', 'FUNCTIONALITY_NOT_ENABLED'],
       ['SELEC Name FROM Account', 'MALFORMED_QUERY'],
       ['SELECT Nope__c FROM Account', 'INVALID_FIELD'],
       ['SELECT Id FROM Nope__c', 'INVALID_TYPE'],
@@ -181,5 +197,41 @@ describe('server/http/rest-api', () => {
       expect(res.status, soql).to.equal(400);
       expect((JSON.parse(res.text) as Array<{ errorCode: string }>)[0]?.errorCode, soql).to.equal(code);
     }
+  });
+
+  it('SELECT COUNT() through query and queryAll: totalSize, done, no records; COUNT(field) an AggregateResult; the Bulk query still refuses aggregates', async () => {
+    const q = async (soql: string, path = 'query') => {
+      const res = await get(`/services/data/v62.0/${path}?q=${encodeURIComponent(soql)}`);
+      expect(res.status, `${soql}: ${res.text.slice(0, 200)}`).to.equal(200);
+      return JSON.parse(res.text) as Record<string, unknown>;
+    };
+    const job = await t.client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
+    await t.client.addBatch(job.id, 'Name,Site\nCNT 1,a\nCNT 2,\nCNT 3,c\nCNT 4,d\n');
+    await t.client.closeJob(job.id);
+    await t.org.whenIdle();
+    expect(await q("SELECT COUNT() FROM Account WHERE Name LIKE 'CNT %'")).to.deep.equal({ totalSize: 4, done: true, records: [] });
+    expect(await q("select count() from Account where Name like 'CNT %' LIMIT 3")).to.deep.equal({ totalSize: 3, done: true, records: [] });
+    expect(await q("SELECT COUNT(Site) FROM Account WHERE Name LIKE 'CNT %'")).to.deep.equal({
+      totalSize: 1,
+      done: true,
+      records: [{ attributes: { type: 'AggregateResult' }, expr0: 3 }],
+    });
+    expect((await q("SELECT COUNT(Id) n FROM Account WHERE Name LIKE 'CNT %'")).records).to.deep.equal([{ attributes: { type: 'AggregateResult' }, n: 4 }]);
+    const [first] = (await q("SELECT Id FROM Account WHERE Name = 'CNT 1'")).records as Array<{ Id: string }>;
+    const del = await raw(`${t.org.instanceUrl}/services/data/v62.0/sobjects/Account/${first?.Id as string}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${t.session}` },
+    });
+    expect(del.status).to.equal(204);
+    expect((await q("SELECT COUNT() FROM Account WHERE Name LIKE 'CNT %'")).totalSize).to.equal(3);
+    expect((await q("SELECT COUNT() FROM Account WHERE Name LIKE 'CNT %'", 'queryAll')).totalSize).to.equal(4);
+
+    const bulk = await t.client.createJob({ operation: 'query', object: 'Account', contentType: 'CSV' });
+    const batch = await t.client.addBatch(bulk.id, 'SELECT COUNT() FROM Account');
+    await t.client.closeJob(bulk.id);
+    await t.org.whenIdle();
+    const info = await t.client.getBatch(bulk.id, batch.id);
+    expect(info.state).to.equal('Failed');
+    expect(info.stateMessage).to.equal('InvalidBatch : Failed to process query: FUNCTIONALITY_NOT_ENABLED: Aggregate queries are not supported by Bulk API query');
   });
 });

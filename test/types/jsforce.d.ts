@@ -15,7 +15,30 @@ declare module 'jsforce' {
     createBatch(): Batch;
     close(): Promise<unknown>;
   }
+  interface SaveResult {
+    id?: string;
+    success: boolean;
+    errors: Array<{ statusCode?: string; message: string; fields?: string[] }>;
+    created?: boolean;
+  }
+  type RecordData = Record<string, unknown>;
+  interface SObject {
+    create(records: RecordData): Promise<SaveResult>;
+    create(records: RecordData[], options?: { allOrNone?: boolean }): Promise<SaveResult[]>;
+    update(records: RecordData): Promise<SaveResult>;
+    update(records: RecordData[], options?: { allOrNone?: boolean }): Promise<SaveResult[]>;
+    upsert(records: RecordData, extIdField: string): Promise<SaveResult>;
+    destroy(ids: string): Promise<SaveResult>;
+    destroy(ids: string[], options?: { allOrNone?: boolean }): Promise<SaveResult[]>;
+    retrieve(ids: string, options?: { fields?: string[] }): Promise<RecordData>;
+    retrieve(ids: string[], options?: { fields?: string[] }): Promise<Array<RecordData | null>>;
+    count(conditions?: RecordData | string): Promise<number>;
+  }
   class Connection {
+    sobject(type: string): SObject;
+    query(soql: string): Promise<{ totalSize: number; done: boolean; records: RecordData[] }>;
+    limits(): Promise<Record<string, { Max: number; Remaining: number }>>;
+    limitInfo: { apiUsage?: { used: number; limit: number } };
     constructor(options: { loginUrl: string; version?: string });
     instanceUrl: string;
     accessToken: string;
