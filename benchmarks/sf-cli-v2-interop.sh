@@ -64,7 +64,8 @@ run export-json.out sf data export bulk --query "SELECT Name, NumberOfEmployees,
 show export.json
 echo "== sf data export bulk (CSV, every record)"
 run export.out sf data export bulk --query "SELECT Id, Name, NumberOfEmployees, Ext_Id__c FROM Account ORDER BY Name" --output-file export.csv --result-format csv --target-org local --wait 5
-echo "-- export.csv: $(($(wc -l < export.csv)-1)) records, $(sort -u export.csv | wc -l) distinct lines, read in $(grep -cE 'GET /+services/data/v[0-9.]+/jobs/query/750[A-Za-z0-9]+/results' "$W/server.log") result pages; its first lines:"
+exported=$(job_of export.out)
+echo "-- export.csv: $(($(wc -l < export.csv)-1)) records, $(sort -u export.csv | wc -l) distinct lines, read in $(grep -cE "GET /+services/data/v[0-9.]+/jobs/query/$exported/results" "$W/server.log") result pages; its first lines:"
 head -4 export.csv
 
 # The ids of the export (its first column), to delete them all.
