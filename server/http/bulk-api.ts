@@ -15,7 +15,7 @@ import { parseJobRequest, parseJobStateRequest, serializeJobInfo } from '../../l
 import { serializeResultList } from '../../lib/wire/result-list.js';
 import type { IdGenerator } from '../org/id-generator.js';
 import type { OrgLimits } from '../org/org-limits.js';
-import type { OrgSchema } from '../org/schema.js';
+import { identifiesRecord, type OrgSchema } from '../org/schema.js';
 import type { BatchProcessor } from '../processing/batch-processor.js';
 import { parsePkChunking } from '../query/pk-chunking.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
@@ -166,7 +166,7 @@ export class BulkApi {
     if (request.operation === 'upsert') {
       if (!request.externalIdFieldName) throw new ApiError(400, 'InvalidJob', 'External ID field name is required for upsert');
       const field = this.#c.schema.field(object, request.externalIdFieldName);
-      if (!field || !(field.type === 'id' || field.externalId || field.unique)) {
+      if (!field || !identifiesRecord(field)) {
         throw new ApiError(400, 'InvalidJob', `Field ${request.externalIdFieldName} is not an External ID field of ${object.name}`);
       }
       externalIdField = field.name;

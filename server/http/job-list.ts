@@ -9,16 +9,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobRow, JobsStore, JobType } from '../store/jobs-store.js';
 import { ingestStatus } from '../v2/ingest-status.js';
 import { restDate } from './rest-date.js';
-import { restError, restJson, restUser } from './rest-reply.js';
+import { restError, restJson } from './rest-reply.js';
+import { queryJobView } from './v2/query-job-info.js';
+import type { V2Route } from './v2/route.js';
 import type { RestContext } from './rest-api.js';
 
 const PAGE_SIZE = 1000;
 const JOB_TYPES: readonly string[] = ['Classic', 'V2Ingest', 'V2Query', 'BigObjectIngest'];
 
 /** `kind`: which list was called; its 2.0 jobs are listed beside the Classic ones. */
-export async function handleJobList(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext, kind: 'ingest' | 'query', apiVersion: string): Promise<void> {
-  const userId = restUser(req, context);
-  if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+export async function handleJobList(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext, kind: 'ingest' | 'query', route: V2Route): Promise<void> {
+  const { userId, version: apiVersion } = route;
   const jobType = url.searchParams.get('jobType');
   if (jobType !== null && !JOB_TYPES.includes(jobType)) return restError(req, res, 400, 'INVALIDJOBTYPE', `Invalid job type: ${jobType}`);
   const locator = url.searchParams.get('queryLocator');
@@ -35,16 +36,17 @@ export async function handleJobList(req: IncomingMessage, res: ServerResponse, u
 }
 
 function listedJob(jobs: JobsStore, job: JobRow): Record<string, unknown> {
-  // An ingest job's state is derived from its batches; a query job's row holds its own.
-  const state = job.job_type === 'V2Ingest' ? ingestStatus(job, jobs.batches(job.id)).state : job.state;
+  // A 2.0 job's state (and the last change to it) is derived from its internal batches, as its job info shows them.
+  const now =
+    job.job_type === 'V2Ingest' ? ingestStatus(job, jobs.batches(job.id)) : job.job_type === 'V2Query' ? queryJobView(jobs, job) : { state: job.state, modstamp: job.modstamp };
   return {
     id: job.id,
     operation: job.operation,
     object: job.object,
     createdById: job.user_id,
     createdDate: restDate(job.created_date),
-    systemModstamp: restDate(job.modstamp),
-    state,
+    systemModstamp: restDate(now.modstamp),
+    state: now.state,
     concurrencyMode: job.concurrency_mode,
     contentType: job.content_type,
     apiVersion: Number(job.api_version),

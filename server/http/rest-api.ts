@@ -14,7 +14,7 @@ import type { JobsStore } from '../store/jobs-store.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
 import { describeGlobal, describeObject } from './rest-describe.js';
-import { RestError, notFound as missing, restError, restJson, restUser } from './rest-reply.js';
+import { RestError, methodNotAllowed, notFound as missing, restError, restJson, restUser } from './rest-reply.js';
 import { restQuery } from './rest-query.js';
 import { respond } from './respond.js';
 import type { RecordsStore } from '../store/records-store.js';
@@ -100,11 +100,11 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
 function answer(req: IncomingMessage, res: ServerResponse, methods: Methods): Promise<void> {
   const handler = methods[(req.method === 'HEAD' ? 'GET' : req.method) as Method];
   if (handler) return handler();
-  const allowed = (['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const).filter((m) => (m === 'HEAD' ? methods.GET : methods[m]));
-  // Salesforce's words: "HTTP Method 'PUT' not allowed. Allowed are GET,HEAD,POST" (Bulk API 2.0 guide, "Errors").
-  return restJson(req, res, [{ message: `HTTP Method '${req.method}' not allowed. Allowed are ${allowed.join(',')}`, errorCode: 'METHOD_NOT_ALLOWED' }], 405, {
-    allow: allowed.join(', '),
-  });
+  return methodNotAllowed(
+    req,
+    res,
+    (['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const).filter((m) => (m === 'HEAD' ? methods.GET : methods[m])),
+  );
 }
 
 /** A request under `/services/data/vXX.X`, its session and version checked. */

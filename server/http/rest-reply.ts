@@ -17,6 +17,15 @@ export function restError(req: IncomingMessage, res: ServerResponse, status: num
   return restJson(req, res, [{ message, errorCode, ...(fields ? { fields } : {}) }], status);
 }
 
+/**
+ * 405 in the REST framework's form, in Salesforce's words ("HTTP Method 'PUT' not allowed. Allowed
+ * are GET,HEAD,POST", Bulk API 2.0 guide, "Errors"), with the `Allow` header HTTP asks for.
+ */
+export function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): Promise<void> {
+  const body = [{ message: `HTTP Method '${req.method}' not allowed. Allowed are ${allowed.join(',')}`, errorCode: 'METHOD_NOT_ALLOWED' }];
+  return restJson(req, res, body, 405, { allow: allowed.join(', ') });
+}
+
 /** The user of the request's session: `Authorization: Bearer` (or `OAuth`), else `X-SFDC-Session` as the Bulk API takes it. */
 export function restUser(req: IncomingMessage, context: { readonly auth: AuthStore; readonly now: () => number }): string | undefined {
   const bearer = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidId, toId18 } from '../../lib/ids.js';
-import type { FieldDef, ObjectDef } from '../org/schema.js';
+import { type FieldDef, identifiesRecord, type ObjectDef } from '../org/schema.js';
 import type { RowOutcome } from '../processing/dml.js';
 import type { RecordsStore } from '../store/records-store.js';
 import { type RestDmlContext, type RestWrite, recordValues, runWrites } from './rest-dml.js';
@@ -90,10 +90,13 @@ export async function deleteRecord(r: RecordRequest, rawId: string): Promise<voi
   await noContent(r);
 }
 
-/** The External ID field a path names, or 404 as Salesforce answers a field that cannot be one. */
+/**
+ * The External ID field a path names, or 404 as Salesforce answers a field that cannot be one. The
+ * Id is left out: a record is written by its Id at `/sobjects/X/<id>`.
+ */
 export function externalIdField(object: ObjectDef, name: string): FieldDef | undefined {
   const field = object.fields.get(name.toLowerCase());
-  return field && (field.externalId || field.unique) && field.type !== 'id' ? field : undefined;
+  return field && identifiesRecord(field) && field.type !== 'id' ? field : undefined;
 }
 
 /** The one live record whose External ID is `value`; 300 with their URLs when several match, as Salesforce. */

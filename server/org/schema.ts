@@ -76,6 +76,12 @@ const SYSTEM_FIELDS: FieldDef[] = [
 /** Every object has an owner except those Salesforce ties to a parent or to the org (CampaignMember, Product2, PricebookEntry, ...). */
 const OWNER_ID: FieldDef = { name: 'OwnerId', type: 'reference', referenceTo: 'User', relationshipName: 'Owner' };
 
+/**
+ * A field that names one record: the Id, an External ID or a unique field. Upsert keys (Bulk v1,
+ * Bulk 2.0, REST) and the parent fields of relationship columns (`Account.Ext_Id__c`) must be one.
+ */
+export const identifiesRecord = (field: FieldDef): boolean => field.type === 'id' || field.externalId === true || field.unique === true;
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export class OrgSchema {

@@ -6,7 +6,7 @@
 import { isValidId, toId18 } from '../../lib/ids.js';
 import type { Operation, ResultError } from '../../lib/types.js';
 import type { IdGenerator } from '../org/id-generator.js';
-import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
+import { type FieldDef, identifiesRecord, type ObjectDef, type OrgSchema } from '../org/schema.js';
 import type { RecordData, RecordsStore } from '../store/records-store.js';
 import { convertValue, resultError, type Stored } from '../../lib/records/field-values.js';
 import { BatchFailure, type PayloadRow } from './payload.js';
@@ -85,7 +85,7 @@ export function bindColumns(schema: OrgSchema, object: ObjectDef, columns: reado
     const parentObject = field?.referenceTo ? schema.object(field.referenceTo) : undefined;
     if (!field || !parentObject) throw new BatchFailure('InvalidBatch', `Unable to find relationship: ${column.slice(0, dot)}`);
     const parentField = schema.field(parentObject, column.slice(dot + 1));
-    if (!parentField || !(parentField.externalId || parentField.unique || parentField.type === 'id')) {
+    if (!parentField || !identifiesRecord(parentField)) {
       throw new BatchFailure('InvalidBatch', `Field name not found : ${column}`);
     }
     return { column, position, field, parent: { object: parentObject, field: parentField } };

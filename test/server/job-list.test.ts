@@ -1,7 +1,8 @@
-/** The local org's REST job list (server/http/job-list.ts): the user's v1 jobs and Bulk API 2.0 ingest jobs as Salesforce lists them. */
+/** The local org's REST job lists (server/http/job-list.ts): the user's v1 jobs and Bulk API 2.0 jobs as Salesforce lists them. */
 import { expect } from 'chai';
 import { login, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { raw } from '../helpers/raw-http.js';
+import { v2Api } from '../helpers/v2-query.js';
 
 describe('server/http/job-list', () => {
   let t: TestOrg;
@@ -56,6 +57,16 @@ describe('server/http/job-list', () => {
     const classicOnly = JSON.parse((await list(t.session, '?jobType=Classic')).text) as { records: Array<Record<string, unknown>> };
     expect(classicOnly.records.map((r) => r.id)).to.not.include(v2.id);
     expect(JSON.parse((await list(t.session, '?jobType=V2Query')).text).records).to.deep.equal([]);
+  });
+
+  it('lists Bulk API 2.0 query jobs under /jobs/query with the state and systemModstamp their job info shows', async () => {
+    const queries = v2Api(() => t);
+    const created = await queries.create({ operation: 'query', query: 'SELECT Id FROM Account' });
+    const settled = await queries.settled(created.id as string);
+    expect(settled.state).to.equal('JobComplete');
+    const res = await raw(`${t.org.instanceUrl}/services/data/v62.0/jobs/query`, { headers: { authorization: `Bearer ${t.session}` } });
+    const listed = (JSON.parse(res.text) as { records: Array<Record<string, unknown>> }).records.find((r) => r.id === created.id);
+    expect(listed).to.include({ jobType: 'V2Query', state: 'JobComplete', systemModstamp: settled.systemModstamp, operation: 'query' });
   });
 
   it('pages 1,000 jobs at a time with a nextRecordsUrl on the resource called', async () => {

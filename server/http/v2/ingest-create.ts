@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operation } from '../../../lib/types.js';
+import { identifiesRecord } from '../../org/schema.js';
 import type { JobRow } from '../../store/jobs-store.js';
 import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../v2/csv-format.js';
 import type { RestContext } from '../rest-api.js';
@@ -13,6 +14,7 @@ import { IngestFailure } from './ingest-failure.js';
 import { createShape } from './ingest-job-info.js';
 import { type JsonBody, readJsonBody, stringProperty } from './json-body.js';
 import type { V2Route } from './route.js';
+import { newV2Job } from './v2-job.js';
 
 const OPERATIONS: readonly string[] = ['insert', 'delete', 'hardDelete', 'update', 'upsert'];
 
@@ -42,30 +44,19 @@ export function newIngestJob(body: JsonBody, context: RestContext, route: V2Rout
     const wanted = stringProperty(body, 'externalIdFieldName');
     if (wanted === undefined) throw invalidJob(`External ID was blank for ${object.name}. An External ID must be specified for upsert.`);
     const field = context.schema.field(object, wanted);
-    if (!field || !(field.type === 'id' || field.externalId || field.unique)) throw invalidJob(`Field name provided, ${wanted} does not match an External ID for ${object.name}`);
+    if (!field || !identifiesRecord(field)) throw invalidJob(`Field name provided, ${wanted} does not match an External ID for ${object.name}`);
     externalIdField = field.name;
   }
-  const now = Math.floor(context.now() / 1000) * 1000;
-  return {
-    id: context.ids.next('750'),
-    user_id: route.userId,
+  return newV2Job(context, route, {
+    job_type: 'V2Ingest',
     operation: operation as Operation,
     object: object.name,
-    external_id_field: externalIdField,
-    concurrency_mode: 'Parallel',
-    content_type: 'CSV',
     state: 'Open',
-    api_version: route.version,
+    external_id_field: externalIdField,
     assignment_rule_id: assignmentRuleId ?? null,
-    pk_chunking: null,
-    created_date: now,
-    modstamp: now,
-    schema_id: context.schemas.ownId,
-    job_type: 'V2Ingest',
     line_ending: lineEnding,
     column_delimiter: columnDelimiter,
-    error_message: null,
-  };
+  });
 }
 
 const invalidValue = (value: string, property: string) => new IngestFailure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${property}'`);

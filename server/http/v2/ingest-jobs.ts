@@ -4,12 +4,10 @@
  * upload and the three result files. Refusals are `[{"errorCode","message"}]` (v2Error).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidId, toId18 } from '../../../lib/ids.js';
-import type { JobRow } from '../../store/jobs-store.js';
 import { ingestStatus } from '../../v2/ingest-status.js';
 import { handleJobList } from '../job-list.js';
 import type { RestContext } from '../rest-api.js';
-import { restError, restJson } from '../rest-reply.js';
+import { methodNotAllowed, restJson } from '../rest-reply.js';
 import { createIngestJob } from './ingest-create.js';
 import { IngestFailure, notFound } from './ingest-failure.js';
 import { fullShape } from './ingest-job-info.js';
@@ -18,6 +16,7 @@ import { resultKind, sendResults } from './ingest-results.js';
 import { createJobWithData, uploadJobData } from './ingest-upload.js';
 import { multipartBoundary } from './multipart.js';
 import type { V2Route } from './route.js';
+import { findV2Job } from './v2-job.js';
 import { v2Error } from './v2-error.js';
 
 /** Ingest resources arrived in API 41.0 (spec §1.3). */
@@ -38,8 +37,8 @@ async function route_(req: IncomingMessage, res: ServerResponse, url: URL, conte
   const method = req.method ?? 'GET';
   if (Number(route.version) < FIRST_VERSION) throw notFound();
   if (route.tail === '') {
-    if (method === 'GET' || method === 'HEAD') return handleJobList(req, res, url, context, 'ingest', route.version);
-    if (method !== 'POST') return methodNotAllowed(req, res, 'GET,HEAD,POST');
+    if (method === 'GET' || method === 'HEAD') return handleJobList(req, res, url, context, 'ingest', route);
+    if (method !== 'POST') return methodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
     if (multipartBoundary(req.headers['content-type']) !== undefined || /^\s*multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
       return createJobWithData(req, res, context, route);
     }
@@ -48,39 +47,18 @@ async function route_(req: IncomingMessage, res: ServerResponse, url: URL, conte
   const match = /^\/([^/]+)(?:\/([^/]+))?$/.exec(route.tail);
   if (!match) throw notFound();
   const [, rawId, resource] = match as unknown as [string, string, string | undefined];
-  const job = ingestJob(context, decode(rawId), route.userId);
+  const job = findV2Job(context, rawId, route.userId, 'V2Ingest');
+  if (!job) throw notFound();
   if (resource === undefined) {
     if (method === 'GET' || method === 'HEAD') return restJson(req, res, fullShape(job, ingestStatus(job, context.jobs.batches(job.id))));
     if (method === 'PATCH') return changeJobState(req, res, context, job);
     if (method === 'DELETE') return deleteJob(res, context, job);
-    return methodNotAllowed(req, res, 'GET,HEAD,PATCH,DELETE');
+    return methodNotAllowed(req, res, ['GET', 'HEAD', 'PATCH', 'DELETE']);
   }
-  if (resource === 'batches') return method === 'PUT' ? uploadJobData(req, res, context, job) : methodNotAllowed(req, res, 'PUT');
+  if (resource === 'batches') return method === 'PUT' ? uploadJobData(req, res, context, job) : methodNotAllowed(req, res, ['PUT']);
   const kind = resultKind(resource);
   if (!kind) throw notFound();
-  return method === 'GET' || method === 'HEAD' ? sendResults(req, res, context, route, job, kind) : methodNotAllowed(req, res, 'GET,HEAD');
-}
-
-/**
- * The user's V2Ingest job of that id, else 404 NOT_FOUND. A Classic (v1) or query job's id is not
- * an ingest job here: the 2.0 resources document only 2.0 jobs, and only the job list shows v1 ones.
- */
-function ingestJob(context: RestContext, rawId: string, userId: string): JobRow {
-  const id = isValidId(rawId) && rawId.startsWith('750') ? toId18(rawId) : undefined;
-  const job = id ? context.jobs.job(id) : undefined;
-  if (job?.job_type !== 'V2Ingest' || job.user_id !== userId) throw notFound();
-  return job;
-}
-
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  return method === 'GET' || method === 'HEAD' ? sendResults(req, res, context, route, job, kind) : methodNotAllowed(req, res, ['GET', 'HEAD']);
 }
 
 /** The REST framework's refusal (message first), as rest-api.ts answers it. */
-function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allowed: string): Promise<void> {
-  return restError(req, res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are ${allowed}`);
-}

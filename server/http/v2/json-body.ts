@@ -1,23 +1,25 @@
 /**
- * The JSON body of a Bulk API 2.0 request (create, PATCH), read up to 64 KiB, and the type checks of
- * its properties with the errors Salesforce words (spec §3.2: `API_ERROR`, recorded).
+ * The JSON body of a Bulk API 2.0 request (ingest and query create, PATCH), read up to a limit, and
+ * the type checks of its properties with the errors Salesforce words (spec §3.2: `API_ERROR`, recorded).
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../api-error.js';
 import { readRequestBody } from '../request-body.js';
 import { IngestFailure } from './ingest-failure.js';
 
+/** An ingest create or a PATCH is a few properties; a query create adds one SOQL statement (at most 100,000 characters). */
 const MAX_JSON_BYTES = 64 * 1024;
+export const MAX_QUERY_JSON_BYTES = 1024 * 1024;
 
 export interface JsonBody {
   readonly text: string;
   readonly value: Record<string, unknown>;
 }
 
-export async function readJsonBody(req: IncomingMessage): Promise<JsonBody> {
+export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYTES): Promise<JsonBody> {
   let body: Buffer;
   try {
-    body = await readRequestBody(req, MAX_JSON_BYTES, () => new ApiError(400, 'JSON_PARSER_ERROR', `The request body exceeds ${MAX_JSON_BYTES} bytes`));
+    body = await readRequestBody(req, maxBytes, () => new ApiError(400, 'JSON_PARSER_ERROR', `The request body exceeds ${maxBytes} bytes`));
   } catch (err) {
     if (err instanceof ApiError) throw new IngestFailure(err.status, err.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'JSON_PARSER_ERROR', err.message);
     throw err;

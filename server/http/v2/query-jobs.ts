@@ -5,17 +5,16 @@
  * The job list (`GET /jobs/query`) is the one of job-list.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidId, toId18 } from '../../../lib/ids.js';
 import { handleJobList } from '../job-list.js';
 import type { RestContext } from '../rest-api.js';
-import { REST_JSON_TYPE } from '../rest-reply.js';
-import { respond } from '../respond.js';
+import { methodNotAllowed } from '../rest-reply.js';
 import { createQueryJob } from './query-create.js';
 import { abortQueryJob, deleteQueryJob } from './query-job-control.js';
 import { infoShape, queryJobView, respondJob, type QueryJobView } from './query-job-info.js';
 import { sendResultPages } from './query-result-pages.js';
 import { sendQueryResults } from './query-results.js';
 import type { V2Route } from './route.js';
+import { findV2Job } from './v2-job.js';
 import { v2Error } from './v2-error.js';
 
 /** Query jobs arrived in API 47.0; resultPages in 58.0 (spec §1.3). */
@@ -27,8 +26,8 @@ export function handleQueryJobs(req: IncomingMessage, res: ServerResponse, url: 
   if (Number(route.version) < QUERY_JOBS_SINCE) return notFound();
   if (route.tail === '') {
     if (req.method === 'POST') return createQueryJob(req, res, context, route);
-    if (req.method === 'GET' || req.method === 'HEAD') return handleJobList(req, res, url, context, 'query', route.version);
-    return methodNotAllowed(req, res, 'GET, HEAD, POST');
+    if (req.method === 'GET' || req.method === 'HEAD') return handleJobList(req, res, url, context, 'query', route);
+    return methodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
   }
   const path = /^\/([A-Za-z0-9]{15,18})(?:\/(results|resultPages))?$/i.exec(route.tail);
   const view = path ? findJob(context, route, path[1] as string) : undefined;
@@ -38,9 +37,9 @@ export function handleQueryJobs(req: IncomingMessage, res: ServerResponse, url: 
     if (req.method === 'GET' || req.method === 'HEAD') return respondJob(req, res, infoShape(view));
     if (req.method === 'PATCH') return abortQueryJob(req, res, context, view);
     if (req.method === 'DELETE') return deleteQueryJob(req, res, context, view);
-    return methodNotAllowed(req, res, 'GET, HEAD, PATCH, DELETE');
+    return methodNotAllowed(req, res, ['GET', 'HEAD', 'PATCH', 'DELETE']);
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, 'GET, HEAD');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(req, res, ['GET', 'HEAD']);
   if (resource === 'results') return sendQueryResults(req, res, url, context, route, view);
   // The docs spell the resource resultPages and its nextRecordsUrl resultpages: both are served.
   if (Number(route.version) < RESULT_PAGES_SINCE) return notFound();
@@ -48,14 +47,6 @@ export function handleQueryJobs(req: IncomingMessage, res: ServerResponse, url: 
 }
 
 function findJob(context: RestContext, route: V2Route, rawId: string): QueryJobView | undefined {
-  if (!isValidId(rawId)) return undefined;
-  const job = context.jobs.job(toId18(rawId));
-  if (job?.job_type !== 'V2Query' || job.user_id !== route.userId) return undefined;
-  return queryJobView(context.jobs, job);
-}
-
-/** 405 in the REST framework's form (message first), naming what the resource allows. */
-function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allowed: string): Promise<void> {
-  const body = JSON.stringify([{ message: `HTTP Method '${req.method}' not allowed. Allowed are ${allowed.replaceAll(' ', '')}`, errorCode: 'METHOD_NOT_ALLOWED' }]);
-  return respond(req, res, 405, REST_JSON_TYPE, body, { allow: allowed });
+  const job = findV2Job(context, rawId, route.userId, 'V2Query');
+  return job && queryJobView(context.jobs, job);
 }
