@@ -33,7 +33,7 @@ describe('server/v2/upload-splitter', () => {
     const text = 'Name\tNote\r\nA\t"x, ""y"""\r\nB\t"two\r\nlines"\r\nC\t\r\nD\tplain\r\né\tü\r\n';
     for (const chunk of [1, 2, 3, 7, 64]) {
       const { summary, batches } = await split(text, chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' });
-      expect(summary).to.deep.equal({ records: 5, batches: 2 });
+      expect(summary).to.deep.equal({ records: 5, batches: 2, header: ['Name', 'Note'] });
       expect(batches[0]).to.equal('Name,Note\nA,"x, ""y"""\nB,"two\r\nlines"\nC,\n');
       expect(batches[1]).to.equal('Name,Note\nD,plain\né,ü\n');
       const rows = batches.flatMap((b) => parse(b) as string[][]);
