@@ -66,8 +66,23 @@ function stagedBatches(file: string, jobId: string): number {
   }
 }
 
+/** The org file's batches of a job, read apart from any org. */
+function batchStates(file: string, jobId: string): Array<{ state: string; progress: number }> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT state, progress FROM batches WHERE job_id = ? ORDER BY seq').all(jobId) as Array<{ state: string; progress: number }>;
+  } finally {
+    db.close();
+  }
+}
+
 /** The three result files hold every name exactly once between them; the counters agree with them. */
-async function expectEveryRowOnce(calls: ReturnType<typeof rest>, id: string, expected: readonly string[], info: Json): Promise<{ failed: Array<Record<string, string>> }> {
+async function expectEveryRowOnce(
+  calls: ReturnType<typeof rest>,
+  id: string,
+  expected: readonly string[],
+  info: Json,
+): Promise<{ failed: Array<Record<string, string>>; unprocessed: number }> {
   const succeeded = rowsOf(await calls.results(id, 'successfulResults'));
   const failed = rowsOf(await calls.results(id, 'failedResults'));
   const unprocessed = rowsOf(await calls.results(id, 'unprocessedrecords'));
@@ -76,7 +91,7 @@ async function expectEveryRowOnce(calls: ReturnType<typeof rest>, id: string, ex
   expect([...all].sort()).to.deep.equal([...expected].sort());
   expect(info.numberRecordsProcessed ?? 0).to.equal(succeeded.length + failed.length);
   expect(info.numberRecordsFailed ?? 0).to.equal(failed.length);
-  return { failed };
+  return { failed, unprocessed: unprocessed.length };
 }
 
 describe('server/http/v2 ingest: every uploaded row once, whatever happens', function () {
@@ -147,6 +162,35 @@ describe('server/http/v2 ingest: every uploaded row once, whatever happens', fun
       }
     } finally {
       await first.stop();
+    }
+  });
+
+  it('an aborted job whose batches a restart queued again: their rows not processed are unprocessed records', async () => {
+    const first = await startOrgProcess(file(), 0, 'ignore');
+    let id: string;
+    try {
+      const calls = rest(first.loginUrl, await login(first));
+      id = (await calls.create()).id as string;
+      expect((await calls.put(id, csvOf('G', 30_000))).status).to.equal(201);
+      expect((await calls.patch(id, 'UploadComplete')).status).to.equal(200);
+      // Killed while its batches are half done, just after the abort (which lets batches in progress finish).
+      await waitFor('a batch half done', () => batchStates(file(), id).some((b) => b.progress > 0 && b.state === 'InProgress'), { intervalMs: 2 });
+      expect((await calls.patch(id, 'Aborted')).status).to.equal(200);
+    } finally {
+      await first.stop('SIGKILL');
+    }
+    const org = await startServer({ db: file() });
+    try {
+      const calls = rest(org.instanceUrl, await login(org));
+      await org.whenIdle();
+      // The restart queued the interrupted batches again; an aborted job's never run.
+      expect(batchStates(file(), id).some((b) => b.state === 'Queued' && b.progress < 10_000)).to.equal(true);
+      const info = await calls.info(id);
+      expect(info.state).to.equal('Aborted');
+      const { unprocessed } = await expectEveryRowOnce(calls, id, names('G', 30_000), info);
+      expect(unprocessed).to.be.above(0);
+    } finally {
+      await org.close();
     }
   });
 
