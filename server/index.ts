@@ -31,6 +31,7 @@ import { AuthStore } from './store/auth-store.js';
 import { onRollback, openDatabase } from './store/database.js';
 import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
+import { dropCutUploads } from './v2/upload-lease.js';
 import { QueryResultsStore } from './store/query-results-store.js';
 import { RecordsStore } from './store/records-store.js';
 import { V2QueryStore } from './store/v2-query-store.js';
@@ -99,6 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const db = openDatabase(file);
   const auth = new AuthStore(db);
   const jobs = new JobsStore(db);
+  dropCutUploads(db, jobs);
   const records = new RecordsStore(db);
   const queryResults = new QueryResultsStore(db);
   const v2Queries = new V2QueryStore(db, options.queryPageRows ? { defaultPageRows: positiveInteger('queryPageRows', options.queryPageRows) } : {});

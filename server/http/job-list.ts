@@ -8,8 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobRow, JobsStore, JobType } from '../store/jobs-store.js';
 import { ingestStatus } from '../v2/ingest-status.js';
-import { restDate } from './rest-date.js';
 import { restError, restJson } from './rest-reply.js';
+import { jobOpening } from './v2/job-opening.js';
 import { queryJobView } from './v2/query-job-info.js';
 import type { V2Route } from './v2/route.js';
 import type { RestContext } from './rest-api.js';
@@ -40,16 +40,7 @@ function listedJob(jobs: JobsStore, job: JobRow): Record<string, unknown> {
   const now =
     job.job_type === 'V2Ingest' ? ingestStatus(job, jobs.batches(job.id)) : job.job_type === 'V2Query' ? queryJobView(jobs, job) : { state: job.state, modstamp: job.modstamp };
   return {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: job.user_id,
-    createdDate: restDate(job.created_date),
-    systemModstamp: restDate(now.modstamp),
-    state: now.state,
-    concurrencyMode: job.concurrency_mode,
-    contentType: job.content_type,
-    apiVersion: Number(job.api_version),
+    ...jobOpening(job, now.state, now.modstamp),
     jobType: job.job_type,
     lineEnding: job.line_ending ?? 'LF',
     columnDelimiter: job.column_delimiter ?? 'COMMA',

@@ -23,6 +23,7 @@ import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
 import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
 import { readZipBatch } from './zip-batch.js';
+import { fieldTooLong } from '../v2/record-limits.js';
 
 /** Runs a query batch (the query module); resolves when its result files are stored. */
 type QueryRunner = (job: JobRow, batch: BatchRow) => Promise<void>;
@@ -163,7 +164,9 @@ export class BatchProcessor {
       if (err instanceof ClaimLost) return; // its new owner finishes it
       if (!(err instanceof BatchFailure)) this.#o.onError?.(err, batchId);
       const message = err instanceof BatchFailure ? err.stateMessage : `InternalServerError : ${(err as Error).message}`;
-      jobs.finish(batch, 'Failed', this.#now(), message);
+      // A Bulk API 2.0 job fails with its batch, in the same transaction: its queued batches never run.
+      if (job.job_type === 'V2Ingest') jobs.failIngestBatch(batch, message, this.#now());
+      else jobs.finish(batch, 'Failed', this.#now(), message);
     }
   }
 
@@ -175,7 +178,10 @@ export class BatchProcessor {
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
     const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');
     const payload = readPayload(text, dataFormatOf(job.content_type));
-    checkBatchLimits(payload, text.length);
+    // A 2.0 upload's splitter cut its batches within the batch limits and refused the records over
+    // theirs; a field over its characters fails its own row (below), as in Salesforce.
+    const v2 = job.job_type === 'V2Ingest';
+    if (!v2) checkBatchLimits(payload, text.length);
     const object = schema.object(job.object);
     if (!object) throw new BatchFailure('InvalidBatch', `Unable to find object: ${job.object}`);
     const bindings = bindColumns(schema, object, payload.columns);
@@ -191,7 +197,8 @@ export class BatchProcessor {
           const end = Math.min(start + this.#chunkRows, payload.rows.length);
           const results: StoredResult[] = [];
           for (let i = start; i < end; i++) {
-            const outcome = engine.apply(ctx, payload.rows[i] as PayloadRow);
+            const row = payload.rows[i] as PayloadRow;
+            const outcome = (v2 && fieldTooLong(payload.columns, row)) || engine.apply(ctx, row);
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());

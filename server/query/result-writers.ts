@@ -25,7 +25,7 @@ export interface ResultWriter {
 }
 
 /** A selected field's value in a row: the record's or its parent's, null when absent. */
-export function fieldValueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
+function fieldValueOf(field: SelectedField, row: ResultRow): string | number | boolean | null {
   const source = field.parent ? row.parents.get(field.parent.alias) : row;
   if (!source) return null;
   if (field.field.name === 'Id') return source.id;
@@ -33,11 +33,16 @@ export function fieldValueOf(field: SelectedField, row: ResultRow): string | num
   return value === undefined ? null : value;
 }
 
-function csvWriter(fields: readonly SelectedField[]): ResultWriter {
-  const head = `${fields.map((f) => csvQuote(f.label)).join(',')}\n`;
+/**
+ * CSV results: Bulk v1's always in commas and LF; a Bulk API 2.0 query job's in the delimiter and
+ * line ending it names (v2-result-writer.ts), with the same value forms (the one real 2.0 capture,
+ * real_v52_query_results.csv, agrees with v1; only a vendor page says 2.0 differs, spec §4.4).
+ */
+export function csvWriter(fields: readonly SelectedField[], delimiter = ',', lineEnding = '\n'): ResultWriter {
+  const head = `${fields.map((f) => csvQuote(f.label)).join(delimiter)}${lineEnding}`;
   return {
     head: () => head,
-    row: (row) => `${fields.map((f) => csvQuote(String(fieldValueOf(f, row) ?? ''))).join(',')}\n`,
+    row: (row) => `${fields.map((f) => csvQuote(String(fieldValueOf(f, row) ?? ''))).join(delimiter)}${lineEnding}`,
     tail: () => '',
     // What Salesforce sends for a CSV query that matched nothing.
     empty: () => 'Records not found for this query',

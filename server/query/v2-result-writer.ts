@@ -9,7 +9,8 @@ import type { BatchRow, JobRow, JobsStore } from '../store/jobs-store.js';
 import type { V2QueryStore } from '../store/v2-query-store.js';
 import { queryRows } from './query-rows.js';
 import type { CompiledQuery } from './soql.js';
-import { v2CsvFormat } from './v2-csv-format.js';
+import { dialectOf } from '../v2/csv-format.js';
+import { csvWriter } from './result-writers.js';
 
 /** Rows in one stored chunk: a page start reads at most one chunk it does not serve. */
 const CHUNK_ROWS = 1000;
@@ -24,7 +25,8 @@ export interface V2ResultWriterContext {
 
 /** Runs the query of `batch` and stores its rows; resolves to the number of rows stored. */
 export async function writeV2Results(c: V2ResultWriterContext, job: JobRow, batch: BatchRow, q: CompiledQuery): Promise<number> {
-  const format = v2CsvFormat(q.fields, job.column_delimiter ?? 'COMMA', job.line_ending ?? 'LF');
+  const { delimiter, lineEnding } = dialectOf(job);
+  const format = csvWriter(q.fields, delimiter, lineEnding);
   c.jobs.underClaim(batch, () => c.store.clear(batch.id));
   let lines: string[] = [];
   let ends: number[] = [];

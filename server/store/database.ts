@@ -51,7 +51,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   line_ending TEXT,
   column_delimiter TEXT,
   -- Bulk API 2.0 only: why a Failed job failed (its JobInfo errorMessage).
-  error_message TEXT
+  error_message TEXT,
+  -- Bulk API 2.0 ingest: the upload streaming in (server/v2/upload-lease.ts), whose batches are staged
+  -- until it is received; then the header it began with (JSON), which also says the job has its data.
+  upload_token TEXT,
+  upload_header TEXT
 );
 CREATE TABLE IF NOT EXISTS batches (
   id TEXT PRIMARY KEY,
@@ -140,6 +144,13 @@ export function openDatabase(path: string): Db {
       db.exec('ALTER TABLE jobs ADD COLUMN line_ending TEXT');
       db.exec('ALTER TABLE jobs ADD COLUMN column_delimiter TEXT');
       db.exec('ALTER TABLE jobs ADD COLUMN error_message TEXT');
+    }
+    if (!has('jobs', 'upload_header')) {
+      db.exec('ALTER TABLE jobs ADD COLUMN upload_token TEXT');
+      db.exec('ALTER TABLE jobs ADD COLUMN upload_header TEXT');
+      // A 2.0 job of an earlier file that holds batches or a refusal was uploaded (its header is read from its first batch).
+      db.exec(`UPDATE jobs SET upload_header = '[]' WHERE job_type = 'V2Ingest'
+        AND (error_message IS NOT NULL OR EXISTS (SELECT 1 FROM batches b WHERE b.job_id = jobs.id))`);
     }
   });
   return db;

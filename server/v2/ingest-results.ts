@@ -5,8 +5,8 @@
  * delimiter and line ending, rows in the order of result-order.ts. One internal batch is held at a
  * time (its payload and its results, ≤ 10,000 rows): memory does not grow with the job.
  */
+import { parse } from 'csv-parse/sync';
 import type { ResultError } from '../../lib/types.js';
-import { BatchFailure, readPayload, type PayloadRow } from '../processing/payload.js';
 import type { BatchRow, JobRow, JobsStore, StoredResult } from '../store/jobs-store.js';
 import { csvQuote as quoted } from '../../lib/wire/dml-results.js';
 import { dialectOf } from './csv-format.js';
@@ -19,31 +19,33 @@ function sfError(errors: readonly ResultError[]): string {
   return errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.length ? `${e.fields.join(',')} ` : ''}--`).join(' ');
 }
 
-/** A value as uploaded: an empty cell stays empty, `#N/A` (null) comes back as `#N/A`. */
-const cell = (value: string | null | undefined): string => quoted(value === null ? '#N/A' : (value ?? ''));
+/** A value as uploaded (an empty cell stays empty, `#N/A` comes back as `#N/A`). */
+const cell = (value: string): string => quoted(value);
 
 /**
  * The lines of one result file. `withFailedId`: the failed file has its `sf__Id` column (API 53
- * and later). The header comes from the first batch; a job without data has none (empty body).
+ * and later). The header is the upload's own (stored with the job when it was received), so that it
+ * is there even when the job's batches could not be read; a job without data has none (empty body).
  */
 export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestResultKind, withFailedId: boolean): Generator<string> {
   const { delimiter, lineEnding } = dialectOf(job);
   const batches = jobs.batches(job.id);
-  const first = batches[0];
-  if (!first) return;
-  const columns = payloadOf(jobs, first)?.columns ?? [];
+  const columns = headerOf(jobs, job, batches[0]);
+  if (!columns) return;
   const lead = kind === 'successfulResults' ? ['"sf__Id"', '"sf__Created"'] : kind === 'failedResults' ? [...(withFailedId ? ['"sf__Id"'] : []), '"sf__Error"'] : [];
   yield [...lead, ...columns].join(delimiter) + lineEnding;
+  // A batch left Queued by a job that ended (Aborted, Failed; also one requeued by a restart) never runs.
+  const ended = job.state === 'Aborted' || job.state === 'Failed';
   for (const batch of servedBatchOrder(batches)) {
-    const payload = payloadOf(jobs, batch);
-    if (!payload || payload.rows.length === 0) continue;
-    const outcomes: Array<StoredResult | undefined> = new Array(payload.rows.length);
+    const rows = storedRows(jobs, batch);
+    if (rows.length === 0) continue;
+    const outcomes: Array<StoredResult | undefined> = new Array(rows.length);
     for (const result of jobs.results(batch.id)) outcomes[result.row] = result;
-    // Rows never attempted: those of a batch that ended without them (aborted, failed whole).
-    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed';
-    for (const i of permutedRows(payload.rows.length)) {
+    // Rows never attempted: those of a batch that ended without them (aborted, failed whole, or its job ended).
+    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || (batch.state === 'Queued' && ended);
+    for (const i of permutedRows(rows.length)) {
       const outcome = outcomes[i];
-      const values = (payload.rows[i] as PayloadRow).map(cell);
+      const values = (rows[i] as string[]).map(cell);
       let lead: string[] | undefined;
       if (kind === 'unprocessedrecords') lead = outcome === undefined && unprocessed ? [] : undefined;
       else if (outcome === undefined) lead = undefined;
@@ -54,12 +56,19 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
   }
 }
 
-/** A stored internal batch read back; undefined when it cannot be (a payload the processor failed too). */
-function payloadOf(jobs: JobsStore, batch: BatchRow) {
-  try {
-    return readPayload(jobs.request(batch.id).toString('utf8'), 'csv');
-  } catch (err) {
-    if (err instanceof BatchFailure) return undefined;
-    throw err;
-  }
+/** The upload's header; of a job received by an earlier version, its first batch's first line. Undefined: no header. */
+function headerOf(jobs: JobsStore, job: JobRow, first: BatchRow | undefined): readonly string[] | undefined {
+  const stored = job.upload_header ? (JSON.parse(job.upload_header) as string[]) : [];
+  if (stored.length > 0) return stored;
+  if (!first) return undefined;
+  return (parse(jobs.request(first.id), { to_line: 1, relax_column_count: true }) as string[][])[0] ?? [];
+}
+
+/**
+ * The rows of a stored internal batch (comma CSV, the splitter's own writing), read as they were
+ * uploaded: values only, none of readPayload's checks, so that a batch the processor refused (a
+ * duplicate column) still shows its rows.
+ */
+function storedRows(jobs: JobsStore, batch: BatchRow): string[][] {
+  return parse(jobs.request(batch.id), { from_line: 2, relax_column_count: true }) as string[][];
 }

@@ -12,7 +12,7 @@ export type IngestState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplet
 export interface IngestStatus {
   readonly state: IngestState;
   readonly errorMessage: string | null;
-  /** Data was uploaded (or its upload refused): from then on the record counters are shown. */
+  /** Data was received whole (or its upload refused): from then on the record counters are shown. An upload still streaming in is not. */
   readonly uploaded: boolean;
   readonly processed: number;
   readonly failed: number;
@@ -37,7 +37,7 @@ export function ingestStatus(job: JobRow, batches: readonly BatchRow[]): IngestS
     totalMs += b.total_ms;
     apiMs += b.api_ms;
   }
-  const uploaded = batches.length > 0 || job.error_message !== null;
+  const uploaded = (job.upload_header ?? null) !== null || job.error_message !== null;
   const counters = { uploaded, processed, failed, totalMs, apiMs, modstamp };
   if (job.state !== 'UploadComplete') return { state: job.state as IngestState, errorMessage: job.state === 'Failed' ? job.error_message : null, ...counters };
   const failedBatch = batches.find((b) => b.state === 'Failed');

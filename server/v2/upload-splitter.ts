@@ -8,11 +8,17 @@
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvDialect } from './csv-format.js';
-import { MAX_BATCH_CHARACTERS } from '../../lib/limits.js';
+import { MAX_BATCH_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../../lib/limits.js';
 import { MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './ingest-limits.js';
 
 /** The upload cannot be processed: the job becomes Failed with this errorMessage at UploadComplete. */
-export class UploadRejected extends Error {}
+export class UploadRejected extends Error {
+  /** The upload's header, when it was read (the result files begin with it). */
+  header: readonly string[] = [];
+}
+
+/** The body stopped before its end (the client or its connection went): the upload did not happen. */
+export class UploadCut extends Error {}
 
 /** The upload is larger than the limit: refused with the request (the caller picks the answer). */
 export class UploadTooLarge extends Error {}
@@ -22,6 +28,8 @@ export interface UploadSummary {
   readonly records: number;
   /** Internal batches stored. */
   readonly batches: number;
+  /** The upload's header, as its first line names the columns. */
+  readonly header: readonly string[];
 }
 
 export interface SplitOptions {
@@ -53,6 +61,7 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
     skip_empty_lines: true,
   });
   let header: string | undefined;
+  let columns: readonly string[] = [];
   let lines: string[] = [];
   let characters = 0;
   let records = 0;
@@ -67,10 +76,15 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
     await pipeline(source, limitBytes(options.maxBytes), checkLineEnding(options.lineEndingName), parser, async (rows: AsyncIterable<string[]>) => {
       for await (const row of rows) {
         if (header === undefined) {
+          columns = row;
+          // Salesforce's words for these limits are not recorded: these name the limit and the record.
+          if (row.length > MAX_RECORD_FIELDS) throw new UploadRejected(`InvalidBatch : The header has ${row.length} fields, more than the limit of ${MAX_RECORD_FIELDS}`);
           header = commaLine(row);
           characters = header.length + 1;
           continue;
         }
+        const size = row.reduce((total, value) => total + value.length, 0);
+        if (size > MAX_RECORD_CHARACTERS) throw new UploadRejected(`InvalidBatch : Record ${records + 1} has ${size} characters, more than the limit of ${MAX_RECORD_CHARACTERS}`);
         const line = `${commaLine(row)}\n`;
         if (lines.length > 0 && characters + line.length > maxCharacters) flush();
         lines.push(line);
@@ -80,16 +94,31 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
       }
     });
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    // Only the data's faults fail the job: csv-parse's CsvError (CSV_*: not CSV of the job's dialect), a
-    // broken gzip stream (Z_*), a body cut short (ERR_*). What `store` throws is the caller's.
-    if (typeof code !== 'string') throw err;
-    throw new UploadRejected(`${code?.startsWith('CSV_') ? 'InvalidBatch' : 'ClientInputError'} : Failed to read the CSV data: ${(err as Error).message}`);
+    throw withHeader(dataFault(err), columns);
   }
   if (header === undefined) throw new UploadRejected('ClientInputError : Unable to find any data to create batch');
   // A header-only upload is one empty batch: its header is still checked against the object.
   if (lines.length > 0 || batches === 0) flush();
-  return { records, batches };
+  return { records, batches, header: columns };
+}
+
+/**
+ * Only the data's faults fail the job: csv-parse's CsvError (CSV_*: not CSV of the job's dialect)
+ * and a broken gzip stream (Z_*). Any other coded error is the transport's (the body cut short:
+ * ECONNRESET, ERR_STREAM_PREMATURE_CLOSE, ...). What `store` throws is the caller's.
+ */
+function dataFault(err: unknown): unknown {
+  if (err instanceof UploadRejected) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err;
+  if (code.startsWith('CSV_')) return new UploadRejected(`InvalidBatch : Failed to read the CSV data: ${(err as Error).message}`);
+  if (code.startsWith('Z_')) return new UploadRejected(`ClientInputError : Failed to read the CSV data: ${(err as Error).message}`);
+  return new UploadCut(`the upload was cut short: ${(err as Error).message}`, { cause: err });
+}
+
+function withHeader(err: unknown, header: readonly string[]): unknown {
+  if (err instanceof UploadRejected) err.header = header;
+  return err;
 }
 
 /** One record as comma CSV: a value is quoted only when it must be. */
@@ -109,22 +138,25 @@ function limitBytes(maxBytes: number) {
 }
 
 /**
- * The first line end must be the job's: an LF job given CRLF (or the other way round) is refused
- * as Salesforce refuses it (its message, spec §7: "must match lineEnding"). Later lines are read
- * with the job's record delimiter; one that differs shows up as a field count or quote error.
+ * Every line end outside quotes must be the job's: an LF job given CRLF (or a CRLF job given a bare
+ * LF), on the first line or any later one, is refused as Salesforce refuses it (its message, spec §7:
+ * "must match lineEnding"); read with the job's record delimiter, such a line would leave a CR in a
+ * value or merge two records. Line breaks inside quoted values are data. The scan keeps its state
+ * (inside quotes, the byte before) across chunks; a doubled quote toggles twice, as it should.
  */
 function checkLineEnding(lineEnding: string) {
+  const crlfJob = lineEnding === 'CRLF';
   return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let checked = false;
+    let quoted = false;
     let before = -1;
     for await (const chunk of chunks) {
-      if (!checked) {
-        const lf = chunk.indexOf(0x0a);
-        if (lf >= 0) {
-          const crlf = (lf > 0 ? chunk[lf - 1] : before) === 0x0d;
-          if (crlf !== (lineEnding === 'CRLF')) throw new UploadRejected(`ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`);
-          checked = true;
-        } else if (chunk.length > 0) before = chunk[chunk.length - 1] as number;
+      for (let i = 0; i < chunk.length; i++) {
+        const byte = chunk[i] as number;
+        if (byte === 0x22) quoted = !quoted;
+        else if (byte === 0x0a && !quoted && (before === 0x0d) !== crlfJob) {
+          throw new UploadRejected(`ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`);
+        }
+        before = byte;
       }
       yield chunk;
     }

@@ -39,7 +39,7 @@ export function useTestOrg(options: ServerOptions = {}): { readonly org: TestOrg
 }
 
 /** A session id through a raw SOAP login. */
-export async function login(org: LocalOrg, username = org.username, password = org.password): Promise<string> {
+export async function login(org: Pick<LocalOrg, 'loginUrl' | 'username' | 'password'>, username = org.username, password = org.password): Promise<string> {
   const res = await raw(`${org.loginUrl}/services/Soap/u/35.0`, {
     method: 'POST',
     headers: { 'content-type': 'text/xml', soapaction: '""' },

@@ -231,7 +231,7 @@ describe('server/http/v2 ingest abort mid-way', () => {
     expect((await v2.call('DELETE', `/${id}`)).status).to.equal(204);
   });
 
-  it('abort while the data streams in: the upload is refused, nothing stored runs, the stored rows are unprocessed', async () => {
+  it('abort while the data streams in: the upload is refused, and nothing of it stays (no row in any result file)', async () => {
     const job = await v2.create({ object: 'Account', operation: 'insert' });
     const id = job.id as string;
     const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `S${from + i}\n`).join('');
@@ -245,23 +245,28 @@ describe('server/http/v2 ingest abort mid-way', () => {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       });
       req.on('error', reject);
-      req.write(`Name\n${rows(0, 15_000)}`);
-      // Once the first internal batch is stored (the job shows its counters), abort, then send the rest.
-      (async () => {
-        let info: Json = {};
-        for (let i = 0; i < 500 && !('numberRecordsProcessed' in info); i++) info = await v2.info(id);
-        expect(info).to.have.property('numberRecordsProcessed');
-        expect((await v2.patch(id, 'Aborted')).status).to.equal(200);
-        req.end(rows(15_000, 25_000));
-      })().catch(reject);
+      // Once the first part is on its way (written to the connection), UploadComplete is refused while
+      // the body streams in (the PUT is not answered); then abort, then send the rest.
+      req.write(`Name\n${rows(0, 15_000)}`, () =>
+        (async () => {
+          const patch = await v2.patch(id, 'UploadComplete');
+          expect(patch.status).to.equal(400);
+          expect(JSON.parse(patch.text)[0]).to.include({
+            errorCode: 'INVALIDJOBSTATE',
+            message: "InvalidJobState : The job's data is still being uploaded: set UploadComplete once its PUT has been answered",
+          });
+          expect((await v2.patch(id, 'Aborted')).status).to.equal(200);
+          req.end(rows(15_000, 25_000));
+        })().catch(reject),
+      );
     });
     const res = await answer;
     expect(res.status).to.equal(400);
     expect(JSON.parse(res.text)[0]).to.include({ errorCode: 'INVALIDJOBSTATE' });
     await t.org.whenIdle();
-    expect(await v2.info(id)).to.include({ state: 'Aborted', numberRecordsProcessed: 0 });
-    const unprocessed = rowsOf((await v2.results(id, 'unprocessedrecords')).text).map((r) => r.Name);
-    expect(unprocessed).to.have.length(10_000);
-    expect(new Set(unprocessed).size).to.equal(10_000);
+    const info = await v2.info(id);
+    expect(info.state).to.equal('Aborted');
+    expect(info.numberRecordsProcessed ?? 0).to.equal(0);
+    for (const kind of ['successfulResults', 'failedResults', 'unprocessedrecords']) expect((await v2.results(id, kind)).text).to.equal('');
   });
 });

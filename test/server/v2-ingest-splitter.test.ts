@@ -33,7 +33,7 @@ describe('server/v2/upload-splitter', () => {
     const text = 'Name\tNote\r\nA\t"x, ""y"""\r\nB\t"two\r\nlines"\r\nC\t\r\nD\tplain\r\né\tü\r\n';
     for (const chunk of [1, 2, 3, 7, 64]) {
       const { summary, batches } = await split(text, chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' });
-      expect(summary).to.deep.equal({ records: 5, batches: 2 });
+      expect(summary).to.deep.equal({ records: 5, batches: 2, header: ['Name', 'Note'] });
       expect(batches[0]).to.equal('Name,Note\nA,"x, ""y"""\nB,"two\r\nlines"\nC,\n');
       expect(batches[1]).to.equal('Name,Note\nD,plain\né,ü\n');
       const rows = batches.flatMap((b) => parse(b) as string[][]);
@@ -63,6 +63,26 @@ describe('server/v2/upload-splitter', () => {
       const crlf = await rejection(split('Name\nA\n', chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' }));
       expect(crlf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is CRLF');
     }
+  });
+
+  it('checks every unquoted line end, not only the first, at any chunk size; line breaks inside quotes are data', async () => {
+    for (const chunk of [1, 2, 3, 64]) {
+      const lf = await rejection(split('Name\nA\n"q\r\nx"\nB\r\nC\n', chunk));
+      expect(lf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF');
+      const crlf = await rejection(split('Name\r\n"a\nb"\r\nB\nC\r\n', chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' }));
+      expect(crlf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is CRLF');
+      expect((await split('Name\n"a\r\nb"\n"c ""\r\n"" d"\n', chunk)).summary.records).to.equal(2);
+      expect((await split('Name\r\n"a\nb"\r\n', chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' })).summary.records).to.equal(1);
+    }
+  });
+
+  it('refuses a record over 400,000 characters naming its record in the upload, and a header over 5,000 fields', async () => {
+    const wide = `${'x'.repeat(200_000)},${'y'.repeat(200_001)}`;
+    const err = await rejection(split(`A,B\n1,2\n3,4\n5,6\n${wide}\n`, 4096));
+    expect(err).to.be.instanceOf(UploadRejected);
+    expect(err.message).to.equal('InvalidBatch : Record 4 has 400001 characters, more than the limit of 400000');
+    const header = Array.from({ length: 5001 }, (_, i) => `F${i}`).join(',');
+    expect((await rejection(split(`${header}\n`, 4096))).message).to.equal('InvalidBatch : The header has 5001 fields, more than the limit of 5000');
   });
 
   it('refuses malformed CSV (an unterminated quote, a short record) as InvalidBatch', async () => {

@@ -1,31 +1,16 @@
 /**
  * The three JobInfo shapes of a Bulk API 2.0 ingest job, keys in the recorded order (spec §3.3;
  * fixtures docs_ingest_jobinfo_*.json, real_v52_ingest_update_trace.txt). Clients parse JSON, so the
- * order is for diffing against recordings. `apiVersion` is a JSON number: Salesforce prints `66.0`,
- * JSON.stringify prints `66`; every surveyed client reads it as a number (Data Loader: a double).
+ * order is for diffing against recordings.
  */
 import type { JobRow } from '../../store/jobs-store.js';
 import type { IngestState, IngestStatus } from '../../v2/ingest-status.js';
-import { restDate } from '../rest-date.js';
+import { jobOpening } from './job-opening.js';
 
 type Shape = Record<string, unknown>;
 
-/** The 7 keys every shape opens with, then externalIdFieldName, concurrencyMode, contentType, apiVersion. */
-function opening(job: JobRow, state: IngestState, modstamp = job.modstamp): Shape {
-  return {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: job.user_id,
-    createdDate: restDate(job.created_date),
-    systemModstamp: restDate(modstamp),
-    state,
-    ...(job.external_id_field ? { externalIdFieldName: job.external_id_field } : {}),
-    concurrencyMode: 'Parallel',
-    contentType: 'CSV',
-    apiVersion: Number(job.api_version),
-  };
-}
+/** The opening keys (job-opening.ts); the job's own modstamp unless processing changed it since. */
+const opening = (job: JobRow, state: IngestState, modstamp = job.modstamp): Shape => jobOpening(job, state, modstamp);
 
 /** `services/data/v52.0/jobs/ingest/{id}/batches`: relative, no leading slash (node-sf-bulk2 PUTs to instanceUrl + '/' + it). */
 const contentUrl = (job: JobRow): string => `services/data/v${job.api_version}/jobs/ingest/${job.id}/batches`;

@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobRow } from '../../store/jobs-store.js';
+import { closeUpload } from '../../v2/close-upload.js';
 import { ingestStatus, TERMINAL_STATES } from '../../v2/ingest-status.js';
+import { uploadLeases } from '../../v2/upload-lease.js';
 import type { RestContext } from '../rest-api.js';
 import { restJson } from '../rest-reply.js';
 import { IngestFailure } from './ingest-failure.js';
@@ -25,15 +27,30 @@ export async function changeJobState(req: IncomingMessage, res: ServerResponse, 
     return restJson(req, res, shortShape(jobs.job(job.id) as JobRow, 'Aborted'));
   }
   if (wanted !== 'UploadComplete') throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : Invalid state: ${wanted ?? 'null'}`);
-  if (state !== 'Open') throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : Job is ${state}: only an Open job can be set to UploadComplete`);
+  if (state !== 'Open') throw notOpen(state);
+  // An upload streaming in: the PATCH would close the job on part of its data. One that was cut
+  // (its client or its server gone) left staged batches only: they go, and the job is closed as it is.
+  const token = job.upload_token ?? null;
+  if (token !== null) {
+    if (uploadLeases(context.db).isLive(token)) throw stillUploading();
+    jobs.dropUpload(job.id, token);
+  }
   // Data that could not be read fails the job now; the answer still says UploadComplete, as the
   // failure of a real org shows only when the job is polled.
-  if (job.error_message) jobs.failJob(job.id, job.error_message, now);
-  // The job's systemModstamp stays (recorded v47, v52): processing moves it, not this PATCH.
-  else jobs.setJobState(job.id, 'UploadComplete', job.modstamp);
+  const outcome = closeUpload(jobs, job.id, now, job.modstamp);
+  if (outcome === 'uploading') throw stillUploading();
+  if (outcome === 'notOpen') throw notOpen(ingestStatus(jobs.job(job.id) as JobRow, jobs.batches(job.id)).state);
   context.processor.wake();
   return restJson(req, res, shortShape(jobs.job(job.id) as JobRow, 'UploadComplete'));
 }
+
+const notOpen = (state: string) => new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : Job is ${state}: only an Open job can be set to UploadComplete`);
+/**
+ * 400 INVALIDJOBSTATE as the state machine's other refusals (spec §3.10: every violation there is a
+ * 400; no recording of this case, and Bulk API v1 answers InvalidJobState with 400 too).
+ */
+const stillUploading = () =>
+  new IngestFailure(400, 'INVALIDJOBSTATE', "InvalidJobState : The job's data is still being uploaded: set UploadComplete once its PUT has been answered");
 
 /** DELETE: allowed UploadComplete, JobComplete, Aborted, Failed (docs); the job and everything it holds go. */
 export async function deleteJob(res: ServerResponse, context: RestContext, job: JobRow): Promise<void> {

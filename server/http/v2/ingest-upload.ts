@@ -8,11 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { JobRow, JobsStore } from '../../store/jobs-store.js';
+import { closeUpload } from '../../v2/close-upload.js';
+import type { JobRow } from '../../store/jobs-store.js';
 import { dialectOf } from '../../v2/csv-format.js';
 import { MAX_MULTIPART_CHARS, MAX_UPLOAD_BYTES } from '../../v2/ingest-limits.js';
 import { ingestStatus } from '../../v2/ingest-status.js';
-import { splitUpload, UploadRejected, UploadTooLarge } from '../../v2/upload-splitter.js';
+import { uploadLeases } from '../../v2/upload-lease.js';
+import { splitUpload, UploadCut, UploadRejected, UploadTooLarge } from '../../v2/upload-splitter.js';
 import type { RestContext } from '../rest-api.js';
 import { ApiError } from '../api-error.js';
 import { readRequestBody } from '../request-body.js';
@@ -24,35 +26,35 @@ import { multipartBoundary, parseMultipart } from './multipart.js';
 import { parseJsonObject } from './json-body.js';
 import type { V2Route } from './route.js';
 
-/** Jobs whose upload is streaming in, per store: a second PUT racing the first is refused like one after it. */
-const uploading = new WeakMap<JobsStore, Set<string>>();
-
 export async function uploadJobData(req: IncomingMessage, res: ServerResponse, context: RestContext, job: JobRow): Promise<void> {
-  const { jobs } = context;
-  const busy = uploading.get(jobs) ?? new Set<string>();
-  uploading.set(jobs, busy);
-  if (busy.has(job.id) || ingestStatus(job, jobs.batches(job.id)).uploaded) {
-    // Recorded v47, misspelling and 15-character id in angle brackets included; 400 as the other upload refusals.
-    throw new IngestFailure(
-      400,
-      'BULK_API_ERROR',
-      `Found multipe contents for job: <${job.id.slice(0, 15)}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
-    );
-  }
+  const leases = uploadLeases(context.db);
+  const previous = job.upload_token ?? null;
+  // Data received (or refused), or another upload of this job streaming in, here or in another process.
+  if (ingestStatus(job, []).uploaded || (previous !== null && leases.isLive(previous))) throw multipleContents(job);
   if (job.state !== 'Open') throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : Data can only be uploaded to an Open job; this job is ${job.state}`);
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') throw new IngestFailure(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
   if (encoding === 'identity' && Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
-  busy.add(job.id);
+  const lease = leases.begin();
   try {
-    await storeUpload(context, job, encoding === 'gzip' ? gunzipped(req) : req);
+    // A cut upload's staged batches (its token no longer live) go as this one starts.
+    if (!context.jobs.beginUpload(job.id, previous, lease.token)) throw multipleContents(job);
+    await storeUpload(context, job, lease.token, encoding === 'gzip' ? gunzipped(req) : req);
   } finally {
-    busy.delete(job.id);
+    lease.release();
   }
   res.writeHead(201).end();
 }
+
+/** Recorded v47, misspelling and 15-character id in angle brackets included; 400 as the other upload refusals. */
+const multipleContents = (job: JobRow) =>
+  new IngestFailure(
+    400,
+    'BULK_API_ERROR',
+    `Found multipe contents for job: <${job.id.slice(0, 15)}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
+  );
 
 /** The decoded body; a broken gzip stream destroys the gunzip with its error, which the reader sees. */
 function gunzipped(req: IncomingMessage): AsyncIterable<Buffer> {
@@ -64,40 +66,40 @@ function gunzipped(req: IncomingMessage): AsyncIterable<Buffer> {
 }
 
 /**
- * Stores what the upload holds. Refused data keeps its message on the job (Failed at UploadComplete,
- * as Salesforce reports a bad file after the upload); a too-large upload leaves nothing behind.
+ * Stores what the upload holds, staged under its token: the job has its data only once the whole
+ * body is stored (receiveUpload, one transaction). Refused data keeps its message on the job (Failed
+ * at UploadComplete, as Salesforce reports a bad file after the upload) and no batch; a too-large or
+ * cut upload leaves nothing behind, and the job Open for a new PUT.
  */
-async function storeUpload(context: RestContext, job: JobRow, source: AsyncIterable<Buffer>): Promise<void> {
+async function storeUpload(context: RestContext, job: JobRow, token: string, source: AsyncIterable<Buffer>): Promise<void> {
   const { jobs, ids } = context;
   try {
-    await splitUpload(source, {
+    const summary = await splitUpload(source, {
       dialect: dialectOf(job),
       lineEndingName: job.line_ending ?? 'LF',
       maxBytes: MAX_UPLOAD_BYTES,
       store: (payload) => {
-        // Aborted (or aborted and deleted) while its data streamed in: the rest is not stored.
-        if (jobs.job(job.id)?.state !== 'Open') throw new UploadInterrupted();
-        jobs.addBatch(ids.next('751'), job.id, payload, context.now());
+        // Aborted (or deleted) while its data streamed in: the rest is not stored.
+        if (!jobs.stageBatch(ids.next('751'), job.id, token, payload, context.now())) throw new UploadInterrupted();
       },
     });
+    if (!jobs.receiveUpload(job.id, token, summary.header, null)) throw new UploadInterrupted();
   } catch (err) {
-    if (err instanceof UploadInterrupted) return interrupted(context, job);
-    if (err instanceof UploadTooLarge) {
-      jobs.deleteBatches(job.id);
-      throw tooLarge();
-    }
-    if (!(err instanceof UploadRejected)) throw err;
-    jobs.setErrorMessage(job.id, err.message);
+    if (err instanceof UploadRejected && jobs.receiveUpload(job.id, token, err.header, err.message)) return;
+    jobs.dropUpload(job.id, token);
+    if (err instanceof UploadInterrupted || err instanceof UploadRejected) return interrupted(context, job);
+    if (err instanceof UploadTooLarge) throw tooLarge();
+    // Whoever cut the body is gone; the answer is for a client that only stopped sending.
+    if (err instanceof UploadCut) throw new IngestFailure(400, 'ClientInputError', `ClientInputError : The upload ended before its data did; the job has no data: ${err.message}`);
+    throw err;
   }
 }
 
-/** The job left Open during its upload: what was stored is not processed (Aborted) or goes (deleted). */
+/** The job left Open during its upload: what was stored is gone with its upload (Aborted, deleted). */
 class UploadInterrupted extends Error {}
 
 function interrupted(context: RestContext, job: JobRow): never {
   const now = context.jobs.job(job.id);
-  if (now?.state === 'Aborted') context.jobs.abortJob(job.id, context.now());
-  else if (!now) context.jobs.deleteBatches(job.id);
   throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : The job left the Open state during its upload; it is ${now?.state ?? 'deleted'}`);
 }
 
@@ -134,10 +136,14 @@ export async function createJobWithData(req: IncomingMessage, res: ServerRespons
   if (text.length > MAX_MULTIPART_CHARS) throw new IngestFailure(400, 'API_ERROR', `The content of a multipart request exceeds ${MAX_MULTIPART_CHARS} characters`);
   const job = newIngestJob(parseJsonObject(jobPart.body.toString('utf8')), context, route);
   context.jobs.createJob(job);
-  await storeUpload(context, job, Readable.from([content.body]));
-  const stored = context.jobs.job(job.id) as JobRow;
-  if (stored.error_message) context.jobs.failJob(job.id, stored.error_message, context.now());
-  else context.jobs.setJobState(job.id, 'UploadComplete', context.now());
+  const lease = uploadLeases(context.db).begin();
+  try {
+    context.jobs.beginUpload(job.id, null, lease.token);
+    await storeUpload(context, job, lease.token, Readable.from([content.body]));
+  } finally {
+    lease.release();
+  }
+  closeUpload(context.jobs, job.id, context.now(), context.now());
   context.processor.wake();
   await restJson(req, res, createShape(job, 'UploadComplete'));
 }

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BatchRow, JobRow, JobsStore } from '../../store/jobs-store.js';
 import { respond } from '../respond.js';
-import { restDate } from '../rest-date.js';
+import { jobOpening } from './job-opening.js';
 import { REST_JSON_TYPE } from '../rest-reply.js';
 
 type QueryJobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -32,19 +32,7 @@ export function queryJobView(jobs: JobsStore, job: JobRow): QueryJobView {
 
 /** `id` ... `apiVersion`: the abort answer (docs sample), and the head of the other two shapes. */
 function shortShape(v: QueryJobView): Record<string, unknown> {
-  const { job } = v;
-  return {
-    id: job.id,
-    operation: job.operation,
-    object: job.object,
-    createdById: job.user_id,
-    createdDate: restDate(job.created_date),
-    systemModstamp: restDate(v.modstamp),
-    state: v.state,
-    concurrencyMode: job.concurrency_mode,
-    contentType: job.content_type,
-    apiVersion: Number(job.api_version),
-  };
+  return jobOpening(v.job, v.state, v.modstamp);
 }
 
 /** The create answer: no jobType, no counters (real_v52_query_trace.txt, docs_query_create_v46.txt). */

@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_BYTES, pageEnd, pageRows } from '../../query/result-pages.js';
 import { locatorOf, rowOfLocator } from '../../query/result-locator.js';
 import { compileSoql } from '../../query/soql.js';
-import { v2CsvFormat } from '../../query/v2-csv-format.js';
+import { csvWriter } from '../../query/result-writers.js';
+import { dialectOf } from '../../v2/csv-format.js';
 import type { RestContext } from '../rest-api.js';
 import { respond } from '../respond.js';
 import type { QueryJobView } from './query-job-info.js';
@@ -47,7 +48,8 @@ export function sendQueryResults(req: IncomingMessage, res: ServerResponse, url:
   const end = pageEnd(context.v2Queries, batch.id, start, total, { maxRecords: rawMax === null ? context.v2Queries.defaultPageRows : Number(rawMax), maxBytes: PAGE_BYTES });
   const soql = context.jobs.request(batch.id).toString('utf8');
   const { fields } = compileSoql(soql, context.schemas.of(view.job), view.job.object);
-  const header = v2CsvFormat(fields, view.job.column_delimiter ?? 'COMMA', view.job.line_ending ?? 'LF').header;
+  const { delimiter, lineEnding } = dialectOf(view.job);
+  const header = csvWriter(fields, delimiter, lineEnding).head();
   const body = (function* () {
     yield header;
     yield* pageRows(context.v2Queries, batch.id, start, end);
