@@ -5,6 +5,7 @@
  * batch is stored as comma CSV with the header as uploaded: the v1 BatchProcessor and DmlEngine run
  * it (one engine, two front ends). The job's own delimiter and line ending read the upload.
  */
+import { csvField } from '../../lib/records/serialize-record.js';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { CsvDialect } from './csv-format.js';
@@ -121,10 +122,7 @@ function withHeader(err: unknown, header: readonly string[]): unknown {
   return err;
 }
 
-/** One record as comma CSV: a value is quoted only when it must be. */
-function commaLine(values: readonly string[]): string {
-  return values.map((v) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)).join(',');
-}
+const commaLine = (values: readonly string[]): string => values.map(csvField).join(',');
 
 function limitBytes(maxBytes: number) {
   return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -10,7 +10,7 @@ import type { JobRow } from '../../store/jobs-store.js';
 import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../v2/csv-format.js';
 import type { RestContext } from '../rest-api.js';
 import { restJson } from '../rest-reply.js';
-import { IngestFailure } from './ingest-failure.js';
+import { V2Failure } from './v2-failure.js';
 import { createShape } from './ingest-job-info.js';
 import { type JsonBody, readJsonBody, stringProperty } from './json-body.js';
 import type { V2Route } from './route.js';
@@ -59,5 +59,5 @@ export function newIngestJob(body: JsonBody, context: RestContext, route: V2Rout
   });
 }
 
-const invalidValue = (value: string, property: string) => new IngestFailure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${property}'`);
-const invalidJob = (message: string) => new IngestFailure(400, 'INVALIDJOB', `InvalidJob : ${message}`);
+const invalidValue = (value: string, property: string) => new V2Failure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${property}'`);
+const invalidJob = (message: string) => new V2Failure(400, 'INVALIDJOB', `InvalidJob : ${message}`);

@@ -9,7 +9,7 @@ import { handleJobList } from '../job-list.js';
 import type { RestContext } from '../rest-api.js';
 import { methodNotAllowed, restJson } from '../rest-reply.js';
 import { createIngestJob } from './ingest-create.js';
-import { IngestFailure, notFound } from './ingest-failure.js';
+import { V2Failure, notFound } from './v2-failure.js';
 import { fullShape } from './ingest-job-info.js';
 import { changeJobState, deleteJob } from './ingest-lifecycle.js';
 import { resultKind, sendResults } from './ingest-results.js';
@@ -26,7 +26,7 @@ export async function handleIngestJobs(req: IncomingMessage, res: ServerResponse
   try {
     await route_(req, res, url, context, route);
   } catch (err) {
-    if (!(err instanceof IngestFailure) || res.headersSent) throw err;
+    if (!(err instanceof V2Failure) || res.headersSent) throw err;
     // The unread rest of a refused body would be taken for the next request.
     if (!req.complete) res.setHeader('connection', 'close');
     await v2Error(req, res, err.status, err.errorCode, err.message);

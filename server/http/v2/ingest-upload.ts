@@ -20,7 +20,7 @@ import { ApiError } from '../api-error.js';
 import { readRequestBody } from '../request-body.js';
 import { restJson } from '../rest-reply.js';
 import { newIngestJob } from './ingest-create.js';
-import { IngestFailure } from './ingest-failure.js';
+import { V2Failure } from './v2-failure.js';
 import { createShape } from './ingest-job-info.js';
 import { multipartBoundary, parseMultipart } from './multipart.js';
 import { parseJsonObject } from './json-body.js';
@@ -31,11 +31,11 @@ export async function uploadJobData(req: IncomingMessage, res: ServerResponse, c
   const previous = job.upload_token ?? null;
   // Data received (or refused), or another upload of this job streaming in, here or in another process.
   if (ingestStatus(job, []).uploaded || (previous !== null && leases.isLive(previous))) throw multipleContents(job);
-  if (job.state !== 'Open') throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : Data can only be uploaded to an Open job; this job is ${job.state}`);
+  if (job.state !== 'Open') throw new V2Failure(400, 'INVALIDJOBSTATE', `InvalidJobState : Data can only be uploaded to an Open job; this job is ${job.state}`);
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') throw new IngestFailure(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new V2Failure(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
   if (encoding === 'identity' && Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
   const lease = leases.begin();
   try {
@@ -50,7 +50,7 @@ export async function uploadJobData(req: IncomingMessage, res: ServerResponse, c
 
 /** Recorded v47, misspelling and 15-character id in angle brackets included; 400 as the other upload refusals. */
 const multipleContents = (job: JobRow) =>
-  new IngestFailure(
+  new V2Failure(
     400,
     'BULK_API_ERROR',
     `Found multipe contents for job: <${job.id.slice(0, 15)}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
@@ -90,7 +90,7 @@ async function storeUpload(context: RestContext, job: JobRow, token: string, sou
     if (err instanceof UploadInterrupted || err instanceof UploadRejected) return interrupted(context, job);
     if (err instanceof UploadTooLarge) throw tooLarge();
     // Whoever cut the body is gone; the answer is for a client that only stopped sending.
-    if (err instanceof UploadCut) throw new IngestFailure(400, 'ClientInputError', `ClientInputError : The upload ended before its data did; the job has no data: ${err.message}`);
+    if (err instanceof UploadCut) throw new V2Failure(400, 'ClientInputError', `ClientInputError : The upload ended before its data did; the job has no data: ${err.message}`);
     throw err;
   }
 }
@@ -100,40 +100,40 @@ class UploadInterrupted extends Error {}
 
 function interrupted(context: RestContext, job: JobRow): never {
   const now = context.jobs.job(job.id);
-  throw new IngestFailure(400, 'INVALIDJOBSTATE', `InvalidJobState : The job left the Open state during its upload; it is ${now?.state ?? 'deleted'}`);
+  throw new V2Failure(400, 'INVALIDJOBSTATE', `InvalidJobState : The job left the Open state during its upload; it is ${now?.state ?? 'deleted'}`);
 }
 
 /**
  * The size refusal is not recorded (spec §3.5): 400 BULK_API_ERROR, as the other refusals of an
  * upload (the second PUT) and as the v1 API refuses an oversized batch.
  */
-const tooLarge = () => new IngestFailure(400, 'BULK_API_ERROR', `Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for the job's data`);
+const tooLarge = () => new V2Failure(400, 'BULK_API_ERROR', `Exceeded max size limit of ${MAX_UPLOAD_BYTES} bytes for the job's data`);
 
 /** `POST /jobs/ingest` as multipart/form-data: the job (part `job`) and its CSV (part `content`), UploadComplete at once. */
 export async function createJobWithData(req: IncomingMessage, res: ServerResponse, context: RestContext, route: V2Route): Promise<void> {
   const boundary = multipartBoundary(req.headers['content-type']);
-  if (!boundary) throw new IngestFailure(400, 'API_ERROR', 'A multipart request needs a boundary in its Content-Type');
+  if (!boundary) throw new V2Failure(400, 'API_ERROR', 'A multipart request needs a boundary in its Content-Type');
   // Characters are at most 4 bytes of UTF-8; the job part and the part headers take a little more.
   const limit = MAX_MULTIPART_CHARS * 4 + 64 * 1024;
   let body: Buffer;
   try {
     body = await readRequestBody(req, limit, () => new ApiError(400, 'API_ERROR', 'The multipart request is too large'));
   } catch (err) {
-    if (err instanceof ApiError) throw new IngestFailure(err.status, err.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'API_ERROR', err.message);
+    if (err instanceof ApiError) throw new V2Failure(err.status, err.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'API_ERROR', err.message);
     throw err;
   }
   let parts: ReturnType<typeof parseMultipart>;
   try {
     parts = parseMultipart(body, boundary);
   } catch (err) {
-    throw new IngestFailure(400, 'API_ERROR', `Unable to read the multipart request: ${(err as Error).message}`);
+    throw new V2Failure(400, 'API_ERROR', `Unable to read the multipart request: ${(err as Error).message}`);
   }
   const jobPart = parts.find((p) => p.name === 'job');
   const content = parts.find((p) => p.name === 'content');
-  if (!jobPart || !content) throw new IngestFailure(400, 'API_ERROR', "A multipart request needs a 'job' part and a 'content' part");
+  if (!jobPart || !content) throw new V2Failure(400, 'API_ERROR', "A multipart request needs a 'job' part and a 'content' part");
   const text = content.body.toString('utf8');
   // The limit is stated in characters (spec §6); its over-limit error is not recorded.
-  if (text.length > MAX_MULTIPART_CHARS) throw new IngestFailure(400, 'API_ERROR', `The content of a multipart request exceeds ${MAX_MULTIPART_CHARS} characters`);
+  if (text.length > MAX_MULTIPART_CHARS) throw new V2Failure(400, 'API_ERROR', `The content of a multipart request exceeds ${MAX_MULTIPART_CHARS} characters`);
   const job = newIngestJob(parseJsonObject(jobPart.body.toString('utf8')), context, route);
   context.jobs.createJob(job);
   const lease = uploadLeases(context.db).begin();

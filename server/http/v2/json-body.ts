@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../api-error.js';
 import { readRequestBody } from '../request-body.js';
-import { IngestFailure } from './ingest-failure.js';
+import { V2Failure } from './v2-failure.js';
 
 /** An ingest create or a PATCH is a few properties; a query create adds one SOQL statement (at most 100,000 characters). */
 const MAX_JSON_BYTES = 64 * 1024;
@@ -21,7 +21,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYT
   try {
     body = await readRequestBody(req, maxBytes, () => new ApiError(400, 'JSON_PARSER_ERROR', `The request body exceeds ${maxBytes} bytes`));
   } catch (err) {
-    if (err instanceof ApiError) throw new IngestFailure(err.status, err.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'JSON_PARSER_ERROR', err.message);
+    if (err instanceof ApiError) throw new V2Failure(err.status, err.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'JSON_PARSER_ERROR', err.message);
     throw err;
   }
   return parseJsonObject(body.toString('utf8'));
@@ -33,7 +33,7 @@ export function parseJsonObject(text: string): JsonBody {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new IngestFailure(400, 'JSON_PARSER_ERROR', `Unable to parse the JSON request body: ${(err as Error).message}`);
+    throw new V2Failure(400, 'JSON_PARSER_ERROR', `Unable to parse the JSON request body: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeMismatch(text, undefined);
   return { text, value: value as Record<string, unknown> };
@@ -51,11 +51,11 @@ export function stringProperty(body: JsonBody, name: string): string | undefined
   return value;
 }
 
-function typeMismatch(text: string, name: string | undefined): IngestFailure {
+function typeMismatch(text: string, name: string | undefined): V2Failure {
   const found = name === undefined ? null : new RegExp(`"${name}"\\s*:\\s*`).exec(text);
   const at = found ? found.index + found[0].length : 0;
   const before = text.slice(0, Math.min(at, text.length));
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
-  return new IngestFailure(400, 'API_ERROR', `Value does not match expected type at [line:${line}, column:${column}]`);
+  return new V2Failure(400, 'API_ERROR', `Value does not match expected type at [line:${line}, column:${column}]`);
 }

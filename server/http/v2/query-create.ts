@@ -10,7 +10,7 @@ import type { RestContext } from '../rest-api.js';
 import { COLUMN_DELIMITERS, LINE_ENDINGS } from '../../v2/csv-format.js';
 import { V2QueryRefusal, compileV2Query } from '../../query/v2-soql.js';
 import { createShape, queryJobView, respondJob } from './query-job-info.js';
-import { IngestFailure } from './ingest-failure.js';
+import { V2Failure } from './v2-failure.js';
 import { type JsonBody, MAX_QUERY_JSON_BYTES, readJsonBody, stringProperty } from './json-body.js';
 import type { V2Route } from './route.js';
 import { newV2Job } from './v2-job.js';
@@ -28,7 +28,7 @@ export async function createQueryJob(req: IncomingMessage, res: ServerResponse, 
   try {
     request = parseCreateBody(await readJsonBody(req, MAX_QUERY_JSON_BYTES));
   } catch (err) {
-    if (err instanceof IngestFailure) return v2Error(req, res, err.status, err.errorCode, err.message);
+    if (err instanceof V2Failure) return v2Error(req, res, err.status, err.errorCode, err.message);
     throw err;
   }
   let object: string;
@@ -66,13 +66,13 @@ function parseCreateBody(body: JsonBody): QueryJobRequest {
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback?: T): T => {
     const value = stringProperty(body, name);
     if (value === undefined && fallback !== undefined) return fallback;
-    if (value === undefined) throw new IngestFailure(400, 'INVALIDJOB', `InvalidJob : ${name} must be specified`);
-    if (!(allowed as readonly string[]).includes(value)) throw new IngestFailure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${name}'`);
+    if (value === undefined) throw new V2Failure(400, 'INVALIDJOB', `InvalidJob : ${name} must be specified`);
+    if (!(allowed as readonly string[]).includes(value)) throw new V2Failure(400, 'API_ERROR', `Invalid value: '${value}' supplied for property: '${name}'`);
     return value as T;
   };
   const operation = oneOf('operation', ['query', 'queryAll'] as const);
   const query = stringProperty(body, 'query');
-  if (query === undefined || query.trim() === '') throw new IngestFailure(400, 'INVALIDJOB', 'InvalidJob : query must be specified');
+  if (query === undefined || query.trim() === '') throw new V2Failure(400, 'INVALIDJOB', 'InvalidJob : query must be specified');
   oneOf('contentType', ['CSV'], 'CSV');
   const columnDelimiter = oneOf('columnDelimiter', Object.keys(COLUMN_DELIMITERS), 'COMMA');
   const lineEnding = oneOf('lineEnding', Object.keys(LINE_ENDINGS), 'LF');
