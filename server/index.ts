@@ -6,6 +6,7 @@
  * const org = await startServer({ port: 0, db: ':memory:' });
  * const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password });
  */
+import { realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -133,7 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
     onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
     // Other processes may serve the same file: one of them at a time runs its batches.
-    ...(isMemory(file) ? {} : { lock: new FileLock(`${file}-processor.lock`) }),
+    ...(isMemory(file) ? {} : { lock: new FileLock(`${realpathSync(file)}-processor.lock`) }),
   });
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, limits, now: Date.now });
 

@@ -12,7 +12,8 @@
  * token, so a test that races an upload's end changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Db } from '../store/database.js';
 import { FileLock } from '../store/file-lock.js';
 import type { JobsStore } from '../store/jobs-store.js';
@@ -28,9 +29,12 @@ export class UploadLeases {
   readonly #live = new Map<string, FileLock | undefined>();
   readonly #base: string | undefined;
 
-  /** `file`: the org's database file, or undefined for an org in memory (one process). */
+  /**
+   * `file`: the org's database file, or undefined for an org in memory (one process). Its real path
+   * names the locks: a process that opened the org through a symbolic link must test the same files.
+   */
   constructor(file: string | undefined) {
-    this.#base = file;
+    this.#base = file === undefined ? undefined : realpathSync(file);
   }
 
   begin(): UploadLease {
@@ -52,14 +56,20 @@ export class UploadLeases {
     };
   }
 
-  /** Whether the upload of this token is still streaming in, here or in another process. */
+  /**
+   * Whether the upload of this token is still streaming in, here or in another process. A held lock
+   * is tested again for a moment: another process testing the same dead token holds it briefly too.
+   */
   isLive(token: string): boolean {
     if (this.#live.has(token)) return true;
     if (this.#base === undefined) return false;
     const lock = new FileLock(this.#lockPath(token));
-    let held: boolean;
+    let held = true;
     try {
-      held = !lock.tryAcquire();
+      for (let attempt = 0; held && attempt < 4; attempt++) {
+        if (attempt > 0) Atomics.wait(PAUSE, 0, 0, 15);
+        held = !lock.tryAcquire();
+      }
     } finally {
       lock.release();
     }
@@ -68,16 +78,35 @@ export class UploadLeases {
     return held;
   }
 
+  /**
+   * Removes the lock files no live upload holds: those of uploads whose process died after its job
+   * let the token go (an abort, a kill -9 after the upload was received) are found by no token.
+   */
+  sweep(): void {
+    if (this.#base === undefined) return;
+    const prefix = `${basename(this.#base)}-upload-`;
+    const tokens = new Set<string>();
+    for (const name of readdirSync(dirname(this.#base))) {
+      const m = name.startsWith(prefix) ? /^(.+)\.lock(?:-journal)?$/.exec(name.slice(prefix.length)) : null;
+      if (m) tokens.add(m[1] as string);
+    }
+    for (const token of tokens) this.isLive(token);
+  }
+
   #lockPath(token: string): string {
-    return `${this.#base}-upload-${token}.lock`;
+    return join(dirname(this.#base as string), `${basename(this.#base as string)}-upload-${token}.lock`);
   }
 
   #remove(token: string): void {
+    if (this.#base === undefined) return;
     const path = this.#lockPath(token);
     // SQLite may leave a rollback journal beside a lock file it took.
     for (const file of [path, `${path}-journal`]) rmSync(file, { force: true });
   }
 }
+
+/** A blocking pause of a few milliseconds (the lock test is synchronous, as SQLite's own busy wait is). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 const leases = new WeakMap<Db, UploadLeases>();
 
@@ -99,4 +128,5 @@ export function uploadLeases(db: Db): UploadLeases {
 export function dropCutUploads(db: Db, jobs: JobsStore): void {
   const leases = uploadLeases(db);
   for (const { id, upload_token } of jobs.receivingUploads()) if (!leases.isLive(upload_token)) jobs.dropUpload(id, upload_token);
+  leases.sweep();
 }

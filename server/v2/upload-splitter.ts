@@ -122,7 +122,11 @@ function withHeader(err: unknown, header: readonly string[]): unknown {
   return err;
 }
 
-const commaLine = (values: readonly string[]): string => values.map(csvField).join(',');
+/**
+ * One record as comma CSV for the v1 reader. A record of one empty value is written `""`: bare, it
+ * would be a blank line, which the reader skips, and every later row would take the wrong result.
+ */
+const commaLine = (values: readonly string[]): string => (values.length === 1 && values[0] === '' ? '""' : values.map(csvField).join(','));
 
 function limitBytes(maxBytes: number) {
   return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -4,6 +4,7 @@
  * a PUT, a second process on the same org file, a client that cuts its upload, a PATCH during a PUT,
  * line endings that change after the first line, a field over its limit, a batch that fails whole.
  */
+import { readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -127,6 +128,20 @@ describe('server/http/v2 ingest: every uploaded row once, whatever happens', fun
       await expectEveryRowOnce(calls, id, names('K', 30_000), done);
     } finally {
       await org.close();
+    }
+  });
+
+  it('a lock file no live upload holds (its process died after the token was let go) is removed when an org starts on the file', async () => {
+    const org = await startServer({ db: file() });
+    await org.close();
+    const left = join(tmp.path, 'org.db-upload-00000000-dead-4000-8000-000000000000.lock');
+    writeFileSync(left, '');
+    writeFileSync(`${left}-journal`, '');
+    const again = await startServer({ db: file() });
+    try {
+      expect(readdirSync(tmp.path).filter((name) => name.includes('-upload-'))).to.deep.equal([]);
+    } finally {
+      await again.close();
     }
   });
 
@@ -280,6 +295,13 @@ describe('server/http/v2 ingest: data checked per record, batches failing whole'
     expect(rows.map((r) => r[0]).sort()).to.deep.equal([...all].sort());
     expect((await v2.results(id, 'successfulResults')).text).to.equal('"sf__Id","sf__Created",Name,Name\n');
     expect((await v2.results(id, 'failedResults')).text).to.equal('"sf__Id","sf__Error",Name,Name\n');
+  });
+
+  it('a record of one empty value is a row like any other: it fails on its own, the rows after it keep their results', async () => {
+    const done = await v2.load({ object: 'Account', operation: 'insert' }, 'Name\nA\n""\nB\n');
+    expect(done).to.include({ state: 'JobComplete', numberRecordsProcessed: 3, numberRecordsFailed: 1 });
+    const { failed } = await expectEveryRowOnce(calls(), done.id as string, ['A', '', 'B'], done);
+    expect(failed[0]).to.include({ Name: '', sf__Error: 'REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --' });
   });
 
   it('UploadComplete without data fails the job: it has nothing to process', async () => {
