@@ -11,6 +11,8 @@ export interface OrgProcess {
   readonly loginUrl: string;
   readonly username: string;
   readonly password: string;
+  /** The server's process id: a benchmark reads its CPU time and peak RSS from /proc. */
+  readonly pid: number;
   /** SIGTERM by default (a graceful stop); SIGKILL for a crash. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -24,6 +26,8 @@ export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 
   const compiled = fileURLToPath(new URL('./bulkpipe.js', import.meta.url));
   const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('./bulkpipe.ts', import.meta.url))];
   const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet', ...args], { stdio: ['ignore', 'pipe', stderr] });
+  const pid = server.pid;
+  if (pid === undefined) throw new Error(`could not start ${process.execPath}`);
   const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (c: Buffer) => {
@@ -34,6 +38,7 @@ export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 
   });
   return {
     ...info,
+    pid,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (server.exitCode !== null || server.signalCode !== null) return;
       const exited = new Promise((resolve) => server.once('exit', resolve));

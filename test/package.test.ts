@@ -7,7 +7,8 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from './helpers/cli.js';
@@ -103,6 +104,26 @@ describe('the package', function () {
     expect(pkg.dependencies).not.to.have.property('better-sqlite3');
     expect(pkg.peerDependencies).to.have.property('better-sqlite3');
     expect(pkg.peerDependenciesMeta?.['better-sqlite3']).to.deep.equal({ optional: true });
+  });
+
+  it('every package the build imports is a dependency (or the optional peer), never a dev dependency', async () => {
+    // An installed bulkpipe has no dev dependencies: a production import of one fails at load time
+    // (issue 24: csv-parse, imported by server/v2, sat in devDependencies).
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const allowed = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...builtinModules]);
+    const imported = new Map<string, string>();
+    for (const file of await readdir(join(ROOT, 'dist'), { recursive: true })) {
+      if (!file.endsWith('.js')) continue;
+      for (const [, specifier] of (await readFile(join(ROOT, 'dist', file), 'utf8')).matchAll(
+        /(?:\bfrom|\bimport)\s*\(?\s*['"]((?:@[\w-][\w.-]*\/)?[\w-][\w.-]*(?:\/[\w./-]*)?)['"]/g,
+      )) {
+        if (specifier === undefined || specifier.startsWith('node:')) continue;
+        const parts = specifier.split('/');
+        imported.set(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string), file);
+      }
+    }
+    expect(imported.size).to.be.above(3);
+    expect([...imported].filter(([name]) => !allowed.has(name))).to.deep.equal([]);
   });
 
   it('npm test lints, checks the format and dead exports before the tests; ARCHITECTURE.md maps every folder', async () => {
