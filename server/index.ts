@@ -33,6 +33,7 @@ import { onRollback, openDatabase } from './store/database.js';
 import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
 import { dropCutUploads } from './v2/upload-lease.js';
+import { V2UploadsStore } from './store/v2-uploads-store.js';
 import { QueryResultsStore } from './store/query-results-store.js';
 import { RecordsStore } from './store/records-store.js';
 import { V2QueryStore } from './store/v2-query-store.js';
@@ -101,7 +102,8 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const db = openDatabase(file);
   const auth = new AuthStore(db);
   const jobs = new JobsStore(db);
-  dropCutUploads(db, jobs);
+  const v2Uploads = new V2UploadsStore(db, jobs);
+  dropCutUploads(db, jobs, v2Uploads);
   const records = new RecordsStore(db);
   const queryResults = new QueryResultsStore(db);
   const v2Queries = new V2QueryStore(db, options.queryPageRows ? { defaultPageRows: positiveInteger('queryPageRows', options.queryPageRows) } : {});
@@ -139,7 +141,24 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, limits, now: Date.now });
 
   let baseUrl = '';
-  const restContext = { auth, jobs, schema, schemas, db, records, queryResults, v2Queries, ids, processor, engine, limits, orgId: ORG_ID, baseUrl: () => baseUrl, now: Date.now };
+  const restContext = {
+    auth,
+    jobs,
+    schema,
+    schemas,
+    db,
+    records,
+    queryResults,
+    v2Queries,
+    v2Uploads,
+    ids,
+    processor,
+    engine,
+    limits,
+    orgId: ORG_ID,
+    baseUrl: () => baseUrl,
+    now: Date.now,
+  };
   const loginContext = { auth, orgId: ORG_ID, baseUrl: () => baseUrl, sessionTtlMs: () => ttlSeconds * 1000, now: Date.now };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

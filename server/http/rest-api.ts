@@ -22,6 +22,7 @@ import type { IdGenerator } from '../org/id-generator.js';
 import type { JobSchemas } from '../org/job-schemas.js';
 import type { BatchProcessor } from '../processing/batch-processor.js';
 import type { QueryResultsStore } from '../store/query-results-store.js';
+import type { V2UploadsStore } from '../store/v2-uploads-store.js';
 import type { V2QueryStore } from '../store/v2-query-store.js';
 import { handleIngestJobs } from './v2/ingest-jobs.js';
 import { handleQueryJobs } from './v2/query-jobs.js';
@@ -42,6 +43,8 @@ export interface RestContext {
   readonly queryResults: QueryResultsStore;
   /** Bulk API 2.0 query jobs' results and their deletion. */
   readonly v2Queries: V2QueryStore;
+  /** Bulk API 2.0 ingest uploads, staged until received whole. */
+  readonly v2Uploads: V2UploadsStore;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
   /** The DML engine Bulk batches run through: REST writes use the same one. */

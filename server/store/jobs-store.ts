@@ -101,14 +101,8 @@ export class JobsStore {
       deleteRequests: db.prepare('DELETE FROM batch_requests WHERE batch_id IN (SELECT id FROM batches WHERE job_id = ?)'),
       deleteBatches: db.prepare('DELETE FROM batches WHERE job_id = ?'),
       deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
-      // Bulk API 2.0 ingest uploads: staged under a token, received (or dropped) in one transaction.
-      beginUpload: db.prepare("UPDATE jobs SET upload_token = ? WHERE id = ? AND state = 'Open' AND upload_header IS NULL AND upload_token IS ?"),
-      uploading: db.prepare("SELECT 1 FROM jobs WHERE id = ? AND upload_token = ? AND state = 'Open'"),
-      receiveUpload: db.prepare(
-        "UPDATE jobs SET upload_token = NULL, upload_header = ?, error_message = coalesce(error_message, ?) WHERE id = ? AND upload_token = ? AND state = 'Open'",
-      ),
+      // A Bulk API 2.0 upload that is no longer the job's (v2-uploads-store.ts stages them).
       dropUpload: db.prepare('UPDATE jobs SET upload_token = NULL WHERE id = ? AND upload_token = ?'),
-      receiving: db.prepare("SELECT id, upload_token FROM jobs WHERE job_type = 'V2Ingest' AND upload_token IS NOT NULL"),
       listBatches: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE job_id = ? ORDER BY seq`),
       request: db.prepare('SELECT body FROM batch_requests WHERE batch_id = ?'),
       claim: db.prepare("UPDATE batches SET state = 'InProgress', owner = ?, modstamp = ? WHERE id = ? AND state = 'Queued'"),
@@ -176,52 +170,11 @@ export class JobsStore {
     });
   }
 
-  /**
-   * Bulk API 2.0: an upload with this token starts staging batches for the Open job without data,
-   * if the job's upload is still `previous` (null: none; else a dead upload, whose staged batches go).
-   * False when another upload took the job first, or the job has its data or is no longer Open.
-   */
-  beginUpload(jobId: string, previous: string | null, token: string): boolean {
-    return this.transaction(() => {
-      if (this.#s.beginUpload.run(token, jobId, previous).changes !== 1) return false;
-      // Nothing was received: whatever batches the job holds were staged by a dead upload.
-      this.deleteBatches(jobId);
-      return true;
-    });
-  }
-
-  /** Bulk API 2.0: stores a batch of the upload with this token; false when that upload is no longer the job's (aborted, taken over). */
-  stageBatch(id: string, jobId: string, token: string, request: Buffer, now: number): boolean {
-    return this.transaction(() => {
-      if (!this.#s.uploading.get(jobId, token)) return false;
-      this.addBatch(id, jobId, request, now);
-      return true;
-    });
-  }
-
-  /**
-   * Bulk API 2.0: the upload with this token is received whole: the job has its data (`header`). With
-   * `refusal` the data could not be read: its staged batches go, and the job fails at UploadComplete.
-   * False when the upload was no longer the job's.
-   */
-  receiveUpload(jobId: string, token: string, header: readonly string[], refusal: string | null): boolean {
-    return this.transaction(() => {
-      if (this.#s.receiveUpload.run(JSON.stringify(header), refusal, jobId, token).changes !== 1) return false;
-      if (refusal !== null) this.deleteBatches(jobId);
-      return true;
-    });
-  }
-
   /** Bulk API 2.0: the upload with this token was cut: its staged batches go and the job is Open for a new PUT (if it was still the job's). */
   dropUpload(jobId: string, token: string): void {
     this.transaction(() => {
       if (this.#s.dropUpload.run(jobId, token).changes === 1) this.deleteBatches(jobId);
     });
-  }
-
-  /** Bulk API 2.0: the jobs with an upload staging, and its token. */
-  receivingUploads(): Array<{ readonly id: string; readonly upload_token: string }> {
-    return this.#s.receiving.all() as Array<{ id: string; upload_token: string }>;
   }
 
   /**

@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Db } from '../store/database.js';
 import { FileLock } from '../store/file-lock.js';
 import type { JobsStore } from '../store/jobs-store.js';
+import type { V2UploadsStore } from '../store/v2-uploads-store.js';
 
 export interface UploadLease {
   readonly token: string;
@@ -125,8 +126,8 @@ export function uploadLeases(db: Db): UploadLeases {
  * jobs stay Open for a new PUT, as a failed upload leaves a job without data. Uploads another live
  * process is still reading are left alone.
  */
-export function dropCutUploads(db: Db, jobs: JobsStore): void {
+export function dropCutUploads(db: Db, jobs: JobsStore, uploads: V2UploadsStore): void {
   const leases = uploadLeases(db);
-  for (const { id, upload_token } of jobs.receivingUploads()) if (!leases.isLive(upload_token)) jobs.dropUpload(id, upload_token);
+  for (const { id, upload_token } of uploads.receivingUploads()) if (!leases.isLive(upload_token)) jobs.dropUpload(id, upload_token);
   leases.sweep();
 }

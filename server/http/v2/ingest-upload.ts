@@ -40,7 +40,7 @@ export async function uploadJobData(req: IncomingMessage, res: ServerResponse, c
   const lease = leases.begin();
   try {
     // A cut upload's staged batches (its token no longer live) go as this one starts.
-    if (!context.jobs.beginUpload(job.id, previous, lease.token)) throw multipleContents(job);
+    if (!context.v2Uploads.beginUpload(job.id, previous, lease.token)) throw multipleContents(job);
     await storeUpload(context, job, lease.token, encoding === 'gzip' ? gunzipped(req) : req);
   } finally {
     lease.release();
@@ -80,12 +80,12 @@ async function storeUpload(context: RestContext, job: JobRow, token: string, sou
       maxBytes: MAX_UPLOAD_BYTES,
       store: (payload) => {
         // Aborted (or deleted) while its data streamed in: the rest is not stored.
-        if (!jobs.stageBatch(ids.next('751'), job.id, token, payload, context.now())) throw new UploadInterrupted();
+        if (!context.v2Uploads.stageBatch(ids.next('751'), job.id, token, payload, context.now())) throw new UploadInterrupted();
       },
     });
-    if (!jobs.receiveUpload(job.id, token, summary.header, null)) throw new UploadInterrupted();
+    if (!context.v2Uploads.receiveUpload(job.id, token, summary.header, null)) throw new UploadInterrupted();
   } catch (err) {
-    if (err instanceof UploadRejected && jobs.receiveUpload(job.id, token, err.header, err.message)) return;
+    if (err instanceof UploadRejected && context.v2Uploads.receiveUpload(job.id, token, err.header, err.message)) return;
     jobs.dropUpload(job.id, token);
     if (err instanceof UploadInterrupted || err instanceof UploadRejected) return interrupted(context, job);
     if (err instanceof UploadTooLarge) throw tooLarge();
@@ -138,7 +138,7 @@ export async function createJobWithData(req: IncomingMessage, res: ServerRespons
   context.jobs.createJob(job);
   const lease = uploadLeases(context.db).begin();
   try {
-    context.jobs.beginUpload(job.id, null, lease.token);
+    context.v2Uploads.beginUpload(job.id, null, lease.token);
     await storeUpload(context, job, lease.token, Readable.from([content.body]));
   } finally {
     lease.release();
