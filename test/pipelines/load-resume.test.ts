@@ -70,7 +70,10 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       const first = await rejection(bulkLoad(base));
       const state = await readLedger(base.ledgerDir);
       expect(state.finished).to.equal(false);
-      expect(state.joined?.seq).to.equal(1); // two segments joined before the cut
+      // Segments joined before the cut: the first for sure; the second too unless its join (a file
+      // write) was still under way when the cut third download used up its retries (300 ms), as on a
+      // loaded machine. Either way the resume must load the rest exactly once.
+      expect(state.joined?.seq).to.be.oneOf([0, 1]);
       proxy.rule = () => 'pass';
       const summary = await bulkLoad({ ...base, resume: true, input: typeof base.input === 'string' ? base.input : Readable.from([]) });
       expect((await readLedger(base.ledgerDir)).finished).to.equal(true);
