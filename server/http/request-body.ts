@@ -9,21 +9,28 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ApiError } from './api-error.js';
 
-export async function readRequestBody(req: IncomingMessage, maxBytes: number, tooLarge: () => ApiError): Promise<Buffer> {
+/**
+ * The request's body as sent, gzip decoded (a broken gzip stream destroys the gunzip with its error,
+ * which the reader sees); another Content-Encoding is 415. `tooLarge` refuses a body whose declared
+ * length is over `maxBytes` before any of it is read.
+ */
+export function decodedBody(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Readable {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
     .toLowerCase()
     .trim();
   if (encoding !== 'identity' && encoding !== 'gzip') throw new ApiError(415, 'ClientInputError', `Unsupported Content-Encoding: ${encoding}`);
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (encoding === 'identity' && declared > maxBytes) throw tooLarge();
-  let source: Readable = req;
-  if (encoding === 'gzip') {
-    const gunzip = createGunzip();
-    pipeline(req, gunzip).catch(() => {
-      /* pipeline destroys gunzip with the error, which the loop below sees */
-    });
-    source = gunzip;
-  }
+  if (encoding === 'identity') return req;
+  const gunzip = createGunzip();
+  pipeline(req, gunzip).catch(() => {
+    /* pipeline destroys gunzip with the error, which its reader sees */
+  });
+  return gunzip;
+}
+
+export async function readRequestBody(req: IncomingMessage, maxBytes: number, tooLarge: () => ApiError): Promise<Buffer> {
+  const source = decodedBody(req, maxBytes, tooLarge);
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -19,9 +19,6 @@ function sfError(errors: readonly ResultError[]): string {
   return errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.length ? `${e.fields.join(',')} ` : ''}--`).join(' ');
 }
 
-/** A value as uploaded (an empty cell stays empty, `#N/A` comes back as `#N/A`). */
-const cell = (value: string): string => quoted(value);
-
 /**
  * The lines of one result file. `withFailedId`: the failed file has its `sf__Id` column (API 53
  * and later). The header is the upload's own (stored with the job when it was received), so that it
@@ -45,7 +42,8 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
     const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || (batch.state === 'Queued' && ended);
     for (const i of permutedRows(rows.length)) {
       const outcome = outcomes[i];
-      const values = (rows[i] as string[]).map(cell);
+      // Values as uploaded: an empty cell stays empty, `#N/A` comes back as `#N/A`.
+      const values = (rows[i] as string[]).map(quoted);
       let lead: string[] | undefined;
       if (kind === 'unprocessedrecords') lead = outcome === undefined && unprocessed ? [] : undefined;
       else if (outcome === undefined) lead = undefined;

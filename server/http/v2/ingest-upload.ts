@@ -6,8 +6,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { closeUpload } from '../../v2/close-upload.js';
 import type { JobRow } from '../../store/jobs-store.js';
 import { dialectOf } from '../../v2/csv-format.js';
@@ -17,7 +15,7 @@ import { uploadLeases } from '../../v2/upload-lease.js';
 import { splitUpload, UploadCut, UploadRejected, UploadTooLarge } from '../../v2/upload-splitter.js';
 import type { RestContext } from '../rest-api.js';
 import { ApiError } from '../api-error.js';
-import { readRequestBody } from '../request-body.js';
+import { decodedBody, readRequestBody } from '../request-body.js';
 import { restJson } from '../rest-reply.js';
 import { newIngestJob } from './ingest-create.js';
 import { V2Failure } from './v2-failure.js';
@@ -32,16 +30,21 @@ export async function uploadJobData(req: IncomingMessage, res: ServerResponse, c
   // Data received (or refused), or another upload of this job streaming in, here or in another process.
   if (ingestStatus(job, []).uploaded || (previous !== null && leases.isLive(previous))) throw multipleContents(job);
   if (job.state !== 'Open') throw new V2Failure(400, 'INVALIDJOBSTATE', `InvalidJobState : Data can only be uploaded to an Open job; this job is ${job.state}`);
-  const encoding = String(req.headers['content-encoding'] ?? 'identity')
-    .trim()
-    .toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') throw new V2Failure(415, 'UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
-  if (encoding === 'identity' && Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) throw tooLarge();
+  let body: Readable;
+  try {
+    body = decodedBody(req, MAX_UPLOAD_BYTES, tooLarge);
+  } catch (err) {
+    if (err instanceof ApiError) throw new V2Failure(err.status, 'UNSUPPORTED_MEDIA_TYPE', err.message);
+    throw err;
+  }
   const lease = leases.begin();
   try {
     // A cut upload's staged batches (its token no longer live) go as this one starts.
-    if (!context.v2Uploads.beginUpload(job.id, previous, lease.token)) throw multipleContents(job);
-    await storeUpload(context, job, lease.token, encoding === 'gzip' ? gunzipped(req) : req);
+    if (!context.v2Uploads.beginUpload(job.id, previous, lease.token)) {
+      if (body !== req) body.destroy();
+      throw multipleContents(job);
+    }
+    await storeUpload(context, job, lease.token, body);
   } finally {
     lease.release();
   }
@@ -55,15 +58,6 @@ const multipleContents = (job: JobRow) =>
     'BULK_API_ERROR',
     `Found multipe contents for job: <${job.id.slice(0, 15)}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
   );
-
-/** The decoded body; a broken gzip stream destroys the gunzip with its error, which the reader sees. */
-function gunzipped(req: IncomingMessage): AsyncIterable<Buffer> {
-  const gunzip = createGunzip();
-  pipeline(req, gunzip).catch(() => {
-    /* the error reaches the reader through gunzip */
-  });
-  return gunzip;
-}
 
 /**
  * Stores what the upload holds, staged under its token: the job has its data only once the whole

@@ -8,26 +8,23 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_BYTES, pageEnd } from '../../query/result-pages.js';
-import { locatorOf, rowOfLocator } from '../../query/result-locator.js';
+import { locatorOf } from '../../query/result-locator.js';
 import type { RestContext } from '../rest-api.js';
 import { restJson } from '../rest-reply.js';
 import type { QueryJobView } from './query-job-info.js';
-import { refuseUnready } from './query-results.js';
+import { readyResults, startRow } from './query-results.js';
 import type { V2Route } from './route.js';
-import { v2Error } from './v2-error.js';
 
 /** Page URLs in one response (spec §6). */
 const PAGES_PER_RESPONSE = 5;
 
 export function sendResultPages(req: IncomingMessage, res: ServerResponse, url: URL, context: RestContext, route: V2Route, view: QueryJobView): Promise<void> {
-  const refused = refuseUnready(req, res, route, view);
-  if (refused) return refused;
-  const batch = view.batch;
-  if (!batch) return v2Error(req, res, 404, 'NOT_FOUND', 'The requested resource does not exist');
-  const total = batch.records_processed;
-  const rawLocator = url.searchParams.get('locator');
-  let start = rawLocator === null || rawLocator === '' ? 0 : rowOfLocator(rawLocator);
-  if (start === undefined || start > total) return v2Error(req, res, 400, 'INVALID_QUERY_LOCATOR', `Invalid locator: ${rawLocator ?? ''}`);
+  const ready = readyResults(req, res, route, view);
+  if (ready instanceof Promise) return ready;
+  const { batch, total } = ready;
+  const first = startRow(req, res, url, total);
+  if (first instanceof Promise) return first;
+  let start = first;
   const path = `/jobs/query/${view.job.id}`;
   const links: string[] = [];
   // A result with no rows is one page: its header.
