@@ -7,7 +7,7 @@
  */
 import { AbortedError, SessionExpiredError, type RequestContext } from '../errors.js';
 import type { Session } from '../auth/session.js';
-import type { ExchangeResponse } from './connection.js';
+import type { ExchangeResponse, HttpMethod } from './connection.js';
 import { errorFromResponse } from './response-errors.js';
 import type { RetryPolicy } from './retry.js';
 import { bodyFailure, resumableBody } from './resumable-body.js';
@@ -16,7 +16,7 @@ import type { PreparedBody } from './upload-body.js';
 import { RetryBudget, withRetries, type RetryEvent, type RetryMode } from './with-retries.js';
 
 export interface CallSpec {
-  readonly method: 'GET' | 'POST';
+  readonly method: HttpMethod;
   readonly path: string;
   readonly jobId?: string | undefined;
   readonly batchId?: string | undefined;
@@ -40,10 +40,19 @@ export interface ApiCallerOptions {
   readonly onRequest?: ((request: { readonly method: string; readonly path: string }) => void) | undefined;
 }
 
-/** A response body handed out as a stream, with its media type. */
+/** A response body handed out as a stream, with its media type and the first response's headers (2.0's `Sforce-Locator`). */
 export interface OpenedBody {
   readonly body: ExchangeResponse['body'];
   readonly contentType: string | undefined;
+  readonly headers: ExchangeResponse['headers'];
+}
+
+/** Where a download belongs, for errors and retries; `rest` for a REST resource (Bulk API 2.0 results), which takes the session as a Bearer token. */
+export interface DownloadSpec {
+  readonly jobId?: string | undefined;
+  readonly batchId?: string | undefined;
+  readonly rest?: boolean;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The wait for the first answer of a client (a host that takes the connection and never answers is told apart from a slow one later). */
@@ -89,13 +98,14 @@ export class ApiCaller {
   }
 
   /** A GET's body handed out as a stream: a cut mid-way is requested again and resumed where it was (ResumableBody). */
-  async download(path: string, jobId: string, batchId: string, signal: AbortSignal | undefined): Promise<OpenedBody> {
-    const spec: CallSpec = { method: 'GET', path, jobId, batchId, mode: 'idempotent', signal };
+  async download(path: string, where: DownloadSpec): Promise<OpenedBody> {
+    const { jobId, batchId, signal } = where;
+    const spec: CallSpec = { method: 'GET', path, jobId, batchId, mode: 'idempotent', signal, ...(where.rest ? { rest: true } : {}) };
     const open = () => this.call(spec, async (res) => res);
     const first = await open();
     const budget = new RetryBudget(this.#policy, `GET ${path}`, signal, this.#onRetry && ((event) => this.#onRetry?.({ ...event, method: 'GET', path })));
     const body = resumableBody(first.body, { context: { method: 'GET', path, jobId, batchId }, reopen: async () => (await open()).body, budget, signal });
-    return { body, contentType: first.contentType };
+    return { body, contentType: first.contentType, headers: first.headers };
   }
 
   /** Refuses new calls, lets in-flight requests finish and closes the connections. */

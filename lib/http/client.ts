@@ -247,12 +247,12 @@ export class BulkClient {
 
   /** The batch as it was uploaded (records or SOQL). */
   async getBatchRequest(jobId: string, batchId: string, options: CallOptions = {}): Promise<DownloadedBody> {
-    return this.#api.download(paths.batchRequestPath(this.apiVersion, jobId, batchId), jobId, batchId, options.signal);
+    return this.#api.download(paths.batchRequestPath(this.apiVersion, jobId, batchId), { jobId, batchId, signal: options.signal });
   }
 
   /** The raw result of a batch: per-row results of a DML batch, the result-id list of a query batch. */
   async getBatchResult(jobId: string, batchId: string, options: CallOptions = {}): Promise<DownloadedBody> {
-    return this.#api.download(paths.batchResultPath(this.apiVersion, jobId, batchId), jobId, batchId, options.signal);
+    return this.#api.download(paths.batchResultPath(this.apiVersion, jobId, batchId), { jobId, batchId, signal: options.signal });
   }
 
   /** The per-row results of a DML batch, parsed as they stream in, in request order. */
@@ -271,7 +271,7 @@ export class BulkClient {
 
   /** One result file of a query batch, as the server sends it (CSV, XML or JSON). */
   async getQueryResult(jobId: string, batchId: string, resultId: string, options: CallOptions = {}): Promise<DownloadedBody> {
-    return this.#api.download(paths.queryResultPath(this.apiVersion, jobId, batchId, resultId), jobId, batchId, options.signal);
+    return this.#api.download(paths.queryResultPath(this.apiVersion, jobId, batchId, resultId), { jobId, batchId, signal: options.signal });
   }
 
   /**

@@ -24,8 +24,11 @@ export interface ConnectionOptions {
   readonly keepAliveTimeoutMs?: number;
 }
 
+/** The HTTP methods the Bulk APIs use: v1 GETs and POSTs, and 2.0's PUT (the upload), PATCH (a job's state) and DELETE. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface ExchangeRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: HttpMethod;
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: PreparedBody;

@@ -17,3 +17,12 @@ export const describePath = (v: string, object: string) => `${sobjectsPath(v)}/$
 export const jobListPath = (v: string) => `${restBase(v)}/jobs/ingest?jobType=Classic`;
 /** The SOAP partner login endpoint (wire §1.1). */
 export const soapLoginPath = (v: string) => `/services/Soap/u/${v}`;
+/** Bulk API 2.0 (its reference §1.2): ingest jobs, a job's one upload and its three result files; query jobs and their results. */
+export const ingestJobsPath = (v: string) => `${restBase(v)}/jobs/ingest`;
+export const ingestJobPath = (v: string, jobId: string) => `${ingestJobsPath(v)}/${seg(jobId)}`;
+export const ingestUploadPath = (v: string, jobId: string) => `${ingestJobPath(v, jobId)}/batches`;
+export const ingestResultPath = (v: string, jobId: string, file: 'successfulResults' | 'failedResults' | 'unprocessedrecords') => `${ingestJobPath(v, jobId)}/${file}`;
+export const queryJobsPath = (v: string) => `${restBase(v)}/jobs/query`;
+export const queryJobPath = (v: string, jobId: string) => `${queryJobsPath(v)}/${seg(jobId)}`;
+export const queryResultsPath = (v: string, jobId: string) => `${queryJobPath(v, jobId)}/results`;
+export const queryResultPagesPath = (v: string, jobId: string) => `${queryJobPath(v, jobId)}/resultPages`;
