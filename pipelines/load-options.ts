@@ -93,6 +93,13 @@ export interface BulkLoadOptions extends PollSettings {
   readonly columns?: readonly string[];
   /** Uploads in flight; default 4, at most 25 (lib/limits.ts). */
   readonly concurrency?: number;
+  /**
+   * The Bulk API: 1 (default) uploads batches to one job; 2 uploads the input as Bulk API 2.0 ingest
+   * jobs of at most `jobSize` bytes of CSV each, `concurrency` of them at once.
+   */
+  readonly bulkApi?: 1 | 2;
+  /** With `bulkApi: 2`: most bytes of CSV in one job; default 100,000,000, at most 112,500,000 (150 MB after base64). */
+  readonly jobSize?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
   /** A Serial job: batches processed one at a time. */
