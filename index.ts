@@ -72,6 +72,8 @@ export type { RetryOptions } from './lib/http/retry.js';
 export type { RetryEvent } from './lib/http/with-retries.js';
 export type { ConnectionOptions } from './lib/http/connection.js';
 export type { UploadBody, FileBody } from './lib/http/upload-body.js';
+export type { ReplayableStreamBody } from './lib/http/client.js';
+export type { IngestJobs, IngestJobInfo, IngestJobRequest, IngestJobState, IngestResultFile, IngestListOptions, IngestUploadOptions } from './lib/http/ingest-jobs.js';
 export { UploadRegistry, type UploadRegistryOptions, type PendingUpload } from './lib/load/upload-registry.js';
 export type {
   Operation,

@@ -24,6 +24,7 @@ import { readBounded, type ExchangeResponse } from './connection.js';
 import { DescribeCache } from './describe-cache.js';
 import * as paths from './endpoints.js';
 import { createJobHeaders } from './job-headers.js';
+import { IngestJobs } from './ingest-jobs.js';
 import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
 import { RetryPolicy } from './retry.js';
@@ -40,6 +41,7 @@ export type {
   OrgIdentity,
   PkChunkingOptions,
 } from './client-options.js';
+export type { ReplayableStreamBody, UploadBody } from './upload-body.js';
 
 /** Most bytes of a jobInfo, batchInfo or error document read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -56,6 +58,7 @@ export class BulkClient {
   readonly #known = new KnownJobs();
   /** The batches this client's uploads made or found, for an addBatch that brings no registry of its own. */
   readonly #uploads = new UploadRegistry();
+  #ingestJobs: IngestJobs | undefined;
 
   constructor(options: BulkClientOptions) {
     const instance = httpUrl('instanceUrl', options.instanceUrl);
@@ -94,6 +97,12 @@ export class BulkClient {
       ...(session.userId ? { userId: session.userId } : {}),
       ...(apiVersion !== undefined ? { apiVersion } : {}),
     });
+  }
+
+  /** Bulk API 2.0 ingest jobs, over this client's connection, retries and session. */
+  get ingestJobs(): IngestJobs {
+    this.#ingestJobs ??= new IngestJobs(this.#api, this.apiVersion, () => this.#userId);
+    return this.#ingestJobs;
   }
 
   /** The org's scheme://host[:port]. */
@@ -311,7 +320,7 @@ export class BulkClient {
   }
 
   async #setJobState(jobId: string, state: 'Closed' | 'Aborted', options: CallOptions): Promise<JobInfo> {
-    const format = wireFormatOf(this.#known.contentType(jobId) ?? 'XML');
+    const format = wireFormatOf(this.#known.get(jobId) ?? 'XML');
     try {
       const job = await this.#api.call(
         {
@@ -357,7 +366,7 @@ export class BulkClient {
   }
 
   async #contentTypeOf(jobId: string, signal: AbortSignal | undefined): Promise<ContentType> {
-    return this.#known.contentType(jobId) ?? (await this.getJob(jobId, { signal })).contentType;
+    return this.#known.get(jobId) ?? (await this.getJob(jobId, { signal })).contentType;
   }
 
   /**

@@ -19,6 +19,8 @@ export const jobListPath = (v: string) => `${restBase(v)}/jobs/ingest?jobType=Cl
 export const soapLoginPath = (v: string) => `/services/Soap/u/${v}`;
 /** Bulk API 2.0 (its reference §1.2): ingest jobs, a job's one upload and its three result files; query jobs and their results. */
 export const ingestJobsPath = (v: string) => `${restBase(v)}/jobs/ingest`;
+/** The 2.0 ingest jobs of the org's job list (which lists v1 jobs too). */
+export const ingestJobListPath = (v: string) => `${ingestJobsPath(v)}?jobType=V2Ingest`;
 export const ingestJobPath = (v: string, jobId: string) => `${ingestJobsPath(v)}/${seg(jobId)}`;
 export const ingestUploadPath = (v: string, jobId: string) => `${ingestJobPath(v, jobId)}/batches`;
 export const ingestResultPath = (v: string, jobId: string, file: 'successfulResults' | 'failedResults' | 'unprocessedrecords') => `${ingestJobPath(v, jobId)}/${file}`;

@@ -6,7 +6,7 @@
  */
 import { JobUnknownError, ParseError } from '../errors.js';
 import type { JobRequest } from '../types.js';
-import { jobListPath } from './endpoints.js';
+import { ingestJobListPath, jobListPath } from './endpoints.js';
 
 /** One job of the list, the fields bulkpipe reads. */
 export interface ListedJob {
@@ -33,14 +33,7 @@ const MAX_PAGES = 50;
 const CLOCK_SKEW_MS = 120_000;
 
 export function parseJobListPage(body: Buffer): JobListPage {
-  let doc: { records?: unknown; nextRecordsUrl?: unknown };
-  try {
-    doc = JSON.parse(body.toString('utf8')) as typeof doc;
-  } catch (err) {
-    throw new ParseError(`the job list is not JSON: ${(err as Error).message}`, { source: 'job list' });
-  }
-  if (!Array.isArray(doc.records)) throw new ParseError('the job list has no records array', { source: 'job list', field: 'records' });
-  const jobs = (doc.records as Array<Record<string, unknown>>).map((r) => ({
+  const { records, next } = parseJobListDocument(body, (r) => ({
     id: String(r.id ?? ''),
     object: String(r.object ?? ''),
     operation: String(r.operation ?? ''),
@@ -50,11 +43,26 @@ export function parseJobListPage(body: Buffer): JobListPage {
     createdById: typeof r.createdById === 'string' ? r.createdById : undefined,
     createdDate: Date.parse(String(r.createdDate ?? '')),
   }));
-  return { jobs, next: typeof doc.nextRecordsUrl === 'string' && doc.nextRecordsUrl ? doc.nextRecordsUrl : undefined };
+  return { jobs: records, next };
+}
+
+/** One page of a job list (`{records, nextRecordsUrl}`), each record read by `record`. */
+export function parseJobListDocument<T>(body: Buffer, record: (r: Record<string, unknown>) => T): { readonly records: T[]; readonly next: string | undefined } {
+  let doc: { records?: unknown; nextRecordsUrl?: unknown };
+  try {
+    doc = JSON.parse(body.toString('utf8')) as typeof doc;
+  } catch (err) {
+    throw new ParseError(`the job list is not JSON: ${(err as Error).message}`, { source: 'job list' });
+  }
+  if (!Array.isArray(doc.records)) throw new ParseError('the job list has no records array', { source: 'job list', field: 'records' });
+  const records = (doc.records as Array<Record<string, unknown>>).map(record);
+  return { records, next: typeof doc.nextRecordsUrl === 'string' && doc.nextRecordsUrl ? doc.nextRecordsUrl : undefined };
 }
 
 export interface CreatedJobSearch {
-  readonly request: JobRequest;
+  readonly request: Pick<JobRequest, 'object' | 'operation' | 'contentType'>;
+  /** The kind of job looked for: Bulk API v1 (`Classic`, the default) or 2.0 ingest (`V2Ingest`, always CSV). */
+  readonly jobType?: 'Classic' | 'V2Ingest';
   /** When the create request was first sent (epoch ms, our clock). */
   readonly since: number;
   /** Jobs this client knows already: never the lost one. */
@@ -70,7 +78,7 @@ export interface CreatedJobSearch {
 }
 
 /**
- * The id of the Open job the lost create request made: the one Classic job of the same object,
+ * The id of the Open job the lost create request made: the one job (of `search.jobType`) of the same object,
  * operation and content type, created since the request (give or take the clock skew), that this
  * client does not know. None: undefined (the job was not made; create it again). More than one
  * (another client made a like job at the same time): an error naming them, since adopting the
@@ -90,17 +98,18 @@ export async function findCreatedJob(readPage: ReadJobListPage, search: CreatedJ
 
 type ReadJobListPage = (path: string, signal: AbortSignal | undefined) => Promise<JobListPage>;
 
-/** The Classic jobs like `request` (object, operation, content type, user) created since `since`, that this client does not know. */
+/** The jobs of `search.jobType` like `request` (object, operation, content type, user) created since `since`, that this client does not know. */
 export async function likeJobs(readPage: ReadJobListPage, search: CreatedJobSearch): Promise<string[]> {
   const { request } = search;
-  const contentType = request.contentType ?? 'XML';
+  const jobType = search.jobType ?? 'Classic';
+  const contentType = request.contentType ?? (jobType === 'Classic' ? 'XML' : 'CSV');
   const skew = search.skewMs ?? CLOCK_SKEW_MS;
   const matches: string[] = [];
-  let path: string | undefined = jobListPath(search.apiVersion);
+  let path: string | undefined = jobType === 'Classic' ? jobListPath(search.apiVersion) : ingestJobListPath(search.apiVersion);
   for (let page = 0; path !== undefined && page < MAX_PAGES; page++) {
     const { jobs, next }: JobListPage = await readPage(path, search.signal);
     for (const job of jobs) {
-      if ((job.jobType ?? 'Classic') !== 'Classic' || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
+      if ((job.jobType ?? 'Classic') !== jobType || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
       if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
       if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
       if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - skew)) continue;

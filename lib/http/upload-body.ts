@@ -1,7 +1,8 @@
 /**
- * Request bodies for batch uploads. A Buffer, a string or a file on disk can be sent again (after a
- * reset, a 5xx or a renewed session); a stream can be sent once only, and the client never retries
- * it, so that a request is never replayed with an empty body. gzip, when asked, is applied per send.
+ * Request bodies for batch uploads. A Buffer, a string, a file on disk or a stream made anew per send
+ * can be sent again (after a reset, a 5xx or a renewed session); a stream given as it is can be sent
+ * once only, and the client never retries it, so that a request is never replayed with an empty body.
+ * gzip, when asked, is applied per send.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,7 +18,15 @@ export interface FileBody {
   readonly path: string;
 }
 
-export type UploadBody = Uint8Array | string | FileBody | Readable | AsyncIterable<Uint8Array>;
+/**
+ * A body read from a stream that `stream()` makes anew for each send (and for the digest): sent
+ * again like a file, e.g. a 2.0 upload made of several spooled segment files in a row.
+ */
+export interface ReplayableStreamBody {
+  readonly stream: () => Readable;
+}
+
+export type UploadBody = Uint8Array | string | FileBody | ReplayableStreamBody | Readable | AsyncIterable<Uint8Array>;
 
 export interface PreparedBody {
   /** True when the body can be sent again. */
@@ -30,6 +39,9 @@ export interface PreparedBody {
 
 const isFileBody = (body: UploadBody): body is FileBody =>
   typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && 'path' in body && typeof body.path === 'string' && !(body instanceof Readable);
+
+const isReplayableStream = (body: UploadBody): body is ReplayableStreamBody =>
+  typeof body === 'object' && body !== null && !(body instanceof Readable) && 'stream' in body && typeof body.stream === 'function';
 
 export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
   if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -50,6 +62,13 @@ export function prepareBody(body: UploadBody, gzip: boolean): PreparedBody {
         return gzip ? compressed(file) : file;
       },
       digest: async () => (await sha256Of(createReadStream(body.path))).sha256,
+    };
+  }
+  if (isReplayableStream(body)) {
+    return {
+      replayable: true,
+      open: async () => (gzip ? compressed(body.stream()) : body.stream()),
+      digest: async () => (await sha256Of(body.stream())).sha256,
     };
   }
   let used = false;

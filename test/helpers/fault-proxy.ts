@@ -4,7 +4,7 @@
  * answer never comes back: what a client killed or cut off at that moment sees), or to cut the
  * answer's body mid-way. Every request is recorded; a held one is announced through `held`.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 type ProxyAction = 'pass' | 'hold' | 'cut';
@@ -14,6 +14,7 @@ export interface ProxiedRequest {
   readonly url: string;
   /** 1-based count of the requests seen so far that match the same method and path shape. */
   readonly n: number;
+  readonly headers: IncomingHttpHeaders;
 }
 
 export type ProxyRule = (req: ProxiedRequest) => ProxyAction;
@@ -74,7 +75,7 @@ export class FaultProxy {
     const shape = shapeOf(req.method ?? 'GET', req.url ?? '/');
     const n = (this.#counts.get(shape) ?? 0) + 1;
     this.#counts.set(shape, n);
-    const seen: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', n };
+    const seen: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', n, headers: req.headers };
     this.requests.push(seen);
     const action = this.rule(seen);
     const upstream = httpRequest(

@@ -1,0 +1,247 @@
+/**
+ * IngestJobs: the Bulk API 2.0 ingest calls (spec §3), over the ApiCaller of a BulkClient (its
+ * retries, session renewal and resumed downloads). Each call is safe to retry after a lost answer:
+ * a create is looked up in the org's job list before it is sent again, a second upload is refused
+ * by the org as "multiple contents" (the data is there: 'present'), a close or abort finds the
+ * job already in the state it asked for, a delete finds the job gone.
+ */
+import { BulkApiError, ParseError } from '../errors.js';
+import {
+  hasDialect,
+  ingestJobInfoOf,
+  parseIngestJobDocument,
+  serializeIngestJobRequest,
+  type IngestJobDialect,
+  type IngestJobInfo,
+  type IngestJobRequest,
+  type IngestJobState,
+  type IngestResultFile,
+} from '../wire/ingest-job-info.js';
+import type { ApiCaller } from './api-caller.js';
+import type { CallOptions, DownloadedBody } from './client-options.js';
+import { readBounded, type ExchangeResponse } from './connection.js';
+import * as paths from './endpoints.js';
+import { findCreatedJob, parseJobListDocument, type JobListPage } from './job-list.js';
+import { KnownJobs } from './known-jobs.js';
+import { prepareBody, type UploadBody } from './upload-body.js';
+
+export type { IngestJobInfo, IngestJobRequest, IngestJobState, IngestResultFile } from '../wire/ingest-job-info.js';
+
+/** Most bytes of a job info or of a job list page (1,000 jobs) read into memory. */
+const MAX_JOB_INFO_BYTES = 1024 * 1024;
+const MAX_LIST_PAGE_BYTES = 8 * MAX_JOB_INFO_BYTES;
+
+/**
+ * The org's refusal of a second PUT (spec §3.5): recorded v47 with the misspelling "multipe"; a
+ * jsforce maintainer quotes it "multiple" (jsforce #1370), so both spellings.
+ */
+const MULTIPLE_CONTENTS = /Found multip(?:l)?e contents for job/i;
+
+/** States a job reaches after UploadComplete: a close whose first answer was lost finds it in one of them. */
+const CLOSED_STATES: ReadonlySet<IngestJobState> = new Set(['UploadComplete', 'InProgress', 'JobComplete', 'Failed']);
+const TERMINAL_STATES: ReadonlySet<IngestJobState> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+export interface IngestUploadOptions extends CallOptions {
+  /** Send the body with `Content-Encoding: gzip`, compressed per send. */
+  readonly gzip?: boolean;
+}
+
+export interface IngestListOptions extends CallOptions {
+  /** Only jobs created at or after this time (epoch ms). */
+  readonly since?: number;
+}
+
+export class IngestJobs {
+  readonly #api: ApiCaller;
+  readonly #apiVersion: string;
+  /** The session's user, when its BulkClient knows it; else learnt from the first job read. */
+  readonly #clientUserId: () => string | undefined;
+  #userId: string | undefined;
+  /** The jobs this instance made or read, with their CSV dialect (a PATCH answer has none). */
+  readonly #known = new KnownJobs<IngestJobDialect>();
+
+  constructor(api: ApiCaller, apiVersion: string, userId: () => string | undefined = () => undefined) {
+    this.#api = api;
+    this.#apiVersion = apiVersion;
+    this.#clientUserId = userId;
+  }
+
+  async create(request: IngestJobRequest, options: CallOptions = {}): Promise<IngestJobInfo> {
+    const since = Date.now();
+    return this.#api.call(
+      {
+        method: 'POST',
+        path: paths.ingestJobsPath(this.#apiVersion),
+        contentType: 'application/json; charset=UTF-8',
+        body: prepareBody(serializeIngestJobRequest(request), false),
+        mode: 'dedupe',
+        signal: options.signal,
+        rest: true,
+      },
+      (res) => this.#readJob(res),
+      // An answer lost after the org may have acted: its job list finds the Open job the request made.
+      async () => {
+        const found = await findCreatedJob(this.#jobListPage, {
+          request,
+          jobType: 'V2Ingest',
+          since,
+          known: (id) => this.#known.has(id),
+          userId: this.#clientUserId() ?? this.#userId,
+          apiVersion: this.#apiVersion,
+          signal: options.signal,
+        });
+        return found === undefined ? undefined : this.get(found, options);
+      },
+    );
+  }
+
+  /**
+   * The job's one upload (`PUT .../batches`, text/csv). A replayable body is sent again after a
+   * transient failure; the org refuses a second upload of a job that holds data already, which is
+   * what a lost answer (or a resumed load's second try) meets: 'present'.
+   */
+  async upload(jobId: string, body: UploadBody, options: IngestUploadOptions = {}): Promise<'uploaded' | 'present'> {
+    const gzip = options.gzip ?? false;
+    const prepared = prepareBody(body, gzip);
+    try {
+      return await this.#api.call(
+        {
+          method: 'PUT',
+          path: paths.ingestUploadPath(this.#apiVersion, jobId),
+          jobId,
+          contentType: 'text/csv; charset=UTF-8',
+          body: prepared,
+          compressed: gzip,
+          mode: 'idempotent',
+          signal: options.signal,
+          rest: true,
+        },
+        async (res) => {
+          res.body.resume();
+          return 'uploaded' as const;
+        },
+      );
+    } catch (err) {
+      if (err instanceof BulkApiError && err.exceptionCode === 'BULK_API_ERROR' && MULTIPLE_CONTENTS.test(err.exceptionMessage)) return 'present';
+      throw err;
+    }
+  }
+
+  /** `UploadComplete`: the org starts processing the data. A retried close whose first answer was lost finds the job past Open: success. */
+  close(jobId: string, options: CallOptions = {}): Promise<IngestJobInfo> {
+    return this.#changeState(jobId, 'UploadComplete', CLOSED_STATES, options);
+  }
+
+  /** Aborts the job; one that has ended already (aborted, complete, failed) is returned as it is. */
+  abort(jobId: string, options: CallOptions = {}): Promise<IngestJobInfo> {
+    return this.#changeState(jobId, 'Aborted', TERMINAL_STATES, options);
+  }
+
+  async get(jobId: string, options: CallOptions = {}): Promise<IngestJobInfo> {
+    return this.#api.call({ method: 'GET', path: paths.ingestJobPath(this.#apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal, rest: true }, (res) =>
+      this.#readJob(res),
+    );
+  }
+
+  /** Deletes a job that has ended (UploadComplete or later), its data and results with it. */
+  async delete(jobId: string, options: CallOptions = {}): Promise<void> {
+    await this.#api.call(
+      { method: 'DELETE', path: paths.ingestJobPath(this.#apiVersion, jobId), jobId, mode: 'dedupe', signal: options.signal, rest: true },
+      async (res) => {
+        res.body.resume();
+        return true;
+      },
+      // A delete whose answer was lost: the job is gone (NOT_FOUND) if it took effect.
+      async () => ((await this.#exists(jobId, options)) ? undefined : true),
+    );
+    this.#known.forget(jobId);
+  }
+
+  /** One result file, streamed; a cut download resumes where it was. */
+  results(jobId: string, file: IngestResultFile, options: CallOptions = {}): Promise<DownloadedBody> {
+    return this.#api.download(paths.ingestResultPath(this.#apiVersion, jobId, file), { jobId, rest: true, signal: options.signal });
+  }
+
+  /** The org's 2.0 ingest jobs (this user's), page by page; `since` keeps those created from then on. */
+  async *list(options: IngestListOptions = {}): AsyncGenerator<IngestJobInfo> {
+    const seen = new Set<string>();
+    let path: string | undefined = paths.ingestJobListPath(this.#apiVersion);
+    while (path !== undefined) {
+      // A locator that comes back would loop for ever.
+      if (seen.has(path)) throw new ParseError(`the job list names its page ${path} twice`, { source: 'job list', field: 'nextRecordsUrl' });
+      seen.add(path);
+      const { records, next } = await this.#listPage(path, options.signal);
+      for (const job of records) {
+        if (options.since !== undefined && !(Date.parse(job.createdDate) >= options.since)) continue;
+        yield job;
+      }
+      path = next;
+    }
+  }
+
+  /** The PATCH; refused as INVALIDJOBSTATE with the job in one of `done` (reached already, by a lost attempt or anyone), the job as it is. */
+  async #changeState(jobId: string, state: 'UploadComplete' | 'Aborted', done: ReadonlySet<IngestJobState>, options: CallOptions): Promise<IngestJobInfo> {
+    try {
+      return await this.#patchState(jobId, state, options);
+    } catch (err) {
+      if (err instanceof BulkApiError && err.exceptionCode.toUpperCase() === 'INVALIDJOBSTATE') {
+        const job = await this.get(jobId, options);
+        if (done.has(job.state)) return job;
+      }
+      throw err;
+    }
+  }
+
+  async #patchState(jobId: string, state: 'UploadComplete' | 'Aborted', options: CallOptions): Promise<IngestJobInfo> {
+    const known = this.#known.has(jobId);
+    const job = await this.#api.call(
+      {
+        method: 'PATCH',
+        path: paths.ingestJobPath(this.#apiVersion, jobId),
+        jobId,
+        contentType: 'application/json; charset=UTF-8',
+        body: prepareBody(JSON.stringify({ state }), false),
+        mode: 'idempotent',
+        signal: options.signal,
+        rest: true,
+      },
+      (res) => this.#readJob(res),
+    );
+    // The PATCH answer has no dialect: for a job this instance never read, the job info has it.
+    return known ? job : this.get(jobId, options);
+  }
+
+  async #exists(jobId: string, options: CallOptions): Promise<boolean> {
+    try {
+      await this.get(jobId, options);
+      return true;
+    } catch (err) {
+      if (err instanceof BulkApiError && err.exceptionCode === 'NOT_FOUND') return false;
+      throw err;
+    }
+  }
+
+  /** A job info answer; a PATCH answer's missing dialect comes from what this instance knows of the job. */
+  async #readJob(res: ExchangeResponse): Promise<IngestJobInfo> {
+    const doc = parseIngestJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, 'ingest job info'));
+    const job = ingestJobInfoOf(doc, typeof doc.id === 'string' ? this.#known.get(doc.id) : undefined);
+    if (hasDialect(doc)) this.#known.remember(job.id, { lineEnding: job.lineEnding, columnDelimiter: job.columnDelimiter });
+    this.#userId ??= job.createdById;
+    return job;
+  }
+
+  async #listPage(path: string, signal: AbortSignal | undefined): Promise<{ records: IngestJobInfo[]; next: string | undefined }> {
+    return this.#api.call({ method: 'GET', path, mode: 'idempotent', signal, rest: true }, async (res) =>
+      parseJobListDocument(await readBounded(res.body, MAX_LIST_PAGE_BYTES, 'job list'), (record) => ingestJobInfoOf(record)),
+    );
+  }
+
+  /** The job list page reader findCreatedJob searches with (BulkClient's, for 2.0 jobs). */
+  readonly #jobListPage = async (path: string, signal: AbortSignal | undefined): Promise<JobListPage> => {
+    const { records, next } = await this.#listPage(path, signal);
+    return {
+      jobs: records.map((job) => ({ ...job, contentType: 'CSV', jobType: job.jobType, createdById: job.createdById, createdDate: Date.parse(job.createdDate) })),
+      next,
+    };
+  };
+}
