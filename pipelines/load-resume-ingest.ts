@@ -36,7 +36,13 @@ export interface IngestResumePlan {
 const CREATE_WINDOW_MS = 60_000;
 const SKEW_MS = 5_000;
 
-export async function planIngestResume(checked: CheckedLedger, ledger: LoadLedger, client: BulkClient, spool: LoadSpool, signal: AbortSignal | undefined): Promise<IngestResumePlan> {
+export async function planIngestResume(
+  checked: CheckedLedger,
+  ledger: LoadLedger,
+  client: BulkClient,
+  spool: LoadSpool,
+  signal: AbortSignal | undefined,
+): Promise<IngestResumePlan> {
   const { state } = checked;
   const segments: SpooledBatch[] = [];
   for (const s of state.pending) segments.push(await adoptSegment(s, ledger, spool));
@@ -113,10 +119,13 @@ async function abortOrphans(client: BulkClient, shape: LoadShape, job: LedgerIng
 }
 
 function unknowable(jobId: string, seqs: readonly number[], why: string, dir: string): LedgerError {
-  return new LedgerError(`job ${jobId} of this load cannot be joined: ${why}, so which of its records the org holds cannot be told (segments ${seqs.join(', ')}); check them in the org`, {
-    problem: 'job-unknowable',
-    jobId,
-    segments: seqs,
-    dir,
-  });
+  return new LedgerError(
+    `job ${jobId} of this load cannot be joined: ${why}, so which of its records the org holds cannot be told (segments ${seqs.join(', ')}); check them in the org`,
+    {
+      problem: 'job-unknowable',
+      jobId,
+      segments: seqs,
+      dir,
+    },
+  );
 }

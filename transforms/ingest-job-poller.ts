@@ -149,7 +149,10 @@ export class IngestJobPoller extends Transform {
       // Every segment of the job is at hand: the submitter pushes them together, after UploadComplete.
       if (job.segments.length < job.count) continue;
       this.#jobs.delete(info.id);
-      await this.#finish(info, job.segments.sort((a, b) => a.seq - b.seq));
+      await this.#finish(
+        info,
+        job.segments.sort((a, b) => a.seq - b.seq),
+      );
     }
     return ended.length > 0;
   }

@@ -123,7 +123,7 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     expect(hard.summary.recordsSucceeded).to.equal(1);
   });
 
-  it('a job the org Fails whole: its rows in the errors as never processed, with the org\'s message', async () => {
+  it("a job the org Fails whole: its rows in the errors as never processed, with the org's message", async () => {
     const notices: string[] = [];
     const { summary, ok, failed } = await load('bad.csv', `Name,Nope__c\n${prefix}A,1\n${prefix}B,2\n`, { onNotice: (m) => notices.push(m) });
     expect(ok).to.deep.equal([]);
@@ -133,24 +133,32 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
   });
 
   it('a job aborted while it runs: the rows the org processed have their results, the others are never processed, all once', async () => {
-    const ROWS = 30_000;
-    const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1}`);
-    let aborted = false;
-    const { ok, failed } = await load('abort.csv', `Name\n${lines.join('\n')}\n`, {
-      onBatch: (event) => {
-        if (event.stage === 'submitted' && !aborted) {
-          aborted = true;
-          void t.client.ingestJobs.abort(event.batch.jobId).catch(() => undefined);
-        }
-      },
-    });
-    expectEveryRowOnce(ok, failed, ROWS);
-    for (const row of failed) expect(row.sf__Error).to.match(/^BULKPIPE_NOT_PROCESSED:job 750\w+ ended Aborted before the org processed this record/);
-    const inOrg = await namesInOrg(t.client, prefix);
-    expect(inOrg.sort()).to.deep.equal(ok.map((r) => r.Name as string).sort());
+    // An org whose internal batches take a while, one at a time: the abort lands while some are still queued.
+    const slow = await startTestOrg({ parallelism: 1, faults: { holdInProgressMs: 300 } });
+    try {
+      const ROWS = 30_000;
+      const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1}`);
+      let aborted = false;
+      const { ok, failed } = await load('abort.csv', `Name\n${lines.join('\n')}\n`, {
+        client: slow.client,
+        onBatch: (event) => {
+          if (event.stage === 'submitted' && !aborted) {
+            aborted = true;
+            void slow.client.ingestJobs.abort(event.batch.jobId).catch(() => undefined);
+          }
+        },
+      });
+      expectEveryRowOnce(ok, failed, ROWS);
+      expect(failed.length).to.be.greaterThan(0);
+      for (const row of failed) expect(row.sf__Error).to.match(/^BULKPIPE_NOT_PROCESSED:job 750\w+ ended Aborted before the org processed this record/);
+      const inOrg = await namesInOrg(slow.client, prefix);
+      expect(inOrg.sort()).to.deep.equal(ok.map((r) => r.Name as string).sort());
+    } finally {
+      await slow.close();
+    }
   });
 
-  it('a run stopped in the middle of a job\'s join resumes from the ordered results: exactly once, no second upload', async () => {
+  it("a run stopped in the middle of a job's join resumes from the ordered results: exactly once, no second upload", async () => {
     const ROWS = 600;
     const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1},${(i + 1) % 50 === 0 ? 'x' : i + 1}`);
     const input = join(tmp.path, `${n}-half.csv`);

@@ -76,13 +76,15 @@ describe('regressions/issue-25: a Bulk API 2.0 load killed at each phase of a jo
         proxy.rule = () => 'pass';
         proxy.releaseHeld();
         await t.org.org.whenIdle();
+        const [run] = await readdir(join(home, 'runs'));
+        const ledger = await readFile(join(home, 'runs', run as string, LEDGER_FILE), 'utf8');
         const resumed = await runCli(['load', '--resume', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
         expect(resumed.code, resumed.stderr).to.equal(3);
         await t.org.org.whenIdle();
-        const [run] = await readdir(join(home, 'runs'));
-        const ledger = await readFile(join(home, 'runs', run as string, LEDGER_FILE), 'utf8');
         const jobIds = [...ledger.matchAll(/"type":"v2job","first":\d+,"jobId":"(\w+)"/g)].map((m) => m[1] as string);
         for (const id of jobIds) expect((await t.org.client.ingestJobs.get(id)).state, id).to.not.equal('Open');
+        // A job made by a create whose answer was lost (in no ledger line) is not left Open either.
+        for await (const job of t.org.client.ingestJobs.list()) expect(job.state, job.id).to.not.equal('Open');
       } finally {
         await proxy.close();
       }
