@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { AbortedError } from '../lib/errors.js';
 import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerState } from '../lib/load/load-ledger.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
+import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
 import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { SegmentRows } from '../transforms/segment-rows.js';
 import { inputHead } from './load-input.js';
@@ -31,7 +32,7 @@ import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 
 export { LOAD_OPERATIONS };
-export type { BulkLoadOptions, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
+export type { BulkLoadOptions, FailedJob, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
 
 /** The ledger a run holds: its folder, what it read of it (a resume), and whether the folder turned out to hold another load's. */
 interface RunLedger {
@@ -212,6 +213,7 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
   return {
     ...progress,
     jobId: stages.submitter.job?.id ?? state?.jobs[state.jobs.length - 1] ?? null,
+    failedJobs: stages.poller instanceof IngestJobPoller ? stages.poller.failedJobs : [],
     stopped,
     batches: progress.batchesSubmitted,
     bytes: tracker.bytes,

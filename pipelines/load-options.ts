@@ -28,8 +28,17 @@ export interface LoadProgress {
   readonly recordsPending: number;
 }
 
+/** A Bulk API 2.0 job that did not complete, as the org told it. */
+export interface FailedJob {
+  readonly jobId: string;
+  readonly state: 'Failed' | 'Aborted';
+  readonly errorMessage: string | undefined;
+}
+
 export interface LoadSummary extends LoadProgress {
   readonly jobId: string | null;
+  /** Bulk API 2.0: the jobs that ended Failed or Aborted, with the org's errorMessage (their unprocessed rows are in the errors as BULKPIPE_NOT_PROCESSED). */
+  readonly failedJobs: readonly FailedJob[];
   /**
    * True when `stopSignal` ended the reading early. With a ledger and a file input the ledger stays
    * open, at the next unread record: `resume` reads on from there.

@@ -87,6 +87,12 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
       : new BulkSubmitter({ client: run.client, job, concurrency: run.concurrency, ...(ledger ? { ledger } : {}), ...beforeJob });
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
   const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
+  if (poller instanceof IngestJobPoller)
+    poller.on('jobFailed', (info) =>
+      run.callbacks.onNotice?.(
+        `job ${info.id} ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}; its records the org did not process are in the errors (BULKPIPE_NOT_PROCESSED)`,
+      ),
+    );
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
   return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };

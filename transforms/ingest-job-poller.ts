@@ -28,6 +28,7 @@ import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-lo
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 import type { BatchInfo } from '../lib/types.js';
+import type { FailedJob } from '../pipelines/load-options.js';
 import type { BatchCounts } from './status-poller.js';
 
 export interface IngestJobPollerOptions {
@@ -61,6 +62,7 @@ export class IngestJobPoller extends Transform {
   readonly #jobs = new Map<string, AwaitedJob>();
   readonly #reader = new ReadWaiter();
   #running: Promise<void> | undefined;
+  readonly #failedJobs: FailedJob[] = [];
   #ended = false;
   #wake: (() => void) | undefined;
 
@@ -78,6 +80,11 @@ export class IngestJobPoller extends Transform {
       },
       this.#abort.signal,
     );
+  }
+
+  /** The jobs that ended Failed or Aborted so far. */
+  get failedJobs(): readonly FailedJob[] {
+    return this.#failedJobs;
   }
 
   override _transform(item: SubmittedBatch | SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -161,7 +168,10 @@ export class IngestJobPoller extends Transform {
   async #finish(info: IngestJobInfo, segments: SubmittedBatch[]): Promise<void> {
     const signal = this.#abort.signal;
     const first = (segments[0] as SubmittedBatch).seq;
-    if (info.errorMessage) this.emit('jobFailed', info);
+    if (info.state !== 'JobComplete') {
+      this.#failedJobs.push({ jobId: info.id, state: info.state as FailedJob['state'], errorMessage: info.errorMessage });
+      this.emit('jobFailed', info);
+    }
     const files = { successful: '', failed: '', unprocessed: '' };
     for (const [key, file] of RESULT_FILES) {
       const path = await this.#spool.path(first, 'download', `${file}.csv`);
@@ -240,3 +250,6 @@ export interface IngestJobPoller {
   on(event: 'jobFailed', listener: (job: IngestJobInfo) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
+
+/** An IngestJobPoller; e.g. `ingestJobPoller({ client, spool })` (the spool the chunker and joiner share). */
+export const ingestJobPoller = (options: IngestJobPollerOptions) => new IngestJobPoller(options);

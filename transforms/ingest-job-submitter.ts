@@ -247,3 +247,6 @@ export interface IngestJobSubmitter {
   on(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
+
+/** An IngestJobSubmitter; e.g. `ingestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: 50_000_000 })`. */
+export const ingestJobSubmitter = (options: IngestJobSubmitterOptions) => new IngestJobSubmitter(options);

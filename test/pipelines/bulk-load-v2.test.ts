@@ -130,6 +130,40 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal([1, 2]);
     for (const row of failed) expect(row.sf__Error).to.match(/^BULKPIPE_NOT_PROCESSED:job 750\w+ ended Failed \(.*Nope__c.*\) before the org processed this record/);
     expect(summary.recordsFailed).to.equal(2);
+    expect(summary.failedJobs).to.have.length(1);
+    expect(summary.failedJobs[0]).to.include({ state: 'Failed' });
+    expect(summary.failedJobs[0]?.errorMessage).to.contain('Nope__c');
+    expect(notices.some((m) => /^job 750\w+ ended Failed: .*Nope__c/.test(m))).to.equal(true, notices.join('\n'));
+  });
+
+  it('a poll that outlives its timeout fails the run with the records pending in the ledger, never failed; the resume joins them', async () => {
+    const slow = await startTestOrg({ faults: { holdInProgressMs: 1_500 } });
+    try {
+      const input = join(tmp.path, `${n}-slow.csv`);
+      await writeFile(input, `Name\n${Array.from({ length: 20 }, (_, i) => `${prefix}${i + 1}`).join('\n')}\n`);
+      const base: BulkLoadOptions = {
+        client: slow.client,
+        input,
+        format: 'csv',
+        object: 'Account',
+        operation: 'insert',
+        bulkApi: 2,
+        successPath: `${input}.ok.csv`,
+        errorPath: `${input}.err.csv`,
+        ledgerDir: join(tmp.path, `${n}-ledger`),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+      };
+      const first = await rejection(bulkLoad({ ...base, pollTimeoutMs: 100 }));
+      expect(first).to.include({ code: 'BULK_POLL_TIMEOUT' });
+      expect(await rowsOf(base.errorPath as string)).to.deep.equal([]);
+      expect((await readLedger(base.ledgerDir as string)).pending).to.have.length(1);
+      const summary = await bulkLoad({ ...base, resume: true });
+      expect(summary).to.include({ recordsSucceeded: 20, recordsFailed: 0 });
+      expect((await rowsOf(base.successPath as string)).map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+    } finally {
+      await slow.close();
+    }
   });
 
   it('a job aborted while it runs: the rows the org processed have their results, the others are never processed, all once', async () => {
