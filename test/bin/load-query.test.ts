@@ -282,6 +282,29 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect((await cli(['load', 'Account', 'semi.csv', '--delimiter', '"'])).code).to.equal(2);
   });
 
+  it('--bulk-api 2 loads through Bulk API 2.0 jobs of --job-size (a semicolon file too), the outputs as v1; what 2.0 cannot do is a usage error', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `"V2 ${i + 1}; x";${i % 50 === 49 ? 'many' : i}`);
+    await writeFile(join(tmp.path, 'v2.csv'), `Name;NumberOfEmployees\n${rows.join('\n')}\n`);
+    const run = await cli(['load', 'Account', 'v2.csv', '--bulk-api', '2', '--job-size', '4k', '--batch-size', '40', '--success', 'v2s.csv', '--errors', 'v2e.csv']);
+    expect(run.code, run.stderr).to.equal(3);
+    const ok = csvRows(await readFile(join(tmp.path, 'v2s.csv'), 'utf8'));
+    const failed = csvRows(await readFile(join(tmp.path, 'v2e.csv'), 'utf8'));
+    expect(ok).to.have.length(294);
+    expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal([50, 100, 150, 200, 250, 300]);
+    for (const row of ok) expect(row.Name).to.equal(`V2 ${row.sf__Row}; x`);
+    for (const bad of [
+      ['--bulk-api', '3'],
+      ['--job-size', '1M'],
+      ['--bulk-api', '2', '--serial'],
+      ['--bulk-api', '2', '--content-type', 'JSON'],
+      ['--bulk-api', '2', '--job-size', '200M'],
+    ]) {
+      const refused = await cli(['load', 'Account', 'v2.csv', ...bad]);
+      expect(refused.code, bad.join(' ')).to.equal(2);
+      expect(refused.stderr, bad.join(' ')).to.match(/--bulk-api|--job-size/);
+    }
+  });
+
   it('--dry-run: the would-be errors to the error file, exit 3, no job; --map renames columns, --date-format converts dates', async () => {
     await writeFile(join(tmp.path, 'dry.csv'), 'Surname,Birthdate\nA,01/31/2024\nB,1990-13-01\nC,31/01/2024\n');
     const dry = await cli(['load', 'Contact', 'dry.csv', '--dry-run', '--map', 'Surname=LastName', '--date-format', 'MM/dd/yyyy', '--errors', 'dry.errors.csv']);
