@@ -41,7 +41,7 @@ export async function timed(args: readonly string[]): Promise<Cost> {
 export const cpu = (cost: Cost): number => cost.user + cost.sys;
 
 /** The last line a client printed, as JSON (its summary). */
-export const printed = <T>(cost: Cost): T => JSON.parse(cost.stdout.trim().split('\n').at(-1) as string) as T;
+const printed = <T>(cost: Cost): T => JSON.parse(cost.stdout.trim().split('\n').at(-1) as string) as T;
 
 /** A fresh org for one run, stopped and its files removed afterwards. */
 export async function withOrg<T>(dir: string, name: string, run: (org: OrgProcess) => Promise<T>): Promise<T> {
