@@ -96,6 +96,7 @@ export {
   type LoadBatchEvent,
   type LoadProgress,
   type LoadSummary,
+  type FailedJob,
   type LoadLedgerOutcome,
   type BulkLoadOptions,
 } from './pipelines/bulk-load.js';
@@ -129,6 +130,8 @@ export { LoadSpool, type LoadSpoolOptions } from './lib/load/load-spool.js';
 export { LedgerRecorder, type LedgerRecorderOptions } from './transforms/ledger-recorder.js';
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
+export { IngestJobSubmitter, ingestJobSubmitter, type IngestJobSubmitterOptions, type ResumedIngestJob } from './transforms/ingest-job-submitter.js';
+export { IngestJobPoller, ingestJobPoller, type IngestJobPollerOptions } from './transforms/ingest-job-poller.js';
 export type { PollSettings } from './pipelines/poll-settings.js';
 export { ResultJoiner, resultJoiner, type ResultJoinerOptions, type JoinerInput } from './transforms/result-joiner.js';
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';

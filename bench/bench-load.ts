@@ -25,6 +25,8 @@ export interface BenchSettings {
   readonly contentType: PayloadType;
   readonly gzip: boolean;
   readonly serial: boolean;
+  /** The Bulk API: 1, or 2 (2.0 ingest jobs: CSV, Parallel, uploads always gzip). */
+  readonly bulkApi: 1 | 2;
 }
 
 /** The sweep's values; every combination is run. */
@@ -34,6 +36,8 @@ export interface BenchSweep {
   readonly contentType: readonly PayloadType[];
   readonly gzip: readonly boolean[];
   readonly serial: readonly boolean[];
+  /** Default [1]. */
+  readonly bulkApi?: readonly (1 | 2)[];
 }
 
 /** An org for one run: a client logged in with the run's gzip setting and the request counter, and how to let it go. */
@@ -106,13 +110,25 @@ export interface BenchReport {
   readonly startedAt: string;
 }
 
-/** Every combination of a sweep, in a stable order. */
+/**
+ * Every combination of a sweep, in a stable order. Bulk API 2.0 takes CSV only, has no serial mode
+ * and always gzips its uploads: its combinations are those, once each.
+ */
 export function sweepSettings(sweep: BenchSweep): BenchSettings[] {
   const out: BenchSettings[] = [];
-  for (const batchSize of sweep.batchSize)
-    for (const concurrency of sweep.concurrency)
-      for (const contentType of sweep.contentType)
-        for (const gzip of sweep.gzip) for (const serial of sweep.serial) out.push({ batchSize, concurrency, contentType, gzip, serial });
+  const seen = new Set<string>();
+  for (const bulkApi of sweep.bulkApi ?? [1])
+    for (const batchSize of sweep.batchSize)
+      for (const concurrency of sweep.concurrency)
+        for (const contentType of sweep.contentType)
+          for (const gzip of sweep.gzip)
+            for (const serial of sweep.serial) {
+              const settings: BenchSettings =
+                bulkApi === 2 ? { batchSize, concurrency, contentType: 'CSV', gzip: true, serial: false, bulkApi } : { batchSize, concurrency, contentType, gzip, serial, bulkApi };
+              const key = JSON.stringify(settings);
+              if (!seen.has(key)) out.push(settings);
+              seen.add(key);
+            }
   return out;
 }
 
@@ -176,6 +192,7 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
       batchSize: settings.batchSize,
       concurrency: settings.concurrency,
       serial: settings.serial,
+      ...(settings.bulkApi === 2 ? { bulkApi: 2 as const } : {}),
       successPath: join(dir, 'success.csv'),
       errorPath: join(dir, 'errors.csv'),
       minPollIntervalMs: 50,

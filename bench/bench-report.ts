@@ -8,14 +8,33 @@ import { barChart, escapeHtml, lineChart } from './svg-charts.js';
 
 /** A combination's short name: `10000 x4 CSV gzip serial`. */
 export function settingsLabel(s: BenchSettings): string {
-  return [`${s.batchSize}`, `x${s.concurrency}`, s.contentType, s.gzip ? 'gzip' : '', s.serial ? 'serial' : ''].filter(Boolean).join(' ');
+  return [s.bulkApi === 2 ? 'v2' : '', `${s.batchSize}`, `x${s.concurrency}`, s.contentType, s.gzip ? 'gzip' : '', s.serial ? 'serial' : ''].filter(Boolean).join(' ');
 }
 
 /** One line per run, aligned columns. */
 export function benchTable(report: BenchReport): string {
-  const head = ['batch', 'conc', 'type', 'gzip', 'serial', 'run', 'records', 'seconds', 'rec/s', 'MB/s', 'cpu s', 'rss MB', 'upload p95 ms', 'org p95 ms', 'requests', 'failed'];
+  const head = [
+    'api',
+    'batch',
+    'conc',
+    'type',
+    'gzip',
+    'serial',
+    'run',
+    'records',
+    'seconds',
+    'rec/s',
+    'MB/s',
+    'cpu s',
+    'rss MB',
+    'upload p95 ms',
+    'org p95 ms',
+    'requests',
+    'failed',
+  ];
   const rows = report.runs.map((r) =>
     [
+      r.settings.bulkApi ?? 1,
       r.settings.batchSize,
       r.settings.concurrency,
       r.settings.contentType,
@@ -35,7 +54,7 @@ export function benchTable(report: BenchReport): string {
     ].map(String),
   );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 5 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i < 6 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
 

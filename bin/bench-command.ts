@@ -17,7 +17,7 @@ import { bulkLoad, type LoadSummary } from '../pipelines/bulk-load.js';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectConfigured, connectionConfigured } from './connection.js';
-import { COMMON_OPTIONS, quietOf, choice, wholeNumber } from './flags.js';
+import { COMMON_OPTIONS, bulkApiFlag, quietOf, choice, wholeNumber } from './flags.js';
 import { startOrgProcess } from './org-process.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
@@ -40,6 +40,7 @@ Options:
   --content-type LIST    CSV, JSON, XML (default CSV)
   --gzip LIST            on, off (default off)
   --serial LIST          on, off (default off: Parallel jobs)
+  --bulk-api LIST        1, 2 (default 1); 2.0 runs are CSV, Parallel and gzip whatever the other lists
   --runs N               runs of each combination (default 1)
   --json                 the report as JSON on stdout
   --report FILE          a self-contained HTML report with charts
@@ -52,7 +53,8 @@ configured, the runs go there (with --yes) and each run's records are hard-delet
 
 Examples:
   bulkpipe bench --rows 20000 --batch-size 2000,10000 --concurrency 1,4
-  bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 2 --report bench.html`;
+  bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 2 --report bench.html
+  bulkpipe bench --rows 200000 --bulk-api 1,2`;
 
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('bench', argv, {
@@ -66,6 +68,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
     'content-type': { type: 'string' },
     gzip: { type: 'string' },
     serial: { type: 'string' },
+    'bulk-api': { type: 'string' },
     runs: { type: 'string' },
     json: { type: 'boolean' },
     report: { type: 'string' },
@@ -87,6 +90,7 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
     contentType: list('content-type', values['content-type'], 'CSV', (v) => choice('content-type', v.toUpperCase(), ['CSV', 'JSON', 'XML'] as const) as PayloadType),
     gzip: list('gzip', values.gzip, 'off', onOff('gzip')),
     serial: list('serial', values.serial, 'off', onOff('serial')),
+    bulkApi: list('bulk-api', values['bulk-api'], '1', bulkApiFlag),
   };
   const runs = wholeNumber('runs', values.runs, 1, 1, 100);
   const real = connectionConfigured(values, io.env);

@@ -11,6 +11,23 @@ export function wholeNumber(name: string, text: string | undefined, fallback: nu
   return Number(text);
 }
 
+/** A size in bytes: a whole number, or with `k` (thousand) or `M` (million) after it, as Salesforce counts (decimal): `100M`, `512k`, `2.5M`. */
+export function byteSize(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)[bB]?$/.exec(text.trim());
+  const bytes = m ? Math.round(Number(m[1]) * (m[2] === '' ? 1 : m[2]?.toLowerCase() === 'k' ? 1_000 : 1_000_000)) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max)
+    throw new UsageError(`--${name} expects a size from ${min} to ${max} bytes (k and M suffixes: 500k, 100M), got ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/** --bulk-api: 1 (the default) or 2. */
+export function bulkApiFlag(text: string | undefined): 1 | 2 {
+  if (text === undefined || text === '1') return 1;
+  if (text === '2') return 2;
+  throw new UsageError(`--bulk-api expects 1 or 2, got ${JSON.stringify(text)}`);
+}
+
 /** One of the given choices. */
 export function choice<T extends string>(name: string, text: string | undefined, choices: readonly T[], fallback: T): T;
 export function choice<T extends string>(name: string, text: string | undefined, choices: readonly T[]): T | undefined;

@@ -10,12 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { INPUT_FORMATS } from '../transforms/record-parser.js';
 import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadLedgerOutcome, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
-import { DEFAULT_LOAD_CONCURRENCY, MAX_BATCH_RECORDS, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
+import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_BATCH_RECORDS, MAX_JOB_BYTES, MAX_LOAD_CONCURRENCY, MIN_JOB_BYTES } from '../lib/limits.js';
 import type { LedgerState } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, bulkApiFlag, byteSize, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { dryRun } from './load-dry-run.js';
 import { attachmentsFolder, columnMapOf, dateOptions } from './load-flags.js';
@@ -46,7 +46,11 @@ Options:
                          gzip (.gz, or gzip bytes on stdin) is decompressed as it is read
   --content-type T       the job's content type: CSV (default), XML or JSON
   --batch-size N         records per batch, 1 to 10000 (default 10000)
-  --concurrency N        uploads in flight, 1 to 25 (default 4)
+  --bulk-api 1|2         the Bulk API: 1 (default) uploads batches to one job; 2 uploads Bulk API 2.0
+                         ingest jobs of at most --job-size each (CSV jobs only, no --serial)
+  --job-size SIZE        with --bulk-api 2: most bytes of CSV per job, k and M suffixes (default 100M,
+                         at most 112.5M: 150 MB after base64)
+  --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs uploading
   --serial               a Serial job: the org processes one batch at a time
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
@@ -98,6 +102,8 @@ const SHAPE_FLAGS = {
   format: { type: 'string' },
   'content-type': { type: 'string' },
   'batch-size': { type: 'string' },
+  'bulk-api': { type: 'string' },
+  'job-size': { type: 'string' },
   serial: { type: 'boolean' },
   success: { type: 'string' },
   errors: { type: 'string' },
@@ -126,6 +132,19 @@ function parseLoadArgs(argv: readonly string[]) {
   });
 }
 
+/** --bulk-api and --job-size: a 2.0 load takes CSV jobs only and has no serial mode (usage errors before any connection). */
+function bulkApiOptions(values: LoadValues, contentType: string): { bulkApi?: 2; jobSize?: number } {
+  const api = bulkApiFlag(values['bulk-api']);
+  if (api === 1) {
+    if (values['job-size'] !== undefined) throw new UsageError('load: --job-size is for --bulk-api 2');
+    return {};
+  }
+  if (contentType !== 'CSV') throw new UsageError('load: --bulk-api 2 uploads CSV jobs only (no --content-type XML or JSON)');
+  if (values.serial) throw new UsageError('load: --bulk-api 2 has no serial mode (no --serial)');
+  if (values.attachments !== undefined) throw new UsageError('load: --bulk-api 2 takes no binary attachments (no --attachments)');
+  return { bulkApi: 2, jobSize: byteSize('job-size', values['job-size'], DEFAULT_JOB_BYTES, MIN_JOB_BYTES, MAX_JOB_BYTES) };
+}
+
 /** --concurrency and the poll flags: how the run goes, which a resume may change. */
 function runOptions(values: LoadValues) {
   return { concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY), ...pollOptions(values) };
@@ -147,6 +166,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   if (operation !== 'upsert' && externalIdField) throw new UsageError('load: --external-id is for --operation upsert');
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS);
+  const api = bulkApiOptions(values, contentType);
   // Checked now, as every flag is: a usage error before any connection (a dry run too).
   const settings = runOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
@@ -195,6 +215,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       format: input.format,
       contentType,
       batchSize,
+      ...api,
       serial: values.serial === true,
       ...reading,
       ...attachments,

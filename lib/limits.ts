@@ -19,6 +19,16 @@ export const MAX_RECORD_CHARACTERS = 400_000;
 export const DEFAULT_PK_CHUNK_SIZE = 100_000;
 export const MAX_PK_CHUNK_SIZE = 250_000;
 
+/**
+ * Bulk API 2.0 (its reference §3.5, §6): a job takes one upload of at most 150 MB after base64, so
+ * about 112 MB of CSV; Salesforce advises at most 100 MB. A load cuts its input into jobs of at most
+ * this many bytes of CSV.
+ */
+export const DEFAULT_JOB_BYTES = 100_000_000;
+export const MAX_JOB_BYTES = 112_500_000;
+/** The smallest job size a load takes: a job is at least a segment, and tests cut small jobs. */
+export const MIN_JOB_BYTES = 1_000;
+
 /** The API version used when none is given: a recent one (JSON jobs need 36.0 or later; Salesforce retires old versions). */
 export const DEFAULT_API_VERSION = '62.0';
 

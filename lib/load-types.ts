@@ -87,7 +87,12 @@ export interface SpooledBatch {
 export interface SubmittedBatch extends Omit<SpooledBatch, 'kind'> {
   readonly kind: 'submitted';
   readonly jobId: string;
+  /** The batch; for a Bulk API 2.0 job, which has no batches to see, the job's id. */
   readonly batchId: string;
+  /** A Bulk API 2.0 job: how many segments it uploaded together (its results are put in order once all of them are at hand). */
+  readonly jobSegments?: number;
+  /** A Bulk API 2.0 job: the segment's results in payload order, on disk in the spool, once its job's results are ordered. */
+  readonly resultsPath?: string;
 }
 
 export interface FinishedBatch extends Omit<SubmittedBatch, 'kind'> {

@@ -19,17 +19,20 @@ import { pipeline } from 'node:stream/promises';
 import { AbortedError } from '../lib/errors.js';
 import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerState } from '../lib/load/load-ledger.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
+import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
+import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { SegmentRows } from '../transforms/segment-rows.js';
 import { inputHead } from './load-input.js';
 import type { BulkLoadOptions, LoadLedgerOutcome, LoadSummary } from './load-options.js';
 import { planLoad, type LoadPlan } from './load-plan.js';
 import { checkLedger, planResume, type CheckedLedger, type ResumePlan } from './load-resume.js';
-import { checkOrgBatches, settleJob } from './load-settle.js';
+import { planIngestResume, type IngestResumePlan } from './load-resume-ingest.js';
+import { checkOrgBatches, settleIngestJobs, settleJob } from './load-settle.js';
 import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 
 export { LOAD_OPERATIONS };
-export type { BulkLoadOptions, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
+export type { BulkLoadOptions, FailedJob, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
 
 /** The ledger a run holds: its folder, what it read of it (a resume), and whether the folder turned out to hold another load's. */
 interface RunLedger {
@@ -85,7 +88,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
   // Set by a stop as it comes: the ledger's recorder asks, as the input ends, whether it was read to its end.
   const reading = { stopped: false };
   let finished = false;
-  let resumed: ResumePlan | undefined;
+  let resumed: ResumePlan | IngestResumePlan | undefined;
   try {
     resumed = await begin(plan, stages, held, checked);
     const readToEnd = () => !reading.stopped && inputError === undefined;
@@ -97,13 +100,16 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     // again, and malformed input ended the reading for good: nothing to go on with.
     finished = !stopped || inputError !== undefined || plan.shape.input === null;
     if (ledger && finished) await ledger.finished();
-    await checkOrgBatches(run.client, resumed, readToEnd(), run.signal, ledger?.dir);
+    await checkOrgBatches(run.client, resumed && 'orgBatches' in resumed ? resumed : undefined, readToEnd(), run.signal, ledger?.dir);
   } catch (err) {
     // When the pipeline never ran, this closes the files (whole segments only); wait for it, so that
     // the outputs are final when the caller sees the error.
     const { sink, submitter } = stages;
     if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()).destroy());
-    const unsettled = await settleJob(run.client, submitter.job, run.signal?.aborted === true && run.abortJobOnAbort);
+    const unsettled =
+      submitter instanceof IngestJobSubmitter
+        ? await settleIngestJobs(run.client, submitter.unclosedJobs)
+        : await settleJob(run.client, submitter.job, run.signal?.aborted === true && run.abortJobOnAbort);
     if (unsettled) run.callbacks.onNotice?.(unsettled);
     tracker.written();
     tracker.report();
@@ -125,7 +131,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
  * Before the input is read: the run's lock and ledger, the outputs opened, and for a resume the
  * ledger reconciled with the org (planResume) and the submitter told what the org holds.
  */
-async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undefined, checked: CheckedLedger | undefined): Promise<ResumePlan | undefined> {
+async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undefined, checked: CheckedLedger | undefined): Promise<ResumePlan | IngestResumePlan | undefined> {
   const { run, shape } = plan;
   const { sink, submitter, spool } = stages;
   // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
@@ -146,6 +152,13 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
     return undefined;
   }
   await ledger.reopen();
+  if (submitter instanceof IngestJobSubmitter) {
+    const resumed = await planIngestResume(checked, ledger, run.client, spool, run.signal);
+    if (checked.notice) run.callbacks.onNotice?.(checked.notice);
+    for (const notice of resumed.notices) run.callbacks.onNotice?.(notice);
+    submitter.goOn(resumed.jobs);
+    return resumed;
+  }
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
@@ -200,6 +213,7 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
   return {
     ...progress,
     jobId: stages.submitter.job?.id ?? state?.jobs[state.jobs.length - 1] ?? null,
+    failedJobs: stages.poller instanceof IngestJobPoller ? stages.poller.failedJobs : [],
     stopped,
     batches: progress.batchesSubmitted,
     bytes: tracker.bytes,

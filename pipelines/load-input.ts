@@ -21,7 +21,8 @@ import type { LoadTracker } from './load-tracker.js';
 
 export interface InputContext {
   readonly ledger: LoadLedger | undefined;
-  readonly resumed: ResumePlan | undefined;
+  /** A resume's segments not yet in the outputs, put ahead of what the input goes on to give. */
+  readonly resumed: Pick<ResumePlan, 'segments'> | undefined;
   readonly tracker: LoadTracker;
   /** Malformed input (a gzip stream cut off too) ends the reading; the run fails with it at the end. */
   readonly onError: (err: Error) => void;

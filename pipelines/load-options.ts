@@ -28,8 +28,17 @@ export interface LoadProgress {
   readonly recordsPending: number;
 }
 
+/** A Bulk API 2.0 job that did not complete, as the org told it. */
+export interface FailedJob {
+  readonly jobId: string;
+  readonly state: 'Failed' | 'Aborted';
+  readonly errorMessage: string | undefined;
+}
+
 export interface LoadSummary extends LoadProgress {
   readonly jobId: string | null;
+  /** Bulk API 2.0: the jobs that ended Failed or Aborted, with the org's errorMessage (their unprocessed rows are in the errors as BULKPIPE_NOT_PROCESSED). */
+  readonly failedJobs: readonly FailedJob[];
   /**
    * True when `stopSignal` ended the reading early. With a ledger and a file input the ledger stays
    * open, at the next unread record: `resume` reads on from there.
@@ -93,6 +102,13 @@ export interface BulkLoadOptions extends PollSettings {
   readonly columns?: readonly string[];
   /** Uploads in flight; default 4, at most 25 (lib/limits.ts). */
   readonly concurrency?: number;
+  /**
+   * The Bulk API: 1 (default) uploads batches to one job; 2 uploads the input as Bulk API 2.0 ingest
+   * jobs of at most `jobSize` bytes of CSV each, `concurrency` of them at once.
+   */
+  readonly bulkApi?: 1 | 2;
+  /** With `bulkApi: 2`: most bytes of CSV in one job; default 100,000,000, at most 112,500,000 (150 MB after base64). */
+  readonly jobSize?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
   /** A Serial job: batches processed one at a time. */

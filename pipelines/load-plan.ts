@@ -14,16 +14,19 @@ import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerRun } from '../lib/load/ledger-run.js';
 import { shapeDifferences, type InputFile, type LoadShape } from '../lib/load/load-shape.js';
 import {
+  DEFAULT_JOB_BYTES,
   DEFAULT_JOIN_AHEAD,
   DEFAULT_LOAD_CONCURRENCY,
   DEFAULT_MAX_POLL_INTERVAL_MS,
   DEFAULT_MIN_POLL_INTERVAL_MS,
   DEFAULT_POLL_TIMEOUT_MS,
   MAX_BATCH_RECORDS,
+  MAX_JOB_BYTES,
   MAX_JOIN_AHEAD,
   MAX_LOAD_CONCURRENCY,
   MAX_POLL_INTERVAL_MS,
   MAX_POLL_TIMEOUT_MS,
+  MIN_JOB_BYTES,
 } from '../lib/limits.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { boolean, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../lib/options.js';
@@ -79,6 +82,7 @@ export async function planLoad(options: BulkLoadOptions, stored?: (ledgerDir: st
   const ledgerRun = run.resume && run.ledgerDir !== undefined ? await stored?.(run.ledgerDir) : undefined;
   const shape = ledgerRun && run.ledgerDir !== undefined ? resumedShape(ledgerRun, given, run.ledgerDir) : newShape(given, options);
   if (shape.operation === 'upsert') nonEmptyString('externalIdField', shape.externalIdField);
+  if (shape.bulkApi === 2) checkBulkApi2(shape);
   if (shape.attachments !== undefined && (shape.operation === 'delete' || shape.operation === 'hardDelete'))
     throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', shape.operation);
   const inputFile = ledgerRun ? ledgerRun.inputFile : await inputFileOf(shape.input);
@@ -145,6 +149,7 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     batchSize: o.batchSize === undefined ? undefined : positiveInteger('batchSize', o.batchSize, MAX_BATCH_RECORDS),
     columns: o.columns === undefined ? undefined : columnsOption(o.columns),
     serial: o.serial === undefined ? undefined : boolean('serial', o.serial),
+    ...bulkApiShape(o),
     delimiter: o.delimiter === undefined ? undefined : delimiterChar(o.delimiter),
     replaceInvalidUtf8: o.replaceInvalidUtf8 === undefined ? undefined : boolean('replaceInvalidUtf8', o.replaceInvalidUtf8),
     columnMap: o.columnMap === undefined ? undefined : columnMapOption(o.columnMap),
@@ -157,6 +162,25 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     ...inputShape(o),
   };
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<LoadShape>;
+}
+
+/** The Bulk API's part of the shape: nothing for v1 (so that a v1 ledger's shape is as it was), the API and the job size for 2.0. */
+function bulkApiShape(options: BulkLoadOptions): Partial<Pick<LoadShape, 'bulkApi' | 'jobSize'>> {
+  if (options.bulkApi !== undefined && options.bulkApi !== 1 && options.bulkApi !== 2) throw new InvalidOptionError('bulkApi', '1 or 2', options.bulkApi);
+  if (options.bulkApi !== 2) {
+    if (options.jobSize !== undefined) throw new InvalidOptionError('jobSize', 'a job size for a Bulk API 2.0 load (bulkApi: 2)', options.jobSize);
+    return {};
+  }
+  const jobSize = options.jobSize === undefined ? DEFAULT_JOB_BYTES : positiveInteger('jobSize', options.jobSize, MAX_JOB_BYTES);
+  if (jobSize < MIN_JOB_BYTES) throw new InvalidOptionError('jobSize', `at least ${MIN_JOB_BYTES} bytes`, jobSize);
+  return { bulkApi: 2, jobSize };
+}
+
+/** What Bulk API 2.0 cannot do: it takes CSV only, has no serial mode and no binary attachments. */
+function checkBulkApi2(shape: LoadShape): void {
+  if (shape.contentType !== 'CSV') throw new InvalidOptionError('contentType', 'CSV with Bulk API 2.0 (it takes no XML or JSON jobs)', shape.contentType);
+  if (shape.serial) throw new InvalidOptionError('serial', 'false with Bulk API 2.0 (it has no serial mode)', shape.serial);
+  if (shape.attachments !== undefined) throw new InvalidOptionError('attachments', 'none with Bulk API 2.0 (it has no binary attachments)', shape.attachments);
 }
 
 /** The input's part of the shape: a file's absolute path, or null for a stream or records; and the format. */

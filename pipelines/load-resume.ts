@@ -286,6 +286,22 @@ async function orgBatchesOf(
 
 /** A segment the ledger holds and the outputs do not: its spool files adopted, and its batch (the ledger's, or one the org has of its bytes) when it has one. */
 async function waitingSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadSpool, orgBatches: OrgBatches): Promise<SpooledBatch | SubmittedBatch> {
+  const base = await adoptSegment(s, ledger, spool);
+  let batch: OrgBatch | undefined = s.jobId && s.batchId ? { jobId: s.jobId, batchId: s.batchId } : undefined;
+  const sent = base.upload ?? base.path;
+  if (!batch && sent !== null && orgBatches.matching) {
+    // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
+    const name = s.upload ?? s.payload;
+    const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
+    batch = await orgBatches.takeHash(sha256);
+    if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
+  }
+  const { kind: _kind, ...rest } = base;
+  return batch ? { ...rest, kind: 'submitted', ...batch } : base;
+}
+
+/** A segment the ledger holds, as the spooled batch it was: its spool files taken on by this run's spool. */
+export async function adoptSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadSpool): Promise<SpooledBatch> {
   const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
   const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
   const files = path ? [path] : [];
@@ -293,7 +309,8 @@ async function waitingSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadS
   if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
   spool.adopt(s.seq, files);
   spool.describe(s.seq, s.rows, s.records, s.rejected);
-  const base = {
+  return {
+    kind: 'batch',
     seq: s.seq,
     path,
     ...(upload !== undefined ? { upload } : {}),
@@ -305,16 +322,6 @@ async function waitingSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadS
     columns: s.columns,
     end: s.end,
   };
-  let batch: OrgBatch | undefined = s.jobId && s.batchId ? { jobId: s.jobId, batchId: s.batchId } : undefined;
-  const sent = upload ?? path;
-  if (!batch && sent !== null && orgBatches.matching) {
-    // Uploaded before the stop, its batch line lost: the org has it by its payload's bytes.
-    const name = s.upload ?? s.payload;
-    const sha256 = s.files?.find((f) => f.name === name)?.sha256 ?? (await fileDigest(sent)).sha256;
-    batch = await orgBatches.takeHash(sha256);
-    if (batch) await ledger.batch(s.seq, batch.jobId, batch.batchId);
-  }
-  return batch ? { ...base, kind: 'submitted', ...batch } : { ...base, kind: 'batch' };
 }
 
 /**

@@ -63,3 +63,16 @@ export async function settleJob(client: BulkClient, job: JobInfo | undefined, ab
     return `job ${job.id} could not be ${abort ? 'aborted' : 'closed'} (${(err as Error).message}): it stays Open until it is (bulkpipe job close ${job.id}), or resumed`;
   }
 }
+
+/**
+ * After a failed or aborted Bulk API 2.0 run: its jobs that were never sent UploadComplete are
+ * aborted, so that none is left Open (their data, if any, is not processed; a resume finds them
+ * Aborted with nothing processed and sends their segments again). Said in a notice when one cannot be.
+ */
+export async function settleIngestJobs(client: BulkClient, jobIds: readonly string[]): Promise<string | undefined> {
+  const left: string[] = [];
+  for (const id of jobIds) {
+    await client.ingestJobs.abort(id).catch((err: unknown) => left.push(`${id} (${(err as Error).message})`));
+  }
+  return left.length > 0 ? `Bulk API 2.0 job(s) ${left.join(', ')} could not be aborted: they stay Open until they are, or resumed` : undefined;
+}

@@ -6,6 +6,7 @@
  */
 import type { Transform } from 'node:stream';
 import type { BulkClient } from '../lib/http/client.js';
+import { MAX_BATCH_BYTES } from '../lib/limits.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { ColumnCheckError } from '../lib/errors.js';
 import { checkColumns } from '../lib/load/column-check.js';
@@ -21,6 +22,8 @@ import { AttachmentResolver } from '../transforms/attachment-resolver.js';
 import { BatchChunker } from '../transforms/batch-chunker.js';
 import { BulkSubmitter } from '../transforms/bulk-submitter.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
+import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
+import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
@@ -35,8 +38,9 @@ export interface LoadStages {
   /** From the reader to the chunker: the first reads the input (and is what a stop ends), the last cuts the segments. */
   readonly chunking: readonly [RecordParser | RecordReader | CsvBatchSplitter, ...Transform[]];
   readonly chunker: CsvBatchSplitter | BatchChunker;
-  readonly submitter: BulkSubmitter;
-  readonly poller: StatusPoller;
+  /** Bulk API v1's (batches into one job), or 2.0's (segments gathered into jobs of one upload each). */
+  readonly submitter: BulkSubmitter | IngestJobSubmitter;
+  readonly poller: StatusPoller | IngestJobPoller;
   readonly joiner: ResultJoiner;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
@@ -67,15 +71,28 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   if (columns) onColumns(columns, describeColumnPlan(columns));
   chunker.on('columns', onColumns);
   const job = jobRequest(shape);
-  const submitter = new BulkSubmitter({
-    client: run.client,
-    job,
-    concurrency: run.concurrency,
-    ...(ledger ? { ledger } : {}),
-    ...(run.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal) } : {}),
-  });
+  const beforeJob = run.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal) } : {};
+  const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
+  const submitter =
+    shape.bulkApi === 2
+      ? new IngestJobSubmitter({
+          client: run.client,
+          job: { object: shape.object, operation: shape.operation, ...(shape.externalIdField ? { externalIdFieldName: shape.externalIdField } : {}) },
+          ...(shape.jobSize !== undefined ? { jobSize: shape.jobSize } : {}),
+          concurrency: run.concurrency,
+          ...(ledger ? { ledger } : {}),
+          ...beforeJob,
+          digest: (batch: SpooledBatch, path: string) => spool.digest(batch.seq, path),
+        })
+      : new BulkSubmitter({ client: run.client, job, concurrency: run.concurrency, ...(ledger ? { ledger } : {}), ...beforeJob });
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
-  const poller = new StatusPoller({ client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs });
+  const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
+  if (poller instanceof IngestJobPoller)
+    poller.on('jobFailed', (info) =>
+      run.callbacks.onNotice?.(
+        `job ${info.id} ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}; its records the org did not process are in the errors (BULKPIPE_NOT_PROCESSED)`,
+      ),
+    );
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
   return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };
@@ -91,7 +108,9 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
     ...(replaceInvalidUtf8 !== undefined ? { replaceInvalidUtf8 } : {}),
     ...(columnMap ? { columnMap: new Map(Object.entries(columnMap)) } : {}),
   });
-  const cutting = { spool, operation, source, maxRecords: shape.batchSize, cuts: reading.cuts, ...(align ? { align } : {}) };
+  // A 2.0 job smaller than a batch: its segments are cut no larger than the job.
+  const maxBytes = shape.jobSize !== undefined && shape.jobSize < MAX_BATCH_BYTES ? { maxBytes: shape.jobSize } : {};
+  const cutting = { spool, operation, source, maxRecords: shape.batchSize, ...maxBytes, cuts: reading.cuts, ...(align ? { align } : {}) };
   if (takesFastPath(plan)) return [new CsvBatchSplitter({ ...cutting, onError, ...read, ...(reading.splitterResume ? { resume: reading.splitterResume } : {}) })];
   return [
     format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),

@@ -13,6 +13,7 @@
  * Buffers: a few blocks of joined rows, a chunk of one payload and of its results, and the
  * descriptors of the batches waiting for their turn.
  */
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { InvalidOptionError, JoinMismatchError, rowError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient, DownloadedBody } from '../lib/http/client.js';
@@ -158,7 +159,7 @@ export class ResultJoiner extends Transform {
     for (let seq = this.#next; seq <= this.#next + this.#prefetch; seq++) {
       const item = this.#waiting.get(seq);
       if (item?.kind === 'finished' && hasResults(item) && !this.#responses.has(seq)) {
-        const response = this.#client.getBatchResult(item.jobId, item.batchId, { signal: this.#abort.signal });
+        const response = this.#results(item);
         response.catch(() => undefined); // reported when its turn comes
         this.#responses.set(seq, response);
       }
@@ -171,7 +172,7 @@ export class ResultJoiner extends Transform {
     let results: AsyncIterable<ResultBlock> | undefined;
     if (finished?.state === 'Completed') {
       if (hasResults(finished)) {
-        const response = this.#responses.get(item.seq) ?? this.#client.getBatchResult(finished.jobId, finished.batchId, { signal: this.#abort.signal });
+        const response = this.#responses.get(item.seq) ?? this.#results(finished);
         this.#responses.delete(item.seq);
         const { body, contentType } = await response;
         results = readResultBlocks(body, formatOfMime(contentType) ?? 'csv', `results of batch ${finished.batchId}`);
@@ -193,6 +194,12 @@ export class ResultJoiner extends Transform {
       if (!(err instanceof JoinMismatchError) || !finished) throw err;
       await this.#pushSegment(item, finished, undefined, mismatchError(finished.jobId, finished.batchId, item.records, err.actual), true);
     }
+  }
+
+  /** A batch's results: from the org, or, for a Bulk API 2.0 job, the segment's results put in payload order in the spool. */
+  #results(batch: FinishedBatch): Promise<DownloadedBody> {
+    if (batch.resultsPath !== undefined) return Promise.resolve({ body: createReadStream(batch.resultsPath), contentType: 'text/csv' });
+    return this.#client.getBatchResult(batch.jobId, batch.batchId, { signal: this.#abort.signal });
   }
 
   async #pushSegment(

@@ -16,6 +16,8 @@ export const ROW_ERROR_CODES = [
   'BULKPIPE_ATTACHMENT',
   'BULKPIPE_UNKNOWN_FIELD',
   'BULKPIPE_RESULT_MISMATCH',
+  /** A Bulk API 2.0 job ended (Failed, Aborted) before the org processed the record: it never reached the org. */
+  'BULKPIPE_NOT_PROCESSED',
 ] as const;
 
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LedgerError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
+import { IngestJobsReading, isIngestJobEntry, type IngestJobEntry, type LedgerIngestJob } from './ledger-ingest-jobs.js';
 import { runOfLine, type LedgerRun, type RunLine } from './ledger-run.js';
 import type { SpoolFileCheck } from './load-spool.js';
 
@@ -53,7 +54,8 @@ export type Entry =
   | { readonly type: 'batch'; readonly seq: number; readonly jobId: string; readonly batchId: string }
   | ({ readonly type: 'joined' } & LedgerJoined)
   | { readonly type: 'inputEnd'; readonly row: number }
-  | { readonly type: 'finished'; readonly at: string };
+  | { readonly type: 'finished'; readonly at: string }
+  | IngestJobEntry;
 
 /** A ledger read back: where the run stands. */
 export interface LedgerState {
@@ -93,6 +95,8 @@ export interface LedgerState {
   /** True when the input was read to its end. */
   readonly inputEnded: boolean;
   readonly finished: boolean;
+  /** A Bulk API 2.0 load's jobs, by their first segment (none for v1). */
+  readonly ingestJobs: readonly LedgerIngestJob[];
 }
 
 /** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */
@@ -137,12 +141,18 @@ class LedgerReading {
   #inputEnded = false;
   #finished = false;
   #inputHeader: string | undefined;
+  readonly #ingestJobs = new IngestJobsReading();
 
   constructor(dir: string) {
     this.#dir = dir;
   }
 
   take(entry: Entry): void {
+    if (isIngestJobEntry(entry)) {
+      this.#ingestJobs.take(entry);
+      if (entry.type === 'v2job') this.#jobs.push(entry.jobId);
+      return;
+    }
     switch (entry.type) {
       case 'run':
         this.#run = runOfLine(entry as unknown as Record<string, unknown>, this.#dir);
@@ -206,6 +216,7 @@ class LedgerReading {
       inputHeader: this.#inputHeader,
       inputEnded: this.#inputEnded,
       finished: this.#finished,
+      ingestJobs: this.#ingestJobs.jobs(),
     };
   }
 

@@ -18,6 +18,7 @@ import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LedgerError } from '../errors.js';
+import type { IngestJobEntry } from './ledger-ingest-jobs.js';
 import { RunLock } from './run-lock.js';
 import { LEDGER_VERSION, type LedgerRun } from './ledger-run.js';
 import { LEDGER_FILE, type Entry, type LedgerJoined, type LedgerSegment } from './ledger-state.js';
@@ -103,6 +104,12 @@ export class LoadLedger {
   /** A segment's batch exists. Not synced: a crash before it is durable is found by the lost-upload lookup. */
   batch(seq: number, jobId: string, batchId: string): Promise<void> {
     return this.#append({ type: 'batch', seq, jobId, batchId }, false);
+  }
+
+  /** A 2.0 job's line (lib/load/ledger-ingest-jobs.ts): each is synced before the step it announces is taken. */
+  ingestJob(entry: IngestJobEntry): Promise<void> {
+    if (entry.type === 'v2group' || entry.type === 'v2job') this.#announcedJob = true;
+    return this.#append(entry, true);
   }
 
   /** A segment's rows are all in the output files (written, their sizes as given). Synced. */

@@ -34,6 +34,10 @@ export interface LoadShape {
   readonly timeZone?: string;
   /** A binary-attachment load: the folder its files are read from (absolute). */
   readonly attachments?: string;
+  /** Bulk API 2.0: present (2) only for a 2.0 load, so that a v1 ledger's shape reads back equal. */
+  readonly bulkApi?: 2;
+  /** A 2.0 load: most bytes of CSV uploaded in one job (the segments of a job add up to at most this, or one segment). */
+  readonly jobSize?: number;
   /** The outputs' absolute paths. */
   readonly successPath?: string;
   readonly errorPath?: string;

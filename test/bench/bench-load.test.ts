@@ -50,6 +50,19 @@ describe('bench/bench-load', function () {
     }
   });
 
+  it('sweeps the Bulk API: 2.0 runs are CSV, Parallel and gzip, each once', async () => {
+    const settings = sweepSettings({ batchSize: [300], concurrency: [2], contentType: ['CSV', 'JSON'], gzip: [false, true], serial: [false], bulkApi: [1, 2] });
+    expect(settings.filter((s) => s.bulkApi === 1)).to.have.length(4);
+    expect(settings.filter((s) => s.bulkApi === 2)).to.deep.equal([{ batchSize: 300, concurrency: 2, contentType: 'CSV', gzip: true, serial: false, bulkApi: 2 }]);
+    const input = join(tmp.path, 'v2.csv');
+    const org = await open({ gzip: false, onRequest: () => undefined });
+    await writeSyntheticCsv(await org.client.describe('Account'), 600, input);
+    await org.close();
+    const report = await benchLoad({ open, object: 'Account', input, format: 'csv', settings: settings.filter((s) => s.bulkApi === 2) });
+    expect(report.runs[0]).to.include({ records: 600, succeeded: 600, failed: 0 });
+    expect(report.runs[0]?.jobId).to.match(/^750/);
+  });
+
   it('spread: nearest-rank p50, p95 and max', () => {
     expect(spread([])).to.deep.equal({ p50: 0, p95: 0, max: 0 });
     expect(spread(Array.from({ length: 100 }, (_, i) => i + 1))).to.deep.equal({ p50: 50, p95: 95, max: 100 });

@@ -11,7 +11,7 @@ import { useTempDir } from '../helpers/temp-dir.js';
 
 const s = { p50: 40, p95: 90, max: 120 };
 const run = (batchSize: number, concurrency: number, n: number, rate: number): BenchRun => ({
-  settings: { batchSize, concurrency, contentType: 'CSV', gzip: false, serial: false },
+  settings: { batchSize, concurrency, contentType: 'CSV', gzip: false, serial: false, bulkApi: 1 },
   run: n,
   records: 20_000,
   succeeded: 20_000,
@@ -52,8 +52,8 @@ describe('bench/bench-report', function () {
   it('a table with a line per run', () => {
     const lines = benchTable(REPORT).split('\n');
     expect(lines).to.have.length(5);
-    expect(lines[0]).to.match(/^batch\s+conc\s+type\s+gzip\s+serial\s+run\s+records\s+seconds\s+rec\/s/);
-    expect(lines[3]).to.match(/^10000\s+4\s+CSV\s+off\s+no\s+1\s+20000\s+0\.56\s+36000/);
+    expect(lines[0]).to.match(/^api\s+batch\s+conc\s+type\s+gzip\s+serial\s+run\s+records\s+seconds\s+rec\/s/);
+    expect(lines[3]).to.match(/^1\s+10000\s+4\s+CSV\s+off\s+no\s+1\s+20000\s+0\.56\s+36000/);
   });
 
   it('one self-contained HTML file: three charts of inline SVG, no script, nothing fetched', () => {

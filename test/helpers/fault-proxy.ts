@@ -105,6 +105,11 @@ export class FaultProxy {
       },
     );
     upstream.on('error', () => res.socket?.destroy());
+    // A client that goes before its request is whole (killed mid-upload): the org sees the cut too, as it would without the proxy.
+    req.on('aborted', () => upstream.destroy());
+    req.on('close', () => {
+      if (!req.complete) upstream.destroy();
+    });
     req.pipe(upstream);
   }
 }

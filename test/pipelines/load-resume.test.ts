@@ -217,6 +217,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       inputHeader: 'Name\n',
       inputEnded: false,
       finished: false,
+      ingestJobs: [],
     };
     expect(readingOn(undefined, true)).to.include({ readInput: true, fromOffset: 0, fromRow: 0 });
     expect(readingOn(state, true)).to.deep.include({
@@ -283,6 +284,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       inputHeader: 'Name\n',
       inputEnded: true,
       finished: false,
+      ingestJobs: [],
     };
     // Sound: the ledger's state as it is.
     expect(await checkLedger(state, spoolDir)).to.deep.equal({ state, notice: undefined });

@@ -1,0 +1,169 @@
+/**
+ * The rows of a CSV file on disk as field places in a chunk, handed one at a time to a synchronous
+ * callback: the unordered join hashes values straight from the bytes, so that no string or object
+ * is made per row. Fields may be quoted (`""` for a quote, line breaks inside) or not; a quote
+ * inside an unquoted field is literal (as CsvRecordScanner reads it); LF, CRLF or CR ends a row;
+ * an empty line is no row; a UTF-8 BOM at the start is skipped.
+ * Memory: one chunk (256 KiB), grown only for a row longer than it, up to MAX_ROW_BYTES.
+ */
+import { open } from 'node:fs/promises';
+import { AbortedError, ParseError, SpoolError } from '../errors.js';
+import { errorCodeOf } from '../errors/bulk-error.js';
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const CHUNK_BYTES = 256 * 1024;
+/** The longest row read: a Bulk API record is at most 10 MB (v1 batch limit), so this is far past any real one. */
+const MAX_ROW_BYTES = 64 * 1024 * 1024;
+
+/** One row's fields: field i is `buf[starts[i], ends[i])`, its quotes doubled when `escaped[i]`. Valid only during the callback. */
+export class CsvRow {
+  buf: Buffer = Buffer.alloc(0);
+  starts = new Int32Array(16);
+  ends = new Int32Array(16);
+  escaped = new Uint8Array(16);
+  count = 0;
+
+  add(start: number, end: number, escaped: boolean): void {
+    if (this.count === this.starts.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.ends = grow(this.ends, (n) => new Int32Array(n));
+      this.escaped = grow(this.escaped, (n) => new Uint8Array(n));
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.escaped[this.count] = escaped ? 1 : 0;
+    this.count++;
+  }
+
+  /** Field i as text (only for headers and rows that need it: it makes a string). */
+  text(i: number): string {
+    if (i >= this.count) return '';
+    const value = this.buf.toString('utf8', this.starts[i], this.ends[i]);
+    return this.escaped[i] === 1 ? value.replaceAll('""', '"') : value;
+  }
+}
+
+/** Reads one row from `pos`; returns the position after its line end, or -1 when `buf` ends first and more may come. */
+function readRow(buf: Buffer, pos: number, row: CsvRow, last: boolean, source: string, record: number): number {
+  row.count = 0;
+  const n = buf.length;
+  let i = pos;
+  for (;;) {
+    if (buf[i] === QUOTE) {
+      let q = buf.indexOf(QUOTE, i + 1);
+      let escaped = false;
+      while (q >= 0 && buf[q + 1] === QUOTE) {
+        escaped = true;
+        q = buf.indexOf(QUOTE, q + 2);
+      }
+      if (q < 0) {
+        if (last) throw new ParseError('unterminated quoted field at the end of the file', { source, record });
+        return -1;
+      }
+      if (q + 1 >= n && !last) return -1;
+      row.add(i + 1, q, escaped);
+      i = q + 1;
+    } else {
+      let j = i;
+      while (j < n && buf[j] !== COMMA && buf[j] !== LF && buf[j] !== CR) j++;
+      if (j >= n && !last) return -1;
+      row.add(i, j, false);
+      i = j;
+    }
+    const c = buf[i];
+    if (c === COMMA) {
+      i++;
+      continue;
+    }
+    if (c === LF) return i + 1;
+    if (c === CR) {
+      if (i + 1 >= n && !last) return -1;
+      return buf[i + 1] === LF ? i + 2 : i + 1;
+    }
+    if (i >= n) return n;
+    throw new ParseError('a closing quote must be followed by a comma or a line end', { source, record, column: row.count + 1 });
+  }
+}
+
+export interface CsvRowsOptions {
+  /** What the file is, for errors: `payload of segment 3`, `failedResults`. */
+  readonly source: string;
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each chunk's rows, awaited: where the callback's writes are flushed. */
+  readonly afterChunk?: () => Promise<void>;
+}
+
+/** Calls `onRow(row, index)` for each row of the file (index 0 is the header, if it has one); returns the number of rows. */
+export async function forEachCsvRow(path: string, onRow: (row: CsvRow, index: number) => void, options: CsvRowsOptions): Promise<number> {
+  const { source, signal, afterChunk } = options;
+  const row = new CsvRow();
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    throw ioError(path, 'open', err);
+  }
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let len = 0;
+  let index = 0;
+  let first = true;
+  try {
+    for (let eof = false; !eof; ) {
+      if (signal?.aborted) throw new AbortedError(`reading ${source}`, signal.reason);
+      if (len === buf.length) {
+        if (buf.length >= MAX_ROW_BYTES) throw new ParseError(`a row longer than ${MAX_ROW_BYTES} bytes`, { source, record: index + 1 });
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.read(buf, len, buf.length - len, null));
+      } catch (err) {
+        throw ioError(path, 'read', err);
+      }
+      eof = bytesRead === 0;
+      len += bytesRead;
+      const data = buf.subarray(0, len);
+      row.buf = data;
+      let pos = 0;
+      if (first && len >= 3) {
+        first = false;
+        if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) pos = 3;
+      }
+      while (pos < len) {
+        const c = data[pos];
+        if (c === LF || c === CR) {
+          if (c === CR && pos + 1 >= len && !eof) break; // a CRLF cut by the chunk edge
+          pos += c === CR && data[pos + 1] === LF ? 2 : 1; // an empty line is no row
+          continue;
+        }
+        const end = readRow(data, pos, row, eof, source, index + 1);
+        if (end < 0) break;
+        pos = end;
+        onRow(row, index++);
+      }
+      // The cut row moves to the front; the chunk is reused (rows were valid only during onRow).
+      buf.copy(buf, 0, pos, len);
+      len -= pos;
+      if (afterChunk) await afterChunk();
+    }
+  } finally {
+    await file.close();
+  }
+  return index;
+}
+
+/** A spool, result or spill file that cannot be read: the file system's error, typed. */
+export function ioError(path: string, what: string, cause: unknown): SpoolError {
+  const code = errorCodeOf(cause);
+  return new SpoolError(`cannot ${what} ${path}${code ? ` (${code})` : ''}`, { path, causeCode: code }, { cause });
+}

@@ -1,0 +1,100 @@
+/**
+ * A segment's ordered results as a v1 CSV result file (`"Id","Success","Created","Error"`, every
+ * value quoted, LF), the form readCsvResults reads and the v1 join takes: the unordered join writes
+ * one per segment so that the rest of the load joins a 2.0 job as it joins v1 batches.
+ * Memory: a 256 KiB staging buffer (more only for a row longer than it).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { OutputError } from '../errors.js';
+import { CSV_RESULT_HEADER } from '../wire/dml-results.js';
+import { CREATED, type SpillRecord, SUCCESS, UNPROCESSED } from './unordered-spill.js';
+
+const QUOTE = 0x22;
+const STAGE_BYTES = 256 * 1024;
+const TRUE = Buffer.from('"true"');
+const FALSE = Buffer.from('"false"');
+
+export class ResultFileWriter {
+  readonly #path: string;
+  readonly #jobId: string;
+  readonly #notProcessed: Buffer;
+  #file: FileHandle | undefined;
+  #buf = Buffer.allocUnsafe(STAGE_BYTES);
+  #len = 0;
+  #rows = 0;
+
+  /** `notProcessed`: the Error of an unprocessed row. */
+  constructor(path: string, jobId: string, notProcessed: string) {
+    this.#path = path;
+    this.#jobId = jobId;
+    this.#notProcessed = Buffer.from(notProcessed);
+    this.#len = this.#buf.write(CSV_RESULT_HEADER, 0);
+  }
+
+  /** Writes one row from a spilled result. */
+  async add(r: SpillRecord): Promise<void> {
+    const unprocessed = (r.flags & UNPROCESSED) !== 0;
+    const error = unprocessed ? this.#notProcessed : r.buf.subarray(r.errorStart, r.errorEnd);
+    // Every byte doubled at worst, plus the quotes, commas and booleans.
+    const most = 2 * (r.idEnd - r.idStart) + 2 * error.length + 32;
+    if (this.#len + most > this.#buf.length) await this.#write();
+    if (most > this.#buf.length) this.#buf = Buffer.allocUnsafe(most);
+    const buf = this.#buf;
+    let at = this.#len;
+    buf[at++] = QUOTE;
+    at = quoted(r.buf, r.idStart, r.idEnd, buf, at);
+    buf[at++] = QUOTE;
+    buf[at++] = 0x2c;
+    at += ((r.flags & SUCCESS) !== 0 ? TRUE : FALSE).copy(buf, at);
+    buf[at++] = 0x2c;
+    at += ((r.flags & CREATED) !== 0 ? TRUE : FALSE).copy(buf, at);
+    buf[at++] = 0x2c;
+    buf[at++] = QUOTE;
+    at = quoted(error, 0, error.length, buf, at);
+    buf[at++] = QUOTE;
+    buf[at++] = 0x0a;
+    this.#len = at;
+    this.#rows++;
+  }
+
+  /** Writes the rest and closes the file. */
+  async close(): Promise<void> {
+    await this.#write();
+    try {
+      await this.#file?.close();
+    } catch (err) {
+      throw new OutputError(this.#path, this.#rows, this.#jobId, err);
+    } finally {
+      this.#file = undefined;
+    }
+  }
+
+  /** Closes the file after a failure elsewhere (its own error would hide that one). */
+  async dispose(): Promise<void> {
+    await this.#file?.close().catch(() => undefined);
+    this.#file = undefined;
+  }
+
+  async #write(): Promise<void> {
+    try {
+      this.#file ??= await open(this.#path, 'w');
+      let done = 0;
+      while (done < this.#len) done += (await this.#file.write(this.#buf, done, this.#len - done)).bytesWritten;
+    } catch (err) {
+      throw new OutputError(this.#path, this.#rows, this.#jobId, err);
+    }
+    this.#len = 0;
+  }
+}
+
+/** Copies `src[start, end)` to `out` at `at` with each quote doubled; returns the end. */
+function quoted(src: Buffer, start: number, end: number, out: Buffer, at: number): number {
+  const value = src.subarray(start, end); // so that the search for quotes stops at the value's end
+  let from = 0;
+  for (let q = value.indexOf(QUOTE); q >= 0; q = value.indexOf(QUOTE, from)) {
+    at += value.copy(out, at, from, q + 1);
+    out[at++] = QUOTE;
+    from = q + 1;
+  }
+  return at + value.copy(out, at, from);
+}

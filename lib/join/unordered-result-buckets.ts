@@ -1,0 +1,92 @@
+/**
+ * Matched results put back in row order by a one-level bucket sort on disk: a result for row r goes
+ * to the spill file of r's range of rows (at most MAX_BUCKETS ranges, of at least MIN_BUCKET_ROWS),
+ * and each range is then read back whole and placed by its rows. This is what keeps the join's
+ * memory flat: the results themselves never wait in memory, only their row numbers' ranges do.
+ * Memory: each bucket's staging while results arrive (64 KiB each, flushed between chunks); then
+ * one bucket's file (its rows' ids and errors, about 30 bytes a row plus error texts) and an
+ * Int32Array of its rows.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SpoolError } from '../errors.js';
+import type { CsvRow } from './unordered-csv-rows.js';
+import { ioError } from './unordered-csv-rows.js';
+import { SpillRecord, SpillWriter } from './unordered-spill.js';
+
+const MAX_BUCKETS = 64;
+const MIN_BUCKET_ROWS = 1 << 15;
+
+export class ResultBuckets {
+  readonly #rows: number;
+  readonly #bucketRows: number;
+  readonly #writers: SpillWriter[];
+  readonly #written: boolean[] = [];
+  /** The bucket read back, its records' places by row. */
+  #loaded = -1;
+  #buf: Buffer = Buffer.alloc(0);
+  #offsets = new Int32Array(0);
+  readonly #record = new SpillRecord();
+
+  /** `rows`: the job's rows; `dir`: where the bucket files go. */
+  constructor(rows: number, dir: string) {
+    this.#rows = rows;
+    this.#bucketRows = Math.max(MIN_BUCKET_ROWS, Math.ceil(rows / MAX_BUCKETS));
+    const count = Math.ceil(rows / this.#bucketRows);
+    this.#writers = Array.from({ length: count }, (_, i) => new SpillWriter(join(dir, `bucket-${i}`)));
+  }
+
+  /** Row `row`'s result, from a result file's row. */
+  add(row: number, flags: number, from: CsvRow, idField: number, errorField: number): void {
+    this.#writer(row).add(row, 0, flags, from, idField, errorField);
+  }
+
+  /** Row `row`'s result, from a spilled one. */
+  copy(row: number, from: SpillRecord): void {
+    this.#writer(row).copy(row, 0, from);
+  }
+
+  /** Writes out the buckets whose staging is full. */
+  async flush(): Promise<void> {
+    for (const w of this.#writers) await w.flush();
+  }
+
+  /** Ends the matching: every bucket written whole. */
+  async close(): Promise<void> {
+    for (const [i, w] of this.#writers.entries()) this.#written[i] = await w.close();
+  }
+
+  /** Closes the files after a failure. */
+  async dispose(): Promise<void> {
+    for (const w of this.#writers) await w.dispose();
+  }
+
+  /** Row `row`'s result, once closed; valid until the next call. Rows are best asked in order (each bucket is read once). */
+  async result(row: number): Promise<SpillRecord> {
+    const bucket = Math.floor(row / this.#bucketRows);
+    if (bucket !== this.#loaded) await this.#load(bucket);
+    const at = this.#offsets[row - bucket * this.#bucketRows] as number;
+    const writer = this.#writers[bucket] as SpillWriter;
+    if (at < 0 || !this.#record.read(this.#buf, at, this.#buf.length)) {
+      throw new SpoolError(`the join's spill file ${writer.path} has no result for row ${row}`, { path: writer.path, causeCode: undefined });
+    }
+    return this.#record;
+  }
+
+  async #load(bucket: number): Promise<void> {
+    const writer = this.#writers[bucket] as SpillWriter;
+    try {
+      this.#buf = this.#written[bucket] ? await readFile(writer.path) : Buffer.alloc(0);
+    } catch (err) {
+      throw ioError(writer.path, 'read', err);
+    }
+    const first = bucket * this.#bucketRows;
+    this.#offsets = new Int32Array(Math.min(this.#bucketRows, this.#rows - first)).fill(-1);
+    for (let at = 0; this.#record.read(this.#buf, at, this.#buf.length); at = this.#record.end) this.#offsets[this.#record.a - first] = at;
+    this.#loaded = bucket;
+  }
+
+  #writer(row: number): SpillWriter {
+    return this.#writers[Math.floor(row / this.#bucketRows)] as SpillWriter;
+  }
+}

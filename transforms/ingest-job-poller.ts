@@ -1,0 +1,255 @@
+/**
+ * IngestJobPoller: SubmittedBatch -> FinishedBatch for Bulk API 2.0 (a segment never uploaded passes
+ * through). Polls each job (one GET per job per interval, in the poll loop StatusPoller and bulkQuery
+ * share: adaptive, bounded by a timeout that ends the stream with a PollTimeoutError naming the job;
+ * the records stay pending in the ledger, never failed). When a job ends (JobComplete, Failed or
+ * Aborted) its three result files are downloaded into the spool and put in payload order, one
+ * result file per segment (lib/join/unordered-results.ts), synced, and recorded in the ledger; then
+ * its segments go on, in order, each with its results file. A job whose results do not match its
+ * rows exactly sends them all to the errors (BULKPIPE_RESULT_MISMATCH); a job's records the org
+ * never processed are BULKPIPE_NOT_PROCESSED. Segments whose results a resumed run ordered already
+ * pass at once.
+ * Buffers: the descriptors of the segments whose job is awaited; results wait on disk.
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PollTimeoutError, rowError } from '../lib/errors.js';
+import type { BulkClient } from '../lib/http/client.js';
+import type { IngestJobInfo, IngestResultFile } from '../lib/http/ingest-jobs.js';
+import { orderResults } from '../lib/join/unordered-results.js';
+import type { LoadLedger } from '../lib/load/load-ledger.js';
+import type { LoadSpool } from '../lib/load/load-spool.js';
+import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
+import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
+import { ReadWaiter } from '../lib/streams/read-waiter.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
+import type { BatchInfo } from '../lib/types.js';
+import type { FailedJob } from '../pipelines/load-options.js';
+import type { BatchCounts } from './status-poller.js';
+
+export interface IngestJobPollerOptions {
+  readonly client: BulkClient;
+  readonly spool: LoadSpool;
+  readonly ledger?: LoadLedger;
+  readonly minIntervalMs?: number;
+  readonly maxIntervalMs?: number;
+  readonly timeoutMs?: number;
+}
+
+const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+const RESULT_FILES = [
+  ['successful', 'successfulResults'],
+  ['failed', 'failedResults'],
+  ['unprocessed', 'unprocessedrecords'],
+] as const satisfies ReadonlyArray<readonly [string, IngestResultFile]>;
+
+/** A job awaited: its segments as they arrive, and how many it has. */
+interface AwaitedJob {
+  readonly segments: SubmittedBatch[];
+  readonly count: number;
+}
+
+export class IngestJobPoller extends Transform {
+  readonly #client: BulkClient;
+  readonly #spool: LoadSpool;
+  readonly #ledger: LoadLedger | undefined;
+  readonly #loop: PollLoopOptions;
+  readonly #abort = new AbortController();
+  readonly #jobs = new Map<string, AwaitedJob>();
+  readonly #reader = new ReadWaiter();
+  #running: Promise<void> | undefined;
+  readonly #failedJobs: FailedJob[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: IngestJobPollerOptions) {
+    super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
+    this.#client = options.client;
+    this.#spool = options.spool;
+    this.#ledger = options.ledger;
+    this.#loop = pollLoopOptions(
+      { min: 'minIntervalMs', max: 'maxIntervalMs', timeout: 'timeoutMs' },
+      {
+        min: options.minIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS,
+        max: options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS,
+        timeout: options.timeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+      },
+      this.#abort.signal,
+    );
+  }
+
+  /** The jobs that ended Failed or Aborted so far. */
+  get failedJobs(): readonly FailedJob[] {
+    return this.#failedJobs;
+  }
+
+  override _transform(item: SubmittedBatch | SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('IngestJobPoller', ['submitted', 'batch'], item);
+    if (wrong) return callback(wrong);
+    if (item.kind !== 'submitted') {
+      this.push(item);
+      return callback();
+    }
+    if (item.resultsPath !== undefined) {
+      // Ordered by the run this one resumes: nothing to wait for.
+      this.push(finished(item, { state: 'Completed', processed: item.records }));
+      return callback();
+    }
+    let job = this.#jobs.get(item.jobId);
+    if (!job) this.#jobs.set(item.jobId, (job = { segments: [], count: item.jobSegments ?? 1 }));
+    job.segments.push(item);
+    this.#wake?.();
+    this.#running ??= this.#run().catch((err: unknown) => {
+      this.destroy(err as Error);
+    });
+    callback();
+  }
+
+  override _read(size: number): void {
+    this.#reader.release();
+    super._read(size);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#ended = true;
+    this.#wake?.();
+    (this.#running ?? Promise.resolve()).then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#abort.abort(err ?? new Error('destroyed'));
+    this.#wake?.();
+    callback(err);
+  }
+
+  async #run(): Promise<void> {
+    for await (const tick of pollTicks(this.#loop, () => this.#timedOut())) {
+      if (this.#jobs.size === 0) {
+        if (!this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        tick.changed = true;
+      } else {
+        tick.changed = await this.#pollJobs();
+      }
+      if (this.#jobs.size === 0 && (this.#ended || this.#abort.signal.aborted)) return;
+    }
+  }
+
+  /** One poll of every job awaited; true when one ended. */
+  async #pollJobs(): Promise<boolean> {
+    const signal = this.#abort.signal;
+    const counts: BatchCounts = { queued: 0, inProgress: 0 };
+    const ended: IngestJobInfo[] = [];
+    for (const jobId of this.#jobs.keys()) {
+      const info = await this.#client.ingestJobs.get(jobId, { signal });
+      if (TERMINAL.has(info.state)) ended.push(info);
+      else if (info.state === 'InProgress') counts.inProgress++;
+      else counts.queued++;
+    }
+    this.emit('poll', counts);
+    for (const info of ended) {
+      const job = this.#jobs.get(info.id) as AwaitedJob;
+      // Every segment of the job is at hand: the submitter pushes them together, after UploadComplete.
+      if (job.segments.length < job.count) continue;
+      this.#jobs.delete(info.id);
+      await this.#finish(
+        info,
+        job.segments.sort((a, b) => a.seq - b.seq),
+      );
+    }
+    return ended.length > 0;
+  }
+
+  /** A job that ended: its results downloaded, put in order per segment, recorded, and its segments pushed. */
+  async #finish(info: IngestJobInfo, segments: SubmittedBatch[]): Promise<void> {
+    const signal = this.#abort.signal;
+    const first = (segments[0] as SubmittedBatch).seq;
+    if (info.state !== 'JobComplete') {
+      this.#failedJobs.push({ jobId: info.id, state: info.state as FailedJob['state'], errorMessage: info.errorMessage });
+      this.emit('jobFailed', info);
+    }
+    const files = { successful: '', failed: '', unprocessed: '' };
+    for (const [key, file] of RESULT_FILES) {
+      const path = await this.#spool.path(first, 'download', `${file}.csv`);
+      const { body } = await this.#client.ingestJobs.results(info.id, file, { signal });
+      await pipeline(body, createWriteStream(path));
+      files[key] = path;
+    }
+    const outputs = new Map<number, string>();
+    for (const s of segments) outputs.set(s.seq, await this.#spool.path(s.seq, 'results', 'csv'));
+    const outcome = await orderResults({
+      jobId: info.id,
+      segments: segments.map((s) => ({ seq: s.seq, path: s.path as string, records: s.records })),
+      results: files,
+      outputPath: (seq) => outputs.get(seq) as string,
+      notProcessed: rowError(
+        'BULKPIPE_NOT_PROCESSED',
+        `job ${info.id} ended ${info.state}${info.errorMessage ? ` (${info.errorMessage})` : ''} before the org processed this record: it never reached the org; load it again`,
+      ),
+      tmpDir: dirname(files.successful),
+      signal,
+    });
+    await Promise.all(Object.values(files).map((path) => rm(path, { force: true })));
+    if (outcome.ok) {
+      for (const s of segments) await this.#spool.seal(s.seq, outputs.get(s.seq) as string);
+      await this.#ledger?.ingestJob({ type: 'v2ordered', jobId: info.id });
+    }
+    for (const s of segments) {
+      const done = outcome.ok
+        ? finished({ ...s, resultsPath: outputs.get(s.seq) as string }, { state: 'Completed', processed: s.records })
+        : finished(s, {
+            state: 'Failed',
+            processed: 0,
+            stateMessage: rowError(
+              'BULKPIPE_RESULT_MISMATCH',
+              `the results of job ${info.id} do not match its records (${outcome.reason}), so which result is whose is unknown; check these records in the org before loading them again`,
+            ),
+          });
+      this.emit('batchFinished', done, batchInfoOf(info, s));
+      if (!this.push(done)) await this.#reader.wait();
+    }
+  }
+
+  #timedOut(): Error | undefined {
+    const [jobId, job] = [...this.#jobs][0] ?? [];
+    return jobId && job ? new PollTimeoutError(jobId, [jobId], this.#loop.timeoutMs) : undefined;
+  }
+}
+
+function finished(batch: SubmittedBatch, end: { state: FinishedBatch['state']; processed: number; stateMessage?: string }): FinishedBatch {
+  const { kind: _kind, ...rest } = batch;
+  return { ...rest, kind: 'finished', state: end.state, stateMessage: end.stateMessage, processed: end.processed };
+}
+
+/** A job's state told as a batch's, for the listeners of batchFinished (the load's progress and onBatch). */
+function batchInfoOf(info: IngestJobInfo, segment: SubmittedBatch): BatchInfo {
+  const now = new Date();
+  return {
+    id: info.id,
+    jobId: info.id,
+    state: info.state === 'JobComplete' ? 'Completed' : 'Failed',
+    ...(info.errorMessage ? { stateMessage: info.errorMessage } : {}),
+    createdDate: new Date(info.createdDate),
+    systemModstamp: now,
+    numberRecordsProcessed: segment.records,
+    numberRecordsFailed: 0,
+    totalProcessingTime: 0,
+    apiActiveProcessingTime: 0,
+    apexProcessingTime: 0,
+  };
+}
+
+/** IngestJobPoller's events, typed (as StatusPoller's, and a job that ended with the org's errorMessage). */
+export interface IngestJobPoller {
+  on(event: 'poll', listener: (counts: BatchCounts) => void): this;
+  on(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
+  on(event: 'jobFailed', listener: (job: IngestJobInfo) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** An IngestJobPoller; e.g. `ingestJobPoller({ client, spool })` (the spool the chunker and joiner share). */
+export const ingestJobPoller = (options: IngestJobPollerOptions) => new IngestJobPoller(options);

@@ -1,0 +1,252 @@
+/**
+ * IngestJobSubmitter: SpooledBatch -> SubmittedBatch for Bulk API 2.0, whose job takes one upload.
+ * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); the
+ * job is then created, its segments uploaded from the spool as one body (gzip), and UploadComplete
+ * sent, with up to `concurrency` jobs in these steps at once. Each step is announced in the ledger
+ * before it is taken (lib/load/ledger-ingest-jobs.ts), so that a resume knows what to check in the
+ * org. A resumed run hands over its jobs (`goOn`): a segment of one joins it, and the job goes on
+ * from its last step, never uploaded twice (a second PUT of a job that holds data is refused by
+ * the org, which says so: `'present'`). Segments with nothing to upload pass through.
+ * Buffers: the descriptors of the segments of the job being gathered and of the jobs in flight
+ * (their data stays on disk).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { BulkClient } from '../lib/http/client.js';
+import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
+import { ingestUploadStream, payloadLineEnding, uploadDigest } from '../lib/load/ingest-upload-body.js';
+import type { LoadLedger } from '../lib/load/load-ledger.js';
+import { fileDigest } from '../lib/load/load-spool.js';
+import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
+import { positiveInteger } from '../lib/options.js';
+import { wrongStageItem } from '../lib/streams/stage-items.js';
+
+export interface IngestJobSubmitterOptions {
+  readonly client: BulkClient;
+  /** The jobs to create: object, operation and External ID field (the line ending is the payloads'). */
+  readonly job: Omit<IngestJobRequest, 'lineEnding' | 'columnDelimiter'>;
+  /** Most bytes of CSV in one job; default 100,000,000. */
+  readonly jobSize?: number;
+  /** Jobs being created and uploaded at once; default 4, at most 25. */
+  readonly concurrency?: number;
+  /** Upload gzip-compressed; default true. */
+  readonly gzip?: boolean;
+  readonly ledger?: LoadLedger;
+  /** Awaited before the first job is created, with the first segment: a check that throws stops the run with no job. */
+  readonly beforeJob?: (first: SpooledBatch) => Promise<void>;
+  /** A segment's payload hash, as the spool took it (default: read from the disk). */
+  readonly digest?: (batch: SpooledBatch, path: string) => Promise<string>;
+}
+
+/** A resumed run's job: its segments, and how far it got (as checked in the org). */
+export interface ResumedIngestJob {
+  readonly seqs: readonly number[];
+  /** Undefined when a new job is to be made for these segments (none was, or the one made never took data). */
+  readonly jobId: string | undefined;
+  /** The org holds the upload (or may: a PUT again is refused then, and says so). */
+  readonly uploaded: boolean;
+  /** UploadComplete was sent: the job runs, or ran. */
+  readonly closed: boolean;
+  /** The segments' results are in the spool already, in payload order (by seq). */
+  readonly resultsPaths?: ReadonlyMap<number, string>;
+}
+
+/** A job being gathered or in flight. */
+interface Group {
+  readonly segments: SpooledBatch[];
+  bytes: number;
+  /** A resumed job's: the segments it holds, and where it stands. */
+  readonly resumed?: ResumedIngestJob;
+}
+
+export class IngestJobSubmitter extends Transform {
+  readonly #client: BulkClient;
+  readonly #request: IngestJobSubmitterOptions['job'];
+  readonly #jobSize: number;
+  readonly #concurrency: number;
+  readonly #gzip: boolean;
+  readonly #ledger: LoadLedger | undefined;
+  readonly #beforeJob: IngestJobSubmitterOptions['beforeJob'];
+  #checked: Promise<void> | undefined;
+  readonly #digest: (batch: SpooledBatch, path: string) => Promise<string>;
+  readonly #limit: LimitFunction;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  /** A resumed run's jobs, by each of their segments. */
+  readonly #resumed = new Map<number, Group>();
+  #open: Group | undefined;
+  #gate: TransformCallback | undefined;
+  #abortAtEnd = false;
+  readonly #jobs: IngestJobInfo[] = [];
+  /** Jobs created and not yet sent UploadComplete: a failed run aborts them (pipelines/load-settle.ts). */
+  readonly #unclosed = new Set<string>();
+
+  constructor(options: IngestJobSubmitterOptions) {
+    super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
+    this.#client = options.client;
+    this.#request = options.job;
+    this.#jobSize = positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES);
+    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
+    this.#gzip = options.gzip ?? true;
+    this.#ledger = options.ledger;
+    this.#beforeJob = options.beforeJob;
+    this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);
+    this.#limit = pLimit(this.#concurrency);
+  }
+
+  /** Goes on with a stopped run's jobs (call it before the first segment). */
+  goOn(jobs: readonly ResumedIngestJob[]): void {
+    for (const resumed of jobs) {
+      const group: Group = { segments: [], bytes: 0, resumed };
+      for (const seq of resumed.seqs) this.#resumed.set(seq, group);
+    }
+  }
+
+  /** When the input ends, abort the jobs still Open instead of sending UploadComplete (a stop that should not wait for the org). */
+  abortAtEnd(): void {
+    this.#abortAtEnd = true;
+  }
+
+  /** The last job created, once there is one. */
+  get job(): IngestJobInfo | undefined {
+    return this.#jobs[this.#jobs.length - 1];
+  }
+
+  /** Jobs this run created whose UploadComplete was never answered. */
+  get unclosedJobs(): readonly string[] {
+    return [...this.#unclosed];
+  }
+
+  override _transform(item: SpooledBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const wrong = wrongStageItem('IngestJobSubmitter', ['batch'], item);
+    if (wrong) return callback(wrong);
+    if (item.path === null || item.records === 0) {
+      this.push(item); // rejected records only: nothing to upload
+      return callback();
+    }
+    const resumed = this.#resumed.get(item.seq);
+    if (resumed) {
+      resumed.segments.push(item);
+      resumed.segments.sort((a, b) => a.seq - b.seq);
+      if (resumed.segments.length === resumed.resumed?.seqs.length) this.#launch(resumed);
+      return this.#pass(callback);
+    }
+    const open = this.#open;
+    if (open && open.bytes + item.bytes > this.#jobSize) {
+      this.#open = undefined;
+      this.#launch(open);
+    }
+    this.#open ??= { segments: [], bytes: 0 };
+    this.#open.segments.push(item);
+    this.#open.bytes += item.bytes;
+    return this.#pass(callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#open) this.#launch(this.#open);
+    this.#open = undefined;
+    (async () => {
+      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      const incomplete = [...new Set(this.#resumed.values())].filter((g) => g.segments.length !== g.resumed?.seqs.length);
+      // A resumed job's segments come from the ledger or are cut again: one missing means a stage lost it.
+      if (incomplete.length > 0) throw new Error(`the segments ${incomplete.flatMap((g) => g.resumed?.seqs ?? []).join(', ')} of a resumed job never reached the submitter`);
+    })().then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#abort.abort(err ?? new Error('destroyed'));
+    this.#gate = undefined;
+    callback(err);
+  }
+
+  /** Takes the next segment at once, unless every slot is busy: then when one frees (backpressure reaches the input). */
+  #pass(callback: TransformCallback): void {
+    if (this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) callback();
+    else this.#gate = callback;
+  }
+
+  #releaseGate(): void {
+    const gate = this.#gate;
+    if (gate && this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) {
+      this.#gate = undefined;
+      gate();
+    }
+  }
+
+  #launch(group: Group): void {
+    const task = this.#limit(() => this.#submit(group)).then(
+      (submitted) => {
+        for (const batch of submitted) {
+          if (this.destroyed) return;
+          this.emit('batchSubmitted', batch);
+          this.push(batch);
+        }
+      },
+      (err: unknown) => {
+        this.destroy(err as Error);
+      },
+    );
+    const tracked = task.finally(() => {
+      this.#inFlight.delete(tracked);
+      this.#releaseGate();
+    });
+    this.#inFlight.add(tracked);
+  }
+
+  /** A job's steps from where it stands: created, uploaded, UploadComplete (or aborted, on a stop that asks it). */
+  async #submit(group: Group): Promise<SubmittedBatch[]> {
+    const signal = this.#abort.signal;
+    const ingest = this.#client.ingestJobs;
+    const { segments } = group;
+    const resumed = group.resumed;
+    const seqs = segments.map((s) => s.seq);
+    for (const segment of segments) this.emit('batchUploading', segment);
+    const paths = segments.map((s) => s.path as string);
+    const jobId = resumed?.jobId ?? (await this.#create(segments, seqs));
+    if (resumed?.jobId !== undefined && !resumed.closed) this.#unclosed.add(jobId);
+    if (!resumed?.uploaded) {
+      const digests = await Promise.all(segments.map((s) => this.#digest(s, s.path as string)));
+      await this.#ledger?.ingestJob({ type: 'v2upload', jobId, sha256: uploadDigest(digests) });
+      await ingest.upload(jobId, { stream: ingestUploadStream(paths) }, { gzip: this.#gzip, signal });
+      await this.#ledger?.ingestJob({ type: 'v2uploaded', jobId });
+    }
+    if (!resumed?.closed) {
+      if (this.#abortAtEnd) await ingest.abort(jobId, { signal });
+      else await ingest.close(jobId, { signal });
+      this.#unclosed.delete(jobId);
+      await this.#ledger?.ingestJob({ type: 'v2closed', jobId });
+    }
+    return segments.map((segment) => {
+      const { kind: _kind, ...rest } = segment;
+      const resultsPath = resumed?.resultsPaths?.get(segment.seq);
+      return { ...rest, kind: 'submitted', jobId, batchId: jobId, jobSegments: segments.length, ...(resultsPath ? { resultsPath } : {}) };
+    });
+  }
+
+  /** A new job for the segments: the group announced in the ledger before the POST, the job's id after it. */
+  async #create(segments: readonly SpooledBatch[], seqs: readonly number[]): Promise<string> {
+    const first = segments[0] as SpooledBatch;
+    // One check for the run, before its first job: a job launched beside it waits for it too.
+    this.#checked ??= this.#beforeJob ? this.#beforeJob(first) : Promise.resolve();
+    await this.#checked;
+    await this.#ledger?.ingestJob({ type: 'v2group', seqs, at: Date.now() });
+    const job = await this.#client.ingestJobs.create({ ...this.#request, lineEnding: await payloadLineEnding(first.path as string) }, { signal: this.#abort.signal });
+    this.#unclosed.add(job.id);
+    await this.#ledger?.ingestJob({ type: 'v2job', first: first.seq, jobId: job.id });
+    this.#jobs.push(job);
+    this.emit('job', job);
+    return job.id;
+  }
+}
+
+/** IngestJobSubmitter's events, typed (as BulkSubmitter's, so that the load's tracker listens to either). */
+export interface IngestJobSubmitter {
+  on(event: 'job', listener: (job: IngestJobInfo) => void): this;
+  on(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
+  on(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** An IngestJobSubmitter; e.g. `ingestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: 50_000_000 })`. */
+export const ingestJobSubmitter = (options: IngestJobSubmitterOptions) => new IngestJobSubmitter(options);
