@@ -15,7 +15,6 @@
  * adds its bulkLoad and its CLI, taking turns with this tree's (BULKPIPE_BASELINE_ROUNDS rounds each,
  * default 3; medians), and the ratios of this tree's client CPU to the baseline's.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,14 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BulkClient } from '../lib/http/client.js';
 import { csvBatch, generateRecords } from './_util/data.js';
-import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
+import type { OrgProcess } from '../bin/org-process.js';
+import { cpu, ratePrinted, timed, withOrg, type Cost } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const records = Number(process.argv[2] ?? 500_000);
 const small = Number(process.argv[3] ?? 100_000);
 const large = Number(process.argv[4] ?? 2_000_000);
-const TIME = '/usr/bin/time';
-if (!existsSync(TIME)) throw new Error(`${TIME} is needed (GNU time, Debian package "time")`);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const BULKPIPE_CLIENT = here('./_util/bulkpipe-client.js');
 const JSFORCE_CLIENT = here('./_util/jsforce-client.js');
@@ -42,42 +40,6 @@ const baselineClient = BASELINE && join(BASELINE, 'dist-bench/benchmarks/_util/b
 const baselineCli = BASELINE && join(BASELINE, 'dist-bench/bin/bulkpipe.js');
 if (baselineClient && baselineCli && !(existsSync(baselineClient) && existsSync(baselineCli)))
   throw new Error(`BULKPIPE_BASELINE: build it first (cd ${BASELINE} && npm run build:bench)`);
-
-interface Cost {
-  readonly seconds: number;
-  readonly user: number;
-  readonly sys: number;
-  readonly peakRssMb: number;
-  readonly stdout: string;
-}
-
-/** Runs a node script under /usr/bin/time -v; resolves with its CPU seconds and peak RSS. */
-async function timed(args: readonly string[]): Promise<Cost> {
-  const started = performance.now();
-  const child = spawn(TIME, ['-v', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
-  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
-  return { seconds, user: figure('User time \\(seconds\\)'), sys: figure('System time \\(seconds\\)'), peakRssMb: figure('Maximum resident set size \\(kbytes\\)') / 1024, stdout };
-}
-
-/** A fresh org for one scenario, stopped afterwards. */
-async function withOrg<T>(dir: string, name: string, run: (org: OrgProcess) => Promise<T>): Promise<T> {
-  const org = await startOrgProcess(join(dir, `${name}.db`));
-  try {
-    return await run(org);
-  } finally {
-    await org.stop();
-    await rm(join(dir, `${name}.db`), { force: true });
-    await rm(join(dir, `${name}.db-wal`), { force: true });
-    await rm(join(dir, `${name}.db-shm`), { force: true });
-  }
-}
 
 /** The org's own rate: batches from memory, 4 uploads at a time, until every batch is Completed. */
 async function orgRate(org: OrgProcess, total: number): Promise<number> {
@@ -114,7 +76,6 @@ const file = (n: number) => join(dir, `accounts-${n}.csv`);
 const rows: Array<Array<string | number>> = [];
 const row = (name: string, n: number, cost: Cost, rate: number) =>
   rows.push([name, fmt(n), fmt(cost.seconds, 1), fmt(rate), fmt(cost.user, 2), fmt(cost.sys, 2), fmt(cost.user + cost.sys, 2), fmt(cost.peakRssMb)]);
-const ratePrinted = (cost: Cost) => (JSON.parse(cost.stdout.trim().split('\n').at(-1) as string) as { recordsPerSecond: number; recordsSucceeded: number }).recordsPerSecond;
 
 try {
   for (const n of new Set([records, small, large])) await generateRecords(file(n), 'csv', n);
@@ -161,7 +122,6 @@ try {
   const largeRun = await withOrg(dir, 'large', (o) => timed([BULKPIPE_CLIENT, ...login(o), file(large), out]));
   row('bulkpipe bulkLoad, large input', large, largeRun, ratePrinted(largeRun));
 
-  const cpu = (c: Cost) => c.user + c.sys;
   const compared: string[] = [];
   if (baselineClient && baselineCli) {
     // This tree and the baseline take turns, so that the machine's drift falls on both alike.

@@ -5,7 +5,8 @@
  * by the org as "multiple contents" (the data is there: 'present'), a close or abort finds the
  * job already in the state it asked for, a delete finds the job gone.
  */
-import { BulkApiError, ParseError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AbortedError, BulkApiError, ParseError } from '../errors.js';
 import {
   hasDialect,
   ingestJobInfoOf,
@@ -36,6 +37,11 @@ const MAX_LIST_PAGE_BYTES = 8 * MAX_JOB_INFO_BYTES;
  * jsforce maintainer quotes it "multiple" (jsforce #1370), so both spellings.
  */
 const MULTIPLE_CONTENTS = /Found multip(?:l)?e contents for job/i;
+
+/** How long an upload waits for another upload of the job (a cut attempt of its own) to end on the org's side, and its waits between tries. */
+const SETTLE_MS = 30_000;
+const SETTLE_FIRST_WAIT_MS = 100;
+const SETTLE_MAX_WAIT_MS = 2_000;
 
 /** States a job reaches after UploadComplete: a close whose first answer was lost finds it in one of them. */
 const CLOSED_STATES: ReadonlySet<IngestJobState> = new Set(['UploadComplete', 'InProgress', 'JobComplete', 'Failed']);
@@ -98,13 +104,15 @@ export class IngestJobs {
   /**
    * The job's one upload (`PUT .../batches`, text/csv). A replayable body is sent again after a
    * transient failure; the org refuses a second upload of a job that holds data already, which is
-   * what a lost answer (or a resumed load's second try) meets: 'present'.
+   * what a lost answer (or a resumed load's second try) meets: 'present'. The same refusal meets a
+   * retry while an attempt of ours that was cut still streams in on the org's side (it has not seen
+   * the cut yet): the job shows no data then, and the PUT is sent again once the org has dropped it.
    */
   async upload(jobId: string, body: UploadBody, options: IngestUploadOptions = {}): Promise<'uploaded' | 'present'> {
     const gzip = options.gzip ?? false;
     const prepared = prepareBody(body, gzip);
-    try {
-      return await this.#api.call(
+    const put = () =>
+      this.#api.call(
         {
           method: 'PUT',
           path: paths.ingestUploadPath(this.#apiVersion, jobId),
@@ -121,9 +129,17 @@ export class IngestJobs {
           return 'uploaded' as const;
         },
       );
-    } catch (err) {
-      if (err instanceof BulkApiError && err.exceptionCode === 'BULK_API_ERROR' && MULTIPLE_CONTENTS.test(err.exceptionMessage)) return 'present';
-      throw err;
+    const deadline = Date.now() + SETTLE_MS;
+    for (let wait = SETTLE_FIRST_WAIT_MS; ; wait = Math.min(2 * wait, SETTLE_MAX_WAIT_MS)) {
+      try {
+        return await put();
+      } catch (err) {
+        if (!(err instanceof BulkApiError && err.exceptionCode === 'BULK_API_ERROR' && MULTIPLE_CONTENTS.test(err.exceptionMessage))) throw err;
+        if (await this.#holdsData(jobId, options)) return 'present';
+        // Another upload of the job is streaming in and may not end with data: wait for it, bounded.
+        if (!prepared.replayable || Date.now() + wait > deadline) throw err;
+        await pause(wait, options.signal);
+      }
     }
   }
 
@@ -211,6 +227,17 @@ export class IngestJobs {
     return known ? job : this.get(jobId, options);
   }
 
+  /**
+   * Whether the job shows its data: past Open, or Open with record counters, which the org adds at
+   * the upload (recorded v52, spec §3.3; an Open job without data has none).
+   */
+  async #holdsData(jobId: string, options: CallOptions): Promise<boolean> {
+    return this.#api.call({ method: 'GET', path: paths.ingestJobPath(this.#apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal, rest: true }, async (res) => {
+      const doc = parseIngestJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, 'ingest job info'));
+      return ingestJobInfoOf(doc).state !== 'Open' || doc.numberRecordsProcessed !== undefined;
+    });
+  }
+
   async #exists(jobId: string, options: CallOptions): Promise<boolean> {
     try {
       await this.get(jobId, options);
@@ -244,4 +271,12 @@ export class IngestJobs {
       next,
     };
   };
+}
+
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch {
+    throw new AbortedError('an ingest upload waiting for another upload of its job', signal?.reason);
+  }
 }

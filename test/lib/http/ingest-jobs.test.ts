@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Session, SessionProvider } from '../../../lib/auth/session.js';
 import { SoapLoginProvider } from '../../../lib/auth/soap-login-provider.js';
@@ -192,6 +194,43 @@ describe('lib/http/ingest-jobs (IngestJobs)', () => {
       expect(await client.ingestJobs.upload(job.id, 'Name\nS1\n')).to.equal('uploaded');
       expect(await client.ingestJobs.upload(job.id, 'Name\nS1\n')).to.equal('present');
       expect((await closeAndWait(job.id)).numberRecordsProcessed).to.equal(1);
+    });
+
+    it('a retry meeting an upload of the job still streaming in (a cut attempt the org has not seen end) waits for it, then uploads', async () => {
+      // The org's store in a file, to see when it has taken the stalled upload (the job's upload token).
+      const dbPath = join(await mkdtemp(join(tmpdir(), 'ingest-stall-')), 'org.db');
+      const slowOrg = await startServer({ db: dbPath });
+      const sent: Array<{ method: string; path: string }> = [];
+      const slowClient = new BulkClient({ instanceUrl: slowOrg.instanceUrl, accessToken: await login(slowOrg), apiVersion: VERSION, retry: RETRY, onRequest: (r) => sent.push(r) });
+      const store = new Database(dbPath, { readonly: true });
+      try {
+        const job = await slowClient.ingestJobs.create({ object: 'Account', operation: 'insert' });
+        const put = httpRequest(`${slowOrg.instanceUrl}/services/data/v${VERSION}/jobs/ingest/${job.id}/batches`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${await login(slowOrg)}`, 'content-type': 'text/csv' },
+        });
+        put.on('error', () => undefined);
+        put.write('Name\nstalled-1\n');
+        await waitFor(
+          'the org to take the stalled upload',
+          () => (store.prepare('SELECT upload_token FROM jobs WHERE id = ?').get(job.id) as { upload_token: string | null }).upload_token !== null,
+        );
+        let settled = false;
+        const upload = slowClient.ingestJobs.upload(job.id, 'Name\nmine-1\nmine-2\n').finally(() => {
+          settled = true;
+        });
+        // Refused while the stalled upload streams; the org drops it once its client is gone.
+        await waitFor('the first refusal (the client then looks at the job)', () => settled || sent.some((r) => r.method === 'GET' && r.path.endsWith(job.id)));
+        put.destroy();
+        expect(await upload).to.equal('uploaded');
+        await slowClient.ingestJobs.close(job.id);
+        expect(await ended(job.id, slowClient.ingestJobs)).to.include({ state: 'JobComplete', numberRecordsProcessed: 2 });
+        expect(await resultNames(slowClient, job.id, 'successfulResults')).to.deep.equal(['mine-1', 'mine-2']);
+      } finally {
+        store.close();
+        await slowClient.close();
+        await slowOrg.close();
+      }
     });
 
     it('a close whose answer was lost succeeds on the retry (the job is past Open)', async () => {
