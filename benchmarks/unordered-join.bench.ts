@@ -23,7 +23,14 @@ const header = ['Ext__c', 'Name', 'Description', 'AnnualRevenue', 'Active__c', '
 /** Row i's values; a row repeats the one before it every 1,000 rows (identical rows: one record). */
 function values(i: number): string[] {
   const k = i % 1000 === 999 ? i - 1 : i;
-  return [`EXT-${k}`, `Company ${k % 50_000}, Inc.`, `Account number ${k} with a "quoted" note, some text to fill`, String(100_000 + k * 7), k % 2 ? 'true' : 'false', '2024-01-05'];
+  return [
+    `EXT-${k}`,
+    `Company ${k % 50_000}, Inc.`,
+    `Account number ${k} with a "quoted" note, some text to fill`,
+    String(100_000 + k * 7),
+    k % 2 ? 'true' : 'false',
+    '2024-01-05',
+  ];
 }
 const plain = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 const quoted = (v: string) => `"${v.replaceAll('"', '""')}"`;
@@ -136,15 +143,33 @@ if (joining) {
 } else {
   try {
     const { segments, payloadBytes, resultBytes } = await generate();
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--join', JSON.stringify(segments), dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--join', JSON.stringify(segments), dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
     if (child.status !== 0) throw new Error(`the join process failed (${child.status})`);
     const m = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, number>;
     const n = (k: string) => m[k] as number;
-    console.log(`Bulk API 2.0 join, ${environment()}: ${fmt(rows)} rows in ${segments.length} segments; payloads ${mb(payloadBytes)} MiB, result files ${mb(resultBytes)} MiB, outputs ${mb(n('outBytes'))} MiB\n`);
+    console.log(
+      `Bulk API 2.0 join, ${environment()}: ${fmt(rows)} rows in ${segments.length} segments; payloads ${mb(payloadBytes)} MiB, result files ${mb(resultBytes)} MiB, outputs ${mb(n('outBytes'))} MiB\n`,
+    );
     console.log(
       table(
         ['rows', 'seconds', 'CPU s', 'rows/s', 'payload MiB/s', 'peak RSS MiB', 'peak heap MiB', 'peak ArrayBuffers MiB', 'RSS at start MiB'],
-        [[fmt(rows), fmt(n('seconds'), 2), fmt(n('cpuSeconds'), 2), fmt(rows / n('seconds')), fmt(payloadBytes / 2 ** 20 / n('seconds'), 1), mb(n('peakRss')), mb(n('peakHeap')), mb(n('peakArrayBuffers')), mb(n('rssBefore'))]],
+        [
+          [
+            fmt(rows),
+            fmt(n('seconds'), 2),
+            fmt(n('cpuSeconds'), 2),
+            fmt(rows / n('seconds')),
+            fmt(payloadBytes / 2 ** 20 / n('seconds'), 1),
+            mb(n('peakRss')),
+            mb(n('peakHeap')),
+            mb(n('peakArrayBuffers')),
+            mb(n('rssBefore')),
+          ],
+        ],
       ),
     );
   } finally {

@@ -2,11 +2,13 @@
  * A segment's ordered results as a v1 CSV result file (`"Id","Success","Created","Error"`, every
  * value quoted, LF), the form readCsvResults reads and the v1 join takes: the unordered join writes
  * one per segment so that the rest of the load joins a 2.0 job as it joins v1 batches.
- * Memory: a 256 KiB staging buffer (more only for a row longer than it).
+ * Memory: a 256 KiB staging buffer, shared by the segments' writers in turn (more only for a row
+ * longer than it).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputError } from '../errors.js';
 import { CSV_RESULT_HEADER } from '../wire/dml-results.js';
+import type { ReusedBuffer } from './unordered-buffer.js';
 import { CREATED, type SpillRecord, SUCCESS, UNPROCESSED } from './unordered-spill.js';
 
 const QUOTE = 0x22;
@@ -26,12 +28,15 @@ export class ResultFileWriter {
   readonly #jobId: string;
   readonly #notProcessed: Buffer;
   #file: FileHandle | undefined;
-  #buf = Buffer.allocUnsafe(STAGE_BYTES);
+  readonly #stage: ReusedBuffer;
+  #buf: Buffer;
   #len = 0;
   #rows = 0;
 
-  /** `notProcessed`: the Error of an unprocessed row. */
-  constructor(path: string, jobId: string, notProcessed: string) {
+  /** `notProcessed`: the Error of an unprocessed row; `stage`: the staging buffer, taken until close. */
+  constructor(path: string, jobId: string, notProcessed: string, stage: ReusedBuffer) {
+    this.#stage = stage;
+    this.#buf = stage.atLeast(STAGE_BYTES);
     this.#path = path;
     this.#jobId = jobId;
     this.#notProcessed = Buffer.from(notProcessed);
@@ -45,7 +50,7 @@ export class ResultFileWriter {
     // Every byte doubled at worst, plus the quotes, commas and booleans.
     const most = 2 * (r.idEnd - r.idStart) + 2 * error.length + 32;
     if (this.#len + most > this.#buf.length) await this.#write();
-    if (most > this.#buf.length) this.#buf = Buffer.allocUnsafe(most);
+    if (most > this.#buf.length) this.#buf = this.#stage.atLeast(most);
     const buf = this.#buf;
     let at = this.#len;
     buf[at++] = QUOTE;

@@ -20,7 +20,7 @@ const C2 = 0x1b873593;
 const C3 = 0x85ebca6b;
 const C4 = 0xc2b2ae35;
 
-/** The two lanes of the row being hashed (module state: the hot loop reads no object). */
+/** The two lanes of the row being hashed (module state: the hot loop reads no object; a hash is computed synchronously, so joins never share it). */
 let h1 = 0;
 let h2 = 0;
 

@@ -160,8 +160,7 @@ function put32(buf: Buffer, at: number, v: number): number {
   return at + 4;
 }
 
-const get32 = (buf: Buffer, at: number): number =>
-  ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16) | ((buf[at + 3] as number) << 24)) >>> 0;
+const get32 = (buf: Buffer, at: number): number => ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16) | ((buf[at + 3] as number) << 24)) >>> 0;
 
 /** Calls `onRecord` for each record of a spill file, in the order written; `afterChunk` is awaited after each chunk. */
 export async function forEachSpillRecord(path: string, onRecord: (r: SpillRecord) => void, afterChunk: () => Promise<void>, signal?: AbortSignal): Promise<void> {
