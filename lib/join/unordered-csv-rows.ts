@@ -4,11 +4,13 @@
  * is made per row. Fields may be quoted (`""` for a quote, line breaks inside) or not; a quote
  * inside an unquoted field is literal (as CsvRecordScanner reads it); LF, CRLF or CR ends a row;
  * an empty line is no row; a UTF-8 BOM at the start is skipped.
- * Memory: one chunk (256 KiB), grown only for a row longer than it, up to MAX_ROW_BYTES.
+ * Memory: one chunk (256 KiB, shared by the reads of one join), grown only for a row longer than it,
+ * up to MAX_ROW_BYTES.
  */
 import { open } from 'node:fs/promises';
 import { AbortedError, ParseError, SpoolError } from '../errors.js';
 import { errorCodeOf } from '../errors/bulk-error.js';
+import { ReusedBuffer } from './unordered-buffer.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -99,11 +101,17 @@ export interface CsvRowsOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called after each chunk's rows, awaited: where the callback's writes are flushed. */
   readonly afterChunk?: () => Promise<void>;
+  /** The read buffer, when the caller reads several files in turn (default: one of its own). */
+  readonly buffer?: ReusedBuffer;
 }
+
+/** A read buffer of the usual chunk size. */
+export const readBuffer = () => new ReusedBuffer(CHUNK_BYTES);
 
 /** Calls `onRow(row, index)` for each row of the file (index 0 is the header, if it has one); returns the number of rows. */
 export async function forEachCsvRow(path: string, onRow: (row: CsvRow, index: number) => void, options: CsvRowsOptions): Promise<number> {
   const { source, signal, afterChunk } = options;
+  const holder = options.buffer ?? readBuffer();
   const row = new CsvRow();
   let file: Awaited<ReturnType<typeof open>>;
   try {
@@ -111,7 +119,7 @@ export async function forEachCsvRow(path: string, onRow: (row: CsvRow, index: nu
   } catch (err) {
     throw ioError(path, 'open', err);
   }
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buf = holder.buf;
   let len = 0;
   let index = 0;
   let first = true;
@@ -120,9 +128,7 @@ export async function forEachCsvRow(path: string, onRow: (row: CsvRow, index: nu
       if (signal?.aborted) throw new AbortedError(`reading ${source}`, signal.reason);
       if (len === buf.length) {
         if (buf.length >= MAX_ROW_BYTES) throw new ParseError(`a row longer than ${MAX_ROW_BYTES} bytes`, { source, record: index + 1 });
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
+        buf = holder.atLeast(buf.length * 2, len);
       }
       let bytesRead: number;
       try {

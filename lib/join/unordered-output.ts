@@ -2,11 +2,13 @@
  * A segment's ordered results as a v1 CSV result file (`"Id","Success","Created","Error"`, every
  * value quoted, LF), the form readCsvResults reads and the v1 join takes: the unordered join writes
  * one per segment so that the rest of the load joins a 2.0 job as it joins v1 batches.
- * Memory: a 256 KiB staging buffer (more only for a row longer than it).
+ * Memory: a 256 KiB staging buffer, shared by the segments' writers in turn (more only for a row
+ * longer than it).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { OutputError } from '../errors.js';
 import { CSV_RESULT_HEADER } from '../wire/dml-results.js';
+import type { ReusedBuffer } from './unordered-buffer.js';
 import { CREATED, type SpillRecord, SUCCESS, UNPROCESSED } from './unordered-spill.js';
 
 const QUOTE = 0x22;
@@ -14,17 +16,27 @@ const STAGE_BYTES = 256 * 1024;
 const TRUE = Buffer.from('"true"');
 const FALSE = Buffer.from('"false"');
 
+/** `"true"` or `"false"` at `at`, byte by byte (a Buffer.copy call costs more than 7 bytes). */
+function flag(buf: Buffer, at: number, value: boolean): number {
+  const text = value ? TRUE : FALSE;
+  for (let i = 0; i < text.length; i++) buf[at++] = text[i] as number;
+  return at;
+}
+
 export class ResultFileWriter {
   readonly #path: string;
   readonly #jobId: string;
   readonly #notProcessed: Buffer;
   #file: FileHandle | undefined;
-  #buf = Buffer.allocUnsafe(STAGE_BYTES);
+  readonly #stage: ReusedBuffer;
+  #buf: Buffer;
   #len = 0;
   #rows = 0;
 
-  /** `notProcessed`: the Error of an unprocessed row. */
-  constructor(path: string, jobId: string, notProcessed: string) {
+  /** `notProcessed`: the Error of an unprocessed row; `stage`: the staging buffer, taken until close. */
+  constructor(path: string, jobId: string, notProcessed: string, stage: ReusedBuffer) {
+    this.#stage = stage;
+    this.#buf = stage.atLeast(STAGE_BYTES);
     this.#path = path;
     this.#jobId = jobId;
     this.#notProcessed = Buffer.from(notProcessed);
@@ -38,16 +50,16 @@ export class ResultFileWriter {
     // Every byte doubled at worst, plus the quotes, commas and booleans.
     const most = 2 * (r.idEnd - r.idStart) + 2 * error.length + 32;
     if (this.#len + most > this.#buf.length) await this.#write();
-    if (most > this.#buf.length) this.#buf = Buffer.allocUnsafe(most);
+    if (most > this.#buf.length) this.#buf = this.#stage.atLeast(most);
     const buf = this.#buf;
     let at = this.#len;
     buf[at++] = QUOTE;
     at = quoted(r.buf, r.idStart, r.idEnd, buf, at);
     buf[at++] = QUOTE;
     buf[at++] = 0x2c;
-    at += ((r.flags & SUCCESS) !== 0 ? TRUE : FALSE).copy(buf, at);
+    at = flag(buf, at, (r.flags & SUCCESS) !== 0);
     buf[at++] = 0x2c;
-    at += ((r.flags & CREATED) !== 0 ? TRUE : FALSE).copy(buf, at);
+    at = flag(buf, at, (r.flags & CREATED) !== 0);
     buf[at++] = 0x2c;
     buf[at++] = QUOTE;
     at = quoted(error, 0, error.length, buf, at);
@@ -87,14 +99,12 @@ export class ResultFileWriter {
   }
 }
 
-/** Copies `src[start, end)` to `out` at `at` with each quote doubled; returns the end. */
+/** Copies `src[start, end)` to `out` at `at` with each quote doubled; returns the end. Byte by byte: values here are ids and error texts. */
 function quoted(src: Buffer, start: number, end: number, out: Buffer, at: number): number {
-  const value = src.subarray(start, end); // so that the search for quotes stops at the value's end
-  let from = 0;
-  for (let q = value.indexOf(QUOTE); q >= 0; q = value.indexOf(QUOTE, from)) {
-    at += value.copy(out, at, from, q + 1);
-    out[at++] = QUOTE;
-    from = q + 1;
+  for (let i = start; i < end; i++) {
+    const b = src[i] as number;
+    out[at++] = b;
+    if (b === QUOTE) out[at++] = QUOTE;
   }
-  return at + value.copy(out, at, from);
+  return at;
 }

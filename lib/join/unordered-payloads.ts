@@ -6,6 +6,7 @@
  * Memory: forEachCsvRow's chunk.
  */
 import { ParseError, SpoolRowsMismatchError } from '../errors.js';
+import type { ReusedBuffer } from './unordered-buffer.js';
 import { type CsvRow, forEachCsvRow } from './unordered-csv-rows.js';
 
 export interface JobSegmentPayload {
@@ -24,7 +25,7 @@ export interface JobSegmentPayload {
 export async function forEachJobRow(
   segments: readonly JobSegmentPayload[],
   onRow: (row: CsvRow, entry: number, fields: Int32Array) => void,
-  signal?: AbortSignal,
+  options: { readonly signal?: AbortSignal | undefined; readonly buffer?: ReusedBuffer } = {},
 ): Promise<readonly string[]> {
   let columns: string[] | undefined;
   let fields = new Int32Array(0);
@@ -49,7 +50,7 @@ export async function forEachJobRow(
         if (entry >= end) throw mismatch(segment, 'more');
         onRow(row, entry, fields);
       },
-      { source, signal },
+      { source, signal: options.signal, ...(options.buffer && { buffer: options.buffer }) },
     );
     if (Math.max(0, rows - 1) < segment.records) throw mismatch(segment, 'fewer');
     base = end;

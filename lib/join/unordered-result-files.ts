@@ -7,6 +7,7 @@
  * Memory: forEachCsvRow's chunk.
  */
 import { ParseError } from '../errors.js';
+import type { ReusedBuffer } from './unordered-buffer.js';
 import { CREATED, SUCCESS, UNPROCESSED } from './unordered-spill.js';
 import { type CsvRow, forEachCsvRow } from './unordered-csv-rows.js';
 
@@ -23,7 +24,7 @@ export interface ResultLayout {
   flags(row: CsvRow): number;
 }
 
-const QUOTE_FREE_TRUE = 'true';
+const TRUE_TEXT = 'true';
 
 /** Calls `onResult` for each row of the file; returns how many rows it has. */
 export async function forEachResult(
@@ -31,7 +32,7 @@ export async function forEachResult(
   path: string,
   columns: readonly string[],
   onResult: (row: CsvRow, layout: ResultLayout) => void,
-  options: { readonly signal?: AbortSignal | undefined; readonly afterChunk: () => Promise<void> },
+  options: { readonly signal?: AbortSignal | undefined; readonly afterChunk: () => Promise<void>; readonly buffer?: ReusedBuffer },
 ): Promise<number> {
   let layout: ResultLayout | undefined;
   const rows = await forEachCsvRow(
@@ -45,7 +46,7 @@ export async function forEachResult(
       if (row.count !== l.fields) throw new ParseError(`a result row has ${row.count} fields, the header ${l.fields}`, { source: kind, record: index });
       onResult(row, l);
     },
-    { source: kind, signal: options.signal, afterChunk: options.afterChunk },
+    { ...options, source: kind },
   );
   return Math.max(0, rows - 1);
 }
@@ -80,6 +81,6 @@ function layoutOf(kind: ResultFileKind, header: CsvRow, columns: readonly string
 function isTrue(row: CsvRow, f: number): boolean {
   const start = row.starts[f] as number;
   if ((row.ends[f] as number) - start !== 4) return false;
-  for (let i = 0; i < 4; i++) if (((row.buf[start + i] as number) | 0x20) !== QUOTE_FREE_TRUE.charCodeAt(i)) return false;
+  for (let i = 0; i < 4; i++) if (((row.buf[start + i] as number) | 0x20) !== TRUE_TEXT.charCodeAt(i)) return false;
   return true;
 }

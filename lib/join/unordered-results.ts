@@ -22,6 +22,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { forEachSpillRecord, SpillWriter } from './unordered-spill.js';
+import type { ReusedBuffer } from './unordered-buffer.js';
+import { readBuffer } from './unordered-csv-rows.js';
 import { ResultFileWriter } from './unordered-output.js';
 import { forEachJobRow, type JobSegmentPayload } from './unordered-payloads.js';
 import { forEachResult, type ResultFileKind } from './unordered-result-files.js';
@@ -74,6 +76,7 @@ export async function orderResults(options: OrderResultsOptions): Promise<OrderR
     pending: new SpillWriter(join(work, 'pending')),
     hasher: new RowHasher(),
     matched: new Uint8Array(total),
+    buffer: readBuffer(),
   };
   try {
     const { exact, results } = await exactPass(state);
@@ -85,7 +88,7 @@ export async function orderResults(options: OrderResultsOptions): Promise<OrderR
     await state.buckets.close();
     let entry = 0;
     for (const segment of segments) {
-      const out = new ResultFileWriter(outputPath(segment.seq), jobId, notProcessed);
+      const out = new ResultFileWriter(outputPath(segment.seq), jobId, notProcessed, state.buffer);
       try {
         for (const end = entry + segment.records; entry < end; entry++) await out.add(await state.buckets.result(entry));
         await out.close();
@@ -112,6 +115,8 @@ interface JoinState {
   readonly hasher: RowHasher;
   /** 1 for a row that has its result. */
   readonly matched: Uint8Array;
+  /** The buffer the reads (then the writes) take in turn. */
+  readonly buffer: ReusedBuffer;
 }
 
 /**
@@ -129,7 +134,7 @@ async function exactPass(state: JoinState): Promise<{ exact: number; results: nu
       hasher.exact(row, fields);
       rows.set(entry, hasher.hi, hasher.lo);
     },
-    signal,
+    { signal, buffer: state.buffer },
   );
   rows.build();
   let exact = 0;
@@ -160,7 +165,7 @@ async function exactPass(state: JoinState): Promise<{ exact: number; results: nu
           pending.add(hasher.hi, hasher.lo, layout.flags(row), row, layout.id, layout.error);
         }
       },
-      { signal, afterChunk },
+      { signal, afterChunk, buffer: state.buffer },
     );
   }
   return { exact, results };
@@ -180,7 +185,7 @@ async function normalizedPass(state: JoinState, exact: number): Promise<number> 
       left.set(k, hasher.hi, hasher.lo);
       entries[k++] = entry;
     },
-    options.signal,
+    { signal: options.signal, buffer: state.buffer },
   );
   left.build();
   let normalized = 0;

@@ -37,16 +37,17 @@ export class SpillWriter {
     const errorBytes = fieldBytes(row, errorField);
     this.#reserve(HEAD_BYTES + idBytes + 4 + errorBytes);
     const buf = this.#buf;
-    let at = this.#len;
-    at = buf.writeUInt32LE(a >>> 0, at);
-    at = buf.writeUInt32LE(b >>> 0, at);
-    at = buf.writeUInt8(flags, at);
+    let at = put32(buf, this.#len, a);
+    at = put32(buf, at, b);
+    buf[at++] = flags;
     const idAt = at;
     at = copyField(row, idField, buf, at + 2);
-    buf.writeUInt16LE(at - idAt - 2, idAt);
+    const idLength = at - idAt - 2;
+    buf[idAt] = idLength & 0xff;
+    buf[idAt + 1] = idLength >>> 8;
     const errorAt = at;
     at = copyField(row, errorField, buf, at + 4);
-    buf.writeUInt32LE(at - errorAt - 4, errorAt);
+    put32(buf, errorAt, at - errorAt - 4);
     this.#len = at;
     this.records++;
   }
@@ -56,8 +57,7 @@ export class SpillWriter {
     const length = r.end - r.start;
     this.#reserve(length);
     r.buf.copy(this.#buf, this.#len, r.start, r.end);
-    this.#buf.writeUInt32LE(a >>> 0, this.#len);
-    this.#buf.writeUInt32LE(b >>> 0, this.#len + 4);
+    put32(this.#buf, put32(this.#buf, this.#len, a), b);
     this.#len += length;
     this.records++;
   }
@@ -107,11 +107,12 @@ function copyField(row: CsvRow, f: number, out: Buffer, at: number): number {
   if (f < 0 || f >= row.count) return at;
   const start = row.starts[f] as number;
   const end = row.ends[f] as number;
-  if (row.escaped[f] !== 1) return at + row.buf.copy(out, at, start, end);
+  const escaped = row.escaped[f] === 1;
+  // A byte loop, not Buffer.copy: ids and most errors are short, and copy's call costs more than they do.
   for (let i = start; i < end; i++) {
     const b = row.buf[i] as number;
     out[at++] = b;
-    if (b === QUOTE) i++;
+    if (escaped && b === QUOTE) i++;
   }
   return at;
 }
@@ -132,15 +133,15 @@ export class SpillRecord {
   /** Reads the record at `at` of `buf[0, len)`; false when it does not end there. */
   read(buf: Buffer, at: number, len: number): boolean {
     if (at + HEAD_BYTES > len) return false;
-    const idEnd = at + HEAD_BYTES + buf.readUInt16LE(at + 9);
+    const idEnd = at + HEAD_BYTES + ((buf[at + 9] as number) | ((buf[at + 10] as number) << 8));
     if (idEnd + 4 > len) return false;
-    const errorEnd = idEnd + 4 + buf.readUInt32LE(idEnd);
+    const errorEnd = idEnd + 4 + get32(buf, idEnd);
     if (errorEnd > len) return false;
     this.buf = buf;
     this.start = at;
     this.end = errorEnd;
-    this.a = buf.readUInt32LE(at);
-    this.b = buf.readUInt32LE(at + 4);
+    this.a = get32(buf, at);
+    this.b = get32(buf, at + 4);
     this.flags = buf[at + 8] as number;
     this.idStart = at + HEAD_BYTES;
     this.idEnd = idEnd;
@@ -149,6 +150,17 @@ export class SpillRecord {
     return true;
   }
 }
+
+/** Little-endian u32 by hand: Buffer's readers and writers check their arguments on every call. */
+function put32(buf: Buffer, at: number, v: number): number {
+  buf[at] = v & 0xff;
+  buf[at + 1] = (v >>> 8) & 0xff;
+  buf[at + 2] = (v >>> 16) & 0xff;
+  buf[at + 3] = v >>> 24;
+  return at + 4;
+}
+
+const get32 = (buf: Buffer, at: number): number => ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16) | ((buf[at + 3] as number) << 24)) >>> 0;
 
 /** Calls `onRecord` for each record of a spill file, in the order written; `afterChunk` is awaited after each chunk. */
 export async function forEachSpillRecord(path: string, onRecord: (r: SpillRecord) => void, afterChunk: () => Promise<void>, signal?: AbortSignal): Promise<void> {

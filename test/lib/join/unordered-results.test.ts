@@ -268,6 +268,12 @@ describe('lib/join/unordered-results', () => {
     const segments = Array.from({ length: 40 }, (_, s) =>
       Array.from({ length: (s * 37) % 120 }, (_, i) => [`E-${s}-${i}`, i % 10 === 0 ? 'dup' : `n${i}`, `${filler}, "${s}"\n${i}`]),
     );
+    // A payload longer than a read chunk (256 KiB), with a row longer than one too.
+    segments.splice(
+      20,
+      0,
+      Array.from({ length: 1500 }, (_, i) => [`BIG-${i}`, 'big', i === 700 ? `"${'y'.repeat(400_000)}"` : `${filler}${i}`]),
+    );
     const total = segments.flat().length;
     const answers: Answer[] = Array.from({ length: total }, (_, i) =>
       i % 13 === 0 ? { kind: 'failed', id: id(i), error: `E${i}:m:--` } : { kind: 'success', id: id(i), created: i % 3 === 0 },
