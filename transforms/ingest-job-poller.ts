@@ -51,6 +51,8 @@ const RESULT_FILES = [
 interface AwaitedJob {
   readonly segments: SubmittedBatch[];
   readonly count: number;
+  /** Records the org had processed at the last poll. */
+  processed: number;
 }
 
 export class IngestJobPoller extends Transform {
@@ -100,7 +102,7 @@ export class IngestJobPoller extends Transform {
       return callback();
     }
     let job = this.#jobs.get(item.jobId);
-    if (!job) this.#jobs.set(item.jobId, (job = { segments: [], count: item.jobSegments ?? 1 }));
+    if (!job) this.#jobs.set(item.jobId, (job = { segments: [], count: item.jobSegments ?? 1, processed: 0 }));
     job.segments.push(item);
     this.#wake?.();
     this.#running ??= this.#run().catch((err: unknown) => {
@@ -139,13 +141,19 @@ export class IngestJobPoller extends Transform {
     }
   }
 
-  /** One poll of every job awaited; true when one ended. */
+  /**
+   * One poll of every job awaited; true when one ended or went on (more records processed): a job
+   * moving is polled at the shortest interval, so that its end is seen soon; one that stands backs off.
+   */
   async #pollJobs(): Promise<boolean> {
     const signal = this.#abort.signal;
     const counts: BatchCounts = { queued: 0, inProgress: 0 };
     const ended: IngestJobInfo[] = [];
-    for (const jobId of this.#jobs.keys()) {
+    let moved = false;
+    for (const [jobId, job] of this.#jobs) {
       const info = await this.#client.ingestJobs.get(jobId, { signal });
+      if (info.numberRecordsProcessed > job.processed) moved = true;
+      job.processed = info.numberRecordsProcessed;
       if (TERMINAL.has(info.state)) ended.push(info);
       else if (info.state === 'InProgress') counts.inProgress++;
       else counts.queued++;
@@ -161,7 +169,7 @@ export class IngestJobPoller extends Transform {
         job.segments.sort((a, b) => a.seq - b.seq),
       );
     }
-    return ended.length > 0;
+    return ended.length > 0 || moved;
   }
 
   /** A job that ended: its results downloaded, put in order per segment, recorded, and its segments pushed. */
