@@ -26,6 +26,7 @@ import * as paths from './endpoints.js';
 import { createJobHeaders } from './job-headers.js';
 import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
+import { QueryJobs } from './query-jobs.js';
 import { RetryPolicy } from './retry.js';
 import { RenewableSession } from './session-renewal.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
@@ -56,6 +57,7 @@ export class BulkClient {
   readonly #known = new KnownJobs();
   /** The batches this client's uploads made or found, for an addBatch that brings no registry of its own. */
   readonly #uploads = new UploadRegistry();
+  #queryJobs: QueryJobs | undefined;
 
   constructor(options: BulkClientOptions) {
     const instance = httpUrl('instanceUrl', options.instanceUrl);
@@ -94,6 +96,12 @@ export class BulkClient {
       ...(session.userId ? { userId: session.userId } : {}),
       ...(apiVersion !== undefined ? { apiVersion } : {}),
     });
+  }
+
+  /** Bulk API 2.0 query jobs (lib/http/query-jobs.ts), over this client's connection and session. */
+  get queryJobs(): QueryJobs {
+    this.#queryJobs ??= new QueryJobs(this.#api, this.apiVersion);
+    return this.#queryJobs;
   }
 
   /** The org's scheme://host[:port]. */
