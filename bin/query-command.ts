@@ -103,7 +103,11 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     onProgress: (p) => {
       last = p;
       const perSecond = rate.sample(p.rows);
-      progress.update(() => [plural(p.rows, 'row'), `${bulkApi === 2 ? 'pages' : 'batches'} ${p.batchesDone}/${p.batchesTotal} done`, perSecond !== undefined ? `${count(perSecond)} rows/s` : '']);
+      progress.update(() => [
+        plural(p.rows, 'row'),
+        `${bulkApi === 2 ? 'pages' : 'batches'} ${p.batchesDone}/${p.batchesTotal} done`,
+        perSecond !== undefined ? `${count(perSecond)} rows/s` : '',
+      ]);
     },
   });
   // `-o -` is stdout, as no -o is.

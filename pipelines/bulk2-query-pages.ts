@@ -98,25 +98,23 @@ class PageSpool {
     const it = paths[Symbol.asyncIterator]();
     const window: Array<{ path: string; spooled?: Promise<Spooled> }> = [];
     let more = true;
+    // The window: the page being read (streamed when it is the first, else from its spool file) and up to `ahead` after it, spooling.
     const fill = async () => {
       while (more && window.length < ahead + 1) {
         const next = await it.next();
         if (next.done) more = false;
         else window.push({ path: next.value });
       }
-      // All but the page about to be read are downloaded ahead.
       for (const entry of window.slice(1)) entry.spooled ??= this.#spool(entry.path);
     };
-    await fill();
-    for (let head = window.shift(); head; head = window.shift()) {
-      const spooled = head.spooled;
-      await fill();
-      if (!spooled) {
+    for (await fill(); window.length > 0; window.shift(), await fill()) {
+      const head = window[0] as { path: string; spooled?: Promise<Spooled> };
+      if (!head.spooled) {
         const page = await this.#jobs.resultPage(this.#jobId, head.path, { signal: this.#signal });
         yield { body: page.body, numberOfRecords: page.numberOfRecords };
         continue;
       }
-      const file = await spooled;
+      const file = await head.spooled;
       try {
         yield { body: createReadStream(file.path, { highWaterMark: 256 * 1024 }), numberOfRecords: file.numberOfRecords };
       } finally {

@@ -24,7 +24,9 @@ describe('lib/http/query-jobs: Bulk API 2.0 query jobs', () => {
   let client: BulkClient;
   before(async () => {
     t = await startTestOrg({ queryPageRows: 10 });
-    await runJob(t, { object: 'Account', operation: 'insert', contentType: 'CSV' }, [`Name\n${Array.from({ length: ROWS }, (_, i) => `QJ${String(i).padStart(2, '0')}`).join('\n')}\n`]);
+    await runJob(t, { object: 'Account', operation: 'insert', contentType: 'CSV' }, [
+      `Name\n${Array.from({ length: ROWS }, (_, i) => `QJ${String(i).padStart(2, '0')}`).join('\n')}\n`,
+    ]);
     client = await BulkClient.login({ loginUrl: t.org.loginUrl, username: t.org.username, password: t.org.password, apiVersion: '62.0', retry: { minDelayMs: 5, maxDelayMs: 50 } });
   });
   after(async () => {
@@ -36,7 +38,7 @@ describe('lib/http/query-jobs: Bulk API 2.0 query jobs', () => {
     const jobs = client.queryJobs;
     expect(client.queryJobs).to.equal(jobs); // made once
     for (const bad of [
-      () => jobs.create({ query: '', operation: 'query' }),
+      (): Promise<unknown> => jobs.create({ query: '', operation: 'query' }),
       () => jobs.create({ query: 'SELECT Id FROM Account', operation: 'select' as 'query' }),
       () => jobs.create({ query: 'SELECT Id FROM Account', operation: 'query', columnDelimiter: 'COLON' as 'COMMA' }),
       () => jobs.results('750000000000001AAA', { maxRecords: 0 }),
@@ -44,9 +46,9 @@ describe('lib/http/query-jobs: Bulk API 2.0 query jobs', () => {
       const err = await Promise.resolve()
         .then(bad)
         .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err).to.have.property('code', 'BULK_INVALID_OPTION');
     }
   });
@@ -123,7 +125,8 @@ describe('lib/http/query-jobs: Bulk API 2.0 query jobs', () => {
 describe('lib/http/query-jobs against a scripted org', () => {
   let server: ScriptedServer;
   let client: BulkClient;
-  const json = (status: number, body: unknown) => (_req: unknown, res: ServerResponse) => res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
+  const json = (status: number, body: unknown) => (_req: unknown, res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
   beforeEach(async () => {
     server = await new ScriptedServer().start();
     client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
@@ -135,7 +138,11 @@ describe('lib/http/query-jobs against a scripted org', () => {
 
   it("reads the docs' shape (resultPages[].resultUrl, nextRecordsUrl) and follows the next list", async () => {
     server.script(
-      json(200, { resultPages: [{ resultUrl: '/services/data/v62.0/jobs/query/750x/results?locator=MA' }], nextRecordsUrl: '/services/data/v62.0/jobs/query/750x/resultpages?locator=MTA', done: false }),
+      json(200, {
+        resultPages: [{ resultUrl: '/services/data/v62.0/jobs/query/750x/results?locator=MA' }],
+        nextRecordsUrl: '/services/data/v62.0/jobs/query/750x/resultpages?locator=MTA',
+        done: false,
+      }),
       json(200, { resultPages: [{ resultUrl: 'https://elsewhere.example/services/data/v62.0/jobs/query/750x/results?locator=MTA' }], nextRecordsUrl: null, done: true }),
     );
     const first = await client.queryJobs.resultPages('750x');
@@ -153,7 +160,11 @@ describe('lib/http/query-jobs against a scripted org', () => {
   });
 
   it('an org without resultPages (404, JSON or not) is undefined; a list without links is a ParseError', async () => {
-    server.script(json(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]), (_r, res) => res.writeHead(404).end('Not Found'), json(200, { done: true }));
+    server.script(
+      json(404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]),
+      (_r, res) => res.writeHead(404).end('Not Found'),
+      json(200, { done: true }),
+    );
     expect(await client.queryJobs.resultPages('750x')).to.equal(undefined);
     expect(await client.queryJobs.resultPages('750x')).to.equal(undefined);
     const err = await client.queryJobs.resultPages('750x').catch((e: unknown) => e);
@@ -166,7 +177,13 @@ describe('lib/http/query-jobs against a scripted org', () => {
     );
     const refused = await client.queryJobs.create({ query: 'SELECT Id FROM Nope', operation: 'query' }).catch((e: unknown) => e);
     expect(refused).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDJOB', statusCode: 400 });
-    expect(JSON.parse(server.requests[0]?.body.toString() ?? '')).to.deep.equal({ operation: 'query', query: 'SELECT Id FROM Nope', contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' });
+    expect(JSON.parse(server.requests[0]?.body.toString() ?? '')).to.deep.equal({
+      operation: 'query',
+      query: 'SELECT Id FROM Nope',
+      contentType: 'CSV',
+      columnDelimiter: 'COMMA',
+      lineEnding: 'LF',
+    });
     const bad = await client.queryJobs.results('750x').catch((e: unknown) => e);
     expect(bad).to.have.property('code', 'BULK_PARSE');
   });
