@@ -15,7 +15,7 @@ import * as paths from './endpoints.js';
 import { prepareBody } from './upload-body.js';
 
 /** The delimiters a 2.0 job's CSV may use (spec §3.2). */
-export const COLUMN_DELIMITERS = ['BACKQUOTE', 'CARET', 'COMMA', 'PIPE', 'SEMICOLON', 'TAB'] as const;
+const COLUMN_DELIMITERS = ['BACKQUOTE', 'CARET', 'COMMA', 'PIPE', 'SEMICOLON', 'TAB'] as const;
 export type ColumnDelimiter = (typeof COLUMN_DELIMITERS)[number];
 export type LineEnding = 'LF' | 'CRLF';
 export type QueryOperation = 'query' | 'queryAll';

@@ -9,7 +9,7 @@
 import type { FieldDescribe, SObjectDescribe } from '../wire/describe.js';
 
 /** A typed value: JSON's types; a parent is a nested record (or null). */
-export type TypedValue = string | number | boolean | null | TypedRecord;
+type TypedValue = string | number | boolean | null | TypedRecord;
 export interface TypedRecord {
   [field: string]: TypedValue;
 }
