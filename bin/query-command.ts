@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS } from '../pipelines/bulk2-query.js';
+import { MAX_QUERY_PAGE_ROWS } from '../pipelines/bulk2-query.js';
 import { bulkQuery, queryObject, type QueryProgress } from '../pipelines/bulk-query.js';
 import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
@@ -27,7 +27,8 @@ Options:
   --object NAME          the object, when it cannot be read from the SOQL's FROM
   --concurrency N        result downloads at once, 1 to 64 (default 3)
   --bulk-api 1|2         the Bulk API: 1 (default) or 2.0 (results in pages, read in order; no --pk-chunking)
-  --max-records N        Bulk API 2.0: rows per result page asked for, 1 to 1000000 (default 50000)
+  --max-records N        Bulk API 2.0: pages of N rows (1 to 1000000), read one after another; without it,
+                         the org's pages, --concurrency at once where the org lists them (else 50000 a page)
   --json                 print the summary as JSON (on stderr when the rows go to stdout)
 ${RUN_OPTIONS_HELP}
 
@@ -73,7 +74,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const bulkApi = choice('bulk-api', values['bulk-api'], ['1', '2'] as const, '1') === '2' ? 2 : 1;
   if (bulkApi === 2 && pkChunking) throw new UsageError('query: --pk-chunking is for Bulk API 1 (a 2.0 query is paged by the org)');
   if (bulkApi === 1 && values['max-records'] !== undefined) throw new UsageError('query: --max-records is for --bulk-api 2');
-  const maxRecords = wholeNumber('max-records', values['max-records'], DEFAULT_QUERY_PAGE_ROWS, 1, MAX_QUERY_PAGE_ROWS);
+  const maxRecords = values['max-records'] === undefined ? undefined : wholeNumber('max-records', values['max-records'], 0, 1, MAX_QUERY_PAGE_ROWS);
   const poll = pollOptions(values);
 
   const quiet = quietOf(values);
@@ -90,7 +91,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     format,
     concurrency,
     bulkApi,
-    ...(bulkApi === 2 ? { maxRecords } : {}),
+    ...(maxRecords !== undefined ? { maxRecords } : {}),
     all: values.all === true,
     ...(pkChunking ? { pkChunking } : {}),
     signal: io.signal,

@@ -59,7 +59,11 @@ export interface BulkQueryOptions extends PollSettings {
   readonly concurrency?: number;
   /** The Bulk API: 1 (default) or 2.0 (pipelines/bulk2-query.ts: `pkChunking` does not apply, the org splits the results in pages). */
   readonly bulkApi?: 1 | 2;
-  /** Bulk API 2.0: most rows per result page in the locator loop; default 50,000, at most 1,000,000 (an org that lists its pages cuts them itself). */
+  /**
+   * Bulk API 2.0: rows per result page, the pages read one after another by their locators (at most
+   * 1,000,000). Without it, an org that lists its pages (resultPages, API 58.0+) has them downloaded
+   * `concurrency` at once, as it cuts them; another is read by locator in pages of 50,000.
+   */
   readonly maxRecords?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: QueryProgress) => void;
@@ -92,7 +96,10 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
   if (bulkApi !== 1 && bulkApi !== 2) throw new InvalidOptionError('bulkApi', '1 or 2', bulkApi);
   const maxRecords = positiveInteger('maxRecords', options.maxRecords ?? DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS);
   if (bulkApi === 2 && options.pkChunking) throw new InvalidOptionError('pkChunking', 'no PK chunking with bulkApi 2 (the org pages 2.0 results itself)', options.pkChunking);
-  const source = bulkApi === 2 ? runBulk2Query(options, object, format, loop, { maxRecords, ahead: concurrency - 1 }) : run(options, object, format, loop);
+  const source =
+    bulkApi === 2
+      ? runBulk2Query(options, object, format, loop, { maxRecords, ahead: options.maxRecords === undefined ? concurrency - 1 : 0 })
+      : run(options, object, format, loop);
   return Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
 }
 

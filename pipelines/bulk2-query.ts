@@ -1,7 +1,7 @@
 /**
  * bulkQuery's Bulk API 2.0 path (`bulkApi: 2`): creates the query job, polls it (the adaptive poll
  * loop, as v1), then reads its result pages in order (bulk2-query-pages.ts: the locator loop with
- * `maxRecords`, or pages listed by `resultPages` downloaded `concurrency` at once). The output is
+ * `maxRecords`, or the pages the org lists by `resultPages`, `concurrency` at once). The output is
  * v1's: CSV with one header (each page repeats it), or typed records, NDJSON or a JSON array: 2.0
  * results are CSV only, so each row is typed by the object's describe (query-row-typer.ts) and
  * written by the same QueryRecordOutput as v1's JSON results. A job still running when the run ends

@@ -113,7 +113,7 @@ describe('pipelines/bulk2-query: bulkQuery({ bulkApi: 2 }) end to end', function
     expect((await collect({ client: v62, soql, bulkApi: 2, format: 'json' })).text).to.equal('[]');
   });
 
-  it('the locator loop with maxRecords when the org does not list pages (API 47.0): every row once, in order', async () => {
+  it('maxRecords: the locator loop, pages of that size, every row once, in order; an org without resultPages (API 47.0): the locator loop too', async () => {
     const { client, requests } = await clientOf(t, '47.0');
     try {
       const pages: number[] = [];
@@ -121,8 +121,14 @@ describe('pipelines/bulk2-query: bulkQuery({ bulkApi: 2 }) end to end', function
       expect(text).to.equal((await collect({ client: v62, soql: SOQL })).text);
       expect(resultsRequests(requests)).to.have.length(Math.ceil(ROWS / 17));
       expect(resultsRequests(requests).every((r) => r.includes('maxRecords=17'))).to.equal(true);
-      expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(1); // asked once: 404, not offered
+      expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(0); // pages of a given size: never listed
       expect(pages.at(-1)).to.equal(Math.ceil(ROWS / 17));
+      // Without maxRecords the list is asked for; API 47.0 has none (404): the locator loop, 50,000 rows a page.
+      requests.length = 0;
+      expect((await collect({ client, soql: SOQL, bulkApi: 2 })).text).to.equal(text);
+      expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(1);
+      expect(resultsRequests(requests)).to.have.length(1);
+      expect(resultsRequests(requests)[0]).to.include('maxRecords=50000');
     } finally {
       await client.close();
     }
