@@ -78,6 +78,8 @@ export interface ResultsOptions extends CallOptions {
 
 /** Most bytes of a job info, a page list or an error read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/** The API version that brought `resultPages`. */
+const RESULT_PAGES_SINCE = 58;
 const STATES: readonly QueryJobState[] = ['UploadComplete', 'InProgress', 'JobComplete', 'Failed', 'Aborted'];
 
 export class QueryJobs {
@@ -169,10 +171,11 @@ export class QueryJobs {
 
   /**
    * The job's result pages to fetch in parallel (API 58.0+): the first list, or the one `next`
-   * names. Undefined when the org does not offer the resource (404: an older API version, or an
-   * org without the "Partial Download and Job Completion Events" preference): read the locator loop.
+   * names. Undefined when the org does not offer the resource (an API version before 58.0, not
+   * asked; a 404: an org without the "Partial Download and Job Completion Events" preference): read the locator loop.
    */
   async resultPages(jobId: string, options: CallOptions & { readonly next?: string } = {}): Promise<ResultPageList | undefined> {
+    if (Number(this.#version) < RESULT_PAGES_SINCE) return undefined; // not asked: the resource arrived in 58.0 (spec §1.3)
     const path = options.next ?? paths.queryResultPagesPath(this.#version, jobId);
     try {
       return await this.#api.call({ method: 'GET', path, jobId, mode: 'idempotent', signal: options.signal, rest: true }, async (res) =>

@@ -123,10 +123,10 @@ describe('pipelines/bulk2-query: bulkQuery({ bulkApi: 2 }) end to end', function
       expect(resultsRequests(requests).every((r) => r.includes('maxRecords=17'))).to.equal(true);
       expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(0); // pages of a given size: never listed
       expect(pages.at(-1)).to.equal(Math.ceil(ROWS / 17));
-      // Without maxRecords the list is asked for; API 47.0 has none (404): the locator loop, 50,000 rows a page.
+      // Without maxRecords, API 47.0 has no resultPages (not asked for): the locator loop, 50,000 rows a page.
       requests.length = 0;
       expect((await collect({ client, soql: SOQL, bulkApi: 2 })).text).to.equal(text);
-      expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(1);
+      expect(requests.filter((r) => r.includes('/resultPages'))).to.have.length(0);
       expect(resultsRequests(requests)).to.have.length(1);
       expect(resultsRequests(requests)[0]).to.include('maxRecords=50000');
     } finally {

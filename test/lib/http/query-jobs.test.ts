@@ -89,8 +89,12 @@ describe('lib/http/query-jobs: Bulk API 2.0 query jobs', () => {
       rows.push(...(await text(await jobs.resultPage(job.id, path))).split('\n').filter(Boolean).slice(1));
     }
     expect(rows).to.have.length(ROWS);
-    // An older API version has no resultPages: the org answers 404, which means "not offered".
-    expect(await t.client.queryJobs.resultPages(job.id)).to.equal(undefined);
+    // Before API 58.0 there is no resultPages: not offered, and not asked for.
+    const asked: string[] = [];
+    const v57 = await BulkClient.login({ loginUrl: t.org.loginUrl, username: t.org.username, password: t.org.password, apiVersion: '57.0', onRequest: (r) => asked.push(r.path) });
+    expect(await v57.queryJobs.resultPages(job.id)).to.equal(undefined);
+    expect(asked.filter((p) => p.includes('/jobs/'))).to.deep.equal([]);
+    await v57.close();
   });
 
   it('queryAll, a CRLF and PIPE job: the results come in the job dialect', async () => {
