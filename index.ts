@@ -20,6 +20,7 @@ export {
   PollTimeoutError,
   JoinMismatchError,
   BatchFailedError,
+  QueryJobFailedError,
   OutputError,
   RunLockedError,
   ColumnCheckError,
@@ -66,6 +67,19 @@ export {
   type DownloadedBody,
   type OrgIdentity,
 } from './lib/http/client.js';
+// Bulk API 2.0 query jobs, as `client.queryJobs` gives them.
+export type {
+  QueryJobs,
+  QueryJobRequest,
+  QueryJobInfo,
+  QueryJobState,
+  QueryOperation,
+  ColumnDelimiter,
+  LineEnding,
+  QueryResultsPage,
+  ResultPageList,
+  ResultsOptions,
+} from './lib/http/query-jobs.js';
 export type { SoapLoginOptions } from './lib/auth/soap-login-provider.js';
 export type { Session, SessionProvider } from './lib/auth/session.js';
 export type { RetryOptions } from './lib/http/retry.js';

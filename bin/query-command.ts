@@ -5,6 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { MAX_QUERY_PAGE_ROWS } from '../pipelines/bulk2-query.js';
 import { bulkQuery, queryObject, type QueryProgress } from '../pipelines/bulk-query.js';
 import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
@@ -25,13 +26,17 @@ Options:
   -o, --output FILE      write to FILE instead of stdout (- is stdout)
   --object NAME          the object, when it cannot be read from the SOQL's FROM
   --concurrency N        result downloads at once, 1 to 64 (default 3)
+  --bulk-api 1|2         the Bulk API: 1 (default) or 2.0 (results in pages, read in order; no --pk-chunking)
+  --max-records N        Bulk API 2.0: pages of N rows (1 to 1000000), read one after another; without it,
+                         the org's pages, --concurrency at once where the org lists them (else 50000 a page)
   --json                 print the summary as JSON (on stderr when the rows go to stdout)
 ${RUN_OPTIONS_HELP}
 
 Examples:
   bulkpipe query "SELECT Id, Name FROM Account" > accounts.csv
   bulkpipe query "SELECT Id, Name FROM Account" | head -5
-  bulkpipe query "SELECT Id, Email FROM Contact" --pk-chunking=50000 --format ndjson -o contacts.ndjson`;
+  bulkpipe query "SELECT Id, Email FROM Contact" --pk-chunking=50000 --format ndjson -o contacts.ndjson
+  bulkpipe query "SELECT Id, Name FROM Account" --bulk-api 2 -o accounts.csv`;
 
 /** `--pk-chunking` may come without a value (then the default chunk size), or with one, in either form. */
 const PK_CHUNKING = { 'pk-chunking': { bare: 'default', takes: (word: string) => /^\d+$/.test(word) } };
@@ -48,6 +53,8 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       output: { type: 'string', short: 'o' },
       object: { type: 'string' },
       concurrency: { type: 'string' },
+      'bulk-api': { type: 'string' },
+      'max-records': { type: 'string' },
       ...RUN_OPTIONS,
     },
     PK_CHUNKING,
@@ -64,6 +71,10 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const pk = values['pk-chunking'];
   const pkChunking = pk === undefined ? undefined : pk === 'default' ? true : { chunkSize: wholeNumber('pk-chunking', pk, 100_000, 1, 250_000) };
   const concurrency = wholeNumber('concurrency', values.concurrency, 3, 1, 64);
+  const bulkApi = choice('bulk-api', values['bulk-api'], ['1', '2'] as const, '1') === '2' ? 2 : 1;
+  if (bulkApi === 2 && pkChunking) throw new UsageError('query: --pk-chunking is for Bulk API 1 (a 2.0 query is paged by the org)');
+  if (bulkApi === 1 && values['max-records'] !== undefined) throw new UsageError('query: --max-records is for --bulk-api 2');
+  const maxRecords = values['max-records'] === undefined ? undefined : wholeNumber('max-records', values['max-records'], 0, 1, MAX_QUERY_PAGE_ROWS);
   const poll = pollOptions(values);
 
   const quiet = quietOf(values);
@@ -79,6 +90,8 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     object,
     format,
     concurrency,
+    bulkApi,
+    ...(maxRecords !== undefined ? { maxRecords } : {}),
     all: values.all === true,
     ...(pkChunking ? { pkChunking } : {}),
     signal: io.signal,
@@ -91,7 +104,11 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     onProgress: (p) => {
       last = p;
       const perSecond = rate.sample(p.rows);
-      progress.update(() => [plural(p.rows, 'row'), `batches ${p.batchesDone}/${p.batchesTotal} done`, perSecond !== undefined ? `${count(perSecond)} rows/s` : '']);
+      progress.update(() => [
+        plural(p.rows, 'row'),
+        `${bulkApi === 2 ? 'pages' : 'batches'} ${p.batchesDone}/${p.batchesTotal} done`,
+        perSecond !== undefined ? `${count(perSecond)} rows/s` : '',
+      ]);
     },
   });
   // `-o -` is stdout, as no -o is.
@@ -111,12 +128,13 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     progress.clear();
     await conn.close();
   }
-  const summary = { object, jobId: jobId ?? null, rows: last.rows, batches: last.batchesDone, elapsedMs: Date.now() - started, output: output ?? null };
+  // For a 2.0 query, `batches` counts its result pages.
+  const summary = { object, jobId: jobId ?? null, bulkApi, rows: last.rows, batches: last.batchesDone, elapsedMs: Date.now() - started, output: output ?? null };
   if (values.json) (output ? io.stdout : io.stderr).write(`${JSON.stringify(summary)}\n`);
   if (!quiet) {
     const rate = count(summary.rows / Math.max(0.001, summary.elapsedMs / 1000));
     io.stderr.write(
-      `bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${output ? `; written to ${output}` : ''}\n`,
+      `bulkpipe: query ${object}: ${plural(summary.rows, 'row')} in ${duration(summary.elapsedMs / 1000)} (${rate} rows/s, ${bulkApi === 2 ? plural(summary.batches, 'page') : plural(summary.batches, 'batch', 'batches')})${jobId ? `; job ${jobId}` : ''}${output ? `; written to ${output}` : ''}\n`,
     );
   }
   return 0;

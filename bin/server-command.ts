@@ -25,6 +25,8 @@ Options:
                            for more users (the first is the one printed; each sees only its jobs)
   --faults SPEC            fault injection, e.g. seed=7,latency=20-80,error5xx=0.1,drop=0.05,
                            dropAfterBody=0.05,sessionTtl=30,holdInProgress=500
+  --query-page-rows N      Bulk API 2.0 query results: rows in a page when the client names no
+                           maxRecords (default 50000)
   -q, --quiet              do not log requests
   -h, --help               this help
 
@@ -42,6 +44,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     'accept-unknown-objects': { type: 'boolean' },
     user: { type: 'string', multiple: true },
     faults: { type: 'string' },
+    'query-page-rows': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     ...COMMON_OPTIONS,
   });
@@ -70,6 +73,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     ...(first ? { username: first.username, password: first.password } : {}),
     ...(more.length ? { users: more } : {}),
     ...(values.faults ? { faults: values.faults } : {}),
+    ...(values['query-page-rows'] ? { queryPageRows: wholeNumber('query-page-rows', values['query-page-rows'], 50_000, 1, 100_000_000) } : {}),
     log: values.quiet ? () => undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   io.stdout.write(`${JSON.stringify({ loginUrl: org.loginUrl, instanceUrl: org.instanceUrl, username: org.username, password: org.password })}\n`);

@@ -34,6 +34,7 @@ export {
 export {
   PollTimeoutError,
   BatchFailedError,
+  QueryJobFailedError,
   JobUnknownError,
   type JobUnknownContext,
   JoinMismatchError,

@@ -18,6 +18,8 @@ import type { BatchInfo } from '../lib/types.js';
 import { soqlFromObject } from '../lib/soql/query-object.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
+import { DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS, runBulk2Query } from './bulk2-query.js';
+import { QueryRecordOutput } from './query-output.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
 const QUERY_OUTPUTS = ['csv', 'records', 'ndjson', 'json'] as const;
@@ -53,8 +55,16 @@ export interface BulkQueryOptions extends PollSettings {
    * dateTimes as epoch milliseconds, as Salesforce sends them) and parents are nested records.
    */
   readonly format?: QueryOutput;
-  /** Most result downloads at once (batches ahead of the reader go to spool files); default 3. */
+  /** Most result downloads at once (batches, or 2.0 pages, ahead of the reader go to spool files); default 3. */
   readonly concurrency?: number;
+  /** The Bulk API: 1 (default) or 2.0 (pipelines/bulk2-query.ts: `pkChunking` does not apply, the org splits the results in pages). */
+  readonly bulkApi?: 1 | 2;
+  /**
+   * Bulk API 2.0: rows per result page, the pages read one after another by their locators (at most
+   * 1,000,000). Without it, an org that lists its pages (resultPages, API 58.0+) has them downloaded
+   * `concurrency` at once, as it cuts them; another is read by locator in pages of 50,000.
+   */
+  readonly maxRecords?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: QueryProgress) => void;
   /** Called once the job is created. */
@@ -81,8 +91,15 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
     },
     options.signal,
   );
-  positiveInteger('concurrency', options.concurrency ?? DEFAULT_QUERY_CONCURRENCY, 64);
-  const source = run(options, object, format, loop);
+  const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_QUERY_CONCURRENCY, 64);
+  const bulkApi = options.bulkApi ?? 1;
+  if (bulkApi !== 1 && bulkApi !== 2) throw new InvalidOptionError('bulkApi', '1 or 2', bulkApi);
+  const maxRecords = positiveInteger('maxRecords', options.maxRecords ?? DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS);
+  if (bulkApi === 2 && options.pkChunking) throw new InvalidOptionError('pkChunking', 'no PK chunking with bulkApi 2 (the org pages 2.0 results itself)', options.pkChunking);
+  const source =
+    bulkApi === 2
+      ? runBulk2Query(options, object, format, loop, { maxRecords, ahead: options.maxRecords === undefined ? concurrency - 1 : 0 })
+      : run(options, object, format, loop);
   return Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
 }
 
@@ -101,6 +118,7 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
   try {
     const original = await client.addBatch(job.id, options.soql, { contentType, signal });
     const csvBody = oneHeader();
+    const typed = new QueryRecordOutput(format === 'csv' ? 'records' : format);
     let done = 0;
     const emitted = new Set<string>();
     let work: BatchInfo[] = [];
@@ -127,15 +145,9 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
             yield* csvBody(part);
             continue;
           }
-          for await (const value of readJsonArray(part, { source: `result of batch ${batch.id}` })) {
-            const record = plainRecord(value as Record<string, unknown>);
-            rows++;
-            if (format === 'records') yield record;
-            else if (format === 'ndjson') yield `${JSON.stringify(record)}\n`;
-            else yield `${rows === 1 ? '[' : ','}${JSON.stringify(record)}`;
-          }
+          for await (const value of readJsonArray(part, { source: `result of batch ${batch.id}` })) yield typed.item(plainRecord(value as Record<string, unknown>));
         }
-        if (format === 'csv') rows += batch.numberRecordsProcessed;
+        rows = format === 'csv' ? rows + batch.numberRecordsProcessed : typed.rows;
         emitted.add(batch.id);
         done++;
         tick.changed = true;
@@ -144,7 +156,8 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
       const pkDone = !options.pkChunking || (originalInfo !== undefined && originalInfo.state !== 'Queued' && originalInfo.state !== 'InProgress');
       if (pkDone && work.length > 0 && work.every((b) => emitted.has(b.id))) break;
     }
-    if (format === 'json') yield rows === 0 ? '[]' : ']';
+    const end = typed.end();
+    if (end !== undefined) yield end;
     await client.closeJob(job.id, call);
     closed = true;
   } catch (err) {

@@ -17,6 +17,7 @@ export type BulkErrorCode =
   | 'BULK_POLL_TIMEOUT'
   | 'BULK_JOIN_MISMATCH'
   | 'BULK_BATCH_FAILED'
+  | 'BULK_JOB_FAILED'
   | 'BULK_OUTPUT'
   | 'BULK_JOB_UNKNOWN'
   | 'BULK_COLUMNS'

@@ -35,6 +35,20 @@ export class BatchFailedError extends BulkError {
   }
 }
 
+/** A Bulk API 2.0 query job ended Failed or Aborted: `errorMessage` is the org's reason, when it gave one. */
+export class QueryJobFailedError extends BulkError {
+  override name = 'QueryJobFailedError';
+  readonly jobId: string;
+  readonly state: string;
+  readonly errorMessage: string | undefined;
+  constructor(jobId: string, state: string, errorMessage: string | undefined) {
+    super('BULK_JOB_FAILED', `query job ${jobId} is ${state}${errorMessage ? `: ${errorMessage}` : ' (the org gave no reason)'}`);
+    this.jobId = jobId;
+    this.state = state;
+    this.errorMessage = errorMessage;
+  }
+}
+
 export interface JobUnknownContext {
   readonly object: string;
   readonly operation: string;

@@ -27,6 +27,7 @@ import { createJobHeaders } from './job-headers.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
+import { QueryJobs } from './query-jobs.js';
 import { RetryPolicy } from './retry.js';
 import { RenewableSession } from './session-renewal.js';
 import { prepareBody, type PreparedBody, type UploadBody } from './upload-body.js';
@@ -59,6 +60,7 @@ export class BulkClient {
   /** The batches this client's uploads made or found, for an addBatch that brings no registry of its own. */
   readonly #uploads = new UploadRegistry();
   #ingestJobs: IngestJobs | undefined;
+  #queryJobs: QueryJobs | undefined;
 
   constructor(options: BulkClientOptions) {
     const instance = httpUrl('instanceUrl', options.instanceUrl);
@@ -103,6 +105,12 @@ export class BulkClient {
   get ingestJobs(): IngestJobs {
     this.#ingestJobs ??= new IngestJobs(this.#api, this.apiVersion, () => this.#userId);
     return this.#ingestJobs;
+  }
+
+  /** Bulk API 2.0 query jobs (lib/http/query-jobs.ts), over this client's connection and session. */
+  get queryJobs(): QueryJobs {
+    this.#queryJobs ??= new QueryJobs(this.#api, this.apiVersion);
+    return this.#queryJobs;
   }
 
   /** The org's scheme://host[:port]. */

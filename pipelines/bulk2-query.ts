@@ -1,0 +1,98 @@
+/**
+ * bulkQuery's Bulk API 2.0 path (`bulkApi: 2`): creates the query job, polls it (the adaptive poll
+ * loop, as v1), then reads its result pages in order (bulk2-query-pages.ts: the locator loop with
+ * `maxRecords`, or the pages the org lists by `resultPages`, `concurrency` at once). The output is
+ * v1's: CSV with one header (each page repeats it), or typed records, NDJSON or a JSON array: 2.0
+ * results are CSV only, so each row is typed by the object's describe (query-row-typer.ts) and
+ * written by the same QueryRecordOutput as v1's JSON results. A job still running when the run ends
+ * early (an error, an abort, a reader that stopped) is aborted. Memory: one chunk of the page being
+ * read and one CSV record; pages ahead of the reader wait in spool files.
+ */
+import { oneHeader } from '../lib/csv/skip-header.js';
+import { readCsvRecords } from '../lib/csv/read-csv-records.js';
+import { AbortedError, PollTimeoutError, QueryJobFailedError } from '../lib/errors.js';
+import type { QueryJobInfo } from '../lib/http/query-jobs.js';
+import { pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
+import { queryRowTyper } from '../lib/records/query-row-typer.js';
+import { resultPageBodies } from './bulk2-query-pages.js';
+import type { BulkQueryOptions, QueryOutput, QueryRecord } from './bulk-query.js';
+import { QueryRecordOutput } from './query-output.js';
+
+/** Rows asked for per page in the locator loop, by default (simple-salesforce's page size against real orgs). */
+export const DEFAULT_QUERY_PAGE_ROWS = 50_000;
+/** Most rows per page: a page is what a failed download fetches again. */
+export const MAX_QUERY_PAGE_ROWS = 1_000_000;
+
+/** `options` checked by bulkQuery; `ahead`: pages downloaded ahead of the one being read. */
+export async function* runBulk2Query(
+  options: BulkQueryOptions,
+  object: string,
+  format: QueryOutput,
+  loop: PollLoopOptions,
+  paging: { readonly maxRecords: number; readonly ahead: number },
+): AsyncGenerator<Uint8Array | string | QueryRecord> {
+  const { client, signal } = options;
+  const jobs = client.queryJobs;
+  const job = await jobs.create({ query: options.soql, operation: options.all ? 'queryAll' : 'query' }, { signal });
+  options.onJob?.(job.id);
+  let finished = false;
+  try {
+    const done = await settled(options, job.id, loop);
+    finished = true;
+    let pagesKnown = 0;
+    let pagesDone = 0;
+    let rows = 0;
+    const progress = () => options.onProgress?.({ batchesTotal: Math.max(pagesKnown, pagesDone), batchesDone: pagesDone, rows });
+    const pages = resultPageBodies(jobs, done.id, { ...paging, signal, onPages: (n) => (pagesKnown = n) });
+    const csv = oneHeader();
+    if (format === 'csv') {
+      for await (const page of pages) {
+        yield* csv(page.body);
+        rows += page.numberOfRecords;
+        pagesDone++;
+        progress();
+      }
+      return;
+    }
+    // One CSV for all pages (one header), read record by record and typed.
+    const bytes = async function* () {
+      for await (const page of pages) {
+        yield* csv(page.body);
+        pagesDone++;
+        rows = typed.rows;
+        progress();
+      }
+    };
+    const typed = new QueryRecordOutput(format);
+    let typer: ((row: readonly string[]) => QueryRecord) | undefined;
+    for await (const records of readCsvRecords(bytes(), { source: `results of query job ${done.id}` })) {
+      for (const fields of records) {
+        if (typer) yield typed.item(typer(fields));
+        else typer = await queryRowTyper(fields, object, (name) => client.describe(name, { signal }));
+      }
+    }
+    const end = typed.end();
+    if (end !== undefined) yield end;
+  } catch (err) {
+    if (err instanceof QueryJobFailedError) finished = true;
+    if (signal?.aborted) throw new AbortedError(`query on ${object}`, signal.reason);
+    throw err;
+  } finally {
+    // A job left running would still cost the org its run: aborted (a finished one is left, the org deletes it after 7 days).
+    if (!finished) await jobs.abort(job.id).catch(() => undefined);
+  }
+}
+
+/** Polls the job until it is JobComplete; Failed or Aborted is a QueryJobFailedError with the org's reason. */
+async function settled(options: BulkQueryOptions, jobId: string, loop: PollLoopOptions): Promise<QueryJobInfo> {
+  const { client, signal } = options;
+  let last: QueryJobInfo['state'] | undefined;
+  for await (const tick of pollTicks(loop, () => new PollTimeoutError(jobId, [], loop.timeoutMs))) {
+    const info = await client.queryJobs.get(jobId, { signal });
+    if (info.state === 'JobComplete') return info;
+    if (info.state === 'Failed' || info.state === 'Aborted') throw new QueryJobFailedError(jobId, info.state, info.errorMessage);
+    tick.changed = info.state !== last;
+    last = info.state;
+  }
+  throw new PollTimeoutError(jobId, [], loop.timeoutMs); // pollTicks never ends by itself
+}
