@@ -63,7 +63,12 @@ export interface PrintedLoad {
 
 export const ratePrinted = (cost: Cost): number => printed<PrintedLoad>(cost).recordsPerSecond;
 
-export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+/** The middle value; of an even count, the mean of the two middle ones. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 
 /**
  * Loads by several clients taking turns, `rounds` times (the order reversed every other round, so
