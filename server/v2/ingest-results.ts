@@ -34,12 +34,14 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
   // A batch left Queued by a job that ended (Aborted, Failed; also one requeued by a restart) never runs.
   const ended = job.state === 'Aborted' || job.state === 'Failed';
   for (const batch of servedBatchOrder(batches)) {
+    // A batch with no row for this file is passed over unread: an empty failedResults of a large job costs nothing.
+    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || (batch.state === 'Queued' && ended);
+    if (!holdsRowsFor(kind, batch, unprocessed)) continue;
     const rows = storedRows(jobs, batch);
     if (rows.length === 0) continue;
     const outcomes: Array<StoredResult | undefined> = new Array(rows.length);
     for (const result of jobs.results(batch.id)) outcomes[result.row] = result;
-    // Rows never attempted: those of a batch that ended without them (aborted, failed whole, or its job ended).
-    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || (batch.state === 'Queued' && ended);
+    // Rows never attempted (unprocessed): those of a batch that ended without them (aborted, failed whole, or its job ended).
     for (const i of permutedRows(rows.length)) {
       const outcome = outcomes[i];
       // Values as uploaded: an empty cell stays empty, `#N/A` comes back as `#N/A`.
@@ -52,6 +54,17 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
       if (lead) yield [...lead, ...values].join(delimiter) + lineEnding;
     }
   }
+}
+
+/**
+ * Whether a batch can have rows in a result file, from its counters: successes where it processed
+ * more records than failed, failures where any failed, unprocessed rows where it ended without all
+ * of them (a batch cut short by an abort keeps its processed rows' results beside its unprocessed ones).
+ */
+function holdsRowsFor(kind: IngestResultKind, batch: BatchRow, unprocessed: boolean): boolean {
+  if (kind === 'successfulResults') return batch.records_processed > batch.records_failed;
+  if (kind === 'failedResults') return batch.records_failed > 0;
+  return unprocessed;
 }
 
 /** The upload's header; of a job received by an earlier version, its first batch's first line. Undefined: no header. */
