@@ -14,7 +14,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PollTimeoutError, rowError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
@@ -23,21 +23,17 @@ import { orderResults } from '../lib/join/unordered-results.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadSpool } from '../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
-import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
-import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
-import { ReadWaiter } from '../lib/streams/read-waiter.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 import type { BatchInfo } from '../lib/types.js';
 import type { FailedJob } from '../pipelines/load-options.js';
+import { PollingStage, type PollingOptions } from './polling-stage.js';
 import type { BatchCounts } from './status-poller.js';
 
-export interface IngestJobPollerOptions {
+export interface IngestJobPollerOptions extends PollingOptions {
   readonly client: BulkClient;
+  /** The load's spool: the jobs' result files go there, and each segment's results in payload order. */
   readonly spool: LoadSpool;
   readonly ledger?: LoadLedger;
-  readonly minIntervalMs?: number;
-  readonly maxIntervalMs?: number;
-  readonly timeoutMs?: number;
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -55,33 +51,18 @@ interface AwaitedJob {
   processed: number;
 }
 
-export class IngestJobPoller extends Transform {
+export class IngestJobPoller extends PollingStage {
   readonly #client: BulkClient;
   readonly #spool: LoadSpool;
   readonly #ledger: LoadLedger | undefined;
-  readonly #loop: PollLoopOptions;
-  readonly #abort = new AbortController();
   readonly #jobs = new Map<string, AwaitedJob>();
-  readonly #reader = new ReadWaiter();
-  #running: Promise<void> | undefined;
   readonly #failedJobs: FailedJob[] = [];
-  #ended = false;
-  #wake: (() => void) | undefined;
 
   constructor(options: IngestJobPollerOptions) {
-    super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
+    super(options);
     this.#client = options.client;
     this.#spool = options.spool;
     this.#ledger = options.ledger;
-    this.#loop = pollLoopOptions(
-      { min: 'minIntervalMs', max: 'maxIntervalMs', timeout: 'timeoutMs' },
-      {
-        min: options.minIntervalMs ?? DEFAULT_MIN_POLL_INTERVAL_MS,
-        max: options.maxIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS,
-        timeout: options.timeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
-      },
-      this.#abort.signal,
-    );
   }
 
   /** The jobs that ended Failed or Aborted so far. */
@@ -104,49 +85,20 @@ export class IngestJobPoller extends Transform {
     let job = this.#jobs.get(item.jobId);
     if (!job) this.#jobs.set(item.jobId, (job = { segments: [], count: item.jobSegments ?? 1, processed: 0 }));
     job.segments.push(item);
-    this.#wake?.();
-    this.#running ??= this.#run().catch((err: unknown) => {
-      this.destroy(err as Error);
-    });
+    this.awaitMore();
     callback();
   }
 
-  override _read(size: number): void {
-    this.#reader.release();
-    super._read(size);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.#ended = true;
-    this.#wake?.();
-    (this.#running ?? Promise.resolve()).then(() => callback(), callback);
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#abort.abort(err ?? new Error('destroyed'));
-    this.#wake?.();
-    callback(err);
-  }
-
-  async #run(): Promise<void> {
-    for await (const tick of pollTicks(this.#loop, () => this.#timedOut())) {
-      if (this.#jobs.size === 0) {
-        if (!this.#ended) await new Promise<void>((resolve) => (this.#wake = resolve));
-        this.#wake = undefined;
-        tick.changed = true;
-      } else {
-        tick.changed = await this.#pollJobs();
-      }
-      if (this.#jobs.size === 0 && (this.#ended || this.#abort.signal.aborted)) return;
-    }
+  protected override get awaited(): number {
+    return this.#jobs.size;
   }
 
   /**
    * One poll of every job awaited; true when one ended or went on (more records processed): a job
    * moving is polled at the shortest interval, so that its end is seen soon; one that stands backs off.
    */
-  async #pollJobs(): Promise<boolean> {
-    const signal = this.#abort.signal;
+  protected override async poll(): Promise<boolean> {
+    const signal = this.abort.signal;
     const counts: BatchCounts = { queued: 0, inProgress: 0 };
     const ended: IngestJobInfo[] = [];
     let moved = false;
@@ -174,7 +126,7 @@ export class IngestJobPoller extends Transform {
 
   /** A job that ended: its results downloaded, put in order per segment, recorded, and its segments pushed. */
   async #finish(info: IngestJobInfo, segments: SubmittedBatch[]): Promise<void> {
-    const signal = this.#abort.signal;
+    const signal = this.abort.signal;
     const first = (segments[0] as SubmittedBatch).seq;
     if (info.state !== 'JobComplete') {
       this.#failedJobs.push({ jobId: info.id, state: info.state as FailedJob['state'], errorMessage: info.errorMessage });
@@ -218,13 +170,13 @@ export class IngestJobPoller extends Transform {
             ),
           });
       this.emit('batchFinished', done, batchInfoOf(info, s));
-      if (!this.push(done)) await this.#reader.wait();
+      await this.pushDone(done);
     }
   }
 
-  #timedOut(): Error | undefined {
-    const [jobId, job] = [...this.#jobs][0] ?? [];
-    return jobId && job ? new PollTimeoutError(jobId, [jobId], this.#loop.timeoutMs) : undefined;
+  protected override timedOut(): Error | undefined {
+    const [jobId] = [...this.#jobs.keys()];
+    return jobId ? new PollTimeoutError(jobId, [jobId], this.loop.timeoutMs) : undefined;
   }
 }
 
