@@ -14,8 +14,8 @@ const MADE_BY: Record<StageItemKind, string> = {
   object: 'your code (a plain object)',
   record: 'RecordParser, RecordReader or DateConverter (an InputRecord)',
   batch: 'BatchChunker or CsvBatchSplitter (a SpooledBatch)',
-  submitted: 'BulkSubmitter (a SubmittedBatch)',
-  finished: 'StatusPoller (a FinishedBatch)',
+  submitted: 'BulkSubmitter or IngestJobSubmitter (a SubmittedBatch)',
+  finished: 'StatusPoller or IngestJobPoller (a FinishedBatch)',
   joined: 'ResultJoiner (a JoinedBlock)',
 };
 

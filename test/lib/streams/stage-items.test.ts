@@ -28,7 +28,7 @@ describe('lib/streams/stage-items', () => {
     );
     expect(err).to.include({ code: 'BULK_PIPELINE' });
     expect(err.message).to.equal(
-      'BulkSubmitter takes items from BatchChunker or CsvBatchSplitter (a SpooledBatch) or BulkSubmitter (a SubmittedBatch), but got one from RecordParser, RecordReader or DateConverter (an InputRecord): check the order of the stages before BulkSubmitter',
+      'BulkSubmitter takes items from BatchChunker or CsvBatchSplitter (a SpooledBatch) or BulkSubmitter or IngestJobSubmitter (a SubmittedBatch), but got one from RecordParser, RecordReader or DateConverter (an InputRecord): check the order of the stages before BulkSubmitter',
     );
     expect(submitter.job).to.equal(undefined);
   });

@@ -1,0 +1,124 @@
+/**
+ * IngestJobSubmitter and IngestJobPoller against the local org: consecutive segments gathered into
+ * jobs of at most jobSize bytes (or one segment), each job created, uploaded as one body (the later
+ * payloads without their header) and closed; a segment with nothing to upload passed through; a
+ * resumed job's segments going to it, not to a new job; the poller ordering each job's results per
+ * segment; the wrong item refused.
+ */
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { readFile } from 'node:fs/promises';
+import { LoadSpool } from '../../lib/load/load-spool.js';
+import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
+import { IngestJobPoller } from '../../transforms/ingest-job-poller.js';
+import { IngestJobSubmitter } from '../../transforms/ingest-job-submitter.js';
+import { rejection } from '../helpers/fixtures.js';
+import { queryRows } from '../helpers/org-query.js';
+import { useTestOrg } from '../helpers/local-org.js';
+import { spooledBatch } from '../helpers/spooled-batch.js';
+import { collector } from '../helpers/streams.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
+  const tmp = useTempDir('bulkpipe-ingest-stages-');
+  const org = useTestOrg();
+  let n = 0;
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `IJS-${n}-${i}`);
+
+  it('gathers consecutive segments into jobs of at most jobSize bytes, uploads each as one body, closes it; a segment with nothing to upload passes', async () => {
+    n++;
+    const segments: SpooledBatch[] = [];
+    let row = 1;
+    for (let seq = 0; seq < 5; seq++) {
+      segments.push(
+        await spooledBatch(
+          tmp.path,
+          seq + 100 * n,
+          names(10).map((x) => `${x}-${seq}`),
+          row,
+        ),
+      );
+      row += 10;
+    }
+    const rejectedOnly: SpooledBatch = { kind: 'batch', seq: 999, path: null, contentType: 'CSV', records: 0, rejected: 2, bytes: 0, rows: [], columns: ['Name'] };
+    const bytes = (segments[0] as SpooledBatch).bytes;
+    const submitter = new IngestJobSubmitter({ client: org.org.client, job: { object: 'Account', operation: 'insert' }, jobSize: bytes * 2, concurrency: 2 });
+    const out = collector<SubmittedBatch | SpooledBatch>();
+    await pipeline(Readable.from([...segments.slice(0, 2), rejectedOnly, ...segments.slice(2)]), submitter, out);
+    const submitted = out.items.filter((i): i is SubmittedBatch => i.kind === 'submitted');
+    expect(out.items.filter((i) => i.kind === 'batch')).to.deep.equal([rejectedOnly]);
+    const jobs = [...new Set(submitted.map((s) => s.jobId))];
+    expect(jobs).to.have.length(3); // 2 + 2 + 1 segments
+    for (const s of submitted) expect(s.jobSegments).to.equal(submitted.filter((t) => t.jobId === s.jobId).length);
+    await org.org.org.whenIdle();
+    for (const id of jobs) {
+      const info = await org.org.client.ingestJobs.get(id);
+      expect(info.state).to.equal('JobComplete');
+      const count = submitted.filter((s) => s.jobId === id).reduce((sum, s) => sum + s.records, 0);
+      expect(info.numberRecordsProcessed).to.equal(count); // one header per job: the later payloads' headers were not uploaded as records
+    }
+  });
+
+  it("sends a resumed job's segments to it (uploaded again when asked, the org taking the data once), not to a new job", async () => {
+    n++;
+    const client = org.org.client;
+    const job = await client.ingestJobs.create({ object: 'Account', operation: 'insert' });
+    const segments = [
+      await spooledBatch(tmp.path, 200 + n, names(3)),
+      await spooledBatch(
+        tmp.path,
+        201 + n,
+        names(3).map((x) => `${x}b`),
+        4,
+      ),
+    ];
+    const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' } });
+    submitter.goOn([{ seqs: segments.map((s) => s.seq), jobId: job.id, uploaded: false, closed: false }]);
+    const out = collector<SubmittedBatch>();
+    await pipeline(Readable.from(segments), submitter, out);
+    expect(out.items.map((s) => s.jobId)).to.deep.equal([job.id, job.id]);
+    expect(submitter.job).to.equal(undefined); // no new job
+    await org.org.org.whenIdle();
+    expect((await client.ingestJobs.get(job.id)).numberRecordsProcessed).to.equal(6);
+  });
+
+  it("the poller orders each ended job's results per segment, in payload order, for the joiner", async () => {
+    n++;
+    const client = org.org.client;
+    const spool = new LoadSpool({ dir: tmp.path });
+    const segments = [
+      await spooledBatch(tmp.path, 300 + n, names(40)),
+      await spooledBatch(
+        tmp.path,
+        301 + n,
+        names(40).map((x) => `${x}b`),
+        41,
+      ),
+    ];
+    const finished = collector<FinishedBatch>();
+    await pipeline(
+      Readable.from(segments),
+      new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' } }),
+      new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50 }),
+      finished,
+    );
+    expect(finished.items.map((f) => [f.seq, f.state, f.processed])).to.deep.equal(segments.map((s) => [s.seq, 'Completed', 40]));
+    const nameOf = new Map((await queryRows(client, `SELECT Id, Name FROM Account WHERE Name LIKE 'IJS-${n}-%'`)).map((r) => [r.Id, r.Name]));
+    for (const [k, f] of finished.items.entries()) {
+      const results = parse(await readFile(f.resultsPath as string), { columns: true }) as Array<Record<string, string>>;
+      expect(results.every((r) => r.Success === 'true')).to.equal(true);
+      // In payload order: each row's id is the record its own values made (the org served them out of order).
+      const payload = (await readFile((segments[k] as SpooledBatch).path as string, 'utf8')).trim().split('\n').slice(1);
+      expect(results.map((r) => nameOf.get(r.Id as string))).to.deep.equal(payload);
+    }
+    await spool.dispose();
+  });
+
+  it('refuses an item from the wrong stage', async () => {
+    const submitter = new IngestJobSubmitter({ client: org.org.client, job: { object: 'Account', operation: 'insert' } });
+    const err = await rejection(pipeline(Readable.from([{ kind: 'finished' }]), submitter, collector()));
+    expect(err).to.include({ name: 'StageOrderError', code: 'BULK_PIPELINE' });
+  });
+});
