@@ -85,8 +85,15 @@ async function listJobs(conn: Connection, io: CliIo, limit: number, json: boolea
   const rows = await Promise.all(
     entries.map(async (entry) => {
       try {
-        const job = await conn.client.getJob(entry.id, { signal: io.signal });
-        return { ...entry, state: job.state as string, processed: job.numberRecordsProcessed, failed: job.numberRecordsFailed };
+        const call = { signal: io.signal };
+        const job =
+          entry.bulkApi !== 2
+            ? await conn.client.getJob(entry.id, call)
+            : entry.operation === 'query' || entry.operation === 'queryAll'
+              ? await conn.client.queryJobs.get(entry.id, call)
+              : await conn.client.ingestJobs.get(entry.id, call);
+        const failed = 'numberRecordsFailed' in job ? job.numberRecordsFailed : null;
+        return { ...entry, state: job.state as string, processed: job.numberRecordsProcessed, failed };
       } catch (err) {
         return { ...entry, state: `unknown (${(err as Error).message})`, processed: null, failed: null };
       }

@@ -14,6 +14,8 @@ export interface JournalEntry {
   readonly operation: string;
   readonly object: string;
   readonly startedAt: string;
+  /** A Bulk API 2.0 job (ingest, or query by its operation): its state is read from the 2.0 resources. */
+  readonly bulkApi?: 2;
 }
 
 const MAX_BYTES = 1024 * 1024;

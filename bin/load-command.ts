@@ -364,7 +364,14 @@ async function loadWithProgress(io: CliIo, values: LoadValues, conn: Connection,
         ran.jobId ??= job.id;
         io.onJob?.(job.id);
         if (job.id !== run.resume?.jobs.at(-1))
-          void recordJob(io.env, { id: job.id, org: conn.org, operation: load.operation, object: load.object, startedAt: new Date().toISOString() });
+          void recordJob(io.env, {
+            id: job.id,
+            org: conn.org,
+            operation: load.operation,
+            object: load.object,
+            startedAt: new Date().toISOString(),
+            ...(run.options.bulkApi === 2 ? { bulkApi: 2 as const } : {}),
+          });
       },
       onProgress: (p) => {
         ran.last = p;

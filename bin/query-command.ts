@@ -9,7 +9,7 @@ import { MAX_QUERY_PAGE_ROWS } from '../pipelines/bulk2-query.js';
 import { bulkQuery, queryObject, type QueryProgress } from '../pipelines/bulk-query.js';
 import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
-import { RUN_OPTIONS, RUN_OPTIONS_HELP, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
+import { RUN_OPTIONS, RUN_OPTIONS_HELP, bulkApiFlag, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
 import { ProgressLine, RecentRate, count, duration, plural } from './progress-line.js';
 import { parseCommand } from './parse-command.js';
@@ -71,7 +71,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const pk = values['pk-chunking'];
   const pkChunking = pk === undefined ? undefined : pk === 'default' ? true : { chunkSize: wholeNumber('pk-chunking', pk, 100_000, 1, 250_000) };
   const concurrency = wholeNumber('concurrency', values.concurrency, 3, 1, 64);
-  const bulkApi = choice('bulk-api', values['bulk-api'], ['1', '2'] as const, '1') === '2' ? 2 : 1;
+  const bulkApi = bulkApiFlag(values['bulk-api']);
   if (bulkApi === 2 && pkChunking) throw new UsageError('query: --pk-chunking is for Bulk API 1 (a 2.0 query is paged by the org)');
   if (bulkApi === 1 && values['max-records'] !== undefined) throw new UsageError('query: --max-records is for --bulk-api 2');
   const maxRecords = values['max-records'] === undefined ? undefined : wholeNumber('max-records', values['max-records'], 0, 1, MAX_QUERY_PAGE_ROWS);
@@ -99,7 +99,14 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     onJob: (id) => {
       jobId = id;
       io.onJob?.(id);
-      void recordJob(io.env, { id, org: conn.org, operation: values.all ? 'queryAll' : 'query', object, startedAt: new Date().toISOString() });
+      void recordJob(io.env, {
+        id,
+        org: conn.org,
+        operation: values.all ? 'queryAll' : 'query',
+        object,
+        startedAt: new Date().toISOString(),
+        ...(bulkApi === 2 ? { bulkApi } : {}),
+      });
     },
     onProgress: (p) => {
       last = p;

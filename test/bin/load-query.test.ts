@@ -292,6 +292,10 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
     expect(ok).to.have.length(294);
     expect(failed.map((r) => Number(r.sf__Row))).to.deep.equal([50, 100, 150, 200, 250, 300]);
     for (const row of ok) expect(row.Name).to.equal(`V2 ${row.sf__Row}; x`);
+    // `job list` reads a 2.0 job's state from the 2.0 resources.
+    const list = await cli(['job', 'list', '--json', '--limit', '1']);
+    const [job] = JSON.parse(list.stdout) as Array<{ operation: string; state: string; bulkApi?: number }>;
+    expect(job).to.include({ operation: 'insert', state: 'JobComplete', bulkApi: 2 });
     for (const bad of [
       ['--bulk-api', '3'],
       ['--job-size', '1M'],

@@ -63,7 +63,7 @@ describe('bin/bulkpipe query --bulk-api (built binary, end to end)', function ()
 
   it('usage errors: --bulk-api other than 1 or 2, --pk-chunking with 2, --max-records with 1', async () => {
     for (const [args, message] of [
-      [['--bulk-api', '3'], '--bulk-api expects one of 1, 2, got "3"'],
+      [['--bulk-api', '3'], '--bulk-api expects 1 or 2, got "3"'],
       [['--bulk-api', '2', '--pk-chunking'], '--pk-chunking is for Bulk API 1'],
       [['--max-records', '10'], '--max-records is for --bulk-api 2'],
       [['--bulk-api', '2', '--max-records', '0'], '--max-records expects a whole number from 1 to 1000000'],
