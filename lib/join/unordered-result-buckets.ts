@@ -61,11 +61,20 @@ export class ResultBuckets {
     for (const w of this.#writers) await w.dispose();
   }
 
-  /** Row `row`'s result, once closed; valid until the next call. Rows are best asked in order (each bucket is read once). */
-  async result(row: number): Promise<SpillRecord> {
-    const bucket = Math.floor(row / this.#bucketRows);
-    if (bucket !== this.#loaded) await this.#load(bucket);
-    const at = this.#offsets[row - bucket * this.#bucketRows] as number;
+  /** Whether row `row`'s bucket is the one read back. */
+  holds(row: number): boolean {
+    return Math.floor(row / this.#bucketRows) === this.#loaded;
+  }
+
+  /** Reads back the bucket of row `row` (once closed): rows are best asked in order, so that each bucket is read once. */
+  async load(row: number): Promise<void> {
+    await this.#load(Math.floor(row / this.#bucketRows));
+  }
+
+  /** Row `row`'s result, from its bucket read back by `load`; valid until the next call. */
+  result(row: number): SpillRecord {
+    const bucket = this.#loaded;
+    const at = row >= bucket * this.#bucketRows ? (this.#offsets[row - bucket * this.#bucketRows] ?? -1) : -1;
     const writer = this.#writers[bucket] as SpillWriter;
     if (at < 0 || !this.#record.read(this.#buf, at, this.#buf.length)) {
       throw new SpoolError(`the join's spill file ${writer.path} has no result for row ${row}`, { path: writer.path, causeCode: undefined });

@@ -90,7 +90,11 @@ export async function orderResults(options: OrderResultsOptions): Promise<OrderR
     for (const segment of segments) {
       const out = new ResultFileWriter(outputPath(segment.seq), jobId, notProcessed, state.buffer);
       try {
-        for (const end = entry + segment.records; entry < end; entry++) await out.add(await state.buckets.result(entry));
+        for (const end = entry + segment.records; entry < end; entry++) {
+          if (!state.buckets.holds(entry)) await state.buckets.load(entry);
+          out.add(state.buckets.result(entry));
+          if (out.full) await out.flush();
+        }
         await out.close();
       } finally {
         await out.dispose();
