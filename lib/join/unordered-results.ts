@@ -189,7 +189,8 @@ async function normalizedPass(state: JoinState, exact: number): Promise<number> 
       left.set(k, hasher.hi, hasher.lo);
       entries[k++] = entry;
     },
-    { signal: options.signal, buffer: state.buffer },
+    // Only the payloads that hold a row left: one re-serialized value must not mean reading the whole job again.
+    { signal: options.signal, buffer: state.buffer, wanted: (first, records) => matched.subarray(first, first + records).includes(0) },
   );
   left.build();
   let normalized = 0;

@@ -230,9 +230,12 @@ describe('lib/join/unordered-results', () => {
       // too: matched on normalized values at once, it would take the second row, whose exact result then finds none.
       { kind: 'success', id: id(2), created: false, echo: ['Bigger', '1000.0', 'true', '', '2024-01-05T10:00:00.000Z', '005000000000001AAA'] },
     ];
-    const { outcome, outputs } = await run(header, [rows], answers, { seed: -1 });
+    // A segment before them whose rows all match exactly: the normalized pass skips its payload, and the rows after keep their numbers.
+    const first = [['Small', '5', 'false', '', '', '']];
+    const { outcome, outputs } = await run(header, [first, rows], [{ kind: 'success', id: id(9), created: true }, ...answers], { seed: -1 });
     expect(outcome).to.deep.equal({ ok: true });
-    expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    expect(outputs[1]).to.deep.equal(answers.map(expected));
+    expect(outputs[0]).to.deep.equal([expected({ kind: 'success', id: id(9), created: true })]);
   });
 
   it('gives unprocessed rows the notProcessed error, and reads failed results without sf__Id (API before 53)', async () => {
