@@ -30,6 +30,8 @@ export async function forEachJobRow(
     readonly buffer?: ReusedBuffer;
     /** Whether to read the segment whose rows are entries `first` to `first + records - 1` (default: every one). */
     readonly wanted?: (first: number, records: number) => boolean;
+    /** Awaited after each chunk (where onRow's writes are flushed). */
+    readonly afterChunk?: () => Promise<void>;
   } = {},
 ): Promise<readonly string[]> {
   let columns: string[] | undefined;
@@ -59,7 +61,7 @@ export async function forEachJobRow(
         if (entry >= end) throw mismatch(segment, 'more');
         onRow(row, entry, fields);
       },
-      { source, signal: options.signal, ...(options.buffer && { buffer: options.buffer }) },
+      { source, signal: options.signal, ...(options.buffer && { buffer: options.buffer }), ...(options.afterChunk && { afterChunk: options.afterChunk }) },
     );
     if (Math.max(0, rows - 1) < segment.records) throw mismatch(segment, 'fewer');
     base = end;

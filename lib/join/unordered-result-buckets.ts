@@ -10,8 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpoolError } from '../errors.js';
-import type { CsvRow } from './unordered-csv-rows.js';
-import { ioError } from './unordered-csv-rows.js';
+import { type CsvRow, ioError } from './unordered-csv-rows.js';
 import { SpillRecord, SpillWriter } from './unordered-spill.js';
 
 const MAX_BUCKETS = 64;
@@ -38,12 +37,12 @@ export class ResultBuckets {
 
   /** Row `row`'s result, from a result file's row. */
   add(row: number, flags: number, from: CsvRow, idField: number, errorField: number): void {
-    this.#writer(row).add(row, 0, flags, from, idField, errorField);
+    this.#writer(row).add(row, 0, 0, flags, from, idField, errorField);
   }
 
   /** Row `row`'s result, from a spilled one. */
   copy(row: number, from: SpillRecord): void {
-    this.#writer(row).copy(row, 0, from);
+    this.#writer(row).copy(row, 0, 0, from);
   }
 
   /** Writes out the buckets whose staging is full. */

@@ -152,12 +152,17 @@ describe('lib/join/unordered-results', () => {
       ],
     ];
     const answers: Answer[] = segments.flat().map((_, i) => ({ kind: 'success', id: id(i), created: true }));
-    const { outcome, outputs } = await run(header, segments, answers, { seed: 3 });
-    expect(outcome.ok).to.equal(true);
-    const flat = outputs.flat();
-    expect(flat[0]?.id).to.equal(id(0));
-    expect(flat[4]?.id).to.equal(id(4));
-    expect([flat[1]?.id, flat[2]?.id, flat[3]?.id].sort()).to.deep.equal([id(1), id(2), id(3)]);
+    for (const partitionRows of [undefined, 1]) {
+      const { outcome, outputs } = await run(header, segments, answers, { seed: 3, tweak: partitionRows ? { partitionRows } : {} });
+      expect(outcome.ok).to.equal(true);
+      const flat = outputs.flat();
+      expect(flat[0]?.id).to.equal(id(0));
+      expect(flat[4]?.id).to.equal(id(4));
+      expect([flat[1]?.id, flat[2]?.id, flat[3]?.id].sort()).to.deep.equal([id(1), id(2), id(3)]);
+    }
+    // One more identical result than identical rows: it has no row.
+    const { outcome } = await run(header, segments, answers, { extra: [{ file: 'failed', line: '"","X:y:--","Same","Oslo"' }], tweak: { partitionRows: 2 } });
+    expect(outcome).to.deep.equal({ ok: false, reason: '1 result matches no uploaded row (5 rows uploaded, 6 results)' });
   });
 
   it('says a result that matches no row and the row left without one, and writes nothing', async () => {
@@ -232,10 +237,15 @@ describe('lib/join/unordered-results', () => {
     ];
     // A segment before them whose rows all match exactly: the normalized pass skips its payload, and the rows after keep their numbers.
     const first = [['Small', '5', 'false', '', '', '']];
-    const { outcome, outputs } = await run(header, [first, rows], [{ kind: 'success', id: id(9), created: true }, ...answers], { seed: -1 });
-    expect(outcome).to.deep.equal({ ok: true });
-    expect(outputs[1]).to.deep.equal(answers.map(expected));
-    expect(outputs[0]).to.deep.equal([expected({ kind: 'success', id: id(9), created: true })]);
+    for (const partitionRows of [undefined, 1]) {
+      const { outcome, outputs } = await run(header, [first, rows], [{ kind: 'success', id: id(9), created: true }, ...answers], {
+        seed: -1,
+        tweak: partitionRows ? { partitionRows } : {},
+      });
+      expect(outcome).to.deep.equal({ ok: true });
+      expect(outputs[1]).to.deep.equal(answers.map(expected));
+      expect(outputs[0]).to.deep.equal([expected({ kind: 'success', id: id(9), created: true })]);
+    }
   });
 
   it('gives unprocessed rows the notProcessed error, and reads failed results without sf__Id (API before 53)', async () => {
@@ -281,10 +291,13 @@ describe('lib/join/unordered-results', () => {
     const answers: Answer[] = Array.from({ length: total }, (_, i) =>
       i % 13 === 0 ? { kind: 'failed', id: id(i), error: `E${i}:m:--` } : { kind: 'success', id: id(i), created: i % 3 === 0 },
     );
-    const { outcome, outputs } = await run(header, segments, answers, { seed: 11 });
-    expect(outcome).to.deep.equal({ ok: true });
-    expect(outputs.map((o) => o.length)).to.deep.equal(segments.map((s) => s.length));
-    expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    // In one partition, and in many (the hash join on disk; the duplicate rows share a partition).
+    for (const partitionRows of [undefined, 100]) {
+      const { outcome, outputs } = await run(header, segments, answers, { seed: 11, tweak: partitionRows ? { partitionRows } : {} });
+      expect(outcome).to.deep.equal({ ok: true });
+      expect(outputs.map((o) => o.length)).to.deep.equal(segments.map((s) => s.length));
+      expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    }
   });
 
   it('throws typed errors for a malformed result file, a payload short of records, bad options and an abort', async () => {
