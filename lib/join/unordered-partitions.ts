@@ -108,11 +108,14 @@ export class HashJoin {
   /** Joins the spilled partitions, one at a time. */
   async finish(): Promise<void> {
     const { buckets, signal } = this.#o;
+    // One index and one entry array for every partition, sized to the largest.
+    const largest = this.#rowParts.reduce((most, w) => Math.max(most, w.records), 0);
+    const index = new RowIndex(largest);
+    const entries = new Int32Array(largest);
     for (const [p, rows] of this.#rowParts.entries()) {
       const results = this.#resultParts[p] as SpillWriter;
       if (!(await results.close())) continue; // no result hashed here: its rows stay without one
-      const index = new RowIndex(rows.records);
-      const entries = new Int32Array(rows.records);
+      index.reset(rows.records);
       let k = 0;
       if (rows.records > 0) {
         await forEachSpillRecord(
