@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readCsvResults } from '../../../lib/join/csv-results.js';
 import type { ResultBlock } from '../../../lib/join/result-block.js';
 import { type JobSegmentPayload, orderResults, type OrderResultsOptions, type UnorderedResultFiles } from '../../../lib/join/unordered-results.js';
 import { collect } from '../../helpers/fixtures.js';
+import { ingestCalls } from '../../helpers/ingest-v2-calls.js';
+import { useTestOrg } from '../../helpers/local-org.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
 interface Out {
@@ -340,5 +342,56 @@ describe('lib/join/unordered-results', () => {
         tmpDir: tmp.path,
       };
     }
+  });
+});
+
+describe('lib/join/unordered-results against the local org', () => {
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-unordered-org-');
+  const v2 = ingestCalls(() => t.org);
+
+  it('joins the three files a real 2.0 job answers (two internal batches, served out of order) to its two segments', async () => {
+    const header = 'Name,Description,NumberOfEmployees';
+    const rows = Array.from({ length: 12_000 }, (_, i) =>
+      i === 7 || i === 10_500 ? `,missing name ${i},1` : i === 20 || i === 21 ? 'Twin,"same, ""row""\nhere",5' : `Acct ${i},"d, ${i}",${i}`,
+    );
+    const job = await v2.load({ object: 'Account', operation: 'insert' }, `${header}\n${rows.join('\n')}\n`);
+    expect(job.state).to.equal('JobComplete');
+    const results = { successful: join(tmp.path, 's.csv'), failed: join(tmp.path, 'f.csv'), unprocessed: join(tmp.path, 'u.csv') };
+    const kinds = { successful: 'successfulResults', failed: 'failedResults', unprocessed: 'unprocessedrecords' } as const;
+    for (const file of ['successful', 'failed', 'unprocessed'] as const) await writeFile(results[file], (await v2.results(job.id as string, kinds[file])).body);
+    const cut = 5_000;
+    const segments = [rows.slice(0, cut), rows.slice(cut)].map((part, k) => ({ seq: k, path: join(tmp.path, `p${k}.csv`), records: part.length }));
+    await writeFile(segments[0]?.path as string, `${header}\n${rows.slice(0, cut).join('\n')}\n`);
+    await writeFile(segments[1]?.path as string, `${header}\r\n${rows.slice(cut).join('\r\n')}\r\n`);
+    const outcome = await orderResults({
+      jobId: job.id as string,
+      segments,
+      results,
+      outputPath: (seq) => join(tmp.path, `out-${seq}.csv`),
+      notProcessed: 'X:y:--',
+      tmpDir: tmp.path,
+    });
+    expect(outcome).to.deep.equal({ ok: true });
+    const out = [...(await readOut(join(tmp.path, 'out-0.csv'))), ...(await readOut(join(tmp.path, 'out-1.csv')))];
+    expect(out).to.have.length(rows.length);
+    // The org's own pairing of ids and names: each joined row must carry the id the org gave its values.
+    const idsByName = new Map<string, string[]>();
+    const successful = (await readFile(results.successful, 'utf8')).split('\n').slice(1).filter(Boolean);
+    for (const line of successful) {
+      const [id, , name] = line.split(',').map((v) => v.replaceAll('"', ''));
+      idsByName.set(name as string, [...(idsByName.get(name as string) ?? []), id as string]);
+    }
+    out.forEach((o, i) => {
+      if (i === 7 || i === 10_500) {
+        expect(o.success, `row ${i}`).to.equal(false);
+        expect(o.error).to.match(/^REQUIRED_FIELD_MISSING:/);
+      } else {
+        const name = i === 20 || i === 21 ? 'Twin' : `Acct ${i}`;
+        expect(o.success, `row ${i}`).to.equal(true);
+        expect(idsByName.get(name), `row ${i}`).to.include(o.id);
+      }
+    });
+    expect(new Set(out.map((o) => o.id)).size).to.equal(rows.length - 1); // the two failed rows share the empty id
   });
 });
