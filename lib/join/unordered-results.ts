@@ -4,8 +4,9 @@
  * per segment in payload order, so that the load joins a 2.0 job as it joins v1 batches.
  *
  * A result names its row only by the values it echoes. So: (1) each payload row's values and each
- * result's echoed values are hashed (64 bits, unordered-row-hash.ts) and spilled to disk by hash
- * range (unordered-partitions.ts); (2) partition by partition, each result takes a row of its hash
+ * result's echoed values are hashed (64 bits, unordered-row-hash.ts) into a hash join
+ * (unordered-partitions.ts: in memory, or spilled by hash range when the rows are more than
+ * `partitionRows`); (2) partition by partition, each result takes a row of its hash
  * not taken before (identical rows are one record, so they may take each other's results), across
  * the whole job; (3) only then are the rows still without a result and the results that found none
  * hashed again by their normalized values (numbers in canonical form, `#N/A` as empty, ...:
