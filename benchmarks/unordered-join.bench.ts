@@ -4,7 +4,8 @@
  * files, shuffled as the local org shuffles them (result-order.ts's stride permutation), to the job's
  * payloads. 1 in 1,000 rows repeats the row before it; 1 in 100 results echoes its amount
  * re-serialized (`9.12260031E8`), so that the normalized pass runs too. No network.
- * Usage: node --expose-gc --import tsx benchmarks/unordered-join.bench.ts [rows=1000000] [rowsPerSegment=10000]
+ * Usage: node --expose-gc --import tsx benchmarks/unordered-join.bench.ts [rows=1000000] [rowsPerSegment=10000] [partitionRows] [shape=wide|ids]
+ * (`ids`: a delete job's one Id column, about 19 bytes a row, 5 million rows to 100 MB)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
@@ -17,12 +18,15 @@ import { environment, fmt, table } from './_util/run.js';
 const joining = process.argv[2] === '--join';
 const rows = joining ? 0 : Number(process.argv[2] ?? 1_000_000);
 const perSegment = joining ? 0 : Number(process.argv[3] ?? 10_000);
+const partitionRows = process.argv[joining ? 5 : 4] || undefined;
+const narrow = !joining && process.argv[5] === 'ids';
 const dir = joining ? (process.argv[4] as string) : await mkdtemp(join(tmpdir(), 'bulkpipe-join2-bench-'));
-const header = ['Ext__c', 'Name', 'Description', 'AnnualRevenue', 'Active__c', 'Since__c'];
+const header = narrow ? ['Id'] : ['Ext__c', 'Name', 'Description', 'AnnualRevenue', 'Active__c', 'Since__c'];
 
 /** Row i's values; a row repeats the one before it every 1,000 rows (identical rows: one record). */
 function values(i: number): string[] {
   const k = i % 1000 === 999 ? i - 1 : i;
+  if (narrow) return [`001${k.toString(36).padStart(12, '0')}AAA`];
   return [
     `EXT-${k}`,
     `Company ${k % 50_000}, Inc.`,
@@ -84,7 +88,7 @@ async function generate(): Promise<{ segments: JobSegmentPayload[]; payloadBytes
         for (const i of permuted(rows)) {
           if (kindOf(i) !== kind) continue;
           const v = values(i);
-          if (i % 100 === 3) v[3] = Number(v[3]).toExponential().replace('e+', 'E'); // re-serialized: 1.07E5
+          if (i % 100 === 3 && !narrow) v[3] = Number(v[3]).toExponential().replace('e+', 'E'); // re-serialized: 1.07E5
           const echoed = v.map(quoted).join(',');
           const id = `001${String(i).padStart(12, '0')}AAA`;
           if (kind === 'successful') yield `"${id}","true",${echoed}\n`;
@@ -123,6 +127,7 @@ async function measureJoin(segments: JobSegmentPayload[]): Promise<void> {
     outputPath: (seq) => join(out, `${seq}.csv`),
     notProcessed: 'BULKPIPE_NOT_PROCESSED:never reached the org:--',
     tmpDir: spill,
+    ...(partitionRows && { partitionRows: Number(partitionRows) }),
   });
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
@@ -143,11 +148,15 @@ if (joining) {
 } else {
   try {
     const { segments, payloadBytes, resultBytes } = await generate();
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--join', JSON.stringify(segments), dir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, process.argv[1] as string, '--join', JSON.stringify(segments), dir, ...(partitionRows ? [partitionRows] : [])],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    );
     if (child.status !== 0) throw new Error(`the join process failed (${child.status})`);
     const m = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, number>;
     const n = (k: string) => m[k] as number;

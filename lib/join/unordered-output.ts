@@ -43,14 +43,13 @@ export class ResultFileWriter {
     this.#len = this.#buf.write(CSV_RESULT_HEADER, 0);
   }
 
-  /** Writes one row from a spilled result. */
-  async add(r: SpillRecord): Promise<void> {
+  /** Stages one row from a spilled result (synchronous: a million rows must not mean a million awaits); then call `flush`. */
+  add(r: SpillRecord): void {
     const unprocessed = (r.flags & UNPROCESSED) !== 0;
     const error = unprocessed ? this.#notProcessed : r.buf.subarray(r.errorStart, r.errorEnd);
     // Every byte doubled at worst, plus the quotes, commas and booleans.
     const most = 2 * (r.idEnd - r.idStart) + 2 * error.length + 32;
-    if (this.#len + most > this.#buf.length) await this.#write();
-    if (most > this.#buf.length) this.#buf = this.#stage.atLeast(most);
+    if (this.#len + most > this.#buf.length) this.#buf = this.#stage.atLeast(this.#len + most, this.#len);
     const buf = this.#buf;
     let at = this.#len;
     buf[at++] = QUOTE;
@@ -67,6 +66,16 @@ export class ResultFileWriter {
     buf[at++] = 0x0a;
     this.#len = at;
     this.#rows++;
+  }
+
+  /** Whether the staged rows fill the staging buffer: then `flush`. */
+  get full(): boolean {
+    return this.#len >= STAGE_BYTES;
+  }
+
+  /** Writes the staged rows out. */
+  async flush(): Promise<void> {
+    await this.#write();
   }
 
   /** Writes the rest and closes the file. */

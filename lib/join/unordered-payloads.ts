@@ -20,12 +20,19 @@ export interface JobSegmentPayload {
 /**
  * Calls `onRow(row, entry, fields)` for each uploaded record, `fields` being the job's columns as
  * field indexes (0..n-1: a row's fields past them are not the job's; one short of them is empty
- * there); returns the job's columns (those of the first payload with a header).
+ * there); returns the job's columns (those of the first payload read that has a header).
  */
 export async function forEachJobRow(
   segments: readonly JobSegmentPayload[],
   onRow: (row: CsvRow, entry: number, fields: Int32Array) => void,
-  options: { readonly signal?: AbortSignal | undefined; readonly buffer?: ReusedBuffer } = {},
+  options: {
+    readonly signal?: AbortSignal | undefined;
+    readonly buffer?: ReusedBuffer;
+    /** Whether to read the segment whose rows are entries `first` to `first + records - 1` (default: every one). */
+    readonly wanted?: (first: number, records: number) => boolean;
+    /** Awaited after each chunk (where onRow's writes are flushed). */
+    readonly afterChunk?: () => Promise<void>;
+  } = {},
 ): Promise<readonly string[]> {
   let columns: string[] | undefined;
   let fields = new Int32Array(0);
@@ -33,6 +40,10 @@ export async function forEachJobRow(
   for (const segment of segments) {
     const source = `the payload of segment ${segment.seq}`;
     const end = base + segment.records;
+    if (options.wanted && !options.wanted(base, segment.records)) {
+      base = end;
+      continue;
+    }
     const rows = await forEachCsvRow(
       segment.path,
       (row, index) => {
@@ -50,7 +61,7 @@ export async function forEachJobRow(
         if (entry >= end) throw mismatch(segment, 'more');
         onRow(row, entry, fields);
       },
-      { source, signal: options.signal, ...(options.buffer && { buffer: options.buffer }) },
+      { source, signal: options.signal, ...(options.buffer && { buffer: options.buffer }), ...(options.afterChunk && { afterChunk: options.afterChunk }) },
     );
     if (Math.max(0, rows - 1) < segment.records) throw mismatch(segment, 'fewer');
     base = end;

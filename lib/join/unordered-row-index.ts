@@ -9,7 +9,7 @@
 const EMPTY = -1;
 
 export class RowIndex {
-  readonly size: number;
+  #size: number;
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
   readonly #next: Int32Array;
@@ -17,12 +17,17 @@ export class RowIndex {
   #table: Int32Array = new Int32Array(0);
   #shift = 0;
 
-  /** `size`: how many rows (entries 0..size-1) it will hold. */
-  constructor(size: number) {
-    this.size = size;
-    this.#hi = new Uint32Array(size);
-    this.#lo = new Uint32Array(size);
-    this.#next = new Int32Array(size);
+  /** `capacity`: how many rows (entries 0..capacity-1) it can hold. */
+  constructor(capacity: number) {
+    this.#size = capacity;
+    this.#hi = new Uint32Array(capacity);
+    this.#lo = new Uint32Array(capacity);
+    this.#next = new Int32Array(capacity);
+  }
+
+  /** Empties it for `size` rows (at most its capacity): one index serves partition after partition, its arrays allocated once. */
+  reset(size: number): void {
+    this.#size = Math.min(size, this.#hi.length);
   }
 
   set(entry: number, hi: number, lo: number): void {
@@ -33,11 +38,14 @@ export class RowIndex {
   /** Builds the table once every entry is set. */
   build(): void {
     let bits = 4;
-    while (1 << bits < this.size * 2) bits++;
+    while (1 << bits < this.#size * 2) bits++;
     this.#shift = 32 - bits;
-    this.#table = new Int32Array(1 << bits).fill(EMPTY);
-    const mask = (1 << bits) - 1;
-    for (let entry = 0; entry < this.size; entry++) {
+    // The table too is kept when it is big enough (a larger one than needed only spreads the rows more).
+    if (this.#table.length < 1 << bits) this.#table = new Int32Array(1 << bits);
+    else this.#shift = 32 - Math.log2(this.#table.length);
+    this.#table.fill(EMPTY);
+    const mask = this.#table.length - 1;
+    for (let entry = 0; entry < this.#size; entry++) {
       const hi = this.#hi[entry] as number;
       const lo = this.#lo[entry] as number;
       for (let s = this.#slot(hi, lo); ; s = (s + 1) & mask) {

@@ -1,7 +1,8 @@
 /**
  * Result rows on disk while the unordered join matches them: what a row's result needs and no more
- * (flags, the id, the error's text), each record `[u32 a][u32 b][u8 flags][u16 id bytes][id]
- * [u32 error bytes][error]`. `a` and `b` are the caller's: a row number, or a hash to match later.
+ * (flags, the id, the error's text), each record `[u32 a][u32 b][u32 c][u8 flags][u16 id bytes][id]
+ * [u32 error bytes][error]`. `a`, `b` and `c` are the caller's: a hash and a row or result number,
+ * or a row number alone.
  * Writers stage records in memory and write them out when the caller flushes (between chunks of
  * the file being read); the reader streams records back a chunk at a time.
  * Memory: a writer's staging (a flush threshold of 64 KiB plus one chunk's rows); a reader's chunk.
@@ -16,7 +17,7 @@ export const UNPROCESSED = 4;
 
 const QUOTE = 0x22;
 const FLUSH_BYTES = 64 * 1024;
-const HEAD_BYTES = 4 + 4 + 1 + 2;
+const HEAD_BYTES = 4 + 4 + 4 + 1 + 2;
 
 export class SpillWriter {
   readonly path: string;
@@ -31,7 +32,7 @@ export class SpillWriter {
   }
 
   /** Adds a record whose id and error are fields of `row` (-1: none), unescaped as they are copied. */
-  add(a: number, b: number, flags: number, row: CsvRow, idField: number, errorField: number): void {
+  add(a: number, b: number, c: number, flags: number, row: CsvRow | undefined, idField: number, errorField: number): void {
     const idBytes = fieldBytes(row, idField);
     if (idBytes > 0xffff) throw new ParseError(`an sf__Id of ${idBytes} bytes`, { field: 'sf__Id' });
     const errorBytes = fieldBytes(row, errorField);
@@ -39,6 +40,7 @@ export class SpillWriter {
     const buf = this.#buf;
     let at = put32(buf, this.#len, a);
     at = put32(buf, at, b);
+    at = put32(buf, at, c);
     buf[at++] = flags;
     const idAt = at;
     at = copyField(row, idField, buf, at + 2);
@@ -52,12 +54,12 @@ export class SpillWriter {
     this.records++;
   }
 
-  /** Adds a record read back from another spill, with new `a` and `b`. */
-  copy(a: number, b: number, r: SpillRecord): void {
+  /** Adds a record read back from another spill, with new `a`, `b` and `c`. */
+  copy(a: number, b: number, c: number, r: SpillRecord): void {
     const length = r.end - r.start;
     this.#reserve(length);
     r.buf.copy(this.#buf, this.#len, r.start, r.end);
-    put32(this.#buf, put32(this.#buf, this.#len, a), b);
+    put32(this.#buf, put32(this.#buf, put32(this.#buf, this.#len, a), b), c);
     this.#len += length;
     this.records++;
   }
@@ -100,11 +102,11 @@ export class SpillWriter {
 }
 
 /** The bytes field f of the row takes, quotes still doubled (an upper bound of its unescaped length). */
-const fieldBytes = (row: CsvRow, f: number): number => (f >= 0 && f < row.count ? (row.ends[f] as number) - (row.starts[f] as number) : 0);
+const fieldBytes = (row: CsvRow | undefined, f: number): number => (row && f >= 0 && f < row.count ? (row.ends[f] as number) - (row.starts[f] as number) : 0);
 
 /** Copies field f of the row (none when f < 0) to `out` at `at`, `""` as one quote; returns the end. */
-function copyField(row: CsvRow, f: number, out: Buffer, at: number): number {
-  if (f < 0 || f >= row.count) return at;
+function copyField(row: CsvRow | undefined, f: number, out: Buffer, at: number): number {
+  if (!row || f < 0 || f >= row.count) return at;
   const start = row.starts[f] as number;
   const end = row.ends[f] as number;
   const escaped = row.escaped[f] === 1;
@@ -124,6 +126,7 @@ export class SpillRecord {
   end = 0;
   a = 0;
   b = 0;
+  c = 0;
   flags = 0;
   idStart = 0;
   idEnd = 0;
@@ -133,7 +136,7 @@ export class SpillRecord {
   /** Reads the record at `at` of `buf[0, len)`; false when it does not end there. */
   read(buf: Buffer, at: number, len: number): boolean {
     if (at + HEAD_BYTES > len) return false;
-    const idEnd = at + HEAD_BYTES + ((buf[at + 9] as number) | ((buf[at + 10] as number) << 8));
+    const idEnd = at + HEAD_BYTES + ((buf[at + 13] as number) | ((buf[at + 14] as number) << 8));
     if (idEnd + 4 > len) return false;
     const errorEnd = idEnd + 4 + get32(buf, idEnd);
     if (errorEnd > len) return false;
@@ -142,7 +145,8 @@ export class SpillRecord {
     this.end = errorEnd;
     this.a = get32(buf, at);
     this.b = get32(buf, at + 4);
-    this.flags = buf[at + 8] as number;
+    this.c = get32(buf, at + 8);
+    this.flags = buf[at + 12] as number;
     this.idStart = at + HEAD_BYTES;
     this.idEnd = idEnd;
     this.errorStart = idEnd + 4;

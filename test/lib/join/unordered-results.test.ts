@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { readCsvResults } from '../../../lib/join/csv-results.js';
 import type { ResultBlock } from '../../../lib/join/result-block.js';
 import { type JobSegmentPayload, orderResults, type OrderResultsOptions, type UnorderedResultFiles } from '../../../lib/join/unordered-results.js';
 import { collect } from '../../helpers/fixtures.js';
+import { ingestCalls } from '../../helpers/ingest-v2-calls.js';
+import { useTestOrg } from '../../helpers/local-org.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
 interface Out {
@@ -152,12 +154,17 @@ describe('lib/join/unordered-results', () => {
       ],
     ];
     const answers: Answer[] = segments.flat().map((_, i) => ({ kind: 'success', id: id(i), created: true }));
-    const { outcome, outputs } = await run(header, segments, answers, { seed: 3 });
-    expect(outcome.ok).to.equal(true);
-    const flat = outputs.flat();
-    expect(flat[0]?.id).to.equal(id(0));
-    expect(flat[4]?.id).to.equal(id(4));
-    expect([flat[1]?.id, flat[2]?.id, flat[3]?.id].sort()).to.deep.equal([id(1), id(2), id(3)]);
+    for (const partitionRows of [undefined, 1]) {
+      const { outcome, outputs } = await run(header, segments, answers, { seed: 3, tweak: partitionRows ? { partitionRows } : {} });
+      expect(outcome.ok).to.equal(true);
+      const flat = outputs.flat();
+      expect(flat[0]?.id).to.equal(id(0));
+      expect(flat[4]?.id).to.equal(id(4));
+      expect([flat[1]?.id, flat[2]?.id, flat[3]?.id].sort()).to.deep.equal([id(1), id(2), id(3)]);
+    }
+    // One more identical result than identical rows: it has no row.
+    const { outcome } = await run(header, segments, answers, { extra: [{ file: 'failed', line: '"","X:y:--","Same","Oslo"' }], tweak: { partitionRows: 2 } });
+    expect(outcome).to.deep.equal({ ok: false, reason: '1 result matches no uploaded row (5 rows uploaded, 6 results)' });
   });
 
   it('says a result that matches no row and the row left without one, and writes nothing', async () => {
@@ -230,9 +237,17 @@ describe('lib/join/unordered-results', () => {
       // too: matched on normalized values at once, it would take the second row, whose exact result then finds none.
       { kind: 'success', id: id(2), created: false, echo: ['Bigger', '1000.0', 'true', '', '2024-01-05T10:00:00.000Z', '005000000000001AAA'] },
     ];
-    const { outcome, outputs } = await run(header, [rows], answers, { seed: -1 });
-    expect(outcome).to.deep.equal({ ok: true });
-    expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    // A segment before them whose rows all match exactly: the normalized pass skips its payload, and the rows after keep their numbers.
+    const first = [['Small', '5', 'false', '', '', '']];
+    for (const partitionRows of [undefined, 1]) {
+      const { outcome, outputs } = await run(header, [first, rows], [{ kind: 'success', id: id(9), created: true }, ...answers], {
+        seed: -1,
+        tweak: partitionRows ? { partitionRows } : {},
+      });
+      expect(outcome).to.deep.equal({ ok: true });
+      expect(outputs[1]).to.deep.equal(answers.map(expected));
+      expect(outputs[0]).to.deep.equal([expected({ kind: 'success', id: id(9), created: true })]);
+    }
   });
 
   it('gives unprocessed rows the notProcessed error, and reads failed results without sf__Id (API before 53)', async () => {
@@ -278,10 +293,13 @@ describe('lib/join/unordered-results', () => {
     const answers: Answer[] = Array.from({ length: total }, (_, i) =>
       i % 13 === 0 ? { kind: 'failed', id: id(i), error: `E${i}:m:--` } : { kind: 'success', id: id(i), created: i % 3 === 0 },
     );
-    const { outcome, outputs } = await run(header, segments, answers, { seed: 11 });
-    expect(outcome).to.deep.equal({ ok: true });
-    expect(outputs.map((o) => o.length)).to.deep.equal(segments.map((s) => s.length));
-    expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    // In one partition, and in many (the hash join on disk; the duplicate rows share a partition).
+    for (const partitionRows of [undefined, 100]) {
+      const { outcome, outputs } = await run(header, segments, answers, { seed: 11, tweak: partitionRows ? { partitionRows } : {} });
+      expect(outcome).to.deep.equal({ ok: true });
+      expect(outputs.map((o) => o.length)).to.deep.equal(segments.map((s) => s.length));
+      expect(outputs.flat()).to.deep.equal(answers.map(expected));
+    }
   });
 
   it('throws typed errors for a malformed result file, a payload short of records, bad options and an abort', async () => {
@@ -324,5 +342,56 @@ describe('lib/join/unordered-results', () => {
         tmpDir: tmp.path,
       };
     }
+  });
+});
+
+describe('lib/join/unordered-results against the local org', () => {
+  const t = useTestOrg();
+  const tmp = useTempDir('bulkpipe-unordered-org-');
+  const v2 = ingestCalls(() => t.org);
+
+  it('joins the three files a real 2.0 job answers (two internal batches, served out of order) to its two segments', async () => {
+    const header = 'Name,Description,NumberOfEmployees';
+    const rows = Array.from({ length: 12_000 }, (_, i) =>
+      i === 7 || i === 10_500 ? `,missing name ${i},1` : i === 20 || i === 21 ? 'Twin,"same, ""row""\nhere",5' : `Acct ${i},"d, ${i}",${i}`,
+    );
+    const job = await v2.load({ object: 'Account', operation: 'insert' }, `${header}\n${rows.join('\n')}\n`);
+    expect(job.state).to.equal('JobComplete');
+    const results = { successful: join(tmp.path, 's.csv'), failed: join(tmp.path, 'f.csv'), unprocessed: join(tmp.path, 'u.csv') };
+    const kinds = { successful: 'successfulResults', failed: 'failedResults', unprocessed: 'unprocessedrecords' } as const;
+    for (const file of ['successful', 'failed', 'unprocessed'] as const) await writeFile(results[file], (await v2.results(job.id as string, kinds[file])).body);
+    const cut = 5_000;
+    const segments = [rows.slice(0, cut), rows.slice(cut)].map((part, k) => ({ seq: k, path: join(tmp.path, `p${k}.csv`), records: part.length }));
+    await writeFile(segments[0]?.path as string, `${header}\n${rows.slice(0, cut).join('\n')}\n`);
+    await writeFile(segments[1]?.path as string, `${header}\r\n${rows.slice(cut).join('\r\n')}\r\n`);
+    const outcome = await orderResults({
+      jobId: job.id as string,
+      segments,
+      results,
+      outputPath: (seq) => join(tmp.path, `out-${seq}.csv`),
+      notProcessed: 'X:y:--',
+      tmpDir: tmp.path,
+    });
+    expect(outcome).to.deep.equal({ ok: true });
+    const out = [...(await readOut(join(tmp.path, 'out-0.csv'))), ...(await readOut(join(tmp.path, 'out-1.csv')))];
+    expect(out).to.have.length(rows.length);
+    // The org's own pairing of ids and names: each joined row must carry the id the org gave its values.
+    const idsByName = new Map<string, string[]>();
+    const successful = (await readFile(results.successful, 'utf8')).split('\n').slice(1).filter(Boolean);
+    for (const line of successful) {
+      const [id, , name] = line.split(',').map((v) => v.replaceAll('"', ''));
+      idsByName.set(name as string, [...(idsByName.get(name as string) ?? []), id as string]);
+    }
+    out.forEach((o, i) => {
+      if (i === 7 || i === 10_500) {
+        expect(o.success, `row ${i}`).to.equal(false);
+        expect(o.error).to.match(/^REQUIRED_FIELD_MISSING:/);
+      } else {
+        const name = i === 20 || i === 21 ? 'Twin' : `Acct ${i}`;
+        expect(o.success, `row ${i}`).to.equal(true);
+        expect(idsByName.get(name), `row ${i}`).to.include(o.id);
+      }
+    });
+    expect(new Set(out.map((o) => o.id)).size).to.equal(rows.length - 1); // the two failed rows share the empty id
   });
 });
