@@ -6,10 +6,9 @@
  * or not; LF or CRLF ends a row. Memory: one chunk, and a row that spans two.
  */
 import { ParseError } from '../errors.js';
+import { CsvRow, ROW_BAD_QUOTE, readRow } from './csv-row.js';
 import { ResultBlock } from './result-block.js';
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -21,62 +20,6 @@ interface Columns {
   readonly count: number;
 }
 
-/** Field bounds of the row being read: start, end, and whether it holds doubled quotes. */
-class RowFields {
-  starts: number[] = [];
-  ends: number[] = [];
-  escaped: boolean[] = [];
-  count = 0;
-
-  add(start: number, end: number, escaped: boolean): void {
-    this.starts[this.count] = start;
-    this.ends[this.count] = end;
-    this.escaped[this.count] = escaped;
-    this.count++;
-  }
-}
-
-/**
- * Reads one row from `pos`; returns the position after its line end, or -1 when the chunk ends
- * first (the row continues in the next chunk). A final row without a line end is read when `last`.
- */
-function readRow(buf: Buffer, pos: number, fields: RowFields, last: boolean, source: string): number {
-  fields.count = 0;
-  let i = pos;
-  const n = buf.length;
-  for (;;) {
-    if (buf[i] === QUOTE) {
-      let q = buf.indexOf(QUOTE, i + 1);
-      let escaped = false;
-      while (q >= 0 && buf[q + 1] === QUOTE) {
-        escaped = true;
-        q = buf.indexOf(QUOTE, q + 2);
-      }
-      if (q < 0 || (q + 1 >= n && !last)) return -1;
-      fields.add(i + 1, q, escaped);
-      i = q + 1;
-    } else {
-      let j = i;
-      while (j < n && buf[j] !== COMMA && buf[j] !== LF && buf[j] !== CR) j++;
-      if (j >= n && !last) return -1;
-      fields.add(i, j, false);
-      i = j;
-    }
-    const c = buf[i];
-    if (c === COMMA) {
-      i++;
-      continue;
-    }
-    if (c === LF) return i + 1;
-    if (c === CR) {
-      if (i + 1 >= n && !last) return -1;
-      return buf[i + 1] === LF ? i + 2 : i + 1;
-    }
-    if (i >= n) return last ? n : -1;
-    throw new ParseError('a closing quote must be followed by a comma or a line end', { source, column: fields.count });
-  }
-}
-
 /** `true` in any case (bytes or'ed with 0x20 are lower case letters). */
 const isTrue = (buf: Buffer, start: number, end: number) =>
   end - start === 4 &&
@@ -85,20 +28,12 @@ const isTrue = (buf: Buffer, start: number, end: number) =>
   ((buf[start + 2] as number) | 0x20) === 0x75 &&
   ((buf[start + 3] as number) | 0x20) === 0x65;
 
-function text(buf: Buffer, fields: RowFields, index: number): string {
-  const start = fields.starts[index] as number;
-  const end = fields.ends[index] as number;
-  if (start >= end) return '';
-  const value = buf.toString('utf8', start, end);
-  return fields.escaped[index] ? value.replaceAll('""', '"') : value;
-}
-
 /** Rows in a block: a chunk's rows are split into blocks of at most this many. */
 const BLOCK = 2048;
 
 /** Yields each chunk's whole result rows, in order. */
 export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>, source = 'results'): AsyncGenerator<ResultBlock> {
-  const fields = new RowFields();
+  const fields = new CsvRow();
   let columns: Columns | undefined;
   let carry: Buffer | undefined;
   let line = 1;
@@ -106,16 +41,18 @@ export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>
     const rows: ResultBlock[] = [];
     let block: ResultBlock | undefined;
     let pos = 0;
+    fields.buf = buf;
     while (pos < buf.length) {
       if (buf[pos] === LF || (buf[pos] === CR && buf[pos + 1] === LF)) {
         pos += buf[pos] === LF ? 1 : 2; // an empty line is no row
         continue;
       }
-      const end = readRow(buf, pos, fields, last, source);
+      const end = readRow(buf, pos, fields, last);
+      if (end === ROW_BAD_QUOTE) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, column: fields.count });
       if (end < 0) break;
       pos = end;
       if (!columns) {
-        const names = Array.from({ length: fields.count }, (_, i) => text(buf, fields, i));
+        const names = Array.from({ length: fields.count }, (_, i) => fields.text(i));
         columns = { id: names.indexOf('Id'), success: names.indexOf('Success'), created: names.indexOf('Created'), error: names.indexOf('Error'), count: names.length };
         if (columns.success < 0) throw new ParseError('CSV result has no "Success" column', { source, line: 1 });
         continue;
@@ -134,7 +71,7 @@ export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>
         buf,
         idStart,
         idEnd,
-        columns.error >= 0 ? text(buf, fields, columns.error) : '',
+        columns.error >= 0 ? fields.text(columns.error) : '',
       );
     }
     return { rows, rest: pos };

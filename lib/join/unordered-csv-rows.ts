@@ -10,90 +10,16 @@
 import { open } from 'node:fs/promises';
 import { AbortedError, ParseError, SpoolError } from '../errors.js';
 import { errorCodeOf } from '../errors/bulk-error.js';
+import { CsvRow, ROW_BAD_QUOTE, ROW_CUT, readRow } from './csv-row.js';
 import { ReusedBuffer } from './unordered-buffer.js';
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
+export { CsvRow };
+
 const LF = 0x0a;
 const CR = 0x0d;
 const CHUNK_BYTES = 256 * 1024;
 /** The longest row read: a Bulk API record is at most 10 MB (v1 batch limit), so this is far past any real one. */
 const MAX_ROW_BYTES = 64 * 1024 * 1024;
-
-/** One row's fields: field i is `buf[starts[i], ends[i])`, its quotes doubled when `escaped[i]`. Valid only during the callback. */
-export class CsvRow {
-  buf: Buffer = Buffer.alloc(0);
-  starts = new Int32Array(16);
-  ends = new Int32Array(16);
-  escaped = new Uint8Array(16);
-  count = 0;
-
-  add(start: number, end: number, escaped: boolean): void {
-    if (this.count === this.starts.length) {
-      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts, (n) => new Int32Array(n));
-      this.ends = grow(this.ends, (n) => new Int32Array(n));
-      this.escaped = grow(this.escaped, (n) => new Uint8Array(n));
-    }
-    this.starts[this.count] = start;
-    this.ends[this.count] = end;
-    this.escaped[this.count] = escaped ? 1 : 0;
-    this.count++;
-  }
-
-  /** Field i as text (only for headers and rows that need it: it makes a string). */
-  text(i: number): string {
-    if (i >= this.count) return '';
-    const value = this.buf.toString('utf8', this.starts[i], this.ends[i]);
-    return this.escaped[i] === 1 ? value.replaceAll('""', '"') : value;
-  }
-}
-
-/** Reads one row from `pos`; returns the position after its line end, or -1 when `buf` ends first and more may come. */
-function readRow(buf: Buffer, pos: number, row: CsvRow, last: boolean, source: string, record: number): number {
-  row.count = 0;
-  const n = buf.length;
-  let i = pos;
-  for (;;) {
-    if (buf[i] === QUOTE) {
-      let q = buf.indexOf(QUOTE, i + 1);
-      let escaped = false;
-      while (q >= 0 && buf[q + 1] === QUOTE) {
-        escaped = true;
-        q = buf.indexOf(QUOTE, q + 2);
-      }
-      if (q < 0) {
-        if (last) throw new ParseError('unterminated quoted field at the end of the file', { source, record });
-        return -1;
-      }
-      if (q + 1 >= n && !last) return -1;
-      row.add(i + 1, q, escaped);
-      i = q + 1;
-    } else {
-      let j = i;
-      while (j < n && buf[j] !== COMMA && buf[j] !== LF && buf[j] !== CR) j++;
-      if (j >= n && !last) return -1;
-      row.add(i, j, false);
-      i = j;
-    }
-    const c = buf[i];
-    if (c === COMMA) {
-      i++;
-      continue;
-    }
-    if (c === LF) return i + 1;
-    if (c === CR) {
-      if (i + 1 >= n && !last) return -1;
-      return buf[i + 1] === LF ? i + 2 : i + 1;
-    }
-    if (i >= n) return n;
-    throw new ParseError('a closing quote must be followed by a comma or a line end', { source, record, column: row.count + 1 });
-  }
-}
 
 export interface CsvRowsOptions {
   /** What the file is, for errors: `payload of segment 3`, `failedResults`. */
@@ -152,7 +78,9 @@ export async function forEachCsvRow(path: string, onRow: (row: CsvRow, index: nu
           pos += c === CR && data[pos + 1] === LF ? 2 : 1; // an empty line is no row
           continue;
         }
-        const end = readRow(data, pos, row, eof, source, index + 1);
+        const end = readRow(data, pos, row, eof);
+        if (end === ROW_BAD_QUOTE) throw new ParseError('a closing quote must be followed by a comma or a line end', { source, record: index + 1, column: row.count + 1 });
+        if (end === ROW_CUT && eof) throw new ParseError('unterminated quoted field at the end of the file', { source, record: index + 1 });
         if (end < 0) break;
         pos = end;
         onRow(row, index++);
