@@ -142,3 +142,10 @@ export interface JoinedBlock {
    */
   readonly restart: boolean;
 }
+
+/** A Bulk API 2.0 job that did not complete, as the org told it (a load's `summary.failedJobs`). */
+export interface FailedJob {
+  readonly jobId: string;
+  readonly state: 'Failed' | 'Aborted';
+  readonly errorMessage: string | undefined;
+}

@@ -32,7 +32,8 @@ import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 
 export { LOAD_OPERATIONS };
-export type { BulkLoadOptions, FailedJob, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
+export type { BulkLoadOptions, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
+export type { FailedJob } from '../lib/load-types.js';
 
 /** The ledger a run holds: its folder, what it read of it (a resume), and whether the folder turned out to hold another load's. */
 interface RunLedger {

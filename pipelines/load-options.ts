@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { BulkClient } from '../lib/http/client.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
-import type { FinishedBatch, JoinedRow, LoadOperation, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import type { FailedJob, FinishedBatch, JoinedRow, LoadOperation, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import type { BatchInfo, JobInfo } from '../lib/types.js';
 import type { InputFormat } from '../transforms/record-parser.js';
@@ -26,13 +26,6 @@ export interface LoadProgress {
   readonly bytesRead: number | undefined;
   /** Records read whose rows are not in the outputs yet (uploaded or spooled, results not written): read = succeeded + failed + pending. */
   readonly recordsPending: number;
-}
-
-/** A Bulk API 2.0 job that did not complete, as the org told it. */
-export interface FailedJob {
-  readonly jobId: string;
-  readonly state: 'Failed' | 'Aborted';
-  readonly errorMessage: string | undefined;
 }
 
 export interface LoadSummary extends LoadProgress {

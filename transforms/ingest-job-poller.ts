@@ -22,10 +22,9 @@ import type { IngestJobInfo, IngestResultFile } from '../lib/http/ingest-jobs.js
 import { orderResults } from '../lib/join/unordered-results.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadSpool } from '../lib/load/load-spool.js';
-import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
+import type { FailedJob, FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 import type { BatchInfo } from '../lib/types.js';
-import type { FailedJob } from '../pipelines/load-options.js';
 import { PollingStage, type PollingOptions } from './polling-stage.js';
 import type { BatchCounts } from './status-poller.js';
 
@@ -132,6 +131,19 @@ export class IngestJobPoller extends PollingStage {
       this.#failedJobs.push({ jobId: info.id, state: info.state as FailedJob['state'], errorMessage: info.errorMessage });
       this.emit('jobFailed', info);
     }
+    const notProcessed = rowError(
+      'BULKPIPE_NOT_PROCESSED',
+      `job ${info.id} ended ${info.state}${info.errorMessage ? ` (${info.errorMessage})` : ''} before the org processed this record: it never reached the org; load it again`,
+    );
+    if (info.state !== 'JobComplete' && info.numberRecordsProcessed === 0) {
+      // Nothing of it was processed (its data refused at UploadComplete, or aborted before): every row is unprocessed, no file to read.
+      for (const s of segments) {
+        const done = finished(s, { state: 'Failed', processed: 0, stateMessage: notProcessed });
+        this.emit('batchFinished', done, batchInfoOf(info, s));
+        await this.pushDone(done);
+      }
+      return;
+    }
     const files = { successful: '', failed: '', unprocessed: '' };
     for (const [key, file] of RESULT_FILES) {
       const path = await this.#spool.path(first, 'download', `${file}.csv`);
@@ -146,10 +158,7 @@ export class IngestJobPoller extends PollingStage {
       segments: segments.map((s) => ({ seq: s.seq, path: s.path as string, records: s.records })),
       results: files,
       outputPath: (seq) => outputs.get(seq) as string,
-      notProcessed: rowError(
-        'BULKPIPE_NOT_PROCESSED',
-        `job ${info.id} ended ${info.state}${info.errorMessage ? ` (${info.errorMessage})` : ''} before the org processed this record: it never reached the org; load it again`,
-      ),
+      notProcessed,
       tmpDir: dirname(files.successful),
       signal,
     });

@@ -14,7 +14,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
-import { ingestUploadStream, payloadLineEnding, uploadDigest } from '../lib/load/ingest-upload-body.js';
+import { ingestUploadStream, uploadDigest } from '../lib/load/ingest-upload-body.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
@@ -24,7 +24,7 @@ import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface IngestJobSubmitterOptions {
   readonly client: BulkClient;
-  /** The jobs to create: object, operation and External ID field (the line ending is the payloads'). */
+  /** The jobs to create: object, operation and External ID field (their line ending is LF, their delimiter a comma: the upload's). */
   readonly job: Omit<IngestJobRequest, 'lineEnding' | 'columnDelimiter'>;
   /** Most bytes of CSV in one job; default 100,000,000. */
   readonly jobSize?: number;
@@ -231,7 +231,8 @@ export class IngestJobSubmitter extends Transform {
     this.#checked ??= this.#beforeJob ? this.#beforeJob(first) : Promise.resolve();
     await this.#checked;
     await this.#ledger?.ingestJob({ type: 'v2group', seqs, at: Date.now() });
-    const job = await this.#client.ingestJobs.create({ ...this.#request, lineEnding: await payloadLineEnding(first.path as string) }, { signal: this.#abort.signal });
+    // LF whatever the input's line ends: the upload body sends every record end outside quotes as LF.
+    const job = await this.#client.ingestJobs.create({ ...this.#request, lineEnding: 'LF' }, { signal: this.#abort.signal });
     this.#unclosed.add(job.id);
     await this.#ledger?.ingestJob({ type: 'v2job', first: first.seq, jobId: job.id });
     this.#jobs.push(job);

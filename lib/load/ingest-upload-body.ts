@@ -1,31 +1,102 @@
 /**
  * The body of a Bulk API 2.0 job's one upload, made of the job's spooled segments: the first
- * payload whole (its header line is the job's), then every later payload without its header line.
- * Read from the spool afresh for each send, so that a retried PUT sends the same bytes; nothing is
- * held but one read chunk.
+ * payload whole (its header line is the job's), then every later payload without its header line,
+ * every record ended by an LF. A 2.0 job has one line ending and the org checks every line end
+ * outside quotes against it, while a payload keeps its input's (LF, CRLF, a final record with none
+ * given an LF by the cutter): the jobs are LF, and a CRLF or lone CR outside quotes is sent as LF
+ * (a line break inside a quoted value is the value's, and stays). Read from the spool afresh for
+ * each send, so that a retried PUT sends the same bytes; nothing is held but one read chunk.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 const LF = 0x0a;
 const CR = 0x0d;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/** Where a payload's bytes stand: at a field's start, in an unquoted field, in a quoted one, or just after a quote in a quoted one (an escape or its end). */
+enum At {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  QuoteInQuoted,
+}
+
+/** Record ends outside quotes made LF, across chunks (a CRLF cut between two chunks too). */
+export class LfRecordEnds {
+  #at = At.FieldStart;
+  /** The last byte was a CR outside quotes, sent as LF: an LF right after it is dropped. */
+  #afterCr = false;
+
+  convert(chunk: Buffer): Buffer {
+    // Quotes open a field only at its start (a quote inside an unquoted field is literal, as the cutter reads it).
+    let out: Buffer | undefined;
+    let used = 0;
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i] as number;
+      if (this.#afterCr) {
+        this.#afterCr = false;
+        if (c === LF) {
+          out ??= Buffer.allocUnsafe(chunk.length);
+          used += chunk.copy(out, used, from, i);
+          from = i + 1;
+          continue;
+        }
+      }
+      switch (this.#at) {
+        case At.Quoted:
+          if (c === QUOTE) this.#at = At.QuoteInQuoted;
+          continue;
+        case At.QuoteInQuoted:
+          if (c === QUOTE) {
+            this.#at = At.Quoted;
+            continue;
+          }
+          break;
+        case At.FieldStart:
+          if (c === QUOTE) {
+            this.#at = At.Quoted;
+            continue;
+          }
+          break;
+        case At.Unquoted:
+          break;
+      }
+      if (c === COMMA) this.#at = At.FieldStart;
+      else if (c === LF) this.#at = At.FieldStart;
+      else if (c === CR) {
+        this.#at = At.FieldStart;
+        this.#afterCr = true;
+        out ??= Buffer.allocUnsafe(chunk.length);
+        used += chunk.copy(out, used, from, i);
+        out[used++] = LF;
+        from = i + 1;
+      } else this.#at = At.Unquoted;
+    }
+    if (!out) return chunk;
+    used += chunk.copy(out, used, from, chunk.length);
+    return out.subarray(0, used);
+  }
+}
 
 /** The records of each payload after the first, from the byte after its header line. */
 async function* joinedPayloads(paths: readonly string[]): AsyncGenerator<Buffer> {
   for (const [i, path] of paths.entries()) {
     let inHeader = i > 0;
-    for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
-      if (!inHeader) {
-        yield chunk;
-        continue;
+    const ends = new LfRecordEnds();
+    for await (const read of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+      let chunk = read;
+      if (inHeader) {
+        // A header line is column names: no quoted line break in it, so its end is the first LF.
+        const end = chunk.indexOf(LF);
+        if (end < 0) continue;
+        inHeader = false;
+        chunk = chunk.subarray(end + 1);
       }
-      // A header line is column names: no quoted line break in it, so its end is the first LF.
-      const end = chunk.indexOf(LF);
-      if (end < 0) continue;
-      inHeader = false;
-      if (end + 1 < chunk.length) yield chunk.subarray(end + 1);
+      if (chunk.length > 0) yield ends.convert(chunk);
     }
   }
 }
@@ -43,20 +114,4 @@ export function uploadDigest(segmentDigests: readonly string[]): string {
   const hash = createHash('sha256').update('bulkpipe 2.0 upload\n');
   for (const digest of segmentDigests) hash.update(`${digest}\n`);
   return hash.digest('hex');
-}
-
-/**
- * The job's line ending: the one the payloads' lines end with (the CSV fast path keeps the input's
- * LF or CRLF; the other paths write LF). Read from the first payload's header line.
- */
-export async function payloadLineEnding(path: string): Promise<'LF' | 'CRLF'> {
-  const file = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    const end = head.subarray(0, bytesRead).indexOf(LF);
-    return end > 0 && head[end - 1] === CR ? 'CRLF' : 'LF';
-  } finally {
-    await file.close();
-  }
 }

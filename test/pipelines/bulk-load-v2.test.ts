@@ -108,6 +108,15 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     ]);
   });
 
+  it('CRLF input whose last record has no line end, in several segments of one job: every row loaded (the job is LF)', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => `${prefix}${i + 1},"line one\r\nline two"`);
+    const { ok, failed, summary } = await load('crlf.csv', `Name,Description\r\n${rows.join('\r\n')}`, { batchSize: 10 });
+    expect(failed).to.deep.equal([]);
+    expect(ok.map((r) => r.Name)).to.deep.equal(Array.from({ length: 25 }, (_, i) => `${prefix}${i + 1}`));
+    expect(ok.every((r) => r.Description === 'line one\r\nline two')).to.equal(true);
+    expect(summary.failedJobs).to.deep.equal([]);
+  });
+
   it('upserts, updates, deletes and hard-deletes', async () => {
     const up = await load('up.csv', `Ext_Id__c,Name\n${prefix}1,${prefix}one\n${prefix}2,${prefix}two\n`, { operation: 'upsert', externalIdField: 'Ext_Id__c' });
     expect(up.ok.map((r) => r.sf__Created)).to.deep.equal(['true', 'true']);
