@@ -4,7 +4,9 @@
  * re-serializes values from the parsed record rather than echoing the bytes (spec §3.9): the docs'
  * own sample turns `912260031` into `9.12260031E8` (Java Double.toString). What else it rewrites
  * is unconfirmed; these follow what its parser accepts as one value (Data Loader's and the Bulk
- * API's documented input formats): numbers in any notation, `true`/`false` in any case (and `1`/`0`,
+ * API's documented input formats): numbers in any notation (not one with a leading zero, nor one of
+ * more digits than a double keeps: text such as `007` or a 20-digit code stays itself, so that two
+ * rows that differ only there never take each other's results), `true`/`false` in any case (and `1`/`0`,
  * `yes`/`no`, which checkboxes accept), `#N/A` (the Bulk API's null) as empty, a date-time in any
  * accepted layout as its instant, an 18-character id as its 15-character form, and a line break
  * inside a value as LF (the job's line ending). Values are not trimmed: Bulk API 2.0 keeps spaces
@@ -13,6 +15,10 @@
 import { isValidId } from '../ids.js';
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A leading zero (`007`): no number field writes one, so it is text (a code, a zip) and stays as it is. */
+const LEADING_ZERO = /^[+-]?0\d/;
+/** Most significant digits a double keeps exactly: a longer digit string (an ERP id) would meet another one's form. */
+const EXACT_DIGITS = 15;
 const BOOLEAN = /^(?:true|false|yes|no)$/i;
 /** `yyyy-MM-dd[T ]HH:mm[:ss[.SSS]][Z|±HH[:]mm]`: the date-time layouts of Data Loader's guide. */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -30,7 +36,7 @@ export function normalizeValue(value: string): string {
   const first = value.charCodeAt(0);
   // Numbers and booleans first: the common reformatting, and cheap to rule out by the first character.
   if ((first >= 0x30 && first <= 0x39) || first === 0x2b || first === 0x2d || first === 0x2e) {
-    if (NUMBER.test(value)) {
+    if (NUMBER.test(value) && !LEADING_ZERO.test(value) && significantDigits(value) <= EXACT_DIGITS) {
       const n = Number(value);
       return Number.isFinite(n) ? `${NUMBER_MARK}${n === 0 ? 0 : n}` : value;
     }
@@ -39,6 +45,12 @@ export function normalizeValue(value: string): string {
   }
   if (BOOLEAN.test(value)) return `${NUMBER_MARK}${/^(?:true|yes)$/i.test(value) ? 1 : 0}`;
   return value;
+}
+
+/** The digits of a number's mantissa from its first non-zero one. */
+function significantDigits(value: string): number {
+  const mantissa = value.split(/[eE]/)[0] as string;
+  return mantissa.replace(/[^0-9]/g, '').replace(/^0+/, '').length;
 }
 
 /** A date-time as INSTANT_MARK and its epoch ms, undefined when it is none (a time without a zone is UTC, as the API reads it). */

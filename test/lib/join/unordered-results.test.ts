@@ -250,6 +250,22 @@ describe('lib/join/unordered-results', () => {
     }
   });
 
+  it("never lets rows that differ only in text that reads as a number (a leading zero, a code of 20 digits) take each other's results", async () => {
+    const header = ['Code__c', 'AnnualRevenue'];
+    const rows = [
+      ['007', '912260031'],
+      ['7', '912260031'],
+      ['12345678901234567890', '912260031'],
+      ['12345678901234567891', '912260031'],
+    ];
+    const answers: Answer[] = rows.map((r, i) => ({ kind: 'success', id: id(i), created: true, echo: [r[0] as string, '9.12260031E8'] }));
+    for (const seed of [-1, 1, 2, 3, 4, 5, 6, 7]) {
+      const { outcome, outputs } = await run(header, [rows], answers, { seed });
+      expect(outcome).to.deep.equal({ ok: true });
+      expect(outputs[0]).to.deep.equal(answers.map(expected));
+    }
+  });
+
   it('gives unprocessed rows the notProcessed error, and reads failed results without sf__Id (API before 53)', async () => {
     const segments = [[['a'], ['b'], ['c']]];
     const answers: Answer[] = [{ kind: 'unprocessed' }, { kind: 'failed', id: '', error: 'X:y:--' }, { kind: 'unprocessed' }];
