@@ -50,13 +50,13 @@ export async function planIngestResume(
   const waiting = (seq: number) => seq >= state.nextSeq || state.pending.some((s) => s.seq === seq);
   const jobs: ResumedIngestJob[] = [];
   const notices: string[] = [];
-  const known = new Set(state.jobs);
+  const lost: LedgerIngestJob[] = [];
   for (const job of state.ingestJobs) {
     const seqs = job.seqs.filter(waiting);
     if (seqs.length === 0) continue;
     const halfJoined = seqs.length < job.seqs.length;
     if (job.jobId === undefined) {
-      notices.push(...(await abortOrphans(client, state.run.shape, job, known, signal)));
+      lost.push(job);
       jobs.push({ seqs, jobId: undefined, uploaded: false, closed: false });
       continue;
     }
@@ -75,6 +75,7 @@ export async function planIngestResume(
     }
     jobs.push(goOn(info, job, seqs));
   }
+  if (lost.length > 0) notices.push(await abortOrphans(client, state.run.shape, lost, new Set(state.jobs), signal));
   return { segments, jobs, notices };
 }
 
@@ -102,20 +103,30 @@ async function orderedResults(spool: LoadSpool, seqs: readonly number[]): Promis
 }
 
 /**
- * A create POST whose answer never came: the job it made, if any, is Open, of the load's object and
- * operation, made within a minute after the POST went out and unknown to the ledger. It holds no data
- * (the upload needs its id), so aborting it loses nothing; it is said.
+ * Create POSTs whose answers never came: the jobs they made, if any, are Open, of the load's object
+ * and operation, by this user, made within a minute after one of those POSTs went out, and unknown to
+ * the ledger. They hold no data (an upload needs the job's id), so aborting them loses nothing. But
+ * another load of the same user may have made a like job then: the jobs are aborted only when there
+ * are no more of them than lost creates; otherwise none is, and they are named.
  */
-async function abortOrphans(client: BulkClient, shape: LoadShape, job: LedgerIngestJob, known: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string[]> {
-  const notices: string[] = [];
-  for await (const found of client.ingestJobs.list({ since: job.at - SKEW_MS, signal })) {
-    const made = Date.parse(found.createdDate);
-    if (known.has(found.id) || found.state !== 'Open' || made > job.at + CREATE_WINDOW_MS) continue;
-    if (found.object.toLowerCase() !== shape.object.toLowerCase() || found.operation !== shape.operation) continue;
-    await client.ingestJobs.abort(found.id, { signal });
-    notices.push(`job ${found.id} was made by this load's create request whose answer was lost; it held no data and is aborted`);
+async function abortOrphans(client: BulkClient, shape: LoadShape, lost: readonly LedgerIngestJob[], known: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string> {
+  const from = Math.min(...lost.map((j) => j.at)) - SKEW_MS;
+  const until = Math.max(...lost.map((j) => j.at)) + CREATE_WINDOW_MS;
+  const user = (await client.identity({ signal })).userId?.slice(0, 15);
+  const found: string[] = [];
+  for await (const job of client.ingestJobs.list({ since: from, signal })) {
+    const made = Date.parse(job.createdDate);
+    if (known.has(job.id) || job.state !== 'Open' || made > until) continue;
+    if (job.object.toLowerCase() !== shape.object.toLowerCase() || job.operation !== shape.operation) continue;
+    if (user !== undefined && job.createdById.slice(0, 15) !== user) continue;
+    found.push(job.id);
   }
-  return notices;
+  const lostCreates = `${lost.length} create request(s) of this load whose answer was lost`;
+  if (found.length === 0) return `${lostCreates} made no job in the org`;
+  if (found.length > lost.length)
+    return `${lostCreates}; ${found.length} Open jobs like them were made then (${found.join(', ')}), more than this load can have made: none is aborted: abort those of this load in the org`;
+  for (const id of found) await client.ingestJobs.abort(id, { signal });
+  return `${lostCreates}: job(s) ${found.join(', ')}, made by them and holding no data, are aborted`;
 }
 
 function unknowable(jobId: string, seqs: readonly number[], why: string, dir: string): LedgerError {

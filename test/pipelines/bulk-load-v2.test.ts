@@ -201,6 +201,59 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     }
   });
 
+  it("a resume after a lost create answer aborts the job it made, never another load's like job made then", async () => {
+    const input = join(tmp.path, `${n}-lost.csv`);
+    await writeFile(input, `Name\n${Array.from({ length: 30 }, (_, i) => `${prefix}${i}`).join('\n')}\n`);
+    const base: BulkLoadOptions = {
+      client: t.client,
+      input,
+      format: 'csv',
+      object: 'Account',
+      operation: 'insert',
+      bulkApi: 2,
+      successPath: `${input}.ok.csv`,
+      errorPath: `${input}.err.csv`,
+      ledgerDir: join(tmp.path, `${n}-ledger`),
+      minPollIntervalMs: 10,
+      maxPollIntervalMs: 50,
+    };
+    const ingest = t.client.ingestJobs;
+    const create = ingest.create.bind(ingest);
+    let made = '';
+    // The org makes the job; its answer is lost (every retry's too), so the run fails with no job id in its ledger.
+    const lose = async (...args: Parameters<typeof create>) => {
+      made = (await create(...args)).id;
+      throw new Error('the create answer was lost');
+    };
+    Object.assign(ingest, { create: lose });
+    try {
+      await rejection(bulkLoad(base));
+    } finally {
+      Object.assign(ingest, { create });
+    }
+    const notices: string[] = [];
+    const first = await bulkLoad({ ...base, resume: true, onNotice: (m) => notices.push(m) });
+    expect(first.recordsSucceeded).to.equal(30);
+    expect((await ingest.get(made)).state).to.equal('Aborted');
+    expect(notices.join('\n')).to.contain(`${made}, made by them and holding no data, are aborted`);
+    // Again, with another load's like job made in the same minute: two candidates for one lost create, so none is aborted.
+    const base2 = { ...base, ledgerDir: join(tmp.path, `${n}-ledger2`), successPath: `${input}.ok2.csv`, errorPath: `${input}.err2.csv` };
+    Object.assign(ingest, { create: lose });
+    try {
+      await rejection(bulkLoad(base2));
+    } finally {
+      Object.assign(ingest, { create });
+    }
+    const foreign = await create({ object: 'Account', operation: 'insert', lineEnding: 'LF' });
+    const later: string[] = [];
+    await bulkLoad({ ...base2, resume: true, onNotice: (m) => later.push(m) });
+    expect((await ingest.get(foreign.id)).state).to.equal('Open');
+    expect((await ingest.get(made)).state).to.equal('Open');
+    expect(later.join('\n')).to.match(/2 Open jobs like them were made then .*none is aborted/);
+    await ingest.abort(foreign.id);
+    await ingest.abort(made);
+  });
+
   it("a run stopped in the middle of a job's join resumes from the ordered results: exactly once, no second upload", async () => {
     const ROWS = 600;
     const lines = Array.from({ length: ROWS }, (_, i) => `${prefix}${i + 1},${(i + 1) % 50 === 0 ? 'x' : i + 1}`);
