@@ -80,6 +80,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
           job: { object: shape.object, operation: shape.operation, ...(shape.externalIdField ? { externalIdFieldName: shape.externalIdField } : {}) },
           ...(shape.jobSize !== undefined ? { jobSize: shape.jobSize } : {}),
           concurrency: run.concurrency,
+          untilJobsEnd: true,
           ...(ledger ? { ledger } : {}),
           ...beforeJob,
           digest: (batch: SpooledBatch, path: string) => spool.digest(batch.seq, path),
@@ -87,6 +88,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
       : new BulkSubmitter({ client: run.client, job, concurrency: run.concurrency, ...(ledger ? { ledger } : {}), ...beforeJob });
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
   const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
+  if (poller instanceof IngestJobPoller && submitter instanceof IngestJobSubmitter) poller.on('jobEnded', (jobId) => submitter.jobEnded(jobId));
   if (poller instanceof IngestJobPoller)
     poller.on('jobFailed', (info) =>
       run.callbacks.onNotice?.(

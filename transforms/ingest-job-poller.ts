@@ -142,6 +142,7 @@ export class IngestJobPoller extends PollingStage {
         this.emit('batchFinished', done, batchInfoOf(info, s));
         await this.pushDone(done);
       }
+      this.emit('jobEnded', info.id);
       return;
     }
     const files = { successful: '', failed: '', unprocessed: '' };
@@ -181,6 +182,7 @@ export class IngestJobPoller extends PollingStage {
       this.emit('batchFinished', done, batchInfoOf(info, s));
       await this.pushDone(done);
     }
+    this.emit('jobEnded', info.id);
   }
 
   protected override timedOut(): Error | undefined {
@@ -217,6 +219,8 @@ export interface IngestJobPoller {
   on(event: 'poll', listener: (counts: BatchCounts) => void): this;
   on(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
   on(event: 'jobFailed', listener: (job: IngestJobInfo) => void): this;
+  /** A job's segments are all pushed on: the org is done with it. */
+  on(event: 'jobEnded', listener: (jobId: string) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 

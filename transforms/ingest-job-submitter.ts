@@ -28,8 +28,14 @@ export interface IngestJobSubmitterOptions {
   readonly job: Omit<IngestJobRequest, 'lineEnding' | 'columnDelimiter'>;
   /** Most bytes of CSV in one job; default 100,000,000. */
   readonly jobSize?: number;
-  /** Jobs being created and uploaded at once; default 4, at most 25. */
+  /** Jobs at once; default 4, at most 25. Jobs being created and uploaded; with `untilJobsEnd`, until the org has ended them. */
   readonly concurrency?: number;
+  /**
+   * A job keeps its slot until `jobEnded(id)` is called (an IngestJobPoller's `jobEnded` event), so
+   * that at most `concurrency` jobs are in the org at once and the input waits for them; default false
+   * (a slot is freed once UploadComplete is answered).
+   */
+  readonly untilJobsEnd?: boolean;
   /** Upload gzip-compressed; default true. */
   readonly gzip?: boolean;
   readonly ledger?: LoadLedger;
@@ -71,6 +77,10 @@ export class IngestJobSubmitter extends Transform {
   #checked: Promise<void> | undefined;
   readonly #digest: (batch: SpooledBatch, path: string) => Promise<string>;
   readonly #limit: LimitFunction;
+  readonly #untilJobsEnd: boolean;
+  /** With untilJobsEnd: the jobs launched whose end the poller has not told yet. */
+  readonly #live = new Set<Group>();
+  readonly #liveByJob = new Map<string, Group>();
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
   /** A resumed run's jobs, by each of their segments. */
@@ -93,6 +103,16 @@ export class IngestJobSubmitter extends Transform {
     this.#beforeJob = options.beforeJob;
     this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);
     this.#limit = pLimit(this.#concurrency);
+    this.#untilJobsEnd = options.untilJobsEnd ?? false;
+  }
+
+  /** The org ended a job (untilJobsEnd): its slot is free for the next one. */
+  jobEnded(jobId: string): void {
+    const group = this.#liveByJob.get(jobId);
+    if (!group) return;
+    this.#liveByJob.delete(jobId);
+    this.#live.delete(group);
+    this.#releaseGate();
   }
 
   /** Goes on with a stopped run's jobs (call it before the first segment). */
@@ -162,21 +182,29 @@ export class IngestJobSubmitter extends Transform {
 
   /** Takes the next segment at once, unless every slot is busy: then when one frees (backpressure reaches the input). */
   #pass(callback: TransformCallback): void {
-    if (this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) callback();
+    if (this.#hasRoom()) callback();
     else this.#gate = callback;
   }
 
   #releaseGate(): void {
     const gate = this.#gate;
-    if (gate && this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) {
+    if (gate && this.#hasRoom()) {
       this.#gate = undefined;
       gate();
     }
   }
 
+  #hasRoom(): boolean {
+    return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency;
+  }
+
   #launch(group: Group): void {
+    // A job whose results a resumed run ordered already is done with the org: it takes no slot.
+    if (this.#untilJobsEnd && !group.resumed?.resultsPaths) this.#live.add(group);
     const task = this.#limit(() => this.#submit(group)).then(
       (submitted) => {
+        const jobId = submitted[0]?.jobId;
+        if (jobId !== undefined && this.#live.has(group)) this.#liveByJob.set(jobId, group);
         for (const batch of submitted) {
           if (this.destroyed) return;
           this.emit('batchSubmitted', batch);

@@ -89,6 +89,35 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     expect(summary.jobId).to.match(/^750/);
   });
 
+  it('keeps at most concurrency jobs in the org at once: the input waits for a job to end', async () => {
+    const slow = await startTestOrg({ faults: { holdInProgressMs: 600 } });
+    try {
+      const live = new Set<string>();
+      let most = 0;
+      // Ten jobs of one segment each (20 rows of about 50 bytes).
+      const lines = Array.from({ length: 200 }, (_, i) => `${prefix}${i + 1},a description of some forty characters`);
+      const { ok } = await load('slots.csv', `Name,Description\n${lines.join('\n')}\n`, {
+        client: slow.client,
+        batchSize: 20,
+        jobSize: 1_000,
+        concurrency: 2,
+        onBatch: (event) => {
+          if (event.stage === 'uploading') {
+            live.add('pending');
+          } else if (event.stage === 'submitted') {
+            live.delete('pending');
+            live.add(event.batch.jobId);
+          } else if (event.stage === 'finished') live.delete(event.batch.jobId);
+          most = Math.max(most, [...live].filter((id) => id !== 'pending').length);
+        },
+      });
+      expect(ok).to.have.length(200);
+      expect(most).to.be.within(1, 2);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('gives identical rows within one job one result each (they are the same record), every Id once', async () => {
     const { ok, failed } = await load('dups.csv', `Name,Phone\n${Array.from({ length: 30 }, () => `${prefix}same,1`).join('\n')}\n${prefix}other,2\n`);
     expect(failed).to.deep.equal([]);
