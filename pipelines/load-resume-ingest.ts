@@ -81,7 +81,7 @@ export async function planIngestResume(
 
 /** How a job the org has goes on. */
 function goOn(info: IngestJobInfo, job: LedgerIngestJob, seqs: readonly number[]): ResumedIngestJob {
-  if (info.state === 'Open') return { seqs, jobId: info.id, uploaded: job.uploaded, closed: false };
+  if (info.state === 'Open') return { seqs, jobId: info.id, uploaded: job.uploaded, closed: false, ...(job.uploadSha256 ? { uploadSha256: job.uploadSha256 } : {}) };
   // Nothing of it reached the org's records: its segments are sent again in a new job.
   if ((info.state === 'Aborted' || info.state === 'Failed') && info.numberRecordsProcessed === 0) return { seqs, jobId: undefined, uploaded: false, closed: false };
   return { seqs, jobId: info.id, uploaded: true, closed: true };

@@ -12,6 +12,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { LedgerError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
 import { ingestUploadStream, uploadDigest } from '../lib/load/ingest-upload-body.js';
@@ -56,6 +57,8 @@ export interface ResumedIngestJob {
   readonly closed: boolean;
   /** The segments' results are in the spool already, in payload order (by seq). */
   readonly resultsPaths?: ReadonlyMap<number, string>;
+  /** The hash the ledger recorded before the job's upload: an upload sent again must have it. */
+  readonly uploadSha256?: string;
 }
 
 /** A job being gathered or in flight. */
@@ -170,7 +173,10 @@ export class IngestJobSubmitter extends Transform {
       while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
       const incomplete = [...new Set(this.#resumed.values())].filter((g) => g.segments.length !== g.resumed?.seqs.length);
       // A resumed job's segments come from the ledger or are cut again: one missing means a stage lost it.
-      if (incomplete.length > 0) throw new Error(`the segments ${incomplete.flatMap((g) => g.resumed?.seqs ?? []).join(', ')} of a resumed job never reached the submitter`);
+      if (incomplete.length > 0) {
+        const missing = incomplete.flatMap((g) => (g.resumed?.seqs ?? []).filter((seq) => !g.segments.some((s) => s.seq === seq)));
+        throw new SegmentLostError(`segments ${missing.join(', ')} of a resumed 2.0 job never reached the submitter`, { segment: missing[0] ?? 0, arrived: [] });
+      }
     })().then(() => callback(), callback);
   }
 
@@ -234,8 +240,15 @@ export class IngestJobSubmitter extends Transform {
     const jobId = resumed?.jobId ?? (await this.#create(segments, seqs));
     if (resumed?.jobId !== undefined && !resumed.closed) this.#unclosed.add(jobId);
     if (!resumed?.uploaded) {
-      const digests = await Promise.all(segments.map((s) => this.#digest(s, s.path as string)));
-      await this.#ledger?.ingestJob({ type: 'v2upload', jobId, sha256: uploadDigest(digests) });
+      const sha256 = uploadDigest(await Promise.all(segments.map((s) => this.#digest(s, s.path as string))));
+      // The org may hold the first attempt's data: a second one with other bytes could load other records.
+      if (resumed?.uploadSha256 !== undefined && resumed.uploadSha256 !== sha256)
+        throw new LedgerError(`the upload of job ${jobId} was sent before with other bytes than its segments now have: it is not sent again`, {
+          problem: 'upload-refused',
+          segment: segments[0]?.seq ?? 0,
+          dir: this.#ledger?.dir,
+        });
+      await this.#ledger?.ingestJob({ type: 'v2upload', jobId, sha256 });
       await ingest.upload(jobId, { stream: ingestUploadStream(paths) }, { gzip: this.#gzip, signal });
       await this.#ledger?.ingestJob({ type: 'v2uploaded', jobId });
     }
