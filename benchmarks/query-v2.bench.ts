@@ -11,16 +11,16 @@
  * Usage (compiled: the clients must not pay for a TypeScript loader):
  *   npm run build:bench && node dist-bench/benchmarks/query-v2.bench.js [rows=500000]
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BulkClient } from '../lib/http/client.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
+import { timed } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
+import { seedAccounts } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const TIME = '/usr/bin/time';
@@ -32,26 +32,6 @@ if (!existsSync(JSFORCE3_CLIENT)) throw new Error('run the compiled benchmark: n
 const SOQL = 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account';
 /** A page that holds any result of this benchmark whole. */
 const ONE_PAGE = String(Math.max(total, 1));
-
-interface Cost {
-  readonly seconds: number;
-  readonly user: number;
-  readonly sys: number;
-  readonly peakRssMb: number;
-}
-
-/** Runs a node script under /usr/bin/time -v; resolves with its wall and CPU seconds and peak RSS. */
-async function timed(args: readonly string[]): Promise<Cost> {
-  const started = performance.now();
-  const child = spawn(TIME, ['-v', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
-  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
-  return { seconds, user: figure('User time \\(seconds\\)'), sys: figure('System time \\(seconds\\)'), peakRssMb: figure('Maximum resident set size \\(kbytes\\)') / 1024 };
-}
 
 /** Lines of a file, streamed (the data has no quoted line breaks). */
 async function lines(path: string): Promise<number> {
@@ -65,21 +45,7 @@ async function seed(db: string): Promise<void> {
   const org = await startOrgProcess(db, 0, 'ignore');
   const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
   try {
-    const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-    for (let b = 0; b * 10_000 < total; b++) {
-      let body = 'Name,AccountNumber,Site,Phone,BillingCity,NumberOfEmployees\n';
-      for (let i = b * 10_000; i < Math.min(total, (b + 1) * 10_000); i++) body += `Account ${i},AN-${i},Site ${i % 97},555-${i % 10_000},City ${i % 313},${i % 5000}\n`;
-      await client.addBatch(job.id, body);
-    }
-    await client.closeJob(job.id);
-    for (;;) {
-      const info = await client.getJob(job.id);
-      if (info.numberBatchesCompleted + info.numberBatchesFailed === info.numberBatchesTotal) {
-        if (info.numberRecordsProcessed !== total || info.numberRecordsFailed !== 0) throw new Error(`seed: ${JSON.stringify(info)}`);
-        return;
-      }
-      await sleep(500);
-    }
+    await seedAccounts(client, total);
   } finally {
     await client.close();
     await org.stop();

@@ -15,6 +15,7 @@ import { BulkClient } from '../lib/http/client.js';
 import { bulkQuery, type QueryOutput } from '../pipelines/bulk-query.js';
 import { startOrgProcess } from '../bin/org-process.js';
 import { environment, fmt, measure, table } from './_util/run.js';
+import { seedAccounts } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 5_000_000);
 const chunkSize = Number(process.argv[3] ?? 250_000);
@@ -24,19 +25,7 @@ const server = await startOrgProcess(join(dir, 'org.db'));
 const rows: Array<Array<string | number>> = [];
 try {
   const client = await BulkClient.login({ loginUrl: server.loginUrl, username: server.username, password: server.password, apiVersion: '47.0' });
-  // Load: 10,000-record CSV batches straight through the client (the load pipeline has its own benchmark).
-  const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-  for (let b = 0; b * 10_000 < total; b++) {
-    let body = 'Name,AccountNumber,Site,Phone,BillingCity,NumberOfEmployees\n';
-    for (let i = b * 10_000; i < Math.min(total, (b + 1) * 10_000); i++) body += `Account ${i},AN-${i},Site ${i % 97},555-${i % 10_000},City ${i % 313},${i % 5000}\n`;
-    await client.addBatch(job.id, body);
-  }
-  await client.closeJob(job.id);
-  for (;;) {
-    const state = await client.getJob(job.id);
-    if (state.numberBatchesCompleted + state.numberBatchesFailed === state.numberBatchesTotal) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await seedAccounts(client, total);
   const cases: Array<{ name: string; pk: boolean; concurrency: number; format: QueryOutput }> = [
     { name: 'CSV, one batch', pk: false, concurrency: 1, format: 'csv' },
     { name: `CSV, PK chunking (${fmt(chunkSize)}), 1 download at a time`, pk: true, concurrency: 1, format: 'csv' },
