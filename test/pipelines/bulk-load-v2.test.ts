@@ -57,6 +57,22 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     return { summary, ok: await rowsOf(successPath), failed: await rowsOf(errorPath), successPath, errorPath };
   }
 
+  /** The options of a 2.0 insert of `input` with a ledger, its outputs beside it. */
+  const ledgered = (input: string, extra: Partial<BulkLoadOptions> = {}): BulkLoadOptions => ({
+    client: t.client,
+    input,
+    format: 'csv',
+    object: 'Account',
+    operation: 'insert',
+    bulkApi: 2,
+    successPath: `${input}.ok.csv`,
+    errorPath: `${input}.err.csv`,
+    ledgerDir: join(tmp.path, `${n}-ledger`),
+    minPollIntervalMs: 10,
+    maxPollIntervalMs: 50,
+    ...extra,
+  });
+
   /** Every input row once in the outputs, in input order within each. */
   function expectEveryRowOnce(ok: Row[], failed: Row[], rows: number): void {
     const all = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
@@ -179,19 +195,7 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     try {
       const input = join(tmp.path, `${n}-slow.csv`);
       await writeFile(input, `Name\n${Array.from({ length: 20 }, (_, i) => `${prefix}${i + 1}`).join('\n')}\n`);
-      const base: BulkLoadOptions = {
-        client: slow.client,
-        input,
-        format: 'csv',
-        object: 'Account',
-        operation: 'insert',
-        bulkApi: 2,
-        successPath: `${input}.ok.csv`,
-        errorPath: `${input}.err.csv`,
-        ledgerDir: join(tmp.path, `${n}-ledger`),
-        minPollIntervalMs: 10,
-        maxPollIntervalMs: 50,
-      };
+      const base = ledgered(input, { client: slow.client });
       const first = await rejection(bulkLoad({ ...base, pollTimeoutMs: 100 }));
       expect(first).to.include({ code: 'BULK_POLL_TIMEOUT' });
       expect(await rowsOf(base.errorPath as string)).to.deep.equal([]);
@@ -233,19 +237,7 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
   it("a resume after a lost create answer aborts the job it made, never another load's like job made then", async () => {
     const input = join(tmp.path, `${n}-lost.csv`);
     await writeFile(input, `Name\n${Array.from({ length: 30 }, (_, i) => `${prefix}${i}`).join('\n')}\n`);
-    const base: BulkLoadOptions = {
-      client: t.client,
-      input,
-      format: 'csv',
-      object: 'Account',
-      operation: 'insert',
-      bulkApi: 2,
-      successPath: `${input}.ok.csv`,
-      errorPath: `${input}.err.csv`,
-      ledgerDir: join(tmp.path, `${n}-ledger`),
-      minPollIntervalMs: 10,
-      maxPollIntervalMs: 50,
-    };
+    const base = ledgered(input);
     const ingest = t.client.ingestJobs;
     const create = ingest.create.bind(ingest);
     let made = '';
@@ -290,20 +282,7 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     await writeFile(input, `Name,NumberOfEmployees\n${lines.join('\n')}\n`);
     const ledgerDir = join(tmp.path, `${n}-ledger`);
     const abort = new AbortController();
-    const base: BulkLoadOptions = {
-      client: t.client,
-      input,
-      format: 'csv',
-      object: 'Account',
-      operation: 'insert',
-      bulkApi: 2,
-      batchSize: 100,
-      successPath: `${input}.ok.csv`,
-      errorPath: `${input}.err.csv`,
-      ledgerDir,
-      minPollIntervalMs: 10,
-      maxPollIntervalMs: 50,
-    };
+    const base = ledgered(input, { batchSize: 100, ledgerDir });
     let segments = 0;
     const first = await rejection(
       bulkLoad({
