@@ -15,9 +15,9 @@ import { access } from 'node:fs/promises';
 import { BulkApiError, LedgerError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo } from '../lib/http/ingest-jobs.js';
+import { settleLostCreates } from '../lib/load/ingest-lost-creates.js';
 import type { LedgerIngestJob } from '../lib/load/ledger-ingest-jobs.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
-import type { LoadShape } from '../lib/load/load-shape.js';
 import type { LoadSpool } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import type { ResumedIngestJob } from '../transforms/ingest-job-submitter.js';
@@ -31,10 +31,6 @@ export interface IngestResumePlan {
   /** What the plan did that the user should know (Open jobs without data aborted). */
   readonly notices: readonly string[];
 }
-
-/** How long after its create POST went out a job whose id never came back may be dated: the org's clock and ours differ a little. */
-const CREATE_WINDOW_MS = 60_000;
-const SKEW_MS = 5_000;
 
 export async function planIngestResume(
   checked: CheckedLedger,
@@ -75,7 +71,16 @@ export async function planIngestResume(
     }
     jobs.push(goOn(info, job, seqs));
   }
-  if (lost.length > 0) notices.push(await abortOrphans(client, state.run.shape, lost, new Set(state.jobs), signal));
+  if (lost.length > 0)
+    notices.push(
+      await settleLostCreates(
+        client,
+        state.run.shape,
+        lost.map((j) => j.at),
+        new Set(state.jobs),
+        signal,
+      ),
+    );
   return { segments, jobs, notices };
 }
 
@@ -100,33 +105,6 @@ async function orderedResults(spool: LoadSpool, seqs: readonly number[]): Promis
     paths.set(seq, path);
   }
   return paths;
-}
-
-/**
- * Create POSTs whose answers never came: the jobs they made, if any, are Open, of the load's object
- * and operation, by this user, made within a minute after one of those POSTs went out, and unknown to
- * the ledger. They hold no data (an upload needs the job's id), so aborting them loses nothing. But
- * another load of the same user may have made a like job then: the jobs are aborted only when there
- * are no more of them than lost creates; otherwise none is, and they are named.
- */
-async function abortOrphans(client: BulkClient, shape: LoadShape, lost: readonly LedgerIngestJob[], known: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string> {
-  const from = Math.min(...lost.map((j) => j.at)) - SKEW_MS;
-  const until = Math.max(...lost.map((j) => j.at)) + CREATE_WINDOW_MS;
-  const user = (await client.identity({ signal })).userId?.slice(0, 15);
-  const found: string[] = [];
-  for await (const job of client.ingestJobs.list({ since: from, signal })) {
-    const made = Date.parse(job.createdDate);
-    if (known.has(job.id) || job.state !== 'Open' || made > until) continue;
-    if (job.object.toLowerCase() !== shape.object.toLowerCase() || job.operation !== shape.operation) continue;
-    if (user !== undefined && job.createdById.slice(0, 15) !== user) continue;
-    found.push(job.id);
-  }
-  const lostCreates = `${lost.length} create request(s) of this load whose answer was lost`;
-  if (found.length === 0) return `${lostCreates} made no job in the org`;
-  if (found.length > lost.length)
-    return `${lostCreates}; ${found.length} Open jobs like them were made then (${found.join(', ')}), more than this load can have made: none is aborted: abort those of this load in the org`;
-  for (const id of found) await client.ingestJobs.abort(id, { signal });
-  return `${lostCreates}: job(s) ${found.join(', ')}, made by them and holding no data, are aborted`;
 }
 
 function unknowable(jobId: string, seqs: readonly number[], why: string, dir: string): LedgerError {

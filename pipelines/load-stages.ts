@@ -88,7 +88,10 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
       : new BulkSubmitter({ client: run.client, job, concurrency: run.concurrency, ...(ledger ? { ledger } : {}), ...beforeJob });
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
   const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
-  if (poller instanceof IngestJobPoller && submitter instanceof IngestJobSubmitter) poller.on('jobEnded', (jobId) => submitter.jobEnded(jobId));
+  if (poller instanceof IngestJobPoller && submitter instanceof IngestJobSubmitter) {
+    poller.on('jobEnded', (jobId) => submitter.jobEnded(jobId));
+    submitter.on('notice', (message) => run.callbacks.onNotice?.(message));
+  }
   if (poller instanceof IngestJobPoller)
     poller.on('jobFailed', (info) =>
       run.callbacks.onNotice?.(

@@ -15,6 +15,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { LedgerError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
+import { settleLostCreates } from '../lib/load/ingest-lost-creates.js';
 import { ingestUploadStream, uploadDigest } from '../lib/load/ingest-upload-body.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
@@ -171,6 +172,12 @@ export class IngestJobSubmitter extends Transform {
     this.#open = undefined;
     (async () => {
       while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      // A create answer lost on the way (the client sent it again): the job it may have made is not left Open.
+      const lost = this.#client.ingestJobs.takeLostCreates();
+      if (lost.length > 0) {
+        const known = new Set([...this.#jobs.map((j) => j.id), ...[...this.#resumed.values()].flatMap((g) => (g.resumed?.jobId ? [g.resumed.jobId] : []))]);
+        this.emit('notice', await settleLostCreates(this.#client, this.#request, lost, known, this.#abort.signal));
+      }
       const incomplete = [...new Set(this.#resumed.values())].filter((g) => g.segments.length !== g.resumed?.seqs.length);
       // A resumed job's segments come from the ledger or are cut again: one missing means a stage lost it.
       if (incomplete.length > 0) {
@@ -287,6 +294,8 @@ export interface IngestJobSubmitter {
   on(event: 'job', listener: (job: IngestJobInfo) => void): this;
   on(event: 'batchSubmitted', listener: (batch: SubmittedBatch) => void): this;
   on(event: 'batchUploading', listener: (batch: SpooledBatch) => void): this;
+  /** Something the user should know: the jobs of creates whose answers were lost, aborted or named. */
+  on(event: 'notice', listener: (message: string) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 

@@ -103,7 +103,7 @@ export class BulkClient {
 
   /** Bulk API 2.0 ingest jobs, over this client's connection, retries and session. */
   get ingestJobs(): IngestJobs {
-    this.#ingestJobs ??= new IngestJobs(this.#api, this.apiVersion, () => this.#userId);
+    this.#ingestJobs ??= new IngestJobs(this.#api, this.apiVersion);
     return this.#ingestJobs;
   }
 

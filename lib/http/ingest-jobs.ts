@@ -22,7 +22,7 @@ import type { ApiCaller } from './api-caller.js';
 import type { CallOptions, DownloadedBody } from './client-options.js';
 import { readBounded, type ExchangeResponse } from './connection.js';
 import * as paths from './endpoints.js';
-import { findCreatedJob, parseJobListDocument, type JobListPage } from './job-list.js';
+import { parseJobListDocument } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
 import { prepareBody, type UploadBody } from './upload-body.js';
 
@@ -60,16 +60,13 @@ export interface IngestListOptions extends CallOptions {
 export class IngestJobs {
   readonly #api: ApiCaller;
   readonly #apiVersion: string;
-  /** The session's user, when its BulkClient knows it; else learnt from the first job read. */
-  readonly #clientUserId: () => string | undefined;
-  #userId: string | undefined;
+  readonly #lostCreates: number[] = [];
   /** The jobs this instance made or read, with their CSV dialect (a PATCH answer has none). */
   readonly #known = new KnownJobs<IngestJobDialect>();
 
-  constructor(api: ApiCaller, apiVersion: string, userId: () => string | undefined = () => undefined) {
+  constructor(api: ApiCaller, apiVersion: string) {
     this.#api = api;
     this.#apiVersion = apiVersion;
-    this.#clientUserId = userId;
   }
 
   async create(request: IngestJobRequest, options: CallOptions = {}): Promise<IngestJobInfo> {
@@ -85,20 +82,21 @@ export class IngestJobs {
         rest: true,
       },
       (res) => this.#readJob(res),
-      // An answer lost after the org may have acted: its job list finds the Open job the request made.
+      // An answer lost after the org may have acted: the request is sent again, never answered by a
+      // job found in the list. A 2.0 job carries nothing of its maker's, so a like job found there may
+      // be another process's (taking it would upload into it, and read its rows for ours). The one
+      // the lost attempt may have made holds no data: its time is kept (takeLostCreates), for the
+      // load to settle such jobs at its end.
       async () => {
-        const found = await findCreatedJob(this.#jobListPage, {
-          request,
-          jobType: 'V2Ingest',
-          since,
-          known: (id) => this.#known.has(id),
-          userId: this.#clientUserId() ?? this.#userId,
-          apiVersion: this.#apiVersion,
-          signal: options.signal,
-        });
-        return found === undefined ? undefined : this.get(found, options);
+        this.#lostCreates.push(since);
+        return undefined;
       },
     );
+  }
+
+  /** When each create whose answer was lost went out (epoch ms), since the last call; the list is emptied. */
+  takeLostCreates(): number[] {
+    return this.#lostCreates.splice(0);
   }
 
   /**
@@ -253,7 +251,6 @@ export class IngestJobs {
     const doc = parseIngestJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, 'ingest job info'));
     const job = ingestJobInfoOf(doc, typeof doc.id === 'string' ? this.#known.get(doc.id) : undefined);
     if (hasDialect(doc)) this.#known.remember(job.id, { lineEnding: job.lineEnding, columnDelimiter: job.columnDelimiter });
-    this.#userId ??= job.createdById;
     return job;
   }
 
@@ -262,15 +259,6 @@ export class IngestJobs {
       parseJobListDocument(await readBounded(res.body, MAX_LIST_PAGE_BYTES, 'job list'), (record) => ingestJobInfoOf(record)),
     );
   }
-
-  /** The job list page reader findCreatedJob searches with (BulkClient's, for 2.0 jobs). */
-  readonly #jobListPage = async (path: string, signal: AbortSignal | undefined): Promise<JobListPage> => {
-    const { records, next } = await this.#listPage(path, signal);
-    return {
-      jobs: records.map((job) => ({ ...job, contentType: 'CSV', jobType: job.jobType, createdById: job.createdById, createdDate: Date.parse(job.createdDate) })),
-      next,
-    };
-  };
 }
 
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {

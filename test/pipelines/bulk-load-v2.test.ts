@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
+import { BulkClient } from '../../lib/http/client.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { namesInOrg } from '../helpers/org-query.js';
@@ -273,6 +275,25 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     expect(later.join('\n')).to.match(/2 Open jobs like them were made then .*none is aborted/);
     await ingest.abort(foreign.id);
     await ingest.abort(made);
+  });
+
+  it('a create answer lost on the way: the client sends it again, and the job the lost one made (empty) is aborted at the end, said', async () => {
+    const proxy = await new FaultProxy(t.org.instanceUrl).start();
+    const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+    try {
+      const creates = (r: { method: string; url: string }) => r.method === 'POST' && /\/jobs\/ingest\/?$/.test(r.url);
+      proxy.rule = (r) => (creates(r) && r.n === 1 ? 'cut' : 'pass');
+      const notices: string[] = [];
+      const { ok, summary } = await load('lostcreate.csv', `Name\n${prefix}a\n${prefix}b\n`, { client, onNotice: (m) => notices.push(m) });
+      expect(ok).to.have.length(2);
+      const aborted = /job\(s\) (750\w+), made by them and holding no data, are aborted/.exec(notices.join('\n'));
+      expect(aborted, notices.join('\n')).to.not.equal(null);
+      expect(aborted?.[1]).to.not.equal(summary.jobId);
+      expect((await t.client.ingestJobs.get(aborted?.[1] as string)).state).to.equal('Aborted');
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
   });
 
   it("a run stopped in the middle of a job's join resumes from the ordered results: exactly once, no second upload", async () => {
