@@ -78,7 +78,11 @@ export function queryObject(soql: string): string {
   throw new InvalidOptionError('soql', 'a SOQL query with a FROM clause (or give `object`)', soql);
 }
 
-export function bulkQuery(options: BulkQueryOptions): Readable {
+export function bulkQuery(given: BulkQueryOptions): Readable {
+  // A reader that destroys the stream (a pipe closed, an output that failed) ends the polling and the
+  // downloads at once, not at the next row: the run's own signal, the caller's joined to it.
+  const stop = new AbortController();
+  const options: BulkQueryOptions = { ...given, signal: given.signal ? AbortSignal.any([given.signal, stop.signal]) : stop.signal };
   const format = oneOf('format', options.format ?? 'csv', QUERY_OUTPUTS);
   nonEmptyString('soql', options.soql);
   const object = options.object ?? queryObject(options.soql);
@@ -100,7 +104,14 @@ export function bulkQuery(options: BulkQueryOptions): Readable {
     bulkApi === 2
       ? runBulk2Query(options, object, format, loop, { maxRecords, ahead: options.maxRecords === undefined ? concurrency - 1 : 0 })
       : run(options, object, format, loop);
-  return Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
+  const stream = Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
+  // At the destroy itself: Readable.from closes the stream only once its generator has returned, which a poll would hold up.
+  const destroy = stream._destroy.bind(stream);
+  stream._destroy = (err, callback) => {
+    if (!stream.readableEnded) stop.abort(err ?? new Error('the query stream was destroyed before its end'));
+    destroy(err, callback);
+  };
+  return stream;
 }
 
 async function* run(options: BulkQueryOptions, object: string, format: QueryOutput, loop: PollLoopOptions): AsyncGenerator<Uint8Array | string | QueryRecord> {

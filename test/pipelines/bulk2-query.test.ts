@@ -233,4 +233,18 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
     const patch = server.requests.find((r) => r.method === 'PATCH');
     expect(patch?.body.toString()).to.equal('{"state":"Aborted"}');
   });
+
+  it('a stream destroyed while the job runs (no signal: an output that failed) stops polling at once and aborts the job', async () => {
+    server.script(job('UploadComplete'));
+    server.fallback = job('InProgress');
+    const rows = bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, minPollIntervalMs: 20, maxPollIntervalMs: 20, pollTimeoutMs: 60_000 });
+    rows.on('error', () => undefined);
+    rows.resume();
+    await waitFor('the first poll', () => server.requests.length >= 2);
+    rows.destroy(new Error('the output failed'));
+    await new Promise((resolve) => rows.once('close', resolve));
+    await waitFor('the abort', () => server.requests.some((r) => r.method === 'PATCH'));
+    expect(server.requests.find((r) => r.method === 'PATCH')?.body.toString()).to.equal('{"state":"Aborted"}');
+    expect(server.requests.filter((r) => r.method === 'GET').length).to.be.below(5);
+  });
 });
