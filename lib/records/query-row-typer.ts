@@ -6,6 +6,7 @@
  * numbers, booleans, dateTimes as epoch milliseconds (as Bulk JSON results carry them), "" as null.
  * A column the describes do not know (an alias, a polymorphic parent's field) stays text.
  */
+import { BulkApiError } from '../errors.js';
 import type { FieldDescribe, SObjectDescribe } from '../wire/describe.js';
 
 /** A typed value: JSON's types; a parent is a nested record (or null). */
@@ -54,7 +55,12 @@ export async function queryRowTyper(
     const key = name.toLowerCase();
     let found = describes.get(key);
     if (!found) {
-      found = describe(name).catch(() => undefined); // an object the org cannot describe: its columns stay text
+      // An object the org does not have (a polymorphic parent's name that is none): its columns stay text.
+      // Any other failure (a cut connection, an abort) fails the run rather than turn typed values into text.
+      found = describe(name).catch((err: unknown) => {
+        if (err instanceof BulkApiError && (err.exceptionCode === 'NOT_FOUND' || err.exceptionCode === 'INVALID_TYPE')) return undefined;
+        throw err;
+      });
       describes.set(key, found);
     }
     return found;

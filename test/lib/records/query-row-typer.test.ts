@@ -1,5 +1,6 @@
 /** queryRowTyper: CSV query rows typed by the describes, as a JSON query result has them. */
 import { expect } from 'chai';
+import { BulkApiError } from '../../../lib/errors.js';
 import { queryRowTyper } from '../../../lib/records/query-row-typer.js';
 import { parseSObjectDescribe, type SObjectDescribe } from '../../../lib/wire/describe.js';
 
@@ -36,7 +37,7 @@ describe('lib/records/query-row-typer', () => {
   const describe = async (name: string) => {
     asked.push(name);
     const found = describes[name.toLowerCase()];
-    if (!found) throw new Error(`no ${name}`);
+    if (!found) throw new BulkApiError('NOT_FOUND', 'The requested resource does not exist', 404, { method: 'GET', path: `/sobjects/${name}/describe` });
     return found;
   };
 
@@ -64,6 +65,13 @@ describe('lib/records/query-row-typer', () => {
     expect(type(['', '', '', ''])).to.deep.equal({ LastName: null, DoNotCall: null, Account: null });
     expect(type(['x', 'false', 'Acme', ''])).to.deep.equal({ LastName: 'x', DoNotCall: false, Account: { Name: 'Acme', Owner: null } });
     expect(type(['x', 'false', '', 'jd'])).to.deep.equal({ LastName: 'x', DoNotCall: false, Account: { Name: null, Owner: { Alias: 'jd' } } });
+  });
+
+  it('a describe that fails otherwise (a cut connection) fails the typing, rather than turn typed values into text', async () => {
+    const err = await queryRowTyper(['Id'], 'Contact', async () => {
+      throw new Error('socket hang up');
+    }).catch((e: unknown) => e);
+    expect(err).to.have.property('message', 'socket hang up');
   });
 
   it('a column no describe knows (an alias, an object that cannot be described) stays text under its label', async () => {
