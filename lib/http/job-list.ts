@@ -6,7 +6,7 @@
  */
 import { JobUnknownError, ParseError } from '../errors.js';
 import type { JobRequest } from '../types.js';
-import { ingestJobListPath, jobListPath } from './endpoints.js';
+import { jobListPath } from './endpoints.js';
 
 /** One job of the list, the fields bulkpipe reads. */
 export interface ListedJob {
@@ -61,8 +61,6 @@ export function parseJobListDocument<T>(body: Buffer, record: (r: Record<string,
 
 export interface CreatedJobSearch {
   readonly request: Pick<JobRequest, 'object' | 'operation' | 'contentType'>;
-  /** The kind of job looked for: Bulk API v1 (`Classic`, the default) or 2.0 ingest (`V2Ingest`, always CSV). */
-  readonly jobType?: 'Classic' | 'V2Ingest';
   /** When the create request was first sent (epoch ms, our clock). */
   readonly since: number;
   /** Jobs this client knows already: never the lost one. */
@@ -78,7 +76,7 @@ export interface CreatedJobSearch {
 }
 
 /**
- * The id of the Open job the lost create request made: the one job (of `search.jobType`) of the same object,
+ * The id of the Open job the lost create request made: the one Classic job of the same object,
  * operation and content type, created since the request (give or take the clock skew), that this
  * client does not know. None: undefined (the job was not made; create it again). More than one
  * (another client made a like job at the same time): an error naming them, since adopting the
@@ -98,18 +96,17 @@ export async function findCreatedJob(readPage: ReadJobListPage, search: CreatedJ
 
 type ReadJobListPage = (path: string, signal: AbortSignal | undefined) => Promise<JobListPage>;
 
-/** The jobs of `search.jobType` like `request` (object, operation, content type, user) created since `since`, that this client does not know. */
+/** The Classic jobs like `request` (object, operation, content type, user) created since `since`, that this client does not know. */
 export async function likeJobs(readPage: ReadJobListPage, search: CreatedJobSearch): Promise<string[]> {
   const { request } = search;
-  const jobType = search.jobType ?? 'Classic';
-  const contentType = request.contentType ?? (jobType === 'Classic' ? 'XML' : 'CSV');
+  const contentType = request.contentType ?? 'XML';
   const skew = search.skewMs ?? CLOCK_SKEW_MS;
   const matches: string[] = [];
-  let path: string | undefined = jobType === 'Classic' ? jobListPath(search.apiVersion) : ingestJobListPath(search.apiVersion);
+  let path: string | undefined = jobListPath(search.apiVersion);
   for (let page = 0; path !== undefined && page < MAX_PAGES; page++) {
     const { jobs, next }: JobListPage = await readPage(path, search.signal);
     for (const job of jobs) {
-      if ((job.jobType ?? 'Classic') !== jobType || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
+      if ((job.jobType ?? 'Classic') !== 'Classic' || (job.state !== 'Open' && !search.anyState) || search.known(job.id)) continue;
       if (job.object.toLowerCase() !== request.object.toLowerCase() || job.operation !== request.operation) continue;
       if (search.userId && job.createdById && job.createdById.slice(0, 15) !== search.userId.slice(0, 15)) continue;
       if ((job.contentType ?? contentType) !== contentType || !(job.createdDate >= search.since - skew)) continue;
