@@ -10,7 +10,8 @@
  */
 import { oneHeader } from '../lib/csv/skip-header.js';
 import { readCsvRecords } from '../lib/csv/read-csv-records.js';
-import { AbortedError, PollTimeoutError, QueryJobFailedError } from '../lib/errors.js';
+import { countingRecords } from '../lib/csv/count-records.js';
+import { AbortedError, ParseError, PollTimeoutError, QueryJobFailedError } from '../lib/errors.js';
 import type { QueryJobInfo } from '../lib/http/query-jobs.js';
 import { pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { queryRowTyper } from '../lib/records/query-row-typer.js';
@@ -45,9 +46,18 @@ export async function* runBulk2Query(
     const progress = () => options.onProgress?.({ batchesTotal: Math.max(pagesKnown, pagesDone), batchesDone: pagesDone, rows });
     const pages = resultPageBodies(jobs, done.id, { ...paging, signal, onPages: (n) => (pagesKnown = n) });
     const csv = oneHeader();
+    // Each page's rows (its records but the header) checked against the count the org sent with it.
+    const checked = (page: { body: AsyncIterable<Uint8Array>; numberOfRecords: number }) =>
+      countingRecords(page.body, (records) => {
+        const got = Math.max(0, records - 1);
+        if (got !== page.numberOfRecords)
+          throw new ParseError(`a results page of query job ${done.id} holds ${got} rows where the org said ${page.numberOfRecords}: rows were lost on the way`, {
+            source: `results of query job ${done.id}`,
+          });
+      });
     if (format === 'csv') {
       for await (const page of pages) {
-        yield* csv(page.body);
+        yield* csv(checked(page));
         rows += page.numberOfRecords;
         pagesDone++;
         progress();
@@ -57,7 +67,7 @@ export async function* runBulk2Query(
     // One CSV for all pages (one header), read record by record and typed.
     const bytes = async function* () {
       for await (const page of pages) {
-        yield* csv(page.body);
+        yield* csv(checked(page));
         pagesDone++;
         rows = typed.rows;
         progress();

@@ -247,4 +247,13 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
     expect(server.requests.find((r) => r.method === 'PATCH')?.body.toString()).to.equal('{"state":"Aborted"}');
     expect(server.requests.filter((r) => r.method === 'GET').length).to.be.below(5);
   });
+
+  it('a page that holds fewer rows than the org said (rows lost on the way) ends the run with an error, never a shorter output', async () => {
+    const page = (_r: unknown, res: ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'null', 'sforce-numberofrecords': '3' }).end('"Id"\n"001000000000001AAA"\n');
+    server.script(job('UploadComplete'), job('JobComplete', { numberRecordsProcessed: 3 }), page);
+    const err = await collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, maxRecords: 10, minPollIntervalMs: 1, maxPollIntervalMs: 2 }).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'BULK_PARSE');
+    expect((err as Error).message).to.contain('holds 1 rows where the org said 3');
+  });
 });
