@@ -59,14 +59,15 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
     expect((await readdir(tmp.path)).filter((n) => n.startsWith('bulkpipe-bench-'))).to.deep.equal([]);
   });
 
-  it('a file as input, a table on stdout', async () => {
+  it('a file as input, a table on stdout; --bulk-api 1,2 adds a 2.0 run (CSV, gzip)', async () => {
     await writeFile(join(tmp.path, 'in.csv'), `Name,NumberOfEmployees\n${Array.from({ length: 400 }, (_, i) => `N${i},${i}`).join('\n')}\n`);
-    const result = await runCli(['bench', 'in.csv', '--batch-size', '200', '--content-type', 'csv,json', '--quiet'], { env: env(), cwd: tmp.path });
+    const result = await runCli(['bench', 'in.csv', '--batch-size', '200', '--content-type', 'csv,json', '--bulk-api', '1,2', '--quiet'], { env: env(), cwd: tmp.path });
     expect(result.code, result.stderr).to.equal(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines).to.have.length(3);
-    expect(lines[1]).to.match(/^200\s+4\s+CSV\s+off\s+no\s+1\s+400\s/);
-    expect(lines[2]).to.match(/^200\s+4\s+JSON\s+off\s+no\s+1\s+400\s/);
+    expect(lines).to.have.length(4);
+    expect(lines[1]).to.match(/^1\s+200\s+4\s+CSV\s+off\s+no\s+1\s+400\s/);
+    expect(lines[2]).to.match(/^1\s+200\s+4\s+JSON\s+off\s+no\s+1\s+400\s/);
+    expect(lines[3]).to.match(/^2\s+200\s+4\s+CSV\s+on\s+no\s+1\s+400\s/);
   });
 
   it("a configured org, with --yes: the runs go there and each run's records are hard-deleted after it", async () => {
