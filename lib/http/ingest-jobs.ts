@@ -10,7 +10,7 @@ import { AbortedError, BulkApiError, ParseError } from '../errors.js';
 import {
   hasDialect,
   ingestJobInfoOf,
-  parseIngestJobDocument,
+  INGEST_JOB_SOURCE,
   serializeIngestJobRequest,
   type IngestJobDialect,
   type IngestJobInfo,
@@ -21,6 +21,7 @@ import {
 import type { ApiCaller } from './api-caller.js';
 import type { CallOptions, DownloadedBody } from './client-options.js';
 import { readBounded, type ExchangeResponse } from './connection.js';
+import { parseJobDocument } from '../wire/v2-job-document.js';
 import * as paths from './endpoints.js';
 import { parseJobListDocument } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
@@ -231,7 +232,7 @@ export class IngestJobs {
    */
   async #holdsData(jobId: string, options: CallOptions): Promise<boolean> {
     return this.#api.call({ method: 'GET', path: paths.ingestJobPath(this.#apiVersion, jobId), jobId, mode: 'idempotent', signal: options.signal, rest: true }, async (res) => {
-      const doc = parseIngestJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, 'ingest job info'));
+      const doc = parseJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, INGEST_JOB_SOURCE), INGEST_JOB_SOURCE);
       return ingestJobInfoOf(doc).state !== 'Open' || doc.numberRecordsProcessed !== undefined;
     });
   }
@@ -248,7 +249,7 @@ export class IngestJobs {
 
   /** A job info answer; a PATCH answer's missing dialect comes from what this instance knows of the job. */
   async #readJob(res: ExchangeResponse): Promise<IngestJobInfo> {
-    const doc = parseIngestJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, 'ingest job info'));
+    const doc = parseJobDocument(await readBounded(res.body, MAX_JOB_INFO_BYTES, INGEST_JOB_SOURCE), INGEST_JOB_SOURCE);
     const job = ingestJobInfoOf(doc, typeof doc.id === 'string' ? this.#known.get(doc.id) : undefined);
     if (hasDialect(doc)) this.#known.remember(job.id, { lineEnding: job.lineEnding, columnDelimiter: job.columnDelimiter });
     return job;

@@ -13,11 +13,9 @@ import type { CallOptions } from './client-options.js';
 import { readBounded, type ExchangeResponse } from './connection.js';
 import * as paths from './endpoints.js';
 import { prepareBody } from './upload-body.js';
+import { COLUMN_DELIMITERS, parseJobDocument, type ColumnDelimiter, type LineEnding } from '../wire/v2-job-document.js';
 
-/** The delimiters a 2.0 job's CSV may use (spec §3.2). */
-const COLUMN_DELIMITERS = ['BACKQUOTE', 'CARET', 'COMMA', 'PIPE', 'SEMICOLON', 'TAB'] as const;
-export type ColumnDelimiter = (typeof COLUMN_DELIMITERS)[number];
-export type LineEnding = 'LF' | 'CRLF';
+export type { ColumnDelimiter, LineEnding } from '../wire/v2-job-document.js';
 export type QueryOperation = 'query' | 'queryAll';
 /** A query job's states (spec §4.3): never Open. */
 export type QueryJobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -225,13 +223,7 @@ function header(value: string | string[] | undefined): string | undefined {
 }
 
 async function readJobInfo(res: ExchangeResponse, source: string): Promise<QueryJobInfo> {
-  const text = (await readBounded(res.body, MAX_DOCUMENT_BYTES, 'query job info')).toString('utf8');
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new ParseError('a query job info that is not JSON', { source }, { cause: err });
-  }
+  const doc = parseJobDocument(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'query job info'), source);
   const str = (key: string) => (typeof doc[key] === 'string' ? (doc[key] as string) : undefined);
   const count = (key: string) => (typeof doc[key] === 'number' ? (doc[key] as number) : 0);
   const id = str('id');

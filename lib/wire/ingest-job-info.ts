@@ -4,6 +4,7 @@
  * job list's records are read by one parser that checks the fields every shape has.
  */
 import { ParseError } from '../errors.js';
+import type { ColumnDelimiter, LineEnding } from './v2-job-document.js';
 
 const INGEST_JOB_STATES = ['Open', 'UploadComplete', 'InProgress', 'JobComplete', 'Failed', 'Aborted'] as const;
 export type IngestJobState = (typeof INGEST_JOB_STATES)[number];
@@ -12,8 +13,8 @@ export interface IngestJobRequest {
   readonly object: string;
   readonly operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
   readonly externalIdFieldName?: string;
-  readonly lineEnding?: 'LF' | 'CRLF';
-  readonly columnDelimiter?: 'COMMA' | 'SEMICOLON' | 'TAB' | 'PIPE' | 'CARET' | 'BACKQUOTE';
+  readonly lineEnding?: LineEnding;
+  readonly columnDelimiter?: ColumnDelimiter;
   readonly assignmentRuleId?: string;
 }
 
@@ -43,7 +44,8 @@ export type IngestResultFile = 'successfulResults' | 'failedResults' | 'unproces
 /** What a job's answers leave out: the PATCH answer has no dialect (spec §3.3), known from the create or a GET. */
 export type IngestJobDialect = Pick<IngestJobInfo, 'lineEnding' | 'columnDelimiter'>;
 
-const SOURCE = 'ingest job info';
+/** What errors name an ingest JobInfo by. */
+export const INGEST_JOB_SOURCE = 'ingest job info';
 
 /**
  * The create body. `contentType: "CSV"` is the only value and the default; simple-salesforce and
@@ -52,18 +54,6 @@ const SOURCE = 'ingest job info';
 export function serializeIngestJobRequest(request: IngestJobRequest): string {
   const { object, operation, externalIdFieldName, lineEnding, columnDelimiter, assignmentRuleId } = request;
   return JSON.stringify({ object, operation, contentType: 'CSV', externalIdFieldName, lineEnding, columnDelimiter, assignmentRuleId });
-}
-
-/** A JobInfo document (the whole body of a create, PATCH or GET answer) as a JSON object, before its fields are read (ingestJobInfoOf). */
-export function parseIngestJobDocument(body: Buffer): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new ParseError(`the job info is not JSON: ${(err as Error).message}`, { source: SOURCE });
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ParseError('the job info is not a JSON object', { source: SOURCE });
-  return doc as Record<string, unknown>;
 }
 
 /** Whether a JobInfo object names its CSV dialect (the short PATCH shape does not). */
@@ -75,7 +65,7 @@ export const hasDialect = (doc: Record<string, unknown>): boolean => typeof doc.
  */
 export function ingestJobInfoOf(doc: Record<string, unknown>, dialect?: IngestJobDialect): IngestJobInfo {
   const state = text(doc, 'state');
-  if (!(INGEST_JOB_STATES as readonly string[]).includes(state)) throw new ParseError(`unknown job state ${JSON.stringify(state)}`, { source: SOURCE, field: 'state' });
+  if (!(INGEST_JOB_STATES as readonly string[]).includes(state)) throw new ParseError(`unknown job state ${JSON.stringify(state)}`, { source: INGEST_JOB_SOURCE, field: 'state' });
   const info: IngestJobInfo = {
     id: text(doc, 'id'),
     object: text(doc, 'object'),
@@ -102,21 +92,21 @@ export function ingestJobInfoOf(doc: Record<string, unknown>, dialect?: IngestJo
 
 function text(doc: Record<string, unknown>, field: string): string {
   const value = doc[field];
-  if (typeof value !== 'string' || value === '') throw new ParseError(`the job info has no ${field}`, { source: SOURCE, field });
+  if (typeof value !== 'string' || value === '') throw new ParseError(`the job info has no ${field}`, { source: INGEST_JOB_SOURCE, field });
   return value;
 }
 
 function optionalText(doc: Record<string, unknown>, field: string): string | undefined {
   const value = doc[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ParseError(`the job info's ${field} is not a string`, { source: SOURCE, field });
+  if (typeof value !== 'string') throw new ParseError(`the job info's ${field} is not a string`, { source: INGEST_JOB_SOURCE, field });
   return value;
 }
 
 function count(doc: Record<string, unknown>, field: string): number {
   const value = doc[field];
   if (value === undefined || value === null) return 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ParseError(`the job info's ${field} is not a count`, { source: SOURCE, field });
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ParseError(`the job info's ${field} is not a count`, { source: INGEST_JOB_SOURCE, field });
   return value;
 }
 
@@ -124,5 +114,5 @@ function count(doc: Record<string, unknown>, field: string): number {
 function version(value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) return Number.isInteger(value) ? value.toFixed(1) : String(value);
   if (typeof value === 'string' && value !== '') return value;
-  throw new ParseError('the job info has no apiVersion', { source: SOURCE, field: 'apiVersion' });
+  throw new ParseError('the job info has no apiVersion', { source: INGEST_JOB_SOURCE, field: 'apiVersion' });
 }
