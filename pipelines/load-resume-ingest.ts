@@ -43,7 +43,8 @@ export async function planIngestResume(
   const segments: SpooledBatch[] = [];
   for (const s of state.pending) segments.push(await adoptSegment(s, ledger, spool));
   // A segment is waiting when the ledger holds it unjoined, or when it is to be cut again (from nextSeq on).
-  const waiting = (seq: number) => seq >= state.nextSeq || state.pending.some((s) => s.seq === seq);
+  const pending = new Set(state.pending.map((s) => s.seq));
+  const waiting = (seq: number) => seq >= state.nextSeq || pending.has(seq);
   const jobs: ResumedIngestJob[] = [];
   const notices: string[] = [];
   const lost: LedgerIngestJob[] = [];

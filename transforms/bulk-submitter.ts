@@ -18,6 +18,7 @@ import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
+import { InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface BulkSubmitterOptions {
@@ -71,10 +72,9 @@ export class BulkSubmitter extends Transform {
   #abortAtEnd = false;
   readonly #limit: LimitFunction;
   readonly #abort = new AbortController();
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new InFlight(() => this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency);
   #job: Promise<JobInfo> | undefined;
   #jobInfo: JobInfo | undefined;
-  #gate: TransformCallback | undefined;
 
   constructor(options: BulkSubmitterOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
@@ -131,18 +131,13 @@ export class BulkSubmitter extends Transform {
         this.destroy(err as Error);
       },
     );
-    const tracked = task.finally(() => {
-      this.#inFlight.delete(tracked);
-      this.#releaseGate();
-    });
-    this.#inFlight.add(tracked);
-    if (this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) callback();
-    else this.#gate = callback;
+    this.#inFlight.track(task);
+    this.#inFlight.pass(callback);
   }
 
   override _flush(callback: TransformCallback): void {
     (async () => {
-      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      await this.#inFlight.drain();
       if (!this.#job) return;
       const { id } = await this.#job;
       if (this.#abortAtEnd) await this.#client.abortJob(id, { signal: this.#abort.signal });
@@ -152,16 +147,8 @@ export class BulkSubmitter extends Transform {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
-    this.#gate = undefined;
+    this.#inFlight.clear();
     callback(err);
-  }
-
-  #releaseGate(): void {
-    const gate = this.#gate;
-    if (gate && this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency) {
-      this.#gate = undefined;
-      gate();
-    }
   }
 
   async #submit(batch: SpooledBatch): Promise<SubmittedBatch> {

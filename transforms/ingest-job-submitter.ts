@@ -22,6 +22,7 @@ import { fileDigest } from '../lib/load/load-spool.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
+import { InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface IngestJobSubmitterOptions {
@@ -86,11 +87,10 @@ export class IngestJobSubmitter extends Transform {
   readonly #live = new Set<Group>();
   readonly #liveByJob = new Map<string, Group>();
   readonly #abort = new AbortController();
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new InFlight(() => this.#hasRoom());
   /** A resumed run's jobs, by each of their segments. */
   readonly #resumed = new Map<number, Group>();
   #open: Group | undefined;
-  #gate: TransformCallback | undefined;
   #abortAtEnd = false;
   readonly #jobs: IngestJobInfo[] = [];
   /** Jobs created and not yet sent UploadComplete: a failed run aborts them (pipelines/load-settle.ts). */
@@ -116,7 +116,7 @@ export class IngestJobSubmitter extends Transform {
     if (!group) return;
     this.#liveByJob.delete(jobId);
     this.#live.delete(group);
-    this.#releaseGate();
+    this.#inFlight.release();
   }
 
   /** Goes on with a stopped run's jobs (call it before the first segment). */
@@ -154,7 +154,7 @@ export class IngestJobSubmitter extends Transform {
       resumed.segments.push(item);
       resumed.segments.sort((a, b) => a.seq - b.seq);
       if (resumed.segments.length === resumed.resumed?.seqs.length) this.#launch(resumed);
-      return this.#pass(callback);
+      return this.#inFlight.pass(callback);
     }
     const open = this.#open;
     if (open && open.bytes + item.bytes > this.#jobSize) {
@@ -164,14 +164,14 @@ export class IngestJobSubmitter extends Transform {
     this.#open ??= { segments: [], bytes: 0 };
     this.#open.segments.push(item);
     this.#open.bytes += item.bytes;
-    return this.#pass(callback);
+    return this.#inFlight.pass(callback);
   }
 
   override _flush(callback: TransformCallback): void {
     if (this.#open) this.#launch(this.#open);
     this.#open = undefined;
     (async () => {
-      while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+      await this.#inFlight.drain();
       // A create answer lost on the way (the client sent it again): the job it may have made is not left Open.
       const lost = this.#client.ingestJobs.takeLostCreates();
       if (lost.length > 0) {
@@ -189,24 +189,11 @@ export class IngestJobSubmitter extends Transform {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
-    this.#gate = undefined;
+    this.#inFlight.clear();
     callback(err);
   }
 
-  /** Takes the next segment at once, unless every slot is busy: then when one frees (backpressure reaches the input). */
-  #pass(callback: TransformCallback): void {
-    if (this.#hasRoom()) callback();
-    else this.#gate = callback;
-  }
-
-  #releaseGate(): void {
-    const gate = this.#gate;
-    if (gate && this.#hasRoom()) {
-      this.#gate = undefined;
-      gate();
-    }
-  }
-
+  /** Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot. */
   #hasRoom(): boolean {
     return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency;
   }
@@ -228,11 +215,7 @@ export class IngestJobSubmitter extends Transform {
         this.destroy(err as Error);
       },
     );
-    const tracked = task.finally(() => {
-      this.#inFlight.delete(tracked);
-      this.#releaseGate();
-    });
-    this.#inFlight.add(tracked);
+    this.#inFlight.track(task);
   }
 
   /** A job's steps from where it stands: created, uploaded, UploadComplete (or aborted, on a stop that asks it). */
