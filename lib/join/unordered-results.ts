@@ -25,10 +25,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join as pathJoin } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import type { ReusedBuffer } from './unordered-buffer.js';
-import { readBuffer } from './unordered-csv-rows.js';
+import { readBuffer, type CsvRow } from './unordered-csv-rows.js';
 import { ResultFileWriter } from './unordered-output.js';
 import { forEachJobRow, type JobSegmentPayload } from './unordered-payloads.js';
-import { forEachResult, type ResultFileKind } from './unordered-result-files.js';
+import { forEachResult, type ResultFileKind, type ResultLayout } from './unordered-result-files.js';
 import { ResultBuckets } from './unordered-result-buckets.js';
 import { RowHasher } from './unordered-row-hash.js';
 import { HashJoin, ROWS_PER_PARTITION } from './unordered-partitions.js';
@@ -134,6 +134,18 @@ const RESULT_FILES = (o: OrderResultsOptions): ReadonlyArray<[ResultFileKind, st
   ['unprocessedrecords', o.results.unprocessed],
 ];
 
+/** Every result of the job's three files, numbered across them in one order (both passes name a result by its number); resolves to how many. */
+async function forEachJobResult(
+  options: OrderResultsOptions,
+  columns: readonly string[],
+  onResult: (row: CsvRow, layout: ResultLayout, n: number) => void,
+  read: Parameters<typeof forEachResult>[4],
+): Promise<number> {
+  let count = 0;
+  for (const [kind, path] of RESULT_FILES(options)) await forEachResult(kind, path, columns, (row, layout) => onResult(row, layout, count++), read);
+  return count;
+}
+
 /** What the exact pass leaves to the normalized one. */
 interface ExactOutcome {
   readonly exact: number;
@@ -178,26 +190,21 @@ async function exactPass(state: JoinState): Promise<ExactOutcome> {
       { signal, buffer, afterChunk: () => join.flush() },
     );
     await join.rowsDone();
-    let count = 0;
     const afterChunk = async () => {
       await join.flush();
       await pending.flush();
     };
-    for (const [kind, path] of RESULT_FILES(options)) {
-      await forEachResult(
-        kind,
-        path,
-        columns,
-        (row, layout) => {
-          hasher.exact(row, layout.values);
-          const n = count++;
-          if (join.addResult(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error)) return;
-          hasher.normalized(row, layout.values);
-          pending.add(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error);
-        },
-        { signal, afterChunk, buffer },
-      );
-    }
+    const count = await forEachJobResult(
+      options,
+      columns,
+      (row, layout, n) => {
+        hasher.exact(row, layout.values);
+        if (join.addResult(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error)) return;
+        hasher.normalized(row, layout.values);
+        pending.add(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error);
+      },
+      { signal, afterChunk, buffer },
+    );
     await join.finish();
     await pending.close();
     return { exact, results: count, pending, missed, missedCount };
@@ -243,23 +250,17 @@ async function normalizedPass(state: JoinState, e: ExactOutcome): Promise<number
         () => join.flush(),
         signal,
       );
-    if (e.missedCount > 0) {
-      let count = 0;
-      for (const [kind, path] of RESULT_FILES(options)) {
-        await forEachResult(
-          kind,
-          path,
-          columns,
-          (row, layout) => {
-            const n = count++;
-            if (((e.missed[n >>> 3] ?? 0) & (1 << (n & 7))) === 0) return;
-            hasher.normalized(row, layout.values);
-            join.addResult(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error);
-          },
-          { signal, afterChunk: () => join.flush(), buffer },
-        );
-      }
-    }
+    if (e.missedCount > 0)
+      await forEachJobResult(
+        options,
+        columns,
+        (row, layout, n) => {
+          if (((e.missed[n >>> 3] ?? 0) & (1 << (n & 7))) === 0) return;
+          hasher.normalized(row, layout.values);
+          join.addResult(hasher.hi, hasher.lo, n, layout.flags(row), row, layout.id, layout.error);
+        },
+        { signal, afterChunk: () => join.flush(), buffer },
+      );
     await join.finish();
     return normalized;
   } finally {
