@@ -43,9 +43,9 @@ export const cpu = (cost: Cost): number => cost.user + cost.sys;
 /** The last line a client printed, as JSON (its summary). */
 const printed = <T>(cost: Cost): T => JSON.parse(cost.stdout.trim().split('\n').at(-1) as string) as T;
 
-/** A fresh org for one run, stopped and its files removed afterwards. */
-export async function withOrg<T>(dir: string, name: string, run: (org: OrgProcess) => Promise<T>): Promise<T> {
-  const org = await startOrgProcess(join(dir, `${name}.db`));
+/** A fresh org for one run (`bulkpipe server` with `args`), stopped and its files removed afterwards. */
+export async function withOrg<T>(dir: string, name: string, run: (org: OrgProcess) => Promise<T>, args: readonly string[] = []): Promise<T> {
+  const org = await startOrgProcess(join(dir, `${name}.db`), 0, 'inherit', args);
   try {
     return await run(org);
   } finally {
