@@ -66,6 +66,9 @@ export {
   type PkChunkingOptions,
   type DownloadedBody,
   type OrgIdentity,
+  type ApiUsage,
+  type OrgLimit,
+  type OrgLimits,
 } from './lib/http/client.js';
 // Bulk API 2.0 query jobs, as `client.queryJobs` gives them.
 export type {
