@@ -35,6 +35,7 @@ export {
   StageOrderError,
   AttachmentError,
   MissingPackageError,
+  DailyLimitError,
   ROW_ERROR_CODES,
   type BulkErrorCode,
   type RowErrorCode,
@@ -53,6 +54,7 @@ export {
   type StageOrderContext,
   type AttachmentErrorContext,
   type MissingPackageContext,
+  type DailyLimitContext,
 } from './lib/errors.js';
 
 // The client, its login and the Bulk API documents its calls return.
@@ -113,6 +115,7 @@ export {
   type LoadBatchEvent,
   type LoadProgress,
   type LoadSummary,
+  type LoadBudget,
   type FailedJob,
   type LoadLedgerOutcome,
   type BulkLoadOptions,
