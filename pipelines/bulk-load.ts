@@ -152,6 +152,8 @@ async function begin(
     const need = await loadBudget(plan);
     budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;
   }
+  // A resume is not checked (part of it is in the org already), but its summary says what is left, if the org says.
+  if (checked && !run.ignoreLimits) budget.read = true;
   // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
   if (held && !held.state) {
     await mkdir(held.ledger.dir, { recursive: true }).then(() => held.ledger.lock());
