@@ -112,6 +112,15 @@ describe('pipelines/daily-budget', function () {
       expect(await orgJobs()).to.equal(0);
     });
 
+    it('no API request left: /limits itself is refused (REQUEST_LIMIT_EXCEEDED), and that is the answer', async () => {
+      t = await startTestOrg({ limits: { DailyApiRequests: 0 } });
+      const err = await refusal(load(await file(csv(5))));
+      expect(err.code).to.equal('BULK_DAILY_LIMIT');
+      // The refusal's Sforce-Limit-Info gave the allocation.
+      expect(err.context).to.deep.equal({ limit: 'DailyApiRequests', needed: 5, remaining: 0, max: 0 });
+      expect(err.message).to.contain('the org has 0 of its daily 0 API requests left (DailyApiRequests)');
+    });
+
     it('ignoreLimits: no pre-flight; an estimate above the need (line breaks in quoted fields) refused, then loaded anyway', async () => {
       t = await startTestOrg({ limits: { DailyBulkApiBatches: 2 } });
       // 10 records of 10 lines each: counted as 100 records, 10 batches of 10; they are 1 batch.
