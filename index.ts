@@ -35,6 +35,7 @@ export {
   StageOrderError,
   AttachmentError,
   MissingPackageError,
+  DailyLimitError,
   ROW_ERROR_CODES,
   type BulkErrorCode,
   type RowErrorCode,
@@ -53,6 +54,7 @@ export {
   type StageOrderContext,
   type AttachmentErrorContext,
   type MissingPackageContext,
+  type DailyLimitContext,
 } from './lib/errors.js';
 
 // The client, its login and the Bulk API documents its calls return.
@@ -66,6 +68,9 @@ export {
   type PkChunkingOptions,
   type DownloadedBody,
   type OrgIdentity,
+  type ApiUsage,
+  type OrgLimit,
+  type OrgLimits,
 } from './lib/http/client.js';
 // Bulk API 2.0 query jobs, as `client.queryJobs` gives them.
 export type {
@@ -110,6 +115,7 @@ export {
   type LoadBatchEvent,
   type LoadProgress,
   type LoadSummary,
+  type LoadBudget,
   type FailedJob,
   type LoadLedgerOutcome,
   type BulkLoadOptions,

@@ -4,7 +4,8 @@
  * happened at each stage: records/s and MB/s end to end, this process's CPU seconds and peak RSS,
  * the time each stage held the batches (cutting, uploading, in the org, joining and writing),
  * per-batch latencies (upload, queued, processing from BatchInfo's totalProcessingTime and
- * apiActiveProcessingTime) as p50/p95/max, the API requests used, and records over time.
+ * apiActiveProcessingTime) as p50/p95/max, the API requests used and the daily budget spent (Bulk
+ * API batches), and records over time.
  * The org is the caller's (`open`, once per run, e.g. a fresh local org in a child process, so that
  * the CPU and memory measured are the client's alone); so is cleaning up what a run inserted.
  */
@@ -96,6 +97,12 @@ export interface BenchRun {
   readonly stageSeconds: { readonly cut: number; readonly upload: number; readonly org: number; readonly joinAndWrite: number };
   readonly batchLatencyMs: { readonly upload: Spread; readonly queued: Spread; readonly processing: Spread; readonly apiActive: Spread };
   readonly apiRequests: number;
+  /**
+   * What the load spent of the org's daily limits, counted from its own work (LoadSummary.budget):
+   * its requests (the load's only, where apiRequests counts the run's cleanup too), its Bulk API
+   * batches (2.0: the org's internal batches of 10,000 records), and what the org had left after it.
+   */
+  readonly budget: LoadSummary['budget'];
   /** Records whose rows were written, over time: [seconds since the start, records]. */
   readonly timeline: ReadonlyArray<readonly [number, number]>;
   readonly jobId: string | null;
@@ -254,6 +261,7 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
       apiActive: spread(all.flatMap((b) => (b.apiActive !== undefined ? [b.apiActive] : []))),
     },
     apiRequests: requests,
+    budget: summary.budget,
     timeline,
     jobId: summary.jobId,
   };

@@ -30,6 +30,7 @@ export function benchTable(report: BenchReport): string {
     'upload p95 ms',
     'org p95 ms',
     'requests',
+    'bulk batches',
     'failed',
   ];
   const rows = report.runs.map((r) =>
@@ -50,6 +51,7 @@ export function benchTable(report: BenchReport): string {
       r.batchLatencyMs.upload.p95.toFixed(0),
       (r.batchLatencyMs.queued.p95 + r.batchLatencyMs.processing.p95).toFixed(0),
       r.apiRequests,
+      r.budget.batches,
       r.failed,
     ].map(String),
   );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The bulkpipe command line. Exit codes: 0 success, 3 some records failed (load), 1 the run failed,
- * 2 usage error, 130 interrupted. Errors are one line (with the job id when there is one); `--debug`
+ * 2 usage error (or a daily limit of the org too short for the run, before any job), 130 interrupted. Errors are one line (with the job id when there is one); `--debug`
  * adds the stack. No heap flags: a load's memory stays flat by itself (under 150 MB RSS for any
  * input size, see benchmarks/RESULTS.md).
  */
@@ -21,6 +21,7 @@ Commands (bulkpipe help <command>, or bulkpipe <command> --help, for each):
   job      list, inspect, close or abort jobs (bulkpipe job --help)
   server   run the local org, a Bulk API server on SQLite (bulkpipe server --help)
   bench    measure loads over a sweep of settings (bulkpipe bench --help)
+  limits   the org's daily limits: Bulk API batches, query jobs, API requests (bulkpipe limits --help)
 
 Options:
   -h, --help     show help
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   job: async () => (await import('./job-command.js')).runJobCommand,
   server: async () => (await import('./server-command.js')).runServerCommand,
   bench: async () => (await import('./bench-command.js')).runBenchCommand,
+  limits: async () => (await import('./limits-command.js')).runLimitsCommand,
 };
 
 function version(): string {
@@ -90,7 +92,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await (await load())(rest, commandIo);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION' || code === 'BULK_COLUMNS';
+    // A daily limit too short for the run is refused before any job, as a usage error is: exit 2.
+    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION' || code === 'BULK_COLUMNS' || code === 'BULK_DAILY_LIMIT';
     const interrupted = io.signal.aborted && (err instanceof AbortedError || (err as Error).name === 'AbortError');
     const errorJob = err instanceof BulkError && 'jobId' in err && err.jobId ? String(err.jobId) : undefined;
     const jobId = errorJob ?? currentJob;

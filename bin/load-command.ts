@@ -24,7 +24,7 @@ import { checkWritable, Outputs, type OutputName } from './load-outputs.js';
 import { confirmTarget } from './load-prompt.js';
 import { findRun, listRuns, newRunId, refuseRunning, removeRunDir, runsDir, type LoadRun } from './load-runs.js';
 import { LoadProgressText } from './load-progress.js';
-import { summaryText } from './load-summary.js';
+import { budgetText, summaryText } from './load-summary.js';
 import { ProgressLine, count } from './progress-line.js';
 import { LedgerError, NotConfirmedError, RunLockedError } from '../lib/errors.js';
 import { parseCommand } from './parse-command.js';
@@ -59,6 +59,9 @@ Options:
                          (one of the three may be -: stdout, once the load completes)
   --abort-on-interrupt   on Ctrl-C, abort the job instead of closing it
   --no-check             do not check the columns against the object's describe before the job
+  --ignore-limits        load even when the org's daily limits (Bulk API batches, API requests) look
+                         short: by default the load estimates what it needs from the file's size and
+                         stops (exit 2) before any job when /limits says less is left
   --delimiter D          CSV field separator: , ; tab | or one character (default: from the header line)
   --replace-invalid-utf8 load bytes that are not UTF-8 as U+FFFD (default: reject their records)
   --map MAP              column names to API field names: an .sdl file (Column=ApiField lines, as
@@ -78,9 +81,10 @@ Options:
 ${RUN_OPTIONS_HELP}
 
 Exit codes: 0 every record succeeded, 3 some records failed (see the error file), 1 the run
-failed, 2 usage error, 130 interrupted. Ctrl-C (or SIGTERM) stops reading, finishes the uploads in
-flight, writes the results it has, closes the job and keeps the ledger: --resume loads the rest of
-the file; a second Ctrl-C exits at once.
+failed, 2 usage error or a daily limit of the org too short (before any job), 130 interrupted.
+Ctrl-C (or SIGTERM) stops reading, finishes the uploads in flight, writes the results it has,
+closes the job and keeps the ledger: --resume loads the rest of the file; a second Ctrl-C exits
+at once.
 
 Examples:
   bulkpipe load Account accounts.csv
@@ -126,6 +130,7 @@ function parseLoadArgs(argv: readonly string[]) {
     'abort-on-interrupt': { type: 'boolean' },
     resume: { type: 'boolean' },
     'no-check': { type: 'boolean' },
+    'ignore-limits': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     ...RUN_OPTIONS,
@@ -354,6 +359,7 @@ async function loadWithProgress(io: CliIo, values: LoadValues, conn: Connection,
       org: conn.org,
       ledgerDir,
       checkColumns: values['no-check'] !== true,
+      ignoreLimits: values['ignore-limits'] === true,
       joinAhead: 1, // the next two batches' result requests go out while one is written
       stopSignal: io.signal,
       abortJobOnStop: values['abort-on-interrupt'] === true,
@@ -399,6 +405,8 @@ function reportSummary(io: CliIo, values: LoadValues, run: Execution, summary: L
     (outputs.anyToStdout ? io.stderr : io.stdout).write(
       `${JSON.stringify({ ...summary, object: load.object, operation: load.operation, successPath: path(outputs.success), errorPath: path(outputs.errors), resultsPath: path(outputs.results) })}\n`,
     );
+  // The budget line before the summary, which stays the last line.
+  if (!quiet) io.stderr.write(`${budgetText(summary.budget)}\n`);
   if (!quiet) io.stderr.write(`${summaryText(summary, load.object, load.operation, kept ? outputs.describeWorking() : outputs.describe())}\n`);
   if (summary.stopped) {
     const job = summary.jobId ? `; job ${summary.jobId} ${values['abort-on-interrupt'] ? 'aborted' : 'closed'}` : '';

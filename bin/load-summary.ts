@@ -1,4 +1,4 @@
-/** The line a load ends with on stderr: its counts, rate, job and files. */
+/** The lines a load ends with on stderr: what it spent of the org's daily limits, then its counts, rate, job and files. */
 import type { LoadSummary } from '../pipelines/bulk-load.js';
 import { count, duration, plural } from './progress-line.js';
 
@@ -9,4 +9,15 @@ export function summaryText(s: LoadSummary, object: string, operation: string, f
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
     `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`
   );
+}
+
+/**
+ * What the run spent of the org's daily limits, counted from its own requests and batches (other
+ * users share the org's counters), and what the org had left after it when /limits could be read.
+ */
+export function budgetText(budget: LoadSummary['budget']): string {
+  const left = budget.remaining
+    ? `; the org has ${count(budget.remaining.DailyApiRequests)} API requests and ${count(budget.remaining.DailyBulkApiBatches)} Bulk API batches left today`
+    : '';
+  return `bulkpipe: budget: ${plural(budget.requests, 'API request')} and ${plural(budget.batches, 'Bulk API batch', 'Bulk API batches')} spent (counted by bulkpipe)${left}`;
 }

@@ -29,6 +29,8 @@ Options:
   --bulk-api 1|2         the Bulk API: 1 (default) or 2.0 (results in pages, read in order; no --pk-chunking)
   --max-records N        Bulk API 2.0: pages of N rows (1 to 1000000), read one after another; without it,
                          the org's pages, --concurrency at once where the org lists them (else 50000 a page)
+  --ignore-limits        query even when the org has no Bulk API 2.0 query job (or v1 batch) left
+                         today: by default the query stops (exit 2) before its job
   --json                 print the summary as JSON (on stderr when the rows go to stdout)
 ${RUN_OPTIONS_HELP}
 
@@ -55,6 +57,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       concurrency: { type: 'string' },
       'bulk-api': { type: 'string' },
       'max-records': { type: 'string' },
+      'ignore-limits': { type: 'boolean' },
       ...RUN_OPTIONS,
     },
     PK_CHUNKING,
@@ -96,6 +99,12 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
     ...(pkChunking ? { pkChunking } : {}),
     signal: io.signal,
     ...poll,
+    ignoreLimits: values['ignore-limits'] === true,
+    onNotice: (message) => {
+      if (quiet) return;
+      progress.clear();
+      io.stderr.write(`bulkpipe: ${message}\n`);
+    },
     onJob: (id) => {
       jobId = id;
       io.onJob?.(id);

@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import type { CliIo } from './cli-io.js';
 import { COMMON_OPTIONS, wholeNumber } from './flags.js';
 import { localOrgDb } from './home.js';
-import { parseCommand } from './parse-command.js';
+import { LIMIT_NAMES } from '../server/org/limit-names.js';
+import { closest, parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVER_HELP = `Usage: bulkpipe server [options]
@@ -27,13 +28,16 @@ Options:
                            dropAfterBody=0.05,sessionTtl=30,holdInProgress=500
   --query-page-rows N      Bulk API 2.0 query results: rows in a page when the client names no
                            maxRecords (default 50000)
+  --limit NAME=N           a daily limit's Max in /limits, e.g. DailyBulkApiBatches=5; repeat it
+                           for more. A spent limit is refused as Salesforce refuses it
   -q, --quiet              do not log requests
   -h, --help               this help
 
 Examples:
   bulkpipe server
   bulkpipe server --port 0 --db :memory: --user me@example.com:secret
-  bulkpipe server --faults seed=1,error5xx=0.2`;
+  bulkpipe server --faults seed=1,error5xx=0.2
+  bulkpipe server --limit DailyBulkApiBatches=5 --limit DailyApiRequests=200`;
 
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('server', args, {
@@ -45,6 +49,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     user: { type: 'string', multiple: true },
     faults: { type: 'string' },
     'query-page-rows': { type: 'string' },
+    limit: { type: 'string', multiple: true },
     quiet: { type: 'boolean', short: 'q' },
     ...COMMON_OPTIONS,
   });
@@ -60,6 +65,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     return { username, password };
   });
   const [first, ...more] = users;
+  const limits = limitMaxima(values.limit ?? []);
   const db = values.db ?? localOrgDb(io.env);
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
   // Loaded here, after the flags: `server --help` works without the local org's packages, and a missing one is said in one line.
@@ -73,6 +79,7 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     ...(first ? { username: first.username, password: first.password } : {}),
     ...(more.length ? { users: more } : {}),
     ...(values.faults ? { faults: values.faults } : {}),
+    ...(values.limit ? { limits } : {}),
     ...(values['query-page-rows'] ? { queryPageRows: wholeNumber('query-page-rows', values['query-page-rows'], 50_000, 1, 100_000_000) } : {}),
     log: values.quiet ? () => undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
@@ -84,4 +91,19 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
   io.stderr.write('stopping: finishing the chunks in progress (unfinished batches resume at the next start, or in another process on the same file)\n');
   await org.close();
   return 0;
+}
+
+/** `--limit NAME=N`, each: a known limit (with a did-you-mean) and a whole number. */
+function limitMaxima(given: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const one of given) {
+    const [name = '', value, ...rest] = one.split('=');
+    if (value === undefined || rest.length) throw new UsageError(`server: --limit expects NAME=N, got ${JSON.stringify(one)}`);
+    if (!(LIMIT_NAMES as readonly string[]).includes(name)) {
+      const guess = closest(name, LIMIT_NAMES);
+      throw new UsageError(`server: --limit: unknown limit ${JSON.stringify(name)}${guess ? ` (did you mean ${guess}?)` : ''}; the org's limits: ${LIMIT_NAMES.join(', ')}`);
+    }
+    out[name] = wholeNumber(`limit ${name}`, value, 0, 0, Number.MAX_SAFE_INTEGER);
+  }
+  return out;
 }

@@ -64,4 +64,6 @@ export {
   type AttachmentErrorContext,
   MissingPackageError,
   type MissingPackageContext,
+  DailyLimitError,
+  type DailyLimitContext,
 } from './errors/run-errors.js';

@@ -27,12 +27,14 @@ import type { BulkLoadOptions, LoadLedgerOutcome, LoadSummary } from './load-opt
 import { planLoad, type LoadPlan } from './load-plan.js';
 import { checkLedger, planResume, type CheckedLedger, type ResumePlan } from './load-resume.js';
 import { planIngestResume, type IngestResumePlan } from './load-resume-ingest.js';
+import { checkDailyBudget, loadBudget } from './daily-budget.js';
 import { checkOrgBatches, settleIngestJobs, settleJob } from './load-settle.js';
 import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
+import { SpentBudget } from './spent-budget.js';
 
 export { LOAD_OPERATIONS };
-export type { BulkLoadOptions, LoadBatchEvent, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
+export type { BulkLoadOptions, LoadBatchEvent, LoadBudget, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
 export type { FailedJob } from '../lib/load-types.js';
 
 /** The ledger a run holds: its folder, what it read of it (a resume), and whether the folder turned out to hold another load's. */
@@ -86,12 +88,15 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     inputError ??= err;
   });
   const tracker = new LoadTracker(stages, run.callbacks.onProgress, run.callbacks.onBatch, state?.inputAt.row);
+  const spent = new SpentBudget(run.client, stages);
+  // Whether the pre-flight read the org's limits: then the summary reads what is left at the end.
+  const budget = { read: false };
   // Set by a stop as it comes: the ledger's recorder asks, as the input ends, whether it was read to its end.
   const reading = { stopped: false };
   let finished = false;
   let resumed: ResumePlan | IngestResumePlan | undefined;
   try {
-    resumed = await begin(plan, stages, held, checked);
+    resumed = await begin(plan, stages, held, checked, budget);
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
     await untilEnd(plan, stages, head, reading);
@@ -125,16 +130,30 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
   tracker.written();
   tracker.report();
   if (inputError) throw inputError;
-  return summaryOf(plan, stages, tracker, { started, stopped: reading.stopped, state, held });
+  const spentBudget = await spent.summary(tracker.snapshot().batchesSubmitted, budget.read, run.signal);
+  return summaryOf(plan, stages, tracker, { started, stopped: reading.stopped, state, held, budget: spentBudget });
 }
 
 /**
  * Before the input is read: the run's lock and ledger, the outputs opened, and for a resume the
  * ledger reconciled with the org (planResume) and the submitter told what the org holds.
  */
-async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undefined, checked: CheckedLedger | undefined): Promise<ResumePlan | IngestResumePlan | undefined> {
+async function begin(
+  plan: LoadPlan,
+  stages: LoadStages,
+  held: RunLedger | undefined,
+  checked: CheckedLedger | undefined,
+  budget: { read: boolean },
+): Promise<ResumePlan | IngestResumePlan | undefined> {
   const { run, shape } = plan;
   const { sink, submitter, spool } = stages;
+  // A new run's need of the org's daily limits, before its lock, its outputs or any job (a resume's was checked when it began).
+  if (!checked && !run.ignoreLimits) {
+    const need = await loadBudget(plan);
+    budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;
+  }
+  // A resume is not checked (part of it is in the org already), but its summary says what is left, if the org says.
+  if (checked && !run.ignoreLimits) budget.read = true;
   // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
   if (held && !held.state) {
     await mkdir(held.ledger.dir, { recursive: true }).then(() => held.ledger.lock());
@@ -203,6 +222,7 @@ interface RunEnd {
   readonly stopped: boolean;
   readonly state: LedgerState | undefined;
   readonly held: RunLedger | undefined;
+  readonly budget: LoadSummary['budget'];
 }
 
 function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end: RunEnd): LoadSummary {
@@ -228,6 +248,7 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     resumed: state !== undefined,
     unreadAfterRow: stopped && shape.input === null ? progress.recordsRead : stages.reading.unreadAfterRow,
     ledger: end.held ? ledgerOutcome(end.held) : undefined,
+    budget: end.budget,
   };
 }
 

@@ -19,6 +19,7 @@ import { soqlFromObject } from '../lib/soql/query-object.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
 import { DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS, runBulk2Query } from './bulk2-query.js';
+import { queryBudget } from './daily-budget.js';
 import { QueryRecordOutput } from './query-output.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
 
@@ -69,6 +70,15 @@ export interface BulkQueryOptions extends PollSettings {
   readonly onProgress?: (progress: QueryProgress) => void;
   /** Called once the job is created. */
   readonly onJob?: (jobId: string) => void;
+  /**
+   * Before the job is created, what is left of the org's daily limits (`/limits`) is checked: a 2.0
+   * query needs one of DailyBulkV2QueryJobs, a v1 query one of DailyBulkApiBatches, and a few
+   * DailyApiRequests. None left: the stream fails with DailyLimitError (`BULK_DAILY_LIMIT`). True
+   * skips the check. Default false.
+   */
+  readonly ignoreLimits?: boolean;
+  /** One line worth telling the user (the org's limits could not be read); a library never prints. */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** The object a SOQL query reads (its FROM). */
@@ -118,6 +128,11 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
   const { client, signal } = options;
   const call = { signal };
   const contentType = format === 'csv' ? 'CSV' : 'JSON';
+  // Create, the SOQL batch, close, a poll, a result list and a file: the fewest requests of a v1 query.
+  await queryBudget(options, [
+    { limit: 'DailyBulkApiBatches', needed: 1 },
+    { limit: 'DailyApiRequests', needed: 6 },
+  ]);
   const job = await client.createJob(
     { operation: options.all ? 'queryAll' : 'query', object, contentType },
     { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) },

@@ -17,6 +17,7 @@ import { pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { queryRowTyper } from '../lib/records/query-row-typer.js';
 import { resultPageBodies } from './bulk2-query-pages.js';
 import type { BulkQueryOptions, QueryOutput, QueryRecord } from './bulk-query.js';
+import { queryBudget } from './daily-budget.js';
 import { QueryRecordOutput } from './query-output.js';
 
 /** Rows asked for per page in the locator loop, by default (simple-salesforce's page size against real orgs). */
@@ -34,6 +35,11 @@ export async function* runBulk2Query(
 ): AsyncGenerator<Uint8Array | string | QueryRecord> {
   const { client, signal } = options;
   const jobs = client.queryJobs;
+  // Create, a poll and a page: the fewest requests of a 2.0 query.
+  await queryBudget(options, [
+    { limit: 'DailyBulkV2QueryJobs', needed: 1 },
+    { limit: 'DailyApiRequests', needed: 3 },
+  ]);
   const job = await jobs.create({ query: options.soql, operation: options.all ? 'queryAll' : 'query' }, { signal });
   options.onJob?.(job.id);
   let finished = false;

@@ -58,7 +58,18 @@ export interface LoadSummary extends LoadProgress {
    */
   readonly unreadAfterRow: number | undefined;
   /** With `ledgerDir`: whether the ledger is kept open for a resume (a stopped run's, reading on from where it stands), and whether a job may exist. */
-  readonly ledger: LoadLedgerOutcome | undefined;
+  readonly ledger: LoadLedgerOutcome | undefined /** What the run spent of the org's daily limits, counted from its own requests and batches. */;
+  readonly budget: LoadBudget;
+}
+
+/** A run's share of the org's daily limits (pipelines/spent-budget.ts). */
+export interface LoadBudget {
+  /** API requests its client sent (DailyApiRequests), retries included. */
+  readonly requests: number;
+  /** Bulk API batches it made (DailyBulkApiBatches): v1 batches; 2.0 internal batches of 10,000 records per job. */
+  readonly batches: number;
+  /** What the org had left once the run ended (`/limits`), when it could be read; undefined with `ignoreLimits`. */
+  readonly remaining: { readonly DailyApiRequests: number; readonly DailyBulkApiBatches: number } | undefined;
 }
 
 export interface BulkLoadOptions extends PollSettings {
@@ -158,6 +169,13 @@ export interface BulkLoadOptions extends PollSettings {
   readonly resume?: boolean;
   /** The org named in the ledger (to find a run again); default the client's instance URL. */
   readonly org?: string;
+  /**
+   * Before any job exists, the load's need of the org's daily limits (DailyBulkApiBatches,
+   * DailyApiRequests), estimated from the input file's size, is checked against what `/limits` says is
+   * left: short, the load rejects with DailyLimitError (`BULK_DAILY_LIMIT`). A stream's size is not
+   * known: only that something is left is checked. True skips the check. Default false.
+   */
+  readonly ignoreLimits?: boolean;
   /**
    * Before the job is created, check the columns against the object's describe (unknown fields,
    * fields the operation cannot set, the external id, relationship columns, required fields of an

@@ -47,6 +47,8 @@ interface LoadRunSettings {
   readonly pollTimeoutMs: number;
   readonly joinAhead: number;
   readonly checkColumns: boolean;
+  /** No pre-flight of the org's daily limits (pipelines/daily-budget.ts). */
+  readonly ignoreLimits: boolean;
   readonly abortJobOnAbort: boolean;
   readonly abortJobOnStop: boolean;
   /** The ledger's folder (absolute), and whether the run goes on from it. */
@@ -126,6 +128,7 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
     pollTimeoutMs: poll.timeoutMs,
     joinAhead: nonNegativeInteger('joinAhead', options.joinAhead ?? DEFAULT_JOIN_AHEAD, MAX_JOIN_AHEAD),
     checkColumns: flag('checkColumns', options.checkColumns),
+    ignoreLimits: flag('ignoreLimits', options.ignoreLimits),
     abortJobOnAbort: flag('abortJobOnAbort', options.abortJobOnAbort),
     abortJobOnStop: flag('abortJobOnStop', options.abortJobOnStop),
     ledgerDir,

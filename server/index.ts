@@ -23,7 +23,7 @@ import { handleSoapLogin } from './http/soap-login.js';
 import { v2Error } from './http/v2/v2-error.js';
 import { IdGenerator } from './org/id-generator.js';
 import { JobSchemas } from './org/job-schemas.js';
-import { OrgLimits } from './org/org-limits.js';
+import { type LimitMaxima, OrgLimits, checkLimitMaxima } from './org/org-limits.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
 import { BatchProcessor } from './processing/batch-processor.js';
 import { DmlEngine } from './processing/dml.js';
@@ -67,6 +67,11 @@ export interface ServerOptions {
   readonly sessionTtlSeconds?: number;
   /** One line per request, and server errors. */
   readonly log?: (line: string) => void;
+  /**
+   * Daily limits' Max (`/limits`), e.g. `{ DailyBulkApiBatches: 5 }`; the others keep a Developer
+   * Edition's. A spent limit is refused as Salesforce refuses it (server/org/org-limits.ts).
+   */
+  readonly limits?: LimitMaxima;
 }
 
 export interface LocalOrg {
@@ -82,7 +87,7 @@ export interface LocalOrg {
   close(): Promise<void>;
 }
 
-export type { FaultOptions, SchemaFile };
+export type { FaultOptions, LimitMaxima, SchemaFile };
 
 const ORG_ID = toId18('00D5g0000000001');
 
@@ -97,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const acceptUnknown = options.acceptUnknownObjects ?? false;
   const schema = typeof options.schema === 'string' ? OrgSchema.fromFile(options.schema, acceptUnknown) : new OrgSchema(options.schema, acceptUnknown);
   const log = options.log ?? (() => undefined);
+  const maxima = checkLimitMaxima(options.limits ?? {});
 
   const file = options.db ?? ':memory:';
   const db = openDatabase(file);
@@ -115,7 +121,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const schemas = new JobSchemas(db, schema);
   // One DML engine for the Bulk batches and the REST writes; one set of daily counters for both APIs.
   const engine = new DmlEngine(records, ids);
-  const limits = new OrgLimits(db);
+  const limits = new OrgLimits(db, maxima);
   let processor: BatchProcessor | undefined;
   const queries = new QueryRunner({
     db,

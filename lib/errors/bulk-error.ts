@@ -26,7 +26,8 @@ export type BulkErrorCode =
   | 'BULK_SPOOL'
   | 'BULK_PIPELINE'
   | 'BULK_ATTACHMENT'
-  | 'BULK_MISSING_PACKAGE';
+  | 'BULK_MISSING_PACKAGE'
+  | 'BULK_DAILY_LIMIT';
 
 export class BulkError extends Error {
   override name = 'BulkError';

@@ -97,3 +97,25 @@ export class MissingPackageError extends ContextError<MissingPackageContext> {
     super('BULK_MISSING_PACKAGE', message, context, options);
   }
 }
+
+export interface DailyLimitContext {
+  /** The org's limit, as `/limits` names it (`DailyBulkApiBatches`, `DailyApiRequests`, `DailyBulkV2QueryJobs`). */
+  readonly limit: string;
+  /** What the run needs of it (an estimate for a file, rounded up; for a stream, 1: something left). */
+  readonly needed: number;
+  /** What the org has left of it. */
+  readonly remaining: number;
+  /** The org's daily allocation. */
+  readonly max: number;
+}
+
+/**
+ * Before any job exists: what is left of one of the org's daily limits (`/limits`) is less than the
+ * run needs. Nothing was sent but the read of `/limits`. The override is `ignoreLimits` (`--ignore-limits`).
+ */
+export class DailyLimitError extends ContextError<DailyLimitContext> {
+  override name = 'DailyLimitError';
+  constructor(message: string, context: DailyLimitContext) {
+    super('BULK_DAILY_LIMIT', message, context);
+  }
+}

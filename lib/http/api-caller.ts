@@ -68,6 +68,9 @@ export class ApiCaller {
   readonly #onRetry: ApiCallerOptions['onRetry'];
   readonly #onRequest: ApiCallerOptions['onRequest'];
   #closed = false;
+  /** The latest `Sforce-Limit-Info` seen, kept as sent: parsed only when asked for (limit-info.ts). */
+  #limitInfo: string | undefined;
+  #requests = 0;
 
   constructor(options: ApiCallerOptions) {
     this.#session = options.session;
@@ -108,6 +111,16 @@ export class ApiCaller {
     return { body, contentType: first.contentType, headers: first.headers };
   }
 
+  /** The latest `Sforce-Limit-Info` header an answer carried, as sent. */
+  get limitInfo(): string | undefined {
+    return this.#limitInfo;
+  }
+
+  /** Requests sent (attempts and renewed replays included): what this client cost the org's DailyApiRequests. */
+  get requests(): number {
+    return this.#requests;
+  }
+
   /** Refuses new calls, lets in-flight requests finish and closes the connections. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -120,6 +133,7 @@ export class ApiCaller {
     let renewed = false;
     for (;;) {
       const session = this.#session.current;
+      this.#requests++;
       this.#onRequest?.({ method: spec.method, path: spec.path });
       const first = this.#reached ? {} : { headersTimeoutMs: FIRST_CONTACT_HEADERS_MS };
       const res = await this.#session.connection.exchange({
@@ -132,6 +146,9 @@ export class ApiCaller {
         ...first,
       });
       this.#reached = true;
+      // Every REST answer, refusals too, says where the org's DailyApiRequests stands.
+      const info = res.headers['sforce-limit-info'];
+      if (typeof info === 'string') this.#limitInfo = info;
       if (res.statusCode >= 200 && res.statusCode < 300) return res;
       const error = await errorFromResponse(res, context);
       // Never replay a consumed stream: that would send an empty batch.

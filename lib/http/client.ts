@@ -27,6 +27,7 @@ import { createJobHeaders } from './job-headers.js';
 import { IngestJobs } from './ingest-jobs.js';
 import { findCreatedJob, likeJobs, parseJobListPage, type JobListPage } from './job-list.js';
 import { KnownJobs } from './known-jobs.js';
+import { type ApiUsage, type OrgLimits, parseLimitInfo, parseOrgLimits } from './limit-info.js';
 import { QueryJobs } from './query-jobs.js';
 import { RetryPolicy } from './retry.js';
 import { RenewableSession } from './session-renewal.js';
@@ -43,6 +44,7 @@ export type {
   PkChunkingOptions,
 } from './client-options.js';
 export type { ReplayableStreamBody, UploadBody } from './upload-body.js';
+export type { ApiUsage, OrgLimit, OrgLimits } from './limit-info.js';
 
 /** Most bytes of a jobInfo, batchInfo or error document read into memory. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -301,6 +303,28 @@ export class BulkClient {
       const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
       return { username: text('preferred_username'), userId: text('user_id'), organizationId: text('organization_id'), name: text('name') };
     });
+  }
+
+  /**
+   * The org's limits (`GET /services/data/vXX.X/limits`): each limit's Max and Remaining, for the whole
+   * org (other users and integrations share them). Needs the "View Setup and Configuration"
+   * permission: without it the org answers 403 (a BulkApiError).
+   */
+  limits(options: CallOptions = {}): Promise<OrgLimits> {
+    return this.#api.call({ method: 'GET', path: paths.limitsPath(this.apiVersion), mode: 'idempotent', signal: options.signal, rest: true }, async (res) =>
+      parseOrgLimits(await readBounded(res.body, MAX_DOCUMENT_BYTES, 'limits')),
+    );
+  }
+
+  /** The org's DailyApiRequests as the latest answer's `Sforce-Limit-Info` said (REST and 2.0 answers carry it); undefined before one did. */
+  get apiUsage(): ApiUsage | undefined {
+    const info = this.#api.limitInfo;
+    return info === undefined ? undefined : parseLimitInfo(info);
+  }
+
+  /** Requests this client has sent, retries included: its own share of the org's DailyApiRequests. */
+  get requestsSent(): number {
+    return this.#api.requests;
   }
 
   /** Every object of the org (REST describeGlobal), read once per client and kept. */

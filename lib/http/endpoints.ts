@@ -13,6 +13,7 @@ export const queryResultPath = (v: string, jobId: string, batchId: string, resul
 const restBase = (v: string) => `/services/data/v${v}`;
 /** REST describeGlobal, an object's describe, and the org's v1 (Classic) job list. */
 export const sobjectsPath = (v: string) => `${restBase(v)}/sobjects`;
+export const limitsPath = (v: string) => `${restBase(v)}/limits`;
 export const describePath = (v: string, object: string) => `${sobjectsPath(v)}/${seg(object)}/describe`;
 export const jobListPath = (v: string) => `${restBase(v)}/jobs/ingest?jobType=Classic`;
 /** The SOAP partner login endpoint (wire §1.1). */

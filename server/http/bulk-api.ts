@@ -14,7 +14,7 @@ import { serializeDmlResults } from '../../lib/wire/dml-results.js';
 import { parseJobRequest, parseJobStateRequest, serializeJobInfo } from '../../lib/wire/job-info.js';
 import { serializeResultList } from '../../lib/wire/result-list.js';
 import type { IdGenerator } from '../org/id-generator.js';
-import type { OrgLimits } from '../org/org-limits.js';
+import { type OrgLimits, QUOTA_MESSAGE, REQUEST_LIMIT_MESSAGE } from '../org/org-limits.js';
 import { identifiesRecord, type OrgSchema } from '../org/schema.js';
 import type { BatchProcessor } from '../processing/batch-processor.js';
 import { parsePkChunking } from '../query/pk-chunking.js';
@@ -122,7 +122,8 @@ export class BulkApi {
     const session = req.headers['x-sfdc-session'];
     const userId = typeof session === 'string' && session ? this.#c.auth.sessionUser(session, this.#c.now()) : undefined;
     if (!userId) throw invalidSession();
-    this.#c.limits.countRequest();
+    // Over DailyApiRequests: v1's quota code with REST's words (org-limits.ts says what is recorded).
+    if (!this.#c.limits.countRequest()) throw new ApiError(400, 'ExceededQuota', REQUEST_LIMIT_MESSAGE);
     return userId;
   }
 
@@ -234,6 +235,8 @@ export class BulkApi {
         `Content-Type ${String(req.headers['content-type'] ?? '(none)')} does not match the job's contentType ${job.content_type} (expected ${batchMimeType(job.content_type)})`,
       );
     }
+    // Refused before its body is read: a batch over the daily allocation is never created (org-limits.ts).
+    if (!this.#c.limits.batchAllowed()) throw new ApiError(400, 'ExceededQuota', QUOTA_MESSAGE);
     const body = await readRequestBody(req, MAX_BATCH_BYTES, () => new ApiError(400, 'InvalidBatch', `Exceeded max size limit of ${MAX_BATCH_BYTES} bytes`));
     if (isBlank(body)) throw new ApiError(400, 'ClientInputError', 'Unable to find any data to create batch');
     const batch = this.#c.jobs.addBatch(this.#c.ids.next('751'), job.id, body, this.#c.now());

@@ -28,7 +28,7 @@ import { handleIngestJobs } from './v2/ingest-jobs.js';
 import { handleQueryJobs } from './v2/query-jobs.js';
 import { isServedVersion, versionList } from './api-versions.js';
 import type { DmlEngine } from '../processing/dml.js';
-import type { OrgLimits } from '../org/org-limits.js';
+import { type OrgLimits, REQUEST_LIMIT_MESSAGE } from '../org/org-limits.js';
 import { type RecordRequest, createRecord, deleteByExternalId, deleteRecord, externalIdField, readByExternalId, readRecord, updateRecord, upsertRecord } from './rest-sobjects.js';
 import { createMany, deleteMany, retrieveMany, updateMany, upsertField, upsertMany } from './rest-collections.js';
 
@@ -72,8 +72,9 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   // The session before anything else: a client renews its session on 401, never on another answer.
   const userId = restUser(req, context);
   if (!userId) return restError(req, res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
-  context.limits.countRequest();
+  const counted = context.limits.countRequest();
   res.setHeader('sforce-limit-info', context.limits.limitInfo());
+  if (!counted) return restError(req, res, 403, 'REQUEST_LIMIT_EXCEEDED', REQUEST_LIMIT_MESSAGE);
   const versioned = /^\/services\/data\/v([^/]+)(\/.*)?$/.exec(path);
   // A version the org does not have yet is an unknown resource: 404 NOT_FOUND, as users of a too-new version report (Salesforce-Inspector-reloaded #744).
   if (versioned && !isServedVersion(versioned[1] as string)) return notFound(req, res);

@@ -42,6 +42,10 @@ describe('bench/bench-load', function () {
       expect(run.peakRssMb, label).to.be.greaterThan(10);
       // A create, each batch's upload and results, the polls, the close: more requests than batches twice over.
       expect(run.apiRequests, label).to.be.greaterThan(2 * run.batches + 1);
+      // The daily budget the load spent: its own batches, and no more requests than the run's count.
+      expect(run.budget.batches, label).to.equal(run.batches);
+      expect(run.budget.requests, label).to.be.within(2 * run.batches + 3, run.apiRequests);
+      expect(run.budget.remaining?.DailyBulkApiBatches, label).to.equal(15_000 - run.batches);
       expect(run.timeline.at(-1)?.[1], label).to.equal(600);
       expect(run.batchLatencyMs.upload.max, label).to.be.at.least(run.batchLatencyMs.upload.p50);
       expect(run.stageSeconds.upload, label).to.be.greaterThan(0);

@@ -26,6 +26,7 @@ const run = (batchSize: number, concurrency: number, n: number, rate: number): B
   stageSeconds: { cut: 0.1, upload: 0.5, org: 1.2, joinAndWrite: 0.2 },
   batchLatencyMs: { upload: s, queued: { p50: 10, p95: 30, max: 50 }, processing: { p50: 60, p95: 100, max: 140 }, apiActive: { p50: 50, p95: 80, max: 90 } },
   apiRequests: 29,
+  budget: { requests: 27, batches: 20_000 / batchSize, remaining: { DailyApiRequests: 14_000, DailyBulkApiBatches: 14_990 } },
   timeline: [
     [0.2, 5000],
     [0.4, 12_000],

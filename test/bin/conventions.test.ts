@@ -13,7 +13,7 @@ import { FaultProxy, RESULT } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const COMMANDS = ['load', 'query', 'job', 'server', 'bench'] as const;
+const COMMANDS = ['load', 'query', 'job', 'server', 'bench', 'limits'] as const;
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 /** Flags of other tools the README shows (`node --import tsx`, `sf ... --no-prompt`). */
 const OTHER_TOOLS = new Set(['--import', '--no-prompt']);
@@ -163,7 +163,7 @@ describe('bin: conventions', function () {
         if (!OTHER_TOOLS.has(flag)) expect(allHelp, `README: ${line}`).to.match(new RegExp(`${flag}\\b`));
       }
       // A command line of the README: its flags are that command's.
-      const command = /\bbulkpipe (load|query|job|server|bench)\b/.exec(line)?.[1];
+      const command = /\bbulkpipe (load|query|job|server|bench|limits)\b/.exec(line)?.[1];
       if (!command) continue;
       const help = helps.get(command) as string;
       const after = line.slice(line.indexOf(`bulkpipe ${command}`));

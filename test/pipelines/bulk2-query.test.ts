@@ -199,6 +199,7 @@ describe('pipelines/bulk2-query: bulkQuery({ bulkApi: 2 }) end to end', function
 describe('pipelines/bulk2-query against a scripted org: a job that fails', () => {
   let server: ScriptedServer;
   let client: BulkClient;
+  // The script answers requests in order: no /limits pre-flight (ignoreLimits) before the job's create.
   const job =
     (state: string, extra: Record<string, unknown> = {}) =>
     (_req: unknown, res: ServerResponse) =>
@@ -214,7 +215,7 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
 
   it('a Failed job ends the run with BULK_JOB_FAILED naming the job and the org message; no abort is sent for it', async () => {
     server.script(job('UploadComplete'), job('InProgress'), job('Failed', { errorMessage: 'InvalidBatch : Failed to process query: too many retries' }));
-    const err = await collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, minPollIntervalMs: 1, maxPollIntervalMs: 2 }).catch((e: unknown) => e);
+    const err = await collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true, minPollIntervalMs: 1, maxPollIntervalMs: 2 }).catch((e: unknown) => e);
     expect(err).to.include({ code: 'BULK_JOB_FAILED', jobId: '750000000000001AAA', state: 'Failed', errorMessage: 'InvalidBatch : Failed to process query: too many retries' });
     expect((err as Error).message)
       .to.contain('750000000000001AAA')
@@ -226,7 +227,9 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
     server.script(job('UploadComplete'));
     server.fallback = job('InProgress');
     const ac = new AbortController();
-    const running = collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, minPollIntervalMs: 5, maxPollIntervalMs: 5, signal: ac.signal }).catch((e: unknown) => e);
+    const running = collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true, minPollIntervalMs: 5, maxPollIntervalMs: 5, signal: ac.signal }).catch(
+      (e: unknown) => e,
+    );
     await waitFor('the first poll', () => server.requests.length >= 2);
     ac.abort();
     expect(await running).to.have.property('code', 'BULK_ABORTED');
@@ -237,7 +240,7 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
   it('a stream destroyed while the job runs (no signal: an output that failed) stops polling at once and aborts the job', async () => {
     server.script(job('UploadComplete'));
     server.fallback = job('InProgress');
-    const rows = bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, minPollIntervalMs: 20, maxPollIntervalMs: 20, pollTimeoutMs: 60_000 });
+    const rows = bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true, minPollIntervalMs: 20, maxPollIntervalMs: 20, pollTimeoutMs: 60_000 });
     rows.on('error', () => undefined);
     rows.resume();
     await waitFor('the first poll', () => server.requests.length >= 2);
@@ -252,7 +255,9 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
     const page = (_r: unknown, res: ServerResponse) =>
       res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'null', 'sforce-numberofrecords': '3' }).end('"Id"\n"001000000000001AAA"\n');
     server.script(job('UploadComplete'), job('JobComplete', { numberRecordsProcessed: 3 }), page);
-    const err = await collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, maxRecords: 10, minPollIntervalMs: 1, maxPollIntervalMs: 2 }).catch((e: unknown) => e);
+    const err = await collect({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true, maxRecords: 10, minPollIntervalMs: 1, maxPollIntervalMs: 2 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).to.have.property('code', 'BULK_PARSE');
     expect((err as Error).message).to.contain('holds 1 rows where the org said 3');
   });

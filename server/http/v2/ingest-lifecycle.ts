@@ -37,7 +37,7 @@ export async function changeJobState(req: IncomingMessage, res: ServerResponse, 
   }
   // Data that could not be read fails the job now; the answer still says UploadComplete, as the
   // failure of a real org shows only when the job is polled.
-  const outcome = closeUpload(jobs, job.id, now, job.modstamp);
+  const outcome = closeUpload(jobs, context.limits, job.id, now, job.modstamp);
   if (outcome === 'uploading') throw stillUploading();
   if (outcome === 'notOpen') throw notOpen(ingestStatus(jobs.job(job.id) as JobRow, jobs.batches(job.id)).state);
   context.processor.wake();

@@ -137,7 +137,7 @@ export async function createJobWithData(req: IncomingMessage, res: ServerRespons
   } finally {
     lease.release();
   }
-  closeUpload(context.jobs, job.id, context.now(), context.now());
+  closeUpload(context.jobs, context.limits, job.id, context.now(), context.now());
   context.processor.wake();
   await restJson(req, res, createShape(job, 'UploadComplete'));
 }

@@ -31,6 +31,9 @@ export async function createQueryJob(req: IncomingMessage, res: ServerResponse, 
     if (err instanceof V2Failure) return v2Error(req, res, err.status, err.errorCode, err.message);
     throw err;
   }
+  // Over DailyBulkV2QueryJobs: refused at create, in Salesforce's words (server/org/org-limits.ts).
+  const spent = context.limits.queryJobRefusal();
+  if (spent !== null) return v2Error(req, res, 400, 'LIMIT_EXCEEDED', spent);
   let object: string;
   try {
     object = compileV2Query(request.query, context.schema).object.name;
