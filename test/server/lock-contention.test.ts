@@ -6,11 +6,14 @@
  * wall times: a loaded machine changes how many rows fail, not which way the comparisons go.
  */
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { DmlResult } from '../../lib/types.js';
 import { ingestCalls } from '../helpers/ingest-v2-calls.js';
 import { runJob, startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { queryRows } from '../helpers/org-query.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ACCOUNTS = 4;
 const CONTACTS = 2_000;
@@ -146,5 +149,37 @@ describe('server: row lock contention between the internal batches of one Bulk A
     const inOrg = (await queryRows(t.client, "SELECT LastName FROM Contact WHERE LastName LIKE 'v2lc-%'")).map((r) => r.LastName as string);
     expect(new Set(inOrg)).to.deep.equal(new Set(ok.map((r) => r.LastName)));
     expect(inOrg).to.have.length(ok.length);
+  });
+});
+
+describe('server: an org stopped while transactions wait for locks or work', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir('bulkpipe-locks-');
+
+  it('stops at once, writes nothing of those chunks, and the restarted org writes every row once', async () => {
+    const db = join(tmp.path, 'org.db');
+    let t = await startTestOrg({ db });
+    const [account] = await insertAccounts(t, 'stop');
+    await t.close();
+    // Transactions that would hold their locks for a minute: one works, the other waits for its Account.
+    t = await startTestOrg({ db, parallelism: 2, transactionMs: 60_000, lockTimeoutMs: 60_000 });
+    const job = await t.client.createJob({ object: 'Contact', operation: 'insert', contentType: 'CSV' });
+    const bodies = [0, 1].map((b) => `LastName,AccountId\n${Array.from({ length: 300 }, (_, n) => `stop-${b}-${n},${account}`).join('\n')}\n`);
+    const batches = await Promise.all(bodies.map((body) => t.client.addBatch(job.id, body)));
+    await waitFor('both batches in progress', async () => (await t.client.listBatches(job.id)).every((b) => b.state === 'InProgress'));
+    await t.close();
+    t = await startTestOrg({ db });
+    try {
+      await t.client.closeJob(job.id);
+      await t.org.whenIdle();
+      for (const batch of batches) {
+        let ok = 0;
+        for await (const r of t.client.batchResults(job.id, batch.id)) if (r.success) ok++;
+        expect(ok).to.equal(300);
+      }
+      expect(await queryRows(t.client, "SELECT Id FROM Contact WHERE LastName LIKE 'stop-%'")).to.have.length(600);
+    } finally {
+      await t.close();
+    }
   });
 });
