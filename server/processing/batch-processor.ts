@@ -66,6 +66,12 @@ const POLL_MS = 200;
 /** Rows per transaction: Bulk API chunks of 200 records (spec §7.1, API 21.0 and later; each chunk is a transaction). */
 const CHUNK_ROWS = 200;
 
+/** How a batch's chunks went: all committed, or cut short by the processor's stop or the end of its 2.0 job. */
+type ChunkOutcome = 'committed' | 'stopped' | 'jobEnded';
+
+/** The states of a 2.0 ingest job that ended while its batches ran: no further chunk of it is written. */
+const ENDED: ReadonlySet<string> = new Set(['Aborted', 'Failed']);
+
 /** Salesforce's row lock wait: 10 s (its knowledge article 000229525, "Unable to lock row"). */
 const LOCK_TIMEOUT_MS = 10_000;
 
@@ -182,7 +188,12 @@ export class BatchProcessor {
     const started = performance.now();
     try {
       if (job.operation === 'query' || job.operation === 'queryAll') await this.#o.runQuery(job, batch);
-      else if (!(await this.#dml(job, batch))) return; // stopped: resumes after a restart
+      else {
+        const outcome = await this.#dml(job, batch);
+        if (outcome === 'stopped') return; // resumes after a restart
+        // Its 2.0 job was aborted or failed: the rows not written stay unprocessed (server/v2/ingest-results.ts).
+        if (outcome === 'jobEnded') return void jobs.finish(batch, 'NotProcessed', this.#now());
+      }
       const hold = (this.#o.holdInProgressMs?.() ?? 0) - (performance.now() - started);
       if (hold > 0) await new Promise((r) => setTimeout(r, hold));
       // A PK-chunked query batch has become NotProcessed (and this does nothing); everything else is done now.
@@ -197,8 +208,8 @@ export class BatchProcessor {
     }
   }
 
-  /** Applies the batch chunk by chunk; false when the server stopped before the end. */
-  async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
+  /** Applies the batch chunk by chunk, to its end, or until the server stops or its 2.0 job ends. */
+  async #dml(job: JobRow, batch: BatchRow): Promise<ChunkOutcome> {
     const { jobs } = this.#o;
     const schema = this.#o.schemas.of(job);
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
@@ -214,22 +225,25 @@ export class BatchProcessor {
     const bindings = bindColumns(schema, object, payload.columns);
     const externalIdField = job.external_id_field ? schema.field(object, job.external_id_field) : undefined;
     for (let start = batch.progress; start < payload.rows.length; start += this.#chunkRows) {
-      if (this.#stopping) return false;
+      if (this.#stopping) return 'stopped';
       const now = new Date(this.#now()).toISOString();
       const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now, ...(zip ? { attachments: zip.files } : {}) };
       const chunk = { start, end: Math.min(start + this.#chunkRows, payload.rows.length) };
-      if (!(await this.#transaction(batch, payload, ctx, chunk, v2))) return false;
+      const outcome = await this.#transaction(batch, payload, ctx, chunk, v2);
+      if (outcome !== 'committed') return outcome;
       await yieldToLoop();
     }
-    return true;
+    return 'committed';
   }
 
   /**
    * One chunk as one transaction: the row locks on its parents, its work time, then its rows, results
-   * and progress in one SQLite transaction under the batch's claim; false when the processor stopped
-   * first (nothing of the chunk is written: it runs again after a restart).
+   * and progress in one SQLite transaction under the batch's claim. Nothing of the chunk is written
+   * when the processor stopped first (it runs again after a restart) or its 2.0 job has ended: the
+   * check is in the chunk's transaction, so no row is written once an abort has committed, and the
+   * job's result files, read after it, are final.
    */
-  async #transaction(batch: BatchRow, payload: Payload, ctx: DmlContext, chunk: { start: number; end: number }, v2: boolean): Promise<boolean> {
+  async #transaction(batch: BatchRow, payload: Payload, ctx: DmlContext, chunk: { start: number; end: number }, v2: boolean): Promise<ChunkOutcome> {
     const { jobs, engine } = this.#o;
     const { start, end } = chunk;
     const began = performance.now();
@@ -243,10 +257,11 @@ export class BatchProcessor {
       if (this.#transactionMs > 0 && parents.some((ids) => unlocked(ids).length === 0)) {
         await sleep(this.#transactionMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
       }
-      if (this.#stopping) return false;
-      jobs.underClaim(
+      if (this.#stopping) return 'stopped';
+      return jobs.underClaim(
         batch,
         () => {
+          if (v2 && ENDED.has(jobs.job(batch.job_id)?.state ?? '')) return 'jobEnded';
           const results: StoredResult[] = [];
           for (let i = start; i < end; i++) {
             const row = payload.rows[i] as PayloadRow;
@@ -255,10 +270,10 @@ export class BatchProcessor {
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
+          return 'committed';
         },
         start,
       );
-      return true;
     } finally {
       grant.release();
     }
