@@ -30,6 +30,12 @@ Options:
                            maxRecords (default 50000)
   --limit NAME=N           a daily limit's Max in /limits, e.g. DailyBulkApiBatches=5; repeat it
                            for more. A spent limit is refused as Salesforce refuses it
+  --parallelism N          batches processed at once (default 4, at most 64)
+  --lock-timeout MS        how long a transaction (a chunk of 200 records) waits for a parent's
+                           row lock before its rows fail UNABLE_TO_LOCK_ROW (default 10000, Salesforce's)
+  --transaction-ms MS      how long each transaction holds its row locks before it commits (default
+                           0): a real org's triggers and roll-ups take tens of ms, the local write
+                           microseconds; set it to reproduce lock contention between batches
   -q, --quiet              do not log requests
   -h, --help               this help
 
@@ -37,7 +43,8 @@ Examples:
   bulkpipe server
   bulkpipe server --port 0 --db :memory: --user me@example.com:secret
   bulkpipe server --faults seed=1,error5xx=0.2
-  bulkpipe server --limit DailyBulkApiBatches=5 --limit DailyApiRequests=200`;
+  bulkpipe server --limit DailyBulkApiBatches=5 --limit DailyApiRequests=200
+  bulkpipe server --parallelism 8 --transaction-ms 50 --lock-timeout 200`;
 
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('server', args, {
@@ -50,6 +57,9 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     faults: { type: 'string' },
     'query-page-rows': { type: 'string' },
     limit: { type: 'string', multiple: true },
+    parallelism: { type: 'string' },
+    'lock-timeout': { type: 'string' },
+    'transaction-ms': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     ...COMMON_OPTIONS,
   });
@@ -81,6 +91,9 @@ export async function runServerCommand(args: readonly string[], io: CliIo): Prom
     ...(values.faults ? { faults: values.faults } : {}),
     ...(values.limit ? { limits } : {}),
     ...(values['query-page-rows'] ? { queryPageRows: wholeNumber('query-page-rows', values['query-page-rows'], 50_000, 1, 100_000_000) } : {}),
+    ...(values.parallelism ? { parallelism: wholeNumber('parallelism', values.parallelism, 4, 1, 64) } : {}),
+    ...(values['lock-timeout'] ? { lockTimeoutMs: wholeNumber('lock-timeout', values['lock-timeout'], 10_000, 0, 3_600_000) } : {}),
+    ...(values['transaction-ms'] ? { transactionMs: wholeNumber('transaction-ms', values['transaction-ms'], 0, 0, 600_000) } : {}),
     log: values.quiet ? () => undefined : (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   io.stdout.write(`${JSON.stringify({ loginUrl: org.loginUrl, instanceUrl: org.instanceUrl, username: org.username, password: org.password })}\n`);

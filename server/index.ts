@@ -59,6 +59,18 @@ export interface ServerOptions {
   readonly faults?: FaultOptions | string;
   /** Batches processed at once; default 4. */
   readonly parallelism?: number;
+  /**
+   * How long a Bulk transaction (a chunk of 200 records) waits for a parent's row lock that another
+   * holds before it fails the rows that need it with UNABLE_TO_LOCK_ROW; default 10,000 ms, Salesforce's.
+   */
+  readonly lockTimeoutMs?: number;
+  /**
+   * How long each Bulk transaction holds its row locks before it commits; default 0. A real org
+   * spends tens of ms in a transaction (triggers, sharing, roll-ups) where the local SQLite write
+   * takes microseconds: without this, batches never overlap in time and never contend for a lock.
+   * Set it, with `parallelism`, to reproduce lock contention (waits are timers: the org stays responsive).
+   */
+  readonly transactionMs?: number;
   /** Query result files are cut after this many bytes; default 64 MiB. */
   readonly resultFileBytes?: number;
   /** Bulk API 2.0 query results: rows in a page when the request names no maxRecords; default 50,000. */
@@ -97,6 +109,8 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const username = nonEmptyString('username', options.username ?? 'admin@bulkpipe.local');
   const password = nonEmptyString('password', options.password ?? 'bulkpipe');
   const parallelism = positiveInteger('parallelism', options.parallelism ?? 4, 64);
+  const lockTimeoutMs = nonNegativeInteger('lockTimeoutMs', options.lockTimeoutMs ?? 10_000, 3_600_000);
+  const transactionMs = nonNegativeInteger('transactionMs', options.transactionMs ?? 0, 600_000);
   const faults = typeof options.faults === 'string' ? Faults.parse(options.faults) : options.faults ? new Faults(options.faults) : undefined;
   const ttlSeconds = faults?.options.sessionTtlSeconds ?? positiveInteger('sessionTtlSeconds', options.sessionTtlSeconds ?? 7200);
   const acceptUnknown = options.acceptUnknownObjects ?? false;
@@ -139,6 +153,8 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     engine,
     runQuery: queries.run,
     parallelism,
+    lockTimeoutMs,
+    transactionMs,
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
     onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
     // Other processes may serve the same file: one of them at a time runs its batches.

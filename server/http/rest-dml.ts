@@ -2,7 +2,9 @@
  * REST writes through the org's one DML engine (the engine Bulk batches run through): a JSON record
  * becomes the engine's columns and row (numbers and booleans as their text, `null` and `""` as a
  * null, a nested object as relationship columns `Account.Ext__c`), and every request runs in one
- * SQLite write transaction, which allOrNone rolls back whole when a record fails.
+ * SQLite write transaction, which allOrNone rolls back whole when a record fails. It takes no row
+ * locks (server/processing/row-locks.ts): a request is one synchronous transaction that nothing can
+ * overlap, and lock contention is modelled where loads meet it, between Bulk batches.
  */
 import type { ResultError } from '../../lib/types.js';
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';

@@ -45,6 +45,13 @@ export interface FieldDef {
   readonly lengthField?: string;
   /** For references: the relationship name used in headers and SOQL (`Account` for AccountId). */
   readonly relationshipName?: string;
+  /**
+   * For references: writing the record locks the parent it names for the transaction, as Salesforce
+   * locks a master-detail parent and the parents of the standard lookups its Record Locking Cheat
+   * Sheet lists (Contact.AccountId, Opportunity.AccountId, Case.AccountId...). Set it on a custom
+   * object's master-detail fields in a schema file.
+   */
+  readonly locksParent?: boolean;
   /** An External ID field: usable for upsert and relationship columns (unique only with `unique`). */
   readonly externalId?: boolean;
   /** Unique values (case-insensitive, as Salesforce's default). */
@@ -148,6 +155,8 @@ export class OrgSchema {
     const map = new Map<string, FieldDef>();
     for (const f of [...SYSTEM_FIELDS, ...(owned ? [OWNER_ID] : []), ...fields]) {
       if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw new InvalidOptionError(`schema ${name}.${f.name}.type`, `one of ${FIELD_TYPES.join(', ')}`, f.type);
+      if (f.locksParent && (f.type !== 'reference' || !f.referenceTo || f.referenceTo === '*'))
+        throw new InvalidOptionError(`schema ${name}.${f.name}.locksParent`, 'only on a reference to one object', f.locksParent);
       const relationshipName = f.relationshipName ?? (f.type === 'reference' && f.name.endsWith('__c') ? `${f.name.slice(0, -3)}__r` : undefined);
       map.set(f.name.toLowerCase(), { ...f, ...(relationshipName ? { relationshipName } : {}) });
     }

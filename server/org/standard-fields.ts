@@ -41,6 +41,12 @@ export const reference = (name: string, referenceTo: string, extra: Extra = {}):
 /** Set by Salesforce only (formulas, roll-ups, audit and conversion fields): an upload naming one fails its rows. */
 export const READ_ONLY = { readOnly: true } as const;
 export const REQUIRED = { required: true } as const;
+/**
+ * A parent lookup that Salesforce locks while a child is written (its Record Locking Cheat Sheet:
+ * Contact, Opportunity and Case lock their Account, a Case its Contact, a master-detail child its
+ * master): the local org's row locks (server/processing/row-locks.ts) take it.
+ */
+export const LOCKS_PARENT = { locksParent: true } as const;
 
 /**
  * The parts of an address under a prefix (`Billing`, `Mailing`, or none for Lead's), as the Object

@@ -8,6 +8,7 @@
  */
 import type { FieldDef } from './schema.js';
 import {
+  LOCKS_PARENT,
   READ_ONLY,
   REQUIRED,
   type StandardObject,
@@ -86,7 +87,7 @@ const CONTACT: StandardObject = {
     flag('HasOptedOutOfEmail'),
     ...addressParts('Mailing'),
     longText('Description'),
-    reference('AccountId', 'Account'),
+    reference('AccountId', 'Account', LOCKS_PARENT),
     reference('ReportsToId', 'Contact'),
     picklist('Salutation'),
     text('MiddleName', 40),
@@ -177,7 +178,7 @@ const OPPORTUNITY: StandardObject = {
     picklist('Type'),
     flag('IsPrivate'),
     longText('Description'),
-    reference('AccountId', 'Account'),
+    reference('AccountId', 'Account', LOCKS_PARENT),
     text('NextStep', 255),
     picklist('LeadSource'),
     picklist('ForecastCategoryName'),
@@ -211,7 +212,7 @@ const OPPORTUNITY_LINE_ITEM: StandardObject = {
   keyPrefix: '00k',
   owned: false,
   fields: [
-    reference('OpportunityId', 'Opportunity', REQUIRED),
+    reference('OpportunityId', 'Opportunity', { ...REQUIRED, ...LOCKS_PARENT }),
     reference('PricebookEntryId', 'PricebookEntry'),
     reference('Product2Id', 'Product2'),
     double('Quantity', REQUIRED),
@@ -240,8 +241,8 @@ const CASE: StandardObject = {
     picklist('Origin'),
     flag('IsEscalated'),
     longText('Description'),
-    reference('AccountId', 'Account'),
-    reference('ContactId', 'Contact'),
+    reference('AccountId', 'Account', LOCKS_PARENT),
+    reference('ContactId', 'Contact', LOCKS_PARENT),
     // An auto-number.
     text('CaseNumber', 30, READ_ONLY),
     picklist('Type'),
@@ -424,7 +425,7 @@ const CAMPAIGN_MEMBER: StandardObject = {
   keyPrefix: '00v',
   owned: false,
   fields: [
-    reference('CampaignId', 'Campaign', REQUIRED),
+    reference('CampaignId', 'Campaign', { ...REQUIRED, ...LOCKS_PARENT }),
     reference('LeadId', 'Lead'),
     reference('ContactId', 'Contact'),
     picklist('Status'),
@@ -579,7 +580,7 @@ const ORDER_ITEM: StandardObject = {
   keyPrefix: '802',
   owned: false,
   fields: [
-    reference('OrderId', 'Order', REQUIRED),
+    reference('OrderId', 'Order', { ...REQUIRED, ...LOCKS_PARENT }),
     reference('PricebookEntryId', 'PricebookEntry', REQUIRED),
     double('Quantity', REQUIRED),
     currency('UnitPrice', REQUIRED),

@@ -11,17 +11,26 @@
  * one that takes it over queues again what its predecessor left InProgress. A batch is claimed by
  * a conditional UPDATE, and each chunk commits only under its claim at the expected progress, so
  * that even two processors on one file could not apply a row or write a result twice.
+ *
+ * A chunk is a transaction of 200 rows, as in Salesforce (spec §7.1), and takes row locks on the
+ * parents its rows write to (./row-locks.ts) before it commits: batches that run at once contend for
+ * shared parents, wait up to `lockTimeoutMs`, and fail the rows whose parents they could not lock
+ * with UNABLE_TO_LOCK_ROW. `transactionMs` holds each transaction's locks that long before its commit,
+ * awaited on a timer while other batches' chunks run: the time a real org spends in triggers, sharing
+ * and roll-ups, where the local SQLite write takes microseconds and could never overlap another.
  */
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { JobSchemas } from '../org/job-schemas.js';
 import type { FileLock } from '../store/file-lock.js';
 import { type BatchRow, ClaimLost, type JobRow, type JobsStore, type StoredResult } from '../store/jobs-store.js';
-import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
+import { type DmlEngine, bindColumns, type DmlContext, type RowOutcome } from './dml.js';
+import { RowLocks } from './row-locks.js';
+import { resultError } from '../../lib/records/field-values.js';
 import { checkBatchLimits } from './batch-limits.js';
-import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
+import { BatchFailure, readPayload, type Payload, type PayloadRow } from './payload.js';
 import { readZipBatch } from './zip-batch.js';
 import { fieldTooLong } from '../v2/record-limits.js';
 
@@ -36,8 +45,12 @@ export interface BatchProcessorOptions {
   readonly runQuery: QueryRunner;
   /** Batches processed at once; default 4. */
   readonly parallelism?: number;
-  /** Rows per transaction; default 1,000. */
+  /** Rows per transaction; default 200, Salesforce's Bulk API chunk (spec §7.1). */
   readonly chunkRows?: number;
+  /** How long a transaction waits for the row locks it needs before it fails their rows; default 10,000 (Salesforce's). */
+  readonly lockTimeoutMs?: number;
+  /** How long each transaction holds its locks before it commits (a real org's work in it); default 0. */
+  readonly transactionMs?: number;
   /** Keep a batch InProgress at least this long before it completes (fault injection); default 0. */
   readonly holdInProgressMs?: () => number;
   /** Unexpected failures (a bug or a broken database), for the server's log. */
@@ -50,11 +63,28 @@ export interface BatchProcessorOptions {
 /** How often a processor looks for batches other processes queued, or for the lock when another holds it. */
 const POLL_MS = 200;
 
+/** Rows per transaction: Bulk API chunks of 200 records (spec §7.1, API 21.0 and later; each chunk is a transaction). */
+const CHUNK_ROWS = 200;
+
+/** How a batch's chunks went: all committed, or cut short by the processor's stop or the end of its 2.0 job. */
+type ChunkOutcome = 'committed' | 'stopped' | 'jobEnded';
+
+/** The states of a 2.0 ingest job that ended while its batches ran: no further chunk of it is written. */
+const ENDED: ReadonlySet<string> = new Set(['Aborted', 'Failed']);
+
+/** Salesforce's row lock wait: 10 s (its knowledge article 000229525, "Unable to lock row"). */
+const LOCK_TIMEOUT_MS = 10_000;
+
 export class BatchProcessor {
   readonly #o: BatchProcessorOptions;
   readonly #parallelism: number;
   readonly #chunkRows: number;
+  readonly #lockTimeoutMs: number;
+  readonly #transactionMs: number;
   readonly #now: () => number;
+  readonly #locks = new RowLocks();
+  /** Ends lock waits and transaction work when the processor stops. */
+  readonly #stopped = new AbortController();
   readonly #running = new Map<string, Promise<void>>();
   /** Names this processor's claims. */
   readonly #owner = randomUUID();
@@ -66,7 +96,9 @@ export class BatchProcessor {
   constructor(options: BatchProcessorOptions) {
     this.#o = options;
     this.#parallelism = options.parallelism ?? 4;
-    this.#chunkRows = options.chunkRows ?? 1000;
+    this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
+    this.#transactionMs = options.transactionMs ?? 0;
     this.#now = options.now ?? Date.now;
   }
 
@@ -93,6 +125,7 @@ export class BatchProcessor {
   /** Stops taking batches and waits for the chunks in flight; unfinished batches resume on restart. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     clearInterval(this.#poll);
     await Promise.allSettled([...this.#running.values()]);
     // What this left InProgress is queued again by the next holder, here or in another process.
@@ -155,7 +188,12 @@ export class BatchProcessor {
     const started = performance.now();
     try {
       if (job.operation === 'query' || job.operation === 'queryAll') await this.#o.runQuery(job, batch);
-      else if (!(await this.#dml(job, batch))) return; // stopped: resumes after a restart
+      else {
+        const outcome = await this.#dml(job, batch);
+        if (outcome === 'stopped') return; // resumes after a restart
+        // Its 2.0 job was aborted or failed: the rows not written stay unprocessed (server/v2/ingest-results.ts).
+        if (outcome === 'jobEnded') return void jobs.finish(batch, 'NotProcessed', this.#now());
+      }
       const hold = (this.#o.holdInProgressMs?.() ?? 0) - (performance.now() - started);
       if (hold > 0) await new Promise((r) => setTimeout(r, hold));
       // A PK-chunked query batch has become NotProcessed (and this does nothing); everything else is done now.
@@ -170,9 +208,9 @@ export class BatchProcessor {
     }
   }
 
-  /** Applies the batch chunk by chunk; false when the server stopped before the end. */
-  async #dml(job: JobRow, batch: BatchRow): Promise<boolean> {
-    const { jobs, engine } = this.#o;
+  /** Applies the batch chunk by chunk, to its end, or until the server stops or its 2.0 job ends. */
+  async #dml(job: JobRow, batch: BatchRow): Promise<ChunkOutcome> {
+    const { jobs } = this.#o;
     const schema = this.#o.schemas.of(job);
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
@@ -187,26 +225,67 @@ export class BatchProcessor {
     const bindings = bindColumns(schema, object, payload.columns);
     const externalIdField = job.external_id_field ? schema.field(object, job.external_id_field) : undefined;
     for (let start = batch.progress; start < payload.rows.length; start += this.#chunkRows) {
-      if (this.#stopping) return false;
-      const began = performance.now();
+      if (this.#stopping) return 'stopped';
       const now = new Date(this.#now()).toISOString();
       const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now, ...(zip ? { attachments: zip.files } : {}) };
-      jobs.underClaim(
+      const chunk = { start, end: Math.min(start + this.#chunkRows, payload.rows.length) };
+      const outcome = await this.#transaction(batch, payload, ctx, chunk, v2);
+      if (outcome !== 'committed') return outcome;
+      await yieldToLoop();
+    }
+    return 'committed';
+  }
+
+  /**
+   * One chunk as one transaction: the row locks on its parents, its work time, then its rows, results
+   * and progress in one SQLite transaction under the batch's claim. Nothing of the chunk is written
+   * when the processor stopped first (it runs again after a restart) or its 2.0 job has ended: the
+   * check is in the chunk's transaction, so no row is written once an abort has committed, and the
+   * job's result files, read after it, are final.
+   */
+  async #transaction(batch: BatchRow, payload: Payload, ctx: DmlContext, chunk: { start: number; end: number }, v2: boolean): Promise<ChunkOutcome> {
+    const { jobs, engine } = this.#o;
+    const { start, end } = chunk;
+    const began = performance.now();
+    // Read before the locks are asked for: at most chunkRows short lists.
+    const parents: string[][] = [];
+    for (let i = start; i < end; i++) parents.push(engine.lockedParents(ctx, payload.rows[i] as PayloadRow));
+    const grant = await this.#locks.acquire(parents.flat(), this.#lockTimeoutMs, this.#stopped.signal);
+    try {
+      const unlocked = (ids: readonly string[]) => ids.filter((id) => !grant.held.has(id));
+      // A transaction all of whose rows failed to lock rolls back at once: it has no work to do.
+      if (this.#transactionMs > 0 && parents.some((ids) => unlocked(ids).length === 0)) {
+        await sleep(this.#transactionMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
+      }
+      if (this.#stopping) return 'stopped';
+      return jobs.underClaim(
         batch,
         () => {
-          const end = Math.min(start + this.#chunkRows, payload.rows.length);
+          if (v2 && ENDED.has(jobs.job(batch.job_id)?.state ?? '')) return 'jobEnded';
           const results: StoredResult[] = [];
           for (let i = start; i < end; i++) {
             const row = payload.rows[i] as PayloadRow;
-            const outcome = (v2 && fieldTooLong(payload.columns, row)) || engine.apply(ctx, row);
+            const missing = unlocked(parents[i - start] as string[]);
+            const outcome = (v2 && fieldTooLong(payload.columns, row)) || (missing.length > 0 ? unableToLock(missing) : engine.apply(ctx, row));
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
+          return 'committed';
         },
         start,
       );
-      await yieldToLoop();
+    } finally {
+      grant.release();
     }
-    return true;
   }
+}
+
+/**
+ * A row whose parents its transaction could not lock in time, in Salesforce's words: its real
+ * messages name the count and the 18-character ids, comma-separated (`...or 2 records:
+ * a0y1Q00000M8hTHQAZ,a0y1Q00000FdnyuQAB`, DLRS issue #1299; `...or 1 records: 001...`, issue 26).
+ */
+function unableToLock(ids: readonly string[]): RowOutcome {
+  const error = resultError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or ${ids.length} records: ${ids.join(',')}`);
+  return { id: null, success: false, created: false, errors: [error] };
 }

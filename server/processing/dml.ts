@@ -67,6 +67,17 @@ function constraintsOf(object: ObjectDef): { readonly required: readonly string[
   return found;
 }
 
+/** The fields of an object whose parent a write locks (`locksParent`), computed once per object. */
+const lockingFields = new WeakMap<ObjectDef, readonly FieldDef[]>();
+function lockingFieldsOf(object: ObjectDef): readonly FieldDef[] {
+  let found = lockingFields.get(object);
+  if (!found) {
+    found = [...object.fields.values()].filter((f) => f.locksParent === true);
+    lockingFields.set(object, found);
+  }
+  return found;
+}
+
 export function bindColumns(schema: OrgSchema, object: ObjectDef, columns: readonly string[]): ColumnBinding[] {
   return columns.map((column, i) => {
     const position = i + 1;
@@ -115,6 +126,47 @@ export class DmlEngine {
       default:
         return failed(resultError('INVALID_OPERATION', `${ctx.operation} is not a DML operation`));
     }
+  }
+
+  /**
+   * The parents writing the row locks (server/processing/row-locks.ts): the ids its `locksParent`
+   * columns name and, for a record it changes or deletes, those the record holds now (a reparented
+   * child locks both parents). Read before the transaction, without failing: a value that does not
+   * resolve locks nothing, and `apply` fails its row as it would have.
+   */
+  lockedParents(ctx: DmlContext, row: PayloadRow): string[] {
+    const fields = lockingFieldsOf(ctx.object);
+    if (fields.length === 0) return [];
+    const ids = new Set<string>();
+    for (const b of ctx.bindings) {
+      const raw = row[b.position - 1];
+      if (!b.field.locksParent || raw === undefined || raw === null) continue;
+      if (b.parent && b.parent.field.type !== 'id') {
+        // A relationship column (`Account.Ext_Id__c`): the parent its one match is.
+        const matches = this.#records.findBy(b.parent.object.name, b.parent.field.name, raw, 2);
+        if (matches.length === 1) ids.add(matches[0] as string);
+      } else if (isValidId(raw)) ids.add(toId18(raw));
+    }
+    const target = ctx.operation === 'insert' ? undefined : this.#targetOf(ctx, row);
+    const record = target ? this.#records.get(target) : undefined;
+    for (const f of record?.object === ctx.object.name ? fields : []) {
+      const value = record?.fields[f.name];
+      if (typeof value === 'string') ids.add(value);
+    }
+    return [...ids];
+  }
+
+  /** The existing record an update, upsert or delete row names, if any (the Id, or the upsert key's one match). */
+  #targetOf(ctx: DmlContext, row: PayloadRow): string | undefined {
+    const key = ctx.operation === 'upsert' ? ctx.externalIdField : undefined;
+    if (key && key.type !== 'id') {
+      const binding = ctx.bindings.find((b) => b.field === key);
+      const value = binding ? row[binding.position - 1] : undefined;
+      const matches = value === undefined || value === null ? [] : this.#records.findBy(ctx.object.name, key.name, value, 2);
+      return matches.length === 1 ? matches[0] : undefined;
+    }
+    const idOrFailure = this.#idOf(ctx, row, ctx.operation);
+    return typeof idOrFailure === 'string' ? idOrFailure : undefined;
   }
 
   /** The record id named by the row's Id column, or the row's failure. */

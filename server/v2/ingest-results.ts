@@ -35,7 +35,8 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
   const ended = job.state === 'Aborted' || job.state === 'Failed';
   for (const batch of servedBatchOrder(batches)) {
     // A batch with no row for this file is passed over unread: an empty failedResults of a large job costs nothing.
-    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || (batch.state === 'Queued' && ended);
+    // An InProgress batch of an ended job writes no further chunk (batch-processor.ts checks the job in each chunk's transaction).
+    const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || ((batch.state === 'Queued' || batch.state === 'InProgress') && ended);
     if (!holdsRowsFor(kind, batch, unprocessed)) continue;
     const rows = storedRows(jobs, batch);
     if (rows.length === 0) continue;

@@ -94,8 +94,18 @@ describe('bin/bulkpipe', function () {
     expect(job.id).to.match(/^750/);
   });
 
-  it('server: rejects a bad --user and a bad --port with exit code 2', async () => {
+  it('server: rejects a bad --user, --port, --parallelism, --lock-timeout or --transaction-ms with exit code 2', async () => {
     expect((await run(['server', '--user', 'nopassword'])).code).to.equal(2);
     expect((await run(['server', '--port', 'abc'])).code).to.equal(2);
+    for (const bad of [
+      ['--parallelism', '0'],
+      ['--parallelism', '65'],
+      ['--lock-timeout', '-1'],
+      ['--transaction-ms', '1.5'],
+    ]) {
+      const result = await run(['server', ...bad]);
+      expect(result.code, bad.join(' ')).to.equal(2);
+      expect(result.stderr).to.contain(bad[0]);
+    }
   });
 });
