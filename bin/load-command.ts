@@ -51,6 +51,9 @@ Options:
   --job-size SIZE        with --bulk-api 2: most bytes of CSV per job, k and M suffixes (default 100M,
                          at most 112.5M: 150 MB after base64)
   --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs uploading
+  --no-adaptive-concurrency
+                         keep --concurrency as it is (default: halve it when more than 2% of a batch
+                         fails UNABLE_TO_LOCK_ROW, raise it by one after 4 clean batches)
   --serial               a Serial job: the org processes one batch at a time
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
@@ -126,6 +129,7 @@ function parseLoadArgs(argv: readonly string[]) {
     'abort-on-interrupt': { type: 'boolean' },
     resume: { type: 'boolean' },
     'no-check': { type: 'boolean' },
+    'no-adaptive-concurrency': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     ...RUN_OPTIONS,
@@ -147,7 +151,11 @@ function bulkApiOptions(values: LoadValues, contentType: string): { bulkApi?: 2;
 
 /** --concurrency and the poll flags: how the run goes, which a resume may change. */
 function runOptions(values: LoadValues) {
-  return { concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY), ...pollOptions(values) };
+  return {
+    concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY),
+    ...(values['no-adaptive-concurrency'] ? { adaptiveConcurrency: false } : {}),
+    ...pollOptions(values),
+  };
 }
 
 export async function runLoadCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -190,9 +190,9 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, joiner } = stages;
+    const { sink, submitter, poller, joiner, lockTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, joiner, ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
@@ -226,6 +226,9 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     droppedColumns: columns?.dropped ?? [],
     reload: columns?.reload,
     resumed: state !== undefined,
+    concurrency: plan.run.concurrency,
+    lowestConcurrency: stages.concurrency?.lowest ?? plan.run.concurrency,
+    finalConcurrency: stages.concurrency?.final ?? plan.run.concurrency,
     unreadAfterRow: stopped && shape.input === null ? progress.recordsRead : stages.reading.unreadAfterRow,
     ledger: end.held ? ledgerOutcome(end.held) : undefined,
   };

@@ -51,6 +51,10 @@ export interface LoadSummary extends LoadProgress {
   readonly reload: 'errors' | 'success' | undefined;
   /** The run went on from a ledger. */
   readonly resumed: boolean;
+  /** The uploads in flight: as configured, the lowest adaptive concurrency took them to, and the limit at the end (all three the same when it never changed). */
+  readonly concurrency: number;
+  readonly lowestConcurrency: number;
+  readonly finalConcurrency: number;
   /**
    * A resumed run whose input was a stream, or a stopped run whose input was a stream or records: the
    * records after this row were never read, so they are not in the org and not in the outputs (load
@@ -95,6 +99,12 @@ export interface BulkLoadOptions extends PollSettings {
   readonly columns?: readonly string[];
   /** Uploads in flight; default 4, at most 25 (lib/limits.ts). */
   readonly concurrency?: number;
+  /**
+   * Lower the uploads in flight when batches come back with row lock failures (`UNABLE_TO_LOCK_ROW`:
+   * a batch with more than 2% of them halves the limit) and raise it again, one at a time, after 4
+   * clean batches, between 1 and `concurrency`; each change is told through `onNotice`. Default true.
+   */
+  readonly adaptiveConcurrency?: boolean;
   /**
    * The Bulk API: 1 (default) uploads batches to one job; 2 uploads the input as Bulk API 2.0 ingest
    * jobs of at most `jobSize` bytes of CSV each, `concurrency` of them at once.

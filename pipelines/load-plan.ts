@@ -42,6 +42,7 @@ interface LoadRunSettings {
   /** The org named in the ledger. */
   readonly org: string;
   readonly concurrency: number;
+  readonly adaptiveConcurrency: boolean;
   readonly minPollIntervalMs: number;
   readonly maxPollIntervalMs: number;
   readonly pollTimeoutMs: number;
@@ -121,6 +122,7 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
     client,
     org: options.org === undefined ? client.instanceUrl : nonEmptyString('org', options.org),
     concurrency: positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY),
+    adaptiveConcurrency: options.adaptiveConcurrency === undefined ? true : boolean('adaptiveConcurrency', options.adaptiveConcurrency),
     minPollIntervalMs: poll.minIntervalMs,
     maxPollIntervalMs: poll.maxIntervalMs,
     pollTimeoutMs: poll.timeoutMs,

@@ -30,6 +30,8 @@ import { RecordReader } from '../transforms/record-reader.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
+import { LockFailureTap } from '../transforms/lock-failure-tap.js';
+import { adaptConcurrency, type LoadConcurrency } from './load-concurrency.js';
 import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
 import { readingOn, type InputReading } from './load-resume.js';
 
@@ -42,6 +44,9 @@ export interface LoadStages {
   readonly submitter: BulkSubmitter | IngestJobSubmitter;
   readonly poller: StatusPoller | IngestJobPoller;
   readonly joiner: ResultJoiner;
+  /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
+  readonly concurrency: LoadConcurrency | undefined;
+  readonly lockTap: LockFailureTap | undefined;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
   readonly job: JobRequest;
@@ -100,7 +105,9 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     );
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
-  return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };
+  const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
+  const lockTap = concurrency ? new LockFailureTap((sent, lockFailed) => concurrency.observe(sent, lockFailed)) : undefined;
+  return { spool, chunking, chunker, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
 }
 
 /** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
