@@ -94,7 +94,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     resumed = await begin(plan, stages, held, checked);
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
-    await untilEnd(plan, stages, head, reading);
+    await untilEnd(plan, stages, head, reading, () => inputError !== undefined);
     const { stopped } = reading;
     // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
     // where the next unread record starts, and a resume reads on from there. A stream cannot be read
@@ -178,13 +178,16 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
 }
 
 /** Runs the pipeline to its end; `reading.stopped` is set when a stop ends the reading early. */
-async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>, reading: { stopped: boolean }): Promise<void> {
+async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>, reading: { stopped: boolean }, inputFailed: () => boolean): Promise<void> {
   const { run } = plan;
   const { stopSignal } = run;
   const stop = () => {
     // A stop after the whole input was taken (or with none left to read) ends nothing: the load completes as it is.
     if (!stages.reading.readInput || !stages.chunking[0].stop()) return;
     reading.stopped = true;
+    // A grouped load ends at its last whole window, so that a resume forms the same windows: but for input
+    // that cannot be read again (a stream), or malformed input (which ends the load for good), where every record read goes.
+    stages.grouper?.endAtWindow(() => plan.shape.input !== null && !inputFailed());
     if (run.abortJobOnStop) stages.submitter.abortAtEnd();
   };
   if (stopSignal?.aborted) stop();

@@ -114,6 +114,17 @@ export interface BulkLoadOptions extends PollSettings {
   readonly jobSize?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
+  /**
+   * Order the records into batches by this field's value (an input column, after the column map; e.g.
+   * `AccountId`), within windows of `groupWindow` consecutive input records and at most about 64 MiB:
+   * a parent's children go to the same batches, and batches in flight rarely lock the same parent
+   * (fewer `UNABLE_TO_LOCK_ROW`). The outputs are then in the order the records were sent, each row
+   * with its input row as `sf__Row` (sort by it for the input order). Takes the record path (not the
+   * CSV fast path). A stop ends the load at the last whole window. Default: input order.
+   */
+  readonly groupBy?: string;
+  /** With `groupBy`: most records in a window; default 100,000. */
+  readonly groupWindow?: number;
   /** A Serial job: batches processed one at a time. */
   readonly serial?: boolean;
   readonly successPath?: string;

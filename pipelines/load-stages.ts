@@ -25,6 +25,7 @@ import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
 import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
+import { RecordGrouper } from '../transforms/record-grouper.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
@@ -40,6 +41,8 @@ export interface LoadStages {
   /** From the reader to the chunker: the first reads the input (and is what a stop ends), the last cuts the segments. */
   readonly chunking: readonly [RecordParser | RecordReader | CsvBatchSplitter, ...Transform[]];
   readonly chunker: CsvBatchSplitter | BatchChunker;
+  /** A grouped load's grouper (before the chunker); a stop tells it to end at the last whole window. */
+  readonly grouper: RecordGrouper | undefined;
   /** Bulk API v1's (batches into one job), or 2.0's (segments gathered into jobs of one upload each). */
   readonly submitter: BulkSubmitter | IngestJobSubmitter;
   readonly poller: StatusPoller | IngestJobPoller;
@@ -66,6 +69,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const align = state ? new BatchAlignment() : undefined;
   const chunking = chunkingStages(plan, spool, reading, align, onInputError);
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
+  const grouper = chunking.find((stage): stage is RecordGrouper => stage instanceof RecordGrouper);
   const sink = outcomeSink(shape, ledger, state, spool);
   let columns = chunker.plan;
   const onColumns = (known: ColumnPlan, notice: string | undefined) => {
@@ -107,7 +111,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
   const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
   const lockTap = concurrency ? new LockFailureTap((sent, lockFailed) => concurrency.observe(sent, lockFailed)) : undefined;
-  return { spool, chunking, chunker, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
+  return { spool, chunking, chunker, grouper, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
 }
 
 /** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
@@ -128,6 +132,16 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
     format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),
     ...(convertsDates(shape) ? [dateConverterFor(run.client, object, shape, run.signal)] : []),
     ...(shape.attachments !== undefined ? [attachmentResolverFor(run.client, object, shape.attachments, source, run.signal)] : []),
+    ...(shape.groupBy !== undefined
+      ? [
+          new RecordGrouper({
+            field: shape.groupBy,
+            ...(shape.groupWindow !== undefined ? { maxRecords: shape.groupWindow } : {}),
+            ...(shape.columns ? { columns: shape.columns } : {}),
+            object,
+          }),
+        ]
+      : []),
     new BatchChunker({
       ...cutting,
       contentType: shape.contentType,

@@ -98,7 +98,7 @@ const hasRelationshipFor = (field: FieldDescribe, columns: readonly string[]) =>
   field.relationshipName !== null && columns.some((c) => c.toLowerCase().startsWith(`${(field.relationshipName as string).toLowerCase()}.`));
 
 /** " (did you mean X?)" for the closest name, when one is close enough to be a typo. */
-function suggest(name: string, names: readonly string[]): string {
+export function suggest(name: string, names: readonly string[]): string {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of names) {
