@@ -23,7 +23,7 @@ export const DEFAULT_GROUP_WINDOW_RECORDS = 100_000;
 /** A window's records are held in memory: a bound on what `groupWindow` may ask. */
 export const MAX_GROUP_WINDOW_RECORDS = 10_000_000;
 /** Fixed, not an option: part of how a grouped load's windows form, which a resume must repeat (a stored ledger's windows assume it). */
-export const DEFAULT_GROUP_WINDOW_BYTES = 64 * 1024 * 1024;
+const DEFAULT_GROUP_WINDOW_BYTES = 64 * 1024 * 1024;
 /** What a record costs besides its strings: the object, its fields object, their slots (V8, roughly). */
 const RECORD_OVERHEAD = 96;
 const FIELD_OVERHEAD = 16;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 
 export function encodeSourceRows(rows: readonly number[]): Buffer {
   const out = Buffer.allocUnsafe(rows.length * 4);
-  rows.forEach((row, i) => out.writeUInt32LE(row, i * 4));
+  for (let i = 0; i < rows.length; i++) out.writeUInt32LE(rows[i] as number, i * 4);
   return out;
 }
 
