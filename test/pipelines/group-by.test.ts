@@ -125,6 +125,48 @@ describe('pipelines/bulk-load with groupBy (end to end)', () => {
     expect(new Set(ok.map((r) => r.sf__Id)).size).to.equal(ok.length);
   });
 
+  it('groups a Bulk API 2.0 load too: sf__Row its input row, every row once', async () => {
+    const n = 1200;
+    const { ok, failed, parentsPerBatch } = await load('v2.csv', contacts(n, { noName: 5 }), { groupBy: 'AccountId', bulkApi: 2, jobSize: 20_000 });
+    expect(Math.max(...parentsPerBatch)).to.be.at.most(8);
+    expect(failed.map((r) => r.sf__Row)).to.deep.equal(['5']);
+    expect([...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: n }, (_, i) => i + 1));
+    for (const r of ok) expect(r.LastName).to.equal(`C${r.sf__Row}`);
+  });
+
+  it('a stop ends at the last whole window, and a resume (which reads the input again) goes on exactly; another groupBy is refused', async () => {
+    const n = 3000;
+    const text = contacts(n);
+    const ledgerDir = join(tmp.path, 'stopped-ledger');
+    const stop = new AbortController();
+    const first = await load('stopped.csv', text, {
+      groupBy: 'AccountId',
+      groupWindow: 700,
+      ledgerDir,
+      stopSignal: stop.signal,
+      onBatch: (event) => {
+        if (event.stage === 'cut') stop.abort();
+      },
+    });
+    expect(first.summary.stopped).to.equal(true);
+    // Whole windows of 700 only: the input's first rows, every one in the outputs.
+    const firstRows = [...first.ok, ...first.failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
+    expect(firstRows.length % 700).to.equal(0);
+    expect(firstRows).to.deep.equal(Array.from({ length: firstRows.length }, (_, i) => i + 1));
+    expect(firstRows.length).to.be.below(n);
+    const other = await rejection(bulkLoad({ client: t.client, ledgerDir, resume: true, groupBy: 'LastName' }));
+    expect(other).to.include({ code: 'BULK_INVALID_OPTION' });
+    expect(other.message).to.contain('groupBy');
+    await bulkLoad({ client: t.client, ledgerDir, resume: true, minPollIntervalMs: 10, maxPollIntervalMs: 50 });
+    const ok = parse(await readFile(join(tmp.path, 'stopped.csv.ok.csv')), { columns: true }) as Array<Record<string, string>>;
+    const failed = parse(await readFile(join(tmp.path, 'stopped.csv.err.csv')), { columns: true }) as Array<Record<string, string>>;
+    expect(failed).to.deep.equal([]);
+    expect(ok.map((r) => Number(r.sf__Row)).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: n }, (_, i) => i + 1));
+    for (const r of ok) expect(r.LastName).to.equal(`C${r.sf__Row}`);
+    const ids = new Set(ok.map((r) => r.sf__Id));
+    expect(ids.size).to.equal(n);
+  });
+
   it('refuses a group-by field that is not an input column, naming it with a did-you-mean, before any job', async () => {
     const err = await rejection(load('typo.csv', contacts(10), { groupBy: 'AcountId' }));
     expect(err).to.include({ code: 'BULK_COLUMNS' });
