@@ -23,12 +23,17 @@ function run(window: GroupWindow, records: readonly InputRecord[]): InputRecord[
 describe('lib/cut/group-window', () => {
   it('validates its options', () => {
     for (const options of [{ field: '' }, { field: 'A', maxRecords: 0 }, { field: 'A', maxRecords: 1.5 }, { field: 'A', maxBytes: 0 }])
-      expect(() => new GroupWindow(options)).to.throw().with.property('code', 'BULK_INVALID_OPTION');
+      expect(() => new GroupWindow(options))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
   });
 
   it('gives out a full window sorted by the value, equal values in input order, renumbered with their input row kept', () => {
     const parents = ['b', 'a', 'b', 'c', 'a', 'a'];
-    const windows = run(new GroupWindow({ field: 'AccountId', maxRecords: 6 }), parents.map((p, i) => rec(i + 1, p)));
+    const windows = run(
+      new GroupWindow({ field: 'AccountId', maxRecords: 6 }),
+      parents.map((p, i) => rec(i + 1, p)),
+    );
     expect(windows).to.have.length(1);
     expect(windows[0]?.map((r) => [r.row, r.sourceRow, r.fields.AccountId])).to.deep.equal([
       [1, 2, 'a'],
@@ -67,7 +72,14 @@ describe('lib/cut/group-window', () => {
   });
 
   it('puts rejected records first in their window, in input order, and a record without the field (or null) with the empty value', () => {
-    const records = [rec(1, 'b'), { row: 2, fields: { Name: 'broken' }, error: 'BULKPIPE_MALFORMED:x: --' }, rec(3, undefined), rec(4, null), rec(5, 'a'), { row: 6, fields: {}, error: 'E:y: --' }];
+    const records = [
+      rec(1, 'b'),
+      { row: 2, fields: { Name: 'broken' }, error: 'BULKPIPE_MALFORMED:x: --' },
+      rec(3, undefined),
+      rec(4, null),
+      rec(5, 'a'),
+      { row: 6, fields: {}, error: 'E:y: --' },
+    ];
     const [window] = run(new GroupWindow({ field: 'AccountId', maxRecords: 100 }), records);
     expect(window?.map((r) => [r.row, r.sourceRow, r.error !== undefined])).to.deep.equal([
       [1, 2, true],
@@ -86,7 +98,9 @@ describe('lib/cut/group-window', () => {
     expect(() => window.add(rec(2, 'a')))
       .to.throw(/the group-by field AcountId is not an input column \(Name, AccountId\) \(did you mean AccountId\?\)/)
       .with.property('code', 'BULK_COLUMNS');
-    expect(() => new GroupWindow({ field: 'Parent', columns: ['Name', 'AccountId'] })).to.throw().with.property('code', 'BULK_COLUMNS');
+    expect(() => new GroupWindow({ field: 'Parent', columns: ['Name', 'AccountId'] }))
+      .to.throw()
+      .with.property('code', 'BULK_COLUMNS');
     expect(new GroupWindow({ field: 'AccountId', columns: ['Name', 'AccountId'] }).add(rec(1, undefined))).to.equal(undefined);
   });
 
