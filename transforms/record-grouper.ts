@@ -46,3 +46,6 @@ export class RecordGrouper extends Transform {
     callback();
   }
 }
+
+/** A RecordGrouper; e.g. `recordGrouper({ field: 'AccountId' })`. */
+export const recordGrouper = (options: RecordGrouperOptions) => new RecordGrouper(options);
