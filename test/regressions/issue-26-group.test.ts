@@ -21,7 +21,8 @@ const ROWS = 2400;
 /** Every 97th record fails in the org (no LastName). */
 const bad = (row: number) => row % 97 === 0;
 const path = (r: ProxiedRequest) => r.url.split('?')[0] as string;
-const isUpload = (r: ProxiedRequest) => r.method === 'POST' && /\/job\/\w+\/batch$/.test(path(r));
+/** A v1 batch upload, or a 2.0 job's data upload. */
+const isUpload = (r: ProxiedRequest) => (r.method === 'POST' && /\/job\/\w+\/batch$/.test(path(r))) || r.method === 'PUT';
 
 describe('regressions/issue-26: a grouped load killed mid-run, then resumed', function () {
   this.timeout(180_000);
@@ -66,9 +67,25 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
   }
 
   /** Runs the grouped load until its third upload is in flight, and kills it; returns its run folder. */
-  async function killMidRun(proxy: FaultProxy, home: string, connection: (url: string) => string[]): Promise<string> {
+  async function killMidRun(proxy: FaultProxy, home: string, connection: (url: string) => string[], api: readonly string[]): Promise<string> {
     proxy.rule = (r) => (isUpload(r) && r.n === 3 ? 'hold' : 'pass');
-    const args = ['load', 'Contact', 'in.csv', '--group-by', 'AccountId', '--group-window', '1000', '--batch-size', '100', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet'];
+    const args = [
+      'load',
+      'Contact',
+      'in.csv',
+      '--group-by',
+      'AccountId',
+      '--group-window',
+      '1000',
+      '--batch-size',
+      '100',
+      ...api,
+      '--success',
+      'ok.csv',
+      '--errors',
+      'bad.csv',
+      '--quiet',
+    ];
     const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     await proxy.whenHeld((r) => isUpload(r) && r.n === 3);
@@ -81,13 +98,17 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
     return join(home, 'runs', run as string);
   }
 
-  for (const damage of [false, true]) {
-    it(`killed while uploading${damage ? ', a segment input rows file damaged' : ''}: --resume loads every row exactly once, sf__Row the input row`, async () => {
+  for (const [damage, api] of [
+    [false, []],
+    [true, []],
+    [false, ['--bulk-api', '2', '--job-size', '10k']],
+  ] as const) {
+    it(`${api.length > 0 ? 'Bulk API 2.0: ' : ''}killed while uploading${damage ? ', a segment input rows file damaged' : ''}: --resume loads every row exactly once, sf__Row the input row`, async () => {
       const home = join(dir, 'home');
       const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
       const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
       try {
-        const runDir = await killMidRun(proxy, home, connection);
+        const runDir = await killMidRun(proxy, home, connection, api);
         const spool = join(runDir, 'spool');
         const sidecars = (await readdir(spool)).filter((f) => f.endsWith('.rows.u32')).sort();
         expect(sidecars.length, 'input rows files in the spool').to.be.greaterThan(0);
