@@ -128,26 +128,27 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
   const maxBytes = shape.jobSize !== undefined && shape.jobSize < MAX_BATCH_BYTES ? { maxBytes: shape.jobSize } : {};
   const cutting = { spool, operation, source, maxRecords: shape.batchSize, ...maxBytes, cuts: reading.cuts, ...(align ? { align } : {}) };
   if (takesFastPath(plan)) return [new CsvBatchSplitter({ ...cutting, onError, ...read, ...(reading.splitterResume ? { resume: reading.splitterResume } : {}) })];
+  const grouper =
+    shape.groupBy !== undefined
+      ? new RecordGrouper({
+          field: shape.groupBy,
+          ...(shape.groupWindow !== undefined ? { maxRecords: shape.groupWindow } : {}),
+          ...(shape.columns ? { columns: shape.columns } : {}),
+          object,
+        })
+      : undefined;
   return [
     format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),
     ...(convertsDates(shape) ? [dateConverterFor(run.client, object, shape, run.signal)] : []),
     ...(shape.attachments !== undefined ? [attachmentResolverFor(run.client, object, shape.attachments, source, run.signal)] : []),
-    ...(shape.groupBy !== undefined
-      ? [
-          new RecordGrouper({
-            field: shape.groupBy,
-            ...(shape.groupWindow !== undefined ? { maxRecords: shape.groupWindow } : {}),
-            ...(shape.columns ? { columns: shape.columns } : {}),
-            object,
-          }),
-        ]
-      : []),
+    ...(grouper ? [grouper] : []),
     new BatchChunker({
       ...cutting,
       contentType: shape.contentType,
       ...(shape.columns ? { columns: shape.columns } : {}),
       ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
       ...(shape.attachments !== undefined ? { attachments: true } : {}),
+      ...(grouper ? { firstRecord: () => grouper.firstRecord } : {}),
     }),
   ];
 }

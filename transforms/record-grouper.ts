@@ -22,6 +22,11 @@ export class RecordGrouper extends Transform {
     this.#window = new GroupWindow(options);
   }
 
+  /** The input's first record not rejected, once seen: the chunker takes the columns from it (RecordCutterOptions.firstRecord). */
+  get firstRecord(): InputRecord | undefined {
+    return this.#window.first;
+  }
+
   /** A stop of the reading: the input's end then ends the load at the last whole window, when `drops()` says so as the input ends. */
   endAtWindow(drops: () => boolean): void {
     this.#dropsOpenWindow = drops;

@@ -51,6 +51,7 @@ export class GroupWindow {
   #bytes = 0;
   /** Records given out so far: the last grouped row. */
   #given = 0;
+  #first: InputRecord | undefined;
 
   constructor(options: GroupWindowOptions) {
     this.#field = nonEmptyString('groupBy', options.field);
@@ -60,6 +61,11 @@ export class GroupWindow {
     if (options.columns !== undefined) this.#checkField(options.columns);
   }
 
+  /** The input's first record not rejected (whose fields are the columns without grouping), once seen. */
+  get first(): InputRecord | undefined {
+    return this.#first;
+  }
+
   /** Records in the open window. */
   get size(): number {
     return this.#records.length;
@@ -67,7 +73,10 @@ export class GroupWindow {
 
   /** Adds a record; returns the window's records, grouped and renumbered, when it is full. Throws ColumnCheckError when the first record's columns lack the field. */
   add(record: InputRecord): InputRecord[] | undefined {
-    if (this.#columns === undefined && record.error === undefined) this.#checkField(Object.keys(record.fields));
+    if (this.#first === undefined && record.error === undefined) {
+      this.#first = record;
+      if (this.#columns === undefined) this.#checkField(Object.keys(record.fields));
+    }
     this.#records.push(record);
     this.#bytes += sizeOf(record);
     return this.#records.length >= this.#maxRecords || this.#bytes >= this.#maxBytes ? this.#take() : undefined;

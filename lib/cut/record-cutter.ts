@@ -69,6 +69,11 @@ export interface RecordCutterOptions {
    * has its bytes.
    */
   readonly align?: BatchAlignment;
+  /**
+   * A grouped load: the input's first record (not rejected), whose fields are the columns as they are
+   * without grouping (the first record given out may be another, with other fields).
+   */
+  readonly firstRecord?: () => InputRecord | undefined;
 }
 
 export class RecordCutter {
@@ -86,6 +91,7 @@ export class RecordCutter {
   #columns: RecordColumns | undefined;
   /** A resumed run: the rows cut before, passed over. */
   readonly #afterRow: number;
+  readonly #firstRecord: (() => InputRecord | undefined) | undefined;
   /** The last cut segment's file write, then its report: the next segment fills meanwhile. */
   #writing: Promise<void> | undefined;
   /** A grouped load: the open segment's records' input rows, in payload order (at most maxRecords). */
@@ -105,6 +111,7 @@ export class RecordCutter {
     // A CSV record is written the same whatever its place in a batch: its bytes tell where it began one.
     const align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
     this.#afterRow = options.resume?.afterRow ?? 0;
+    this.#firstRecord = options.firstRecord;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
     if (options.columns !== undefined) this.#setColumns(options.columns);
   }
@@ -144,7 +151,10 @@ export class RecordCutter {
       return record.row <= this.#afterRow
         ? undefined
         : this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error: record.error, fields: record.fields });
-    if (!this.#columns) this.#setColumns(Object.keys(record.fields), record);
+    if (!this.#columns) {
+      const first = this.#firstRecord?.() ?? record;
+      this.#setColumns(Object.keys(first.fields), first);
+    }
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);

@@ -134,6 +134,33 @@ describe('pipelines/bulk-load with groupBy (end to end)', () => {
     for (const r of ok) expect(r.LastName).to.equal(`C${r.sf__Row}`);
   });
 
+  it('the columns are the input first record fields as without grouping, though another record is sent first (NDJSON)', async () => {
+    const [a, b] = [...accounts].sort() as [string, string];
+    const lines = [
+      { LastName: 'First', AccountId: b, Title: 'Boss' },
+      { LastName: 'Second', AccountId: a },
+    ].map((r) => JSON.stringify(r));
+    const input = join(tmp.path, 'mixed.ndjson');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const successPath = join(tmp.path, 'mixed.ok.csv');
+    const summary = await bulkLoad({
+      client: t.client,
+      input,
+      format: 'ndjson',
+      object: 'Contact',
+      operation: 'insert',
+      successPath,
+      errorPath: join(tmp.path, 'mixed.err.csv'),
+      groupBy: 'AccountId',
+    });
+    expect(summary).to.include({ recordsSucceeded: 2, recordsFailed: 0 });
+    const ok = parse(await readFile(successPath), { columns: true }) as Array<Record<string, string>>;
+    expect(ok.map((r) => [r.LastName, r.Title, r.sf__Row])).to.deep.equal([
+      ['Second', '', '2'],
+      ['First', 'Boss', '1'],
+    ]);
+  });
+
   it('a stop ends at the last whole window, and a resume (which reads the input again) goes on exactly; another groupBy is refused', async () => {
     const n = 3000;
     const text = contacts(n);
