@@ -144,11 +144,13 @@ export { RecordParser, recordParser, type InputFormat, type RecordParserOptions 
 export { RecordReader, recordReader, type RecordReaderOptions } from './transforms/record-reader.js';
 export { DateConverter, dateConverter, type DateConverterOptions, type DateFieldType } from './transforms/date-converter.js';
 export { AttachmentResolver, attachmentResolver, type AttachmentResolverOptions } from './transforms/attachment-resolver.js';
+export { RecordGrouper, recordGrouper, type RecordGrouperOptions } from './transforms/record-grouper.js';
 export { BatchChunker, batchChunker, type BatchChunkerOptions } from './transforms/batch-chunker.js';
 export { CsvBatchSplitter, csvBatchSplitter, type CsvBatchSplitterOptions } from './transforms/csv-batch-splitter.js';
 export { LoadSpool, type LoadSpoolOptions } from './lib/load/load-spool.js';
 export { LedgerRecorder, type LedgerRecorderOptions } from './transforms/ledger-recorder.js';
 export { BulkSubmitter, bulkSubmitter, type BulkSubmitterOptions } from './transforms/bulk-submitter.js';
+export { AdaptiveConcurrency, type AdaptiveConcurrencyOptions, type ConcurrencyChange } from './lib/load/adaptive-concurrency.js';
 export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts } from './transforms/status-poller.js';
 export { IngestJobSubmitter, ingestJobSubmitter, type IngestJobSubmitterOptions, type ResumedIngestJob } from './transforms/ingest-job-submitter.js';
 export { IngestJobPoller, ingestJobPoller, type IngestJobPollerOptions } from './transforms/ingest-job-poller.js';

@@ -6,6 +6,7 @@
  * is finished by `bulkpipe load --resume [JOB_ID]`, which uploads no batch twice and appends to the
  * same outputs.
  */
+import { DEFAULT_GROUP_WINDOW_RECORDS, MAX_GROUP_WINDOW_RECORDS } from '../lib/cut/group-window.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { INPUT_FORMATS } from '../transforms/record-parser.js';
@@ -51,7 +52,15 @@ Options:
   --job-size SIZE        with --bulk-api 2: most bytes of CSV per job, k and M suffixes (default 100M,
                          at most 112.5M: 150 MB after base64)
   --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs uploading
+  --no-adaptive-concurrency
+                         keep --concurrency as it is (default: halve it when more than 2% of a batch
+                         fails UNABLE_TO_LOCK_ROW, raise it by one after 4 clean batches)
   --serial               a Serial job: the org processes one batch at a time
+  --group-by FIELD       order the records into batches by FIELD (an input column, after --map; e.g.
+                         AccountId), within windows of --group-window records (and about 64 MB), so that
+                         batches in flight rarely lock the same parent; the outputs are then in the
+                         order sent, sf__Row giving each row's input row
+  --group-window N       with --group-by: records per window, 1 to 10000000 (default 100000)
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
                          <input>.<run id>.errors.csv when every record was rejected before a job)
@@ -118,6 +127,8 @@ const SHAPE_FLAGS = {
   'date-format': { type: 'string' },
   'time-zone': { type: 'string' },
   attachments: { type: 'string' },
+  'group-by': { type: 'string' },
+  'group-window': { type: 'string' },
 } as const;
 
 type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
@@ -131,6 +142,7 @@ function parseLoadArgs(argv: readonly string[]) {
     resume: { type: 'boolean' },
     'no-check': { type: 'boolean' },
     'ignore-limits': { type: 'boolean' },
+    'no-adaptive-concurrency': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     ...RUN_OPTIONS,
@@ -150,9 +162,24 @@ function bulkApiOptions(values: LoadValues, contentType: string): { bulkApi?: 2;
   return { bulkApi: 2, jobSize: byteSize('job-size', values['job-size'], DEFAULT_JOB_BYTES, MIN_JOB_BYTES, MAX_JOB_BYTES) };
 }
 
+/** --group-by and --group-window (the field is checked against the input's columns as the load reads its first record). */
+function groupOptions(values: LoadValues): { groupBy?: string; groupWindow?: number } {
+  const groupBy = values['group-by'];
+  if (groupBy === undefined) {
+    if (values['group-window'] !== undefined) throw new UsageError('load: --group-window is for --group-by');
+    return {};
+  }
+  if (groupBy === '') throw new UsageError('load: --group-by needs a field, e.g. --group-by AccountId');
+  return { groupBy, groupWindow: wholeNumber('group-window', values['group-window'], DEFAULT_GROUP_WINDOW_RECORDS, 1, MAX_GROUP_WINDOW_RECORDS) };
+}
+
 /** --concurrency and the poll flags: how the run goes, which a resume may change. */
 function runOptions(values: LoadValues) {
-  return { concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY), ...pollOptions(values) };
+  return {
+    concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY),
+    ...(values['no-adaptive-concurrency'] ? { adaptiveConcurrency: false } : {}),
+    ...pollOptions(values),
+  };
 }
 
 export async function runLoadCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -172,6 +199,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS);
   const api = bulkApiOptions(values, contentType);
+  const grouping = groupOptions(values);
   // Checked now, as every flag is: a usage error before any connection (a dry run too).
   const settings = runOptions(values);
   const input = await openInput(file, choice('format', values.format, INPUT_FORMATS), io);
@@ -222,6 +250,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       batchSize,
       ...api,
       serial: values.serial === true,
+      ...grouping,
       ...reading,
       ...attachments,
       successPath: outputs.success.partial,

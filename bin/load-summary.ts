@@ -7,6 +7,8 @@ export function summaryText(s: LoadSummary, object: string, operation: string, f
     `bulkpipe: ${operation} ${object}: ${plural(s.recordsRead, 'record')} read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
     `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
+    // Adaptive concurrency changed the uploads in flight: how low it went, and where it ended.
+    `${s.lowestConcurrency < s.concurrency ? `; concurrency lowest ${s.lowestConcurrency}, final ${s.finalConcurrency}` : ''}` +
     `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`
   );
 }

@@ -10,8 +10,13 @@ export type InputValue = string | null;
 
 /** One input record with its position in the input. */
 export interface InputRecord {
-  /** 1-based number of the record in the input (data rows only). */
+  /**
+   * 1-based number of the record in the input (data rows only); in a grouped load (`groupBy`), its
+   * place in the grouped stream, and `sourceRow` its input row.
+   */
   readonly row: number;
+  /** A grouped load: the record's input row (the `sf__Row` of the outputs); `row` is then its place in the grouped stream. */
+  readonly sourceRow?: number;
   /** Line of the input where the record starts, where the parser knows it cheaply (not for CSV). */
   readonly line?: number;
   readonly fields: Readonly<Record<string, InputValue>>;
@@ -76,8 +81,13 @@ export interface SpooledBatch {
   readonly rejected: number;
   /** Bytes uploaded: the payload's, or the zip's. */
   readonly bytes: number;
-  /** The uploaded records' input rows, as runs of consecutive rows. */
+  /** The uploaded records' input rows, as runs of consecutive rows (a grouped load's: their grouped rows, see `sources`). */
   readonly rows: readonly RowRun[];
+  /**
+   * A grouped load (`groupBy`): the spool file of the payload's records' input rows, in payload order
+   * (lib/cut/source-rows.ts); `rows` then counts grouped rows, and this file gives the outputs' sf__Row.
+   */
+  readonly sources?: string;
   /** The columns as uploaded, in order (shared by every batch of a run). */
   readonly columns: readonly string[];
   /** Where the input stands after this segment (what a resumed run reads on from). */

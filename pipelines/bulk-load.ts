@@ -99,7 +99,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     resumed = await begin(plan, stages, held, checked, budget);
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
-    await untilEnd(plan, stages, head, reading);
+    await untilEnd(plan, stages, head, reading, () => inputError !== undefined);
     const { stopped } = reading;
     // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
     // where the next unread record starts, and a resume reads on from there. A stream cannot be read
@@ -197,21 +197,24 @@ async function begin(
 }
 
 /** Runs the pipeline to its end; `reading.stopped` is set when a stop ends the reading early. */
-async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>, reading: { stopped: boolean }): Promise<void> {
+async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable | Transform>, reading: { stopped: boolean }, inputFailed: () => boolean): Promise<void> {
   const { run } = plan;
   const { stopSignal } = run;
   const stop = () => {
     // A stop after the whole input was taken (or with none left to read) ends nothing: the load completes as it is.
     if (!stages.reading.readInput || !stages.chunking[0].stop()) return;
     reading.stopped = true;
+    // A grouped load ends at its last whole window, so that a resume forms the same windows: but for input
+    // that cannot be read again (a stream), or malformed input (which ends the load for good), where every record read goes.
+    stages.grouper?.endAtWindow(() => plan.shape.input !== null && !inputFailed());
     if (run.abortJobOnStop) stages.submitter.abortAtEnd();
   };
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, joiner } = stages;
+    const { sink, submitter, poller, joiner, lockTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, joiner, ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
@@ -246,6 +249,9 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     droppedColumns: columns?.dropped ?? [],
     reload: columns?.reload,
     resumed: state !== undefined,
+    concurrency: plan.run.concurrency,
+    lowestConcurrency: stages.concurrency?.lowest ?? plan.run.concurrency,
+    finalConcurrency: stages.concurrency?.final ?? plan.run.concurrency,
     unreadAfterRow: stopped && shape.input === null ? progress.recordsRead : stages.reading.unreadAfterRow,
     ledger: end.held ? ledgerOutcome(end.held) : undefined,
     budget: end.budget,

@@ -51,6 +51,10 @@ export interface LoadSummary extends LoadProgress {
   readonly reload: 'errors' | 'success' | undefined;
   /** The run went on from a ledger. */
   readonly resumed: boolean;
+  /** The uploads in flight: as configured, the lowest adaptive concurrency took them to, and the limit at the end (all three the same when it never changed). */
+  readonly concurrency: number;
+  readonly lowestConcurrency: number;
+  readonly finalConcurrency: number;
   /**
    * A resumed run whose input was a stream, or a stopped run whose input was a stream or records: the
    * records after this row were never read, so they are not in the org and not in the outputs (load
@@ -107,6 +111,12 @@ export interface BulkLoadOptions extends PollSettings {
   /** Uploads in flight; default 4, at most 25 (lib/limits.ts). */
   readonly concurrency?: number;
   /**
+   * Lower the uploads in flight when batches come back with row lock failures (`UNABLE_TO_LOCK_ROW`:
+   * a batch with more than 2% of them halves the limit) and raise it again, one at a time, after 4
+   * clean batches, between 1 and `concurrency`; each change is told through `onNotice`. Default true.
+   */
+  readonly adaptiveConcurrency?: boolean;
+  /**
    * The Bulk API: 1 (default) uploads batches to one job; 2 uploads the input as Bulk API 2.0 ingest
    * jobs of at most `jobSize` bytes of CSV each, `concurrency` of them at once.
    */
@@ -115,6 +125,17 @@ export interface BulkLoadOptions extends PollSettings {
   readonly jobSize?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
+  /**
+   * Order the records into batches by this field's value (an input column, after the column map; e.g.
+   * `AccountId`), within windows of `groupWindow` consecutive input records and at most about 64 MiB:
+   * a parent's children go to the same batches, and batches in flight rarely lock the same parent
+   * (fewer `UNABLE_TO_LOCK_ROW`). The outputs are then in the order the records were sent, each row
+   * with its input row as `sf__Row` (sort by it for the input order). Takes the record path (not the
+   * CSV fast path). A stop ends the load at the last whole window. Default: input order.
+   */
+  readonly groupBy?: string;
+  /** With `groupBy`: most records in a window; default 100,000. */
+  readonly groupWindow?: number;
   /** A Serial job: batches processed one at a time. */
   readonly serial?: boolean;
   readonly successPath?: string;

@@ -33,6 +33,7 @@ import { boolean, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } f
 import { pollLoopOptions } from '../lib/poll-loop.js';
 import { isGzipFile } from '../lib/streams/gunzip.js';
 import { timeZoneOption } from '../lib/text/date-format.js';
+import { DEFAULT_GROUP_WINDOW_RECORDS, MAX_GROUP_WINDOW_RECORDS } from '../lib/cut/group-window.js';
 import { INPUT_FORMATS } from '../transforms/record-parser.js';
 import type { BulkLoadOptions, RecordInput } from './load-options.js';
 
@@ -42,6 +43,7 @@ interface LoadRunSettings {
   /** The org named in the ledger. */
   readonly org: string;
   readonly concurrency: number;
+  readonly adaptiveConcurrency: boolean;
   readonly minPollIntervalMs: number;
   readonly maxPollIntervalMs: number;
   readonly pollTimeoutMs: number;
@@ -98,10 +100,18 @@ export function convertsDates(shape: LoadShape): boolean {
   return shape.dateFormat !== undefined || shape.timeZone !== undefined || shape.format === 'records';
 }
 
-/** The CSV fast path: a CSV file or stream into a CSV job, its columns its header's, nothing to convert or attach, not gzip. */
+/** The CSV fast path: a CSV file or stream into a CSV job, its columns its header's, nothing to convert, attach or group, not gzip. */
 export function takesFastPath(plan: LoadPlan): boolean {
   const { shape } = plan;
-  return shape.format === 'csv' && shape.contentType === 'CSV' && shape.columns === undefined && !convertsDates(shape) && shape.attachments === undefined && !plan.gzipFile;
+  return (
+    shape.format === 'csv' &&
+    shape.contentType === 'CSV' &&
+    shape.columns === undefined &&
+    !convertsDates(shape) &&
+    shape.attachments === undefined &&
+    shape.groupBy === undefined &&
+    !plan.gzipFile
+  );
 }
 
 function runSettings(options: BulkLoadOptions): LoadRunSettings {
@@ -123,6 +133,7 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
     client,
     org: options.org === undefined ? client.instanceUrl : nonEmptyString('org', options.org),
     concurrency: positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY),
+    adaptiveConcurrency: options.adaptiveConcurrency === undefined ? true : boolean('adaptiveConcurrency', options.adaptiveConcurrency),
     minPollIntervalMs: poll.minIntervalMs,
     maxPollIntervalMs: poll.maxIntervalMs,
     pollTimeoutMs: poll.timeoutMs,
@@ -152,6 +163,7 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     batchSize: o.batchSize === undefined ? undefined : positiveInteger('batchSize', o.batchSize, MAX_BATCH_RECORDS),
     columns: o.columns === undefined ? undefined : columnsOption(o.columns),
     serial: o.serial === undefined ? undefined : boolean('serial', o.serial),
+    ...groupShape(o),
     ...bulkApiShape(o),
     delimiter: o.delimiter === undefined ? undefined : delimiterChar(o.delimiter),
     replaceInvalidUtf8: o.replaceInvalidUtf8 === undefined ? undefined : boolean('replaceInvalidUtf8', o.replaceInvalidUtf8),
@@ -165,6 +177,16 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     ...inputShape(o),
   };
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<LoadShape>;
+}
+
+/** The grouping's part of the shape: the field and its window (resolved), or nothing. */
+function groupShape(options: BulkLoadOptions): Partial<Pick<LoadShape, 'groupBy' | 'groupWindow'>> {
+  if (options.groupBy === undefined) {
+    if (options.groupWindow !== undefined) throw new InvalidOptionError('groupWindow', 'a window for a grouped load (with groupBy)', options.groupWindow);
+    return {};
+  }
+  const groupBy = nonEmptyString('groupBy', options.groupBy);
+  return { groupBy, groupWindow: positiveInteger('groupWindow', options.groupWindow ?? DEFAULT_GROUP_WINDOW_RECORDS, MAX_GROUP_WINDOW_RECORDS) };
 }
 
 /** The Bulk API's part of the shape: nothing for v1 (so that a v1 ledger's shape is as it was), the API and the job size for 2.0. */

@@ -147,7 +147,7 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
 
 /** The first of a segment's spool files that is gone or not as the ledger recorded it; undefined when all are sound. */
 async function damagedFile(segment: LedgerSegment, spoolDir: string): Promise<string | undefined> {
-  const names = [segment.payload, segment.upload, segment.rejected > 0 ? spoolFileName(segment.seq, 'rejects') : null];
+  const names = [segment.payload, segment.upload, segment.sources, segment.rejected > 0 ? spoolFileName(segment.seq, 'rejects') : null];
   for (const name of names) {
     if (name === null || name === undefined) continue;
     const path = join(spoolDir, name);
@@ -304,8 +304,10 @@ async function waitingSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadS
 export async function adoptSegment(s: LedgerSegment, ledger: LoadLedger, spool: LoadSpool): Promise<SpooledBatch> {
   const path = s.payload === null ? null : join(ledger.spoolDir, s.payload);
   const upload = s.upload === undefined ? undefined : join(ledger.spoolDir, s.upload);
+  const sources = s.sources === undefined ? undefined : join(ledger.spoolDir, s.sources);
   const files = path ? [path] : [];
   if (upload !== undefined) files.push(upload);
+  if (sources !== undefined) files.push(sources);
   if (s.rejected > 0) files.push(await spool.path(s.seq, 'rejects'));
   spool.adopt(s.seq, files);
   spool.describe(s.seq, s.rows, s.records, s.rejected);
@@ -314,6 +316,7 @@ export async function adoptSegment(s: LedgerSegment, ledger: LoadLedger, spool: 
     seq: s.seq,
     path,
     ...(upload !== undefined ? { upload } : {}),
+    ...(sources !== undefined ? { sources } : {}),
     contentType: s.contentType,
     records: s.records,
     rejected: s.rejected,

@@ -25,11 +25,14 @@ import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
 import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
+import { RecordGrouper } from '../transforms/record-grouper.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
+import { LockFailureTap } from '../transforms/lock-failure-tap.js';
+import { adaptConcurrency, type LoadConcurrency } from './load-concurrency.js';
 import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
 import { readingOn, type InputReading } from './load-resume.js';
 
@@ -38,10 +41,15 @@ export interface LoadStages {
   /** From the reader to the chunker: the first reads the input (and is what a stop ends), the last cuts the segments. */
   readonly chunking: readonly [RecordParser | RecordReader | CsvBatchSplitter, ...Transform[]];
   readonly chunker: CsvBatchSplitter | BatchChunker;
+  /** A grouped load's grouper (before the chunker); a stop tells it to end at the last whole window. */
+  readonly grouper: RecordGrouper | undefined;
   /** Bulk API v1's (batches into one job), or 2.0's (segments gathered into jobs of one upload each). */
   readonly submitter: BulkSubmitter | IngestJobSubmitter;
   readonly poller: StatusPoller | IngestJobPoller;
   readonly joiner: ResultJoiner;
+  /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
+  readonly concurrency: LoadConcurrency | undefined;
+  readonly lockTap: LockFailureTap | undefined;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
   readonly job: JobRequest;
@@ -61,6 +69,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const align = state ? new BatchAlignment() : undefined;
   const chunking = chunkingStages(plan, spool, reading, align, onInputError);
   const chunker = chunking[chunking.length - 1] as CsvBatchSplitter | BatchChunker;
+  const grouper = chunking.find((stage): stage is RecordGrouper => stage instanceof RecordGrouper);
   const sink = outcomeSink(shape, ledger, state, spool);
   let columns = chunker.plan;
   const onColumns = (known: ColumnPlan, notice: string | undefined) => {
@@ -100,7 +109,9 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     );
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
-  return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };
+  const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
+  const lockTap = concurrency ? new LockFailureTap((sent, lockFailed) => concurrency.observe(sent, lockFailed)) : undefined;
+  return { spool, chunking, chunker, grouper, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
 }
 
 /** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
@@ -117,16 +128,27 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
   const maxBytes = shape.jobSize !== undefined && shape.jobSize < MAX_BATCH_BYTES ? { maxBytes: shape.jobSize } : {};
   const cutting = { spool, operation, source, maxRecords: shape.batchSize, ...maxBytes, cuts: reading.cuts, ...(align ? { align } : {}) };
   if (takesFastPath(plan)) return [new CsvBatchSplitter({ ...cutting, onError, ...read, ...(reading.splitterResume ? { resume: reading.splitterResume } : {}) })];
+  const grouper =
+    shape.groupBy !== undefined
+      ? new RecordGrouper({
+          field: shape.groupBy,
+          ...(shape.groupWindow !== undefined ? { maxRecords: shape.groupWindow } : {}),
+          ...(shape.columns ? { columns: shape.columns } : {}),
+          object,
+        })
+      : undefined;
   return [
     format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),
     ...(convertsDates(shape) ? [dateConverterFor(run.client, object, shape, run.signal)] : []),
     ...(shape.attachments !== undefined ? [attachmentResolverFor(run.client, object, shape.attachments, source, run.signal)] : []),
+    ...(grouper ? [grouper] : []),
     new BatchChunker({
       ...cutting,
       contentType: shape.contentType,
       ...(shape.columns ? { columns: shape.columns } : {}),
       ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
       ...(shape.attachments !== undefined ? { attachments: true } : {}),
+      ...(grouper ? { firstRecord: () => grouper.firstRecord } : {}),
     }),
   ];
 }

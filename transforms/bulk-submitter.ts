@@ -58,7 +58,7 @@ export interface ResumedUploads {
 export class BulkSubmitter extends Transform {
   readonly #client: BulkClient;
   readonly #request: JobRequest;
-  readonly #concurrency: number;
+  #concurrency: number;
   readonly #closeJob: boolean;
   #orgBatches: OrgBatches | undefined;
   #refuseUpload: ResumedUploads['refuseUpload'];
@@ -110,6 +110,21 @@ export class BulkSubmitter extends Transform {
   /** The job, once created. */
   get job(): JobInfo | undefined {
     return this.#jobInfo;
+  }
+
+  /** The uploads in flight now, at most. */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  /**
+   * Changes how many uploads may be in flight (adaptive concurrency): a lower limit never cancels an
+   * upload under way, it only holds the next ones; a higher one lets a held batch go at once.
+   */
+  setConcurrency(n: number): void {
+    this.#concurrency = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
+    this.#limit.concurrency = this.#concurrency;
+    this.#inFlight.release();
   }
 
   override _transform(item: SpooledBatch | SubmittedBatch, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -75,7 +75,7 @@ export class IngestJobSubmitter extends Transform {
   readonly #client: BulkClient;
   readonly #request: IngestJobSubmitterOptions['job'];
   readonly #jobSize: number;
-  readonly #concurrency: number;
+  #concurrency: number;
   readonly #gzip: boolean;
   readonly #ledger: LoadLedger | undefined;
   readonly #beforeJob: IngestJobSubmitterOptions['beforeJob'];
@@ -130,6 +130,21 @@ export class IngestJobSubmitter extends Transform {
   /** When the input ends, abort the jobs still Open instead of sending UploadComplete (a stop that should not wait for the org). */
   abortAtEnd(): void {
     this.#abortAtEnd = true;
+  }
+
+  /** The jobs in flight now, at most. */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  /**
+   * Changes how many jobs may be in flight (adaptive concurrency): a lower limit never cancels a job
+   * under way, it only holds the next ones; a higher one lets a held segment go at once.
+   */
+  setConcurrency(n: number): void {
+    this.#concurrency = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
+    this.#limit.concurrency = this.#concurrency;
+    this.#inFlight.release();
   }
 
   /** The last job created, once there is one. */

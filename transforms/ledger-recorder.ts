@@ -62,6 +62,7 @@ export class LedgerRecorder extends Transform {
           contentType: batch.contentType,
           payload: batch.path === null ? null : basename(batch.path),
           ...(batch.upload !== undefined ? { upload: basename(batch.upload) } : {}),
+          ...(batch.sources !== undefined ? { sources: basename(batch.sources) } : {}),
           end,
           ...(header !== undefined ? { header } : {}),
           files,
@@ -75,6 +76,7 @@ export class LedgerRecorder extends Transform {
     const files: SpoolFileCheck[] = [];
     if (batch.path !== null) files.push(await this.#spool.seal(batch.seq, batch.path));
     if (batch.upload !== undefined) files.push(await this.#spool.seal(batch.seq, batch.upload));
+    if (batch.sources !== undefined) files.push(await this.#spool.seal(batch.seq, batch.sources));
     if (batch.rejected > 0) files.push(await this.#spool.seal(batch.seq, await this.#spool.path(batch.seq, 'rejects')));
     return files;
   }

@@ -17,6 +17,7 @@ import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { InvalidOptionError, JoinMismatchError, rowError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient, DownloadedBody } from '../lib/http/client.js';
+import { readSourceRows } from '../lib/cut/source-rows.js';
 import { joinSegment } from '../lib/join/join-segment.js';
 import { JoinedRows } from '../lib/join/joined-rows.js';
 import { readResultBlocks } from '../lib/join/read-results.js';
@@ -217,6 +218,7 @@ export class ResultJoiner extends Transform {
       contentType: item.contentType,
       columns: item.columns,
       rows: item.rows,
+      sources: item.sources !== undefined ? await readSourceRows(item.sources) : undefined,
       records: item.records,
       payloadPath: item.path,
       rejectsPath: item.rejected > 0 ? await this.#spool.path(item.seq, 'rejects') : null,

@@ -69,6 +69,11 @@ export interface RecordCutterOptions {
    * has its bytes.
    */
   readonly align?: BatchAlignment;
+  /**
+   * A grouped load: the input's first record (not rejected), whose fields are the columns as they are
+   * without grouping (the first record given out may be another, with other fields).
+   */
+  readonly firstRecord?: () => InputRecord | undefined;
 }
 
 export class RecordCutter {
@@ -86,8 +91,11 @@ export class RecordCutter {
   #columns: RecordColumns | undefined;
   /** A resumed run: the rows cut before, passed over. */
   readonly #afterRow: number;
+  readonly #firstRecord: (() => InputRecord | undefined) | undefined;
   /** The last cut segment's file write, then its report: the next segment fills meanwhile. */
   #writing: Promise<void> | undefined;
+  /** A grouped load: the open segment's records' input rows, in payload order (at most maxRecords). */
+  #sources: number[] | undefined;
 
   constructor(options: RecordCutterOptions, events: CutEvents) {
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
@@ -103,6 +111,7 @@ export class RecordCutter {
     // A CSV record is written the same whatever its place in a batch: its bytes tell where it began one.
     const align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
     this.#afterRow = options.resume?.afterRow ?? 0;
+    this.#firstRecord = options.firstRecord;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
     if (options.columns !== undefined) this.#setColumns(options.columns);
   }
@@ -138,8 +147,14 @@ export class RecordCutter {
 
   #place(record: InputRecord): Promise<void> | undefined {
     // A record rejected for its input never sets the columns: what could be read of it may be anything.
-    if (record.error !== undefined) return record.row <= this.#afterRow ? undefined : this.#segments.reject({ row: record.row, error: record.error, fields: record.fields });
-    if (!this.#columns) this.#setColumns(Object.keys(record.fields), record);
+    if (record.error !== undefined)
+      return record.row <= this.#afterRow
+        ? undefined
+        : this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error: record.error, fields: record.fields });
+    if (!this.#columns) {
+      const first = this.#firstRecord?.() ?? record;
+      this.#setColumns(Object.keys(first.fields), first);
+    }
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
@@ -177,12 +192,15 @@ export class RecordCutter {
     this.#zip?.add(record.attachments, textBytes);
     this.#payload.append(text);
     this.#segments.take(record.row);
+    if (record.sourceRow !== undefined) (this.#sources ??= []).push(record.sourceRow);
     return this.#segments.full ? this.#cut() : undefined;
   }
 
   /** Sends a record to the open segment's reject file, as it would have been uploaded. */
   #reject(record: InputRecord, error: string): Promise<void> | undefined {
-    const entry = this.#type === 'CSV' ? { row: record.row, error, line: this.#text(record, true).slice(0, -1) } : { row: record.row, error, fields: record.fields };
+    const source = record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {};
+    const entry =
+      this.#type === 'CSV' ? { row: record.row, ...source, error, line: this.#text(record, true).slice(0, -1) } : { row: record.row, ...source, error, fields: record.fields };
     return this.#segments.reject(entry);
   }
 
@@ -201,7 +219,7 @@ export class RecordCutter {
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
       if (length > MAX_FIELD_CHARACTERS || total > MAX_RECORD_CHARACTERS) {
         const names = Object.keys(fields);
-        const place = { source: this.#source, row: record.row, line: record.line };
+        const place = { source: this.#source, row: record.sourceRow ?? record.row, line: record.line };
         return limitFault(
           names,
           names.map((n) => fields[n] ?? ''),
@@ -219,22 +237,31 @@ export class RecordCutter {
     const segment = this.#segments.close() as ClosedSegment;
     const files = this.#zip?.take();
     const payload = segment.records > 0 ? this.#payload.take() : undefined;
+    const sources = this.#sources;
+    this.#sources = undefined;
     // One write in flight at most, and batches reported in order: wait for the previous one first.
     await this.#writing;
     if (payload) this.#payload.swap();
-    const writing = this.#spoolSegment(segment, payload, files).then((batch) => this.#events.batch(batch));
+    const writing = this.#spoolSegment(segment, payload, files, sources).then((batch) => this.#events.batch(batch));
     writing.catch(() => undefined); // handled where it is awaited: at the next cut, or at the end
     this.#writing = writing;
   }
 
-  async #spoolSegment(segment: ClosedSegment, payload: { body: Buffer; bytes: number } | undefined, files: AttachmentFile[] | undefined): Promise<SpooledBatch> {
+  async #spoolSegment(
+    segment: ClosedSegment,
+    payload: { body: Buffer; bytes: number } | undefined,
+    files: AttachmentFile[] | undefined,
+    sources: readonly number[] | undefined,
+  ): Promise<SpooledBatch> {
     const shape = { contentType: this.#jobType, columns: this.#columns?.plan.upload ?? [], end: { offset: null } };
     if (!payload) return this.#segments.finish(segment, { path: null, bytes: 0, ...shape });
     const manifest = payload.body.subarray(0, payload.bytes);
     const path = await this.#segments.writePayload(segment, this.#type.toLowerCase(), [manifest]);
+    // A grouped load: the input rows of the payload's records, which the joiner gives the outputs as sf__Row.
+    const sourcesPath = sources ? await this.#segments.writeSources(segment, sources) : undefined;
     const upload = files ? await this.#zipUpload(segment, manifest, files) : undefined;
     this.#payload.recycle(payload.body); // reused for the segment after next
-    return this.#segments.finish(segment, { path, bytes: payload.bytes, upload, ...shape });
+    return this.#segments.finish(segment, { path, bytes: payload.bytes, upload, sources: sourcesPath, ...shape });
   }
 
   async #zipUpload(segment: ClosedSegment, manifest: Buffer, files: readonly AttachmentFile[]): Promise<{ path: string; bytes: number }> {

@@ -16,6 +16,7 @@ import type { ContentType } from '../types.js';
 import type { InputPosition, RowRun, SpooledBatch } from '../load-types.js';
 import { CutSchedule } from './cut-schedule.js';
 import { addRow, type OpenRowRuns } from './row-runs.js';
+import { encodeSourceRows } from './source-rows.js';
 
 /** What a cutter reports, in input order: the stages turn these into their events and pushes. */
 export interface CutEvents {
@@ -63,6 +64,8 @@ export interface SpooledPayload {
   readonly end: Omit<InputPosition, 'row'>;
   /** A binary-attachment batch's zip, and its size (the bytes uploaded). */
   readonly upload?: { readonly path: string; readonly bytes: number } | undefined;
+  /** A grouped load: the file of its records' input rows (writeSources). */
+  readonly sources?: string | undefined;
 }
 
 export class SegmentCutter {
@@ -165,6 +168,11 @@ export class SegmentCutter {
     return this.#spool.write(segment.seq, 'payload', extension, parts);
   }
 
+  /** Writes a grouped segment's input rows, in payload order, to the spool (32-bit little-endian each); resolves to its path. */
+  writeSources(segment: ClosedSegment, rows: readonly number[]): Promise<string> {
+    return this.#spool.write(segment.seq, 'sources', 'u32', [encodeSourceRows(rows)]);
+  }
+
   /** A closed segment's path for a file of another kind (a binary-attachment batch's zip). */
   uploadPath(segment: ClosedSegment, extension: string): Promise<string> {
     return this.#spool.path(segment.seq, 'upload', extension);
@@ -181,9 +189,9 @@ export class SegmentCutter {
     await rejects?.flush();
     const rejected = rejects?.count ?? 0;
     this.#spool.describe(seq, rows, records, rejected);
-    const { path, bytes, contentType, columns, upload } = payload;
+    const { path, bytes, contentType, columns, upload, sources } = payload;
     const end = { row: segment.row, ...payload.end };
-    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType, records, rejected, bytes, rows, columns, end };
+    const batch: SpooledBatch = { kind: 'batch', seq, path, contentType, records, rejected, bytes, rows, columns, end, ...(sources !== undefined ? { sources } : {}) };
     return upload ? { ...batch, upload: upload.path, bytes: upload.bytes } : batch;
   }
 }

@@ -25,8 +25,10 @@ export interface SegmentSources {
   readonly batchId: string | null;
   readonly contentType: ContentType;
   readonly columns: readonly string[];
-  /** Input rows of the uploaded records. */
+  /** Input rows of the uploaded records (a grouped load's: their grouped rows, in the order the records are merged with the rejected ones). */
   readonly rows: readonly RowRun[];
+  /** A grouped load: the input row of each uploaded record, in payload order (the rows the outputs give). */
+  readonly sources?: Uint32Array | undefined;
   readonly records: number;
   readonly payloadPath: string | null;
   readonly rejectsPath: string | null;
@@ -98,8 +100,11 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
   };
   const addRejected = (out: JoinedRows, entry: RejectEntry) => {
     const line = entry.line !== undefined ? Buffer.from(entry.line) : undefined;
-    out.fail(out.add(entry.row, false, line ?? entry.fields ?? {}, 0, line?.length ?? 0), entry.error);
+    out.fail(out.add(entry.sourceRow ?? entry.row, false, line ?? entry.fields ?? {}, 0, line?.length ?? 0), entry.error);
   };
+  const sources = s.sources;
+  // The input row the outputs give uploaded record k (grouped row `row`).
+  const inputRow = (k: number, row: number) => (sources ? (sources[k] as number) : row);
   const mismatch = (actual: number) => new JoinMismatchError(s.jobId ?? '', s.batchId ?? '', s.records, actual);
   const spoolMismatch = (found: 'more' | 'fewer') =>
     new SpoolRowsMismatchError(`the spooled payload of batch ${s.batchId ?? '(not uploaded)'} holds ${found} records than the ${s.records} it was cut with`, {
@@ -111,7 +116,9 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
   let offset = 0;
   let joined = 0;
   try {
+    if (sources && sources.length !== s.records) throw spoolMismatch(sources.length > s.records ? 'more' : 'fewer');
     if (s.rowsOnly && s.records > 0) {
+      let k = 0;
       let out = new JoinedRows(s, BLOCK);
       for (const [first, count] of s.rows) {
         for (let row = first; row < first + count; row++) {
@@ -127,7 +134,7 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
             yield out;
             out = new JoinedRows(s, BLOCK);
           }
-          out.fail(out.add(row, true, {}), s.failure);
+          out.fail(out.add(inputRow(k++, row), true, {}), s.failure);
         }
       }
       if (out.count > 0) yield out;
@@ -161,9 +168,10 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
             yield out;
             out = new JoinedRows(s, size + 16);
           }
+          const at = inputRow(joined, row);
           const i = csv
-            ? out.add(row, true, (input as CsvLineBlock).chunks[k] as Buffer, (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
-            : out.add(row, true, (input as PayloadRecord[])[k] as PayloadRecord);
+            ? out.add(at, true, (input as CsvLineBlock).chunks[k] as Buffer, (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
+            : out.add(at, true, (input as PayloadRecord[])[k] as PayloadRecord);
           if (results) results.take(out, i);
           else out.fail(i, s.failure);
           joined++;

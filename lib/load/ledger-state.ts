@@ -20,6 +20,8 @@ export interface LedgerSegment extends Pick<SpooledBatch, 'seq' | 'records' | 'r
   readonly payload: string | null;
   /** A binary-attachment batch: its zip's file name in the spool (what is uploaded). */
   readonly upload?: string;
+  /** A grouped load: the file name in the spool of its records' input rows (SpooledBatch.sources). */
+  readonly sources?: string;
   readonly end: InputPosition;
   /** The input's CSV header line as read (fast path), on the first segment recorded: a resumed run that reads on from an offset needs it. */
   readonly header?: string;

@@ -38,6 +38,13 @@ export interface LoadShape {
   readonly bulkApi?: 2;
   /** A 2.0 load: most bytes of CSV uploaded in one job (the segments of a job add up to at most this, or one segment). */
   readonly jobSize?: number;
+  /**
+   * A grouped load: records are ordered into batches by this field's value, within windows of
+   * `groupWindow` consecutive input records (and about 64 MiB); the windows are part of the shape, as a
+   * resume must form the same ones to pass over the same records.
+   */
+  readonly groupBy?: string;
+  readonly groupWindow?: number;
   /** The outputs' absolute paths. */
   readonly successPath?: string;
   readonly errorPath?: string;

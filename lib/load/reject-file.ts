@@ -11,7 +11,10 @@ import type { InputValue } from '../load-types.js';
 import { spoolWriteError } from './load-spool.js';
 
 export interface RejectEntry {
+  /** The record's row: its input row, or a grouped load's grouped row (its place among the segment's records). */
   readonly row: number;
+  /** A grouped load: the record's input row, which the outputs give. */
+  readonly sourceRow?: number;
   /** In Salesforce's CSV result form: `CODE:message:fields --`. */
   readonly error: string;
   /** The CSV line, without its line end (CSV jobs). */

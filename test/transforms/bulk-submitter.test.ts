@@ -19,6 +19,7 @@ import { ScriptedServer } from '../helpers/scripted-server.js';
 import { spooledBatch } from '../helpers/spooled-batch.js';
 import { collector } from '../helpers/streams.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const JOB = parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml');
 const BATCH = parseBatchInfo(wireFixture('jetstream_batchInfo_queued_v65.xml'), 'xml');
@@ -116,6 +117,56 @@ describe('transforms/bulk-submitter', () => {
       expect(sink.items).to.have.length(12);
       expect(maxInFlight).to.equal(3);
       expect(maxAhead).to.be.at.most(8);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('setConcurrency: lowering holds new uploads without cancelling those in flight; raising lets held ones go', async () => {
+    const server = await new ScriptedServer().start();
+    let inFlight = 0;
+    let uploads = 0;
+    const held: Array<() => void> = [];
+    server.fallback = (req, res) => {
+      if (req.url.endsWith('/job')) return void res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeJobInfo(JOB, 'xml'));
+      if (req.method === 'POST' && req.url.endsWith('/batch')) {
+        inFlight++;
+        uploads++;
+        held.push(() => {
+          inFlight--;
+          res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeJobInfo({ ...JOB, state: 'Closed' }, 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      const batches = await Promise.all(Array.from({ length: 10 }, (_, i) => spooled(i, [`n${i}`])));
+      const submitter = new BulkSubmitter({ client, job: { operation: 'insert', object: 'Account' }, concurrency: 4 });
+      const sink = collector<SubmittedBatch>();
+      const done = pipeline(Readable.from(batches), submitter, sink);
+      await waitFor('4 uploads in flight', () => inFlight === 4);
+      expect(() => submitter.setConcurrency(0))
+        .to.throw()
+        .with.property('code', 'BULK_INVALID_OPTION');
+      submitter.setConcurrency(1);
+      expect(submitter.concurrency).to.equal(1);
+      // The 4 in flight go on; once they are answered, one at a time.
+      for (const answer of held.splice(0)) answer();
+      await waitFor('the fifth upload', () => uploads === 5);
+      expect(inFlight).to.equal(1);
+      submitter.setConcurrency(3);
+      await waitFor('3 uploads in flight again', () => inFlight === 3);
+      expect(uploads).to.equal(7);
+      while (sink.items.length < 10) {
+        for (const answer of held.splice(0)) answer();
+        await waitFor('an upload or the end', () => held.length > 0 || sink.items.length === 10);
+        expect(inFlight).to.be.at.most(3);
+      }
+      await done;
+      expect(sink.items.map((b) => b.seq).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     } finally {
       await client.close();
       await server.close();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SpoolRowsMismatchError } from '../../../lib/errors.js';
 import { joinSegment, type SegmentSources } from '../../../lib/join/join-segment.js';
 import type { JoinedRows } from '../../../lib/join/joined-rows.js';
 import { readResultBlocks } from '../../../lib/join/read-results.js';
@@ -35,6 +36,32 @@ describe('lib/join/join-segment', () => {
       ...extra,
     };
   }
+
+  it('a grouped segment: merged by grouped row, each row given its input row (sources, sourceRow); a sources count that is not the records is a spool mismatch', async () => {
+    const rejectsPath = join(tmp.path, 'grouped-r.ndjson');
+    const writer = new RejectWriter(rejectsPath);
+    writer.add({ row: 2, sourceRow: 40, error: 'R:rejected:--', line: 'rejected' });
+    await writer.flush();
+    const sources = Uint32Array.from([17, 3]);
+    const s = await segment(
+      ['a', 'b'],
+      [
+        [1, 1],
+        [3, 1],
+      ],
+      { rejectsPath, sources, results: results([ok(1), ok(2)]) },
+    );
+    expect(plain(await collect(joinSegment(s))).map(([row, success, , , , line]) => [row, success, line])).to.deep.equal([
+      [17, true, 'a'],
+      [40, false, 'rejected'],
+      [3, true, 'b'],
+    ]);
+    const short = await segment(['a', 'b'], [[1, 2]], { sources: Uint32Array.from([5]), results: results([ok(1), ok(2)]) });
+    expect(await rejection(collect(joinSegment(short))))
+      .to.be.instanceOf(SpoolRowsMismatchError)
+      .with.property('message')
+      .that.contains('fewer records');
+  });
 
   it('zips each record with its result, row numbers from the runs, rejected records merged in by row', async () => {
     const rejectsPath = join(tmp.path, 'r.ndjson');
