@@ -110,6 +110,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
   const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
+  if (concurrency && submitter instanceof BulkSubmitter && poller instanceof StatusPoller) poller.on('batchFinished', (finished) => submitter.batchEnded(finished.batchId));
   const lockTap = concurrency ? new LockFailureTap((sent, lockFailed) => concurrency.observe(sent, lockFailed)) : undefined;
   return { spool, chunking, chunker, grouper, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
 }

@@ -72,7 +72,11 @@ export class BulkSubmitter extends Transform {
   #abortAtEnd = false;
   readonly #limit: LimitFunction;
   readonly #abort = new AbortController();
-  readonly #inFlight = new InFlight(() => this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency);
+  readonly #inFlight = new InFlight(() => this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && !this.#orgFull());
+  /** The concurrency the stage was made with: a limit below it (adaptive concurrency) also counts the batches the org has not finished. */
+  readonly #maxConcurrency: number;
+  /** Batches this run created that the org has not finished (batchEnded), by id. */
+  readonly #inOrg = new Set<string>();
   #job: Promise<JobInfo> | undefined;
   #jobInfo: JobInfo | undefined;
 
@@ -82,6 +86,7 @@ export class BulkSubmitter extends Transform {
     this.#request = options.job;
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
     this.#closeJob = options.closeJob ?? true;
+    this.#maxConcurrency = this.#concurrency;
     this.#limit = pLimit(this.#concurrency);
     this.#ledger = options.ledger;
     this.#beforeJob = options.beforeJob;
@@ -119,12 +124,25 @@ export class BulkSubmitter extends Transform {
 
   /**
    * Changes how many uploads may be in flight (adaptive concurrency): a lower limit never cancels an
-   * upload under way, it only holds the next ones; a higher one lets a held batch go at once.
+   * upload under way, it only holds the next ones; a higher one lets a held batch go at once. Below
+   * the concurrency the stage was made with, the limit also holds uploads while as many of this run's
+   * batches are unfinished in the org: a v1 upload takes a moment and the org then works on every
+   * batch it has queued, so limiting uploads alone would not lower the batches processed at once.
    */
   setConcurrency(n: number): void {
     this.#concurrency = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
     this.#limit.concurrency = this.#concurrency;
     this.#inFlight.release();
+  }
+
+  /** The org finished a batch (the poller saw it end): room for the next upload under a lowered limit. */
+  batchEnded(batchId: string): void {
+    if (this.#inOrg.delete(batchId)) this.#inFlight.release();
+  }
+
+  /** Whether a lowered limit's batches are all unfinished in the org. */
+  #orgFull(): boolean {
+    return this.#concurrency < this.#maxConcurrency && this.#inOrg.size >= this.#concurrency;
   }
 
   override _transform(item: SpooledBatch | SubmittedBatch, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -184,6 +202,7 @@ export class BulkSubmitter extends Transform {
       created = { jobId: job.id, batchId: (await this.#client.addBatch(job.id, body, { contentType: batch.contentType, uploads: this.#uploads, signal })).id };
     }
     const submitted: SubmittedBatch = { ...rest, kind: 'submitted', ...created };
+    this.#inOrg.add(created.batchId);
     await this.#ledger?.batch(batch.seq, created.jobId, created.batchId);
     this.emit('batchSubmitted', submitted);
     return submitted;

@@ -133,9 +133,10 @@ describe('transforms/bulk-submitter', () => {
       if (req.method === 'POST' && req.url.endsWith('/batch')) {
         inFlight++;
         uploads++;
+        const id = `${BATCH.id.slice(0, -3)}${String(uploads).padStart(3, '0')}`;
         held.push(() => {
           inFlight--;
-          res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo(BATCH, 'xml'));
+          res.writeHead(201, { 'content-type': 'application/xml' }).end(serializeBatchInfo({ ...BATCH, id }, 'xml'));
         });
         return;
       }
@@ -153,17 +154,23 @@ describe('transforms/bulk-submitter', () => {
         .with.property('code', 'BULK_INVALID_OPTION');
       submitter.setConcurrency(1);
       expect(submitter.concurrency).to.equal(1);
-      // The 4 in flight go on; once they are answered, one at a time.
+      // The 4 in flight go on; once they are answered, the lowered limit also waits for the org to
+      // finish its batches (batchEnded, from the poller): the org works on every batch it holds.
       for (const answer of held.splice(0)) answer();
+      await waitFor('the 4 answered', () => sink.items.length === 4);
+      expect(uploads).to.equal(4);
+      for (const batch of sink.items.slice(0, 3)) submitter.batchEnded(batch.batchId);
+      expect(uploads).to.equal(4);
+      submitter.batchEnded((sink.items[3] as SubmittedBatch).batchId);
       await waitFor('the fifth upload', () => uploads === 5);
       expect(inFlight).to.equal(1);
-      submitter.setConcurrency(3);
-      await waitFor('3 uploads in flight again', () => inFlight === 3);
-      expect(uploads).to.equal(7);
+      submitter.setConcurrency(4);
+      await waitFor('4 uploads in flight again', () => inFlight === 4);
+      expect(uploads).to.equal(8);
       while (sink.items.length < 10) {
         for (const answer of held.splice(0)) answer();
         await waitFor('an upload or the end', () => held.length > 0 || sink.items.length === 10);
-        expect(inFlight).to.be.at.most(3);
+        expect(inFlight).to.be.at.most(4);
       }
       await done;
       expect(sink.items.map((b) => b.seq).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
