@@ -7,7 +7,7 @@
  * REQUEST_LIMIT_EXCEEDED is the answer itself: no API request is left.
  */
 import { open } from 'node:fs/promises';
-import { BulkApiError, DailyLimitError } from '../lib/errors.js';
+import { BulkApiError, DailyLimitError, HttpStatusError } from '../lib/errors.js';
 import type { BulkClient, OrgLimits } from '../lib/http/client.js';
 import { estimateRecords, loadNeed } from '../lib/load/budget-estimate.js';
 import type { BulkQueryOptions } from './bulk-query.js';
@@ -59,12 +59,17 @@ async function readLimits(client: BulkClient, check: BudgetCheck): Promise<OrgLi
   try {
     return await client.limits(check.signal ? { signal: check.signal } : {});
   } catch (err) {
-    if (!(err instanceof BulkApiError)) throw err;
-    if (err.exceptionCode === 'REQUEST_LIMIT_EXCEEDED') {
+    if (check.signal?.aborted) throw err;
+    if (err instanceof BulkApiError && err.exceptionCode === 'REQUEST_LIMIT_EXCEEDED') {
       const needed = check.needs.find((n) => n.limit === 'DailyApiRequests')?.needed ?? 1;
       throw shortOf(check, 'DailyApiRequests', needed, 0, client.apiUsage?.max);
     }
-    check.onNotice?.(`cannot read the org's limits (${err.exceptionCode}, HTTP ${err.statusCode}): the daily budget is not checked`);
+    // Anything else (a user without the permission, a gateway's 404 page, a 5xx after the retries, an
+    // answer that is not the limits document) leaves the budget unknown: the load goes on, and says so.
+    if (!(err instanceof BulkApiError || err instanceof HttpStatusError || err instanceof SyntaxError)) throw err;
+    const why =
+      err instanceof BulkApiError ? `${err.exceptionCode}, HTTP ${err.statusCode}` : err instanceof HttpStatusError ? `HTTP ${err.statusCode}` : 'not the limits document';
+    check.onNotice?.(`cannot read the org's limits (${why}): the daily budget is not checked`);
     return undefined;
   }
 }

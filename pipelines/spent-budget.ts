@@ -44,10 +44,12 @@ export class SpentBudget {
    * could read it (`readAfter`); a failed read leaves `remaining` undefined.
    */
   async summary(v1Batches: number, readAfter: boolean, signal: AbortSignal | undefined): Promise<LoadBudget> {
-    const requests = this.requests;
     let remaining: LoadBudget['remaining'];
+    // Counted after the closing /limits read: that request is the run's too.
+    let requests = this.requests;
     if (readAfter) {
       const limits = await this.#client.limits(signal ? { signal } : {}).catch(() => undefined);
+      requests = this.requests;
       const batches = limits && limitOf(limits, 'DailyBulkApiBatches');
       const api = limits?.DailyApiRequests;
       if (batches && api) remaining = { DailyApiRequests: api.Remaining, DailyBulkApiBatches: batches.Remaining };

@@ -49,10 +49,11 @@ export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize }: LoadSi
 }
 
 /**
- * The records in a file of `fileBytes` whose first bytes are `sample`, one record a line (CSV
- * without line breaks inside fields, NDJSON), after a header line when `header`: exact when the
- * sample is the whole file, else the file's size over the sample's bytes per record, rounded up.
- * Quoted line breaks make records look shorter: the estimate errs high.
+ * The records in a file of `fileBytes` whose first bytes are `sample`, after a header line when
+ * `header` (CSV): exact when the sample is the whole file, else the file's size over the sample's
+ * bytes per record, rounded up. A CSV record ends at a line break outside double quotes: a quoted
+ * Description of six lines is one record, not six, and a refusal rests on this figure. NDJSON
+ * (`header` false) has no line break inside a record, and its escaped quotes must not count.
  */
 export function estimateRecords(fileBytes: number, sample: Uint8Array, header: boolean): number {
   if (fileBytes === 0 || sample.length === 0) return 0;
@@ -60,8 +61,11 @@ export function estimateRecords(fileBytes: number, sample: Uint8Array, header: b
   let lines = 0;
   let lastBreak = -1;
   let firstBreak = -1;
+  let quoted = false;
   for (let i = 0; i < sample.length; i++) {
-    if (sample[i] !== 0x0a) continue;
+    const byte = sample[i];
+    if (byte === 0x22 && header) quoted = !quoted;
+    if (byte !== 0x0a || quoted) continue;
     lines++;
     lastBreak = i;
     if (firstBreak < 0) firstBreak = i;

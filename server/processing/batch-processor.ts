@@ -20,6 +20,7 @@
  * and roll-ups, where the local SQLite write takes microseconds and could never overlap another.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { dataFormatOf } from '../../lib/wire/content-types.js';
@@ -95,6 +96,8 @@ export class BatchProcessor {
 
   constructor(options: BatchProcessorOptions) {
     this.#o = options;
+    // Every batch at work waits on this one signal (a lock, a transaction's time): up to 64 at once, no leak.
+    setMaxListeners(0, this.#stopped.signal);
     this.#parallelism = options.parallelism ?? 4;
     this.#chunkRows = options.chunkRows ?? CHUNK_ROWS;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? LOCK_TIMEOUT_MS;

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { BulkApiError, type DailyLimitError } from '../../lib/errors.js';
+import { BulkApiError, type DailyLimitError, HttpStatusError } from '../../lib/errors.js';
 import type { BulkClient } from '../../lib/http/client.js';
 import { estimateRecords, loadNeed } from '../../lib/load/budget-estimate.js';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
@@ -121,18 +121,28 @@ describe('pipelines/daily-budget', function () {
       expect(err.message).to.contain('the org has 0 of its daily 0 API requests left (DailyApiRequests)');
     });
 
-    it('ignoreLimits: no pre-flight; an estimate above the need (line breaks in quoted fields) refused, then loaded anyway', async () => {
-      t = await startTestOrg({ limits: { DailyBulkApiBatches: 2 } });
-      // 10 records of 10 lines each: counted as 100 records, 10 batches of 10; they are 1 batch.
+    it('quoted line breaks: a record of ten lines is one record (the estimate counts records, not lines)', async () => {
+      t = await startTestOrg({ limits: { DailyBulkApiBatches: 1 } });
       const text = `Name,Description\n${Array.from({ length: 10 }, (_, i) => `N${i},"${'line\n'.repeat(9)}end"`).join('\n')}\n`;
-      const input = await file(text);
-      const err = await refusal(load(input, { batchSize: 10 }));
-      expect(err.context).to.include({ limit: 'DailyBulkApiBatches', needed: 10, remaining: 2 });
-      expect(await orgJobs()).to.equal(0);
-      const summary = await load(input, { batchSize: 10, ignoreLimits: true });
+      expect(estimateRecords(text.length, Buffer.from(text), true)).to.equal(10);
+      const summary = await load(await file(text), { batchSize: 10 });
       expect(summary.recordsSucceeded).to.equal(10);
       expect(summary.budget).to.include({ batches: 1 });
-      expect(summary.budget.remaining).to.equal(undefined);
+    });
+
+    it('ignoreLimits: no pre-flight; what the org then refuses is its answer', async () => {
+      t = await startTestOrg({ limits: { DailyBulkApiBatches: 1 } });
+      const input = await file(csv(10));
+      const err = await refusal(load(input, { batchSize: 5 }));
+      expect(err.context).to.include({ limit: 'DailyBulkApiBatches', needed: 2, remaining: 1 });
+      expect(await orgJobs()).to.equal(0);
+      const outcome = await load(input, { batchSize: 5, ignoreLimits: true }).then(
+        (summary) => summary,
+        (e: unknown) => e as Error,
+      );
+      // The second batch is refused by the org (ExceededQuota): the run fails or accounts for it, never loads it.
+      expect(await orgJobs()).to.equal(1);
+      if (!(outcome instanceof Error)) expect(outcome.recordsSucceeded).to.be.at.most(5);
     });
 
     it('a stream: only that something is left is checked, and the refusal says so', async () => {
@@ -160,6 +170,25 @@ describe('pipelines/daily-budget', function () {
       const summary = await load(await file(csv(5)), { client, onNotice: (m) => notices.push(m) });
       expect(summary.recordsSucceeded).to.equal(5);
       expect(notices).to.include("cannot read the org's limits (NOT_FOUND, HTTP 404): the daily budget is not checked");
+      // A gateway's HTML 404 and an answer that is not the limits document stop nothing either.
+      for (const [failure, why] of [
+        [new HttpStatusError(404, { method: 'GET', path: '/services/data/v62.0/limits' }, '<html>Not Found</html>'), 'HTTP 404'],
+        [new SyntaxError('Unexpected token <'), 'not the limits document'],
+      ] as const) {
+        const odd = new Proxy(t.client, {
+          get(target, property) {
+            if (property === 'limits') return () => Promise.reject(failure);
+            const value = Reflect.get(target, property, target) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }) as BulkClient;
+        const seen: string[] = [];
+        await load(await file(csv(1)), { client: odd, ignoreLimits: false, onNotice: (m) => seen.push(m) }).then(
+          () => undefined,
+          () => undefined,
+        );
+        expect(seen).to.include(`cannot read the org's limits (${why}): the daily budget is not checked`);
+      }
     });
 
     it('Bulk API 2.0: internal batches of 10,000 records; refused before any job; the summary counts them', async () => {
@@ -181,8 +210,8 @@ describe('pipelines/daily-budget', function () {
       const summary = await load(await file(csv(250)), { batchSize: 100 });
       const { budget } = summary;
       expect(budget.batches).to.equal(3);
-      // Alone on a fresh org: all its requests are the run's, and the final /limits read.
-      expect(budget.remaining).to.deep.equal({ DailyApiRequests: 1_000 - budget.requests - 1, DailyBulkApiBatches: 15_000 - 3 });
+      // Alone on a fresh org: all its requests are the run's, the final /limits read among them.
+      expect(budget.remaining).to.deep.equal({ DailyApiRequests: 1_000 - budget.requests, DailyBulkApiBatches: 15_000 - 3 });
       expect(budget.requests).to.be.at.least(9);
     });
 
