@@ -192,7 +192,11 @@ async function begin(
   if (resumed.openJob) run.callbacks.onJob?.(resumed.openJob);
   const { unreadAfterRow } = stages.reading;
   if (unreadAfterRow !== undefined)
-    run.callbacks.onNotice?.(`the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`);
+    run.callbacks.onNotice?.(
+      plan.shape.groupBy !== undefined
+        ? 'the input was a stream, which cannot be read again: its records whose row is in no output (sf__Row) were never loaded (a --group-by load sends records in grouped order, so they are not the rows after one)'
+        : `the input was a stream, which cannot be read again: the records after row ${unreadAfterRow} were never read, and are not loaded`,
+    );
   return resumed;
 }
 

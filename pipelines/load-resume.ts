@@ -115,13 +115,18 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
   // A stream that was not read to its end is finished as far as the ledger has it (readingOn says from which row it was never read).
   const readsInput = damaged !== undefined || (!state.inputEnded && state.run.shape.input !== null);
   const unusable = readsInput ? await inputProblem(state) : undefined;
+  // A --group-by load counts grouped rows (its records in the order sent), which are not input rows:
+  // what nothing accounts for is then named by the outputs' sf__Row, never by a range.
+  const grouped = state.run.shape.groupBy !== undefined;
   if (unusable) {
-    const rows = `input rows ${start.row + 1}${damaged ? `-${state.inputAt.row}` : ''} and any after`;
+    const rows = grouped
+      ? 'every input record whose row is in no output (sf__Row): a --group-by load sends records in grouped order, so they are not a range of input rows'
+      : `input rows ${start.row + 1}${damaged ? `-${state.inputAt.row}` : ''} and any after`;
     const why = damaged
       ? `the spool file ${damaged.file} of segment ${from} (and so segments ${from}-${state.nextSeq - 1}) is gone or damaged and must be cut again from the input, but ${unusable}`
       : `the input must be read on after row ${start.row}, but ${unusable}`;
     throw new LedgerError(
-      `the load in ${state.dir} cannot be resumed: ${why}. Nothing accounts for ${rows}: load them with a new run from the input as it was (the org keeps what the run loaded before; its outputs hold rows 1-${start.row})`,
+      `the load in ${state.dir} cannot be resumed: ${why}. Nothing accounts for ${rows}: load them with a new run from the input as it was (the org keeps what the run loaded before; ${grouped ? 'its outputs name the rows it holds' : `its outputs hold rows 1-${start.row}`})`,
       { problem: 'input-unusable', reason: unusable, fromRow: start.row + 1, damagedFile: damaged?.file, dir: state.dir },
     );
   }
@@ -141,7 +146,7 @@ export async function checkLedger(state: LedgerState, spoolDir: string): Promise
       inputEnded: false,
       batches,
     },
-    notice: `the spool file ${damaged.file} of segment ${from} is gone or damaged: segments ${from}-${state.nextSeq - 1} (input rows ${start.row + 1}-${state.inputAt.row}) are cut again from the input, and matched with the org's batches`,
+    notice: `the spool file ${damaged.file} of segment ${from} is gone or damaged: segments ${from}-${state.nextSeq - 1} (${grouped ? 'grouped' : 'input'} rows ${start.row + 1}-${state.inputAt.row}) are cut again from the input, and matched with the org's batches`,
   };
 }
 

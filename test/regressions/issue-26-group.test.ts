@@ -131,4 +131,52 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
       await expectExact();
     });
   }
+
+  it('stdin, killed mid-window, then --resume: the records never loaded are named by the outputs sf__Row, never as the rows after one (review)', async () => {
+    const home = join(dir, 'home');
+    const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    try {
+      proxy.rule = (r) => (isUpload(r) && r.n === 3 ? 'hold' : 'pass');
+      const args = [
+        'load',
+        'Contact',
+        '-',
+        '--group-by',
+        'AccountId',
+        '--group-window',
+        String(ROWS),
+        '--batch-size',
+        '100',
+        '--success',
+        'ok.csv',
+        '--errors',
+        'bad.csv',
+        '--quiet',
+      ];
+      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      child.stdin.end(await readFile(join(dir, 'in.csv')));
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await proxy.whenHeld((r) => isUpload(r) && r.n === 3);
+      child.kill('SIGKILL');
+      await exited;
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      await t.org.org.whenIdle();
+      const resumed = await runCli(['load', '--resume', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      // Before the review it said "the records after row 200 were never read", while the 200 loaded were rows 3, 6, 9, ...
+      expect(resumed.stderr).to.not.match(/records after row/);
+      expect(resumed.stderr).to.contain('whose row is in no output (sf__Row) were never loaded');
+    } finally {
+      await proxy.close();
+    }
+    const ok = csvRows(await readFile(join(dir, 'ok.csv'), 'utf8'));
+    const failed = csvRows(await readFile(join(dir, 'bad.csv'), 'utf8'));
+    const rows = [...ok, ...failed].map((r) => Number(r.sf__Row));
+    expect(rows.length).to.be.greaterThan(0).and.lessThan(ROWS);
+    // The rows loaded are not an input prefix: the message must not pretend they are.
+    expect(Math.max(...rows)).to.be.greaterThan(rows.length);
+    const inOrg = (await queryRows(t.org.client, 'SELECT LastName FROM Contact')).map((r) => r.LastName as string).filter((n) => n.startsWith(prefix));
+    expect(inOrg.sort()).to.deep.equal(ok.map((r) => r.LastName as string).sort());
+  });
 });
