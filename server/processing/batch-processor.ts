@@ -19,7 +19,7 @@ import { dataFormatOf } from '../../lib/wire/content-types.js';
 import type { JobSchemas } from '../org/job-schemas.js';
 import type { FileLock } from '../store/file-lock.js';
 import { type BatchRow, ClaimLost, type JobRow, type JobsStore, type StoredResult } from '../store/jobs-store.js';
-import { type DmlEngine, bindColumns, type DmlContext } from './dml.js';
+import { type DmlEngine, bindColumns, type DmlContext, type RowOutcome } from './dml.js';
 import { checkBatchLimits } from './batch-limits.js';
 import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
 import { readZipBatch } from './zip-batch.js';
@@ -40,6 +40,8 @@ export interface BatchProcessorOptions {
   readonly chunkRows?: number;
   /** Keep a batch InProgress at least this long before it completes (fault injection); default 0. */
   readonly holdInProgressMs?: () => number;
+  /** A row's result decided before the DML engine's (fault injection: a lock failure); undefined to apply the row. */
+  readonly rowFault?: (row: PayloadRow) => RowOutcome | undefined;
   /** Unexpected failures (a bug or a broken database), for the server's log. */
   readonly onError?: (err: unknown, batchId: string) => void;
   readonly now?: () => number;
@@ -198,7 +200,7 @@ export class BatchProcessor {
           const results: StoredResult[] = [];
           for (let i = start; i < end; i++) {
             const row = payload.rows[i] as PayloadRow;
-            const outcome = (v2 && fieldTooLong(payload.columns, row)) || engine.apply(ctx, row);
+            const outcome = (v2 && fieldTooLong(payload.columns, row)) || this.#o.rowFault?.(row) || engine.apply(ctx, row);
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());
