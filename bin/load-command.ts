@@ -10,7 +10,18 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { INPUT_FORMATS } from '../transforms/record-parser.js';
 import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadLedgerOutcome, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
-import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_BATCH_RECORDS, MAX_JOB_BYTES, MAX_LOAD_CONCURRENCY, MIN_JOB_BYTES } from '../lib/limits.js';
+import {
+  DEFAULT_JOB_BYTES,
+  DEFAULT_LOAD_CONCURRENCY,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_RETRY_RECORDS,
+  MAX_BATCH_RECORDS,
+  MAX_JOB_BYTES,
+  MAX_LOAD_CONCURRENCY,
+  MAX_RETRY_DELAY_MS,
+  MAX_RETRY_RECORDS,
+  MIN_JOB_BYTES,
+} from '../lib/limits.js';
 import type { LedgerState } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
 import { isTerminal, type CliIo } from './cli-io.js';
@@ -52,6 +63,10 @@ Options:
                          at most 112.5M: 150 MB after base64)
   --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs uploading
   --serial               a Serial job: the org processes one batch at a time
+  --retry-records N      send a record again when its result proves it was not written (a lock
+                         failure, UNABLE_TO_LOCK_ROW), up to N more times, 0 to 20 (default 3; 0: off);
+                         the outputs then say each record's attempts (sf__Attempts)
+  --retry-delay MS       the wait before a record's first retry (default 2000; doubled each time)
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
                          <input>.<run id>.errors.csv when every record was rejected before a job)
@@ -105,6 +120,7 @@ const SHAPE_FLAGS = {
   'bulk-api': { type: 'string' },
   'job-size': { type: 'string' },
   serial: { type: 'boolean' },
+  'retry-records': { type: 'string' },
   success: { type: 'string' },
   errors: { type: 'string' },
   results: { type: 'string' },
@@ -123,6 +139,7 @@ function parseLoadArgs(argv: readonly string[]) {
     ...CONNECTION_OPTIONS,
     ...SHAPE_FLAGS,
     concurrency: { type: 'string' },
+    'retry-delay': { type: 'string' },
     'abort-on-interrupt': { type: 'boolean' },
     resume: { type: 'boolean' },
     'no-check': { type: 'boolean' },
@@ -147,7 +164,11 @@ function bulkApiOptions(values: LoadValues, contentType: string): { bulkApi?: 2;
 
 /** --concurrency and the poll flags: how the run goes, which a resume may change. */
 function runOptions(values: LoadValues) {
-  return { concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY), ...pollOptions(values) };
+  return {
+    concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_LOAD_CONCURRENCY, 1, MAX_LOAD_CONCURRENCY),
+    retryDelayMs: wholeNumber('retry-delay', values['retry-delay'], DEFAULT_RETRY_DELAY_MS, 0, MAX_RETRY_DELAY_MS),
+    ...pollOptions(values),
+  };
 }
 
 export async function runLoadCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -166,6 +187,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   if (operation !== 'upsert' && externalIdField) throw new UsageError('load: --external-id is for --operation upsert');
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS);
+  const retryRecords = wholeNumber('retry-records', values['retry-records'], DEFAULT_RETRY_RECORDS, 0, MAX_RETRY_RECORDS);
   const api = bulkApiOptions(values, contentType);
   // Checked now, as every flag is: a usage error before any connection (a dry run too).
   const settings = runOptions(values);
@@ -217,6 +239,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       batchSize,
       ...api,
       serial: values.serial === true,
+      retryRecords,
       ...reading,
       ...attachments,
       successPath: outputs.success.partial,

@@ -107,6 +107,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     // the outputs are final when the caller sees the error.
     const { sink, submitter } = stages;
     if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()).destroy());
+    await stages.retrier?.settle().catch(() => undefined);
     const unsettled =
       submitter instanceof IngestJobSubmitter
         ? await settleIngestJobs(run.client, submitter.unclosedJobs)
@@ -154,12 +155,14 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
   }
   await ledger.reopen();
   if (submitter instanceof IngestJobSubmitter) {
+    stages.retrier?.goOn(checked.state.retries, checked.state.jobs);
     const resumed = await planIngestResume(checked, ledger, run.client, spool, run.signal);
     if (checked.notice) run.callbacks.onNotice?.(checked.notice);
     for (const notice of resumed.notices) run.callbacks.onNotice?.(notice);
     submitter.goOn(resumed.jobs);
     return resumed;
   }
+  stages.retrier?.goOn(checked.state.retries, checked.state.jobs);
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
@@ -190,9 +193,9 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, joiner } = stages;
+    const { sink, submitter, poller, retrier, joiner } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, joiner, ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }

@@ -102,6 +102,15 @@ export interface BulkLoadOptions extends PollSettings {
   readonly bulkApi?: 1 | 2;
   /** With `bulkApi: 2`: most bytes of CSV in one job; default 100,000,000, at most 112,500,000 (150 MB after base64). */
   readonly jobSize?: number;
+  /**
+   * Further attempts of a record whose result proves it was not written (UNABLE_TO_LOCK_ROW: see
+   * lib/retry/retryable-errors.ts), sent again in a later batch (2.0: job), grouped by parent, after a
+   * backoff; default 3, at most 20; 0 turns record retry off. With retries on, the outputs say each
+   * row's attempts (`sf__Attempts`, NDJSON `attempts`). CSV jobs only.
+   */
+  readonly retryRecords?: number;
+  /** The wait before a record's first retry, ms (each later one doubles it, with jitter, up to 60 s); default 2,000. */
+  readonly retryDelayMs?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
   /** A Serial job: batches processed one at a time. */

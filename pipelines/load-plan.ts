@@ -27,6 +27,10 @@ import {
   MAX_POLL_INTERVAL_MS,
   MAX_POLL_TIMEOUT_MS,
   MIN_JOB_BYTES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_RETRY_RECORDS,
+  MAX_RETRY_DELAY_MS,
+  MAX_RETRY_RECORDS,
 } from '../lib/limits.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { boolean, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../lib/options.js';
@@ -46,6 +50,8 @@ interface LoadRunSettings {
   readonly maxPollIntervalMs: number;
   readonly pollTimeoutMs: number;
   readonly joinAhead: number;
+  /** The wait before a record's first retry (issue 26). */
+  readonly retryDelayMs: number;
   readonly checkColumns: boolean;
   readonly abortJobOnAbort: boolean;
   readonly abortJobOnStop: boolean;
@@ -125,6 +131,7 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
     maxPollIntervalMs: poll.maxIntervalMs,
     pollTimeoutMs: poll.timeoutMs,
     joinAhead: nonNegativeInteger('joinAhead', options.joinAhead ?? DEFAULT_JOIN_AHEAD, MAX_JOIN_AHEAD),
+    retryDelayMs: nonNegativeInteger('retryDelayMs', options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     checkColumns: flag('checkColumns', options.checkColumns),
     abortJobOnAbort: flag('abortJobOnAbort', options.abortJobOnAbort),
     abortJobOnStop: flag('abortJobOnStop', options.abortJobOnStop),
@@ -149,6 +156,7 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     batchSize: o.batchSize === undefined ? undefined : positiveInteger('batchSize', o.batchSize, MAX_BATCH_RECORDS),
     columns: o.columns === undefined ? undefined : columnsOption(o.columns),
     serial: o.serial === undefined ? undefined : boolean('serial', o.serial),
+    retryRecords: o.retryRecords === undefined ? undefined : nonNegativeInteger('retryRecords', o.retryRecords, MAX_RETRY_RECORDS),
     ...bulkApiShape(o),
     delimiter: o.delimiter === undefined ? undefined : delimiterChar(o.delimiter),
     replaceInvalidUtf8: o.replaceInvalidUtf8 === undefined ? undefined : boolean('replaceInvalidUtf8', o.replaceInvalidUtf8),
@@ -222,6 +230,7 @@ function newShape(given: Partial<LoadShape>, options: BulkLoadOptions): LoadShap
     contentType: given.contentType ?? 'CSV',
     batchSize: given.batchSize ?? MAX_BATCH_RECORDS,
     serial: given.serial ?? false,
+    retryRecords: given.retryRecords ?? DEFAULT_RETRY_RECORDS,
   };
 }
 

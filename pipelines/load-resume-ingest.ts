@@ -78,7 +78,7 @@ export async function planIngestResume(
         client,
         state.run.shape,
         lost.map((j) => j.at),
-        new Set(state.jobs),
+        new Set([...state.jobs, ...state.retries.jobs]),
         signal,
       ),
     );

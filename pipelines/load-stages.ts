@@ -27,6 +27,7 @@ import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { DateConverter, type DateFieldType } from '../transforms/date-converter.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
+import { RecordRetrier } from '../transforms/record-retrier.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
@@ -41,6 +42,8 @@ export interface LoadStages {
   /** Bulk API v1's (batches into one job), or 2.0's (segments gathered into jobs of one upload each). */
   readonly submitter: BulkSubmitter | IngestJobSubmitter;
   readonly poller: StatusPoller | IngestJobPoller;
+  /** Between the poller and the joiner when records are retried (issue 26). */
+  readonly retrier: RecordRetrier | undefined;
   readonly joiner: ResultJoiner;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
@@ -98,9 +101,31 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
         `job ${info.id} ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}; its records the org did not process are in the errors (BULKPIPE_NOT_PROCESSED)`,
       ),
     );
+  const retrier = recordRetrierFor(plan, ledger, spool, job);
+  retrier?.on('notice', (message) => run.callbacks.onNotice?.(message));
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
-  return { spool, chunking, chunker, submitter, poller, joiner, sink, job, reading, align, columns: () => columns };
+  return { spool, chunking, chunker, submitter, poller, retrier, joiner, sink, job, reading, align, columns: () => columns };
+}
+
+/** The record retrier of a load that retries records (`retryRecords` > 0): at most half the load's uploads at once are retries. */
+function recordRetrierFor(plan: LoadPlan, ledger: LoadLedger | undefined, spool: LoadSpool, job: JobRequest): RecordRetrier | undefined {
+  const { shape, run } = plan;
+  const retryRecords = shape.retryRecords ?? 0;
+  if (retryRecords === 0) return undefined;
+  return new RecordRetrier({
+    client: run.client,
+    spool,
+    ...(ledger ? { ledger } : {}),
+    job,
+    bulkApi: shape.bulkApi ?? 1,
+    retryRecords,
+    concurrency: Math.max(1, Math.floor(run.concurrency / 2)),
+    delayMs: run.retryDelayMs,
+    minIntervalMs: run.minPollIntervalMs,
+    maxIntervalMs: run.maxPollIntervalMs,
+    timeoutMs: run.pollTimeoutMs,
+  });
 }
 
 /** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
@@ -137,6 +162,7 @@ function outcomeSink(shape: LoadShape, ledger: LoadLedger | undefined, state: Le
     ...(shape.successPath ? { successPath: shape.successPath } : {}),
     ...(shape.errorPath ? { errorPath: shape.errorPath } : {}),
     ...(shape.resultsPath ? { resultsPath: shape.resultsPath } : {}),
+    ...((shape.retryRecords ?? 0) > 0 ? { attempts: true } : {}),
     ...(state ? { resume: { sizes: state.joined?.sizes ?? {}, succeeded: state.joined?.succeeded ?? 0, failed: state.joined?.failed ?? 0 } } : {}),
     ...(ledger
       ? {

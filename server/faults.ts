@@ -136,12 +136,12 @@ export class Faults {
   lockFailure(row: readonly (string | null | undefined)[]): RowOutcome | undefined {
     const rate = this.options.lockFailRate ?? 0;
     if (rate === 0) return undefined;
-    const key = row.map((v) => (v === null ? "\u0000" : (v ?? ""))).join('\u0001');
+    const key = row.map((v) => (v === null ? '\u0000' : (v ?? ''))).join('\u0001');
     if (share(key, this.options.seed ?? 1) >= rate) return undefined;
     const seen = this.#lockAttempts.get(key) ?? 0;
     if (seen >= (this.options.lockFailTimes ?? 1)) return undefined;
     this.#lockAttempts.set(key, seen + 1);
-    const locked = row.find((v): v is string => typeof v === "string" && (v.length === 15 || v.length === 18) && isValidId(v)) ?? SOME_PARENT;
+    const locked = row.find((v): v is string => typeof v === 'string' && (v.length === 15 || v.length === 18) && isValidId(v)) ?? SOME_PARENT;
     return { id: null, success: false, created: false, errors: [resultError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or 1 records: ${locked}`)] };
   }
 }

@@ -54,7 +54,14 @@ export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>
       pos = end;
       if (!columns) {
         const names = Array.from({ length: fields.count }, (_, i) => fields.text(i));
-        columns = { id: names.indexOf('Id'), success: names.indexOf('Success'), created: names.indexOf('Created'), error: names.indexOf('Error'), attempts: names.indexOf('Attempts'), count: names.length };
+        columns = {
+          id: names.indexOf('Id'),
+          success: names.indexOf('Success'),
+          created: names.indexOf('Created'),
+          error: names.indexOf('Error'),
+          attempts: names.indexOf('Attempts'),
+          count: names.length,
+        };
         if (columns.success < 0) throw new ParseError('CSV result has no "Success" column', { source, line: 1 });
         continue;
       }

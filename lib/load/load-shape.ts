@@ -38,6 +38,12 @@ export interface LoadShape {
   readonly bulkApi?: 2;
   /** A 2.0 load: most bytes of CSV uploaded in one job (the segments of a job add up to at most this, or one segment). */
   readonly jobSize?: number;
+  /**
+   * Further attempts of a record whose result proves it was not written (issue 26); absent in the
+   * ledgers of runs made before record retry, which had none (and no attempts column). A shape
+   * field: it decides the outputs' columns.
+   */
+  readonly retryRecords?: number;
   /** The outputs' absolute paths. */
   readonly successPath?: string;
   readonly errorPath?: string;
