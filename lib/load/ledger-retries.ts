@@ -55,7 +55,7 @@ export interface LedgerRetryAttempt {
 }
 
 /** An attempt's results merged into the segment's, synced. */
-export interface LedgerRetryMerged {
+interface LedgerRetryMerged {
   readonly kind: 'merged';
   readonly attempt: number;
   readonly results: SpoolFileCheck;
