@@ -221,6 +221,8 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     stopped,
     batches: progress.batchesSubmitted,
     bytes: tracker.bytes,
+    lockFailures: stages.retrier?.lockFailures ?? 0,
+    recordsRetried: stages.retrier?.recordsRetried ?? 0,
     elapsedMs,
     recordsPerSecond: elapsedMs > 0 ? (progress.recordsProcessed * 1000) / elapsedMs : 0,
     successPath: shape.successPath,

@@ -40,6 +40,12 @@ export interface LoadSummary extends LoadProgress {
   readonly batches: number;
   /** Payload bytes uploaded. */
   readonly bytes: number;
+  /**
+   * Record retry (`retryRecords`): rows whose result was a lock failure, first attempts and retries
+   * (each failure counted), and rows sent again (each attempt counted). 0 with retries off.
+   */
+  readonly lockFailures: number;
+  readonly recordsRetried: number;
   readonly elapsedMs: number;
   readonly recordsPerSecond: number;
   readonly successPath: string | undefined;

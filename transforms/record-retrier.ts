@@ -11,9 +11,9 @@
  * (lib/load/ledger-retries.ts), so that a resumed run goes on from it (`goOn`). Only CSV payloads are
  * retried (XML and JSON batches, and zip batches, pass as they are). Segments leave in any order:
  * the joiner orders them.
- * Buffers: the descriptors of at most `segments` segments being worked on, and the rows retried of
- * each (a batch's at most: their payload lines while a retry payload is cut, one result each while
- * an attempt is merged); results wait on disk.
+ * Buffers: the descriptors of at most `segments` segments being worked on; the lines of one retry
+ * payload while it is cut (one at a time: a batch's at most, 10 MB), and one result a retried row
+ * while an attempt is merged; results wait on disk.
  */
 import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
@@ -101,6 +101,8 @@ export class RecordRetrier extends Transform {
   readonly #sender: RetrySender;
   readonly #batches: RetryBatches | undefined;
   readonly #limit: LimitFunction;
+  /** One retry payload cut at a time: its lines are in memory while it is. */
+  readonly #cutting = pLimit(1);
   readonly #segments: number;
   readonly #abort = new AbortController();
   readonly #inFlight: InFlight;
@@ -108,6 +110,8 @@ export class RecordRetrier extends Transform {
   #steps: Map<number, LedgerRetryStep> = new Map();
   #retryJobs: readonly string[] = [];
   #noticed = false;
+  #lockFailures = 0;
+  #retried = 0;
 
   constructor(options: RecordRetrierOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
@@ -159,6 +163,16 @@ export class RecordRetrier extends Transform {
     this.#steps = new Map(retries.steps);
     this.#retryJobs = [...knownJobs, ...retries.jobs];
     this.#batches?.goOn({ jobs: retries.batchJobs, placed: retries.placed });
+  }
+
+  /** Rows whose result was a lock failure (first attempts and retries): each failure counted. */
+  get lockFailures(): number {
+    return this.#lockFailures;
+  }
+
+  /** Rows sent again (each attempt counted). */
+  get recordsRetried(): number {
+    return this.#retried;
   }
 
   /** After a failed run: leave none of its retry jobs Open (v1's closed, 2.0's not closed aborted). */
@@ -235,15 +249,22 @@ export class RecordRetrier extends Transform {
       const scan = await scanRetryable(results.path);
       // Results that are not one a record are the joiner's to tell: nothing is sent again on them.
       if (scan.rows !== item.records) return { ...item, resultsPath: results.path };
-      if (sent > 0) this.#onLockFailures?.(sent, scan.retry.length);
+      if (sent > 0) {
+        this.#lockFailures += scan.retry.length;
+        this.#onLockFailures?.(sent, scan.retry.length);
+      }
       if (scan.retry.length === 0 || attempt > this.#retryRecords) return { ...item, resultsPath: results.path };
       attempt++;
-      const { parts, order } = await retryPayload(item.path as string, item.columns, scan.retry, this.#groupBy);
-      const payloadPath = await this.#spool.write(item.seq, 'retry', `${attempt}.csv`, parts);
+      const cut = attempt;
+      const { order, payloadPath } = await this.#cutting(async () => {
+        const { parts, order } = await retryPayload(item.path as string, item.columns, scan.retry, this.#groupBy);
+        return { order, payloadPath: await this.#spool.write(item.seq, 'retry', `${cut}.csv`, parts) };
+      });
       const payload = this.#check(item.seq, payloadPath);
       const base = results.check ?? (await this.#spool.seal(item.seq, results.path));
       // Before anything of the attempt is sent: a resume knows which rows await it.
       await this.#ledger?.retry({ type: 'retry', seq: item.seq, attempt, rows: order, payload, base });
+      this.#retried += order.length;
       this.emit('retry', { seq: item.seq, attempt, records: order.length });
       await sleep(retryDelay(attempt, this.#delayMs, this.#maxDelayMs, this.#random), undefined, { signal: this.#abort.signal });
       results = await this.#attempt(item, attempt, order, payloadPath, payload.sha256, { path: results.path, check: base }, undefined);

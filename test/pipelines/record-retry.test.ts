@@ -71,7 +71,8 @@ for (const bulkApi of [1, 2] as const) {
     }
 
     it('with retries off, the rows that failed on a lock are in the errors, and the outputs have no attempts column', async () => {
-      const { ok, failed, results } = await load(t, { retryRecords: 0 });
+      const { summary, ok, failed, results } = await load(t, { retryRecords: 0 });
+      expect(summary).to.include({ recordsRetried: 0, lockFailures: 0 });
       expect(failed.length).to.be.greaterThan(20);
       for (const row of failed) expect(row.sf__Error).to.match(/^UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record or 1 records: 001\w+:--$/);
       expect(ok.length + failed.length).to.equal(ROWS);
@@ -93,6 +94,7 @@ for (const bulkApi of [1, 2] as const) {
       for (const r of ok) expect(r.Name).to.equal(`${prefix}${r.sf__Row}`);
       expect(results.map((r) => r.row)).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));
       expect(results.filter((r) => r.attempts === 2).length).to.equal(retried.length);
+      expect(summary).to.include({ recordsRetried: retried.length, lockFailures: retried.length });
       const inOrg = await namesInOrg(t.client, prefix);
       expect(inOrg.length).to.equal(ROWS);
       expect(new Set(inOrg).size).to.equal(ROWS, 'no record twice in the org');

@@ -213,8 +213,8 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     const again = await load('reload.err.fixed.csv', fixed, { onNotice: (n) => notices.push(n) });
     expect(again.summary).to.include({ recordsSucceeded: 2, recordsFailed: 0, reload: 'errors' });
     expect(again.summary.droppedColumns).to.deep.equal(['sf__Error', 'sf__Row', 'sf__Attempts']);
-    expect(notices).to.deep.equal(['a bulkpipe error file: sf__Error, sf__Row are result columns, not uploaded']);
-    expect(again.okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row');
+    expect(notices).to.deep.equal(['a bulkpipe error file: sf__Error, sf__Row, sf__Attempts are result columns, not uploaded']);
+    expect(again.okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row,sf__Attempts');
     expect(again.ok.map((r) => [r.Name, r.NumberOfEmployees, r.sf__Row])).to.deep.equal([
       ['Bad', '2', '1'],
       ['Also, bad', '3', '2'],
