@@ -155,14 +155,14 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
   }
   await ledger.reopen();
   if (submitter instanceof IngestJobSubmitter) {
-    stages.retrier?.goOn(checked.state.retries, checked.state.jobs);
+    stages.retrier?.goOn(checked.state.retries);
     const resumed = await planIngestResume(checked, ledger, run.client, spool, run.signal);
     if (checked.notice) run.callbacks.onNotice?.(checked.notice);
     for (const notice of resumed.notices) run.callbacks.onNotice?.(notice);
     submitter.goOn(resumed.jobs);
     return resumed;
   }
-  stages.retrier?.goOn(checked.state.retries, checked.state.jobs);
+  stages.retrier?.goOn(checked.state.retries);
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.

@@ -108,7 +108,6 @@ export class RecordRetrier extends Transform {
   readonly #inFlight: InFlight;
   #working = 0;
   #steps: Map<number, LedgerRetryStep> = new Map();
-  #retryJobs: readonly string[] = [];
   #noticed = false;
   #lockFailures = 0;
   #retried = 0;
@@ -144,8 +143,6 @@ export class RecordRetrier extends Transform {
         ledger,
         poll,
         job: { object, operation: operation as LoadOperation, ...(externalIdFieldName ? { externalIdFieldName } : {}) },
-        knownJobs: () => new Set(this.#retryJobs),
-        onNotice: (message) => this.emit('notice', message),
       });
     } else {
       this.#batches = new RetryBatches({ client, spool, ledger, poll, job: options.job });
@@ -156,12 +153,11 @@ export class RecordRetrier extends Transform {
 
   /**
    * Goes on with a run that stopped (call it before the first item): each segment's retries from
-   * their last step in the ledger; `knownJobs`, every job of the load (its own, so that a lost
-   * create's like job is never one of them).
+   * their last step in the ledger. (A 2.0 attempt whose create answer was lost is settled by the
+   * resume's plan, planIngestResume, before any job is made.)
    */
-  goOn(retries: LedgerRetries, knownJobs: readonly string[] = []): void {
+  goOn(retries: LedgerRetries): void {
     this.#steps = new Map(retries.steps);
-    this.#retryJobs = [...knownJobs, ...retries.jobs];
     this.#batches?.goOn({ jobs: retries.batchJobs, placed: retries.placed });
   }
 

@@ -39,7 +39,7 @@ export class RetryBatches implements RetrySender {
   readonly #o: RetryBatchesOptions;
   #job: Promise<JobInfo> | undefined;
   #resumed: ResumedRetryBatches = { jobs: [], placed: new Set() };
-  /** Batches of the resumed jobs taken by an attempt of this run. */
+  /** Batches of the retry jobs that an attempt of this run sent or took. */
   readonly #taken = new Set<string>();
   /** One search of the org at a time: two attempts never take one batch. */
   #searching: Promise<unknown> = Promise.resolve();
@@ -61,6 +61,7 @@ export class RetryBatches implements RetrySender {
       const job = await this.#jobToUse(signal);
       const batch = await client.addBatch(job.id, { path: attempt.payloadPath }, { contentType: 'CSV', signal });
       sent = { jobId: job.id, batchId: batch.id };
+      this.#taken.add(batch.id); // never taken by another attempt's search
       await this.#o.ledger?.retry({ type: 'retrySent', seq: attempt.seq, attempt: attempt.attempt, jobId: sent.jobId, batchId: sent.batchId });
     }
     const { jobId, batchId } = sent;

@@ -6,8 +6,9 @@
  * resumed attempt goes on from the org's word on its job: Open is uploaded (the org refuses a second
  * upload of a job that holds data, which the client takes for `present`) and closed; Aborted or
  * Failed with nothing processed never wrote anything, and a new job is made; otherwise its results
- * are read. A create whose answer was lost made at most an Open job without data: settled by the
- * rule of lib/load/ingest-lost-creates.ts before a new job is made.
+ * are read. A create whose answer was lost made at most an Open job without data: the resume's plan
+ * settles it by the rule of lib/load/ingest-lost-creates.ts (pipelines/load-resume-ingest.ts) before
+ * this run makes any job, and a new job is made.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -17,7 +18,6 @@ import { rowError } from '../errors.js';
 import type { BulkClient } from '../http/client.js';
 import type { IngestJobInfo } from '../http/ingest-jobs.js';
 import { orderResults } from '../join/unordered-results.js';
-import { settleLostCreates } from '../load/ingest-lost-creates.js';
 import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { LoadOperation } from '../load-types.js';
@@ -32,9 +32,6 @@ export interface RetryIngestJobsOptions {
   readonly spool: LoadSpool;
   readonly ledger: LoadLedger | undefined;
   readonly poll: PollLoopOptions;
-  /** Jobs the load knows (its own and its retries'): never taken for a lost create's. */
-  readonly knownJobs?: () => ReadonlySet<string>;
-  readonly onNotice?: (message: string) => void;
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -63,9 +60,6 @@ export class RetryIngestJobs implements RetrySender {
     if (step?.jobId !== undefined) {
       const info = await client.ingestJobs.get(step.jobId, { signal });
       if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
-    } else if (step?.creatingAt !== undefined) {
-      const known = this.#o.knownJobs?.() ?? new Set<string>();
-      this.#o.onNotice?.(await settleLostCreates(client, this.#o.job, [step.creatingAt], known, signal));
     }
     for (let made = 0; ; made++) {
       if (!job) {
