@@ -28,6 +28,7 @@ import { planLoad, type LoadPlan } from './load-plan.js';
 import { checkLedger, planResume, type CheckedLedger, type ResumePlan } from './load-resume.js';
 import { planIngestResume, type IngestResumePlan } from './load-resume-ingest.js';
 import { checkOrgBatches, settleIngestJobs, settleJob } from './load-settle.js';
+import { settleLostRetryJob } from '../lib/retry/retry-batches.js';
 import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 
@@ -165,6 +166,12 @@ async function begin(plan: LoadPlan, stages: LoadStages, held: RunLedger | undef
   stages.retrier?.goOn(checked.state.retries);
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
+  const { retries } = checked.state;
+  // A retry job's lost create, once the load's own jobs are all known (a lost create of the load's job is planResume's to find first).
+  if (retries.lostJobCreate !== undefined && checked.state.creatingSince === undefined) {
+    const known = new Set([...checked.state.jobs, ...retries.jobs, ...(resumed.openJob ? [resumed.openJob.id] : [])]);
+    run.callbacks.onNotice?.(await settleLostRetryJob(run.client, stages.job, retries.lostJobCreate, known, run.signal));
+  }
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
   submitter.goOn({
     openJob: resumed.openJob,

@@ -74,6 +74,8 @@ export interface LedgerRetries {
   readonly batchJobs: readonly string[];
   /** The batches (v1) that attempts recorded as theirs: a lost one is looked for among the others. */
   readonly placed: ReadonlySet<string>;
+  /** v1: when a retry job's create POST went out with no id recorded after it (epoch ms): an Open job without batches may be its. */
+  readonly lostJobCreate?: number;
 }
 
 export class RetriesReading {
@@ -81,6 +83,7 @@ export class RetriesReading {
   readonly #jobs: string[] = [];
   readonly #batchJobs: string[] = [];
   readonly #placed = new Set<string>();
+  #lostJobCreate: number | undefined;
 
   take(entry: RetryEntry): void {
     switch (entry.type) {
@@ -88,8 +91,10 @@ export class RetriesReading {
         this.#steps.set(entry.seq, { kind: 'attempt', attempt: entry.attempt, rows: entry.rows, payload: entry.payload, base: entry.base, uploaded: false, closed: false });
         return;
       case 'retryJobCreating':
+        this.#lostJobCreate = entry.at;
         return;
       case 'retryJob':
+        this.#lostJobCreate = undefined;
         this.#jobs.push(entry.jobId);
         this.#batchJobs.push(entry.jobId);
         return;
@@ -107,7 +112,13 @@ export class RetriesReading {
   }
 
   state(): LedgerRetries {
-    return { steps: this.#steps, jobs: this.#jobs, batchJobs: this.#batchJobs, placed: this.#placed };
+    return {
+      steps: this.#steps,
+      jobs: this.#jobs,
+      batchJobs: this.#batchJobs,
+      placed: this.#placed,
+      ...(this.#lostJobCreate === undefined ? {} : { lostJobCreate: this.#lostJobCreate }),
+    };
   }
 
   #attemptStep(entry: Extract<RetryEntry, { type: 'retryCreating' | 'retrySent' | 'retryUploaded' | 'retryClosed' }>): void {

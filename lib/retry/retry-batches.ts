@@ -130,6 +130,29 @@ export class RetryBatches implements RetrySender {
   }
 }
 
+/** How long after its create POST went out a retry job whose id never came back may be dated (the org's clock and ours differ a little). */
+const CREATE_WINDOW_MS = 60_000;
+const SKEW_MS = 5_000;
+
+/**
+ * A resumed v1 load whose ledger announced a retry job's create and recorded no id: the job it made,
+ * if any, is Open, like the load's, unknown to it, made within a minute after the POST, and holds no
+ * batch (a batch needs its id). It is closed when it is the only such job; otherwise none is, and
+ * they are named. Resolves to what to tell the user. Call it before the run makes any job.
+ */
+export async function settleLostRetryJob(client: BulkClient, request: JobRequest, at: number, known: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<string> {
+  const found: string[] = [];
+  for (const id of await client.findLikeJobs({ ...request, contentType: 'CSV' }, at, { signal, skewMs: SKEW_MS, known: (jobId) => known.has(jobId) })) {
+    const job = await client.getJob(id, { signal });
+    if (job.state === 'Open' && job.numberBatchesTotal === 0 && job.createdDate.getTime() <= at + CREATE_WINDOW_MS) found.push(id);
+  }
+  const lost = 'the create request of a record retry job of this load whose answer was lost';
+  if (found.length === 0) return `${lost} made no job in the org`;
+  if (found.length > 1) return `${lost}; ${found.length} empty Open jobs like it were made then (${found.join(', ')}): none is closed: close those of this load in the org`;
+  await client.closeJob(found[0] as string, { signal });
+  return `${lost}: job ${found[0]}, made by it and holding no batch, is closed`;
+}
+
 export function mismatch(jobId: string, batchId: string, records: number, results: number): string {
   return rowError(
     'BULKPIPE_RETRY_FAILED',

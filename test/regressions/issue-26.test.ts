@@ -2,8 +2,9 @@
  * Issue 26: a load whose records are retried is crash-proof between attempts. The local org fails a
  * fifth of the rows once on a lock (`lockFail`, nothing of them written); the CLI is killed (SIGKILL)
  * while attempt 2 waits for its backoff (its rows announced in the ledger, nothing sent), or when a
- * step of attempt 2 reached the org and its answer never came back (v1: the retry batch's upload, its
- * results; 2.0: the retry job's create, upload, UploadComplete); then `load --resume`: every record
+ * step of attempt 2 reached the org and its answer never came back (v1: the retry job's create, the
+ * retry batch's upload, its results; 2.0: the retry job's create, upload, UploadComplete); then
+ * `load --resume`: every record
  * once in the org and once in the outputs, the retried ones with sf__Attempts 2, no job left Open.
  * One segment (one batch, one 2.0 job), so that the second request of a kind is attempt 2's.
  */
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { LEDGER_FILE } from '../../lib/load/load-ledger.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { FaultProxy, RESULT, UPLOAD, type ProxiedRequest } from '../helpers/fault-proxy.js';
+import { CREATE_JOB, FaultProxy, RESULT, UPLOAD, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { useTestOrg } from '../helpers/local-org.js';
 import { namesInOrg } from '../helpers/org-query.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -31,6 +32,7 @@ type Held = (r: ProxiedRequest) => boolean;
 type Phase = readonly [name: string, at: 'backoff' | Held];
 const V1: readonly Phase[] = [
   ['waiting for attempt 2 (announced, nothing sent)', 'backoff'],
+  ['the retry job created, its answer lost', (r) => CREATE_JOB(r) && r.n === 2],
   ["attempt 2's batch created, its answer lost", (r) => UPLOAD(r) && r.n === 2],
   ["attempt 2's results being read", (r) => RESULT(r) && r.n === 2],
 ];
@@ -107,6 +109,10 @@ describe('regressions/issue-26: a load killed between two attempts of its record
           await proxy.close();
         }
         await expectExact();
+        // Every job of the org, v1's (the ingest list has 2.0's only) and 2.0's: none is left Open.
+        const classic = await t.org.client.findLikeJobs({ object: 'Account', operation: 'insert', contentType: 'CSV' }, 0, { known: () => false });
+        expect(classic.length).to.be.greaterThan(0);
+        for (const id of classic) expect((await t.org.client.getJob(id)).state, id).to.not.equal('Open');
         for await (const job of t.org.client.ingestJobs.list()) expect(job.state, job.id).to.not.equal('Open');
       });
     }
