@@ -5,9 +5,11 @@
  * (a Failed batch, a segment never uploaded, an XML job's batch, with a notice); errors propagate.
  */
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+import { LoadLedger, readLedger } from '../../lib/load/load-ledger.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch } from '../../lib/load-types.js';
 import { RecordRetrier, type RecordRetrierOptions } from '../../transforms/record-retrier.js';
@@ -142,5 +144,53 @@ describe('transforms/record-retrier', () => {
     expect(err.code).to.match(/^BULK_/);
     const wrong = await rejection(pipeline(Readable.from([{ kind: 'joined' }]), new RecordRetrier(options(spool)), collector()));
     expect(wrong.code).to.equal('BULK_PIPELINE');
+  });
+
+  it('a resumed run goes on from the ledger: a merged file whose hash matches is used as it is (no request), a damaged one is refused', async () => {
+    const dir = join(tmp.path, 'run');
+    const ledger = new LoadLedger(dir);
+    await ledger.start({
+      runId: 'r',
+      org: 'o',
+      shape: { input: null, source: 'in', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 100, serial: false },
+      inputFile: null,
+    });
+    const spool = new LoadSpool({ dir: ledger.spoolDir });
+    const batches = [await finished(spool, 0, 40), await finished(spool, 1, 40)];
+    const first = collector<FinishedBatch>();
+    await pipeline(Readable.from(batches), new RecordRetrier(options(spool, { ledger })), first);
+    await ledger.close();
+    const { retries } = await readLedger(dir);
+    expect([...retries.steps.values()].map((s) => [s.kind, s.attempt])).to.deep.equal([
+      ['merged', 2],
+      ['merged', 2],
+    ]);
+    expect(retries.batchJobs).to.have.length(1);
+    // Resumed: the merged files are the outcome; nothing is sent or read again (the run's end looks whether its retry job is Open).
+    const calls: string[] = [];
+    const watched = new Proxy(t.client, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const again = new RecordRetrier(options(new LoadSpool({ dir: ledger.spoolDir }), { client: watched }));
+    again.goOn(retries);
+    const second = collector<FinishedBatch>();
+    await pipeline(Readable.from(batches), again, second);
+    const text = async (items: FinishedBatch[]) => Promise.all([...items].sort((a, b) => a.seq - b.seq).map((b) => readFile(b.resultsPath as string, 'utf8')));
+    expect(await text(second.items)).to.deep.equal(await text(first.items));
+    expect(calls.filter((c) => c !== 'getJob')).to.deep.equal([]);
+    // A merged file changed since: which rows await which attempt cannot be told.
+    await appendFile(first.items.find((b) => b.seq === 1)?.resultsPath as string, 'x');
+    const refused = new RecordRetrier(options(new LoadSpool({ dir: ledger.spoolDir }), { client: watched }));
+    refused.goOn(retries);
+    const err = await rejection(pipeline(Readable.from(batches), refused, collector()));
+    expect(err).to.have.property('code', 'BULK_LEDGER');
+    expect(err).to.have.nested.property('context.problem', 'retry-spool-damaged');
   });
 });
