@@ -65,7 +65,7 @@ Options:
   --serial               a Serial job: the org processes one batch at a time
   --retry-records N      send a record again when its result proves it was not written (a lock
                          failure, UNABLE_TO_LOCK_ROW), up to N more times, 0 to 20 (default 3; 0: off);
-                         the outputs then say each record's attempts (sf__Attempts)
+                         the outputs then say each record's attempts (sf__Attempts); CSV jobs only
   --retry-delay MS       the wait before a record's first retry (default 2000; doubled each time)
   --success FILE         CSV of the records that succeeded (default <input>.<job id>.success.csv)
   --errors FILE          CSV of the records that failed (default <input>.<job id>.errors.csv, or
@@ -187,7 +187,11 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   if (operation !== 'upsert' && externalIdField) throw new UsageError('load: --external-id is for --operation upsert');
   const contentType = choice('content-type', values['content-type'], ['CSV', 'XML', 'JSON'] as const, 'CSV');
   const batchSize = wholeNumber('batch-size', values['batch-size'], MAX_BATCH_RECORDS, 1, MAX_BATCH_RECORDS);
-  const retryRecords = wholeNumber('retry-records', values['retry-records'], DEFAULT_RETRY_RECORDS, 0, MAX_RETRY_RECORDS);
+  // Given only when the flag is: the library's default is 3 for a CSV job, 0 for XML, JSON and attachments.
+  const retryRecords =
+    values['retry-records'] === undefined ? {} : { retryRecords: wholeNumber('retry-records', values['retry-records'], DEFAULT_RETRY_RECORDS, 0, MAX_RETRY_RECORDS) };
+  if ((retryRecords.retryRecords ?? 0) > 0 && (contentType !== 'CSV' || values.attachments !== undefined))
+    throw new UsageError('load: --retry-records retries the records of CSV jobs only (not with --content-type XML or JSON, nor --attachments)');
   const api = bulkApiOptions(values, contentType);
   // Checked now, as every flag is: a usage error before any connection (a dry run too).
   const settings = runOptions(values);
@@ -239,7 +243,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       batchSize,
       ...api,
       serial: values.serial === true,
-      retryRecords,
+      ...retryRecords,
       ...reading,
       ...attachments,
       successPath: outputs.success.partial,

@@ -112,7 +112,8 @@ export interface BulkLoadOptions extends PollSettings {
    * Further attempts of a record whose result proves it was not written (UNABLE_TO_LOCK_ROW: see
    * lib/retry/retryable-errors.ts), sent again in a later batch (2.0: job), grouped by parent, after a
    * backoff; default 3, at most 20; 0 turns record retry off. With retries on, the outputs say each
-   * row's attempts (`sf__Attempts`, NDJSON `attempts`). CSV jobs only.
+   * row's attempts (`sf__Attempts`, NDJSON `attempts`). CSV jobs only: 0 (the default) for an XML or
+   * JSON job or a binary-attachment load.
    */
   readonly retryRecords?: number;
   /** The wait before a record's first retry, ms (each later one doubles it, with jitter, up to 60 s); default 2,000. */

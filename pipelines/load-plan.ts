@@ -89,6 +89,8 @@ export async function planLoad(options: BulkLoadOptions, stored?: (ledgerDir: st
   const shape = ledgerRun && run.ledgerDir !== undefined ? resumedShape(ledgerRun, given, run.ledgerDir) : newShape(given, options);
   if (shape.operation === 'upsert') nonEmptyString('externalIdField', shape.externalIdField);
   if (shape.bulkApi === 2) checkBulkApi2(shape);
+  if ((shape.retryRecords ?? 0) > 0 && !retriesRecords(shape))
+    throw new InvalidOptionError('retryRecords', '0 for an XML or JSON job or a binary-attachment load (records are retried in CSV jobs only)', shape.retryRecords);
   if (shape.attachments !== undefined && (shape.operation === 'delete' || shape.operation === 'hardDelete'))
     throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', shape.operation);
   const inputFile = ledgerRun ? ledgerRun.inputFile : await inputFileOf(shape.input);
@@ -218,8 +220,14 @@ function inputOf(options: BulkLoadOptions): { stream: Readable | undefined; reco
 }
 
 /** A new load's shape: what was given, with the defaults. */
+/** Whether a load's records can be retried (issue 26): a retry payload is cut from a CSV payload; a zip batch is never cut. */
+function retriesRecords(shape: { readonly contentType: string; readonly attachments?: string | undefined }): boolean {
+  return shape.contentType === 'CSV' && shape.attachments === undefined;
+}
+
 function newShape(given: Partial<LoadShape>, options: BulkLoadOptions): LoadShape {
   const input = given.input ?? null;
+  const contentType = given.contentType ?? 'CSV';
   return {
     ...given,
     object: nonEmptyString('object', given.object),
@@ -230,7 +238,7 @@ function newShape(given: Partial<LoadShape>, options: BulkLoadOptions): LoadShap
     contentType: given.contentType ?? 'CSV',
     batchSize: given.batchSize ?? MAX_BATCH_RECORDS,
     serial: given.serial ?? false,
-    retryRecords: given.retryRecords ?? DEFAULT_RETRY_RECORDS,
+    retryRecords: given.retryRecords ?? (retriesRecords({ contentType, attachments: given.attachments }) ? DEFAULT_RETRY_RECORDS : 0),
   };
 }
 
