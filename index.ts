@@ -155,6 +155,7 @@ export { StatusPoller, statusPoller, type StatusPollerOptions, type BatchCounts 
 export { IngestJobSubmitter, ingestJobSubmitter, type IngestJobSubmitterOptions, type ResumedIngestJob } from './transforms/ingest-job-submitter.js';
 export { IngestJobPoller, ingestJobPoller, type IngestJobPollerOptions } from './transforms/ingest-job-poller.js';
 export type { PollSettings } from './pipelines/poll-settings.js';
+export { RecordRetrier, recordRetrier, type RecordRetrierOptions } from './transforms/record-retrier.js';
 export { ResultJoiner, resultJoiner, type ResultJoinerOptions, type JoinerInput } from './transforms/result-joiner.js';
 export { OutcomeSink, outcomeSink, type OutcomeSinkOptions } from './sinks/outcome-sink.js';
 export { SegmentRows } from './transforms/segment-rows.js';

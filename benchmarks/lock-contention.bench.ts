@@ -82,36 +82,41 @@ const { dir, out, input } = await workspace('bulkpipe-locks-');
 try {
   const rows: Array<Array<string | number>> = [];
   for (const mode of MODES) {
-    const [cost, printed, inOrg] = await withOrg(dir, mode.name.replace(/\W+/g, '-'), async (org) => {
-      const session = await sessionOf(org);
-      await seed(org, session, input);
-      const args = [
-        CLI,
-        'load',
-        'Contact',
-        input,
-        '--login-url',
-        org.loginUrl,
-        '--username',
-        org.username,
-        '--password',
-        org.password,
-        '--batch-size',
-        BATCH_SIZE,
-        '--concurrency',
-        '8',
-        '--success',
-        join(out, 'ok.csv'),
-        '--errors',
-        join(out, 'err.csv'),
-        '--json',
-        '--quiet',
-        ...mode.args,
-      ];
-      const run: Cost = await timed(args);
-      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Printed;
-      return [run, summary, await lastNames(org, session)] as const;
-    }, ORG_ARGS);
+    const [cost, printed, inOrg] = await withOrg(
+      dir,
+      mode.name.replace(/\W+/g, '-'),
+      async (org) => {
+        const session = await sessionOf(org);
+        await seed(org, session, input);
+        const args = [
+          CLI,
+          'load',
+          'Contact',
+          input,
+          '--login-url',
+          org.loginUrl,
+          '--username',
+          org.username,
+          '--password',
+          org.password,
+          '--batch-size',
+          BATCH_SIZE,
+          '--concurrency',
+          '8',
+          '--success',
+          join(out, 'ok.csv'),
+          '--errors',
+          join(out, 'err.csv'),
+          '--json',
+          '--quiet',
+          ...mode.args,
+        ];
+        const run: Cost = await timed(args);
+        const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Printed;
+        return [run, summary, await lastNames(org, session)] as const;
+      },
+      ORG_ARGS,
+    );
     const distinct = new Set(inOrg).size;
     const errors = (await readFile(join(out, 'err.csv'), 'utf8')).split('\n').slice(1).filter(Boolean);
     const locked = errors.filter((line) => line.includes('UNABLE_TO_LOCK_ROW')).length;

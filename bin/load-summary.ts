@@ -6,6 +6,7 @@ export function summaryText(s: LoadSummary, object: string, operation: string, f
   return (
     `bulkpipe: ${operation} ${object}: ${plural(s.recordsRead, 'record')} read, ${count(s.recordsSucceeded)} succeeded, ${count(s.recordsFailed)} failed ` +
     `in ${duration(s.elapsedMs / 1000)} (${count(s.recordsPerSecond)} rec/s, ${plural(s.batches, 'batch', 'batches')})` +
+    `${s.recordsRetried > 0 ? `; ${plural(s.recordsRetried, 'record')} sent again after ${plural(s.lockFailures, 'lock failure')}` : ''}` +
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
     // Adaptive concurrency changed the uploads in flight: how low it went, and where it ended.
     `${s.lowestConcurrency < s.concurrency ? `; concurrency lowest ${s.lowestConcurrency}, final ${s.finalConcurrency}` : ''}` +

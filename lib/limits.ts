@@ -66,3 +66,12 @@ export const DEFAULT_POLL_TIMEOUT_MS = 6 * 3_600_000;
 /** The longest wait between polls and the longest wait in all that a run takes (lib/poll-loop.ts). */
 export const MAX_POLL_INTERVAL_MS = 3_600_000;
 export const MAX_POLL_TIMEOUT_MS = 7 * 86_400_000;
+/**
+ * Record retry (issue 26): further attempts of a record whose result proves it was not written
+ * (`retryRecords`; 0 turns it off), and at most; the wait before the first retry (each later one
+ * doubles it, with jitter) and the longest wait.
+ */
+export const DEFAULT_RETRY_RECORDS = 3;
+export const MAX_RETRY_RECORDS = 20;
+export const DEFAULT_RETRY_DELAY_MS = 2_000;
+export const MAX_RETRY_DELAY_MS = 60_000;

@@ -122,6 +122,12 @@ export interface JoinedRow {
   readonly created: boolean;
   /** The error text, in Salesforce's CSV result form (`CODE:message:fields --`); '' on success. */
   readonly error: string;
+  /**
+   * How many times the record was sent to the org: 1, more when a record retry sent it again
+   * (issue 26), 0 for a record rejected before upload. Optional in rows given by code (taken as 1
+   * for an uploaded row).
+   */
+  readonly attempts?: number;
   /** Null for a record rejected before upload. */
   readonly batchId: string | null;
   /** The columns as uploaded. */

@@ -29,6 +29,7 @@ import { checkLedger, planResume, type CheckedLedger, type ResumePlan } from './
 import { planIngestResume, type IngestResumePlan } from './load-resume-ingest.js';
 import { checkDailyBudget, loadBudget } from './daily-budget.js';
 import { checkOrgBatches, settleIngestJobs, settleJob } from './load-settle.js';
+import { settleLostRetryJob } from '../lib/retry/retry-batches.js';
 import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 import { SpentBudget } from './spent-budget.js';
@@ -112,6 +113,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     // the outputs are final when the caller sees the error.
     const { sink, submitter } = stages;
     if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()).destroy());
+    await stages.retrier?.settle().catch(() => undefined);
     const unsettled =
       submitter instanceof IngestJobSubmitter
         ? await settleIngestJobs(run.client, submitter.unclosedJobs)
@@ -173,14 +175,22 @@ async function begin(
   }
   await ledger.reopen();
   if (submitter instanceof IngestJobSubmitter) {
+    stages.retrier?.goOn(checked.state.retries);
     const resumed = await planIngestResume(checked, ledger, run.client, spool, run.signal);
     if (checked.notice) run.callbacks.onNotice?.(checked.notice);
     for (const notice of resumed.notices) run.callbacks.onNotice?.(notice);
     submitter.goOn(resumed.jobs);
     return resumed;
   }
+  stages.retrier?.goOn(checked.state.retries);
   const resumed = await planResume(checked, ledger, run.client, spool, stages.job, run.signal, stages.align);
   if (checked.notice) run.callbacks.onNotice?.(checked.notice);
+  const { retries } = checked.state;
+  // A retry job's lost create, once the load's own jobs are all known (a lost create of the load's job is planResume's to find first).
+  if (retries.lostJobCreate !== undefined && checked.state.creatingSince === undefined) {
+    const known = new Set([...checked.state.jobs, ...retries.jobs, ...(resumed.openJob ? [resumed.openJob.id] : [])]);
+    run.callbacks.onNotice?.(await settleLostRetryJob(run.client, stages.job, retries.lostJobCreate, known, run.signal));
+  }
   // The spool hashed each payload as it wrote it: matching a segment with the org's batches reads no file again.
   submitter.goOn({
     openJob: resumed.openJob,
@@ -216,9 +226,9 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, joiner, lockTap } = stages;
+    const { sink, submitter, poller, retrier, joiner, lockTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
@@ -245,6 +255,8 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     stopped,
     batches: progress.batchesSubmitted,
     bytes: tracker.bytes,
+    lockFailures: stages.retrier?.lockFailures ?? 0,
+    recordsRetried: stages.retrier?.recordsRetried ?? 0,
     elapsedMs,
     recordsPerSecond: elapsedMs > 0 ? (progress.recordsProcessed * 1000) / elapsedMs : 0,
     successPath: shape.successPath,

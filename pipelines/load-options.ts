@@ -40,6 +40,12 @@ export interface LoadSummary extends LoadProgress {
   readonly batches: number;
   /** Payload bytes uploaded. */
   readonly bytes: number;
+  /**
+   * Record retry (`retryRecords`): rows whose result was a lock failure, first attempts and retries
+   * (each failure counted), and rows sent again (each attempt counted). 0 with retries off.
+   */
+  readonly lockFailures: number;
+  readonly recordsRetried: number;
   readonly elapsedMs: number;
   readonly recordsPerSecond: number;
   readonly successPath: string | undefined;
@@ -123,6 +129,16 @@ export interface BulkLoadOptions extends PollSettings {
   readonly bulkApi?: 1 | 2;
   /** With `bulkApi: 2`: most bytes of CSV in one job; default 100,000,000, at most 112,500,000 (150 MB after base64). */
   readonly jobSize?: number;
+  /**
+   * Further attempts of a record whose result proves it was not written (UNABLE_TO_LOCK_ROW: see
+   * lib/retry/retryable-errors.ts), sent again in a later batch (2.0: job), grouped by parent, after a
+   * backoff; default 3, at most 20; 0 turns record retry off. With retries on, the outputs say each
+   * row's attempts (`sf__Attempts`, NDJSON `attempts`). CSV jobs only: 0 (the default) for an XML or
+   * JSON job or a binary-attachment load.
+   */
+  readonly retryRecords?: number;
+  /** The wait before a record's first retry, ms (each later one doubles it, with jitter, up to 60 s); default 2,000. */
+  readonly retryDelayMs?: number;
   /** Records per batch; default and maximum 10,000. */
   readonly batchSize?: number;
   /**

@@ -27,6 +27,10 @@ import {
   MAX_POLL_INTERVAL_MS,
   MAX_POLL_TIMEOUT_MS,
   MIN_JOB_BYTES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_RETRY_RECORDS,
+  MAX_RETRY_DELAY_MS,
+  MAX_RETRY_RECORDS,
 } from '../lib/limits.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { boolean, nonEmptyString, nonNegativeInteger, oneOf, positiveInteger } from '../lib/options.js';
@@ -48,6 +52,8 @@ interface LoadRunSettings {
   readonly maxPollIntervalMs: number;
   readonly pollTimeoutMs: number;
   readonly joinAhead: number;
+  /** The wait before a record's first retry (issue 26). */
+  readonly retryDelayMs: number;
   readonly checkColumns: boolean;
   /** No pre-flight of the org's daily limits (pipelines/daily-budget.ts). */
   readonly ignoreLimits: boolean;
@@ -87,6 +93,8 @@ export async function planLoad(options: BulkLoadOptions, stored?: (ledgerDir: st
   const shape = ledgerRun && run.ledgerDir !== undefined ? resumedShape(ledgerRun, given, run.ledgerDir) : newShape(given, options);
   if (shape.operation === 'upsert') nonEmptyString('externalIdField', shape.externalIdField);
   if (shape.bulkApi === 2) checkBulkApi2(shape);
+  if ((shape.retryRecords ?? 0) > 0 && !retriesRecords(shape))
+    throw new InvalidOptionError('retryRecords', '0 for an XML or JSON job or a binary-attachment load (records are retried in CSV jobs only)', shape.retryRecords);
   if (shape.attachments !== undefined && (shape.operation === 'delete' || shape.operation === 'hardDelete'))
     throw new InvalidOptionError('attachments', 'an insert, update or upsert (a delete uploads no files)', shape.operation);
   const inputFile = ledgerRun ? ledgerRun.inputFile : await inputFileOf(shape.input);
@@ -138,6 +146,7 @@ function runSettings(options: BulkLoadOptions): LoadRunSettings {
     maxPollIntervalMs: poll.maxIntervalMs,
     pollTimeoutMs: poll.timeoutMs,
     joinAhead: nonNegativeInteger('joinAhead', options.joinAhead ?? DEFAULT_JOIN_AHEAD, MAX_JOIN_AHEAD),
+    retryDelayMs: nonNegativeInteger('retryDelayMs', options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     checkColumns: flag('checkColumns', options.checkColumns),
     ignoreLimits: flag('ignoreLimits', options.ignoreLimits),
     abortJobOnAbort: flag('abortJobOnAbort', options.abortJobOnAbort),
@@ -164,6 +173,7 @@ function givenShape(options: BulkLoadOptions): Partial<LoadShape> {
     columns: o.columns === undefined ? undefined : columnsOption(o.columns),
     serial: o.serial === undefined ? undefined : boolean('serial', o.serial),
     ...groupShape(o),
+    retryRecords: o.retryRecords === undefined ? undefined : nonNegativeInteger('retryRecords', o.retryRecords, MAX_RETRY_RECORDS),
     ...bulkApiShape(o),
     delimiter: o.delimiter === undefined ? undefined : delimiterChar(o.delimiter),
     replaceInvalidUtf8: o.replaceInvalidUtf8 === undefined ? undefined : boolean('replaceInvalidUtf8', o.replaceInvalidUtf8),
@@ -235,8 +245,14 @@ function inputOf(options: BulkLoadOptions): { stream: Readable | undefined; reco
 }
 
 /** A new load's shape: what was given, with the defaults. */
+/** Whether a load's records can be retried (issue 26): a retry payload is cut from a CSV payload; a zip batch is never cut. */
+function retriesRecords(shape: { readonly contentType: string; readonly attachments?: string | undefined }): boolean {
+  return shape.contentType === 'CSV' && shape.attachments === undefined;
+}
+
 function newShape(given: Partial<LoadShape>, options: BulkLoadOptions): LoadShape {
   const input = given.input ?? null;
+  const contentType = given.contentType ?? 'CSV';
   return {
     ...given,
     object: nonEmptyString('object', given.object),
@@ -247,6 +263,7 @@ function newShape(given: Partial<LoadShape>, options: BulkLoadOptions): LoadShap
     contentType: given.contentType ?? 'CSV',
     batchSize: given.batchSize ?? MAX_BATCH_RECORDS,
     serial: given.serial ?? false,
+    retryRecords: given.retryRecords ?? (retriesRecords({ contentType, attachments: given.attachments }) ? DEFAULT_RETRY_RECORDS : 0),
   };
 }
 

@@ -72,16 +72,10 @@ export async function planIngestResume(
     }
     jobs.push(goOn(info, job, seqs));
   }
-  if (lost.length > 0)
-    notices.push(
-      await settleLostCreates(
-        client,
-        state.run.shape,
-        lost.map((j) => j.at),
-        new Set(state.jobs),
-        signal,
-      ),
-    );
+  // A record retry's job create whose answer was lost (lib/load/ledger-retries.ts) is settled with the load's own, before this run makes any job.
+  const lostRetries = [...state.retries.steps.values()].flatMap((s) => (s.kind === 'attempt' && s.jobId === undefined && s.creatingAt !== undefined ? [s.creatingAt] : []));
+  if (lost.length + lostRetries.length > 0)
+    notices.push(await settleLostCreates(client, state.run.shape, [...lost.map((j) => j.at), ...lostRetries], new Set([...state.jobs, ...state.retries.jobs]), signal));
   return { segments, jobs, notices };
 }
 

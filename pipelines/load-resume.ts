@@ -251,7 +251,8 @@ async function orgBatchesOf(
   const knownJobs: JobInfo[] = [];
   for (const jobId of jobs) knownJobs.push(await client.getJob(jobId, { signal }));
   const since = Math.max(Date.parse(state.startedAt), ...knownJobs.map((job) => job.createdDate.getTime()));
-  const known = new Set(jobs);
+  // A record retry's jobs (v1) are the run's too: never looked through as a job whose line was lost.
+  const known = new Set([...jobs, ...state.retries.jobs]);
   const likeJobs = await client.findLikeJobs(request, since, { signal, skewMs: START_SKEW_MS, known: (id) => known.has(id) });
   const contentType = state.run.shape.contentType;
   const placedIds = new Set([...state.batches.values()].flat());

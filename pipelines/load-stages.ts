@@ -28,6 +28,7 @@ import { DateConverter, type DateFieldType } from '../transforms/date-converter.
 import { RecordGrouper } from '../transforms/record-grouper.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
+import { RecordRetrier } from '../transforms/record-retrier.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
@@ -46,6 +47,8 @@ export interface LoadStages {
   /** Bulk API v1's (batches into one job), or 2.0's (segments gathered into jobs of one upload each). */
   readonly submitter: BulkSubmitter | IngestJobSubmitter;
   readonly poller: StatusPoller | IngestJobPoller;
+  /** Between the poller and the joiner when records are retried (issue 26). */
+  readonly retrier: RecordRetrier | undefined;
   readonly joiner: ResultJoiner;
   /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
   readonly concurrency: LoadConcurrency | undefined;
@@ -111,8 +114,40 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
   const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
   if (concurrency && submitter instanceof BulkSubmitter && poller instanceof StatusPoller) poller.on('batchFinished', (finished) => submitter.batchEnded(finished.batchId));
-  const lockTap = concurrency ? new LockFailureTap((sent, lockFailed) => concurrency.observe(sent, lockFailed)) : undefined;
-  return { spool, chunking, chunker, grouper, submitter, poller, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
+  const observe = concurrency ? (sent: number, lockFailed: number) => concurrency.observe(sent, lockFailed) : undefined;
+  const retrier = recordRetrierFor(plan, ledger, spool, job, observe);
+  retrier?.on('notice', (message) => run.callbacks.onNotice?.(message));
+  // Without a retrier the joined blocks tell the lock failures; the retrier tells them as each batch ends, before the join.
+  const lockTap = observe && !retrier ? new LockFailureTap(observe) : undefined;
+  return { spool, chunking, chunker, grouper, submitter, poller, retrier, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
+}
+
+/** The record retrier of a load that retries records (`retryRecords` > 0): at most half the load's uploads at once are retries. */
+function recordRetrierFor(
+  plan: LoadPlan,
+  ledger: LoadLedger | undefined,
+  spool: LoadSpool,
+  job: JobRequest,
+  onLockFailures: ((sent: number, lockFailed: number) => void) | undefined,
+): RecordRetrier | undefined {
+  const { shape, run } = plan;
+  const retryRecords = shape.retryRecords ?? 0;
+  if (retryRecords === 0) return undefined;
+  return new RecordRetrier({
+    client: run.client,
+    spool,
+    ...(ledger ? { ledger } : {}),
+    job,
+    bulkApi: shape.bulkApi ?? 1,
+    retryRecords,
+    concurrency: Math.max(1, Math.floor(run.concurrency / 2)),
+    delayMs: run.retryDelayMs,
+    minIntervalMs: run.minPollIntervalMs,
+    maxIntervalMs: run.maxPollIntervalMs,
+    timeoutMs: run.pollTimeoutMs,
+    ...(shape.groupBy !== undefined ? { groupBy: shape.groupBy } : {}),
+    ...(onLockFailures ? { onLockFailures } : {}),
+  });
 }
 
 /** The stages from the input to the segments: the CSV fast path alone, or a reader, the converters it needs, and the chunker. */
@@ -160,6 +195,7 @@ function outcomeSink(shape: LoadShape, ledger: LoadLedger | undefined, state: Le
     ...(shape.successPath ? { successPath: shape.successPath } : {}),
     ...(shape.errorPath ? { errorPath: shape.errorPath } : {}),
     ...(shape.resultsPath ? { resultsPath: shape.resultsPath } : {}),
+    ...((shape.retryRecords ?? 0) > 0 ? { attempts: true } : {}),
     ...(state ? { resume: { sizes: state.joined?.sizes ?? {}, succeeded: state.joined?.succeeded ?? 0, failed: state.joined?.failed ?? 0 } } : {}),
     ...(ledger
       ? {

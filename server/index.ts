@@ -156,6 +156,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     lockTimeoutMs,
     transactionMs,
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
+    ...(faults?.options.lockFailRate ? { rowFault: (row: readonly (string | null | undefined)[]) => faults.lockFailure(row) } : {}),
     onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
     // Other processes may serve the same file: one of them at a time runs its batches.
     ...(isMemory(file) ? {} : { lock: new FileLock(`${realpathSync(file)}-processor.lock`) }),

@@ -1,7 +1,8 @@
 /**
  * OutcomeSink: JoinedBlock -> files. Successes go to a CSV of the uploaded columns plus `sf__Id`,
  * `sf__Created` and `sf__Row` (the input record number), failures to a CSV of the uploaded columns
- * plus `sf__Error` and `sf__Row`, and every row, optionally, to an NDJSON file. A row's columns are
+ * plus `sf__Error` and `sf__Row`, and every row, optionally, to an NDJSON file. With `attempts` (a
+ * load that retries records) both CSVs end with `sf__Attempts` and the NDJSON rows carry `attempts`. A row's columns are
  * its CSV line's own bytes when it has one (never parsed and written again). The files are created
  * by `open()` (or at the first write), so that a path that cannot be written fails before any job
  * exists. A segment is kept whole: after a failure each file is cut back to the last complete one,
@@ -34,6 +35,8 @@ export interface OutcomeSinkOptions {
    * files' sizes then; awaited before the next segment is written. For a ledger.
    */
   readonly onSegmentWritten?: (written: LedgerJoined) => Promise<void>;
+  /** Add each row's attempts (how many times it was sent): `sf__Attempts` in the CSVs, `attempts` in the NDJSON. Default false. */
+  readonly attempts?: boolean;
 }
 
 type FileKey = 'successPath' | 'errorPath' | 'resultsPath';
@@ -145,8 +148,9 @@ export class OutcomeSink extends Writable {
   async #writeHeader(columns: readonly string[]): Promise<void> {
     this.#header = true;
     const header = columns.map(csvField);
-    await this.#guard('successPath', this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row'].join(',')}\n`));
-    await this.#guard('errorPath', this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row'].join(',')}\n`));
+    const attempts = this.#options.attempts ? ['sf__Attempts'] : [];
+    await this.#guard('successPath', this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row', ...attempts].join(',')}\n`));
+    await this.#guard('errorPath', this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row', ...attempts].join(',')}\n`));
     this.#files.successPath?.commit();
     this.#files.errorPath?.commit();
   }
@@ -162,6 +166,7 @@ export class OutcomeSink extends Writable {
       this.#pendingFailed = 0;
     }
     const { successPath: success, errorPath: errors, resultsPath: results } = this.#files;
+    const attempts = this.#options.attempts === true;
     const rows = results ? block.rows : undefined;
     for (let i = 0; i < block.count; i++) {
       const flags = block.flags[i] as number;
@@ -181,6 +186,10 @@ export class OutcomeSink extends Writable {
           else success.putText(idText);
           success.putText((flags & CREATED) !== 0 ? ',true,' : ',false,');
           success.putInteger(block.rowNumbers[i] as number);
+          if (attempts) {
+            success.putByte(COMMA);
+            success.putInteger(block.attempts[i] as number);
+          }
           success.putByte(LF);
         }
       } else {
@@ -188,13 +197,14 @@ export class OutcomeSink extends Writable {
         if (errors) {
           const a = addColumns(block, i, errors);
           if (a) await this.#guard('errorPath', a);
-          const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}\n`);
+          const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}${attempts ? `,${block.attempts[i]}` : ''}\n`);
           if (b) await this.#guard('errorPath', b);
         }
       }
       if (results && rows) {
         const row = rows[i] as JoinedRow;
-        const line = `${JSON.stringify({ row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null, batchId: row.batchId, fields: row.fields })}\n`;
+        const outcome = { row: row.row, success: row.success, id: row.id, created: row.created, error: row.error || null };
+        const line = `${JSON.stringify({ ...outcome, ...(attempts ? { attempts: row.attempts } : {}), batchId: row.batchId, fields: row.fields })}\n`;
         const c = results.addText(line);
         if (c) await this.#guard('resultsPath', c);
       }

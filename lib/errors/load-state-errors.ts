@@ -72,7 +72,9 @@ export type LedgerProblem =
   /** Batches matched by their bytes in jobs not proven the load's own (`busyJobs`: still being added to). */
   | { readonly problem: 'unproven-batches'; readonly batches: readonly BatchRef[]; readonly busyJobs: readonly string[] }
   /** A Bulk API 2.0 job of the load that the org no longer has, or whose ordered results are gone while some of its rows are written: which rows it loaded cannot be told. */
-  | { readonly problem: 'job-unknowable'; readonly jobId: string; readonly segments: readonly number[] };
+  | { readonly problem: 'job-unknowable'; readonly jobId: string; readonly segments: readonly number[] }
+  /** A segment's record retry cannot go on: a spool file its ledger line names is gone or damaged (`file`), so which rows await which attempt cannot be told. */
+  | { readonly problem: 'retry-spool-damaged'; readonly segment: number; readonly file: string };
 
 /** A ledger's problem and its run folder (undefined where the code that finds it does not know the folder). */
 export type LedgerErrorContext = LedgerProblem & { readonly dir: string | undefined };

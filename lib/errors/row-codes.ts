@@ -18,6 +18,8 @@ export const ROW_ERROR_CODES = [
   'BULKPIPE_RESULT_MISMATCH',
   /** A Bulk API 2.0 job ended (Failed, Aborted) before the org processed the record: it never reached the org. */
   'BULKPIPE_NOT_PROCESSED',
+  /** A record retry's batch or job failed whole (or its results did not match its rows): whether the org wrote the record is not known. */
+  'BULKPIPE_RETRY_FAILED',
 ] as const;
 
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];

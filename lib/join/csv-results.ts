@@ -1,6 +1,6 @@
 /**
  * Reads a CSV DML result body (wire §5.1: `"Id","Success","Created","Error"`, columns found by
- * name) straight from its bytes, field by field, into ResultBlocks: no decoding of whole chunks,
+ * name; a record retry's results add `"Attempts"`) straight from its bytes, field by field, into ResultBlocks: no decoding of whole chunks,
  * no string but an error's text (ids stay places in the chunk). This is the client's hottest
  * reader: one row per record. Fields may be quoted (with `""` for a quote and line breaks inside)
  * or not; LF or CRLF ends a row. Memory: one chunk, and a row that spans two.
@@ -17,6 +17,7 @@ interface Columns {
   readonly success: number;
   readonly created: number;
   readonly error: number;
+  readonly attempts: number;
   readonly count: number;
 }
 
@@ -53,7 +54,14 @@ export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>
       pos = end;
       if (!columns) {
         const names = Array.from({ length: fields.count }, (_, i) => fields.text(i));
-        columns = { id: names.indexOf('Id'), success: names.indexOf('Success'), created: names.indexOf('Created'), error: names.indexOf('Error'), count: names.length };
+        columns = {
+          id: names.indexOf('Id'),
+          success: names.indexOf('Success'),
+          created: names.indexOf('Created'),
+          error: names.indexOf('Error'),
+          attempts: names.indexOf('Attempts'),
+          count: names.length,
+        };
         if (columns.success < 0) throw new ParseError('CSV result has no "Success" column', { source, line: 1 });
         continue;
       }
@@ -72,6 +80,7 @@ export async function* readCsvResults(chunks: AsyncIterable<Uint8Array | string>
         idStart,
         idEnd,
         columns.error >= 0 ? fields.text(columns.error) : '',
+        columns.attempts >= 0 ? Number(fields.text(columns.attempts)) || 0 : 0,
       );
     }
     return { rows, rest: pos };

@@ -47,6 +47,10 @@ export class JoinedRecord implements JoinedRow {
     return this.#block.errors[this.#i] ?? '';
   }
 
+  get attempts(): number {
+    return this.#block.attempts[this.#i] as number;
+  }
+
   get batchId(): string | null {
     return ((this.#block.flags[this.#i] as number) & UPLOADED) !== 0 ? this.#block.batchId : null;
   }
@@ -68,6 +72,16 @@ export class JoinedRecord implements JoinedRow {
 
   /** The plain form (JSON.stringify, console.log). */
   toJSON(): Omit<JoinedRow, 'line'> {
-    return { row: this.row, success: this.success, id: this.id, created: this.created, error: this.error, batchId: this.batchId, columns: this.columns, fields: this.fields };
+    return {
+      row: this.row,
+      success: this.success,
+      id: this.id,
+      created: this.created,
+      error: this.error,
+      attempts: this.attempts,
+      batchId: this.batchId,
+      columns: this.columns,
+      fields: this.fields,
+    };
   }
 }

@@ -28,6 +28,8 @@ export class JoinedRows implements JoinedBlock {
   readonly rowNumbers: Uint32Array;
   readonly flags: Uint8Array;
   readonly ids: IdColumn;
+  /** How many times each row was sent to the org: 1 for an uploaded row unless its results say more (a record retry's), 0 for one rejected before upload. */
+  readonly attempts: Uint8Array;
   /** Set for failed rows only. */
   readonly errors: string[];
   /** The CSV line of row i is `lineChunks[i]` from `lineStarts[i]` to `lineEnds[i]`; else `fields[i]`. */
@@ -45,6 +47,7 @@ export class JoinedRows implements JoinedBlock {
     this.rowNumbers = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.ids = new IdColumn(capacity);
+    this.attempts = new Uint8Array(capacity);
     this.errors = new Array<string>(capacity);
     this.lineChunks = new Array<Buffer | undefined>(capacity);
     this.lineStarts = new Int32Array(capacity);
@@ -60,6 +63,7 @@ export class JoinedRows implements JoinedBlock {
       const i = out.add(row.row, row.batchId !== null, line ?? row.fields, 0, line?.length ?? 0);
       out.flags[i] = (out.flags[i] as number) | (row.success ? SUCCESS : 0) | (row.created ? CREATED : 0);
       out.ids.setText(i, row.id);
+      out.attempts[i] = Math.min(255, row.attempts ?? (row.batchId !== null ? 1 : 0));
       if (!row.success) out.errors[i] = row.error;
     }
     out.last = block.last;
@@ -76,6 +80,7 @@ export class JoinedRows implements JoinedBlock {
     const i = this.count++;
     this.rowNumbers[i] = row;
     this.flags[i] = uploaded ? UPLOADED : 0;
+    this.attempts[i] = uploaded ? 1 : 0;
     if (Buffer.isBuffer(record)) {
       this.lineChunks[i] = record;
       this.lineStarts[i] = start;
@@ -90,6 +95,8 @@ export class JoinedRows implements JoinedBlock {
   takeResult(i: number, results: ResultBlock, j: number): void {
     this.flags[i] = (this.flags[i] as number) | (results.success[j] === 1 ? SUCCESS : 0) | (results.created[j] === 1 ? CREATED : 0);
     this.ids.copy(i, results.ids, j);
+    const attempts = results.attempts[j] as number;
+    if (attempts > 0) this.attempts[i] = attempts;
     const error = results.errors[j];
     if (error) this.errors[i] = error;
   }

@@ -11,6 +11,8 @@ export class ResultBlock {
   readonly success: Uint8Array;
   readonly created: Uint8Array;
   readonly ids: IdColumn;
+  /** How many times the row was sent (a record retry's results file says; issue 26); 0 when the results do not say. */
+  readonly attempts: Uint8Array;
   /** Unset or '' when the row has none. */
   readonly errors: Array<string | undefined>;
 
@@ -18,6 +20,7 @@ export class ResultBlock {
     this.success = new Uint8Array(capacity);
     this.created = new Uint8Array(capacity);
     this.ids = new IdColumn(capacity);
+    this.attempts = new Uint8Array(capacity);
     this.errors = new Array<string | undefined>(capacity);
   }
 
@@ -26,15 +29,17 @@ export class ResultBlock {
   }
 
   /** Adds a row whose id is a place in `chunk` (start = end: no id). */
-  addBytes(success: boolean, created: boolean, chunk: Buffer, idStart: number, idEnd: number, error: string): void {
+  addBytes(success: boolean, created: boolean, chunk: Buffer, idStart: number, idEnd: number, error: string, attempts = 0): void {
     const i = this.#add(success, created, error);
     this.ids.setBytes(i, chunk, idStart, idEnd);
+    this.attempts[i] = attempts;
   }
 
   /** Adds a row whose id is text. */
-  addText(success: boolean, created: boolean, id: string | null, error: string): void {
+  addText(success: boolean, created: boolean, id: string | null, error: string, attempts = 0): void {
     const i = this.#add(success, created, error);
     this.ids.setText(i, id);
+    this.attempts[i] = attempts;
   }
 
   id(i: number): string | null {

@@ -1,6 +1,6 @@
 /**
  * Which input columns are uploaded, under which names. bulkpipe's own result columns (`sf__Id`,
- * `sf__Created`, `sf__Error`, `sf__Row`) are never fields: they are left out, so that a user can fix
+ * `sf__Created`, `sf__Error`, `sf__Row`, `sf__Attempts`) are never fields: they are left out, so that a user can fix
  * an error file and load it as it is. For update, delete and hardDelete, a file with `sf__Id` and no
  * `Id` (a success file) uses `sf__Id` as the Id; a delete then sends the Id alone, as the Bulk API
  * expects of a delete.
@@ -8,7 +8,7 @@
 import type { LoadOperation } from '../load-types.js';
 
 /** The columns bulkpipe adds to its outputs. */
-const RESULT_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__Row'] as const;
+const RESULT_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__Row', 'sf__Attempts'] as const;
 
 const RESULT_NAMES = new Set(RESULT_COLUMNS.map((c) => c.toLowerCase()));
 

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { LedgerError } from '../errors.js';
 import type { InputPosition, SpooledBatch } from '../load-types.js';
 import { IngestJobsReading, isIngestJobEntry, type IngestJobEntry, type LedgerIngestJob } from './ledger-ingest-jobs.js';
+import { isRetryEntry, RetriesReading, type LedgerRetries, type RetryEntry } from './ledger-retries.js';
 import { runOfLine, type LedgerRun, type RunLine } from './ledger-run.js';
 import type { SpoolFileCheck } from './load-spool.js';
 
@@ -57,7 +58,8 @@ export type Entry =
   | ({ readonly type: 'joined' } & LedgerJoined)
   | { readonly type: 'inputEnd'; readonly row: number }
   | { readonly type: 'finished'; readonly at: string }
-  | IngestJobEntry;
+  | IngestJobEntry
+  | RetryEntry;
 
 /** A ledger read back: where the run stands. */
 export interface LedgerState {
@@ -99,6 +101,8 @@ export interface LedgerState {
   readonly finished: boolean;
   /** A Bulk API 2.0 load's jobs, by their first segment (none for v1). */
   readonly ingestJobs: readonly LedgerIngestJob[];
+  /** The record retries of the segments not yet joined, and the jobs they made (lib/load/ledger-retries.ts). */
+  readonly retries: LedgerRetries;
 }
 
 /** Reads a ledger back. A line that does not parse is taken for the torn end of a crashed write and skipped. */
@@ -144,12 +148,17 @@ class LedgerReading {
   #finished = false;
   #inputHeader: string | undefined;
   readonly #ingestJobs = new IngestJobsReading();
+  readonly #retries = new RetriesReading();
 
   constructor(dir: string) {
     this.#dir = dir;
   }
 
   take(entry: Entry): void {
+    if (isRetryEntry(entry)) {
+      this.#retries.take(entry);
+      return;
+    }
     if (isIngestJobEntry(entry)) {
       this.#ingestJobs.take(entry);
       if (entry.type === 'v2job') this.#jobs.push(entry.jobId);
@@ -219,6 +228,7 @@ class LedgerReading {
       inputEnded: this.#inputEnded,
       finished: this.#finished,
       ingestJobs: this.#ingestJobs.jobs(),
+      retries: this.#retries.state(),
     };
   }
 
@@ -260,6 +270,7 @@ class LedgerReading {
     this.#joined = rest;
     this.#joinedEnd = this.#pending.get(entry.seq)?.end ?? this.#joinedEnd;
     this.#pending.delete(entry.seq);
+    this.#retries.joined(entry.seq);
     const past = this.#joinedEnd?.row ?? 0;
     this.#superseded = this.#superseded.filter((s) => s.end.row > past);
   }

@@ -19,6 +19,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LedgerError } from '../errors.js';
 import type { IngestJobEntry } from './ledger-ingest-jobs.js';
+import type { RetryEntry } from './ledger-retries.js';
 import { RunLock } from './run-lock.js';
 import { LEDGER_VERSION, type LedgerRun } from './ledger-run.js';
 import { LEDGER_FILE, type Entry, type LedgerJoined, type LedgerSegment } from './ledger-state.js';
@@ -109,6 +110,12 @@ export class LoadLedger {
   /** A 2.0 job's line (lib/load/ledger-ingest-jobs.ts): each is synced before the step it announces is taken. */
   ingestJob(entry: IngestJobEntry): Promise<void> {
     if (entry.type === 'v2group' || entry.type === 'v2job') this.#announcedJob = true;
+    return this.#append(entry, true);
+  }
+
+  /** A record retry's line (lib/load/ledger-retries.ts): each is synced before the step it announces. */
+  retry(entry: RetryEntry): Promise<void> {
+    if (entry.type === 'retryJobCreating' || entry.type === 'retryCreating') this.#announcedJob = true;
     return this.#append(entry, true);
   }
 

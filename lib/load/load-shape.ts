@@ -45,6 +45,12 @@ export interface LoadShape {
    */
   readonly groupBy?: string;
   readonly groupWindow?: number;
+  /**
+   * Further attempts of a record whose result proves it was not written (issue 26); absent in the
+   * ledgers of runs made before record retry, which had none (and no attempts column). A shape
+   * field: it decides the outputs' columns.
+   */
+  readonly retryRecords?: number;
   /** The outputs' absolute paths. */
   readonly successPath?: string;
   readonly errorPath?: string;

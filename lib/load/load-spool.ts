@@ -45,9 +45,10 @@ export interface SpoolFileCheck {
 /**
  * The files a segment can have: its payload (the records as uploaded), its rejected records, the zip
  * uploaded for a binary-attachment batch, a grouped load's input rows of its records (`sources`), and (Bulk API 2.0) its results put in payload order, or
- * its job's result files as downloaded (kept under the job's first segment until they are ordered).
+ * its job's result files as downloaded (kept under the job's first segment until they are ordered);
+ * a record retry's files (its payloads, their results, the segment's results merged: `retry`).
  */
-export type SpoolFileKind = 'payload' | 'rejects' | 'upload' | 'results' | 'download' | 'sources';
+export type SpoolFileKind = 'payload' | 'rejects' | 'upload' | 'results' | 'download' | 'sources' | 'retry';
 
 /** What the spool knows of a segment it has files for. */
 export interface SpooledSegment {
@@ -70,7 +71,7 @@ export function spoolOwner(folder: string): number | undefined {
   return pid === undefined ? undefined : Number(pid);
 }
 
-const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', upload: '', results: '.results', download: '.job', sources: '.rows' };
+const EXTENSIONS: Record<SpoolFileKind, string> = { payload: '', rejects: '.rejects.ndjson', upload: '', results: '.results', download: '.job', sources: '.rows', retry: '.retry' };
 
 /** A segment's file name in the spool (see `LoadSpool.path`). */
 export function spoolFileName(seq: number, kind: SpoolFileKind, extension = ''): string {

@@ -54,6 +54,8 @@ export interface BatchProcessorOptions {
   readonly transactionMs?: number;
   /** Keep a batch InProgress at least this long before it completes (fault injection); default 0. */
   readonly holdInProgressMs?: () => number;
+  /** A row's result decided before the DML engine's (fault injection: a lock failure); undefined to apply the row. */
+  readonly rowFault?: (row: PayloadRow) => RowOutcome | undefined;
   /** Unexpected failures (a bug or a broken database), for the server's log. */
   readonly onError?: (err: unknown, batchId: string) => void;
   readonly now?: () => number;
@@ -269,7 +271,7 @@ export class BatchProcessor {
           for (let i = start; i < end; i++) {
             const row = payload.rows[i] as PayloadRow;
             const missing = unlocked(parents[i - start] as string[]);
-            const outcome = (v2 && fieldTooLong(payload.columns, row)) || (missing.length > 0 ? unableToLock(missing) : engine.apply(ctx, row));
+            const outcome = (v2 && fieldTooLong(payload.columns, row)) || (missing.length > 0 ? unableToLock(missing) : this.#o.rowFault?.(row) || engine.apply(ctx, row));
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());

@@ -89,9 +89,9 @@ describe('bin: conventions', function () {
     await writeFile(join(tmp.path, 'mixed.csv'), 'Name,NumberOfEmployees\nGood,1\nBad,many\n');
     const errors = await cli(['load', 'Account', 'mixed.csv', '--errors', '-', '-q']);
     expect(errors.code).to.equal(3);
-    expect(errors.stdout).to.match(/^Name,NumberOfEmployees,sf__Error,sf__Row\nBad,many,"INVALID_FIELD:.*",2\n$/);
+    expect(errors.stdout).to.match(/^Name,NumberOfEmployees,sf__Error,sf__Row,sf__Attempts\nBad,many,"INVALID_FIELD:.*",2,1\n$/);
     const success = await cli(['load', 'Account', 'mixed.csv', '--success', '-', '--json']);
-    expect(success.stdout).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row\nGood,1,001\w{15},true,1\n$/);
+    expect(success.stdout).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row,sf__Attempts\nGood,1,001\w{15},true,1,1\n$/);
     expect(JSON.parse(success.stderr)).to.include({ successPath: 'stdout', recordsSucceeded: 1 }); // the JSON moves to stderr
     const results = await cli(['load', 'Account', 'mixed.csv', '--results', '-', '-q']);
     expect(
@@ -133,8 +133,8 @@ describe('bin: conventions', function () {
       const resumed = await cli(['load', '--resume', ...connection]);
       expect(resumed.code, resumed.stderr).to.equal(3);
       const rows = resumed.stdout.trim().split('\n');
-      expect(rows[0]).to.equal('Name,NumberOfEmployees,sf__Error,sf__Row');
-      expect(rows.slice(1).map((r) => Number(r.split(',').at(-1)))).to.deep.equal([7, 14, 21, 28, 35, 42, 49, 56]);
+      expect(rows[0]).to.equal('Name,NumberOfEmployees,sf__Error,sf__Row,sf__Attempts');
+      expect(rows.slice(1).map((r) => Number(r.split(',').at(-2)))).to.deep.equal([7, 14, 21, 28, 35, 42, 49, 56]);
       expect((await readdir(tmp.path)).filter((f) => f.includes('.partial'))).to.deep.equal([]);
     } finally {
       await proxy.close();

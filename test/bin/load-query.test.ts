@@ -365,13 +365,13 @@ describe('bin/bulkpipe load, query, job list (built binary, end to end)', functi
 
     const first = await cli(['load', 'Account', 'in.csv', '--success', 'ok.csv', '--errors', 'bad.csv']);
     expect(first.code).to.equal(3);
-    expect((await readFile(join(tmp.path, 'bad.csv'), 'utf8')).split('\n')[1]).to.match(/^Bad,many,"?INVALID_FIELD:.*",2$/);
+    expect((await readFile(join(tmp.path, 'bad.csv'), 'utf8')).split('\n')[1]).to.match(/^Bad,many,"?INVALID_FIELD:.*",2,1$/);
     await writeFile(join(tmp.path, 'bad.csv'), (await readFile(join(tmp.path, 'bad.csv'), 'utf8')).replace('Bad,many', 'Bad,2'));
     const again = await cli(['load', 'Account', 'bad.csv', '--success', 'ok2.csv', '--errors', 'bad2.csv']);
     expect(again.code, again.stderr).to.equal(0);
-    expect(again.stderr).to.contain('bulkpipe: a bulkpipe error file: sf__Error, sf__Row are result columns, not uploaded\n');
-    expect(again.stderr.trim().split('\n').at(-1)).to.match(/1 succeeded, 0 failed .*; the input was a bulkpipe error file \(sf__Error, sf__Row not uploaded\)$/);
-    expect(await readFile(join(tmp.path, 'ok2.csv'), 'utf8')).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row\nBad,2,0015g\w{13},true,1\n$/);
+    expect(again.stderr).to.contain('bulkpipe: a bulkpipe error file: sf__Error, sf__Row, sf__Attempts are result columns, not uploaded\n');
+    expect(again.stderr.trim().split('\n').at(-1)).to.match(/1 succeeded, 0 failed .*; the input was a bulkpipe error file \(sf__Error, sf__Row, sf__Attempts not uploaded\)$/);
+    expect(await readFile(join(tmp.path, 'ok2.csv'), 'utf8')).to.match(/^Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row,sf__Attempts\nBad,2,0015g\w{13},true,1,1\n$/);
     const quiet = await cli(['load', 'Account', 'bad.csv', '--quiet', '--success', 'ok3.csv', '--errors', 'bad3.csv']);
     expect(quiet.stderr).not.to.contain('result columns');
   });

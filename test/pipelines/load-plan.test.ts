@@ -27,6 +27,13 @@ describe('pipelines/load-plan', function () {
   const options = (more: Partial<BulkLoadOptions> = {}): BulkLoadOptions => ({ client, input: input(), format: 'csv', object: 'Account', operation: 'insert', ...more });
   beforeEach(() => writeFile(input(), 'Name\nA\nB\n'));
 
+  it('retries records by default in a CSV job only (issue 26): 3 there, 0 for XML and JSON jobs, where more is refused', async () => {
+    expect((await planLoad(options())).shape.retryRecords).to.equal(3);
+    expect((await planLoad(options({ retryRecords: 0 }))).shape.retryRecords).to.equal(0);
+    expect((await planLoad(options({ contentType: 'XML' }))).shape.retryRecords).to.equal(0);
+    expect(await rejection(planLoad(options({ contentType: 'JSON', retryRecords: 2 })))).to.include({ code: 'BULK_INVALID_OPTION', option: 'retryRecords' });
+  });
+
   describe('options refused under their own names', () => {
     const numeric: Array<[keyof BulkLoadOptions, unknown[]]> = [
       ['batchSize', [0, -1, 1.5, Number.NaN, '100', 10_001, Number.POSITIVE_INFINITY]],
@@ -35,6 +42,8 @@ describe('pipelines/load-plan', function () {
       ['minPollIntervalMs', [-1, 1.5, Number.NaN, '500', 3_600_001]],
       ['maxPollIntervalMs', [0, -1, 1.5, Number.NaN, '10000']],
       ['pollTimeoutMs', [0, -1, 1.5, Number.NaN, '60000']],
+      ['retryRecords', [-1, 1.5, Number.NaN, '3', 21]],
+      ['retryDelayMs', [-1, 1.5, Number.NaN, '100', 60_001]],
     ];
     for (const [name, values] of numeric) {
       it(`${name}: ${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ')}`, async () => {

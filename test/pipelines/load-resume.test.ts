@@ -218,6 +218,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       inputEnded: false,
       finished: false,
       ingestJobs: [],
+      retries: { steps: new Map(), jobs: [], batchJobs: [], placed: new Set<string>() },
     };
     expect(readingOn(undefined, true)).to.include({ readInput: true, fromOffset: 0, fromRow: 0 });
     expect(readingOn(state, true)).to.deep.include({
@@ -285,6 +286,7 @@ describe('pipelines/load-resume (bulkLoad with a ledger)', function () {
       inputEnded: true,
       finished: false,
       ingestJobs: [],
+      retries: { steps: new Map(), jobs: [], batchJobs: [], placed: new Set<string>() },
     };
     // Sound: the ledger's state as it is.
     expect(await checkLedger(state, spoolDir)).to.deep.equal({ state, notice: undefined });

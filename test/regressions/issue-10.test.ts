@@ -80,8 +80,8 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     expect(sorted(rows(failed)), 'error file in input order').to.equal(true);
     expect([...rows(ok), ...rows(failed)].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 3000 }, (_, i) => i + 1));
     // The input line's own bytes come back, with the result columns after them.
-    expect(okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row');
-    expect(okText.split('\n')[1]).to.match(/^"Order 0, Inc\.",0,0015g\w{13},true,1$/);
+    expect(okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row,sf__Attempts');
+    expect(okText.split('\n')[1]).to.match(/^"Order 0, Inc\.",0,0015g\w{13},true,1,1$/);
     for (const r of failed) expect(r.NumberOfEmployees, 'a failed row is its own input row').to.equal(String(Number(r.sf__Row) - 1));
   });
 
@@ -212,9 +212,9 @@ describe('regressions/issue-10: every record accounted for, in input order', fun
     const notices: string[] = [];
     const again = await load('reload.err.fixed.csv', fixed, { onNotice: (n) => notices.push(n) });
     expect(again.summary).to.include({ recordsSucceeded: 2, recordsFailed: 0, reload: 'errors' });
-    expect(again.summary.droppedColumns).to.deep.equal(['sf__Error', 'sf__Row']);
-    expect(notices).to.deep.equal(['a bulkpipe error file: sf__Error, sf__Row are result columns, not uploaded']);
-    expect(again.okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row');
+    expect(again.summary.droppedColumns).to.deep.equal(['sf__Error', 'sf__Row', 'sf__Attempts']);
+    expect(notices).to.deep.equal(['a bulkpipe error file: sf__Error, sf__Row, sf__Attempts are result columns, not uploaded']);
+    expect(again.okText.split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Id,sf__Created,sf__Row,sf__Attempts');
     expect(again.ok.map((r) => [r.Name, r.NumberOfEmployees, r.sf__Row])).to.deep.equal([
       ['Bad', '2', '1'],
       ['Also, bad', '3', '2'],

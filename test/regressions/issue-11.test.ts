@@ -210,7 +210,7 @@ describe('regressions/issue-11: crash-proof loads (CLI, through a fault proxy)',
     // The outputs hold the rows that were joined, whole segments, each file with its header.
     const ok = csvRows(await readFile(join(tmp.path, 'ok.csv'), 'utf8'));
     expect(ok.length).to.equal(succeeded);
-    expect((await readFile(join(tmp.path, 'bad.csv'), 'utf8')).split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Error,sf__Row');
+    expect((await readFile(join(tmp.path, 'bad.csv'), 'utf8')).split('\n')[0]).to.equal('Name,NumberOfEmployees,sf__Error,sf__Row,sf__Attempts');
     const command = /finish the load with: bulkpipe load --resume (750\w+)/.exec(failed.stderr);
     expect(command, failed.stderr).to.not.equal(null);
     proxy.rule = () => 'pass';

@@ -34,6 +34,7 @@ describe('lib/join/joined-rows', () => {
       id: '001000000000001AAA',
       created: true,
       error: '',
+      attempts: 1,
       batchId: '751000000000001AAA',
       columns: ['Name', 'Note'],
       fields: { Name: 'Zoë, x', Note: null },

@@ -13,6 +13,8 @@ describe('lib/load/column-plan', () => {
     expect(plan).to.deep.include({ upload: ['Name'], dropped: ['sf__Error', 'SF__ROW'], identity: false, reload: 'errors' });
     expect(describeColumnPlan(plan)).to.equal('a bulkpipe error file: sf__Error, SF__ROW are result columns, not uploaded');
     expect(isResultColumn('sf__created')).to.equal(true);
+    // A load that retried records writes sf__Attempts (issue 26): a result column too.
+    expect(planColumns(['Name', 'sf__Id', 'sf__Created', 'sf__Row', 'sf__Attempts'], 'insert')).to.deep.include({ upload: ['Name'], reload: 'success' });
     expect(isResultColumn('sf__Other')).to.equal(false);
   });
 

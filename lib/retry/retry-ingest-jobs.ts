@@ -1,0 +1,131 @@
+/**
+ * Bulk API 2.0 record retries (issue 26): each attempt is an ingest job of its own (a 2.0 job takes
+ * one upload), made, uploaded, closed and polled as the load's are, its three result files put in
+ * the retry payload's order by the 2.0 join (orderResults). Each step is in the ledger: the create
+ * announced before its POST, the job's id after it, the upload taken, UploadComplete answered. A
+ * resumed attempt goes on from the org's word on its job: Open is uploaded (the org refuses a second
+ * upload of a job that holds data, which the client takes for `present`) and closed; Aborted or
+ * Failed with nothing processed never wrote anything, and a new job is made; otherwise its results
+ * are read. A create whose answer was lost made at most an Open job without data: the resume's plan
+ * settles it by the rule of lib/load/ingest-lost-creates.ts (pipelines/load-resume-ingest.ts) before
+ * this run makes any job, and a new job is made.
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { rowError } from '../errors.js';
+import type { BulkClient } from '../http/client.js';
+import type { IngestJobInfo } from '../http/ingest-jobs.js';
+import { orderResults } from '../join/unordered-results.js';
+import type { LoadLedger } from '../load/load-ledger.js';
+import type { LoadSpool } from '../load/load-spool.js';
+import type { LoadOperation } from '../load-types.js';
+import type { PollLoopOptions } from '../poll-loop.js';
+import type { AttemptOutcome } from './merge-results.js';
+import { pollUntil, type RetryAttempt, type RetrySender } from './retry-attempt.js';
+import { mismatch } from './retry-batches.js';
+
+export interface RetryIngestJobsOptions {
+  readonly client: BulkClient;
+  readonly job: { readonly object: string; readonly operation: LoadOperation; readonly externalIdFieldName?: string };
+  readonly spool: LoadSpool;
+  readonly ledger: LoadLedger | undefined;
+  readonly poll: PollLoopOptions;
+}
+
+const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+const FILES = [
+  ['successful', 'successfulResults'],
+  ['failed', 'failedResults'],
+  ['unprocessed', 'unprocessedrecords'],
+] as const;
+/** New jobs made for one attempt whose job ended with nothing processed (aborted by another's settling, say) before it is given up. */
+const MOST_JOBS = 3;
+
+export class RetryIngestJobs implements RetrySender {
+  readonly #o: RetryIngestJobsOptions;
+  /** Jobs made and not yet sent UploadComplete: a failed run aborts them. */
+  readonly #unclosed = new Set<string>();
+
+  constructor(options: RetryIngestJobsOptions) {
+    this.#o = options;
+  }
+
+  async send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome> {
+    const { client, ledger } = this.#o;
+    const { seq } = attempt;
+    const step = attempt.resumed;
+    let job: { id: string; uploaded: boolean; closed: boolean } | undefined;
+    if (step?.jobId !== undefined) {
+      const info = await client.ingestJobs.get(step.jobId, { signal });
+      if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
+    }
+    for (let made = 0; ; made++) {
+      if (!job) {
+        await ledger?.retry({ type: 'retryCreating', seq, attempt: attempt.attempt, at: Date.now() });
+        const info = await client.ingestJobs.create({ ...this.#o.job, lineEnding: 'LF' }, { signal });
+        await ledger?.retry({ type: 'retrySent', seq, attempt: attempt.attempt, jobId: info.id });
+        job = { id: info.id, uploaded: false, closed: false };
+      }
+      const { id } = job;
+      if (!job.closed) this.#unclosed.add(id);
+      if (!job.uploaded) {
+        await client.ingestJobs.upload(id, { path: attempt.payloadPath }, { signal });
+        await ledger?.retry({ type: 'retryUploaded', seq, attempt: attempt.attempt });
+      }
+      if (!job.closed) {
+        await client.ingestJobs.close(id, { signal });
+        this.#unclosed.delete(id);
+        await ledger?.retry({ type: 'retryClosed', seq, attempt: attempt.attempt });
+      }
+      const info = await pollUntil<IngestJobInfo>(this.#o.poll, id, id, async () => {
+        const got = await client.ingestJobs.get(id, { signal });
+        return TERMINAL.has(got.state) ? got : undefined;
+      });
+      // Nothing of it reached the org's records: a new job, within reason.
+      if (nothingDone(info) && made + 1 < MOST_JOBS) {
+        job = undefined;
+        continue;
+      }
+      return this.#results(attempt, info, signal);
+    }
+  }
+
+  /** After a failed run: the jobs never sent UploadComplete are aborted (none is left Open; a resume finds them Aborted with nothing processed). */
+  async settle(failed: boolean): Promise<void> {
+    if (!failed) return;
+    for (const id of this.#unclosed) await this.#o.client.ingestJobs.abort(id).catch(() => undefined);
+  }
+
+  async #results(attempt: RetryAttempt, info: IngestJobInfo, signal: AbortSignal): Promise<AttemptOutcome> {
+    const { client, spool } = this.#o;
+    const notProcessed = rowError(
+      'BULKPIPE_NOT_PROCESSED',
+      `retry job ${info.id} (attempt ${attempt.attempt}) ended ${info.state}${info.errorMessage ? ` (${info.errorMessage})` : ''} before the org processed this record: it never reached the org; load it again`,
+    );
+    if (nothingDone(info)) return { failure: notProcessed };
+    const files = { successful: '', failed: '', unprocessed: '' };
+    for (const [key, file] of FILES) {
+      const path = await spool.path(attempt.seq, 'retry', `${attempt.attempt}.${file}.csv`);
+      const { body } = await client.ingestJobs.results(info.id, file, { signal });
+      await pipeline(body, createWriteStream(path));
+      files[key] = path;
+    }
+    const output = await spool.path(attempt.seq, 'retry', `${attempt.attempt}.results.csv`);
+    const outcome = await orderResults({
+      jobId: info.id,
+      segments: [{ seq: attempt.seq, path: attempt.payloadPath, records: attempt.records }],
+      results: files,
+      outputPath: () => output,
+      notProcessed,
+      tmpDir: dirname(output),
+      signal,
+    });
+    await Promise.all(Object.values(files).map((path) => rm(path, { force: true })));
+    return outcome.ok ? { resultsPath: output } : { failure: mismatch(info.id, info.id, attempt.records, info.numberRecordsProcessed) };
+  }
+}
+
+/** A job that ended without the org processing any of its records: nothing of it was written. */
+const nothingDone = (info: IngestJobInfo) => (info.state === 'Aborted' || info.state === 'Failed') && info.numberRecordsProcessed === 0;
