@@ -149,13 +149,6 @@ async function begin(
 ): Promise<ResumePlan | IngestResumePlan | undefined> {
   const { run, shape } = plan;
   const { sink, submitter, spool } = stages;
-  // A new run's need of the org's daily limits, before its lock, its outputs or any job (a resume's was checked when it began).
-  if (!checked && !run.ignoreLimits) {
-    const need = await loadBudget(plan);
-    budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;
-  }
-  // A resume is not checked (part of it is in the org already), but its summary says what is left, if the org says.
-  if (checked && !run.ignoreLimits) budget.read = true;
   // A new run takes its lock before it opens (truncates) an output: a folder that another run holds is refused untouched.
   if (held && !held.state) {
     await mkdir(held.ledger.dir, { recursive: true }).then(() => held.ledger.lock());
@@ -165,6 +158,14 @@ async function begin(
       throw ledgerTaken(held.ledger.dir);
     }
   }
+  // A new run's need of the org's daily limits, before its outputs or any job; after its lock, so that a
+  // run refused for a folder another holds sends nothing at all.
+  if (!checked && !run.ignoreLimits) {
+    const need = await loadBudget(plan);
+    budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;
+  }
+  // A resume is not checked (part of it is in the org already), but its summary says what is left, if the org says.
+  if (checked && !run.ignoreLimits) budget.read = true;
   // An output that cannot be written is an option error, found before any job exists.
   await sink.open();
   if (!held) return undefined;

@@ -21,8 +21,8 @@ export interface Cost {
   readonly stdout: string;
 }
 
-/** Runs a node script under /usr/bin/time -v; resolves with its CPU seconds and peak RSS. */
-export async function timed(args: readonly string[]): Promise<Cost> {
+/** Runs a node script under /usr/bin/time -v; resolves with its CPU seconds and peak RSS when it exits with one of `codes`. */
+export async function timed(args: readonly string[], codes: readonly number[] = [0]): Promise<Cost> {
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed (GNU time, Debian package "time")`);
   const started = performance.now();
   const child = spawn(TIME, ['-v', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,7 +32,7 @@ export async function timed(args: readonly string[]): Promise<Cost> {
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
+  if (code === null || !codes.includes(code)) throw new Error(`${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`);
   const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
   return { seconds, user: figure('User time \\(seconds\\)'), sys: figure('System time \\(seconds\\)'), peakRssMb: figure('Maximum resident set size \\(kbytes\\)') / 1024, stdout };
 }
