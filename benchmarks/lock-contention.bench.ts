@@ -11,7 +11,8 @@
  * sf__Attempts above 1, or a lock error), all lock failures and records sent again (the summary), the
  * most attempts a record took, records in the errors, the lowest concurrency, wall and client CPU seconds.
  * Usage (compiled): npm run build:bench && node dist-bench/benchmarks/lock-contention.bench.js [contacts=50000] [accounts=20]
- * The org's settings come from BULKPIPE_LOCK_ARGS (default below), the batch size from BULKPIPE_BATCH_SIZE.
+ * The org's settings come from BULKPIPE_LOCK_ARGS (default below), the batch size from BULKPIPE_BATCH_SIZE,
+ * more load flags for every mode from BULKPIPE_LOAD_ARGS (e.g. `--bulk-api 2`).
  */
 import { existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -29,6 +30,7 @@ const accounts = Number(process.argv[3] ?? 20);
 if (!(contacts > 0) || !(accounts > 0)) throw new Error('usage: lock-contention.bench.js [contacts=50000] [accounts=20]');
 const ORG_ARGS = (process.env.BULKPIPE_LOCK_ARGS ?? '--parallelism 8 --transaction-ms 50 --lock-timeout 200').split(/\s+/).filter(Boolean);
 const BATCH_SIZE = process.env.BULKPIPE_BATCH_SIZE ?? '2000';
+const LOAD_ARGS = (process.env.BULKPIPE_LOAD_ARGS ?? '').split(/\s+/).filter(Boolean);
 const CLI = fileURLToPath(new URL('../bin/bulkpipe.js', import.meta.url));
 if (!existsSync(CLI)) throw new Error('run the compiled benchmark: npm run build:bench && node dist-bench/benchmarks/lock-contention.bench.js');
 const API = 'v62.0';
@@ -160,7 +162,7 @@ try {
     await rm(join(out, 'err.csv'), { force: true });
   }
   console.log(`# Lock contention: ${fmt(contacts)} Contacts under ${accounts} Accounts, shuffled, 8 batches in flight (${environment()})\n`);
-  console.log(`org: bulkpipe server ${ORG_ARGS.join(' ')}; --batch-size ${BATCH_SIZE} --concurrency 8\n`);
+  console.log(`org: bulkpipe server ${ORG_ARGS.join(' ')}; load --batch-size ${BATCH_SIZE} --concurrency 8 ${LOAD_ARGS.join(' ')}\n`);
   console.log(
     table(
       [
