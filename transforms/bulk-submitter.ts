@@ -18,7 +18,7 @@ import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
-import { InFlight } from '../lib/streams/in-flight.js';
+import { changeLimit, InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface BulkSubmitterOptions {
@@ -130,9 +130,7 @@ export class BulkSubmitter extends Transform {
    * batch it has queued, so limiting uploads alone would not lower the batches processed at once.
    */
   setConcurrency(n: number): void {
-    this.#concurrency = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
-    this.#limit.concurrency = this.#concurrency;
-    this.#inFlight.release();
+    changeLimit(n, (c) => (this.#concurrency = c), this.#limit, this.#inFlight);
   }
 
   /** The org finished a batch (the poller saw it end): room for the next upload under a lowered limit. */

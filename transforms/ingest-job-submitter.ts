@@ -22,7 +22,7 @@ import { fileDigest } from '../lib/load/load-spool.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
 import { positiveInteger } from '../lib/options.js';
-import { InFlight } from '../lib/streams/in-flight.js';
+import { changeLimit, InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
 export interface IngestJobSubmitterOptions {
@@ -142,9 +142,7 @@ export class IngestJobSubmitter extends Transform {
    * under way, it only holds the next ones; a higher one lets a held segment go at once.
    */
   setConcurrency(n: number): void {
-    this.#concurrency = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
-    this.#limit.concurrency = this.#concurrency;
-    this.#inFlight.release();
+    changeLimit(n, (c) => (this.#concurrency = c), this.#limit, this.#inFlight);
   }
 
   /** The last job created, once there is one. */

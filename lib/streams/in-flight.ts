@@ -4,6 +4,9 @@
  * room is (`hasRoom`); a task that settles, or room made elsewhere (`release`), lets the held
  * callback go. Buffers: the tasks' promises and one callback.
  */
+import { MAX_LOAD_CONCURRENCY } from '../limits.js';
+import { positiveInteger } from '../options.js';
+
 export class InFlight {
   readonly #hasRoom: () => boolean;
   readonly #tasks = new Set<Promise<void>>();
@@ -46,4 +49,16 @@ export class InFlight {
   clear(): void {
     this.#held = undefined;
   }
+}
+
+/**
+ * A submitting stage's limit changed at run time (adaptive concurrency): `n` checked, given to the
+ * stage (`apply`, before anything else: its room depends on it) and to the p-limit queue, and a held
+ * write let go when the new limit makes room.
+ */
+export function changeLimit(n: number, apply: (concurrency: number) => void, limit: { concurrency: number }, inFlight: InFlight): void {
+  const checked = positiveInteger('concurrency', n, MAX_LOAD_CONCURRENCY);
+  apply(checked);
+  limit.concurrency = checked;
+  inFlight.release();
 }
