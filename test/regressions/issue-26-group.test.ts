@@ -66,17 +66,17 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
     expect(inOrg.sort()).to.deep.equal(ok.map((r) => r.LastName as string).sort());
   }
 
-  /** Runs the grouped load until its third upload is in flight, and kills it; returns its run folder. */
-  async function killMidRun(proxy: FaultProxy, home: string, connection: (url: string) => string[], api: readonly string[]): Promise<string> {
+  /** Runs the grouped load (of in.csv, or of it on stdin in one window) until its third upload is in flight, and kills it; returns its run folder. */
+  async function killMidRun(proxy: FaultProxy, home: string, connection: (url: string) => string[], api: readonly string[], stdin = false): Promise<string> {
     proxy.rule = (r) => (isUpload(r) && r.n === 3 ? 'hold' : 'pass');
     const args = [
       'load',
       'Contact',
-      'in.csv',
+      stdin ? '-' : 'in.csv',
       '--group-by',
       'AccountId',
       '--group-window',
-      '1000',
+      stdin ? String(ROWS) : '1000',
       '--batch-size',
       '100',
       ...api,
@@ -87,6 +87,7 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
       '--quiet',
     ];
     const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+    if (stdin) child.stdin.end(await readFile(join(dir, 'in.csv')));
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     await proxy.whenHeld((r) => isUpload(r) && r.n === 3);
     child.kill('SIGKILL');
@@ -137,32 +138,7 @@ describe('regressions/issue-26: a grouped load killed mid-run, then resumed', fu
     const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
     const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
     try {
-      proxy.rule = (r) => (isUpload(r) && r.n === 3 ? 'hold' : 'pass');
-      const args = [
-        'load',
-        'Contact',
-        '-',
-        '--group-by',
-        'AccountId',
-        '--group-window',
-        String(ROWS),
-        '--batch-size',
-        '100',
-        '--success',
-        'ok.csv',
-        '--errors',
-        'bad.csv',
-        '--quiet',
-      ];
-      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
-      child.stdin.end(await readFile(join(dir, 'in.csv')));
-      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-      await proxy.whenHeld((r) => isUpload(r) && r.n === 3);
-      child.kill('SIGKILL');
-      await exited;
-      proxy.rule = () => 'pass';
-      proxy.releaseHeld();
-      await t.org.org.whenIdle();
+      await killMidRun(proxy, home, connection, [], true);
       const resumed = await runCli(['load', '--resume', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
       // Before the review it said "the records after row 200 were never read", while the 200 loaded were rows 3, 6, 9, ...
       expect(resumed.stderr).to.not.match(/records after row/);
