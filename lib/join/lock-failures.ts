@@ -1,13 +1,13 @@
 /**
- * Counts a joined segment's lock failures as its blocks pass: its uploaded rows, and those whose
- * error is Salesforce's `UNABLE_TO_LOCK_ROW` (another transaction held a record the row needed).
+ * Counts a joined segment's lock failures as its blocks pass: its uploaded rows, and those that
+ * failed on a row lock as record retry defines it (lib/retry/retryable-errors.ts: `UNABLE_TO_LOCK_ROW`,
+ * or a trigger's save that hit one), so that adaptive concurrency hears the same with retries on or off.
  * A segment joined again from its first row (`restart`) is counted again from nothing. The counts
  * of a segment are given once its last block is by. Memory: two numbers per segment being joined.
  */
 import type { JoinedBlock } from '../load-types.js';
+import { isRetryableError } from '../retry/retryable-errors.js';
 import { JoinedRows, UPLOADED } from './joined-rows.js';
-
-const LOCK_ERROR = 'UNABLE_TO_LOCK_ROW';
 
 export class LockFailureCounter {
   readonly #onSegment: (sent: number, lockFailed: number) => void;
@@ -24,7 +24,7 @@ export class LockFailureCounter {
     for (let i = 0; i < rows.count; i++) {
       if (((rows.flags[i] as number) & UPLOADED) === 0) continue; // rejected before upload: never sent
       counts.sent++;
-      if (rows.errors[i]?.startsWith(LOCK_ERROR)) counts.lockFailed++;
+      if (isRetryableError(rows.errors[i] ?? '')) counts.lockFailed++;
     }
     if (!rows.last) return;
     this.#open.delete(rows.seq);
