@@ -1,6 +1,6 @@
 /**
  * Bulk API v1 record retries (issue 26): each attempt is a batch of the run's retry job, a job of
- * its own made at the first attempt (the load's job is closed by its submitter when the input ends,
+ * its own made at the first attempt of each run, a resumed one too (the load's job is closed by its submitter when the input ends,
  * and a resume places the load's job's batches on segments by their bytes: a retry batch in it could
  * be taken for a segment's). The job is announced in the ledger before its create POST and recorded
  * after it; each batch is recorded once it exists. A resumed attempt with no batch recorded is
@@ -113,13 +113,21 @@ export class RetryBatches implements RetrySender {
     return search;
   }
 
-  /** This run's retry job: a resumed run's last one while it is Open, else one made now (announced, then recorded). */
+  /**
+   * This run's retry job, made now (announced, then recorded); a resumed run's Open one is closed, never
+   * added to. Its batches are the killed run's, which `#found` searches for resumed attempts, and a
+   * batch POST of ours whose answer is lost is looked for among its job's batches no upload of ours
+   * claimed: in a job of its own, each search sees only its own run's batches, so a lost upload is never
+   * taken for an earlier attempt's batch of the same bytes (the same rows failed again), nor a batch of
+   * ours for a resumed attempt's. Claiming the old batches instead would leave `#found` looking through
+   * a job that this run's uploads, not yet recorded, are landing in.
+   */
   #jobToUse(signal: AbortSignal): Promise<JobInfo> {
     this.#job ??= (async () => {
       const { client, ledger } = this.#o;
       const last = this.#resumed.jobs[this.#resumed.jobs.length - 1];
       const open = last === undefined ? undefined : await client.getJob(last, { signal });
-      if (open?.state === 'Open') return open;
+      if (open?.state === 'Open') await client.closeJob(open.id, { signal });
       await ledger?.retry({ type: 'retryJobCreating', at: Date.now() });
       const job = await client.createJob({ ...this.#o.job, contentType: 'CSV' }, { signal });
       await ledger?.retry({ type: 'retryJob', jobId: job.id });

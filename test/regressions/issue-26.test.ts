@@ -126,4 +126,45 @@ describe('regressions/issue-26: a load killed between two attempts of its record
       });
     }
   }
+
+  // A resume whose Open retry job held the killed run's attempt-2 batch, and attempt 3 with the same
+  // bytes (the same rows fail twice) whose POST answer is lost: the lost upload must never be taken for
+  // attempt 2's batch (its rows would be sent a fourth time, written twice).
+  it("Bulk API 1, killed waiting for attempt 3, attempt 3's batch created on --resume, its answer lost: every record exactly once", async () => {
+    const t = twice;
+    const home = join(dir, 'home');
+    const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    try {
+      // Attempt 2 waits 1-2 s, attempt 3 a minute and more: the kill comes while attempt 3 waits.
+      const args = ['load', 'Account', 'in.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '2000'];
+      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await waitFor(
+        'the ledger to announce attempt 3',
+        async () => {
+          const runs = await readdir(join(home, 'runs')).catch(() => []);
+          const ledger = runs[0] === undefined ? '' : await readFile(join(home, 'runs', runs[0], LEDGER_FILE), 'utf8').catch(() => '');
+          return /"type":"retry","seq":0,"attempt":3/.test(ledger);
+        },
+        { timeoutMs: 60_000 },
+      );
+      child.kill('SIGKILL');
+      await exited;
+      await t.org.org.whenIdle();
+      const before = proxy.requests.filter(UPLOAD).length;
+      const lost: Held = (r) => UPLOAD(r) && r.n === before + 1;
+      proxy.rule = (r) => (lost(r) ? 'hold' : 'pass');
+      const resumed = runCli(['load', '--resume', '--retry-delay', '10', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      await proxy.whenHeld(lost);
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      const done = await resumed;
+      expect(done.code, done.stderr).to.equal(3);
+      await t.org.org.whenIdle();
+    } finally {
+      await proxy.close();
+    }
+    await expectExact(t, '3');
+  });
 });
