@@ -5,7 +5,9 @@
  * be taken for a segment's). The job is announced in the ledger before its create POST and recorded
  * after it; each batch is recorded once it exists. A resumed attempt with no batch recorded is
  * looked for in the org first, among the batches of the run's retry jobs that no attempt recorded,
- * by its request's hash: it is sent again only when none is its payload.
+ * by its request's hash: it is sent again only when none is its payload. A batch or retry job the org
+ * no longer has (deleted after 7 days) ends the attempt with its rows' fate unknown
+ * (BULKPIPE_RETRY_UNKNOWN), never sent again.
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +17,7 @@ import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { PollLoopOptions } from '../poll-loop.js';
 import { type BatchInfo, type JobInfo, type JobRequest, TERMINAL_BATCH_STATES } from '../types.js';
+import { goneFromOrg } from './gone-from-org.js';
 import type { AttemptOutcome } from './merge-results.js';
 import { pollUntil, type RetryAttempt, type RetrySender } from './retry-attempt.js';
 
@@ -56,7 +59,11 @@ export class RetryBatches implements RetrySender {
     const { client } = this.#o;
     const step = attempt.resumed;
     let sent = step?.jobId !== undefined && step.batchId !== undefined ? { jobId: step.jobId, batchId: step.batchId } : undefined;
-    if (!sent && step) sent = await this.#found(attempt, signal);
+    if (!sent && step) {
+      const found = await this.#found(attempt, signal);
+      if (typeof found === 'string') return { failure: goneJob(attempt.attempt, found) };
+      sent = found;
+    }
     if (!sent) {
       const job = await this.#jobToUse(signal);
       const batch = await client.addBatch(job.id, { path: attempt.payloadPath }, { contentType: 'CSV', signal });
@@ -65,6 +72,18 @@ export class RetryBatches implements RetrySender {
       await this.#o.ledger?.retry({ type: 'retrySent', seq: attempt.seq, attempt: attempt.attempt, jobId: sent.jobId, batchId: sent.batchId });
     }
     const { jobId, batchId } = sent;
+    try {
+      return await this.#outcome(attempt, jobId, batchId, signal);
+    } catch (err) {
+      // Deleted by the org (seven days old) before a resumed run read it: its rows' fate cannot be known.
+      if (goneFromOrg(err)) return { failure: goneJob(attempt.attempt, jobId, batchId) };
+      throw err;
+    }
+  }
+
+  /** The attempt's batch awaited, and its results read into the spool. */
+  async #outcome(attempt: RetryAttempt, jobId: string, batchId: string, signal: AbortSignal): Promise<AttemptOutcome> {
+    const { client } = this.#o;
     const info = await pollUntil<BatchInfo>(this.#o.poll, jobId, batchId, async () => {
       const batch = await client.getBatch(jobId, batchId, { signal });
       return TERMINAL_BATCH_STATES.has(batch.state) ? batch : undefined;
@@ -94,12 +113,25 @@ export class RetryBatches implements RetrySender {
     }
   }
 
-  /** The batch of a resumed attempt that the org holds (its request has the payload's bytes), recorded; undefined when none does. */
-  #found(attempt: RetryAttempt, signal: AbortSignal): Promise<{ jobId: string; batchId: string } | undefined> {
+  /**
+   * The batch of a resumed attempt that the org holds (its request has the payload's bytes), recorded;
+   * undefined when none does; a retry job's id when none of the others does and the org no longer
+   * has that one (the attempt's batch may have been in it: it cannot be sent again blind).
+   */
+  #found(attempt: RetryAttempt, signal: AbortSignal): Promise<{ jobId: string; batchId: string } | string | undefined> {
     const search = this.#searching.then(async () => {
       const { client } = this.#o;
+      let gone: string | undefined;
       for (const jobId of this.#resumed.jobs) {
-        for (const batch of await client.listBatches(jobId, { signal })) {
+        let batches: BatchInfo[];
+        try {
+          batches = await client.listBatches(jobId, { signal });
+        } catch (err) {
+          if (!goneFromOrg(err)) throw err;
+          gone ??= jobId;
+          continue;
+        }
+        for (const batch of batches) {
           if (this.#resumed.placed.has(batch.id) || this.#taken.has(batch.id)) continue;
           if ((await client.batchRequestDigest(jobId, batch.id, { signal })) !== attempt.payloadSha256) continue;
           this.#taken.add(batch.id);
@@ -107,7 +139,7 @@ export class RetryBatches implements RetrySender {
           return { jobId, batchId: batch.id };
         }
       }
-      return undefined;
+      return gone;
     });
     this.#searching = search.catch(() => undefined);
     return search;
@@ -126,7 +158,7 @@ export class RetryBatches implements RetrySender {
     this.#job ??= (async () => {
       const { client, ledger } = this.#o;
       const last = this.#resumed.jobs[this.#resumed.jobs.length - 1];
-      const open = last === undefined ? undefined : await client.getJob(last, { signal });
+      const open = last === undefined ? undefined : await client.getJob(last, { signal }).catch((err: unknown) => (goneFromOrg(err) ? undefined : Promise.reject(err)));
       if (open?.state === 'Open') await client.closeJob(open.id, { signal });
       await ledger?.retry({ type: 'retryJobCreating', at: Date.now() });
       const job = await client.createJob({ ...this.#o.job, contentType: 'CSV' }, { signal });
@@ -159,6 +191,14 @@ export async function settleLostRetryJob(client: BulkClient, request: JobRequest
   if (found.length > 1) return `${lost}; ${found.length} empty Open jobs like it were made then (${found.join(', ')}): none is closed: close those of this load in the org`;
   await client.closeJob(found[0] as string, { signal });
   return `${lost}: job ${found[0]}, made by it and holding no batch, is closed`;
+}
+
+/** The row error of a resumed attempt whose job (or batch) the org no longer has: what it did is unknown, so it is not sent again. */
+export function goneJob(attempt: number, jobId: string, batchId?: string): string {
+  return rowError(
+    'BULKPIPE_RETRY_UNKNOWN',
+    `attempt ${attempt}'s ${batchId === undefined ? `job ${jobId}` : `batch ${batchId} of job ${jobId}`} is gone from the org: whether this record was written is unknown; check it in the org before loading it again`,
+  );
 }
 
 export function mismatch(jobId: string, batchId: string, records: number, results: number): string {

@@ -8,7 +8,8 @@
  * Failed with nothing processed never wrote anything, and a new job is made; otherwise its results
  * are read. A create whose answer was lost made at most an Open job without data: the resume's plan
  * settles it by the rule of lib/load/ingest-lost-creates.ts (pipelines/load-resume-ingest.ts) before
- * this run makes any job, and a new job is made.
+ * this run makes any job, and a new job is made. A job the org no longer has (deleted) ends the attempt
+ * with its rows' fate unknown (BULKPIPE_RETRY_UNKNOWN): they may have been written, so never sent again.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -24,7 +25,8 @@ import type { LoadOperation } from '../load-types.js';
 import type { PollLoopOptions } from '../poll-loop.js';
 import type { AttemptOutcome } from './merge-results.js';
 import { pollUntil, type RetryAttempt, type RetrySender } from './retry-attempt.js';
-import { mismatch } from './retry-batches.js';
+import { goneFromOrg } from './gone-from-org.js';
+import { goneJob, mismatch } from './retry-batches.js';
 
 export interface RetryIngestJobsOptions {
   readonly client: BulkClient;
@@ -53,14 +55,41 @@ export class RetryIngestJobs implements RetrySender {
   }
 
   async send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome> {
-    const { client, ledger } = this.#o;
-    const { seq } = attempt;
+    const { client } = this.#o;
     const step = attempt.resumed;
     let job: { id: string; uploaded: boolean; closed: boolean } | undefined;
-    if (step?.jobId !== undefined) {
-      const info = await client.ingestJobs.get(step.jobId, { signal });
-      if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
+    // The job the attempt stands on: when the org no longer has it, its rows' fate cannot be known.
+    let current = step?.jobId;
+    try {
+      if (step?.jobId !== undefined) {
+        const info = await client.ingestJobs.get(step.jobId, { signal });
+        if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
+      }
+      return await this.#jobs(
+        attempt,
+        job,
+        (id) => {
+          current = id;
+        },
+        signal,
+      );
+    } catch (err) {
+      if (current === undefined || !goneFromOrg(err)) throw err;
+      this.#unclosed.delete(current);
+      return { failure: goneJob(attempt.attempt, current) };
     }
+  }
+
+  /** The attempt from `job` on (undefined: a new job is made), through as many jobs as it takes; each job told to `using` as it is taken. */
+  async #jobs(
+    attempt: RetryAttempt,
+    resumed: { id: string; uploaded: boolean; closed: boolean } | undefined,
+    using: (jobId: string) => void,
+    signal: AbortSignal,
+  ): Promise<AttemptOutcome> {
+    const { client, ledger } = this.#o;
+    const { seq } = attempt;
+    let job = resumed;
     for (let made = 0; ; made++) {
       if (!job) {
         await ledger?.retry({ type: 'retryCreating', seq, attempt: attempt.attempt, at: Date.now() });
@@ -69,6 +98,7 @@ export class RetryIngestJobs implements RetrySender {
         job = { id: info.id, uploaded: false, closed: false };
       }
       const { id } = job;
+      using(id);
       if (!job.closed) this.#unclosed.add(id);
       if (!job.uploaded) {
         await client.ingestJobs.upload(id, { path: attempt.payloadPath }, { signal });

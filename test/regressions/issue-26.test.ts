@@ -167,4 +167,50 @@ describe('regressions/issue-26: a load killed between two attempts of its record
     }
     await expectExact(t, '3');
   });
+
+  // The org deleted attempt 2's job before the resume (a 2.0 job may be deleted by anyone): whether its
+  // rows were written cannot be known, so they are neither sent again nor lost: each is in the errors,
+  // saying so, and the resume ends.
+  it("Bulk API 2, attempt 2's job deleted in the org before --resume: its rows in the errors as unknown, never sent again", async () => {
+    const t = once;
+    const home = join(dir, 'home');
+    const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    let resumed: Awaited<ReturnType<typeof runCli>>;
+    try {
+      const closing: Held = (r) => r.method === 'PATCH' && r.n === 2;
+      proxy.rule = (r) => (closing(r) ? 'hold' : 'pass');
+      const args = ['load', 'Account', 'in.csv', '--bulk-api', '2', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '10'];
+      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      const held = await proxy.whenHeld(closing);
+      child.kill('SIGKILL');
+      await exited;
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      await t.org.org.whenIdle();
+      const retryJob = /ingest\/([^/?]+)/.exec(path(held))?.[1] as string;
+      expect((await t.org.client.ingestJobs.get(retryJob)).state).to.equal('JobComplete');
+      await t.org.client.ingestJobs.delete(retryJob);
+      resumed = await runCli(['load', '--resume', '--retry-delay', '10', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      await t.org.org.whenIdle();
+    } finally {
+      await proxy.close();
+    }
+    expect(resumed.code, resumed.stderr).to.equal(3);
+    const ok = csvRows(await readFile(join(dir, 'ok.csv'), 'utf8'));
+    const failed = csvRows(await readFile(join(dir, 'bad.csv'), 'utf8'));
+    const rows = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
+    expect(rows).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));
+    const unknown = failed.filter((r) => r.sf__Error?.startsWith('BULKPIPE_RETRY_UNKNOWN:'));
+    expect(unknown.length, 'rows of the deleted job').to.be.greaterThan(30);
+    for (const row of unknown) expect(row.sf__Error).to.match(/attempt 2's job \w+ is gone from the org: whether this record was written is unknown/);
+    expect(ok.every((r) => r.sf__Attempts === '1')).to.equal(true);
+    // Attempt 2 was processed before its job was deleted: its rows are in the org once (not sent again),
+    // but for those whose value the org refuses (a lock failure came first at attempt 1).
+    const inOrg = await namesInOrg(t.org.client, prefix);
+    expect(new Set(inOrg).size).to.equal(inOrg.length, 'no record twice in the org');
+    const written = [...ok, ...unknown.filter((r) => !bad(Number(r.sf__Row)))];
+    expect(inOrg.sort()).to.deep.equal(written.map((r) => r.Name as string).sort());
+  });
 });
