@@ -166,6 +166,11 @@ export class RecordRetrier extends Transform {
     return this.#lockFailures;
   }
 
+  /** Bulk API batches the retries spent of the org's DailyBulkApiBatches (v1: each retry batch; 2.0: each retry job's internal batches). */
+  get batchesSpent(): number {
+    return this.#sender.batches;
+  }
+
   /** Rows sent again (each attempt counted). */
   get recordsRetried(): number {
     return this.#retried;

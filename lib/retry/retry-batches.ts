@@ -46,9 +46,14 @@ export class RetryBatches implements RetrySender {
   readonly #taken = new Set<string>();
   /** One search of the org at a time: two attempts never take one batch. */
   #searching: Promise<unknown> = Promise.resolve();
+  #made = 0;
 
   constructor(options: RetryBatchesOptions) {
     this.#o = options;
+  }
+
+  get batches(): number {
+    return this.#made;
   }
 
   goOn(resumed: ResumedRetryBatches): void {
@@ -68,6 +73,7 @@ export class RetryBatches implements RetrySender {
       const job = await this.#jobToUse(signal);
       const batch = await client.addBatch(job.id, { path: attempt.payloadPath }, { contentType: 'CSV', signal });
       sent = { jobId: job.id, batchId: batch.id };
+      this.#made++;
       this.#taken.add(batch.id); // never taken by another attempt's search
       await this.#o.ledger?.retry({ type: 'retrySent', seq: attempt.seq, attempt: attempt.attempt, jobId: sent.jobId, batchId: sent.batchId });
     }

@@ -19,6 +19,7 @@ import { rowError } from '../errors.js';
 import type { BulkClient } from '../http/client.js';
 import type { IngestJobInfo } from '../http/ingest-jobs.js';
 import { orderResults } from '../join/unordered-results.js';
+import { V2_RECORDS_PER_BATCH } from '../load/budget-estimate.js';
 import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { LoadOperation } from '../load-types.js';
@@ -49,9 +50,14 @@ export class RetryIngestJobs implements RetrySender {
   readonly #o: RetryIngestJobsOptions;
   /** Jobs made and not yet sent UploadComplete: a failed run aborts them. */
   readonly #unclosed = new Set<string>();
+  #batches = 0;
 
   constructor(options: RetryIngestJobsOptions) {
     this.#o = options;
+  }
+
+  get batches(): number {
+    return this.#batches;
   }
 
   async send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome> {
@@ -113,6 +119,8 @@ export class RetryIngestJobs implements RetrySender {
         const got = await client.ingestJobs.get(id, { signal });
         return TERMINAL.has(got.state) ? got : undefined;
       });
+      // Counted as the load's 2.0 jobs are (pipelines/spent-budget.ts): an internal batch a 10,000 records processed.
+      this.#batches += Math.ceil(info.numberRecordsProcessed / V2_RECORDS_PER_BATCH);
       // Nothing of it reached the org's records: a new job, within reason.
       if (nothingDone(info) && made + 1 < MOST_JOBS) {
         job = undefined;
