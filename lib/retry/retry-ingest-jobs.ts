@@ -20,6 +20,7 @@ import type { BulkClient } from '../http/client.js';
 import type { IngestJobInfo } from '../http/ingest-jobs.js';
 import { orderResults } from '../join/unordered-results.js';
 import { V2_RECORDS_PER_BATCH } from '../load/budget-estimate.js';
+import { type IngestJobMaker, settleLostCreates } from '../load/ingest-lost-creates.js';
 import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { LoadOperation } from '../load-types.js';
@@ -35,6 +36,8 @@ export interface RetryIngestJobsOptions {
   readonly spool: LoadSpool;
   readonly ledger: LoadLedger | undefined;
   readonly poll: PollLoopOptions;
+  /** What the settling of lost creates did, to tell the user. */
+  readonly onNotice?: (message: string) => void;
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -46,10 +49,16 @@ const FILES = [
 /** New jobs made for one attempt whose job ended with nothing processed (aborted by another's settling, say) before it is given up. */
 const MOST_JOBS = 3;
 
-export class RetryIngestJobs implements RetrySender {
+export class RetryIngestJobs implements RetrySender, IngestJobMaker {
   readonly #o: RetryIngestJobsOptions;
   /** Jobs made and not yet sent UploadComplete: a failed run aborts them. */
   readonly #unclosed = new Set<string>();
+  /** Every job an attempt made or took on: known to the settling of lost creates. */
+  readonly #known = new Set<string>();
+  /** Creates in flight: a settling waits for their answers (their jobs are known then). */
+  readonly #creating = new Set<Promise<unknown>>();
+  /** Set while lost creates are settled: no create starts. */
+  #quiet: Promise<void> | undefined;
   #batches = 0;
 
   constructor(options: RetryIngestJobsOptions) {
@@ -58,6 +67,30 @@ export class RetryIngestJobs implements RetrySender {
 
   get batches(): number {
     return this.#batches;
+  }
+
+  /** A resumed run's retry jobs (the ledger's): known from the start. */
+  know(jobs: Iterable<string>): void {
+    for (const id of jobs) this.#known.add(id);
+  }
+
+  knownJobs(): Iterable<string> {
+    return this.#known;
+  }
+
+  async quiet<T>(settle: () => Promise<T>): Promise<T> {
+    while (this.#quiet) await this.#quiet;
+    let release = (): void => undefined;
+    this.#quiet = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      while (this.#creating.size > 0) await Promise.allSettled([...this.#creating]);
+      return await settle();
+    } finally {
+      this.#quiet = undefined;
+      release();
+    }
   }
 
   async send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome> {
@@ -99,11 +132,12 @@ export class RetryIngestJobs implements RetrySender {
     for (let made = 0; ; made++) {
       if (!job) {
         await ledger?.retry({ type: 'retryCreating', seq, attempt: attempt.attempt, at: Date.now() });
-        const info = await client.ingestJobs.create({ ...this.#o.job, lineEnding: 'LF' }, { signal });
+        const info = await this.#create(signal);
         await ledger?.retry({ type: 'retrySent', seq, attempt: attempt.attempt, jobId: info.id });
         job = { id: info.id, uploaded: false, closed: false };
       }
       const { id } = job;
+      this.#known.add(id);
       using(id);
       if (!job.closed) this.#unclosed.add(id);
       if (!job.uploaded) {
@@ -130,10 +164,33 @@ export class RetryIngestJobs implements RetrySender {
     }
   }
 
-  /** After a failed run: the jobs never sent UploadComplete are aborted (none is left Open; a resume finds them Aborted with nothing processed). */
+  /**
+   * After the run: the creates whose answer was lost since the load's submitter settled its own
+   * (most retries come after it) made at most an Open job without data each: settled by the rule of
+   * ingest-lost-creates.ts, this maker's jobs known (the load's are all sent UploadComplete by then).
+   * After a failed run: the jobs never sent UploadComplete are aborted (none is left Open; a resume
+   * finds them Aborted with nothing processed).
+   */
   async settle(failed: boolean): Promise<void> {
-    if (!failed) return;
-    for (const id of this.#unclosed) await this.#o.client.ingestJobs.abort(id).catch(() => undefined);
+    const { client } = this.#o;
+    if (!failed) {
+      const lost = client.ingestJobs.takeLostCreates();
+      if (lost.length > 0) this.#o.onNotice?.(await settleLostCreates(client, this.#o.job, lost, this.#known, undefined));
+      return;
+    }
+    for (const id of this.#unclosed) await client.ingestJobs.abort(id).catch(() => undefined);
+  }
+
+  /** A job made for an attempt, unless lost creates are being settled (then once they are). */
+  async #create(signal: AbortSignal): Promise<IngestJobInfo> {
+    while (this.#quiet) await this.#quiet;
+    const creating = this.#o.client.ingestJobs.create({ ...this.#o.job, lineEnding: 'LF' }, { signal });
+    this.#creating.add(creating);
+    try {
+      return await creating;
+    } finally {
+      this.#creating.delete(creating);
+    }
   }
 
   async #results(attempt: RetryAttempt, info: IngestJobInfo, signal: AbortSignal): Promise<AttemptOutcome> {

@@ -168,6 +168,36 @@ describe('regressions/issue-26: a load killed between two attempts of its record
     await expectExact(t, '3');
   });
 
+  // A 2.0 create whose answer is lost within a run (no kill) made an Open job without data: the load's
+  // (settled at the submitter's end, while retry jobs are live: none of them may be taken for it) or a
+  // retry job's (made after that settling: the retrier settles it once it drains). None is left Open.
+  for (const [whose, n] of [
+    ["the load's job", 1],
+    ["attempt 2's job", 2],
+  ] as const) {
+    it(`Bulk API 2, ${whose} create answer lost within the run: every record exactly once, no job left Open`, async () => {
+      const t = once;
+      const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+      try {
+        const create: Held = (r) => r.method === 'POST' && /\/jobs\/ingest\/?$/.test(path(r)) && r.n === n;
+        proxy.rule = (r) => (create(r) ? 'hold' : 'pass');
+        const args = ['load', 'Account', 'in.csv', '--bulk-api', '2', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '10'];
+        const connection = ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
+        const run = runCli([...args, ...connection], { cwd: dir, env: { BULKPIPE_HOME: join(dir, 'home') } });
+        await proxy.whenHeld(create);
+        proxy.rule = () => 'pass';
+        proxy.releaseHeld();
+        const done = await run;
+        expect(done.code, done.stderr).to.equal(3);
+        await t.org.org.whenIdle();
+      } finally {
+        await proxy.close();
+      }
+      await expectExact(t, '2');
+      for await (const job of t.org.client.ingestJobs.list()) expect(job.state, job.id).to.not.equal('Open');
+    });
+  }
+
   // The org deleted attempt 2's job before the resume (a 2.0 job may be deleted by anyone): whether its
   // rows were written cannot be known, so they are neither sent again nor lost: each is in the errors,
   // saying so, and the resume ends.
