@@ -117,6 +117,8 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const observe = concurrency ? (sent: number, lockFailed: number) => concurrency.observe(sent, lockFailed) : undefined;
   const retrier = recordRetrierFor(plan, ledger, spool, job, observe);
   retrier?.on('notice', (message) => run.callbacks.onNotice?.(message));
+  // The submitter's settling of lost creates at its end must not take a live retry job for one.
+  if (retrier && submitter instanceof IngestJobSubmitter) submitter.shareJobs(retrier);
   // Without a retrier the joined blocks tell the lock failures; the retrier tells them as each batch ends, before the join.
   const lockTap = observe && !retrier ? new LockFailureTap(observe) : undefined;
   return { spool, chunking, chunker, grouper, submitter, poller, retrier, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };

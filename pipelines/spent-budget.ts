@@ -2,8 +2,9 @@
  * What a load spent of the org's daily limits, counted from its own work rather than from `/limits`
  * before and after (other users and integrations share the org's counters): the requests its client
  * sent, and the Bulk API batches it made. v1: each batch created. 2.0: each job's internal batches of
- * 10,000 records, from the records each job took (lib/load/budget-estimate.ts). A few counters and
- * one number per open 2.0 job.
+ * 10,000 records, from the records each job took (lib/load/budget-estimate.ts). Record retries'
+ * batches (v1) and retry jobs (2.0) are counted by the retrier, alike. A few counters and one number
+ * per open 2.0 job.
  */
 import type { BulkClient } from '../lib/http/client.js';
 import { V2_RECORDS_PER_BATCH } from '../lib/load/budget-estimate.js';
@@ -19,11 +20,13 @@ export class SpentBudget {
   readonly #jobRecords = new Map<string, number>();
   #v2Batches = 0;
   readonly #v2: boolean;
+  readonly #retrier: LoadStages['retrier'];
 
   constructor(client: BulkClient, stages: LoadStages) {
     this.#client = client;
     this.#startRequests = client.requestsSent;
     const { poller } = stages;
+    this.#retrier = stages.retrier;
     this.#v2 = poller instanceof IngestJobPoller;
     if (poller instanceof IngestJobPoller) {
       poller.on('batchFinished', (batch, info) => this.#jobRecords.set(info.jobId, (this.#jobRecords.get(info.jobId) ?? 0) + batch.processed));
@@ -54,6 +57,7 @@ export class SpentBudget {
       const api = limits?.DailyApiRequests;
       if (batches && api) remaining = { DailyApiRequests: api.Remaining, DailyBulkApiBatches: batches.Remaining };
     }
-    return { requests, batches: this.#v2 ? this.#v2Batches : v1Batches, remaining };
+    const retries = this.#retrier?.batchesSpent ?? 0;
+    return { requests, batches: (this.#v2 ? this.#v2Batches : v1Batches) + retries, remaining };
   }
 }

@@ -15,7 +15,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { LedgerError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
-import { settleLostCreates } from '../lib/load/ingest-lost-creates.js';
+import { type IngestJobMaker, settleLostCreates } from '../lib/load/ingest-lost-creates.js';
 import { ingestUploadStream, uploadDigest } from '../lib/load/ingest-upload-body.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
@@ -95,6 +95,8 @@ export class IngestJobSubmitter extends Transform {
   readonly #jobs: IngestJobInfo[] = [];
   /** Jobs created and not yet sent UploadComplete: a failed run aborts them (pipelines/load-settle.ts). */
   readonly #unclosed = new Set<string>();
+  /** The run's other maker of jobs (the record retrier), whose live jobs a settling of lost creates must not take for theirs. */
+  #others: IngestJobMaker | undefined;
 
   constructor(options: IngestJobSubmitterOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
@@ -125,6 +127,11 @@ export class IngestJobSubmitter extends Transform {
       const group: Group = { segments: [], bytes: 0, resumed };
       for (const seq of resumed.seqs) this.#resumed.set(seq, group);
     }
+  }
+
+  /** The run's record retrier, which makes 2.0 jobs of its own while this one's lost creates are settled. */
+  shareJobs(others: IngestJobMaker): void {
+    this.#others = others;
   }
 
   /** When the input ends, abort the jobs still Open instead of sending UploadComplete (a stop that should not wait for the org). */
@@ -186,11 +193,15 @@ export class IngestJobSubmitter extends Transform {
     (async () => {
       await this.#inFlight.drain();
       // A create answer lost on the way (the client sent it again): the job it may have made is not left Open.
-      const lost = this.#client.ingestJobs.takeLostCreates();
-      if (lost.length > 0) {
-        const known = new Set([...this.#jobs.map((j) => j.id), ...[...this.#resumed.values()].flatMap((g) => (g.resumed?.jobId ? [g.resumed.jobId] : []))]);
+      // (The record retrier settles those made after this, once it drains.)
+      const settle = async () => {
+        const lost = this.#client.ingestJobs.takeLostCreates();
+        if (lost.length === 0) return;
+        const resumed = [...this.#resumed.values()].flatMap((g) => (g.resumed?.jobId ? [g.resumed.jobId] : []));
+        const known = new Set([...this.#jobs.map((j) => j.id), ...resumed, ...(this.#others?.knownJobs() ?? [])]);
         this.emit('notice', await settleLostCreates(this.#client, this.#request, lost, known, this.#abort.signal));
-      }
+      };
+      await (this.#others ? this.#others.quiet(settle) : settle());
       const incomplete = [...new Set(this.#resumed.values())].filter((g) => g.segments.length !== g.resumed?.seqs.length);
       // A resumed job's segments come from the ledger or are cut again: one missing means a stage lost it.
       if (incomplete.length > 0) {

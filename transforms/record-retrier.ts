@@ -25,6 +25,7 @@ import { LedgerError, rowError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { LedgerRetries, LedgerRetryAttempt, LedgerRetryStep } from '../lib/load/ledger-retries.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
+import type { IngestJobMaker } from '../lib/load/ingest-lost-creates.js';
 import { fileMatches, spoolOption, type LoadSpool, type SpoolFileCheck } from '../lib/load/load-spool.js';
 import type { FinishedBatch, LoadOperation, SpooledBatch } from '../lib/load-types.js';
 import {
@@ -88,7 +89,7 @@ interface Results {
   readonly check: SpoolFileCheck | undefined;
 }
 
-export class RecordRetrier extends Transform {
+export class RecordRetrier extends Transform implements IngestJobMaker {
   readonly #client: BulkClient;
   readonly #spool: LoadSpool;
   readonly #ledger: LoadLedger | undefined;
@@ -100,6 +101,7 @@ export class RecordRetrier extends Transform {
   readonly #random: () => number;
   readonly #sender: RetrySender;
   readonly #batches: RetryBatches | undefined;
+  readonly #ingestJobs: RetryIngestJobs | undefined;
   readonly #limit: LimitFunction;
   /** One retry payload cut at a time: its lines are in memory while it is. */
   readonly #cutting = pLimit(1);
@@ -137,13 +139,15 @@ export class RecordRetrier extends Transform {
     const { client, spool, ledger } = options;
     if (options.bulkApi === 2) {
       const { object, operation, externalIdFieldName } = options.job;
-      this.#sender = new RetryIngestJobs({
+      this.#ingestJobs = new RetryIngestJobs({
         client,
         spool,
         ledger,
         poll,
+        onNotice: (message) => this.emit('notice', message),
         job: { object, operation: operation as LoadOperation, ...(externalIdFieldName ? { externalIdFieldName } : {}) },
       });
+      this.#sender = this.#ingestJobs;
     } else {
       this.#batches = new RetryBatches({ client, spool, ledger, poll, job: options.job });
       this.#sender = this.#batches;
@@ -159,11 +163,27 @@ export class RecordRetrier extends Transform {
   goOn(retries: LedgerRetries): void {
     this.#steps = new Map(retries.steps);
     this.#batches?.goOn({ jobs: retries.batchJobs, placed: retries.placed });
+    this.#ingestJobs?.know(retries.jobs);
+  }
+
+  /** 2.0: the retry jobs made or taken on (none for v1: its retry job is a Classic job, never a lost 2.0 create's). */
+  knownJobs(): Iterable<string> {
+    return this.#ingestJobs?.knownJobs() ?? [];
+  }
+
+  /** 2.0: runs `settle` (the load's settling of lost creates) with no retry job's create in flight. */
+  quiet<T>(settle: () => Promise<T>): Promise<T> {
+    return this.#ingestJobs ? this.#ingestJobs.quiet(settle) : settle();
   }
 
   /** Rows whose result was a lock failure (first attempts and retries): each failure counted. */
   get lockFailures(): number {
     return this.#lockFailures;
+  }
+
+  /** Bulk API batches the retries spent of the org's DailyBulkApiBatches (v1: each retry batch; 2.0: each retry job's internal batches). */
+  get batchesSpent(): number {
+    return this.#sender.batches;
   }
 
   /** Rows sent again (each attempt counted). */

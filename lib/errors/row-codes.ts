@@ -20,6 +20,8 @@ export const ROW_ERROR_CODES = [
   'BULKPIPE_NOT_PROCESSED',
   /** A record retry's batch or job failed whole (or its results did not match its rows): whether the org wrote the record is not known. */
   'BULKPIPE_RETRY_FAILED',
+  /** A resumed record retry's job (or batch) is gone from the org: whether the org wrote the record is not known, and it is not sent again. */
+  'BULKPIPE_RETRY_UNKNOWN',
 ] as const;
 
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];

@@ -13,6 +13,18 @@ import type { LoadOperation } from '../load-types.js';
 const CREATE_WINDOW_MS = 60_000;
 const SKEW_MS = 5_000;
 
+/**
+ * Another maker of 2.0 jobs in the same run (the record retrier, issue 26): its jobs are known to a
+ * settling, and while one runs no create of its is in flight (a job whose create answer is still on
+ * its way would look like a lost create's, and be aborted live).
+ */
+export interface IngestJobMaker {
+  /** Every job it made or took on (a resumed run's). */
+  knownJobs(): Iterable<string>;
+  /** Runs `settle` once no create of its is in flight, and starts none until it ends. */
+  quiet<T>(settle: () => Promise<T>): Promise<T>;
+}
+
 /** Aborts the jobs the lost creates made, when they can be told; resolves to what to tell the user. */
 export async function settleLostCreates(
   client: BulkClient,

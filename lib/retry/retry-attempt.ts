@@ -22,6 +22,8 @@ export interface RetryAttempt {
 
 /** Sends attempts, one call each; `settle` leaves nothing of its own Open once the run is done (or failed). */
 export interface RetrySender {
+  /** Bulk API batches this run's attempts spent of the org's DailyBulkApiBatches (v1: each batch made; 2.0: each job's internal batches). */
+  readonly batches: number;
   send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome>;
   settle(failed: boolean): Promise<void>;
 }

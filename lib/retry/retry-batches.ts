@@ -1,11 +1,13 @@
 /**
  * Bulk API v1 record retries (issue 26): each attempt is a batch of the run's retry job, a job of
- * its own made at the first attempt (the load's job is closed by its submitter when the input ends,
+ * its own made at the first attempt of each run, a resumed one too (the load's job is closed by its submitter when the input ends,
  * and a resume places the load's job's batches on segments by their bytes: a retry batch in it could
  * be taken for a segment's). The job is announced in the ledger before its create POST and recorded
  * after it; each batch is recorded once it exists. A resumed attempt with no batch recorded is
  * looked for in the org first, among the batches of the run's retry jobs that no attempt recorded,
- * by its request's hash: it is sent again only when none is its payload.
+ * by its request's hash: it is sent again only when none is its payload. A batch or retry job the org
+ * no longer has (deleted after 7 days) ends the attempt with its rows' fate unknown
+ * (BULKPIPE_RETRY_UNKNOWN), never sent again.
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +17,7 @@ import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { PollLoopOptions } from '../poll-loop.js';
 import { type BatchInfo, type JobInfo, type JobRequest, TERMINAL_BATCH_STATES } from '../types.js';
+import { goneFromOrg } from './gone-from-org.js';
 import type { AttemptOutcome } from './merge-results.js';
 import { pollUntil, type RetryAttempt, type RetrySender } from './retry-attempt.js';
 
@@ -43,9 +46,14 @@ export class RetryBatches implements RetrySender {
   readonly #taken = new Set<string>();
   /** One search of the org at a time: two attempts never take one batch. */
   #searching: Promise<unknown> = Promise.resolve();
+  #made = 0;
 
   constructor(options: RetryBatchesOptions) {
     this.#o = options;
+  }
+
+  get batches(): number {
+    return this.#made;
   }
 
   goOn(resumed: ResumedRetryBatches): void {
@@ -56,15 +64,32 @@ export class RetryBatches implements RetrySender {
     const { client } = this.#o;
     const step = attempt.resumed;
     let sent = step?.jobId !== undefined && step.batchId !== undefined ? { jobId: step.jobId, batchId: step.batchId } : undefined;
-    if (!sent && step) sent = await this.#found(attempt, signal);
+    if (!sent && step) {
+      const found = await this.#found(attempt, signal);
+      if (typeof found === 'string') return { failure: goneJob(attempt.attempt, found) };
+      sent = found;
+    }
     if (!sent) {
       const job = await this.#jobToUse(signal);
       const batch = await client.addBatch(job.id, { path: attempt.payloadPath }, { contentType: 'CSV', signal });
       sent = { jobId: job.id, batchId: batch.id };
+      this.#made++;
       this.#taken.add(batch.id); // never taken by another attempt's search
       await this.#o.ledger?.retry({ type: 'retrySent', seq: attempt.seq, attempt: attempt.attempt, jobId: sent.jobId, batchId: sent.batchId });
     }
     const { jobId, batchId } = sent;
+    try {
+      return await this.#outcome(attempt, jobId, batchId, signal);
+    } catch (err) {
+      // Deleted by the org (seven days old) before a resumed run read it: its rows' fate cannot be known.
+      if (goneFromOrg(err)) return { failure: goneJob(attempt.attempt, jobId, batchId) };
+      throw err;
+    }
+  }
+
+  /** The attempt's batch awaited, and its results read into the spool. */
+  async #outcome(attempt: RetryAttempt, jobId: string, batchId: string, signal: AbortSignal): Promise<AttemptOutcome> {
+    const { client } = this.#o;
     const info = await pollUntil<BatchInfo>(this.#o.poll, jobId, batchId, async () => {
       const batch = await client.getBatch(jobId, batchId, { signal });
       return TERMINAL_BATCH_STATES.has(batch.state) ? batch : undefined;
@@ -94,12 +119,25 @@ export class RetryBatches implements RetrySender {
     }
   }
 
-  /** The batch of a resumed attempt that the org holds (its request has the payload's bytes), recorded; undefined when none does. */
-  #found(attempt: RetryAttempt, signal: AbortSignal): Promise<{ jobId: string; batchId: string } | undefined> {
+  /**
+   * The batch of a resumed attempt that the org holds (its request has the payload's bytes), recorded;
+   * undefined when none does; a retry job's id when none of the others does and the org no longer
+   * has that one (the attempt's batch may have been in it: it cannot be sent again blind).
+   */
+  #found(attempt: RetryAttempt, signal: AbortSignal): Promise<{ jobId: string; batchId: string } | string | undefined> {
     const search = this.#searching.then(async () => {
       const { client } = this.#o;
+      let gone: string | undefined;
       for (const jobId of this.#resumed.jobs) {
-        for (const batch of await client.listBatches(jobId, { signal })) {
+        let batches: BatchInfo[];
+        try {
+          batches = await client.listBatches(jobId, { signal });
+        } catch (err) {
+          if (!goneFromOrg(err)) throw err;
+          gone ??= jobId;
+          continue;
+        }
+        for (const batch of batches) {
           if (this.#resumed.placed.has(batch.id) || this.#taken.has(batch.id)) continue;
           if ((await client.batchRequestDigest(jobId, batch.id, { signal })) !== attempt.payloadSha256) continue;
           this.#taken.add(batch.id);
@@ -107,19 +145,27 @@ export class RetryBatches implements RetrySender {
           return { jobId, batchId: batch.id };
         }
       }
-      return undefined;
+      return gone;
     });
     this.#searching = search.catch(() => undefined);
     return search;
   }
 
-  /** This run's retry job: a resumed run's last one while it is Open, else one made now (announced, then recorded). */
+  /**
+   * This run's retry job, made now (announced, then recorded); a resumed run's Open one is closed, never
+   * added to. Its batches are the killed run's, which `#found` searches for resumed attempts, and a
+   * batch POST of ours whose answer is lost is looked for among its job's batches no upload of ours
+   * claimed: in a job of its own, each search sees only its own run's batches, so a lost upload is never
+   * taken for an earlier attempt's batch of the same bytes (the same rows failed again), nor a batch of
+   * ours for a resumed attempt's. Claiming the old batches instead would leave `#found` looking through
+   * a job that this run's uploads, not yet recorded, are landing in.
+   */
   #jobToUse(signal: AbortSignal): Promise<JobInfo> {
     this.#job ??= (async () => {
       const { client, ledger } = this.#o;
       const last = this.#resumed.jobs[this.#resumed.jobs.length - 1];
-      const open = last === undefined ? undefined : await client.getJob(last, { signal });
-      if (open?.state === 'Open') return open;
+      const open = last === undefined ? undefined : await client.getJob(last, { signal }).catch((err: unknown) => (goneFromOrg(err) ? undefined : Promise.reject(err)));
+      if (open?.state === 'Open') await client.closeJob(open.id, { signal });
       await ledger?.retry({ type: 'retryJobCreating', at: Date.now() });
       const job = await client.createJob({ ...this.#o.job, contentType: 'CSV' }, { signal });
       await ledger?.retry({ type: 'retryJob', jobId: job.id });
@@ -151,6 +197,14 @@ export async function settleLostRetryJob(client: BulkClient, request: JobRequest
   if (found.length > 1) return `${lost}; ${found.length} empty Open jobs like it were made then (${found.join(', ')}): none is closed: close those of this load in the org`;
   await client.closeJob(found[0] as string, { signal });
   return `${lost}: job ${found[0]}, made by it and holding no batch, is closed`;
+}
+
+/** The row error of a resumed attempt whose job (or batch) the org no longer has: what it did is unknown, so it is not sent again. */
+export function goneJob(attempt: number, jobId: string, batchId?: string): string {
+  return rowError(
+    'BULKPIPE_RETRY_UNKNOWN',
+    `attempt ${attempt}'s ${batchId === undefined ? `job ${jobId}` : `batch ${batchId} of job ${jobId}`} is gone from the org: whether this record was written is unknown; check it in the org before loading it again`,
+  );
 }
 
 export function mismatch(jobId: string, batchId: string, records: number, results: number): string {

@@ -8,7 +8,8 @@
  * Failed with nothing processed never wrote anything, and a new job is made; otherwise its results
  * are read. A create whose answer was lost made at most an Open job without data: the resume's plan
  * settles it by the rule of lib/load/ingest-lost-creates.ts (pipelines/load-resume-ingest.ts) before
- * this run makes any job, and a new job is made.
+ * this run makes any job, and a new job is made. A job the org no longer has (deleted) ends the attempt
+ * with its rows' fate unknown (BULKPIPE_RETRY_UNKNOWN): they may have been written, so never sent again.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,13 +19,16 @@ import { rowError } from '../errors.js';
 import type { BulkClient } from '../http/client.js';
 import type { IngestJobInfo } from '../http/ingest-jobs.js';
 import { orderResults } from '../join/unordered-results.js';
+import { V2_RECORDS_PER_BATCH } from '../load/budget-estimate.js';
+import { type IngestJobMaker, settleLostCreates } from '../load/ingest-lost-creates.js';
 import type { LoadLedger } from '../load/load-ledger.js';
 import type { LoadSpool } from '../load/load-spool.js';
 import type { LoadOperation } from '../load-types.js';
 import type { PollLoopOptions } from '../poll-loop.js';
 import type { AttemptOutcome } from './merge-results.js';
 import { pollUntil, type RetryAttempt, type RetrySender } from './retry-attempt.js';
-import { mismatch } from './retry-batches.js';
+import { goneFromOrg } from './gone-from-org.js';
+import { goneJob, mismatch } from './retry-batches.js';
 
 export interface RetryIngestJobsOptions {
   readonly client: BulkClient;
@@ -32,6 +36,8 @@ export interface RetryIngestJobsOptions {
   readonly spool: LoadSpool;
   readonly ledger: LoadLedger | undefined;
   readonly poll: PollLoopOptions;
+  /** What the settling of lost creates did, to tell the user. */
+  readonly onNotice?: (message: string) => void;
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -43,32 +49,96 @@ const FILES = [
 /** New jobs made for one attempt whose job ended with nothing processed (aborted by another's settling, say) before it is given up. */
 const MOST_JOBS = 3;
 
-export class RetryIngestJobs implements RetrySender {
+export class RetryIngestJobs implements RetrySender, IngestJobMaker {
   readonly #o: RetryIngestJobsOptions;
   /** Jobs made and not yet sent UploadComplete: a failed run aborts them. */
   readonly #unclosed = new Set<string>();
+  /** Every job an attempt made or took on: known to the settling of lost creates. */
+  readonly #known = new Set<string>();
+  /** Creates in flight: a settling waits for their answers (their jobs are known then). */
+  readonly #creating = new Set<Promise<unknown>>();
+  /** Set while lost creates are settled: no create starts. */
+  #quiet: Promise<void> | undefined;
+  #batches = 0;
 
   constructor(options: RetryIngestJobsOptions) {
     this.#o = options;
   }
 
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /** A resumed run's retry jobs (the ledger's): known from the start. */
+  know(jobs: Iterable<string>): void {
+    for (const id of jobs) this.#known.add(id);
+  }
+
+  knownJobs(): Iterable<string> {
+    return this.#known;
+  }
+
+  async quiet<T>(settle: () => Promise<T>): Promise<T> {
+    while (this.#quiet) await this.#quiet;
+    let release = (): void => undefined;
+    this.#quiet = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      while (this.#creating.size > 0) await Promise.allSettled([...this.#creating]);
+      return await settle();
+    } finally {
+      this.#quiet = undefined;
+      release();
+    }
+  }
+
   async send(attempt: RetryAttempt, signal: AbortSignal): Promise<AttemptOutcome> {
-    const { client, ledger } = this.#o;
-    const { seq } = attempt;
+    const { client } = this.#o;
     const step = attempt.resumed;
     let job: { id: string; uploaded: boolean; closed: boolean } | undefined;
-    if (step?.jobId !== undefined) {
-      const info = await client.ingestJobs.get(step.jobId, { signal });
-      if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
+    // The job the attempt stands on: when the org no longer has it, its rows' fate cannot be known.
+    let current = step?.jobId;
+    try {
+      if (step?.jobId !== undefined) {
+        const info = await client.ingestJobs.get(step.jobId, { signal });
+        if (!nothingDone(info)) job = { id: info.id, uploaded: step.uploaded || info.state !== 'Open', closed: step.closed || info.state !== 'Open' };
+      }
+      return await this.#jobs(
+        attempt,
+        job,
+        (id) => {
+          current = id;
+        },
+        signal,
+      );
+    } catch (err) {
+      if (current === undefined || !goneFromOrg(err)) throw err;
+      this.#unclosed.delete(current);
+      return { failure: goneJob(attempt.attempt, current) };
     }
+  }
+
+  /** The attempt from `job` on (undefined: a new job is made), through as many jobs as it takes; each job told to `using` as it is taken. */
+  async #jobs(
+    attempt: RetryAttempt,
+    resumed: { id: string; uploaded: boolean; closed: boolean } | undefined,
+    using: (jobId: string) => void,
+    signal: AbortSignal,
+  ): Promise<AttemptOutcome> {
+    const { client, ledger } = this.#o;
+    const { seq } = attempt;
+    let job = resumed;
     for (let made = 0; ; made++) {
       if (!job) {
         await ledger?.retry({ type: 'retryCreating', seq, attempt: attempt.attempt, at: Date.now() });
-        const info = await client.ingestJobs.create({ ...this.#o.job, lineEnding: 'LF' }, { signal });
+        const info = await this.#create(signal);
         await ledger?.retry({ type: 'retrySent', seq, attempt: attempt.attempt, jobId: info.id });
         job = { id: info.id, uploaded: false, closed: false };
       }
       const { id } = job;
+      this.#known.add(id);
+      using(id);
       if (!job.closed) this.#unclosed.add(id);
       if (!job.uploaded) {
         await client.ingestJobs.upload(id, { path: attempt.payloadPath }, { signal });
@@ -83,6 +153,8 @@ export class RetryIngestJobs implements RetrySender {
         const got = await client.ingestJobs.get(id, { signal });
         return TERMINAL.has(got.state) ? got : undefined;
       });
+      // Counted as the load's 2.0 jobs are (pipelines/spent-budget.ts): an internal batch a 10,000 records processed.
+      this.#batches += Math.ceil(info.numberRecordsProcessed / V2_RECORDS_PER_BATCH);
       // Nothing of it reached the org's records: a new job, within reason.
       if (nothingDone(info) && made + 1 < MOST_JOBS) {
         job = undefined;
@@ -92,10 +164,33 @@ export class RetryIngestJobs implements RetrySender {
     }
   }
 
-  /** After a failed run: the jobs never sent UploadComplete are aborted (none is left Open; a resume finds them Aborted with nothing processed). */
+  /**
+   * After the run: the creates whose answer was lost since the load's submitter settled its own
+   * (most retries come after it) made at most an Open job without data each: settled by the rule of
+   * ingest-lost-creates.ts, this maker's jobs known (the load's are all sent UploadComplete by then).
+   * After a failed run: the jobs never sent UploadComplete are aborted (none is left Open; a resume
+   * finds them Aborted with nothing processed).
+   */
   async settle(failed: boolean): Promise<void> {
-    if (!failed) return;
-    for (const id of this.#unclosed) await this.#o.client.ingestJobs.abort(id).catch(() => undefined);
+    const { client } = this.#o;
+    if (!failed) {
+      const lost = client.ingestJobs.takeLostCreates();
+      if (lost.length > 0) this.#o.onNotice?.(await settleLostCreates(client, this.#o.job, lost, this.#known, undefined));
+      return;
+    }
+    for (const id of this.#unclosed) await client.ingestJobs.abort(id).catch(() => undefined);
+  }
+
+  /** A job made for an attempt, unless lost creates are being settled (then once they are). */
+  async #create(signal: AbortSignal): Promise<IngestJobInfo> {
+    while (this.#quiet) await this.#quiet;
+    const creating = this.#o.client.ingestJobs.create({ ...this.#o.job, lineEnding: 'LF' }, { signal });
+    this.#creating.add(creating);
+    try {
+      return await creating;
+    } finally {
+      this.#creating.delete(creating);
+    }
   }
 
   async #results(attempt: RetryAttempt, info: IngestJobInfo, signal: AbortSignal): Promise<AttemptOutcome> {

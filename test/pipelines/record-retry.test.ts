@@ -3,13 +3,15 @@
  * fault fails a seeded share of rows once with UNABLE_TO_LOCK_ROW, writing nothing of them: with
  * retries off those rows are in the errors; by default every record succeeds exactly once (counted
  * in the org), the retried ones with sf__Attempts 2 or more, the outputs in input order; with more
- * failures than attempts the last one's error is the outcome.
+ * failures than attempts the last one's error is the outcome; the budget the summary reports counts
+ * the retries' batches.
  */
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
+import { limitOf } from '../../pipelines/daily-budget.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { namesInOrg } from '../helpers/org-query.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -83,7 +85,11 @@ for (const bulkApi of [1, 2] as const) {
     });
 
     it('by default every record succeeds exactly once, the retried ones with sf__Attempts 2, the outputs in input order', async () => {
+      const batchesLeft = async () => limitOf(await t.client.limits(), 'DailyBulkApiBatches')?.Remaining as number;
+      const left = await batchesLeft();
       const { summary, ok, failed, results } = await load(t, {});
+      // The budget spent counts the retries' batches (v1) and retry jobs' internal batches (2.0), as the org does.
+      expect(summary.budget.batches).to.equal(left - (await batchesLeft()));
       expect(failed).to.deep.equal([]);
       expect(summary.recordsSucceeded).to.equal(ROWS);
       expect(ok.map((r) => Number(r.sf__Row))).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));

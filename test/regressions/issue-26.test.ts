@@ -126,4 +126,121 @@ describe('regressions/issue-26: a load killed between two attempts of its record
       });
     }
   }
+
+  // A resume whose Open retry job held the killed run's attempt-2 batch, and attempt 3 with the same
+  // bytes (the same rows fail twice) whose POST answer is lost: the lost upload must never be taken for
+  // attempt 2's batch (its rows would be sent a fourth time, written twice).
+  it("Bulk API 1, killed waiting for attempt 3, attempt 3's batch created on --resume, its answer lost: every record exactly once", async () => {
+    const t = twice;
+    const home = join(dir, 'home');
+    const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    try {
+      // Attempt 2 waits 1-2 s, attempt 3 a minute and more: the kill comes while attempt 3 waits.
+      const args = ['load', 'Account', 'in.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '2000'];
+      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await waitFor(
+        'the ledger to announce attempt 3',
+        async () => {
+          const runs = await readdir(join(home, 'runs')).catch(() => []);
+          const ledger = runs[0] === undefined ? '' : await readFile(join(home, 'runs', runs[0], LEDGER_FILE), 'utf8').catch(() => '');
+          return /"type":"retry","seq":0,"attempt":3/.test(ledger);
+        },
+        { timeoutMs: 60_000 },
+      );
+      child.kill('SIGKILL');
+      await exited;
+      await t.org.org.whenIdle();
+      const before = proxy.requests.filter(UPLOAD).length;
+      const lost: Held = (r) => UPLOAD(r) && r.n === before + 1;
+      proxy.rule = (r) => (lost(r) ? 'hold' : 'pass');
+      const resumed = runCli(['load', '--resume', '--retry-delay', '10', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      await proxy.whenHeld(lost);
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      const done = await resumed;
+      expect(done.code, done.stderr).to.equal(3);
+      await t.org.org.whenIdle();
+    } finally {
+      await proxy.close();
+    }
+    await expectExact(t, '3');
+  });
+
+  // A 2.0 create whose answer is lost within a run (no kill) made an Open job without data: the load's
+  // (settled at the submitter's end, while retry jobs are live: none of them may be taken for it) or a
+  // retry job's (made after that settling: the retrier settles it once it drains). None is left Open.
+  for (const [whose, n] of [
+    ["the load's job", 1],
+    ["attempt 2's job", 2],
+  ] as const) {
+    it(`Bulk API 2, ${whose} create answer lost within the run: every record exactly once, no job left Open`, async () => {
+      const t = once;
+      const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+      try {
+        const create: Held = (r) => r.method === 'POST' && /\/jobs\/ingest\/?$/.test(path(r)) && r.n === n;
+        proxy.rule = (r) => (create(r) ? 'hold' : 'pass');
+        const args = ['load', 'Account', 'in.csv', '--bulk-api', '2', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '10'];
+        const connection = ['--instance-url', proxy.url, '--access-token', t.org.session, '--poll-interval', '20'];
+        const run = runCli([...args, ...connection], { cwd: dir, env: { BULKPIPE_HOME: join(dir, 'home') } });
+        await proxy.whenHeld(create);
+        proxy.rule = () => 'pass';
+        proxy.releaseHeld();
+        const done = await run;
+        expect(done.code, done.stderr).to.equal(3);
+        await t.org.org.whenIdle();
+      } finally {
+        await proxy.close();
+      }
+      await expectExact(t, '2');
+      for await (const job of t.org.client.ingestJobs.list()) expect(job.state, job.id).to.not.equal('Open');
+    });
+  }
+
+  // The org deleted attempt 2's job before the resume (a 2.0 job may be deleted by anyone): whether its
+  // rows were written cannot be known, so they are neither sent again nor lost: each is in the errors,
+  // saying so, and the resume ends.
+  it("Bulk API 2, attempt 2's job deleted in the org before --resume: its rows in the errors as unknown, never sent again", async () => {
+    const t = once;
+    const home = join(dir, 'home');
+    const connection = (url: string) => ['--instance-url', url, '--access-token', t.org.session, '--poll-interval', '20'];
+    const proxy = await new FaultProxy(t.org.org.instanceUrl).start();
+    let resumed: Awaited<ReturnType<typeof runCli>>;
+    try {
+      const closing: Held = (r) => r.method === 'PATCH' && r.n === 2;
+      proxy.rule = (r) => (closing(r) ? 'hold' : 'pass');
+      const args = ['load', 'Account', 'in.csv', '--bulk-api', '2', '--success', 'ok.csv', '--errors', 'bad.csv', '--quiet', '--retry-delay', '10'];
+      const child = startCli([...args, ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      const held = await proxy.whenHeld(closing);
+      child.kill('SIGKILL');
+      await exited;
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      await t.org.org.whenIdle();
+      const retryJob = /ingest\/([^/?]+)/.exec(path(held))?.[1] as string;
+      expect((await t.org.client.ingestJobs.get(retryJob)).state).to.equal('JobComplete');
+      await t.org.client.ingestJobs.delete(retryJob);
+      resumed = await runCli(['load', '--resume', '--retry-delay', '10', ...connection(proxy.url)], { cwd: dir, env: { BULKPIPE_HOME: home } });
+      await t.org.org.whenIdle();
+    } finally {
+      await proxy.close();
+    }
+    expect(resumed.code, resumed.stderr).to.equal(3);
+    const ok = csvRows(await readFile(join(dir, 'ok.csv'), 'utf8'));
+    const failed = csvRows(await readFile(join(dir, 'bad.csv'), 'utf8'));
+    const rows = [...ok, ...failed].map((r) => Number(r.sf__Row)).sort((a, b) => a - b);
+    expect(rows).to.deep.equal(Array.from({ length: ROWS }, (_, i) => i + 1));
+    const unknown = failed.filter((r) => r.sf__Error?.startsWith('BULKPIPE_RETRY_UNKNOWN:'));
+    expect(unknown.length, 'rows of the deleted job').to.be.greaterThan(30);
+    for (const row of unknown) expect(row.sf__Error).to.match(/attempt 2's job \w+ is gone from the org: whether this record was written is unknown/);
+    expect(ok.every((r) => r.sf__Attempts === '1')).to.equal(true);
+    // Attempt 2 was processed before its job was deleted: its rows are in the org once (not sent again),
+    // but for those whose value the org refuses (a lock failure came first at attempt 1).
+    const inOrg = await namesInOrg(t.org.client, prefix);
+    expect(new Set(inOrg).size).to.equal(inOrg.length, 'no record twice in the org');
+    const written = [...ok, ...unknown.filter((r) => !bad(Number(r.sf__Row)))];
+    expect(inOrg.sort()).to.deep.equal(written.map((r) => r.Name as string).sort());
+  });
 });

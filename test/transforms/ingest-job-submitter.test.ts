@@ -3,17 +3,20 @@
  * jobs of at most jobSize bytes (or one segment), each job created, uploaded as one body (the later
  * payloads without their header) and closed; a segment with nothing to upload passed through; a
  * resumed job's segments going to it, not to a new job; the poller ordering each job's results per
- * segment; the wrong item refused.
+ * segment; a create whose answer was lost settled at the end, the retrier's live jobs known; the
+ * wrong item refused.
  */
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
+import { BulkClient } from '../../lib/http/client.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
 import { IngestJobPoller } from '../../transforms/ingest-job-poller.js';
 import { IngestJobSubmitter } from '../../transforms/ingest-job-submitter.js';
+import { FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { rejection } from '../helpers/fixtures.js';
 import { queryRows } from '../helpers/org-query.js';
 import { useTestOrg } from '../helpers/local-org.js';
@@ -114,6 +117,44 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
       expect(results.map((r) => nameOf.get(r.Id as string))).to.deep.equal(payload);
     }
     await spool.dispose();
+  });
+
+  it("settles a create whose answer was lost at its end, never taking a live job of the run's retrier for one", async () => {
+    n++;
+    const proxy = await new FaultProxy(org.org.org.instanceUrl).start();
+    // The retrier's live job: Open, like the load's, made a moment before the lost create.
+    const live = await org.org.client.ingestJobs.create({ object: 'Account', operation: 'insert', lineEnding: 'LF' });
+    try {
+      const client = new BulkClient({ instanceUrl: proxy.url, accessToken: org.org.session, apiVersion: '62.0', retry: { minDelayMs: 5, maxDelayMs: 50 } });
+      const create = (r: ProxiedRequest) => r.method === 'POST' && /\/jobs\/ingest\/?$/.test(r.url.split('?')[0] as string) && r.n === 1;
+      proxy.rule = (r) => (create(r) ? 'hold' : 'pass');
+      const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' } });
+      let quiet = 0;
+      submitter.shareJobs({
+        knownJobs: () => [live.id],
+        quiet: (settle) => {
+          quiet++;
+          return settle();
+        },
+      });
+      const notices: string[] = [];
+      submitter.on('notice', (m: string) => notices.push(m));
+      const out = collector<SubmittedBatch>();
+      const done = pipeline(Readable.from([await spooledBatch(tmp.path, 100 * n, names(3), 1)]), submitter, out);
+      await proxy.whenHeld(create);
+      proxy.rule = () => 'pass';
+      proxy.releaseHeld();
+      await done;
+      expect(quiet).to.equal(1);
+      expect(notices).to.have.length(1);
+      const aborted = /job\(s\) (\w+), made by them and holding no data, are aborted/.exec(notices[0] as string)?.[1];
+      expect(aborted, notices[0]).to.be.a('string').and.not.equal(live.id).and.not.equal(out.items[0]?.jobId);
+      expect((await org.org.client.ingestJobs.get(aborted as string)).state).to.equal('Aborted');
+      expect((await org.org.client.ingestJobs.get(live.id)).state).to.equal('Open');
+    } finally {
+      await org.org.client.ingestJobs.abort(live.id);
+      await proxy.close();
+    }
   });
 
   it('refuses an item from the wrong stage', async () => {

@@ -5,10 +5,11 @@
  * (a Failed batch, a segment never uploaded, an XML job's batch, with a notice); errors propagate.
  */
 import { expect } from 'chai';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
+import { LEDGER_FILE } from '../../lib/load/ledger-state.js';
 import { LoadLedger, readLedger } from '../../lib/load/load-ledger.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch } from '../../lib/load-types.js';
@@ -192,5 +193,72 @@ describe('transforms/record-retrier', () => {
     const err = await rejection(pipeline(Readable.from(batches), refused, collector()));
     expect(err).to.have.property('code', 'BULK_LEDGER');
     expect(err).to.have.nested.property('context.problem', 'retry-spool-damaged');
+  });
+
+  it('a resumed attempt whose retry job the org no longer has (v1 deletes jobs after 7 days): its rows are unknown, in the results as BULKPIPE_RETRY_UNKNOWN, never sent again', async () => {
+    const dir = join(tmp.path, 'gone');
+    const ledger = new LoadLedger(dir);
+    await ledger.start({
+      runId: 'r',
+      org: 'o',
+      shape: { input: null, source: 'in', format: 'csv', contentType: 'CSV', object: 'Account', operation: 'insert', batchSize: 100, serial: false },
+      inputFile: null,
+    });
+    const spool = new LoadSpool({ dir: ledger.spoolDir });
+    const batch = await finished(spool, 0, 40);
+    await pipeline(Readable.from([batch]), new RecordRetrier(options(spool, { ledger })), collector());
+    await ledger.close();
+    const lines = (await readFile(join(dir, LEDGER_FILE), 'utf8')).trim().split('\n');
+    const retryJob = (await readLedger(dir)).retries.batchJobs[0] as string;
+    // The local org cannot delete a v1 job: an id it never had gets the answer a deleted one does.
+    const gone = '750000000000099AAA';
+    /** The run as if killed before the line of `type` for attempt 2 (or after it: `upTo`), its retry job gone from the org. */
+    const resumedFrom = async (type: string, upTo: boolean) => {
+      const at = lines.findIndex((l) => l.includes(`"type":"${type}"`));
+      const copy = join(tmp.path, `gone-${type}`);
+      await mkdir(copy, { recursive: true });
+      await writeFile(
+        join(copy, LEDGER_FILE),
+        `${lines
+          .slice(0, upTo ? at + 1 : at)
+          .join('\n')
+          .replaceAll(retryJob, gone)}\n`,
+      );
+      return (await readLedger(copy)).retries;
+    };
+    for (const [type, upTo] of [
+      ['retrySent', true],
+      ['retrySent', false],
+    ] as const) {
+      const retries = await resumedFrom(type, upTo);
+      const step = retries.steps.get(0);
+      if (step?.kind !== 'attempt') throw new Error(`attempt 2 awaited: ${JSON.stringify(step)}`);
+      expect(step.batchId !== undefined, `${type} ${upTo}`).to.equal(upTo);
+      const calls: string[] = [];
+      const watched = new Proxy(t.client, {
+        get(target, name) {
+          const value = Reflect.get(target, name, target) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.push(String(name));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const again = new RecordRetrier(options(new LoadSpool({ dir: ledger.spoolDir }), { client: watched }));
+      again.goOn(retries);
+      const out = collector<FinishedBatch>();
+      await pipeline(Readable.from([batch]), again, out);
+      expect(calls).to.not.include('addBatch');
+      expect(calls).to.not.include('createJob');
+      const results = (await readFile(out.items[0]?.resultsPath as string, 'utf8')).trim().split('\n');
+      expect(results).to.have.length(41);
+      const unknown = results.filter((l) => l.includes('BULKPIPE_RETRY_UNKNOWN'));
+      expect(unknown.length).to.equal(step.rows.length).and.to.be.greaterThan(3);
+      expect(unknown[0])
+        .to.include(`attempt 2's ${upTo ? 'batch' : 'job'}`)
+        .and.to.include(gone)
+        .and.to.include('is gone from the org: whether this record was written is unknown');
+    }
   });
 });
