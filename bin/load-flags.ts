@@ -9,6 +9,7 @@ import { parseColumnMap, type ColumnMap } from '../lib/load/column-map.js';
 import type { LoadOperation } from '../lib/load-types.js';
 import { datePattern, timeZoneOption } from '../lib/text/date-format.js';
 import { UsageError } from './usage-error.js';
+import { fileErrorWords } from '../lib/text/file-error-words.js';
 
 /** `--map FILE` (an .sdl file) or `--map 'Column=ApiField,...'`. */
 export async function columnMapOf(value: string): Promise<ColumnMap> {
@@ -17,7 +18,7 @@ export async function columnMapOf(value: string): Promise<ColumnMap> {
     try {
       text = await readFile(value, 'utf8');
     } catch (err) {
-      throw new UsageError(`load: cannot read the --map file ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`load: cannot read the --map file ${value}: ${fileErrorWords(err)}`);
     }
   }
   try {

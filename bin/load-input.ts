@@ -10,6 +10,7 @@ import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
 import { formatOfPath, type InputFormat } from '../transforms/record-parser.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { UsageError } from './usage-error.js';
+import { fileErrorWords } from '../lib/text/file-error-words.js';
 
 export interface LoadInput {
   /** A file's absolute path, or stdin. */
@@ -36,7 +37,7 @@ export async function openInput(file: string | undefined, format: InputFormat | 
     size = info.size;
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`load: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`load: cannot read ${file}: ${fileErrorWords(err)}`);
   }
   // accounts.csv.gz is a CSV file, gzipped: read as it is decompressed.
   const named = withoutGz(file);

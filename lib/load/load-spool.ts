@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BulkError, InvalidOptionError, SpoolError } from '../errors.js';
 import type { RowRun } from '../load-types.js';
+import { DISK_PROBLEMS } from '../text/file-error-words.js';
 
 export interface LoadSpoolOptions {
   /**
@@ -242,23 +243,16 @@ async function writeAll(file: SpoolWriteFile, parts: readonly Buffer[]): Promise
   }
 }
 
-const DISK_CODES: Readonly<Record<string, string>> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EIO: 'the disk failed (I/O error)',
-  EROFS: 'the file system is read-only',
-};
-
 /** Whether a write failed for the disk (full, quota, I/O, read-only), not for what was written. */
 export function isDiskError(err: unknown): boolean {
-  return Object.hasOwn(DISK_CODES, (err as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return Object.hasOwn(DISK_PROBLEMS, (err as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
 
 /** A spool file that could not be written whole, naming the disk problem. */
 export function spoolWriteError(path: string, err: unknown): BulkError {
   if (err instanceof BulkError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const what = DISK_CODES[code] ?? (err as Error).message;
+  const what = DISK_PROBLEMS[code] ?? (err as Error).message;
   return new SpoolError(
     `the spool file ${path} could not be written whole: ${what}${code ? ` (${code})` : ''}; nothing of it was recorded or uploaded`,
     { path, causeCode: code || undefined },

@@ -42,6 +42,15 @@ describe('bin/bulkpipe', function () {
     }
   });
 
+  it('load: a file that cannot be read is said in words, with its code (issue 27)', async () => {
+    const result = await run(['load', 'Account', join(home, 'nosuchfile.csv'), '--instance-url', 'http://127.0.0.1:9', '--access-token', 'T']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr.trim()).to.equal(`bulkpipe: load: cannot read ${join(home, 'nosuchfile.csv')}: no such file (ENOENT)`);
+    const map = await run(['load', 'Account', '-', '--map', join(home, 'nomap.json'), '--instance-url', 'http://127.0.0.1:9', '--access-token', 'T']);
+    expect(map.code).to.equal(2);
+    expect(map.stderr).to.contain(`cannot read the --map file ${join(home, 'nomap.json')}: no such file (ENOENT)`);
+  });
+
   it('shows a job with an access token from the environment', async () => {
     const job = serializeJobInfo(parseJobInfo(wireFixture('jetstream_jobInfo_open_update_v65.xml'), 'xml'), 'xml');
     server.script(reply(200, 'application/xml', job));
