@@ -45,12 +45,26 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
       const problem = dot < 0 ? fieldProblem(object, byName, column, operation) : await relationshipProblem(object, column.slice(0, dot), column.slice(dot + 1), check.describe);
       if (problem) problems.push(problem);
     }
+    if (looksLikeARecord(columns, byName))
+      problems.unshift(
+        `the first line is read as the header (the field names), and it looks like a record (${columns.slice(0, 3).join(', ')}): give the file a header line of field names first`,
+      );
   }
   if (operation === 'insert') {
     const missing = object.fields.filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate && !has(f.name) && !hasRelationshipFor(f, columns));
     for (const f of missing) problems.push(`${f.name} is required on ${object.name} and no column gives it`);
   }
   return problems;
+}
+
+/**
+ * A file without a header: its first record is taken for the field names. Said when no column names
+ * a field and one could not even be a field's name (a space, a leading digit, a sign: `Acme Corp`,
+ * `555-1234`); a header of misspelt names gets its did-you-means alone.
+ */
+function looksLikeARecord(columns: readonly string[], byName: ReadonlyMap<string, FieldDescribe>): boolean {
+  if (columns.length === 0 || columns.some((c) => byName.has(c.toLowerCase()) || c.includes('.'))) return false;
+  return columns.some((c) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(c));
 }
 
 function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDescribe>, column: string, operation: LoadOperation): string | undefined {

@@ -70,6 +70,16 @@ describe('lib/load/column-check', () => {
     expect(await check('update', ['Id', 'Locked__c'])).to.deep.equal(['Locked__c cannot be set on update']);
   });
 
+  it('a first line that looks like a record: says it is read as the header (issue 27); misspelt names alone do not', async () => {
+    const problems = await check('insert', ['Acme Corp', '555-1234', 'Smith']);
+    expect(problems[0]).to.equal(
+      'the first line is read as the header (the field names), and it looks like a record (Acme Corp, 555-1234, Smith): give the file a header line of field names first',
+    );
+    expect(problems).to.include('Smith is not a field of Contact');
+    expect((await check('insert', ['Lastname2', 'Phnoe']))[0]).to.not.match(/read as the header/);
+    expect((await check('insert', ['LastName', '555-1234']))[0]).to.not.match(/read as the header/);
+  });
+
   it('checks the id, the external id and relationship columns', async () => {
     expect(await check('update', ['Phone'])).to.deep.equal(['an update needs an Id column']);
     expect(await check('upsert', ['Phone', 'LastName'], 'Phone')).to.deep.equal(['Phone is not an External ID field of Contact, so it cannot match records for an upsert']);
