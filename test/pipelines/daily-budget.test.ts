@@ -25,6 +25,17 @@ const drain = async (stream: AsyncIterable<unknown>) => {
 };
 const csv = (rows: number) => `Name\n${Array.from({ length: rows }, (_, i) => `Budget ${i}`).join('\n')}\n`;
 
+/** The client, but its `/limits` read fails with `failure`. */
+function limitsFailing(client: BulkClient, failure: Error): BulkClient {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'limits') return () => Promise.reject(failure);
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as BulkClient;
+}
+
 describe('pipelines/daily-budget', function () {
   this.timeout(120_000);
 
@@ -159,13 +170,7 @@ describe('pipelines/daily-budget', function () {
     it('a /limits that cannot be read (403, 404) stops nothing: a notice says the budget is not checked', async () => {
       t = await startTestOrg({ limits: { DailyBulkApiBatches: 1 } });
       const notFound = new BulkApiError('NOT_FOUND', 'The requested resource does not exist', 404, { method: 'GET', path: '/services/data/v47.0/limits' });
-      const client = new Proxy(t.client, {
-        get(target, property) {
-          if (property === 'limits') return () => Promise.reject(notFound);
-          const value = Reflect.get(target, property, target) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }) as BulkClient;
+      const client = limitsFailing(t.client, notFound);
       const notices: string[] = [];
       const summary = await load(await file(csv(5)), { client, onNotice: (m) => notices.push(m) });
       expect(summary.recordsSucceeded).to.equal(5);
@@ -175,13 +180,7 @@ describe('pipelines/daily-budget', function () {
         [new HttpStatusError(404, { method: 'GET', path: '/services/data/v62.0/limits' }, '<html>Not Found</html>'), 'HTTP 404'],
         [new SyntaxError('Unexpected token <'), 'not the limits document'],
       ] as const) {
-        const odd = new Proxy(t.client, {
-          get(target, property) {
-            if (property === 'limits') return () => Promise.reject(failure);
-            const value = Reflect.get(target, property, target) as unknown;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }) as BulkClient;
+        const odd = limitsFailing(t.client, failure);
         const seen: string[] = [];
         await load(await file(csv(1)), { client: odd, ignoreLimits: false, onNotice: (m) => seen.push(m) }).then(
           () => undefined,

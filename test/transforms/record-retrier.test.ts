@@ -21,6 +21,20 @@ import { useTempDir } from '../helpers/temp-dir.js';
 
 const JOB = { operation: 'insert', object: 'Account', contentType: 'CSV' } as const;
 
+/** The client, its every method call's name pushed to `calls` (what a resume sends or reads). */
+function watching<T extends object>(client: T, calls: string[]): T {
+  return new Proxy(client, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(name));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 describe('transforms/record-retrier', () => {
   const tmp = useTempDir('bulkpipe-retrier-');
   let t: TestOrg;
@@ -169,16 +183,7 @@ describe('transforms/record-retrier', () => {
     expect(retries.batchJobs).to.have.length(1);
     // Resumed: the merged files are the outcome; nothing is sent or read again (the run's end looks whether its retry job is Open).
     const calls: string[] = [];
-    const watched = new Proxy(t.client, {
-      get(target, name) {
-        const value = Reflect.get(target, name, target) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          calls.push(String(name));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const watched = watching(t.client, calls);
     const again = new RecordRetrier(options(new LoadSpool({ dir: ledger.spoolDir }), { client: watched }));
     again.goOn(retries);
     const second = collector<FinishedBatch>();
@@ -235,16 +240,7 @@ describe('transforms/record-retrier', () => {
       if (step?.kind !== 'attempt') throw new Error(`attempt 2 awaited: ${JSON.stringify(step)}`);
       expect(step.batchId !== undefined, `${type} ${upTo}`).to.equal(upTo);
       const calls: string[] = [];
-      const watched = new Proxy(t.client, {
-        get(target, name) {
-          const value = Reflect.get(target, name, target) as unknown;
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            calls.push(String(name));
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
+      const watched = watching(t.client, calls);
       const again = new RecordRetrier(options(new LoadSpool({ dir: ledger.spoolDir }), { client: watched }));
       again.goOn(retries);
       const out = collector<FinishedBatch>();
