@@ -5,6 +5,9 @@
  * code while the success and error files are written. Type-checked by `npm test` and run there
  * against the local org (test/examples/etl.test.ts). Run it alone against a fresh local org:
  *   node --import tsx examples/etl.ts
+ * It imports `bulkpipe` as your code would: the package ships this folder (package.json `files`),
+ * where the name resolves to the build; in the repository, tsconfig.json's `paths` map it to the
+ * sources, for tsc and tsx alike.
  *
  * Who owns what: the LoadSpool holds the batches on disk from the chunker until the joiner has
  * written their rows (the joiner releases each one); the code that makes the spool disposes of it
@@ -12,19 +15,7 @@
  */
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  BatchChunker,
-  BulkClient,
-  BulkSubmitter,
-  LoadSpool,
-  OutcomeSink,
-  RecordReader,
-  ResultJoiner,
-  SegmentRows,
-  StatusPoller,
-  type InputRecord,
-  type JoinedRow,
-} from '../index.js';
+import { BatchChunker, BulkClient, BulkSubmitter, LoadSpool, OutcomeSink, RecordReader, ResultJoiner, SegmentRows, StatusPoller, type InputRecord, type JoinedRow } from 'bulkpipe';
 
 /** The user's stage: InputRecord -> InputRecord. Trims names, and rejects a record without one (it still reaches the error file). */
 class CleanContacts extends Transform {
@@ -84,7 +75,7 @@ export async function* contactsFromSource(count: number): AsyncGenerator<object>
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startServer } = await import('../server/index.js');
+  const { startServer } = await import('bulkpipe/server');
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

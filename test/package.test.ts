@@ -1,5 +1,5 @@
 /**
- * The published package (issue 16): what `npm pack` ships (the build, a LICENSE, source maps that
+ * The published package (issue 16): what `npm pack` ships (the build, the examples (issue 27), a LICENSE, source maps that
  * carry their sources, nothing of the tests), its entries (issue 23: the root, `bulkpipe/wire`,
  * `bulkpipe/bench`), and the client without better-sqlite3, an optional
  * peer dependency: it loads and connects to an org; the local org says which package it needs.
@@ -24,20 +24,23 @@ describe('the package', function () {
   const t = useTestOrg();
   const tmp = useTempDir('bulkpipe-package-');
 
-  it('npm pack ships the build, README, LICENSE and package.json only, with source maps that carry their sources', async () => {
+  it('npm pack ships the build, the examples, README, LICENSE and package.json only, with source maps that carry their sources', async () => {
     // --ignore-scripts: the files of the build the tests run on (prepack would build it again).
     const [pack] = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
     ) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path);
-    expect(files.filter((f) => !f.startsWith('dist/')).sort()).to.deep.equal(['LICENSE', 'README.md', 'package.json']);
+    // The examples ship whole (issue 27: the README links examples/etl.ts), as the repository has them.
+    const examples = execFileSync('git', ['ls-files', 'examples'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+    expect(examples).to.include.members(['examples/etl.ts', 'examples/accounts.csv', 'examples/contacts.ndjson', 'examples/demo.sh']);
+    expect(files.filter((f) => !f.startsWith('dist/')).sort()).to.deep.equal(['LICENSE', 'README.md', ...examples, 'package.json'].sort());
     for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/bin/bulkpipe.js', 'dist/server/index.js', 'dist/lib/wire/index.js', 'dist/bench/index.js']) {
       expect(files).to.include(needed);
     }
     // Every file an `exports` entry names ships, its types too.
     const { exports } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
     for (const target of Object.values(exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)))) expect(files, target).to.include(target.replace(/^\.\//, ''));
-    expect(files.filter((f) => /^dist\/(test|benchmarks)\/|\.tsbuildinfo$|\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
+    expect(files.filter((f) => /^dist\/(test|benchmarks)\/|\.tsbuildinfo$|\.ts$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('examples/'))).to.deep.equal([]);
     const maps = files.filter((f) => f.endsWith('.map'));
     expect(maps.length).to.be.above(50);
     for (const map of maps) {
@@ -45,6 +48,22 @@ describe('the package', function () {
       expect(sourcesContent?.filter((c) => typeof c === 'string').length, map).to.equal(sources.length);
     }
     expect(await readFile(join(ROOT, 'LICENSE'), 'utf8')).to.match(/^MIT License/);
+  });
+
+  it('the shipped examples import bulkpipe by its name, as user code does (no path into the sources, which do not ship)', async () => {
+    const imports = [...(await readFile(join(ROOT, 'examples/etl.ts'), 'utf8')).matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'([^']+)'/g)].map((m) => m[1] as string);
+    expect(imports).to.include('bulkpipe');
+    expect(imports.filter((s) => !/^(node:|bulkpipe(\/server)?$)/.test(s))).to.deep.equal([]);
+  });
+
+  it("package.json names the repository, where the README's links to files that do not ship (ARCHITECTURE.md, benchmarks/) resolve", async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { repository?: { type?: string; url?: string } };
+    expect(pkg.repository?.type).to.equal('git');
+    expect(pkg.repository?.url).to.match(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
+    const links = [...(await readFile(join(ROOT, 'README.md'), 'utf8')).matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string);
+    expect(links).to.include('examples/etl.ts');
+    const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n'));
+    expect(links.filter((l) => !tracked.has(l) && ![...tracked].some((f) => f.startsWith(`${l.replace(/\/$/, '')}/`)))).to.deep.equal([]);
   });
 
   it('the root entry holds what users compose; bulkpipe/wire the codec and bulkpipe/bench the bench, each on its own', () => {
