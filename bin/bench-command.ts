@@ -56,25 +56,28 @@ Examples:
   bulkpipe bench accounts.csv --content-type CSV,JSON --gzip on,off --runs 2 --report bench.html
   bulkpipe bench --rows 200000 --bulk-api 1,2`;
 
+/** The `bulkpipe bench` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const BENCH_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...CONNECTION_OPTIONS,
+  object: { type: 'string' },
+  rows: { type: 'string' },
+  format: { type: 'string' },
+  'batch-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  'content-type': { type: 'string' },
+  gzip: { type: 'string' },
+  serial: { type: 'string' },
+  'bulk-api': { type: 'string' },
+  runs: { type: 'string' },
+  json: { type: 'boolean' },
+  report: { type: 'string' },
+  yes: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 export async function runBenchCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('bench', argv, {
-    ...COMMON_OPTIONS,
-    ...CONNECTION_OPTIONS,
-    object: { type: 'string' },
-    rows: { type: 'string' },
-    format: { type: 'string' },
-    'batch-size': { type: 'string' },
-    concurrency: { type: 'string' },
-    'content-type': { type: 'string' },
-    gzip: { type: 'string' },
-    serial: { type: 'string' },
-    'bulk-api': { type: 'string' },
-    runs: { type: 'string' },
-    json: { type: 'boolean' },
-    report: { type: 'string' },
-    yes: { type: 'boolean' },
-    quiet: { type: 'boolean', short: 'q' },
-  });
+  const { values, positionals } = parseCommand('bench', argv, BENCH_OPTIONS);
   if (values.help) {
     io.stdout.write(`${BENCH_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;

@@ -48,15 +48,18 @@ Examples:
 
 const ACTIONS = ['list', 'show', 'close', 'abort', 'batches', 'results', 'result', 'runs', 'clean'] as const;
 
+/** The `bulkpipe job` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const JOB_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  ...COMMON_OPTIONS,
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 export async function runJobCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('job', argv, {
-    ...CONNECTION_OPTIONS,
-    ...COMMON_OPTIONS,
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    quiet: { type: 'boolean', short: 'q' },
-  });
+  const { values, positionals } = parseCommand('job', argv, JOB_OPTIONS);
   if (values.help) {
     io.stdout.write(`${JOB_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;

@@ -30,13 +30,16 @@ Examples:
 /** The limits a load or a query spends, first and in this order; DailyBulkApiRequests is DailyBulkApiBatches' name before API 49.0. */
 const FIRST = ['DailyBulkApiBatches', 'DailyBulkApiRequests', 'DailyBulkV2QueryJobs', 'DailyBulkV2QueryFileStorageMB', 'DailyApiRequests'];
 
+/** The `bulkpipe limits` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const LIMITS_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  ...COMMON_OPTIONS,
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
 export async function runLimitsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('limits', argv, {
-    ...CONNECTION_OPTIONS,
-    ...COMMON_OPTIONS,
-    json: { type: 'boolean' },
-    quiet: { type: 'boolean', short: 'q' },
-  });
+  const { values, positionals } = parseCommand('limits', argv, LIMITS_OPTIONS);
   if (values.help) {
     io.stdout.write(`${LIMITS_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;

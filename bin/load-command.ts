@@ -149,21 +149,24 @@ const SHAPE_FLAGS = {
 
 type LoadValues = ReturnType<typeof parseLoadArgs>['values'];
 
+/** The `bulkpipe load` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const LOAD_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  ...SHAPE_FLAGS,
+  concurrency: { type: 'string' },
+  'retry-delay': { type: 'string' },
+  'abort-on-interrupt': { type: 'boolean' },
+  resume: { type: 'boolean' },
+  'no-check': { type: 'boolean' },
+  'ignore-limits': { type: 'boolean' },
+  'no-adaptive-concurrency': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  ...RUN_OPTIONS,
+} as const;
+
 function parseLoadArgs(argv: readonly string[]) {
-  return parseCommand('load', argv, {
-    ...CONNECTION_OPTIONS,
-    ...SHAPE_FLAGS,
-    concurrency: { type: 'string' },
-    'retry-delay': { type: 'string' },
-    'abort-on-interrupt': { type: 'boolean' },
-    resume: { type: 'boolean' },
-    'no-check': { type: 'boolean' },
-    'ignore-limits': { type: 'boolean' },
-    'no-adaptive-concurrency': { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    yes: { type: 'boolean', short: 'y' },
-    ...RUN_OPTIONS,
-  });
+  return parseCommand('load', argv, LOAD_OPTIONS);
 }
 
 /** --bulk-api and --job-size: a 2.0 load takes CSV jobs only and has no serial mode (usage errors before any connection). */

@@ -43,25 +43,23 @@ Examples:
 /** `--pk-chunking` may come without a value (then the default chunk size), or with one, in either form. */
 const PK_CHUNKING = { 'pk-chunking': { bare: 'default', takes: (word: string) => /^\d+$/.test(word) } };
 
+/** The `bulkpipe query` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const QUERY_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  all: { type: 'boolean' },
+  'pk-chunking': { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  object: { type: 'string' },
+  concurrency: { type: 'string' },
+  'bulk-api': { type: 'string' },
+  'max-records': { type: 'string' },
+  'ignore-limits': { type: 'boolean' },
+  ...RUN_OPTIONS,
+} as const;
+
 export async function runQueryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(
-    'query',
-    argv,
-    {
-      ...CONNECTION_OPTIONS,
-      all: { type: 'boolean' },
-      'pk-chunking': { type: 'string' },
-      format: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      object: { type: 'string' },
-      concurrency: { type: 'string' },
-      'bulk-api': { type: 'string' },
-      'max-records': { type: 'string' },
-      'ignore-limits': { type: 'boolean' },
-      ...RUN_OPTIONS,
-    },
-    PK_CHUNKING,
-  );
+  const { values, positionals } = parseCommand('query', argv, QUERY_OPTIONS, PK_CHUNKING);
   if (values.help) {
     io.stdout.write(`${QUERY_HELP}\n\n${CONNECTION_HELP}\n`);
     return 0;

@@ -46,23 +46,26 @@ Examples:
   bulkpipe server --limit DailyBulkApiBatches=5 --limit DailyApiRequests=200
   bulkpipe server --parallelism 8 --transaction-ms 50 --lock-timeout 200`;
 
+/** The `bulkpipe server` flags, as the parser takes them (the README's reference table is checked against them: test/examples/readme-reference.test.ts). */
+export const SERVER_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  schema: { type: 'string' },
+  'accept-unknown-objects': { type: 'boolean' },
+  user: { type: 'string', multiple: true },
+  faults: { type: 'string' },
+  'query-page-rows': { type: 'string' },
+  limit: { type: 'string', multiple: true },
+  parallelism: { type: 'string' },
+  'lock-timeout': { type: 'string' },
+  'transaction-ms': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  ...COMMON_OPTIONS,
+} as const;
+
 export async function runServerCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand('server', args, {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    db: { type: 'string' },
-    schema: { type: 'string' },
-    'accept-unknown-objects': { type: 'boolean' },
-    user: { type: 'string', multiple: true },
-    faults: { type: 'string' },
-    'query-page-rows': { type: 'string' },
-    limit: { type: 'string', multiple: true },
-    parallelism: { type: 'string' },
-    'lock-timeout': { type: 'string' },
-    'transaction-ms': { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-    ...COMMON_OPTIONS,
-  });
+  const { values, positionals } = parseCommand('server', args, SERVER_OPTIONS);
   if (values.help) {
     io.stdout.write(`${SERVER_HELP}\n`);
     return 0;
