@@ -20,10 +20,13 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The example lines: README sh blocks and --help Examples sections, comments cut, `npx` dropped, each once. */
 async function examples(): Promise<string[]> {
   const lines: string[] = [];
-  let inBlock = false;
+  // The open fence's language ('' for a bare fence), undefined outside one: a fence closes the one
+  // before it whatever its language, so prose after a ts block is never taken for commands.
+  let fence: string | undefined;
   for (const line of (await readFile(join(ROOT, 'README.md'), 'utf8')).split('\n')) {
-    if (/^```/.test(line)) inBlock = /^```(sh|bash)?$/.test(line) && !inBlock;
-    else if (inBlock && /^(npx )?bulkpipe |\| bulkpipe /.test(line)) lines.push(line);
+    const mark = /^```(\w*)\s*$/.exec(line);
+    if (mark) fence = fence === undefined ? (mark[1] as string) : undefined;
+    else if ((fence === 'sh' || fence === 'bash') && /^(npx )?bulkpipe |\| bulkpipe /.test(line)) lines.push(line);
   }
   for (const command of ['', 'load', 'query', 'job', 'server', 'bench']) {
     const help = (await runCli(command ? [command, '--help'] : ['--help'])).stdout;
