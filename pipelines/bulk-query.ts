@@ -12,6 +12,7 @@ import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-lo
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
+import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import type { BatchInfo } from '../lib/types.js';
@@ -133,10 +134,12 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     { limit: 'DailyBulkApiBatches', needed: 1 },
     { limit: 'DailyApiRequests', needed: 6 },
   ]);
-  const job = await client.createJob(
-    { operation: options.all ? 'queryAll' : 'query', object, contentType },
-    { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) },
-  );
+  const job = await client
+    .createJob({ operation: options.all ? 'queryAll' : 'query', object, contentType }, { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) })
+    .catch(async (err: unknown) => {
+      // An object the org does not have (InvalidJob: Unable to find object): said with the nearest name.
+      throw await unknownObjectOr(client, object, err, signal);
+    });
   options.onJob?.(job.id);
   const prefetcher = new QueryResultPrefetcher(client, job.id, (options.concurrency ?? DEFAULT_QUERY_CONCURRENCY) - 1, signal);
   let rows = 0;
