@@ -4,7 +4,8 @@
  * find object: X" (spec bulk-api-v1.md §6; the local org's words), a 2.0 job create's `INVALIDJOB`
  * "InvalidJob : Unable to find object: X" (spec bulk-api-v2.md §3.2, a real v47 capture) and a 2.0
  * query create's `INVALID_TYPE` "sObject type 'X' is not supported" (the SOQL error; which code a
- * real org sends there is unconfirmed, spec §4.2). Only on such an answer is the org's list of
+ * real org sends there is unconfirmed, spec §4.2; `INVALIDENTITY` "Entity 'X' is not supported by
+the Bulk API" is seen for objects the Bulk API does not serve, airbyte #13088). Only on such an answer is the org's list of
  * objects read (describeGlobal: one request, on the failure path only); a name the list holds as
  * given was not the fault, and the org's own error stands.
  */
@@ -31,7 +32,8 @@ function saysNoObject(err: unknown, object: string): boolean {
   const code = err.exceptionCode.toUpperCase();
   if (code === 'NOT_FOUND') return err.statusCode === 404 && err.method === 'GET' && isDescribeOf(err.path, object);
   if (code === 'INVALIDJOB') return /\bUnable to find object\b/i.test(err.exceptionMessage);
-  return code === 'INVALID_TYPE';
+  // INVALIDENTITY names an object the Bulk API does not serve, which may be an unknown one too: the list tells.
+  return code === 'INVALID_TYPE' || code === 'INVALIDENTITY';
 }
 
 /** Whether a request path is the REST describe of `object` (`/services/data/vXX.X/sobjects/<object>/describe`). */

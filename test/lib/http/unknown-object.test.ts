@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +16,7 @@ import { bulkQuery } from '../../../pipelines/bulk-query.js';
 import { dryRunLoad } from '../../../pipelines/dry-run.js';
 import { startTestOrg, type TestOrg } from '../../helpers/local-org.js';
 import { raw } from '../../helpers/raw-http.js';
+import { ScriptedServer } from '../../helpers/scripted-server.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
 const SCHEMA = {
@@ -178,5 +180,40 @@ describe('lib/http/unknown-object: an object the org does not have, with the nea
     }).catch((e: unknown) => e);
     expect(err).to.have.property('code', 'BULK_COLUMNS');
     expect(describeGlobals()).to.equal(0);
+  });
+});
+
+describe('lib/http/unknown-object against a scripted org: the org error stands when the object is not the fault', () => {
+  let server: ScriptedServer;
+  let client: BulkClient;
+  const refusedCreate = (_req: unknown, res: ServerResponse) =>
+    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'INVALIDENTITY', message: "Entity 'Account' is not supported by the Bulk API." }]));
+  const query = () =>
+    pipeline(bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true }), new Writable({ write: (_c, _e, cb) => cb() })).then(
+      () => expect.fail('the query should have failed'),
+      (err: unknown) => err,
+    );
+  beforeEach(async () => {
+    server = await new ScriptedServer().start();
+    client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+  });
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  it('an object the list holds as given: the org error, after one describeGlobal', async () => {
+    const list = (_req: unknown, res: ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account' }] }));
+    server.script(refusedCreate, list);
+    const err = await query();
+    expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/data/v62.0/jobs/query', 'GET /services/data/v62.0/sobjects']);
+  });
+
+  it('a list that cannot be read: the org error as it was', async () => {
+    server.script(refusedCreate);
+    server.fallback = (_req, res) => res.writeHead(503).end('down');
+    expect(await query()).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
   });
 });
