@@ -25,6 +25,7 @@ export {
   RunLockedError,
   ColumnCheckError,
   DuplicateColumnError,
+  UnknownObjectError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

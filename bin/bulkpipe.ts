@@ -92,8 +92,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await (await load())(rest, commandIo);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    // A daily limit too short for the run is refused before any job, as a usage error is: exit 2.
-    const usage = err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || code === 'BULK_INVALID_OPTION' || code === 'BULK_COLUMNS' || code === 'BULK_DAILY_LIMIT';
+    // A daily limit too short for the run, or an object the org does not have, is refused before any job, as a usage error is: exit 2.
+    const usage =
+      err instanceof UsageError ||
+      code?.startsWith('ERR_PARSE_ARGS') ||
+      code === 'BULK_INVALID_OPTION' ||
+      code === 'BULK_COLUMNS' ||
+      code === 'BULK_DAILY_LIMIT' ||
+      code === 'BULK_UNKNOWN_OBJECT';
     const interrupted = io.signal.aborted && (err instanceof AbortedError || (err as Error).name === 'AbortError');
     const errorJob = err instanceof BulkError && 'jobId' in err && err.jobId ? String(err.jobId) : undefined;
     const jobId = errorJob ?? currentJob;

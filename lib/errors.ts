@@ -16,6 +16,7 @@ export {
   PayloadError,
   ColumnCheckError,
   DuplicateColumnError,
+  UnknownObjectError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

@@ -16,7 +16,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortedError } from '../lib/errors.js';
+import { AbortedError, UnknownObjectError } from '../lib/errors.js';
+import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerState } from '../lib/load/load-ledger.js';
 import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
@@ -46,7 +47,7 @@ interface RunLedger {
 }
 
 export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
-  const run: { held?: RunLedger | undefined } = {};
+  const run: { held?: RunLedger | undefined; refused?: boolean } = {};
   // The run's lock (a resume takes it before it reads the ledger, a new run when its ledger starts) is let go however the run ends.
   try {
     // A resumed run reads its ledger before anything is built: the stages go on from where it stands.
@@ -68,8 +69,12 @@ export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
       errorPath: options.errorPath ?? summary.errorPath,
       resultsPath: options.resultsPath ?? summary.resultsPath,
     };
+  } catch (err) {
+    // The org refused the object: a job of an object it does not have is never made, so the job the ledger announced does not exist.
+    if (err instanceof UnknownObjectError) run.refused = true;
+    throw err;
   } finally {
-    if (run.held) tellLedger(options, run.held);
+    if (run.held) tellLedger(options, run.held, run.refused === true);
     await run.held?.ledger.close().catch(() => undefined);
   }
 }
@@ -122,7 +127,8 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     tracker.written();
     tracker.report();
     if (run.signal?.aborted) throw new AbortedError(`load of ${plan.shape.source}`, run.signal.reason);
-    throw err;
+    // An object the org does not have (its describe, or the job's create, said so): said with the nearest name.
+    throw await unknownObjectOr(run.client, plan.shape.object, err, run.signal);
   } finally {
     // A ledger's spool outlives a run that did not finish: its resume needs it. The lock is let go last, once nothing of the run is touched.
     await stages.spool.dispose(ledger !== undefined && !finished);
@@ -276,15 +282,16 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
 }
 
 /** Says what the run left in its ledger, unless the ledger is not the run's (another process's, or another load's in the folder). */
-function tellLedger(options: BulkLoadOptions, held: RunLedger): void {
+function tellLedger(options: BulkLoadOptions, held: RunLedger, refused: boolean): void {
   if (!held.ledger.written.locked || held.others) return;
-  options.onLedger?.(ledgerOutcome(held));
+  options.onLedger?.(ledgerOutcome(held, refused));
 }
 
-function ledgerOutcome({ ledger, state }: RunLedger): LoadLedgerOutcome {
+/** `refused`: the org refused the run's object, so a job announced in this run was never made. */
+function ledgerOutcome({ ledger, state }: RunLedger, refused = false): LoadLedgerOutcome {
   const written = ledger.written;
   const finished = written.finished || state?.finished === true;
   const exists = written.opened || state !== undefined;
   const hadJob = state !== undefined && (state.jobs.length > 0 || state.creatingSince !== undefined);
-  return { open: exists && !finished, jobMayExist: !finished && (written.announcedJob || hadJob) };
+  return { open: exists && !finished, jobMayExist: !finished && ((written.announcedJob && !refused) || hadJob) };
 }

@@ -12,10 +12,12 @@ import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-lo
 import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } from '../lib/errors.js';
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
+import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import type { BatchInfo } from '../lib/types.js';
 import { soqlFromObject } from '../lib/soql/query-object.js';
+import { soqlCsvHeader } from '../lib/soql/select-columns.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
 import { DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS, runBulk2Query } from './bulk2-query.js';
@@ -114,7 +116,10 @@ export function bulkQuery(given: BulkQueryOptions): Readable {
     bulkApi === 2
       ? runBulk2Query(options, object, format, loop, { maxRecords, ahead: options.maxRecords === undefined ? concurrency - 1 : 0 })
       : run(options, object, format, loop);
-  const stream = Readable.from(source, { objectMode: format === 'records', highWaterMark: format === 'records' ? 16 : 64 * 1024 });
+  const stream = Readable.from(format === 'csv' ? headerWhenEmpty(source, options.soql) : source, {
+    objectMode: format === 'records',
+    highWaterMark: format === 'records' ? 16 : 64 * 1024,
+  });
   // At the destroy itself: Readable.from closes the stream only once its generator has returned, which a poll would hold up.
   const destroy = stream._destroy.bind(stream);
   stream._destroy = (err, callback) => {
@@ -133,10 +138,12 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     { limit: 'DailyBulkApiBatches', needed: 1 },
     { limit: 'DailyApiRequests', needed: 6 },
   ]);
-  const job = await client.createJob(
-    { operation: options.all ? 'queryAll' : 'query', object, contentType },
-    { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) },
-  );
+  const job = await client
+    .createJob({ operation: options.all ? 'queryAll' : 'query', object, contentType }, { signal, ...(options.pkChunking ? { pkChunking: options.pkChunking } : {}) })
+    .catch(async (err: unknown) => {
+      // An object the org does not have (InvalidJob: Unable to find object): said with the nearest name.
+      throw await unknownObjectOr(client, object, err, signal);
+    });
   options.onJob?.(job.id);
   const prefetcher = new QueryResultPrefetcher(client, job.id, (options.concurrency ?? DEFAULT_QUERY_CONCURRENCY) - 1, signal);
   let rows = 0;
@@ -194,6 +201,22 @@ async function* run(options: BulkQueryOptions, object: string, format: QueryOutp
     // Closed in every case: after an error, an abort or a reader that stopped early.
     if (!closed) await client.closeJob(job.id).catch(() => undefined);
   }
+}
+
+/**
+ * CSV output that ends without a byte (no row matched: the org then sends no header, v1's result
+ * being "Records not found for this query") still gets its header line, named from the SELECT list
+ * (issue 27), so that the file reads back as an empty table. A SELECT list the scan cannot name
+ * (TYPEOF, a subquery) leaves it empty.
+ */
+async function* headerWhenEmpty(source: AsyncIterable<Uint8Array | string | QueryRecord>, soql: string): AsyncGenerator<Uint8Array | string | QueryRecord> {
+  let wrote = false;
+  for await (const chunk of source) {
+    wrote ||= typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk.length > 0 : true;
+    yield chunk;
+  }
+  const header = wrote ? undefined : soqlCsvHeader(soql);
+  if (header !== undefined) yield header;
 }
 
 /** A JSON result record without Salesforce's `attributes`, at every level. */

@@ -13,6 +13,7 @@ import { readCsvRecords } from '../lib/csv/read-csv-records.js';
 import { countingRecords } from '../lib/csv/count-records.js';
 import { AbortedError, ParseError, PollTimeoutError, QueryJobFailedError } from '../lib/errors.js';
 import type { QueryJobInfo } from '../lib/http/query-jobs.js';
+import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
 import { queryRowTyper } from '../lib/records/query-row-typer.js';
 import { resultPageBodies } from './bulk2-query-pages.js';
@@ -40,7 +41,10 @@ export async function* runBulk2Query(
     { limit: 'DailyBulkV2QueryJobs', needed: 1 },
     { limit: 'DailyApiRequests', needed: 3 },
   ]);
-  const job = await jobs.create({ query: options.soql, operation: options.all ? 'queryAll' : 'query' }, { signal });
+  const job = await jobs.create({ query: options.soql, operation: options.all ? 'queryAll' : 'query' }, { signal }).catch(async (err: unknown) => {
+    // An object the org does not have (INVALID_TYPE, or INVALIDJOB: Unable to find object): said with the nearest name.
+    throw await unknownObjectOr(client, object, err, signal);
+  });
   options.onJob?.(job.id);
   let finished = false;
   try {

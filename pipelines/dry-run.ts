@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ColumnCheckError, rowError } from '../lib/errors.js';
+import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { checkColumns } from '../lib/load/column-check.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
@@ -137,6 +138,11 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const checker = new DryRunChecker({ ...options, source });
   const sink = new OutcomeSink(options.errorPath ? { errorPath: options.errorPath } : {});
   await sink.open();
-  await pipeline([input, ...stages, checker, sink], ...(options.signal ? [{ signal: options.signal }] : []));
+  try {
+    await pipeline([input, ...stages, checker, sink], ...(options.signal ? [{ signal: options.signal }] : []));
+  } catch (err) {
+    // An object the org does not have, said with the nearest name, as a load says it.
+    throw await unknownObjectOr(options.client, options.object, err, options.signal);
+  }
   return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed };
 }

@@ -27,7 +27,8 @@ export type BulkErrorCode =
   | 'BULK_PIPELINE'
   | 'BULK_ATTACHMENT'
   | 'BULK_MISSING_PACKAGE'
-  | 'BULK_DAILY_LIMIT';
+  | 'BULK_DAILY_LIMIT'
+  | 'BULK_UNKNOWN_OBJECT';
 
 export class BulkError extends Error {
   override name = 'BulkError';

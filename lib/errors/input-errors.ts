@@ -84,6 +84,22 @@ export class ColumnCheckError extends BulkError {
   }
 }
 
+/**
+ * The org has no object of the name a load or a query gave (its describe, or the job's create, said
+ * so); `suggestion` is the org's nearest object name (from describeGlobal), when one is near enough.
+ * Thrown before any job exists: the org refused to make one.
+ */
+export class UnknownObjectError extends BulkError {
+  override name = 'UnknownObjectError';
+  readonly object: string;
+  readonly suggestion: string | undefined;
+  constructor(object: string, suggestion: string | undefined, options?: ErrorOptions) {
+    super('BULK_UNKNOWN_OBJECT', `${object} is not an object of the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`, options);
+    this.object = object;
+    this.suggestion = suggestion;
+  }
+}
+
 /** Two columns of a header (or of the first record, which sets the columns) that name one field; the run stops before any job. */
 export class DuplicateColumnError extends BulkError {
   override name = 'DuplicateColumnError';

@@ -111,19 +111,34 @@ async function relationshipProblem(
 const hasRelationshipFor = (field: FieldDescribe, columns: readonly string[]) =>
   field.relationshipName !== null && columns.some((c) => c.toLowerCase().startsWith(`${(field.relationshipName as string).toLowerCase()}.`));
 
-/** " (did you mean X?)" for the closest name, when one is close enough to be a typo. */
+/**
+ * " (did you mean X?)" for the closest name, when one is close enough to be a typo. Names are
+ * Salesforce API names, compared regardless of case and also without their namespace prefix and
+ * custom suffix, so that `Invoice` finds `Invoice__c` and `Invoice__c` finds `acme__Invoice__c`
+ * (issue 27); of names as near, the one nearest as written is taken.
+ */
 export function suggest(name: string, names: readonly string[]): string {
+  const nearest = nearestName(name, names);
+  return nearest === undefined ? '' : ` (did you mean ${nearest}?)`;
+}
+
+/** The name `suggest` says, or undefined when none is near enough; a name equal regardless of case is the nearest. */
+export function nearestName(name: string, names: readonly string[]): string | undefined {
+  const given = name.toLowerCase();
+  const givenBare = bareName(given);
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let bestWhole = Number.POSITIVE_INFINITY;
   for (const candidate of names) {
-    const d = distance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
+    const whole = distance(given, candidate.toLowerCase());
+    const d = Math.min(whole, distance(givenBare, bareName(candidate.toLowerCase())));
+    if (d < bestDistance || (d === bestDistance && whole < bestWhole)) [best, bestDistance, bestWhole] = [candidate, d, whole];
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean ${best}?)` : '';
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
 }
+
+/** A lower-case API name without a namespace prefix (`acme__`) and a custom suffix (`__c`, `__mdt`, `__e`, ...). */
+const bareName = (name: string): string => name.replace(/^[a-z][a-z0-9]*__(?=.+__[a-z]+$)/, '').replace(/(.)__[a-z]+$/, '$1');
 
 /** Damerau-Levenshtein (adjacent swaps count one): `Phnoe` is one edit from `Phone`. */
 function distance(a: string, b: string): number {

@@ -8,6 +8,13 @@
 
 /** The FROM object, or undefined when the query has no top-level FROM followed by a name. */
 export function soqlFromObject(soql: string): string | undefined {
+  const from = topLevelFrom(soql);
+  if (from < 0) return undefined;
+  return /^\s+([A-Za-z][A-Za-z0-9_]*)/.exec(soql.slice(from + 4))?.[1];
+}
+
+/** The index of the query's top-level FROM keyword, or -1. */
+export function topLevelFrom(soql: string): number {
   let depth = 0;
   for (let i = 0; i < soql.length; i++) {
     const c = soql[i] as string;
@@ -17,16 +24,13 @@ export function soqlFromObject(soql: string): string | undefined {
     }
     if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && (c === 'f' || c === 'F') && isKeywordAt(soql, i, 'from')) {
-      const name = /^\s+([A-Za-z][A-Za-z0-9_]*)/.exec(soql.slice(i + 4));
-      return name?.[1];
-    }
+    else if (depth === 0 && (c === 'f' || c === 'F') && isKeywordAt(soql, i, 'from')) return i;
   }
-  return undefined;
+  return -1;
 }
 
 /** The index of the quote that closes the string literal opened at `start` (or the last index). */
-function endOfString(text: string, start: number): number {
+export function endOfString(text: string, start: number): number {
   for (let i = start + 1; i < text.length; i++) {
     if (text[i] === '\\') i++;
     else if (text[i] === "'") return i;
@@ -37,7 +41,7 @@ function endOfString(text: string, start: number): number {
 const WORD = /[A-Za-z0-9_]/;
 
 /** Whether `keyword` stands at `i` as a whole word, regardless of case. */
-function isKeywordAt(text: string, i: number, keyword: string): boolean {
+export function isKeywordAt(text: string, i: number, keyword: string): boolean {
   if (text.slice(i, i + keyword.length).toLowerCase() !== keyword) return false;
   const before = text[i - 1];
   const after = text[i + keyword.length];

@@ -96,9 +96,9 @@ describe('pipelines/bulk-query (end to end)', () => {
     expect(JSON.parse(await text({ soql: "SELECT Name FROM Account WHERE Name = 'none'", format: 'json' }))).to.deep.equal([]);
   });
 
-  it('answers an empty result with no rows', async () => {
+  it('answers an empty result with no rows (CSV: the header line alone, issue 27)', async () => {
     expect(await records({ soql: "SELECT Name FROM Account WHERE Name = 'nobody'" })).to.deep.equal([]);
-    expect(await text({ soql: "SELECT Name FROM Account WHERE Name = 'nobody'" })).to.equal('');
+    expect(await text({ soql: "SELECT Name FROM Account WHERE Name = 'nobody'" })).to.equal('"Name"\n');
   });
 
   it('PK chunking: chunks in order, every row exactly once, the original NotProcessed taken as normal', async () => {

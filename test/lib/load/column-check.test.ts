@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ColumnCheckError } from '../../../lib/errors.js';
-import { checkColumns } from '../../../lib/load/column-check.js';
+import { checkColumns, nearestName } from '../../../lib/load/column-check.js';
 import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.js';
 
 const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({
@@ -96,5 +96,24 @@ describe('lib/load/column-check', () => {
     const err = new ColumnCheckError('Contact', ['a', 'b']);
     expect(err).to.include({ code: 'BULK_COLUMNS', object: 'Contact' });
     expect(err.message).to.equal('the columns do not fit Contact, so no job was created: a; b');
+  });
+
+  it('nearestName: a typo, another case, a name without its custom suffix or namespace; of names as near, the nearest as written; none when none is near', () => {
+    const names = ['Account', 'Contact', 'Invoice__c', 'acme__Invoice__c', 'acme__Shipment__c', 'Region__c', 'Name'];
+    const cases: Array<[string, string | undefined]> = [
+      ['Acount', 'Account'],
+      ['account', 'Account'],
+      ['Contcat', 'Contact'],
+      ['Invoice', 'Invoice__c'],
+      ['Invoce__c', 'Invoice__c'],
+      ['acme__Invoce__c', 'acme__Invoice__c'],
+      ['Shipment__c', 'acme__Shipment__c'],
+      ['shipment', 'acme__Shipment__c'],
+      ['Region', 'Region__c'],
+      ['Name__c', 'Name'],
+      ['Zzyzx', undefined],
+      ['Opportunity', undefined],
+    ];
+    for (const [given, nearest] of cases) expect(nearestName(given, names), given).to.equal(nearest);
   });
 });
