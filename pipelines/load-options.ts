@@ -19,7 +19,16 @@ export interface LoadProgress {
   readonly batchesInProgress: number;
   readonly batchesCompleted: number;
   readonly batchesFailed: number;
+  /** Records whose rows are in the outputs: recordsSucceeded + recordsFailed. */
   readonly recordsProcessed: number;
+  /**
+   * Records the org has processed, as the poller last read it (v1: each batch's
+   * numberRecordsProcessed; 2.0: each ingest job's), with the rows a resumed run's outputs held when
+   * it began. It leads `recordsProcessed`, which waits for each batch's results to be fetched and
+   * written, and never goes down. Not in it: records rejected before upload (never sent, but for
+   * those in a resumed run's outputs) and a record retry's later attempts (retryRecords).
+   */
+  readonly recordsProcessedByOrg: number;
   readonly recordsSucceeded: number;
   readonly recordsFailed: number;
   /** Bytes of the input file read so far (its offset, for a resumed run), when the input is a file. */
