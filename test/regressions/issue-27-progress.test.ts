@@ -111,7 +111,7 @@ for (const bulkApi of [1, 2] as const) {
       checkReports(reports, size);
     });
 
-    it('a resumed run counts the rows its outputs hold and the killed run\'s batches in the org once', async () => {
+    it("a resumed run counts the rows its outputs hold and the killed run's batches in the org once", async () => {
       const { path, size } = await input();
       const proxy = await new FaultProxy(t.org.instanceUrl).start();
       const cut = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, retry: { maxElapsedMs: 300, minDelayMs: 5, maxDelayMs: 50 } });
