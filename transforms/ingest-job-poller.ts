@@ -74,8 +74,9 @@ export class IngestJobPoller extends PollingStage {
 
   /**
    * Records the org has processed in the jobs this stage polled: each job's numberRecordsProcessed as
-   * last polled, summed, with the records of segments a resumed run found ordered already (the org
-   * processed them before it). It never goes down.
+   * last polled (non-zero while InProgress already: spec bulk-api-v2.md, job info counters), summed,
+   * with the records of segments a resumed run found ordered already (the org processed them before
+   * it). It never goes down.
    */
   get recordsProcessed(): number {
     return this.#processed;

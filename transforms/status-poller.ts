@@ -56,8 +56,10 @@ export class StatusPoller extends PollingStage {
 
   /**
    * Records the org has processed in the batches this stage polled: each batch's
-   * numberRecordsProcessed as last polled (it rises while the batch is InProgress), summed. It never
-   * goes down: a batch that ends keeps the count it ended with.
+   * numberRecordsProcessed as last polled, summed. It never goes down: a batch that ends keeps the
+   * count it ended with. Salesforce's BatchInfo gives the count "at the time the request was sent",
+   * and its batch-list example shows an InProgress batch at 800 (docs: asynch_api_reference_batchinfo,
+   * asynch_api_batches_get_info_all), so it rises while the batch runs.
    */
   get recordsProcessed(): number {
     return this.#processed;
