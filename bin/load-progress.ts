@@ -4,7 +4,7 @@
  * bytes read before), with a smoothed rate and an ETA from it; then the rows written to the outputs,
  * which lag (a batch's results are fetched and written after the org is done with it, in input
  * order: issue 27 saw 40% written with 396 of 400 batches done); how far the reading is; the
- * batches. A stdin load has no total: its counts only, no percent, no ETA.
+ * batches. A stdin load has no total until its end: its counts only, no percent, no ETA.
  */
 import type { LoadProgress } from '../pipelines/bulk-load.js';
 import { compact, count, duration } from './progress-line.js';
@@ -44,7 +44,7 @@ export class LoadProgressText {
     fields.push(total !== undefined && rate !== undefined && rate > 0 && done < total.records ? `ETA ${duration((total.records - done) / rate)}` : '');
     fields.push(`written ${count(p.recordsProcessed)}${p.recordsFailed > 0 ? ` (${count(p.recordsFailed)} failed)` : ''}`);
     const fraction = this.#fractionRead(p);
-    fields.push(fraction === undefined || fraction === 1 ? `read ${count(p.recordsRead)}` : `reading ${Math.floor(fraction * 100)}% (${count(p.recordsRead)})`);
+    fields.push(fraction === undefined || p.inputEnded ? `read ${count(p.recordsRead)}` : `reading ${Math.floor(fraction * 100)}% (${count(p.recordsRead)})`);
     fields.push(`batches ${p.batchesQueued} queued, ${p.batchesInProgress} in progress, ${p.batchesCompleted} done, ${p.batchesFailed} failed`);
     return fields.filter(Boolean);
   }
@@ -54,11 +54,15 @@ export class LoadProgressText {
     return this.#size && p.bytesRead !== undefined ? Math.min(1, p.bytesRead / this.#size) : undefined;
   }
 
-  /** The records the input holds: counted once the file is read, estimated from the share of its bytes read before; undefined for stdin, or before a record is read. */
+  /**
+   * The records the input holds: counted once the reading has ended (stdin's too), estimated from the
+   * share of the file's bytes read before; undefined for stdin until its end, or before a record is read.
+   */
   #total(p: LoadProgress): { records: number; exact: boolean } | undefined {
+    if (p.recordsRead === 0) return undefined;
+    if (p.inputEnded) return { records: p.recordsRead, exact: true };
     const fraction = this.#fractionRead(p);
-    if (fraction === 1) return p.recordsRead > 0 ? { records: p.recordsRead, exact: true } : undefined;
-    if (fraction === undefined || fraction === 0 || p.recordsRead === 0) return undefined;
+    if (fraction === undefined || fraction === 0) return undefined;
     return { records: Math.max(p.recordsRead, Math.round(p.recordsRead / fraction)), exact: false };
   }
 }

@@ -31,8 +31,14 @@ export interface LoadProgress {
   readonly recordsProcessedByOrg: number;
   readonly recordsSucceeded: number;
   readonly recordsFailed: number;
-  /** Bytes of the input file read so far (its offset, for a resumed run), when the input is a file. */
+  /**
+   * Bytes of the input file read so far (its offset, for a resumed run), when the input is a file; a
+   * CSV file on the fast path counts them to the end of the records in `recordsRead`, others as the
+   * file is read (ahead of the records by what the stages buffer).
+   */
   readonly bytesRead: number | undefined;
+  /** The reading has ended (the input's end, a stop, or nothing left to read on a resume): `recordsRead` is every record this run reads. */
+  readonly inputEnded: boolean;
   /** Records read whose rows are not in the outputs yet (uploaded or spooled, results not written): read = succeeded + failed + pending. */
   readonly recordsPending: number;
 }

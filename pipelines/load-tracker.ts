@@ -6,11 +6,12 @@
  * A few counters; nothing per record is kept.
  */
 import type { SpooledBatch } from '../lib/load-types.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import type { BatchCounts } from '../transforms/status-poller.js';
 import type { LoadBatchEvent, LoadProgress } from './load-options.js';
 import type { LoadStages } from './load-stages.js';
 
-type Counts = { -readonly [K in Exclude<keyof LoadProgress, 'bytesRead' | 'recordsPending' | 'recordsProcessedByOrg'>]: number };
+type Counts = { -readonly [K in Exclude<keyof LoadProgress, 'bytesRead' | 'inputEnded' | 'recordsPending' | 'recordsProcessedByOrg'>]: number };
 
 export class LoadTracker {
   readonly #counts: Counts = {
@@ -30,6 +31,10 @@ export class LoadTracker {
   #file: { readonly stream: { readonly bytesRead: number }; readonly start: number } | undefined;
   /** Payload bytes cut (and so uploaded, or to be). */
   #bytes = 0;
+  /** The CSV fast path: where the records cut so far end in the file (the records counted, not the bytes the file stream read ahead). */
+  #cutAt: number | undefined;
+  readonly #fastPath: boolean;
+  #inputEnded: boolean;
   /** The rows a resumed run's outputs held as it began: the org processed them under the run it resumes, and this run's poller never sees their batches. */
   readonly #processedBefore: number;
 
@@ -38,6 +43,9 @@ export class LoadTracker {
     this.#onProgress = onProgress;
     this.#sink = stages.sink;
     this.#poller = stages.poller;
+    this.#fastPath = stages.chunker instanceof CsvBatchSplitter;
+    // A resume with nothing left to read has no chunker in its pipeline: its records are all read.
+    this.#inputEnded = !stages.reading.readInput;
     this.#counts.recordsRead = recordsRead;
     this.#listen(stages, onBatch);
     this.written();
@@ -59,7 +67,8 @@ export class LoadTracker {
     return {
       ...c,
       recordsProcessedByOrg: this.#processedBefore + this.#poller.recordsProcessed,
-      bytesRead: this.#file ? this.#file.start + this.#file.stream.bytesRead : undefined,
+      bytesRead: this.#file ? (this.#fastPath ? (this.#cutAt ?? this.#file.start) : this.#file.start + this.#file.stream.bytesRead) : undefined,
+      inputEnded: this.#inputEnded,
       recordsPending: c.recordsRead - c.recordsSucceeded - c.recordsFailed,
     };
   }
@@ -81,6 +90,12 @@ export class LoadTracker {
     chunker.on('batch', (b: SpooledBatch) => {
       c.recordsRead += b.records;
       this.#bytes += b.bytes;
+      if (b.end?.offset != null) this.#cutAt = b.end.offset;
+      this.report();
+    });
+    // The chunker finishes after its last cut: every record read is counted.
+    chunker.once('finish', () => {
+      this.#inputEnded = true;
       this.report();
     });
     chunker.on('rejected', () => {

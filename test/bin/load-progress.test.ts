@@ -14,6 +14,7 @@ const progress = (p: Partial<LoadProgress>): LoadProgress => ({
   recordsSucceeded: 0,
   recordsFailed: 0,
   bytesRead: undefined,
+  inputEnded: false,
   recordsPending: 0,
   ...p,
 });
@@ -32,6 +33,7 @@ describe('bin/load-progress', () => {
       text.fields(
         progress({
           bytesRead: 1000,
+          inputEnded: true,
           recordsRead: 4000,
           recordsProcessedByOrg: org,
           recordsProcessed: written,
@@ -58,9 +60,9 @@ describe('bin/load-progress', () => {
 
   it('counts the rows written when they are more (records rejected before upload never reach the org)', () => {
     const text = new LoadProgressText(100);
-    expect(text.fields(progress({ bytesRead: 100, recordsRead: 10, recordsProcessedByOrg: 7, recordsProcessed: 10, recordsFailed: 3, recordsSucceeded: 7 }), 0)[0]).to.equal(
-      'processed 10 of 10 (100%)',
-    );
+    expect(
+      text.fields(progress({ bytesRead: 100, inputEnded: true, recordsRead: 10, recordsProcessedByOrg: 7, recordsProcessed: 10, recordsFailed: 3, recordsSucceeded: 7 }), 0)[0],
+    ).to.equal('processed 10 of 10 (100%)');
   });
 
   it('never past 100%, never backwards: an estimate that grows, a count that outruns the total', () => {
@@ -73,10 +75,28 @@ describe('bin/load-progress', () => {
     expect(text.fields(progress({ bytesRead: 900, recordsRead: 7200, recordsProcessedByOrg: 7200 }), 200)[0]).to.equal('processed 7,200 of ~8,000 (90%)');
     expect(text.fields(progress({ bytesRead: 999, recordsRead: 7992, recordsProcessedByOrg: 7992 }), 300)[0]).to.equal('processed 7,992 of ~8,000 (99%)');
     // A count beyond the total (a retry or a resume must never show it) is held at the total.
-    expect(text.fields(progress({ bytesRead: 1000, recordsRead: 8000, recordsProcessedByOrg: 8100 }), 400)[0]).to.equal('processed 8,000 of 8,000 (100%)');
+    expect(text.fields(progress({ bytesRead: 1000, inputEnded: true, recordsRead: 8000, recordsProcessedByOrg: 8100 }), 400)[0]).to.equal('processed 8,000 of 8,000 (100%)');
   });
 
-  it('stdin: no total, so counts only: no percent, no ETA', () => {
+  it('the total is counted only once the reading has ended: the file read to its last byte is not yet every record counted', () => {
+    const text = new LoadProgressText(1000);
+    // The file stream has read every byte; the records in its last buffers are not cut yet.
+    expect(text.fields(progress({ bytesRead: 1000, recordsRead: 7900, recordsProcessedByOrg: 7900 }), 0)).to.deep.equal([
+      'processed 7,900 of ~7,900 (99%)',
+      'written 0',
+      'reading 100% (7,900)',
+      'batches 0 queued, 0 in progress, 0 done, 0 failed',
+    ]);
+    expect(text.fields(progress({ bytesRead: 1000, inputEnded: true, recordsRead: 8000, recordsProcessedByOrg: 7900 }), 100).slice(0, 3)).to.deep.equal([
+      'processed 7,900 of 8,000 (99%)',
+      'written 0',
+      'read 8,000',
+    ]);
+    // stdin: once it has ended, its records are known too.
+    expect(new LoadProgressText(undefined).fields(progress({ inputEnded: true, recordsRead: 30, recordsProcessedByOrg: 20 }), 0)[0]).to.equal('processed 20 of 30 (66%)');
+  });
+
+  it('stdin: no total before its end, so counts only: no percent, no ETA', () => {
     const text = new LoadProgressText(undefined);
     expect(text.fields(progress({ recordsRead: 30, recordsProcessedByOrg: 1, recordsProcessed: 0 }), 0)).to.deep.equal([
       'processed 1',
