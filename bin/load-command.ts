@@ -437,6 +437,7 @@ async function loadWithProgress(io: CliIo, values: LoadValues, conn: Connection,
       },
       onProgress: (p) => {
         ran.last = p;
+        progressText.see(p);
         progress.update(() => progressText.fields(p));
       },
       onNotice: (message) => {

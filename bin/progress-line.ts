@@ -56,30 +56,16 @@ export function fitLine(fields: readonly string[], width: number): string {
   return cut > 0 ? first.slice(0, cut) : first.slice(0, width);
 }
 
-/**
- * A rate over the last `windowMs` (10 s by default), not since the start: it shows what the run
- * does now, and nothing until there are two samples a second apart (no "0 rec/s" at the start).
- */
-export class RecentRate {
-  readonly #windowMs: number;
-  readonly #samples: Array<[at: number, total: number]> = [];
-
-  constructor(windowMs = 10_000) {
-    this.#windowMs = windowMs;
-  }
-
-  /** Records the running total at `at` (ms) and returns the rate per second, or undefined when it cannot be told yet. */
-  sample(total: number, at = Date.now()): number | undefined {
-    this.#samples.push([at, total]);
-    while (this.#samples.length > 2 && at - (this.#samples[1] as [number, number])[0] >= this.#windowMs) this.#samples.shift();
-    const [firstAt, firstTotal] = this.#samples[0] as [number, number];
-    const seconds = (at - firstAt) / 1000;
-    return seconds >= 1 ? Math.max(0, (total - firstTotal) / seconds) : undefined;
-  }
-}
-
 /** 1234567 -> "1,234,567". */
 export const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A rate, to two or three figures: 950, 9.5k, 230k, 1.2M (a smoothed rate has no more to tell). */
+export function compact(n: number): string {
+  if (n < 1000) return count(n);
+  if (n < 9_950) return `${(n / 1000).toFixed(1)}k`;
+  if (n < 999_500) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(n < 9_950_000 ? 1 : 0)}M`;
+}
 
 /** "1 batch", "3 batches". */
 export const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;

@@ -11,7 +11,8 @@ import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, bulkApiFlag, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { ProgressLine, RecentRate, count, duration, plural } from './progress-line.js';
+import { ProgressLine, compact, count, duration, plural } from './progress-line.js';
+import { SmoothedRate } from './smoothed-rate.js';
 import { parseCommand } from './parse-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -80,7 +81,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
 
   const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
-  const rate = new RecentRate();
+  const rate = new SmoothedRate();
   const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal, true);
   const started = Date.now();
   let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };
@@ -121,7 +122,7 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
       progress.update(() => [
         plural(p.rows, 'row'),
         `${bulkApi === 2 ? 'pages' : 'batches'} ${p.batchesDone}/${p.batchesTotal} done`,
-        perSecond !== undefined ? `${count(perSecond)} rows/s` : '',
+        perSecond !== undefined ? `${compact(perSecond)} rows/s` : '',
       ]);
     },
   });

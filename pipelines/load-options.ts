@@ -19,11 +19,26 @@ export interface LoadProgress {
   readonly batchesInProgress: number;
   readonly batchesCompleted: number;
   readonly batchesFailed: number;
+  /** Records whose rows are in the outputs: recordsSucceeded + recordsFailed. */
   readonly recordsProcessed: number;
+  /**
+   * Records the org has processed, as the poller last read it (v1: each batch's
+   * numberRecordsProcessed; 2.0: each ingest job's), with the rows a resumed run's outputs held when
+   * it began. It leads `recordsProcessed`, which waits for each batch's results to be fetched and
+   * written, and never goes down. Not in it: records rejected before upload (never sent, but for
+   * those in a resumed run's outputs) and a record retry's later attempts (retryRecords).
+   */
+  readonly recordsProcessedByOrg: number;
   readonly recordsSucceeded: number;
   readonly recordsFailed: number;
-  /** Bytes of the input file read so far (its offset, for a resumed run), when the input is a file. */
+  /**
+   * Bytes of the input file read so far (its offset, for a resumed run), when the input is a file; a
+   * CSV file on the fast path counts them to the end of the records in `recordsRead`, others as the
+   * file is read (ahead of the records by what the stages buffer).
+   */
   readonly bytesRead: number | undefined;
+  /** The reading has ended (the input's end, a stop, or nothing left to read on a resume): `recordsRead` is every record this run reads. */
+  readonly inputEnded: boolean;
   /** Records read whose rows are not in the outputs yet (uploaded or spooled, results not written): read = succeeded + failed + pending. */
   readonly recordsPending: number;
 }

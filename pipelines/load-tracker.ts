@@ -1,15 +1,17 @@
 /**
  * LoadTracker: a load's progress, which its stages report into. It counts records and batches as
- * they go through (cut, submitted, polled, finished, joined), derives the bytes read and the records
- * pending, says each batch's way to `onBatch`, and reports to `onProgress` on every change.
+ * they go through (cut, submitted, polled, finished, joined), derives the bytes read, the records
+ * pending and the records the org processed (the poller's count), says each batch's way to
+ * `onBatch`, and reports to `onProgress` on every change.
  * A few counters; nothing per record is kept.
  */
 import type { SpooledBatch } from '../lib/load-types.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import type { BatchCounts } from '../transforms/status-poller.js';
 import type { LoadBatchEvent, LoadProgress } from './load-options.js';
 import type { LoadStages } from './load-stages.js';
 
-type Counts = { -readonly [K in Exclude<keyof LoadProgress, 'bytesRead' | 'recordsPending'>]: number };
+type Counts = { -readonly [K in Exclude<keyof LoadProgress, 'bytesRead' | 'inputEnded' | 'recordsPending' | 'recordsProcessedByOrg'>]: number };
 
 export class LoadTracker {
   readonly #counts: Counts = {
@@ -25,17 +27,29 @@ export class LoadTracker {
   };
   readonly #onProgress: ((progress: LoadProgress) => void) | undefined;
   readonly #sink: LoadStages['sink'];
+  readonly #poller: LoadStages['poller'];
   #file: { readonly stream: { readonly bytesRead: number }; readonly start: number } | undefined;
   /** Payload bytes cut (and so uploaded, or to be). */
   #bytes = 0;
+  /** The CSV fast path: where the records cut so far end in the file (the records counted, not the bytes the file stream read ahead). */
+  #cutAt: number | undefined;
+  readonly #fastPath: boolean;
+  #inputEnded: boolean;
+  /** The rows a resumed run's outputs held as it began: the org processed them under the run it resumes, and this run's poller never sees their batches. */
+  readonly #processedBefore: number;
 
   /** `recordsRead`: the rows a resumed run's ledger has read already. */
   constructor(stages: LoadStages, onProgress: ((progress: LoadProgress) => void) | undefined, onBatch: ((event: LoadBatchEvent) => void) | undefined, recordsRead = 0) {
     this.#onProgress = onProgress;
     this.#sink = stages.sink;
+    this.#poller = stages.poller;
+    this.#fastPath = stages.chunker instanceof CsvBatchSplitter;
+    // A resume with nothing left to read has no chunker in its pipeline: its records are all read.
+    this.#inputEnded = !stages.reading.readInput;
     this.#counts.recordsRead = recordsRead;
     this.#listen(stages, onBatch);
     this.written();
+    this.#processedBefore = this.#counts.recordsProcessed;
   }
 
   get bytes(): number {
@@ -47,10 +61,16 @@ export class LoadTracker {
     this.#file = { stream, start };
   }
 
-  /** The counts, with what derives from them: the bytes read, and the records not in the outputs yet. */
+  /** The counts, with what derives from them: the bytes read, the records not in the outputs yet, and those the org processed (as the poller last polled). */
   snapshot(): LoadProgress {
     const c = this.#counts;
-    return { ...c, bytesRead: this.#file ? this.#file.start + this.#file.stream.bytesRead : undefined, recordsPending: c.recordsRead - c.recordsSucceeded - c.recordsFailed };
+    return {
+      ...c,
+      recordsProcessedByOrg: this.#processedBefore + this.#poller.recordsProcessed,
+      bytesRead: this.#file ? (this.#fastPath ? (this.#cutAt ?? this.#file.start) : this.#file.start + this.#file.stream.bytesRead) : undefined,
+      inputEnded: this.#inputEnded,
+      recordsPending: c.recordsRead - c.recordsSucceeded - c.recordsFailed,
+    };
   }
 
   report(): void {
@@ -70,6 +90,12 @@ export class LoadTracker {
     chunker.on('batch', (b: SpooledBatch) => {
       c.recordsRead += b.records;
       this.#bytes += b.bytes;
+      if (b.end?.offset != null) this.#cutAt = b.end.offset;
+      this.report();
+    });
+    // The chunker finishes after its last cut: every record read is counted.
+    chunker.once('finish', () => {
+      this.#inputEnded = true;
       this.report();
     });
     chunker.on('rejected', () => {

@@ -8,7 +8,8 @@
  * its segments go on, in order, each with its results file. A job whose results do not match its
  * rows exactly sends them all to the errors (BULKPIPE_RESULT_MISMATCH); a job's records the org
  * never processed are BULKPIPE_NOT_PROCESSED. Segments whose results a resumed run ordered already
- * pass at once.
+ * pass at once. `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
+ * records whose results are written, which wait for the job's end and its result files.
  * Buffers: the descriptors of the segments whose job is awaited; results wait on disk.
  */
 import { createWriteStream } from 'node:fs';
@@ -62,12 +63,23 @@ export class IngestJobPoller extends PollingStage {
   readonly #ledger: LoadLedger | undefined;
   readonly #jobs = new Map<string, AwaitedJob>();
   readonly #failedJobs: FailedJob[] = [];
+  #processed = 0;
 
   constructor(options: IngestJobPollerOptions) {
     super(options);
     this.#client = options.client;
     this.#spool = options.spool;
     this.#ledger = options.ledger;
+  }
+
+  /**
+   * Records the org has processed in the jobs this stage polled: each job's numberRecordsProcessed as
+   * last polled (non-zero while InProgress already: spec bulk-api-v2.md, job info counters), summed,
+   * with the records of segments a resumed run found ordered already (the org processed them before
+   * it). It never goes down.
+   */
+  get recordsProcessed(): number {
+    return this.#processed;
   }
 
   /** The jobs that ended Failed or Aborted so far. */
@@ -84,6 +96,7 @@ export class IngestJobPoller extends PollingStage {
     }
     if (item.resultsPath !== undefined) {
       // Ordered by the run this one resumes: nothing to wait for.
+      this.#processed += item.records;
       this.push(finished(item, { state: 'Completed', processed: item.records }));
       return callback();
     }
@@ -109,8 +122,12 @@ export class IngestJobPoller extends PollingStage {
     let moved = false;
     for (const [jobId, job] of this.#jobs) {
       const info = await this.#client.ingestJobs.get(jobId, { signal });
-      if (info.numberRecordsProcessed > job.processed) moved = true;
-      job.processed = info.numberRecordsProcessed;
+      // The org's count only rises; a lower one is taken as no news.
+      if (info.numberRecordsProcessed > job.processed) {
+        moved = true;
+        this.#processed += info.numberRecordsProcessed - job.processed;
+        job.processed = info.numberRecordsProcessed;
+      }
       if (TERMINAL.has(info.state)) ended.push(info);
       else if (info.state === 'InProgress') counts.inProgress++;
       else counts.queued++;

@@ -4,7 +4,8 @@
  * (lib/poll-loop.ts): from minIntervalMs, growing by half while nothing changes, up to maxIntervalMs,
  * back down when something finishes. Each batch is emitted once, when Completed, Failed or
  * NotProcessed, with the count of records the server processed. An overall timeout ends the stream
- * with a PollTimeoutError that names the job and the unfinished batch ids.
+ * with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
+ * the batches' numberRecordsProcessed as polled, which leads the records whose results are written.
  * Buffers: the ids of the batches waiting on the server (no payloads). No timer survives the stream.
  */
 import type { TransformCallback } from 'node:stream';
@@ -29,6 +30,9 @@ export class StatusPoller extends PollingStage {
   readonly #client: BulkClient;
   /** jobId -> batchId -> the batch. */
   readonly #pending = new Map<string, Map<string, SubmittedBatch>>();
+  /** batchId -> its numberRecordsProcessed at the last poll, for the batches awaited. */
+  readonly #processedOf = new Map<string, number>();
+  #processed = 0;
 
   constructor(options: StatusPollerOptions) {
     super(options);
@@ -50,6 +54,17 @@ export class StatusPoller extends PollingStage {
     callback();
   }
 
+  /**
+   * Records the org has processed in the batches this stage polled: each batch's
+   * numberRecordsProcessed as last polled, summed. It never goes down: a batch that ends keeps the
+   * count it ended with. Salesforce's BatchInfo gives the count "at the time the request was sent",
+   * and its batch-list example shows an InProgress batch at 800 (docs: asynch_api_reference_batchinfo,
+   * asynch_api_batches_get_info_all), so it rises while the batch runs.
+   */
+  get recordsProcessed(): number {
+    return this.#processed;
+  }
+
   protected override get awaited(): number {
     let n = 0;
     for (const batches of this.#pending.values()) n += batches.size;
@@ -66,6 +81,7 @@ export class StatusPoller extends PollingStage {
       const counts: BatchCounts = { queued: 0, inProgress: 0 };
       for (const info of infos) {
         if (!batches.has(info.id)) continue;
+        this.#sawProcessed(info);
         if (info.state === 'Queued') counts.queued++;
         else if (info.state === 'InProgress') counts.inProgress++;
       }
@@ -74,6 +90,7 @@ export class StatusPoller extends PollingStage {
         const batch = batches.get(info.id);
         if (!batch || !TERMINAL_BATCH_STATES.has(info.state)) continue;
         batches.delete(info.id);
+        this.#processedOf.delete(info.id);
         changed = true;
         const { kind: _kind, ...rest } = batch;
         const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage, processed: info.numberRecordsProcessed };
@@ -82,6 +99,14 @@ export class StatusPoller extends PollingStage {
       }
     }
     return changed;
+  }
+
+  /** Adds what a batch processed since the last poll (the org's count only rises; a lower one is taken as no news). */
+  #sawProcessed(info: BatchInfo): void {
+    const before = this.#processedOf.get(info.id) ?? 0;
+    if (info.numberRecordsProcessed <= before) return;
+    this.#processed += info.numberRecordsProcessed - before;
+    this.#processedOf.set(info.id, info.numberRecordsProcessed);
   }
 
   /** The timeout error, naming a job and its unfinished batches; none while nothing is awaited. */

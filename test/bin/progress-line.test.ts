@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { ProgressLine, RecentRate, count, duration, fitLine, plural } from '../../bin/progress-line.js';
+import { ProgressLine, compact, count, duration, fitLine, plural } from '../../bin/progress-line.js';
 
 function terminal(): Writable & { text: string; columns: number } {
   const stream = new Writable({
@@ -35,15 +35,6 @@ describe('bin/progress-line', () => {
     expect(fitLine([], 10)).to.equal('');
   });
 
-  it('a recent rate: over the last window only, nothing before a second of samples', () => {
-    const rate = new RecentRate(10_000);
-    expect(rate.sample(0, 0)).to.equal(undefined);
-    expect(rate.sample(100, 500)).to.equal(undefined);
-    expect(rate.sample(1000, 1000)).to.equal(1000);
-    for (let t = 2000; t <= 20_000; t += 1000) rate.sample(1000 + (t - 1000) * 10, t); // then 10,000/s
-    expect(rate.sample(1000 + 20_000 * 10, 21_000)).to.be.within(9_000, 10_100);
-  });
-
   it('draws nothing when disabled (not a terminal, or --quiet)', () => {
     const out = terminal();
     const line = new ProgressLine(out, false);
@@ -52,8 +43,9 @@ describe('bin/progress-line', () => {
     expect(out.text).to.equal('');
   });
 
-  it('formats counts, durations and plurals', () => {
+  it('formats counts, rates, durations and plurals', () => {
     expect(count(1234567.4)).to.equal('1,234,567');
+    expect([950, 9_460, 9_960, 229_600, 999_400, 999_600, 1_240_000, 12_400_000].map(compact)).to.deep.equal(['950', '9.5k', '10k', '230k', '999k', '1.0M', '1.2M', '12M']);
     expect([duration(42), duration(185), duration(7620)]).to.deep.equal(['42s', '3m05s', '2h07m']);
     expect([plural(1, 'batch', 'batches'), plural(3, 'batch', 'batches'), plural(2, 'row')]).to.deep.equal(['1 batch', '3 batches', '2 rows']);
   });

@@ -1,12 +1,13 @@
 /**
  * StatusPoller with the standard battery: validation, each batch once from job-level polls, the
- * timeout with ids, and no timer left behind.
+ * records the org processed as polled, the timeout with ids, and no timer left behind.
  */
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../../lib/http/client.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
+import type { BatchInfo } from '../../lib/types.js';
 import { parseBatchInfo, serializeBatchInfoList } from '../../lib/wire/batch-info.js';
 import { StatusPoller } from '../../transforms/status-poller.js';
 import { rejection, wireFixture } from '../helpers/fixtures.js';
@@ -47,6 +48,37 @@ describe('transforms/status-poller', () => {
       [1, 'Failed'],
     ]);
     expect(sink.items.find((b) => b.state === 'Failed')?.stateMessage).to.equal('InvalidBatch : Field name not found : Nope__c');
+  });
+
+  it('counts the records the org processed as each poll reads them, rising while a batch is InProgress, never down (issue 27)', async () => {
+    const server = await new ScriptedServer().start();
+    // Each poll one step on: a count that rises, then a lower one (no news), then the end.
+    const steps: Array<Pick<BatchInfo, 'state' | 'numberRecordsProcessed'>> = [
+      { state: 'Queued', numberRecordsProcessed: 0 },
+      { state: 'InProgress', numberRecordsProcessed: 400 },
+      { state: 'InProgress', numberRecordsProcessed: 200 },
+      { state: 'InProgress', numberRecordsProcessed: 800 },
+      { state: 'Completed', numberRecordsProcessed: 1000 },
+    ];
+    let poll = 0;
+    server.fallback = (_req, res) => {
+      const step = steps[Math.min(poll++, steps.length - 1)];
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeBatchInfoList([{ ...BATCH, ...step }], 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      const names = Array.from({ length: 1000 }, (_, i) => `A${i}`);
+      const batch: SubmittedBatch = { ...(await spooled(0, names)), kind: 'submitted', jobId: BATCH.jobId, batchId: BATCH.id };
+      const poller = new StatusPoller({ client, minIntervalMs: 1, maxIntervalMs: 5 });
+      const seen: number[] = [];
+      poller.on('poll', () => seen.push(poller.recordsProcessed));
+      await pipeline(Readable.from([batch]), poller, collector());
+      expect(seen).to.deep.equal([0, 400, 400, 800, 1000]);
+      expect(poller.recordsProcessed).to.equal(1000);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 
   it('times out with the job and the unfinished batch ids, and leaves no timer behind', async () => {
