@@ -1,7 +1,8 @@
 /**
  * A benchmark's figures for people: a table for the terminal, and one self-contained HTML file
- * (inline SVG charts, no script, no network: it opens offline and prints) with records over time per
- * run, the batch latencies, and the sweep as a grouped bar chart.
+ * (inline SVG charts, no script, no network: it opens offline and prints): the best setting first,
+ * then records/s, client CPU and peak RSS per setting (a bar per run), records over time per run,
+ * and the batch latencies.
  */
 import type { BenchReport, BenchRun, BenchSettings } from './bench-load.js';
 import { bestSettingLine } from './best-setting.js';
@@ -83,7 +84,7 @@ export function renderBenchReport(report: BenchReport, table = benchTable(report
     {
       id: 'rate',
       title: 'Records/s of each run, by setting (batch size, concurrency, content type, gzip, serial)',
-      note: 'Records read over the seconds from the start of the load to its last row written.',
+      note: 'Records processed over the seconds from the start of the load to its last row written.',
     },
     rate.groups,
     rate.series,

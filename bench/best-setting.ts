@@ -15,6 +15,8 @@ interface SettingFigures {
   /** Client CPU (user + system) seconds per 100,000 records read, over all its runs. */
   readonly cpuSecondsPer100k: number;
   readonly failed: number;
+  /** How much its fastest run beat its slowest: 0.2 for 20% (0 with one run). */
+  readonly spread: number;
 }
 
 /** The settings in the order they first ran, each with its runs' figures. */
@@ -33,8 +35,14 @@ function settingFigures(runs: readonly BenchRun[]): SettingFigures[] {
       recordsPerSecond: rs.reduce((a, r) => a + r.recordsPerSecond, 0) / rs.length,
       cpuSecondsPer100k: records > 0 ? (cpu / records) * 100_000 : 0,
       failed: rs.reduce((a, r) => a + r.failed, 0),
+      spread: spreadOf(rs.map((r) => r.recordsPerSecond)),
     };
   });
+}
+
+function spreadOf(rates: readonly number[]): number {
+  const low = Math.min(...rates);
+  return low > 0 ? Math.max(...rates) / low - 1 : 0;
 }
 
 /** 142k, 16.4k, 950: three significant digits, as the headline shows a rate. */
@@ -81,7 +89,10 @@ export function bestSettingLine(runs: readonly BenchRun[]): string {
   const mean = (f: SettingFigures) => (f.runs > 1 ? ` (mean of ${f.runs} runs)` : '');
   const candidates = all.filter((f) => f.failed === 0);
   const leftOut = all.filter((f) => f.failed > 0);
-  const leftOutWords = leftOut.length > 0 ? ` Left out, with failed records: ${leftOut.map((f) => name(f)).join('; ')}.` : '';
+  // Repeated runs show the noise that a gap between settings must beat.
+  const noise = Math.max(...all.map((f) => f.spread));
+  const noiseWords = all.some((f) => f.runs > 1) ? ` Runs of one setting differed by up to ${Math.round(noise * 100)}%.` : '';
+  const leftOutWords = `${noiseWords}${leftOut.length > 0 ? ` Left out, with failed records: ${leftOut.map((f) => name(f)).join('; ')}.` : ''}`;
   if (candidates.length === 0) return `No best setting: every setting had failed records (see the table).`;
   const shown = (f: SettingFigures) => shortRate(f.recordsPerSecond);
   const fastest = Math.max(...candidates.map((f) => f.recordsPerSecond));
