@@ -95,7 +95,7 @@ export function renderBenchReport(report: BenchReport, table = benchTable(report
     {
       id: 'cpu',
       title: 'Client CPU per 100,000 records, by setting',
-      note: "The bulkpipe process's user + system CPU seconds during the run (process.cpuUsage()), per 100,000 records read. The org is not in it when it runs in a process of its own, as bench's local orgs do.",
+      note: "The bulkpipe process's user + system CPU seconds during the run (process.cpuUsage()), per 100,000 records read. The org is not in it when it runs in a process of its own, as bench's local orgs do; the first run also pays for the process's warm-up (compiling the code it runs).",
     },
     cpu.groups,
     cpu.series,
