@@ -74,8 +74,8 @@ function perSetting(report: BenchReport, figure: (r: BenchRun) => number): { gro
   return { groups: [...combos].map(([label, values]) => ({ label, values })), series: Array.from({ length: most }, (_, i) => `run ${i + 1}`) };
 }
 
-/** `--batch-size 2000` as one word, so that a narrow page never breaks it after its dashes. */
-const flagsKeptWhole = (html: string) => html.replace(/--[a-z-]+ [^\s,;:.)]+/g, (flag) => `<code>${flag}</code>`);
+/** `--batch-size 2000` and `CPU-s` each as one word, so that a narrow page never breaks them after a dash. */
+const keptWhole = (html: string) => html.replace(/--[a-z-]+ [^\s,;:.)]+/g, (flag) => `<code>${flag}</code>`).replace(/CPU-s/g, '<span class="whole">CPU-s</span>');
 
 /** The whole report as one HTML document: the best setting first, then the charts, then the table. */
 export function renderBenchReport(report: BenchReport, table = benchTable(report)): string {
@@ -144,11 +144,11 @@ export function renderBenchReport(report: BenchReport, table = benchTable(report
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>bulkpipe bench: ${escapeHtml(report.object)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}figure{margin:28px 0}figcaption{font-weight:600;margin-bottom:4px}
 .note{margin:0 0 10px;color:#444;font-size:13px}svg.chart{display:block;overflow:hidden}.best{font-size:16px;border-left:4px solid #666;background:#f4f4f4;padding:8px 12px}
-pre{background:#f6f6f6;padding:12px;overflow:auto}.legend{list-style:none;padding:0;margin:8px 0}.legend li{display:inline-block;margin-right:14px;white-space:nowrap}.legend svg{margin-right:4px}.best code{font:inherit;white-space:nowrap}
+pre{background:#f6f6f6;padding:12px;overflow:auto}.legend{list-style:none;padding:0;margin:8px 0}.legend li{display:inline-block;margin-right:14px;white-space:nowrap}.legend svg{margin-right:4px}.best code{font:inherit;white-space:nowrap}.whole{white-space:nowrap}
 @media (max-width:480px){body{margin:12px}svg.chart .value{font-size:11px}}</style>
 </head><body>
 <h1>bulkpipe bench: ${escapeHtml(report.operation)} into ${escapeHtml(report.object)}</h1>
-<p class="best">${flagsKeptWhole(escapeHtml(bestSettingLine(report.runs)))}</p>
+<p class="best">${keptWhole(escapeHtml(bestSettingLine(report.runs)))}</p>
 <p>${report.runs.length} runs of ${escapeHtml(report.input)}, started ${escapeHtml(report.startedAt)}, Node ${escapeHtml(report.node)}.</p>
 ${sweep}
 ${cpuChart}
