@@ -90,9 +90,20 @@ export interface BenchRun {
   readonly seconds: number;
   readonly recordsPerSecond: number;
   readonly megabytesPerSecond: number;
-  /** This process's user + system CPU seconds during the run. */
+  /**
+   * This process's user + system CPU seconds during the run (process.cpuUsage() from its start to
+   * its end): the client's cost when the org is another process, as `bulkpipe bench`'s local orgs are.
+   */
   readonly cpuSeconds: number;
+  /**
+   * This process's highest resident set during the run, in MiB: the kernel's high-water mark
+   * (process.resourceUsage().maxRSS) when the run raised it, else the highest of the RSS sampled
+   * every 50 ms. The runs share the process, and memory it holds is seldom given back, so a run
+   * starts from what the earlier ones left: `rssAtStartMb`.
+   */
   readonly peakRssMb: number;
+  /** This process's resident set when the run began, in MiB. */
+  readonly rssAtStartMb: number;
   /** Seconds the batches spent at each stage, summed over batches (stages overlap: compare them, do not add them). */
   readonly stageSeconds: { readonly cut: number; readonly upload: number; readonly org: number; readonly joinAndWrite: number };
   readonly batchLatencyMs: { readonly upload: Spread; readonly queued: Spread; readonly processing: Spread; readonly apiActive: Spread };
@@ -167,10 +178,13 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
     if (!b) batches.set(seq, (b = {}));
     return b;
   };
-  let peakRss = process.memoryUsage.rss();
+  const rssAtStart = process.memoryUsage.rss();
+  const maxRssBefore = process.resourceUsage().maxRSS;
+  let peakRss = rssAtStart;
+  // One number, whatever the run's length; unref'd so that it never holds the process open.
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 50);
+  }, 50).unref();
   const cpu = process.cpuUsage();
   const started = performance.now();
   let written = 0;
@@ -223,6 +237,9 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  // maxRSS is exact but lifelong (KiB): it speaks for this run only when the run raised it.
+  const maxRssAfter = process.resourceUsage().maxRSS;
+  if (maxRssAfter > maxRssBefore) peakRss = Math.max(peakRss, maxRssAfter * 1024);
   try {
     await options.cleanUp?.({ client: org.client, successPath: join(dir, 'success.csv'), summary });
   } finally {
@@ -248,6 +265,7 @@ async function measureRun(options: BenchLoadOptions, settings: BenchSettings, ru
     megabytesPerSecond: round(bytes / 1e6 / seconds, 2),
     cpuSeconds: round((used.user + used.system) / 1e6, 3),
     peakRssMb: round(peakRss / 1048576, 1),
+    rssAtStartMb: round(rssAtStart / 1048576, 1),
     stageSeconds: {
       cut: cuts.length > 0 ? round(((cuts[cuts.length - 1] as number) - started) / 1000, 3) : 0,
       upload: sum(span('uploading', 'submitted')),

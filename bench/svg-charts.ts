@@ -1,83 +1,135 @@
 /**
  * The bench report's charts as inline SVG (no script, no network: the page opens offline and
- * prints): a line chart of series of points and a grouped bar chart, on round-stepped axes.
+ * prints), each as wide as the page's content. The text is laid out in CSS pixels and placed by
+ * percent of the width, and only the data scales: bars are percent widths, lines are drawn in a
+ * nested viewBox stretched to the plot (preserveAspectRatio="none", strokes kept at their width).
+ * A chart scaled whole by one viewBox would shrink its 12 px labels to 4 px on a phone, or blow
+ * them up at 1280 px. Every value is also in words (each bar's label, each chart's <desc>), and
+ * lines differ by dash as well as colour, so that nothing is told by colour alone.
  */
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const color = (i: number) => COLORS[i % COLORS.length] as string;
+
+/** Dark enough for white text on a bar (contrast at least 4.5:1, WCAG AA). */
+const COLORS = ['#1f77b4', '#c2410c', '#15803d', '#b91c1c', '#6d28d9', '#8c564b', '#be185d', '#4b5563', '#0f766e', '#a16207'];
+const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4'];
+/** The colour of a chart's series `i` (a bar chart's i-th bar in each group). */
+export const color = (i: number) => COLORS[i % COLORS.length] as string;
+// Shifted once per round of colours, so that a colour comes back with another dash.
+const dash = (i: number) => DASHES[(i + Math.floor(i / COLORS.length)) % DASHES.length] as string;
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What each chart has: an id for its title and description (unique in the page), a caption, and a note on what it measures. */
+export interface ChartText {
+  readonly id: string;
+  readonly title: string;
+  /** What the figures are and how they were measured, under the caption. */
+  readonly note?: string;
+}
 
 interface Series {
   readonly label: string;
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
 
-const W = 760;
-const H = 320;
-const M = { left: 70, right: 20, top: 20, bottom: 50 };
+export interface BarGroup {
+  readonly label: string;
+  readonly values: readonly number[];
+}
 
-/** Round tick steps for an axis up to `max`. */
+const pct = (value: number) => `${Number(value.toFixed(3))}%`;
+
+/** Round tick steps from 0 to the first tick at or above `max`, so that nothing is cut off. */
 function ticks(max: number): number[] {
   if (max <= 0) return [0];
   const raw = max / 5;
   const pow = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
   const out: number[] = [0];
-  // Up to the first tick at or above the maximum, so that no bar or line is cut off.
   while ((out[out.length - 1] as number) < max) out.push(Number((out.length * step).toPrecision(6)));
   return out;
 }
 
-function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, xTicks = true): { svg: string; x: (v: number) => number; y: (v: number) => number } {
-  const ys = ticks(yMax);
-  const yTop = ys[ys.length - 1] || 1;
-  const x = (v: number) => M.left + (v / (xMax || 1)) * (W - M.left - M.right);
-  const y = (v: number) => H - M.bottom - (v / yTop) * (H - M.top - M.bottom);
-  let svg = `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#333"/>`;
-  for (const v of ys)
-    svg += `<line x1="${M.left - 4}" y1="${y(v)}" x2="${W - M.right}" y2="${y(v)}" stroke="#ddd"/><text x="${M.left - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v.toLocaleString('en-US')}</text>`;
-  if (xTicks) for (const v of ticks(xMax)) svg += `<text x="${x(v)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${v}</text>`;
-  svg += `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(xLabel)}</text>`;
-  svg += `<text transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeHtml(yLabel)}</text>`;
-  return { svg, x, y: (v: number) => y(Math.min(v, yTop)) };
+function figure(text: ChartText, height: number, desc: string, body: string, after = ''): string {
+  const note = text.note ? `<p class="note">${escapeHtml(text.note)}</p>` : '';
+  return `<figure><figcaption>${escapeHtml(text.title)}</figcaption>${note}<svg class="chart" id="${text.id}" width="100%" height="${height}" role="img" aria-labelledby="${text.id}-title ${text.id}-desc"><title id="${text.id}-title">${escapeHtml(text.title)}</title><desc id="${text.id}-desc">${escapeHtml(desc)}</desc>${body}</svg>${after}</figure>`;
 }
 
-function legend(labels: readonly string[]): string {
-  return `<p class="legend">${labels.map((l, i) => `<span><i style="background:${color(i)}"></i>${escapeHtml(l)}</span>`).join('')}</p>`;
-}
+const BAR = 20;
+const BAR_GAP = 4;
+const GROUP_HEAD = 20;
+const GROUP_GAP = 14;
 
-export function lineChart(title: string, series: readonly Series[], xLabel: string, yLabel: string): string {
-  const xMax = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[0])));
-  const yMax = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1])));
-  const { svg, x, y } = axes(xMax, yMax, xLabel, yLabel);
-  const lines = series.map(
-    (s, i) =>
-      `<polyline class="series" fill="none" stroke="${color(i)}" stroke-width="2" points="${[[0, 0] as const, ...s.points].map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>`,
-  );
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${svg}${lines.join('')}</svg>${legend(series.map((s) => s.label))}</figure>`;
-}
-
-interface BarGroup {
-  readonly label: string;
-  readonly values: readonly number[];
-}
-
-export function barChart(title: string, groups: readonly BarGroup[], barLabels: readonly string[], yLabel: string): string {
-  const yMax = Math.max(0, ...groups.flatMap((g) => g.values));
-  const { svg, y } = axes(1, yMax, '', yLabel, false);
-  const slot = (W - M.left - M.right) / Math.max(1, groups.length);
-  const bars = Math.max(1, ...groups.map((g) => g.values.length));
-  const width = Math.max(2, (slot * 0.8) / bars);
-  let out = '';
+/**
+ * Horizontal bars, a group per label (a setting, a run) with a bar per series (runs, percentiles),
+ * the longest bar the full width. Each bar carries its value, with the series' name when there are
+ * several: inside the bar's end when the bar is at least half the width, else just after it, so
+ * that there is room for the words at any width.
+ */
+export function barChart(text: ChartText, groups: readonly BarGroup[], series: readonly string[], format: (value: number, group: number, bar: number) => string): string {
+  const max = Math.max(0, ...groups.flatMap((g) => g.values));
+  const named = (gi: number, bi: number, v: number) => (series.length > 1 ? `${series[bi] ?? ''}: ${format(v, gi, bi)}` : format(v, gi, bi));
+  let y = 0;
+  let body = '';
   groups.forEach((g, gi) => {
-    const left = M.left + gi * slot + slot * 0.1;
+    body += `<text class="group" x="0" y="${y + 14}" font-size="13" font-weight="600" fill="#222">${escapeHtml(g.label)}</text>`;
+    y += GROUP_HEAD;
     g.values.forEach((v, bi) => {
-      out += `<rect class="bar" x="${(left + bi * width).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(width - 1).toFixed(1)}" height="${(H - M.bottom - y(v)).toFixed(1)}" fill="${color(bi)}"><title>${escapeHtml(`${g.label}: ${barLabels[bi] ?? ''} ${v}`)}</title></rect>`;
+      const share = max > 0 ? (v / max) * 100 : 0;
+      const words = named(gi, bi, v);
+      const inside = share >= 50;
+      body += `<rect class="bar" x="0" y="${y}" width="${pct(share)}" height="${BAR}" fill="${color(bi)}"><title>${escapeHtml(`${g.label}, ${words}`)}</title></rect>`;
+      body += `<text class="value" x="${pct(share)}" dx="${inside ? -6 : 6}" y="${y + 14}" font-size="12" text-anchor="${inside ? 'end' : 'start'}" fill="${inside ? '#fff' : '#222'}">${escapeHtml(words)}</text>`;
+      y += BAR + BAR_GAP;
     });
-    // Many groups: their labels slant, so that long ones do not run into each other.
-    const cx = (left + slot * 0.4).toFixed(1);
-    const slant = groups.length > 4 ? ` transform="rotate(-20 ${cx} ${H - M.bottom + 16})" text-anchor="end"` : ' text-anchor="middle"';
-    out += `<text x="${cx}" y="${H - M.bottom + 16}"${slant} font-size="11">${escapeHtml(g.label)}</text>`;
+    y += GROUP_GAP;
   });
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${svg}${out}</svg>${legend(barLabels)}</figure>`;
+  const desc = groups.map((g, gi) => `${g.label}: ${g.values.map((v, bi) => named(gi, bi, v)).join(', ')}`).join('; ');
+  return figure(text, Math.max(BAR, y - GROUP_GAP - BAR_GAP), desc, body);
+}
+
+const PLOT_TOP = 10;
+const PLOT_HEIGHT = 260;
+/** The viewBox the lines are drawn in, stretched to the plot's pixels. */
+const SPAN = 1000;
+
+/**
+ * Lines from (0, 0) through each series' points, on round-stepped axes. The y axis's ticks are
+ * written on their grid lines at the left (the unit on the top one), the x axis's under the plot.
+ */
+export function lineChart(text: ChartText, series: readonly Series[], xUnit: string, yUnit: string, format: (value: number) => string): string {
+  const xs = ticks(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[0]))));
+  const ys = ticks(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1]))));
+  const xTop = xs[xs.length - 1] || 1;
+  const yTop = ys[ys.length - 1] || 1;
+  const sx = (v: number) => ((v / xTop) * SPAN).toFixed(1);
+  const sy = (v: number) => (SPAN - (v / yTop) * SPAN).toFixed(1);
+  const stroke = 'vector-effect="non-scaling-stroke"';
+  let plot = '';
+  for (const v of ys) plot += `<line x1="0" x2="${SPAN}" y1="${sy(v)}" y2="${sy(v)}" stroke="${v === 0 ? '#333' : '#ddd'}" ${stroke}/>`;
+  plot += series
+    .map(
+      (s, i) =>
+        `<polyline class="series" fill="none" stroke="${color(i)}" stroke-width="2"${dash(i) ? ` stroke-dasharray="${dash(i)}"` : ''} ${stroke} points="${[[0, 0] as const, ...s.points].map(([a, b]) => `${sx(a)},${sy(b)}`).join(' ')}"/>`,
+    )
+    .join('');
+  let labels = '';
+  const halo = 'paint-order="stroke" stroke="#fff" stroke-width="3"';
+  ys.forEach((v, i) => {
+    if (i === 0) return; // the zero line needs no words: the x axis's 0 is under it
+    const at = PLOT_TOP + (1 - v / yTop) * PLOT_HEIGHT;
+    labels += `<text x="2" y="${(at + 13).toFixed(1)}" font-size="11" fill="#444" ${halo}>${escapeHtml(format(v))}${i === ys.length - 1 ? ` ${escapeHtml(yUnit)}` : ''}</text>`;
+  });
+  xs.forEach((v, i) => {
+    const anchor = i === 0 ? 'start' : i === xs.length - 1 ? 'end' : 'middle';
+    labels += `<text x="${pct((v / xTop) * 100)}" y="${PLOT_TOP + PLOT_HEIGHT + 16}" font-size="11" fill="#444" text-anchor="${anchor}">${v}${i === xs.length - 1 ? ` ${escapeHtml(xUnit)}` : ''}</text>`;
+  });
+  const body = `<svg x="0" y="${PLOT_TOP}" width="100%" height="${PLOT_HEIGHT}" viewBox="0 0 ${SPAN} ${SPAN}" preserveAspectRatio="none" overflow="visible">${plot}</svg>${labels}`;
+  const desc = series.map((s) => `${s.label}: ${format(s.points.at(-1)?.[1] ?? 0)} ${yUnit} by ${s.points.at(-1)?.[0] ?? 0} ${xUnit}`).join('; ');
+  const legend = `<ul class="legend">${series
+    .map(
+      (s, i) =>
+        `<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" y2="5" stroke="${color(i)}" stroke-width="2"${dash(i) ? ` stroke-dasharray="${dash(i)}"` : ''}/></svg>${escapeHtml(s.label)}</li>`,
+    )
+    .join('')}</ul>`;
+  return figure(text, PLOT_TOP + PLOT_HEIGHT + 24, desc, body, legend);
 }

@@ -12,6 +12,7 @@ import { BulkClient } from '../lib/http/client.js';
 import { writeSyntheticCsv } from '../bench/synthetic-records.js';
 import type { PayloadType } from '../lib/records/serialize-record.js';
 import { benchLoad, sweepSettings, type BenchLoadOptions, type BenchOrg, type BenchRun } from '../bench/bench-load.js';
+import { bestSettingLine } from '../bench/best-setting.js';
 import { benchTable, renderBenchReport, settingsLabel } from '../bench/bench-report.js';
 import { bulkLoad, type LoadSummary } from '../pipelines/bulk-load.js';
 import { INPUT_FORMATS, formatOfPath, type InputFormat } from '../transforms/record-parser.js';
@@ -26,7 +27,8 @@ export const BENCH_HELP = `Usage: bulkpipe bench [FILE] [options]
 
 Runs loads and reports what happened at each stage: records/s and MB/s, client CPU seconds and
 peak RSS, seconds per stage, batch latencies (upload, queued, processing) as p50/p95/max, and API
-requests. Every combination of the sweep's values is run --runs times.
+requests, then which setting was fastest and by how much. Every combination of the sweep's values
+is run --runs times.
 
 Input (one of):
   FILE                   a file to load (format from its extension, or --format)
@@ -43,7 +45,8 @@ Options:
   --bulk-api LIST        1, 2 (default 1); 2.0 runs are CSV, Parallel and gzip whatever the other lists
   --runs N               runs of each combination (default 1)
   --json                 the report as JSON on stdout
-  --report FILE          a self-contained HTML report with charts
+  --report FILE          a self-contained HTML report: the best setting, charts of records/s,
+                         client CPU and peak RSS per setting, records over time, batch latencies
   --yes                  write to the configured (real) org: needed when one is configured
   -q, --quiet            no progress lines (the table or JSON only)
   -h, --help             this help
@@ -154,6 +157,8 @@ export async function runBenchCommand(argv: readonly string[], io: CliIo): Promi
     if (values.report) await writeFile(resolve(values.report), renderBenchReport(report, table));
     if (values.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(`${table}\n`);
+    // After the table, where the eye lands; on stderr, so that stdout stays the table or the JSON.
+    if (!quietOf(values)) io.stderr.write(`bulkpipe: bench: ${bestSettingLine(report.runs)}\n`);
     return report.runs.some((r) => r.failed > 0) ? 3 : 0;
   } finally {
     await rm(work, { recursive: true, force: true });

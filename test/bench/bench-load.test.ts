@@ -40,6 +40,7 @@ describe('bench/bench-load', function () {
       expect(run.recordsPerSecond, label).to.be.greaterThan(0);
       expect(run.cpuSeconds, label).to.be.greaterThan(0);
       expect(run.peakRssMb, label).to.be.greaterThan(10);
+      expect(run.rssAtStartMb, label).to.be.within(10, run.peakRssMb);
       // A create, each batch's upload and results, the polls, the close: more requests than batches twice over.
       expect(run.apiRequests, label).to.be.greaterThan(2 * run.batches + 1);
       // The daily budget the load spent: its own batches, and no more requests than the run's count.

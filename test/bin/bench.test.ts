@@ -44,6 +44,7 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
         'megabytesPerSecond',
         'cpuSeconds',
         'peakRssMb',
+        'rssAtStartMb',
         'apiRequests',
         'timeline',
         'jobId',
@@ -53,16 +54,25 @@ describe('bin/bulkpipe bench (built binary, end to end)', function () {
       expect(run.stageSeconds).to.have.keys('cut', 'upload', 'org', 'joinAndWrite');
     }
     const html = await readFile(join(tmp.path, 'r.html'), 'utf8');
-    expect(html.match(/<svg class="chart"/g)).to.have.length(3);
+    expect(html.match(/<svg class="chart"/g)).to.have.length(5);
+    // The headline, computed from these runs: the fastest setting is the one with the highest mean records/s.
+    // Each setting ran once here.
+    const flagsOf = (settings: Record<string, unknown>) => `--batch-size ${settings.batchSize} --concurrency ${settings.concurrency} --gzip ${settings.gzip ? 'on' : 'off'}`;
+    const top = report.runs.reduce((a, r) => ((r.recordsPerSecond as number) > (a.recordsPerSecond as number) ? r : a));
+    const fastest = flagsOf(top.settings);
+    expect(html).to.match(/<p class="best">Best(, tied at [^:]+)?: <code>--batch-size/);
+    expect(html.replace(/<\/?code>/g, ''), fastest).to.include(fastest);
     // Each run had an org of its own, in a temporary folder, gone afterwards; the home's org was never touched.
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(tmp.path)).filter((n) => n.startsWith('bulkpipe-bench-'))).to.deep.equal([]);
   });
 
-  it('a file as input, a table on stdout; --bulk-api 1,2 adds a 2.0 run (CSV, gzip)', async () => {
+  it('a file as input, a table on stdout and the best setting on stderr; --bulk-api 1,2 adds a 2.0 run (CSV, gzip)', async () => {
     await writeFile(join(tmp.path, 'in.csv'), `Name,NumberOfEmployees\n${Array.from({ length: 400 }, (_, i) => `N${i},${i}`).join('\n')}\n`);
-    const result = await runCli(['bench', 'in.csv', '--batch-size', '200', '--content-type', 'csv,json', '--bulk-api', '1,2', '--quiet'], { env: env(), cwd: tmp.path });
+    const result = await runCli(['bench', 'in.csv', '--batch-size', '200', '--content-type', 'csv,json', '--bulk-api', '1,2'], { env: env(), cwd: tmp.path });
     expect(result.code, result.stderr).to.equal(0);
+    // After the table, on stderr: the best setting, named by the flags the sweep varied.
+    expect(result.stderr).to.match(/\nbulkpipe: bench: Best(, tied at [^:]+)?: --(bulk-api|content-type) [^\n]+\.\n$/);
     const lines = result.stdout.trim().split('\n');
     expect(lines).to.have.length(4);
     expect(lines[1]).to.match(/^1\s+200\s+4\s+CSV\s+off\s+no\s+1\s+400\s/);

@@ -61,17 +61,40 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/** How many pixels are within `tolerance` of an RGB colour such as '#1f77b4'. */
-export function countColour(image: Image, hex: string, tolerance = 8): number {
+/** A run of rows in which a colour appears, and the columns it spans there: a bar, a line, a swatch. */
+export interface Band {
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+}
+
+/** The bands of a colour, top to bottom: consecutive rows holding it, each band as wide as its widest row reaches. */
+export function colourBands(image: Image, hex: string, tolerance = 8): Band[] {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-  let n = 0;
-  for (let o = 0; o < image.pixels.length; o += 4) {
-    if (
-      Math.abs((image.pixels[o] as number) - r) <= tolerance &&
-      Math.abs((image.pixels[o + 1] as number) - g) <= tolerance &&
-      Math.abs((image.pixels[o + 2] as number) - b) <= tolerance
-    )
-      n++;
+  const bands: Band[] = [];
+  let open: { top: number; left: number; right: number } | null = null;
+  for (let y = 0; y < image.height; y++) {
+    let left = -1;
+    let right = -1;
+    for (let x = 0; x < image.width; x++) {
+      const o = (y * image.width + x) * 4;
+      if (
+        Math.abs((image.pixels[o] as number) - r) <= tolerance &&
+        Math.abs((image.pixels[o + 1] as number) - g) <= tolerance &&
+        Math.abs((image.pixels[o + 2] as number) - b) <= tolerance
+      ) {
+        if (left < 0) left = x;
+        right = x;
+      }
+    }
+    if (left >= 0) {
+      open = open ? { top: open.top, left: Math.min(open.left, left), right: Math.max(open.right, right) } : { top: y, left, right };
+    } else if (open) {
+      bands.push({ ...open, bottom: y - 1 });
+      open = null;
+    }
   }
-  return n;
+  if (open) bands.push({ ...open, bottom: image.height - 1 });
+  return bands;
 }
