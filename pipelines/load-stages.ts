@@ -189,6 +189,9 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
       ...cutting,
       contentType: shape.contentType,
       ...(shape.columns ? { columns: shape.columns } : {}),
+      // Records from code vary in their keys (an optional field left out): their columns are the union over a look-ahead (issue 27).
+      // A file's are its first record's, as before: a stray key in a record costs that record, never the load.
+      ...(format === 'records' ? {} : { lookaheadRecords: 0 }),
       ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
       ...(shape.attachments !== undefined ? { attachments: true } : {}),
       ...(grouper ? { firstRecord: () => grouper.firstRecord } : {}),

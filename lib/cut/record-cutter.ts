@@ -18,7 +18,7 @@ import { spoolOption, type LoadSpool } from '../load/load-spool.js';
 import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type LoadOperation, type SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
-import { oneOf, positiveInteger } from '../options.js';
+import { nonNegativeInteger, oneOf, positiveInteger } from '../options.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../records/serialize-record.js';
 import { batchLimits } from './batch-limits.js';
 import { ColumnLookahead } from './column-lookahead.js';
@@ -42,7 +42,10 @@ export interface RecordCutterOptions {
    * first, in order (a CSV header). A later record with a field outside the columns is rejected.
    */
   readonly columns?: readonly string[];
-  /** Without declared columns: how many records set them; default 1,000. */
+  /**
+   * Without declared columns: how many records set them; default 1,000. 0: the first record's fields
+   * alone, as a header (bulkLoad's for its input files, whose records carry the same fields).
+   */
   readonly lookaheadRecords?: number;
   /** Most records per batch; default and maximum 10,000. */
   readonly maxRecords?: number;
@@ -99,6 +102,8 @@ export class RecordCutter {
   #columns: RecordColumns | undefined;
   /** Without declared columns: the records held until the columns are known (issue 27); undefined once they are. */
   #lookahead: ColumnLookahead | undefined;
+  /** The columns were declared (`columns`). */
+  readonly #declared: boolean;
   /** The last row the look-ahead held (its columns were taken from the records up to it); 0 with declared columns. */
   #lookedAt = 0;
   /** A resumed run: the rows cut before, passed over. */
@@ -125,8 +130,10 @@ export class RecordCutter {
     this.#afterRow = options.resume?.afterRow ?? 0;
     this.#firstRecord = options.firstRecord;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
+    this.#declared = options.columns !== undefined;
     if (options.columns !== undefined) this.#setColumns(options.columns);
-    else this.#lookahead = new ColumnLookahead(options.lookaheadRecords !== undefined ? { maxRecords: options.lookaheadRecords } : {});
+    else if (nonNegativeInteger('lookaheadRecords', options.lookaheadRecords ?? 1) > 0)
+      this.#lookahead = new ColumnLookahead(options.lookaheadRecords !== undefined ? { maxRecords: options.lookaheadRecords } : {});
   }
 
   /** The column plan, once the columns are known. */
@@ -194,6 +201,11 @@ export class RecordCutter {
       return record.row <= this.#afterRow
         ? undefined
         : this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error: record.error, fields: record.fields });
+    if (!this.#columns) {
+      // No look-ahead: the first good record's fields are the columns, as a header.
+      const first = this.#firstRecord?.() ?? record;
+      this.#setColumns(Object.keys(first.fields), first);
+    }
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
@@ -274,10 +286,11 @@ export class RecordCutter {
     const { input: columns } = this.#columns as RecordColumns;
     const listed = columns.length > 10 ? `${columns.slice(0, 10).join(', ')} and ${columns.length - 10} more` : columns.join(', ');
     const close = suggest(name, columns);
-    const reason =
-      this.#lookedAt > 0
+    const reason = this.#declared
+      ? `the field ${name} is not one of the declared columns${close} (${listed})`
+      : this.#lookedAt > 0
         ? `the field ${name} is not one of the columns${close}, which were taken from the fields of the first ${this.#lookedAt === 1 ? 'record' : `${this.#lookedAt.toLocaleString('en-US')} records`} (${listed}); declare every field the records may have in the columns option`
-        : `the field ${name} is not one of the declared columns${close} (${listed})`;
+        : `the field ${name} is not one of the columns${close}, the first record's fields (${listed})`;
     return inputFault('BULKPIPE_UNKNOWN_FIELD', reason, { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field: name });
   }
 
