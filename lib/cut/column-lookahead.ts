@@ -14,7 +14,7 @@ import { positiveInteger } from '../options.js';
 /** Records looked at before the columns are set, by default. */
 export const DEFAULT_LOOKAHEAD_RECORDS = 1_000;
 /** Characters (keys and values) held before the columns are set, by default: about 8 MB of strings. */
-export const DEFAULT_LOOKAHEAD_CHARACTERS = 4_000_000;
+const DEFAULT_LOOKAHEAD_CHARACTERS = 4_000_000;
 
 export interface ColumnLookaheadOptions {
   /** Most records held; default 1,000. */
