@@ -5,7 +5,10 @@
  * record limits, or with a field outside the columns, go to their segment's reject file. A cut
  * segment's payload is written while the next one fills (one write in flight), and its batch is
  * reported once written, in order.
- * Buffers: the open payload (TextPayload), up to 64 KiB of rejected records, the open zip's file list.
+ * Without declared columns, the first records are held until their fields' union is known
+ * (lib/cut/column-lookahead.ts), then placed in order.
+ * Buffers: the columns' look-ahead (at the start), the open payload (TextPayload), up to 64 KiB of
+ * rejected records, the open zip's file list.
  */
 import { writeZipBatch } from '../attachments/write-zip-batch.js';
 import { rowError } from '../errors.js';

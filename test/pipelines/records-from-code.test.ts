@@ -84,6 +84,22 @@ describe('records from code: columns from a look-ahead, one value conversion (is
     });
   }
 
+  it('a grouped load (groupBy): its columns are the union of the fields too, whatever order the records are sent in', async () => {
+    const records = [
+      { LastName: 'Grouped 1', Department: 'B' },
+      { LastName: 'Grouped 2', Department: 'A', Phone: '555-2' },
+      { LastName: 'Grouped 3', Department: 'B', Title: 'Dr' },
+    ];
+    const { summary, ok } = await load(records, { groupBy: 'Department' });
+    expect(summary).to.include({ recordsSucceeded: 3, recordsFailed: 0 });
+    expect(Object.keys(ok[0] ?? {}).slice(0, 4)).to.deep.equal(['LastName', 'Department', 'Phone', 'Title']);
+    expect(ok.map((r) => [r.sf__Row, r.Phone, r.Title])).to.deep.equal([
+      ['2', '555-2', ''],
+      ['1', '', ''],
+      ['3', '', 'Dr'],
+    ]);
+  });
+
   for (const bulkApi of [1, 2] as const) {
     it(`v${bulkApi === 1 ? '1' : '2.0'}: a record past the look-ahead with a field outside the columns costs itself only, and is told to declare columns; declared, it loads`, async () => {
       const late = DEFAULT_LOOKAHEAD_RECORDS + 100;
