@@ -50,7 +50,8 @@ export async function runEtl(client: BulkClient, source: AsyncIterable<object>, 
   try {
     await pipeline(
       Readable.from(source),
-      new RecordReader({ source: 'contacts' }),
+      // With the describe, a Date for a date field (Birthdate) is sent as its day.
+      new RecordReader({ source: 'contacts', describe: () => client.describe('Contact') }),
       new CleanContacts(),
       new BatchChunker({ contentType: 'CSV', spool, maxRecords: 500 }),
       submitter,
@@ -70,7 +71,7 @@ export async function runEtl(client: BulkClient, source: AsyncIterable<object>, 
 /** Stands for a database cursor: rows as the source system has them. */
 export async function* contactsFromSource(count: number): AsyncGenerator<object> {
   for (let i = 0; i < count; i++) {
-    yield { LastName: i % 250 === 0 ? '   ' : `  Contact ${i} `, Email: `c${i}@example.com`, Birthdate: new Date(Date.UTC(1980, 0, 1 + (i % 365))).toISOString().slice(0, 10) };
+    yield { LastName: i % 250 === 0 ? '   ' : `  Contact ${i} `, Email: `c${i}@example.com`, Birthdate: new Date(Date.UTC(1980, 0, 1 + (i % 365))) };
   }
 }
 

@@ -110,9 +110,12 @@ export interface BulkLoadOptions extends PollSettings {
   readonly format?: InputFormat;
   /**
    * Records from code instead of `input`: plain objects from any Iterable or AsyncIterable, or an
-   * object-mode stream. Values: strings, numbers, booleans, null (sets the field to null), Dates (ISO
-   * 8601), nested parent objects (`{ Account: { Ext_Id__c: 'X' } }`). The columns are `columns`, or
-   * the first record's keys; a record with a field outside them is rejected.
+   * object-mode stream. Values: strings, numbers, booleans, null (sets the field to null), Dates (a
+   * date field's day, a date-time field's ISO 8601, by the object's describe), nested parent objects
+   * (`{ Account: { Ext_Id__c: 'X' } }`). The columns are `columns`, or the union of the keys of the
+   * first 1,000 records (at most about 4 MB of them, held back until then), whose names are checked
+   * against the describe before any job (ColumnCheckError with did-you-means); a later record with
+   * a key outside them is rejected alone, its error naming it and suggesting `columns`.
    */
   readonly records?: RecordInput;
   /**
@@ -127,7 +130,7 @@ export interface BulkLoadOptions extends PollSettings {
   readonly source?: string;
   /** The job's content type; default CSV. */
   readonly contentType?: PayloadType;
-  /** Declared columns (otherwise the CSV header or the first record's fields). */
+  /** Declared columns (otherwise the CSV header, a file's first record's fields, or the union over the first `records`). */
   readonly columns?: readonly string[];
   /** Uploads in flight; default 4, at most 25 (lib/limits.ts). */
   readonly concurrency?: number;

@@ -103,9 +103,9 @@ export async function planLoad(options: BulkLoadOptions, stored?: (ledgerDir: st
   return { shape, inputFile, stream, records, gzipFile, run };
 }
 
-/** Records from code may hold Dates, which a date field takes as its day: converted by the describe's types, as dates written another way are. */
+/** Dates written as people write them (`dateFormat`, `timeZone`) are converted by the describe's types; a Date from code is RecordReader's to convert. */
 export function convertsDates(shape: LoadShape): boolean {
-  return shape.dateFormat !== undefined || shape.timeZone !== undefined || shape.format === 'records';
+  return shape.dateFormat !== undefined || shape.timeZone !== undefined;
 }
 
 /** The CSV fast path: a CSV file or stream into a CSV job, its columns its header's, nothing to convert, attach or group, not gzip. */

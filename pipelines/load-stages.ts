@@ -9,7 +9,7 @@ import type { BulkClient } from '../lib/http/client.js';
 import { MAX_BATCH_BYTES } from '../lib/limits.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { ColumnCheckError } from '../lib/errors.js';
-import { checkColumns } from '../lib/load/column-check.js';
+import { checkColumns, unknownColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
@@ -83,7 +83,9 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   if (columns) onColumns(columns, describeColumnPlan(columns));
   chunker.on('columns', onColumns);
   const job = jobRequest(shape);
-  const beforeJob = run.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal) } : {};
+  // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
+  const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;
+  const beforeJob = check ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal, check) } : {};
   const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
   const submitter =
     shape.bulkApi === 2
@@ -176,7 +178,10 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
         })
       : undefined;
   return [
-    format === 'records' ? new RecordReader({ source }) : new RecordParser({ format, source, onError, ...read }),
+    // Records from code: a Date takes its field's form (a date field's day) by the describe, as in a pipeline of one's own.
+    format === 'records'
+      ? new RecordReader({ source, describe: () => run.client.describe(object, run.signal ? { signal: run.signal } : {}) })
+      : new RecordParser({ format, source, onError, ...read }),
     ...(convertsDates(shape) ? [dateConverterFor(run.client, object, shape, run.signal)] : []),
     ...(shape.attachments !== undefined ? [attachmentResolverFor(run.client, object, shape.attachments, source, run.signal)] : []),
     ...(grouper ? [grouper] : []),
@@ -184,6 +189,9 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
       ...cutting,
       contentType: shape.contentType,
       ...(shape.columns ? { columns: shape.columns } : {}),
+      // Records from code vary in their keys (an optional field left out): their columns are the union over a look-ahead (issue 27).
+      // A file's are its first record's, as before: a stray key in a record costs that record, never the load.
+      ...(format === 'records' ? {} : { lookaheadRecords: 0 }),
       ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
       ...(shape.attachments !== undefined ? { attachments: true } : {}),
       ...(grouper ? { firstRecord: () => grouper.firstRecord } : {}),
@@ -221,10 +229,16 @@ function jobRequest(shape: LoadShape): JobRequest {
   };
 }
 
-/** Throws ColumnCheckError when the columns do not fit the object's describe. */
-async function columnsFit(client: BulkClient, shape: LoadShape, columns: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+/** Throws ColumnCheckError when the columns do not fit the object's describe (by `check`: all of it, or the names only). */
+async function columnsFit(
+  client: BulkClient,
+  shape: LoadShape,
+  columns: readonly string[],
+  signal: AbortSignal | undefined,
+  check: typeof checkColumns | typeof unknownColumns,
+): Promise<void> {
   const { object, operation, externalIdField } = shape;
-  const problems = await checkColumns({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
+  const problems = await check({ object, operation, columns, externalIdField, describe: (name) => client.describe(name, { signal }) });
   if (problems.length > 0) throw new ColumnCheckError(object, problems);
 }
 

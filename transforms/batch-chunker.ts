@@ -9,7 +9,11 @@
  * and the files its records attach (InputRecord.attachments); a batch is also cut before its zip
  * could hold more than 1,000 files or 10 MB (lib/attachments/zip-budget.ts), and the zip is what
  * is uploaded (SpooledBatch.upload).
- * A thin stream around lib/cut/record-cutter.ts, which holds the logic and the buffers: the open
+ * Without declared `columns`, the columns are the union of the fields of the first 1,000 records
+ * (`lookaheadRecords`), held back until then (issue 27): a field the first record leaves out is a
+ * column all the same.
+ * A thin stream around lib/cut/record-cutter.ts, which holds the logic and the buffers: the
+ * columns' look-ahead (at the start only: at most `lookaheadRecords` records and about 4 MB), the open
  * batch's encoded payload (one buffer of maxBytes, reused, and a second one while the last batch is
  * written), up to 64 KiB of rejected records, and the open zip's file list.
  */

@@ -1,39 +1,58 @@
 /**
  * RecordReader: plain objects (records from code) -> InputRecord, numbered from 1 in the order they
- * come. Values become input fields as plainRecordFields says; a record that cannot be sent (not an
- * object, an array value, NaN...) is passed on rejected, with its record number and field, and costs
- * itself only. Object mode on both sides; for `bulkLoad({ records })` or a pipeline of one's own:
- * `pipeline(Readable.from(rows), recordReader(), batchChunker({ ... }), ...)`.
+ * come. Values become input fields as lib/records/field-value.ts says, the one conversion of every
+ * path that takes records from code; with `describe`, a Date for a date field is its day. A record
+ * that cannot be sent (not an object, an array value, NaN...) is passed on rejected, with its record
+ * number and field, and costs itself only. Object mode on both sides; for `bulkLoad({ records })` or a
+ * pipeline of one's own: `pipeline(Readable.from(rows), recordReader({ describe }), batchChunker({ ... }), ...)`.
+ * Holds nothing but the date fields' types.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord } from '../lib/load-types.js';
 import { inputFault } from '../lib/load/input-fault.js';
+import { InvalidOptionError } from '../lib/errors.js';
 import { nonEmptyString } from '../lib/options.js';
+import type { DateFieldType } from '../lib/records/field-value.js';
 import { plainRecordFields } from '../lib/records/plain-record.js';
 import { InputStop } from '../lib/streams/input-stop.js';
+import type { SObjectDescribe } from '../lib/wire/describe.js';
 
 export interface RecordReaderOptions {
   /** Named in errors; default `records`. */
   readonly source?: string;
+  /**
+   * The object's describe (e.g. `() => client.describe('Contact')`), asked once, at the first record:
+   * a Date for a date field is then its day, as the field takes it (a Date at midnight UTC, or at local
+   * midnight); for a date-time field, and without a describe, a Date is ISO 8601 in UTC.
+   */
+  readonly describe?: () => Promise<SObjectDescribe>;
 }
 
 export class RecordReader extends Transform {
   readonly #source: string;
   readonly #stop = new InputStop(undefined);
+  readonly #describe: RecordReaderOptions['describe'];
+  /** The date and date-time fields by lower-case name, once the describe answered (empty without one). */
+  #dateTypes: ReadonlyMap<string, DateFieldType> | undefined;
+  readonly #dateType = (field: string) => this.#dateTypes?.get(field.toLowerCase());
   #row = 0;
 
   constructor(options: RecordReaderOptions = {}) {
     super({ objectMode: true });
     this.#source = nonEmptyString('source', options.source ?? 'records');
+    if (options.describe !== undefined && typeof options.describe !== 'function')
+      throw new InvalidOptionError('describe', "a function that gives the object's describe", options.describe);
+    this.#describe = options.describe;
+    if (!this.#describe) this.#dateTypes = new Map();
   }
 
   override _transform(value: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#stop.stopped) return callback();
-    const row = ++this.#row;
-    const read = plainRecordFields(value);
-    if ('fields' in read) return callback(null, { row, fields: read.fields } satisfies InputRecord);
-    const error = inputFault('BULKPIPE_MALFORMED_RECORD', read.reason, { source: this.#source, row, field: read.field });
-    callback(null, { row, fields: {}, error } satisfies InputRecord);
+    if (this.#dateTypes) return callback(null, this.#read(value));
+    (this.#describe as () => Promise<SObjectDescribe>)().then((described) => {
+      this.#dateTypes = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
+      callback(null, this.#read(value));
+    }, callback);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -45,7 +64,15 @@ export class RecordReader extends Transform {
   stop(): boolean {
     return this.#stop.stop();
   }
+
+  #read(value: unknown): InputRecord {
+    const row = ++this.#row;
+    const read = plainRecordFields(value, this.#dateType);
+    if ('fields' in read) return { row, fields: read.fields };
+    const error = inputFault('BULKPIPE_MALFORMED_RECORD', read.reason, { source: this.#source, row, field: read.field });
+    return { row, fields: {}, error };
+  }
 }
 
-/** A RecordReader; e.g. `pipeline(Readable.from(rows), recordReader(), batchChunker({ contentType: 'CSV', spool }), ...)`. */
+/** A RecordReader; e.g. `pipeline(Readable.from(rows), recordReader({ describe: () => client.describe('Contact') }), batchChunker({ contentType: 'CSV', spool }), ...)`. */
 export const recordReader = (options?: RecordReaderOptions) => new RecordReader(options);

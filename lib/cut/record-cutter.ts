@@ -5,21 +5,26 @@
  * record limits, or with a field outside the columns, go to their segment's reject file. A cut
  * segment's payload is written while the next one fills (one write in flight), and its batch is
  * reported once written, in order.
- * Buffers: the open payload (TextPayload), up to 64 KiB of rejected records, the open zip's file list.
+ * Without declared columns, the first records are held until their fields' union is known
+ * (lib/cut/column-lookahead.ts), then placed in order.
+ * Buffers: the columns' look-ahead (at the start), the open payload (TextPayload), up to 64 KiB of
+ * rejected records, the open zip's file list.
  */
 import { writeZipBatch } from '../attachments/write-zip-batch.js';
 import { rowError } from '../errors.js';
 import type { ZipBudgetLimits } from '../attachments/zip-budget.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import type { BatchAlignment } from '../load/batch-alignment.js';
-import { limitFault } from '../load/input-fault.js';
+import { suggest } from '../load/column-check.js';
+import { inputFault, limitFault } from '../load/input-fault.js';
 import { spoolOption, type LoadSpool } from '../load/load-spool.js';
 import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type LoadOperation, type SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
-import { oneOf, positiveInteger } from '../options.js';
+import { nonNegativeInteger, oneOf, positiveInteger } from '../options.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../records/serialize-record.js';
 import { batchLimits } from './batch-limits.js';
+import { ColumnLookahead } from './column-lookahead.js';
 import { recordColumns, type RecordColumns } from './record-columns.js';
 import { SegmentCutter, type ClosedSegment, type CutEvents } from './segment-cutter.js';
 import { TextPayload } from './text-payload.js';
@@ -34,8 +39,17 @@ export interface RecordCutterOptions {
   readonly operation?: LoadOperation;
   /** The input's name (a file, or `stdin`), named with the record's place in the errors of records over the limits. Default `input`. */
   readonly source?: string;
-  /** Declared columns; default: the first record's fields, in order (a CSV header). */
+  /**
+   * Declared columns. Default: the union of the fields of the first `lookaheadRecords` records (and
+   * at most about 4 MB of them), held back until the columns are known, the first record's fields
+   * first, in order (a CSV header). A later record with a field outside the columns is rejected.
+   */
   readonly columns?: readonly string[];
+  /**
+   * Without declared columns: how many records set them; default 1,000. 0: the first record's fields
+   * alone, as a header (bulkLoad's for its input files, whose records carry the same fields).
+   */
+  readonly lookaheadRecords?: number;
   /** Most records per batch; default and maximum 10,000. */
   readonly maxRecords?: number;
   /** Most payload bytes per batch; default and maximum 10,000,000. */
@@ -89,6 +103,12 @@ export class RecordCutter {
   readonly #segments: SegmentCutter;
   readonly #events: CutEvents;
   #columns: RecordColumns | undefined;
+  /** Without declared columns: the records held until the columns are known (issue 27); undefined once they are. */
+  #lookahead: ColumnLookahead | undefined;
+  /** The columns were declared (`columns`). */
+  readonly #declared: boolean;
+  /** The last row the look-ahead held (its columns were taken from the records up to it); 0 with declared columns. */
+  #lookedAt = 0;
   /** A resumed run: the rows cut before, passed over. */
   readonly #afterRow: number;
   readonly #firstRecord: (() => InputRecord | undefined) | undefined;
@@ -113,7 +133,10 @@ export class RecordCutter {
     this.#afterRow = options.resume?.afterRow ?? 0;
     this.#firstRecord = options.firstRecord;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
+    this.#declared = options.columns !== undefined;
     if (options.columns !== undefined) this.#setColumns(options.columns);
+    else if (nonNegativeInteger('lookaheadRecords', options.lookaheadRecords ?? 1) > 0)
+      this.#lookahead = new ColumnLookahead(options.lookaheadRecords !== undefined ? { maxRecords: options.lookaheadRecords } : {});
   }
 
   /** The column plan, once the columns are known. */
@@ -123,19 +146,49 @@ export class RecordCutter {
 
   /** Adds a record; returns a promise only when a segment (or rejected records) had to be written first. */
   add(record: InputRecord): Promise<void> | undefined {
-    if (record.row > this.#afterRow && this.#segments.cutDue(record.row)) return this.#cut().then(() => this.#place(record));
-    return this.#place(record);
+    const lookahead = this.#lookahead;
+    if (!lookahead) return this.#add(record);
+    // Rejected records before the first good one set nothing and keep their place: no need to hold them.
+    if (lookahead.held === 0 && record.error !== undefined) return this.#add(record);
+    return lookahead.add(record) ? this.#release() : undefined;
   }
 
-  /** The input ended: the last segment is cut (rejected records alone too), and every write done. */
+  /** The input ended: the records held are placed, the last segment is cut (rejected records alone too), and every write done. */
   end(): Promise<void> {
-    return this.#cut(true).then(() => this.#writing);
+    return Promise.resolve(this.#lookahead ? this.#release() : undefined)
+      .then(() => this.#cut(true))
+      .then(() => this.#writing);
   }
 
   /** An aborted run: the open segment is never cut, its buffers dropped. */
   drop(): void {
+    this.#lookahead?.take();
     this.#segments.drop();
     this.#payload.drop();
+  }
+
+  #add(record: InputRecord): Promise<void> | undefined {
+    if (record.row > this.#afterRow && this.#segments.cutDue(record.row)) return this.#cut().then(() => this.#place(record));
+    return this.#place(record);
+  }
+
+  /** The look-ahead is full (or the input ended): the columns are set from it, and the records it held are placed in order. */
+  #release(): Promise<void> | undefined {
+    const lookahead = this.#lookahead as ColumnLookahead;
+    this.#lookahead = undefined;
+    // A grouped load's columns open with its first input record's fields, which a grouped window may give out later.
+    const first = this.#firstRecord?.() ?? lookahead.first;
+    const records = lookahead.take();
+    this.#lookedAt = records.at(-1)?.row ?? 0;
+    if (first) this.#setColumns(lookahead.columns(first), first);
+    const next = (i: number): Promise<void> | undefined => {
+      for (; i < records.length; i++) {
+        const pending = this.#add(records[i] as InputRecord);
+        if (pending) return pending.then(() => next(i + 1));
+      }
+      return undefined;
+    };
+    return next(0);
   }
 
   #setColumns(columns: readonly string[], first?: InputRecord): void {
@@ -152,6 +205,7 @@ export class RecordCutter {
         ? undefined
         : this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error: record.error, fields: record.fields });
     if (!this.#columns) {
+      // No look-ahead: the first good record's fields are the columns, as a header.
       const first = this.#firstRecord?.() ?? record;
       this.#setColumns(Object.keys(first.fields), first);
     }
@@ -213,7 +267,7 @@ export class RecordCutter {
     for (const name in fields) {
       const value = fields[name];
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
-      if (name !== columns[i++] && !set.has(name)) return rowError('BULKPIPE_UNKNOWN_FIELD', `the field ${name} is not one of the columns (${columns.join(', ')})`, [name]);
+      if (name !== columns[i++] && !set.has(name)) return this.#outsideColumns(record, name);
       const length = value?.length ?? 0;
       total += length;
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
@@ -228,6 +282,19 @@ export class RecordCutter {
       }
     }
     return undefined;
+  }
+
+  /** A record with a field outside the columns: its place and the field, and how to make it one (issue 27). */
+  #outsideColumns(record: InputRecord, name: string): string {
+    const { input: columns } = this.#columns as RecordColumns;
+    const listed = columns.length > 10 ? `${columns.slice(0, 10).join(', ')} and ${columns.length - 10} more` : columns.join(', ');
+    const close = suggest(name, columns);
+    const reason = this.#declared
+      ? `the field ${name} is not one of the declared columns${close} (${listed})`
+      : this.#lookedAt > 0
+        ? `the field ${name} is not one of the columns${close}, which were taken from the fields of the first ${this.#lookedAt === 1 ? 'record' : `${this.#lookedAt.toLocaleString('en-US')} records`} (${listed}); declare every field the records may have in the columns option`
+        : `the field ${name} is not one of the columns${close}, the first record's fields (${listed})`;
+    return inputFault('BULKPIPE_UNKNOWN_FIELD', reason, { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field: name });
   }
 
   /** Ends the open segment: its payload to the spool (when it has records), its rejects flushed. `final`: the input ended. */

@@ -58,6 +58,24 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
 }
 
 /**
+ * Only the columns that name nothing of the object: a field it does not have, or a relationship
+ * column whose relationship or parent field does not exist, each with its did-you-mean. For records
+ * from code, whose columns are the union of the fields of their first records (issue 27): a
+ * misspelt key there would fail every batch in the org, so it fails the load before any job.
+ */
+export async function unknownColumns(check: Pick<ColumnCheck, 'object' | 'columns' | 'describe'>): Promise<string[]> {
+  const object = await check.describe(check.object);
+  const byName = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
+  const problems: string[] = [];
+  for (const column of check.columns) {
+    const dot = column.indexOf('.');
+    const problem = dot < 0 ? notAField(object, byName, column) : await relationshipProblem(object, column.slice(0, dot), column.slice(dot + 1), check.describe, false);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/**
  * A file without a header: its first record is taken for the field names. Said when no column names
  * a field and one could not even be a field's name (a space, a leading digit, a sign: `Acme Corp`,
  * `555-1234`); a header of misspelt names gets its did-you-means alone.
@@ -69,11 +87,7 @@ function looksLikeARecord(columns: readonly string[], byName: ReadonlyMap<string
 
 function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDescribe>, column: string, operation: LoadOperation): string | undefined {
   const field = byName.get(column.toLowerCase());
-  if (!field)
-    return `${column} is not a field of ${object.name}${suggest(
-      column,
-      [...byName.values()].map((f) => f.name),
-    )}`;
+  if (!field) return notAField(object, byName, column);
   if (field.name === 'Id') return operation === 'insert' ? `an insert cannot set Id (use update or upsert)` : undefined;
   if (operation === 'insert' && !field.createable) return `${field.name} cannot be set on insert`;
   if (operation === 'update' && !field.updateable) return `${field.name} cannot be set on update`;
@@ -81,12 +95,21 @@ function fieldProblem(object: SObjectDescribe, byName: ReadonlyMap<string, Field
   return undefined;
 }
 
-/** `Account.Ext_Id__c`: a relationship of the object whose parent has that field as an External ID. */
+function notAField(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDescribe>, column: string): string | undefined {
+  if (byName.has(column.toLowerCase())) return undefined;
+  return `${column} is not a field of ${object.name}${suggest(
+    column,
+    [...byName.values()].map((f) => f.name),
+  )}`;
+}
+
+/** `Account.Ext_Id__c`: a relationship of the object whose parent has that field (`externalId`: as an External ID). */
 async function relationshipProblem(
   object: SObjectDescribe,
   relationship: string,
   key: string,
   describe: (object: string) => Promise<SObjectDescribe>,
+  externalId = true,
 ): Promise<string | undefined> {
   const references = object.fields.filter((f) => f.relationshipName !== null);
   const reference = references.find((f) => (f.relationshipName as string).toLowerCase() === relationship.toLowerCase());
@@ -104,7 +127,8 @@ async function relationshipProblem(
       key,
       parent.fields.map((f) => f.name),
     )}`;
-  if (!field.externalId && !field.idLookup) return `${relationship}.${key}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
+  if (externalId && !field.externalId && !field.idLookup)
+    return `${relationship}.${key}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
   return undefined;
 }
 

@@ -1,11 +1,12 @@
 /**
- * Turns a parsed JSON record into input fields: strings stay, numbers and booleans become text,
- * null stays null (set to null), a nested object is a parent reference (`{"Account":{"Ext__c":"A"}}`
+ * Turns a parsed JSON record into input fields, each value as lib/records/field-value.ts converts
+ * values from code (strings stay, numbers and booleans become text, null stays null: set to null); a nested object is a parent reference (`{"Account":{"Ext__c":"A"}}`
  * becomes the column `Account.Ext__c`). Arrays and deeper nesting have no Bulk API meaning: errors.
  * Runs once per record on the hot path: no allocation beyond the result unless there is an error.
  */
 import { ParseError } from '../errors.js';
 import type { InputValue } from '../load-types.js';
+import { fieldValue } from './field-value.js';
 
 export interface RecordContext {
   readonly source: string;
@@ -21,12 +22,8 @@ export function flattenRecord(value: unknown, context: RecordContext): Record<st
   for (const key in object) {
     const v = object[key];
     if (v === null || typeof v === 'string') continue;
-    if (typeof v === 'number' || typeof v === 'boolean') {
-      object[key] = String(v);
-      continue;
-    }
     if (typeof v === 'object' && !Array.isArray(v)) return withParents(object, context); // rare: rebuild
-    throw notScalar(v, context, key);
+    object[key] = scalar(v, context, key);
   }
   // JSON.parse gave us a fresh object: reuse it rather than copy it.
   return object as Record<string, InputValue>;
@@ -49,10 +46,11 @@ function withParents(object: Record<string, unknown>, context: RecordContext): R
   return fields;
 }
 
+/** A JSON value as the one conversion of values has it (JSON holds no Date, no undefined, and only finite numbers). */
 function scalar(v: unknown, context: RecordContext, field: string): InputValue {
-  if (v === null || typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw notScalar(v, context, field);
+  const text = fieldValue(v);
+  if (text === false || text === undefined) throw notScalar(v, context, field);
+  return text;
 }
 
 function notScalar(v: unknown, context: RecordContext, field: string): ParseError {

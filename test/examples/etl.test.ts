@@ -17,6 +17,6 @@ describe('examples/etl (end to end)', () => {
     expect(result.failures.map((r) => [r.row, r.error])).to.deep.equal([1, 251, 501, 751, 1001].map((row) => [row, 'MISSING_NAME:a contact needs a LastName:LastName --']));
     const ok = parse(await readFile(`${tmp.path}/contacts.success.csv`), { columns: true }) as Array<Record<string, string>>;
     expect(ok).to.have.length(1195);
-    expect(ok[0]).to.include({ LastName: 'Contact 1', sf__Row: '2' });
+    expect(ok[0]).to.include({ LastName: 'Contact 1', sf__Row: '2', Birthdate: '1980-01-02' }); // a Date, sent as its day
   });
 });

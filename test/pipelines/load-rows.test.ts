@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { DEFAULT_LOOKAHEAD_RECORDS } from '../../lib/cut/column-lookahead.js';
 import type { JoinedRow } from '../../lib/load-types.js';
 import { bulkLoad } from '../../pipelines/bulk-load.js';
 import { loadRows } from '../../pipelines/load-rows.js';
@@ -69,7 +70,7 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
     expect(errors.map((r) => r.sf__Row)).to.deep.equal(['5', '6', '7', '8']);
   });
 
-  it('takes the columns from the first record, and an object-mode stream', async () => {
+  it("takes the columns from the first records' fields (a field the first leaves out too), and an object-mode stream", async () => {
     const rows: JoinedRow[] = [];
     await bulkLoad({
       records: Readable.from([{ Name: 'S1' }, { Name: 'S2', Phone: 'x' }]),
@@ -81,7 +82,7 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
     });
     expect(rows.map((r) => [r.success, r.error.split(':')[0]])).to.deep.equal([
       [true, ''],
-      [false, 'BULKPIPE_UNKNOWN_FIELD'],
+      [true, ''],
     ]);
   });
 
@@ -127,6 +128,7 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
       expect(row.success).to.equal(true);
       if (++taken === 60) break;
     }
-    expect(produced).to.be.below(1000);
+    // What was read past the rows taken: the columns' look-ahead, a batch, the streams' buffers.
+    expect(produced).to.be.below(DEFAULT_LOOKAHEAD_RECORDS + 200);
   });
 });

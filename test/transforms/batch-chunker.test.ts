@@ -110,7 +110,7 @@ describe('transforms/batch-chunker', () => {
     expect(rejected.map((r) => r.row)).to.deep.equal([2, 3]);
     const stored = await collect(readRejects(await spool.path(0, 'rejects')));
     expect(stored.map((r) => r.row)).to.deep.equal([2, 3]);
-    expect(stored[0]?.error).to.match(/^BULKPIPE_UNKNOWN_FIELD:the field Extra is not one of the columns \(Name\):Extra --$/);
+    expect(stored[0]?.error).to.equal('BULKPIPE_UNKNOWN_FIELD:the field Extra is not one of the declared columns (Name) (input, line 3, record 2, field Extra):Extra --');
     expect(stored[0]?.line).to.equal('b'); // as it would have been uploaded: the columns only
     expect(stored[1]?.error).to.match(/^STRING_TOO_LONG:/);
     expect(spool.pending().map((s) => [s.seq, s.records, s.rejected])).to.deep.equal([[0, 2, 2]]);
@@ -118,14 +118,15 @@ describe('transforms/batch-chunker', () => {
 
   it('says the last row of each segment, and a chunker resumed after one cuts the same segments that follow', async () => {
     const records = Array.from({ length: 7 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}` }));
-    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 2 });
+    // The columns from the first record alone: Bogus is outside them.
+    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 2, lookaheadRecords: 1 });
     expect(whole.map((b) => b.end)).to.deep.equal([
       { row: 2, offset: null },
       { row: 5, offset: null },
       { row: 7, offset: null },
     ]);
     // Resumed after the first segment: the records up to row 2 set the columns and are passed over.
-    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 2, resume: { seq: 1, afterRow: 2 } });
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 2, lookaheadRecords: 1, resume: { seq: 1, afterRow: 2 } });
     const shape = (b: SpooledBatch) => [b.seq, b.rows, b.rejected, b.end];
     expect(resumed.map(shape)).to.deep.equal(whole.slice(1).map(shape));
   });
@@ -135,7 +136,7 @@ describe('transforms/batch-chunker', () => {
     const align = new BatchAlignment();
     // Records as the CSV serializer writes them: r4 (row 5) began a batch of 2 records in the org.
     align.add(recordDigest(Buffer.from('r4,"a\n""4"""\n')), 2);
-    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 4, align });
+    const whole = await chunk(records, { contentType: 'CSV', maxRecords: 4, align, lookaheadRecords: 1 });
     expect(whole.map((b) => b.rows)).to.deep.equal([
       [
         [1, 3],
@@ -144,16 +145,19 @@ describe('transforms/batch-chunker', () => {
       [[6, 4]],
     ]);
     // r4 begins no segment there; resumed after row 4, it does.
-    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 4, align, resume: { seq: 1, afterRow: 4 } });
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 4, align, lookaheadRecords: 1, resume: { seq: 1, afterRow: 4 } });
     expect(resumed.map((b) => b.rows)).to.deep.equal([[[5, 2]], [[7, 3]]]);
     expect((await readFile(resumed[0]?.path as string, 'utf8')).split('\n').slice(1).join('\n')).to.equal('r4,"a\n""4"""\nr5,"a\n""5"""\n');
     // Another content type writes records that depend on their place: never aligned.
-    expect((await chunk(records, { contentType: 'JSON', maxRecords: 4, align, resume: { seq: 1, afterRow: 4 } })).map((b) => b.rows)).to.deep.equal([[[5, 4]], [[9, 1]]]);
+    expect((await chunk(records, { contentType: 'JSON', maxRecords: 4, align, lookaheadRecords: 1, resume: { seq: 1, afterRow: 4 } })).map((b) => b.rows)).to.deep.equal([
+      [[5, 4]],
+      [[9, 1]],
+    ]);
   });
 
   it('cuts a segment after each row of `cuts` whatever its size (a resume cuts again where a stop cut short), then goes on by the batch size', async () => {
     const records = Array.from({ length: 9 }, (_, i) => record(i + 1, i === 3 ? { Name: `r${i}`, Bogus: 'x' } : { Name: `r${i}` }));
-    const cut = await chunk(records, { contentType: 'CSV', maxRecords: 3, cuts: [2, 4] });
+    const cut = await chunk(records, { contentType: 'CSV', maxRecords: 3, cuts: [2, 4], lookaheadRecords: 1 });
     expect(cut.map((b) => [b.seq, b.rows, b.rejected, b.end?.row])).to.deep.equal([
       [0, [[1, 2]], 0, 2],
       [1, [[3, 1]], 1, 4],
@@ -161,7 +165,7 @@ describe('transforms/batch-chunker', () => {
       [3, [[8, 2]], 0, 9],
     ]);
     // Resumed after the first segment, with the cut after row 4 still to come: the same segments.
-    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 3, resume: { seq: 1, afterRow: 2 }, cuts: [4] });
+    const resumed = await chunk(records, { contentType: 'CSV', maxRecords: 3, resume: { seq: 1, afterRow: 2 }, cuts: [4], lookaheadRecords: 1 });
     expect(resumed.map((b) => [b.seq, b.rows, b.end?.row])).to.deep.equal(cut.slice(1).map((b) => [b.seq, b.rows, b.end?.row]));
   });
 
@@ -203,21 +207,27 @@ describe('transforms/batch-chunker', () => {
     expect(insert?.columns).to.deep.equal(['Name']);
   });
 
-  it('holds back: with a slow consumer at most a couple of batches are ahead', async () => {
-    let produced = 0;
-    let maxAhead = 0;
-    function* source() {
-      for (let i = 1; i <= 2000; i++) {
-        produced++;
-        yield record(i, { Name: `N${i}` });
+  it('holds back: with a slow consumer at most a couple of batches (and the columns look-ahead) are ahead', async () => {
+    // Declared columns hold nothing back; without them the look-ahead holds its records once, at the start.
+    for (const [options, bound] of [
+      [{ columns: ['Name'] }, 450],
+      [{ lookaheadRecords: 500 }, 500 + 450],
+    ] as const) {
+      let produced = 0;
+      let maxAhead = 0;
+      function* source() {
+        for (let i = 1; i <= 2000; i++) {
+          produced++;
+          yield record(i, { Name: `N${i}` });
+        }
       }
+      const sink = slowSink<SpooledBatch>(5, () => {
+        maxAhead = Math.max(maxAhead, produced - sink.items.length * 100);
+      });
+      await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spool, maxRecords: 100, ...options }), sink);
+      expect(sink.items).to.have.length(20);
+      expect(maxAhead, JSON.stringify(options)).to.be.below(bound);
     }
-    const sink = slowSink<SpooledBatch>(5, () => {
-      maxAhead = Math.max(maxAhead, produced - sink.items.length * 100);
-    });
-    await pipeline(Readable.from(source()), batchChunker({ contentType: 'CSV', spool, maxRecords: 100 }), sink);
-    expect(sink.items).to.have.length(20);
-    expect(maxAhead).to.be.below(450);
   });
 
   it('propagates errors and emits no partial batch when destroyed', async () => {

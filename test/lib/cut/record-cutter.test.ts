@@ -58,9 +58,26 @@ describe('lib/cut/record-cutter', () => {
     expect(out.texts).to.deep.equal(['Name\nn1\nn2\n', 'Name\nn3\n']);
   });
 
+  it('takes the columns from the fields of the records it looks ahead at, and places them all in order (issue 27)', async () => {
+    const records = [rec(1, { LastName: 'a' }), rec(2, { LastName: 'b', Email: 'b@x' }), rec(3, { LastName: 'c' }), rec(4, { LastName: 'd', Phone: '1' })];
+    const out = await cut(records, { maxRecords: 2, lookaheadRecords: 3 });
+    expect(out.columns.map((p) => p.upload)).to.deep.equal([['LastName', 'Email']]);
+    // Row 4 comes after the look-ahead: its field outside the columns costs it alone.
+    expect(out.texts).to.deep.equal(['LastName,Email\na,\nb,b@x\n', 'LastName,Email\nc,\n']);
+    expect(out.rejected.map((e) => [e.row, e.error.split(':')[0]])).to.deep.equal([[4, 'BULKPIPE_UNKNOWN_FIELD']]);
+    expect(out.rejected[0]?.error).to.include('the first 3 records (LastName, Email); declare every field the records may have in the columns option');
+    // An input shorter than the look-ahead: its end sets the columns.
+    const short = await cut(records.slice(0, 2));
+    expect(short.texts).to.deep.equal(['LastName,Email\na,\nb,b@x\n']);
+  });
+
   it('rejects a record with a field outside the columns into its segment, between the records around it', async () => {
-    const out = await cut([rec(1, { Name: 'a' }), rec(2, { Name: 'b', Other: 'x' }), rec(3, { Name: 'c' })], { maxRecords: 2 });
+    const out = await cut([rec(1, { Name: 'a' }), rec(2, { Name: 'b', Other: 'x' }), rec(3, { Name: 'c' })], { maxRecords: 2, lookaheadRecords: 1 });
     expect(out.rejected.map((e) => [e.row, e.error.split(':')[0], e.line])).to.deep.equal([[2, 'BULKPIPE_UNKNOWN_FIELD', 'b']]);
+    // The record and the field are named, and the option that would make it a column.
+    expect(out.rejected[0]?.error).to.equal(
+      'BULKPIPE_UNKNOWN_FIELD:the field Other is not one of the columns, which were taken from the fields of the first record (Name); declare every field the records may have in the columns option (input, record 2, field Other):Other --',
+    );
     expect(out.batches.map((b) => [b.records, b.rejected, b.rows])).to.deep.equal([
       [
         2,
