@@ -25,6 +25,7 @@ export {
   RunLockedError,
   ColumnCheckError,
   DuplicateColumnError,
+  UnnamedColumnError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

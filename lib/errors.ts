@@ -16,6 +16,7 @@ export {
   PayloadError,
   ColumnCheckError,
   DuplicateColumnError,
+  UnnamedColumnError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

@@ -10,7 +10,9 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ColumnCheckError, rowError } from '../lib/errors.js';
+import { ColumnCheckError, rowError, UnnamedColumnError } from '../lib/errors.js';
+import { MAX_BATCH_RECORDS } from '../lib/limits.js';
+import { isUnnamedValueFault } from '../lib/load/unnamed-columns.js';
 import { checkColumns } from '../lib/load/column-check.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
@@ -48,6 +50,8 @@ export interface DryRunSummary {
   readonly recordsValid: number;
   /** Records that would fail: in the error file. */
   readonly recordsFailed: number;
+  /** The 1-based numbers of the header's columns without a name, which a load drops. */
+  readonly unnamedColumns: readonly number[];
 }
 
 const BLOCK = 1024;
@@ -70,6 +74,8 @@ class DryRunChecker extends Transform {
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.records++;
+    // As a load: a value in a column without a name within the first batch (read before its job) stops it.
+    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= MAX_BATCH_RECORDS) return callback(new UnnamedColumnError(record.row, record.error));
     if (this.#plan || record.error !== undefined) {
       this.#check(record);
       return callback();
@@ -127,6 +133,8 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const raw = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
   const input = Readable.from(ungzipped(raw, { source }), { objectMode: false }); // gzip input, as a load reads it
   const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
+  let unnamedColumns: readonly number[] = [];
+  parser.on('unnamedColumns', (numbers: readonly number[]) => (unnamedColumns = numbers));
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
   const stages: Transform[] = [
     parser,
@@ -138,5 +146,5 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const sink = new OutcomeSink(options.errorPath ? { errorPath: options.errorPath } : {});
   await sink.open();
   await pipeline([input, ...stages, checker, sink], ...(options.signal ? [{ signal: options.signal }] : []));
-  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed };
+  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed, unnamedColumns };
 }

@@ -8,13 +8,15 @@ import type { Transform } from 'node:stream';
 import type { BulkClient } from '../lib/http/client.js';
 import { MAX_BATCH_BYTES } from '../lib/limits.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
-import { ColumnCheckError } from '../lib/errors.js';
+import { ColumnCheckError, UnnamedColumnError } from '../lib/errors.js';
 import { checkColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
+import type { RejectEntry } from '../lib/load/reject-file.js';
+import { isUnnamedValueFault, unnamedNotice } from '../lib/load/unnamed-columns.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import type { JobRequest } from '../lib/types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
@@ -80,10 +82,16 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     sink.knowColumns(known.upload);
     if (notice) run.callbacks.onNotice?.(notice);
   };
-  if (columns) onColumns(columns, describeColumnPlan(columns));
+  if (columns) onColumns(columns, describeColumnPlan(columns, shape.source));
   chunker.on('columns', onColumns);
+  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice);
   const job = jobRequest(shape);
-  const beforeJob = run.checkColumns ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal) } : {};
+  const beforeJob = {
+    beforeJob: async (first: SpooledBatch) => {
+      unnamed.check(first);
+      if (run.checkColumns) await columnsFit(run.client, shape, first.columns, run.signal);
+    },
+  };
   const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
   const submitter =
     shape.bulkApi === 2
@@ -218,6 +226,31 @@ function jobRequest(shape: LoadShape): JobRequest {
     concurrencyMode: shape.serial ? 'Serial' : 'Parallel',
     contentType,
     ...(shape.externalIdField ? { externalIdFieldName: shape.externalIdField } : {}),
+  };
+}
+
+/**
+ * The header's columns without a name (lib/load/unnamed-columns.ts): told as a notice (the CSV fast
+ * path tells them with its column plan), and the first record rejected for a value in one watched
+ * for. The first batch is read before the job is made: a value there stops the load with no job
+ * (`check`, before the job); one past it costs that record only.
+ */
+function watchUnnamed(
+  chunking: LoadStages['chunking'],
+  chunker: CsvBatchSplitter | BatchChunker,
+  source: string,
+  onNotice: ((message: string) => void) | undefined,
+): { check(first: SpooledBatch): void } {
+  const [reader] = chunking;
+  if (reader instanceof RecordParser) reader.on('unnamedColumns', (numbers: readonly number[]) => onNotice?.(unnamedNotice(source, numbers)));
+  let seen: RejectEntry | undefined;
+  chunker.on('rejected', (entry) => {
+    if (seen === undefined && isUnnamedValueFault(entry.error)) seen = entry;
+  });
+  return {
+    check(first) {
+      if (seen && seen.row <= (first.end?.row ?? Number.POSITIVE_INFINITY)) throw new UnnamedColumnError(seen.row, seen.error);
+    },
   };
 }
 
