@@ -20,6 +20,7 @@ export async function dryRun(io: CliIo, values: DryRunFlags, options: Omit<DryRu
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
   if (!quietOf(values) && summary.unnamedColumns.length > 0) io.stderr.write(`bulkpipe: ${unnamedNotice(options.source ?? 'input', summary.unnamedColumns)}\n`);
+  if (!quietOf(values)) for (const hint of summary.dateFormatHints) io.stderr.write(`bulkpipe: ${hint}\n`);
   if (!quietOf(values)) {
     const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
     io.stderr.write(

@@ -227,9 +227,9 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, retrier, joiner, lockTap } = stages;
+    const { sink, submitter, poller, retrier, joiner, lockTap, dateTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), dateTap, ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
@@ -263,8 +263,10 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     successPath: shape.successPath,
     errorPath: shape.errorPath,
     resultsPath: shape.resultsPath,
-    droppedColumns: columns?.dropped ?? [],
+    droppedColumns: columns?.dropped.filter((c) => c !== '') ?? [],
+    unnamedColumns: stages.unnamedColumns(),
     reload: columns?.reload,
+    dateFormatHints: stages.dateHints.hints,
     resumed: state !== undefined,
     concurrency: plan.run.concurrency,
     lowestConcurrency: stages.concurrency?.lowest ?? plan.run.concurrency,

@@ -14,6 +14,7 @@ import { ColumnCheckError, rowError, UnnamedColumnError } from '../lib/errors.js
 import { MAX_BATCH_RECORDS } from '../lib/limits.js';
 import { isUnnamedValueFault } from '../lib/load/unnamed-columns.js';
 import { checkColumns } from '../lib/load/column-check.js';
+import { DateFormatGuess } from '../lib/load/date-format-guess.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
@@ -52,6 +53,8 @@ export interface DryRunSummary {
   readonly recordsFailed: number;
   /** The 1-based numbers of the header's columns without a name, which a load drops. */
   readonly unnamedColumns: readonly number[];
+  /** Which `--date-format` would read a date field's values that are not ISO 8601, in words (issue 27). */
+  readonly dateFormatHints: readonly string[];
 }
 
 const BLOCK = 1024;
@@ -62,6 +65,8 @@ class DryRunChecker extends Transform {
   #plan: ColumnPlan | undefined;
   #columnSet: ReadonlySet<string> = new Set();
   #values: ValueCheck | undefined;
+  /** The date fields' values, sampled for a `--date-format` hint (issue 27). */
+  #dates: DateFormatGuess | undefined;
   #block: JoinedRows | undefined;
   #seq = 0;
   records = 0;
@@ -99,10 +104,18 @@ class DryRunChecker extends Transform {
     if (problems.length > 0) throw new ColumnCheckError(object, problems);
     this.#plan = plan;
     this.#columnSet = new Set(columns);
-    this.#values = new ValueCheck(await describe(object));
+    const described = await describe(object);
+    this.#values = new ValueCheck(described);
+    this.#dates = new DateFormatGuess(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name));
+  }
+
+  /** Which `--date-format` would read the date fields' values that are not ISO 8601, in words. */
+  get dateFormatHints(): string[] {
+    return this.#dates?.hints().map((hint) => hint.text) ?? [];
   }
 
   #check(record: InputRecord): void {
+    if (record.error === undefined && this.#dates) for (const name in record.fields) this.#dates.add(name, record.fields[name]);
     const error = record.error ?? this.#problem(record);
     if (error === undefined) return;
     this.failed++;
@@ -146,5 +159,5 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const sink = new OutcomeSink(options.errorPath ? { errorPath: options.errorPath } : {});
   await sink.open();
   await pipeline([input, ...stages, checker, sink], ...(options.signal ? [{ signal: options.signal }] : []));
-  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed, unnamedColumns };
+  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed, unnamedColumns, dateFormatHints: checker.dateFormatHints };
 }

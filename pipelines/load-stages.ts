@@ -35,6 +35,8 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
 import { LockFailureTap } from '../transforms/lock-failure-tap.js';
+import { DateErrorTap } from '../transforms/date-error-tap.js';
+import { LoadDateHints } from './load-date-hints.js';
 import { adaptConcurrency, type LoadConcurrency } from './load-concurrency.js';
 import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
 import { readingOn, type InputReading } from './load-resume.js';
@@ -55,6 +57,9 @@ export interface LoadStages {
   /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
   readonly concurrency: LoadConcurrency | undefined;
   readonly lockTap: LockFailureTap | undefined;
+  /** The `--date-format` hints (issue 27): from the first batch, before the job, and at the first row the org refuses for a date (the tap on the joined blocks). */
+  readonly dateHints: LoadDateHints;
+  readonly dateTap: DateErrorTap;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
   readonly job: JobRequest;
@@ -64,6 +69,8 @@ export interface LoadStages {
   readonly align: BatchAlignment | undefined;
   /** The columns uploaded and those dropped, once known. */
   columns(): ColumnPlan | undefined;
+  /** The 1-based numbers of the header's columns without a name (the CSV fast path's plan, or the parser's). */
+  unnamedColumns(): readonly number[];
 }
 
 /** Builds every stage of the plan (so every stage option is checked before anything touches the disk). Malformed input goes to `onInputError`. */
@@ -86,10 +93,14 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   chunker.on('columns', onColumns);
   const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice);
   const job = jobRequest(shape);
+  const dateHints = new LoadDateHints(run.callbacks.onNotice);
   const beforeJob = {
     beforeJob: async (first: SpooledBatch) => {
       unnamed.check(first);
-      if (run.checkColumns) await columnsFit(run.client, shape, first.columns, run.signal);
+      if (!run.checkColumns) return; // then no describe is read here: the hint waits for the first date the org refuses
+      await columnsFit(run.client, shape, first.columns, run.signal);
+      // The describe the column check read (the client keeps it).
+      await dateHints.sample(first, await run.client.describe(shape.object, run.signal ? { signal: run.signal } : {}));
     },
   };
   const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
@@ -129,7 +140,30 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   if (retrier && submitter instanceof IngestJobSubmitter) submitter.shareJobs(retrier);
   // Without a retrier the joined blocks tell the lock failures; the retrier tells them as each batch ends, before the join.
   const lockTap = observe && !retrier ? new LockFailureTap(observe) : undefined;
-  return { spool, chunking, chunker, grouper, submitter, poller, retrier, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
+  const dateTap = new DateErrorTap(
+    () => dateHints.watching,
+    (row, error) => dateHints.rowFailed(row, error),
+  );
+  return {
+    spool,
+    chunking,
+    chunker,
+    grouper,
+    submitter,
+    poller,
+    retrier,
+    joiner,
+    concurrency,
+    lockTap,
+    dateHints,
+    dateTap,
+    sink,
+    job,
+    reading,
+    align,
+    columns: () => columns,
+    unnamedColumns: unnamed.numbers,
+  };
 }
 
 /** The record retrier of a load that retries records (`retryRecords` > 0): at most half the load's uploads at once are retries. */
@@ -240,9 +274,14 @@ function watchUnnamed(
   chunker: CsvBatchSplitter | BatchChunker,
   source: string,
   onNotice: ((message: string) => void) | undefined,
-): { check(first: SpooledBatch): void } {
+): { check(first: SpooledBatch): void; numbers(): readonly number[] } {
   const [reader] = chunking;
-  if (reader instanceof RecordParser) reader.on('unnamedColumns', (numbers: readonly number[]) => onNotice?.(unnamedNotice(source, numbers)));
+  let told: readonly number[] = [];
+  if (reader instanceof RecordParser)
+    reader.on('unnamedColumns', (numbers: readonly number[]) => {
+      told = numbers;
+      onNotice?.(unnamedNotice(source, numbers));
+    });
   let seen: RejectEntry | undefined;
   chunker.on('rejected', (entry) => {
     if (seen === undefined && isUnnamedValueFault(entry.error)) seen = entry;
@@ -251,6 +290,7 @@ function watchUnnamed(
     check(first) {
       if (seen && seen.row <= (first.end?.row ?? Number.POSITIVE_INFINITY)) throw new UnnamedColumnError(seen.row, seen.error);
     },
+    numbers: () => (told.length > 0 ? told : (chunker.plan?.unnamed ?? [])),
   };
 }
 
