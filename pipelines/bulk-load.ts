@@ -101,6 +101,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
     await untilEnd(plan, stages, head, reading, () => inputError !== undefined);
+    if (!stages.submitter.job && !resumed) stages.checkUnnamedWithoutJob();
     const { stopped } = reading;
     // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
     // where the next unread record starts, and a resume reads on from there. A stream cannot be read

@@ -71,6 +71,8 @@ export interface LoadStages {
   columns(): ColumnPlan | undefined;
   /** The 1-based numbers of the header's columns without a name (the CSV fast path's plan, or the parser's). */
   unnamedColumns(): readonly number[];
+  /** Once the input is read and no job was made (no record to upload): throws UnnamedColumnError when a record held a value in an unnamed column. */
+  checkUnnamedWithoutJob(): void;
 }
 
 /** Builds every stage of the plan (so every stage option is checked before anything touches the disk). Malformed input goes to `onInputError`. */
@@ -163,6 +165,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     align,
     columns: () => columns,
     unnamedColumns: unnamed.numbers,
+    checkUnnamedWithoutJob: unnamed.checkNoJob,
   };
 }
 
@@ -274,7 +277,7 @@ function watchUnnamed(
   chunker: CsvBatchSplitter | BatchChunker,
   source: string,
   onNotice: ((message: string) => void) | undefined,
-): { check(first: SpooledBatch): void; numbers(): readonly number[] } {
+): { check(first: SpooledBatch): void; checkNoJob(): void; numbers(): readonly number[] } {
   const [reader] = chunking;
   let told: readonly number[] = [];
   if (reader instanceof RecordParser)
@@ -286,10 +289,21 @@ function watchUnnamed(
   chunker.on('rejected', (entry) => {
     if (seen === undefined && isUnnamedValueFault(entry.error)) seen = entry;
   });
+  // The rows of the segments up to the first with a record to upload: what is read before a job would be made.
+  let beforeJob = 0;
+  let uploading = false;
+  chunker.on('batch', (batch) => {
+    if (uploading) return;
+    beforeJob = batch.end?.row ?? Number.POSITIVE_INFINITY;
+    uploading = batch.records > 0;
+  });
+  const check = (end: number) => {
+    if (seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
+  };
   return {
-    check(first) {
-      if (seen && seen.row <= (first.end?.row ?? Number.POSITIVE_INFINITY)) throw new UnnamedColumnError(seen.row, seen.error);
-    },
+    check: (first) => check(first.end?.row ?? Number.POSITIVE_INFINITY),
+    // An input none of whose records could be uploaded never makes a job: a value there is the same usage error.
+    checkNoJob: () => check(uploading ? 0 : beforeJob),
     numbers: () => (told.length > 0 ? told : (chunker.plan?.unnamed ?? [])),
   };
 }

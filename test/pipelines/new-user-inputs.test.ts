@@ -69,6 +69,9 @@ describe('pipelines: what a new user brings (issue 27)', function () {
         .to.include('a value ("y") in column 2')
         .and.include('(stdin, line 3, record 2, field #2)');
     }
+    // Every record holds one: nothing to upload, no job, the same usage error.
+    const all = await rejection(load('LastName,\nA,1\nB,2\n', { onJob: (job) => jobs.push(job.id) }));
+    expect(all).to.include({ name: 'UnnamedColumnError', row: 1 });
     expect(jobs).to.deep.equal([]);
     const dry = await rejection(dryRunLoad({ client: t.client, object: 'Contact', operation: 'insert', input: Readable.from([Buffer.from('LastName,\nA,z\n')]), format: 'csv' }));
     expect(dry).to.include({ name: 'UnnamedColumnError', row: 1 });
