@@ -130,6 +130,8 @@ function isDate(y: number, M: number, d: number): boolean {
 
 /** The org's refusal of a value for a date or date-time field (`'31/12/2024' is not a valid value for the type xsd:date`), read from a row error. */
 export function refusedDate(error: string): { readonly value: string; readonly field: string } | undefined {
+  // Most failed rows fail for something else: one substring search before the expression.
+  if (!error.includes(' is not a valid value for the type xsd:date')) return undefined;
   const m = /'(.*)' is not a valid value for the type xsd:(?:date|dateTime)\b.*:([^:]*) --$/s.exec(error);
   return m ? { value: m[1] as string, field: (m[2] as string).split(',')[0] as string } : undefined;
 }
