@@ -26,6 +26,7 @@ export {
   ColumnCheckError,
   DuplicateColumnError,
   UnknownObjectError,
+  UnnamedColumnError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

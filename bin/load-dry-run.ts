@@ -1,4 +1,5 @@
 /** `bulkpipe load --dry-run`: the input read and checked against the object's describe; no job. */
+import { unnamedNotice } from '../lib/load/unnamed-columns.js';
 import { dryRunLoad, type DryRunOptions, type DryRunSummary } from '../pipelines/dry-run.js';
 import type { CliIo } from './cli-io.js';
 import { openConnection, type ConnectionFlags } from './connection.js';
@@ -18,6 +19,8 @@ export async function dryRun(io: CliIo, values: DryRunFlags, options: Omit<DryRu
     await conn.close();
   }
   if (values.json) io.stdout.write(`${JSON.stringify({ ...summary, object: options.object, operation: options.operation, errorPath: options.errorPath, dryRun: true })}\n`);
+  if (!quietOf(values) && summary.unnamedColumns.length > 0) io.stderr.write(`bulkpipe: ${unnamedNotice(options.source ?? 'input', summary.unnamedColumns)}\n`);
+  if (!quietOf(values)) for (const hint of summary.dateFormatHints) io.stderr.write(`bulkpipe: ${hint}\n`);
   if (!quietOf(values)) {
     const failing = summary.recordsFailed > 0 ? `, ${count(summary.recordsFailed)} would fail (errors: ${options.errorPath})` : ', none would fail';
     io.stderr.write(

@@ -10,7 +10,9 @@ export function summaryText(s: LoadSummary, object: string, operation: string, f
     `${s.jobId ? `; job ${s.jobId}` : ''}${files ? `; ${files}` : ''}` +
     // Adaptive concurrency changed the uploads in flight: how low it went, and where it ended.
     `${s.lowestConcurrency < s.concurrency ? `; concurrency lowest ${s.lowestConcurrency}, final ${s.finalConcurrency}` : ''}` +
-    `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}`
+    `${s.reload ? `; the input was a bulkpipe ${s.reload === 'errors' ? 'error' : 'success'} file (${s.droppedColumns.join(', ')} not uploaded)` : ''}` +
+    // Dates the org will not read: which --date-format would (issue 27).
+    `${s.dateFormatHints.length > 0 ? `; dates: ${s.dateFormatHints.join('; ')}` : ''}`
   );
 }
 

@@ -17,6 +17,7 @@ export {
   ColumnCheckError,
   DuplicateColumnError,
   UnknownObjectError,
+  UnnamedColumnError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

@@ -106,6 +106,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
     await untilEnd(plan, stages, head, reading, () => inputError !== undefined);
+    if (!stages.submitter.job && !resumed) stages.checkUnnamedWithoutJob();
     const { stopped } = reading;
     // Every record read is in the outputs. A stop leaves a file's ledger open: its last segment says
     // where the next unread record starts, and a resume reads on from there. A stream cannot be read
@@ -233,9 +234,9 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, retrier, joiner, lockTap } = stages;
+    const { sink, submitter, poller, retrier, joiner, lockTap, dateTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), dateTap, ...tail], run.signal ? { signal: run.signal } : {});
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }
@@ -269,8 +270,10 @@ function summaryOf(plan: LoadPlan, stages: LoadStages, tracker: LoadTracker, end
     successPath: shape.successPath,
     errorPath: shape.errorPath,
     resultsPath: shape.resultsPath,
-    droppedColumns: columns?.dropped ?? [],
+    droppedColumns: columns?.dropped.filter((c) => c !== '') ?? [],
+    unnamedColumns: stages.unnamedColumns(),
     reload: columns?.reload,
+    dateFormatHints: stages.dateHints.hints,
     resumed: state !== undefined,
     concurrency: plan.run.concurrency,
     lowestConcurrency: stages.concurrency?.lowest ?? plan.run.concurrency,

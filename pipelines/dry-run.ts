@@ -10,9 +10,12 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ColumnCheckError, rowError } from '../lib/errors.js';
+import { ColumnCheckError, rowError, UnnamedColumnError } from '../lib/errors.js';
 import { unknownObjectOr } from '../lib/http/unknown-object.js';
+import { MAX_BATCH_RECORDS } from '../lib/limits.js';
+import { isUnnamedValueFault } from '../lib/load/unnamed-columns.js';
 import { checkColumns } from '../lib/load/column-check.js';
+import { DateFormatGuess } from '../lib/load/date-format-guess.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
@@ -49,6 +52,10 @@ export interface DryRunSummary {
   readonly recordsValid: number;
   /** Records that would fail: in the error file. */
   readonly recordsFailed: number;
+  /** The 1-based numbers of the header's columns without a name, which a load drops. */
+  readonly unnamedColumns: readonly number[];
+  /** Which `--date-format` would read a date field's values that are not ISO 8601, in words (issue 27). */
+  readonly dateFormatHints: readonly string[];
 }
 
 const BLOCK = 1024;
@@ -59,6 +66,8 @@ class DryRunChecker extends Transform {
   #plan: ColumnPlan | undefined;
   #columnSet: ReadonlySet<string> = new Set();
   #values: ValueCheck | undefined;
+  /** The date fields' values, sampled for a `--date-format` hint (issue 27). */
+  #dates: DateFormatGuess | undefined;
   #block: JoinedRows | undefined;
   #seq = 0;
   records = 0;
@@ -71,6 +80,8 @@ class DryRunChecker extends Transform {
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.records++;
+    // As a load: a value in a column without a name within the first batch (read before its job) stops it.
+    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= MAX_BATCH_RECORDS) return callback(new UnnamedColumnError(record.row, record.error));
     if (this.#plan || record.error !== undefined) {
       this.#check(record);
       return callback();
@@ -94,10 +105,18 @@ class DryRunChecker extends Transform {
     if (problems.length > 0) throw new ColumnCheckError(object, problems);
     this.#plan = plan;
     this.#columnSet = new Set(columns);
-    this.#values = new ValueCheck(await describe(object));
+    const described = await describe(object);
+    this.#values = new ValueCheck(described);
+    this.#dates = new DateFormatGuess(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name));
+  }
+
+  /** Which `--date-format` would read the date fields' values that are not ISO 8601, in words. */
+  get dateFormatHints(): string[] {
+    return this.#dates?.hints().map((hint) => hint.text) ?? [];
   }
 
   #check(record: InputRecord): void {
+    if (record.error === undefined && this.#dates) for (const name in record.fields) this.#dates.add(name, record.fields[name]);
     const error = record.error ?? this.#problem(record);
     if (error === undefined) return;
     this.failed++;
@@ -128,6 +147,8 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
   const raw = typeof options.input === 'string' ? createReadStream(options.input, { highWaterMark: 1 << 20 }) : options.input;
   const input = Readable.from(ungzipped(raw, { source }), { objectMode: false }); // gzip input, as a load reads it
   const parser = new RecordParser({ format: options.format, source, ...readingOptions(options) });
+  let unnamedColumns: readonly number[] = [];
+  parser.on('unnamedColumns', (numbers: readonly number[]) => (unnamedColumns = numbers));
   const converting = options.dateFormat !== undefined || options.timeZone !== undefined;
   const stages: Transform[] = [
     parser,
@@ -144,5 +165,5 @@ export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary>
     // An object the org does not have, said with the nearest name, as a load says it.
     throw await unknownObjectOr(options.client, options.object, err, options.signal);
   }
-  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed };
+  return { recordsRead: checker.records, recordsValid: checker.records - checker.failed, recordsFailed: checker.failed, unnamedColumns, dateFormatHints: checker.dateFormatHints };
 }

@@ -70,6 +70,10 @@ export interface LoadSummary extends LoadProgress {
   readonly droppedColumns: readonly string[];
   /** Set when the input is an earlier run's error file (`errors`) or success file (`success`). */
   readonly reload: 'errors' | 'success' | undefined;
+  /** The 1-based numbers of the header's columns without a name, not uploaded (issue 27). */
+  readonly unnamedColumns: readonly number[];
+  /** Which `--date-format` would read a date field's values that are not ISO 8601, in words (issue 27): from the first batch, or the first date the org refused. */
+  readonly dateFormatHints: readonly string[];
   /** The run went on from a ledger. */
   readonly resumed: boolean;
   /** The uploads in flight: as configured, the lowest adaptive concurrency took them to, and the limit at the end (all three the same when it never changed). */

@@ -8,13 +8,15 @@ import type { Transform } from 'node:stream';
 import type { BulkClient } from '../lib/http/client.js';
 import { MAX_BATCH_BYTES } from '../lib/limits.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
-import { ColumnCheckError } from '../lib/errors.js';
+import { ColumnCheckError, UnnamedColumnError } from '../lib/errors.js';
 import { checkColumns, unknownColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
 import { LoadSpool } from '../lib/load/load-spool.js';
+import type { RejectEntry } from '../lib/load/reject-file.js';
+import { isUnnamedValueFault, unnamedNotice } from '../lib/load/unnamed-columns.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import type { JobRequest } from '../lib/types.js';
 import { OutcomeSink } from '../sinks/outcome-sink.js';
@@ -33,6 +35,8 @@ import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
 import { LockFailureTap } from '../transforms/lock-failure-tap.js';
+import { DateErrorTap } from '../transforms/date-error-tap.js';
+import { LoadDateHints } from './load-date-hints.js';
 import { adaptConcurrency, type LoadConcurrency } from './load-concurrency.js';
 import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
 import { readingOn, type InputReading } from './load-resume.js';
@@ -53,6 +57,9 @@ export interface LoadStages {
   /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
   readonly concurrency: LoadConcurrency | undefined;
   readonly lockTap: LockFailureTap | undefined;
+  /** The `--date-format` hints (issue 27): from the first batch, before the job, and at the first row the org refuses for a date (the tap on the joined blocks). */
+  readonly dateHints: LoadDateHints;
+  readonly dateTap: DateErrorTap;
   readonly sink: OutcomeSink;
   /** The job the submitter creates (a resume looks for one it may have made). */
   readonly job: JobRequest;
@@ -62,6 +69,10 @@ export interface LoadStages {
   readonly align: BatchAlignment | undefined;
   /** The columns uploaded and those dropped, once known. */
   columns(): ColumnPlan | undefined;
+  /** The 1-based numbers of the header's columns without a name (the CSV fast path's plan, or the parser's). */
+  unnamedColumns(): readonly number[];
+  /** Once the input is read and no job was made (no record to upload): throws UnnamedColumnError when a record held a value in an unnamed column. */
+  checkUnnamedWithoutJob(): void;
 }
 
 /** Builds every stage of the plan (so every stage option is checked before anything touches the disk). Malformed input goes to `onInputError`. */
@@ -80,12 +91,22 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     sink.knowColumns(known.upload);
     if (notice) run.callbacks.onNotice?.(notice);
   };
-  if (columns) onColumns(columns, describeColumnPlan(columns));
+  if (columns) onColumns(columns, describeColumnPlan(columns, shape.source));
   chunker.on('columns', onColumns);
+  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice);
   const job = jobRequest(shape);
   // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
   const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;
-  const beforeJob = check ? { beforeJob: (first: SpooledBatch) => columnsFit(run.client, shape, first.columns, run.signal, check) } : {};
+  const dateHints = new LoadDateHints(run.callbacks.onNotice);
+  const beforeJob = {
+    beforeJob: async (first: SpooledBatch) => {
+      unnamed.check(first);
+      if (!check) return; // then no describe is read here: the hint waits for the first date the org refuses
+      await columnsFit(run.client, shape, first.columns, run.signal, check);
+      // The describe the column check read (the client keeps it).
+      await dateHints.sample(first, await run.client.describe(shape.object, run.signal ? { signal: run.signal } : {}));
+    },
+  };
   const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
   const submitter =
     shape.bulkApi === 2
@@ -123,7 +144,31 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   if (retrier && submitter instanceof IngestJobSubmitter) submitter.shareJobs(retrier);
   // Without a retrier the joined blocks tell the lock failures; the retrier tells them as each batch ends, before the join.
   const lockTap = observe && !retrier ? new LockFailureTap(observe) : undefined;
-  return { spool, chunking, chunker, grouper, submitter, poller, retrier, joiner, concurrency, lockTap, sink, job, reading, align, columns: () => columns };
+  const dateTap = new DateErrorTap(
+    () => dateHints.watching,
+    (row, error) => dateHints.rowFailed(row, error),
+  );
+  return {
+    spool,
+    chunking,
+    chunker,
+    grouper,
+    submitter,
+    poller,
+    retrier,
+    joiner,
+    concurrency,
+    lockTap,
+    dateHints,
+    dateTap,
+    sink,
+    job,
+    reading,
+    align,
+    columns: () => columns,
+    unnamedColumns: unnamed.numbers,
+    checkUnnamedWithoutJob: unnamed.checkNoJob,
+  };
 }
 
 /** The record retrier of a load that retries records (`retryRecords` > 0): at most half the load's uploads at once are retries. */
@@ -226,6 +271,48 @@ function jobRequest(shape: LoadShape): JobRequest {
     concurrencyMode: shape.serial ? 'Serial' : 'Parallel',
     contentType,
     ...(shape.externalIdField ? { externalIdFieldName: shape.externalIdField } : {}),
+  };
+}
+
+/**
+ * The header's columns without a name (lib/load/unnamed-columns.ts): told as a notice (the CSV fast
+ * path tells them with its column plan), and the first record rejected for a value in one watched
+ * for. The first batch is read before the job is made: a value there stops the load with no job
+ * (`check`, before the job); one past it costs that record only.
+ */
+function watchUnnamed(
+  chunking: LoadStages['chunking'],
+  chunker: CsvBatchSplitter | BatchChunker,
+  source: string,
+  onNotice: ((message: string) => void) | undefined,
+): { check(first: SpooledBatch): void; checkNoJob(): void; numbers(): readonly number[] } {
+  const [reader] = chunking;
+  let told: readonly number[] = [];
+  if (reader instanceof RecordParser)
+    reader.on('unnamedColumns', (numbers: readonly number[]) => {
+      told = numbers;
+      onNotice?.(unnamedNotice(source, numbers));
+    });
+  let seen: RejectEntry | undefined;
+  chunker.on('rejected', (entry) => {
+    if (seen === undefined && isUnnamedValueFault(entry.error)) seen = entry;
+  });
+  // The rows of the segments up to the first with a record to upload: what is read before a job would be made.
+  let beforeJob = 0;
+  let uploading = false;
+  chunker.on('batch', (batch) => {
+    if (uploading) return;
+    beforeJob = batch.end?.row ?? Number.POSITIVE_INFINITY;
+    uploading = batch.records > 0;
+  });
+  const check = (end: number) => {
+    if (seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
+  };
+  return {
+    check: (first) => check(first.end?.row ?? Number.POSITIVE_INFINITY),
+    // An input none of whose records could be uploaded never makes a job: a value there is the same usage error.
+    checkNoJob: () => check(uploading ? 0 : beforeJob),
+    numbers: () => (told.length > 0 ? told : (chunker.plan?.unnamed ?? [])),
   };
 }
 

@@ -10,10 +10,10 @@ import type { RejectEntry } from '../lib/load/reject-file.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 
 export abstract class ChunkingStage extends Transform {
-  /** What a cutter reports, as this stage's events and pushes; `quietWhenDestroyed`: a batch cut after a destroy is neither emitted nor pushed. */
-  protected cutEvents(quietWhenDestroyed: boolean): CutEvents {
+  /** What a cutter reports, as this stage's events and pushes; `quietWhenDestroyed`: a batch cut after a destroy is neither emitted nor pushed; `source` is named in notices. */
+  protected cutEvents(quietWhenDestroyed: boolean, source = 'input'): CutEvents {
     return {
-      columns: (plan) => this.emit('columns', plan, describeColumnPlan(plan)),
+      columns: (plan) => this.emit('columns', plan, describeColumnPlan(plan, source)),
       rejected: (entry) => this.emit('rejected', entry),
       batch: (batch) => {
         if (quietWhenDestroyed && this.destroyed) return;

@@ -33,7 +33,7 @@ export class CsvBatchSplitter extends ChunkingStage {
 
   constructor(options: CsvBatchSplitterOptions) {
     super({ readableObjectMode: true, writableObjectMode: false, readableHighWaterMark: 1 });
-    this.#cutter = new CsvCutter(options, this.cutEvents(false));
+    this.#cutter = new CsvCutter(options, this.cutEvents(false, options.source));
   }
 
   /** The input's header line as read (BOM stripped, line end kept), once read. */

@@ -9,7 +9,9 @@
  * rejects its record unless `replaceInvalidUtf8`, and a NUL character in a value rejects its record
  * (BULKPIPE_NUL_CHARACTER). Only input that ends the records (a broken header,
  * a broken array or document structure) fails the stream, with a ParseError, after every complete
- * record before it.
+ * record before it. A CSV header's columns without a name are dropped from the records and told
+ * once, as the `unnamedColumns` event (their 1-based numbers); a record with a value in one is
+ * rejected (BULKPIPE_UNNAMED_COLUMN).
  */
 import { extname } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -74,6 +76,7 @@ export class RecordParser extends Transform {
   readonly #checkNul: boolean;
   #row = 0;
   #cutOff = false;
+  #toldUnnamed = false;
 
   constructor(options: RecordParserOptions) {
     super({ readableObjectMode: true, writableObjectMode: false });
@@ -95,6 +98,7 @@ export class RecordParser extends Transform {
     if (this.#stop.stopped) return callback(); // the rest of a malformed input is read and dropped
     try {
       this.#decoder.write(chunk, this.#emit);
+      this.#tellUnnamed();
       callback();
     } catch (err) {
       this.#stop.fail(err as Error, callback);
@@ -106,6 +110,7 @@ export class RecordParser extends Transform {
     if (this.#stop.stopped || this.#cutOff) return callback(); // a partial record at a cut is no record
     try {
       this.#decoder.end(this.#emit);
+      this.#tellUnnamed();
       callback();
     } catch (err) {
       this.#stop.fail(err as Error, callback);
@@ -128,6 +133,14 @@ export class RecordParser extends Transform {
    */
   endsCut(): void {
     this.#cutOff = true;
+  }
+
+  /** The header's columns without a name, told once it is read. */
+  #tellUnnamed(): void {
+    const unnamed = this.#decoder.unnamed;
+    if (this.#toldUnnamed || !unnamed || unnamed.length === 0) return;
+    this.#toldUnnamed = true;
+    this.emit('unnamedColumns', unnamed);
   }
 
   // One input chunk's records are pushed together; the write callback, called once they are

@@ -12,6 +12,7 @@ import { byteLineStart, countByteLineEnds } from '../csv/line-ends.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import { inputFault } from '../load/input-fault.js';
+import { unnamedValueFault, valueInUnnamed } from '../load/unnamed-columns.js';
 import type { InputValue } from '../load-types.js';
 import { MAX_FIELD_CHARACTERS } from '../limits.js';
 import { recordSerializer } from '../records/serialize-record.js';
@@ -93,7 +94,10 @@ export class CsvRecordJudge {
     const onRecord = (values: string[], _line: number, problem: Parameters<typeof csvRecordFault>[1]) => {
       if (result) return;
       const error = csvRecordFault(values, problem, plan.input, place);
-      result = error ? { error, fields: fieldsByHeader(values, plan.input) } : { record: rewritten(values, plan) };
+      // A value in a column without a name would go to no field: the record is rejected rather than loaded without it.
+      const unnamed = error ? -1 : valueInUnnamed(values, plan.unnamed);
+      if (error || unnamed >= 0) result = { error: error ?? unnamedValueFault(values, unnamed, place), fields: fieldsByHeader(values, plan.input) };
+      else result = { record: rewritten(values, plan) };
     };
     parseCsvText(bytes.toString('utf8'), onRecord, this.#source, line, { delimiter: this.#delimiter, tolerant: true });
     return result ?? { error: inputFault('BULKPIPE_MALFORMED_RECORD', 'no record could be read', place), fields: {} };

@@ -121,6 +121,22 @@ export class DuplicateColumnError extends BulkError {
   }
 }
 
+/**
+ * A value in a column that the header leaves without a name, in a record read before the job was
+ * made (the first batch): the run stops with no job, a usage error (lib/load/unnamed-columns.ts).
+ * `record` is the rejected record's error text, which names the file, line, record and column.
+ */
+export class UnnamedColumnError extends BulkError {
+  override name = 'UnnamedColumnError';
+  /** The record's 1-based number (sf__Row). */
+  readonly row: number;
+  constructor(row: number, record: string) {
+    const reason = record.slice(record.indexOf(':') + 1, record.lastIndexOf(':'));
+    super('BULK_COLUMNS', `a column without a name holds a value, so no job was created: ${reason}`);
+    this.row = row;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
   if (typeof value === 'function') return 'a function';

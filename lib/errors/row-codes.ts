@@ -22,6 +22,8 @@ export const ROW_ERROR_CODES = [
   'BULKPIPE_RETRY_FAILED',
   /** A resumed record retry's job (or batch) is gone from the org: whether the org wrote the record is not known, and it is not sent again. */
   'BULKPIPE_RETRY_UNKNOWN',
+  /** A value in a column that the header leaves without a name (an Excel export's empty trailing columns): it would go to no field. */
+  'BULKPIPE_UNNAMED_COLUMN',
 ] as const;
 
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];

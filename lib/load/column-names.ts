@@ -1,21 +1,23 @@
 /**
- * A CSV header's column names as they will be uploaded: none empty, and none twice once the map
- * has renamed them, compared regardless of case, as Salesforce compares field names (`Phone` and
- * `PHONE` are one field: the org would fail every batch with `Duplicate header specified`). Either
- * fault stops the run before any job, naming the file, the line and both columns. One check for the
- * parser, the CSV fast path and the chunker (whose columns may come from a first record).
+ * A CSV header's column names as they will be uploaded: none twice once the map has renamed them,
+ * compared regardless of case, as Salesforce compares field names (`Phone` and `PHONE` are one
+ * field: the org would fail every batch with `Duplicate header specified`). That fault stops the run
+ * before any job, naming the file, the line and both columns. A column without a name (an Excel
+ * export's empty trailing columns) is kept as '' for the plan to drop (lib/load/unnamed-columns.ts).
+ * One check for the parser, the CSV fast path and the chunker (whose columns may come from a first record).
  */
-import { DuplicateColumnError, ParseError } from '../errors.js';
+import { DuplicateColumnError } from '../errors.js';
 import { mapColumns, repeatedField, type ColumnMap } from './column-map.js';
 
-/** The header's columns renamed by the map; throws ParseError for an empty name, DuplicateColumnError for a field named twice. */
-export function headerColumns(names: readonly string[], map: ColumnMap | undefined, source: string, line: number): string[] {
-  const empty = names.indexOf('');
-  if (empty >= 0) throw new ParseError(`the header's column ${empty + 1} has no name`, { source, line });
+/** The header's columns renamed by the map ('' for one without a name); throws DuplicateColumnError for a field named twice. */
+export function headerColumns(read: readonly string[], map: ColumnMap | undefined, source: string, line: number): string[] {
+  const names = read.map((name) => (name.trim() === '' ? '' : name));
   const mapped = map ? mapColumns(names, map, false) : [...names];
-  const twice = repeatedField(mapped);
-  if (twice) {
-    const [first, second] = twice;
+  // Columns without a name are no field: never two of one name.
+  const named = mapped.flatMap((name, i) => (name === '' ? [] : [i]));
+  const repeated = repeatedField(named.map((i) => mapped[i] as string));
+  if (repeated) {
+    const [first, second] = [named[repeated[0]] as number, named[repeated[1]] as number];
     throw new DuplicateColumnError(source, line, [label(names, mapped, first), label(names, mapped, second)], [first + 1, second + 1], mapped[first] as string);
   }
   return mapped;

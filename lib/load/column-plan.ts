@@ -3,9 +3,11 @@
  * `sf__Created`, `sf__Error`, `sf__Row`, `sf__Attempts`) are never fields: they are left out, so that a user can fix
  * an error file and load it as it is. For update, delete and hardDelete, a file with `sf__Id` and no
  * `Id` (a success file) uses `sf__Id` as the Id; a delete then sends the Id alone, as the Bulk API
- * expects of a delete.
+ * expects of a delete. A column the header leaves without a name ('') is no field either: dropped
+ * (lib/load/unnamed-columns.ts).
  */
 import type { LoadOperation } from '../load-types.js';
+import { unnamedNotice, unnamedColumns } from './unnamed-columns.js';
 
 /** The columns bulkpipe adds to its outputs. */
 const RESULT_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__Row', 'sf__Attempts'] as const;
@@ -24,6 +26,8 @@ export interface ColumnPlan {
   readonly sources: readonly string[];
   /** Input columns not uploaded. */
   readonly dropped: readonly string[];
+  /** The 1-based numbers of the input columns without a name (dropped, as '' in `dropped`). */
+  readonly unnamed: readonly number[];
   /** The input column used as `Id`, when it is `sf__Id`. */
   readonly idFrom: string | undefined;
   /** True when every input column is uploaded under its own name, in order. */
@@ -43,22 +47,23 @@ export function planColumns(input: readonly string[], operation: LoadOperation):
     upload = ['Id'];
     sources = [idFrom];
   } else {
-    sources = input.filter((c) => !isResultColumn(c) || c === idFrom);
+    sources = input.filter((c) => c !== '' && (!isResultColumn(c) || c === idFrom));
     upload = sources.map((c) => (c === idFrom ? 'Id' : c));
   }
   const kept = new Set(sources);
   const dropped = input.filter((c) => !kept.has(c));
   const reload = find('sf__Error') !== undefined ? 'errors' : resultId !== undefined && find('sf__Created') !== undefined ? 'success' : undefined;
-  return { input, upload, sources, dropped, idFrom, identity: dropped.length === 0 && idFrom === undefined, reload };
+  return { input, upload, sources, dropped, unnamed: unnamedColumns(input), idFrom, identity: dropped.length === 0 && idFrom === undefined, reload };
 }
 
-/** The one notice line a plan deserves, or undefined when every column is uploaded as it is. */
-export function describeColumnPlan(plan: ColumnPlan): string | undefined {
+/** The one notice line a plan deserves (`source`: the input, named when columns have no name), or undefined when every column is uploaded as it is. */
+export function describeColumnPlan(plan: ColumnPlan, source = 'input'): string | undefined {
   if (plan.identity) return undefined;
   const parts: string[] = [];
   if (plan.idFrom !== undefined) parts.push(`${plan.idFrom} is uploaded as Id`);
   const results = plan.dropped.filter(isResultColumn);
-  const others = plan.dropped.filter((c) => !isResultColumn(c));
+  const others = plan.dropped.filter((c) => c !== '' && !isResultColumn(c));
+  if (plan.unnamed.length > 0) parts.push(unnamedNotice(source, plan.unnamed));
   if (results.length > 0) parts.push(`${results.join(', ')} ${results.length === 1 ? 'is a result column' : 'are result columns'}, not uploaded`);
   if (others.length > 0) parts.push(`a delete sends the Id alone: ${others.join(', ')} not uploaded`);
   return `${plan.reload === 'errors' ? 'a bulkpipe error file: ' : plan.reload === 'success' ? 'a bulkpipe success file: ' : ''}${parts.join('; ')}`;

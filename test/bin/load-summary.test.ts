@@ -14,6 +14,7 @@ const summary = (concurrency: number, lowest: number, final: number) =>
     jobId: '750000000000001AAA',
     reload: undefined,
     droppedColumns: [],
+    dateFormatHints: [],
     concurrency,
     lowestConcurrency: lowest,
     finalConcurrency: final,
@@ -23,5 +24,12 @@ describe('bin/load-summary', () => {
   it('names the lowest and final concurrency when adaptive concurrency lowered it, and nothing otherwise', () => {
     expect(summaryText(summary(8, 2, 6), 'Contact', 'insert', '')).to.match(/; job 750000000000001AAA; concurrency lowest 2, final 6$/);
     expect(summaryText(summary(8, 8, 8), 'Contact', 'insert', '')).to.not.contain('concurrency');
+  });
+
+  it('ends with the --date-format hints, when there are any (issue 27)', () => {
+    const hint = 'Birthdate: values like 31/12/2024 look like dd/MM/yyyy: --date-format dd/MM/yyyy';
+    expect(summaryText({ ...summary(8, 8, 8), dateFormatHints: [hint] }, 'Contact', 'insert', '')).to.match(
+      /; job 750000000000001AAA; dates: Birthdate: values like 31\/12\/2024 look like dd\/MM\/yyyy: --date-format dd\/MM\/yyyy$/,
+    );
   });
 });

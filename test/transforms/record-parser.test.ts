@@ -261,7 +261,6 @@ describe('transforms/record-parser', () => {
   describe('input that ends the records fails, after every complete record before it', () => {
     const cases: Array<[InputFormat, string, number, Record<string, unknown>]> = [
       ['csv', 'A,a\n1,2\n', 0, { code: 'BULK_COLUMNS', source: 'test.in', line: 1 }],
-      ['csv', 'A,\n1,2\n', 0, { source: 'test.in', line: 1 }],
       ['json', '[{"A":1},\n{"A":2}', 2, { source: 'test.in', line: 2 }],
       ['json', '[{"A":1},\n{"A":2', 1, { source: 'test.in', line: 2 }],
       ['json', '{"A":1}', 0, { source: 'test.in', line: 1 }],
@@ -276,6 +275,23 @@ describe('transforms/record-parser', () => {
         expect(sink.items.filter((r) => r.error === undefined)).to.have.length(kept);
       });
     }
+  });
+
+  it('drops the columns a CSV header leaves without a name (told once), and rejects a record with a value in one, naming its column (issue 27)', async () => {
+    const parser = recordParser({ format: 'csv', source: 'excel.csv', delimiter: ';' });
+    const told: number[][] = [];
+    parser.on('unnamedColumns', (numbers: number[]) => told.push(numbers));
+    const sink = collector<InputRecord>();
+    await pipeline(fromChunks(['Name;;Phone;\nA;;1;\nB;x;2;\n', 'C;;3;\n']), parser, sink);
+    expect(told).to.deep.equal([[2, 4]]);
+    expect(sink.items.map((r) => [r.row, r.fields, r.error?.split(':')[0]])).to.deep.equal([
+      [1, { Name: 'A', Phone: '1' }, undefined],
+      [2, { Name: 'B', Phone: '2' }, 'BULKPIPE_UNNAMED_COLUMN'],
+      [3, { Name: 'C', Phone: '3' }, undefined],
+    ]);
+    expect(sink.items[1]?.error)
+      .to.include('a value ("x") in column 2')
+      .and.match(/\(excel\.csv, line 3, record 2, field #2\):#2 --$/);
   });
 
   it('reads no records, and no error, from an empty input in every format', async () => {

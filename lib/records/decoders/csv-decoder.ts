@@ -8,6 +8,8 @@
  * larger than maxRecordBytes is read on without being kept, then emitted rejected. A record ends at
  * any line end outside quotes: LF, CRLF or a CR alone, mixed as the file mixes them. The header's
  * columns are renamed by the column map here, once, and a field named twice stops the reading.
+ * Columns the header leaves without a name are dropped from the records (`unnamed`), and a record
+ * with a value in one is rejected (lib/load/unnamed-columns.ts).
  * Carry: one partial record, bounded by maxRecordBytes.
  */
 import { ParseError } from '../../errors.js';
@@ -18,9 +20,11 @@ import { countByteLineEnds } from '../../csv/line-ends.js';
 import type { ColumnMap } from '../../load/column-map.js';
 import { headerColumns } from '../../load/column-names.js';
 import { holdsNul, inputFault } from '../../load/input-fault.js';
+import { unnamedColumns, unnamedValueFault, valueInUnnamed } from '../../load/unnamed-columns.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../../limits.js';
 import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
 import type { Utf8Seen } from '../../text/utf8-validity.js';
+import type { InputValue } from '../../load-types.js';
 import { recordFactory, type RecordFactory } from '../record-factory.js';
 import type { DecoderSettings, EmitRecord, RecordDecoder } from './record-decoder.js';
 
@@ -45,6 +49,11 @@ export class CsvDecoder implements RecordDecoder {
   #row = 0;
   #header: string[] | undefined;
   #make: RecordFactory | undefined;
+  /** The 1-based numbers of the header's columns without a name, once the header is read. */
+  unnamed: readonly number[] = [];
+  /** With unnamed columns: the 0-based positions of the named ones, and their names. */
+  #kept: readonly number[] | undefined;
+  #named: readonly string[] = [];
 
   constructor(settings: DecoderSettings) {
     this.#source = settings.source;
@@ -132,16 +141,34 @@ export class CsvDecoder implements RecordDecoder {
     if (!header) {
       if (problem) throw new ParseError(`the header line: ${problem.reason}`, { source: this.#source, line: problem.line, column: problem.column });
       this.#header = headerColumns(values, this.#map, this.#source, line);
-      this.#make = recordFactory(this.#header);
+      this.unnamed = unnamedColumns(this.#header);
+      if (this.unnamed.length > 0) this.#kept = this.#header.flatMap((name, i) => (name === '' ? [] : [i]));
+      this.#named = this.#header.filter((name) => name !== '');
+      this.#make = recordFactory(this.#named);
       return;
     }
     const row = ++this.#row;
     // The common record is judged without making anything; only a suspect one gets a place and a judge.
     if (problem || values.length !== header.length || mayBreakLimits(values) || (this.#nul && holdsNul(values))) {
       const error = csvRecordFault(values, problem, header, { source: this.#source, row, line });
-      if (error) return emit(fieldsByHeader(values, header), line, error);
+      if (error) return emit(this.#fieldsOf(values), line, error);
     }
-    emit((this.#make as RecordFactory)(values), line);
+    const kept = this.#kept;
+    if (!kept) return emit((this.#make as RecordFactory)(values), line);
+    const unnamed = valueInUnnamed(values, this.unnamed);
+    if (unnamed >= 0) return emit(this.#fieldsOf(values), line, unnamedValueFault(values, unnamed, { source: this.#source, row, line }));
+    emit((this.#make as RecordFactory)(kept.map((i) => values[i] as string)), line);
+  }
+
+  /** A rejected record's fields by its named columns, as far as they go. */
+  #fieldsOf(values: readonly string[]): Record<string, InputValue> {
+    const kept = this.#kept;
+    return kept
+      ? fieldsByHeader(
+          kept.map((i) => values[i] ?? ''),
+          this.#named,
+        )
+      : fieldsByHeader(values, this.#header as string[]);
   }
 }
 

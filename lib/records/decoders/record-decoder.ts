@@ -15,6 +15,8 @@ export interface RecordDecoder {
   end(emit: EmitRecord): void;
   /** Whether the input has held invalid UTF-8 (decoded as U+FFFD) so far. */
   readonly utf8: Utf8Seen;
+  /** CSV: the 1-based numbers of the header's columns without a name (dropped from the records), once the header is read. */
+  readonly unnamed?: readonly number[];
 }
 
 /** Settings every decoder takes: the name used in errors, the most bytes one record may hold, the CSV delimiter. */

@@ -31,9 +31,9 @@ describe('lib/load/column-names', () => {
     }
   });
 
-  it('refuses a column without a name (BULK_PARSE, at its line)', () => {
-    expect(() => headerColumns(['Name', ''], undefined, 'in.csv', 1))
-      .to.throw()
-      .that.includes({ code: 'BULK_PARSE', line: 1 });
+  it('keeps columns without a name (white space is none) as empty names, for the plan to drop; several of them are no field named twice (issue 27)', () => {
+    expect(headerColumns(['Name', '', ' ', 'Phone'], undefined, 'in.csv', 1)).to.deep.equal(['Name', '', '', 'Phone']);
+    expect(headerColumns(['Company', '', ''], parseColumnMap('Company=Name'), 'in.csv', 1)).to.deep.equal(['Name', '', '']);
+    expect(() => headerColumns(['Name', '', 'NAME', ''], undefined, 'in.csv', 1)).to.throw(DuplicateColumnError);
   });
 });

@@ -35,4 +35,15 @@ describe('lib/load/column-plan', () => {
   it('uploads nothing when every column is a result column (the caller refuses it)', () => {
     expect(planColumns(['sf__Error'], 'insert').upload).to.deep.equal([]);
   });
+
+  it('drops the columns without a name (an Excel export), naming them by number in the notice (issue 27)', () => {
+    const plan = planColumns(['Name', 'Phone', '', ''], 'insert');
+    expect(plan).to.deep.include({ upload: ['Name', 'Phone'], sources: ['Name', 'Phone'], unnamed: [3, 4], identity: false, reload: undefined });
+    expect(describeColumnPlan(plan, 'excel.csv')).to.equal(
+      "excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)",
+    );
+    expect(describeColumnPlan(planColumns(['Name', '', 'sf__Error'], 'insert'), 'e.csv')).to.match(
+      /^a bulkpipe error file: e\.csv: the header's column 2 has no name: it is not uploaded .*; sf__Error is a result column, not uploaded$/,
+    );
+  });
 });

@@ -1,0 +1,98 @@
+/**
+ * A load's `--date-format` hints (issue 27, lib/load/date-format-guess.ts). Before the job, the
+ * first batch's payload (its first MiB, as uploaded) is read for the values of the object's date
+ * and date-time fields, and a hint per field whose values look like a format other than ISO 8601 is
+ * said as a notice. The first row the org refuses for a date keeps the org's own error in the
+ * outputs (a file that loads back is unchanged); a notice quotes it with the hint for its field (one
+ * guessed from that value when the first batch held none). The hints go to the summary.
+ */
+import { open } from 'node:fs/promises';
+import { parseCsvText } from '../lib/csv/parse-csv-text.js';
+import { DateFormatGuess, refusedDate, type DateFormatHint } from '../lib/load/date-format-guess.js';
+import type { SpooledBatch } from '../lib/load-types.js';
+import type { SObjectDescribe } from '../lib/wire/describe.js';
+
+/** How much of the first payload is read for the sample. */
+const SAMPLE_BYTES = 1 << 20;
+/** How many refused dates are looked at for one of a known shape. */
+const REFUSED_LOOKED_AT = 100;
+
+export class LoadDateHints {
+  readonly #onNotice: ((message: string) => void) | undefined;
+  readonly #hints: DateFormatHint[] = [];
+  #dateFields: string[] = [];
+  #errorTold = false;
+  #refusedSeen = 0;
+
+  constructor(onNotice: ((message: string) => void) | undefined) {
+    this.#onNotice = onNotice;
+  }
+
+  /** The hints said, in words (the summary's). */
+  get hints(): readonly string[] {
+    return this.#hints.map((hint) => hint.text);
+  }
+
+  /** Whether the first refused date is still to be told. */
+  get watching(): boolean {
+    return !this.#errorTold;
+  }
+
+  /** Reads the first batch's payload (CSV only) for the date fields' values, and says a hint per field that needs one. */
+  async sample(first: SpooledBatch, object: SObjectDescribe): Promise<void> {
+    this.#dateFields = object.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name);
+    const guess = new DateFormatGuess(this.#dateFields);
+    if (first.path === null || first.contentType !== 'CSV' || !first.columns.some((c) => guess.watches(c))) return;
+    const file = await open(first.path, 'r');
+    let text: string;
+    let whole: boolean;
+    try {
+      const buffer = Buffer.alloc(SAMPLE_BYTES);
+      const { bytesRead } = await file.read(buffer, 0, SAMPLE_BYTES, 0);
+      whole = bytesRead < SAMPLE_BYTES;
+      text = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await file.close();
+    }
+    // A sample cut in the middle of the file ends at its last line end: the record it cuts is left out.
+    if (!whole) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
+    const { columns } = first;
+    let header = true;
+    parseCsvText(
+      text,
+      (values) => {
+        if (header) header = false;
+        else for (const [i, value] of values.entries()) guess.add(columns[i] ?? '', value);
+      },
+      'payload',
+      1,
+      { tolerant: true },
+    );
+    for (const hint of guess.hints()) this.#add(hint);
+  }
+
+  /** A row error from the org: the first that refuses a date is told with its hint. */
+  rowFailed(row: number, error: string): void {
+    if (this.#errorTold) return;
+    const refused = refusedDate(error);
+    if (!refused) return;
+    // A refused value of no known shape (`tomorrow`) tells nothing: a few more are looked at, then no more.
+    if (++this.#refusedSeen >= REFUSED_LOOKED_AT) this.#errorTold = true;
+    const field = refused.field.toLowerCase();
+    let hint = this.#hints.find((h) => h.field.toLowerCase() === field);
+    if (!hint) {
+      const guess = new DateFormatGuess([this.#dateFields.find((f) => f.toLowerCase() === field) ?? refused.field]);
+      guess.add(refused.field, refused.value);
+      hint = guess.hints()[0];
+      if (hint) this.#hints.push(hint);
+    }
+    if (!hint) return;
+    this.#errorTold = true;
+    this.#onNotice?.(`record ${row} failed in the org with ${JSON.stringify(error)}: ${hint.text}`);
+  }
+
+  #add(hint: DateFormatHint): void {
+    this.#hints.push(hint);
+    this.#onNotice?.(hint.text);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Issue 27, item 1: an Excel or Google Sheets export whose lines end in `;;` (columns the header
+ * leaves without a name). Through the built CLI against the local org: the empty columns are
+ * dropped with a notice, on the CSV fast path, the record path and Bulk API 2.0; a value in one
+ * within the first batch is a usage error with no job; one past it costs its record only.
+ */
+import { expect } from 'chai';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { runCli, type CliRun } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir('bulkpipe-unnamed-');
+  const cli = (args: string[]): Promise<CliRun> => runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
+  const csvRows = async (file: string) => parse(await readFile(join(tmp.path, file), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+  const jobs = async () => (await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+
+  it('drops empty unnamed columns with a notice naming them: the CSV fast path, the record path and Bulk API 2.0 load the named ones', async () => {
+    await writeFile(join(tmp.path, 'excel.csv'), 'LastName;Birthdate;;\r\nAda;1990-12-10;;\r\nGrace;1906-12-09;;\r\n');
+    // --date-format takes the record path (the date converter reads records); --bulk-api 2 uploads one body of the spooled payloads.
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--bulk-api', '2']]) {
+      const run = await cli(['load', 'Contact', 'excel.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stderr, extra.join(' ')).to.include(
+        "bulkpipe: excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)",
+      );
+      const ok = await csvRows('ok.csv');
+      expect(Object.keys(ok[0] ?? {}), extra.join(' ')).to.deep.equal(['LastName', 'Birthdate', 'sf__Id', 'sf__Created', 'sf__Row', 'sf__Attempts']);
+      expect(ok.map((r) => [r.LastName, r.Birthdate])).to.deep.equal([
+        ['Ada', '1990-12-10'],
+        ['Grace', '1906-12-09'],
+      ]);
+    }
+    const back = await cli(['query', 'SELECT LastName FROM Contact', '--quiet']);
+    expect(back.stdout.trim().split('\n')).to.have.length(7); // the header, and two records per run
+  });
+
+  it('a value in an unnamed column within the first batch is a usage error naming the column, line and record: exit 2, no job', async () => {
+    await writeFile(join(tmp.path, 'filled.csv'), 'Name;Phone;;\nAcme;1;;\nGlobex;2;;note\n');
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--bulk-api', '2']]) {
+      const run = await cli(['load', 'Account', 'filled.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n').at(-1), extra.join(' ')).to.equal(
+        'bulkpipe: a column without a name holds a value, so no job was created: a value ("note") in column 4, which the header leaves without a name, so it goes to no field: give the column a field\'s name in the header, or empty it (filled.csv, line 3, record 2, field #4)',
+      );
+    }
+    expect(await jobs()).to.equal(0);
+    expect((await readdir(tmp.path)).filter((f) => f !== 'filled.csv' && f !== 'home')).to.deep.equal([]); // no outputs left
+    const dry = await cli(['load', 'Account', 'filled.csv', '--dry-run']);
+    expect(dry.code).to.equal(2);
+    expect(dry.stderr).to.include('in column 4, which the header leaves without a name');
+  });
+
+  it('a value in an unnamed column past the first batch costs its record only: a row error with file, line, record and column; the rest loaded', async () => {
+    const lines = Array.from({ length: 7 }, (_, i) => `Firm ${i + 1};${i + 1};;${i === 5 ? 'late' : ''}`);
+    await writeFile(join(tmp.path, 'late.csv'), `Name;Phone;;\n${lines.join('\n')}\n`);
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--bulk-api', '2']]) {
+      const run = await cli(['load', 'Account', 'late.csv', '--batch-size', '2', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(3);
+      const bad = await csvRows('bad.csv');
+      expect(
+        bad.map((r) => [r.sf__Row, r.Name, r.Phone]),
+        extra.join(' '),
+      ).to.deep.equal([['6', 'Firm 6', '6']]);
+      expect(bad[0]?.sf__Error).to.equal(
+        'BULKPIPE_UNNAMED_COLUMN:a value ("late") in column 4, which the header leaves without a name, so it goes to no field: give the column a field\'s name in the header, or empty it (late.csv, line 7, record 6, field #4):#4 --',
+      );
+      expect((await csvRows('ok.csv')).map((r) => r.sf__Row)).to.deep.equal(['1', '2', '3', '4', '5', '7']);
+    }
+  });
+});
