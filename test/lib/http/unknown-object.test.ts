@@ -16,6 +16,7 @@ import { bulkQuery } from '../../../pipelines/bulk-query.js';
 import { dryRunLoad } from '../../../pipelines/dry-run.js';
 import { startTestOrg, type TestOrg } from '../../helpers/local-org.js';
 import { raw } from '../../helpers/raw-http.js';
+import { lostObjectProxy } from '../../helpers/lost-object-proxy.js';
 import { ScriptedServer } from '../../helpers/scripted-server.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
@@ -165,6 +166,41 @@ describe('lib/http/unknown-object: an object the org does not have, with the nea
     expect(await query("SELECT Name FROM account WHERE Name = 'Acme'")).to.equal('"Name"\n"Acme"\n"Acme"\n');
     expect(await query("SELECT Name FROM account WHERE Name = 'Acme'", 2)).to.equal('"Name"\n"Acme"\n"Acme"\n');
     expect(describeGlobals()).to.equal(0);
+  });
+
+  it('a job create refused after a job of the run was made (access lost mid-run): the org error stands, and the ledger says a job may exist', async () => {
+    const proxy = await lostObjectProxy(t.org.instanceUrl, 'Invoice__c');
+    const proxied = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+    const before = await orgJobs();
+    let outcome: { open: boolean; jobMayExist: boolean } | undefined;
+    try {
+      const err = await bulkLoad({
+        client: proxied,
+        input: await input(`Total__c\n${Array.from({ length: 2000 }, (_, i) => i + 1).join('\n')}\n`),
+        format: 'csv',
+        object: 'Invoice__c',
+        operation: 'insert',
+        bulkApi: 2,
+        jobSize: 5000,
+        concurrency: 1,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'err.csv'),
+        ledgerDir: join(tmp.path, 'ledger-lost'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        onLedger: (o) => (outcome = o),
+      }).then(
+        () => expect.fail('the load should have failed'),
+        (e: unknown) => e,
+      );
+      expect(proxy.creates()).to.equal(2);
+      expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDJOB' });
+      expect(outcome).to.deep.equal({ open: true, jobMayExist: true });
+      expect(await orgJobs()).to.equal(before + 1); // the first job, its records in the org
+    } finally {
+      await proxied.close();
+      await proxy.close();
+    }
   });
 
   it('an error that is not about the object is left as the org said it (a misspelt field stays a column check)', async () => {
