@@ -224,8 +224,8 @@ describe('lib/http/unknown-object against a scripted org: the org error stands w
   let client: BulkClient;
   const refusedCreate = (_req: unknown, res: ServerResponse) =>
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'INVALIDENTITY', message: "Entity 'Account' is not supported by the Bulk API." }]));
-  const query = () =>
-    pipeline(bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true }), new Writable({ write: (_c, _e, cb) => cb() })).then(
+  const query = (soql = 'SELECT Id FROM Account') =>
+    pipeline(bulkQuery({ client, soql, bulkApi: 2, ignoreLimits: true }), new Writable({ write: (_c, _e, cb) => cb() })).then(
       () => expect.fail('the query should have failed'),
       (err: unknown) => err,
     );
@@ -245,6 +245,25 @@ describe('lib/http/unknown-object against a scripted org: the org error stands w
     const err = await query();
     expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/data/v62.0/jobs/query', 'GET /services/data/v62.0/sobjects']);
+  });
+
+  it('an object the list holds in another case (FROM account): the org error, not a did-you-mean of the same object', async () => {
+    const list = (_req: unknown, res: ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account' }] }));
+    const refused = (_req: unknown, res: ServerResponse) =>
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify([{ errorCode: 'INVALIDENTITY', message: "Entity 'account' is not supported by the Bulk API." }]));
+    server.script(refused, list);
+    expect(await query('SELECT Id FROM account')).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
+  });
+
+  it("an INVALID_TYPE about another object than the FROM's (a semi-join's): the org error, and no describeGlobal read", async () => {
+    const message = "\nId FROM account WHERE Id IN (SELECT AccountId FROM Opportunty)\n ^\nERROR at Row:1:Column:52\nsObject type 'Opportunty' is not supported.";
+    server.script((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'INVALID_TYPE', message }])));
+    const err = await query('SELECT Id FROM account WHERE Id IN (SELECT AccountId FROM Opportunty)');
+    expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALID_TYPE' });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/data/v62.0/jobs/query']);
   });
 
   it('a list that cannot be read: the org error as it was', async () => {
