@@ -17,7 +17,7 @@ describe('bin/bulkpipe load and query: an object the org does not have (built bi
   const tmp = useTempDir('bulkpipe-cli-object-');
   const cli = (args: string[]): Promise<CliRun> => runCli(args, { cwd: tmp.path, env: { BULKPIPE_HOME: join(tmp.path, 'home') } });
 
-  it('load and query, v1 and 2.0, dry run and --no-check: "Acount is not an object of the org (did you mean Account?)", exit 2, no job, no outputs, no ledger', async () => {
+  it('load and query, v1 and 2.0, dry run and --no-check: "Acount is not an object this user can see in the org (did you mean Account?)", exit 2, no job, no outputs, no ledger', async () => {
     await writeFile(join(tmp.path, 'accounts.csv'), 'Name\nAcme\n');
     const runs = [
       ['load', 'Acount', 'accounts.csv'],
@@ -31,7 +31,9 @@ describe('bin/bulkpipe load and query: an object the org does not have (built bi
     for (const args of runs) {
       const result = await cli([...args, '--quiet']);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(2);
-      expect(result.stderr.trim().split('\n'), args.join(' ')).to.deep.equal(['bulkpipe: Acount is not an object of the org (did you mean Account?), so no job was created']);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).to.deep.equal([
+        'bulkpipe: Acount is not an object this user can see in the org (did you mean Account?), so no job was created',
+      ]);
       expect(result.stdout, args.join(' ')).to.equal('');
     }
     expect(await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => '')).to.equal(''); // no job

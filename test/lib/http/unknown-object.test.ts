@@ -105,7 +105,7 @@ describe('lib/http/unknown-object: an object the org does not have, with the nea
       (e: unknown) => e,
     );
     expect(err).to.include({ code: 'BULK_UNKNOWN_OBJECT', object, suggestion });
-    expect((err as Error).message).to.equal(`${object} is not an object of the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`);
+    expect((err as Error).message).to.equal(`${object} is not an object this user can see in the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`);
     expect(describeGlobals(), requests.join('\n')).to.equal(1);
     expect(await orgJobs()).to.equal(0);
   };
