@@ -68,7 +68,8 @@ export class LoadProgressText {
 }
 
 /**
- * Records done as far as the org goes: those it processed, or those in the outputs if more (the
- * outputs also hold the records rejected before upload, which the org never sees).
+ * Records done as far as the org goes: those it processed and those rejected before upload (which the
+ * org never sees, and whose rows wait in input order behind held results: without them the line
+ * stalls short of the total), or those in the outputs if more. Each part only grows: so does this.
  */
-const processed = (p: LoadProgress) => Math.max(p.recordsProcessedByOrg, p.recordsProcessed);
+const processed = (p: LoadProgress) => Math.max(p.recordsProcessedByOrg + p.recordsRejectedBeforeUpload, p.recordsProcessed);

@@ -128,8 +128,11 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     tracker.written();
     tracker.report();
     if (run.signal?.aborted) throw new AbortedError(`load of ${plan.shape.source}`, run.signal.reason);
-    // An object the org does not have (its describe, or the job's create, said so): said with the nearest name.
-    throw await unknownObjectOr(run.client, plan.shape.object, err, run.signal);
+    // An object the org does not have (its describe, or the job's create, said so): said with the nearest name,
+    // and the run a refusal. Only before any job of the run: a later create refused (access lost mid-run) leaves
+    // the jobs made before it, whose records are in the org, so the org's error stands and the ledger is kept.
+    if (state === undefined && submitter.madeNoJob) throw await unknownObjectOr(run.client, plan.shape.object, err, run.signal);
+    throw err;
   } finally {
     // A ledger's spool outlives a run that did not finish: its resume needs it. The lock is let go last, once nothing of the run is touched.
     await stages.spool.dispose(ledger !== undefined && !finished);

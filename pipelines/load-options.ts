@@ -29,6 +29,11 @@ export interface LoadProgress {
    * those in a resumed run's outputs) and a record retry's later attempts (retryRecords).
    */
   readonly recordsProcessedByOrg: number;
+  /**
+   * Records this run rejected before upload (BULKPIPE_* rows: never sent to the org). Their rows reach
+   * the outputs only in input order, behind the results of earlier batches: this counts them as they come.
+   */
+  readonly recordsRejectedBeforeUpload: number;
   readonly recordsSucceeded: number;
   readonly recordsFailed: number;
   /**

@@ -24,6 +24,7 @@ export class LoadTracker {
     recordsProcessed: 0,
     recordsSucceeded: 0,
     recordsFailed: 0,
+    recordsRejectedBeforeUpload: 0,
   };
   readonly #onProgress: ((progress: LoadProgress) => void) | undefined;
   readonly #sink: LoadStages['sink'];
@@ -100,6 +101,7 @@ export class LoadTracker {
     });
     chunker.on('rejected', () => {
       c.recordsRead++;
+      c.recordsRejectedBeforeUpload++;
     });
     if (onBatch) {
       chunker.on('batch', (batch: SpooledBatch) => onBatch({ stage: 'cut', batch }));

@@ -117,6 +117,11 @@ export class BulkSubmitter extends Transform {
     return this.#jobInfo;
   }
 
+  /** Whether this run made no job in the org: its one create (if sent) was not answered with a job, and no resume handed one over. */
+  get madeNoJob(): boolean {
+    return this.#jobInfo === undefined;
+  }
+
   /** The uploads in flight now, at most. */
   get concurrency(): number {
     return this.#concurrency;

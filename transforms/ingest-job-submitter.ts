@@ -97,6 +97,8 @@ export class IngestJobSubmitter extends Transform {
   readonly #unclosed = new Set<string>();
   /** The run's other maker of jobs (the record retrier), whose live jobs a settling of lost creates must not take for theirs. */
   #others: IngestJobMaker | undefined;
+  /** Create POSTs sent: with two or more, one refused says nothing of the others. */
+  #createsSent = 0;
 
   constructor(options: IngestJobSubmitterOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
@@ -155,6 +157,14 @@ export class IngestJobSubmitter extends Transform {
   /** The last job created, once there is one. */
   get job(): IngestJobInfo | undefined {
     return this.#jobs[this.#jobs.length - 1];
+  }
+
+  /**
+   * Whether this run made no job in the org that it knows of: none created nor handed over by a resume,
+   * and at most one create sent (the one the org may have refused); a second create's answer may be pending.
+   */
+  get madeNoJob(): boolean {
+    return this.#jobs.length === 0 && this.#resumed.size === 0 && this.#createsSent <= 1;
   }
 
   /** Jobs this run created whose UploadComplete was never answered. */
@@ -287,6 +297,7 @@ export class IngestJobSubmitter extends Transform {
     await this.#checked;
     await this.#ledger?.ingestJob({ type: 'v2group', seqs, at: Date.now() });
     // LF whatever the input's line ends: the upload body sends every record end outside quotes as LF.
+    this.#createsSent++;
     const job = await this.#client.ingestJobs.create({ ...this.#request, lineEnding: 'LF' }, { signal: this.#abort.signal });
     this.#unclosed.add(job.id);
     await this.#ledger?.ingestJob({ type: 'v2job', first: first.seq, jobId: job.id });

@@ -85,16 +85,17 @@ export class ColumnCheckError extends BulkError {
 }
 
 /**
- * The org has no object of the name a load or a query gave (its describe, or the job's create, said
- * so); `suggestion` is the org's nearest object name (from describeGlobal), when one is near enough.
- * Thrown before any job exists: the org refused to make one.
+ * The org has no object of the name a load or a query gave that this user can see (its describe, or
+ * the job's create, said so: an object without the user's access is as absent as one never made);
+ * `suggestion` is the org's nearest object name (from describeGlobal), when one is near enough.
+ * Thrown before any job of the run exists: the org refused to make one.
  */
 export class UnknownObjectError extends BulkError {
   override name = 'UnknownObjectError';
   readonly object: string;
   readonly suggestion: string | undefined;
   constructor(object: string, suggestion: string | undefined, options?: ErrorOptions) {
-    super('BULK_UNKNOWN_OBJECT', `${object} is not an object of the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`, options);
+    super('BULK_UNKNOWN_OBJECT', `${object} is not an object this user can see in the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`, options);
     this.object = object;
     this.suggestion = suggestion;
   }

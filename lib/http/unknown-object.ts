@@ -22,7 +22,9 @@ export async function unknownObjectOr(client: BulkClient, object: string, err: u
   } catch {
     return err; // the list could not be read: the org's answer is the most that is known
   }
-  if (names.includes(object)) return err;
+  // Salesforce reads object names regardless of case: `account` is Account, and the fault was elsewhere.
+  const lower = object.toLowerCase();
+  if (names.some((name) => name.toLowerCase() === lower)) return err;
   return new UnknownObjectError(object, nearestName(object, names), { cause: err });
 }
 
@@ -33,7 +35,18 @@ function saysNoObject(err: unknown, object: string): boolean {
   if (code === 'NOT_FOUND') return err.statusCode === 404 && err.method === 'GET' && isDescribeOf(err.path, object);
   if (code === 'INVALIDJOB') return /\bUnable to find object\b/i.test(err.exceptionMessage);
   // INVALIDENTITY names an object the Bulk API does not serve, which may be an unknown one too: the list tells.
-  return code === 'INVALID_TYPE' || code === 'INVALIDENTITY';
+  // Either may be about another object than the FROM's (a semi-join's, a TYPEOF's): only one naming it counts.
+  if (code === 'INVALID_TYPE' || code === 'INVALIDENTITY') return namedIn(err.exceptionMessage).includes(object.toLowerCase());
+  return false;
+}
+
+/**
+ * The objects an INVALID_TYPE or INVALIDENTITY message names, in lower case: "sObject type 'X' is not
+ * supported" (the SOQL error, after an echo of the query, whose own words are not taken) and "Entity 'X'
+ * is not supported by the Bulk API" (airbyte #13088).
+ */
+function namedIn(message: string): string[] {
+  return [...message.matchAll(/\b(?:sObject type|Entity) '([^']+)'/gi)].map((m) => (m[1] ?? '').toLowerCase());
 }
 
 /** Whether a request path is the REST describe of `object` (`/services/data/vXX.X/sobjects/<object>/describe`). */

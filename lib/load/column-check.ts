@@ -146,23 +146,87 @@ export function suggest(name: string, names: readonly string[]): string {
   return nearest === undefined ? '' : ` (did you mean ${nearest}?)`;
 }
 
-/** The name `suggest` says, or undefined when none is near enough; a name equal regardless of case is the nearest. */
+/**
+ * The name `suggest` says, or undefined when none is near enough; a name equal regardless of case is
+ * the nearest. The given name is compared with each candidate as written, without its suffix, and
+ * both without namespace and suffix; a pair counts when its distance is within a third of the shorter
+ * of the two compared (at least 1), so that a short stripped name is not "near" a long given one.
+ */
 export function nearestName(name: string, names: readonly string[]): string | undefined {
   const given = name.toLowerCase();
-  const givenBare = bareName(given);
+  const givenForms = [given, withoutSuffix(given), bareName(given)];
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   let bestWhole = Number.POSITIVE_INFINITY;
   for (const candidate of names) {
-    const whole = distance(given, candidate.toLowerCase());
-    const d = Math.min(whole, distance(givenBare, bareName(candidate.toLowerCase())));
+    const lower = candidate.toLowerCase();
+    const whole = distance(given, lower);
+    const pairs: Array<[string, string]> = [
+      [given, lower],
+      [given, withoutSuffix(lower)],
+      [givenForms[1] as string, withoutSuffix(lower)],
+      [givenForms[2] as string, bareName(lower)],
+    ];
+    let d = Number.POSITIVE_INFINITY;
+    for (const [a, b] of pairs) {
+      const pair = a === given && b === lower ? whole : distance(a, b);
+      if (pair <= Math.max(1, Math.floor(Math.min(a.length, b.length) / 3))) d = Math.min(d, pair);
+    }
+    if (d === Number.POSITIVE_INFINITY) continue;
     if (d < bestDistance || (d === bestDistance && whole < bestWhole)) [best, bestDistance, bestWhole] = [candidate, d, whole];
   }
-  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+  return best;
 }
 
-/** A lower-case API name without a namespace prefix (`acme__`) and a custom suffix (`__c`, `__mdt`, `__e`, ...). */
-const bareName = (name: string): string => name.replace(/^[a-z][a-z0-9]*__(?=.+__[a-z]+$)/, '').replace(/(.)__[a-z]+$/, '$1');
+/**
+ * The suffixes Salesforce gives API names (its object reference, "Salesforce Object Types": custom,
+ * relationship, metadata, event, external, big, share, history, feed, knowledge, change event, person
+ * account, compound field, Data Cloud objects), lower case. Only these are stripped: `acme__Invoice`
+ * is a namespace and a name, not a name and a suffix.
+ */
+const SUFFIXES = new Set([
+  'c',
+  'r',
+  'mdt',
+  'e',
+  'x',
+  'xo',
+  'b',
+  'share',
+  'history',
+  'feed',
+  'tag',
+  'ka',
+  'kav',
+  'viewstat',
+  'votestat',
+  'datacategoryselection',
+  'changeevent',
+  'chn',
+  'hd',
+  'pc',
+  'pr',
+  's',
+  'dlm',
+  'dlo',
+  'dmo',
+  'dso',
+  'cio',
+  'dg',
+]);
+
+/** A lower-case API name without its known suffix (`__c`, `__mdt`, `__share`, ...), if it has one. */
+function withoutSuffix(name: string): string {
+  const at = name.lastIndexOf('__');
+  return at > 0 && SUFFIXES.has(name.slice(at + 2)) ? name.slice(0, at) : name;
+}
+
+/** A lower-case API name without its known suffix and then its namespace prefix (`acme__`), which only a suffixed name has. */
+function bareName(name: string): string {
+  const stem = withoutSuffix(name);
+  if (stem === name) return name;
+  return stem.replace(/^[a-z][a-z0-9]*__(?=[a-z0-9])/, '');
+}
 
 /** Damerau-Levenshtein (adjacent swaps count one): `Phnoe` is one edit from `Phone`. */
 function distance(a: string, b: string): number {

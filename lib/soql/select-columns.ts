@@ -9,7 +9,12 @@ import { endOfString, isKeywordAt, topLevelFrom } from './query-object.js';
 
 const PATH = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*$/;
 /** `toLabel(Status)`, `convertCurrency(Amount) amount`: a function of one field (what the Bulk API allows). */
-const CALL = /^[A-Za-z][A-Za-z0-9_]*\s*\(\s*([A-Za-z][A-Za-z0-9_.]*)\s*\)(?:\s+([A-Za-z][A-Za-z0-9_]*))?$/;
+const CALL = /^([A-Za-z][A-Za-z0-9_]*)\s*\(\s*([A-Za-z][A-Za-z0-9_.]*)\s*\)(?:\s+([A-Za-z][A-Za-z0-9_]*))?$/;
+/**
+ * The functions whose column Salesforce names after their field (SOQL reference: toLabel, convertCurrency,
+ * FORMAT in the SELECT list). Any other (`FIELDS(STANDARD)`, an aggregate's `expr0`) is not named so.
+ */
+const FIELD_NAMED = new Set(['tolabel', 'convertcurrency', 'format']);
 
 /**
  * The result's column names, in select order; undefined when an item is one this scan cannot name as
@@ -28,8 +33,8 @@ export function soqlSelectColumns(soql: string): string[] | undefined {
     }
     // A function of one field is named by its alias, else by the field (as a REST query names `toLabel(Status)`).
     const call = CALL.exec(item);
-    if (!call || !PATH.test(call[1] as string)) return undefined;
-    columns.push(call[2] ?? (call[1] as string));
+    if (!call || !FIELD_NAMED.has((call[1] as string).toLowerCase()) || !PATH.test(call[2] as string)) return undefined;
+    columns.push(call[3] ?? (call[2] as string));
   }
   return columns.length > 0 ? columns : undefined;
 }

@@ -11,6 +11,7 @@ const progress = (p: Partial<LoadProgress>): LoadProgress => ({
   batchesFailed: 0,
   recordsProcessed: 0,
   recordsProcessedByOrg: 0,
+  recordsRejectedBeforeUpload: 0,
   recordsSucceeded: 0,
   recordsFailed: 0,
   bytesRead: undefined,
@@ -63,6 +64,18 @@ describe('bin/load-progress', () => {
     expect(
       text.fields(progress({ bytesRead: 100, inputEnded: true, recordsRead: 10, recordsProcessedByOrg: 7, recordsProcessed: 10, recordsFailed: 3, recordsSucceeded: 7 }), 0)[0],
     ).to.equal('processed 10 of 10 (100%)');
+  });
+
+  it('counts the records rejected before upload as they come, before their rows reach the outputs behind held results', () => {
+    const text = new LoadProgressText(100);
+    // Half the rows rejected at the cut, the org done with the other half, no row written yet: done, no ETA.
+    const done = progress({ bytesRead: 100, inputEnded: true, recordsRead: 2000, recordsProcessedByOrg: 1000, recordsRejectedBeforeUpload: 1000 });
+    expect(text.fields(done, 0).slice(0, 3)).to.deep.equal(['processed 2,000 of 2,000 (100%)', 'written 0', 'read 2,000']);
+    // Never past an estimated total: held at it, and short of 100%.
+    const estimated = new LoadProgressText(100);
+    expect(estimated.fields(progress({ bytesRead: 50, recordsRead: 1000, recordsProcessedByOrg: 900, recordsRejectedBeforeUpload: 1500 }), 0)[0]).to.equal(
+      'processed 2,000 of ~2,000 (99%)',
+    );
   });
 
   it('never past 100%, never backwards: an estimate that grows, a count that outruns the total', () => {

@@ -106,6 +106,38 @@ for (const bulkApi of [1, 2] as const) {
       }
     });
 
+    it('rows rejected before upload count as they are cut: with a result fetch held, the line reaches 100% once the org is done', async () => {
+      const proxy = await new FaultProxy(t.org.instanceUrl).start();
+      const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+      const reports: LoadProgress[] = [];
+      try {
+        // Every other row has a field too many (BULKPIPE_FIELD_COUNT): its row waits in input order behind the held results.
+        const path = join(tmp.path, `in-${++n}.csv`);
+        await writeFile(path, `Name,NumberOfEmployees\n${Array.from({ length: ROWS }, (_, i) => `I27R-${bulkApi}-${n}-${i},${i}${i % 2 ? ',extra' : ''}`).join('\n')}\n`);
+        const size = (await stat(path)).size;
+        const held = bulkApi === 1 ? RESULT : SUCCESSES;
+        proxy.rule = (r) => (held(r) && r.n === 1 ? 'hold' : 'pass');
+        const loading = bulkLoad(options(client, path, { onProgress: (p) => reports.push(p) }));
+        // A failed expectation below leaves the load to end on its own when the proxy closes: not an unhandled rejection.
+        loading.catch(() => undefined);
+        await proxy.whenHeld(held);
+        const lead = await waitFor('the org to have processed every uploaded record', () => reports.find((p) => p.inputEnded && p.recordsProcessedByOrg === ROWS / 2));
+        expect(lead).to.include({ recordsRead: ROWS, recordsRejectedBeforeUpload: ROWS / 2 });
+        expect(lead.recordsProcessed).to.be.below(ROWS);
+        const line = new LoadProgressText(size).fields(lead);
+        expect(line[0]).to.equal(`processed ${ROWS} of ${ROWS} (100%)`);
+        expect(line.some((f) => f.startsWith('ETA'))).to.equal(false);
+        proxy.releaseHeld();
+        const summary = await loading;
+        expect(summary).to.include({ recordsRead: ROWS, recordsSucceeded: ROWS / 2, recordsFailed: ROWS / 2, recordsRejectedBeforeUpload: ROWS / 2 });
+        checkReports(reports, size);
+      } finally {
+        // The proxy first: a held answer is let go, so that the client's close does not wait on it.
+        await proxy.close();
+        await client.close();
+      }
+    });
+
     it('record retries (issue 26) count once: never past the records read, never back, the line never past 100%', async () => {
       const { path, size } = await input();
       const reports: LoadProgress[] = [];

@@ -16,6 +16,7 @@ import { bulkQuery } from '../../../pipelines/bulk-query.js';
 import { dryRunLoad } from '../../../pipelines/dry-run.js';
 import { startTestOrg, type TestOrg } from '../../helpers/local-org.js';
 import { raw } from '../../helpers/raw-http.js';
+import { lostObjectProxy } from '../../helpers/lost-object-proxy.js';
 import { ScriptedServer } from '../../helpers/scripted-server.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
@@ -104,7 +105,7 @@ describe('lib/http/unknown-object: an object the org does not have, with the nea
       (e: unknown) => e,
     );
     expect(err).to.include({ code: 'BULK_UNKNOWN_OBJECT', object, suggestion });
-    expect((err as Error).message).to.equal(`${object} is not an object of the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`);
+    expect((err as Error).message).to.equal(`${object} is not an object this user can see in the org${suggestion ? ` (did you mean ${suggestion}?)` : ''}, so no job was created`);
     expect(describeGlobals(), requests.join('\n')).to.equal(1);
     expect(await orgJobs()).to.equal(0);
   };
@@ -167,6 +168,41 @@ describe('lib/http/unknown-object: an object the org does not have, with the nea
     expect(describeGlobals()).to.equal(0);
   });
 
+  it('a job create refused after a job of the run was made (access lost mid-run): the org error stands, and the ledger says a job may exist', async () => {
+    const proxy = await lostObjectProxy(t.org.instanceUrl, 'Invoice__c');
+    const proxied = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, retry: { minDelayMs: 5, maxDelayMs: 20 } });
+    const before = await orgJobs();
+    let outcome: { open: boolean; jobMayExist: boolean } | undefined;
+    try {
+      const err = await bulkLoad({
+        client: proxied,
+        input: await input(`Total__c\n${Array.from({ length: 2000 }, (_, i) => i + 1).join('\n')}\n`),
+        format: 'csv',
+        object: 'Invoice__c',
+        operation: 'insert',
+        bulkApi: 2,
+        jobSize: 5000,
+        concurrency: 1,
+        successPath: join(tmp.path, 'ok.csv'),
+        errorPath: join(tmp.path, 'err.csv'),
+        ledgerDir: join(tmp.path, 'ledger-lost'),
+        minPollIntervalMs: 10,
+        maxPollIntervalMs: 50,
+        onLedger: (o) => (outcome = o),
+      }).then(
+        () => expect.fail('the load should have failed'),
+        (e: unknown) => e,
+      );
+      expect(proxy.creates()).to.equal(2);
+      expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDJOB' });
+      expect(outcome).to.deep.equal({ open: true, jobMayExist: true });
+      expect(await orgJobs()).to.equal(before + 1); // the first job, its records in the org
+    } finally {
+      await proxied.close();
+      await proxy.close();
+    }
+  });
+
   it('an error that is not about the object is left as the org said it (a misspelt field stays a column check)', async () => {
     const err = await bulkLoad({
       client,
@@ -188,8 +224,8 @@ describe('lib/http/unknown-object against a scripted org: the org error stands w
   let client: BulkClient;
   const refusedCreate = (_req: unknown, res: ServerResponse) =>
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'INVALIDENTITY', message: "Entity 'Account' is not supported by the Bulk API." }]));
-  const query = () =>
-    pipeline(bulkQuery({ client, soql: 'SELECT Id FROM Account', bulkApi: 2, ignoreLimits: true }), new Writable({ write: (_c, _e, cb) => cb() })).then(
+  const query = (soql = 'SELECT Id FROM Account') =>
+    pipeline(bulkQuery({ client, soql, bulkApi: 2, ignoreLimits: true }), new Writable({ write: (_c, _e, cb) => cb() })).then(
       () => expect.fail('the query should have failed'),
       (err: unknown) => err,
     );
@@ -209,6 +245,25 @@ describe('lib/http/unknown-object against a scripted org: the org error stands w
     const err = await query();
     expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
     expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/data/v62.0/jobs/query', 'GET /services/data/v62.0/sobjects']);
+  });
+
+  it('an object the list holds in another case (FROM account): the org error, not a did-you-mean of the same object', async () => {
+    const list = (_req: unknown, res: ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ encoding: 'UTF-8', maxBatchSize: 200, sobjects: [{ name: 'Account' }] }));
+    const refused = (_req: unknown, res: ServerResponse) =>
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify([{ errorCode: 'INVALIDENTITY', message: "Entity 'account' is not supported by the Bulk API." }]));
+    server.script(refused, list);
+    expect(await query('SELECT Id FROM account')).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALIDENTITY' });
+  });
+
+  it("an INVALID_TYPE about another object than the FROM's (a semi-join's): the org error, and no describeGlobal read", async () => {
+    const message = "\nId FROM account WHERE Id IN (SELECT AccountId FROM Opportunty)\n ^\nERROR at Row:1:Column:52\nsObject type 'Opportunty' is not supported.";
+    server.script((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'INVALID_TYPE', message }])));
+    const err = await query('SELECT Id FROM account WHERE Id IN (SELECT AccountId FROM Opportunty)');
+    expect(err).to.include({ code: 'BULK_API_ERROR', exceptionCode: 'INVALID_TYPE' });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /services/data/v62.0/jobs/query']);
   });
 
   it('a list that cannot be read: the org error as it was', async () => {

@@ -116,4 +116,21 @@ describe('lib/load/column-check', () => {
     ];
     for (const [given, nearest] of cases) expect(nearestName(given, names), given).to.equal(nearest);
   });
+
+  it('nearestName: only the suffixes Salesforce gives names are stripped (a namespace is not one), each pair within a third of the shorter name', () => {
+    const names = ['Account', 'Case', 'Contact', 'Custom__c', 'Custom__History', 'ns__Obj__c', 'ns__Obj__Share', 'acme__Invoice__c', 'Invoice__mdt', 'Order', 'Orders__c'];
+    const cases: Array<[string, string | undefined]> = [
+      ['acme__Invoice', 'acme__Invoice__c'], // not "acme" with a suffix "__Invoice", near Case
+      ['ns__Obj', 'ns__Obj__c'],
+      ['Obj__c', 'ns__Obj__c'],
+      ['Custom', 'Custom__c'],
+      ['custom__history', 'Custom__History'],
+      ['Invoice__e', 'Invoice__mdt'], // of names as near without suffix and namespace, the nearest as written
+      ['Invoice', 'Invoice__mdt'],
+      ['Orders', 'Orders__c'],
+      ['X', undefined],
+      ['Cs', undefined],
+    ];
+    for (const [given, nearest] of cases) expect(nearestName(given, names), given).to.equal(nearest);
+  });
 });

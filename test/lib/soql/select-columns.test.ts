@@ -10,6 +10,7 @@ describe('lib/soql/select-columns', () => {
       ['  SELECT\n\tId,\n\tns__Total__c\nFROM ns__Invoice__c', ['Id', 'ns__Total__c']],
       ['SELECT fromDate__c, Id FROM Event__c', ['fromDate__c', 'Id']],
       ['SELECT toLabel(Status), convertCurrency(Amount) amt FROM Opportunity', ['Status', 'amt']],
+      ['SELECT FORMAT(Amount), TOLABEL(Stage) s FROM Opportunity', ['Amount', 's']],
       ['SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact)', ['Id']],
     ];
     for (const [soql, columns] of cases) expect(soqlSelectColumns(soql), soql).to.deep.equal(columns);
@@ -20,6 +21,10 @@ describe('lib/soql/select-columns', () => {
       'SELECT TYPEOF What WHEN Account THEN Phone ELSE Name END FROM Event',
       'SELECT Id, (SELECT Id FROM Contacts) FROM Account',
       'SELECT COUNT(Id), MAX(Amount, 2) FROM Opportunity',
+      'SELECT FIELDS(STANDARD) FROM Account',
+      'SELECT Id, FIELDS(CUSTOM) FROM Account LIMIT 200',
+      'SELECT COUNT(Id) FROM Account',
+      'SELECT MAX(Amount) m FROM Opportunity',
       'SELECT Id, FROM Account',
       'SELECT Id',
       'Id FROM Account',
