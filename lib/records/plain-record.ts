@@ -26,7 +26,8 @@ export function plainRecordFields(value: unknown, dateType?: (field: string) => 
       }
       continue;
     }
-    const text = fieldValue(v, v instanceof Date ? dateType?.(key) : undefined);
+    // A string may be a Date that went through JSON (ISO 8601 at midnight UTC): its field's type is asked too.
+    const text = fieldValue(v, v instanceof Date || typeof v === 'string' ? dateType?.(key) : undefined);
     if (text === false) return notScalar(v, key);
     if (text !== undefined) fields[key] = text;
   }
