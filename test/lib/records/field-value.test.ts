@@ -32,7 +32,7 @@ describe('lib/records/field-value', () => {
     expect(fieldValue(new Date(1990, 4, 1), 'date')).to.equal('1990-05-01');
   });
 
-  it('takes a date field\'s ISO 8601 text at midnight UTC (a Date through JSON.stringify) as its day, and no other text', () => {
+  it("takes a date field's ISO 8601 text at midnight UTC (a Date through JSON.stringify) as its day, and no other text", () => {
     expect(fieldValue(JSON.parse(JSON.stringify(new Date(Date.UTC(1990, 4, 1)))), 'date')).to.equal('1990-05-01');
     expect(fieldValue('1990-05-01T00:00:00Z', 'date')).to.equal('1990-05-01');
     expect(fieldValue('1990-05-01T00:00:00.000Z', 'datetime')).to.equal('1990-05-01T00:00:00.000Z');
@@ -43,7 +43,7 @@ describe('lib/records/field-value', () => {
     });
   });
 
-  it('takes a Date as its local day when it is its local day\'s first instant, where clocks skip midnight too', () => {
+  it("takes a Date as its local day when it is its local day's first instant, where clocks skip midnight too", () => {
     const zone = process.env.TZ;
     try {
       process.env.TZ = 'America/Sao_Paulo';
