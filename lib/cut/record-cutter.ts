@@ -88,6 +88,17 @@ export interface RecordCutterOptions {
    * without grouping (the first record given out may be another, with other fields).
    */
   readonly firstRecord?: () => InputRecord | undefined;
+  /**
+   * Records from code: the look-ahead's columns that name nothing of the object, each with why (its
+   * did-you-mean), asked once when the look-ahead is full (lib/load/column-check.ts columnsOfNothing).
+   * Such a column is dropped and only the records that carry it are rejected, with why (issue 27: one
+   * misspelt key costs its records, not the load); it is kept, for the load's column check to refuse
+   * before any job, when every record held carries one (no record could load), or when it is a field
+   * of the first record and `refuseFirstUnknown` (the check was asked for).
+   */
+  readonly unknownColumns?: (columns: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /** With `unknownColumns`: keep the first record's unknown columns for the column check to refuse. Default false. */
+  readonly refuseFirstUnknown?: boolean;
 }
 
 export class RecordCutter {
@@ -116,6 +127,12 @@ export class RecordCutter {
   #writing: Promise<void> | undefined;
   /** A grouped load: the open segment's records' input rows, in payload order (at most maxRecords). */
   #sources: number[] | undefined;
+  readonly #unknownColumns: RecordCutterOptions['unknownColumns'];
+  readonly #refuseFirstUnknown: boolean;
+  /** The look-ahead's columns dropped as naming nothing of the object, by lower-case name: why, for the records that carry them. */
+  #dropped: ReadonlyMap<string, string> = new Map();
+  /** The run was aborted (drop): a look-ahead still being checked places nothing. */
+  #aborted = false;
 
   constructor(options: RecordCutterOptions, events: CutEvents) {
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
@@ -132,6 +149,8 @@ export class RecordCutter {
     const align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
     this.#afterRow = options.resume?.afterRow ?? 0;
     this.#firstRecord = options.firstRecord;
+    this.#unknownColumns = options.unknownColumns;
+    this.#refuseFirstUnknown = options.refuseFirstUnknown === true;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
     this.#declared = options.columns !== undefined;
     if (options.columns !== undefined) this.#setColumns(options.columns);
@@ -162,6 +181,7 @@ export class RecordCutter {
 
   /** An aborted run: the open segment is never cut, its buffers dropped. */
   drop(): void {
+    this.#aborted = true;
     this.#lookahead?.take();
     this.#segments.drop();
     this.#payload.drop();
@@ -179,8 +199,25 @@ export class RecordCutter {
     // A grouped load's columns open with its first input record's fields, which a grouped window may give out later.
     const first = this.#firstRecord?.() ?? lookahead.first;
     const records = lookahead.take();
-    this.#lookedAt = records.at(-1)?.row ?? 0;
-    if (first) this.#setColumns(lookahead.columns(first), first);
+    this.#lookedAt = records.length;
+    if (!first) return this.#placeHeld(records);
+    const columns = lookahead.columns(first);
+    if (!this.#unknownColumns) {
+      this.#setColumns(columns, first);
+      return this.#placeHeld(records);
+    }
+    return this.#unknownColumns(columns).then((unknown) => {
+      if (this.#aborted) return;
+      this.#dropped = droppedColumns(unknown, first, records, this.#refuseFirstUnknown);
+      const kept = columns.filter((c) => !this.#dropped.has(c.toLowerCase()));
+      // No column left (the records that carry none set nothing): all kept, for the column check to refuse.
+      if (kept.length === 0) this.#dropped = new Map();
+      this.#setColumns(kept.length > 0 ? kept : columns, first);
+      return this.#placeHeld(records);
+    });
+  }
+
+  #placeHeld(records: readonly InputRecord[]): Promise<void> | undefined {
     const next = (i: number): Promise<void> | undefined => {
       for (; i < records.length; i++) {
         const pending = this.#add(records[i] as InputRecord);
@@ -287,6 +324,8 @@ export class RecordCutter {
   /** A record with a field outside the columns: its place and the field, and how to make it one (issue 27). */
   #outsideColumns(record: InputRecord, name: string): string {
     const { input: columns } = this.#columns as RecordColumns;
+    const unknown = this.#dropped.get(name.toLowerCase());
+    if (unknown !== undefined) return inputFault('BULKPIPE_UNKNOWN_FIELD', unknown, { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field: name });
     const listed = columns.length > 10 ? `${columns.slice(0, 10).join(', ')} and ${columns.length - 10} more` : columns.join(', ');
     const close = suggest(name, columns);
     const reason = this.#declared
@@ -336,6 +375,19 @@ export class RecordCutter {
     await writeZipBatch(path, manifest, files);
     return { path, bytes: await this.#segments.seal(segment, path) };
   }
+}
+
+/**
+ * The unknown columns to drop, by lower-case name: none when every record held carries one (no
+ * record could load: the column check refuses the load); the first record's kept when `refuseFirst`.
+ */
+function droppedColumns(unknown: ReadonlyMap<string, string>, first: InputRecord, held: readonly InputRecord[], refuseFirst: boolean): ReadonlyMap<string, string> {
+  if (unknown.size === 0) return unknown;
+  const byName = new Map([...unknown].map(([column, why]) => [column.toLowerCase(), why]));
+  const carries = (record: InputRecord) => record.error !== undefined || Object.keys(record.fields).some((k) => byName.has(k.toLowerCase()));
+  if (held.every(carries) && carries(first)) return new Map();
+  if (refuseFirst) for (const name of Object.keys(first.fields)) byName.delete(name.toLowerCase());
+  return byName;
 }
 
 /** An attachment load's zip limits, validated (`maxFiles`, `maxZipBytes`). */

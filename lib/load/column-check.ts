@@ -60,17 +60,23 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
 /**
  * Only the columns that name nothing of the object: a field it does not have, or a relationship
  * column whose relationship or parent field does not exist, each with its did-you-mean. For records
- * from code, whose columns are the union of the fields of their first records (issue 27): a
- * misspelt key there would fail every batch in the org, so it fails the load before any job.
+ * from code, whose columns are the union of the fields of their first records (issue 27): the
+ * record cutter drops such a column and rejects the records that carry it; one it keeps (the first
+ * record's, with the check asked for, or one that every record carries) fails the load before any job.
  */
 export async function unknownColumns(check: Pick<ColumnCheck, 'object' | 'columns' | 'describe'>): Promise<string[]> {
+  return [...(await columnsOfNothing(check)).values()];
+}
+
+/** `unknownColumns` by column: each column that names nothing of the object, with its sentence. */
+export async function columnsOfNothing(check: Pick<ColumnCheck, 'object' | 'columns' | 'describe'>): Promise<Map<string, string>> {
   const object = await check.describe(check.object);
   const byName = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
-  const problems: string[] = [];
+  const problems = new Map<string, string>();
   for (const column of check.columns) {
     const dot = column.indexOf('.');
     const problem = dot < 0 ? notAField(object, byName, column) : await relationshipProblem(object, column.slice(0, dot), column.slice(dot + 1), check.describe, false);
-    if (problem) problems.push(problem);
+    if (problem) problems.set(column, problem);
   }
   return problems;
 }

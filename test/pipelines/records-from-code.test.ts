@@ -118,13 +118,39 @@ describe('records from code: columns from a look-ahead, one value conversion (is
       expect(declared.ok[late - 1]).to.include({ Fax: '555-0' });
     });
 
-    it(`v${bulkApi === 1 ? '1' : '2.0'}: a key in the look-ahead that is no field fails the load before any job, with its did-you-mean`, async () => {
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: a key in the look-ahead that is no field costs the records that carry it, with its did-you-mean; the load goes on`, async () => {
       const jobs: string[] = [];
-      const records = [{ LastName: 'Typo 1' }, { LastName: 'Typo 2', Phnoe: '1' }];
-      const err = await rejection(load(records, { bulkApi, onJob: (job) => jobs.push(job.id) }));
-      expect(err).to.include({ code: 'BULK_COLUMNS' });
-      expect(err.message).to.include('Phnoe is not a field of Contact (did you mean Phone?)');
+      const records = [{ LastName: 'Typo 1' }, { LastName: 'Typo 2', Phnoe: '1' }, { LastName: 'Typo 3', Phone: '2' }];
+      for (const checkColumns of [false, true]) {
+        const { summary, failed } = await load(records, { bulkApi, checkColumns, onJob: (job) => jobs.push(job.id) });
+        expect(summary).to.include({ recordsSucceeded: 2, recordsFailed: 1 });
+        expect(failed.map((r) => [r.sf__Row, r.sf__Error])).to.deep.equal([
+          ['2', 'BULKPIPE_UNKNOWN_FIELD:Phnoe is not a field of Contact (did you mean Phone?) (records, record 2, field Phnoe):Phnoe --'],
+        ]);
+      }
+      expect(jobs).to.have.length(2);
+    });
+
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: the first record's key that is no field: refused before any job when the check is asked for or no record could load, else it costs its record`, async () => {
+      const jobs: string[] = [];
+      const misspelt = { LastName: 'First 1', Phnoe: '1' };
+      const records = [misspelt, { LastName: 'First 2' }];
+      const asked = await rejection(load(records, { bulkApi, checkColumns: true, onJob: (job) => jobs.push(job.id) }));
+      expect(asked).to.include({ code: 'BULK_COLUMNS' });
+      expect(asked.message).to.include('Phnoe is not a field of Contact (did you mean Phone?)');
+      const every = await rejection(load([misspelt, { LastName: 'First 3', Phnoe: '3' }], { bulkApi, onJob: (job) => jobs.push(job.id) }));
+      expect(every).to.include({ code: 'BULK_COLUMNS' });
       expect(jobs).to.deep.equal([]);
+      const unasked = await load(records, { bulkApi });
+      expect(unasked.summary).to.include({ recordsSucceeded: 1, recordsFailed: 1 });
+      expect(unasked.failed.map((r) => r.sf__Row)).to.deep.equal(['1']);
+    });
+
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: a lookup a query left empty (Account: null) names no column: left out, the record loads`, async () => {
+      for (const checkColumns of [false, true]) {
+        const { summary } = await load([{ LastName: 'Lookup 1' }, { LastName: 'Lookup 2', Account: null }, { LastName: 'Lookup 3', Account: null }], { bulkApi, checkColumns });
+        expect(summary).to.include({ recordsSucceeded: 3, recordsFailed: 0 });
+      }
     });
   }
 
