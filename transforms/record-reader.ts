@@ -74,7 +74,7 @@ export class RecordReader extends Transform {
   #read(value: unknown): InputRecord {
     const row = ++this.#row;
     const read = plainRecordFields(value, this.#dateType, this.#isRelationship);
-    if ('fields' in read) return { row, fields: read.fields };
+    if ('fields' in read) return read.unset ? { row, fields: read.fields, unset: read.unset } : { row, fields: read.fields };
     const error = inputFault('BULKPIPE_MALFORMED_RECORD', read.reason, { source: this.#source, row, field: read.field });
     return { row, fields: {}, error };
   }

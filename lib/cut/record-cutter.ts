@@ -18,9 +18,9 @@ import type { BatchAlignment } from '../load/batch-alignment.js';
 import { suggest } from '../load/column-check.js';
 import { inputFault, limitFault } from '../load/input-fault.js';
 import { spoolOption, type LoadSpool } from '../load/load-spool.js';
-import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type LoadOperation, type SpooledBatch } from '../load-types.js';
+import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type InputValue, type LoadOperation, type SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
-import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
+import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from '../options.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../records/serialize-record.js';
 import { batchLimits } from './batch-limits.js';
@@ -133,6 +133,10 @@ export class RecordCutter {
   #dropped: ReadonlyMap<string, string> = new Map();
   /** The run was aborted (drop): a look-ahead still being checked places nothing. */
   #aborted = false;
+  /** The look-ahead left keys out of the columns, which were full (MAX_RECORD_FIELDS). */
+  #overflowed = false;
+  /** Set by #check: the record has a key in another case than its column's, to be written under the column's. */
+  #respell = false;
 
   constructor(options: RecordCutterOptions, events: CutEvents) {
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
@@ -198,7 +202,9 @@ export class RecordCutter {
     this.#lookahead = undefined;
     // A grouped load's columns open with its first input record's fields, which a grouped window may give out later.
     const first = this.#firstRecord?.() ?? lookahead.first;
+    this.#overflowed = lookahead.overflowed;
     const records = lookahead.take();
+    // Counted, not the last row: a grouped load gives its records out in another order.
     this.#lookedAt = records.length;
     if (!first) return this.#placeHeld(records);
     const columns = lookahead.columns(first);
@@ -244,11 +250,27 @@ export class RecordCutter {
     if (!this.#columns) {
       // No look-ahead: the first good record's fields are the columns, as a header.
       const first = this.#firstRecord?.() ?? record;
-      this.#setColumns(Object.keys(first.fields), first);
+      const names = [...Object.keys(first.fields), ...(first.unset ?? [])];
+      // A record that sets nothing, with no columns yet: none to give it (`[{}]`); it costs itself only.
+      if (names.length === 0) {
+        if (record.row <= this.#afterRow) return undefined;
+        const error = inputFault('BULKPIPE_MALFORMED_RECORD', 'the record sets no field, and no record before it did: there is no column to load it into', {
+          source: this.#source,
+          row: record.sourceRow ?? record.row,
+          line: record.line,
+        });
+        return this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error, fields: record.fields });
+      }
+      this.#setColumns(names, first);
     }
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
+    return this.#placeChecked(this.#respell ? this.#respelt(record) : record);
+  }
+
+  /** Places a record that may go into a batch (its keys spelt as the columns). */
+  #placeChecked(record: InputRecord): Promise<void> | undefined {
     const text = this.#text(record, this.#segments.records === 0);
     // An attachment load counts the manifest's bytes exactly: the record's, once.
     const textBytes = this.#zip ? Buffer.byteLength(text) : 0;
@@ -300,11 +322,18 @@ export class RecordCutter {
     let total = 0;
     let i = 0;
     const fields = record.fields;
-    const { input: columns, set } = this.#columns as RecordColumns;
+    const { input: columns, set, byLowerCase } = this.#columns as RecordColumns;
+    this.#respell = false;
     for (const name in fields) {
       const value = fields[name];
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
-      if (name !== columns[i++] && !set.has(name)) return this.#outsideColumns(record, name);
+      if (name !== columns[i++] && !set.has(name)) {
+        const column = byLowerCase.get(name.toLowerCase());
+        if (column === undefined) return this.#outsideColumns(record, name);
+        if (column in fields)
+          return inputFault('BULKPIPE_DUPLICATE_FIELD', `the fields ${column} and ${name} are one field (names are read regardless of case)`, this.#where(record, name));
+        this.#respell = true;
+      }
       const length = value?.length ?? 0;
       total += length;
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
@@ -321,11 +350,30 @@ export class RecordCutter {
     return undefined;
   }
 
+  /** Where a record is, for an input fault naming `field`. */
+  #where(record: InputRecord, field: string) {
+    return { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field };
+  }
+
+  /** The record with its keys spelt as their columns are (`phone` for the column `Phone`). */
+  #respelt(record: InputRecord): InputRecord {
+    const { set, byLowerCase } = this.#columns as RecordColumns;
+    const fields: Record<string, InputValue> = {};
+    for (const name in record.fields) fields[set.has(name) ? name : (byLowerCase.get(name.toLowerCase()) as string)] = record.fields[name] as InputValue;
+    return { ...record, fields };
+  }
+
   /** A record with a field outside the columns: its place and the field, and how to make it one (issue 27). */
   #outsideColumns(record: InputRecord, name: string): string {
     const { input: columns } = this.#columns as RecordColumns;
     const unknown = this.#dropped.get(name.toLowerCase());
-    if (unknown !== undefined) return inputFault('BULKPIPE_UNKNOWN_FIELD', unknown, { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field: name });
+    if (unknown !== undefined) return inputFault('BULKPIPE_UNKNOWN_FIELD', unknown, this.#where(record, name));
+    if (this.#overflowed && !this.#declared)
+      return inputFault(
+        'BULKPIPE_UNKNOWN_FIELD',
+        `the field ${name} is not one of the columns: the first records' fields made ${MAX_RECORD_FIELDS.toLocaleString('en-US')} columns, the most a batch may have`,
+        this.#where(record, name),
+      );
     const listed = columns.length > 10 ? `${columns.slice(0, 10).join(', ')} and ${columns.length - 10} more` : columns.join(', ');
     const close = suggest(name, columns);
     const reason = this.#declared

@@ -9,7 +9,7 @@ import type { InputValue } from '../load-types.js';
 import { fieldValue, VALUE_KINDS, type DateFieldType } from './field-value.js';
 
 /** The record's fields, or why it cannot be sent (and which field). */
-export type PlainRecordFields = { readonly fields: Record<string, InputValue> } | { readonly reason: string; readonly field?: string };
+export type PlainRecordFields = { readonly fields: Record<string, InputValue>; readonly unset?: readonly string[] } | { readonly reason: string; readonly field?: string };
 
 /**
  * `dateType`: the type of a date or date-time field by its name as written (undefined for the others,
@@ -22,8 +22,14 @@ export type PlainRecordFields = { readonly fields: Record<string, InputValue> } 
 export function plainRecordFields(value: unknown, dateType?: (field: string) => DateFieldType | undefined, isRelationship?: (key: string) => boolean): PlainRecordFields {
   if (!isPlainObject(value)) return { reason: `a record must be a plain object, got ${kind(value)}` };
   const fields: Record<string, InputValue> = {};
+  // Keys given with undefined: they set nothing, but name a column (the look-ahead counts them).
+  let unset: string[] | undefined;
   for (const key of Object.keys(value)) {
     const v = value[key];
+    if (v === undefined) {
+      (unset ??= []).push(key);
+      continue;
+    }
     if (isPlainObject(v)) {
       for (const inner of Object.keys(v)) {
         if (inner === 'attributes' || inner === 'type') continue;
@@ -39,7 +45,7 @@ export function plainRecordFields(value: unknown, dateType?: (field: string) => 
     if (text === false) return notScalar(v, key);
     if (text !== undefined) fields[key] = text;
   }
-  return { fields };
+  return unset ? { fields, unset } : { fields };
 }
 
 function notScalar(v: unknown, field: string): PlainRecordFields {

@@ -154,6 +154,29 @@ describe('records from code: columns from a look-ahead, one value conversion (is
     });
   }
 
+  it('a key in another case is its column; a key given undefined is a column; records that set nothing or none good give a readable error file', async () => {
+    const cased = await load([
+      { LastName: 'Case 1', Phone: '1' },
+      { lastname: 'Case 2', phone: '2' },
+    ]);
+    expect(cased.summary).to.include({ recordsSucceeded: 2, recordsFailed: 0 });
+    expect(cased.ok.map((r) => r.Phone)).to.deep.equal(['1', '2']);
+    const undef = await load(Array.from({ length: DEFAULT_LOOKAHEAD_RECORDS + 2 }, (_, i) => ({ LastName: `Undef ${i}`, Phone: i < DEFAULT_LOOKAHEAD_RECORDS ? undefined : '5' })));
+    expect(undef.summary).to.include({ recordsSucceeded: DEFAULT_LOOKAHEAD_RECORDS + 2, recordsFailed: 0 });
+    // Records that are no objects (given as from untyped code), and one that sets nothing.
+    for (const records of [[1, 2, [3]], [{}]] as unknown as object[][]) {
+      const none = await load(records);
+      expect(none.summary).to.include({ recordsSucceeded: 0, recordsFailed: records.length });
+      expect(none.failed.map((r) => [r.sf__Row, (r.sf__Error ?? '').split(':')[0]])).to.deep.equal(records.map((_, i) => [String(i + 1), 'BULKPIPE_MALFORMED_RECORD']));
+    }
+  });
+
+  it('a date field given as ISO 8601 at midnight UTC (a Date through JSON) loads as its day', async () => {
+    const { summary, ok } = await load([JSON.parse(JSON.stringify({ LastName: 'Json 1', Birthdate: new Date(Date.UTC(1990, 4, 1)) }))]);
+    expect(summary).to.include({ recordsSucceeded: 1, recordsFailed: 0 });
+    expect(ok[0]).to.include({ Birthdate: '1990-05-01' });
+  });
+
   it("a Date takes its field's form by the describe: a date field's day, a date-time field's instant (bulkLoad and loadRows)", async () => {
     const records = [
       { LastName: 'Dated 1', Birthdate: new Date(Date.UTC(1990, 4, 1)), EmailBouncedDate: new Date(Date.UTC(2024, 0, 31, 14, 5)) },

@@ -74,7 +74,10 @@ describe('lib/records/field-value', () => {
     const day = new Date(Date.UTC(1990, 4, 1));
     expect(plainRecordFields({ Birthdate: day, Seen__c: day, Other: day, Gone: undefined, Account: { attributes: {}, Ext__c: 7, Left: undefined } }, dateType)).to.deep.equal({
       fields: { Birthdate: '1990-05-01', Seen__c: '1990-05-01T00:00:00.000Z', Other: '1990-05-01T00:00:00.000Z', 'Account.Ext__c': '7' },
+      unset: ['Gone'],
     });
+    // A relationship key set to null (a lookup a query left empty) is left out, when the caller knows it for one.
+    expect(plainRecordFields({ Name: 'n', Account: null, Phone: null }, undefined, (key) => key === 'Account')).to.deep.equal({ fields: { Name: 'n', Phone: null } });
     expect(plainRecordFields({ Name: 'x', Account: { Ext__c: [1] } })).to.deep.equal({
       reason: 'a value must be a string, a number, a boolean, a Date, null or a parent reference object, got an array',
       field: 'Account.Ext__c',
