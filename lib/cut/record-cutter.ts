@@ -41,7 +41,7 @@ export interface RecordCutterOptions {
   readonly source?: string;
   /**
    * Declared columns. Default: the union of the fields of the first `lookaheadRecords` records (and
-   * at most about 4 MB of them), held back until the columns are known, the first record's fields
+   * at most 4,000,000 characters of them, about 8 MB of strings), held back until the columns are known, the first record's fields
    * first, in order (a CSV header). A later record with a field outside the columns is rejected.
    */
   readonly columns?: readonly string[];
