@@ -53,12 +53,17 @@ export class RecordReader extends Transform {
   override _transform(value: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#stop.stopped) return callback();
     if (this.#dateTypes) return callback(null, this.#read(value));
-    (this.#describe as () => Promise<SObjectDescribe>)().then((described) => {
-      const fields = new Set(described.fields.map((f) => f.name.toLowerCase()));
-      this.#relationships = new Set(described.fields.flatMap((f) => (f.relationshipName === null ? [] : [f.relationshipName.toLowerCase()])).filter((r) => !fields.has(r)));
-      this.#dateTypes = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
-      callback(null, this.#read(value));
-    }, callback);
+    (this.#describe as () => Promise<SObjectDescribe>)()
+      .then((described) => {
+        const fields = new Set(described.fields.map((f) => f.name.toLowerCase()));
+        // A describe given by hand may leave relationshipName out: such a field names no relationship.
+        this.#relationships = new Set(
+          described.fields.flatMap((f) => (typeof f.relationshipName === 'string' ? [f.relationshipName.toLowerCase()] : [])).filter((r) => !fields.has(r)),
+        );
+        this.#dateTypes = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
+        return this.#read(value);
+      })
+      .then((record) => callback(null, record), callback);
   }
 
   override _flush(callback: TransformCallback): void {
