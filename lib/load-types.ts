@@ -21,6 +21,11 @@ export interface InputRecord {
   readonly line?: number;
   readonly fields: Readonly<Record<string, InputValue>>;
   /**
+   * Records from code: keys the record has with the value undefined (set nothing). Not in `fields`,
+   * but a column all the same when the columns are taken from a look-ahead (issue 27).
+   */
+  readonly unset?: readonly string[];
+  /**
    * Set on a record rejected for its input (malformed, too large, not UTF-8, a key given twice): the
    * error text in Salesforce's CSV result form; `fields` then holds what could be read of it. Such a
    * record goes to the error output and is never uploaded.

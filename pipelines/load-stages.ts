@@ -9,7 +9,7 @@ import type { BulkClient } from '../lib/http/client.js';
 import { MAX_BATCH_BYTES } from '../lib/limits.js';
 import { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { ColumnCheckError, UnnamedColumnError } from '../lib/errors.js';
-import { checkColumns, unknownColumns } from '../lib/load/column-check.js';
+import { checkColumns, columnsOfNothing, unknownColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
@@ -236,7 +236,15 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
       ...(shape.columns ? { columns: shape.columns } : {}),
       // Records from code vary in their keys (an optional field left out): their columns are the union over a look-ahead (issue 27).
       // A file's are its first record's, as before: a stray key in a record costs that record, never the load.
-      ...(format === 'records' ? {} : { lookaheadRecords: 0 }),
+      // A key that names nothing of the object is dropped from them and costs its records only (kept for
+      // the column check to refuse when it is the first record's and the check was asked for).
+      ...(format === 'records'
+        ? {
+            unknownColumns: (columns: readonly string[]) =>
+              columnsOfNothing({ object, columns, describe: (name) => run.client.describe(name, run.signal ? { signal: run.signal } : {}) }),
+            refuseFirstUnknown: run.checkColumns,
+          }
+        : { lookaheadRecords: 0 }),
       ...(reading.chunkerResume ? { resume: reading.chunkerResume } : {}),
       ...(shape.attachments !== undefined ? { attachments: true } : {}),
       ...(grouper ? { firstRecord: () => grouper.firstRecord } : {}),

@@ -168,6 +168,8 @@ export class OutcomeSink extends Writable {
     const { successPath: success, errorPath: errors, resultsPath: results } = this.#files;
     const attempts = this.#options.attempts === true;
     const rows = results ? block.rows : undefined;
+    // No column (a load whose every record was rejected before any set one): no comma after the columns either.
+    const after = block.columns.length > 0 ? ',' : '';
     for (let i = 0; i < block.count; i++) {
       const flags = block.flags[i] as number;
       if ((flags & SUCCESS) !== 0) {
@@ -181,7 +183,7 @@ export class OutcomeSink extends Writable {
           const idText = ids.texts?.[i] ?? '';
           const b = success.room((idChunk ? (ids.ends[i] as number) - (ids.starts[i] as number) : idText.length * 3) + 32);
           if (b) await this.#guard('successPath', b);
-          success.putByte(COMMA);
+          if (after) success.putByte(COMMA);
           if (idChunk) success.putBytes(idChunk, ids.starts[i] as number, ids.ends[i] as number);
           else success.putText(idText);
           success.putText((flags & CREATED) !== 0 ? ',true,' : ',false,');
@@ -197,7 +199,7 @@ export class OutcomeSink extends Writable {
         if (errors) {
           const a = addColumns(block, i, errors);
           if (a) await this.#guard('errorPath', a);
-          const b = errors.addText(`,${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}${attempts ? `,${block.attempts[i]}` : ''}\n`);
+          const b = errors.addText(`${after}${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}${attempts ? `,${block.attempts[i]}` : ''}\n`);
           if (b) await this.#guard('errorPath', b);
         }
       }

@@ -3,16 +3,17 @@
  * values of the object's date fields written in `dateFormat` (e.g. `MM/dd/yyyy`) become `yyyy-MM-dd`;
  * the values of its date-time fields written in `dateFormat` with a time (e.g. `MM/dd/yyyy HH:mm`),
  * or in ISO 8601 without an offset, are read as local times of `timeZone` (default UTC) and become
- * ISO 8601 in UTC (a date-time with an offset is left as it is). Which fields are dates is asked
- * once, at the first record (`fieldTypes`: e.g. from the org's describe). A Date from code is made
- * text by RecordReader (lib/records/field-value.ts), as its field takes it. A value in neither form is passed on as it is: the org (or a dry run) says
- * what is wrong with it, in its own words.
+ * ISO 8601 in UTC (a date-time with an offset is left as it is). A date field's value in ISO 8601 at
+ * midnight UTC (a JavaScript Date written by JSON.stringify) becomes its day, by the one rule of
+ * lib/records/field-value.ts that RecordReader applies to records from code. Which fields are dates
+ * is asked once, at the first record (`fieldTypes`: e.g. from the org's describe). A value in neither
+ * form is passed on as it is: the org (or a dry run) says what is wrong with it, in its own words.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
 import { datePattern, isoDate, isoLocalDateTime, timeZoneOption, utcOf, type DatePattern } from '../lib/text/date-format.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
-import type { DateFieldType } from '../lib/records/field-value.js';
+import { midnightUtcDay, type DateFieldType } from '../lib/records/field-value.js';
 
 export type { DateFieldType };
 
@@ -69,6 +70,8 @@ export class DateConverter extends Transform {
   }
 
   #dateOf(value: string): string | undefined {
+    const day = midnightUtcDay(value);
+    if (day !== undefined) return day;
     const parts = this.#date?.read(value);
     return parts ? isoDate(parts) : undefined;
   }

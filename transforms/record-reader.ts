@@ -23,7 +23,8 @@ export interface RecordReaderOptions {
   /**
    * The object's describe (e.g. `() => client.describe('Contact')`), asked once, at the first record:
    * a Date for a date field is then its day, as the field takes it (a Date at midnight UTC, or at local
-   * midnight); for a date-time field, and without a describe, a Date is ISO 8601 in UTC.
+   * midnight); for a date-time field, and without a describe, a Date is ISO 8601 in UTC. A relationship
+   * key set to null (`Account: null`, a lookup a query left empty) is then left out.
    */
   readonly describe?: () => Promise<SObjectDescribe>;
 }
@@ -35,6 +36,9 @@ export class RecordReader extends Transform {
   /** The date and date-time fields by lower-case name, once the describe answered (empty without one). */
   #dateTypes: ReadonlyMap<string, DateFieldType> | undefined;
   readonly #dateType = (field: string) => this.#dateTypes?.get(field.toLowerCase());
+  /** The relationship names that are no field's name, lower-case (a null parent reference is left out); empty without a describe. */
+  #relationships: ReadonlySet<string> = new Set();
+  readonly #isRelationship = (key: string) => this.#relationships.has(key.toLowerCase());
   #row = 0;
 
   constructor(options: RecordReaderOptions = {}) {
@@ -49,10 +53,17 @@ export class RecordReader extends Transform {
   override _transform(value: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (this.#stop.stopped) return callback();
     if (this.#dateTypes) return callback(null, this.#read(value));
-    (this.#describe as () => Promise<SObjectDescribe>)().then((described) => {
-      this.#dateTypes = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
-      callback(null, this.#read(value));
-    }, callback);
+    (this.#describe as () => Promise<SObjectDescribe>)()
+      .then((described) => {
+        const fields = new Set(described.fields.map((f) => f.name.toLowerCase()));
+        // A describe given by hand may leave relationshipName out: such a field names no relationship.
+        this.#relationships = new Set(
+          described.fields.flatMap((f) => (typeof f.relationshipName === 'string' ? [f.relationshipName.toLowerCase()] : [])).filter((r) => !fields.has(r)),
+        );
+        this.#dateTypes = new Map(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => [f.name.toLowerCase(), f.type as DateFieldType]));
+        return this.#read(value);
+      })
+      .then((record) => callback(null, record), callback);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -67,8 +78,8 @@ export class RecordReader extends Transform {
 
   #read(value: unknown): InputRecord {
     const row = ++this.#row;
-    const read = plainRecordFields(value, this.#dateType);
-    if ('fields' in read) return { row, fields: read.fields };
+    const read = plainRecordFields(value, this.#dateType, this.#isRelationship);
+    if ('fields' in read) return read.unset ? { row, fields: read.fields, unset: read.unset } : { row, fields: read.fields };
     const error = inputFault('BULKPIPE_MALFORMED_RECORD', read.reason, { source: this.#source, row, field: read.field });
     return { row, fields: {}, error };
   }

@@ -14,6 +14,8 @@ export interface RecordColumns {
   /** Every input column (a field outside them is rejected). */
   readonly input: readonly string[];
   readonly set: ReadonlySet<string>;
+  /** The columns by lower-case name: a record's key in another case is that column (the Bulk API reads names regardless of case). */
+  readonly byLowerCase: ReadonlyMap<string, string>;
 }
 
 /**
@@ -32,5 +34,5 @@ export function recordColumns(columns: readonly string[], operation: LoadOperati
   }
   const plan = planColumns(columns, operation);
   if (plan.upload.length === 0) throw new InvalidOptionError('columns', 'at least one column that is not a bulkpipe result column (sf__*)', columns);
-  return { plan, input: columns, set: new Set(columns) };
+  return { plan, input: columns, set: new Set(columns), byLowerCase: new Map(columns.map((c) => [c.toLowerCase(), c])) };
 }

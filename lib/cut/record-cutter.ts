@@ -18,9 +18,9 @@ import type { BatchAlignment } from '../load/batch-alignment.js';
 import { suggest } from '../load/column-check.js';
 import { inputFault, limitFault } from '../load/input-fault.js';
 import { spoolOption, type LoadSpool } from '../load/load-spool.js';
-import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type LoadOperation, type SpooledBatch } from '../load-types.js';
+import { LOAD_OPERATIONS, type AttachmentFile, type InputRecord, type InputValue, type LoadOperation, type SpooledBatch } from '../load-types.js';
 import type { ContentType } from '../types.js';
-import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
+import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS, MAX_ZIP_BYTES, MAX_ZIP_FILES } from '../limits.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from '../options.js';
 import { recordSerializer, type PayloadType, type RecordSerializer } from '../records/serialize-record.js';
 import { batchLimits } from './batch-limits.js';
@@ -41,7 +41,7 @@ export interface RecordCutterOptions {
   readonly source?: string;
   /**
    * Declared columns. Default: the union of the fields of the first `lookaheadRecords` records (and
-   * at most about 4 MB of them), held back until the columns are known, the first record's fields
+   * at most 4,000,000 characters of them, about 8 MB of strings), held back until the columns are known, the first record's fields
    * first, in order (a CSV header). A later record with a field outside the columns is rejected.
    */
   readonly columns?: readonly string[];
@@ -88,6 +88,17 @@ export interface RecordCutterOptions {
    * without grouping (the first record given out may be another, with other fields).
    */
   readonly firstRecord?: () => InputRecord | undefined;
+  /**
+   * Records from code: the look-ahead's columns that name nothing of the object, each with why (its
+   * did-you-mean), asked once when the look-ahead is full (lib/load/column-check.ts columnsOfNothing).
+   * Such a column is dropped and only the records that carry it are rejected, with why (issue 27: one
+   * misspelt key costs its records, not the load); it is kept, for the load's column check to refuse
+   * before any job, when every record held carries one (no record could load), or when it is a field
+   * of the first record and `refuseFirstUnknown` (the check was asked for).
+   */
+  readonly unknownColumns?: (columns: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /** With `unknownColumns`: keep the first record's unknown columns for the column check to refuse. Default false. */
+  readonly refuseFirstUnknown?: boolean;
 }
 
 export class RecordCutter {
@@ -116,6 +127,16 @@ export class RecordCutter {
   #writing: Promise<void> | undefined;
   /** A grouped load: the open segment's records' input rows, in payload order (at most maxRecords). */
   #sources: number[] | undefined;
+  readonly #unknownColumns: RecordCutterOptions['unknownColumns'];
+  readonly #refuseFirstUnknown: boolean;
+  /** The look-ahead's columns dropped as naming nothing of the object, by lower-case name: why, for the records that carry them. */
+  #dropped: ReadonlyMap<string, string> = new Map();
+  /** The run was aborted (drop): a look-ahead still being checked places nothing. */
+  #aborted = false;
+  /** The look-ahead left keys out of the columns, which were full (MAX_RECORD_FIELDS). */
+  #overflowed = false;
+  /** Set by #check: the record has a key in another case than its column's, to be written under the column's. */
+  #respell = false;
 
   constructor(options: RecordCutterOptions, events: CutEvents) {
     this.#type = oneOf('contentType', options.contentType, ['CSV', 'XML', 'JSON'] as const);
@@ -132,6 +153,8 @@ export class RecordCutter {
     const align = this.#type === 'CSV' && !options.attachments ? options.align : undefined;
     this.#afterRow = options.resume?.afterRow ?? 0;
     this.#firstRecord = options.firstRecord;
+    this.#unknownColumns = options.unknownColumns;
+    this.#refuseFirstUnknown = options.refuseFirstUnknown === true;
     this.#segments = new SegmentCutter({ spool, maxRecords: limits.maxRecords, cuts: options.cuts, align, events, seq: options.resume?.seq, row: this.#afterRow });
     this.#declared = options.columns !== undefined;
     if (options.columns !== undefined) this.#setColumns(options.columns);
@@ -162,6 +185,7 @@ export class RecordCutter {
 
   /** An aborted run: the open segment is never cut, its buffers dropped. */
   drop(): void {
+    this.#aborted = true;
     this.#lookahead?.take();
     this.#segments.drop();
     this.#payload.drop();
@@ -178,9 +202,28 @@ export class RecordCutter {
     this.#lookahead = undefined;
     // A grouped load's columns open with its first input record's fields, which a grouped window may give out later.
     const first = this.#firstRecord?.() ?? lookahead.first;
+    this.#overflowed = lookahead.overflowed;
     const records = lookahead.take();
-    this.#lookedAt = records.at(-1)?.row ?? 0;
-    if (first) this.#setColumns(lookahead.columns(first), first);
+    // Counted, not the last row: a grouped load gives its records out in another order.
+    this.#lookedAt = records.length;
+    if (!first) return this.#placeHeld(records);
+    const columns = lookahead.columns(first);
+    if (!this.#unknownColumns) {
+      this.#setColumns(columns, first);
+      return this.#placeHeld(records);
+    }
+    return this.#unknownColumns(columns).then((unknown) => {
+      if (this.#aborted) return;
+      this.#dropped = droppedColumns(unknown, first, records, this.#refuseFirstUnknown);
+      const kept = columns.filter((c) => !this.#dropped.has(c.toLowerCase()));
+      // No column left (the records that carry none set nothing): all kept, for the column check to refuse.
+      if (kept.length === 0) this.#dropped = new Map();
+      this.#setColumns(kept.length > 0 ? kept : columns, first);
+      return this.#placeHeld(records);
+    });
+  }
+
+  #placeHeld(records: readonly InputRecord[]): Promise<void> | undefined {
     const next = (i: number): Promise<void> | undefined => {
       for (; i < records.length; i++) {
         const pending = this.#add(records[i] as InputRecord);
@@ -207,11 +250,27 @@ export class RecordCutter {
     if (!this.#columns) {
       // No look-ahead: the first good record's fields are the columns, as a header.
       const first = this.#firstRecord?.() ?? record;
-      this.#setColumns(Object.keys(first.fields), first);
+      const names = [...Object.keys(first.fields), ...(first.unset ?? [])];
+      // A record that sets nothing, with no columns yet: none to give it (`[{}]`); it costs itself only.
+      if (names.length === 0) {
+        if (record.row <= this.#afterRow) return undefined;
+        const error = inputFault('BULKPIPE_MALFORMED_RECORD', 'the record sets no field, and no record before it did: there is no column to load it into', {
+          source: this.#source,
+          row: record.sourceRow ?? record.row,
+          line: record.line,
+        });
+        return this.#segments.reject({ row: record.row, ...(record.sourceRow !== undefined ? { sourceRow: record.sourceRow } : {}), error, fields: record.fields });
+      }
+      this.#setColumns(names, first);
     }
     if (record.row <= this.#afterRow) return undefined; // cut by the run this one resumes
     const problem = this.#check(record);
     if (problem) return this.#reject(record, problem);
+    return this.#placeChecked(this.#respell ? this.#respelt(record) : record);
+  }
+
+  /** Places a record that may go into a batch (its keys spelt as the columns). */
+  #placeChecked(record: InputRecord): Promise<void> | undefined {
     const text = this.#text(record, this.#segments.records === 0);
     // An attachment load counts the manifest's bytes exactly: the record's, once.
     const textBytes = this.#zip ? Buffer.byteLength(text) : 0;
@@ -263,11 +322,18 @@ export class RecordCutter {
     let total = 0;
     let i = 0;
     const fields = record.fields;
-    const { input: columns, set } = this.#columns as RecordColumns;
+    const { input: columns, set, byLowerCase } = this.#columns as RecordColumns;
+    this.#respell = false;
     for (const name in fields) {
       const value = fields[name];
       // Records mostly carry the columns in order, as the very same strings: identity is enough then.
-      if (name !== columns[i++] && !set.has(name)) return this.#outsideColumns(record, name);
+      if (name !== columns[i++] && !set.has(name)) {
+        const column = byLowerCase.get(name.toLowerCase());
+        if (column === undefined) return this.#outsideColumns(record, name);
+        if (column in fields)
+          return inputFault('BULKPIPE_DUPLICATE_FIELD', `the fields ${column} and ${name} are one field (names are read regardless of case)`, this.#where(record, name));
+        this.#respell = true;
+      }
       const length = value?.length ?? 0;
       total += length;
       // Worded (with the record's place) by the one judge of the limits, only for a record that breaks one.
@@ -284,9 +350,30 @@ export class RecordCutter {
     return undefined;
   }
 
+  /** Where a record is, for an input fault naming `field`. */
+  #where(record: InputRecord, field: string) {
+    return { source: this.#source, row: record.sourceRow ?? record.row, line: record.line, field };
+  }
+
+  /** The record with its keys spelt as their columns are (`phone` for the column `Phone`). */
+  #respelt(record: InputRecord): InputRecord {
+    const { set, byLowerCase } = this.#columns as RecordColumns;
+    const fields: Record<string, InputValue> = {};
+    for (const name in record.fields) fields[set.has(name) ? name : (byLowerCase.get(name.toLowerCase()) as string)] = record.fields[name] as InputValue;
+    return { ...record, fields };
+  }
+
   /** A record with a field outside the columns: its place and the field, and how to make it one (issue 27). */
   #outsideColumns(record: InputRecord, name: string): string {
     const { input: columns } = this.#columns as RecordColumns;
+    const unknown = this.#dropped.get(name.toLowerCase());
+    if (unknown !== undefined) return inputFault('BULKPIPE_UNKNOWN_FIELD', unknown, this.#where(record, name));
+    if (this.#overflowed && !this.#declared)
+      return inputFault(
+        'BULKPIPE_UNKNOWN_FIELD',
+        `the field ${name} is not one of the columns: the first records' fields made ${MAX_RECORD_FIELDS.toLocaleString('en-US')} columns, the most a batch may have`,
+        this.#where(record, name),
+      );
     const listed = columns.length > 10 ? `${columns.slice(0, 10).join(', ')} and ${columns.length - 10} more` : columns.join(', ');
     const close = suggest(name, columns);
     const reason = this.#declared
@@ -336,6 +423,19 @@ export class RecordCutter {
     await writeZipBatch(path, manifest, files);
     return { path, bytes: await this.#segments.seal(segment, path) };
   }
+}
+
+/**
+ * The unknown columns to drop, by lower-case name: none when every record held carries one (no
+ * record could load: the column check refuses the load); the first record's kept when `refuseFirst`.
+ */
+function droppedColumns(unknown: ReadonlyMap<string, string>, first: InputRecord, held: readonly InputRecord[], refuseFirst: boolean): ReadonlyMap<string, string> {
+  if (unknown.size === 0) return unknown;
+  const byName = new Map([...unknown].map(([column, why]) => [column.toLowerCase(), why]));
+  const carries = (record: InputRecord) => record.error !== undefined || Object.keys(record.fields).some((k) => byName.has(k.toLowerCase()));
+  if (held.every(carries) && carries(first)) return new Map();
+  if (refuseFirst) for (const name of Object.keys(first.fields)) byName.delete(name.toLowerCase());
+  return byName;
 }
 
 /** An attachment load's zip limits, validated (`maxFiles`, `maxZipBytes`). */

@@ -60,17 +60,23 @@ export async function checkColumns(check: ColumnCheck): Promise<string[]> {
 /**
  * Only the columns that name nothing of the object: a field it does not have, or a relationship
  * column whose relationship or parent field does not exist, each with its did-you-mean. For records
- * from code, whose columns are the union of the fields of their first records (issue 27): a
- * misspelt key there would fail every batch in the org, so it fails the load before any job.
+ * from code, whose columns are the union of the fields of their first records (issue 27): the
+ * record cutter drops such a column and rejects the records that carry it; one it keeps (the first
+ * record's, with the check asked for, or one that every record carries) fails the load before any job.
  */
 export async function unknownColumns(check: Pick<ColumnCheck, 'object' | 'columns' | 'describe'>): Promise<string[]> {
+  return [...(await columnsOfNothing(check)).values()];
+}
+
+/** `unknownColumns` by column: each column that names nothing of the object, with its sentence. */
+export async function columnsOfNothing(check: Pick<ColumnCheck, 'object' | 'columns' | 'describe'>): Promise<Map<string, string>> {
   const object = await check.describe(check.object);
   const byName = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
-  const problems: string[] = [];
+  const problems = new Map<string, string>();
   for (const column of check.columns) {
     const dot = column.indexOf('.');
     const problem = dot < 0 ? notAField(object, byName, column) : await relationshipProblem(object, column.slice(0, dot), column.slice(dot + 1), check.describe, false);
-    if (problem) problems.push(problem);
+    if (problem) problems.set(column, problem);
   }
   return problems;
 }
@@ -103,7 +109,13 @@ function notAField(object: SObjectDescribe, byName: ReadonlyMap<string, FieldDes
   )}`;
 }
 
-/** `Account.Ext_Id__c`: a relationship of the object whose parent has that field (`externalId`: as an External ID). */
+/**
+ * `Account.Ext_Id__c`: a relationship of the object whose parent has that field (`externalId`: as an
+ * External ID). A polymorphic relationship names its parent's object first, `Lead:Who.Email` (the Bulk
+ * API's `ObjectType:RelationshipName.IndexedField`, /work/shared/spec/bulk-api-v2.md "Relationships
+ * by external id"; mandatory for polymorphic lookups, refused on the others): the field is looked for
+ * on that object, which must be one the lookup refers to.
+ */
 async function relationshipProblem(
   object: SObjectDescribe,
   relationship: string,
@@ -111,29 +123,46 @@ async function relationshipProblem(
   describe: (object: string) => Promise<SObjectDescribe>,
   externalId = true,
 ): Promise<string | undefined> {
+  const colon = relationship.indexOf(':');
+  const type = colon < 0 ? undefined : relationship.slice(0, colon);
+  const name = relationship.slice(colon + 1);
+  const column = `${relationship}.${key}`;
   const references = object.fields.filter((f) => f.relationshipName !== null);
-  const reference = references.find((f) => (f.relationshipName as string).toLowerCase() === relationship.toLowerCase());
+  const reference = references.find((f) => (f.relationshipName as string).toLowerCase() === name.toLowerCase());
   if (!reference)
-    return `${relationship}.${key}: ${relationship} is not a relationship of ${object.name}${suggest(
-      relationship,
+    return `${column}: ${name} is not a relationship of ${object.name}${suggest(
+      name,
       references.map((f) => f.relationshipName as string),
     )}`;
-  const parentName = reference.referenceTo[0];
+  let parentName = reference.referenceTo[0];
+  if (type !== undefined) {
+    const parents = reference.referenceTo;
+    if (parents.length < 2)
+      return `${column}: ${reference.relationshipName} refers to ${parents[0] ?? 'one object'} only, so it takes no object name: write ${reference.relationshipName}.${key}`;
+    parentName = parents.find((p) => p.toLowerCase() === type.toLowerCase());
+    if (!parentName) return `${column}: ${type} is not an object that ${reference.relationshipName} refers to${suggest(type, parents)}`;
+  }
   if (!parentName) return undefined;
   const parent = await describe(parentName);
   const field = parent.fields.find((f) => f.name.toLowerCase() === key.toLowerCase());
   if (!field)
-    return `${relationship}.${key}: ${key} is not a field of ${parent.name}${suggest(
+    return `${column}: ${key} is not a field of ${parent.name}${suggest(
       key,
       parent.fields.map((f) => f.name),
     )}`;
-  if (externalId && !field.externalId && !field.idLookup)
-    return `${relationship}.${key}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
+  if (externalId && !field.externalId && !field.idLookup) return `${column}: ${field.name} is not an External ID field of ${parent.name}, so it cannot find the parent`;
   return undefined;
 }
 
+/** A relationship column gives its lookup field, with its object's name first or not (`Lead:Who.Email` gives WhoId). */
 const hasRelationshipFor = (field: FieldDescribe, columns: readonly string[]) =>
-  field.relationshipName !== null && columns.some((c) => c.toLowerCase().startsWith(`${(field.relationshipName as string).toLowerCase()}.`));
+  field.relationshipName !== null &&
+  columns.some((c) =>
+    c
+      .toLowerCase()
+      .replace(/^[^.:]*:/, '')
+      .startsWith(`${(field.relationshipName as string).toLowerCase()}.`),
+  );
 
 /**
  * " (did you mean X?)" for the closest name, when one is close enough to be a typo. Names are

@@ -118,15 +118,64 @@ describe('records from code: columns from a look-ahead, one value conversion (is
       expect(declared.ok[late - 1]).to.include({ Fax: '555-0' });
     });
 
-    it(`v${bulkApi === 1 ? '1' : '2.0'}: a key in the look-ahead that is no field fails the load before any job, with its did-you-mean`, async () => {
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: a key in the look-ahead that is no field costs the records that carry it, with its did-you-mean; the load goes on`, async () => {
       const jobs: string[] = [];
-      const records = [{ LastName: 'Typo 1' }, { LastName: 'Typo 2', Phnoe: '1' }];
-      const err = await rejection(load(records, { bulkApi, onJob: (job) => jobs.push(job.id) }));
-      expect(err).to.include({ code: 'BULK_COLUMNS' });
-      expect(err.message).to.include('Phnoe is not a field of Contact (did you mean Phone?)');
+      const records = [{ LastName: 'Typo 1' }, { LastName: 'Typo 2', Phnoe: '1' }, { LastName: 'Typo 3', Phone: '2' }];
+      for (const checkColumns of [false, true]) {
+        const { summary, failed } = await load(records, { bulkApi, checkColumns, onJob: (job) => jobs.push(job.id) });
+        expect(summary).to.include({ recordsSucceeded: 2, recordsFailed: 1 });
+        expect(failed.map((r) => [r.sf__Row, r.sf__Error])).to.deep.equal([
+          ['2', 'BULKPIPE_UNKNOWN_FIELD:Phnoe is not a field of Contact (did you mean Phone?) (records, record 2, field Phnoe):Phnoe --'],
+        ]);
+      }
+      expect(jobs).to.have.length(2);
+    });
+
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: the first record's key that is no field: refused before any job when the check is asked for or no record could load, else it costs its record`, async () => {
+      const jobs: string[] = [];
+      const misspelt = { LastName: 'First 1', Phnoe: '1' };
+      const records = [misspelt, { LastName: 'First 2' }];
+      const asked = await rejection(load(records, { bulkApi, checkColumns: true, onJob: (job) => jobs.push(job.id) }));
+      expect(asked).to.include({ code: 'BULK_COLUMNS' });
+      expect(asked.message).to.include('Phnoe is not a field of Contact (did you mean Phone?)');
+      const every = await rejection(load([misspelt, { LastName: 'First 3', Phnoe: '3' }], { bulkApi, onJob: (job) => jobs.push(job.id) }));
+      expect(every).to.include({ code: 'BULK_COLUMNS' });
       expect(jobs).to.deep.equal([]);
+      const unasked = await load(records, { bulkApi });
+      expect(unasked.summary).to.include({ recordsSucceeded: 1, recordsFailed: 1 });
+      expect(unasked.failed.map((r) => r.sf__Row)).to.deep.equal(['1']);
+    });
+
+    it(`v${bulkApi === 1 ? '1' : '2.0'}: a lookup a query left empty (Account: null) names no column: left out, the record loads`, async () => {
+      for (const checkColumns of [false, true]) {
+        const { summary } = await load([{ LastName: 'Lookup 1' }, { LastName: 'Lookup 2', Account: null }, { LastName: 'Lookup 3', Account: null }], { bulkApi, checkColumns });
+        expect(summary).to.include({ recordsSucceeded: 3, recordsFailed: 0 });
+      }
     });
   }
+
+  it('a key in another case is its column; a key given undefined is a column; records that set nothing or none good give a readable error file', async () => {
+    const cased = await load([
+      { LastName: 'Case 1', Phone: '1' },
+      { lastname: 'Case 2', phone: '2' },
+    ]);
+    expect(cased.summary).to.include({ recordsSucceeded: 2, recordsFailed: 0 });
+    expect(cased.ok.map((r) => r.Phone)).to.deep.equal(['1', '2']);
+    const undef = await load(Array.from({ length: DEFAULT_LOOKAHEAD_RECORDS + 2 }, (_, i) => ({ LastName: `Undef ${i}`, Phone: i < DEFAULT_LOOKAHEAD_RECORDS ? undefined : '5' })));
+    expect(undef.summary).to.include({ recordsSucceeded: DEFAULT_LOOKAHEAD_RECORDS + 2, recordsFailed: 0 });
+    // Records that are no objects (given as from untyped code), and one that sets nothing.
+    for (const records of [[1, 2, [3]], [{}]] as unknown as object[][]) {
+      const none = await load(records);
+      expect(none.summary).to.include({ recordsSucceeded: 0, recordsFailed: records.length });
+      expect(none.failed.map((r) => [r.sf__Row, (r.sf__Error ?? '').split(':')[0]])).to.deep.equal(records.map((_, i) => [String(i + 1), 'BULKPIPE_MALFORMED_RECORD']));
+    }
+  });
+
+  it('a date field given as ISO 8601 at midnight UTC (a Date through JSON) loads as its day', async () => {
+    const { summary, ok } = await load([JSON.parse(JSON.stringify({ LastName: 'Json 1', Birthdate: new Date(Date.UTC(1990, 4, 1)) }))]);
+    expect(summary).to.include({ recordsSucceeded: 1, recordsFailed: 0 });
+    expect(ok[0]).to.include({ Birthdate: '1990-05-01' });
+  });
 
   it("a Date takes its field's form by the describe: a date field's day, a date-time field's instant (bulkLoad and loadRows)", async () => {
     const records = [

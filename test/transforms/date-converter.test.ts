@@ -46,6 +46,13 @@ describe('transforms/date-converter', () => {
     ]);
   });
 
+  it('takes a Date from code (midnight UTC, as JSON writes it) for a date field as its day', async () => {
+    for (const options of [{}, { dateFormat: 'dd/MM/yyyy' }, { timeZone: 'Europe/Paris' }]) {
+      const out = await convert([{ row: 1, fields: { Birthdate: '1990-05-01T00:00:00.000Z', Seen__c: '1990-05-01T00:00:00.000Z' } }], options);
+      expect(out[0]?.fields, JSON.stringify(options)).to.deep.equal({ Birthdate: '1990-05-01', Seen__c: '1990-05-01T00:00:00.000Z' });
+    }
+  });
+
   it('passes a rejected record on untouched, and checks its options at once', async () => {
     const rejected = { row: 1, fields: { Birthdate: '01/31/2024' }, error: 'BULKPIPE_FIELD_COUNT:x:--' };
     expect(await convert([rejected], { dateFormat: 'MM/dd/yyyy' })).to.deep.equal([rejected]);

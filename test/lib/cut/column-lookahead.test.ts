@@ -38,6 +38,31 @@ describe('lib/cut/column-lookahead', () => {
     expect(lookahead.take().map((r) => r.row)).to.deep.equal([1, 2, 3]);
   });
 
+  it("counts a rejected record's characters once it holds it, so that it is full at its bound", () => {
+    const lookahead = new ColumnLookahead({ maxRecords: 100, maxCharacters: 25 });
+    expect(lookahead.add(rec(1, { Name: 'a' }))).to.equal(false);
+    expect(lookahead.add(rec(2, { Name: 'x'.repeat(30) }, 'BULKPIPE_FIELD_COUNT:x:--'))).to.equal(true);
+    expect(lookahead.columns()).to.deep.equal(['Name']);
+  });
+
+  it('counts a key given undefined as a column; a record that sets no key opens nothing', () => {
+    const lookahead = new ColumnLookahead();
+    lookahead.add({ row: 1, fields: {} });
+    lookahead.add({ row: 2, fields: { LastName: 'a' }, unset: ['Phone'] });
+    lookahead.add(rec(3, { LastName: 'b' }));
+    expect(lookahead.first?.row).to.equal(2);
+    expect(lookahead.columns()).to.deep.equal(['LastName', 'Phone']);
+  });
+
+  it('takes at most 5,000 columns, and says it left keys out', () => {
+    const lookahead = new ColumnLookahead();
+    lookahead.add(rec(1, { Name: 'a' }));
+    expect(lookahead.overflowed).to.equal(false);
+    lookahead.add(rec(2, Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`F${i}`, 'x']))));
+    expect(lookahead.columns()).to.have.length(5_000);
+    expect(lookahead.overflowed).to.equal(true);
+  });
+
   it('is full at its record count, or at its characters (one record larger than the bound alone fills it)', () => {
     const byCount = new ColumnLookahead({ maxRecords: 3 });
     expect([1, 2, 3].map((row) => byCount.add(rec(row, { Name: 'n' })))).to.deep.equal([false, false, true]);

@@ -71,6 +71,55 @@ describe('lib/cut/record-cutter', () => {
     expect(short.texts).to.deep.equal(['LastName,Email\na,\nb,b@x\n']);
   });
 
+  it("takes a record's key in another case as its column's (the Bulk API reads names regardless of case); both spellings in one record cost it", async () => {
+    const out = await cut([rec(1, { LastName: 'a', Phone: '1' }), rec(2, { lastname: 'b', phone: '2' }), rec(3, { LastName: 'c', PHONE: '3', Phone: '4' })], {
+      lookaheadRecords: 1,
+    });
+    expect(out.texts).to.deep.equal(['LastName,Phone\na,1\nb,2\n']);
+    expect(out.rejected.map((e) => [e.row, e.error])).to.deep.equal([
+      [3, 'BULKPIPE_DUPLICATE_FIELD:the fields Phone and PHONE are one field (names are read regardless of case) (input, record 3, field PHONE):PHONE --'],
+    ]);
+  });
+
+  it('keys past the most columns a batch may have cost their records, with a short reason; the others load', async () => {
+    const wide = Object.fromEntries(Array.from({ length: 5_001 }, (_, i) => [`F${i}__c`, 'x']));
+    const out = await cut([rec(1, { Name: 'a' }), rec(2, wide), rec(3, { Name: 'c' })]);
+    expect(out.columns[0]?.upload).to.have.length(5_000);
+    expect(out.batches.map((b) => b.records)).to.deep.equal([2]);
+    expect(out.rejected.map((e) => [e.row, e.error])).to.deep.equal([
+      [
+        2,
+        "BULKPIPE_UNKNOWN_FIELD:the field F4999__c is not one of the columns: the first records' fields made 5,000 columns, the most a batch may have (input, record 2, field F4999__c):F4999__c --",
+      ],
+    ]);
+  });
+
+  it('a record that sets nothing, with no column yet, costs itself only; a key given undefined (unset) is a column', async () => {
+    const empty = await cut([{ row: 1, fields: {} }]);
+    expect(empty.batches.map((b) => [b.records, b.rejected])).to.deep.equal([[0, 1]]);
+    expect(empty.rejected[0]?.error).to.equal(
+      'BULKPIPE_MALFORMED_RECORD:the record sets no field, and no record before it did: there is no column to load it into (input, record 1): --',
+    );
+    const unset = await cut([{ row: 1, fields: {}, unset: ['Name'] }, rec(2, { Name: 'b' })]);
+    // A CSV line of one empty value is written "" (an empty line would be no record).
+    expect(unset.texts).to.deep.equal(['Name\n""\nb\n']);
+  });
+
+  it('drops the columns the describe knows nothing of: the records that carry them are rejected with why; kept when every record carries one', async () => {
+    const unknownColumns = async (columns: readonly string[]) => new Map(columns.filter((c) => c.startsWith('Bad')).map((c) => [c, `${c} is no field`]));
+    const out = await cut([rec(1, { Name: 'a', Bad1: 'x' }), rec(2, { Name: 'b' }), rec(3, { Name: 'c', Bad2: 'y' })], { unknownColumns });
+    expect(out.columns.map((p) => p.upload)).to.deep.equal([['Name']]);
+    expect(out.rejected.map((e) => [e.row, e.error.split(':')[1]])).to.deep.equal([
+      [1, 'Bad1 is no field (input, record 1, field Bad1)'],
+      [3, 'Bad2 is no field (input, record 3, field Bad2)'],
+    ]);
+    // The first record's kept for the column check to refuse; one that every record carries too.
+    const asked = await cut([rec(1, { Name: 'a', Bad1: 'x' }), rec(2, { Name: 'b', Bad2: 'y' }), rec(3, { Name: 'c' })], { unknownColumns, refuseFirstUnknown: true });
+    expect(asked.columns.map((p) => p.upload)).to.deep.equal([['Name', 'Bad1']]);
+    const every = await cut([rec(1, { Name: 'a', Bad1: 'x' }), rec(2, { Name: 'b', Bad1: 'y' })], { unknownColumns });
+    expect(every.columns.map((p) => p.upload)).to.deep.equal([['Name', 'Bad1']]);
+  });
+
   it('rejects a record with a field outside the columns into its segment, between the records around it', async () => {
     const out = await cut([rec(1, { Name: 'a' }), rec(2, { Name: 'b', Other: 'x' }), rec(3, { Name: 'c' })], { maxRecords: 2, lookaheadRecords: 1 });
     expect(out.rejected.map((e) => [e.row, e.error.split(':')[0], e.line])).to.deep.equal([[2, 'BULKPIPE_UNKNOWN_FIELD', 'b']]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ColumnCheckError } from '../../../lib/errors.js';
-import { checkColumns, nearestName } from '../../../lib/load/column-check.js';
+import { checkColumns, nearestName, unknownColumns } from '../../../lib/load/column-check.js';
 import type { FieldDescribe, SObjectDescribe } from '../../../lib/wire/describe.js';
 
 const field = (name: string, more: Partial<FieldDescribe> = {}): FieldDescribe => ({
@@ -46,6 +46,13 @@ const ORG: Record<string, SObjectDescribe> = {
     field('Locked__c', { updateable: false }),
     field('AccountId', { type: 'reference', referenceTo: ['Account'], relationshipName: 'Account' }),
   ]),
+  task: object('Task', [
+    field('Subject'),
+    field('WhoId', { type: 'reference', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who', nillable: false }),
+    field('OwnerId', { type: 'reference', referenceTo: ['User'], relationshipName: 'Owner' }),
+  ]),
+  lead: object('Lead', [field('Id', { type: 'id', idLookup: true }), field('Email', { idLookup: true })]),
+  user: object('User', [field('Id', { type: 'id', idLookup: true }), field('Username', { idLookup: true })]),
   account: object('Account', [field('Id', { type: 'id', idLookup: true }), field('Name', { nillable: false }), field('Ext_Id__c', { externalId: true, idLookup: true })]),
 };
 const describeOf = async (name: string) => {
@@ -89,6 +96,20 @@ describe('lib/load/column-check', () => {
       'Account.Name: Name is not an External ID field of Account, so it cannot find the parent',
       'Account.Nope: Nope is not a field of Account',
     ]);
+  });
+
+  it("reads a polymorphic column's object name (Lead:Who.Email) and checks the field on that object, asked or not", async () => {
+    const onTask = (columns: string[]) => checkColumns({ object: 'Task', operation: 'insert', columns, describe: describeOf });
+    const namesOnTask = (columns: string[]) => unknownColumns({ object: 'Task', columns, describe: describeOf });
+    for (const run of [onTask, namesOnTask]) {
+      expect(await run(['Subject', 'Lead:Who.Email', 'Owner.Username']), run.name).to.deep.equal([]);
+      expect(await run(['Subject', 'lead:who.email', 'Contact:Who.Email__c'])).to.deep.equal([]);
+      expect(await run(['Subject', 'Laed:Who.Email', 'Lead:Who.Emial', 'User:Owner.Username'])).to.deep.equal([
+        'Laed:Who.Email: Laed is not an object that Who refers to (did you mean Lead?)',
+        'Lead:Who.Emial: Emial is not a field of Lead (did you mean Email?)',
+        'User:Owner.Username: Owner refers to User only, so it takes no object name: write Owner.Username',
+      ]);
+    }
   });
 
   it('names the required fields an insert does not give', async () => {
