@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { BulkClient } from '../../lib/http/client.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -79,3 +80,22 @@ export function cutBody(status: number, contentType: string, body: string | Buff
 export const hangUp: Handler = (_req, res) => {
   res.socket?.destroy();
 };
+
+/** A started ScriptedServer and a BulkClient of it whose retries are quick and few: a test's scripted org. */
+export async function scriptedClient(): Promise<{ server: ScriptedServer; client: BulkClient }> {
+  const server = await new ScriptedServer().start();
+  const client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+  return { server, client };
+}
+
+export async function closeScripted(server: ScriptedServer, client: BulkClient): Promise<void> {
+  await client.close();
+  await server.close();
+}
+
+/** A Bulk API 2.0 query job's info in `state` (with `extra` fields), as a handler. */
+export const queryJobAnswer =
+  (state: string, extra: Record<string, unknown> = {}) =>
+  (_req: unknown, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: '750000000000001AAA', operation: 'query', object: 'Account', state, ...extra }));
+  };

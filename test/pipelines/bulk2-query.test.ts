@@ -13,7 +13,7 @@ import { BulkClient } from '../../lib/http/client.js';
 import { bulkQuery, type BulkQueryOptions, type QueryRecord } from '../../pipelines/bulk-query.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { insertAccount, runJob, startTestOrg, type TestOrg } from '../helpers/local-org.js';
-import { ScriptedServer } from '../helpers/scripted-server.js';
+import { closeScripted, queryJobAnswer, type ScriptedServer, scriptedClient } from '../helpers/scripted-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ROWS = 120;
@@ -200,18 +200,11 @@ describe('pipelines/bulk2-query against a scripted org: a job that fails', () =>
   let server: ScriptedServer;
   let client: BulkClient;
   // The script answers requests in order: no /limits pre-flight (ignoreLimits) before the job's create.
-  const job =
-    (state: string, extra: Record<string, unknown> = {}) =>
-    (_req: unknown, res: ServerResponse) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: '750000000000001AAA', operation: 'query', object: 'Account', state, ...extra }));
+  const job = queryJobAnswer;
   beforeEach(async () => {
-    server = await new ScriptedServer().start();
-    client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+    ({ server, client } = await scriptedClient());
   });
-  afterEach(async () => {
-    await client.close();
-    await server.close();
-  });
+  afterEach(() => closeScripted(server, client));
 
   it('a Failed job ends the run with BULK_JOB_FAILED naming the job and the org message; no abort is sent for it', async () => {
     server.script(job('UploadComplete'), job('InProgress'), job('Failed', { errorMessage: 'InvalidBatch : Failed to process query: too many retries' }));

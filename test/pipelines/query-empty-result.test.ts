@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BulkClient } from '../../lib/http/client.js';
+import type { BulkClient } from '../../lib/http/client.js';
 import { bulkQuery, type BulkQueryOptions, type QueryOutput } from '../../pipelines/bulk-query.js';
 import { insertAccount, startTestOrg, type TestOrg } from '../helpers/local-org.js';
-import { ScriptedServer } from '../helpers/scripted-server.js';
+import { closeScripted, queryJobAnswer, type ScriptedServer, scriptedClient } from '../helpers/scripted-server.js';
 
 /** What the query stream gave: its text, or the number of records. */
 async function output(options: BulkQueryOptions): Promise<{ text: string; records: number }> {
@@ -70,19 +70,12 @@ describe('pipelines/bulk-query: a query that matches no row', function () {
 describe('pipelines/bulk2-query against a scripted org: an empty page without a header', () => {
   let server: ScriptedServer;
   let client: BulkClient;
-  const job =
-    (state: string, extra: Record<string, unknown> = {}) =>
-    (_req: unknown, res: ServerResponse) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: '750000000000001AAA', operation: 'query', object: 'Account', state, ...extra }));
+  const job = queryJobAnswer;
   const emptyPage = (_r: unknown, res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'null', 'sforce-numberofrecords': '0' }).end('');
   beforeEach(async () => {
-    server = await new ScriptedServer().start();
-    client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+    ({ server, client } = await scriptedClient());
   });
-  afterEach(async () => {
-    await client.close();
-    await server.close();
-  });
+  afterEach(() => closeScripted(server, client));
 
   it('CSV: the header line from the SELECT list (none for TYPEOF); JSON: []', async () => {
     const base = { client, soql: 'SELECT Id, Account.Name FROM Contact', bulkApi: 2 as const, ignoreLimits: true, maxRecords: 10 };

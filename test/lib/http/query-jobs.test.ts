@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { BulkClient } from '../../../lib/http/client.js';
 import type { QueryJobs, QueryResultsPage } from '../../../lib/http/query-jobs.js';
 import { startTestOrg, runJob, type TestOrg } from '../../helpers/local-org.js';
-import { ScriptedServer } from '../../helpers/scripted-server.js';
+import { closeScripted, type ScriptedServer, scriptedClient } from '../../helpers/scripted-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const ROWS = 23;
@@ -132,13 +132,9 @@ describe('lib/http/query-jobs against a scripted org', () => {
   const json = (status: number, body: unknown) => (_req: unknown, res: ServerResponse) =>
     res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
   beforeEach(async () => {
-    server = await new ScriptedServer().start();
-    client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+    ({ server, client } = await scriptedClient());
   });
-  afterEach(async () => {
-    await client.close();
-    await server.close();
-  });
+  afterEach(() => closeScripted(server, client));
 
   it("reads the docs' shape (resultPages[].resultUrl, nextRecordsUrl) and follows the next list", async () => {
     server.script(

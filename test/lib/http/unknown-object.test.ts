@@ -17,7 +17,7 @@ import { dryRunLoad } from '../../../pipelines/dry-run.js';
 import { startTestOrg, type TestOrg } from '../../helpers/local-org.js';
 import { raw } from '../../helpers/raw-http.js';
 import { lostObjectProxy } from '../../helpers/lost-object-proxy.js';
-import { ScriptedServer } from '../../helpers/scripted-server.js';
+import { closeScripted, type ScriptedServer, scriptedClient } from '../../helpers/scripted-server.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 
 const SCHEMA = {
@@ -230,13 +230,9 @@ describe('lib/http/unknown-object against a scripted org: the org error stands w
       (err: unknown) => err,
     );
   beforeEach(async () => {
-    server = await new ScriptedServer().start();
-    client = new BulkClient({ instanceUrl: server.url, accessToken: 'token', apiVersion: '62.0', retry: { minDelayMs: 1, maxDelayMs: 5, maxRetries: 1 } });
+    ({ server, client } = await scriptedClient());
   });
-  afterEach(async () => {
-    await client.close();
-    await server.close();
-  });
+  afterEach(() => closeScripted(server, client));
 
   it('an object the list holds as given: the org error, after one describeGlobal', async () => {
     const list = (_req: unknown, res: ServerResponse) =>
