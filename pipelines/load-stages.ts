@@ -93,7 +93,8 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   };
   if (columns) onColumns(columns, describeColumnPlan(columns, shape.source));
   chunker.on('columns', onColumns);
-  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice);
+  // Only a fresh run refuses before its job: a resume's ledger has a job already (a stop closed it), and a record then costs only itself.
+  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice, state === undefined);
   const job = jobRequest(shape);
   // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
   const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;
@@ -285,6 +286,7 @@ function watchUnnamed(
   chunker: CsvBatchSplitter | BatchChunker,
   source: string,
   onNotice: ((message: string) => void) | undefined,
+  fresh: boolean,
 ): { check(first: SpooledBatch): void; checkNoJob(): void; numbers(): readonly number[] } {
   const [reader] = chunking;
   let told: readonly number[] = [];
@@ -306,7 +308,7 @@ function watchUnnamed(
     uploading = batch.records > 0;
   });
   const check = (end: number) => {
-    if (seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
+    if (fresh && seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
   };
   return {
     check: (first) => check(first.end?.row ?? Number.POSITIVE_INFINITY),
