@@ -89,12 +89,15 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const onColumns = (known: ColumnPlan, notice: string | undefined) => {
     columns = known;
     sink.knowColumns(known.upload);
+    sink.knowUnnamed(known.unnamed);
     if (notice) run.callbacks.onNotice?.(notice);
   };
   if (columns) onColumns(columns, describeColumnPlan(columns, shape.source));
   chunker.on('columns', onColumns);
   // Only a fresh run refuses before its job: a resume's ledger has a job already (a stop closed it), and a record then costs only itself.
   const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice, state === undefined);
+  // The error file keeps the values of a record's columns without a name (the fast path's plan says them; the parser, here).
+  if (chunking[0] instanceof RecordParser) chunking[0].on('unnamedColumns', (numbers: readonly number[]) => sink.knowUnnamed(numbers));
   const job = jobRequest(shape);
   // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
   const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;

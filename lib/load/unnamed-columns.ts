@@ -30,6 +30,16 @@ export function valueInUnnamed(values: readonly string[], unnamed: readonly numb
   return -1;
 }
 
+/** The key of a rejected record's value in the unnamed column `n` (1-based) among its fields: the error file keeps it (sinks/outcome-sink.ts). */
+export const unnamedKey = (n: number): string => `column ${n}`;
+
+/** A rejected record's values in its unnamed columns (1-based `unnamed`), by unnamedKey: the error file keeps them whole, where the message quotes 40 characters. */
+export function unnamedFields(values: readonly string[], unnamed: readonly number[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const n of unnamed) if ((values[n - 1] ?? '') !== '') fields[unnamedKey(n)] = values[n - 1] as string;
+  return fields;
+}
+
 /** The error text of a record with a value (at 0-based `index`) in a column without a name. */
 export function unnamedValueFault(values: readonly string[], index: number, place: InputPlace): string {
   const value = values[index] as string;

@@ -71,4 +71,20 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
       expect((await csvRows('ok.csv')).map((r) => r.sf__Row)).to.deep.equal(['1', '2', '3', '4', '5', '7']);
     }
   });
+
+  it('the error file keeps a rejected value of an unnamed column whole, in a column of no name: loaded back, it is refused naming the column, never dropped', async () => {
+    const long = `late ${'x'.repeat(60)}`;
+    const lines = Array.from({ length: 7 }, (_, i) => `Firm ${i + 1};${i + 1};;${i === 5 ? long : ''}`);
+    await writeFile(join(tmp.path, 'late.csv'), `Name;Phone;;\n${lines.join('\n')}\n`);
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy']]) {
+      const run = await cli(['load', 'Account', 'late.csv', '--batch-size', '2', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(3);
+      const [header, row] = parse(await readFile(join(tmp.path, 'bad.csv'), 'utf8')) as string[][];
+      expect(header, extra.join(' ')).to.deep.equal(['Name', 'Phone', '', '', 'sf__Error', 'sf__Row', 'sf__Attempts']);
+      expect(row?.slice(0, 4)).to.deep.equal(['Firm 6', '6', '', long]);
+      const back = await cli(['load', 'Account', 'bad.csv', '--success', 'ok2.csv', '--errors', 'bad2.csv']);
+      expect(back.code, back.stderr).to.equal(2);
+      expect(back.stderr).to.include(`a value (${JSON.stringify(`${long.slice(0, 40)}...`)}) in column 4, which the header leaves without a name`);
+    }
+  });
 });
