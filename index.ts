@@ -27,6 +27,7 @@ export {
   DuplicateColumnError,
   UnknownObjectError,
   UnnamedColumnError,
+  DateFormatMismatchError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

@@ -18,6 +18,7 @@ export {
   DuplicateColumnError,
   UnknownObjectError,
   UnnamedColumnError,
+  DateFormatMismatchError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

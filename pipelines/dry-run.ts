@@ -15,7 +15,7 @@ import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { MAX_BATCH_RECORDS } from '../lib/limits.js';
 import { isUnnamedValueFault } from '../lib/load/unnamed-columns.js';
 import { checkColumns } from '../lib/load/column-check.js';
-import { DateFormatGuess } from '../lib/load/date-format-guess.js';
+import { DateFormatGuess, dateFieldsOf } from '../lib/load/date-format-guess.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
@@ -107,7 +107,7 @@ class DryRunChecker extends Transform {
     this.#columnSet = new Set(columns);
     const described = await describe(object);
     this.#values = new ValueCheck(described);
-    this.#dates = new DateFormatGuess(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name));
+    this.#dates = new DateFormatGuess(dateFieldsOf(described));
   }
 
   /** Which `--date-format` would read the date fields' values that are not ISO 8601, in words. */

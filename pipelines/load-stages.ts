@@ -101,7 +101,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const job = jobRequest(shape);
   // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
   const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;
-  const dateHints = new LoadDateHints(run.callbacks.onNotice);
+  const dateHints = new LoadDateHints(run.callbacks.onNotice, { ...(shape.dateFormat !== undefined ? { dateFormat: shape.dateFormat } : {}), fresh: state === undefined });
   const beforeJob = {
     beforeJob: async (first: SpooledBatch) => {
       unnamed.check(first);

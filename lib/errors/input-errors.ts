@@ -137,6 +137,26 @@ export class UnnamedColumnError extends BulkError {
   }
 }
 
+/**
+ * A `--date-format` that the first batch's dates contradict: a value it cannot read that day and
+ * month the other way round read, so the values it did read would load swapped (`01/02/2024` as
+ * 2 January). Said before the job (a usage error); a resume, whose job exists, never stops for it.
+ */
+export class DateFormatMismatchError extends BulkError {
+  override name = 'DateFormatMismatchError';
+  readonly option = 'dateFormat';
+  readonly field: string;
+  readonly value: string;
+  constructor(given: string, field: string, value: string, reads: string) {
+    super(
+      'BULK_INVALID_OPTION',
+      `--date-format ${given} cannot read ${field}'s ${value} in the first batch, which ${reads} reads: the dates it does read would load with day and month swapped, so no job was created: load with --date-format ${reads}`,
+    );
+    this.field = field;
+    this.value = value;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
   if (typeof value === 'function') return 'a function';
