@@ -87,4 +87,27 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
       expect(back.stderr).to.include(`a value (${JSON.stringify(`${long.slice(0, 40)}...`)}) in column 4, which the header leaves without a name`);
     }
   });
+
+  it('a line short only by the trailing unnamed columns (its `;;` left out) is a whole record: fast path and record path, some lines or all', async () => {
+    await writeFile(join(tmp.path, 'ragged.csv'), 'Name;Phone;;\nA1;1;;\nA2;2\nA3;3;\nA4;;;\n');
+    await writeFile(join(tmp.path, 'allshort.csv'), 'Name;Phone;;\nF1;1\nF2;2\n');
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy']]) {
+      const run = await cli(['load', 'Account', 'ragged.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect((await csvRows('ok.csv')).map((r) => [r.Name, r.Phone])).to.deep.equal([
+        ['A1', '1'],
+        ['A2', '2'],
+        ['A3', '3'],
+        ['A4', ''],
+      ]);
+      const all = await cli(['load', 'Account', 'allshort.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(all.code, all.stderr).to.equal(0);
+      expect((await csvRows('ok.csv')).map((r) => r.Name)).to.deep.equal(['F1', 'F2']);
+    }
+    // Short by a named column: still the field count's error.
+    await writeFile(join(tmp.path, 'named.csv'), 'Name;Phone;;\nB1;1;;\nB2\n');
+    const named = await cli(['load', 'Account', 'named.csv', '--success', 'ok.csv', '--errors', 'bad.csv']);
+    expect(named.code, named.stderr).to.equal(3);
+    expect((await csvRows('bad.csv')).map((r) => [r.sf__Row, r.sf__Error?.split(':')[0]])).to.deep.equal([['2', 'BULKPIPE_FIELD_COUNT']]);
+  });
 });
