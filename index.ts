@@ -28,6 +28,7 @@ export {
   UnknownObjectError,
   UnnamedColumnError,
   DateFormatMismatchError,
+  NamelessHeaderError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

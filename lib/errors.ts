@@ -19,6 +19,7 @@ export {
   UnknownObjectError,
   UnnamedColumnError,
   DateFormatMismatchError,
+  NamelessHeaderError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

@@ -121,6 +121,18 @@ export class DuplicateColumnError extends BulkError {
   }
 }
 
+/** A header none of whose columns has a name (`;;`): most likely a file whose first line is no header. The run stops before any job. */
+export class NamelessHeaderError extends BulkError {
+  override name = 'NamelessHeaderError';
+  readonly source: string;
+  readonly line: number;
+  constructor(source: string, line: number) {
+    super('BULK_COLUMNS', `${source}, line ${line}: no column of line ${line} has a name: is line ${line} the header? (no job was created)`);
+    this.source = source;
+    this.line = line;
+  }
+}
+
 /**
  * A value in a column that the header leaves without a name, in a record read before the job was
  * made (the first batch): the run stops with no job, a usage error (lib/load/unnamed-columns.ts).

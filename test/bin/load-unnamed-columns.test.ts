@@ -110,4 +110,15 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
     expect(named.code, named.stderr).to.equal(3);
     expect((await csvRows('bad.csv')).map((r) => [r.sf__Row, r.sf__Error?.split(':')[0]])).to.deep.equal([['2', 'BULKPIPE_FIELD_COUNT']]);
   });
+
+  it('a header with no name at all is one usage error on every path: the fast path, the record path and the dry run', async () => {
+    await writeFile(join(tmp.path, 'nameless.csv'), ';;\n;;\na;;\n');
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--dry-run']]) {
+      const run = await cli(['load', 'Account', 'nameless.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n').at(-1), extra.join(' ')).to.equal(
+        'bulkpipe: nameless.csv, line 1: no column of line 1 has a name: is line 1 the header? (no job was created)',
+      );
+    }
+  });
 });
