@@ -43,6 +43,7 @@ export type DryRunOptions = Pick<
   | 'errorPath'
   | 'signal'
   | 'attachments'
+  | 'batchSize'
 > &
   Required<Pick<BulkLoadOptions, 'object' | 'operation' | 'input' | 'format'>>;
 
@@ -80,8 +81,9 @@ class DryRunChecker extends Transform {
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.records++;
-    // As a load: a value in a column without a name within the first batch (read before its job) stops it.
-    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= MAX_BATCH_RECORDS) return callback(new UnnamedColumnError(record.row, record.error));
+    // As a load: a value in a column without a name in the first batchSize records (read before its job) stops it.
+    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= (this.#options.batchSize ?? MAX_BATCH_RECORDS))
+      return callback(new UnnamedColumnError(record.row, record.error));
     if (this.#plan || record.error !== undefined) {
       this.#check(record);
       return callback();

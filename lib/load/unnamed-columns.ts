@@ -3,8 +3,8 @@
  * used range is wider than its data: every line then ends in `;;` or `,,`, and the header's last
  * names are empty. Such a column is no field: it is dropped, and it may be, because it holds no
  * value. A record that holds one there would lose it silently, so it is rejected for its input
- * (BULKPIPE_UNNAMED_COLUMN, naming the column by its number); in the first batch, which is read
- * before the job is made, it stops the load instead (UnnamedColumnError, a usage error: see
+ * (BULKPIPE_UNNAMED_COLUMN, naming the column by its number); in the first batchSize records, which
+ * are read before the job is made, it stops a fresh load instead (UnnamedColumnError, a usage error: see
  * pipelines/load-stages.ts). One judge for the CSV fast path and the record path.
  */
 import { inputFault, type InputPlace } from './input-fault.js';
@@ -54,7 +54,7 @@ export function unnamedValueFault(values: readonly string[], index: number, plac
 /** The notice of a load whose header has columns without a name (1-based `unnamed`). */
 export function unnamedNotice(source: string, unnamed: readonly number[]): string {
   const they = unnamed.length === 1 ? 'it is' : 'they are';
-  return `${source}: the header's ${columnNumbers(unnamed)} ${unnamed.length === 1 ? 'has' : 'have'} no name: ${they} not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)`;
+  return `${source}: the header's ${columnNumbers(unnamed)} ${unnamed.length === 1 ? 'has' : 'have'} no name: ${they} not uploaded (a record with a value there goes to the errors; in the first --batch-size records, it stops the load before the job)`;
 }
 
 /** Whether a rejected record's error text is a value in an unnamed column. */

@@ -25,7 +25,7 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
       const run = await cli(['load', 'Contact', 'excel.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stderr, extra.join(' ')).to.include(
-        "bulkpipe: excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)",
+        "bulkpipe: excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first --batch-size records, it stops the load before the job)",
       );
       const ok = await csvRows('ok.csv');
       expect(Object.keys(ok[0] ?? {}), extra.join(' ')).to.deep.equal(['LastName', 'Birthdate', 'sf__Id', 'sf__Created', 'sf__Row', 'sf__Attempts']);
@@ -119,6 +119,17 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
       expect(run.stderr.trim().split('\n').at(-1), extra.join(' ')).to.equal(
         'bulkpipe: nameless.csv, line 1: no column of line 1 has a name: is line 1 the header? (no job was created)',
       );
+    }
+  });
+
+  it('one boundary on every path: a value in the first --batch-size records stops the load (exit 2), one past them costs its record (exit 3)', async () => {
+    for (const row of [2, 3]) {
+      const lines = Array.from({ length: 5 }, (_, i) => `F${i + 1};${i + 1};;${i + 1 === row ? 'v' : ''}`);
+      await writeFile(join(tmp.path, 'edge.csv'), `Name;Phone;;\n${lines.join('\n')}\n`);
+      for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--group-by', 'Name'], ['--dry-run']]) {
+        const run = await cli(['load', 'Account', 'edge.csv', '--batch-size', '2', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+        expect(run.code, `row ${row} ${extra.join(' ')}: ${run.stderr}`).to.equal(row <= 2 ? 2 : 3);
+      }
     }
   });
 });
