@@ -27,6 +27,8 @@ export {
   DuplicateColumnError,
   UnknownObjectError,
   UnnamedColumnError,
+  DateFormatMismatchError,
+  NamelessHeaderError,
   BodyReplayError,
   StreamBodyError,
   JobUnknownError,

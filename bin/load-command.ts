@@ -257,6 +257,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       source: input.source,
       format: input.format,
       errorPath,
+      batchSize,
       ...reading,
       ...attachments,
     });

@@ -18,6 +18,8 @@ export {
   DuplicateColumnError,
   UnknownObjectError,
   UnnamedColumnError,
+  DateFormatMismatchError,
+  NamelessHeaderError,
 } from './errors/input-errors.js';
 export {
   BODY_EXCERPT_CHARS,

@@ -15,7 +15,7 @@ import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { MAX_BATCH_RECORDS } from '../lib/limits.js';
 import { isUnnamedValueFault } from '../lib/load/unnamed-columns.js';
 import { checkColumns } from '../lib/load/column-check.js';
-import { DateFormatGuess } from '../lib/load/date-format-guess.js';
+import { DateFormatGuess, dateFieldsOf } from '../lib/load/date-format-guess.js';
 import { planColumns, type ColumnPlan } from '../lib/load/column-plan.js';
 import { limitFault } from '../lib/load/input-fault.js';
 import { ValueCheck } from '../lib/load/value-check.js';
@@ -43,6 +43,7 @@ export type DryRunOptions = Pick<
   | 'errorPath'
   | 'signal'
   | 'attachments'
+  | 'batchSize'
 > &
   Required<Pick<BulkLoadOptions, 'object' | 'operation' | 'input' | 'format'>>;
 
@@ -80,8 +81,9 @@ class DryRunChecker extends Transform {
 
   override _transform(record: InputRecord, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.records++;
-    // As a load: a value in a column without a name within the first batch (read before its job) stops it.
-    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= MAX_BATCH_RECORDS) return callback(new UnnamedColumnError(record.row, record.error));
+    // As a load: a value in a column without a name in the first batchSize records (read before its job) stops it.
+    if (record.error !== undefined && isUnnamedValueFault(record.error) && record.row <= (this.#options.batchSize ?? MAX_BATCH_RECORDS))
+      return callback(new UnnamedColumnError(record.row, record.error));
     if (this.#plan || record.error !== undefined) {
       this.#check(record);
       return callback();
@@ -107,7 +109,7 @@ class DryRunChecker extends Transform {
     this.#columnSet = new Set(columns);
     const described = await describe(object);
     this.#values = new ValueCheck(described);
-    this.#dates = new DateFormatGuess(described.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name));
+    this.#dates = new DateFormatGuess(dateFieldsOf(described));
   }
 
   /** Which `--date-format` would read the date fields' values that are not ISO 8601, in words. */

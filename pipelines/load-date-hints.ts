@@ -4,11 +4,16 @@
  * and date-time fields, and a hint per field whose values look like a format other than ISO 8601 is
  * said as a notice. The first row the org refuses for a date keeps the org's own error in the
  * outputs (a file that loads back is unchanged); a notice quotes it with the hint for its field (one
- * guessed from that value when the first batch held none). The hints go to the summary.
+ * guessed from that value when the first batch held no value of a known shape: a column the sample
+ * judged, mixed orders say, gets none). The hints go to the summary. With `--date-format` given, a
+ * hint naming it is not said again, and a first batch whose dates it contradicts (a value it cannot
+ * read that the other order reads) stops a fresh run before its job (DateFormatMismatchError).
  */
 import { open } from 'node:fs/promises';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
-import { DateFormatGuess, refusedDate, type DateFormatHint } from '../lib/load/date-format-guess.js';
+import { DateFormatMismatchError } from '../lib/errors.js';
+import { DateFormatGuess, dateFieldsOf, refusedDate, sameDateFormat, swappedDateFormat, type DateFormatHint } from '../lib/load/date-format-guess.js';
+import type { DateFieldType } from '../lib/records/field-value.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import type { SObjectDescribe } from '../lib/wire/describe.js';
 
@@ -20,12 +25,17 @@ const REFUSED_LOOKED_AT = 100;
 export class LoadDateHints {
   readonly #onNotice: ((message: string) => void) | undefined;
   readonly #hints: DateFormatHint[] = [];
-  #dateFields: string[] = [];
+  /** The load's `--date-format`, and whether the run is fresh (a resume's job exists: it never stops for a contradiction). */
+  readonly #given: { readonly dateFormat?: string; readonly fresh: boolean };
+  #dateFields: Array<readonly [string, DateFieldType]> = [];
+  /** The fields (lower case) whose sampled values had a known shape: their verdict stands, hint or none. */
+  #judged = new Set<string>();
   #errorTold = false;
   #refusedSeen = 0;
 
-  constructor(onNotice: ((message: string) => void) | undefined) {
+  constructor(onNotice: ((message: string) => void) | undefined, given: { readonly dateFormat?: string; readonly fresh: boolean } = { fresh: true }) {
     this.#onNotice = onNotice;
+    this.#given = given;
   }
 
   /** The hints said, in words (the summary's). */
@@ -40,7 +50,7 @@ export class LoadDateHints {
 
   /** Reads the first batch's payload (CSV only) for the date fields' values, and says a hint per field that needs one. */
   async sample(first: SpooledBatch, object: SObjectDescribe): Promise<void> {
-    this.#dateFields = object.fields.filter((f) => f.type === 'date' || f.type === 'datetime').map((f) => f.name);
+    this.#dateFields = dateFieldsOf(object);
     const guess = new DateFormatGuess(this.#dateFields);
     if (first.path === null || first.contentType !== 'CSV' || !first.columns.some((c) => guess.watches(c))) return;
     const file = await open(first.path, 'r');
@@ -68,7 +78,14 @@ export class LoadDateHints {
       1,
       { tolerant: true },
     );
-    for (const hint of guess.hints()) this.#add(hint);
+    this.#judged = new Set(guess.judged().map((field) => field.toLowerCase()));
+    const given = this.#given.dateFormat;
+    for (const hint of guess.hints()) {
+      // The payload's dates are converted already: a value left as it was is one the given format did not read.
+      const swapped = given === undefined ? undefined : hint.formats.find((format) => swappedDateFormat(format, given));
+      if (given !== undefined && swapped !== undefined && this.#given.fresh) throw new DateFormatMismatchError(given, hint.field, hint.example, swapped);
+      this.#add(hint);
+    }
   }
 
   /** A row error from the org: the first that refuses a date is told with its hint. */
@@ -80,10 +97,12 @@ export class LoadDateHints {
     if (++this.#refusedSeen >= REFUSED_LOOKED_AT) this.#errorTold = true;
     const field = refused.field.toLowerCase();
     let hint = this.#hints.find((h) => h.field.toLowerCase() === field);
+    // The sample saw this column's values and no one format reads them all: one refused value does not overrule it.
+    if (!hint && this.#judged.has(field)) return;
     if (!hint) {
-      const guess = new DateFormatGuess([this.#dateFields.find((f) => f.toLowerCase() === field) ?? refused.field]);
+      const guess = new DateFormatGuess([this.#dateFields.find(([f]) => f.toLowerCase() === field) ?? [refused.field, refused.type]]);
       guess.add(refused.field, refused.value);
-      hint = guess.hints()[0];
+      hint = guess.hints().find((h) => !this.#repeats(h));
       if (hint) this.#hints.push(hint);
     }
     if (!hint) return;
@@ -92,7 +111,14 @@ export class LoadDateHints {
   }
 
   #add(hint: DateFormatHint): void {
+    if (this.#repeats(hint)) return;
     this.#hints.push(hint);
     this.#onNotice?.(hint.text);
+  }
+
+  /** Whether a hint names the format the user gave already: said again, it would only send them round in a circle. */
+  #repeats(hint: DateFormatHint): boolean {
+    const given = this.#given.dateFormat;
+    return given !== undefined && hint.formats.some((format) => sameDateFormat(format, given));
   }
 }

@@ -89,15 +89,19 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   const onColumns = (known: ColumnPlan, notice: string | undefined) => {
     columns = known;
     sink.knowColumns(known.upload);
+    sink.knowUnnamed(known.unnamed);
     if (notice) run.callbacks.onNotice?.(notice);
   };
   if (columns) onColumns(columns, describeColumnPlan(columns, shape.source));
   chunker.on('columns', onColumns);
-  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice);
+  // Only a fresh run refuses before its job: a resume's ledger has a job already (a stop closed it), and a record then costs only itself.
+  const unnamed = watchUnnamed(chunking, chunker, shape.source, run.callbacks.onNotice, state === undefined, shape.batchSize);
+  // The error file keeps the values of a record's columns without a name (the fast path's plan says them; the parser, here).
+  if (chunking[0] instanceof RecordParser) chunking[0].on('unnamedColumns', (numbers: readonly number[]) => sink.knowUnnamed(numbers));
   const job = jobRequest(shape);
   // Records from code: their columns (their first records' fields) are checked for names of nothing even unasked (issue 27).
   const check = run.checkColumns ? checkColumns : shape.format === 'records' ? unknownColumns : undefined;
-  const dateHints = new LoadDateHints(run.callbacks.onNotice);
+  const dateHints = new LoadDateHints(run.callbacks.onNotice, { ...(shape.dateFormat !== undefined ? { dateFormat: shape.dateFormat } : {}), fresh: state === undefined });
   const beforeJob = {
     beforeJob: async (first: SpooledBatch) => {
       unnamed.check(first);
@@ -285,14 +289,18 @@ function jobRequest(shape: LoadShape): JobRequest {
 /**
  * The header's columns without a name (lib/load/unnamed-columns.ts): told as a notice (the CSV fast
  * path tells them with its column plan), and the first record rejected for a value in one watched
- * for. The first batch is read before the job is made: a value there stops the load with no job
- * (`check`, before the job); one past it costs that record only.
+ * for. The first batch is read before the job is made: a value in the first `batchSize` records
+ * (the rows a first batch spans at least, on every path: the fast path, the record path, a grouped
+ * load's window, the dry run) stops a fresh load with no job (`check`, before the job); one past them
+ * costs that record only. Fewer when the first batch's bytes fill it first: only rows read count.
  */
 function watchUnnamed(
   chunking: LoadStages['chunking'],
   chunker: CsvBatchSplitter | BatchChunker,
   source: string,
   onNotice: ((message: string) => void) | undefined,
+  fresh: boolean,
+  batchSize: number,
 ): { check(first: SpooledBatch): void; checkNoJob(): void; numbers(): readonly number[] } {
   const [reader] = chunking;
   let told: readonly number[] = [];
@@ -301,9 +309,11 @@ function watchUnnamed(
       told = numbers;
       onNotice?.(unnamedNotice(source, numbers));
     });
-  let seen: RejectEntry | undefined;
-  chunker.on('rejected', (entry) => {
-    if (seen === undefined && isUnnamedValueFault(entry.error)) seen = entry;
+  // The one of the lowest input row (a grouped load rejects in its grouped order, and numbers its rows so: its sourceRow is the input's).
+  let seen: { readonly row: number; readonly error: string } | undefined;
+  chunker.on('rejected', (entry: RejectEntry) => {
+    const row = entry.sourceRow ?? entry.row;
+    if ((seen === undefined || row < seen.row) && isUnnamedValueFault(entry.error)) seen = { row, error: entry.error };
   });
   // The rows of the segments up to the first with a record to upload: what is read before a job would be made.
   let beforeJob = 0;
@@ -314,10 +324,10 @@ function watchUnnamed(
     uploading = batch.records > 0;
   });
   const check = (end: number) => {
-    if (seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
+    if (fresh && seen && seen.row <= end) throw new UnnamedColumnError(seen.row, seen.error);
   };
   return {
-    check: (first) => check(first.end?.row ?? Number.POSITIVE_INFINITY),
+    check: (first) => check(Math.min(first.end?.row ?? Number.POSITIVE_INFINITY, batchSize)),
     // An input none of whose records could be uploaded never makes a job: a value there is the same usage error.
     checkNoJob: () => check(uploading ? 0 : beforeJob),
     numbers: () => (told.length > 0 ? told : (chunker.plan?.unnamed ?? [])),

@@ -15,6 +15,7 @@ import type { InputValue, JoinedBlock, JoinedRow } from '../lib/load-types.js';
 import { csvField } from '../lib/records/serialize-record.js';
 import { CREATED, JoinedRows, SUCCESS } from '../lib/join/joined-rows.js';
 import type { LedgerJoined, OutputSizes } from '../lib/load/load-ledger.js';
+import { unnamedKey } from '../lib/load/unnamed-columns.js';
 import { OutputFile } from './output-file.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 
@@ -62,6 +63,8 @@ export class OutcomeSink extends Writable {
   /** The uploaded columns, when known before the first block (for the header of a run that fails early). */
   #columns: readonly string[] | undefined;
   #jobId: string | undefined;
+  /** The keys of a rejected record's values in the input's columns without a name (unnamedKey), in the error file's columns after the uploaded ones. */
+  #unnamed: readonly string[] = [];
   #pendingSucceeded = 0;
   #pendingFailed = 0;
   /** Rows of complete segments written. */
@@ -82,6 +85,17 @@ export class OutcomeSink extends Writable {
   /** The uploaded columns, once known: a run that fails before its first block still writes the files' header. */
   knowColumns(columns: readonly string[]): void {
     this.#columns = columns;
+  }
+
+  /**
+   * The input header's columns without a name (1-based; lib/load/unnamed-columns.ts). The error file
+   * keeps a rejected record's values there whole, in as many columns after the uploaded ones, with no
+   * name either: loaded back, the file's empty ones are dropped and a value is refused naming its
+   * column, as the input's were, never lost without a word. Call it before the first block (a resume
+   * with the same input gets the same header, so its rows fit the file's).
+   */
+  knowUnnamed(numbers: readonly number[]): void {
+    if (numbers.length > 0) this.#unnamed = numbers.map(unnamedKey);
   }
 
   /**
@@ -150,7 +164,7 @@ export class OutcomeSink extends Writable {
     const header = columns.map(csvField);
     const attempts = this.#options.attempts ? ['sf__Attempts'] : [];
     await this.#guard('successPath', this.#files.successPath?.addText(`${[...header, 'sf__Id', 'sf__Created', 'sf__Row', ...attempts].join(',')}\n`));
-    await this.#guard('errorPath', this.#files.errorPath?.addText(`${[...header, 'sf__Error', 'sf__Row', ...attempts].join(',')}\n`));
+    await this.#guard('errorPath', this.#files.errorPath?.addText(`${[...header, ...this.#unnamed.map(() => ''), 'sf__Error', 'sf__Row', ...attempts].join(',')}\n`));
     this.#files.successPath?.commit();
     this.#files.errorPath?.commit();
   }
@@ -199,7 +213,10 @@ export class OutcomeSink extends Writable {
         if (errors) {
           const a = addColumns(block, i, errors);
           if (a) await this.#guard('errorPath', a);
-          const b = errors.addText(`${after}${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}${attempts ? `,${block.attempts[i]}` : ''}\n`);
+          // The unnamed columns' cells (each `,value`) after the named ones; with no named column, no comma before the first.
+          const unnamed = this.#unnamed.length > 0 ? this.#unnamedCells(block, i) : '';
+          const lead = after ? `${unnamed},` : unnamed ? `${unnamed.slice(1)},` : '';
+          const b = errors.addText(`${lead}${csvField(block.errors[i] ?? '')},${block.rowNumbers[i]}${attempts ? `,${block.attempts[i]}` : ''}\n`);
           if (b) await this.#guard('errorPath', b);
         }
       }
@@ -222,6 +239,12 @@ export class OutcomeSink extends Writable {
       this.#pendingFailed = 0;
       if (this.#options.onSegmentWritten) await this.#segmentWritten(block.seq);
     }
+  }
+
+  /** `,<value>` per unnamed column: a rejected record's own, empty for every other row. */
+  #unnamedCells(block: JoinedRows, i: number): string {
+    const fields = block.lineChunks[i] ? undefined : block.fields?.[i];
+    return this.#unnamed.map((key) => `,${cell(fields?.[key])}`).join('');
   }
 
   async #segmentWritten(seq: number): Promise<void> {

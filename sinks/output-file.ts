@@ -3,7 +3,9 @@
  * batches. `commit()` marks a boundary (a segment's rows are all in); `rollback()` drops what came
  * after it; `abandon()`, after a failure, writes what lies before the last boundary and cuts the file
  * there, so that a failed run leaves whole segments only, never half of one. Errors of the file
- * system are thrown as they are.
+ * system are thrown as they are. A path that is no regular file (`/dev/null`, a FIFO) is written
+ * straight through, in order: it can be neither synced nor cut, so those steps are left out (what
+ * went to a device cannot be taken back).
  * Buffers: two buffers of 256 KiB (BUFFER_BYTES): one filling while the other is written.
  */
 import { open, type FileHandle } from 'node:fs/promises';
@@ -13,6 +15,8 @@ const BUFFER_BYTES = 256 * 1024;
 export class OutputFile {
   readonly path: string;
   readonly #file: FileHandle;
+  /** A regular file (synced, cut back, written at offsets); else a device or FIFO, written in order only. */
+  readonly #regular: boolean;
   #buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   #spare: Buffer | undefined = Buffer.allocUnsafe(BUFFER_BYTES);
   #used = 0;
@@ -28,14 +32,16 @@ export class OutputFile {
   #writing: Promise<void> | undefined;
   #closed = false;
 
-  private constructor(path: string, file: FileHandle) {
+  private constructor(path: string, file: FileHandle, regular: boolean) {
     this.path = path;
     this.#file = file;
+    this.#regular = regular;
   }
 
   /** Creates (or empties) the file. */
   static async create(path: string): Promise<OutputFile> {
-    return new OutputFile(path, await open(path, 'w'));
+    const file = await open(path, 'w');
+    return new OutputFile(path, file, await isRegular(file));
   }
 
   /**
@@ -46,6 +52,7 @@ export class OutputFile {
   static async continue(path: string, size: number): Promise<OutputFile> {
     if (size === 0) return OutputFile.create(path);
     const file = await open(path, 'r+');
+    if (!(await isRegular(file))) return new OutputFile(path, file, false);
     try {
       const { size: actual } = await file.stat();
       if (actual < size) throw new Error(`${path} has ${actual} bytes, fewer than the ${size} its load's ledger accounts for: it was changed since`);
@@ -54,7 +61,7 @@ export class OutputFile {
       await file.close();
       throw err;
     }
-    const output = new OutputFile(path, file);
+    const output = new OutputFile(path, file, true);
     output.#position = size;
     output.#committed = size;
     output.#durable = size;
@@ -65,7 +72,7 @@ export class OutputFile {
   async flush(): Promise<number> {
     await this.#writeOut();
     await this.#writing;
-    await this.#file.datasync();
+    if (this.#regular) await this.#file.datasync();
     return this.#position;
   }
 
@@ -188,7 +195,7 @@ export class OutputFile {
       this.#used = this.#committed - this.#position;
       return;
     }
-    await this.#file.truncate(this.#committed);
+    if (this.#regular) await this.#file.truncate(this.#committed);
     this.#position = this.#committed;
     this.#durable = Math.min(this.#durable, this.#committed);
     this.#used = 0;
@@ -226,7 +233,7 @@ export class OutputFile {
           () => false,
         );
       // Never past what the disk took: a cut beyond it would pad the file with zeros.
-      await this.#file.truncate(sound ? this.#committed : Math.min(this.#committed, this.#durable));
+      if (this.#regular) await this.#file.truncate(sound ? this.#committed : Math.min(this.#committed, this.#durable));
     } catch {
       /* the file is as good as the disk lets it be */
     } finally {
@@ -265,10 +272,20 @@ export class OutputFile {
   async #writeAll(buffer: Buffer, length: number, position: number): Promise<void> {
     let done = 0;
     while (done < length) {
-      const { bytesWritten } = await this.#file.write(buffer, done, length - done, position + done);
+      const { bytesWritten } = await this.#file.write(buffer, done, length - done, this.#regular ? position + done : null);
       done += bytesWritten;
     }
     this.#durable = position + length;
     this.#settleBoundaries();
+  }
+}
+
+/** Whether an opened path is a regular file (not `/dev/null`, a terminal or a FIFO). */
+async function isRegular(file: FileHandle): Promise<boolean> {
+  try {
+    return (await file.stat()).isFile();
+  } catch (err) {
+    await file.close();
+    throw err;
   }
 }

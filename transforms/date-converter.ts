@@ -11,7 +11,8 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
-import { datePattern, isoDate, isoLocalDateTime, timeZoneOption, utcOf, type DatePattern } from '../lib/text/date-format.js';
+import { isoDate, timeZoneOption, utcOf } from '../lib/text/date-format.js';
+import { dateValueReader, type DateValueReader } from '../lib/text/date-value-reader.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 import { midnightUtcDay, type DateFieldType } from '../lib/records/field-value.js';
 
@@ -27,19 +28,15 @@ export interface DateConverterOptions {
 }
 
 export class DateConverter extends Transform {
-  readonly #date: DatePattern | undefined;
-  /** The date pattern with a time of day after it (HH:mm:ss, then HH:mm). */
-  readonly #dateTimes: readonly DatePattern[];
+  /** How `dateFormat` reads a value: the --date-format hints check a format by the same reader. */
+  readonly #reader: DateValueReader;
   readonly #zone: string;
   readonly #fieldTypes: DateConverterOptions['fieldTypes'];
   #types: ReadonlyMap<string, DateFieldType> | undefined;
 
   constructor(options: DateConverterOptions) {
     super({ objectMode: true });
-    // A pattern given with a time (`MM/dd/yyyy HH:mm`) is its date part for date fields.
-    const date = options.dateFormat?.replace(/\s*H.*$/, '');
-    this.#date = date === undefined ? undefined : datePattern(date);
-    this.#dateTimes = date === undefined ? [] : [`${date} HH:mm:ss`, `${date} HH:mm`, `${date} H:mm`].map(datePattern);
+    this.#reader = dateValueReader(options.dateFormat);
     this.#zone = timeZoneOption(options.timeZone ?? 'UTC');
     this.#fieldTypes = options.fieldTypes;
   }
@@ -72,13 +69,12 @@ export class DateConverter extends Transform {
   #dateOf(value: string): string | undefined {
     const day = midnightUtcDay(value);
     if (day !== undefined) return day;
-    const parts = this.#date?.read(value);
+    const parts = this.#reader.read('date', value);
     return parts ? isoDate(parts) : undefined;
   }
 
   #dateTimeOf(value: string): string | undefined {
-    let parts = isoLocalDateTime(value);
-    for (const pattern of this.#dateTimes) parts ??= pattern.read(value);
+    const parts = this.#reader.read('datetime', value);
     return parts ? utcOf(parts, this.#zone) : undefined;
   }
 }

@@ -30,12 +30,20 @@ export function csvRecordFault(values: readonly string[], problem: CsvProblem | 
     if (values.length === 1 && (values[0] as string).trim() === '') {
       return inputFault('BULKPIPE_FIELD_COUNT', `a line of white space only, where ${header.length} fields are expected`, place);
     }
+    // Short only by columns without a name at the header's end (an Excel export's `;;` that some lines leave out): nothing is lost.
+    if (values.length < header.length && shortOfUnnamedOnly(values.length, header)) return limitFault(header, values, place) ?? nulFault(header, values, place);
     const extra = values.length > header.length ? `; the first field past the header's last column is "${(values[header.length] as string).slice(0, 40)}"` : '';
     // The field named: the first column without a value, or the first value without a column (by its position).
     const field = values.length < header.length ? header[values.length] : `#${header.length + 1}`;
     return inputFault('BULKPIPE_FIELD_COUNT', `the record has ${values.length} fields, the header ${header.length}${extra}`, { ...place, field });
   }
   return limitFault(header, values, place) ?? nulFault(header, values, place);
+}
+
+/** Whether the header's columns from `count` on all have no name (lib/load/unnamed-columns.ts). */
+function shortOfUnnamedOnly(count: number, header: readonly string[]): boolean {
+  for (let i = count; i < header.length; i++) if ((header[i] as string).trim() !== '') return false;
+  return true;
 }
 
 /** The fields of a record by header column, as far as they go (a missing one is empty); for the error file. */

@@ -12,7 +12,7 @@ import { byteLineStart, countByteLineEnds } from '../csv/line-ends.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import { inputFault } from '../load/input-fault.js';
-import { unnamedValueFault, valueInUnnamed } from '../load/unnamed-columns.js';
+import { unnamedFields, unnamedValueFault, valueInUnnamed } from '../load/unnamed-columns.js';
 import type { InputValue } from '../load-types.js';
 import { MAX_FIELD_CHARACTERS } from '../limits.js';
 import { recordSerializer } from '../records/serialize-record.js';
@@ -96,7 +96,8 @@ export class CsvRecordJudge {
       const error = csvRecordFault(values, problem, plan.input, place);
       // A value in a column without a name would go to no field: the record is rejected rather than loaded without it.
       const unnamed = error ? -1 : valueInUnnamed(values, plan.unnamed);
-      if (error || unnamed >= 0) result = { error: error ?? unnamedValueFault(values, unnamed, place), fields: fieldsByHeader(values, plan.input) };
+      if (error || unnamed >= 0)
+        result = { error: error ?? unnamedValueFault(values, unnamed, place), fields: { ...fieldsByHeader(values, plan.input), ...unnamedFields(values, plan.unnamed) } };
       else result = { record: rewritten(values, plan) };
     };
     parseCsvText(bytes.toString('utf8'), onRecord, this.#source, line, { delimiter: this.#delimiter, tolerant: true });

@@ -122,6 +122,18 @@ export class DuplicateColumnError extends BulkError {
   }
 }
 
+/** A header none of whose columns has a name (`;;`): most likely a file whose first line is no header. The run stops before any job. */
+export class NamelessHeaderError extends BulkError {
+  override name = 'NamelessHeaderError';
+  readonly source: string;
+  readonly line: number;
+  constructor(source: string, line: number) {
+    super('BULK_COLUMNS', `${source}, line ${line}: no column of line ${line} has a name: is line ${line} the header? (no job was created)`);
+    this.source = source;
+    this.line = line;
+  }
+}
+
 /**
  * A value in a column that the header leaves without a name, in a record read before the job was
  * made (the first batch): the run stops with no job, a usage error (lib/load/unnamed-columns.ts).
@@ -135,6 +147,26 @@ export class UnnamedColumnError extends BulkError {
     const reason = record.slice(record.indexOf(':') + 1, record.lastIndexOf(':'));
     super('BULK_COLUMNS', `a column without a name holds a value, so no job was created: ${reason}`);
     this.row = row;
+  }
+}
+
+/**
+ * A `--date-format` that the first batch's dates contradict: a value it cannot read that day and
+ * month the other way round read, so the values it did read would load swapped (`01/02/2024` as
+ * 2 January). Said before the job (a usage error); a resume, whose job exists, never stops for it.
+ */
+export class DateFormatMismatchError extends BulkError {
+  override name = 'DateFormatMismatchError';
+  readonly option = 'dateFormat';
+  readonly field: string;
+  readonly value: string;
+  constructor(given: string, field: string, value: string, reads: string) {
+    super(
+      'BULK_INVALID_OPTION',
+      `--date-format ${given} cannot read ${field}'s ${value} in the first batch, which ${reads} reads: the dates it does read would load with day and month swapped, so no job was created: load with --date-format ${reads}`,
+    );
+    this.field = field;
+    this.value = value;
   }
 }
 

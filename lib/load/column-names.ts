@@ -6,12 +6,15 @@
  * export's empty trailing columns) is kept as '' for the plan to drop (lib/load/unnamed-columns.ts).
  * One check for the parser, the CSV fast path and the chunker (whose columns may come from a first record).
  */
-import { DuplicateColumnError } from '../errors.js';
+import { DuplicateColumnError, NamelessHeaderError } from '../errors.js';
 import { mapColumns, repeatedField, type ColumnMap } from './column-map.js';
 
 /** The header's columns renamed by the map ('' for one without a name); throws DuplicateColumnError for a field named twice. */
 export function headerColumns(read: readonly string[], map: ColumnMap | undefined, source: string, line: number): string[] {
   const names = read.map((name) => (name.trim() === '' ? '' : name));
+  // Columns and not one name (`;;`): no header at all, whatever path reads it (one error for the fast path, the record path and
+  // the dry run). A line of white space alone is an empty input, as before.
+  if (names.length > 1 && names.every((name) => name === '')) throw new NamelessHeaderError(source, line);
   const mapped = map ? mapColumns(names, map, false) : [...names];
   // Columns without a name are no field: never two of one name.
   const named = mapped.flatMap((name, i) => (name === '' ? [] : [i]));

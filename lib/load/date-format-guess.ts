@@ -7,8 +7,14 @@
  * that shape seen: `01/02/2024` fits both day-first and month-first, and a day over 12 (`31/12/2024`)
  * decides; still undecided, both are named. The formats are written in what `--date-format` takes
  * (lib/text/date-format.ts: yyyy, MM/M, dd/d): `dd/MM/yyyy`, or `d/M/yyyy` when values leave out
- * leading zeros. Bounded: at most SAMPLES values of each field are looked at.
+ * leading zeros. A format is named only when it reads the values for the field's type as the
+ * DateConverter does (lib/text/date-value-reader.ts, one definition): a date field's without a time
+ * of day, a date-time field's with one after a space. Bounded: at most SAMPLES values of each field
+ * are looked at.
  */
+import type { DateFieldType } from '../records/field-value.js';
+import { dateValueReader, type DateValueReader } from '../text/date-value-reader.js';
+import type { SObjectDescribe } from '../wire/describe.js';
 
 /** How many values of one field are looked at. */
 const SAMPLES = 1000;
@@ -45,13 +51,15 @@ export interface DateFormatHint {
 }
 
 export class DateFormatGuess {
-  /** The date and date-time fields by lower-case name: their describe name. */
-  readonly #fields: ReadonlyMap<string, string>;
+  /** The date and date-time fields by lower-case name: their describe name and type. */
+  readonly #fields: ReadonlyMap<string, { readonly name: string; readonly type: DateFieldType }>;
   readonly #seen = new Map<string, { looked: number; shapes: Map<string, Shape> }>();
+  /** The converter's reader of each format tried (a few: two orders by three separators, and year first). */
+  readonly #readers = new Map<string, DateValueReader>();
 
-  /** `fields`: the object's date and date-time field names (from its describe). */
-  constructor(fields: Iterable<string>) {
-    this.#fields = new Map([...fields].map((name) => [name.toLowerCase(), name]));
+  /** `fields`: the object's date and date-time fields and their types (from its describe). */
+  constructor(fields: Iterable<readonly [string, DateFieldType]>) {
+    this.#fields = new Map([...fields].map(([name, type]) => [name.toLowerCase(), { name, type }]));
   }
 
   /** Whether a column is a date or date-time field. */
@@ -62,8 +70,9 @@ export class DateFormatGuess {
   /** Looks at one value of a column (a column that is no date field, and values past the sample, are passed over). */
   add(column: string, value: string | null | undefined): void {
     if (!value) return;
-    const field = this.#fields.get(column.toLowerCase());
-    if (field === undefined) return;
+    const described = this.#fields.get(column.toLowerCase());
+    if (described === undefined) return;
+    const { name: field, type } = described;
     let seen = this.#seen.get(field);
     if (!seen) this.#seen.set(field, (seen = { looked: 0, shapes: new Map() }));
     if (seen.looked >= SAMPLES) return;
@@ -81,22 +90,27 @@ export class DateFormatGuess {
       seen.shapes.set(key, (shape = { separator, fits, padded: true, count: 0, example: value, decisive: false }));
     }
     shape.count++;
-    const reads: Order[] = [];
-    if (dmy) {
-      if (isDate(Number(c), Number(b), Number(a))) reads.push('dmy');
-      if (isDate(Number(c), Number(a), Number(b))) reads.push('mdy');
-      if (a.length < 2 || b.length < 2) shape.padded = false;
-    } else {
-      if (isDate(Number(a), Number(b), Number(c))) reads.push('ymd');
-      if (b.length < 2 || c.length < 2) shape.padded = false;
-    }
+    if (dmy ? a.length < 2 || b.length < 2 : b.length < 2 || c.length < 2) shape.padded = false;
+    // An order reads the value when the converter would with its format (`d` and `M` read two digits too).
+    const reads = [...shape.fits].filter((order) => this.#reader(formatOf(order, separator, false)).read(type, text) !== undefined);
     const before = shape.fits.size;
-    shape.fits = new Set(reads.filter((order) => shape.fits.has(order)));
+    shape.fits = new Set(reads);
     // The value that told day and month apart is the one to show.
     if (before > 1 && shape.fits.size === 1 && !shape.decisive) {
       shape.example = value;
       shape.decisive = true;
     }
+  }
+
+  #reader(format: string): DateValueReader {
+    let reader = this.#readers.get(format);
+    if (!reader) this.#readers.set(format, (reader = dateValueReader(format)));
+    return reader;
+  }
+
+  /** The fields with values of a known shape: the sample's verdict on them stands (a hint, or none when no format reads them all). */
+  judged(): string[] {
+    return [...this.#seen].filter(([, seen]) => seen.shapes.size > 0).map(([field]) => field);
   }
 
   /** A hint per field whose values showed a shape some format reads throughout (the most common shape of a field). */
@@ -116,6 +130,24 @@ export class DateFormatGuess {
   }
 }
 
+/** An object's date and date-time fields with their types, from its describe. */
+export function dateFieldsOf(object: SObjectDescribe): Array<readonly [string, DateFieldType]> {
+  return object.fields.flatMap((f) => (f.type === 'date' || f.type === 'datetime' ? [[f.name, f.type] as const] : []));
+}
+
+/** A format's date part with day and month of one letter (`dd/MM/yyyy HH:mm` -> `d/M/yyyy`): formats that read the same shapes compare equal. */
+const dateShapeOf = (format: string): string =>
+  format
+    .replace(/\s*H.*$/, '')
+    .replace(/dd/, 'd')
+    .replace(/MM/, 'M');
+
+/** Whether `hinted` is `given` (padding aside): a hint the user followed already. */
+export const sameDateFormat = (hinted: string, given: string): boolean => dateShapeOf(hinted) === dateShapeOf(given);
+
+/** Whether `hinted` is `given` with day and month the other way round (`dd/MM/yyyy` for `MM/dd/yyyy`). */
+export const swappedDateFormat = (hinted: string, given: string): boolean => dateShapeOf(hinted) === dateShapeOf(given).replace(/[dM]/g, (c) => (c === 'd' ? 'M' : 'd'));
+
 /** The `--date-format` of an order: `dd/MM/yyyy`, `MM/dd/yyyy`, `yyyy/MM/dd`, or with `d` and `M` when values leave out leading zeros. */
 function formatOf(order: Order, separator: string, padded: boolean): string {
   const [d, M] = padded ? ['dd', 'MM'] : ['d', 'M'];
@@ -123,15 +155,10 @@ function formatOf(order: Order, separator: string, padded: boolean): string {
   return parts.join(separator);
 }
 
-function isDate(y: number, M: number, d: number): boolean {
-  const date = new Date(Date.UTC(y, M - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === M - 1 && date.getUTCDate() === d;
-}
-
 /** The org's refusal of a value for a date or date-time field (`'31/12/2024' is not a valid value for the type xsd:date`), read from a row error. */
-export function refusedDate(error: string): { readonly value: string; readonly field: string } | undefined {
+export function refusedDate(error: string): { readonly value: string; readonly field: string; readonly type: DateFieldType } | undefined {
   // Most failed rows fail for something else: one substring search before the expression.
   if (!error.includes(' is not a valid value for the type xsd:date')) return undefined;
-  const m = /'(.*)' is not a valid value for the type xsd:(?:date|dateTime)\b.*:([^:]*) --$/s.exec(error);
-  return m ? { value: m[1] as string, field: (m[2] as string).split(',')[0] as string } : undefined;
+  const m = /'(.*)' is not a valid value for the type xsd:(date|dateTime)\b.*:([^:]*) --$/s.exec(error);
+  return m ? { value: m[1] as string, field: (m[3] as string).split(',')[0] as string, type: m[2] === 'date' ? 'date' : 'datetime' } : undefined;
 }

@@ -58,4 +58,38 @@ describe('bin/bulkpipe load: --date-format hints (issue 27)', function () {
     expect(run.stderr).to.include(`bulkpipe: record 3 failed in the org with "INVALID_FIELD:Failed to deserialize field at col 2. Due to, '05/06/2024'`).and.include(`: ${both}\n`);
     expect(run.stderr.trim().split('\n').at(-1)).to.contain(`; dates: ${both}`);
   });
+
+  it('names no format that would not read the values for the field type: a time in a date field, a date alone or a T in a date-time field; mixed orders get no hint, not even at a refused row', async () => {
+    const cases: Array<[string, string[]]> = [
+      ['Birthdate', ['31/12/2024 14:30', '01/02/2024 09:00']],
+      ['EmailBouncedDate', ['31/12/2024', '01/02/2024']],
+      ['EmailBouncedDate', ['31/12/2024T14:30', '01/02/2024T09:00']],
+      ['Birthdate', ['31/12/2024', '12/31/2024']],
+    ];
+    for (const [field, values] of cases) {
+      await writeFile(join(tmp.path, 'shapes.csv'), `LastName,${field}\n${values.map((v, i) => `P${i},${v}`).join('\n')}\n`);
+      const run = await cli(['load', 'Contact', 'shapes.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--json']);
+      expect(run.code, run.stderr).to.equal(3);
+      expect(JSON.parse(run.stdout).dateFormatHints, values.join(' ')).to.deep.equal([]);
+      expect(run.stderr, values.join(' ')).to.not.include('--date-format');
+    }
+    // A date-time field's values with a time after a space: the format named reads them.
+    await writeFile(join(tmp.path, 'times.csv'), 'LastName,EmailBouncedDate\nA,31/12/2024 14:30\nB,01/02/2024 9:00\n');
+    const hinted = await cli(['load', 'Contact', 'times.csv', '--success', 'ok.csv', '--errors', 'bad.csv', '--json']);
+    expect(JSON.parse(hinted.stdout).dateFormatHints).to.deep.equal(['EmailBouncedDate: values like 31/12/2024 14:30 look like dd/MM/yyyy: --date-format dd/MM/yyyy']);
+    const fixed = await cli(['load', 'Contact', 'times.csv', '--date-format', 'dd/MM/yyyy', '--success', 'ok.csv', '--errors', 'bad.csv']);
+    expect(fixed.code, fixed.stderr).to.equal(0);
+  });
+
+  it('--date-format that the first batch contradicts (a value it cannot read that the other order reads) stops before the job: exit 2, naming the value and the format that reads it', async () => {
+    await writeFile(join(tmp.path, 'swap.csv'), 'LastName,Birthdate\nA,01/02/2024\nB,31/12/2024\nC,05/06/2024\n');
+    const jobs = async () => (await readFile(join(tmp.path, 'home', 'jobs.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const before = await jobs();
+    const run = await cli(['load', 'Contact', 'swap.csv', '--date-format', 'MM/dd/yyyy', '--success', 'ok.csv', '--errors', 'bad.csv']);
+    expect(run.code, run.stderr).to.equal(2);
+    expect(run.stderr.trim().split('\n').at(-1)).to.equal(
+      "bulkpipe: --date-format MM/dd/yyyy cannot read Birthdate's 31/12/2024 in the first batch, which dd/MM/yyyy reads: the dates it does read would load with day and month swapped, so no job was created: load with --date-format dd/MM/yyyy",
+    );
+    expect(await jobs()).to.equal(before);
+  });
 });

@@ -25,7 +25,7 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
       const run = await cli(['load', 'Contact', 'excel.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stderr, extra.join(' ')).to.include(
-        "bulkpipe: excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)",
+        "bulkpipe: excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first --batch-size records, it stops the load before the job)",
       );
       const ok = await csvRows('ok.csv');
       expect(Object.keys(ok[0] ?? {}), extra.join(' ')).to.deep.equal(['LastName', 'Birthdate', 'sf__Id', 'sf__Created', 'sf__Row', 'sf__Attempts']);
@@ -69,6 +69,67 @@ describe('bin/bulkpipe load: columns without a name (issue 27)', function () {
         'BULKPIPE_UNNAMED_COLUMN:a value ("late") in column 4, which the header leaves without a name, so it goes to no field: give the column a field\'s name in the header, or empty it (late.csv, line 7, record 6, field #4):#4 --',
       );
       expect((await csvRows('ok.csv')).map((r) => r.sf__Row)).to.deep.equal(['1', '2', '3', '4', '5', '7']);
+    }
+  });
+
+  it('the error file keeps a rejected value of an unnamed column whole, in a column of no name: loaded back, it is refused naming the column, never dropped', async () => {
+    const long = `late ${'x'.repeat(60)}`;
+    const lines = Array.from({ length: 7 }, (_, i) => `Firm ${i + 1};${i + 1};;${i === 5 ? long : ''}`);
+    await writeFile(join(tmp.path, 'late.csv'), `Name;Phone;;\n${lines.join('\n')}\n`);
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy']]) {
+      const run = await cli(['load', 'Account', 'late.csv', '--batch-size', '2', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(3);
+      const [header, row] = parse(await readFile(join(tmp.path, 'bad.csv'), 'utf8')) as string[][];
+      expect(header, extra.join(' ')).to.deep.equal(['Name', 'Phone', '', '', 'sf__Error', 'sf__Row', 'sf__Attempts']);
+      expect(row?.slice(0, 4)).to.deep.equal(['Firm 6', '6', '', long]);
+      const back = await cli(['load', 'Account', 'bad.csv', '--success', 'ok2.csv', '--errors', 'bad2.csv']);
+      expect(back.code, back.stderr).to.equal(2);
+      expect(back.stderr).to.include(`a value (${JSON.stringify(`${long.slice(0, 40)}...`)}) in column 4, which the header leaves without a name`);
+    }
+  });
+
+  it('a line short only by the trailing unnamed columns (its `;;` left out) is a whole record: fast path and record path, some lines or all', async () => {
+    await writeFile(join(tmp.path, 'ragged.csv'), 'Name;Phone;;\nA1;1;;\nA2;2\nA3;3;\nA4;;;\n');
+    await writeFile(join(tmp.path, 'allshort.csv'), 'Name;Phone;;\nF1;1\nF2;2\n');
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy']]) {
+      const run = await cli(['load', 'Account', 'ragged.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect((await csvRows('ok.csv')).map((r) => [r.Name, r.Phone])).to.deep.equal([
+        ['A1', '1'],
+        ['A2', '2'],
+        ['A3', '3'],
+        ['A4', ''],
+      ]);
+      const all = await cli(['load', 'Account', 'allshort.csv', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+      expect(all.code, all.stderr).to.equal(0);
+      expect((await csvRows('ok.csv')).map((r) => r.Name)).to.deep.equal(['F1', 'F2']);
+    }
+    // Short by a named column: still the field count's error.
+    await writeFile(join(tmp.path, 'named.csv'), 'Name;Phone;;\nB1;1;;\nB2\n');
+    const named = await cli(['load', 'Account', 'named.csv', '--success', 'ok.csv', '--errors', 'bad.csv']);
+    expect(named.code, named.stderr).to.equal(3);
+    expect((await csvRows('bad.csv')).map((r) => [r.sf__Row, r.sf__Error?.split(':')[0]])).to.deep.equal([['2', 'BULKPIPE_FIELD_COUNT']]);
+  });
+
+  it('a header with no name at all is one usage error on every path: the fast path, the record path and the dry run', async () => {
+    await writeFile(join(tmp.path, 'nameless.csv'), ';;\n;;\na;;\n');
+    for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--dry-run']]) {
+      const run = await cli(['load', 'Account', 'nameless.csv', ...extra]);
+      expect(run.code, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split('\n').at(-1), extra.join(' ')).to.equal(
+        'bulkpipe: nameless.csv, line 1: no column of line 1 has a name: is line 1 the header? (no job was created)',
+      );
+    }
+  });
+
+  it('one boundary on every path: a value in the first --batch-size records stops the load (exit 2), one past them costs its record (exit 3)', async () => {
+    for (const row of [2, 3]) {
+      const lines = Array.from({ length: 5 }, (_, i) => `F${i + 1};${i + 1};;${i + 1 === row ? 'v' : ''}`);
+      await writeFile(join(tmp.path, 'edge.csv'), `Name;Phone;;\n${lines.join('\n')}\n`);
+      for (const extra of [[], ['--date-format', 'dd/MM/yyyy'], ['--group-by', 'Name'], ['--dry-run']]) {
+        const run = await cli(['load', 'Account', 'edge.csv', '--batch-size', '2', '--success', 'ok.csv', '--errors', 'bad.csv', ...extra]);
+        expect(run.code, `row ${row} ${extra.join(' ')}: ${run.stderr}`).to.equal(row <= 2 ? 2 : 3);
+      }
     }
   });
 });

@@ -4,7 +4,7 @@
  * after it, from a stream too), and the --date-format hints of the summary and the notices.
  */
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
@@ -75,6 +75,38 @@ describe('pipelines: what a new user brings (issue 27)', function () {
     expect(jobs).to.deep.equal([]);
     const dry = await rejection(dryRunLoad({ client: t.client, object: 'Contact', operation: 'insert', input: Readable.from([Buffer.from('LastName,\nA,z\n')]), format: 'csv' }));
     expect(dry).to.include({ name: 'UnnamedColumnError', row: 1 });
+  });
+
+  it('a resume never refuses for a value in an unnamed column: a job exists, so the record costs itself only (fast path and record path)', async () => {
+    // Notes in every other row past the first batch: the first run's cost themselves; the resume's new job's first batch holds some too.
+    const n = 40_000;
+    const noted = (row: number) => row > 1000 && row % 2 === 0;
+    const lines = Array.from({ length: n }, (_, i) => `R${i + 1};;${noted(i + 1) ? 'note' : ''}`);
+    for (const options of [{}, { dateFormat: 'dd/MM/yyyy' }]) {
+      const path = join(tmp.path, 'late-notes.csv');
+      await writeFile(path, `LastName;;\n${lines.join('\n')}\n`);
+      const ledgerDir = join(tmp.path, `ledger-${Object.keys(options).length}`);
+      const stop = new AbortController();
+      const first = await load('', {
+        input: path,
+        source: 'late-notes.csv',
+        delimiter: ';',
+        batchSize: 1000,
+        concurrency: 1,
+        ledgerDir,
+        stopSignal: stop.signal,
+        onJob: () => stop.abort(),
+        ...options,
+      });
+      expect(first.summary.stopped, JSON.stringify(options)).to.equal(true);
+      expect(first.summary.recordsRead).to.be.below(n);
+      await bulkLoad({ client: t.client, ledgerDir, resume: true, minPollIntervalMs: 20, maxPollIntervalMs: 100 });
+      const rows = async (file: string) => parse(await readFile(join(tmp.path, file)), { columns: true }) as Array<Record<string, string>>;
+      const failed = await rows('bad.csv');
+      expect(failed.length, JSON.stringify(options)).to.equal((n - 1000) / 2);
+      expect(failed.every((r) => noted(Number(r.sf__Row)) && r.sf__Error?.startsWith('BULKPIPE_UNNAMED_COLUMN:'))).to.equal(true);
+      expect((await rows('ok.csv')).length).to.equal(n - (n - 1000) / 2);
+    }
   });
 
   it('dates in another format: the summary and the notices say the --date-format; the error stays the org', async () => {

@@ -103,4 +103,19 @@ describe('sinks/output-file', () => {
     await fresh.close();
     expect(await readFile(join(tmp.path, 'new.csv'), 'utf8')).to.equal('');
   });
+
+  it('writes to a path that is no regular file (/dev/null): in order, with no sync or cut, which a device does not take', async () => {
+    for (const open of [() => OutputFile.create('/dev/null'), () => OutputFile.continue('/dev/null', 100)]) {
+      const file = await open();
+      await add(file, 'Name\n');
+      file.commit(1);
+      await add(file, `${'x'.repeat(300_000)}\n`);
+      await file.rollback();
+      expect(await file.flush()).to.be.a('number');
+      await file.close();
+    }
+    const abandoned = await OutputFile.create('/dev/null');
+    await add(abandoned, 'y'.repeat(300_000));
+    await abandoned.abandon();
+  });
 });

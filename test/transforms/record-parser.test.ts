@@ -286,7 +286,7 @@ describe('transforms/record-parser', () => {
     expect(told).to.deep.equal([[2, 4]]);
     expect(sink.items.map((r) => [r.row, r.fields, r.error?.split(':')[0]])).to.deep.equal([
       [1, { Name: 'A', Phone: '1' }, undefined],
-      [2, { Name: 'B', Phone: '2' }, 'BULKPIPE_UNNAMED_COLUMN'],
+      [2, { Name: 'B', Phone: '2', 'column 2': 'x' }, 'BULKPIPE_UNNAMED_COLUMN'], // the value kept for the error file
       [3, { Name: 'C', Phone: '3' }, undefined],
     ]);
     expect(sink.items[1]?.error)

@@ -20,7 +20,7 @@ import { countByteLineEnds } from '../../csv/line-ends.js';
 import type { ColumnMap } from '../../load/column-map.js';
 import { headerColumns } from '../../load/column-names.js';
 import { holdsNul, inputFault } from '../../load/input-fault.js';
-import { unnamedColumns, unnamedValueFault, valueInUnnamed } from '../../load/unnamed-columns.js';
+import { unnamedColumns, unnamedFields, unnamedValueFault, valueInUnnamed } from '../../load/unnamed-columns.js';
 import { MAX_FIELD_CHARACTERS, MAX_RECORD_CHARACTERS } from '../../limits.js';
 import { decodeUtf8 } from '../../text/utf8-chunk-decoder.js';
 import type { Utf8Seen } from '../../text/utf8-validity.js';
@@ -160,14 +160,17 @@ export class CsvDecoder implements RecordDecoder {
     emit((this.#make as RecordFactory)(kept.map((i) => values[i] as string)), line);
   }
 
-  /** A rejected record's fields by its named columns, as far as they go. */
+  /** A rejected record's fields by its named columns, as far as they go, and its values in unnamed ones (kept for the error file). */
   #fieldsOf(values: readonly string[]): Record<string, InputValue> {
     const kept = this.#kept;
     return kept
-      ? fieldsByHeader(
-          kept.map((i) => values[i] ?? ''),
-          this.#named,
-        )
+      ? {
+          ...fieldsByHeader(
+            kept.map((i) => values[i] ?? ''),
+            this.#named,
+          ),
+          ...unnamedFields(values, this.unnamed),
+        }
       : fieldsByHeader(values, this.#header as string[]);
   }
 }

@@ -40,7 +40,7 @@ describe('lib/load/column-plan', () => {
     const plan = planColumns(['Name', 'Phone', '', ''], 'insert');
     expect(plan).to.deep.include({ upload: ['Name', 'Phone'], sources: ['Name', 'Phone'], unnamed: [3, 4], identity: false, reload: undefined });
     expect(describeColumnPlan(plan, 'excel.csv')).to.equal(
-      "excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first batch, it stops the load before the job)",
+      "excel.csv: the header's columns 3 and 4 have no name: they are not uploaded (a record with a value there goes to the errors; in the first --batch-size records, it stops the load before the job)",
     );
     expect(describeColumnPlan(planColumns(['Name', '', 'sf__Error'], 'insert'), 'e.csv')).to.match(
       /^a bulkpipe error file: e\.csv: the header's column 2 has no name: it is not uploaded .*; sf__Error is a result column, not uploaded$/,

@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import { datePattern } from '../../../lib/text/date-format.js';
 import { DateFormatGuess, refusedDate } from '../../../lib/load/date-format-guess.js';
+import { dateValueReader } from '../../../lib/text/date-value-reader.js';
 
+/** `Due` is a date-time field; every other, a date field. */
+const typed = (fields: readonly string[]) => fields.map((name) => [name, name === 'Due' ? 'datetime' : 'date'] as const);
 const hintsOf = (values: Record<string, string[]>, fields = Object.keys(values)) => {
-  const guess = new DateFormatGuess(fields);
+  const guess = new DateFormatGuess(typed(fields));
   for (const [column, list] of Object.entries(values)) for (const value of list) guess.add(column, value);
   return guess.hints();
 };
@@ -19,7 +22,7 @@ describe('lib/load/date-format-guess (issue 27)', () => {
     });
     expect(hintsOf({ Birthdate: ['12/31/2024', '1/2/2024'] })[0]?.formats).to.deep.equal(['M/d/yyyy']);
     expect(hintsOf({ Due: ['31.12.2024 14:05'] })[0]?.formats).to.deep.equal(['dd.MM.yyyy']);
-    expect(hintsOf({ Due: ['2024/12/31'] })[0]?.formats).to.deep.equal(['yyyy/MM/dd']);
+    expect(hintsOf({ Birthdate: ['2024/12/31'] })[0]?.formats).to.deep.equal(['yyyy/MM/dd']);
     // Each format named reads the value it was named for.
     for (const [value, format] of [
       ['31/12/2024', 'dd/MM/yyyy'],
@@ -39,6 +42,17 @@ describe('lib/load/date-format-guess (issue 27)', () => {
     expect(hintsOf({ Birthdate: ['31/12/2024', '12/31/2024'] })).to.deep.equal([]);
   });
 
+  it('names a format only for the shapes the converter reads for the field type: a date without a time, a date-time with one after a space', () => {
+    expect(hintsOf({ Birthdate: ['31/12/2024 14:30', '01/02/2024 09:00'] })).to.deep.equal([]);
+    expect(hintsOf({ Due: ['31/12/2024', '01/02/2024'] })).to.deep.equal([]);
+    expect(hintsOf({ Due: ['31/12/2024T14:30'] })).to.deep.equal([]);
+    expect(hintsOf({ Due: ['31/12/2024 14:30:15', '01/02/2024 9:00'] })[0]?.formats).to.deep.equal(['dd/MM/yyyy']);
+    // Each format named is read by the converter's own reader for its field type.
+    const reader = dateValueReader('dd/MM/yyyy');
+    expect(reader.read('datetime', '01/02/2024 9:00')).to.not.equal(undefined);
+    expect(reader.read('date', '31/12/2024 14:30')).to.equal(undefined);
+  });
+
   it('says nothing of ISO 8601 values, empty ones, other fields, or columns that are no date field; matches field names regardless of case', () => {
     expect(hintsOf({ Birthdate: ['2024-12-31', '', '2024-01-01T10:00:00Z'] })).to.deep.equal([]);
     expect(hintsOf({ Name: ['31/12/2024'] }, ['Birthdate'])).to.deep.equal([]);
@@ -46,7 +60,7 @@ describe('lib/load/date-format-guess (issue 27)', () => {
   });
 
   it('looks at a bounded sample of each field: values past it change nothing', () => {
-    const guess = new DateFormatGuess(['Birthdate']);
+    const guess = new DateFormatGuess(typed(['Birthdate']));
     for (let i = 0; i < 1000; i++) guess.add('Birthdate', '01/02/2024');
     guess.add('Birthdate', '31/12/2024');
     expect(guess.hints()[0]?.formats).to.deep.equal(['dd/MM/yyyy', 'MM/dd/yyyy']);
@@ -56,6 +70,7 @@ describe('lib/load/date-format-guess (issue 27)', () => {
     expect(refusedDate("INVALID_FIELD:Failed to deserialize field at col 2. Due to, '31/12/2024' is not a valid value for the type xsd:date:Birthdate --")).to.deep.equal({
       value: '31/12/2024',
       field: 'Birthdate',
+      type: 'date',
     });
     expect(refusedDate("INVALID_FIELD:Failed to deserialize field at col 1. Due to, 'x' is not a valid value for the type xsd:double:Amount --")).to.equal(undefined);
   });
