@@ -41,6 +41,24 @@ describe('bin: what start-up loads', function () {
     }
   });
 
+  it('load --help and query --help load no pipeline, no stage and no client (issue 28)', async () => {
+    for (const command of ['load', 'query']) {
+      const result = await runCli([command, '--help'], { env: logEnv() });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.contain(`bulkpipe ${command}`);
+      const modules = await loaded();
+      expect(
+        modules.some((m) => m.endsWith(`/dist/bin/${command}-command.js`)),
+        'the log works',
+      ).to.equal(true);
+      expect(
+        modules.filter((m) => /\/dist\/(pipelines|transforms|sinks|lib\/http)\/|\/node_modules\//.test(m) || LOCAL_ORG.test(m)),
+        command,
+      ).to.deep.equal([]);
+      await writeFile(join(tmp.path, 'modules.log'), '');
+    }
+  });
+
   it('a load and a query with real credentials never load the local org', async () => {
     await writeFile(join(tmp.path, 'in.csv'), 'Name\nStartup\n');
     const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'];
