@@ -9,8 +9,9 @@
 import { DEFAULT_GROUP_WINDOW_RECORDS, MAX_GROUP_WINDOW_RECORDS } from '../lib/cut/group-window.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { INPUT_FORMATS } from '../transforms/record-parser.js';
-import { bulkLoad, LOAD_OPERATIONS, type BulkLoadOptions, type LoadLedgerOutcome, type LoadProgress, type LoadSummary } from '../pipelines/bulk-load.js';
+import { INPUT_FORMATS } from '../lib/records/input-format.js';
+import { LOAD_OPERATIONS } from '../lib/load-types.js';
+import type { BulkLoadOptions, LoadLedgerOutcome, LoadProgress, LoadSummary } from '../pipelines/bulk-load.js';
 import {
   DEFAULT_JOB_BYTES,
   DEFAULT_LOAD_CONCURRENCY,
@@ -29,7 +30,6 @@ import { isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection, type Connection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, bulkApiFlag, byteSize, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
 import { recordJob } from './job-journal.js';
-import { dryRun } from './load-dry-run.js';
 import { attachmentsFolder, columnMapOf, dateOptions } from './load-flags.js';
 import { delimiterFor, openInput } from './load-input.js';
 import { checkWritable, Outputs, type OutputName } from './load-outputs.js';
@@ -249,6 +249,8 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
   const attachments = values.attachments === undefined ? {} : { attachments: await attachmentsFolder(values.attachments, operation) };
   if (values['dry-run']) {
     const errorPath = resolve(values.errors ?? `${input.base}.dry-run.errors.csv`);
+    // The load's pipeline and the dry run's are loaded only when they run: `load --help` loads neither (issue 28).
+    const { dryRun } = await import('./load-dry-run.js');
     return dryRun(io, values, {
       object,
       operation,
@@ -410,6 +412,7 @@ async function loadWithProgress(io: CliIo, values: LoadValues, conn: Connection,
   try {
     // A new run's outputs are kept beside its ledger from the start: its resume names them as they began.
     if (!run.resume) await mkdir(ledgerDir, { recursive: true }).then(() => outputs.save(ledgerDir));
+    const { bulkLoad } = await import('../pipelines/bulk-load.js');
     ran.summary = await bulkLoad({
       ...run.options,
       client: conn.client,

@@ -7,7 +7,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { delimiterOption, detectDelimiter } from '../lib/csv/delimiter.js';
 import { gunzippedHead, withoutGz } from '../lib/streams/gunzip.js';
-import { formatOfPath, type InputFormat } from '../transforms/record-parser.js';
+import { formatOfPath, type InputFormat } from '../lib/records/input-format.js';
 import { isTerminal, type CliIo } from './cli-io.js';
 import { UsageError } from './usage-error.js';
 import { fileErrorWords } from '../lib/text/file-error-words.js';

@@ -5,8 +5,9 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MAX_QUERY_PAGE_ROWS } from '../pipelines/bulk2-query.js';
-import { bulkQuery, queryObject, type QueryProgress } from '../pipelines/bulk-query.js';
+import { MAX_QUERY_PAGE_ROWS } from '../lib/limits.js';
+import { queryObject } from '../lib/soql/query-object.js';
+import type { QueryProgress } from '../pipelines/bulk-query.js';
 import { isClosedOutput, isTerminal, type CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, openConnection } from './connection.js';
 import { RUN_OPTIONS, RUN_OPTIONS_HELP, bulkApiFlag, choice, pollOptions, quietOf, wholeNumber } from './flags.js';
@@ -82,6 +83,8 @@ export async function runQueryCommand(argv: readonly string[], io: CliIo): Promi
   const quiet = quietOf(values);
   const progress = new ProgressLine(io.stderr, !quiet && isTerminal(io.stderr));
   const rate = new SmoothedRate();
+  // The query's pipeline is loaded only when it runs: `query --help` loads none of it (issue 28).
+  const { bulkQuery } = await import('../pipelines/bulk-query.js');
   const conn = await openConnection({ ...values, quiet }, io.env, io.stderr, io.signal, true);
   const started = Date.now();
   let last: QueryProgress = { batchesTotal: 0, batchesDone: 0, rows: 0 };

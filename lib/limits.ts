@@ -75,3 +75,9 @@ export const DEFAULT_RETRY_RECORDS = 3;
 export const MAX_RETRY_RECORDS = 20;
 export const DEFAULT_RETRY_DELAY_MS = 2_000;
 export const MAX_RETRY_DELAY_MS = 60_000;
+
+/** Bulk API 2.0 query pages (the CLI checks --max-records with it before it loads a query's pipeline). */
+/** Rows asked for per page in the locator loop, by default (simple-salesforce's page size against real orgs). */
+export const DEFAULT_QUERY_PAGE_ROWS = 50_000;
+/** Most rows per page: a page is what a failed download fetches again. */
+export const MAX_QUERY_PAGE_ROWS = 1_000_000;

@@ -19,7 +19,6 @@ import { pipeline } from 'node:stream/promises';
 import { AbortedError, UnknownObjectError } from '../lib/errors.js';
 import { unknownObjectOr } from '../lib/http/unknown-object.js';
 import { holdsLedger, LoadLedger, ledgerTaken, readLedger, type LedgerState } from '../lib/load/load-ledger.js';
-import { LOAD_OPERATIONS } from '../lib/load-types.js';
 import { IngestJobPoller } from '../transforms/ingest-job-poller.js';
 import { IngestJobSubmitter } from '../transforms/ingest-job-submitter.js';
 import { SegmentRows } from '../transforms/segment-rows.js';
@@ -35,7 +34,6 @@ import { assembleStages, type LoadStages } from './load-stages.js';
 import { LoadTracker } from './load-tracker.js';
 import { SpentBudget } from './spent-budget.js';
 
-export { LOAD_OPERATIONS };
 export type { BulkLoadOptions, LoadBatchEvent, LoadBudget, LoadLedgerOutcome, LoadProgress, LoadSummary, RecordInput } from './load-options.js';
 export type { FailedJob } from '../lib/load-types.js';
 

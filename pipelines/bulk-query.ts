@@ -13,14 +13,14 @@ import { AbortedError, BatchFailedError, InvalidOptionError, PollTimeoutError } 
 import { oneHeader } from '../lib/csv/skip-header.js';
 import type { BulkClient, PkChunkingOptions } from '../lib/http/client.js';
 import { unknownObjectOr } from '../lib/http/unknown-object.js';
-import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
+import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS, DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS } from '../lib/limits.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
 import type { BatchInfo } from '../lib/types.js';
-import { soqlFromObject } from '../lib/soql/query-object.js';
+import { queryObject } from '../lib/soql/query-object.js';
 import { soqlCsvHeader } from '../lib/soql/select-columns.js';
 import { readJsonArray } from '../lib/wire/json-reader.js';
 import type { PollSettings } from './poll-settings.js';
-import { DEFAULT_QUERY_PAGE_ROWS, MAX_QUERY_PAGE_ROWS, runBulk2Query } from './bulk2-query.js';
+import { runBulk2Query } from './bulk2-query.js';
 import { queryBudget } from './daily-budget.js';
 import { QueryRecordOutput } from './query-output.js';
 import { QueryResultPrefetcher } from './query-result-prefetcher.js';
@@ -81,13 +81,6 @@ export interface BulkQueryOptions extends PollSettings {
   readonly ignoreLimits?: boolean;
   /** One line worth telling the user (the org's limits could not be read); a library never prints. */
   readonly onNotice?: (message: string) => void;
-}
-
-/** The object a SOQL query reads (its FROM). */
-export function queryObject(soql: string): string {
-  const object = soqlFromObject(soql);
-  if (object) return object;
-  throw new InvalidOptionError('soql', 'a SOQL query with a FROM clause (or give `object`)', soql);
 }
 
 export function bulkQuery(given: BulkQueryOptions): Readable {

@@ -21,11 +21,6 @@ import type { BulkQueryOptions, QueryOutput, QueryRecord } from './bulk-query.js
 import { queryBudget } from './daily-budget.js';
 import { QueryRecordOutput } from './query-output.js';
 
-/** Rows asked for per page in the locator loop, by default (simple-salesforce's page size against real orgs). */
-export const DEFAULT_QUERY_PAGE_ROWS = 50_000;
-/** Most rows per page: a page is what a failed download fetches again. */
-export const MAX_QUERY_PAGE_ROWS = 1_000_000;
-
 /** `options` checked by bulkQuery; `ahead`: pages downloaded ahead of the one being read. */
 export async function* runBulk2Query(
   options: BulkQueryOptions,

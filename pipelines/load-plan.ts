@@ -38,7 +38,7 @@ import { pollLoopOptions } from '../lib/poll-loop.js';
 import { isGzipFile } from '../lib/streams/gunzip.js';
 import { timeZoneOption } from '../lib/text/date-format.js';
 import { DEFAULT_GROUP_WINDOW_RECORDS, MAX_GROUP_WINDOW_RECORDS } from '../lib/cut/group-window.js';
-import { INPUT_FORMATS } from '../transforms/record-parser.js';
+import { INPUT_FORMATS } from '../lib/records/input-format.js';
 import type { BulkLoadOptions, RecordInput } from './load-options.js';
 
 /** What the run does besides its shape: how fast, how it waits, what it tells the caller. A resume may change any of it. */

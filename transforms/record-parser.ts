@@ -13,7 +13,6 @@
  * once, as the `unnamedColumns` event (their 1-based numbers); a record with a value in one is
  * rejected (BULKPIPE_UNNAMED_COLUMN).
  */
-import { extname } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { InputRecord, InputValue } from '../lib/load-types.js';
 import { nonEmptyString, oneOf, positiveInteger } from '../lib/options.js';
@@ -27,16 +26,9 @@ import { inputFault, NUL_REASON } from '../lib/load/input-fault.js';
 import { MAX_INPUT_RECORD_BYTES } from '../lib/limits.js';
 import { delimiterOption } from '../lib/csv/delimiter.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
+import { INPUT_FORMATS, type InputFormat } from '../lib/records/input-format.js';
 
-export const INPUT_FORMATS = ['csv', 'ndjson', 'json', 'xml'] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
-
-const EXTENSIONS: Readonly<Record<string, InputFormat>> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.xml': 'xml' };
-
-/** The input format a file's extension says (`.csv`, `.ndjson`/`.jsonl`, `.json`, `.xml`), if any. */
-export function formatOfPath(path: string): InputFormat | undefined {
-  return EXTENSIONS[extname(path).toLowerCase()];
-}
+export { INPUT_FORMATS, formatOfPath, type InputFormat } from '../lib/records/input-format.js';
 
 export interface RecordParserOptions {
   readonly format: InputFormat;

@@ -19,10 +19,10 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import pLimit from 'p-limit';
-import { ZipFile } from 'yazl';
 import { AttachmentError, BulkError } from '../errors.js';
 import { isDiskError, spoolWriteError } from '../load/load-spool.js';
 import type { AttachmentFile } from '../load-types.js';
+import { yazl } from '../packages.js';
 import { MANIFEST_ENTRY } from './zip-budget.js';
 
 const COMPRESSED = new Set(
@@ -57,7 +57,7 @@ export async function deflates(file: Pick<AttachmentFile, 'entry' | 'path' | 'si
 
 /** Writes the zip to `path`; resolves to its size in bytes. */
 export async function writeZipBatch(path: string, manifest: Buffer, files: readonly AttachmentFile[]): Promise<number> {
-  const zip = new ZipFile();
+  const zip = new (yazl().ZipFile)();
   let failed: Error | undefined;
   const fail = (err: Error) => {
     failed ??= err;

@@ -7,8 +7,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { AbortedError, NetworkError, ParseError, type RequestContext } from '../errors.js';
+import { undici } from '../packages.js';
 import type { PreparedBody } from './upload-body.js';
 
 export interface ConnectionOptions {
@@ -57,7 +58,7 @@ export class HttpConnection {
     this.origin = origin;
     this.#headersTimeout = options.headersTimeoutMs ?? 120_000;
     this.#bodyTimeout = options.bodyTimeoutMs ?? 300_000;
-    this.#pool = new Pool(origin, {
+    this.#pool = new (undici().Pool)(origin, {
       connections: options.connections ?? 8,
       pipelining: 1,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,

@@ -5,6 +5,14 @@
  * relationship subquery, `(SELECT Id FROM Contacts)`) is not the query's. Whether the rest of the
  * query is valid SOQL is the org's to say, in its own words.
  */
+import { InvalidOptionError } from '../errors.js';
+
+/** The object a SOQL query reads (its FROM). */
+export function queryObject(soql: string): string {
+  const object = soqlFromObject(soql);
+  if (object) return object;
+  throw new InvalidOptionError('soql', 'a SOQL query with a FROM clause (or give `object`)', soql);
+}
 
 /** The FROM object, or undefined when the query has no top-level FROM followed by a name. */
 export function soqlFromObject(soql: string): string | undefined {

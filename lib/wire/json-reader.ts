@@ -4,10 +4,8 @@
  * A top-level array is cut into elements by JsonArrayScanner and each is read by JSON.parse (several
  * times faster); stream-json reads an array under a key, which needs a real streaming parser.
  */
-import StreamJson from 'stream-json';
-import Pick from 'stream-json/filters/Pick.js';
-import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { ParseError } from '../errors.js';
+import { streamJson } from '../packages.js';
 import { JsonArrayScanner } from '../records/json-array-scanner.js';
 import { Utf8ChunkDecoder } from '../text/utf8-chunk-decoder.js';
 import { iterateThrough } from './stream-iterate.js';
@@ -29,7 +27,8 @@ export async function* readJsonArray(chunks: AsyncIterable<Uint8Array | string>,
     yield* readTopLevelArray(chunks, options.source);
     return;
   }
-  const stages = [StreamJson.parser(), ...(options.key !== undefined ? [Pick.pick({ filter: options.key })] : []), StreamArray.streamArray()] as const;
+  const { parser, pick, streamArray } = streamJson();
+  const stages = [parser.parser(), ...(options.key !== undefined ? [pick.pick({ filter: options.key })] : []), streamArray.streamArray()] as const;
   const wrap = (err: unknown) => (err instanceof ParseError ? err : new ParseError(`malformed JSON: ${(err as Error).message}`, { source: options.source }, { cause: err }));
   for await (const item of iterateThrough<{ value: unknown }>(chunks, stages, wrap)) yield item.value;
 }

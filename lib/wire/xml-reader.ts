@@ -5,8 +5,9 @@
  * Element names are compared by local name, so any prefix works; DTDs are refused, and only the five
  * XML entities are known, so no entity is ever expanded.
  */
-import sax from 'sax';
+import type sax from 'sax';
 import { ParseError } from '../errors.js';
+import { sax as saxPackage } from '../packages.js';
 import { XSI_NS } from './xml-writer.js';
 
 export interface XmlElement {
@@ -54,7 +55,7 @@ export class XmlElementCollector {
     this.#options = options;
     this.#maxChars = options.maxElementChars ?? DEFAULT_MAX_ELEMENT_CHARS;
     // strictEntities limits entities to the five of XML (@types/sax predates the option).
-    const parser = sax.parser(true, { xmlns: true, position: true, strictEntities: true } as sax.SAXOptions);
+    const parser = saxPackage().parser(true, { xmlns: true, position: true, strictEntities: true } as sax.SAXOptions);
     parser.onerror = (err) => {
       this.#fail(`malformed XML: ${err.message.split('\n')[0]}`);
     };

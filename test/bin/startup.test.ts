@@ -41,6 +41,24 @@ describe('bin: what start-up loads', function () {
     }
   });
 
+  it('load --help and query --help load no pipeline, no stage and no client (issue 28)', async () => {
+    for (const command of ['load', 'query']) {
+      const result = await runCli([command, '--help'], { env: logEnv() });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.contain(`bulkpipe ${command}`);
+      const modules = await loaded();
+      expect(
+        modules.some((m) => m.endsWith(`/dist/bin/${command}-command.js`)),
+        'the log works',
+      ).to.equal(true);
+      expect(
+        modules.filter((m) => /\/dist\/(pipelines|transforms|sinks|lib\/http)\/|\/node_modules\//.test(m) || LOCAL_ORG.test(m)),
+        command,
+      ).to.deep.equal([]);
+      await writeFile(join(tmp.path, 'modules.log'), '');
+    }
+  });
+
   it('a load and a query with real credentials never load the local org', async () => {
     await writeFile(join(tmp.path, 'in.csv'), 'Name\nStartup\n');
     const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'];
@@ -63,5 +81,21 @@ describe('bin: what start-up loads', function () {
     const modules = await loaded();
     expect(modules.some((m) => m.endsWith('/dist/index.js'))).to.equal(true);
     expect(modules.filter((m) => LOCAL_ORG.test(m))).to.deep.equal([]);
+  });
+
+  it("import 'bulkpipe' loads none of the client's packages, a client does: each is required at its first use (issue 28)", () => {
+    // They are CommonJS, required through lib/packages.ts: the CommonJS cache shows them, the hook does not.
+    const required = (then: string) => {
+      const script = `const bulkpipe = await import(${JSON.stringify(pathToFileURL(INDEX).href)});
+        ${then}
+        const { createRequire } = await import('node:module');
+        console.log(JSON.stringify(Object.keys(createRequire(process.cwd() + '/').cache)));`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(child.status, child.stderr).to.equal(0);
+      return (JSON.parse(child.stdout) as string[]).flatMap((m) => /[\\/]node_modules[\\/](undici|sax|stream-json|yazl)[\\/]/.exec(m)?.[1] ?? []);
+    };
+    expect(required('')).to.deep.equal([]);
+    // A client opens its HTTP pool at once: undici is required then.
+    expect(required("new bulkpipe.BulkClient({ instanceUrl: 'http://127.0.0.1:9', accessToken: 'x' });")).to.include('undici');
   });
 });
