@@ -4,7 +4,7 @@
  * AbortSignal, gzip responses decoded. Socket failures become NetworkError, aborts AbortedError.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Pool } from 'undici';
@@ -88,7 +88,8 @@ export class HttpConnection {
           .split(';')[0]
           ?.trim()
           .toLowerCase() || undefined;
-      return { statusCode: res.statusCode, headers: res.headers, contentType, body: encoding === 'gzip' ? gunzipped(res.body) : res.body };
+      const received = cushioned(res.body);
+      return { statusCode: res.statusCode, headers: res.headers, contentType, body: encoding === 'gzip' ? gunzipped(received) : received };
     } catch (err) {
       if (body instanceof Readable) body.destroy();
       if (signal?.aborted) throw new AbortedError(`${request.method} ${request.path}`, signal.reason);
@@ -105,6 +106,25 @@ export class HttpConnection {
   async destroy(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** What a response body may hold ahead of its reader before undici's parser is paused. */
+const BODY_CUSHION_BYTES = 1 << 20;
+
+/**
+ * A response body behind a buffer of BODY_CUSHION_BYTES (issue 28). undici pauses its parser
+ * whenever the body's own 64 KiB buffer is full, and each resume reads the socket's whole buffer
+ * as one concatenated chunk and gives back (unshift) what the parser did not take: with a reader
+ * slower than loopback (a gunzip, a file), the socket's buffer grew to the whole response (7 MB)
+ * and a 44 MB result was copied 2 GB over. Behind the cushion the parser pauses once a MiB, and
+ * resumes only once the cushion is drained. Memory: at most about 2 MiB more per download (the two sides of the PassThrough).
+ */
+function cushioned(body: Readable): Readable {
+  const cushion = new PassThrough({ highWaterMark: BODY_CUSHION_BYTES });
+  pipeline(body, cushion).catch(() => {
+    /* pipeline destroyed the cushion with the error; the reader sees it */
+  });
+  return cushion;
 }
 
 function gunzipped(body: Readable): Readable {
