@@ -49,12 +49,15 @@ export interface ExchangeResponse {
 
 export class HttpConnection {
   readonly origin: string;
+  /** The origin is this machine (localhost, 127.0.0.0/8, ::1): no network between the two ends. */
+  readonly loopback: boolean;
   readonly #pool: Pool;
   readonly #headersTimeout: number;
   readonly #bodyTimeout: number;
 
   constructor(origin: string, options: ConnectionOptions = {}) {
     this.origin = origin;
+    this.loopback = isLoopback(origin);
     this.#headersTimeout = options.headersTimeoutMs ?? 120_000;
     this.#bodyTimeout = options.bodyTimeoutMs ?? 300_000;
     this.#pool = new Pool(origin, {
@@ -106,6 +109,12 @@ export class HttpConnection {
   async destroy(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** Whether an origin's host is this machine by its name or address (no DNS look-up). */
+export function isLoopback(origin: string): boolean {
+  const host = new URL(origin).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** What a response body may hold ahead of its reader before undici's parser is paused. */
