@@ -7,9 +7,19 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import { AbortedError, NetworkError, ParseError, type RequestContext } from '../errors.js';
 import type { PreparedBody } from './upload-body.js';
+
+/**
+ * undici's Pool and its request() alone (issue 28): the package's index also loads fetch,
+ * WebSocket, EventSource, the cache and cookies (with Node's own bundled undici behind them), about
+ * 0.1 CPU s of every CLI run. undici has no `exports` map, so these files are its public layout.
+ */
+const require = createRequire(import.meta.url);
+const UndiciPool = require('undici/lib/dispatcher/pool.js') as typeof Pool;
+const undiciRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 export interface ConnectionOptions {
   /** Most sockets to the origin; default 8. */
@@ -60,7 +70,7 @@ export class HttpConnection {
     this.loopback = isLoopback(origin);
     this.#headersTimeout = options.headersTimeoutMs ?? 120_000;
     this.#bodyTimeout = options.bodyTimeoutMs ?? 300_000;
-    this.#pool = new Pool(origin, {
+    this.#pool = new UndiciPool(origin, {
       connections: options.connections ?? 8,
       pipelining: 1,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
@@ -76,7 +86,7 @@ export class HttpConnection {
     let body: Uint8Array | Readable | undefined;
     try {
       body = request.body ? await request.body.open() : undefined;
-      const res = await this.#pool.request({
+      const res = await undiciRequest.call(this.#pool, {
         method: request.method,
         path: request.path,
         headers: request.headers,
