@@ -34,8 +34,8 @@ export interface CallSpec {
 export interface ApiCallerOptions {
   readonly session: RenewableSession;
   readonly policy: RetryPolicy;
-  /** Ask for gzip responses. */
-  readonly acceptGzip: boolean;
+  /** Ask for gzip responses; undefined: except from a loopback origin (HttpConnection.loopback). */
+  readonly acceptGzip: boolean | undefined;
   readonly onRetry?: ((event: RetryEvent & { readonly method: string; readonly path: string }) => void) | undefined;
   readonly onRequest?: ((request: { readonly method: string; readonly path: string }) => void) | undefined;
 }
@@ -64,7 +64,7 @@ export class ApiCaller {
   /** Until the server has answered once: a wrong URL or a refused port fails within seconds (RetryOptions.firstContactMs). */
   readonly #firstContact: RetryPolicy;
   #reached = false;
-  readonly #acceptGzip: boolean;
+  readonly #acceptGzip: boolean | undefined;
   readonly #onRetry: ApiCallerOptions['onRetry'];
   readonly #onRequest: ApiCallerOptions['onRequest'];
   #closed = false;
@@ -161,7 +161,7 @@ export class ApiCaller {
   #headers(spec: CallSpec, session: Session): Record<string, string> {
     const headers: Record<string, string> = { 'x-sfdc-session': session.sessionId, 'user-agent': 'bulkpipe', ...spec.headers };
     if (spec.rest) headers.authorization = `Bearer ${session.sessionId}`;
-    if (this.#acceptGzip) headers['accept-encoding'] = 'gzip';
+    if (this.#acceptGzip ?? !this.#session.connection.loopback) headers['accept-encoding'] = 'gzip';
     if (spec.contentType) headers['content-type'] = spec.contentType;
     if (spec.compressed) headers['content-encoding'] = 'gzip';
     return headers;

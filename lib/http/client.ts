@@ -70,7 +70,7 @@ export class BulkClient {
     this.apiVersion = checkApiVersion('apiVersion', options.apiVersion ?? DEFAULT_API_VERSION);
     const policy = new RetryPolicy(options.retry);
     this.#gzipUploads = boolean('gzipUploads', options.gzipUploads ?? false);
-    const acceptGzip = boolean('acceptGzip', options.acceptGzip ?? true);
+    const acceptGzip = options.acceptGzip === undefined ? undefined : boolean('acceptGzip', options.acceptGzip);
     this.#userId = options.userId;
     this.#session = new RenewableSession({ instanceUrl: instance.origin, sessionId: options.accessToken }, options.sessionProvider, options.connection ?? {});
     this.#api = new ApiCaller({ session: this.#session, policy, acceptGzip, onRetry: options.onRetry, onRequest: options.onRequest });

@@ -4,7 +4,7 @@
  * AbortSignal, gzip responses decoded. Socket failures become NetworkError, aborts AbortedError.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Pool } from 'undici';
@@ -50,12 +50,15 @@ export interface ExchangeResponse {
 
 export class HttpConnection {
   readonly origin: string;
+  /** The origin is this machine (localhost, 127.0.0.0/8, ::1): no network between the two ends. */
+  readonly loopback: boolean;
   readonly #pool: Pool;
   readonly #headersTimeout: number;
   readonly #bodyTimeout: number;
 
   constructor(origin: string, options: ConnectionOptions = {}) {
     this.origin = origin;
+    this.loopback = isLoopback(origin);
     this.#headersTimeout = options.headersTimeoutMs ?? 120_000;
     this.#bodyTimeout = options.bodyTimeoutMs ?? 300_000;
     this.#pool = new (undici().Pool)(origin, {
@@ -89,7 +92,8 @@ export class HttpConnection {
           .split(';')[0]
           ?.trim()
           .toLowerCase() || undefined;
-      return { statusCode: res.statusCode, headers: res.headers, contentType, body: encoding === 'gzip' ? gunzipped(res.body) : res.body };
+      const received = cushioned(res.body);
+      return { statusCode: res.statusCode, headers: res.headers, contentType, body: encoding === 'gzip' ? gunzipped(received) : received };
     } catch (err) {
       if (body instanceof Readable) body.destroy();
       if (signal?.aborted) throw new AbortedError(`${request.method} ${request.path}`, signal.reason);
@@ -106,6 +110,31 @@ export class HttpConnection {
   async destroy(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** Whether an origin's host is this machine by its name or address (no DNS look-up). */
+export function isLoopback(origin: string): boolean {
+  const host = new URL(origin).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** What a response body may hold ahead of its reader before undici's parser is paused. */
+const BODY_CUSHION_BYTES = 1 << 20;
+
+/**
+ * A response body behind a buffer of BODY_CUSHION_BYTES (issue 28). undici pauses its parser
+ * whenever the body's own 64 KiB buffer is full, and each resume reads the socket's whole buffer
+ * as one concatenated chunk and gives back (unshift) what the parser did not take: with a reader
+ * slower than loopback (a gunzip, a file), the socket's buffer grew to the whole response (7 MB)
+ * and a 44 MB result was copied 2 GB over. Behind the cushion the parser pauses once a MiB, and
+ * resumes only once the cushion is drained. Memory: at most about 2 MiB more per download (the two sides of the PassThrough).
+ */
+function cushioned(body: Readable): Readable {
+  const cushion = new PassThrough({ highWaterMark: BODY_CUSHION_BYTES });
+  pipeline(body, cushion).catch(() => {
+    /* pipeline destroyed the cushion with the error; the reader sees it */
+  });
+  return cushion;
 }
 
 function gunzipped(body: Readable): Readable {

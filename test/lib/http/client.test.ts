@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { BulkClient, type BulkClientOptions } from '../../../lib/http/client.js';
+import { isLoopback } from '../../../lib/http/connection.js';
 import type { Session, SessionProvider } from '../../../lib/auth/session.js';
 import { UploadRegistry } from '../../../lib/load/upload-registry.js';
 import type { BatchInfo, JobInfo } from '../../../lib/types.js';
@@ -462,7 +463,7 @@ describe('lib/http/client (BulkClient)', () => {
 
     it('uploads gzip when asked, and decodes gzip answers', async () => {
       await client.close();
-      client = makeClient({ gzipUploads: true });
+      client = makeClient({ gzipUploads: true, acceptGzip: true });
       server.script(reply(201, XML, gzipSync(batchXml()), { 'content-encoding': 'gzip' }));
       const batch = await client.addBatch(JOB.id, 'Name\nAcme\n', { contentType: 'CSV' });
       expect(batch.id).to.equal(BATCH.id);
@@ -471,6 +472,17 @@ describe('lib/http/client (BulkClient)', () => {
       expect(req?.headers['accept-encoding']).to.equal('gzip');
       expect(req?.raw.subarray(0, 2)).to.deep.equal(Buffer.from([0x1f, 0x8b]));
       expect(req?.body.toString()).to.equal('Name\nAcme\n');
+    });
+
+    it('asks for gzip answers by default, except from a loopback origin (issue 28)', async () => {
+      server.script(reply(201, XML, batchXml()));
+      await client.addBatch(JOB.id, 'Name\nAcme\n', { contentType: 'CSV' });
+      expect(server.requests[0]?.headers['accept-encoding']).to.equal(undefined);
+      expect(isLoopback('http://localhost:8780')).to.equal(true);
+      expect(isLoopback('http://127.0.0.1:8780')).to.equal(true);
+      expect(isLoopback('http://[::1]:8780')).to.equal(true);
+      expect(isLoopback('https://example.my.salesforce.com')).to.equal(false);
+      expect(isLoopback('https://127.0.0.1.example.com')).to.equal(false);
     });
 
     it('uploads from a file path and from a stream', async () => {
