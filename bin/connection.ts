@@ -89,7 +89,9 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   await mkdir(dirname(db), { recursive: true });
   // Loaded only here: the local org (SQLite, its schema) costs memory and start-up time a real org never needs.
   const { startServer } = await import('../server/index.js');
-  const org = await startServer({ port: 0, db });
+  // Bounded for the CLI's process (issue 28): an 8 MiB page cache instead of 128, and one batch at a
+  // time (batches interleave on the one event loop anyway: more at once only hold more payloads).
+  const org = await startServer({ port: 0, db, pageCacheMiB: 8, parallelism: 1 });
   try {
     const { BulkClient } = await import('../lib/http/client.js');
     const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry, connection, ...(apiVersion ? { apiVersion } : {}) });

@@ -71,6 +71,11 @@ export interface ServerOptions {
    * Set it, with `parallelism`, to reproduce lock contention (waits are timers: the org stays responsive).
    */
   readonly transactionMs?: number;
+  /**
+   * SQLite's page cache, MiB; default 128. It fills during a large load and stays in the process's
+   * RSS: an org that shares its process with a client (the CLI's default) takes less.
+   */
+  readonly pageCacheMiB?: number;
   /** Query result files are cut after this many bytes; default 64 MiB. */
   readonly resultFileBytes?: number;
   /** Bulk API 2.0 query results: rows in a page when the request names no maxRecords; default 50,000. */
@@ -119,7 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const maxima = checkLimitMaxima(options.limits ?? {});
 
   const file = options.db ?? ':memory:';
-  const db = openDatabase(file);
+  const db = openDatabase(file, positiveInteger('pageCacheMiB', options.pageCacheMiB ?? 128, 65_536));
   const auth = new AuthStore(db);
   const jobs = new JobsStore(db);
   const v2Uploads = new V2UploadsStore(db, jobs);
