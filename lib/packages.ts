@@ -6,6 +6,7 @@
  * synchronous, and a missing package still fails where it is used, with Node's own error.
  */
 import { createRequire } from 'node:module';
+import { MissingPackageError } from './errors.js';
 import type Sax from 'sax';
 import type StreamJson from 'stream-json';
 import type Pick from 'stream-json/filters/Pick.js';
@@ -15,17 +16,31 @@ import type * as Yazl from 'yazl';
 
 const require = createRequire(import.meta.url);
 
-/** A loader that requires once, at its first call. */
-function once<T>(load: () => T): () => T {
+/**
+ * A loader that requires once, at its first call. A package that cannot be found (a broken install)
+ * is MissingPackageError naming it: required in the middle of a response, Node's own error would be
+ * taken for a network failure.
+ */
+function once<T>(packageName: string, load: () => T): () => T {
   let loaded: { readonly value: T } | undefined;
-  return () => (loaded ??= { value: load() }).value;
+  return () => {
+    if (!loaded) {
+      try {
+        loaded = { value: load() };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+        throw new MissingPackageError(`bulkpipe needs the package ${packageName}, which is not installed: reinstall bulkpipe (npm install)`, { packageName }, { cause: err });
+      }
+    }
+    return loaded.value;
+  };
 }
 
-export const undici = once(() => require('undici') as typeof Undici);
-export const sax = once(() => require('sax') as typeof Sax);
-export const yazl = once(() => require('yazl') as typeof Yazl);
+export const undici = once('undici', () => require('undici') as typeof Undici);
+export const sax = once('sax', () => require('sax') as typeof Sax);
+export const yazl = once('yazl', () => require('yazl') as typeof Yazl);
 /** stream-json's parser, its Pick filter and its StreamArray streamer (a JSON array under a key). */
-export const streamJson = once(() => ({
+export const streamJson = once('stream-json', () => ({
   parser: require('stream-json') as typeof StreamJson,
   pick: require('stream-json/filters/Pick.js') as typeof Pick,
   streamArray: require('stream-json/streamers/StreamArray.js') as typeof StreamArray,
