@@ -17,11 +17,10 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BulkClient } from '../lib/http/client.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { type Cost, cpu, median, timed } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
-import { seedAccounts } from './_util/seed-accounts.js';
+import { seedOrgFile } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -46,16 +45,7 @@ async function digest(path: string): Promise<{ rows: number; sha: string }> {
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-cpu-'));
 try {
   const seeding = performance.now();
-  {
-    const org = await startOrgProcess(join(dir, 'seed.db'), 0, 'ignore');
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
-    try {
-      await seedAccounts(client, total);
-    } finally {
-      await client.close();
-      await org.stop();
-    }
-  }
+  await seedOrgFile(join(dir, 'seed.db'), total);
   console.error(`seeded ${fmt(total)} rows in ${fmt((performance.now() - seeding) / 1000, 1)} s`);
   const login = (o: OrgProcess) => ['--login-url', o.loginUrl, '--username', o.username, '--password', o.password];
   const clients: Record<string, { api: 1 | 2; args: (o: OrgProcess, out: string) => string[] }> = {

@@ -16,11 +16,10 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BulkClient } from '../lib/http/client.js';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { timed } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
-import { seedAccounts } from './_util/seed-accounts.js';
+import { seedOrgFile } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const TIME = '/usr/bin/time';
@@ -38,18 +37,6 @@ async function lines(path: string): Promise<number> {
   let n = 0;
   for await (const chunk of createReadStream(path)) for (const byte of chunk as Buffer) if (byte === 10) n++;
   return n;
-}
-
-/** Loads `total` Accounts into the org at `db` through v1 batches of 10,000, and stops it. */
-async function seed(db: string): Promise<void> {
-  const org = await startOrgProcess(db, 0, 'ignore');
-  const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
-  try {
-    await seedAccounts(client, total);
-  } finally {
-    await client.close();
-    await org.stop();
-  }
 }
 
 /** A scenario's own org: a copy of the seeded file, served by a process of its own, stopped afterwards. */
@@ -70,7 +57,7 @@ async function withOrg<T>(dir: string, name: string, pageRows: string, run: (org
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-v2-'));
 try {
   const seeding = performance.now();
-  await seed(join(dir, 'seed.db'));
+  await seedOrgFile(join(dir, 'seed.db'), total);
   console.error(`seeded ${fmt(total)} rows in ${fmt((performance.now() - seeding) / 1000, 1)} s`);
   const login = (o: OrgProcess) => ['--login-url', o.loginUrl, '--username', o.username, '--password', o.password];
   const bulkpipe = (api: string) => (o: OrgProcess, out: string) => [CLI, 'query', SOQL, '--bulk-api', api, '-o', out, ...login(o), '--quiet'];

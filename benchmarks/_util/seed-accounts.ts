@@ -3,7 +3,8 @@
  * straight through the client (the load pipeline has benchmarks of its own), waited for, and checked.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BulkClient } from '../../lib/http/client.js';
+import { startOrgProcess } from '../../bin/org-process.js';
+import { BulkClient } from '../../lib/http/client.js';
 
 export async function seedAccounts(client: BulkClient, total: number): Promise<void> {
   const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
@@ -20,5 +21,17 @@ export async function seedAccounts(client: BulkClient, total: number): Promise<v
       return;
     }
     await sleep(500);
+  }
+}
+
+/** The org file `db` with `total` Accounts seeded: its own org process, logged in, seeded and stopped. */
+export async function seedOrgFile(db: string, total: number): Promise<void> {
+  const org = await startOrgProcess(db, 0, 'ignore');
+  const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
+  try {
+    await seedAccounts(client, total);
+  } finally {
+    await client.close();
+    await org.stop();
   }
 }
