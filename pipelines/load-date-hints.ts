@@ -7,7 +7,8 @@
  * guessed from that value when the first batch held no value of a known shape: a column the sample
  * judged, mixed orders say, gets none). The hints go to the summary. With `--date-format` given, a
  * hint naming it is not said again, and a first batch whose dates it contradicts (a value it cannot
- * read that the other order reads) stops a fresh run before its job (DateFormatMismatchError).
+ * read that the other order reads, and none it read that the other order could not) stops a fresh
+ * run before its job (DateFormatMismatchError).
  */
 import { open } from 'node:fs/promises';
 import { parseCsvText } from '../lib/csv/parse-csv-text.js';
@@ -19,6 +20,8 @@ import type { SObjectDescribe } from '../lib/wire/describe.js';
 
 /** How much of the first payload is read for the sample. */
 const SAMPLE_BYTES = 1 << 20;
+/** An ISO 8601 date (or the date of a date-time) in a payload, its day captured. */
+const ISO_DAY = /^\d{4}-\d{2}-(\d{2})(?:$|T)/;
 /** How many refused dates are looked at for one of a known shape. */
 const REFUSED_LOOKED_AT = 100;
 
@@ -67,12 +70,20 @@ export class LoadDateHints {
     // A sample cut in the middle of the file ends at its last line end: the record it cuts is left out.
     if (!whole) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
     const { columns } = first;
+    // The fields with a converted date whose day is over 12: the given order alone read that one, so a
+    // value only the other order reads says the column is mixed, not that every date of it is swapped.
+    const givenDecided = new Set<string>();
     let header = true;
     parseCsvText(
       text,
       (values) => {
         if (header) header = false;
-        else for (const [i, value] of values.entries()) guess.add(columns[i] ?? '', value);
+        else
+          for (const [i, value] of values.entries()) {
+            const column = columns[i] ?? '';
+            guess.add(column, value);
+            if (Number(ISO_DAY.exec(value ?? '')?.[1] ?? 0) > 12) givenDecided.add(column.toLowerCase());
+          }
       },
       'payload',
       1,
@@ -83,7 +94,8 @@ export class LoadDateHints {
     for (const hint of guess.hints()) {
       // The payload's dates are converted already: a value left as it was is one the given format did not read.
       const swapped = given === undefined ? undefined : hint.formats.find((format) => swappedDateFormat(format, given));
-      if (given !== undefined && swapped !== undefined && this.#given.fresh) throw new DateFormatMismatchError(given, hint.field, hint.example, swapped);
+      if (given !== undefined && swapped !== undefined && this.#given.fresh && !givenDecided.has(hint.field.toLowerCase()))
+        throw new DateFormatMismatchError(given, hint.field, hint.example, swapped);
       this.#add(hint);
     }
   }
