@@ -181,14 +181,16 @@ describe('server/http/v2 ingest: every uploaded row once, whatever happens', fun
   });
 
   it('an aborted job whose batches a restart queued again: their rows not processed are unprocessed records', async () => {
-    const first = await startOrgProcess(file(), 0, 'ignore');
+    // Each 200-row transaction takes 1.5 s before its commit, where a batch sees an abort (issue 26):
+    // the kill right after the abort lands while the batches are still InProgress, however busy the machine.
+    const first = await startOrgProcess(file(), 0, 'ignore', ['--transaction-ms', '1500']);
     let id: string;
     try {
       const calls = rest(first.loginUrl, await login(first));
       id = (await calls.create()).id as string;
       expect((await calls.put(id, csvOf('G', 30_000))).status).to.equal(201);
       expect((await calls.patch(id, 'UploadComplete')).status).to.equal(200);
-      // Killed while its batches are half done, just after the abort (which lets batches in progress finish).
+      // Killed while its batches are half done, just after the abort (which a batch sees at its next commit).
       await waitFor('a batch half done', () => batchStates(file(), id).some((b) => b.progress > 0 && b.state === 'InProgress'), { intervalMs: 2 });
       expect((await calls.patch(id, 'Aborted')).status).to.equal(200);
     } finally {
