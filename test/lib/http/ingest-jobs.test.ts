@@ -310,7 +310,10 @@ describe('lib/http/ingest-jobs (IngestJobs)', () => {
       loseFirstAnswer(PUT);
       expect(await client.ingestJobs.upload(job.id, { path: await written('gz.csv', csvOf(names)) }, { gzip: true })).to.equal('present');
       const puts = seen(PUT);
-      expect(puts.map((r) => r.headers['content-encoding'])).to.deep.equal(['gzip', 'gzip']);
+      // The lost one and its retry at least: a retry that meets the first upload's lock still held on the org's side
+      // (the answer was sent, the handler not yet done) is refused as busy and sent once more.
+      expect(puts.length).to.be.at.least(2);
+      expect(puts.map((r) => r.headers['content-encoding'])).to.deep.equal(puts.map(() => 'gzip'));
       await closeAndWait(job.id);
       expect(await resultNames(client, job.id, 'successfulResults')).to.deep.equal([...names].sort());
     });
