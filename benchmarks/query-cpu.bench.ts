@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { type Cost, cpu, median, timed } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
-import { seedOrgFile } from './_util/seed-accounts.js';
+import { loginArgs, seedOrgFile } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -44,10 +44,8 @@ async function digest(path: string): Promise<{ rows: number; sha: string }> {
 
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-cpu-'));
 try {
-  const seeding = performance.now();
   await seedOrgFile(join(dir, 'seed.db'), total);
-  console.error(`seeded ${fmt(total)} rows in ${fmt((performance.now() - seeding) / 1000, 1)} s`);
-  const login = (o: OrgProcess) => ['--login-url', o.loginUrl, '--username', o.username, '--password', o.password];
+  const login = loginArgs;
   const clients: Record<string, { api: 1 | 2; args: (o: OrgProcess, out: string) => string[] }> = {
     'bulkpipe --bulk-api 1': { api: 1, args: (o, out) => [CLI, 'query', SOQL, '-o', out, ...login(o), '--quiet'] },
     'jsforce 3 bulk.query().stream()': { api: 1, args: (o, out) => [JSFORCE3_V1, o.loginUrl, o.username, o.password, SOQL, out] },

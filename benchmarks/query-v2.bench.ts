@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { timed } from './_util/child-cost.js';
 import { environment, fmt, table } from './_util/run.js';
-import { seedOrgFile } from './_util/seed-accounts.js';
+import { loginArgs, seedOrgFile } from './_util/seed-accounts.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const TIME = '/usr/bin/time';
@@ -56,10 +56,8 @@ async function withOrg<T>(dir: string, name: string, pageRows: string, run: (org
 
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-query-v2-'));
 try {
-  const seeding = performance.now();
   await seedOrgFile(join(dir, 'seed.db'), total);
-  console.error(`seeded ${fmt(total)} rows in ${fmt((performance.now() - seeding) / 1000, 1)} s`);
-  const login = (o: OrgProcess) => ['--login-url', o.loginUrl, '--username', o.username, '--password', o.password];
+  const login = loginArgs;
   const bulkpipe = (api: string) => (o: OrgProcess, out: string) => [CLI, 'query', SOQL, '--bulk-api', api, '-o', out, ...login(o), '--quiet'];
   const scenarios: Array<{ name: string; pageRows: string; args: (o: OrgProcess, out: string) => string[] }> = [
     { name: 'bulkpipe --bulk-api 2 (pages of 50,000, 3 at once)', pageRows: '50000', args: bulkpipe('2') },

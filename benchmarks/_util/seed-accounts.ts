@@ -3,8 +3,9 @@
  * straight through the client (the load pipeline has benchmarks of its own), waited for, and checked.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startOrgProcess } from '../../bin/org-process.js';
+import { type OrgProcess, startOrgProcess } from '../../bin/org-process.js';
 import { BulkClient } from '../../lib/http/client.js';
+import { fmt } from './run.js';
 
 export async function seedAccounts(client: BulkClient, total: number): Promise<void> {
   const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
@@ -24,8 +25,12 @@ export async function seedAccounts(client: BulkClient, total: number): Promise<v
   }
 }
 
-/** The org file `db` with `total` Accounts seeded: its own org process, logged in, seeded and stopped. */
+/** The CLI's flags that log in to an org process. */
+export const loginArgs = (o: OrgProcess): string[] => ['--login-url', o.loginUrl, '--username', o.username, '--password', o.password];
+
+/** The org file `db` with `total` Accounts seeded (its own org process, logged in, seeded and stopped); the time it took on stderr. */
 export async function seedOrgFile(db: string, total: number): Promise<void> {
+  const started = performance.now();
   const org = await startOrgProcess(db, 0, 'ignore');
   const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: '47.0' });
   try {
@@ -34,4 +39,5 @@ export async function seedOrgFile(db: string, total: number): Promise<void> {
     await client.close();
     await org.stop();
   }
+  console.error(`seeded ${fmt(total)} rows in ${fmt((performance.now() - started) / 1000, 1)} s`);
 }
