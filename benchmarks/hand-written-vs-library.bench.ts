@@ -47,7 +47,7 @@ const rounds = Number(process.argv[3] ?? 5);
 const pairs = new Set((process.argv[4] ?? 'csv,query,serialize,json,xml').split(','));
 const CHUNK = 256 * 1024; // what the load input reads a file in (pipelines/load-input.ts)
 const dir = join(tmpdir(), `bulkpipe-hwvl-${process.pid}`);
-const SOURCE = 'input.csv';
+const SOURCE = 'input';
 
 const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
 
@@ -584,6 +584,36 @@ try {
     }
   }
 
+  // Bad input: whether each side costs a bad record only that record, with its place (not timed).
+  const faultRows: string[][] = [];
+  const told = async (stages: () => readonly NodeJS.ReadWriteStream[], text: string): Promise<string> => {
+    const sink = new Counter(true);
+    const errors: string[] = [];
+    const capture = new Transform({
+      objectMode: true,
+      transform(record: InputRecord, _e, cb) {
+        if (record.error !== undefined) errors.push(/\(([^()]*)\):[^()]*--$/.exec(record.error)?.[1] ?? record.error);
+        cb(null, record);
+      },
+    });
+    try {
+      await pipeline(Readable.from([Buffer.from(text)], { objectMode: false }), ...(stages() as [Transform]), capture, sink);
+    } catch (err) {
+      return `${sink.records} records, then the stream fails: ${(err as Error).message.slice(0, 80)}`;
+    }
+    return `${sink.records} records, ${errors.length} rejected: ${errors.join('; ')}`;
+  };
+  const badCsv = 'a,b,c\n1,2,3\n4,O"Brien,6\n7,"q"x,9\n10,11\n13,14,15\n';
+  const badJson = '[{"a":"1"},\n{"a":"2\n"},\n{"a":"3"},\n{"a" 4},\n{"a":"5"}]\n';
+  const badXml = '<sObjects>\n<sObject><a>1</a></sObject>\n<sObject><a>2</b></sObject>\n<sObject><a>3</a></sObject>\n</sObjects>\n';
+  for (const [name, text, ours, library] of [
+    ['CSV: a stray quote, text after a closing quote, a short record', badCsv, ourParser('csv'), () => [csvParseRecords(true)]],
+    ['JSON: a line break in a string, a missing colon', badJson, ourParser('json'), streamJsonStages],
+    ['XML: a mismatched end tag', badXml, ourParser('xml'), () => [new SaxRecords()]],
+  ] as const) {
+    faultRows.push([name, await told(ours, text), await told(library, text)]);
+  }
+
   const samples = new Map<Contender, Timing[]>();
   for (let round = 0; round < rounds; round++) {
     for (const c of cases) {
@@ -642,6 +672,8 @@ try {
       rows,
     ),
   );
+  console.log(`\nBad input (each line a record; the good ones must all come out):\n`);
+  console.log(table(['input', 'ours', 'library (as wrapped)'], faultRows));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,3 +1,4 @@
+// Kept (issue 28): with JsonArrayScanner, a data.ts Accounts array for 4.9x less CPU than stream-json (2.0x with escapes, which come here declined) (benchmarks/hand-written-vs-library.bench.ts).
 /**
  * A fast path for the commonest JSON record: a flat object of strings, numbers, booleans and
  * nulls, with no escapes. It reads such a record about 1.7 times faster than JSON.parse (on this

@@ -1,9 +1,11 @@
+// Kept over csv-stringify (issue 28): CSV lines for 6.2x less CPU than its faster mode on data.ts Accounts (5.7x multi-byte, quoted) (benchmarks/hand-written-vs-library.bench.ts).
 /**
  * One input record as it goes into a batch payload of each content type (wire §8): a CSV line
  * (null as `#N/A`, missing as empty), an XML `<sObject>` (null as `xsi:nil`, parent references
  * nested) or a JSON object (null as null, parent references as nested objects).
  * CSV quoting is written here rather than with csv-stringify: this runs once per record on the hot
- * path, and csv-stringify costs about 1.5 us a record (5 us in its batch mode), three times this.
+ * path, where csv-stringify (its stream, or its sync API a batch at a time, given arrays with null
+ * as #N/A) costs 5.7 to 7.5 times the CPU for the same text.
  */
 import type { InputValue } from '../load-types.js';
 import { DATALOAD_NS, XML_DECLARATION, XSI_NS, escapeXml } from '../wire/xml-writer.js';
