@@ -11,12 +11,14 @@
 import { ParseError } from '../errors.js';
 import type { CsvRecordRejection } from '../csv/csv-record-fault.js';
 import { countByteLineEnds } from '../csv/line-ends.js';
+import { MAX_FIELD_CHARACTERS } from '../limits.js';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import { failsTheRun, InputStop } from '../streams/input-stop.js';
 import { chunkIsUtf8, CR, innerLineEnds, NEWLINE, skipLines, withLf, withoutBom, type Skipping } from './csv-bytes.js';
 import { readCsvHeader, type CsvHeader } from './csv-header.js';
 import { type CsvCutterOptions, type CsvCutterSettings, csvCutterSettings } from './csv-cutter-options.js';
+import { CsvKernel } from './csv-kernel.js';
 import { CsvRecordJudge } from './csv-record-judge.js';
 import { SegmentCutter, type CutEvents } from './segment-cutter.js';
 
@@ -28,6 +30,8 @@ export class CsvCutter {
   readonly #maxBytes: number;
   readonly #scanner: CsvRecordScanner;
   readonly #judge: CsvRecordJudge;
+  /** The SIMD scan of plain records (undefined where WebAssembly SIMD cannot run: the JS scan alone). */
+  readonly #kernel: CsvKernel | undefined;
   readonly #segments: SegmentCutter;
   readonly #events: CutEvents;
   #head: CsvHeader | undefined;
@@ -60,6 +64,7 @@ export class CsvCutter {
     this.#events = events;
     this.#scanner = new CsvRecordScanner(settings.delimiter);
     this.#judge = new CsvRecordJudge(settings.source, settings.delimiter, settings.checkUtf8, settings.maxBytes);
+    this.#kernel = CsvKernel.create();
     // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
     this.#stop = new InputStop(options.onError);
     const { resume } = options;
@@ -182,7 +187,43 @@ export class CsvCutter {
     const utf8Valid = !this.#settings.checkUtf8 || chunkIsUtf8(chunk);
     const nulFree = chunk.indexOf(0) < 0;
     const segments = this.#segments;
-    for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
+    // The SIMD kernel takes the plain records of a chunk that passed both checks; the scanner and judge below take the rest.
+    const kernel = utf8Valid && nulFree ? this.#kernel : undefined;
+    kernel?.release();
+    for (;;) {
+      if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos < chunk.length) {
+        const plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length);
+        const headerBytes = this.#header.length;
+        for (let k = 0; k < plain && !this.#stop.stopped; k++) {
+          // A plain record has the header's field count, no stray quote, one line and a line end; the limits are checked here.
+          const start = pos;
+          const end = kernel.end(k);
+          const length = end - start;
+          if (length > MAX_FIELD_CHARACTERS) break; // its fields may break the field limit: the judge parses it (below)
+          pos = end;
+          const line = this.#line++;
+          const row = segments.row + 1;
+          if (segments.cutDue(row)) {
+            flushSegment(start);
+            await this.#cut(this.#consumed + start, line);
+          }
+          if (length + headerBytes > this.#maxBytes) {
+            flushSegment(start);
+            segment = end;
+            const rejected = this.#reject(this.#judge.tooLarge(length, line, row));
+            if (rejected) await rejected;
+            continue;
+          }
+          if (segments.records > 0 && (segments.full || this.#bytes + length > this.#maxBytes)) {
+            flushSegment(start);
+            await this.#cut(this.#consumed + start, line);
+          }
+          if (segments.aligning) segments.alignTo([chunk.subarray(start, end)]);
+          this.#take(length);
+        }
+      }
+      const end = this.#scanner.next(chunk, pos);
+      if (end < 0) break;
       if (this.#stop.stopped) {
         // Stopped mid-chunk (while a segment was cut): the records from here on are not taken.
         flushSegment(pos);
