@@ -2,7 +2,9 @@
  * The CSV fast path (CsvBatchSplitter: file to spooled batches, every record checked) on quote-free
  * and on fully quoted CSV, against a plain 1 MiB-chunk read of the same file, and optionally against
  * another build of bulkpipe (the baseline), alternated round by round in one process: wall MB/s and
- * MB per CPU-second (user + sys of this process over the run), medians over the rounds.
+ * MB per CPU-second (user + sys of this process over the run), medians over the rounds. Each build
+ * also runs on the file's 1 MiB chunks held in memory with the spool's writes left out (no read, no
+ * SHA-256, no write or fdatasync): the scan and the checks alone.
  * Usage: node dist-bench/benchmarks/csv-fast-path.bench.js [megabytes=256] [rounds=5] [baseline dist-bench dir] [kinds=plain,quoted]
  * e.g. a baseline built from an older commit: `git archive OLD | tar -x -C /tmp/old && cd /tmp/old &&
  * ln -s $PWD/node_modules . && npm run build:bench`, then pass `/tmp/old/dist-bench`.
@@ -13,7 +15,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Writable, type Transform } from 'node:stream';
+import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LoadSpool } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
@@ -85,6 +87,27 @@ const rawRead = (path: string) =>
     }
   });
 
+/** The same cutting with the payload writes (hash, write, fdatasync) left out: the segment's path only. */
+function scanOnly(Spool: typeof LoadSpool, dir: string): LoadSpool {
+  class NoWrites extends Spool {
+    override write(seq: number, kind: Parameters<LoadSpool['write']>[1], extension: string): Promise<string> {
+      return this.path(seq, kind, extension);
+    }
+  }
+  return new NoWrites({ dir });
+}
+
+function splitChunks(Splitter: Splitter, chunks: readonly Buffer[], spool: LoadSpool): Promise<Run> {
+  const drain = new Writable({
+    objectMode: true,
+    highWaterMark: 64,
+    write(item: SpooledBatch, _e, cb) {
+      spool.release(item.seq).then(() => cb(), cb);
+    },
+  });
+  return timed(() => pipeline([Readable.from(chunks, { objectMode: false }), new Splitter({ spool }), drain]));
+}
+
 function split(Splitter: Splitter, path: string, spool: LoadSpool): Promise<Run> {
   const drain = new Writable({
     objectMode: true,
@@ -98,11 +121,14 @@ function split(Splitter: Splitter, path: string, spool: LoadSpool): Promise<Run>
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const splitters: Array<[string, Splitter, LoadSpool]> = [['this build', CsvBatchSplitter, new LoadSpool({ dir: join(dir, 'spool-new') })]];
+/** Each build: its splitter, its spool, and its spool without writes. */
+const splitters: Array<[string, Splitter, LoadSpool, LoadSpool]> = [
+  ['this build', CsvBatchSplitter, new LoadSpool({ dir: join(dir, 'spool-new') }), scanOnly(LoadSpool, join(dir, 'scan-new'))],
+];
 if (baselineDir) {
   const old = (await import(pathToFileURL(join(baselineDir, 'transforms/csv-batch-splitter.js')).href)) as { CsvBatchSplitter: Splitter };
   const { LoadSpool: OldSpool } = (await import(pathToFileURL(join(baselineDir, 'lib/load/load-spool.js')).href)) as { LoadSpool: typeof LoadSpool };
-  splitters.push(['baseline', old.CsvBatchSplitter, new OldSpool({ dir: join(dir, 'spool-old') })]);
+  splitters.push(['baseline', old.CsvBatchSplitter, new OldSpool({ dir: join(dir, 'spool-old') }), scanOnly(OldSpool, join(dir, 'scan-old'))]);
 }
 
 const rows: Array<Array<string | number>> = [];
@@ -111,13 +137,19 @@ try {
     const path = join(dir, `${kind}.csv`);
     const records = await generate(path, kind, megabytes * 1024 * 1024);
     const mb = (await stat(path)).size / 1e6;
-    await rawRead(path); // the page cache
-    for (const [, S, spool] of splitters) await split(S, path, spool); // warm-up
-    const runs = new Map<string, Run[]>([['raw read', []], ...splitters.map(([name]) => [name, []] as [string, Run[]])]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) chunks.push(chunk as Buffer);
+    for (const [, S, spool, noWrites] of splitters) {
+      await split(S, path, spool); // warm-up
+      await splitChunks(S, chunks, noWrites);
+    }
+    const runs = new Map<string, Run[]>([['raw read', []]]);
+    const add = (name: string, run: Run) => runs.set(name, [...(runs.get(name) ?? []), run]);
     for (let r = 0; r < rounds; r++) {
-      runs.get('raw read')?.push(await rawRead(path));
+      add('raw read', await rawRead(path));
       const order = r % 2 === 0 ? splitters : [...splitters].reverse();
-      for (const [name, S, spool] of order) runs.get(name)?.push(await split(S, path, spool));
+      for (const [name, S, spool] of order) add(`${name}: file to spool`, await split(S, path, spool));
+      for (const [name, S, , noWrites] of order) add(`${name}: chunks in memory, no spool writes`, await splitChunks(S, chunks, noWrites));
     }
     const raw = median((runs.get('raw read') ?? []).map((x) => x.seconds));
     for (const [name, list] of runs) {

@@ -3,6 +3,11 @@
  * record boundaries in the raw bytes (CsvRecordScanner, quote-aware), checks each record while it
  * is still bytes (CsvRecordJudge), and slices the bytes into segments behind the header line,
  * never splitting fields into strings; SegmentCutter numbers, limits, rejects and seals them.
+ * In a chunk that is valid UTF-8 without a NUL byte, CsvKernel (WebAssembly SIMD) first finds the
+ * run of plain records (the header's field count, quotes where RFC 4180 puts them, one line each,
+ * within the field and batch limits), which join the open segment as many at a time as it takes;
+ * the scanner and judge take the first record that is not plain, exactly as before, and the kernel
+ * goes on after it.
  * A record ends at any line end outside quotes (LF, CRLF or a CR alone). The payload keeps LF and
  * CRLF record ends as they are, but a CR alone is sent as an LF (one extra slice, no copy).
  * Buffers: the slices of one open segment (at most maxBytes), one partial record (bounded by
@@ -192,34 +197,46 @@ export class CsvCutter {
     kernel?.release();
     for (;;) {
       if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos < chunk.length) {
-        const plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length);
         const headerBytes = this.#header.length;
-        for (let k = 0; k < plain && !this.#stop.stopped; k++) {
-          // A plain record has the header's field count, no stray quote, one line and a line end; the limits are checked here.
-          const start = pos;
-          const end = kernel.end(k);
-          const length = end - start;
-          if (length > MAX_FIELD_CHARACTERS) break; // its fields may break the field limit: the judge parses it (below)
-          pos = end;
-          const line = this.#line++;
+        // Plain records fit a batch alone and the field limit (the kernel stops before any other).
+        const maxLength = Math.max(0, Math.min(MAX_FIELD_CHARACTERS, this.#maxBytes - headerBytes));
+        const plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length, maxLength);
+        let k = 0;
+        while (k < plain && !this.#stop.stopped) {
           const row = segments.row + 1;
-          if (segments.cutDue(row)) {
-            flushSegment(start);
-            await this.#cut(this.#consumed + start, line);
-          }
-          if (length + headerBytes > this.#maxBytes) {
-            flushSegment(start);
-            segment = end;
-            const rejected = this.#reject(this.#judge.tooLarge(length, line, row));
-            if (rejected) await rejected;
+          if (segments.cutDue(row) || (segments.records > 0 && (segments.full || this.#bytes + (kernel.end(k) - pos) > this.#maxBytes))) {
+            flushSegment(pos);
+            await this.#cut(this.#consumed + pos, this.#line);
             continue;
           }
-          if (segments.records > 0 && (segments.full || this.#bytes + length > this.#maxBytes)) {
-            flushSegment(start);
-            await this.#cut(this.#consumed + start, line);
+          if (segments.aligning) {
+            // The first record of a segment alone: an org batch it begins may end the segment early.
+            const end = kernel.end(k);
+            segments.alignTo([chunk.subarray(pos, end)]);
+            this.#take(end - pos);
+            this.#line++;
+            pos = end;
+            k++;
+            continue;
           }
-          if (segments.aligning) segments.alignTo([chunk.subarray(start, end)]);
-          this.#take(length);
+          // As many as the open segment takes: by its record limit, a resumed run's next cut, and its byte limit.
+          let n = Math.min(plain - k, segments.room, (segments.nextCut ?? Number.POSITIVE_INFINITY) - row + 1);
+          const before = segments.records === 0 ? headerBytes : this.#bytes;
+          if (before + kernel.end(k + n - 1) - pos > this.#maxBytes) {
+            let fits = 1; // the first fits: checked above, or it opens the segment
+            let over = n;
+            while (over - fits > 1) {
+              const mid = (fits + over) >> 1;
+              if (before + kernel.end(k + mid - 1) - pos <= this.#maxBytes) fits = mid;
+              else over = mid;
+            }
+            n = fits;
+          }
+          const end = kernel.end(k + n - 1);
+          this.#takeRows(n, end - pos);
+          this.#line += n;
+          pos = end;
+          k += n;
         }
       }
       const end = this.#scanner.next(chunk, pos);
@@ -369,6 +386,13 @@ export class CsvCutter {
     if (this.#segments.records === 0) this.#bytes = (this.#header as Buffer).length;
     this.#segments.take(this.#segments.row + 1);
     this.#bytes += length;
+  }
+
+  /** Counts the next `count` input rows, `bytes` long together, into the open segment (sliced in by the caller). */
+  #takeRows(count: number, bytes: number): void {
+    if (this.#segments.records === 0) this.#bytes = (this.#header as Buffer).length;
+    this.#segments.takeRows(this.#segments.row + 1, count);
+    this.#bytes += bytes;
   }
 
   #append(record: Buffer): void {

@@ -16,7 +16,7 @@ const ENDS = WINDOW + 64;
 /** Most record ends per call (they fill the module's 21 pages). */
 const CAP = 65_536;
 
-type Scan = (start: number, end: number, delimiter: number, expected: number, cap: number, out: number) => number;
+type Scan = (start: number, end: number, delimiter: number, expected: number, maxLength: number, cap: number, out: number) => number;
 interface KernelExports {
   readonly scan: Scan;
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -67,10 +67,10 @@ export class CsvKernel {
 
   /**
    * The plain records of `chunk` from `pos` (a record start outside quotes) with `fields` fields
-   * each, in order, up to the first that is not: returns how many; `end(k)` is the k-th one's end
-   * (just past its LF) in the chunk.
+   * each and at most `maxLength` bytes, in order, up to the first that is not: returns how many;
+   * `end(k)` is the k-th one's end (just past its LF) in the chunk.
    */
-  plainRecords(chunk: Buffer, pos: number, delimiter: number, fields: number): number {
+  plainRecords(chunk: Buffer, pos: number, delimiter: number, fields: number, maxLength: number): number {
     const windowEnd = this.#base + this.#length;
     const reuse = chunk === this.#chunk && pos >= this.#base && pos < windowEnd && (windowEnd === chunk.length || pos - this.#base < this.#window / 2);
     if (!reuse) {
@@ -79,7 +79,7 @@ export class CsvKernel {
       this.#chunk = chunk;
       this.#base = pos;
     }
-    return this.#scan(pos - this.#base, this.#length, delimiter, fields - 1, CAP, ENDS);
+    return this.#scan(pos - this.#base, this.#length, delimiter, fields - 1, maxLength, CAP, ENDS);
   }
 
   /** The end of the k-th record the last `plainRecords` found, in its chunk. */

@@ -2,12 +2,13 @@
 ;; need no closer look, 16 bytes at a time. Source of lib/cut/csv-kernel-wasm.ts (rebuild with
 ;; `npm run build:kernel`; test/cut/csv-kernel.test.ts checks that the committed binary is this).
 ;;
-;; scan(start, end, delim, expected, cap, out) reads the window memory[start, end), which starts at
+;; scan(start, end, delim, expected, maxLength, cap, out) reads the window memory[start, end), which starts at
 ;; a record start outside quotes, and writes to memory[out..] (i32 each) the end (just past the LF)
 ;; of each record, in order, for as long as every record is plain: ended by an LF (or CRLF) outside
 ;; quotes, not empty, holding `expected` delimiters outside quotes, with a quote only where a field
 ;; starts (after a delimiter, a line end or a closing quote: `""`), a closing quote followed only by
-;; a delimiter, a line end or a quote, and no line end inside quotes. It stops before the first
+;; a delimiter, a line end or a quote, no line end inside quotes, and at most `maxLength` bytes
+;; long (its line end included). It stops before the first
 ;; record that is not plain (that one is for the exact JS scanner and judge), before a record the
 ;; window cuts off, or after `cap` records; returns how many it wrote. Bytes from `end` to end + 16
 ;; are read and ignored (the caller leaves room).
@@ -18,7 +19,7 @@
 ;; misread.
 (module
   (memory (export "memory") 21)
-  (func (export "scan") (param $start i32) (param $end i32) (param $delim i32) (param $expected i32) (param $cap i32) (param $out i32) (result i32)
+  (func (export "scan") (param $start i32) (param $end i32) (param $delim i32) (param $expected i32) (param $maxLength i32) (param $cap i32) (param $out i32) (result i32)
     (local $p i32) (local $rec i32) (local $dc i32) (local $inq i32) (local $prev i32) (local $count i32)
     (local $v v128) (local $vq v128) (local $vd v128) (local $vl v128) (local $vc v128)
     (local $qm i32) (local $dm i32) (local $lm i32) (local $cm i32) (local $valid i32)
@@ -106,6 +107,8 @@
             (if (i32.and (i32.eq (local.get $e) (i32.add (local.get $rec) (i32.const 1))) (i32.eq (i32.load8_u (local.get $rec)) (i32.const 0x0d)))
               (then (return (local.get $count))))
             (if (i32.ne (i32.add (local.get $dc) (i32.popcnt (i32.and (local.get $dmo) (local.get $seg)))) (local.get $expected))
+              (then (return (local.get $count))))
+            (if (i32.gt_u (i32.sub (i32.add (local.get $e) (i32.const 1)) (local.get $rec)) (local.get $maxLength))
               (then (return (local.get $count))))
             (i32.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))) (i32.add (local.get $e) (i32.const 1)))
             (local.set $count (i32.add (local.get $count) (i32.const 1)))

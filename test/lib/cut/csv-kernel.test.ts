@@ -87,9 +87,9 @@ describe('lib/cut/csv-kernel', () => {
     const kernel = CsvKernel.create();
     expect(kernel, 'WebAssembly SIMD runs here').to.not.equal(undefined);
     const k = kernel as CsvKernel;
-    const ends = (text: string, fields: number) => {
+    const ends = (text: string, fields: number, maxLength = 1000) => {
       const chunk = Buffer.from(text);
-      const n = k.plainRecords(chunk, 0, 0x2c, fields);
+      const n = k.plainRecords(chunk, 0, 0x2c, fields, maxLength);
       return Array.from({ length: n }, (_, i) => k.end(i));
     };
     expect(ends('a,b\n"c,d",e\r\nf,g\n', 2)).to.deep.equal([4, 13, 17]);
@@ -101,6 +101,7 @@ describe('lib/cut/csv-kernel', () => {
     expect(ends('a,b\n\nc,d\n', 2)).to.deep.equal([4]); // an empty line
     expect(ends('a,b\nc,d', 2)).to.deep.equal([4]); // no line end yet
     expect(ends('"a""b",""\n"""",x\n', 2)).to.deep.equal([10, 17]);
+    expect(ends('a,b\nccc,d\ne,f\n', 2, 4)).to.deep.equal([4]); // longer than maxLength
     const long = `${'x,'.repeat(40)}y\n`;
     expect(ends(long.repeat(3), 41)).to.deep.equal([long.length, long.length * 2, long.length * 3]);
   });
@@ -130,9 +131,9 @@ describe('lib/cut/csv-kernel', () => {
     return seen;
   }
 
-  /** The input cut with the kernel (a small window, so that windows cut records) and by the JS scan alone: the same batches, rejects and errors. */
-  async function same(chunks: readonly Buffer[], options: Partial<CsvCutterOptions>, label: string): Promise<void> {
-    CsvKernel.create = () => create.call(CsvKernel, 64);
+  /** The input cut with the kernel (by default a small window, so that windows cut records) and by the JS scan alone: the same batches, rejects and errors. */
+  async function same(chunks: readonly Buffer[], options: Partial<CsvCutterOptions>, label: string, window = 64): Promise<void> {
+    CsvKernel.create = () => create.call(CsvKernel, window);
     const fast = await cut(chunks, options, `${tmp.path}/fast`);
     CsvKernel.create = () => undefined;
     const js = await cut(chunks, options, `${tmp.path}/js`);
@@ -156,8 +157,10 @@ describe('lib/cut/csv-kernel', () => {
           maxRecords: 1 + Math.floor(next() * 40),
           ...(next() < 0.3 ? { maxBytes: 200 + Math.floor(next() * 2000) } : {}),
           ...(next() < 0.2 ? { replaceInvalidUtf8: true } : {}),
+          ...(next() < 0.2 ? { cuts: [3, 7, 20, 21, 50, 51, 52, 120] } : {}),
         };
-        await same([input], options, `seed ${seed}, whole`);
+        await same([input], options, `seed ${seed}, whole`, 1 << 20);
+        await same([input], options, `seed ${seed}, whole, small windows`);
         await same(chunked(next, input, 300), options, `seed ${seed}, chunks`);
         await same(chunked(next, input, 7), options, `seed ${seed}, small chunks`);
       }
@@ -165,6 +168,16 @@ describe('lib/cut/csv-kernel', () => {
       CsvKernel.prototype.plainRecords = count;
     }
     expect(kernelRecords, 'records the kernel took').to.be.greaterThan(1000);
+  });
+
+  it('fills a batch to its byte limit and record limit exactly, as the JS scan does', async () => {
+    const input = Buffer.from(`h\n${'xy\n'.repeat(40)}`);
+    for (const maxBytes of [5, 11, 12, 13, 30]) {
+      for (const maxRecords of [1, 3, 4, 40]) await same([input], { maxBytes, maxRecords }, `maxBytes ${maxBytes}, maxRecords ${maxRecords}`, 1 << 20);
+    }
+    CsvKernel.create = () => create.call(CsvKernel);
+    const whole = await cut([input], { maxBytes: 11 }, `${tmp.path}/exact`);
+    expect(whole.texts[0]).to.equal(`h\n${'xy\n'.repeat(3)}`);
   });
 
   it('cuts a record at every offset between two chunks as the JS scan does', async function () {
