@@ -62,7 +62,12 @@ export class CsvKernel {
   /** A kernel of its own (its memory holds one cutter's window), or undefined where WebAssembly SIMD cannot run. */
   static create(window = WINDOW): CsvKernel | undefined {
     const module = kernelModule();
-    return module && wasm ? new CsvKernel(new wasm.Instance(module).exports as KernelExports, window) : undefined;
+    if (!module || !wasm) return undefined;
+    try {
+      return new CsvKernel(new wasm.Instance(module).exports as KernelExports, window);
+    } catch {
+      return undefined; // no memory for an instance: the JS scan alone
+    }
   }
 
   /**
