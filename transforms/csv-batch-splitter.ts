@@ -5,7 +5,8 @@
  * (`sf__*`: the input is an earlier run's output) is the one case that rewrites records: each is
  * parsed and written again without them.
  * Each record is checked while it is scanned, still in the bytes: its field count against the
- * header (delimiters counted with indexOf), a stray quote (the scanner flags it), invalid UTF-8
+ * header (delimiters outside quotes counted 16 bytes at a time by a WebAssembly SIMD kernel, or in
+ * JS for a record the kernel leaves to the scanner), a stray quote (the scanner flags it), invalid UTF-8
  * (isUtf8 on each chunk, then on the records of a chunk that fails), a NUL byte (one indexOf per
  * chunk, then per record of a chunk that holds one), and its size against the field,
  * record and batch limits (only a record longer than a field may be can break them). A record

@@ -3,6 +3,11 @@
  * record boundaries in the raw bytes (CsvRecordScanner, quote-aware), checks each record while it
  * is still bytes (CsvRecordJudge), and slices the bytes into segments behind the header line,
  * never splitting fields into strings; SegmentCutter numbers, limits, rejects and seals them.
+ * In a chunk that is valid UTF-8 without a NUL byte, CsvKernel (WebAssembly SIMD) first finds the
+ * run of plain records (the header's field count, quotes where RFC 4180 puts them, one line each,
+ * within the field and batch limits), which join the open segment as many at a time as it takes;
+ * the scanner and judge take the first record that is not plain, exactly as before, and the kernel
+ * goes on after it.
  * A record ends at any line end outside quotes (LF, CRLF or a CR alone). The payload keeps LF and
  * CRLF record ends as they are, but a CR alone is sent as an LF (one extra slice, no copy).
  * Buffers: the slices of one open segment (at most maxBytes), one partial record (bounded by
@@ -11,12 +16,14 @@
 import { ParseError } from '../errors.js';
 import type { CsvRecordRejection } from '../csv/csv-record-fault.js';
 import { countByteLineEnds } from '../csv/line-ends.js';
+import { MAX_FIELD_CHARACTERS } from '../limits.js';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import { failsTheRun, InputStop } from '../streams/input-stop.js';
 import { chunkIsUtf8, CR, innerLineEnds, NEWLINE, skipLines, withLf, withoutBom, type Skipping } from './csv-bytes.js';
 import { readCsvHeader, type CsvHeader } from './csv-header.js';
 import { type CsvCutterOptions, type CsvCutterSettings, csvCutterSettings } from './csv-cutter-options.js';
+import { CsvKernel } from './csv-kernel.js';
 import { CsvRecordJudge } from './csv-record-judge.js';
 import { SegmentCutter, type CutEvents } from './segment-cutter.js';
 
@@ -28,6 +35,8 @@ export class CsvCutter {
   readonly #maxBytes: number;
   readonly #scanner: CsvRecordScanner;
   readonly #judge: CsvRecordJudge;
+  /** The SIMD scan of plain records (undefined where WebAssembly SIMD cannot run: the JS scan alone). */
+  readonly #kernel: CsvKernel | undefined;
   readonly #segments: SegmentCutter;
   readonly #events: CutEvents;
   #head: CsvHeader | undefined;
@@ -60,6 +69,7 @@ export class CsvCutter {
     this.#events = events;
     this.#scanner = new CsvRecordScanner(settings.delimiter);
     this.#judge = new CsvRecordJudge(settings.source, settings.delimiter, settings.checkUtf8, settings.maxBytes);
+    this.#kernel = CsvKernel.create();
     // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
     this.#stop = new InputStop(options.onError);
     const { resume } = options;
@@ -182,7 +192,55 @@ export class CsvCutter {
     const utf8Valid = !this.#settings.checkUtf8 || chunkIsUtf8(chunk);
     const nulFree = chunk.indexOf(0) < 0;
     const segments = this.#segments;
-    for (let end = this.#scanner.next(chunk, 0); end >= 0; end = this.#scanner.next(chunk, pos)) {
+    // The SIMD kernel takes the plain records of a chunk that passed both checks; the scanner and judge below take the rest.
+    const kernel = utf8Valid && nulFree ? this.#kernel : undefined;
+    kernel?.release();
+    for (;;) {
+      if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos < chunk.length) {
+        const headerBytes = this.#header.length;
+        // Plain records fit a batch alone and the field limit (the kernel stops before any other).
+        const maxLength = Math.max(0, Math.min(MAX_FIELD_CHARACTERS, this.#maxBytes - headerBytes));
+        const plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length, maxLength);
+        let k = 0;
+        while (k < plain && !this.#stop.stopped) {
+          const row = segments.row + 1;
+          if (segments.cutDue(row) || (segments.records > 0 && (segments.full || this.#bytes + (kernel.end(k) - pos) > this.#maxBytes))) {
+            flushSegment(pos);
+            await this.#cut(this.#consumed + pos, this.#line);
+            continue;
+          }
+          if (segments.aligning) {
+            // The first record of a segment alone: an org batch it begins may end the segment early.
+            const end = kernel.end(k);
+            segments.alignTo([chunk.subarray(pos, end)]);
+            this.#take(end - pos);
+            this.#line++;
+            pos = end;
+            k++;
+            continue;
+          }
+          // As many as the open segment takes: by its record limit, a resumed run's next cut, and its byte limit.
+          let n = Math.min(plain - k, segments.room, (segments.nextCut ?? Number.POSITIVE_INFINITY) - row + 1);
+          const before = segments.records === 0 ? headerBytes : this.#bytes;
+          if (before + kernel.end(k + n - 1) - pos > this.#maxBytes) {
+            let fits = 1; // the first fits: checked above, or it opens the segment
+            let over = n;
+            while (over - fits > 1) {
+              const mid = (fits + over) >> 1;
+              if (before + kernel.end(k + mid - 1) - pos <= this.#maxBytes) fits = mid;
+              else over = mid;
+            }
+            n = fits;
+          }
+          const end = kernel.end(k + n - 1);
+          this.#takeRows(n, end - pos);
+          this.#line += n;
+          pos = end;
+          k += n;
+        }
+      }
+      const end = this.#scanner.next(chunk, pos);
+      if (end < 0) break;
       if (this.#stop.stopped) {
         // Stopped mid-chunk (while a segment was cut): the records from here on are not taken.
         flushSegment(pos);
@@ -328,6 +386,13 @@ export class CsvCutter {
     if (this.#segments.records === 0) this.#bytes = (this.#header as Buffer).length;
     this.#segments.take(this.#segments.row + 1);
     this.#bytes += length;
+  }
+
+  /** Counts the next `count` input rows, `bytes` long together, into the open segment (sliced in by the caller). */
+  #takeRows(count: number, bytes: number): void {
+    if (this.#segments.records === 0) this.#bytes = (this.#header as Buffer).length;
+    this.#segments.takeRows(this.#segments.row + 1, count);
+    this.#bytes += bytes;
   }
 
   #append(record: Buffer): void {

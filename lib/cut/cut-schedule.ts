@@ -10,6 +10,11 @@ export class CutSchedule {
     this.#rows = [...rows];
   }
 
+  /** The next row after which a segment ends, if any is left. */
+  get next(): number | undefined {
+    return this.#rows[0];
+  }
+
   /** Whether the open segment ends before input row `row`: a cut made before lies behind it. Passes over every such cut. */
   dueBefore(row: number): boolean {
     const rows = this.#rows;

@@ -15,7 +15,7 @@ import { RejectWriter, type RejectEntry } from '../load/reject-file.js';
 import type { ContentType } from '../types.js';
 import type { InputPosition, RowRun, SpooledBatch } from '../load-types.js';
 import { CutSchedule } from './cut-schedule.js';
-import { addRow, type OpenRowRuns } from './row-runs.js';
+import { addRow, addRows, type OpenRowRuns } from './row-runs.js';
 import { encodeSourceRows } from './source-rows.js';
 
 /** What a cutter reports, in input order: the stages turn these into their events and pushes. */
@@ -108,6 +108,16 @@ export class SegmentCutter {
     return this.#records >= this.#limit;
   }
 
+  /** How many more records the open segment may take. */
+  get room(): number {
+    return this.#limit - this.#records;
+  }
+
+  /** The next row after which a resumed run's cut is due, if any is left. */
+  get nextCut(): number | undefined {
+    return this.#cuts.next;
+  }
+
   /** Whether the open segment holds anything to cut: a record, or a rejected one. */
   get open(): boolean {
     return this.#records > 0 || this.#rejects !== undefined;
@@ -134,6 +144,13 @@ export class SegmentCutter {
     this.#row = row;
     this.#records++;
     addRow(this.#runs, row);
+  }
+
+  /** Counts the `count` input rows from `first` on into the open segment's records. */
+  takeRows(first: number, count: number): void {
+    this.#row = first + count - 1;
+    this.#records += count;
+    addRows(this.#runs, first, count);
   }
 
   /** Sends a record to the open segment's reject file; returns a promise only when a file had to be opened or written. */

@@ -1,0 +1,168 @@
+/**
+ * The CSV fast path (CsvBatchSplitter: file to spooled batches, every record checked) on quote-free
+ * and on fully quoted CSV, against a plain 1 MiB-chunk read of the same file, and optionally against
+ * another build of bulkpipe (the baseline), alternated round by round in one process: wall MB/s and
+ * MB per CPU-second (user + sys of this process over the run), medians over the rounds. Each build
+ * also runs on the file's 1 MiB chunks held in memory with the spool's writes left out (no read, no
+ * SHA-256, no write or fdatasync): the scan and the checks alone.
+ * Usage: node dist-bench/benchmarks/csv-fast-path.bench.js [megabytes=256] [rounds=5] [baseline dist-bench dir] [kinds=plain,quoted]
+ * e.g. a baseline built from an older commit: `git archive OLD | tar -x -C /tmp/old && cd /tmp/old &&
+ * ln -s $PWD/node_modules . && npm run build:bench`, then pass `/tmp/old/dist-bench`.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Readable, Writable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LoadSpool } from '../lib/load/load-spool.js';
+import type { SpooledBatch } from '../lib/load-types.js';
+import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
+import { environment, fmt, table } from './_util/run.js';
+
+type Kind = 'plain' | 'quoted';
+type Splitter = new (options: { spool: LoadSpool; maxBytes?: number }) => Transform;
+
+const megabytes = Number(process.argv[2] ?? 256);
+const rounds = Number(process.argv[3] ?? 5);
+const baselineDir = process.argv[4] && process.argv[4] !== '-' ? resolve(process.argv[4]) : undefined;
+const kinds = (process.argv[5] ?? 'plain,quoted').split(',') as Kind[];
+const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-fastpath-'));
+
+const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
+const values = (n: number) => [
+  `Account ${n}`,
+  `AN-${n}`,
+  `Site ${n % 97}`,
+  `555-${String(n % 10_000).padStart(4, '0')}`,
+  `https://example.com/${n}`,
+  String(n % 5000),
+  String((n % 1000) * 1000.5),
+  `City ${n % 313}`,
+  `Country ${n % 41}`,
+  `Industry ${n % 17}`,
+];
+
+/** The chunking benchmark's 10-field Account records, every field in quotes for `quoted`; resolves to the record count. */
+async function generate(path: string, kind: Kind, bytes: number): Promise<number> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  const line = (v: string[]) => `${(kind === 'quoted' ? v.map((s) => `"${s}"`) : v).join(',')}\n`;
+  let written = 0;
+  let buffer = line(FIELDS);
+  let n = 0;
+  for (; written < bytes; n++) {
+    const text = line(values(n));
+    buffer += text;
+    written += text.length;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'close');
+  return n;
+}
+
+interface Run {
+  seconds: number;
+  cpu: number;
+}
+
+async function timed(fn: () => Promise<void>): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await fn();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpu: (used.user + used.system) / 1e6 };
+}
+
+const rawRead = (path: string) =>
+  timed(async () => {
+    for await (const _chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      /* read only */
+    }
+  });
+
+/** The same cutting with the payload writes (hash, write, fdatasync) left out: the segment's path only. */
+function scanOnly(Spool: typeof LoadSpool, dir: string): LoadSpool {
+  class NoWrites extends Spool {
+    override write(seq: number, kind: Parameters<LoadSpool['write']>[1], extension: string): Promise<string> {
+      return this.path(seq, kind, extension);
+    }
+  }
+  return new NoWrites({ dir });
+}
+
+function splitChunks(Splitter: Splitter, chunks: readonly Buffer[], spool: LoadSpool): Promise<Run> {
+  const drain = new Writable({
+    objectMode: true,
+    highWaterMark: 64,
+    write(item: SpooledBatch, _e, cb) {
+      spool.release(item.seq).then(() => cb(), cb);
+    },
+  });
+  return timed(() => pipeline([Readable.from(chunks, { objectMode: false }), new Splitter({ spool }), drain]));
+}
+
+function split(Splitter: Splitter, path: string, spool: LoadSpool): Promise<Run> {
+  const drain = new Writable({
+    objectMode: true,
+    highWaterMark: 64,
+    write(item: SpooledBatch, _e, cb) {
+      spool.release(item.seq).then(() => cb(), cb);
+    },
+  });
+  return timed(() => pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), new Splitter({ spool }), drain]));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** Each build: its splitter, its spool, and its spool without writes. */
+const splitters: Array<[string, Splitter, LoadSpool, LoadSpool]> = [
+  ['this build', CsvBatchSplitter, new LoadSpool({ dir: join(dir, 'spool-new') }), scanOnly(LoadSpool, join(dir, 'scan-new'))],
+];
+if (baselineDir) {
+  const old = (await import(pathToFileURL(join(baselineDir, 'transforms/csv-batch-splitter.js')).href)) as { CsvBatchSplitter: Splitter };
+  const { LoadSpool: OldSpool } = (await import(pathToFileURL(join(baselineDir, 'lib/load/load-spool.js')).href)) as { LoadSpool: typeof LoadSpool };
+  splitters.push(['baseline', old.CsvBatchSplitter, new OldSpool({ dir: join(dir, 'spool-old') }), scanOnly(OldSpool, join(dir, 'scan-old'))]);
+}
+
+const rows: Array<Array<string | number>> = [];
+try {
+  for (const kind of kinds) {
+    const path = join(dir, `${kind}.csv`);
+    const records = await generate(path, kind, megabytes * 1024 * 1024);
+    const mb = (await stat(path)).size / 1e6;
+    const chunks: Buffer[] = [];
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) chunks.push(chunk as Buffer);
+    for (const [, S, spool, noWrites] of splitters) {
+      await split(S, path, spool); // warm-up
+      await splitChunks(S, chunks, noWrites);
+    }
+    const runs = new Map<string, Run[]>([['raw read', []]]);
+    const add = (name: string, run: Run) => runs.set(name, [...(runs.get(name) ?? []), run]);
+    for (let r = 0; r < rounds; r++) {
+      add('raw read', await rawRead(path));
+      const order = r % 2 === 0 ? splitters : [...splitters].reverse();
+      for (const [name, S, spool] of order) add(`${name}: file to spool`, await split(S, path, spool));
+      for (const [name, S, , noWrites] of order) add(`${name}: chunks in memory, no spool writes`, await splitChunks(S, chunks, noWrites));
+    }
+    const raw = median((runs.get('raw read') ?? []).map((x) => x.seconds));
+    for (const [name, list] of runs) {
+      const wall = median(list.map((x) => mb / x.seconds));
+      const perCpu = median(list.map((x) => mb / x.cpu));
+      const range = `${fmt(Math.min(...list.map((x) => mb / x.seconds)), 0)}-${fmt(Math.max(...list.map((x) => mb / x.seconds)), 0)}`;
+      rows.push([kind, name, fmt(mb, 0), fmt(records), fmt(wall, 1), range, fmt(perCpu, 1), fmt(raw / median(list.map((x) => x.seconds)), 3)]);
+    }
+    await rm(path);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+console.log(`# CSV fast path, file to spooled batches, ${rounds} rounds alternated (${environment()})\n`);
+console.log(table(['input', 'path', 'MB', 'records', 'MB/s (median)', 'MB/s range', 'MB per CPU-s (median)', 'ratio to raw read'], rows));
