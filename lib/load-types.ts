@@ -115,7 +115,8 @@ export interface FinishedBatch extends Omit<SubmittedBatch, 'kind'> {
   readonly state: BatchState;
   readonly stateMessage: string | undefined;
   /** Records the server says it processed (`numberRecordsProcessed`): as many results as it will return. */
-  readonly processed: number;
+  readonly processed: number /** Records the server says failed (`numberRecordsFailed`), where it says (v1): none, and no row is a lock failure to send again. */;
+  readonly failed?: number;
 }
 
 /** One input record with its outcome. */

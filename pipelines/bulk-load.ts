@@ -235,9 +235,12 @@ async function untilEnd(plan: LoadPlan, stages: LoadStages, head: Array<Readable
   if (stopSignal?.aborted) stop();
   else stopSignal?.addEventListener('abort', stop, { once: true });
   try {
-    const { sink, submitter, poller, retrier, joiner, lockTap, dateTap } = stages;
+    const { sink, gate, submitter, poller, retrier, joiner, lockTap, dateTap } = stages;
     const tail = run.callbacks.onRows ? [new SegmentRows(run.callbacks.onRows), sink] : [sink];
-    await pipeline([...head, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), dateTap, ...tail], run.signal ? { signal: run.signal } : {});
+    await pipeline(
+      [...head, gate, submitter, poller, ...(retrier ? [retrier] : []), joiner, ...(lockTap ? [lockTap] : []), dateTap, ...tail],
+      run.signal ? { signal: run.signal } : {},
+    );
   } finally {
     stopSignal?.removeEventListener('abort', stop);
   }

@@ -31,6 +31,7 @@ import { RecordGrouper } from '../transforms/record-grouper.js';
 import { RecordParser } from '../transforms/record-parser.js';
 import { RecordReader } from '../transforms/record-reader.js';
 import { RecordRetrier } from '../transforms/record-retrier.js';
+import { BacklogGate } from '../transforms/backlog-gate.js';
 import { ResultJoiner } from '../transforms/result-joiner.js';
 import { StatusPoller } from '../transforms/status-poller.js';
 import type { BulkLoadOptions } from './load-options.js';
@@ -54,6 +55,8 @@ export interface LoadStages {
   /** Between the poller and the joiner when records are retried (issue 26). */
   readonly retrier: RecordRetrier | undefined;
   readonly joiner: ResultJoiner;
+  /** Before the submitter: holds the input while the joiner's reader leaves finished results untaken. */
+  readonly gate: BacklogGate;
   /** Adaptive concurrency (undefined when off), and the tap on the joined blocks that feeds it. */
   readonly concurrency: LoadConcurrency | undefined;
   readonly lockTap: LockFailureTap | undefined;
@@ -161,6 +164,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     poller,
     retrier,
     joiner,
+    gate: new BacklogGate(() => joiner.whenRoom()),
     concurrency,
     lockTap,
     dateHints,

@@ -203,6 +203,13 @@ export class RecordRetrier extends Transform implements IngestJobMaker {
       this.push(item);
       return callback();
     }
+    // A batch none of whose records failed has nothing to send again: its results are not spooled to be
+    // scanned (issue 28), and the joiner reads them from the org (attempts 1, as the merged file would say).
+    if (item.failed === 0 && !this.#steps.has(item.seq)) {
+      this.#onLockFailures?.(item.records, 0);
+      this.push(item);
+      return callback();
+    }
     this.#working++;
     const task = this.#work(item).then(
       (done) => {

@@ -11,7 +11,8 @@
  * NotProcessed batch sends its rows to the errors with the batch's state message. Each segment's
  * spool files are released once joined.
  * Buffers: a few blocks of joined rows, a chunk of one payload and of its results, and the
- * descriptors of the batches waiting for their turn.
+ * descriptors of the batches waiting for their turn. `whenRoom` holds the load's input back while
+ * `backlog` finished results wait, joinable, for a reader that does not take them (issue 28).
  */
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -43,6 +44,11 @@ export interface ResultJoinerOptions {
    * as pending whose files are gone).
    */
   readonly releaseSpool?: boolean;
+  /**
+   * Finished results (a v1 batch, or a 2.0 job) waiting in turn for the reader, from which
+   * `whenRoom` holds the input back; default 4.
+   */
+  readonly backlog?: number;
 }
 
 /** What a joiner takes: a finished batch, or a segment that was never uploaded (rejected records only). */
@@ -68,7 +74,12 @@ export class ResultJoiner extends Transform {
   readonly #responses = new Map<number, Promise<DownloadedBody>>();
   #next = 0;
   #running = false;
+  /** The batch id of the segment being joined ('' for one never uploaded). */
+  #current = '';
   #flushed: TransformCallback | undefined;
+  readonly #backlog: number;
+  /** Callers of whenRoom, waiting for a result to be taken. */
+  #roomWaiters: Array<() => void> = [];
 
   constructor(options: ResultJoinerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
@@ -77,6 +88,35 @@ export class ResultJoiner extends Transform {
     this.#prefetch = nonNegativeInteger('prefetch', options.prefetch ?? 1, 8);
     this.#next = nonNegativeInteger('firstSeq', options.firstSeq ?? 0);
     this.#releaseSpool = options.releaseSpool ?? true;
+    this.#backlog = nonNegativeInteger('backlog', options.backlog ?? 4, 1000) || 1;
+  }
+
+  /**
+   * Resolves once fewer than `backlog` finished results wait in turn (the one being joined and those
+   * right after it, whose join needs nothing more from the input): the load's input waits here, so
+   * that a reader that stops taking rows stops the reading, the uploads and the spool, and never
+   * holds back a batch the joiner waits for (a 2.0 job still gathering segments, a group window).
+   */
+  whenRoom(): Promise<void> {
+    if (this.destroyed || this.#waitingInTurn() < this.#backlog) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Distinct finished results (batch ids) from the one being joined on, in sequence, counting to `backlog` at most. */
+  #waitingInTurn(): number {
+    const ids = new Set<string>();
+    if (this.#running && this.#current !== '') ids.add(this.#current);
+    for (let seq = this.#next + (this.#running ? 1 : 0); ids.size < this.#backlog; seq++) {
+      const item = this.#waiting.get(seq);
+      if (!item) break;
+      if (item.kind === 'finished') ids.add(item.batchId);
+    }
+    return ids.size;
+  }
+
+  #tellRoom(): void {
+    if (this.#roomWaiters.length === 0 || (!this.destroyed && this.#waitingInTurn() >= this.#backlog)) return;
+    for (const resolve of this.#roomWaiters.splice(0)) resolve();
   }
 
   override _transform(item: JoinerInput, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -112,6 +152,7 @@ export class ResultJoiner extends Transform {
       );
     this.#responses.clear();
     this.#reader.release();
+    this.#tellRoom();
     callback(err);
   }
 
@@ -144,14 +185,17 @@ export class ResultJoiner extends Transform {
     try {
       for (let item = this.#waiting.get(this.#next); item && !this.destroyed; item = this.#waiting.get(this.#next)) {
         this.#waiting.delete(item.seq);
+        this.#current = item.kind === 'finished' ? item.batchId : '';
         await this.#join(item);
         if (this.#releaseSpool) await this.#spool.release(item.seq);
         this.emit('batchJoined', item);
         this.#next++;
         this.#prefetchResults();
+        this.#tellRoom();
       }
     } finally {
       this.#running = false;
+      this.#tellRoom();
     }
   }
 

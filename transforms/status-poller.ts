@@ -93,7 +93,14 @@ export class StatusPoller extends PollingStage {
         this.#processedOf.delete(info.id);
         changed = true;
         const { kind: _kind, ...rest } = batch;
-        const finished: FinishedBatch = { ...rest, kind: 'finished', state: info.state, stateMessage: info.stateMessage, processed: info.numberRecordsProcessed };
+        const finished: FinishedBatch = {
+          ...rest,
+          kind: 'finished',
+          state: info.state,
+          stateMessage: info.stateMessage,
+          processed: info.numberRecordsProcessed,
+          failed: info.numberRecordsFailed,
+        };
         this.emit('batchFinished', finished, info);
         await this.pushDone(finished);
       }

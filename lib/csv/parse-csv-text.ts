@@ -38,14 +38,15 @@ const TEXT_AFTER_QUOTE = 'text after a closing quote (inside a quoted field a qu
 const UNTERMINATED_QUOTE = 'an unterminated quoted field: its opening quote is never closed';
 
 /**
- * Calls `onRecord` with each record's fields and the line it starts on (counted from `firstLine`,
- * for text that continues a stream). Returns the line after the text. Throws ParseError (with
+ * Calls `onRecord` with each record's fields, the line it starts on (counted from `firstLine`,
+ * for text that continues a stream) and the index in `text` after its line end (where the next
+ * record's text begins, empty lines aside). Returns the line after the text. Throws ParseError (with
  * `line`, `column` and the field's 1-based position as `record`-less context) on an unterminated
  * quote or a stray quote, unless `tolerant`.
  */
 export function parseCsvText(
   text: string,
-  onRecord: (fields: string[], line: number, problem?: CsvProblem) => void,
+  onRecord: (fields: string[], line: number, problem: CsvProblem | undefined, end: number) => void,
   source = 'CSV',
   firstLine = 1,
   options: CsvTextOptions = {},
@@ -117,7 +118,7 @@ export function parseCsvText(
       line++;
       break;
     }
-    if (!empty) onRecord(fields, startLine, problem);
+    if (!empty) onRecord(fields, startLine, problem, i);
   }
   return line;
 }

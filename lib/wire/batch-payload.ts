@@ -3,7 +3,9 @@
  * aligned with the batch's columns, where a value is a string, null (`#N/A` in CSV, `xsi:nil` in
  * XML, `null` in JSON) or undefined (an empty CSV cell or a missing element: left unchanged on
  * update). Relationship columns come out as `Relationship.Field`. The local org reads uploads with
- * it; the load pipeline reads its spooled batches back with it to join them with their results.
+ * it, a chunk of rows at a time (openBatchPayload): a CSV batch is checked whole in one pass that
+ * keeps only where each record ends, and each chunk's rows are read again from the text when they
+ * are asked for, so that they die young instead of living (and being promoted) through the batch.
  */
 import { PayloadError } from '../errors.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
@@ -20,30 +22,67 @@ export interface Payload {
   readonly rows: readonly PayloadRow[];
 }
 
-const noData = () => new PayloadError('Unable to find any data to create batch', true);
-
-/** Reads the decoded text of a batch. */
-export function readBatchPayload(text: string, format: DataFormat): Payload {
-  if (text.trim() === '') throw noData();
-  if (format === 'csv') return readCsv(text);
-  if (format === 'json') return readJson(text);
-  return readXml(text);
+/** A batch payload read and checked whole, whose rows are handed out a range at a time. */
+export interface BatchPayload {
+  /** Every column seen, in order; for CSV the header. */
+  readonly columns: readonly string[];
+  /** How many records the batch holds. */
+  readonly count: number;
+  /** Records `start` to `end` (exclusive): for CSV read again from the text, new arrays on each call. */
+  rows(start: number, end: number): PayloadRow[];
 }
 
-function readCsv(text: string): Payload {
+/** Called with each record as the payload is checked, in order (its row is not kept unless the format keeps it). */
+export type PayloadRowCheck = (row: Readonly<PayloadRow>, index: number, columns: readonly string[]) => void;
+
+const noData = () => new PayloadError('Unable to find any data to create batch', true);
+
+/** Reads the decoded text of a batch, every row at once (tests, small payloads). */
+export function readBatchPayload(text: string, format: DataFormat): Payload {
+  const payload = openBatchPayload(text, format);
+  return { columns: payload.columns, rows: payload.rows(0, payload.count) };
+}
+
+/**
+ * Reads the decoded text of a batch through once, failing as readBatchPayload does, and calls
+ * `check` with each row on the way. CSV keeps only the text and where each record ends; XML and
+ * JSON (whose columns are known only at their end) keep their rows.
+ */
+export function openBatchPayload(text: string, format: DataFormat, check?: PayloadRowCheck): BatchPayload {
+  if (text.trim() === '') throw noData();
+  if (format === 'csv') return openCsv(text, check);
+  const payload = format === 'json' ? readJson(text) : readXml(text);
+  for (let i = 0; check && i < payload.rows.length; i++) check(payload.rows[i] as PayloadRow, i, payload.columns);
+  return { columns: payload.columns, count: payload.rows.length, rows: (start, end) => payload.rows.slice(start, end) };
+}
+
+const csvValue = (value: string): FieldValue => (value === '' ? undefined : value === '#N/A' ? null : value);
+
+function openCsv(text: string, check: PayloadRowCheck | undefined): BatchPayload {
   let header: string[] | undefined;
-  const rows: PayloadRow[] = [];
+  let headerEnd = 0;
+  // Where each record's text ends (its line end included): chunk k is the text between two of these.
+  let ends = new Uint32Array(1024);
+  let count = 0;
   try {
     // No BOM stripping: Salesforce reads a BOM as part of the first header name.
-    parseCsvText(text, (fields, line) => {
+    parseCsvText(text, (fields, line, _problem, end) => {
       if (!header) {
         header = fields;
+        headerEnd = end;
         return;
       }
       if (fields.length !== header.length) {
         throw new PayloadError(`Failed to parse CSV at line ${line}: the record has ${fields.length} fields, the header ${header.length}`);
       }
-      rows.push(fields.map((value) => (value === '' ? undefined : value === '#N/A' ? null : value)));
+      if (count === ends.length) {
+        const grown = new Uint32Array(ends.length * 2);
+        grown.set(ends);
+        ends = grown;
+      }
+      ends[count] = end;
+      if (check) check(fields.map(csvValue), count, header);
+      count++;
     });
   } catch (err) {
     if (err instanceof PayloadError) throw err;
@@ -56,7 +95,21 @@ function readCsv(text: string): Payload {
     if (seen.has(key)) throw new PayloadError(`Duplicate header specified: ${column}`);
     seen.add(key);
   }
-  return { columns: header, rows };
+  const columns = header;
+  const offsets = ends.subarray(0, count);
+  return {
+    columns,
+    count,
+    rows(start, end) {
+      const rows: PayloadRow[] = [];
+      const last = Math.min(end, count);
+      if (start >= last) return rows;
+      const from = start === 0 ? headerEnd : (offsets[start - 1] as number);
+      // Text already read whole without a fault: it reads the same again.
+      parseCsvText(text.slice(from, offsets[last - 1]), (fields) => rows.push(fields.map(csvValue)));
+      return rows;
+    },
+  };
 }
 
 /** Aligns name -> value records (XML, JSON) on the union of their columns, in order of first appearance. */

@@ -30,8 +30,8 @@ import { type BatchRow, ClaimLost, type JobRow, type JobsStore, type StoredResul
 import { type DmlEngine, bindColumns, type DmlContext, type RowOutcome } from './dml.js';
 import { RowLocks } from './row-locks.js';
 import { resultError } from '../../lib/records/field-values.js';
-import { checkBatchLimits } from './batch-limits.js';
-import { BatchFailure, readPayload, type Payload, type PayloadRow } from './payload.js';
+import { BatchLimits } from './batch-limits.js';
+import { BatchFailure, readPayload, type PayloadRow } from './payload.js';
 import { readZipBatch } from './zip-batch.js';
 import { fieldTooLong } from '../v2/record-limits.js';
 
@@ -220,21 +220,24 @@ export class BatchProcessor {
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
     const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');
-    const payload = readPayload(text, dataFormatOf(job.content_type));
     // A 2.0 upload's splitter cut its batches within the batch limits and refused the records over
     // theirs; a field over its characters fails its own row (below), as in Salesforce.
     const v2 = job.job_type === 'V2Ingest';
-    if (!v2) checkBatchLimits(payload, text.length);
+    // Read through once, each row checked and let go; each chunk's rows are read again when it runs (issue 28).
+    const limits = v2 ? undefined : new BatchLimits();
+    const payload = readPayload(text, dataFormatOf(job.content_type), limits?.row);
+    limits?.check(payload.count, text.length, payload.columns.length);
     const object = schema.object(job.object);
     if (!object) throw new BatchFailure('InvalidBatch', `Unable to find object: ${job.object}`);
-    const bindings = bindColumns(schema, object, payload.columns);
+    const { columns } = payload;
+    const bindings = bindColumns(schema, object, columns);
     const externalIdField = job.external_id_field ? schema.field(object, job.external_id_field) : undefined;
-    for (let start = batch.progress; start < payload.rows.length; start += this.#chunkRows) {
+    for (let start = batch.progress; start < payload.count; start += this.#chunkRows) {
       if (this.#stopping) return 'stopped';
       const now = new Date(this.#now()).toISOString();
       const ctx: DmlContext = { operation: job.operation, object, externalIdField, bindings, userId: job.user_id, now, ...(zip ? { attachments: zip.files } : {}) };
-      const chunk = { start, end: Math.min(start + this.#chunkRows, payload.rows.length) };
-      const outcome = await this.#transaction(batch, payload, ctx, chunk, v2);
+      const chunk = { start, rows: payload.rows(start, start + this.#chunkRows), columns };
+      const outcome = await this.#transaction(batch, ctx, chunk, v2);
       if (outcome !== 'committed') return outcome;
       await yieldToLoop();
     }
@@ -248,13 +251,14 @@ export class BatchProcessor {
    * check is in the chunk's transaction, so no row is written once an abort has committed, and the
    * job's result files, read after it, are final.
    */
-  async #transaction(batch: BatchRow, payload: Payload, ctx: DmlContext, chunk: { start: number; end: number }, v2: boolean): Promise<ChunkOutcome> {
+  async #transaction(batch: BatchRow, ctx: DmlContext, chunk: { start: number; rows: readonly PayloadRow[]; columns: readonly string[] }, v2: boolean): Promise<ChunkOutcome> {
     const { jobs, engine } = this.#o;
-    const { start, end } = chunk;
+    const { start, rows, columns } = chunk;
+    const end = start + rows.length;
     const began = performance.now();
     // Read before the locks are asked for: at most chunkRows short lists.
     const parents: string[][] = [];
-    for (let i = start; i < end; i++) parents.push(engine.lockedParents(ctx, payload.rows[i] as PayloadRow));
+    for (const row of rows) parents.push(engine.lockedParents(ctx, row));
     const grant = await this.#locks.acquire(parents.flat(), this.#lockTimeoutMs, this.#stopped.signal);
     try {
       const unlocked = (ids: readonly string[]) => ids.filter((id) => !grant.held.has(id));
@@ -269,9 +273,9 @@ export class BatchProcessor {
           if (v2 && ENDED.has(jobs.job(batch.job_id)?.state ?? '')) return 'jobEnded';
           const results: StoredResult[] = [];
           for (let i = start; i < end; i++) {
-            const row = payload.rows[i] as PayloadRow;
+            const row = rows[i - start] as PayloadRow;
             const missing = unlocked(parents[i - start] as string[]);
-            const outcome = (v2 && fieldTooLong(payload.columns, row)) || (missing.length > 0 ? unableToLock(missing) : this.#o.rowFault?.(row) || engine.apply(ctx, row));
+            const outcome = (v2 && fieldTooLong(columns, row)) || (missing.length > 0 ? unableToLock(missing) : this.#o.rowFault?.(row) || engine.apply(ctx, row));
             results.push({ row: i, id: outcome.id, success: outcome.success, created: outcome.created, errors: outcome.errors });
           }
           jobs.saveChunk(batch.id, results, performance.now() - began, this.#now());

@@ -3,10 +3,10 @@
  * (`<ExceptionCode> : <message>`, wire §6.4). Payloads are read with the shared reader of lib/.
  */
 import { PayloadError } from '../../lib/errors.js';
-import { readBatchPayload, type Payload } from '../../lib/wire/batch-payload.js';
+import { openBatchPayload, type BatchPayload, type PayloadRowCheck } from '../../lib/wire/batch-payload.js';
 import type { DataFormat } from '../../lib/wire/content-types.js';
 
-export type { Payload, PayloadRow } from '../../lib/wire/batch-payload.js';
+export type { BatchPayload, PayloadRow } from '../../lib/wire/batch-payload.js';
 
 export class BatchFailure extends Error {
   constructor(
@@ -20,10 +20,13 @@ export class BatchFailure extends Error {
   }
 }
 
-/** Reads an uploaded batch; an unreadable one fails with InvalidBatch, an empty one with ClientInputError. */
-export function readPayload(text: string, format: DataFormat): Payload {
+/**
+ * Reads an uploaded batch through (`check` sees each row); an unreadable one fails with InvalidBatch,
+ * an empty one with ClientInputError. Its rows are then read a chunk at a time.
+ */
+export function readPayload(text: string, format: DataFormat, check?: PayloadRowCheck): BatchPayload {
   try {
-    return readBatchPayload(text, format);
+    return openBatchPayload(text, format, check);
   } catch (err) {
     if (err instanceof PayloadError) throw new BatchFailure(err.empty ? 'ClientInputError' : 'InvalidBatch', err.reason);
     throw err;

@@ -131,4 +131,46 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
     // What was read past the rows taken: the columns' look-ahead, a batch, the streams' buffers.
     expect(produced).to.be.below(DEFAULT_LOOKAHEAD_RECORDS + 200);
   });
+
+  for (const bulkApi of [1, 2] as const) {
+    it(`loadRows (Bulk API ${bulkApi}): a consumer that stops reading stops the pulling at a bounded count; once it reads on, it gets every row once (issue 28)`, async () => {
+      const total = 4000;
+      let produced = 0;
+      function* records() {
+        while (produced < total) yield { Name: `W${bulkApi}-${produced++}` };
+      }
+      // Segments of 50 records; a 2.0 job gathers two of them (1,000 bytes of CSV).
+      const it = loadRows({
+        records: records(),
+        client: t.client,
+        object: 'Account',
+        operation: 'insert',
+        batchSize: 50,
+        minPollIntervalMs: 20,
+        ...(bulkApi === 2 ? { bulkApi, jobSize: 1000 } : {}),
+      });
+      const rows: number[] = [];
+      const first = await it.next();
+      if (!first.done) rows.push(first.value.row);
+      // The consumer pauses: the reading stops once the joiner holds its backlog of finished results
+      // (4), the uploads in flight and the streams' buffers, whatever the input has left.
+      const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
+      let stable = 0;
+      for (let last = -1, waited = 0; stable < 4 && produced <= bound && waited < 30_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        stable = produced === last ? stable + 1 : 0;
+        last = produced;
+      }
+      expect(stable, `still pulling at ${produced} records`).to.equal(4);
+      expect(produced).to.be.below(bound);
+      let next = await it.next();
+      while (!next.done) {
+        expect(next.value.success, next.value.error).to.equal(true);
+        rows.push(next.value.row);
+        next = await it.next();
+      }
+      expect(rows).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+      expect(next.value).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0 });
+    });
+  }
 });

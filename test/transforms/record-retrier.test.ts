@@ -134,19 +134,23 @@ describe('transforms/record-retrier', () => {
     expect(seen.filter(([sent]) => sent < 20).every(([, failed]) => failed === 0)).to.equal(true);
   });
 
-  it('never sends blind: a Failed batch, a segment never uploaded and an XML batch pass as they are (with a notice for XML)', async () => {
+  it('never sends blind: a Failed batch, a segment never uploaded, an XML batch and one none of whose records failed pass as they are (with a notice for XML)', async () => {
     const spool = new LoadSpool({ dir: tmp.path });
     const ok = await finished(spool, 0, 3);
     const failed: FinishedBatch = { ...ok, seq: 1, state: 'Failed', stateMessage: 'InvalidBatch : x', processed: 0 };
     const short: FinishedBatch = { ...ok, seq: 2, processed: 2 };
     const xml: FinishedBatch = { ...ok, seq: 3, contentType: 'XML' };
     const rejected: SpooledBatch = { kind: 'batch', seq: 4, path: null, contentType: 'CSV', records: 0, rejected: 2, bytes: 0, rows: [], columns: ['Name'] };
+    // The org said none failed (numberRecordsFailed 0): its results are not downloaded to be scanned (issue 28).
+    const clean: FinishedBatch = { ...ok, seq: 5, failed: 0 };
     const notices: string[] = [];
-    const retrier = new RecordRetrier(options(spool, { client: null as unknown as RecordRetrierOptions['client'] }));
+    const seen: Array<[number, number]> = [];
+    const retrier = new RecordRetrier(options(spool, { client: null as unknown as RecordRetrierOptions['client'], onLockFailures: (sent, failed) => seen.push([sent, failed]) }));
     retrier.on('notice', (m) => notices.push(m));
     const out = collector<FinishedBatch | SpooledBatch>();
-    await pipeline(Readable.from([failed, short, xml, rejected]), retrier, out);
-    expect(out.items).to.deep.equal([failed, short, xml, rejected]);
+    await pipeline(Readable.from([failed, short, xml, rejected, clean]), retrier, out);
+    expect(out.items).to.deep.equal([failed, short, xml, rejected, clean]);
+    expect(seen).to.deep.equal([[3, 0]]);
     expect(notices).to.have.length(1);
     expect(notices[0]).to.match(/CSV jobs only/);
   });

@@ -1,0 +1,51 @@
+/** lib/wire/batch-payload: a batch read through once, its rows handed out a range at a time (issue 28). */
+import { expect } from 'chai';
+import { openBatchPayload, type PayloadRow, readBatchPayload } from '../../../lib/wire/batch-payload.js';
+import { BatchLimits } from '../../../server/processing/batch-limits.js';
+import { BatchFailure } from '../../../server/processing/payload.js';
+
+const awkward = ['Name,Description,Site', 'a,"x, ""quoted""",#N/A', '', 'b,"two\r\nlines",', 'c,plain,s\r', '"d",,"e"', 'e,"",last'].join('\n');
+
+describe('lib/wire/batch-payload', () => {
+  it('hands out any range of CSV rows as a whole read has them: quotes, line breaks in values, CRLF, empty lines, #N/A, empty cells', () => {
+    const whole = readBatchPayload(awkward, 'csv');
+    expect(whole.rows).to.have.length(5);
+    expect(whole.rows[0]).to.deep.equal(['a', 'x, "quoted"', null]);
+    expect(whole.rows[1]).to.deep.equal(['b', 'two\r\nlines', undefined]);
+    const payload = openBatchPayload(awkward, 'csv');
+    expect(payload.count).to.equal(5);
+    for (let size = 1; size <= 6; size++) {
+      const rows: PayloadRow[] = [];
+      for (let start = 0; start < payload.count; start += size) rows.push(...payload.rows(start, start + size));
+      expect(rows, `chunks of ${size}`).to.deep.equal(whole.rows);
+    }
+    expect(payload.rows(3, 3)).to.deep.equal([]);
+    expect(payload.rows(4, 99)).to.deep.equal([['e', undefined, 'last']]);
+  });
+
+  it('checks each row on the way, with its index and the columns, for every format', () => {
+    const seen: string[] = [];
+    const check = (row: Readonly<PayloadRow>, i: number, columns: readonly string[]) => seen.push(`${i}:${columns.join('|')}:${row.join('|')}`);
+    openBatchPayload('Name,Site\na,b\nc,#N/A\n', 'csv', check);
+    openBatchPayload('[{"Name":"j"},{"Site":"k"}]', 'json', check);
+    expect(seen).to.deep.equal(['0:Name|Site:a|b', '1:Name|Site:c|', '0:Name|Site:j|', '1:Name|Site:|k']);
+  });
+
+  it('fails a batch on its limits in the order they have always had, a read fault first', () => {
+    const failure = (text: string) => {
+      const limits = new BatchLimits();
+      try {
+        const payload = openBatchPayload(text, 'csv', limits.row);
+        limits.check(payload.count, text.length, payload.columns.length);
+      } catch (err) {
+        return err instanceof BatchFailure ? err.stateMessage : (err as Error).message;
+      }
+      return 'none';
+    };
+    const long = 'd'.repeat(32_001);
+    expect(failure(`Name,Description\nx,${long}\ny,"unterminated\n`)).to.include('Failed to parse CSV');
+    expect(failure(`Name,Description\nx,${long}\ny,${long}\n`)).to.equal('InvalidBatch : Field Description of record 1 has 32001 characters, more than the limit of 32000');
+    expect(failure(`Name,Description\nx,y\nx,${long}\n${'z,z\n'.repeat(10_000)}`)).to.match(/^InvalidBatch : Exceeded max records limit of 10000 records per batch: 10002$/);
+    expect(failure('Name\nx\n')).to.equal('none');
+  });
+});
