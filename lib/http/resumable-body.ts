@@ -7,7 +7,7 @@
  * silent truncation. Retries share one RetryBudget across reconnections.
  * Buffers: one chunk.
  */
-import { finished, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AbortedError, BodyReplayError, BulkError, NetworkError, type RequestContext } from '../errors.js';
 import { isTransientNetworkError } from './retry.js';
 import type { RetryBudget } from './with-retries.js';
@@ -41,8 +41,8 @@ async function* chunks(first: Readable, { context, reopen, budget, signal }: Res
   for (;;) {
     let skip = delivered;
     try {
-      for await (const chunk of chunksOf(body)) {
-        let bytes = chunk;
+      for await (const chunk of body) {
+        let bytes = chunk as Buffer;
         if (skip > 0) {
           if (bytes.length <= skip) {
             skip -= bytes.length;
@@ -66,50 +66,5 @@ async function* chunks(first: Readable, { context, reopen, budget, signal }: Res
       if (!(error instanceof NetworkError) || !isTransientNetworkError(error.cause) || !(await budget.next(error))) throw error;
       body = await reopen();
     }
-  }
-}
-
-/**
- * The chunks of a body as they were pushed. A for-await on a Readable reads its whole buffer at
- * each step as one concatenated chunk (`read()`): behind the connection's 1 MiB cushion
- * (connection.ts) that copied every byte of a download once more (issue 28: `fromList`, a tenth of
- * the query's busy time in the profile). Here the body flows and is paused at each chunk: one
- * chunk is held, and none is copied. The body ends, fails (a close before its end is
- * ERR_STREAM_PREMATURE_CLOSE) or is destroyed when the reader leaves early, as a for-await does it.
- */
-async function* chunksOf(body: Readable): AsyncGenerator<Buffer> {
-  const held: Buffer[] = [];
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const onData = (chunk: Buffer) => {
-    held.push(chunk);
-    body.pause();
-    wake?.();
-  };
-  const stop = finished(body, { writable: false }, (err) => {
-    if (err) failure = err;
-    ended = true;
-    wake?.();
-  });
-  body.on('data', onData);
-  try {
-    for (;;) {
-      const chunk = held.shift();
-      if (chunk !== undefined) {
-        yield chunk;
-        continue;
-      }
-      if (failure !== undefined) throw failure;
-      if (ended) return;
-      const next = new Promise<void>((resolve) => (wake = resolve));
-      body.resume();
-      await next;
-      wake = undefined;
-    }
-  } finally {
-    body.off('data', onData);
-    stop();
-    if (!ended) body.destroy();
   }
 }
