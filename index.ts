@@ -112,20 +112,37 @@ export type {
 } from './lib/types.js';
 export type { GlobalDescribe, SObjectSummary, SObjectDescribe, FieldDescribe, PicklistValue } from './lib/wire/describe.js';
 
-// Loads.
-export {
-  bulkLoad,
-  type RecordInput,
-  type LoadBatchEvent,
-  type LoadProgress,
-  type LoadSummary,
-  type LoadBudget,
-  type FailedJob,
-  type LoadLedgerOutcome,
-  type BulkLoadOptions,
+// Loads. The three load functions import their pipeline at their first call (issue 28): it is a third
+// of the package's modules, and `import 'bulkpipe'` need not compile it for code that only composes stages.
+export type {
+  RecordInput,
+  LoadBatchEvent,
+  LoadProgress,
+  LoadSummary,
+  LoadBudget,
+  FailedJob,
+  LoadLedgerOutcome,
+  BulkLoadOptions,
 } from './pipelines/bulk-load.js';
-export { loadRows } from './pipelines/load-rows.js';
-export { dryRunLoad, type DryRunOptions, type DryRunSummary } from './pipelines/dry-run.js';
+export type { DryRunOptions, DryRunSummary } from './pipelines/dry-run.js';
+import type { BulkLoadOptions, LoadSummary } from './pipelines/bulk-load.js';
+import type { DryRunOptions, DryRunSummary } from './pipelines/dry-run.js';
+import type { JoinedRow } from './lib/load-types.js';
+
+/** The whole load as one pipeline, file (or stream) to result files; resolves to the run's summary (pipelines/bulk-load.ts). */
+export async function bulkLoad(options: BulkLoadOptions): Promise<LoadSummary> {
+  return (await import('./pipelines/bulk-load.js')).bulkLoad(options);
+}
+
+/** bulkLoad as an async iterator of its rows, in input order, the summary as its return value (pipelines/load-rows.ts). */
+export async function* loadRows(options: Omit<BulkLoadOptions, 'onRows'>): AsyncGenerator<JoinedRow, LoadSummary, undefined> {
+  return yield* (await import('./pipelines/load-rows.js')).loadRows(options);
+}
+
+/** Reads and checks the input as a load would, sending nothing (pipelines/dry-run.ts). */
+export async function dryRunLoad(options: DryRunOptions): Promise<DryRunSummary> {
+  return (await import('./pipelines/dry-run.js')).dryRunLoad(options);
+}
 export { parseColumnMap, type ColumnMap } from './lib/load/column-map.js';
 export type { PayloadType } from './lib/records/serialize-record.js';
 export { LoadLedger, readLedger, type LedgerRun, type LedgerSegment, type LedgerJoined, type LedgerState } from './lib/load/load-ledger.js';

@@ -13,6 +13,7 @@ import type Pick from 'stream-json/filters/Pick.js';
 import type StreamArray from 'stream-json/streamers/StreamArray.js';
 import type * as Undici from 'undici';
 import type * as Yazl from 'yazl';
+import type * as SoqlParser from '@jetstreamapp/soql-parser-js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,3 +46,5 @@ export const streamJson = once('stream-json', () => ({
   pick: require('stream-json/filters/Pick.js') as typeof Pick,
   streamArray: require('stream-json/streamers/StreamArray.js') as typeof StreamArray,
 }));
+/** The local org's SOQL parser: half a CPU-second to load, so the org's entry leaves it to its first query. */
+export const soqlParser = once('@jetstreamapp/soql-parser-js', () => require('@jetstreamapp/soql-parser-js') as typeof SoqlParser);

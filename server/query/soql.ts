@@ -5,7 +5,8 @@
  * grammar); what it cannot express, or Bulk queries refuse, fails the batch with Salesforce's
  * `InvalidBatch : Failed to process query: ...` texts.
  */
-import { parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
+import type { Query } from '@jetstreamapp/soql-parser-js';
+import { soqlParser } from '../../lib/packages.js';
 import { isValidId, toId18 } from '../../lib/ids.js';
 import type { FieldDef, ObjectDef, OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
@@ -80,6 +81,7 @@ interface WhereNode {
  * object its FROM names, which must be one of the org's (INVALID_TYPE otherwise).
  */
 export function compileSoql(soql: string, schema: OrgSchema, jobObject?: string, options: SoqlOptions = {}): CompiledQuery {
+  const { parseQuery } = soqlParser(); // loaded at the first query (issue 28)
   let query: Query;
   try {
     query = parseQuery(soql);

@@ -13,7 +13,8 @@
  * the same words. Malformed SOQL and unknown objects and fields keep the REST query's codes
  * (MALFORMED_QUERY, INVALID_TYPE, INVALID_FIELD) [unconfirmed for 2.0].
  */
-import { parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
+import type { Query } from '@jetstreamapp/soql-parser-js';
+import { soqlParser } from '../../lib/packages.js';
 import type { OrgSchema } from '../org/schema.js';
 import { BatchFailure } from '../processing/payload.js';
 import { compileSoql, type CompiledQuery } from './soql.js';
@@ -45,6 +46,7 @@ export function compileV2Query(soql: string, schema: OrgSchema): CompiledQuery {
 }
 
 function refuseUnsupported(soql: string): void {
+  const { parseQuery } = soqlParser(); // loaded at the first query (issue 28)
   let query: Query;
   try {
     query = parseQuery(soql);

@@ -14,8 +14,11 @@ import { useTestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../helpers/module-log/register.mjs', import.meta.url))).href;
-const INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-const LOCAL_ORG = /better-sqlite3|soql-parser-js|\/dist\/server\//;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The published entries (package.json's exports: the bundle of scripts/bundle.mjs), imported by name from the package's own folder.
+const LOCAL_ORG = /better-sqlite3|soql-parser-js|\/dist\/server\/|\/dist\/bundle\/server\.js/;
+/** Node's CommonJS cache in a child, as JSON: the packages required at their first use (lib/packages.ts) show there, not in the module hook. */
+const REQUIRED = `console.log(JSON.stringify(Object.keys((await import('node:module')).createRequire(process.cwd() + '/').cache)));`;
 
 describe('bin: what start-up loads', function () {
   this.timeout(60_000);
@@ -73,29 +76,78 @@ describe('bin: what start-up loads', function () {
   });
 
   it("import 'bulkpipe' loads neither better-sqlite3 nor a SOQL parser nor the local org", async () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(INDEX).href)});`], {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('bulkpipe');"], {
+      cwd: ROOT,
       env: { ...process.env, ...logEnv() },
       encoding: 'utf8',
     });
     expect(child.status, child.stderr).to.equal(0);
     const modules = await loaded();
-    expect(modules.some((m) => m.endsWith('/dist/index.js'))).to.equal(true);
+    expect(modules.some((m) => m.endsWith('/dist/bundle/index.js'))).to.equal(true);
     expect(modules.filter((m) => LOCAL_ORG.test(m))).to.deep.equal([]);
   });
 
   it("import 'bulkpipe' loads none of the client's packages, a client does: each is required at its first use (issue 28)", () => {
     // They are CommonJS, required through lib/packages.ts: the CommonJS cache shows them, the hook does not.
     const required = (then: string) => {
-      const script = `const bulkpipe = await import(${JSON.stringify(pathToFileURL(INDEX).href)});
+      const script = `const bulkpipe = await import('bulkpipe');
         ${then}
-        const { createRequire } = await import('node:module');
-        console.log(JSON.stringify(Object.keys(createRequire(process.cwd() + '/').cache)));`;
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+        ${REQUIRED}`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
       expect(child.status, child.stderr).to.equal(0);
       return (JSON.parse(child.stdout) as string[]).flatMap((m) => /[\\/]node_modules[\\/](undici|sax|stream-json|yazl)[\\/]/.exec(m)?.[1] ?? []);
     };
     expect(required('')).to.deep.equal([]);
     // A client opens its HTTP pool at once: undici is required then.
     expect(required("new bulkpipe.BulkClient({ instanceUrl: 'http://127.0.0.1:9', accessToken: 'x' });")).to.include('undici');
+  });
+
+  it("import 'bulkpipe/server' loads no SOQL parser: the org's first query does, and the published entries load and query together (issue 28)", async () => {
+    await writeFile(join(tmp.path, 'in.csv'), 'Name\nBundled One\nBundled Two\n');
+    const soql = "SELECT Name FROM Account WHERE Name LIKE 'Bundled%' ORDER BY Name";
+    const script = `const { createRequire } = await import('node:module');
+      const { startServer } = await import('bulkpipe/server');
+      const bulkpipe = await import('bulkpipe');
+      const cached = () => Object.keys(createRequire(process.cwd() + '/').cache);
+      const before = cached();
+      const org = await startServer({ port: 0 });
+      const client = await bulkpipe.BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password });
+      try {
+        const summary = await bulkpipe.bulkLoad({ client, object: 'Account', operation: 'insert', input: ${JSON.stringify(join(tmp.path, 'in.csv'))}, format: 'csv', successPath: ${JSON.stringify(join(tmp.path, 'ok.csv'))}, errorPath: ${JSON.stringify(join(tmp.path, 'failed.csv'))} });
+        let csv = '';
+        for await (const chunk of bulkpipe.bulkQuery({ client, soql: ${JSON.stringify(soql)} })) csv += chunk;
+        // The root's load functions import their pipeline at their first call (index.ts): a generator's return and an early break pass through.
+        const rows = bulkpipe.loadRows({ client, object: 'Account', operation: 'insert', records: [{ Name: 'Row One' }, { Name: 'Row Two' }], minPollIntervalMs: 20 });
+        const seen = [];
+        let step;
+        while (!(step = await rows.next()).done) seen.push(step.value.success ? step.value.fields.Name : step.value.error);
+        let left = 0;
+        for await (const row of bulkpipe.loadRows({ client, object: 'Account', operation: 'insert', records: [{ Name: 'Row Three' }, { Name: 'Row Four' }], minPollIntervalMs: 20 })) if (row) { left++; break; }
+        const dry = await bulkpipe.dryRunLoad({ client, object: 'Account', operation: 'insert', input: ${JSON.stringify(join(tmp.path, 'in.csv'))}, format: 'csv' });
+        console.log(JSON.stringify({ before, succeeded: summary.recordsSucceeded, csv, rows: seen, returned: step.value.recordsSucceeded, left, dry: dry.recordsValid, after: cached() }));
+      } finally {
+        await client.close();
+        await org.close();
+      }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, ...logEnv() }, encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    const ran = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as {
+      before: string[];
+      succeeded: number;
+      csv: string;
+      rows: string[];
+      returned: number;
+      left: number;
+      dry: number;
+      after: string[];
+    };
+    const soqlParser = (cache: readonly string[]) => cache.filter((m) => m.includes('soql-parser-js'));
+    // Imported (the module hook's log: an ESM import at the package's load, as before issue 28) at no point, and not required by the import.
+    expect(soqlParser(await loaded()), 'imported').to.deep.equal([]);
+    expect(soqlParser(ran.before), 'required at import').to.deep.equal([]);
+    expect(ran.succeeded).to.equal(2);
+    expect(ran.csv.replace(/\r/g, '')).to.equal('"Name"\n"Bundled One"\n"Bundled Two"\n');
+    expect(soqlParser(ran.after), 'after a query').to.have.length.above(0);
+    expect([ran.rows, ran.returned, ran.left, ran.dry]).to.deep.equal([['Row One', 'Row Two'], 2, 1, 2]);
   });
 });
