@@ -10,7 +10,11 @@
  * The types are tsc's declarations beside its per-file output, which the CLI (bin/) keeps running.
  * Usage, after `tsc -p tsconfig.build.json`: node scripts/bundle.mjs
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a hash of their content: without this, every rebuild would leave the old set beside the new.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: {
