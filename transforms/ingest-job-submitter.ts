@@ -1,7 +1,10 @@
 /**
  * IngestJobSubmitter: SpooledBatch -> SubmittedBatch for Bulk API 2.0, whose job takes one upload.
- * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); the
- * job is then created, its segments uploaded from the spool as one body (gzip), and UploadComplete
+ * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); with
+ * `growJobs` the first job is one segment and each later one is launched once it holds half the bytes
+ * launched before it (issue 28: the org starts at once, and the last job, whose results come only
+ * when the org is done with it, is at most a third of the load). The job is then created, its
+ * segments uploaded from the spool as one body (gzip), and UploadComplete
  * sent, with up to `concurrency` jobs in these steps at once. Each step is announced in the ledger
  * before it is taken (lib/load/ledger-ingest-jobs.ts), so that a resume knows what to check in the
  * org. A resumed run hands over its jobs (`goOn`): a segment of one joins it, and the job goes on
@@ -34,11 +37,19 @@ export interface IngestJobSubmitterOptions {
   /** Jobs at once; default 4, at most 25. Jobs being created and uploaded; with `untilJobsEnd`, until the org has ended them. */
   readonly concurrency?: number;
   /**
-   * A job keeps its slot until `jobEnded(id)` is called (an IngestJobPoller's `jobEnded` event), so
-   * that at most `concurrency` jobs are in the org at once and the input waits for them; default false
-   * (a slot is freed once UploadComplete is answered).
+   * A job keeps its slot until `jobEnded(id)` is called (a load calls it on an IngestJobPoller's
+   * `jobLeftOrg` event: the org has ended the job, its results are still to fetch), so that at most
+   * `concurrency` jobs are in the org at once and the input waits for them; default false (a slot is
+   * freed once UploadComplete is answered).
    */
   readonly untilJobsEnd?: boolean;
+  /**
+   * Launch a job once it holds half the bytes of the jobs launched before it (the first: its
+   * first segment), never more than `jobSize`: the org has work at once, and the results of the last
+   * job, fetched after the org is done, are a small part of the load; default false (every job is
+   * filled to `jobSize`).
+   */
+  readonly growJobs?: boolean;
   /** Upload gzip-compressed; default true. */
   readonly gzip?: boolean;
   readonly ledger?: LoadLedger;
@@ -71,6 +82,9 @@ interface Group {
   readonly resumed?: ResumedIngestJob;
 }
 
+/** With growJobs: a job is launched once it holds 1/GROWTH of the bytes launched before it (the last job is at most a third of the load). */
+const GROWTH = 2;
+
 export class IngestJobSubmitter extends Transform {
   readonly #client: BulkClient;
   readonly #request: IngestJobSubmitterOptions['job'];
@@ -83,6 +97,9 @@ export class IngestJobSubmitter extends Transform {
   readonly #digest: (batch: SpooledBatch, path: string) => Promise<string>;
   readonly #limit: LimitFunction;
   readonly #untilJobsEnd: boolean;
+  readonly #growJobs: boolean;
+  /** Bytes of the jobs gathered and launched so far (growJobs). */
+  #launchedBytes = 0;
   /** With untilJobsEnd: the jobs launched whose end the poller has not told yet. */
   readonly #live = new Set<Group>();
   readonly #liveByJob = new Map<string, Group>();
@@ -112,6 +129,7 @@ export class IngestJobSubmitter extends Transform {
     this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);
     this.#limit = pLimit(this.#concurrency);
     this.#untilJobsEnd = options.untilJobsEnd ?? false;
+    this.#growJobs = options.growJobs ?? false;
   }
 
   /** The org ended a job (untilJobsEnd): its slot is free for the next one. */
@@ -187,19 +205,16 @@ export class IngestJobSubmitter extends Transform {
       return this.#inFlight.pass(callback);
     }
     const open = this.#open;
-    if (open && open.bytes + item.bytes > this.#jobSize) {
-      this.#open = undefined;
-      this.#launch(open);
-    }
+    if (open && open.bytes + item.bytes > this.#jobSize) this.#launchOpen();
     this.#open ??= { segments: [], bytes: 0 };
     this.#open.segments.push(item);
     this.#open.bytes += item.bytes;
+    if (this.#growJobs && this.#open.bytes * GROWTH >= this.#launchedBytes) this.#launchOpen();
     return this.#inFlight.pass(callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#open) this.#launch(this.#open);
-    this.#open = undefined;
+    if (this.#open) this.#launchOpen();
     (async () => {
       await this.#inFlight.drain();
       // A create answer lost on the way (the client sent it again): the job it may have made is not left Open.
@@ -230,6 +245,14 @@ export class IngestJobSubmitter extends Transform {
   /** Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot. */
   #hasRoom(): boolean {
     return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency;
+  }
+
+  /** Launches the job being gathered. */
+  #launchOpen(): void {
+    const open = this.#open as Group;
+    this.#open = undefined;
+    this.#launchedBytes += open.bytes;
+    this.#launch(open);
   }
 
   #launch(group: Group): void {
