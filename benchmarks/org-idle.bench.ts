@@ -5,14 +5,16 @@
  * each request was answered), in these runs, taking turns (the order reversed every other round):
  * - `org v1`, `org v2`: the org's own rate, fed the same records pre-cut into 10,000-record batches
  *   by this process, as fast as it takes them (v1: 4 uploads at a time into one job, closed at the
- *   end; v2: jobs of JOB_RECORDS records, 4 at a time, each created, uploaded in one PUT and closed);
+ *   end; v2: jobs of one batch each, 4 at a time, each created, uploaded in one PUT and closed);
  * - `load v1`, `load v2`: `bulkpipe load --bulk-api 1|2` (bulkLoad, the CLI's defaults) under
  *   /usr/bin/time -v, of this build and, when BULKPIPE_BEFORE names another build's
  *   dist-bench folder, of that one too (`before load v1` ...).
  * From the org's side: the run's time from its first request (the login) to its last answer (a
  * load's) or its last batch's end (a pre-cut run's: the org's own rate stops there), and in it the
  * org's idle time before its first batch ran (start), between batches (middle: no batch running),
- * and after its last batch (end: the client polls, fetches the results, closes). Client CPU seconds
+ * and after its last batch (end: the client polls, fetches the results, closes), and how much of
+ * that idle time an upload was streaming in (the org parsing it: a 2.0 job's batches run only once
+ * its upload is whole and closed). Client CPU seconds
  * and wall time (process start to exit) of the loads beside. Figures are printed, never asserted.
  * Usage: npm run build:bench && [BULKPIPE_BEFORE=/tmp/loadrate-before/dist-bench] \
  *   node dist-bench/benchmarks/org-idle.bench.js [MB=100] [rounds=3] [runs=org v1,org v2,load v1,load v2,...]
@@ -33,7 +35,7 @@ import type { OrgTrace } from './_util/traced-org.js';
 const megabytes = Number(process.argv[2] ?? 100);
 const rounds = Number(process.argv[3] ?? 3);
 const BATCH = 10_000;
-const JOB_RECORDS = 50_000;
+const JOB_RECORDS = 10_000;
 const API = '62.0';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TRACED_ORG = here('./_util/traced-org.js');
@@ -97,7 +99,7 @@ async function orgV1(org: OrgProcess): Promise<number> {
   }
 }
 
-/** v2 pre-cut: jobs of JOB_RECORDS records, 4 at a time created, uploaded (one PUT, one header) and closed; polled every 20 ms until all are JobComplete. */
+/** v2 pre-cut: jobs of JOB_RECORDS records (one batch: the org starts on the first at once), 4 at a time created, uploaded (one PUT, one header) and closed; polled every 20 ms until all are JobComplete. */
 async function orgV2(org: OrgProcess): Promise<number> {
   const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: API });
   const ingest = client.ingestJobs;
@@ -142,6 +144,8 @@ interface Idle {
   readonly end: number;
   /** Batches at work at once, on average while any was. */
   readonly overlap: number;
+  /** Of the idle time, the part while an upload (a v1 batch POST, a 2.0 PUT) streamed in: the org parsing what it is sent. */
+  readonly receiving: number;
 }
 
 function idleOf(trace: OrgTrace, untilLastAnswer: boolean): Idle {
@@ -159,7 +163,27 @@ function idleOf(trace: OrgTrace, untilLastAnswer: boolean): Idle {
   const busy = merged.reduce((sum, m) => sum + m.end - m.start, 0);
   const t1 = untilLastAnswer ? Math.max(lastEnd, ...trace.requests.map((r) => r.endMs)) : lastEnd;
   const worked = runs.reduce((sum, r) => sum + r.endedMs - r.startedMs, 0);
-  return { seconds: (t1 - t0) / 1000, start: (first - t0) / 1000, middle: (lastEnd - first - busy) / 1000, end: (t1 - lastEnd) / 1000, overlap: worked / busy };
+  // Uploads merged the same way, then the part of them outside every batch run.
+  const uploads: Array<{ start: number; end: number }> = [];
+  for (const r of [...trace.requests].filter((q) => /^(PUT \S+\/batches|POST \S+\/batch) /.test(q.line)).sort((a, b) => a.startMs - b.startMs)) {
+    const last = uploads[uploads.length - 1];
+    if (last && r.startMs <= last.end) last.end = Math.max(last.end, r.endMs);
+    else uploads.push({ start: r.startMs, end: r.endMs });
+  }
+  let receiving = 0;
+  for (const u of uploads) {
+    let covered = 0;
+    for (const m of merged) covered += Math.max(0, Math.min(u.end, m.end) - Math.max(u.start, m.start));
+    receiving += u.end - u.start - covered;
+  }
+  return {
+    seconds: (t1 - t0) / 1000,
+    start: (first - t0) / 1000,
+    middle: (lastEnd - first - busy) / 1000,
+    end: (t1 - lastEnd) / 1000,
+    overlap: worked / busy,
+    receiving: receiving / 1000,
+  };
 }
 
 interface Run {
@@ -210,6 +234,7 @@ try {
         fmt(idle.start, 2),
         fmt(idle.middle, 2),
         fmt(idle.end, 2),
+        fmt(idle.receiving, 2),
         fmt(idle.overlap, 2),
         cost ? fmt(cost.seconds, 2) : '',
         cost ? fmt(cpu(cost), 2) : '',
@@ -243,6 +268,10 @@ try {
         2,
       ),
       fmt(
+        of(name, (r) => r.idle.receiving),
+        2,
+      ),
+      fmt(
         of(name, (r) => r.idle.overlap),
         2,
       ),
@@ -261,7 +290,12 @@ try {
     ]);
   console.log(`# The org never idle: a load against the org's own rate (${environment()})\n`);
   console.log(`${fmt(bytes / 1e6)} MB, ${fmt(records)} Account records, ${rounds} round(s)\n`);
-  console.log(table(['run', 'round', 'org-side s', 'records/s', 'org idle: start s', 'middle s', 'end s', 'batches at once', 'client wall s', 'client CPU s'], rows));
+  console.log(
+    table(
+      ['run', 'round', 'org-side s', 'records/s', 'org idle: start s', 'middle s', 'end s', 'of the idle: receiving uploads s', 'batches at once', 'client wall s', 'client CPU s'],
+      rows,
+    ),
+  );
   console.log('');
   for (const api of ['v1', 'v2']) {
     const org = of(`org ${api}`, rate);

@@ -39,8 +39,9 @@ export interface IngestJobSubmitterOptions {
   /**
    * A job keeps its slot until `jobEnded(id)` is called (a load calls it on an IngestJobPoller's
    * `jobLeftOrg` event: the org has ended the job, its results are still to fetch), so that at most
-   * `concurrency` jobs are in the org at once and the input waits for them; default false (a slot is
-   * freed once UploadComplete is answered).
+   * `concurrency` jobs are in the org at once and the input waits for them; one more is created and
+   * uploaded meanwhile, its UploadComplete sent once a slot is free; default false (a slot is freed
+   * once UploadComplete is answered).
    */
   readonly untilJobsEnd?: boolean;
   /**
@@ -103,6 +104,10 @@ export class IngestJobSubmitter extends Transform {
   /** With untilJobsEnd: the jobs launched whose end the poller has not told yet. */
   readonly #live = new Set<Group>();
   readonly #liveByJob = new Map<string, Group>();
+  /** With untilJobsEnd: the live jobs sent UploadComplete (or found closed by a resume): those the org runs. */
+  readonly #inOrg = new Set<Group>();
+  /** Jobs uploaded ahead, waiting for room in the org to send UploadComplete. */
+  #closeWaiters: Array<() => void> = [];
   readonly #abort = new AbortController();
   readonly #inFlight = new InFlight(() => this.#hasRoom());
   /** A resumed run's jobs, by each of their segments. */
@@ -138,6 +143,8 @@ export class IngestJobSubmitter extends Transform {
     if (!group) return;
     this.#liveByJob.delete(jobId);
     this.#live.delete(group);
+    this.#inOrg.delete(group);
+    this.#wakeClosers();
     this.#inFlight.release();
   }
 
@@ -157,6 +164,7 @@ export class IngestJobSubmitter extends Transform {
   /** When the input ends, abort the jobs still Open instead of sending UploadComplete (a stop that should not wait for the org). */
   abortAtEnd(): void {
     this.#abortAtEnd = true;
+    this.#wakeClosers();
   }
 
   /** The jobs in flight now, at most. */
@@ -170,6 +178,7 @@ export class IngestJobSubmitter extends Transform {
    */
   setConcurrency(n: number): void {
     changeLimit(n, (c) => (this.#concurrency = c), this.#limit, this.#inFlight);
+    this.#wakeClosers();
   }
 
   /** The last job created, once there is one. */
@@ -239,12 +248,30 @@ export class IngestJobSubmitter extends Transform {
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
     this.#inFlight.clear();
+    this.#wakeClosers();
     callback(err);
   }
 
-  /** Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot. */
+  /**
+   * Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot, counting one job
+   * more than `concurrency`: it is created and uploaded while the org runs the others, and sent
+   * UploadComplete once one of them ends (issue 28: the org waited while the next upload streamed in).
+   */
   #hasRoom(): boolean {
-    return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency;
+    return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency + 1;
+  }
+
+  /** Resolves once the org runs fewer than `concurrency` of this run's jobs (or the run stops, or ends by aborting its jobs). */
+  async #roomInOrg(): Promise<void> {
+    while (this.#inOrg.size >= this.#concurrency && !this.#abortAtEnd && !this.#abort.signal.aborted) {
+      await new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    }
+  }
+
+  #wakeClosers(): void {
+    const waiters = this.#closeWaiters;
+    this.#closeWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Launches the job being gathered. */
@@ -298,6 +325,10 @@ export class IngestJobSubmitter extends Transform {
       await this.#ledger?.ingestJob({ type: 'v2upload', jobId, sha256 });
       await ingest.upload(jobId, { stream: ingestUploadStream(paths) }, { gzip: this.#gzip, signal });
       await this.#ledger?.ingestJob({ type: 'v2uploaded', jobId });
+    }
+    if (this.#live.has(group)) {
+      if (!resumed?.closed) await this.#roomInOrg();
+      this.#inOrg.add(group);
     }
     if (!resumed?.closed) {
       if (this.#abortAtEnd) await ingest.abort(jobId, { signal });
