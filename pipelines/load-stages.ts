@@ -123,6 +123,8 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
           ...(shape.jobSize !== undefined ? { jobSize: shape.jobSize } : {}),
           concurrency: run.concurrency,
           untilJobsEnd: true,
+          // The org starts on a first job of one segment, and the last job's results are a small tail (issue 28).
+          growJobs: true,
           ...(ledger ? { ledger } : {}),
           ...beforeJob,
           digest: (batch: SpooledBatch, path: string) => spool.digest(batch.seq, path),
@@ -131,7 +133,8 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
   const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
   if (poller instanceof IngestJobPoller && submitter instanceof IngestJobSubmitter) {
-    poller.on('jobEnded', (jobId) => submitter.jobEnded(jobId));
+    // A job's slot is free once the org has ended it, while its results download (issue 28: the org waited for them).
+    poller.on('jobLeftOrg', (jobId) => submitter.jobEnded(jobId));
     submitter.on('notice', (message) => run.callbacks.onNotice?.(message));
   }
   if (poller instanceof IngestJobPoller)

@@ -25,7 +25,7 @@ import { IdGenerator } from './org/id-generator.js';
 import { JobSchemas } from './org/job-schemas.js';
 import { type LimitMaxima, OrgLimits, checkLimitMaxima } from './org/org-limits.js';
 import { OrgSchema, type SchemaFile } from './org/schema.js';
-import { BatchProcessor } from './processing/batch-processor.js';
+import { BatchProcessor, type BatchRun } from './processing/batch-processor.js';
 import { DmlEngine } from './processing/dml.js';
 import { QueryRunner } from './query/query-runner.js';
 import { AuthStore } from './store/auth-store.js';
@@ -84,6 +84,8 @@ export interface ServerOptions {
   readonly sessionTtlSeconds?: number;
   /** One line per request, and server errors. */
   readonly log?: (line: string) => void;
+  /** Told of each batch the org ran, as it ends: its start and end, epoch ms (benchmarks: where the org waits). */
+  readonly onBatchRun?: (run: BatchRun) => void;
   /**
    * Daily limits' Max (`/limits`), e.g. `{ DailyBulkApiBatches: 5 }`; the others keep a Developer
    * Edition's. A spent limit is refused as Salesforce refuses it (server/org/org-limits.ts).
@@ -104,7 +106,7 @@ export interface LocalOrg {
   close(): Promise<void>;
 }
 
-export type { FaultOptions, LimitMaxima, SchemaFile };
+export type { BatchRun, FaultOptions, LimitMaxima, SchemaFile };
 
 const ORG_ID = toId18('00D5g0000000001');
 
@@ -162,6 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     transactionMs,
     ...(faults?.options.holdInProgressMs ? { holdInProgressMs: () => faults.options.holdInProgressMs ?? 0 } : {}),
     ...(faults?.options.lockFailRate ? { rowFault: (row: readonly (string | null | undefined)[]) => faults.lockFailure(row) } : {}),
+    ...(options.onBatchRun ? { onBatchRun: options.onBatchRun } : {}),
     onError: (err, batchId) => log(`batch ${batchId}: ${(err as Error).stack ?? String(err)}`),
     // Other processes may serve the same file: one of them at a time runs its batches.
     ...(isMemory(file) ? {} : { lock: new FileLock(`${realpathSync(file)}-processor.lock`) }),

@@ -133,10 +133,15 @@ export class IngestJobPoller extends PollingStage {
       else counts.queued++;
     }
     this.emit('poll', counts);
-    for (const info of ended) {
+    const ready = ended.filter((info) => {
       const job = this.#jobs.get(info.id) as AwaitedJob;
       // Every segment of the job is at hand: the submitter pushes them together, after UploadComplete.
-      if (job.segments.length < job.count) continue;
+      return job.segments.length >= job.count;
+    });
+    // Told before any result is fetched: the org has room for another job while these download (issue 28).
+    for (const info of ready) this.emit('jobLeftOrg', info.id);
+    for (const info of ready) {
+      const job = this.#jobs.get(info.id) as AwaitedJob;
       this.#jobs.delete(info.id);
       await this.#finish(
         info,
@@ -243,6 +248,8 @@ export interface IngestJobPoller {
   on(event: 'poll', listener: (counts: BatchCounts) => void): this;
   on(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
   on(event: 'jobFailed', listener: (job: IngestJobInfo) => void): this;
+  /** The org has ended a job (JobComplete, Failed, Aborted) and its segments are all here: its results are fetched next. */
+  on(event: 'jobLeftOrg', listener: (jobId: string) => void): this;
   /** A job's segments are all pushed on: the org is done with it. */
   on(event: 'jobEnded', listener: (jobId: string) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;

@@ -1,7 +1,10 @@
 /**
  * IngestJobSubmitter: SpooledBatch -> SubmittedBatch for Bulk API 2.0, whose job takes one upload.
- * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); the
- * job is then created, its segments uploaded from the spool as one body (gzip), and UploadComplete
+ * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); with
+ * `growJobs` the first job is one segment and each later one is launched once it holds half the bytes
+ * launched before it (issue 28: the org starts at once, and the last job, whose results come only
+ * when the org is done with it, is at most a third of the load). The job is then created, its
+ * segments uploaded from the spool as one body (gzip), and UploadComplete
  * sent, with up to `concurrency` jobs in these steps at once. Each step is announced in the ledger
  * before it is taken (lib/load/ledger-ingest-jobs.ts), so that a resume knows what to check in the
  * org. A resumed run hands over its jobs (`goOn`): a segment of one joins it, and the job goes on
@@ -34,11 +37,20 @@ export interface IngestJobSubmitterOptions {
   /** Jobs at once; default 4, at most 25. Jobs being created and uploaded; with `untilJobsEnd`, until the org has ended them. */
   readonly concurrency?: number;
   /**
-   * A job keeps its slot until `jobEnded(id)` is called (an IngestJobPoller's `jobEnded` event), so
-   * that at most `concurrency` jobs are in the org at once and the input waits for them; default false
-   * (a slot is freed once UploadComplete is answered).
+   * A job keeps its slot until `jobEnded(id)` is called (a load calls it on an IngestJobPoller's
+   * `jobLeftOrg` event: the org has ended the job, its results are still to fetch), so that at most
+   * `concurrency` jobs are in the org at once and the input waits for them; one more is created and
+   * uploaded meanwhile, its UploadComplete sent once a slot is free; default false (a slot is freed
+   * once UploadComplete is answered).
    */
   readonly untilJobsEnd?: boolean;
+  /**
+   * Launch a job once it holds half the bytes of the jobs launched before it (the first: its
+   * first segment), never more than `jobSize`: the org has work at once, and the results of the last
+   * job, fetched after the org is done, are a small part of the load; default false (every job is
+   * filled to `jobSize`).
+   */
+  readonly growJobs?: boolean;
   /** Upload gzip-compressed; default true. */
   readonly gzip?: boolean;
   readonly ledger?: LoadLedger;
@@ -71,6 +83,9 @@ interface Group {
   readonly resumed?: ResumedIngestJob;
 }
 
+/** With growJobs: a job is launched once it holds 1/GROWTH of the bytes launched before it (the last job is at most a third of the load). */
+const GROWTH = 2;
+
 export class IngestJobSubmitter extends Transform {
   readonly #client: BulkClient;
   readonly #request: IngestJobSubmitterOptions['job'];
@@ -83,9 +98,16 @@ export class IngestJobSubmitter extends Transform {
   readonly #digest: (batch: SpooledBatch, path: string) => Promise<string>;
   readonly #limit: LimitFunction;
   readonly #untilJobsEnd: boolean;
+  readonly #growJobs: boolean;
+  /** Bytes of the jobs gathered and launched so far (growJobs). */
+  #launchedBytes = 0;
   /** With untilJobsEnd: the jobs launched whose end the poller has not told yet. */
   readonly #live = new Set<Group>();
   readonly #liveByJob = new Map<string, Group>();
+  /** With untilJobsEnd: the live jobs sent UploadComplete (or found closed by a resume): those the org runs. */
+  readonly #inOrg = new Set<Group>();
+  /** Jobs uploaded ahead, waiting for room in the org to send UploadComplete. */
+  #closeWaiters: Array<() => void> = [];
   readonly #abort = new AbortController();
   readonly #inFlight = new InFlight(() => this.#hasRoom());
   /** A resumed run's jobs, by each of their segments. */
@@ -112,6 +134,7 @@ export class IngestJobSubmitter extends Transform {
     this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);
     this.#limit = pLimit(this.#concurrency);
     this.#untilJobsEnd = options.untilJobsEnd ?? false;
+    this.#growJobs = options.growJobs ?? false;
   }
 
   /** The org ended a job (untilJobsEnd): its slot is free for the next one. */
@@ -120,6 +143,8 @@ export class IngestJobSubmitter extends Transform {
     if (!group) return;
     this.#liveByJob.delete(jobId);
     this.#live.delete(group);
+    this.#inOrg.delete(group);
+    this.#wakeClosers();
     this.#inFlight.release();
   }
 
@@ -139,6 +164,7 @@ export class IngestJobSubmitter extends Transform {
   /** When the input ends, abort the jobs still Open instead of sending UploadComplete (a stop that should not wait for the org). */
   abortAtEnd(): void {
     this.#abortAtEnd = true;
+    this.#wakeClosers();
   }
 
   /** The jobs in flight now, at most. */
@@ -152,6 +178,7 @@ export class IngestJobSubmitter extends Transform {
    */
   setConcurrency(n: number): void {
     changeLimit(n, (c) => (this.#concurrency = c), this.#limit, this.#inFlight);
+    this.#wakeClosers();
   }
 
   /** The last job created, once there is one. */
@@ -187,19 +214,16 @@ export class IngestJobSubmitter extends Transform {
       return this.#inFlight.pass(callback);
     }
     const open = this.#open;
-    if (open && open.bytes + item.bytes > this.#jobSize) {
-      this.#open = undefined;
-      this.#launch(open);
-    }
+    if (open && open.bytes + item.bytes > this.#jobSize) this.#launchOpen();
     this.#open ??= { segments: [], bytes: 0 };
     this.#open.segments.push(item);
     this.#open.bytes += item.bytes;
+    if (this.#growJobs && this.#open.bytes * GROWTH >= this.#launchedBytes) this.#launchOpen();
     return this.#inFlight.pass(callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#open) this.#launch(this.#open);
-    this.#open = undefined;
+    if (this.#open) this.#launchOpen();
     (async () => {
       await this.#inFlight.drain();
       // A create answer lost on the way (the client sent it again): the job it may have made is not left Open.
@@ -224,12 +248,38 @@ export class IngestJobSubmitter extends Transform {
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#abort.abort(err ?? new Error('destroyed'));
     this.#inFlight.clear();
+    this.#wakeClosers();
     callback(err);
   }
 
-  /** Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot. */
+  /**
+   * Room for the next segment: an upload slot free, and (untilJobsEnd) a job slot, counting one job
+   * more than `concurrency`: it is created and uploaded while the org runs the others, and sent
+   * UploadComplete once one of them ends (issue 28: the org waited while the next upload streamed in).
+   */
   #hasRoom(): boolean {
-    return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency;
+    return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency + 1;
+  }
+
+  /** Resolves once the org runs fewer than `concurrency` of this run's jobs (or the run stops, or ends by aborting its jobs). */
+  async #roomInOrg(): Promise<void> {
+    while (this.#inOrg.size >= this.#concurrency && !this.#abortAtEnd && !this.#abort.signal.aborted) {
+      await new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
+    }
+  }
+
+  #wakeClosers(): void {
+    const waiters = this.#closeWaiters;
+    this.#closeWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Launches the job being gathered. */
+  #launchOpen(): void {
+    const open = this.#open as Group;
+    this.#open = undefined;
+    this.#launchedBytes += open.bytes;
+    this.#launch(open);
   }
 
   #launch(group: Group): void {
@@ -275,6 +325,10 @@ export class IngestJobSubmitter extends Transform {
       await this.#ledger?.ingestJob({ type: 'v2upload', jobId, sha256 });
       await ingest.upload(jobId, { stream: ingestUploadStream(paths) }, { gzip: this.#gzip, signal });
       await this.#ledger?.ingestJob({ type: 'v2uploaded', jobId });
+    }
+    if (this.#live.has(group)) {
+      if (!resumed?.closed) await this.#roomInOrg();
+      this.#inOrg.add(group);
     }
     if (!resumed?.closed) {
       if (this.#abortAtEnd) await ingest.abort(jobId, { signal });

@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
@@ -110,8 +111,17 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
   it('keeps at most concurrency jobs in the org at once: the input waits for a job to end', async () => {
     const slow = await startTestOrg({ faults: { holdInProgressMs: 600 } });
     try {
-      const live = new Set<string>();
+      // Counted in the org: a job's slot is free once the org has ended it, while its results download (issue 28).
       let most = 0;
+      let loading = true;
+      const sampling = (async () => {
+        while (loading) {
+          let live = 0;
+          for await (const job of slow.client.ingestJobs.list()) if (job.state === 'UploadComplete' || job.state === 'InProgress') live++;
+          most = Math.max(most, live);
+          await sleep(25);
+        }
+      })();
       // Ten jobs of one segment each (20 rows of about 50 bytes).
       const lines = Array.from({ length: 200 }, (_, i) => `${prefix}${i + 1},a description of some forty characters`);
       const { ok } = await load('slots.csv', `Name,Description\n${lines.join('\n')}\n`, {
@@ -119,16 +129,8 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
         batchSize: 20,
         jobSize: 1_000,
         concurrency: 2,
-        onBatch: (event) => {
-          if (event.stage === 'uploading') {
-            live.add('pending');
-          } else if (event.stage === 'submitted') {
-            live.delete('pending');
-            live.add(event.batch.jobId);
-          } else if (event.stage === 'finished') live.delete(event.batch.jobId);
-          most = Math.max(most, [...live].filter((id) => id !== 'pending').length);
-        },
-      });
+      }).finally(() => (loading = false));
+      await sampling;
       expect(ok).to.have.length(200);
       expect(most).to.be.within(1, 2);
     } finally {
@@ -305,18 +307,24 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     const abort = new AbortController();
     const base = ledgered(input, { batchSize: 100, ledgerDir });
     let segments = 0;
+    // Six segments in growing jobs (issue 28): [0], [1], [2], [3, 4], [5]; stopped with segment 3 joined and 4 not.
     const first = await rejection(
       bulkLoad({
         ...base,
         signal: abort.signal,
         onRows: () => {
-          if (++segments === 2) abort.abort(new Error('stopped mid-join'));
+          if (++segments === 4) abort.abort(new Error('stopped mid-join'));
         },
       }),
     );
     expect(first.message).to.match(/abort|stopped/i);
     const state = await readLedger(ledgerDir);
-    expect(state.ingestJobs.map((j) => j.ordered)).to.deep.equal([true]);
+    expect(state.ingestJobs.slice(0, 4).map((j) => [j.seqs, j.ordered])).to.deep.equal([
+      [[0], true],
+      [[1], true],
+      [[2], true],
+      [[3, 4], true],
+    ]);
     expect(state.pending.length).to.be.greaterThan(0);
     const summary = await bulkLoad({ ...base, resume: true });
     expect(summary.resumed).to.equal(true);
@@ -327,7 +335,10 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
     const inOrg = await namesInOrg(t.client, prefix);
     expect(new Set(inOrg).size).to.equal(inOrg.length);
     expect(inOrg.sort()).to.deep.equal(ok.map((r) => r.Name as string).sort());
-    expect((await readLedger(ledgerDir)).ingestJobs).to.have.length(1); // no second job
+    // No second job for a segment: the stopped run's jobs went on, and the resume made one only for segments that had none.
+    const jobs = (await readLedger(ledgerDir)).ingestJobs;
+    expect(jobs.slice(0, state.ingestJobs.length).map((j) => j.jobId)).to.deep.equal(state.ingestJobs.map((j) => j.jobId));
+    expect(jobs.flatMap((j) => j.seqs)).to.deep.equal([0, 1, 2, 3, 4, 5]);
     expect(await readdir(ledgerDir)).to.deep.equal(['ledger.ndjson']);
   });
 });
