@@ -202,7 +202,16 @@ describe('pipelines/load-rows: a consumer that stops reading, behind a segment t
       while (produced < total) yield { Name: names[produced++] as string };
     }
     // The retry waits 5 to 10 s: the gate must hold while it does, not only once the segment is joined.
-    const it = loadRows({ records: records(), client: t.client, object: 'Account', operation: 'insert', batchSize: 50, minPollIntervalMs: 20, retryRecords: 1, retryDelayMs: 10_000 });
+    const it = loadRows({
+      records: records(),
+      client: t.client,
+      object: 'Account',
+      operation: 'insert',
+      batchSize: 50,
+      minPollIntervalMs: 20,
+      retryRecords: 1,
+      retryDelayMs: 10_000,
+    });
     const first = await it.next();
     const rows: number[] = first.done ? [] : [first.value.row];
     const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
