@@ -145,6 +145,8 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
     );
   const firstSeq = state?.joined ? state.joined.seq + 1 : 0;
   const joiner = new ResultJoiner({ client: run.client, spool, prefetch: run.joinAhead, firstSeq, releaseSpool: ledger === undefined });
+  // The joiner holds the input only behind a segment that needs no more of it: one whose upload started (issue 28).
+  submitter.on('batchUploading', (batch: SpooledBatch) => joiner.submitted(batch.seq));
   const concurrency = adaptConcurrency(run.concurrency, run.adaptiveConcurrency, submitter, run.callbacks.onNotice);
   if (concurrency && submitter instanceof BulkSubmitter && poller instanceof StatusPoller) poller.on('batchFinished', (finished) => submitter.batchEnded(finished.batchId));
   const observe = concurrency ? (sent: number, lockFailed: number) => concurrency.observe(sent, lockFailed) : undefined;

@@ -79,7 +79,9 @@ export class ResultJoiner extends Transform {
   #flushed: TransformCallback | undefined;
   readonly #backlog: number;
   /** Callers of whenRoom, waiting for a result to be taken. */
-  #roomWaiters: Array<() => void> = [];
+  #roomWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** Segments from `#next` on that left the submitter for the org (`submitted`). */
+  readonly #submitted = new Set<number>();
 
   constructor(options: ResultJoinerOptions) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 4 });
@@ -92,31 +94,51 @@ export class ResultJoiner extends Transform {
   }
 
   /**
-   * Resolves once fewer than `backlog` finished results wait in turn (the one being joined and those
-   * right after it, whose join needs nothing more from the input): the load's input waits here, so
-   * that a reader that stops taking rows stops the reading, the uploads and the spool, and never
-   * holds back a batch the joiner waits for (a 2.0 job still gathering segments, a group window).
+   * Resolves once fewer than `backlog` finished results wait for the reader: the load's input waits
+   * here, so that a reader that stops taking rows stops the reading, the uploads and the spool. The
+   * input is held only while the segment to be joined next needs nothing more from it: it is in the
+   * joiner already, or `submitted` said it left the submitter for the org (a v1 batch; a 2.0 job no
+   * longer gathering segments). Until then (a segment in the cutter, a group window, a 2.0 job still
+   * gathering) there is room, whatever waits behind it. Then the results waiting are counted whether in
+   * turn or not: a segment at the head that the org or a record retry keeps does not open the gate
+   * (issue 28). Rejects once the joiner is destroyed: a held batch is never passed on by a failed load.
    */
   whenRoom(): Promise<void> {
-    if (this.destroyed || this.#waitingInTurn() < this.#backlog) return Promise.resolve();
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+    if (this.destroyed) return Promise.reject(this.#destroyedError());
+    if (!this.#holds()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#roomWaiters.push({ resolve, reject }));
   }
 
-  /** Distinct finished results (batch ids) from the one being joined on, in sequence, counting to `backlog` at most. */
-  #waitingInTurn(): number {
+  /** Segment `seq` left the submitter for the org (its upload starts): the join of it needs no more input. */
+  submitted(seq: number): void {
+    if (seq >= this.#next) this.#submitted.add(seq);
+  }
+
+  /** Whether the input is held: the next segment needs nothing more from it, and `backlog` finished results (distinct batch ids) wait. */
+  #holds(): boolean {
+    if (!this.#running && !this.#waiting.has(this.#next) && !this.#submitted.has(this.#next)) return false;
     const ids = new Set<string>();
     if (this.#running && this.#current !== '') ids.add(this.#current);
-    for (let seq = this.#next + (this.#running ? 1 : 0); ids.size < this.#backlog; seq++) {
-      const item = this.#waiting.get(seq);
-      if (!item) break;
+    for (const item of this.#waiting.values()) {
+      if (ids.size >= this.#backlog) break;
       if (item.kind === 'finished') ids.add(item.batchId);
     }
-    return ids.size;
+    return ids.size >= this.#backlog;
+  }
+
+  #destroyedError(): Error {
+    return this.errored ?? new Error('the result joiner was destroyed');
   }
 
   #tellRoom(): void {
-    if (this.#roomWaiters.length === 0 || (!this.destroyed && this.#waitingInTurn() >= this.#backlog)) return;
-    for (const resolve of this.#roomWaiters.splice(0)) resolve();
+    if (this.#roomWaiters.length === 0) return;
+    if (this.destroyed) {
+      const err = this.#destroyedError();
+      for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(err);
+      return;
+    }
+    if (this.#holds()) return;
+    for (const waiter of this.#roomWaiters.splice(0)) waiter.resolve();
   }
 
   override _transform(item: JoinerInput, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -152,7 +174,9 @@ export class ResultJoiner extends Transform {
       );
     this.#responses.clear();
     this.#reader.release();
-    this.#tellRoom();
+    const waiters = this.#roomWaiters.splice(0);
+    const failure = err ?? new Error('the result joiner was destroyed');
+    for (const waiter of waiters) waiter.reject(failure);
     callback(err);
   }
 
@@ -189,6 +213,7 @@ export class ResultJoiner extends Transform {
         await this.#join(item);
         if (this.#releaseSpool) await this.#spool.release(item.seq);
         this.emit('batchJoined', item);
+        this.#submitted.delete(this.#next);
         this.#next++;
         this.#prefetchResults();
         this.#tellRoom();

@@ -8,6 +8,7 @@ import { DEFAULT_LOOKAHEAD_RECORDS } from '../../lib/cut/column-lookahead.js';
 import type { JoinedRow } from '../../lib/load-types.js';
 import { bulkLoad } from '../../pipelines/bulk-load.js';
 import { loadRows } from '../../pipelines/load-rows.js';
+import { Faults } from '../../server/faults.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -173,4 +174,62 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
       expect(next.value).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0 });
     });
   }
+});
+
+describe('pipelines/load-rows: a consumer that stops reading, behind a segment the org or a retry keeps (issue 28)', () => {
+  const faults = 'seed=5,lockFail=0.5';
+  let t: TestOrg;
+  before(async () => {
+    t = await startTestOrg({ faults });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('a lock-failed row waiting on its retry at the head of the join does not open the backlog gate', async function () {
+    this.timeout(120_000);
+    const total = 6000;
+    // Names the org's seeded lock failures skip, but one row of the third segment (records 101-150) that fails once.
+    const choose = Faults.parse(faults);
+    const names = Array.from({ length: total }, (_, i) => {
+      for (let s = 0; ; s++) {
+        const name = `H${i}-${s}`;
+        if ((choose.lockFailure([name]) !== undefined) === (i === 120)) return name;
+      }
+    });
+    let produced = 0;
+    function* records() {
+      while (produced < total) yield { Name: names[produced++] as string };
+    }
+    // The retry waits 5 to 10 s: the gate must hold while it does, not only once the segment is joined.
+    const it = loadRows({
+      records: records(),
+      client: t.client,
+      object: 'Account',
+      operation: 'insert',
+      batchSize: 50,
+      minPollIntervalMs: 20,
+      retryRecords: 1,
+      retryDelayMs: 10_000,
+    });
+    const first = await it.next();
+    const rows: number[] = first.done ? [] : [first.value.row];
+    const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
+    let stable = 0;
+    for (let last = -1, waited = 0; stable < 4 && produced <= bound && waited < 30_000; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      stable = produced === last ? stable + 1 : 0;
+      last = produced;
+    }
+    expect(stable, `still pulling at ${produced} records`).to.equal(4);
+    expect(produced).to.be.below(bound);
+    let next = await it.next();
+    while (!next.done) {
+      expect(next.value.success, next.value.error).to.equal(true);
+      rows.push(next.value.row);
+      next = await it.next();
+    }
+    expect(rows).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+    expect(next.value).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0, recordsRetried: 1 });
+  });
 });

@@ -1,17 +1,19 @@
 /**
  * ResultJoiner with the standard battery: validation, the join in input order against the local
  * org, rejected records merged in, failed and mismatched batches, a result body that disagrees with
- * its batch's count (scripted server), backpressure, errors and destroy.
+ * its batch's count (scripted server), backpressure, errors and destroy; `whenRoom`, and the
+ * BacklogGate in front of a joiner that fails.
  */
 import { expect } from 'chai';
 import { readdir, writeFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BulkClient } from '../../lib/http/client.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import { RejectWriter } from '../../lib/load/reject-file.js';
 import type { FinishedBatch, JoinedBlock, SpooledBatch } from '../../lib/load-types.js';
 import { CSV_RESULT_HEADER, dmlResultCsvRow } from '../../lib/wire/dml-results.js';
+import { BacklogGate } from '../../transforms/backlog-gate.js';
 import { ResultJoiner } from '../../transforms/result-joiner.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
@@ -268,5 +270,76 @@ describe('transforms/result-joiner', () => {
     const run = rejection(pipeline(Readable.from([big]), new ResultJoiner({ client: t.client, spool }), sink, { signal: controller.signal }));
     expect(await run).to.have.property('name', 'AbortError');
     expect(sink.items.length).to.be.within(1, 2);
+  });
+
+  /** Whether the promise is still pending once the tasks queued before this look have run. */
+  async function pending(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((r) => setImmediate(r));
+    return !settled;
+  }
+
+  it('whenRoom: holds once `backlog` finished results wait, in turn or not, only behind a segment that needs no more input; rejects once destroyed', async () => {
+    const spool = new LoadSpool({ dir: tmp.path });
+    const [first, second, third] = [await finished(spool, 0, ['a'], 1), await finished(spool, 1, ['b'], 2), await finished(spool, 2, ['c'], 3)];
+    const joiner = new ResultJoiner({ client: t.client, spool, backlog: 2 });
+    expect(await pending(joiner.whenRoom()), 'nothing waits').to.equal(false);
+    joiner.write(second);
+    joiner.write(third);
+    // Two results wait behind segment 0, which is still being cut (or gathered in a 2.0 job): never held behind it.
+    expect(await pending(joiner.whenRoom()), 'segment 0 needs input').to.equal(false);
+    // Segment 0 is in the org (or waits on a record retry): its results are not in turn, yet the input waits.
+    joiner.submitted(0);
+    const held = joiner.whenRoom();
+    expect(await pending(held), 'segment 0 in the org, two results waiting').to.equal(true);
+    // It finishes; the reader takes the rows: room again.
+    joiner.write(first);
+    const rows: number[] = [];
+    joiner.on('data', (block: JoinedBlock) => rows.push(...block.rows.map((r) => r.row)));
+    await held;
+    joiner.end();
+    await new Promise((r) => joiner.on('end', r));
+    expect(rows).to.deep.equal([1, 2, 3]);
+
+    const failing = new ResultJoiner({ client: t.client, spool, backlog: 1, firstSeq: 3 });
+    failing.write(await finished(spool, 4, ['e'], 5));
+    failing.on('error', () => undefined); // told by whenRoom
+    failing.submitted(3);
+    const waiting = failing.whenRoom();
+    expect(await pending(waiting)).to.equal(true);
+    failing.destroy(Object.assign(new Error('join failed'), { code: 'BULK_X' }));
+    expect(await rejection(waiting)).to.include({ code: 'BULK_X' });
+    expect(await rejection(failing.whenRoom())).to.include({ code: 'BULK_X' });
+  });
+
+  it('BacklogGate: a joiner that fails while the gate holds a batch: the batch is never passed on', async () => {
+    const spool = new LoadSpool({ dir: tmp.path });
+    const items: FinishedBatch[] = [];
+    for (let seq = 0; seq < 8; seq++) items.push(await finished(spool, seq, [`g${seq}`], seq + 1));
+    const joiner = new ResultJoiner({ client: t.client, spool, backlog: 2 });
+    let held: Promise<void> | undefined;
+    const gate = new BacklogGate(() => (held = joiner.whenRoom()));
+    const passed: number[] = [];
+    const next = new PassThrough({
+      objectMode: true,
+      highWaterMark: 1,
+      transform(item: FinishedBatch, _e, cb) {
+        passed.push(item.seq);
+        cb(null, item);
+      },
+    });
+    const stuck = new Writable({ objectMode: true, highWaterMark: 1, write() {} }); // a reader that never takes the next block
+    const run = rejection(pipeline(Readable.from(items), gate, next, joiner, stuck));
+    // Until the gate waits on the joiner's room.
+    while (!(held && (await pending(held)))) await new Promise((r) => setTimeout(r, 10));
+    const before = passed.length;
+    expect(before).to.be.below(items.length);
+    joiner.destroy(Object.assign(new Error('join failed'), { code: 'BULK_X' }));
+    expect(await run).to.include({ code: 'BULK_X' });
+    expect(passed.length, 'batches passed on after the joiner failed').to.equal(before);
   });
 });
