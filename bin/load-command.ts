@@ -62,7 +62,8 @@ Options:
                          ingest jobs of at most --job-size each (CSV jobs only, no --serial)
   --job-size SIZE        with --bulk-api 2: most bytes of CSV per job, k and M suffixes (default 100M,
                          at most 112.5M: 150 MB after base64)
-  --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs uploading
+  --concurrency N        uploads in flight, 1 to 25 (default 4); with --bulk-api 2, jobs the org runs at
+                         once, and one more created and uploaded meanwhile
   --no-adaptive-concurrency
                          keep --concurrency as it is (default: halve it when more than 2% of a batch
                          fails UNABLE_TO_LOCK_ROW, raise it by one after 4 clean batches)

@@ -11,6 +11,7 @@ import { BatchAlignment } from '../lib/load/batch-alignment.js';
 import { ColumnCheckError, UnnamedColumnError } from '../lib/errors.js';
 import { checkColumns, columnsOfNothing, unknownColumns } from '../lib/load/column-check.js';
 import type { ColumnMap } from '../lib/load/column-map.js';
+import { segmentMaxBytes } from '../lib/load/ingest-job-plan.js';
 import { describeColumnPlan, type ColumnPlan } from '../lib/load/column-plan.js';
 import type { LedgerJoined, LedgerState, LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadShape } from '../lib/load/load-shape.js';
@@ -223,7 +224,8 @@ function chunkingStages(plan: LoadPlan, spool: LoadSpool, reading: InputReading,
     ...(columnMap ? { columnMap: new Map(Object.entries(columnMap)) } : {}),
   });
   // A 2.0 job smaller than a batch: its segments are cut no larger than the job.
-  const maxBytes = shape.jobSize !== undefined && shape.jobSize < MAX_BATCH_BYTES ? { maxBytes: shape.jobSize } : {};
+  const segmentBytes = segmentMaxBytes(shape.jobSize);
+  const maxBytes = segmentBytes < MAX_BATCH_BYTES ? { maxBytes: segmentBytes } : {};
   const cutting = { spool, operation, source, maxRecords: shape.batchSize, ...maxBytes, cuts: reading.cuts, ...(align ? { align } : {}) };
   if (takesFastPath(plan)) return [new CsvBatchSplitter({ ...cutting, onError, ...read, ...(reading.splitterResume ? { resume: reading.splitterResume } : {}) })];
   const grouper =

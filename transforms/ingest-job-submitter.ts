@@ -3,7 +3,8 @@
  * Consecutive segments are gathered into a job of at most `jobSize` bytes (or one segment); with
  * `growJobs` the first job is one segment and each later one is launched once it holds half the bytes
  * launched before it (issue 28: the org starts at once, and the last job, whose results come only
- * when the org is done with it, is at most a third of the load). The job is then created, its
+ * when the org is done with it, is at most a third of the load). The rule is lib/load/ingest-job-plan.ts,
+ * which the daily-budget estimate follows too. The job is then created, its
  * segments uploaded from the spool as one body (gzip), and UploadComplete
  * sent, with up to `concurrency` jobs in these steps at once. Each step is announced in the ledger
  * before it is taken (lib/load/ledger-ingest-jobs.ts), so that a resume knows what to check in the
@@ -19,6 +20,7 @@ import { LedgerError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
 import { type IngestJobMaker, settleLostCreates } from '../lib/load/ingest-lost-creates.js';
+import { type JobGathering, launchAfter, launchBefore } from '../lib/load/ingest-job-plan.js';
 import { ingestUploadStream, uploadDigest } from '../lib/load/ingest-upload-body.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
@@ -83,13 +85,11 @@ interface Group {
   readonly resumed?: ResumedIngestJob;
 }
 
-/** With growJobs: a job is launched once it holds 1/GROWTH of the bytes launched before it (the last job is at most a third of the load). */
-const GROWTH = 2;
-
 export class IngestJobSubmitter extends Transform {
   readonly #client: BulkClient;
   readonly #request: IngestJobSubmitterOptions['job'];
-  readonly #jobSize: number;
+  /** How segments are gathered into jobs (jobSize, growJobs). */
+  readonly #gathering: JobGathering;
   #concurrency: number;
   readonly #gzip: boolean;
   readonly #ledger: LoadLedger | undefined;
@@ -98,7 +98,6 @@ export class IngestJobSubmitter extends Transform {
   readonly #digest: (batch: SpooledBatch, path: string) => Promise<string>;
   readonly #limit: LimitFunction;
   readonly #untilJobsEnd: boolean;
-  readonly #growJobs: boolean;
   /** Bytes of the jobs gathered and launched so far (growJobs). */
   #launchedBytes = 0;
   /** With untilJobsEnd: the jobs launched whose end the poller has not told yet. */
@@ -126,7 +125,7 @@ export class IngestJobSubmitter extends Transform {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
     this.#client = options.client;
     this.#request = options.job;
-    this.#jobSize = positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES);
+    this.#gathering = { jobSize: positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES), grow: options.growJobs ?? false };
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
     this.#gzip = options.gzip ?? true;
     this.#ledger = options.ledger;
@@ -134,7 +133,6 @@ export class IngestJobSubmitter extends Transform {
     this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);
     this.#limit = pLimit(this.#concurrency);
     this.#untilJobsEnd = options.untilJobsEnd ?? false;
-    this.#growJobs = options.growJobs ?? false;
   }
 
   /** The org ended a job (untilJobsEnd): its slot is free for the next one. */
@@ -213,12 +211,11 @@ export class IngestJobSubmitter extends Transform {
       if (resumed.segments.length === resumed.resumed?.seqs.length) this.#launch(resumed);
       return this.#inFlight.pass(callback);
     }
-    const open = this.#open;
-    if (open && open.bytes + item.bytes > this.#jobSize) this.#launchOpen();
+    if (this.#open && launchBefore(this.#gathering, this.#open.bytes, item.bytes)) this.#launchOpen();
     this.#open ??= { segments: [], bytes: 0 };
     this.#open.segments.push(item);
     this.#open.bytes += item.bytes;
-    if (this.#growJobs && this.#open.bytes * GROWTH >= this.#launchedBytes) this.#launchOpen();
+    if (launchAfter(this.#gathering, this.#open.bytes, this.#launchedBytes)) this.#launchOpen();
     return this.#inFlight.pass(callback);
   }
 

@@ -5,8 +5,10 @@
  * - Bulk API v1: one batch per `batchSize` records or per 10,000,000 bytes, whichever cuts more
  *   often; requests: the job's create and close, one POST and one result download per batch, and
  *   at least one poll (the batch list, one request per job per interval: transforms/status-poller.ts).
- * - Bulk API 2.0: jobs of at most `jobSize` bytes; the org cuts each job's data into internal batches
- *   of 10,000 records, each counted toward DailyBulkApiBatches ("every batch that is processed in
+ * - Bulk API 2.0: the jobs the submitter makes (lib/load/ingest-job-plan.ts: segments of `batchSize`
+ *   records gathered into growing jobs, the first one segment, each later one half the bytes before
+ *   it, at most `jobSize`); the org cuts each job's data into internal batches of 10,000 records
+ *   (at least one a job), each counted toward DailyBulkApiBatches ("every batch that is processed in
  *   Bulk API or Bulk API 2.0 counts towards this allocation. In Bulk API 2.0, only ingest jobs
  *   consume batches", Bulk API 2.0 guide, "Limits"); requests per job: create, upload, close, at
  *   least one poll, and three result files (transforms/ingest-job-poller.ts).
@@ -14,9 +16,13 @@
  * fewest, so that a refusal never rests on a guess.
  */
 import { MAX_BATCH_BYTES } from '../limits.js';
+import { planJobs } from './ingest-job-plan.js';
 
 /** Records of a 2.0 job's internal batch (Bulk API 2.0 guide, "How Requests Are Processed"). */
 export const V2_RECORDS_PER_BATCH = 10_000;
+
+/** Requests of a 2.0 job, at least: create, upload, UploadComplete, one poll, three result files. */
+const V2_REQUESTS_PER_JOB = 7;
 
 /** What a load costs: Bulk batches (DailyBulkApiBatches) and API requests (DailyApiRequests), at least. */
 export interface LoadNeed {
@@ -30,9 +36,9 @@ export interface LoadSize {
   readonly records: number;
   /** Bytes of payload (the input file's size). */
   readonly bytes: number;
-  /** v1: records per batch. */
+  /** Records per batch (v1) or segment (2.0). */
   readonly batchSize: number;
-  /** v2: most bytes of CSV in one job. */
+  /** v2: most bytes of CSV in one job (default 100,000,000). */
   readonly jobSize: number | undefined;
 }
 
@@ -42,10 +48,10 @@ export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize }: LoadSi
     const batches = Math.max(Math.ceil(records / batchSize), Math.ceil(bytes / MAX_BATCH_BYTES));
     return { records, batches, requests: 2 * batches + 3 };
   }
-  const jobs = Math.max(1, Math.ceil(bytes / (jobSize ?? bytes)));
-  // Each job's last internal batch may be partial: at most one more batch per job than the records fill.
-  const batches = Math.min(Math.ceil(records / V2_RECORDS_PER_BATCH) + jobs - 1, records);
-  return { records, batches, requests: 7 * jobs };
+  // As the load's submitter gathers them (pipelines/load-stages.ts: growJobs).
+  const jobs = planJobs({ records, bytes, batchSize, jobSize, grow: true });
+  const batches = jobs.reduce((sum, job) => sum + Math.max(1, Math.ceil(job.records / V2_RECORDS_PER_BATCH)), 0);
+  return { records, batches, requests: V2_REQUESTS_PER_JOB * jobs.length };
 }
 
 /**

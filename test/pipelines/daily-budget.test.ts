@@ -57,9 +57,18 @@ describe('pipelines/daily-budget', function () {
     it('v1: batches by count and by bytes, requests for each; 2.0: internal batches of 10,000 per job, 7 requests per job', () => {
       expect(loadNeed({ bulkApi: 1, records: 2_500, bytes: 1_000, batchSize: 1_000, jobSize: undefined })).to.deep.equal({ records: 2_500, batches: 3, requests: 9 });
       expect(loadNeed({ bulkApi: 1, records: 10, bytes: 25_000_000, batchSize: 10_000, jobSize: undefined }).batches).to.equal(3);
-      expect(loadNeed({ bulkApi: 2, records: 25_000, bytes: 1_000_000, batchSize: 10_000, jobSize: 100_000_000 })).to.deep.equal({ records: 25_000, batches: 3, requests: 7 });
-      expect(loadNeed({ bulkApi: 2, records: 25_000, bytes: 3_000_000, batchSize: 10_000, jobSize: 1_000_000 })).to.deep.equal({ records: 25_000, batches: 5, requests: 21 });
+      // Growing jobs (issue 28): segments of 10,000, 10,000 and 5,000 records, one a job.
+      expect(loadNeed({ bulkApi: 2, records: 25_000, bytes: 1_000_000, batchSize: 10_000, jobSize: 100_000_000 })).to.deep.equal({ records: 25_000, batches: 3, requests: 21 });
+      // Segments cut at the 1,000,000-byte job (8,333 records of 120 bytes): one job each.
+      expect(loadNeed({ bulkApi: 2, records: 25_000, bytes: 3_000_000, batchSize: 10_000, jobSize: 1_000_000 })).to.deep.equal({ records: 25_000, batches: 4, requests: 28 });
       expect(loadNeed({ bulkApi: 1, records: 0, bytes: 5, batchSize: 10, jobSize: undefined })).to.deep.equal({ records: 0, batches: 0, requests: 0 });
+    });
+
+    it('2.0 with small segments: every job the submitter grows counts, at least one internal batch each', () => {
+      // 20 segments of 1,000 records grow into jobs of 1, 1, 1, 2, 3, 4, 6 and 2 segments (the review's repro: 2 batches were estimated, 8 jobs made).
+      expect(loadNeed({ bulkApi: 2, records: 20_000, bytes: 400_000, batchSize: 1_000, jobSize: undefined })).to.deep.equal({ records: 20_000, batches: 8, requests: 56 });
+      // Jobs of more than 10,000 records count their internal batches: 100 segments of 1,000 grow into 12 jobs, the largest of 31,000 (4 batches).
+      expect(loadNeed({ bulkApi: 2, records: 100_000, bytes: 2_000_000, batchSize: 1_000, jobSize: undefined })).to.deep.equal({ records: 100_000, batches: 18, requests: 84 });
     });
   });
 
@@ -202,6 +211,20 @@ describe('pipelines/daily-budget', function () {
       expect(summary.recordsSucceeded).to.equal(25_000);
       expect(summary.budget.batches).to.equal(3);
       expect(summary.budget.remaining?.DailyBulkApiBatches).to.equal(2);
+    });
+
+    it('Bulk API 2.0 with small segments: the grown jobs are counted, refused before any job; the run makes as many batches', async () => {
+      t = await startTestOrg({ limits: { DailyBulkApiBatches: 4 } });
+      const input = await file(csv(20_000));
+      const err = await refusal(load(input, { bulkApi: 2, batchSize: 1_000 }));
+      expect(err.context).to.deep.equal({ limit: 'DailyBulkApiBatches', needed: 8, remaining: 4, max: 4 });
+      expect(await orgJobs()).to.equal(0);
+      await t.close();
+      t = await startTestOrg({ limits: { DailyBulkApiBatches: 8 } });
+      const summary = await load(input, { bulkApi: 2, batchSize: 1_000 });
+      expect(summary.recordsSucceeded).to.equal(20_000);
+      expect(summary.budget.batches).to.equal(8);
+      expect(summary.budget.remaining?.DailyBulkApiBatches).to.equal(0);
     });
 
     it("the summary: the batches and requests counted from the run's own work match the org's counters", async () => {

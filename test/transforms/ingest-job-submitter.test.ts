@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
 import { BulkClient } from '../../lib/http/client.js';
+import { planJobs } from '../../lib/load/ingest-job-plan.js';
 import { LoadSpool } from '../../lib/load/load-spool.js';
 import type { FinishedBatch, SpooledBatch, SubmittedBatch } from '../../lib/load-types.js';
 import { IngestJobPoller } from '../../transforms/ingest-job-poller.js';
@@ -62,6 +63,37 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
       const count = submitted.filter((s) => s.jobId === id).reduce((sum, s) => sum + s.records, 0);
       expect(info.numberRecordsProcessed).to.equal(count); // one header per job: the later payloads' headers were not uploaded as records
     }
+  });
+
+  it('growJobs: the first job one segment, each later one launched at half the bytes before it, as the plan the budget estimate counts (lib/load/ingest-job-plan.ts)', async () => {
+    n++;
+    const segments: SpooledBatch[] = [];
+    for (let seq = 0; seq < 20; seq++) {
+      const tag = String(seq).padStart(2, '0'); // equal segments: the same bytes each
+      segments.push(
+        await spooledBatch(
+          tmp.path,
+          seq + 100 * n,
+          names(2).map((x) => `${x}-${tag}`),
+          1 + 2 * seq,
+        ),
+      );
+    }
+    const bytes = (segments[0] as SpooledBatch).bytes;
+    expect(segments.every((s) => s.bytes === bytes)).to.equal(true);
+    const plan = planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: undefined, grow: true }).map((j) => j.segments);
+    expect(plan).to.deep.equal([1, 1, 1, 2, 3, 4, 6, 2]);
+    // At most jobSize all the same: growth stops at four segments a job.
+    expect(planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: 4 * bytes, grow: true }).map((j) => j.segments)).to.deep.equal([1, 1, 1, 2, 3, 4, 4, 4]);
+    expect(planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: 4 * bytes, grow: false }).map((j) => j.segments)).to.deep.equal([4, 4, 4, 4, 4]);
+    const submitter = new IngestJobSubmitter({ client: org.org.client, job: { object: 'Account', operation: 'insert' }, growJobs: true, concurrency: 25 });
+    const out = collector<SubmittedBatch>();
+    await pipeline(Readable.from(segments), submitter, out);
+    // Jobs in the order of their segments (their uploads run side by side, and finish in any order).
+    const bySeq = [...out.items].sort((a, b) => a.seq - b.seq);
+    const jobs = [...new Set(bySeq.map((s) => s.jobId))];
+    expect(jobs.map((id) => bySeq.filter((s) => s.jobId === id).length)).to.deep.equal(plan);
+    await org.org.org.whenIdle();
   });
 
   it("sends a resumed job's segments to it (uploaded again when asked, the org taking the data once), not to a new job", async () => {
