@@ -204,10 +204,13 @@ export class CsvCutter {
         let k = 0;
         while (k < plain && !this.#stop.stopped) {
           const row = segments.row + 1;
+          let only = 0;
           if (segments.cutDue(row) || (segments.records > 0 && (segments.full || this.#bytes + (kernel.end(k) - pos) > this.#maxBytes))) {
             flushSegment(pos);
             await this.#cut(this.#consumed + pos, this.#line);
-            continue;
+            if (!this.#stop.stopped) continue;
+            // A stop that came with the cut (from its batch event) still takes the record that made the cut, as the scanner's path does.
+            only = 1;
           }
           if (segments.aligning) {
             // The first record of a segment alone: an org batch it begins may end the segment early.
@@ -220,7 +223,7 @@ export class CsvCutter {
             continue;
           }
           // As many as the open segment takes: by its record limit, a resumed run's next cut, and its byte limit.
-          let n = Math.min(plain - k, segments.room, (segments.nextCut ?? Number.POSITIVE_INFINITY) - row + 1);
+          let n = only || Math.min(plain - k, segments.room, (segments.nextCut ?? Number.POSITIVE_INFINITY) - row + 1);
           const before = segments.records === 0 ? headerBytes : this.#bytes;
           if (before + kernel.end(k + n - 1) - pos > this.#maxBytes) {
             let fits = 1; // the first fits: checked above, or it opens the segment
