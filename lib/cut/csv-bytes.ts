@@ -18,9 +18,14 @@ export interface Skipping {
   cr: boolean;
 }
 
-/** Whether a chunk is valid UTF-8, but for a character cut at either end (the records' bytes never cut one). */
-export function chunkIsUtf8(chunk: Buffer): boolean {
-  if (isUtf8(chunk)) return true;
+/**
+ * The part [from, to) of a chunk that is valid UTF-8 (all of it when the chunk is): all but up to 3
+ * leading continuation bytes and the last 3 bytes from a lead byte on, which may be a character cut
+ * between chunks; undefined when that part is not valid. Those edge bytes are not judged here: a
+ * record that reaches into them is checked on its own (a whole record may lie in them).
+ */
+export function utf8Span(chunk: Buffer): [from: number, to: number] | undefined {
+  if (isUtf8(chunk)) return [0, chunk.length];
   let from = 0;
   while (from < 3 && from < chunk.length && ((chunk[from] as number) & 0xc0) === 0x80) from++;
   let to = chunk.length;
@@ -30,7 +35,7 @@ export function chunkIsUtf8(chunk: Buffer): boolean {
       break;
     }
   }
-  return isUtf8(chunk.subarray(from, to));
+  return isUtf8(chunk.subarray(from, to)) ? [from, to] : undefined;
 }
 
 /** Line ends inside a record (quoted), not counting the one that ends it. */

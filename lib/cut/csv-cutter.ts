@@ -3,8 +3,9 @@
  * record boundaries in the raw bytes (CsvRecordScanner, quote-aware), checks each record while it
  * is still bytes (CsvRecordJudge), and slices the bytes into segments behind the header line,
  * never splitting fields into strings; SegmentCutter numbers, limits, rejects and seals them.
- * In a chunk that is valid UTF-8 without a NUL byte, CsvKernel (WebAssembly SIMD) first finds the
- * run of plain records (the header's field count, quotes where RFC 4180 puts them, one line each,
+ * In a chunk that is valid UTF-8 without a NUL byte (but for a character cut at either end: the
+ * records that reach into those edge bytes are left to the judge, checked on their own), CsvKernel
+ * (WebAssembly SIMD) first finds the run of plain records (the header's field count, quotes where RFC 4180 puts them, one line each,
  * within the field and batch limits), which join the open segment as many at a time as it takes;
  * the scanner and judge take the first record that is not plain, exactly as before, and the kernel
  * goes on after it.
@@ -20,7 +21,7 @@ import { MAX_FIELD_CHARACTERS } from '../limits.js';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
 import type { ColumnPlan } from '../load/column-plan.js';
 import { failsTheRun, InputStop } from '../streams/input-stop.js';
-import { chunkIsUtf8, CR, innerLineEnds, NEWLINE, skipLines, withLf, withoutBom, type Skipping } from './csv-bytes.js';
+import { CR, innerLineEnds, NEWLINE, skipLines, utf8Span, withLf, withoutBom, type Skipping } from './csv-bytes.js';
 import { readCsvHeader, type CsvHeader } from './csv-header.js';
 import { type CsvCutterOptions, type CsvCutterSettings, csvCutterSettings } from './csv-cutter-options.js';
 import { CsvKernel } from './csv-kernel.js';
@@ -188,19 +189,25 @@ export class CsvCutter {
       if (end > segment) this.#slices.push(chunk.subarray(segment, end));
       segment = end;
     };
-    // One native check for the whole chunk; only a chunk that fails it is checked record by record.
-    const utf8Valid = !this.#settings.checkUtf8 || chunkIsUtf8(chunk);
+    // One native check for the whole chunk; only a chunk that fails it is checked record by record. The check
+    // leaves out a character cut at either end ([from, to) is judged): the records that reach into those edge
+    // bytes are checked on their own (records joined to the carry always are, in #place).
+    const span: [from: number, to: number] | undefined = this.#settings.checkUtf8 ? utf8Span(chunk) : [0, chunk.length];
+    const utf8Valid = span !== undefined;
+    const [from, to] = span ?? [0, 0];
     const nulFree = chunk.indexOf(0) < 0;
     const segments = this.#segments;
     // The SIMD kernel takes the plain records of a chunk that passed both checks; the scanner and judge below take the rest.
     const kernel = utf8Valid && nulFree ? this.#kernel : undefined;
     kernel?.release();
     for (;;) {
-      if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos < chunk.length) {
+      if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos >= from && pos < chunk.length) {
         const headerBytes = this.#header.length;
         // Plain records fit a batch alone and the field limit (the kernel stops before any other).
         const maxLength = Math.max(0, Math.min(MAX_FIELD_CHARACTERS, this.#maxBytes - headerBytes));
-        const plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length, maxLength);
+        let plain = kernel.plainRecords(chunk, pos, this.#settings.delimiter, this.#judge.columns.length, maxLength);
+        // The records that end in the trailing edge bytes (at most two) are left to the judge, checked on their own.
+        while (plain > 0 && kernel.end(plain - 1) > to) plain--;
         let k = 0;
         while (k < plain && !this.#stop.stopped) {
           const row = segments.row + 1;
@@ -275,7 +282,8 @@ export class CsvCutter {
         await this.#cut(this.#consumed + start, line);
       }
       const rejection =
-        this.#judge.check(chunk, start, end, quoted, this.#scanner.stray, line, row, utf8Valid) ?? (nulFree ? undefined : this.#judge.nul(chunk, start, end, line, row));
+        this.#judge.check(chunk, start, end, quoted, this.#scanner.stray, line, row, utf8Valid && start >= from && end <= to) ??
+        (nulFree ? undefined : this.#judge.nul(chunk, start, end, line, row));
       if (rejection || length + this.#header.length > this.#maxBytes) {
         flushSegment(start);
         segment = end;

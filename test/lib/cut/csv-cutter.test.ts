@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { CsvCutter } from '../../../lib/cut/csv-cutter.js';
+import { CsvKernel } from '../../../lib/cut/csv-kernel.js';
 import type { CsvCutterOptions } from '../../../lib/cut/csv-cutter-options.js';
 import type { CutEvents } from '../../../lib/cut/segment-cutter.js';
 import type { ColumnPlan } from '../../../lib/load/column-plan.js';
@@ -23,7 +24,7 @@ describe('lib/cut/csv-cutter', () => {
   const step = (run: (done: (err?: Error | null) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 
   /** Feeds the chunks and ends the input, as the stage does; resolves to each batch's payload text. */
-  async function feed(c: CsvCutter, seen: Seen, chunks: readonly string[]): Promise<string[]> {
+  async function feed(c: CsvCutter, seen: Seen, chunks: readonly (string | Buffer)[]): Promise<string[]> {
     for (const chunk of chunks) await step((done) => c.write(Buffer.from(chunk), done));
     await step((done) => c.end(done));
     return Promise.all(seen.batches.map((b) => (b.path === null ? '' : readFile(b.path, 'utf8'))));
@@ -96,5 +97,59 @@ describe('lib/cut/csv-cutter', () => {
     const stopping = cutter({ onError: (e) => errors.push(e) });
     expect(await feed(stopping.cutter, stopping.seen, ['sf__Id\n1\n'])).to.deep.equal([]);
     expect(errors.map((e) => (e as Error & { code: string }).code)).to.deep.equal(['BULK_PARSE']);
+  });
+
+  describe('invalid UTF-8 at a chunk edge (the chunk check leaves out a character cut there)', () => {
+    const create = CsvKernel.create;
+    afterEach(() => {
+      CsvKernel.create = create;
+    });
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+    /** The input in two chunks split at every offset, with the kernel and by the JS scan alone: each batch's text and each reject's row and code. */
+    async function everySplit(input: Buffer, check: (texts: string[], rejects: [number, string][], label: string) => void): Promise<void> {
+      for (const kernel of [true, false]) {
+        CsvKernel.create = kernel ? create : () => undefined;
+        for (let at = 1; at < input.length; at++) {
+          const { cutter: c, seen } = cutter();
+          const texts = await feed(c, seen, [input.subarray(0, at), input.subarray(at)]);
+          check(
+            texts,
+            seen.rejected.map((e) => [e.row, e.error]),
+            `kernel ${kernel}, split at ${at}`,
+          );
+        }
+      }
+    }
+
+    it('rejects a record that begins with a continuation byte at the start of a chunk', async () => {
+      await everySplit(bytes('h1,h2\n', [0x80], 'a,b\nc,d\n'), (texts, rejects, label) => {
+        expect(texts, label).to.deep.equal(['h1,h2\nc,d\n']);
+        expect(
+          rejects.map(([row, error]) => [row, error.split(':')[0]]),
+          label,
+        ).to.deep.equal([[1, 'BULKPIPE_INVALID_UTF8']]);
+        expect(rejects[0]?.[1], label).to.contain('(in.csv, line 2, column 1, record 1, field h1)');
+      });
+    });
+
+    it('rejects a record that ends in the last 3 bytes of a chunk with a lead byte in them', async () => {
+      for (const input of [bytes('h1,h2\na,b', [0xc3], '\nx,y\n'), bytes('h1,h2\n', [0xc3], ',\nx,y\n')]) {
+        await everySplit(input, (texts, rejects, label) => {
+          expect(texts, label).to.deep.equal(['h1,h2\nx,y\n']);
+          expect(
+            rejects.map(([row, error]) => [row, error.split(':')[0]]),
+            label,
+          ).to.deep.equal([[1, 'BULKPIPE_INVALID_UTF8']]);
+        });
+      }
+    });
+
+    it('still takes valid characters cut between chunks, at either end of a record', async () => {
+      await everySplit(bytes('h1,h2\na,\u00e9\n\u65e5,b\nc,\u00fc\u65e5\n'), (texts, rejects, label) => {
+        expect(texts, label).to.deep.equal(['h1,h2\na,\u00e9\n\u65e5,b\nc,\u00fc\u65e5\n']);
+        expect(rejects, label).to.deep.equal([]);
+      });
+    });
   });
 });
