@@ -21,6 +21,7 @@ import { LoadSpool } from '../lib/load/load-spool.js';
 import type { SpooledBatch } from '../lib/load-types.js';
 import { CsvBatchSplitter } from '../transforms/csv-batch-splitter.js';
 import { environment, fmt, table } from './_util/run.js';
+import { FIELDS, values } from './_util/data.js';
 
 type Kind = 'plain' | 'quoted';
 type Splitter = new (options: { spool: LoadSpool; maxBytes?: number }) => Transform;
@@ -30,20 +31,6 @@ const rounds = Number(process.argv[3] ?? 5);
 const baselineDir = process.argv[4] && process.argv[4] !== '-' ? resolve(process.argv[4]) : undefined;
 const kinds = (process.argv[5] ?? 'plain,quoted').split(',') as Kind[];
 const dir = await mkdtemp(join(tmpdir(), 'bulkpipe-fastpath-'));
-
-const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
-const values = (n: number) => [
-  `Account ${n}`,
-  `AN-${n}`,
-  `Site ${n % 97}`,
-  `555-${String(n % 10_000).padStart(4, '0')}`,
-  `https://example.com/${n}`,
-  String(n % 5000),
-  String((n % 1000) * 1000.5),
-  `City ${n % 313}`,
-  `Country ${n % 41}`,
-  `Industry ${n % 17}`,
-];
 
 /** The chunking benchmark's 10-field Account records, every field in quotes for `quoted`; resolves to the record count. */
 async function generate(path: string, kind: Kind, bytes: number): Promise<number> {

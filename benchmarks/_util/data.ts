@@ -4,9 +4,11 @@ import { once } from 'node:events';
 
 export type DataFormat = 'csv' | 'ndjson' | 'json' | 'xml';
 
-const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
+/** The 10 fields of the benchmarks' Account records. */
+export const FIELDS = ['Name', 'AccountNumber', 'Site', 'Phone', 'Website', 'NumberOfEmployees', 'AnnualRevenue', 'BillingCity', 'BillingCountry', 'Industry'];
 
-function values(n: number): string[] {
+/** Record `n`'s values, in FIELDS order. */
+export function values(n: number): string[] {
   return [
     `Account ${n}`,
     `AN-${n}`,

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { DEFAULT_LOOKAHEAD_RECORDS } from '../../lib/cut/column-lookahead.js';
 import type { JoinedRow } from '../../lib/load-types.js';
 import { bulkLoad } from '../../pipelines/bulk-load.js';
+import type { LoadSummary } from '../../pipelines/load-options.js';
 import { loadRows } from '../../pipelines/load-rows.js';
 import { Faults } from '../../server/faults.js';
 import { rejection } from '../helpers/fixtures.js';
@@ -155,23 +156,8 @@ describe('pipelines/load-rows and bulkLoad({ records }) (end to end)', () => {
       if (!first.done) rows.push(first.value.row);
       // The consumer pauses: the reading stops once the joiner holds its backlog of finished results
       // (4), the uploads in flight and the streams' buffers, whatever the input has left.
-      const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
-      let stable = 0;
-      for (let last = -1, waited = 0; stable < 4 && produced <= bound && waited < 30_000; waited += 250) {
-        await new Promise((r) => setTimeout(r, 250));
-        stable = produced === last ? stable + 1 : 0;
-        last = produced;
-      }
-      expect(stable, `still pulling at ${produced} records`).to.equal(4);
-      expect(produced).to.be.below(bound);
-      let next = await it.next();
-      while (!next.done) {
-        expect(next.value.success, next.value.error).to.equal(true);
-        rows.push(next.value.row);
-        next = await it.next();
-      }
-      expect(rows).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
-      expect(next.value).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0 });
+      const summary = await expectStillThenAll(() => produced, it, rows, total);
+      expect(summary).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0 });
     });
   }
 });
@@ -214,22 +200,31 @@ describe('pipelines/load-rows: a consumer that stops reading, behind a segment t
     });
     const first = await it.next();
     const rows: number[] = first.done ? [] : [first.value.row];
-    const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
-    let stable = 0;
-    for (let last = -1, waited = 0; stable < 4 && produced <= bound && waited < 30_000; waited += 250) {
-      await new Promise((r) => setTimeout(r, 250));
-      stable = produced === last ? stable + 1 : 0;
-      last = produced;
-    }
-    expect(stable, `still pulling at ${produced} records`).to.equal(4);
-    expect(produced).to.be.below(bound);
-    let next = await it.next();
-    while (!next.done) {
-      expect(next.value.success, next.value.error).to.equal(true);
-      rows.push(next.value.row);
-      next = await it.next();
-    }
-    expect(rows).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
-    expect(next.value).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0, recordsRetried: 1 });
+    const summary = await expectStillThenAll(() => produced, it, rows, total);
+    expect(summary).to.include({ recordsRead: total, recordsSucceeded: total, recordsFailed: 0, recordsRetried: 1 });
   });
 });
+
+/**
+ * A paused consumer: the reading must come to rest (the same count over four looks 250 ms apart) below a bound (the
+ * look-ahead, the joiner's backlog, uploads in flight, buffers); then every row arrives once, in input order.
+ */
+async function expectStillThenAll(produced: () => number, it: AsyncGenerator<JoinedRow, LoadSummary, undefined>, rows: number[], total: number): Promise<LoadSummary> {
+  const bound = DEFAULT_LOOKAHEAD_RECORDS + 40 * 50;
+  let stable = 0;
+  for (let last = -1, waited = 0; stable < 4 && produced() <= bound && waited < 30_000; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    stable = produced() === last ? stable + 1 : 0;
+    last = produced();
+  }
+  expect(stable, `still pulling at ${produced()} records`).to.equal(4);
+  expect(produced()).to.be.below(bound);
+  let next = await it.next();
+  while (!next.done) {
+    expect(next.value.success, next.value.error).to.equal(true);
+    rows.push(next.value.row);
+    next = await it.next();
+  }
+  expect(rows).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
+  return next.value;
+}

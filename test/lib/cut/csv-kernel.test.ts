@@ -7,19 +7,8 @@ import { CSV_KERNEL_WASM } from '../../../lib/cut/csv-kernel-wasm.js';
 import type { CutEvents } from '../../../lib/cut/segment-cutter.js';
 import { LoadSpool } from '../../../lib/load/load-spool.js';
 import { compileCsvKernel } from '../../../scripts/build-csv-kernel.js';
+import { random } from '../../../benchmarks/_util/random.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
-
-/** mulberry32: the same numbers for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random CSV bytes with every kind of record the fast path meets, good ones mostly. */
 function randomCsv(next: () => number, records: number): Buffer {
