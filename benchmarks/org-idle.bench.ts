@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { OrgProcess } from '../bin/org-process.js';
 import { BulkClient } from '../lib/http/client.js';
+import { uploadBatches } from './_util/org-session.js';
 import { cliLoadArgs, cpu, median, timed, workspace, type Cost, type PrintedLoad } from './_util/child-cost.js';
 import { csvBatch, generate } from './_util/data.js';
 import { environment, fmt, table } from './_util/run.js';
@@ -79,12 +80,7 @@ async function orgV1(org: OrgProcess): Promise<number> {
   const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: API });
   try {
     const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        for (let b = next++; b < bodies.length; b = next++) await client.addBatch(job.id, bodies[b] as Buffer);
-      }),
-    );
+    await uploadBatches(client, job.id, bodies);
     await client.closeJob(job.id);
     for (;;) {
       const info = await client.getJob(job.id);

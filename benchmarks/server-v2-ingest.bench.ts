@@ -19,7 +19,7 @@ import { request } from 'undici';
 import { startOrgProcess, type OrgProcess } from '../bin/org-process.js';
 import { BulkClient } from '../lib/http/client.js';
 import { csvBatch } from './_util/data.js';
-import { sessionOf } from './_util/org-session.js';
+import { sessionOf, uploadBatches } from './_util/org-session.js';
 import { environment, fmt, table } from './_util/run.js';
 
 const total = Number(process.argv[2] ?? 500_000);
@@ -50,12 +50,7 @@ async function loadV1(org: OrgProcess): Promise<Loaded> {
   const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, apiVersion: API });
   try {
     const job = await client.createJob({ operation: 'insert', object: 'Account', contentType: 'CSV' });
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        for (let b = next++; b < batches.length; b = next++) await client.addBatch(job.id, batches[b] as Buffer);
-      }),
-    );
+    await uploadBatches(client, job.id, batches);
     const uploaded = performance.now();
     await client.closeJob(job.id);
     for (;;) {
