@@ -5,13 +5,19 @@
  * MB per CPU-second (user + sys of this process over the run), medians over the rounds. Each build
  * also runs on the file's 1 MiB chunks held in memory with the spool's writes left out (no read, no
  * SHA-256, no write or fdatasync): the scan and the checks alone.
+ * The ceiling, what the machine itself does with the same bytes: a raw read, SHA-256 of the bytes in
+ * memory, and a plain copy (read, write, fdatasync, then remove, as the drain releases a segment) into
+ * the same spool folder, in files of the splitter's segment sizes (with and without SHA-256) and in
+ * 10 MB files; file to spool is also given as a ratio of the copy in the segments' sizes.
+ * Temp files go to os.tmpdir() (set TMPDIR to put them on another disk).
  * Usage: node dist-bench/benchmarks/csv-fast-path.bench.js [megabytes=256] [rounds=5] [baseline dist-bench dir] [kinds=plain,quoted]
  * e.g. a baseline built from an older commit: `git archive OLD | tar -x -C /tmp/old && cd /tmp/old &&
  * ln -s $PWD/node_modules . && npm run build:bench`, then pass `/tmp/old/dist-bench`.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,6 +80,56 @@ const rawRead = (path: string) =>
     }
   });
 
+/** SHA-256 of the file's chunks held in memory. */
+const sha256 = (chunks: readonly Buffer[]) =>
+  timed(async () => {
+    const hash = createHash('sha256');
+    for (const chunk of chunks) hash.update(chunk);
+    hash.digest('hex');
+  });
+
+/**
+ * A plain copy of the file into `folder`, in files of `sizes` bytes (the rest in files of the last
+ * size): each written with one writev of the read chunks' slices, fdatasync'ed, closed and removed
+ * (as the drain releases a segment), one at a time as the splitter spools them; hashed too with `hash`.
+ */
+const copy = (path: string, folder: string, sizes: readonly number[], hash: boolean) =>
+  timed(async () => {
+    let n = 0;
+    let parts: Buffer[] = [];
+    let bytes = 0;
+    const size = () => sizes[Math.min(n, sizes.length - 1)] as number;
+    const flush = async () => {
+      if (hash) {
+        const sha = createHash('sha256');
+        for (const part of parts) sha.update(part);
+        sha.digest('hex');
+      }
+      const file = join(folder, `copy-${n++}`);
+      const handle = await open(file, 'w');
+      try {
+        await handle.writev(parts);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await unlink(file);
+      parts = [];
+      bytes = 0;
+    };
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      let pos = 0;
+      while (pos < chunk.length) {
+        const take = Math.min(size() - bytes, chunk.length - pos);
+        parts.push(chunk.subarray(pos, pos + take));
+        bytes += take;
+        pos += take;
+        if (bytes === size()) await flush();
+      }
+    }
+    if (bytes > 0) await flush();
+  });
+
 /** The same cutting with the payload writes (hash, write, fdatasync) left out: the segment's path only. */
 function scanOnly(Spool: typeof LoadSpool, dir: string): LoadSpool {
   class NoWrites extends Spool {
@@ -95,11 +151,13 @@ function splitChunks(Splitter: Splitter, chunks: readonly Buffer[], spool: LoadS
   return timed(() => pipeline([Readable.from(chunks, { objectMode: false }), new Splitter({ spool }), drain]));
 }
 
-function split(Splitter: Splitter, path: string, spool: LoadSpool): Promise<Run> {
+/** `sizes`: where the segments' payload sizes are put, if given. */
+function split(Splitter: Splitter, path: string, spool: LoadSpool, sizes?: number[]): Promise<Run> {
   const drain = new Writable({
     objectMode: true,
     highWaterMark: 64,
     write(item: SpooledBatch, _e, cb) {
+      if (item.path) sizes?.push(item.bytes);
       spool.release(item.seq).then(() => cb(), cb);
     },
   });
@@ -108,10 +166,9 @@ function split(Splitter: Splitter, path: string, spool: LoadSpool): Promise<Run>
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Each build: its splitter, its spool, and its spool without writes. */
-const splitters: Array<[string, Splitter, LoadSpool, LoadSpool]> = [
-  ['this build', CsvBatchSplitter, new LoadSpool({ dir: join(dir, 'spool-new') }), scanOnly(LoadSpool, join(dir, 'scan-new'))],
-];
+/** Each build: its splitter, its spool, and its spool without writes. The copies go to this build's spool folder. */
+const spoolDir = join(dir, 'spool-new');
+const splitters: Array<[string, Splitter, LoadSpool, LoadSpool]> = [['this build', CsvBatchSplitter, new LoadSpool({ dir: spoolDir }), scanOnly(LoadSpool, join(dir, 'scan-new'))]];
 if (baselineDir) {
   const old = (await import(pathToFileURL(join(baselineDir, 'transforms/csv-batch-splitter.js')).href)) as { CsvBatchSplitter: Splitter };
   const { LoadSpool: OldSpool } = (await import(pathToFileURL(join(baselineDir, 'lib/load/load-spool.js')).href)) as { LoadSpool: typeof LoadSpool };
@@ -126,24 +183,44 @@ try {
     const mb = (await stat(path)).size / 1e6;
     const chunks: Buffer[] = [];
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) chunks.push(chunk as Buffer);
-    for (const [, S, spool, noWrites] of splitters) {
-      await split(S, path, spool); // warm-up
+    const sizes: number[] = []; // this build's segment sizes, from its warm-up
+    for (const [name, S, spool, noWrites] of splitters) {
+      await split(S, path, spool, name === 'this build' ? sizes : undefined); // warm-up
       await splitChunks(S, chunks, noWrites);
     }
+    const segments = `copy in the segments' sizes (${sizes.length} files, ${fmt(sizes.reduce((a, b) => a + b, 0) / sizes.length / 1e6, 2)} MB each)`;
     const runs = new Map<string, Run[]>([['raw read', []]]);
     const add = (name: string, run: Run) => runs.set(name, [...(runs.get(name) ?? []), run]);
     for (let r = 0; r < rounds; r++) {
       add('raw read', await rawRead(path));
+      add('SHA-256 of the bytes (in memory)', await sha256(chunks));
+      add(segments, await copy(path, spoolDir, sizes, false));
+      add(`${segments} + SHA-256`, await copy(path, spoolDir, sizes, true));
+      add('copy in 10 MB files', await copy(path, spoolDir, [10_000_000], false));
       const order = r % 2 === 0 ? splitters : [...splitters].reverse();
       for (const [name, S, spool] of order) add(`${name}: file to spool`, await split(S, path, spool));
       for (const [name, S, , noWrites] of order) add(`${name}: chunks in memory, no spool writes`, await splitChunks(S, chunks, noWrites));
     }
     const raw = median((runs.get('raw read') ?? []).map((x) => x.seconds));
+    const copied = runs.get(segments) ?? [];
     for (const [name, list] of runs) {
       const wall = median(list.map((x) => mb / x.seconds));
       const perCpu = median(list.map((x) => mb / x.cpu));
       const range = `${fmt(Math.min(...list.map((x) => mb / x.seconds)), 0)}-${fmt(Math.max(...list.map((x) => mb / x.seconds)), 0)}`;
-      rows.push([kind, name, fmt(mb, 0), fmt(records), fmt(wall, 1), range, fmt(perCpu, 1), fmt(raw / median(list.map((x) => x.seconds)), 3)]);
+      // Against the copy: the medians of the round's own ratios (the copy ran in the same round).
+      const toCopy = (of: (x: Run) => number) => (name.endsWith('file to spool') ? fmt(median(list.map((x, i) => of(copied[i] as Run) / of(x))), 3) : '');
+      rows.push([
+        kind,
+        name,
+        fmt(mb, 0),
+        fmt(records),
+        fmt(wall, 1),
+        range,
+        fmt(perCpu, 1),
+        fmt(raw / median(list.map((x) => x.seconds)), 3),
+        toCopy((x) => x.seconds),
+        toCopy((x) => x.cpu),
+      ]);
     }
     await rm(path);
   }
@@ -152,4 +229,4 @@ try {
 }
 
 console.log(`# CSV fast path, file to spooled batches, ${rounds} rounds alternated (${environment()})\n`);
-console.log(table(['input', 'path', 'MB', 'records', 'MB/s (median)', 'MB/s range', 'MB per CPU-s (median)', 'ratio to raw read'], rows));
+console.log(table(['input', 'path', 'MB', 'records', 'MB/s (median)', 'MB/s range', 'MB per CPU-s (median)', 'ratio to raw read', 'speed / copy', 'MB per CPU-s / copy'], rows));

@@ -36,8 +36,12 @@ export class CsvCutter {
   readonly #maxBytes: number;
   readonly #scanner: CsvRecordScanner;
   readonly #judge: CsvRecordJudge;
-  /** The SIMD scan of plain records (undefined where WebAssembly SIMD cannot run: the JS scan alone). */
-  readonly #kernel: CsvKernel | undefined;
+  /**
+   * The SIMD scan of plain records, made on its first use (a cutter that rewrites its records, or
+   * never sees a chunk it could scan, never holds its 1.3 MiB); null where WebAssembly SIMD cannot
+   * run: the JS scan alone.
+   */
+  #kernel: CsvKernel | null | undefined;
   readonly #segments: SegmentCutter;
   readonly #events: CutEvents;
   #head: CsvHeader | undefined;
@@ -70,7 +74,6 @@ export class CsvCutter {
     this.#events = events;
     this.#scanner = new CsvRecordScanner(settings.delimiter);
     this.#judge = new CsvRecordJudge(settings.source, settings.delimiter, settings.checkUtf8, settings.maxBytes);
-    this.#kernel = CsvKernel.create();
     // A stop keeps the partial record: where it starts is where a resumed run reads on (#unread).
     this.#stop = new InputStop(options.onError);
     const { resume } = options;
@@ -198,10 +201,21 @@ export class CsvCutter {
     const nulFree = chunk.indexOf(0) < 0;
     const segments = this.#segments;
     // The SIMD kernel takes the plain records of a chunk that passed both checks; the scanner and judge below take the rest.
-    const kernel = utf8Valid && nulFree ? this.#kernel : undefined;
-    kernel?.release();
+    const scannable = utf8Valid && nulFree;
+    this.#kernel?.release();
+    let kernel: CsvKernel | null | undefined;
     for (;;) {
-      if (kernel && this.#header && !this.#rewriting && !this.#skipping && this.#carryBytes === 0 && !this.#scanner.inQuote && pos >= from && pos < chunk.length) {
+      if (
+        scannable &&
+        this.#header &&
+        !this.#rewriting &&
+        !this.#skipping &&
+        this.#carryBytes === 0 &&
+        !this.#scanner.inQuote &&
+        pos >= from &&
+        pos < chunk.length &&
+        (kernel ??= this.#plainScan())
+      ) {
         const headerBytes = this.#header.length;
         // Plain records fit a batch alone and the field limit (the kernel stops before any other).
         const maxLength = Math.max(0, Math.min(MAX_FIELD_CHARACTERS, this.#maxBytes - headerBytes));
@@ -307,6 +321,12 @@ export class CsvCutter {
     if (this.#skipping) return skipLines(this.#skipping, chunk, pos);
     flushSegment(pos);
     this.#carryRest(chunk, pos);
+  }
+
+  /** The kernel, made on first use; null where WebAssembly SIMD cannot run. */
+  #plainScan(): CsvKernel | null {
+    if (this.#kernel === undefined) this.#kernel = CsvKernel.create() ?? null;
+    return this.#kernel;
   }
 
   /** A record on the general path: its bytes (joined to the carry of earlier chunks) and its offset in the input. */

@@ -5,8 +5,8 @@
  * as RFC 4180 places them, no line end inside quotes). It stops before the first record that is not
  * plain, which the exact JS scanner and judge then take, so a record is never read two ways.
  * A chunk is copied into the kernel's memory a window (1 MiB) at a time, and each window once.
- * Holds 1.3 MiB of WebAssembly memory per cutter. Where WebAssembly SIMD cannot run, `create`
- * returns undefined and the cutter scans in JS alone.
+ * Holds 1.3 MiB of WebAssembly memory per cutter that uses it (made on first use). Where
+ * WebAssembly SIMD cannot run, `create` returns undefined and the cutter scans in JS alone.
  */
 import { CSV_KERNEL_WASM } from './csv-kernel-wasm.js';
 

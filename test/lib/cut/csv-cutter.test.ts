@@ -99,6 +99,34 @@ describe('lib/cut/csv-cutter', () => {
     expect(errors.map((e) => (e as Error & { code: string }).code)).to.deep.equal(['BULK_PARSE']);
   });
 
+  it('makes its WebAssembly kernel only when it scans with it: never for records it rewrites', async () => {
+    const create = CsvKernel.create;
+    let made = 0;
+    CsvKernel.create = (...args) => {
+      made++;
+      return create.apply(CsvKernel, args);
+    };
+    try {
+      const rewrites = [
+        { delimiter: ';', input: 'Name;Note\na;1\nb;2\n' },
+        { delimiter: '\t', input: 'Name\tNote\na\t1\n' },
+        { delimiter: '|', input: 'Name|Note\na|1\n' },
+      ];
+      for (const { delimiter, input } of rewrites) {
+        const { cutter: c, seen } = cutter({ delimiter });
+        expect(await feed(c, seen, [input]), delimiter).to.have.length(1);
+      }
+      const unnamed = cutter();
+      expect(await feed(unnamed.cutter, unnamed.seen, ['Name,,Note\na,,1\n'])).to.deep.equal(['Name,Note\na,1\n']);
+      const created = cutter();
+      expect(made, 'made before any chunk, or for rewritten records').to.equal(0);
+      expect(await feed(created.cutter, created.seen, ['Name,Note\na,1\nb,2\n', 'c,3\n'])).to.deep.equal(['Name,Note\na,1\nb,2\nc,3\n']);
+      expect(made, 'made once, on the first chunk it scans').to.equal(1);
+    } finally {
+      CsvKernel.create = create;
+    }
+  });
+
   describe('invalid UTF-8 at a chunk edge (the chunk check leaves out a character cut there)', () => {
     const create = CsvKernel.create;
     afterEach(() => {
