@@ -50,8 +50,9 @@ export abstract class PollingStage extends Transform {
 
   /**
    * When the org is expected to end an awaited item, ms from now, if that is sooner than `waitMs`
-   * (the wait the loop would take); undefined when nothing is due that soon. A subclass bounds how
-   * often it answers (the loop polls at the due time rather than a fixed interval after).
+   * (the wait the loop would take); undefined when nothing is due that soon. Asked only once the
+   * input has ended; a subclass bounds how often it answers (the loop polls at the due time rather
+   * than a fixed interval after).
    */
   protected dueWithin(_waitMs: number): number | undefined {
     return undefined;
@@ -96,7 +97,8 @@ export abstract class PollingStage extends Transform {
         tick.changed = true;
       } else {
         tick.changed = await this.poll();
-        const due = this.dueWithin(tick.changed ? this.loop.minIntervalMs : tick.waitMs);
+        // Only once every item has come (the load's tail): before, the org has the next batches queued, and a sooner poll would spend requests for nothing.
+        const due = this.#ended ? this.dueWithin(tick.changed ? this.loop.minIntervalMs : tick.waitMs) : undefined;
         if (due !== undefined) tick.dueInMs = due;
       }
       if (this.awaited === 0 && (this.#ended || this.abort.signal.aborted)) return;

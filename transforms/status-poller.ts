@@ -4,8 +4,8 @@
  * (lib/poll-loop.ts): from minIntervalMs, growing by half while nothing changes, up to maxIntervalMs,
  * back down when something finishes. Each batch is emitted once, when Completed, Failed or
  * NotProcessed, with the count of records the server processed. A batch whose processed count rises
- * tells when it should end (its rate since it was first seen running): the loop's wait then ends
- * at that time if sooner, once per batch (issue 28: the org's last batches end between two polls,
+ * tells when it should end (its rate since it was first seen running): once every batch has come
+ * (the load's tail), the loop's wait then ends at that time if sooner, once per batch (issue 28: the org's last batches end between two polls,
  * and the org idles until the next; at most one more poll per batch). An overall timeout ends the stream
  * with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
  * the batches' numberRecordsProcessed as polled, which leads the records whose results are written.
