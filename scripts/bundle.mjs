@@ -15,10 +15,11 @@
  * `bulkpipe --help` loads no command and `bulkpipe load` none of the query. It keeps its path, the
  * one package.json's `bin`, the tests and users run. Its own bundle, not an entry of the one above:
  * the CLI imports no entry of the package, so sharing chunks with them would only split both finer.
+ * tsc's other files in dist/bin/ are removed (the bundle holds them).
  * Usage, after `tsc -p tsconfig.build.json` (each run needs tsc's dist/bin/bulkpipe.js, which it
  * replaces): node scripts/bundle.mjs
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Chunk names carry a hash of their content: without this, every rebuild would leave the old set beside the new.
@@ -71,4 +72,6 @@ async function bundleCli() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  // tsc's per-file copies of bin/ are in the bundle now: they would only ship unused.
+  for (const file of readdirSync('dist/bin')) if (!['bulkpipe.js', 'bulkpipe.js.map', 'chunks'].includes(file)) rmSync(`dist/bin/${file}`);
 }
