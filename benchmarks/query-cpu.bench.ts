@@ -7,8 +7,8 @@
  * bulkpipe output must have N data rows (jsforce 3's v1 stream sometimes ends short: reported), and
  * the whole files of one API are compared by SHA-256 (byte-identical).
  * Prints each run, then the medians and bulkpipe / jsforce 3 per API.
- * Usage (compiled: the clients must not pay for a TypeScript loader):
- *   npm run build:bench && node dist-bench/benchmarks/query-cpu.bench.js [rows=500000] [rounds=3]
+ * Usage (compiled: the clients must not pay for a TypeScript loader; the CLI is dist/bin/bulkpipe.js):
+ *   npm run build && npm run build:bench && node dist-bench/benchmarks/query-cpu.bench.js [rows=500000] [rounds=3]
  * BEFORE_CLI=<an earlier build's bin/bulkpipe.js> adds that CLI's two queries to the same rounds.
  */
 import { createHash } from 'node:crypto';
@@ -25,10 +25,12 @@ import { loginArgs, seedOrgFile } from './_util/seed-accounts.js';
 const total = Number(process.argv[2] ?? 500_000);
 const rounds = Number(process.argv[3] ?? 3);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const CLI = here('../bin/bulkpipe.js');
+// The built CLI (`npm run build`: the bundle users run), not tsc's per-file copy in dist-bench/.
+const CLI = here('../../dist/bin/bulkpipe.js');
 const JSFORCE3_V1 = here('./_util/jsforce3-bulk-query-client.js');
 const JSFORCE3_V2 = here('./_util/jsforce3-query-client.js');
 if (!existsSync(JSFORCE3_V1)) throw new Error('run the compiled benchmark: npm run build:bench && node dist-bench/benchmarks/query-cpu.bench.js');
+if (!existsSync(CLI)) throw new Error('build the CLI first: npm run build');
 const SOQL = 'SELECT Id, Name, AccountNumber, Site, Phone, BillingCity, NumberOfEmployees FROM Account';
 
 /** Data lines (the header left out) and the SHA-256 of a file, streamed. */

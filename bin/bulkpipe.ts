@@ -112,6 +112,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 // Run only when executed, not when imported by tests. npm links bin/bulkpipe to this file, so compare real paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  // The CLI is a bundle (scripts/bundle.mjs): with --debug, the stack names the TypeScript sources, through the source maps of
+  // the modules loaded from here on (the command's chunks; the entry's own are loaded already). Only then: reading maps costs.
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
   const controller = new AbortController();
   let interrupted = false;
   let job: string | undefined;

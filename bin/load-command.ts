@@ -265,6 +265,7 @@ export async function runLoadCommand(argv: readonly string[], io: CliIo): Promis
       ...attachments,
     });
   }
+  loadPipelineAhead();
   const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   const outputs = Outputs.given(input.base, { success: values.success, errors: values.errors, results: values.results });
   return execute(io, values, conn, {
@@ -303,6 +304,7 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
   const given = Object.keys(SHAPE_FLAGS).find((flag) => values[flag as keyof typeof SHAPE_FLAGS] !== undefined);
   if (given) throw new UsageError(`load: --resume goes on with the options the load began with; --${given} cannot change them`);
   const options = { ...runOptions(values), resume: true };
+  loadPipelineAhead();
   const conn = await openConnection({ ...values, quiet: quietOf(values) }, io.env, io.stderr, io.signal, true);
   let run: LoadRun | undefined;
   try {
@@ -335,6 +337,15 @@ async function resumeLoad(positionals: readonly string[], values: LoadValues, io
     runId: run.id,
     resume: run.state,
   });
+}
+
+/**
+ * Starts loading the load's pipeline while the login is on the wire: its modules are evaluated
+ * meanwhile rather than after it, with the org waiting (issue 28). loadWithProgress's import gets
+ * the same evaluation; a failure here is its to report.
+ */
+function loadPipelineAhead(): void {
+  import('../pipelines/bulk-load.js').catch(() => undefined);
 }
 
 interface Execution {

@@ -23,8 +23,9 @@ export interface OrgProcess {
  * `args`: more flags of `bulkpipe server` (`--faults`, `--user`).
  */
 export async function startOrgProcess(db: string, port = 0, stderr: 'inherit' | 'ignore' = 'inherit', args: readonly string[] = []): Promise<OrgProcess> {
-  const compiled = fileURLToPath(new URL('./bulkpipe.js', import.meta.url));
-  const cliArgs = existsSync(compiled) ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('./bulkpipe.ts', import.meta.url))];
+  // Beside this file in tsc's output (dist-bench/bin/), one folder up from the CLI bundle's chunks (dist/bin/chunks/).
+  const compiled = ['./bulkpipe.js', '../bulkpipe.js'].map((path) => fileURLToPath(new URL(path, import.meta.url))).find((path) => existsSync(path));
+  const cliArgs = compiled ? [compiled] : ['--import', 'tsx', fileURLToPath(new URL('./bulkpipe.ts', import.meta.url))];
   const server = spawn(process.execPath, [...cliArgs, 'server', '--port', String(port), '--db', db, '--quiet', ...args], { stdio: ['ignore', 'pipe', stderr] });
   const pid = server.pid;
   if (pid === undefined) throw new Error(`could not start ${process.execPath}`);

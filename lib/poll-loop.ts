@@ -1,7 +1,10 @@
 /**
  * The one poll loop of bulkpipe, shared by the load's StatusPoller and by bulkQuery: poll, then
  * wait, adaptively. The wait starts at `minIntervalMs`, grows by half after each poll that saw no
- * change, up to `maxIntervalMs`, and drops back to the minimum after one that did. A run that is
+ * change, up to `maxIntervalMs`, and drops back to the minimum after one that did. A caller that can
+ * tell when the next change is due (a batch's processed count rising towards its size) says so
+ * (`tick.dueInMs`): that one wait ends then instead, never under `DUE_POLL_FLOOR_MS` (issue 28: the
+ * org's last batches end between two polls, and it idles until the next). A run that is
  * still waiting after `timeoutMs` ends with the caller's timeout error. The wait is a
  * timers/promises sleep on the caller's signal: an abort ends it at once and leaves no timer.
  */
@@ -20,10 +23,28 @@ export interface PollLoopOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The shortest wait a due poll takes (a due estimate sooner than this is polled for this long after). */
+const DUE_POLL_FLOOR_MS = 100;
+
 /** One turn of the loop: the caller polls, then says whether anything changed. */
 export interface PollTick {
   /** Set by the caller: something changed since the last poll (a batch finished), so the next wait is the shortest. */
   changed: boolean;
+  /** The wait after this poll if nothing changed, ms (after a change: `minIntervalMs`). */
+  readonly waitMs: number;
+  /**
+   * Set by the caller: when the next change is due, ms from now. The next wait ends then if that is
+   * sooner (never under DUE_POLL_FLOOR_MS, nor under `minIntervalMs` when that is lower); the waits
+   * after it back off as before. The caller bounds how often it says so (StatusPoller: once per batch).
+   */
+  dueInMs?: number;
+}
+
+/** The wait after a tick: the loop's, or the caller's due time when sooner. */
+function waitAfter(tick: PollTick, options: PollLoopOptions): number {
+  const wait = tick.changed ? options.minIntervalMs : tick.waitMs;
+  if (tick.dueInMs === undefined) return wait;
+  return Math.min(wait, Math.max(Math.min(DUE_POLL_FLOOR_MS, options.minIntervalMs), Math.round(tick.dueInMs)));
 }
 
 /** Checks the intervals (option errors name them as the caller spells them). */
@@ -50,14 +71,14 @@ export async function* pollTicks(options: PollLoopOptions, timedOut: () => Error
   const deadline = Date.now() + options.timeoutMs;
   let wait = options.minIntervalMs;
   for (;;) {
-    const tick: PollTick = { changed: false };
+    const tick: PollTick = { changed: false, waitMs: wait };
     yield tick;
     if (Date.now() > deadline) {
       const err = timedOut();
       if (err) throw err;
     }
     if (tick.changed) wait = options.minIntervalMs;
-    await sleep(wait, undefined, options.signal ? { signal: options.signal } : {});
+    await sleep(waitAfter(tick, options), undefined, options.signal ? { signal: options.signal } : {});
     wait = Math.min(options.maxIntervalMs, Math.round(wait * 1.5));
   }
 }

@@ -168,6 +168,10 @@ async function begin(
   }
   // A new run's need of the org's daily limits, before its outputs or any job; after its lock, so that a
   // run refused for a folder another holds sends nothing at all.
+  // The describe the first batch's column check reads, asked beside /limits rather than after the first batch is cut
+  // (issue 28: the org waits for each). Only a read: no job is made before every check has passed. A failure is
+  // not kept (the client's describe cache), so the check asks again and reports it.
+  if (!checked && run.checkColumns) run.client.describe(shape.object, run.signal ? { signal: run.signal } : {}).catch(() => undefined);
   if (!checked && !run.ignoreLimits) {
     const need = await loadBudget(plan);
     budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;

@@ -8,9 +8,10 @@
  * its segments go on, in order, each with its results file. A job whose results do not match its
  * rows exactly sends them all to the errors (BULKPIPE_RESULT_MISMATCH); a job's records the org
  * never processed are BULKPIPE_NOT_PROCESSED. Segments whose results a resumed run ordered already
- * pass at once. `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
+ * pass at once. A job's results are fetched, ordered and pushed off the poll loop (one job at a
+ * time), so that the poll goes on seeing other jobs end meanwhile. `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
  * records whose results are written, which wait for the job's end and its result files.
- * Buffers: the descriptors of the segments whose job is awaited; results wait on disk.
+ * Buffers: the descriptors of the segments whose job is awaited or finishing; results wait on disk.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -64,6 +65,15 @@ export class IngestJobPoller extends PollingStage {
   readonly #jobs = new Map<string, AwaitedJob>();
   readonly #failedJobs: FailedJob[] = [];
   #processed = 0;
+  /**
+   * Jobs ended whose results are being fetched, ordered and pushed: one at a time, in the order
+   * they ended, off the poll loop, which goes on seeing other jobs end meanwhile (issue 28: a job
+   * ending while another's results download frees its slot in the org at once).
+   */
+  #finishing = 0;
+  #finished: Promise<void> = Promise.resolve();
+  /** Ends a poll's wait for the finishing jobs: a job to await arrived. */
+  #arrived: (() => void) | undefined;
 
   constructor(options: IngestJobPollerOptions) {
     super(options);
@@ -103,12 +113,13 @@ export class IngestJobPoller extends PollingStage {
     let job = this.#jobs.get(item.jobId);
     if (!job) this.#jobs.set(item.jobId, (job = { segments: [], count: item.jobSegments ?? 1, processed: 0 }));
     job.segments.push(item);
+    this.#arrived?.();
     this.awaitMore();
     callback();
   }
 
   protected override get awaited(): number {
-    return this.#jobs.size;
+    return this.#jobs.size + this.#finishing;
   }
 
   /**
@@ -116,6 +127,16 @@ export class IngestJobPoller extends PollingStage {
    * moving is polled at the shortest interval, so that its end is seen soon; one that stands backs off.
    */
   protected override async poll(): Promise<boolean> {
+    // Only results to finish: nothing to ask the org; the loop goes on once they are pushed.
+    if (this.#jobs.size === 0) {
+      // Or until a job arrives, to be polled while they are.
+      await new Promise<void>((resolve) => {
+        this.#arrived = resolve;
+        void this.#finished.then(resolve);
+      });
+      this.#arrived = undefined;
+      return true;
+    }
     const signal = this.abort.signal;
     const counts: BatchCounts = { queued: 0, inProgress: 0 };
     const ended: IngestJobInfo[] = [];
@@ -143,10 +164,14 @@ export class IngestJobPoller extends PollingStage {
     for (const info of ready) {
       const job = this.#jobs.get(info.id) as AwaitedJob;
       this.#jobs.delete(info.id);
-      await this.#finish(
-        info,
-        job.segments.sort((a, b) => a.seq - b.seq),
-      );
+      this.#finishing++;
+      const segments = job.segments.sort((a, b) => a.seq - b.seq);
+      this.#finished = this.#finished
+        .then(() => (this.destroyed ? undefined : this.#finish(info, segments)))
+        .catch((err: unknown) => {
+          this.destroy(err as Error);
+        })
+        .finally(() => this.#finishing--);
     }
     return ended.length > 0 || moved;
   }

@@ -48,6 +48,16 @@ export abstract class PollingStage extends Transform {
   /** The error a timeout ends the stream with, naming what is awaited; undefined when nothing is. */
   protected abstract timedOut(): Error | undefined;
 
+  /**
+   * When the org is expected to end an awaited item, ms from now, if that is sooner than `waitMs`
+   * (the wait the loop would take); undefined when nothing is due that soon. Asked only once the
+   * input has ended; a subclass bounds how often it answers (the loop polls at the due time rather
+   * than a fixed interval after).
+   */
+  protected dueWithin(_waitMs: number): number | undefined {
+    return undefined;
+  }
+
   /** Says that an item to wait for arrived: polling starts, or wakes from its wait for work. */
   protected awaitMore(): void {
     this.#wake?.();
@@ -87,6 +97,9 @@ export abstract class PollingStage extends Transform {
         tick.changed = true;
       } else {
         tick.changed = await this.poll();
+        // Only once every item has come (the load's tail): before, the org has the next batches queued, and a sooner poll would spend requests for nothing.
+        const due = this.#ended ? this.dueWithin(tick.changed ? this.loop.minIntervalMs : tick.waitMs) : undefined;
+        if (due !== undefined) tick.dueInMs = due;
       }
       if (this.awaited === 0 && (this.#ended || this.abort.signal.aborted)) return;
     }

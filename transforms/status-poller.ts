@@ -3,11 +3,15 @@
  * each job's batch list, one request per job per interval, in the poll loop it shares with bulkQuery
  * (lib/poll-loop.ts): from minIntervalMs, growing by half while nothing changes, up to maxIntervalMs,
  * back down when something finishes. Each batch is emitted once, when Completed, Failed or
- * NotProcessed, with the count of records the server processed. An overall timeout ends the stream
+ * NotProcessed, with the count of records the server processed. A batch whose processed count rises
+ * tells when it should end (its rate since it was first seen running): once every batch has come
+ * (the load's tail), the loop's wait then ends at that time if sooner, once per batch (issue 28: the org's last batches end between two polls,
+ * and the org idles until the next; at most one more poll per batch). An overall timeout ends the stream
  * with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
  * the batches' numberRecordsProcessed as polled, which leads the records whose results are written.
- * Buffers: the ids of the batches waiting on the server (no payloads). No timer survives the stream.
+ * Buffers: the ids of the batches waiting on the server, two counts of each (no payloads). No timer survives the stream.
  */
+import { performance } from 'node:perf_hooks';
 import type { TransformCallback } from 'node:stream';
 import { PollTimeoutError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
@@ -26,12 +30,26 @@ export interface BatchCounts {
   inProgress: number;
 }
 
+/** A running batch's processed count when first seen rising from, and as last polled (performance clock, ms). */
+interface Progress {
+  readonly firstMs: number;
+  readonly firstProcessed: number;
+  lastMs: number;
+  lastProcessed: number;
+  /** Its due time was given to the loop (once per batch). */
+  dueGiven: boolean;
+}
+
 export class StatusPoller extends PollingStage {
   readonly #client: BulkClient;
   /** jobId -> batchId -> the batch. */
   readonly #pending = new Map<string, Map<string, SubmittedBatch>>();
   /** batchId -> its numberRecordsProcessed at the last poll, for the batches awaited. */
   readonly #processedOf = new Map<string, number>();
+  /** batchId -> how its processed count rose, for the batches awaited that are InProgress. */
+  readonly #progress = new Map<string, Progress>();
+  /** Records per ms of the last batch seen running at two polls. */
+  #perMs: number | undefined;
   #processed = 0;
 
   constructor(options: StatusPollerOptions) {
@@ -79,11 +97,15 @@ export class StatusPoller extends PollingStage {
       if (batches.size === 0) continue;
       const infos = await this.#client.listBatches(jobId, { signal });
       const counts: BatchCounts = { queued: 0, inProgress: 0 };
+      const now = performance.now();
       for (const info of infos) {
         if (!batches.has(info.id)) continue;
         this.#sawProcessed(info);
         if (info.state === 'Queued') counts.queued++;
-        else if (info.state === 'InProgress') counts.inProgress++;
+        else if (info.state === 'InProgress') {
+          counts.inProgress++;
+          this.#sawRunning(info, now);
+        }
       }
       this.emit('poll', counts);
       for (const info of infos) {
@@ -91,6 +113,7 @@ export class StatusPoller extends PollingStage {
         if (!batch || !TERMINAL_BATCH_STATES.has(info.state)) continue;
         batches.delete(info.id);
         this.#processedOf.delete(info.id);
+        this.#progress.delete(info.id);
         changed = true;
         const { kind: _kind, ...rest } = batch;
         const finished: FinishedBatch = {
@@ -114,6 +137,37 @@ export class StatusPoller extends PollingStage {
     if (info.numberRecordsProcessed <= before) return;
     this.#processed += info.numberRecordsProcessed - before;
     this.#processedOf.set(info.id, info.numberRecordsProcessed);
+  }
+
+  /** Notes a running batch's processed count and when it was polled. */
+  #sawRunning(info: BatchInfo, now: number): void {
+    const progress = this.#progress.get(info.id);
+    if (!progress)
+      this.#progress.set(info.id, { firstMs: now, firstProcessed: info.numberRecordsProcessed, lastMs: now, lastProcessed: info.numberRecordsProcessed, dueGiven: false });
+    else if (info.numberRecordsProcessed > progress.lastProcessed) {
+      [progress.lastMs, progress.lastProcessed] = [now, info.numberRecordsProcessed];
+      this.#perMs = (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs);
+    }
+  }
+
+  /** The soonest end, among running batches not yet given one, that falls within `waitMs`: at the rate each has processed its records since first seen (or the last rate known). */
+  protected override dueWithin(waitMs: number): number | undefined {
+    const now = performance.now();
+    let soonest: { due: number; progress: Progress } | undefined;
+    for (const batches of this.#pending.values())
+      for (const [id, batch] of batches) {
+        const progress = this.#progress.get(id);
+        if (!progress || progress.dueGiven) continue;
+        // Seen once only (a short batch between two polls): at the rate the last batch seen twice had, the org's batches sharing its time alike.
+        const perMs = progress.lastProcessed > progress.firstProcessed ? (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs) : this.#perMs;
+        if (perMs === undefined) continue;
+        // A tenth more than the estimate, so that the poll comes after the end rather than just before it.
+        const due = ((batch.records - progress.lastProcessed) / perMs) * 1.1 - (now - progress.lastMs);
+        if (due < waitMs && (!soonest || due < soonest.due)) soonest = { due, progress };
+      }
+    if (!soonest) return undefined;
+    soonest.progress.dueGiven = true;
+    return Math.max(0, soonest.due);
   }
 
   /** The timeout error, naming a job and its unfinished batches; none while nothing is awaited. */

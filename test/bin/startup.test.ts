@@ -3,11 +3,14 @@
  * with real credentials never loads the local org (SQLite, its SOQL parser), and `import 'bulkpipe'`
  * loads neither better-sqlite3 nor a SOQL parser. Each run logs every module it loads through a
  * module hook (test/helpers/module-log). The start-up times are measured in benchmarks/startup.bench.ts.
+ * The CLI is a bundle (scripts/bundle.mjs: dist/bin/bulkpipe.js and its chunks in dist/bin/chunks/,
+ * issue 28): the sources a run loaded are those its files' source maps name (`sourcesOf`).
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { useTestOrg } from '../helpers/local-org.js';
@@ -17,6 +20,27 @@ const REGISTER = pathToFileURL(fileURLToPath(new URL('../helpers/module-log/regi
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The published entries (package.json's exports: the bundle of scripts/bundle.mjs), imported by name from the package's own folder.
 const LOCAL_ORG = /better-sqlite3|soql-parser-js|\/dist\/server\/|\/dist\/bundle\/server\.js/;
+/** The same for the CLI's sources (paths in the repository, from the bundle's source maps): the local org's, and the packages. */
+const LOCAL_ORG_SOURCE = /better-sqlite3|soql-parser-js|^server\//;
+
+/**
+ * The sources behind the modules a run loaded: for each file of ours, the sources its source map
+ * names, as paths in the repository (`bin/query-command.ts`); any other module (a package, `node:`) as logged.
+ */
+async function sourcesOf(modules: readonly string[]): Promise<string[]> {
+  const sources = new Set<string>();
+  for (const url of modules) {
+    const file = url.startsWith('file:') ? fileURLToPath(url) : undefined;
+    if (file === undefined || !file.startsWith(join(ROOT, 'dist/')) || !existsSync(`${file}.map`)) {
+      sources.add(url);
+      continue;
+    }
+    const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+    for (const source of map.sources) sources.add(relative(ROOT, resolve(dirname(file), source)));
+  }
+  return [...sources];
+}
+
 /** Node's CommonJS cache in a child, as JSON: the packages required at their first use (lib/packages.ts) show there, not in the module hook. */
 const REQUIRED = `console.log(JSON.stringify(Object.keys((await import('node:module')).createRequire(process.cwd() + '/').cache)));`;
 
@@ -36,8 +60,10 @@ describe('bin: what start-up loads', function () {
         modules.some((m) => m.endsWith('/dist/bin/bulkpipe.js')),
         'the log works',
       ).to.equal(true);
+      const sources = await sourcesOf(modules);
+      expect(sources, 'the source maps name the sources').to.include('bin/bulkpipe.ts');
       expect(
-        modules.filter((m) => /undici|\/dist\/lib\/http\/|\/dist\/pipelines\//.test(m) || LOCAL_ORG.test(m)),
+        sources.filter((m) => /undici|^lib\/http\/|^pipelines\/|^bin\/(load|query|job|server|bench|limits)-command\.ts$/.test(m) || LOCAL_ORG_SOURCE.test(m)),
         flag,
       ).to.deep.equal([]);
       await writeFile(join(tmp.path, 'modules.log'), '');
@@ -49,15 +75,13 @@ describe('bin: what start-up loads', function () {
       const result = await runCli([command, '--help'], { env: logEnv() });
       expect(result.code, result.stderr).to.equal(0);
       expect(result.stdout).to.contain(`bulkpipe ${command}`);
-      const modules = await loaded();
+      const sources = await sourcesOf(await loaded());
+      expect(sources, 'the log works').to.include(`bin/${command}-command.ts`);
       expect(
-        modules.some((m) => m.endsWith(`/dist/bin/${command}-command.js`)),
-        'the log works',
-      ).to.equal(true);
-      expect(
-        modules.filter((m) => /\/dist\/(pipelines|transforms|sinks|lib\/http)\/|\/node_modules\//.test(m) || LOCAL_ORG.test(m)),
+        sources.filter((m) => /^(pipelines|transforms|sinks|lib\/http)\/|\/node_modules\/|^bin\/(job|server|bench|limits)-command\.ts$/.test(m) || LOCAL_ORG_SOURCE.test(m)),
         command,
       ).to.deep.equal([]);
+      expect(sources, `${command} loads no other command`).not.to.include(`bin/${command === 'load' ? 'query' : 'load'}-command.ts`);
       await writeFile(join(tmp.path, 'modules.log'), '');
     }
   });
@@ -67,12 +91,21 @@ describe('bin: what start-up loads', function () {
     const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'];
     const load = await runCli(['load', 'Account', 'in.csv', ...connection], { cwd: tmp.path, env: logEnv() });
     expect(load.code, load.stderr).to.equal(0);
+    const loadModules = await loaded();
+    await writeFile(join(tmp.path, 'modules.log'), '');
     const query = await runCli(['query', "SELECT Name FROM Account WHERE Name = 'Startup'", ...connection], { cwd: tmp.path, env: logEnv() });
     expect(query.code, query.stderr).to.equal(0);
     expect(query.stdout).to.contain('Startup');
-    const modules = await loaded();
-    expect(modules.some((m) => m.includes('/dist/pipelines/bulk-load.js'))).to.equal(true);
-    expect(modules.filter((m) => LOCAL_ORG.test(m))).to.deep.equal([]);
+    const queryModules = await loaded();
+    // Every module of ours comes from the CLI's bundle (dist/bin/bulkpipe.js, dist/bin/chunks/), none from tsc's per-file output.
+    expect([...loadModules, ...queryModules].filter((m) => m.includes('/dist/') && !/\/dist\/bin\/(bulkpipe\.js|chunks\/[\w-]+\.js)$/.test(m))).to.deep.equal([]);
+    const [loadSources, querySources] = [await sourcesOf(loadModules), await sourcesOf(queryModules)];
+    expect(loadSources).to.include.members(['bin/load-command.ts', 'pipelines/bulk-load.ts']);
+    expect(querySources).to.include.members(['bin/query-command.ts', 'pipelines/bulk-query.ts']);
+    // A load pays for no query, a query for no load.
+    expect(loadSources.filter((m) => /^bin\/query-command\.ts$|^pipelines\/bulk-query\.ts$/.test(m))).to.deep.equal([]);
+    expect(querySources.filter((m) => /^bin\/load-command\.ts$|^pipelines\/bulk-load\.ts$/.test(m))).to.deep.equal([]);
+    expect([...loadSources, ...querySources].filter((m) => LOCAL_ORG_SOURCE.test(m))).to.deep.equal([]);
   });
 
   it("import 'bulkpipe' loads neither better-sqlite3 nor a SOQL parser nor the local org", async () => {

@@ -33,6 +33,37 @@ describe('lib/poll-loop', () => {
     for (const [i, w] of waits.entries()) expect(w, `wait ${i}`).to.be.at.least((planned[i] as number) - 1);
   });
 
+  it('a due time sooner than the wait ends that one wait then (never under 100 ms, nor the minimum when lower); the backoff goes on after it (issue 28)', async () => {
+    const waits: number[] = [];
+    const planned: number[] = [];
+    let last = performance.now();
+    let n = 0;
+    for await (const tick of pollTicks({ minIntervalMs: 400, maxIntervalMs: 2_000, timeoutMs: 60_000 }, () => undefined)) {
+      const now = performance.now();
+      waits.push(now - last);
+      last = now;
+      // Each tick says the wait it would take: 400, then 600 (the one after the due one backs off as before).
+      planned.push(tick.waitMs);
+      if (n === 0) tick.dueInMs = 150; // sooner than 400: polled after 150
+      if (n === 1) tick.dueInMs = 10; // under the floor: 100
+      if (++n === 3) break;
+    }
+    expect(planned).to.deep.equal([400, 600, 900]);
+    expect(waits[1]).to.be.at.least(149).and.below(390);
+    expect(waits[2]).to.be.at.least(99).and.below(390);
+    // A due time later than the wait changes nothing; a minimum under 100 ms is the floor of a due wait.
+    const short: number[] = [];
+    last = performance.now();
+    for await (const tick of pollTicks({ minIntervalMs: 20, maxIntervalMs: 20, timeoutMs: 60_000 }, () => undefined)) {
+      short.push(performance.now() - last);
+      last = performance.now();
+      tick.dueInMs = short.length === 1 ? 5_000 : 0;
+      if (short.length === 3) break;
+    }
+    expect(short[1]).to.be.at.least(19).and.below(1_000);
+    expect(short[2]).to.be.at.least(19);
+  });
+
   it('ends with the caller\u2019s timeout error once the time is up and something is awaited; goes on while nothing is', async () => {
     let awaited = false;
     let turns = 0;

@@ -151,6 +151,47 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     await spool.dispose();
   });
 
+  it("the poller sees a job end while an earlier job's results are still being fetched: its slot is freed meanwhile (issue 28)", async () => {
+    n++;
+    const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
+    const spool = new LoadSpool({ dir: tmp.path });
+    try {
+      const segments = [
+        await spooledBatch(tmp.path, 400 + n, names(20)),
+        await spooledBatch(
+          tmp.path,
+          401 + n,
+          names(20).map((x) => `${x}b`),
+          21,
+        ),
+      ];
+      // One job in the org at a time: the second job's UploadComplete waits for the first to end, and runs while the first's results are held.
+      const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: segments[0]?.bytes ?? 1, concurrency: 1, untilJobsEnd: true });
+      const poller = new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50 });
+      const left: string[] = [];
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      poller.on('jobLeftOrg', (id: string) => {
+        left.push(id);
+        submitter.jobEnded(id);
+        if (left.length === 2) release();
+      });
+      // The first job's result downloads wait until the second job's end is seen (before: never, the poll loop held by them).
+      const results = client.ingestJobs.results.bind(client.ingestJobs);
+      client.ingestJobs.results = async (...args: Parameters<typeof results>) => {
+        if (args[0] === left[0] && left.length < 2) await held;
+        return results(...args);
+      };
+      const finished = collector<FinishedBatch>();
+      await pipeline(Readable.from(segments), submitter, poller, finished);
+      expect(left).to.have.length(2);
+      expect(finished.items.map((f) => [f.seq, f.state, f.processed])).to.deep.equal(segments.map((s) => [s.seq, 'Completed', 20]));
+    } finally {
+      await spool.dispose();
+      await client.close();
+    }
+  });
+
   it("settles a create whose answer was lost at its end, never taking a live job of the run's retrier for one", async () => {
     n++;
     const proxy = await new FaultProxy(org.org.org.instanceUrl).start();

@@ -81,6 +81,38 @@ describe('transforms/status-poller', () => {
     }
   });
 
+  it('polls when a running batch should end, at the rate its count rose, rather than a whole interval later (issue 28)', async () => {
+    const server = await new ScriptedServer().start();
+    // A batch of 1,000 records processed evenly over 1.5 s from the first poll.
+    const RUN_MS = 1_500;
+    let started: number | undefined;
+    const polledAt: number[] = [];
+    server.fallback = (_req, res) => {
+      const now = performance.now();
+      started ??= now;
+      polledAt.push(now - started);
+      const done = now - started >= RUN_MS;
+      const processed = done ? 1000 : Math.floor(((now - started) / RUN_MS) * 1000);
+      res
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(serializeBatchInfoList([{ ...BATCH, state: done ? 'Completed' : 'InProgress', numberRecordsProcessed: processed }], 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      const names = Array.from({ length: 1000 }, (_, i) => `A${i}`);
+      const batch: SubmittedBatch = { ...(await spooled(0, names)), kind: 'submitted', jobId: BATCH.jobId, batchId: BATCH.id };
+      // Without the due poll: at 0, 1,000 and 2,500 ms, the end seen 1 s late.
+      const poller = new StatusPoller({ client, minIntervalMs: 1_000, maxIntervalMs: 5_000 });
+      await pipeline(Readable.from([batch]), poller, collector());
+      // At 1,000 ms two thirds were done: the next poll at about 1.1 x the 500 ms left, not at 2,500.
+      expect(polledAt.length).to.equal(3);
+      expect(polledAt[2]).to.be.at.least(RUN_MS).and.below(2_300);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('times out with the job and the unfinished batch ids, and leaves no timer behind', async () => {
     // A batch that never finishes, from a server that sets no timers of its own.
     const server = await new ScriptedServer().start();
