@@ -4,8 +4,9 @@
  * XML, `null` in JSON) or undefined (an empty CSV cell or a missing element: left unchanged on
  * update). Relationship columns come out as `Relationship.Field`. The local org reads uploads with
  * it, a chunk of rows at a time (openBatchPayload): a CSV batch is checked whole in one pass that
- * keeps only where each record ends, and each chunk's rows are read again from the text when they
- * are asked for, so that they die young instead of living (and being promoted) through the batch.
+ * keeps only where each record ends, and each chunk's rows are read again from the bytes when they
+ * are asked for, so that they die young instead of living (and being promoted) through the batch;
+ * its text is decoded a window at a time, never as one string.
  */
 import { PayloadError } from '../errors.js';
 import { parseCsvText } from '../csv/parse-csv-text.js';
@@ -28,12 +29,22 @@ export interface BatchPayload {
   readonly columns: readonly string[];
   /** How many records the batch holds. */
   readonly count: number;
-  /** Records `start` to `end` (exclusive): for CSV read again from the text, new arrays on each call. */
+  /** The decoded text's length in characters (UTF-16 code units), for the batch limits. */
+  readonly characters: number;
+  /** Records `start` to `end` (exclusive): for CSV read again from the bytes, new arrays on each call. */
   rows(start: number, end: number): PayloadRow[];
 }
 
 /** Called with each record as the payload is checked, in order (its row is not kept unless the format keeps it). */
 export type PayloadRowCheck = (row: Readonly<PayloadRow>, index: number, columns: readonly string[]) => void;
+
+export interface BatchPayloadOptions {
+  /**
+   * CSV: bytes decoded at a time (each piece ends at a line end outside quotes, so a record never
+   * spans two); default 32 KiB, under V8's large-object size, so that each piece is a young string.
+   */
+  readonly windowBytes?: number;
+}
 
 const noData = () => new PayloadError('Unable to find any data to create batch', true);
 
@@ -44,46 +55,108 @@ export function readBatchPayload(text: string, format: DataFormat): Payload {
 }
 
 /**
- * Reads the decoded text of a batch through once, failing as readBatchPayload does, and calls
- * `check` with each row on the way. CSV keeps only the text and where each record ends; XML and
- * JSON (whose columns are known only at their end) keep their rows.
+ * Reads a batch (its UTF-8 bytes, or its text) through once, failing as readBatchPayload does, and
+ * calls `check` with each row on the way. CSV is decoded a window of bytes at a time and keeps only
+ * the bytes and where each record ends: no string of the whole batch is made (issue 28: a 10 MB
+ * string lives in V8's large-object space until a major GC). XML and JSON (whose columns are known
+ * only at their end) are decoded whole and keep their rows.
  */
-export function openBatchPayload(text: string, format: DataFormat, check?: PayloadRowCheck): BatchPayload {
+export function openBatchPayload(data: string | Uint8Array, format: DataFormat, check?: PayloadRowCheck, options: BatchPayloadOptions = {}): BatchPayload {
+  if (format === 'csv') {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (blank(bytes)) throw noData();
+    return openCsv(bytes, check, options.windowBytes ?? WINDOW_BYTES);
+  }
+  const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   if (text.trim() === '') throw noData();
-  if (format === 'csv') return openCsv(text, check);
   const payload = format === 'json' ? readJson(text) : readXml(text);
   for (let i = 0; check && i < payload.rows.length; i++) check(payload.rows[i] as PayloadRow, i, payload.columns);
-  return { columns: payload.columns, count: payload.rows.length, rows: (start, end) => payload.rows.slice(start, end) };
+  return { columns: payload.columns, count: payload.rows.length, characters: text.length, rows: (start, end) => payload.rows.slice(start, end) };
 }
 
 const csvValue = (value: string): FieldValue => (value === '' ? undefined : value === '#N/A' ? null : value);
 
-function openCsv(text: string, check: PayloadRowCheck | undefined): BatchPayload {
+/** 32 KiB: well under V8's largest regular object (128 KiB), so a window's string is born young. */
+const WINDOW_BYTES = 32 * 1024;
+const QUOTE = 34;
+const LF = 10;
+
+/** Whether the bytes decode to nothing but white space (String.prototype.trim's), a piece at a time. */
+function blank(bytes: Uint8Array): boolean {
+  const decoder = new TextDecoder();
+  for (let from = 0; from < bytes.length; from += WINDOW_BYTES) {
+    if (decoder.decode(bytes.subarray(from, from + WINDOW_BYTES), { stream: true }).trim() !== '') return false;
+  }
+  return decoder.decode().trim() === '';
+}
+
+/**
+ * Where the window that starts at `from` ends: after the first LF at or after `from + size - 1` that
+ * is outside quotes (each `"` flips the state: a `""` inside quotes flips it twice), else the end.
+ * Up to a payload's first syntax fault this is a record's end as parseCsvText reads it; the window
+ * holding that fault starts at a true record's start, so the fault is found and reported as before.
+ * An LF is one byte that no UTF-8 sequence holds: a window decodes to the same characters as the
+ * whole payload has there.
+ */
+function windowEnd(bytes: Uint8Array, from: number, size: number): number {
+  const min = from + size - 1;
+  const n = bytes.length;
+  let quoted = false;
+  for (let i = from; i < n; i++) {
+    const b = bytes[i];
+    if (b === QUOTE) quoted = !quoted;
+    else if (b === LF && !quoted && i >= min) return i + 1;
+  }
+  return n;
+}
+
+function openCsv(bytes: Uint8Array, check: PayloadRowCheck | undefined, windowBytes: number): BatchPayload {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: string[] | undefined;
   let headerEnd = 0;
-  // Where each record's text ends (its line end included): chunk k is the text between two of these.
+  let headerWindow = 0;
+  // Where each record's text ends (its line end included), in its window's string.
   let ends = new Uint32Array(1024);
   let count = 0;
+  // Each window's first byte and the index of its first record (the end is the next one's start).
+  const windowStarts: number[] = [];
+  const windowFirsts: number[] = [];
+  let characters = 0;
   try {
-    // No BOM stripping: Salesforce reads a BOM as part of the first header name.
-    parseCsvText(text, (fields, line, _problem, end) => {
-      if (!header) {
-        header = fields;
-        headerEnd = end;
-        return;
-      }
-      if (fields.length !== header.length) {
-        throw new PayloadError(`Failed to parse CSV at line ${line}: the record has ${fields.length} fields, the header ${header.length}`);
-      }
-      if (count === ends.length) {
-        const grown = new Uint32Array(ends.length * 2);
-        grown.set(ends);
-        ends = grown;
-      }
-      ends[count] = end;
-      if (check) check(fields.map(csvValue), count, header);
-      count++;
-    });
+    let line = 1;
+    for (let from = 0; from < buffer.length; ) {
+      const to = windowEnd(buffer, from, windowBytes);
+      const text = buffer.toString('utf8', from, to);
+      windowStarts.push(from);
+      windowFirsts.push(count);
+      characters += text.length;
+      // No BOM stripping: Salesforce reads a BOM as part of the first header name.
+      line = parseCsvText(
+        text,
+        (fields, recordLine, _problem, end) => {
+          if (!header) {
+            header = fields;
+            headerEnd = end;
+            headerWindow = windowStarts.length - 1;
+            return;
+          }
+          if (fields.length !== header.length) {
+            throw new PayloadError(`Failed to parse CSV at line ${recordLine}: the record has ${fields.length} fields, the header ${header.length}`);
+          }
+          if (count === ends.length) {
+            const grown = new Uint32Array(ends.length * 2);
+            grown.set(ends);
+            ends = grown;
+          }
+          ends[count] = end;
+          if (check) check(fields.map(csvValue), count, header);
+          count++;
+        },
+        'CSV',
+        line,
+      );
+      from = to;
+    }
   } catch (err) {
     if (err instanceof PayloadError) throw err;
     throw new PayloadError(`Failed to parse CSV: ${(err as Error).message}`);
@@ -97,16 +170,44 @@ function openCsv(text: string, check: PayloadRowCheck | undefined): BatchPayload
   }
   const columns = header;
   const offsets = ends.subarray(0, count);
+  const windows = windowStarts.length;
+  // The window read last (chunks ask for consecutive ranges): at most one window's string is kept.
+  let cached = -1;
+  let cachedText = '';
+  const windowText = (w: number): string => {
+    if (w !== cached) {
+      cachedText = buffer.toString('utf8', windowStarts[w] as number, w + 1 < windows ? (windowStarts[w + 1] as number) : buffer.length);
+      cached = w;
+    }
+    return cachedText;
+  };
+  /** The window holding record r: the last whose first record is at most r. */
+  const windowOf = (r: number): number => {
+    let lo = 0;
+    let hi = windows - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((windowFirsts[mid] as number) <= r) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   return {
     columns,
     count,
+    characters,
     rows(start, end) {
       const rows: PayloadRow[] = [];
       const last = Math.min(end, count);
-      if (start >= last) return rows;
-      const from = start === 0 ? headerEnd : (offsets[start - 1] as number);
-      // Text already read whole without a fault: it reads the same again.
-      parseCsvText(text.slice(from, offsets[last - 1]), (fields) => rows.push(fields.map(csvValue)));
+      for (let r = start; r < last; ) {
+        const w = windowOf(r);
+        const first = windowFirsts[w] as number;
+        const stop = Math.min(last, w + 1 < windows ? (windowFirsts[w + 1] as number) : count);
+        const from = r > first ? (offsets[r - 1] as number) : w === headerWindow ? headerEnd : 0;
+        // Text already read without a fault: it reads the same again.
+        parseCsvText(windowText(w).slice(from, offsets[stop - 1]), (fields) => rows.push(fields.map(csvValue)));
+        r = stop;
+      }
       return rows;
     },
   };

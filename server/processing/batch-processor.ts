@@ -232,14 +232,15 @@ export class BatchProcessor {
     const schema = this.#o.schemas.of(job);
     // A zip batch: the manifest is the payload, and the other files are what its binary fields name.
     const zip = job.content_type.startsWith('ZIP_') ? await readZipBatch(jobs.request(batch.id)) : undefined;
-    const text = zip ? zip.manifest : jobs.request(batch.id).toString('utf8');
+    // Its bytes as stored: a CSV batch is decoded a window at a time (issue 28).
+    const data = zip ? zip.manifest : jobs.request(batch.id);
     // A 2.0 upload's splitter cut its batches within the batch limits and refused the records over
     // theirs; a field over its characters fails its own row (below), as in Salesforce.
     const v2 = job.job_type === 'V2Ingest';
     // Read through once, each row checked and let go; each chunk's rows are read again when it runs (issue 28).
     const limits = v2 ? undefined : new BatchLimits();
-    const payload = readPayload(text, dataFormatOf(job.content_type), limits?.row);
-    limits?.check(payload.count, text.length, payload.columns.length);
+    const payload = readPayload(data, dataFormatOf(job.content_type), limits?.row);
+    limits?.check(payload.count, payload.characters, payload.columns.length);
     const object = schema.object(job.object);
     if (!object) throw new BatchFailure('InvalidBatch', `Unable to find object: ${job.object}`);
     const { columns } = payload;

@@ -24,9 +24,9 @@ export class BatchFailure extends Error {
  * Reads an uploaded batch through (`check` sees each row); an unreadable one fails with InvalidBatch,
  * an empty one with ClientInputError. Its rows are then read a chunk at a time.
  */
-export function readPayload(text: string, format: DataFormat, check?: PayloadRowCheck): BatchPayload {
+export function readPayload(data: string | Uint8Array, format: DataFormat, check?: PayloadRowCheck): BatchPayload {
   try {
-    return openBatchPayload(text, format, check);
+    return openBatchPayload(data, format, check);
   } catch (err) {
     if (err instanceof PayloadError) throw new BatchFailure(err.empty ? 'ClientInputError' : 'InvalidBatch', err.reason);
     throw err;

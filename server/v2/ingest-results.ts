@@ -38,23 +38,27 @@ export function* ingestResultLines(jobs: JobsStore, job: JobRow, kind: IngestRes
     // An InProgress batch of an ended job writes no further chunk (batch-processor.ts checks the job in each chunk's transaction).
     const unprocessed = batch.state === 'NotProcessed' || batch.state === 'Failed' || ((batch.state === 'Queued' || batch.state === 'InProgress') && ended);
     if (!holdsRowsFor(kind, batch, unprocessed)) continue;
-    const rows = storedRows(jobs, batch);
-    if (rows.length === 0) continue;
-    const outcomes: Array<StoredResult | undefined> = new Array(rows.length);
-    for (const result of jobs.results(batch.id)) outcomes[result.row] = result;
+    // One string per row, the rest let go as it is read (issue 28): a batch is held while it is served,
+    // long enough for its rows to be promoted to old space, where they wait for a major GC.
+    const values = storedLines(jobs, batch, delimiter);
+    if (values.length === 0) continue;
+    // Each row's lead in this file (what comes before its values), or undefined for a row not in it.
     // Rows never attempted (unprocessed): those of a batch that ended without them (aborted, failed whole, or its job ended).
-    for (const i of permutedRows(rows.length)) {
-      const outcome = outcomes[i];
-      // Values as uploaded: an empty cell stays empty, `#N/A` comes back as `#N/A`.
-      const values = (rows[i] as string[]).map(quoted);
-      let lead: string[] | undefined;
-      if (kind === 'unprocessedrecords') lead = outcome === undefined && unprocessed ? [] : undefined;
-      else if (outcome === undefined) lead = undefined;
-      else if (kind === 'successfulResults') lead = outcome.success ? [quoted(outcome.id ?? ''), quoted(String(outcome.created))] : undefined;
-      else if (!outcome.success) lead = [...(withFailedId ? [quoted(outcome.id ?? '')] : []), quoted(sfError(outcome.errors))];
-      if (lead) yield [...lead, ...values].join(delimiter) + lineEnding;
+    const leads = new Array<string | undefined>(values.length).fill(kind === 'unprocessedrecords' && unprocessed ? '' : undefined);
+    for (const outcome of jobs.results(batch.id)) leads[outcome.row] = leadOf(kind, outcome, withFailedId, delimiter);
+    for (const i of permutedRows(values.length)) {
+      const lead = leads[i];
+      if (lead !== undefined) yield lead + values[i] + lineEnding;
     }
   }
+}
+
+/** What comes before a row's values in the file, with its delimiter; undefined when the row is not in the file. */
+function leadOf(kind: IngestResultKind, outcome: StoredResult, withFailedId: boolean, delimiter: string): string | undefined {
+  if (kind === 'unprocessedrecords') return undefined;
+  if (kind === 'successfulResults') return outcome.success ? quoted(outcome.id ?? '') + delimiter + quoted(String(outcome.created)) + delimiter : undefined;
+  if (outcome.success) return undefined;
+  return (withFailedId ? quoted(outcome.id ?? '') + delimiter : '') + quoted(sfError(outcome.errors)) + delimiter;
 }
 
 /**
@@ -79,8 +83,11 @@ function headerOf(jobs: JobsStore, job: JobRow, first: BatchRow | undefined): re
 /**
  * The rows of a stored internal batch (comma CSV, the splitter's own writing), read as they were
  * uploaded: values only, none of readPayload's checks, so that a batch the processor refused (a
- * duplicate column) still shows its rows.
+ * duplicate column) still shows its rows. Each row as the file writes its values: every one
+ * double-quoted (an empty cell stays empty, `#N/A` comes back as `#N/A`), joined by the job's delimiter.
  */
-function storedRows(jobs: JobsStore, batch: BatchRow): string[][] {
-  return parse(jobs.request(batch.id), { from_line: 2, relax_column_count: true }) as string[][];
+function storedLines(jobs: JobsStore, batch: BatchRow, delimiter: string): string[] {
+  // csv-parse pushes what on_record returns, whatever its type; its typings allow only a record.
+  const line = ((record: string[]) => record.map(quoted).join(delimiter)) as unknown as (record: string[]) => string[];
+  return parse(jobs.request(batch.id), { from_line: 2, relax_column_count: true, on_record: line }) as unknown as string[];
 }

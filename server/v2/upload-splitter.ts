@@ -68,7 +68,7 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
   let records = 0;
   let batches = 0;
   const flush = () => {
-    store(Buffer.from(`${header}\n${lines.join('')}`, 'utf8'));
+    store(batchBytes(header as string, lines));
     batches++;
     lines = [];
     characters = (header as string).length + 1;
@@ -101,6 +101,20 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
   // A header-only upload is one empty batch: its header is still checked against the object.
   if (lines.length > 0 || batches === 0) flush();
   return { records, batches, header: columns };
+}
+
+/**
+ * A batch's CSV as UTF-8, written line by line into one Buffer: no string of the whole batch (up to
+ * 10 MB, which would live in V8's large-object space until a major GC: issue 28).
+ */
+function batchBytes(header: string, lines: readonly string[]): Buffer {
+  let size = Buffer.byteLength(header) + 1;
+  for (const line of lines) size += Buffer.byteLength(line);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = bytes.write(header);
+  at += bytes.write('\n', at);
+  for (const line of lines) at += bytes.write(line, at);
+  return bytes;
 }
 
 /**

@@ -36,7 +36,7 @@ describe('lib/wire/batch-payload', () => {
       const limits = new BatchLimits();
       try {
         const payload = openBatchPayload(text, 'csv', limits.row);
-        limits.check(payload.count, text.length, payload.columns.length);
+        limits.check(payload.count, payload.characters, payload.columns.length);
       } catch (err) {
         return err instanceof BatchFailure ? err.stateMessage : (err as Error).message;
       }
@@ -47,5 +47,46 @@ describe('lib/wire/batch-payload', () => {
     expect(failure(`Name,Description\nx,${long}\ny,${long}\n`)).to.equal('InvalidBatch : Field Description of record 1 has 32001 characters, more than the limit of 32000');
     expect(failure(`Name,Description\nx,y\nx,${long}\n${'z,z\n'.repeat(10_000)}`)).to.match(/^InvalidBatch : Exceeded max records limit of 10000 records per batch: 10002$/);
     expect(failure('Name\nx\n')).to.equal('none');
+  });
+
+  it('reads CSV bytes a window at a time as it reads them whole: rows, characters, and the same fault at the same line', () => {
+    const cases = [
+      awkward,
+      `\n\n${awkward}\r\n`,
+      'Name,Description\r\né,"ü\n""€"""\r\n\r\n😀,\rx,"a\r\nb"\r',
+      'Name,Site\na,b\nc,"d\ne"\nf,g"h\ni,j\n',
+      'Name,Site\na,b\nc,"unterminated\nd,e\n',
+      'Name,Site\na,b\nc,"x"y\nd,e\n',
+      'Name,Site\na,b\nc\nd,e\n',
+    ];
+    const read = (data: string | Uint8Array, windowBytes: number) => {
+      try {
+        const payload = openBatchPayload(data, 'csv', undefined, { windowBytes });
+        const rows: PayloadRow[] = [];
+        for (let start = 0; start < payload.count; start += 2) rows.push(...payload.rows(start, start + 2));
+        return { columns: payload.columns, characters: payload.characters, rows };
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const bytes = [
+      ...cases.map((text) => Buffer.from(text, 'utf8')),
+      Buffer.concat([Buffer.from('Name,Site\na,'), Buffer.from([0xe2, 0x82]), Buffer.from('\nb,\xff\n', 'latin1')]),
+    ];
+    for (const data of bytes) {
+      const whole = read(data, 1e9);
+      if (typeof whole !== 'string') expect(whole.characters, data.toString()).to.equal(data.toString('utf8').length);
+      for (const windowBytes of [1, 2, 3, 5, 8, 13, 21, 64]) expect(read(data, windowBytes), `${windowBytes}: ${data.toString()}`).to.deep.equal(whole);
+    }
+    expect(read(Buffer.from(cases[3] as string), 4)).to.match(/line 5/);
+    expect(read(Buffer.from(cases[1] as string), 1)).to.have.nested.property('rows[0][0]', 'a');
+  });
+
+  it('finds no data in a blank CSV batch (white space, a BOM), from bytes as from text', () => {
+    for (const text of ['', ' \n\t\r\n', '\uFEFF\n', ' '.repeat(70_000)]) {
+      expect(() => openBatchPayload(Buffer.from(text), 'csv'), JSON.stringify(text.slice(0, 8))).to.throw('Unable to find any data to create batch');
+    }
+    // The header in a later window than the first (empty lines are no records).
+    expect(openBatchPayload(Buffer.from(`${'\n'.repeat(70_000)}Name\nx\n`), 'csv').rows(0, 9)).to.deep.equal([['x']]);
   });
 });
