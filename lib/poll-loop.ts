@@ -3,8 +3,9 @@
  * wait, adaptively. The wait starts at `minIntervalMs`, grows by half after each poll that saw no
  * change, up to `maxIntervalMs`, and drops back to the minimum after one that did. A caller that can
  * tell when the next change is due (a batch's processed count rising towards its size) says so
- * (`tick.dueInMs`): that one wait ends then instead, never under `DUE_POLL_FLOOR_MS` (issue 28: the
- * org's last batches end between two polls, and it idles until the next). A run that is
+ * (`tick.dueInMs`): that one wait ends then instead, never under `minIntervalMs` (issue 28: the
+ * org's last batches end between two polls, and it idles until the next; the minimum stays the
+ * shortest wait between two polls, as `--poll-interval` documents). A run that is
  * still waiting after `timeoutMs` ends with the caller's timeout error. The wait is a
  * timers/promises sleep on the caller's signal: an abort ends it at once and leaves no timer.
  */
@@ -23,9 +24,6 @@ export interface PollLoopOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The shortest wait a due poll takes (a due estimate sooner than this is polled for this long after). */
-const DUE_POLL_FLOOR_MS = 100;
-
 /** One turn of the loop: the caller polls, then says whether anything changed. */
 export interface PollTick {
   /** Set by the caller: something changed since the last poll (a batch finished), so the next wait is the shortest. */
@@ -34,8 +32,9 @@ export interface PollTick {
   readonly waitMs: number;
   /**
    * Set by the caller: when the next change is due, ms from now. The next wait ends then if that is
-   * sooner (never under DUE_POLL_FLOOR_MS, nor under `minIntervalMs` when that is lower); the waits
-   * after it back off as before. The caller bounds how often it says so (StatusPoller: once per batch).
+   * sooner, never under `minIntervalMs` (a due time sooner than that is polled for then); the waits
+   * after it back off as before. So polls stay at least `minIntervalMs` apart, however often the
+   * caller says so.
    */
   dueInMs?: number;
 }
@@ -44,7 +43,7 @@ export interface PollTick {
 function waitAfter(tick: PollTick, options: PollLoopOptions): number {
   const wait = tick.changed ? options.minIntervalMs : tick.waitMs;
   if (tick.dueInMs === undefined) return wait;
-  return Math.min(wait, Math.max(Math.min(DUE_POLL_FLOOR_MS, options.minIntervalMs), Math.round(tick.dueInMs)));
+  return Math.min(wait, Math.max(options.minIntervalMs, Math.round(tick.dueInMs)));
 }
 
 /** Checks the intervals (option errors name them as the caller spells them). */

@@ -99,8 +99,10 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
   const reading = { stopped: false };
   let finished = false;
   let resumed: ResumePlan | IngestResumePlan | undefined;
+  // Ends the early describe (begin's) with the run: a run that fails before its column check leaves no request in flight for the caller's client.close() to wait for.
+  const early = new AbortController();
   try {
-    resumed = await begin(plan, stages, held, checked, budget);
+    resumed = await begin(plan, stages, held, checked, budget, early.signal);
     const readToEnd = () => !reading.stopped && inputError === undefined;
     const head = inputHead(plan, stages, { ledger, resumed, tracker, onError: (err) => (inputError ??= err), readToEnd });
     await untilEnd(plan, stages, head, reading, () => inputError !== undefined);
@@ -132,6 +134,7 @@ async function runLoad(plan: LoadPlan, held: RunLedger | undefined): Promise<Loa
     if (state === undefined && submitter.madeNoJob) throw await unknownObjectOr(run.client, plan.shape.object, err, run.signal);
     throw err;
   } finally {
+    early.abort(new Error('the load ended'));
     // A ledger's spool outlives a run that did not finish: its resume needs it. The lock is let go last, once nothing of the run is touched.
     await stages.spool.dispose(ledger !== undefined && !finished);
     if (ledger && finished) await rm(ledger.spoolDir, { recursive: true, force: true });
@@ -154,6 +157,7 @@ async function begin(
   held: RunLedger | undefined,
   checked: CheckedLedger | undefined,
   budget: { read: boolean },
+  early: AbortSignal,
 ): Promise<ResumePlan | IngestResumePlan | undefined> {
   const { run, shape } = plan;
   const { sink, submitter, spool } = stages;
@@ -170,8 +174,9 @@ async function begin(
   // run refused for a folder another holds sends nothing at all.
   // The describe the first batch's column check reads, asked beside /limits rather than after the first batch is cut
   // (issue 28: the org waits for each). Only a read: no job is made before every check has passed. A failure is
-  // not kept (the client's describe cache), so the check asks again and reports it.
-  if (!checked && run.checkColumns) run.client.describe(shape.object, run.signal ? { signal: run.signal } : {}).catch(() => undefined);
+  // not kept (the client's describe cache), so the check asks again and reports it. On the run's signal and `early`,
+  // which runLoad aborts as the run ends: a run that fails first (an output that cannot be opened) does not wait for it.
+  if (!checked && run.checkColumns) run.client.describe(shape.object, { signal: run.signal ? AbortSignal.any([run.signal, early]) : early }).catch(() => undefined);
   if (!checked && !run.ignoreLimits) {
     const need = await loadBudget(plan);
     budget.read = (await checkDailyBudget(run.client, { command: 'load', ...need, onNotice: run.callbacks.onNotice, signal: run.signal })) !== undefined;

@@ -132,7 +132,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
         })
       : new BulkSubmitter({ client: run.client, job, concurrency: run.concurrency, ...(ledger ? { ledger } : {}), ...beforeJob });
   if (run.callbacks.onJob) submitter.on('job', run.callbacks.onJob);
-  const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
+  const poller = shape.bulkApi === 2 ? new IngestJobPoller({ ...polling, spool, fetchQueue: run.concurrency, ...(ledger ? { ledger } : {}) }) : new StatusPoller(polling);
   if (poller instanceof IngestJobPoller && submitter instanceof IngestJobSubmitter) {
     // A job's slot is free once the org has ended it, while its results download (issue 28: the org waited for them).
     poller.on('jobLeftOrg', (jobId) => submitter.jobEnded(jobId));

@@ -9,7 +9,8 @@
  * rows exactly sends them all to the errors (BULKPIPE_RESULT_MISMATCH); a job's records the org
  * never processed are BULKPIPE_NOT_PROCESSED. Segments whose results a resumed run ordered already
  * pass at once. A job's results are fetched, ordered and pushed off the poll loop (one job at a
- * time), so that the poll goes on seeing other jobs end meanwhile. `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
+ * time), so that the poll goes on seeing other jobs end meanwhile; at most `fetchQueue` ended jobs
+ * wait behind the fetch, and one that ends beyond them stays awaited (its `jobLeftOrg` held). `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
  * records whose results are written, which wait for the job's end and its result files.
  * Buffers: the descriptors of the segments whose job is awaited or finishing; results wait on disk.
  */
@@ -18,7 +19,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PollTimeoutError, rowError } from '../lib/errors.js';
+import { InvalidOptionError, PollTimeoutError, rowError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestResultFile } from '../lib/http/ingest-jobs.js';
 import { orderResults } from '../lib/join/unordered-results.js';
@@ -35,6 +36,13 @@ export interface IngestJobPollerOptions extends PollingOptions {
   /** The load's spool: the jobs' result files go there, and each segment's results in payload order. */
   readonly spool: LoadSpool;
   readonly ledger?: LoadLedger;
+  /**
+   * Ended jobs that may wait for their results behind the job whose results are being fetched;
+   * default 4 (a load passes its concurrency). A job that ends beyond them stays awaited here, its
+   * `jobLeftOrg` held, until one is fetched: so a slow fetch holds the submitter back instead of
+   * ended jobs queueing without limit.
+   */
+  readonly fetchQueue?: number;
 }
 
 const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
@@ -56,6 +64,8 @@ interface AwaitedJob {
   readonly count: number;
   /** Records the org had processed at the last poll. */
   processed: number;
+  /** The org ended it, and its fetch waits for room in the queue (`fetchQueue`). */
+  ended?: IngestJobInfo;
 }
 
 export class IngestJobPoller extends PollingStage {
@@ -72,6 +82,9 @@ export class IngestJobPoller extends PollingStage {
    */
   #finishing = 0;
   #finished: Promise<void> = Promise.resolve();
+  readonly #fetchQueue: number;
+  /** Jobs ended, all their segments here, waiting for room in the fetch queue: ids in the order they ended. */
+  readonly #held: string[] = [];
   /** Ends a poll's wait for the finishing jobs: a job to await arrived. */
   #arrived: (() => void) | undefined;
 
@@ -80,6 +93,8 @@ export class IngestJobPoller extends PollingStage {
     this.#client = options.client;
     this.#spool = options.spool;
     this.#ledger = options.ledger;
+    this.#fetchQueue = options.fetchQueue ?? 4;
+    if (!Number.isInteger(this.#fetchQueue) || this.#fetchQueue < 0) throw new InvalidOptionError('fetchQueue', 'an integer of 0 or more', this.#fetchQueue);
   }
 
   /**
@@ -127,8 +142,8 @@ export class IngestJobPoller extends PollingStage {
    * moving is polled at the shortest interval, so that its end is seen soon; one that stands backs off.
    */
   protected override async poll(): Promise<boolean> {
-    // Only results to finish: nothing to ask the org; the loop goes on once they are pushed.
-    if (this.#jobs.size === 0) {
+    // Only results to finish (or ended jobs waiting for them): nothing to ask the org; the loop goes on once they are pushed.
+    if (this.#jobs.size === this.#held.length) {
       // Or until a job arrives, to be polled while they are.
       await new Promise<void>((resolve) => {
         this.#arrived = resolve;
@@ -142,6 +157,7 @@ export class IngestJobPoller extends PollingStage {
     const ended: IngestJobInfo[] = [];
     let moved = false;
     for (const [jobId, job] of this.#jobs) {
+      if (job.ended) continue;
       const info = await this.#client.ingestJobs.get(jobId, { signal });
       // The org's count only rises; a lower one is taken as no news.
       if (info.numberRecordsProcessed > job.processed) {
@@ -154,26 +170,43 @@ export class IngestJobPoller extends PollingStage {
       else counts.queued++;
     }
     this.emit('poll', counts);
-    const ready = ended.filter((info) => {
+    for (const info of ended) {
       const job = this.#jobs.get(info.id) as AwaitedJob;
       // Every segment of the job is at hand: the submitter pushes them together, after UploadComplete.
-      return job.segments.length >= job.count;
-    });
-    // Told before any result is fetched: the org has room for another job while these download (issue 28).
-    for (const info of ready) this.emit('jobLeftOrg', info.id);
-    for (const info of ready) {
-      const job = this.#jobs.get(info.id) as AwaitedJob;
-      this.#jobs.delete(info.id);
+      if (job.segments.length < job.count) continue;
+      job.ended = info;
+      this.#held.push(info.id);
+    }
+    this.#admit();
+    return ended.length > 0 || moved;
+  }
+
+  /**
+   * Moves ended jobs, in the order they ended, into the fetch queue while it has room (the job being
+   * fetched and `fetchQueue` more), and only then tells `jobLeftOrg`: the org has room for another
+   * job while these download (issue 28), but the jobs waiting for a slow fetch stay bounded.
+   */
+  #admit(): void {
+    const ready: [IngestJobInfo, SubmittedBatch[]][] = [];
+    while (this.#held.length > 0 && this.#finishing < this.#fetchQueue + 1) {
+      const id = this.#held.shift() as string;
+      const job = this.#jobs.get(id) as AwaitedJob;
+      this.#jobs.delete(id);
       this.#finishing++;
-      const segments = job.segments.sort((a, b) => a.seq - b.seq);
+      ready.push([job.ended as IngestJobInfo, job.segments.sort((a, b) => a.seq - b.seq)]);
+    }
+    // Told before any of their results is fetched.
+    for (const [info] of ready) this.emit('jobLeftOrg', info.id);
+    for (const [info, segments] of ready)
       this.#finished = this.#finished
         .then(() => (this.destroyed ? undefined : this.#finish(info, segments)))
         .catch((err: unknown) => {
           this.destroy(err as Error);
         })
-        .finally(() => this.#finishing--);
-    }
-    return ended.length > 0 || moved;
+        .finally(() => {
+          this.#finishing--;
+          if (!this.destroyed) this.#admit();
+        });
   }
 
   /** A job that ended: its results downloaded, put in order per segment, recorded, and its segments pushed. */
@@ -273,7 +306,7 @@ export interface IngestJobPoller {
   on(event: 'poll', listener: (counts: BatchCounts) => void): this;
   on(event: 'batchFinished', listener: (batch: FinishedBatch, info: BatchInfo) => void): this;
   on(event: 'jobFailed', listener: (job: IngestJobInfo) => void): this;
-  /** The org has ended a job (JobComplete, Failed, Aborted) and its segments are all here: its results are fetched next. */
+  /** The org has ended a job (JobComplete, Failed, Aborted), its segments are all here, and it has a place in the fetch queue: its results are fetched next. */
   on(event: 'jobLeftOrg', listener: (jobId: string) => void): this;
   /** A job's segments are all pushed on: the org is done with it. */
   on(event: 'jobEnded', listener: (jobId: string) => void): this;

@@ -50,9 +50,9 @@ export abstract class PollingStage extends Transform {
 
   /**
    * When the org is expected to end an awaited item, ms from now, if that is sooner than `waitMs`
-   * (the wait the loop would take); undefined when nothing is due that soon. Asked only once the
-   * input has ended; a subclass bounds how often it answers (the loop polls at the due time rather
-   * than a fixed interval after).
+   * (the wait the loop would take, above `minIntervalMs`); undefined when nothing is due that soon.
+   * Asked only once the input has ended; the loop polls at the due time, never sooner than
+   * `minIntervalMs` after the last poll, and a subclass bounds how often it answers.
    */
   protected dueWithin(_waitMs: number): number | undefined {
     return undefined;
@@ -98,7 +98,9 @@ export abstract class PollingStage extends Transform {
       } else {
         tick.changed = await this.poll();
         // Only once every item has come (the load's tail): before, the org has the next batches queued, and a sooner poll would spend requests for nothing.
-        const due = this.#ended ? this.dueWithin(tick.changed ? this.loop.minIntervalMs : tick.waitMs) : undefined;
+        // Not when the wait is already the shortest: no due time can end it sooner (the loop's floor), and asking would spend the items' due times for nothing.
+        const wait = tick.changed ? this.loop.minIntervalMs : tick.waitMs;
+        const due = this.#ended && wait > this.loop.minIntervalMs ? this.dueWithin(wait) : undefined;
         if (due !== undefined) tick.dueInMs = due;
       }
       if (this.awaited === 0 && (this.#ended || this.abort.signal.aborted)) return;

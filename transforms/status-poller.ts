@@ -5,8 +5,9 @@
  * back down when something finishes. Each batch is emitted once, when Completed, Failed or
  * NotProcessed, with the count of records the server processed. A batch whose processed count rises
  * tells when it should end (its rate since it was first seen running): once every batch has come
- * (the load's tail), the loop's wait then ends at that time if sooner, once per batch (issue 28: the org's last batches end between two polls,
- * and the org idles until the next; at most one more poll per batch). An overall timeout ends the stream
+ * (the load's tail), the loop's wait then ends at that time if sooner (never under minIntervalMs), once per batch, the batches due within
+ * minIntervalMs of each other served by one poll (issue 28: the org's last batches end between two polls,
+ * and the org idles until the next; the due polls are bounded by time, never one per batch). An overall timeout ends the stream
  * with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
  * the batches' numberRecordsProcessed as polled, which leads the records whose results are written.
  * Buffers: the ids of the batches waiting on the server, two counts of each (no payloads). No timer survives the stream.
@@ -150,10 +151,16 @@ export class StatusPoller extends PollingStage {
     }
   }
 
-  /** The soonest end, among running batches not yet given one, that falls within `waitMs`: at the rate each has processed its records since first seen (or the last rate known). */
+  /**
+   * The soonest end, among running batches not yet given one, that falls within `waitMs`: at the
+   * rate each has processed its records since first seen (or the last rate known). Every batch due
+   * within `minIntervalMs` of it is given it too (the loop polls no sooner than that after this
+   * poll, so one poll serves them all): a due poll per group of batches, never one per batch, and
+   * when the estimates come early (a saturated org) the polls stay bounded by time, not batch count.
+   */
   protected override dueWithin(waitMs: number): number | undefined {
     const now = performance.now();
-    let soonest: { due: number; progress: Progress } | undefined;
+    const dues: { due: number; progress: Progress }[] = [];
     for (const batches of this.#pending.values())
       for (const [id, batch] of batches) {
         const progress = this.#progress.get(id);
@@ -162,12 +169,14 @@ export class StatusPoller extends PollingStage {
         const perMs = progress.lastProcessed > progress.firstProcessed ? (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs) : this.#perMs;
         if (perMs === undefined) continue;
         // A tenth more than the estimate, so that the poll comes after the end rather than just before it.
-        const due = ((batch.records - progress.lastProcessed) / perMs) * 1.1 - (now - progress.lastMs);
-        if (due < waitMs && (!soonest || due < soonest.due)) soonest = { due, progress };
+        dues.push({ due: ((batch.records - progress.lastProcessed) / perMs) * 1.1 - (now - progress.lastMs), progress });
       }
-    if (!soonest) return undefined;
-    soonest.progress.dueGiven = true;
-    return Math.max(0, soonest.due);
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const { due } of dues) soonest = Math.min(soonest, due);
+    if (!(soonest < waitMs)) return undefined;
+    const served = Math.max(soonest, 0) + this.loop.minIntervalMs;
+    for (const { due, progress } of dues) if (due <= served) progress.dueGiven = true;
+    return Math.max(0, soonest);
   }
 
   /** The timeout error, naming a job and its unfinished batches; none while nothing is awaited. */

@@ -33,25 +33,25 @@ describe('lib/poll-loop', () => {
     for (const [i, w] of waits.entries()) expect(w, `wait ${i}`).to.be.at.least((planned[i] as number) - 1);
   });
 
-  it('a due time sooner than the wait ends that one wait then (never under 100 ms, nor the minimum when lower); the backoff goes on after it (issue 28)', async () => {
+  it('a due time sooner than the wait ends that one wait then, never under the minimum interval; the backoff goes on after it (issue 28)', async () => {
     const waits: number[] = [];
     const planned: number[] = [];
     let last = performance.now();
     let n = 0;
-    for await (const tick of pollTicks({ minIntervalMs: 400, maxIntervalMs: 2_000, timeoutMs: 60_000 }, () => undefined)) {
+    for await (const tick of pollTicks({ minIntervalMs: 200, maxIntervalMs: 2_000, timeoutMs: 60_000 }, () => undefined)) {
       const now = performance.now();
       waits.push(now - last);
       last = now;
-      // Each tick says the wait it would take: 400, then 600 (the one after the due one backs off as before).
+      // Each tick says the wait it would take: 200, 300, 450 (the one after a due one backs off as before).
       planned.push(tick.waitMs);
-      if (n === 0) tick.dueInMs = 150; // sooner than 400: polled after 150
-      if (n === 1) tick.dueInMs = 10; // under the floor: 100
-      if (++n === 3) break;
+      if (n === 1) tick.dueInMs = 250; // sooner than 300: polled after 250
+      if (n === 2) tick.dueInMs = 10; // under the minimum: polled after 200, the shortest wait between two polls (review: it was 100 ms)
+      if (++n === 4) break;
     }
-    expect(planned).to.deep.equal([400, 600, 900]);
-    expect(waits[1]).to.be.at.least(149).and.below(390);
-    expect(waits[2]).to.be.at.least(99).and.below(390);
-    // A due time later than the wait changes nothing; a minimum under 100 ms is the floor of a due wait.
+    expect(planned).to.deep.equal([200, 300, 450, 675]);
+    expect(waits[2]).to.be.at.least(249).and.below(295);
+    expect(waits[3]).to.be.at.least(199).and.below(440);
+    // A due time later than the wait changes nothing; a due time of 0 waits the minimum.
     const short: number[] = [];
     last = performance.now();
     for await (const tick of pollTicks({ minIntervalMs: 20, maxIntervalMs: 20, timeoutMs: 60_000 }, () => undefined)) {

@@ -4,8 +4,10 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { BulkClient } from '../../lib/http/client.js';
 import { bulkLoad, type BulkLoadOptions, type LoadProgress } from '../../pipelines/bulk-load.js';
 import type { InputFormat } from '../../transforms/record-parser.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 import { rejection } from '../helpers/fixtures.js';
 import { startTestOrg, type TestOrg } from '../helpers/local-org.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -334,6 +336,40 @@ describe('pipelines/bulk-load (end to end)', () => {
       await held.org.whenIdle();
     } finally {
       await held.close();
+    }
+  });
+
+  it('a load that fails before its column check ends its early describe: the client closes at once, no unhandled rejection (issue 28 review)', async () => {
+    const proxy = await new FaultProxy(t.org.instanceUrl).start();
+    // The org never answers a describe: before, client.close() waited for the describe started beside /limits (until its headers timeout).
+    proxy.rule = (r) => (/\/describe/.test(r.url) ? 'hold' : 'pass');
+    const client = new BulkClient({ instanceUrl: proxy.url, accessToken: t.session, apiVersion: '62.0' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const input = join(tmp.path, 'early-describe.csv');
+      await writeFile(input, 'Name\nA\n');
+      const err = await rejection(
+        bulkLoad({
+          client,
+          object: 'Account',
+          operation: 'insert',
+          input,
+          format: 'csv',
+          successPath: join(tmp.path, 'no-such-dir', 's.csv'),
+          checkColumns: true,
+          ignoreLimits: true,
+        }),
+      );
+      expect(err).to.include({ code: 'BULK_INVALID_OPTION' });
+      const closed = await Promise.race([client.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3_000).unref())]);
+      expect(closed).to.equal('closed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await proxy.close();
     }
   });
 });

@@ -192,6 +192,61 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     }
   });
 
+  it('ended jobs waiting for a held result fetch stay bounded: beyond the fetch queue a job keeps its slot (issue 28 review)', async () => {
+    n++;
+    const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
+    const spool = new LoadSpool({ dir: tmp.path });
+    try {
+      const segments: SpooledBatch[] = [];
+      for (let i = 0; i < 8; i++)
+        segments.push(
+          await spooledBatch(
+            tmp.path,
+            600 + 10 * n + i,
+            names(5).map((x) => `${x}q${i}`),
+            1 + 5 * i,
+          ),
+        );
+      const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: segments[0]?.bytes ?? 1, concurrency: 1, untilJobsEnd: true });
+      const poller = new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50, fetchQueue: 1 });
+      let left = 0;
+      let ended = 0;
+      let most = 0;
+      let first: string | undefined;
+      const created: string[] = [];
+      submitter.on('job', (job: { id: string }) => created.push(job.id));
+      poller.on('jobLeftOrg', (id: string) => {
+        first ??= id;
+        left++;
+        most = Math.max(most, left - ended);
+        submitter.jobEnded(id);
+      });
+      poller.on('jobEnded', () => ended++);
+      // The first job's results are held for 1.5 s: before, every other job ended, left the org and queued behind it (8 of 8 waiting at once).
+      const results = client.ingestJobs.results.bind(client.ingestJobs);
+      let createdWhileHeld = 0;
+      const held = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          createdWhileHeld = created.length;
+          resolve();
+        }, 1_500),
+      );
+      client.ingestJobs.results = async (...args: Parameters<typeof results>) => {
+        if (args[0] === first) await held;
+        return results(...args);
+      };
+      const finished = collector<FinishedBatch>();
+      await pipeline(Readable.from(segments), submitter, poller, finished);
+      expect(finished.items.map((f) => [f.seq, f.state, f.processed])).to.deep.equal(segments.map((s) => [s.seq, 'Completed', 5]));
+      // The job fetching and one queued behind it have left the org; a third ended keeps its slot, and one more is created meanwhile.
+      expect(most).to.equal(2);
+      expect(createdWhileHeld).to.be.at.most(4);
+    } finally {
+      await spool.dispose();
+      await client.close();
+    }
+  });
+
   it("settles a create whose answer was lost at its end, never taking a live job of the run's retrier for one", async () => {
     n++;
     const proxy = await new FaultProxy(org.org.org.instanceUrl).start();

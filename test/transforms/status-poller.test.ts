@@ -104,9 +104,47 @@ describe('transforms/status-poller', () => {
       // Without the due poll: at 0, 1,000 and 2,500 ms, the end seen 1 s late.
       const poller = new StatusPoller({ client, minIntervalMs: 1_000, maxIntervalMs: 5_000 });
       await pipeline(Readable.from([batch]), poller, collector());
-      // At 1,000 ms two thirds were done: the next poll at about 1.1 x the 500 ms left, not at 2,500.
+      // At 1,000 ms two thirds were done: the next poll at about 1.1 x the 500 ms left, but never under the minimum interval after the last: at 2,000, not at 2,500.
       expect(polledAt.length).to.equal(3);
       expect(polledAt[2]).to.be.at.least(RUN_MS).and.below(2_300);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('due polls stay at least minIntervalMs apart, one poll for the batches due together, however early the estimates (issue 28 review)', async () => {
+    const server = await new ScriptedServer().start();
+    // 40 batches of 1,000 on a saturated org: each rises fast, then stalls near half (each estimate comes early), and all end at 3 s.
+    const N = 40;
+    const END_MS = 3_000;
+    let started: number | undefined;
+    const polledAt: number[] = [];
+    server.fallback = (_req, res) => {
+      const now = performance.now();
+      started ??= now;
+      const t = now - started;
+      polledAt.push(t);
+      const infos = Array.from({ length: N }, (_, i) => ({
+        ...BATCH,
+        id: `B${i}`,
+        state: t >= END_MS ? 'Completed' : 'InProgress',
+        numberRecordsProcessed: t >= END_MS ? 1000 : Math.floor(Math.min(500 + i, t < 300 ? t * 1.67 : 500 + (t - 300) / 12)),
+      })) as BatchInfo[];
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(serializeBatchInfoList(infos, 'xml'));
+    };
+    const client = new BulkClient({ instanceUrl: server.url, accessToken: 'T' });
+    try {
+      const one = await spooled(0, ['A']);
+      const batches: SubmittedBatch[] = Array.from({ length: N }, (_, i) => ({ ...one, seq: i, records: 1000, kind: 'submitted', jobId: BATCH.jobId, batchId: `B${i}` }));
+      const poller = new StatusPoller({ client, minIntervalMs: 500, maxIntervalMs: 2_000 });
+      const out = collector<FinishedBatch>();
+      await pipeline(Readable.from(batches), poller, out);
+      expect(out.items).to.have.length(N);
+      // Before: the due wait's floor was 100 ms and each overdue batch had a poll of its own (about one per batch, 100 ms apart).
+      const gaps = polledAt.slice(1).map((t, i) => t - (polledAt[i] as number));
+      expect(Math.min(...gaps), `gaps ${gaps.map(Math.round).join(' ')}`).to.be.at.least(480);
+      expect(polledAt.length).to.be.at.most(END_MS / 500 + 3);
     } finally {
       await client.close();
       await server.close();
