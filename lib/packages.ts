@@ -37,6 +37,10 @@ function once<T>(packageName: string, load: () => T): () => T {
   };
 }
 
+/**
+ * In the CLI's bundle, this call is scripts/cli-undici.cjs (undici's Pool and request API alone,
+ * bundled at build time: scripts/bundle.mjs rewrites it as written here): use only `Pool` from it.
+ */
 export const undici = once('undici', () => require('undici') as typeof Undici);
 export const sax = once('sax', () => require('sax') as typeof Sax);
 export const yazl = once('yazl', () => require('yazl') as typeof Yazl);

@@ -16,10 +16,16 @@
  * one package.json's `bin`, the tests and users run. Its own bundle, not an entry of the one above:
  * the CLI imports no entry of the package, so sharing chunks with them would only split both finer.
  * tsc's other files in dist/bin/ are removed (the bundle holds them).
+ * The CLI's undici is not the package's index but scripts/cli-undici.cjs, bundled with the undici
+ * files it requires (its Pool and request API: 30 files of 110, about 120 ms less CPU at each
+ * query's start): `undiciPool` below. The library's bundle keeps undici external, the whole package.
  * Usage, after `tsc -p tsconfig.build.json` (each run needs tsc's dist/bin/bulkpipe.js, which it
  * replaces): node scripts/bundle.mjs
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // Chunk names carry a hash of their content: without this, every rebuild would leave the old set beside the new.
@@ -46,6 +52,36 @@ await build({
   logLevel: 'warning',
 });
 
+/**
+ * lib/packages.ts's `require('undici')`, in the CLI: scripts/cli-undici.cjs (undici's Pool and
+ * request API), and undici's own files, which that module requires by path, bundled rather than
+ * left to node_modules like the other packages. lib/packages.ts requires through `createRequire`,
+ * which esbuild leaves alone: its call becomes one of a module of its own (`cli-undici:load`), a
+ * `require` esbuild bundles, still run at its first call. Each undici path is resolved as Node
+ * would (undici has no `exports` map): one another undici version lacks fails the build here, as
+ * does a lib/packages.ts that no longer requires undici as written.
+ */
+const undiciPool = {
+  name: 'undici-pool',
+  setup(b) {
+    const require = createRequire(import.meta.url);
+    const shim = fileURLToPath(new URL('cli-undici.cjs', import.meta.url));
+    const CALL = "require('undici')";
+    b.onLoad({ filter: /[\\/]dist[\\/]lib[\\/]packages\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (source.split(CALL).length !== 2) throw new Error(`${args.path}: expected one ${CALL} (scripts/bundle.mjs)`);
+      return { contents: `import { loadUndici } from 'cli-undici:load';\n${source.replace(CALL, 'loadUndici()')}`, loader: 'js' };
+    });
+    b.onResolve({ filter: /^cli-undici:load$/ }, () => ({ path: 'load', namespace: 'cli-undici' }));
+    b.onLoad({ filter: /.*/, namespace: 'cli-undici' }, () => ({ contents: "export const loadUndici = () => require('undici');", loader: 'js', resolveDir: dirname(shim) }));
+    b.onResolve({ filter: /^undici$/ }, (args) => {
+      if (args.namespace !== 'cli-undici') throw new Error(`undici imported by ${args.importer}: only lib/packages.ts may (scripts/bundle.mjs)`);
+      return { path: shim };
+    });
+    b.onResolve({ filter: /^undici\// }, (args) => ({ path: require.resolve(args.path) }));
+  },
+};
+
 // The CLI. tsc's entry is its input and the bundle its output, at the same path: a second run
 // without tsc would bundle the bundle: it leaves the bundle as it is (tsc writes every file at each
 // run, so a bundle still in place was made from tsc's latest output).
@@ -61,7 +97,6 @@ async function bundleCli() {
     outdir: 'dist/bin',
     allowOverwrite: true,
     chunkNames: 'chunks/[name]-[hash]',
-    banner: { js: BANNER },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -71,6 +106,9 @@ async function bundleCli() {
     keepNames: true,
     sourcemap: true,
     logLevel: 'warning',
+    plugins: [undiciPool],
+    // undici's files are CommonJS: in an ES module, their `require` of Node's modules needs a `require` in scope.
+    banner: { js: `${BANNER}\nimport { createRequire as __bulkpipeCreateRequire } from 'node:module';\nconst require = __bulkpipeCreateRequire(import.meta.url);` },
   });
   // tsc's per-file copies of bin/ are in the bundle now: they would only ship unused.
   for (const file of readdirSync('dist/bin')) if (!['bulkpipe.js', 'bulkpipe.js.map', 'chunks'].includes(file)) rmSync(`dist/bin/${file}`);

@@ -128,14 +128,15 @@ describe('the package', function () {
   it('every package the build imports is a dependency (or the optional peer), never a dev dependency', async () => {
     // An installed bulkpipe has no dev dependencies: a production import of one fails at load time
     // (issue 24: csv-parse, imported by server/v2, sat in devDependencies). The packages required at
-    // their first use (lib/packages.ts, issue 28) count too.
+    // their first use (lib/packages.ts, issue 28) count too. Not a method (`Buffer.from("--")`, in the
+    // undici files the CLI bundles: scripts/cli-undici.cjs).
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     const allowed = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...builtinModules]);
     const imported = new Map<string, string>();
     for (const file of await readdir(join(ROOT, 'dist'), { recursive: true })) {
       if (!file.endsWith('.js')) continue;
       for (const [, specifier] of (await readFile(join(ROOT, 'dist', file), 'utf8')).matchAll(
-        /(?:\bfrom|\bimport|\brequire)\s*\(?\s*['"]((?:@[\w-][\w.-]*\/)?[\w-][\w.-]*(?:\/[\w./-]*)?)['"]/g,
+        /(?<!\.)(?:\bfrom|\bimport|\brequire)\s*\(?\s*['"]((?:@[\w-][\w.-]*\/)?[\w-][\w.-]*(?:\/[\w./-]*)?)['"]/g,
       )) {
         if (specifier === undefined || specifier.startsWith('node:')) continue;
         const parts = specifier.split('/');

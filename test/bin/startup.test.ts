@@ -108,6 +108,27 @@ describe('bin: what start-up loads', function () {
     expect([...loadSources, ...querySources].filter((m) => LOCAL_ORG_SOURCE.test(m))).to.deep.equal([]);
   });
 
+  it("a query's undici is the CLI bundle's Pool alone, never the package's index (issue 28, scripts/cli-undici.cjs)", async () => {
+    // The CommonJS cache at exit (a preload): a package required from node_modules shows there, not in the module hook's log.
+    const required = join(tmp.path, 'required.json');
+    const preload = join(tmp.path, 'required.cjs');
+    await writeFile(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(required)}, JSON.stringify(Object.keys(require.cache))));`);
+    const env = { ...logEnv(), NODE_OPTIONS: `--import=${REGISTER} --require=${preload}` };
+    const connection = ['--instance-url', t.org.org.instanceUrl, '--access-token', t.org.session, '--quiet'];
+    const query = await runCli(['query', 'SELECT Name FROM Account LIMIT 1', ...connection], { cwd: tmp.path, env });
+    expect(query.code, query.stderr).to.equal(0);
+    const sources = await sourcesOf(await loaded());
+    // Bundled (the chunk's source map names undici's files): its Pool and request API, none of its index's other exports.
+    expect(sources).to.include.members(['scripts/cli-undici.cjs', 'node_modules/undici/lib/dispatcher/pool.js', 'node_modules/undici/lib/api/api-request.js']);
+    expect(sources.filter((m) => /node_modules\/undici\/(index\.js|lib\/(mock|cache|interceptor|web\/(websocket|cookies|cache|eventsource))\/)/.test(m))).to.deep.equal([]);
+    const cache = JSON.parse(await readFile(required, 'utf8')) as string[];
+    expect(cache, 'the log works').to.include(preload);
+    expect(
+      cache.filter((m) => /[\\/]node_modules[\\/]undici[\\/]/.test(m)),
+      'undici required from node_modules',
+    ).to.deep.equal([]);
+  });
+
   it("import 'bulkpipe' loads neither better-sqlite3 nor a SOQL parser nor the local org", async () => {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('bulkpipe');"], {
       cwd: ROOT,
