@@ -31,14 +31,8 @@ import { build } from 'esbuild';
 // Chunk names carry a hash of their content: without this, every rebuild would leave the old set beside the new.
 rmSync('dist/bundle', { recursive: true, force: true });
 
-await build({
-  entryPoints: {
-    index: 'dist/index.js',
-    wire: 'dist/lib/wire/index.js',
-    bench: 'dist/bench/index.js',
-    server: 'dist/server/index.js',
-  },
-  outdir: 'dist/bundle',
+/** What both bundles share: ES modules for Node 20 in chunks, packages left to node_modules. */
+const COMMON = {
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
@@ -50,6 +44,17 @@ await build({
   keepNames: true,
   sourcemap: true,
   logLevel: 'warning',
+};
+
+await build({
+  ...COMMON,
+  entryPoints: {
+    index: 'dist/index.js',
+    wire: 'dist/lib/wire/index.js',
+    bench: 'dist/bench/index.js',
+    server: 'dist/server/index.js',
+  },
+  outdir: 'dist/bundle',
 });
 
 /**
@@ -93,19 +98,10 @@ else await bundleCli();
 async function bundleCli() {
   rmSync('dist/bin/chunks', { recursive: true, force: true });
   await build({
+    ...COMMON,
     entryPoints: [CLI],
     outdir: 'dist/bin',
     allowOverwrite: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    keepNames: true,
-    sourcemap: true,
-    logLevel: 'warning',
     plugins: [undiciPool],
     // undici's files are CommonJS: in an ES module, their `require` of Node's modules needs a `require` in scope.
     banner: { js: `${BANNER}\nimport { createRequire as __bulkpipeCreateRequire } from 'node:module';\nconst require = __bulkpipeCreateRequire(import.meta.url);` },
