@@ -80,6 +80,7 @@ const csvValue = (value: string): FieldValue => (value === '' ? undefined : valu
 const WINDOW_BYTES = 32 * 1024;
 const QUOTE = 34;
 const LF = 10;
+const CR = 13;
 
 /** Whether the bytes decode to nothing but white space (String.prototype.trim's), a piece at a time. */
 function blank(bytes: Uint8Array): boolean {
@@ -91,11 +92,11 @@ function blank(bytes: Uint8Array): boolean {
 }
 
 /**
- * Where the window that starts at `from` ends: after the first LF at or after `from + size - 1` that
- * is outside quotes (each `"` flips the state: a `""` inside quotes flips it twice), else the end.
+ * Where the window that starts at `from` ends: after the first line end (an LF, or a CR not followed
+ * by an LF) at or after `from + size - 1` that is outside quotes (each `"` flips the state: a `""` inside quotes flips it twice), else the end.
  * Up to a payload's first syntax fault this is a record's end as parseCsvText reads it; the window
  * holding that fault starts at a true record's start, so the fault is found and reported as before.
- * An LF is one byte that no UTF-8 sequence holds: a window decodes to the same characters as the
+ * LF and CR are bytes that no UTF-8 sequence holds: a window decodes to the same characters as the
  * whole payload has there.
  */
 function windowEnd(bytes: Uint8Array, from: number, size: number): number {
@@ -105,7 +106,8 @@ function windowEnd(bytes: Uint8Array, from: number, size: number): number {
   for (let i = from; i < n; i++) {
     const b = bytes[i];
     if (b === QUOTE) quoted = !quoted;
-    else if (b === LF && !quoted && i >= min) return i + 1;
+    // A CRLF is cut after its LF; a bare CR (the parser takes CR-only files) is a line end of its own.
+    else if ((b === LF || (b === CR && bytes[i + 1] !== LF)) && !quoted && i >= min) return i + 1;
   }
   return n;
 }

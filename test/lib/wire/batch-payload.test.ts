@@ -82,6 +82,25 @@ describe('lib/wire/batch-payload', () => {
     expect(read(Buffer.from(cases[1] as string), 1)).to.have.nested.property('rows[0][0]', 'a');
   });
 
+  it('decodes no more than about a window at a time, whatever the line ends (CR alone too)', () => {
+    for (const end of ['\n', '\r\n', '\r']) {
+      const rows = Array.from({ length: 500 }, (_, i) => `name ${i},"site${end}${i}"`);
+      const data = Buffer.from(`Name,Site${end}${rows.join(end)}${end}`, 'utf8');
+      const decoded: number[] = [];
+      const toString = data.toString.bind(data);
+      data.toString = ((...args: Parameters<Buffer['toString']>) => {
+        const text = toString(...args);
+        decoded.push(text.length);
+        return text;
+      }) as Buffer['toString'];
+      const payload = openBatchPayload(data, 'csv', undefined, { windowBytes: 64 });
+      expect(payload.count, JSON.stringify(end)).to.equal(500);
+      expect(payload.rows(499, 500)).to.deep.equal([['name 499', `site${end}499`]]);
+      // A window ends at the first record end at or after its size: 64 bytes plus at most one record.
+      expect(Math.max(...decoded), JSON.stringify(end)).to.be.below(64 + 40);
+    }
+  });
+
   it('finds no data in a blank CSV batch (white space, a BOM), from bytes as from text', () => {
     for (const text of ['', ' \n\t\r\n', '\uFEFF\n', ' '.repeat(70_000)]) {
       expect(() => openBatchPayload(Buffer.from(text), 'csv'), JSON.stringify(text.slice(0, 8))).to.throw('Unable to find any data to create batch');
