@@ -93,7 +93,8 @@ function blank(bytes: Uint8Array): boolean {
 
 /**
  * Where the window that starts at `from` ends: after the first line end (an LF, or a CR not followed
- * by an LF) at or after `from + size - 1` that is outside quotes (each `"` flips the state: a `""` inside quotes flips it twice), else the end.
+ * by an LF) at or after `from + size - 1` that is outside quotes (each `"` flips the state: a `""`
+ * inside quotes flips it twice), else the end.
  * Up to a payload's first syntax fault this is a record's end as parseCsvText reads it; the window
  * holding that fault starts at a true record's start, so the fault is found and reported as before.
  * LF and CR are bytes that no UTF-8 sequence holds: a window decodes to the same characters as the
