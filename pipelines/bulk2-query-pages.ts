@@ -142,16 +142,29 @@ class PageSpool {
   }
 
   async #download(pagePath: string): Promise<Spooled> {
-    this.#dir ??= mkdtemp(join(tmpdir(), 'bulkpipe-query2-'));
-    const path = join(await this.#dir, `page-${++this.#files}`);
+    if (!this.#dir) {
+      this.#dir = mkdtemp(join(tmpdir(), 'bulkpipe-query2-'));
+      this.#dir.catch(() => undefined); // awaited below once a page has answered (and by close)
+    }
+    const dir = this.#dir;
+    let path: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
+        // The request goes out before the spool folder is awaited: the pages ahead are asked for
+        // before the page being read answers, not after a thread-pool round trip (a loaded machine).
         const page = await this.#jobs.resultPage(this.#jobId, pagePath, { signal: this.#signal });
+        try {
+          path ??= join(await dir, `page-${++this.#files}`);
+        } catch (err) {
+          page.body.destroy();
+          throw err;
+        }
         await pipeline(page.body, createWriteStream(path), { signal: this.#signal });
         return { path, numberOfRecords: page.numberOfRecords };
       } catch (err) {
-        await rm(path, { force: true });
-        if (attempt >= PAGE_ATTEMPTS || this.#signal.aborted || refused(err)) throw err;
+        if (path) await rm(path, { force: true });
+        // A spool folder that cannot be made is no fault of the page's: asking again would not help.
+        if (attempt >= PAGE_ATTEMPTS || this.#signal.aborted || refused(err) || (await dir.then(() => false, () => true))) throw err;
       }
     }
   }
