@@ -8,6 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { CsvRecordScanner } from '../csv/record-scanner.js';
+import { sha256Hex } from '../streams/sha256.js';
 
 /** A CSV request's records after its header: the first one's SHA-256 (undefined when it has none) and how many there are. */
 export interface CsvRequestShape {
@@ -17,9 +18,7 @@ export interface CsvRequestShape {
 
 /** The SHA-256 of one record's bytes, given in pieces (the chunkers' slices). */
 export function recordDigest(...pieces: readonly Buffer[]): string {
-  const hash = createHash('sha256');
-  for (const piece of pieces) hash.update(piece);
-  return hash.digest('hex');
+  return sha256Hex(pieces);
 }
 
 /** Calls `onRecord` with each record's SHA-256 after the header, in order; the payload's chunks are read as they come. */

@@ -7,8 +7,7 @@
  * options, or before its first batch, leaves nothing behind.
  * Holds: one small entry per segment not yet released (its files and input rows), no data.
  */
-import { createHash } from 'node:crypto';
-import { sha256Of } from '../streams/sha256.js';
+import { sha256Hex, sha256Of } from '../streams/sha256.js';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, mkdtemp, open, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -108,7 +107,7 @@ export class LoadSpool {
         await writeAll(file, parts);
         // The bytes are hashed while the thread pool syncs them (the longest wait of the write): the same bytes, one pass, no copy.
         const synced = file.datasync();
-        sha256 = digest(parts);
+        sha256 = sha256Hex(parts);
         await synced;
         const { size } = await file.stat();
         if (size !== bytes) throw Object.assign(new Error(`${size} bytes on disk where ${bytes} were written`), { code: 'EIO' });
@@ -227,13 +226,6 @@ export class LoadSpool {
 export function spoolOption(value: unknown): LoadSpool {
   if (!(value instanceof LoadSpool)) throw new InvalidOptionError('spool', 'a LoadSpool', value);
   return value;
-}
-
-/** The SHA-256 (hex) of `parts` together. */
-function digest(parts: readonly Buffer[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
 }
 
 /** Rethrows an error other than the file being gone (rm's `force`). */

@@ -1,3 +1,10 @@
+/** The SHA-256 (hex) of bytes held in pieces, hashed as one. */
+export function sha256Hex(pieces: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return hash.digest('hex');
+}
+
 /** The SHA-256 (hex) and length of bytes that come in chunks (a file, a response body), read as they come. */
 import { createHash } from 'node:crypto';
 
