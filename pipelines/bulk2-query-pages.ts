@@ -164,7 +164,11 @@ class PageSpool {
       } catch (err) {
         if (path) await rm(path, { force: true });
         // A spool folder that cannot be made is no fault of the page's: asking again would not help.
-        if (attempt >= PAGE_ATTEMPTS || this.#signal.aborted || refused(err) || (await dir.then(() => false, () => true))) throw err;
+        const noFolder = await dir.then(
+          () => false,
+          () => true,
+        );
+        if (attempt >= PAGE_ATTEMPTS || this.#signal.aborted || refused(err) || noFolder) throw err;
       }
     }
   }

@@ -87,9 +87,9 @@ describe('lib/wire/batch-payload', () => {
       const rows = Array.from({ length: 500 }, (_, i) => `name ${i},"site${end}${i}"`);
       const data = Buffer.from(`Name,Site${end}${rows.join(end)}${end}`, 'utf8');
       const decoded: number[] = [];
-      const toString = data.toString.bind(data);
+      const decode = data.toString.bind(data);
       data.toString = ((...args: Parameters<Buffer['toString']>) => {
-        const text = toString(...args);
+        const text = decode(...args);
         decoded.push(text.length);
         return text;
       }) as Buffer['toString'];
