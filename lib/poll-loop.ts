@@ -40,7 +40,7 @@ export interface PollTick {
 }
 
 /** The wait after a tick: the loop's, or the caller's due time when sooner. */
-function waitAfter(tick: PollTick, options: PollLoopOptions): number {
+export function waitAfter(tick: PollTick, options: PollLoopOptions): number {
   const wait = tick.changed ? options.minIntervalMs : tick.waitMs;
   if (tick.dueInMs === undefined) return wait;
   return Math.min(wait, Math.max(options.minIntervalMs, Math.round(tick.dueInMs)));

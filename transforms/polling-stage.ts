@@ -7,7 +7,7 @@
  */
 import { Transform } from 'node:stream';
 import { DEFAULT_MAX_POLL_INTERVAL_MS, DEFAULT_MIN_POLL_INTERVAL_MS, DEFAULT_POLL_TIMEOUT_MS } from '../lib/limits.js';
-import { pollLoopOptions, pollTicks, type PollLoopOptions } from '../lib/poll-loop.js';
+import { pollLoopOptions, pollTicks, type PollLoopOptions, waitAfter } from '../lib/poll-loop.js';
 import { ReadWaiter } from '../lib/streams/read-waiter.js';
 
 /** The polling options both pollers take. */
@@ -99,7 +99,7 @@ export abstract class PollingStage extends Transform {
         tick.changed = await this.poll();
         // Only once every item has come (the load's tail): before, the org has the next batches queued, and a sooner poll would spend requests for nothing.
         // Not when the wait is already the shortest: no due time can end it sooner (the loop's floor), and asking would spend the items' due times for nothing.
-        const wait = tick.changed ? this.loop.minIntervalMs : tick.waitMs;
+        const wait = waitAfter(tick, this.loop);
         const due = this.#ended && wait > this.loop.minIntervalMs ? this.dueWithin(wait) : undefined;
         if (due !== undefined) tick.dueInMs = due;
       }

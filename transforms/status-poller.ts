@@ -5,12 +5,13 @@
  * back down when something finishes. Each batch is emitted once, when Completed, Failed or
  * NotProcessed, with the count of records the server processed. A batch whose processed count rises
  * tells when it should end (its rate since it was first seen running): once every batch has come
- * (the load's tail), the loop's wait then ends at that time if sooner (never under minIntervalMs), once per batch, the batches due within
- * minIntervalMs of each other served by one poll (issue 28: the org's last batches end between two polls,
- * and the org idles until the next; the due polls are bounded by time, never one per batch). An overall timeout ends the stream
- * with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
+ * (the load's tail), the loop's wait then ends at that time if sooner (never under minIntervalMs),
+ * once per batch, the batches due within minIntervalMs of each other served by one poll (issue 28:
+ * the org's last batches end between two polls, and the org idles until the next; the due polls are
+ * bounded by time, never one per batch). An overall timeout ends the stream with a PollTimeoutError that names the job and the unfinished batch ids. `recordsProcessed` sums
  * the batches' numberRecordsProcessed as polled, which leads the records whose results are written.
- * Buffers: the ids of the batches waiting on the server, two counts of each (no payloads). No timer survives the stream.
+ * Buffers: the ids of the batches waiting on the server, two counts of each (no payloads). No timer
+ * survives the stream.
  */
 import { performance } from 'node:perf_hooks';
 import type { TransformCallback } from 'node:stream';
@@ -39,6 +40,12 @@ interface Progress {
   lastProcessed: number;
   /** Its due time was given to the loop (once per batch). */
   dueGiven: boolean;
+}
+
+/** Records per ms since the batch was first seen running; undefined until its count has risen. */
+function rateOf(progress: Progress): number | undefined {
+  if (progress.lastProcessed <= progress.firstProcessed) return undefined;
+  return (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs);
 }
 
 export class StatusPoller extends PollingStage {
@@ -147,7 +154,7 @@ export class StatusPoller extends PollingStage {
       this.#progress.set(info.id, { firstMs: now, firstProcessed: info.numberRecordsProcessed, lastMs: now, lastProcessed: info.numberRecordsProcessed, dueGiven: false });
     else if (info.numberRecordsProcessed > progress.lastProcessed) {
       [progress.lastMs, progress.lastProcessed] = [now, info.numberRecordsProcessed];
-      this.#perMs = (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs);
+      this.#perMs = rateOf(progress);
     }
   }
 
@@ -166,7 +173,7 @@ export class StatusPoller extends PollingStage {
         const progress = this.#progress.get(id);
         if (!progress || progress.dueGiven) continue;
         // Seen once only (a short batch between two polls): at the rate the last batch seen twice had, the org's batches sharing its time alike.
-        const perMs = progress.lastProcessed > progress.firstProcessed ? (progress.lastProcessed - progress.firstProcessed) / (progress.lastMs - progress.firstMs) : this.#perMs;
+        const perMs = rateOf(progress) ?? this.#perMs;
         if (perMs === undefined) continue;
         // A tenth more than the estimate, so that the poll comes after the end rather than just before it.
         dues.push({ due: ((batch.records - progress.lastProcessed) / perMs) * 1.1 - (now - progress.lastMs), progress });
