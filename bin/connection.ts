@@ -91,10 +91,21 @@ export async function openConnection(flags: ConnectionFlags, env: NodeJS.Process
   const { startServer } = await import('../server/index.js');
   // Bounded for the CLI's process (issue 28): an 8 MiB page cache instead of 128, and one batch at a
   // time (batches interleave on the one event loop anyway: more at once only hold more payloads).
-  const org = await startServer({ port: 0, db, pageCacheMiB: 8, parallelism: 1 });
+  // Its sessions come from the org object, not a password login: no scrypt runs in the process (its
+  // 16 MiB buffer, once freed, would keep the batches' buffers in the malloc heap; issue 28).
+  const org = await startServer({ port: 0, db, pageCacheMiB: 8, parallelism: 1, passwordLogin: false });
   try {
     const { BulkClient } = await import('../lib/http/client.js');
-    const client = await BulkClient.login({ loginUrl: org.loginUrl, username: org.username, password: org.password, retry, connection, ...(apiVersion ? { apiVersion } : {}) });
+    const session = org.openSession();
+    const client = new BulkClient({
+      instanceUrl: session.instanceUrl,
+      accessToken: session.sessionId,
+      userId: session.userId,
+      sessionProvider: { login: async () => org.openSession() },
+      retry,
+      connection,
+      ...(apiVersion ? { apiVersion } : {}),
+    });
     return {
       client,
       local: true,

@@ -10,9 +10,10 @@ import { realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Session } from '../lib/auth/session.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import { toId18 } from '../lib/ids.js';
-import { nonEmptyString, nonNegativeInteger, positiveInteger } from '../lib/options.js';
+import { boolean, nonEmptyString, nonNegativeInteger, positiveInteger } from '../lib/options.js';
 import type { WireFormat } from '../lib/types.js';
 import { Faults, type FaultOptions } from './faults.js';
 import { ApiError } from './http/api-error.js';
@@ -53,6 +54,15 @@ export interface ServerOptions {
   readonly username?: string;
   /** Default `bulkpipe`. */
   readonly password?: string;
+  /**
+   * Whether `username` logs in with `password`; default true. False, for a process that starts the
+   * org for itself and takes its sessions from `openSession()` (the CLI's default mode): the user is
+   * created without a password when missing (no password login until an org started with one sets
+   * it), an existing user keeps its password, and `password` is not used. No scrypt runs at the
+   * start: its 16 MiB buffer, once freed, raises glibc's mmap threshold for the rest of the process,
+   * and the batches' MB-sized buffers then stay in the process's malloc heap (issue 28).
+   */
+  readonly passwordLogin?: boolean;
   /** More users of the org (each sees only its own jobs). */
   readonly users?: ReadonlyArray<{ readonly username: string; readonly password: string }>;
   /** Fault injection: options, or the `--faults` text form. */
@@ -100,13 +110,19 @@ export interface LocalOrg {
   readonly instanceUrl: string;
   readonly username: string;
   readonly password: string;
+  /**
+   * A new session for `username`, without a login (no password is checked): for the process that
+   * started the org, which holds its store anyway. A client renews with it: `sessionProvider:
+   * { login: async () => org.openSession() }`.
+   */
+  openSession(): Session & { readonly userId: string };
   /** Resolves when no batch is queued or running. */
   whenIdle(): Promise<void>;
   /** Stops listening, lets running chunks finish (unfinished batches resume on restart), closes the store. */
   close(): Promise<void>;
 }
 
-export type { BatchRun, FaultOptions, LimitMaxima, SchemaFile };
+export type { BatchRun, FaultOptions, LimitMaxima, SchemaFile, Session };
 
 const ORG_ID = toId18('00D5g0000000001');
 
@@ -115,6 +131,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const host = nonEmptyString('host', options.host ?? '127.0.0.1');
   const username = nonEmptyString('username', options.username ?? 'admin@bulkpipe.local');
   const password = nonEmptyString('password', options.password ?? 'bulkpipe');
+  const passwordLogin = boolean('passwordLogin', options.passwordLogin ?? true);
   const parallelism = positiveInteger('parallelism', options.parallelism ?? 4, 64);
   const lockTimeoutMs = nonNegativeInteger('lockTimeoutMs', options.lockTimeoutMs ?? 10_000, 3_600_000);
   const transactionMs = nonNegativeInteger('transactionMs', options.transactionMs ?? 0, 600_000);
@@ -136,7 +153,9 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
   const v2Queries = new V2QueryStore(db, options.queryPageRows ? { defaultPageRows: positiveInteger('queryPageRows', options.queryPageRows) } : {});
   const ids = new IdGenerator(auth);
   onRollback(db, () => ids.forget());
-  auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin');
+  const owner = passwordLogin
+    ? auth.ensureUser(() => ids.next('005'), username, password, 'Local Admin')
+    : auth.ensureUserWithoutPassword(() => ids.next('005'), username, 'Local Admin');
   for (const u of options.users ?? [])
     auth.ensureUser(() => ids.next('005'), nonEmptyString('users.username', u.username), nonEmptyString('users.password', u.password), u.username);
   const schemas = new JobSchemas(db, schema);
@@ -251,6 +270,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     instanceUrl: baseUrl,
     username,
     password,
+    openSession: () => ({ instanceUrl: baseUrl, sessionId: auth.createSession(owner.id, ttlSeconds * 1000, Date.now()), userId: owner.id, organizationId: ORG_ID }),
     whenIdle: () => (processor as BatchProcessor).whenIdle(),
     close: () =>
       (closed ??= (async () => {

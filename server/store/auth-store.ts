@@ -13,6 +13,9 @@ function hash(password: string, salt = randomBytes(16)): string {
   return `${salt.toString('hex')}:${scryptSync(password, salt, 32).toString('hex')}`;
 }
 
+/** A user's stored password when it has none: not `salt:digest`, so no password verifies against it. */
+const NO_PASSWORD = '';
+
 function verify(password: string, stored: string): boolean {
   const [salt, digest] = stored.split(':');
   if (!salt || !digest) return false;
@@ -61,6 +64,21 @@ export class AuthStore implements CounterStore {
       }
       const user = { id: id(), username, full_name: fullName };
       this.#s.insertUser.run(user.id, username, hashed, fullName);
+      return user;
+    });
+  }
+
+  /**
+   * The user, created without a password when it is missing (a stored '' never verifies: no password
+   * login until one is set); an existing user's password is kept as it is. No scrypt runs: for the
+   * process that started the org and opens its own sessions (`LocalOrg.openSession`).
+   */
+  ensureUserWithoutPassword(id: () => string, username: string, fullName: string): UserRow {
+    return writeTransaction(this.#db, () => {
+      const existing = this.#s.userByName.get(username) as UserRow | undefined;
+      if (existing) return { id: existing.id, username: existing.username, full_name: existing.full_name };
+      const user = { id: id(), username, full_name: fullName };
+      this.#s.insertUser.run(user.id, username, NO_PASSWORD, fullName);
       return user;
     });
   }
