@@ -39,9 +39,16 @@ export interface ScannedRecord {
   readonly ends: Int32Array;
   /** The bytes are the record's comma CSV once the job's delimiters are commas. */
   readonly clean: boolean;
+  /**
+   * When not clean: whether it is written again from its bytes, field by field (`needsQuotes`),
+   * rather than from its decoded values: valid UTF-8, no value going on after a NUL.
+   */
+  readonly rewritable: boolean;
+  /** `needsQuotes[k]`: field k's value holds a quote, a comma, a CR or an LF (k < min(fields, capacity)). */
+  readonly needsQuotes: Uint8Array;
   /** The values' length in UTF-16 units (the upload's characters). */
   readonly characters: number;
-  /** The record's bytes in UTF-16 units, when clean. */
+  /** The record's bytes in UTF-16 units, when clean or rewritable. */
   readonly lineCharacters: number;
 }
 
@@ -83,6 +90,8 @@ export class UploadScanner {
   // The record in progress (positions from its start).
   #fields = 0;
   #ends = new Int32Array(64);
+  #needs = new Uint8Array(64);
+  #nul = false;
   #capacity: number;
   #fieldStart = 0;
   #fieldBytes = 0;
@@ -310,13 +319,19 @@ export class UploadScanner {
     }
     this.#previousChars += chars;
     if (this.#quoted !== this.#needsQuotes || this.#afterNul) this.#clean = false;
+    if (this.#afterNul) this.#nul = true;
     if (this.#fields < this.#capacity) {
       if (this.#fields === this.#ends.length) {
-        const grown = new Int32Array(Math.min(this.#ends.length * 2, this.#capacity));
-        grown.set(this.#ends);
-        this.#ends = grown;
+        const size = Math.min(this.#ends.length * 2, this.#capacity);
+        const ends = new Int32Array(size);
+        ends.set(this.#ends);
+        this.#ends = ends;
+        const needs = new Uint8Array(size);
+        needs.set(this.#needs);
+        this.#needs = needs;
       }
       this.#ends[this.#fields] = end - start;
+      this.#needs[this.#fields] = this.#needsQuotes ? 1 : 0;
     }
     this.#fields++;
     this.#fieldStart = end - start + 1;
@@ -334,7 +349,16 @@ export class UploadScanner {
     this.#endField(work, start, end);
     const bytes = work.subarray(start, end);
     const lineCharacters = bytes.length - this.#continuation + this.#four;
-    this.#onRecord({ bytes, fields: this.#fields, ends: this.#ends, clean: this.#clean && this.#valid, characters: this.#previousChars, lineCharacters });
+    this.#onRecord({
+      bytes,
+      fields: this.#fields,
+      ends: this.#ends,
+      clean: this.#clean && this.#valid,
+      rewritable: this.#valid && !this.#nul,
+      needsQuotes: this.#needs,
+      characters: this.#previousChars,
+      lineCharacters,
+    });
     this.#resetRecord();
   }
 
@@ -355,6 +379,7 @@ export class UploadScanner {
     this.#fieldFour = 0;
     this.#clean = true;
     this.#valid = true;
+    this.#nul = false;
   }
 
   #csvFault(message: string): UploadDataFault {

@@ -102,6 +102,11 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
         if (batchRecords > 0 && characters + size > maxCharacters) flush();
         batch.writeRecord(record, delimiter);
         characters += size;
+      } else if (record.rewritable) {
+        const size = rewrittenCharacters(record) + 1;
+        if (batchRecords > 0 && characters + size > maxCharacters) flush();
+        batch.writeRewritten(record);
+        characters += size;
       } else {
         const line = `${commaLine(valuesOf(record))}\n`;
         if (batchRecords > 0 && characters + line.length > maxCharacters) flush();
@@ -145,6 +150,24 @@ function valuesOf(record: ScannedRecord): string[] {
   return values;
 }
 
+/** A record of one empty value, quoted (`""`): commaLine writes it so, not as an empty line. */
+const isLoneEmpty = (record: ScannedRecord): boolean => record.fields === 1 && record.bytes.length === 2 && record.bytes[0] === 0x22 && record.bytes[1] === 0x22;
+
+/** A rewritable record's comma CSV line in UTF-16 units (no LF): its bytes', less or more two quotes a value. */
+function rewrittenCharacters(record: ScannedRecord): number {
+  if (isLoneEmpty(record)) return 2; // `""`, as commaLine writes a lone empty value
+  let size = record.lineCharacters;
+  let from = 0;
+  for (let k = 0; k < record.fields; k++) {
+    const quoted = record.bytes[from] === 0x22;
+    const needs = record.needsQuotes[k] === 1;
+    if (quoted && !needs) size -= 2;
+    else if (!quoted && needs) size += 2;
+    from = (k < record.fields - 1 ? (record.ends[k] as number) : record.bytes.length) + 1;
+  }
+  return size;
+}
+
 /**
  * One internal batch's bytes as they are written: one growing Buffer, reused from batch to batch
  * (no string of the whole batch, up to 10 MB, which would live in V8's large-object space until a
@@ -179,6 +202,39 @@ class BatchWriter {
     if (delimiter !== 0x2c) for (let k = 0; k < record.fields - 1; k++) this.#bytes[at + (record.ends[k] as number)] = 0x2c;
     this.#bytes[at + record.bytes.length] = 0x0a;
     this.#length = at + record.bytes.length + 1;
+  }
+
+  /**
+   * A record whose bytes are not its comma CSV but valid UTF-8: value by value, a quoted one that
+   * needs no quotes loses them, an unquoted one that needs them (a CR, a comma) gains them (it holds
+   * no quote), the others are copied; commas between. No value is decoded.
+   */
+  writeRewritten(record: ScannedRecord): void {
+    const { bytes, fields } = record;
+    this.#reserve(bytes.length + 2 * fields + 1);
+    const out = this.#bytes;
+    let at = this.#length;
+    if (isLoneEmpty(record)) {
+      at += bytes.copy(out, at); // `""`: a lone empty value stays quoted
+    } else {
+      let from = 0;
+      for (let k = 0; k < fields; k++) {
+        const to = k < fields - 1 ? (record.ends[k] as number) : bytes.length;
+        const quoted = bytes[from] === 0x22;
+        const needs = record.needsQuotes[k] === 1;
+        if (k > 0) out[at++] = 0x2c;
+        if (quoted === needs) at += bytes.copy(out, at, from, to);
+        else if (quoted) at += bytes.copy(out, at, from + 1, to - 1);
+        else {
+          out[at++] = 0x22;
+          at += bytes.copy(out, at, from, to);
+          out[at++] = 0x22;
+        }
+        from = to + 1;
+      }
+    }
+    out[at++] = 0x0a;
+    this.#length = at;
   }
 
   take(): Buffer {
