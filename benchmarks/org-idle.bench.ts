@@ -8,7 +8,9 @@
  *   end; v2: jobs of one batch each, 4 at a time, each created, uploaded in one PUT and closed);
  * - `load v1`, `load v2`: `bulkpipe load --bulk-api 1|2` (bulkLoad, the CLI's defaults) under
  *   /usr/bin/time -v, of this build and, when BULKPIPE_BEFORE names another build's
- *   dist-bench folder, of that one too (`before load v1` ...).
+ *   dist-bench folder, of that one too (`before load v1` ...); with BULKPIPE_BEFORE_ORG=1 as well, the
+ *   `before` runs are served by that build's traced org, and `before org v1|v2` run its own rate (a
+ *   change of the org itself, such as its 2.0 upload splitter, measured before and after in one run).
  * From the org's side: the run's time from its first request (the login) to its last answer (a
  * load's) or its last batch's end (a pre-cut run's: the org's own rate stops there), and in it the
  * org's idle time before its first batch ran (start), between batches (middle: no batch running),
@@ -45,10 +47,12 @@ if (!existsSync(CLI) || !existsSync(TRACED_ORG)) throw new Error('run the compil
 const before = process.env.BULKPIPE_BEFORE;
 const BEFORE_CLI = before ? join(before, 'bin/bulkpipe.js') : undefined;
 if (BEFORE_CLI && !existsSync(BEFORE_CLI)) throw new Error(`BULKPIPE_BEFORE: no ${BEFORE_CLI} (npm run build:bench there)`);
+const BEFORE_ORG = before && process.env.BULKPIPE_BEFORE_ORG ? join(before, 'benchmarks/_util/traced-org.js') : undefined;
+if (BEFORE_ORG && !existsSync(BEFORE_ORG)) throw new Error(`BULKPIPE_BEFORE_ORG: no ${BEFORE_ORG}`);
 
 /** A fresh traced org: its login, and its trace once stopped. */
-async function startTracedOrg(db: string, tracePath: string): Promise<{ org: OrgProcess; trace: () => Promise<OrgTrace> }> {
-  const child = spawn(process.execPath, [TRACED_ORG, db, tracePath], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startTracedOrg(db: string, tracePath: string, script = TRACED_ORG): Promise<{ org: OrgProcess; trace: () => Promise<OrgTrace> }> {
+  const child = spawn(process.execPath, [script, db, tracePath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<{ loginUrl: string; username: string; password: string }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -201,13 +205,14 @@ try {
     'load v1': load(CLI, 'v1', '1'),
     'load v2': load(CLI, 'v2', '2'),
     ...(BEFORE_CLI ? { 'before load v1': load(BEFORE_CLI, 'bv1', '1'), 'before load v2': load(BEFORE_CLI, 'bv2', '2') } : {}),
+    ...(BEFORE_ORG ? { 'before org v1': orgV1, 'before org v2': orgV2 } : {}),
   };
   const chosen = process.argv[4]?.split(',') ?? Object.keys(all);
   const names = Object.keys(all).filter((name) => chosen.includes(name));
   for (let round = 0; round < rounds; round++) {
     for (const name of round % 2 === 0 ? names : [...names].reverse()) {
       const db = join(dir, `run-${round}.db`);
-      const { org, trace } = await startTracedOrg(db, join(dir, 'trace.json'));
+      const { org, trace } = await startTracedOrg(db, join(dir, 'trace.json'), BEFORE_ORG && name.startsWith('before ') ? BEFORE_ORG : TRACED_ORG);
       let outcome: number | Cost;
       try {
         outcome = await (all[name] as (org: OrgProcess) => Promise<number | Cost>)(org);
@@ -297,6 +302,8 @@ try {
     const org = of(`org ${api}`, rate);
     for (const name of [`load ${api}`, `before load ${api}`])
       if (results.has(name) && results.has(`org ${api}`)) console.log(`${name} / org ${api} records/s (medians): ${fmt(of(name, rate) / org, 3)}`);
+    if (results.has(`before load ${api}`) && results.has(`before org ${api}`))
+      console.log(`before load ${api} / before org ${api} records/s (medians): ${fmt(of(`before load ${api}`, rate) / of(`before org ${api}`, rate), 3)}`);
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -1,16 +1,18 @@
 /**
  * Cuts a Bulk API 2.0 upload into internal batches as it streams in (spec §3.11: one batch per
- * 10,000 records), so that a 100 MB upload never sits in the heap: at most one batch of records is
- * held (≤ 10,000 × 400,000 characters by the limits), plus csv-parse's carry of one record. Each
- * batch is stored as comma CSV with the header as uploaded: the v1 BatchProcessor and DmlEngine run
- * it (one engine, two front ends). The job's own delimiter and line ending read the upload.
+ * 10,000 records), so that a 100 MB upload never sits in the heap: at most one batch is held (≤
+ * 10,000 × 400,000 characters by the limits), plus the carry of one record. Each batch is stored as
+ * comma CSV with the header as uploaded: the v1 BatchProcessor and DmlEngine run it (one engine, two
+ * front ends). The job's own delimiter and line ending read the upload (upload-scanner.ts). A record
+ * whose bytes already are its comma CSV line (the common case: values quoted only where RFC 4180
+ * needs it) is copied as it came, delimiters made commas; only the others are decoded and written
+ * again (issue 28: the org's reading of an upload was a quarter of its time in a 2.0 load).
  */
 import { csvField } from '../../lib/records/serialize-record.js';
-import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
 import type { CsvDialect } from './csv-format.js';
 import { MAX_BATCH_CHARACTERS, MAX_RECORD_CHARACTERS, MAX_RECORD_FIELDS } from '../../lib/limits.js';
-import { MAX_RECORD_CHARS, RECORDS_PER_BATCH } from './ingest-limits.js';
+import { RECORDS_PER_BATCH } from './ingest-limits.js';
+import { fieldValue, type ScannedRecord, UploadDataFault, UploadScanner } from './upload-scanner.js';
 
 /** The upload cannot be processed: the job becomes Failed with this errorMessage at UploadComplete. */
 export class UploadRejected extends Error {
@@ -55,78 +57,203 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
   const { dialect, store } = options;
   const perBatch = options.recordsPerBatch ?? RECORDS_PER_BATCH;
   const maxCharacters = options.charactersPerBatch ?? MAX_BATCH_CHARACTERS;
-  const parser = parse({
-    delimiter: dialect.delimiter,
-    record_delimiter: dialect.lineEnding,
-    max_record_size: MAX_RECORD_CHARS,
-    skip_empty_lines: true,
-  });
-  let header: string | undefined;
+  const delimiter = dialect.delimiter.charCodeAt(0);
+  let header: Buffer | undefined;
+  let headerCharacters = 0;
   let columns: readonly string[] = [];
-  let lines: string[] = [];
+  const batch = new BatchWriter();
+  let batchRecords = 0;
   let characters = 0;
   let records = 0;
   let batches = 0;
   const flush = () => {
-    store(batchBytes(header as string, lines));
+    store(batch.take());
     batches++;
-    lines = [];
-    characters = (header as string).length + 1;
+    batchRecords = 0;
+    batch.write(header as Buffer);
+    characters = headerCharacters;
   };
-  try {
-    await pipeline(source, limitBytes(options.maxBytes), checkLineEnding(options.lineEndingName), parser, async (rows: AsyncIterable<string[]>) => {
-      for await (const row of rows) {
-        if (header === undefined) {
-          columns = row;
-          // Salesforce's words for these limits are not recorded: these name the limit and the record.
-          if (row.length > MAX_RECORD_FIELDS) throw new UploadRejected(`InvalidBatch : The header has ${row.length} fields, more than the limit of ${MAX_RECORD_FIELDS}`);
-          header = commaLine(row);
-          characters = header.length + 1;
-          continue;
-        }
-        const size = row.reduce((total, value) => total + value.length, 0);
-        if (size > MAX_RECORD_CHARACTERS) throw new UploadRejected(`InvalidBatch : Record ${records + 1} has ${size} characters, more than the limit of ${MAX_RECORD_CHARACTERS}`);
-        const line = `${commaLine(row)}\n`;
-        if (lines.length > 0 && characters + line.length > maxCharacters) flush();
-        lines.push(line);
-        characters += line.length;
-        records++;
-        if (lines.length === perBatch) flush();
+  const scanner = new UploadScanner({
+    delimiter: dialect.delimiter,
+    crlf: dialect.lineEnding === '\r\n',
+    lineEndingName: options.lineEndingName,
+    capacity: MAX_RECORD_FIELDS + 1,
+    onRecord: (record) => {
+      if (header === undefined) {
+        // Salesforce's words for these limits are not recorded: these name the limit and the record.
+        if (record.fields > MAX_RECORD_FIELDS) throw new UploadRejected(`InvalidBatch : The header has ${record.fields} fields, more than the limit of ${MAX_RECORD_FIELDS}`);
+        columns = valuesOf(record);
+        const line = `${commaLine(columns)}\n`;
+        header = Buffer.from(line);
+        headerCharacters = line.length;
+        characters = headerCharacters;
+        batch.write(header);
+        scanner.capacity = record.fields;
+        return;
       }
-    });
+      if (record.fields !== columns.length) {
+        throw new UploadRejected(`InvalidBatch : Failed to read the CSV data: Invalid Record Length: expect ${columns.length}, got ${record.fields} on record ${records + 1}`);
+      }
+      if (record.characters > MAX_RECORD_CHARACTERS) {
+        throw new UploadRejected(`InvalidBatch : Record ${records + 1} has ${record.characters} characters, more than the limit of ${MAX_RECORD_CHARACTERS}`);
+      }
+      if (record.clean) {
+        const size = record.lineCharacters + 1;
+        if (batchRecords > 0 && characters + size > maxCharacters) flush();
+        batch.writeRecord(record, delimiter);
+        characters += size;
+      } else if (record.rewritable) {
+        const size = rewrittenCharacters(record) + 1;
+        if (batchRecords > 0 && characters + size > maxCharacters) flush();
+        batch.writeRewritten(record);
+        characters += size;
+      } else {
+        const line = `${commaLine(valuesOf(record))}\n`;
+        if (batchRecords > 0 && characters + line.length > maxCharacters) flush();
+        batch.writeString(line);
+        characters += line.length;
+      }
+      records++;
+      batchRecords++;
+      if (batchRecords === perBatch) flush();
+    },
+  });
+  try {
+    let size = 0;
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > options.maxBytes) throw new UploadTooLarge(`the upload exceeds ${options.maxBytes} bytes`);
+      scanner.push(chunk);
+    }
+    scanner.end();
   } catch (err) {
     throw withHeader(dataFault(err), columns);
   }
   if (header === undefined) throw new UploadRejected('ClientInputError : Unable to find any data to create batch');
   // A header-only upload is one empty batch: its header is still checked against the object.
-  if (lines.length > 0 || batches === 0) flush();
+  if (batchRecords > 0 || batches === 0) {
+    store(batch.take());
+    batches++;
+  }
   return { records, batches, header: columns };
 }
 
-/**
- * A batch's CSV as UTF-8, written line by line into one Buffer: no string of the whole batch (up to
- * 10 MB, which would live in V8's large-object space until a major GC: issue 28).
- */
-function batchBytes(header: string, lines: readonly string[]): Buffer {
-  let size = Buffer.byteLength(header) + 1;
-  for (const line of lines) size += Buffer.byteLength(line);
-  const bytes = Buffer.allocUnsafe(size);
-  let at = bytes.write(header);
-  at += bytes.write('\n', at);
-  for (const line of lines) at += bytes.write(line, at);
-  return bytes;
+/** A record's values, decoded (the header, and a record whose bytes are not its comma CSV). */
+function valuesOf(record: ScannedRecord): string[] {
+  const values: string[] = [];
+  let from = 0;
+  for (let k = 0; k < record.fields; k++) {
+    const to = k < record.fields - 1 ? (record.ends[k] as number) : record.bytes.length;
+    values.push(fieldValue(record.bytes.subarray(from, to)));
+    from = to + 1;
+  }
+  return values;
+}
+
+/** A record of one empty value, quoted (`""`): commaLine writes it so, not as an empty line. */
+const isLoneEmpty = (record: ScannedRecord): boolean => record.fields === 1 && record.bytes.length === 2 && record.bytes[0] === 0x22 && record.bytes[1] === 0x22;
+
+/** A rewritable record's comma CSV line in UTF-16 units (no LF): its bytes', less or more two quotes a value. */
+function rewrittenCharacters(record: ScannedRecord): number {
+  if (isLoneEmpty(record)) return 2; // `""`, as commaLine writes a lone empty value
+  let size = record.lineCharacters;
+  let from = 0;
+  for (let k = 0; k < record.fields; k++) {
+    const quoted = record.bytes[from] === 0x22;
+    const needs = record.needsQuotes[k] === 1;
+    if (quoted && !needs) size -= 2;
+    else if (!quoted && needs) size += 2;
+    from = (k < record.fields - 1 ? (record.ends[k] as number) : record.bytes.length) + 1;
+  }
+  return size;
 }
 
 /**
- * Only the data's faults fail the job: csv-parse's CsvError (CSV_*: not CSV of the job's dialect)
- * and a broken gzip stream (Z_*). Any other coded error is the transport's (the body cut short:
- * ECONNRESET, ERR_STREAM_PREMATURE_CLOSE, ...). What `store` throws is the caller's.
+ * One internal batch's bytes as they are written: one growing Buffer, reused from batch to batch
+ * (no string of the whole batch, up to 10 MB, which would live in V8's large-object space until a
+ * major GC: issue 28). `take` copies the batch out at its size.
+ */
+class BatchWriter {
+  #bytes = Buffer.allocUnsafe(1 << 20);
+  #length = 0;
+
+  #reserve(size: number): void {
+    if (this.#length + size <= this.#bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#length + size));
+    this.#bytes.copy(grown, 0, 0, this.#length);
+    this.#bytes = grown;
+  }
+
+  write(bytes: Buffer): void {
+    this.#reserve(bytes.length);
+    this.#length += bytes.copy(this.#bytes, this.#length);
+  }
+
+  writeString(text: string): void {
+    this.#reserve(text.length * 3);
+    this.#length += this.#bytes.write(text, this.#length);
+  }
+
+  /** A clean record as it came, its delimiters made commas, and an LF. */
+  writeRecord(record: ScannedRecord, delimiter: number): void {
+    const at = this.#length;
+    this.#reserve(record.bytes.length + 1);
+    record.bytes.copy(this.#bytes, at);
+    if (delimiter !== 0x2c) for (let k = 0; k < record.fields - 1; k++) this.#bytes[at + (record.ends[k] as number)] = 0x2c;
+    this.#bytes[at + record.bytes.length] = 0x0a;
+    this.#length = at + record.bytes.length + 1;
+  }
+
+  /**
+   * A record whose bytes are not its comma CSV but valid UTF-8: value by value, a quoted one that
+   * needs no quotes loses them, an unquoted one that needs them (a CR, a comma) gains them (it holds
+   * no quote), the others are copied; commas between. No value is decoded.
+   */
+  writeRewritten(record: ScannedRecord): void {
+    const { bytes, fields } = record;
+    this.#reserve(bytes.length + 2 * fields + 1);
+    const out = this.#bytes;
+    let at = this.#length;
+    if (isLoneEmpty(record)) {
+      at += bytes.copy(out, at); // `""`: a lone empty value stays quoted
+    } else {
+      let from = 0;
+      for (let k = 0; k < fields; k++) {
+        const to = k < fields - 1 ? (record.ends[k] as number) : bytes.length;
+        const quoted = bytes[from] === 0x22;
+        const needs = record.needsQuotes[k] === 1;
+        if (k > 0) out[at++] = 0x2c;
+        if (quoted === needs) at += bytes.copy(out, at, from, to);
+        else if (quoted) at += bytes.copy(out, at, from + 1, to - 1);
+        else {
+          out[at++] = 0x22;
+          at += bytes.copy(out, at, from, to);
+          out[at++] = 0x22;
+        }
+        from = to + 1;
+      }
+    }
+    out[at++] = 0x0a;
+    this.#length = at;
+  }
+
+  take(): Buffer {
+    const out = Buffer.from(this.#bytes.subarray(0, this.#length));
+    this.#length = 0;
+    return out;
+  }
+}
+
+/**
+ * Only the data's faults fail the job: the scanner's (not CSV of the job's dialect, or not its line
+ * ending) and a broken gzip stream (Z_*). Any other coded error is the transport's (the body cut
+ * short: ECONNRESET, ERR_STREAM_PREMATURE_CLOSE, ...). What `store` throws is the caller's.
  */
 function dataFault(err: unknown): unknown {
   if (err instanceof UploadRejected) return err;
+  if (err instanceof UploadDataFault) return new UploadRejected(err.kind === 'lineEnding' ? err.message : `InvalidBatch : Failed to read the CSV data: ${err.message}`);
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return err;
-  if (code.startsWith('CSV_')) return new UploadRejected(`InvalidBatch : Failed to read the CSV data: ${(err as Error).message}`);
   if (code.startsWith('Z_')) return new UploadRejected(`ClientInputError : Failed to read the CSV data: ${(err as Error).message}`);
   return new UploadCut(`the upload was cut short: ${(err as Error).message}`, { cause: err });
 }
@@ -141,40 +268,3 @@ function withHeader(err: unknown, header: readonly string[]): unknown {
  * would be a blank line, which the reader skips, and every later row would take the wrong result.
  */
 const commaLine = (values: readonly string[]): string => (values.length === 1 && values[0] === '' ? '""' : values.map(csvField).join(','));
-
-function limitBytes(maxBytes: number) {
-  return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let size = 0;
-    for await (const chunk of chunks) {
-      size += chunk.length;
-      if (size > maxBytes) throw new UploadTooLarge(`the upload exceeds ${maxBytes} bytes`);
-      yield chunk;
-    }
-  };
-}
-
-/**
- * Every line end outside quotes must be the job's: an LF job given CRLF (or a CRLF job given a bare
- * LF), on the first line or any later one, is refused as Salesforce refuses it (its message, spec §7:
- * "must match lineEnding"); read with the job's record delimiter, such a line would leave a CR in a
- * value or merge two records. Line breaks inside quoted values are data. The scan keeps its state
- * (inside quotes, the byte before) across chunks; a doubled quote toggles twice, as it should.
- */
-function checkLineEnding(lineEnding: string) {
-  const crlfJob = lineEnding === 'CRLF';
-  return async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    let quoted = false;
-    let before = -1;
-    for await (const chunk of chunks) {
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i] as number;
-        if (byte === 0x22) quoted = !quoted;
-        else if (byte === 0x0a && !quoted && (before === 0x0d) !== crlfJob) {
-          throw new UploadRejected(`ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`);
-        }
-        before = byte;
-      }
-      yield chunk;
-    }
-  };
-}

@@ -51,6 +51,16 @@ describe('server/http/v2 ingest data and results', () => {
     expect(text).to.contain(`"${updated[0]?.sf__Id}"`);
   });
 
+  it('serves every row of a batch over 1 MB, read in windows, quoted line breaks, quotes and commas across their edges', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => [`Acct ${i}`, `line one, "${i}"\nline two ${'x'.repeat(200 + (i % 50))}\r\nend é`]);
+    const csv = `Name,Description\n${rows.map(([n, d]) => `${n},"${(d as string).replaceAll('"', '""')}"\n`).join('')}`;
+    expect(csv.length).to.be.greaterThan(1 << 20);
+    const job = await v2.load({ object: 'Account', operation: 'insert' }, csv);
+    expect(job).to.include({ state: 'JobComplete', numberRecordsProcessed: 5000, numberRecordsFailed: 0 });
+    const served = rowsOf((await v2.results(job.id as string, 'successfulResults')).text);
+    expect(served.map((r) => [r.Name, r.Description]).sort()).to.deep.equal(rows.slice().sort());
+  });
+
   it('failedResults: sf__Error as CODE:message:fields --, sf__Id "" for a failed insert; no sf__Id before API 53', async () => {
     const job = await v2.load({ object: 'Account', operation: 'insert' }, 'Name,Phone\nGood,1\n,2\n');
     expect(job).to.include({ state: 'JobComplete', numberRecordsProcessed: 2, numberRecordsFailed: 1 });

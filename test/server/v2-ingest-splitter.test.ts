@@ -93,6 +93,47 @@ describe('server/v2/upload-splitter', () => {
     }
   });
 
+  it('refuses a quote inside an unquoted value as InvalidBatch (csv-parse took it for a cut upload), and a CRLF after a quoted value in an LF job as a line-ending fault', async () => {
+    for (const chunk of [1, 3, 64]) {
+      const stray = await rejection(split('Name,Phone\nO"Brien,1\n', chunk));
+      expect(stray).to.be.instanceOf(UploadRejected);
+      expect(stray.message).to.match(/^InvalidBatch : Failed to read the CSV data: Invalid Opening Quote/);
+      expect((stray as UploadRejected).header).to.deep.equal(['Name', 'Phone']);
+      const closing = await rejection(split('Name,Phone\n"A"x,1\n', chunk));
+      expect(closing.message).to.match(/^InvalidBatch : Failed to read the CSV data: Invalid Closing Quote/);
+      const crlf = await rejection(split('Name,Phone\n"A","1"\r\n', chunk));
+      expect(crlf.message).to.equal('ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF');
+    }
+  });
+
+  it('stores a record as it came when its bytes are its comma CSV, and writes the others again: quotes where RFC 4180 needs them, none elsewhere', async () => {
+    for (const chunk of [1, 2, 5, 64]) {
+      const comma = await split('A,B,C\n"plain",x,"a,b"\n"",y,"q""q"\nc\rr,"",z\n', chunk, { perBatch: 100 });
+      expect(comma.batches).to.deep.equal(['A,B,C\nplain,x,"a,b"\n,y,"q""q"\n"c\rr",,z\n']);
+      const tab = await split('A\tB\n"a\tb"\tx,y\n"a,b"\t\n', chunk, { perBatch: 100, dialect: { delimiter: '\t', lineEnding: '\n' } });
+      expect(tab.batches).to.deep.equal(['A,B\na\tb,"x,y"\n"a,b",\n']);
+    }
+  });
+
+  it('keeps what the CSV reader before it did: a lone empty value written `""`, a NUL after a closing quote, bytes that are not UTF-8', async () => {
+    const single = await split('A\n""\n\nb\n', 2);
+    expect(single.batches).to.deep.equal(['A\n""\nb\n']);
+    const nul = await split('A,B\n"x"\u0000y,z\n', 3);
+    expect(nul.batches).to.deep.equal(['A,B\nx\u0000y,z\n']);
+    const bytes = Buffer.concat([Buffer.from('A,B\n'), Buffer.from([0xe2, 0x82]), Buffer.from(',"'), Buffer.from([0xff]), Buffer.from('é"\n')]);
+    for (const chunk of [1, 64]) {
+      const stored: Buffer[] = [];
+      await splitUpload(chunksOf(bytes, chunk), { dialect: { delimiter: ',', lineEnding: '\n' }, lineEndingName: 'LF', maxBytes: 1000, store: (b) => stored.push(b) });
+      expect(stored.map(String)).to.deep.equal(['A,B\n\ufffd,\ufffdé\n']);
+    }
+  });
+
+  it("refuses a record past csv-parse's 400,000 bytes of a value (multi-byte characters count as bytes there) as InvalidBatch", async () => {
+    const err = await rejection(split(`A\n${'é'.repeat(200_001)}\n`, 65536));
+    expect(err.message).to.match(/^InvalidBatch : Failed to read the CSV data: Max Record Size/);
+    expect((await split(`A\n${'é'.repeat(200_000)}\n`, 65536)).summary.records).to.equal(1);
+  });
+
   it('stops at maxBytes of decoded data (UploadTooLarge)', async () => {
     const text = `Name\n${'x\n'.repeat(100)}`;
     expect((await split(text, 16, { maxBytes: text.length, perBatch: 1000 })).summary.records).to.equal(100);
