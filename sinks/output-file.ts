@@ -103,6 +103,11 @@ export class OutputFile {
     return this.addBytes(Buffer.from(text));
   }
 
+  /** Whether `bytes` more bytes fit in the buffer as it is (the `put` methods may then be called with no `room` first). */
+  fits(bytes: number): boolean {
+    return this.#used + bytes <= this.#buffer.length;
+  }
+
   /**
    * Makes room for `bytes` more bytes in the buffer (at most its size), for the `put` methods that
    * follow; returns a promise only when the buffer had to be handed to the disk first.

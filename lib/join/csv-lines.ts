@@ -18,47 +18,68 @@ export interface CsvLineBlock {
   readonly ends: number[];
 }
 
+/**
+ * Cuts chunks into their whole records' lines, carrying a record that spans chunks and skipping the
+ * header and empty lines: the per-record loop in a plain function, apart from the reads.
+ */
+class LineCutter {
+  readonly #scanner = new CsvRecordScanner();
+  #carry: Buffer[] = [];
+  #header = true;
+
+  /** The lines of the records that end in `data` (its last record, cut by the chunk's end, is carried). */
+  lines(data: Buffer): CsvLineBlock {
+    const scanner = this.#scanner;
+    const block: CsvLineBlock = { chunks: [], starts: [], ends: [] };
+    let pos = 0;
+    for (let next = scanner.next(data, 0); next >= 0; next = scanner.next(data, next)) {
+      let record = data;
+      let start = pos;
+      let end = next;
+      if (this.#carry.length > 0) {
+        record = Buffer.concat([...this.#carry, data.subarray(pos, next)]);
+        start = 0;
+        end = record.length;
+        this.#carry = [];
+      }
+      pos = next;
+      end = lineEnd(record, start, end);
+      if (end === start) continue;
+      if (this.#header) {
+        this.#header = false;
+        continue;
+      }
+      block.chunks.push(record);
+      block.starts.push(start);
+      block.ends.push(end);
+    }
+    if (pos < data.length) this.#carry.push(data.subarray(pos));
+    return block;
+  }
+
+  /** The last record, when the input ends with no line end after it. */
+  last(): CsvLineBlock | undefined {
+    const last = Buffer.concat(this.#carry);
+    const end = lineEnd(last, 0, last.length);
+    return end > 0 && !this.#header ? { chunks: [last], starts: [0], ends: [end] } : undefined;
+  }
+}
+
 /** Yields the lines of each chunk's whole records; an empty line (no record) is skipped. */
 export async function* readCsvLines(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<CsvLineBlock> {
   const file = await open(path, 'r');
-  const scanner = new CsvRecordScanner();
-  let carry: Buffer[] = [];
-  let header = true;
+  const cutter = new LineCutter();
   try {
     for (;;) {
       // A fresh buffer per chunk: the lines are places in it and live on in the outputs' queue.
       const chunk = Buffer.allocUnsafe(chunkBytes);
       const { bytesRead } = await file.read(chunk, 0, chunkBytes, null);
       if (bytesRead === 0) break;
-      const data = chunk.subarray(0, bytesRead);
-      const block: CsvLineBlock = { chunks: [], starts: [], ends: [] };
-      let pos = 0;
-      for (let next = scanner.next(data, 0); next >= 0; next = scanner.next(data, next)) {
-        let record = data;
-        let start = pos;
-        let end = next;
-        if (carry.length > 0) {
-          record = Buffer.concat([...carry, data.subarray(pos, next)]);
-          [start, end] = [0, record.length];
-          carry = [];
-        }
-        pos = next;
-        end = lineEnd(record, start, end);
-        if (end === start) continue;
-        if (header) {
-          header = false;
-          continue;
-        }
-        block.chunks.push(record);
-        block.starts.push(start);
-        block.ends.push(end);
-      }
-      if (pos < data.length) carry.push(data.subarray(pos));
+      const block = cutter.lines(chunk.subarray(0, bytesRead));
       if (block.starts.length > 0) yield block;
     }
-    const last = Buffer.concat(carry);
-    const end = lineEnd(last, 0, last.length);
-    if (end > 0 && !header) yield { chunks: [last], starts: [0], ends: [end] };
+    const last = cutter.last();
+    if (last) yield last;
   } finally {
     await file.close();
   }
