@@ -32,29 +32,36 @@ class LineCutter {
     const scanner = this.#scanner;
     const block: CsvLineBlock = { chunks: [], starts: [], ends: [] };
     let pos = 0;
-    for (let next = scanner.next(data, 0); next >= 0; next = scanner.next(data, next)) {
-      let record = data;
-      let start = pos;
-      let end = next;
-      if (this.#carry.length > 0) {
-        record = Buffer.concat([...this.#carry, data.subarray(pos, next)]);
-        start = 0;
-        end = record.length;
-        this.#carry = [];
+    if (this.#carry.length > 0) {
+      // The record begun in the chunks before, whole once this one ends it (else carried on).
+      pos = scanner.next(data, 0);
+      if (pos < 0) {
+        this.#carry.push(data);
+        return block;
       }
+      const record = Buffer.concat([...this.#carry, data.subarray(0, pos)]);
+      this.#carry = [];
+      this.#add(block, record, 0, record.length);
+    }
+    for (let next = scanner.next(data, pos); next >= 0; next = scanner.next(data, next)) {
+      this.#add(block, data, pos, next);
       pos = next;
-      end = lineEnd(record, start, end);
-      if (end === start) continue;
-      if (this.#header) {
-        this.#header = false;
-        continue;
-      }
-      block.chunks.push(record);
-      block.starts.push(start);
-      block.ends.push(end);
     }
     if (pos < data.length) this.#carry.push(data.subarray(pos));
     return block;
+  }
+
+  /** Adds the record `record[start, end)` to the block: its line without the line end; the header and empty lines are left out. */
+  #add(block: CsvLineBlock, record: Buffer, start: number, end: number): void {
+    const to = lineEnd(record, start, end);
+    if (to === start) return;
+    if (this.#header) {
+      this.#header = false;
+      return;
+    }
+    block.chunks.push(record);
+    block.starts.push(start);
+    block.ends.push(to);
   }
 
   /** The last record, when the input ends with no line end after it. */
