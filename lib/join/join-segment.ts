@@ -127,7 +127,7 @@ function joinLines(
       run++;
       offset = 0;
     }
-    const i = out.add(sources ? (sources[joined] as number) : row, true, input.chunks[k] as Buffer, input.starts[k], input.ends[k]);
+    const i = out.add(sources ? (sources[joined] as number) : row, true, input.chunkOf(k), input.starts[k], input.ends[k]);
     if (results) results.take(out, i);
     else out.fail(i, failure);
     joined++;
@@ -191,7 +191,7 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
       const csv = format === 'csv';
       const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, format);
       for await (const input of inputs) {
-        const size = csv ? (input as CsvLineBlock).starts.length : (input as PayloadRecord[]).length;
+        const size = csv ? (input as CsvLineBlock).count : (input as PayloadRecord[]).length;
         if (results) {
           const available = await results.fill(size);
           if (available < size) throw mismatch(joined + available);
@@ -224,7 +224,7 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
           }
           const at = inputRow(joined, row);
           const i = csv
-            ? out.add(at, true, (input as CsvLineBlock).chunks[k] as Buffer, (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
+            ? out.add(at, true, (input as CsvLineBlock).chunkOf(k), (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
             : out.add(at, true, (input as PayloadRecord[])[k] as PayloadRecord);
           if (results) results.take(out, i);
           else out.fail(i, s.failure);
