@@ -185,6 +185,10 @@ export class OutcomeSink extends Writable {
     // No column (a load whose every record was rejected before any set one): no comma after the columns either.
     const after = block.columns.length > 0 ? ',' : '';
     for (let i = 0; i < block.count; i++) {
+      // The common rows (a success whose line and suffix fit in the buffer) in a loop with no await;
+      // the rest, one at a time, below.
+      if (!results) i = this.#putSuccessRows(block, i, success, after !== '', attempts);
+      if (i === block.count) break;
       const flags = block.flags[i] as number;
       if ((flags & SUCCESS) !== 0) {
         this.#pendingSucceeded++;
@@ -239,6 +243,44 @@ export class OutcomeSink extends Writable {
       this.#pendingFailed = 0;
       if (this.#options.onSegmentWritten) await this.#segmentWritten(block.seq);
     }
+  }
+
+  /**
+   * Writes block rows from `from` on while each is a success row with a CSV line (or there is no
+   * success file) whose line and `,<id>,<created>,<row>[,<attempts>]` fit in the success file's
+   * buffer as it is; returns the first row left (block.count when none). The same bytes as the
+   * row-at-a-time path, in a plain loop: no promise per row, and a small function to optimise.
+   */
+  #putSuccessRows(block: JoinedRows, from: number, success: OutputFile | undefined, comma: boolean, attempts: boolean): number {
+    const { flags, lineChunks, lineStarts, lineEnds, rowNumbers, ids } = block;
+    const count = block.count;
+    let i = from;
+    for (; i < count; i++) {
+      const flag = flags[i] as number;
+      if ((flag & SUCCESS) === 0) break;
+      if (success) {
+        const chunk = lineChunks[i];
+        if (!chunk) break;
+        const start = lineStarts[i] as number;
+        const end = lineEnds[i] as number;
+        const idChunk = ids.chunks[i];
+        const idText = idChunk ? '' : (ids.texts?.[i] ?? '');
+        if (!success.fits(end - start + (idChunk ? (ids.ends[i] as number) - (ids.starts[i] as number) : idText.length * 3) + 32)) break;
+        success.putBytes(chunk, start, end);
+        if (comma) success.putByte(COMMA);
+        if (idChunk) success.putBytes(idChunk, ids.starts[i] as number, ids.ends[i] as number);
+        else success.putText(idText);
+        success.putText((flag & CREATED) !== 0 ? ',true,' : ',false,');
+        success.putInteger(rowNumbers[i] as number);
+        if (attempts) {
+          success.putByte(COMMA);
+          success.putInteger(block.attempts[i] as number);
+        }
+        success.putByte(LF);
+      }
+      this.#pendingSucceeded++;
+    }
+    return i;
   }
 
   /** `,<value>` per unnamed column: a rejected record's own, empty for every other row. */

@@ -30,6 +30,8 @@ export class OutputFile {
   #boundaries: Array<[number, number]> = [];
   #durableRows = 0;
   #writing: Promise<void> | undefined;
+  /** The file's size at its last datasync, while nothing was written or cut since (-1: not synced so). */
+  #synced = -1;
   #closed = false;
 
   private constructor(path: string, file: FileHandle, regular: boolean) {
@@ -68,11 +70,19 @@ export class OutputFile {
     return output;
   }
 
-  /** Writes out everything added so far, onto the disk (synced); resolves to the file's size then. */
+  /**
+   * Writes out everything added so far, onto the disk (synced); resolves to the file's size then. A
+   * file with nothing written or cut since its last sync is not synced again (a segment with no row
+   * of its kind: the error file of a clean load).
+   */
   async flush(): Promise<number> {
     await this.#writeOut();
     await this.#writing;
-    if (this.#regular) await this.#file.datasync();
+    if (this.#regular && this.#synced !== this.#position) {
+      const size = this.#position;
+      await this.#file.datasync();
+      this.#synced = size;
+    }
     return this.#position;
   }
 
@@ -101,6 +111,11 @@ export class OutputFile {
       return undefined;
     }
     return this.addBytes(Buffer.from(text));
+  }
+
+  /** Whether `bytes` more bytes fit in the buffer as it is (the `put` methods may then be called with no `room` first). */
+  fits(bytes: number): boolean {
+    return this.#used + bytes <= this.#buffer.length;
   }
 
   /**
@@ -196,6 +211,7 @@ export class OutputFile {
       return;
     }
     if (this.#regular) await this.#file.truncate(this.#committed);
+    this.#synced = -1;
     this.#position = this.#committed;
     this.#durable = Math.min(this.#durable, this.#committed);
     this.#used = 0;

@@ -43,10 +43,23 @@ export class CsvRow {
 
   /** Field i as text (only for headers and rows that need it: it makes a string). */
   text(i: number): string {
-    if (i >= this.count) return '';
+    if (i >= this.count || this.starts[i] === this.ends[i]) return '';
     const value = this.buf.toString('utf8', this.starts[i], this.ends[i]);
     return this.escaped[i] === 1 ? value.replaceAll('""', '"') : value;
   }
+}
+
+/** Bytes a quoted field is scanned for its closing quote in JS before Buffer#indexOf takes over. */
+const SHORT = 48;
+
+/**
+ * The next quote at or after `from`, or -1. A result's fields are short (an id, `true`, an empty
+ * error): a loop finds their closing quote sooner than a call into Buffer#indexOf would start.
+ */
+function nextQuote(buf: Buffer, from: number, n: number): number {
+  const stop = Math.min(n, from + SHORT);
+  for (let j = from; j < stop; j++) if (buf[j] === QUOTE) return j;
+  return stop < n ? buf.indexOf(QUOTE, stop) : -1;
 }
 
 /**
@@ -60,7 +73,7 @@ export function readRow(buf: Buffer, pos: number, row: CsvRow, last: boolean): n
   let i = pos;
   for (;;) {
     if (buf[i] === QUOTE) {
-      let q = buf.indexOf(QUOTE, i + 1);
+      let q = nextQuote(buf, i + 1, n);
       let escaped = false;
       while (q >= 0 && buf[q + 1] === QUOTE) {
         escaped = true;

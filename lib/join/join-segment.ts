@@ -91,6 +91,53 @@ const COUNT_PAST = 10_000;
 /** Rows of a block of rejected records only. */
 const BLOCK = 1024;
 
+/** Where the join stands in a segment's rows: run `run` of its RowRuns, `offset` into it, `joined` records so far. */
+interface RowPlace {
+  run: number;
+  offset: number;
+  joined: number;
+}
+
+/**
+ * Joins CSV records `k` on of a block into `out`, each with its result (or `failure`), while the
+ * next one's input row comes before `rejectRow` (the next rejected record's) and `out` has room;
+ * moves `at` on past them and returns the first record left (`size` when none). What it leaves
+ * (a rejected record to merge first, a full block, rows that run out) is joinSegment's to do.
+ */
+function joinLines(
+  input: CsvLineBlock,
+  from: number,
+  size: number,
+  out: JoinedRows,
+  rows: readonly RowRun[],
+  at: RowPlace,
+  sources: Uint32Array | undefined,
+  rejectRow: number,
+  results: ResultCursor | undefined,
+  failure: string,
+): number {
+  let { run, offset, joined } = at;
+  let k = from;
+  for (; k < size; k++) {
+    const current = rows[run];
+    if (!current || out.full) break;
+    const row = current[0] + offset;
+    if (rejectRow < row) break;
+    if (++offset === current[1]) {
+      run++;
+      offset = 0;
+    }
+    const i = out.add(sources ? (sources[joined] as number) : row, true, input.chunkOf(k), input.starts[k], input.ends[k]);
+    if (results) results.take(out, i);
+    else out.fail(i, failure);
+    joined++;
+  }
+  at.run = run;
+  at.offset = offset;
+  at.joined = joined;
+  return k;
+}
+
 export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows> {
   const results = s.results ? new ResultCursor(s.results) : undefined;
   const rejects = s.rejectsPath ? readRejects(s.rejectsPath)[Symbol.asyncIterator]() : undefined;
@@ -144,7 +191,7 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
       const csv = format === 'csv';
       const inputs: AsyncIterable<CsvLineBlock | PayloadRecord[]> = csv ? readCsvLines(s.payloadPath) : readPayloadRecords(s.payloadPath, format);
       for await (const input of inputs) {
-        const size = csv ? (input as CsvLineBlock).starts.length : (input as PayloadRecord[]).length;
+        const size = csv ? (input as CsvLineBlock).count : (input as PayloadRecord[]).length;
         if (results) {
           const available = await results.fill(size);
           if (available < size) throw mismatch(joined + available);
@@ -152,6 +199,13 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
         // Room for the block's records and a few rejected ones; more rejected ones start a new block.
         let out = new JoinedRows(s, size + 16);
         for (let k = 0; k < size; k++) {
+          if (csv) {
+            // The records up to the next rejected one, or to a full block, in a plain loop (joinLines).
+            const at = { run, offset, joined };
+            k = joinLines(input as CsvLineBlock, k, size, out, s.rows, at, sources, reject ? reject.row : Number.POSITIVE_INFINITY, results, s.failure);
+            ({ run, offset, joined } = at);
+            if (k === size) break;
+          }
           const current = s.rows[run];
           if (!current) throw spoolMismatch('more');
           const row = current[0] + offset;
@@ -170,7 +224,7 @@ export async function* joinSegment(s: SegmentSources): AsyncGenerator<JoinedRows
           }
           const at = inputRow(joined, row);
           const i = csv
-            ? out.add(at, true, (input as CsvLineBlock).chunks[k] as Buffer, (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
+            ? out.add(at, true, (input as CsvLineBlock).chunkOf(k), (input as CsvLineBlock).starts[k], (input as CsvLineBlock).ends[k])
             : out.add(at, true, (input as PayloadRecord[])[k] as PayloadRecord);
           if (results) results.take(out, i);
           else out.fail(i, s.failure);

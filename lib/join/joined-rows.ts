@@ -48,7 +48,8 @@ export class JoinedRows implements JoinedBlock {
     this.flags = new Uint8Array(capacity);
     this.ids = new IdColumn(capacity);
     this.attempts = new Uint8Array(capacity);
-    this.errors = new Array<string>(capacity);
+    // Filled at failed rows only: no slot per row allocated up front (a clean batch has none).
+    this.errors = [];
     this.lineChunks = new Array<Buffer | undefined>(capacity);
     this.lineStarts = new Int32Array(capacity);
     this.lineEnds = new Int32Array(capacity);

@@ -21,7 +21,8 @@ export class ResultBlock {
     this.created = new Uint8Array(capacity);
     this.ids = new IdColumn(capacity);
     this.attempts = new Uint8Array(capacity);
-    this.errors = new Array<string | undefined>(capacity);
+    // Filled at rows with an error only: no slot per row allocated up front.
+    this.errors = [];
   }
 
   get capacity(): number {

@@ -55,10 +55,10 @@ export async function retryPayload(payloadPath: string, columns: readonly string
   const lines = new Map<number, Buffer>();
   let index = 0;
   for await (const block of readCsvLines(payloadPath)) {
-    for (let k = 0; k < block.starts.length; k++, index++) {
+    for (let k = 0; k < block.count; k++, index++) {
       if (!wanted.has(index)) continue;
       // A copy: the chunk the line is a place in is 256 KiB.
-      lines.set(index, Buffer.from((block.chunks[k] as Buffer).subarray(block.starts[k], block.ends[k])));
+      lines.set(index, Buffer.from(block.chunkOf(k).subarray(block.starts[k], block.ends[k])));
     }
   }
   const column = groupBy === undefined ? -1 : columns.findIndex((c) => c.toLowerCase() === groupBy.toLowerCase());

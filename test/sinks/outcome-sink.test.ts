@@ -57,6 +57,38 @@ describe('sinks/outcome-sink', () => {
     expect([sink.succeeded, sink.failed]).to.deep.equal([2, 1]);
   });
 
+  it('writes the same files whether rows go one at a time (with NDJSON) or in the success-row loop: buffer edges, text ids, field rows and failures between', async () => {
+    const many = (seq: number) => {
+      const out = new JoinedRows({ seq, jobId: JOB, batchId: `751000000000${seq}AAA`, columns: ['Name', 'Note'] }, 3000);
+      const results = new ResultBlock(3000);
+      const ids = Buffer.from('001000000000001AAA,001000000000002AAA');
+      for (let k = 0; k < 3000; k++) {
+        const row = seq * 3000 + k + 1;
+        const line = `Name ${row} ${'x'.repeat(k % 300)},"note, ${row}"`;
+        const i = k % 11 === 5 ? out.add(row, true, { Name: `Field ${row}`, Note: null }) : out.add(row, true, Buffer.from(line), 0, Buffer.byteLength(line));
+        if (k % 7 === 3) results.addText(false, false, null, `E${row}:failed:--`);
+        else if (k % 5 === 1) results.addText(true, true, `001000000000${String(row).padStart(3, '0')}ZZZ`, '');
+        else results.addBytes(true, k % 2 === 0, ids, k % 3 === 0 ? 0 : 19, k % 3 === 0 ? 18 : 37, '', k % 4);
+        out.takeResult(i, results, i);
+      }
+      out.last = true;
+      return out;
+    };
+    for (const attempts of [false, true]) {
+      const rowByRow = { successPath: join(tmp.path, 'a-ok.csv'), errorPath: join(tmp.path, 'a-err.csv'), resultsPath: join(tmp.path, 'a.ndjson'), attempts };
+      const loop = { successPath: join(tmp.path, 'b-ok.csv'), errorPath: join(tmp.path, 'b-err.csv'), attempts };
+      await pipeline(Readable.from([many(0), many(1)]), new OutcomeSink(rowByRow));
+      await pipeline(Readable.from([many(0), many(1)]), new OutcomeSink(loop));
+      const ok = await readFile(loop.successPath, 'utf8');
+      expect(ok).to.equal(await readFile(rowByRow.successPath, 'utf8'));
+      expect(await readFile(loop.errorPath, 'utf8')).to.equal(await readFile(rowByRow.errorPath, 'utf8'));
+      expect(ok.length).to.be.greaterThan(600_000); // past the 256 KiB buffer twice
+      const lines = ok.split('\n');
+      expect(lines[2]).to.equal(`Name 2 x,"note, 2",001000000000002ZZZ,true,2${attempts ? ',1' : ''}`);
+      expect(lines[5]).to.equal(`Field 6,#N/A,001000000000002AAA,false,6${attempts ? ',1' : ''}`); // row 4 failed
+    }
+  });
+
   it('writes the fields of rows without a line (XML and JSON jobs) and of plain rows', async () => {
     const plain: JoinedBlock = {
       kind: 'joined',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OutputFile } from '../../sinks/output-file.js';
 import { rejection } from '../helpers/fixtures.js';
@@ -117,5 +117,44 @@ describe('sinks/output-file', () => {
     const abandoned = await OutputFile.create('/dev/null');
     await add(abandoned, 'y'.repeat(300_000));
     await abandoned.abandon();
+  });
+
+  it('syncs on flush only what changed since its last sync: written, cut back, or never synced', async () => {
+    // Count the datasyncs of every FileHandle (the class is not exported: take it from an open one).
+    const probe = await open(join(tmp.path, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    let syncs = 0;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      return datasync.call(this);
+    };
+    try {
+      const file = await OutputFile.create(path());
+      expect(await file.flush()).to.equal(0);
+      expect(syncs).to.equal(1); // a new file is synced once
+      expect(await file.flush()).to.equal(0);
+      expect(syncs).to.equal(1);
+      await add(file, 'a,b\n');
+      file.commit(1);
+      expect(await file.flush()).to.equal(4);
+      expect(syncs).to.equal(2);
+      expect(await file.flush()).to.equal(4);
+      expect(syncs).to.equal(2);
+      // Bytes written past the boundary, then cut back to it: the cut is synced.
+      await add(file, 'c'.repeat(300_000));
+      await file.rollback();
+      expect(await file.flush()).to.equal(4);
+      expect(syncs).to.equal(3);
+      await file.close();
+      expect(await readFile(path(), 'utf8')).to.equal('a,b\n');
+      const continued = await OutputFile.continue(path(), 2);
+      expect(await continued.flush()).to.equal(2);
+      expect(syncs).to.equal(4); // a continued file was cut when opened
+      await continued.close();
+    } finally {
+      proto.datasync = datasync;
+    }
   });
 });

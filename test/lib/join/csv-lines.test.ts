@@ -12,7 +12,7 @@ describe('lib/join/csv-lines', () => {
     await writeFile(path, text);
     const out: string[] = [];
     for await (const block of readCsvLines(path, chunkBytes)) {
-      for (const [i, start] of block.starts.entries()) out.push((block.chunks[i] as Buffer).toString('utf8', start, block.ends[i]));
+      for (let i = 0; i < block.count; i++) out.push(block.chunkOf(i).toString('utf8', block.starts[i], block.ends[i]));
     }
     return out;
   }
@@ -28,5 +28,11 @@ describe('lib/join/csv-lines', () => {
 
   it('gives the same lines for every chunk size, records spanning chunks included', async () => {
     for (let size = 1; size <= Buffer.byteLength(TEXT) + 1; size++) expect(await lines(TEXT, size), `chunk ${size}`).to.deep.equal(EXPECTED);
+  });
+
+  it('gives every line of a long payload, more lines in a chunk than the one before and records carried across chunks', async () => {
+    const expected = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? `"multi\nline ${i}",${'y'.repeat(i % 13)}` : `row ${i},${'x'.repeat((i * 7) % 150)}`));
+    const text = `Name,Note\n${expected.join('\n')}\n`;
+    for (const size of [4096, 10_000, 65_536, 256 * 1024]) expect(await lines(text, size), `chunk ${size}`).to.deep.equal(expected);
   });
 });

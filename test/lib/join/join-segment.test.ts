@@ -88,6 +88,33 @@ describe('lib/join/join-segment', () => {
     ]);
   });
 
+  it('a long segment: every record once, in row order, rejected ones merged before, between (more in a row than a block has room for) and after', async () => {
+    const rejected = [1, 2, 500, ...Array.from({ length: 40 }, (_, i) => 1000 + i), 2999, 4001];
+    const rejectsPath = join(tmp.path, 'long-r.ndjson');
+    const writer = new RejectWriter(rejectsPath);
+    for (const row of rejected) writer.add({ row, error: `R${row}:r:--`, line: `rejected ${row}` });
+    await writer.flush();
+    const uploaded = Array.from({ length: 4001 }, (_, i) => i + 1).filter((row) => !rejected.includes(row));
+    // Runs of consecutive uploaded rows.
+    const runs: Array<[number, number]> = [];
+    for (const row of uploaded) {
+      const last = runs.at(-1);
+      if (last && last[0] + last[1] === row) last[1]++;
+      else runs.push([row, 1]);
+    }
+    const s = await segment(
+      uploaded.map((row) => `line ${row}`),
+      runs,
+      { rejectsPath, results: results(uploaded.map((_, k) => ok(k % 1000))) },
+    );
+    const got = plain(await collect(joinSegment(s)));
+    expect(got.map((r) => r[0])).to.deep.equal(Array.from({ length: 4001 }, (_, i) => i + 1));
+    for (const [row, success, id, , , line] of got) {
+      const k = uploaded.indexOf(row as number);
+      expect([success, id, line]).to.deep.equal(k < 0 ? [false, null, `rejected ${row}`] : [true, ok(k % 1000).id, `line ${row}`]);
+    }
+  });
+
   it('gives every record the failure when there are no results to join', async () => {
     const s = await segment(['a', 'b'], [[10, 2]]);
     expect(plain(await collect(joinSegment(s))).map((r) => [r[0], r[1], r[3]])).to.deep.equal([

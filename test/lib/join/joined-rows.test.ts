@@ -41,6 +41,20 @@ describe('lib/join/joined-rows', () => {
     });
   });
 
+  it('gives each row its own error, the failed ones far apart or all of them, and none to the others', () => {
+    const chunk = Buffer.from('a\n');
+    for (const failing of [[4500], [0, 1, 4999], Array.from({ length: 5000 }, (_, i) => i)]) {
+      const results = new ResultBlock(5000);
+      for (let j = 0; j < 5000; j++) results.addText(!failing.includes(j), false, null, failing.includes(j) ? `E${j}:m:--` : '');
+      const block = new JoinedRows(segment, 5001);
+      for (let j = 0; j < 5000; j++) block.takeResult(block.add(j + 1, true, chunk, 0, 1), results, j);
+      block.fail(block.add(6000, false, {}), 'R:rejected:--');
+      const errors = block.rows.map((r) => r.error);
+      expect(errors.slice(0, 5000)).to.deep.equal(Array.from({ length: 5000 }, (_, j) => (failing.includes(j) ? `E${j}:m:--` : '')));
+      expect(errors[5000]).to.equal('R:rejected:--');
+    }
+  });
+
   it('takes a block of plain rows from code of the user\u2019s', () => {
     const given: JoinedBlock = {
       kind: 'joined',
