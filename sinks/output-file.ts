@@ -29,6 +29,8 @@ export class OutputFile {
   /** Boundaries not yet on disk, as [file offset, rows before it]; and the rows of the last one that is. */
   #boundaries: Array<[number, number]> = [];
   #durableRows = 0;
+  /** File offset of the last boundary the disk has taken whole (where a failed write's file is cut). */
+  #durableBoundary = 0;
   #writing: Promise<void> | undefined;
   /** The file's size at its last datasync, while nothing was written or cut since (-1: not synced so). */
   #synced = -1;
@@ -67,6 +69,7 @@ export class OutputFile {
     output.#position = size;
     output.#committed = size;
     output.#durable = size;
+    output.#durableBoundary = size;
     return output;
   }
 
@@ -79,7 +82,8 @@ export class OutputFile {
     await this.#writeOut();
     await this.#writing;
     if (this.#regular && this.#synced !== this.#position) {
-      const size = this.#position;
+      // What the disk has taken now: a write started while the sync runs is not counted as synced.
+      const size = this.#durable;
       await this.#file.datasync();
       this.#synced = size;
     }
@@ -200,7 +204,11 @@ export class OutputFile {
 
   /** Drops the boundaries the disk has passed: a few are kept, whatever the run's length. */
   #settleBoundaries(): void {
-    while (this.#boundaries.length > 0 && (this.#boundaries[0] as [number, number])[0] <= this.#durable) this.#durableRows = (this.#boundaries.shift() as [number, number])[1];
+    while (this.#boundaries.length > 0 && (this.#boundaries[0] as [number, number])[0] <= this.#durable) {
+      const [offset, rows] = this.#boundaries.shift() as [number, number];
+      this.#durableBoundary = offset;
+      this.#durableRows = rows;
+    }
   }
 
   /** Drops everything added since the last boundary (from the buffer, or cut from the file). */
@@ -248,8 +256,10 @@ export class OutputFile {
           () => true,
           () => false,
         );
-      // Never past what the disk took: a cut beyond it would pad the file with zeros.
-      if (this.#regular) await this.#file.truncate(sound ? this.#committed : Math.min(this.#committed, this.#durable));
+      // After a failed write, at the last boundary the disk took whole: never past what it took (a cut
+      // beyond would pad the file with zeros), never inside a segment (durableRows counts to there).
+      this.#settleBoundaries();
+      if (this.#regular) await this.#file.truncate(sound ? this.#committed : this.#durableBoundary);
     } catch {
       /* the file is as good as the disk lets it be */
     } finally {

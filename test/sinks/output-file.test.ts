@@ -73,6 +73,34 @@ describe('sinks/output-file', () => {
     expect(await readFile(path(), 'utf8')).to.equal('a\nb\n');
   });
 
+  it('after a failed write cuts the file at the last boundary the disk took whole, never inside a segment', async () => {
+    const probe = await open(join(tmp.path, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const write = proto.write;
+    let fail = false;
+    proto.write = function (this: unknown, ...args: unknown[]) {
+      if (fail) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      return write.apply(this, args);
+    };
+    try {
+      const file = await OutputFile.create(path());
+      await add(file, 'segment 1\n');
+      file.commit(1);
+      await add(file, 'p'.repeat(300_000)); // a buffer of segment 2 reaches the disk
+      await add(file, 'end of 2\n');
+      file.commit(2);
+      fail = true;
+      expect(await rejection(file.flush())).to.have.property('code', 'ENOSPC');
+      fail = false;
+      expect(file.durableRows).to.equal(1);
+      await file.abandon();
+      expect(await readFile(path(), 'utf8')).to.equal('segment 1\n');
+    } finally {
+      proto.write = write;
+    }
+  });
+
   it('counts the rows the disk has taken whole, boundary by boundary', async () => {
     const file = await OutputFile.create(path());
     await add(file, 'a\n');
