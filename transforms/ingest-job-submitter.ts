@@ -5,7 +5,7 @@
  * launched before it (issue 28: the org starts at once, and the last job, whose results come only
  * when the org is done with it, is at most a third of the load). The rule is lib/load/ingest-job-plan.ts,
  * which the daily-budget estimate follows too. The job is then created, its
- * segments uploaded from the spool as one body (gzip), and UploadComplete
+ * segments uploaded from the spool as one body (gzip, except to a loopback org), and UploadComplete
  * sent, with up to `concurrency` jobs in these steps at once. Each step is announced in the ledger
  * before it is taken (lib/load/ledger-ingest-jobs.ts), so that a resume knows what to check in the
  * org. A resumed run hands over its jobs (`goOn`): a segment of one joins it, and the job goes on
@@ -18,6 +18,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { LedgerError, SegmentLostError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
+import { isLoopback } from '../lib/http/connection.js';
 import type { IngestJobInfo, IngestJobRequest } from '../lib/http/ingest-jobs.js';
 import { type IngestJobMaker, settleLostCreates } from '../lib/load/ingest-lost-creates.js';
 import { type JobGathering, launchAfter, launchBefore } from '../lib/load/ingest-job-plan.js';
@@ -53,7 +54,7 @@ export interface IngestJobSubmitterOptions {
    * filled to `jobSize`).
    */
   readonly growJobs?: boolean;
-  /** Upload gzip-compressed; default true. */
+  /** Upload gzip-compressed; default yes, except to a loopback origin (as responses are asked for: lib/http/api-caller.ts). */
   readonly gzip?: boolean;
   readonly ledger?: LoadLedger;
   /** Awaited before the first job is created, with the first segment: a check that throws stops the run with no job. */
@@ -127,7 +128,8 @@ export class IngestJobSubmitter extends Transform {
     this.#request = options.job;
     this.#gathering = { jobSize: positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES), grow: options.growJobs ?? false };
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
-    this.#gzip = options.gzip ?? true;
+    // No network to save on loopback (the local org): compressing would only cost both sides CPU.
+    this.#gzip = options.gzip ?? !isLoopback(options.client.instanceUrl);
     this.#ledger = options.ledger;
     this.#beforeJob = options.beforeJob;
     this.#digest = options.digest ?? (async (_batch, path) => (await fileDigest(path)).sha256);

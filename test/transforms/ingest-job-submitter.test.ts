@@ -285,6 +285,28 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     }
   });
 
+  it('uploads plain to a loopback org (no network to save) and gzip when asked; the org takes both (issue 28)', async () => {
+    n++;
+    const proxy = await new FaultProxy(org.org.org.instanceUrl).start();
+    try {
+      const client = new BulkClient({ instanceUrl: proxy.url, accessToken: org.org.session, apiVersion: '62.0' });
+      const encodings: Array<string | undefined> = [];
+      for (const gzip of [undefined, true, false]) {
+        const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, ...(gzip === undefined ? {} : { gzip }) });
+        const out = collector<SubmittedBatch>();
+        const rows = names(3).map((x) => `${x}-${String(gzip)}`);
+        await pipeline(Readable.from([await spooledBatch(tmp.path, 100 * n + encodings.length, rows, 1)]), submitter, out);
+        const put = proxy.requests.filter((r) => r.method === 'PUT').at(-1) as ProxiedRequest;
+        encodings.push(put.headers['content-encoding'] as string | undefined);
+        await org.org.org.whenIdle();
+        expect((await org.org.client.ingestJobs.get(out.items[0]?.jobId as string)).numberRecordsProcessed).to.equal(3);
+      }
+      expect(encodings).to.deep.equal([undefined, 'gzip', undefined]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('refuses an item from the wrong stage', async () => {
     const submitter = new IngestJobSubmitter({ client: org.org.client, job: { object: 'Account', operation: 'insert' } });
     const err = await rejection(pipeline(Readable.from([{ kind: 'finished' }]), submitter, collector()));
