@@ -11,9 +11,26 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
+/** The bound in force, shared by every caller (two connections in one process: one observer, undone by the last). */
+let shared: { users: number; undo: () => void } | undefined;
+
 /** Keeps the new space (both semi-spaces) at most `maxBytes` from its next growth on; returns the undo. */
 export function boundYoungGeneration(maxBytes: number, env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): () => void {
   if ([env.NODE_OPTIONS ?? '', ...execArgv].some((arg) => /semi[-_]space/.test(arg))) return () => undefined;
+  shared ??= { users: 0, undo: observe(maxBytes) };
+  const bound = shared;
+  bound.users++;
+  let undone = false;
+  return () => {
+    if (undone) return;
+    undone = true;
+    if (--bound.users > 0) return;
+    bound.undo();
+    shared = undefined;
+  };
+}
+
+function observe(maxBytes: number): () => void {
   let growing = true;
   const check = (): void => {
     const size = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;

@@ -50,7 +50,13 @@ export interface ScannedRecord {
   readonly characters: number;
   /** The record's bytes in UTF-16 units, when clean or rewritable. */
   readonly lineCharacters: number;
+  /** The line the record ends on (1-based, line breaks inside quotes counted), as csv-parse's messages said. */
+  readonly line: number;
 }
+
+const EMPTY = Buffer.alloc(0);
+/** The carry's size at first (and the least it shrinks to): a record of 64 KiB fits. */
+const CARRY_BYTES = 64 * 1024;
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -82,7 +88,13 @@ export class UploadScanner {
   readonly #inside = new Uint8Array(256);
   readonly #onRecord: (record: ScannedRecord) => void;
   /** The bytes from the record in progress's start: the carry of earlier chunks, then the current one. */
-  #work: Buffer = Buffer.alloc(0);
+  #work: Buffer = EMPTY;
+  /**
+   * Where the record in progress is carried between chunks: grown by doubling and filled in place, so
+   * that a record spanning many chunks costs its length once, not once per chunk (a megabytes-long
+   * record of empty values is no limit's business until it ends).
+   */
+  #carry: Buffer = EMPTY;
   #state = START;
   #last = -1;
   /** Lines so far (LF bytes), for the messages. */
@@ -144,11 +156,42 @@ export class UploadScanner {
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const carried = this.#work.length;
-    this.#work = carried > 0 ? Buffer.concat([this.#work, chunk]) : chunk;
+    if (carried > 0) {
+      // #work is the front of #carry here.
+      const total = carried + chunk.length;
+      if (total > this.#carry.length) {
+        const grown = Buffer.allocUnsafe(Math.max(total, this.#carry.length * 2));
+        this.#work.copy(grown);
+        this.#carry = grown;
+      }
+      chunk.copy(this.#carry, carried);
+      this.#work = this.#carry.subarray(0, total);
+    } else {
+      this.#work = chunk;
+    }
     const start = this.#scan(carried);
     this.#last = chunk[chunk.length - 1] as number;
-    // The record in progress is carried (copied: the chunk may be a view of a larger buffer).
-    this.#work = start < this.#work.length ? Buffer.from(this.#work.subarray(start)) : Buffer.alloc(0);
+    this.#keep(start);
+  }
+
+  /** Carries the record in progress, from `start` of #work, to the next chunk (copied: a chunk may be a view of a larger buffer). */
+  #keep(start: number): void {
+    const work = this.#work;
+    const rest = work.length - start;
+    if (rest === 0) {
+      this.#work = EMPTY;
+      return;
+    }
+    const inCarry = work.buffer === this.#carry.buffer && work.byteOffset === this.#carry.byteOffset;
+    if (inCarry && this.#carry.length <= 4 * Math.max(rest, CARRY_BYTES)) {
+      if (start > 0) this.#carry.copyWithin(0, start, work.length);
+    } else {
+      // A new carry when there is none, when the chunk's record is longer, or when a long record's is far too large now.
+      const carry = rest <= this.#carry.length && !inCarry ? this.#carry : Buffer.allocUnsafe(Math.max(rest, CARRY_BYTES));
+      work.copy(carry, 0, start);
+      this.#carry = carry;
+    }
+    this.#work = this.#carry.subarray(0, rest);
   }
 
   end(): void {
@@ -167,8 +210,9 @@ export class UploadScanner {
         this.#state = UNQUOTED; // closed by the end
         break;
     }
-    if (this.#fields > 0 || this.#fieldBytes > 0 || this.#quoted) this.#endRecord(work, 0, n);
-    this.#work = Buffer.alloc(0);
+    if (this.#fields > 0 || this.#fieldBytes > 0 || this.#quoted) this.#endRecord(work, 0, n, this.#lines);
+    this.#work = EMPTY;
+    this.#carry = EMPTY;
   }
 
   /** Scans the work buffer from `from`; returns where the record in progress starts. */
@@ -216,7 +260,7 @@ export class UploadScanner {
         } else if (k === NEWLINE) {
           if (this.#crlf || this.#before(work, i) === CR) throw this.#lineEndingFault();
           this.#lines++;
-          this.#endRecord(work, start, i);
+          this.#endRecord(work, start, i, this.#lines - 1);
           state = START;
           start = ++i;
         } else {
@@ -253,7 +297,7 @@ export class UploadScanner {
         } else if (b === LF) {
           if (this.#crlf) throw this.#lineEndingFault();
           this.#lines++;
-          this.#endRecord(work, start, i);
+          this.#endRecord(work, start, i, this.#lines - 1);
           state = START;
           start = ++i;
         } else if (b === CR) {
@@ -270,14 +314,14 @@ export class UploadScanner {
         if (work[i] !== LF) throw this.#closingFault(CR);
         if (!this.#crlf) throw this.#lineEndingFault(); // a CRLF after a quoted value in an LF job
         this.#lines++;
-        this.#endRecord(work, start, i - 1);
+        this.#endRecord(work, start, i - 1, this.#lines - 1);
         state = START;
         start = ++i;
       } else {
         // CR_SEEN
         if (work[i] === LF) {
           this.#lines++;
-          this.#endRecord(work, start, i - 1);
+          this.#endRecord(work, start, i - 1, this.#lines - 1);
           state = START;
           start = ++i;
         } else {
@@ -344,7 +388,8 @@ export class UploadScanner {
     this.#fieldFour = this.#four;
   }
 
-  #endRecord(work: Buffer, start: number, end: number): void {
+  /** `line`: the line the record ends on (its record delimiter's), for the messages. */
+  #endRecord(work: Buffer, start: number, end: number, line: number): void {
     if (this.#fields === 0 && this.#fieldBytes === 0 && !this.#quoted) return; // an empty line: skipped
     this.#endField(work, start, end);
     const bytes = work.subarray(start, end);
@@ -358,6 +403,7 @@ export class UploadScanner {
       needsQuotes: this.#needs,
       characters: this.#previousChars,
       lineCharacters,
+      line,
     });
     this.#resetRecord();
   }

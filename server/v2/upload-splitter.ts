@@ -92,7 +92,7 @@ export async function splitUpload(source: AsyncIterable<Buffer>, options: SplitO
         return;
       }
       if (record.fields !== columns.length) {
-        throw new UploadRejected(`InvalidBatch : Failed to read the CSV data: Invalid Record Length: expect ${columns.length}, got ${record.fields} on record ${records + 1}`);
+        throw new UploadRejected(`InvalidBatch : Failed to read the CSV data: Invalid Record Length: expect ${columns.length}, got ${record.fields} on line ${record.line}`);
       }
       if (record.characters > MAX_RECORD_CHARACTERS) {
         throw new UploadRejected(`InvalidBatch : Record ${records + 1} has ${record.characters} characters, more than the limit of ${MAX_RECORD_CHARACTERS}`);

@@ -9,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 const MODULE = fileURLToPath(new URL('../../bin/young-generation.ts', import.meta.url));
 
 /** The new space's largest size (MB) in a child that allocates objects of which many survive a scavenge. */
-function newSpaceMB(bound: boolean, undo: boolean, nodeOptions = ''): number {
+function newSpaceMB(bound: boolean, undo: boolean, nodeOptions = '', twice = false): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { setTimeout as sleep } from 'node:timers/promises';
     const { boundYoungGeneration } = await import(${JSON.stringify(MODULE)});
     const unbound = ${bound} ? boundYoungGeneration(8 * 1024 * 1024) : () => undefined;
+    // Twice: a second connection's bound, the first one undone: the bound holds until both are.
+    const second = ${twice} ? boundYoungGeneration(8 * 1024 * 1024) : () => undefined;
     if (${undo}) unbound();
     let keep = [];
     let most = 0;
@@ -27,6 +29,7 @@ function newSpaceMB(bound: boolean, undo: boolean, nodeOptions = ''): number {
       most = Math.max(most, getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
     }
     unbound();
+    second();
     console.log(most / 1048576);
   `;
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -44,6 +47,7 @@ describe('bin: boundYoungGeneration', function () {
     expect(newSpaceMB(false, false)).to.equal(32);
     expect(newSpaceMB(true, false)).to.be.within(2, 8);
     expect(newSpaceMB(true, true)).to.equal(32);
+    expect(newSpaceMB(true, true, '', true)).to.be.within(2, 8);
   });
 
   it('leaves a semi-space flag of the user’s alone', () => {

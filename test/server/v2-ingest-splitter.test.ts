@@ -93,6 +93,27 @@ describe('server/v2/upload-splitter', () => {
     }
   });
 
+  it('names the line of a record of the wrong length as csv-parse did (line breaks inside quotes counted), at any chunk size', async () => {
+    for (const chunk of [1, 3, 64]) {
+      expect((await rejection(split('h,i\n"a\nb",c\nx\n', chunk))).message).to.equal(
+        'InvalidBatch : Failed to read the CSV data: Invalid Record Length: expect 2, got 1 on line 4',
+      );
+      expect((await rejection(split('h\ti\r\n"a\r\nb"\tc\r\nx', chunk, { dialect: TAB_CRLF, lineEndingName: 'CRLF' }))).message).to.match(/expect 2, got 1 on line 4$/);
+    }
+  });
+
+  it('carries a record across many chunks whole, long and short records after it; a megabytes-long record of delimiters is refused at its end', async () => {
+    const wide = `${'x'.repeat(390_000)}${',é'.repeat(4999)}`;
+    const text = `A${',B'.repeat(4999)}\n${wide}\nshort${','.repeat(4999)}\n${wide}\n`;
+    for (const chunk of [4096, 65536]) {
+      const { summary, batches } = await split(text, chunk, { perBatch: 100, maxCharacters: 10_000_000, maxBytes: 10_000_000 });
+      expect(summary.records).to.equal(3);
+      expect(batches.join('')).to.equal(text);
+    }
+    const commas = await rejection(split(`A\nb\n${','.repeat(4_000_000)}\nc\n`, 65536, { maxBytes: 10_000_000 }));
+    expect(commas.message).to.equal('InvalidBatch : Failed to read the CSV data: Invalid Record Length: expect 1, got 4000001 on line 3');
+  });
+
   it('refuses a quote inside an unquoted value as InvalidBatch (csv-parse took it for a cut upload), and a CRLF after a quoted value in an LF job as a line-ending fault', async () => {
     for (const chunk of [1, 3, 64]) {
       const stray = await rejection(split('Name,Phone\nO"Brien,1\n', chunk));
