@@ -378,7 +378,12 @@ export class UploadScanner {
       this.#needs[this.#fields] = this.#needsQuotes ? 1 : 0;
     }
     this.#fields++;
-    this.#fieldStart = end - start + 1;
+    this.#startField(end - start + 1);
+  }
+
+  /** The next value starts at `at` of the record: its state from nothing, its counts from the record's so far. */
+  #startField(at: number): void {
+    this.#fieldStart = at;
     this.#fieldBytes = 0;
     this.#quoted = false;
     this.#needsQuotes = false;
@@ -411,21 +416,14 @@ export class UploadScanner {
   /** The next record starts past the record delimiter (#scan keeps where): positions are relative to it. */
   #resetRecord(): void {
     this.#fields = 0;
-    this.#fieldStart = 0;
-    this.#fieldBytes = 0;
-    this.#quoted = false;
-    this.#needsQuotes = false;
-    this.#afterNul = false;
     this.#previousChars = 0;
     this.#high = 0;
     this.#continuation = 0;
     this.#four = 0;
-    this.#fieldHigh = 0;
-    this.#fieldContinuation = 0;
-    this.#fieldFour = 0;
     this.#clean = true;
     this.#valid = true;
     this.#nul = false;
+    this.#startField(0);
   }
 
   #csvFault(message: string): UploadDataFault {

@@ -26,6 +26,16 @@ function ownClient(org: LocalOrg, renewed = { count: 0 }): BulkClient {
   return new BulkClient({ instanceUrl: session.instanceUrl, accessToken: session.sessionId, userId: session.userId, sessionProvider, apiVersion: '47.0' });
 }
 
+/** Resolves once the org refuses `sessionId` (its TTL passed): the org's own answer, not a guess at the time. */
+async function expired(org: LocalOrg, sessionId: string): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${org.instanceUrl}/services/data/v47.0/limits`, { headers: { authorization: `Bearer ${sessionId}` } });
+    await res.arrayBuffer();
+    if (res.status === 401) return;
+    await sleep(50);
+  }
+}
+
 const storedPasswords = (file: string) => {
   const db = new Database(file, { readonly: true });
   try {
@@ -86,9 +96,11 @@ describe('server: passwordLogin false and openSession', function () {
     const org = await startServer({ db: file(), passwordLogin: false, sessionTtlSeconds: 1 });
     const renewed = { count: 0 };
     const client = ownClient(org, renewed);
+    // Opened after the client's: once the org refuses it, it refuses the client's too.
+    const probe = org.openSession().sessionId;
     try {
       const job = await client.createJob({ object: 'Account', operation: 'insert', contentType: 'CSV' });
-      await sleep(1100);
+      await expired(org, probe);
       expect((await client.getJob(job.id)).id).to.equal(job.id);
       expect(renewed.count).to.equal(1);
     } finally {
