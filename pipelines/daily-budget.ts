@@ -11,7 +11,7 @@ import { BulkApiError, DailyLimitError, HttpStatusError } from '../lib/errors.js
 import type { BulkClient, OrgLimits } from '../lib/http/client.js';
 import { estimateRecords, loadNeed } from '../lib/load/budget-estimate.js';
 import type { BulkQueryOptions } from './bulk-query.js';
-import type { LoadPlan } from './load-plan.js';
+import { knownPayloadBytes, type LoadPlan } from './load-plan.js';
 
 /** The limits a run may need, with what one unit of each is called in a message. */
 const UNITS = {
@@ -101,7 +101,9 @@ export async function loadBudget(plan: LoadPlan): Promise<Pick<BudgetCheck, 'nee
   }
   const sample = await head(shape.input, Math.min(SAMPLE_BYTES, inputFile.size));
   const records = estimateRecords(inputFile.size, sample, shape.format === 'csv');
-  return { needs: needsOf(loadNeed({ bulkApi, records, bytes: inputFile.size, batchSize: shape.batchSize, jobSize: shape.jobSize })), basis: { estimate: true } };
+  // A new run's submitter knows a CSV file's size and shrinks its last jobs (pipelines/load-stages.ts): the same plan here.
+  const sizeKnown = knownPayloadBytes(plan) !== undefined;
+  return { needs: needsOf(loadNeed({ bulkApi, records, bytes: inputFile.size, batchSize: shape.batchSize, jobSize: shape.jobSize, sizeKnown })), basis: { estimate: true } };
 }
 
 const needsOf = (need: { batches: number; requests: number }): BudgetNeed[] => [

@@ -103,6 +103,17 @@ export async function planLoad(options: BulkLoadOptions, stored?: (ledgerDir: st
   return { shape, inputFile, stream, records, gzipFile, run };
 }
 
+/**
+ * The bytes of payload a load will upload, when known before it is read: a plain CSV file's size
+ * (its records are the payload, cut into segments). Undefined for a stream, records from code, gzip
+ * (compressed size), and NDJSON, JSON or XML (written again as CSV: another size). An estimate: a
+ * record rewritten (dates) or a column dropped moves it.
+ */
+export function knownPayloadBytes(plan: LoadPlan): number | undefined {
+  const { shape, inputFile } = plan;
+  return shape.input !== null && inputFile !== null && !plan.gzipFile && shape.format === 'csv' ? inputFile.size : undefined;
+}
+
 /** Dates written as people write them (`dateFormat`, `timeZone`) are converted by the describe's types; a Date from code is RecordReader's to convert. */
 export function convertsDates(shape: LoadShape): boolean {
   return shape.dateFormat !== undefined || shape.timeZone !== undefined;

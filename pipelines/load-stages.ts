@@ -40,7 +40,7 @@ import { LockFailureTap } from '../transforms/lock-failure-tap.js';
 import { DateErrorTap } from '../transforms/date-error-tap.js';
 import { LoadDateHints } from './load-date-hints.js';
 import { adaptConcurrency, type LoadConcurrency } from './load-concurrency.js';
-import { convertsDates, takesFastPath, type LoadPlan } from './load-plan.js';
+import { convertsDates, knownPayloadBytes, takesFastPath, type LoadPlan } from './load-plan.js';
 import { readingOn, type InputReading } from './load-resume.js';
 
 export interface LoadStages {
@@ -115,6 +115,7 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
       await dateHints.sample(first, await run.client.describe(shape.object, run.signal ? { signal: run.signal } : {}));
     },
   };
+  const expectedBytes = state === undefined ? knownPayloadBytes(plan) : undefined;
   const polling = { client: run.client, minIntervalMs: run.minPollIntervalMs, maxIntervalMs: run.maxPollIntervalMs, timeoutMs: run.pollTimeoutMs };
   const submitter =
     shape.bulkApi === 2
@@ -124,8 +125,10 @@ export function assembleStages(plan: LoadPlan, ledger: LoadLedger | undefined, s
           ...(shape.jobSize !== undefined ? { jobSize: shape.jobSize } : {}),
           concurrency: run.concurrency,
           untilJobsEnd: true,
-          // The org starts on a first job of one segment, and the last job's results are a small tail (issue 28).
+          // The org starts on a first job of one segment, and the last job's results are a small tail (issue 28):
+          // a new run of a CSV file knows its size, so its jobs shrink again towards the end (a resume's only grow).
           growJobs: true,
+          ...(expectedBytes !== undefined ? { expectedBytes } : {}),
           ...(ledger ? { ledger } : {}),
           ...beforeJob,
           digest: (batch: SpooledBatch, path: string) => spool.digest(batch.seq, path),

@@ -20,6 +20,7 @@ import { positiveInteger } from '../lib/options.js';
 import type { JobInfo, JobRequest } from '../lib/types.js';
 import { changeLimit, InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
+import { stageAbort } from '../lib/streams/stage-abort.js';
 
 export interface BulkSubmitterOptions {
   readonly client: BulkClient;
@@ -71,7 +72,8 @@ export class BulkSubmitter extends Transform {
   readonly #beforeJob: BulkSubmitterOptions['beforeJob'];
   #abortAtEnd = false;
   readonly #limit: LimitFunction;
-  readonly #abort = new AbortController();
+  /** Every request's signal: up to a create, an upload and a close per job in flight. */
+  readonly #abort = stageAbort(2 * MAX_LOAD_CONCURRENCY);
   readonly #inFlight = new InFlight(() => this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && !this.#orgFull());
   /** The concurrency the stage was made with: a limit below it (adaptive concurrency) also counts the batches the org has not finished. */
   readonly #maxConcurrency: number;

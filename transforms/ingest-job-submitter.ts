@@ -27,9 +27,10 @@ import type { LoadLedger } from '../lib/load/load-ledger.js';
 import { fileDigest } from '../lib/load/load-spool.js';
 import type { SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
 import { DEFAULT_JOB_BYTES, DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY } from '../lib/limits.js';
-import { positiveInteger } from '../lib/options.js';
+import { nonNegativeInteger, positiveInteger } from '../lib/options.js';
 import { changeLimit, InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
+import { stageAbort } from '../lib/streams/stage-abort.js';
 
 export interface IngestJobSubmitterOptions {
   readonly client: BulkClient;
@@ -54,6 +55,13 @@ export interface IngestJobSubmitterOptions {
    * filled to `jobSize`).
    */
   readonly growJobs?: boolean;
+  /**
+   * With `growJobs`: the bytes of payload the load will hand over, when known ahead (a CSV file's
+   * size); the jobs then shrink again towards the end, each launched once it holds half the bytes
+   * that will be left after it, so that the last job's results are a small tail (lib/load/ingest-job-plan.ts). An estimate:
+   * past it, the jobs only grow.
+   */
+  readonly expectedBytes?: number;
   /** Upload gzip-compressed; default yes, except to a loopback origin (as responses are asked for: lib/http/api-caller.ts). */
   readonly gzip?: boolean;
   readonly ledger?: LoadLedger;
@@ -108,7 +116,8 @@ export class IngestJobSubmitter extends Transform {
   readonly #inOrg = new Set<Group>();
   /** Jobs uploaded ahead, waiting for room in the org to send UploadComplete. */
   #closeWaiters: Array<() => void> = [];
-  readonly #abort = new AbortController();
+  /** Every request's signal: up to a create, an upload and a close per job in flight. */
+  readonly #abort = stageAbort(2 * MAX_LOAD_CONCURRENCY);
   readonly #inFlight = new InFlight(() => this.#hasRoom());
   /** A resumed run's jobs, by each of their segments. */
   readonly #resumed = new Map<number, Group>();
@@ -126,7 +135,11 @@ export class IngestJobSubmitter extends Transform {
     super({ writableObjectMode: true, readableObjectMode: true, writableHighWaterMark: 1, readableHighWaterMark: 4 });
     this.#client = options.client;
     this.#request = options.job;
-    this.#gathering = { jobSize: positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES), grow: options.growJobs ?? false };
+    this.#gathering = {
+      jobSize: positiveInteger('jobSize', options.jobSize ?? DEFAULT_JOB_BYTES),
+      grow: options.growJobs ?? false,
+      ...(options.expectedBytes !== undefined ? { expectedBytes: nonNegativeInteger('expectedBytes', options.expectedBytes) } : {}),
+    };
     this.#concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_LOAD_CONCURRENCY, MAX_LOAD_CONCURRENCY);
     // No network to save on loopback (the local org): compressing would only cost both sides CPU.
     this.#gzip = options.gzip ?? !isLoopback(options.client.instanceUrl);

@@ -34,6 +34,7 @@ import {
   DEFAULT_POLL_TIMEOUT_MS,
   DEFAULT_RETRY_DELAY_MS,
   DEFAULT_RETRY_RECORDS,
+  MAX_LOAD_CONCURRENCY,
   MAX_RETRY_DELAY_MS,
   MAX_RETRY_RECORDS,
 } from '../lib/limits.js';
@@ -49,6 +50,7 @@ import { InFlight } from '../lib/streams/in-flight.js';
 import { wrongStageItem } from '../lib/streams/stage-items.js';
 import type { JobRequest } from '../lib/types.js';
 import type { PollingOptions } from './polling-stage.js';
+import { stageAbort } from '../lib/streams/stage-abort.js';
 
 /** Segments worked on at once by default. */
 const DEFAULT_SEGMENTS = 8;
@@ -106,7 +108,8 @@ export class RecordRetrier extends Transform implements IngestJobMaker {
   /** One retry payload cut at a time: its lines are in memory while it is. */
   readonly #cutting = pLimit(1);
   readonly #segments: number;
-  readonly #abort = new AbortController();
+  /** Every request's signal and wait: up to a few per retry in flight. */
+  readonly #abort = stageAbort(2 * MAX_LOAD_CONCURRENCY);
   readonly #inFlight: InFlight;
   #working = 0;
   #steps: Map<number, LedgerRetryStep> = new Map();
@@ -123,7 +126,7 @@ export class RecordRetrier extends Transform implements IngestJobMaker {
     this.#delayMs = nonNegativeInteger('delayMs', options.delayMs ?? DEFAULT_RETRY_DELAY_MS);
     this.#maxDelayMs = nonNegativeInteger('maxDelayMs', options.maxDelayMs ?? MAX_RETRY_DELAY_MS);
     this.#segments = positiveInteger('segments', options.segments ?? DEFAULT_SEGMENTS, 64);
-    this.#limit = pLimit(positiveInteger('concurrency', options.concurrency ?? 1, 25));
+    this.#limit = pLimit(positiveInteger('concurrency', options.concurrency ?? 1, MAX_LOAD_CONCURRENCY));
     this.#groupBy = options.groupBy;
     this.#onLockFailures = options.onLockFailures;
     this.#random = options.random ?? Math.random;

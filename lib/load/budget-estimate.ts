@@ -7,7 +7,7 @@
  *   at least one poll (the batch list, one request per job per interval: transforms/status-poller.ts).
  * - Bulk API 2.0: the jobs the submitter makes (lib/load/ingest-job-plan.ts: segments of `batchSize`
  *   records gathered into growing jobs, the first one segment, each later one half the bytes before
- *   it, at most `jobSize`); the org cuts each job's data into internal batches of 10,000 records
+ *   it, at most `jobSize`, shrinking again towards the end when the size is known); the org cuts each job's data into internal batches of 10,000 records
  *   (at least one a job), each counted toward DailyBulkApiBatches ("every batch that is processed in
  *   Bulk API or Bulk API 2.0 counts towards this allocation. In Bulk API 2.0, only ingest jobs
  *   consume batches", Bulk API 2.0 guide, "Limits"); requests per job: create, upload, close, at
@@ -40,16 +40,18 @@ export interface LoadSize {
   readonly batchSize: number;
   /** v2: most bytes of CSV in one job (default 100,000,000). */
   readonly jobSize: number | undefined;
+  /** v2: `bytes` is the payload's own size (a CSV file's), which the submitter is told too: its jobs shrink again towards the end. */
+  readonly sizeKnown?: boolean;
 }
 
-export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize }: LoadSize): LoadNeed {
+export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize, sizeKnown }: LoadSize): LoadNeed {
   if (records === 0) return { records, batches: 0, requests: 0 };
   if (bulkApi === 1) {
     const batches = Math.max(Math.ceil(records / batchSize), Math.ceil(bytes / MAX_BATCH_BYTES));
     return { records, batches, requests: 2 * batches + 3 };
   }
   // As the load's submitter gathers them (pipelines/load-stages.ts: growJobs).
-  const jobs = planJobs({ records, bytes, batchSize, jobSize, grow: true });
+  const jobs = planJobs({ records, bytes, batchSize, jobSize, grow: true, sizeKnown: sizeKnown ?? false });
   const batches = jobs.reduce((sum, job) => sum + Math.max(1, Math.ceil(job.records / V2_RECORDS_PER_BATCH)), 0);
   return { records, batches, requests: V2_REQUESTS_PER_JOB * jobs.length };
 }

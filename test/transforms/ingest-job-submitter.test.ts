@@ -96,6 +96,47 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     await org.org.org.whenIdle();
   });
 
+  it('growJobs with expectedBytes: the jobs shrink again towards the end, each at half the bytes left after it, as the plan counts; past a low estimate they only grow', async () => {
+    n++;
+    const segments: SpooledBatch[] = [];
+    for (let seq = 0; seq < 20; seq++) {
+      const tag = String(seq).padStart(2, '0');
+      segments.push(
+        await spooledBatch(
+          tmp.path,
+          seq + 100 * n,
+          names(2).map((x) => `${x}-${tag}`),
+          1 + 2 * seq,
+        ),
+      );
+    }
+    const bytes = (segments[0] as SpooledBatch).bytes;
+    expect(segments.every((s) => s.bytes === bytes)).to.equal(true);
+    const plan = planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: undefined, grow: true, sizeKnown: true }).map((j) => j.segments);
+    // Growing only: 1, 1, 1, 2, 3, 4, 6, 2 (the test above); the last jobs are one segment each now.
+    expect(plan).to.deep.equal([1, 1, 1, 2, 3, 4, 3, 2, 1, 1, 1]);
+    const jobSizes = async (expectedBytes: number) => {
+      const submitter = new IngestJobSubmitter({ client: org.org.client, job: { object: 'Account', operation: 'insert' }, growJobs: true, expectedBytes, concurrency: 25 });
+      const out = collector<SubmittedBatch>();
+      await pipeline(Readable.from(segments), submitter, out);
+      const bySeq = [...out.items].sort((a, b) => a.seq - b.seq);
+      return [...new Set(bySeq.map((s) => s.jobId))].map((id) => bySeq.filter((s) => s.jobId === id).length);
+    };
+    // Eleven jobs in flight at once (concurrency 25), each request listening on the submitter's one signal: no leak warning on the user's stderr.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      expect(await jobSizes(20 * bytes)).to.deep.equal(plan);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).to.deep.equal([]);
+    // An estimate of half the bytes: shrinking to it, then growing again from what was launched (never a job per segment to the end).
+    expect(await jobSizes(10 * bytes)).to.deep.equal([1, 1, 1, 2, 2, 1, 1, 1, 5, 5]);
+    await org.org.org.whenIdle();
+  });
+
   it("sends a resumed job's segments to it (uploaded again when asked, the org taking the data once), not to a new job", async () => {
     n++;
     const client = org.org.client;
