@@ -116,13 +116,16 @@ export class JobsStore {
       insertChunk: db.prepare('INSERT INTO batch_result_chunks (batch_id, first_row, rows, results) VALUES (?, ?, ?, ?)'),
       nextChunk: db.prepare('SELECT first_row, results FROM batch_result_chunks WHERE batch_id = ? AND first_row > ? ORDER BY first_row LIMIT 1'),
       resultCount: db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM batch_result_chunks WHERE batch_id = ?'),
+      // Batches run in the order they were queued, across jobs (rowid: created_date is whole seconds, and by seq
+      // within one second the batches of two jobs uploaded together took turns, so that a job ended only once a
+      // later job was nearly done too; issue 28). The state index holds rowid last: no sort.
       // A Serial job's next batch waits for every earlier one; a Parallel job's batches go in any order.
       // A Bulk API 2.0 ingest job's batches wait for its UploadComplete (spec §3.6: no PATCH, no processing),
       // and never run once it is Aborted or Failed (a batch its upload stored after the abort).
       runnable: db.prepare(`SELECT b.id FROM batches b JOIN jobs j ON j.id = b.job_id
         WHERE b.state = 'Queued' AND NOT (j.job_type = 'V2Ingest' AND j.state IN ('Open', 'Aborted', 'Failed')) AND (j.concurrency_mode = 'Parallel'
           OR NOT EXISTS (SELECT 1 FROM batches p WHERE p.job_id = b.job_id AND p.seq < b.seq AND p.state IN ('Queued', 'InProgress')))
-        ORDER BY b.created_date, b.seq LIMIT ?`),
+        ORDER BY b.created_date, b.rowid LIMIT ?`),
       requeue: db.prepare("UPDATE batches SET state = 'Queued', owner = NULL WHERE state = 'InProgress'"),
     };
   }
