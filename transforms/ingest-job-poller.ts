@@ -9,7 +9,7 @@
  * rows exactly sends them all to the errors (BULKPIPE_RESULT_MISMATCH); a job's records the org
  * never processed are BULKPIPE_NOT_PROCESSED. Segments whose results a resumed run ordered already
  * pass at once. A job's results are fetched, ordered and pushed off the poll loop (one job at a
- * time), so that the poll goes on seeing other jobs end meanwhile; at most `fetchQueue` ended jobs
+ * time, the next one's results downloading while one is ordered), so that the poll goes on seeing other jobs end meanwhile; at most `fetchQueue` ended jobs
  * wait behind the fetch, and one that ends beyond them stays awaited (its `jobLeftOrg` held). `recordsProcessed` sums the jobs' numberRecordsProcessed as polled: it leads the
  * records whose results are written, which wait for the job's end and its result files.
  * Buffers: the descriptors of the segments whose job is awaited or finishing; results wait on disk.
@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidOptionError, PollTimeoutError, rowError } from '../lib/errors.js';
 import type { BulkClient } from '../lib/http/client.js';
 import type { IngestJobInfo, IngestResultFile } from '../lib/http/ingest-jobs.js';
-import { orderResults } from '../lib/join/unordered-results.js';
+import { orderResults, type UnorderedResultFiles } from '../lib/join/unordered-results.js';
 import type { LoadLedger } from '../lib/load/load-ledger.js';
 import type { LoadSpool } from '../lib/load/load-spool.js';
 import type { FailedJob, FinishedBatch, SpooledBatch, SubmittedBatch } from '../lib/load-types.js';
@@ -87,6 +87,12 @@ export class IngestJobPoller extends PollingStage {
   readonly #held: string[] = [];
   /** Ends a poll's wait for the finishing jobs: a job to await arrived. */
   #arrived: (() => void) | undefined;
+  /** Jobs in the fetch queue whose finish has not begun, in order: the first one's results download ahead. */
+  readonly #upcoming: Array<{ readonly info: IngestJobInfo; readonly first: number }> = [];
+  /** A job's results being ordered: the next one's may download meanwhile. */
+  #ordering = false;
+  /** The next job's result files, downloading while the job before it is ordered (one job ahead at most). */
+  #ahead: { readonly jobId: string; readonly files: Promise<UnorderedResultFiles> } | undefined;
 
   constructor(options: IngestJobPollerOptions) {
     super(options);
@@ -197,6 +203,8 @@ export class IngestJobPoller extends PollingStage {
     }
     // Told before any of their results is fetched.
     for (const [info] of ready) this.emit('jobLeftOrg', info.id);
+    for (const [info, segments] of ready) this.#upcoming.push({ info, first: (segments[0] as SubmittedBatch).seq });
+    this.#downloadAhead();
     for (const [info, segments] of ready)
       this.#finished = this.#finished
         .then(() => (this.destroyed ? undefined : this.#finish(info, segments)))
@@ -209,10 +217,35 @@ export class IngestJobPoller extends PollingStage {
         });
   }
 
+  /**
+   * Starts downloading the next job's results while the job before it is ordered (issue 28: at a
+   * load's end several jobs end close together, and the org writes one's results while the client
+   * orders another's). One job ahead at most: the spool holds two jobs' result files, never more.
+   */
+  #downloadAhead(): void {
+    const next = this.#upcoming[0];
+    if (!this.#ordering || this.#ahead || !next || !hasResults(next.info)) return;
+    const files = this.#download(next.info, next.first);
+    // Awaited by the next job's finish; a failure is its to report (or the run's abort's).
+    files.catch(() => undefined);
+    this.#ahead = { jobId: next.info.id, files };
+  }
+
+  /** A job's three result files, downloaded into the spool (named by its `first` segment). */
+  async #download(info: IngestJobInfo, first: number): Promise<UnorderedResultFiles> {
+    const files = { successful: '', failed: '', unprocessed: '' };
+    for (const [key, file] of RESULT_FILES) {
+      const path = await this.#spool.path(first, 'download', `${file}.csv`);
+      const { body } = await this.#client.ingestJobs.results(info.id, file, { signal: this.abort.signal });
+      await pipeline(body, createWriteStream(path));
+      files[key] = path;
+    }
+    return files;
+  }
+
   /** A job that ended: its results downloaded, put in order per segment, recorded, and its segments pushed. */
   async #finish(info: IngestJobInfo, segments: SubmittedBatch[]): Promise<void> {
-    const signal = this.abort.signal;
-    const first = (segments[0] as SubmittedBatch).seq;
+    this.#upcoming.shift();
     if (info.state !== 'JobComplete') {
       this.#failedJobs.push({ jobId: info.id, state: info.state as FailedJob['state'], errorMessage: info.errorMessage });
       this.emit('jobFailed', info);
@@ -221,7 +254,7 @@ export class IngestJobPoller extends PollingStage {
       'BULKPIPE_NOT_PROCESSED',
       `job ${info.id} ended ${info.state}${info.errorMessage ? ` (${info.errorMessage})` : ''} before the org processed this record: it never reached the org; load it again`,
     );
-    if (info.state !== 'JobComplete' && info.numberRecordsProcessed === 0) {
+    if (!hasResults(info)) {
       // Nothing of it was processed (its data refused at UploadComplete, or aborted before): every row is unprocessed, no file to read.
       for (const s of segments) {
         const done = finished(s, { state: 'Failed', processed: 0, stateMessage: notProcessed });
@@ -231,13 +264,22 @@ export class IngestJobPoller extends PollingStage {
       this.emit('jobEnded', info.id);
       return;
     }
-    const files = { successful: '', failed: '', unprocessed: '' };
-    for (const [key, file] of RESULT_FILES) {
-      const path = await this.#spool.path(first, 'download', `${file}.csv`);
-      const { body } = await this.#client.ingestJobs.results(info.id, file, { signal });
-      await pipeline(body, createWriteStream(path));
-      files[key] = path;
+    const ahead = this.#ahead?.jobId === info.id ? this.#ahead.files : undefined;
+    this.#ahead = undefined;
+    const files = await (ahead ?? this.#download(info, (segments[0] as SubmittedBatch).seq));
+    this.#ordering = true;
+    try {
+      this.#downloadAhead();
+      await this.#order(info, segments, files, notProcessed);
+    } finally {
+      this.#ordering = false;
     }
+    this.emit('jobEnded', info.id);
+  }
+
+  /** A job's results put in order per segment, recorded, and its segments pushed on. */
+  async #order(info: IngestJobInfo, segments: SubmittedBatch[], files: UnorderedResultFiles, notProcessed: string): Promise<void> {
+    const signal = this.abort.signal;
     const outputs = new Map<number, string>();
     for (const s of segments) outputs.set(s.seq, await this.#spool.path(s.seq, 'results', 'csv'));
     const outcome = await orderResults({
@@ -269,7 +311,6 @@ export class IngestJobPoller extends PollingStage {
       this.emit('batchFinished', done, batchInfoOf(info, s));
       await this.pushDone(done);
     }
-    this.emit('jobEnded', info.id);
   }
 
   protected override timedOut(): Error | undefined {
@@ -277,6 +318,9 @@ export class IngestJobPoller extends PollingStage {
     return jobId ? new PollTimeoutError(jobId, [jobId], this.loop.timeoutMs) : undefined;
   }
 }
+
+/** Whether a job that ended has result files to read: not one that never processed a record (its data refused at UploadComplete, or aborted before). */
+const hasResults = (info: IngestJobInfo): boolean => info.state === 'JobComplete' || info.numberRecordsProcessed > 0;
 
 function finished(batch: SubmittedBatch, end: { state: FinishedBatch['state']; processed: number; stateMessage?: string }): FinishedBatch {
   const { kind: _kind, ...rest } = batch;

@@ -233,6 +233,64 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     }
   });
 
+  it("the poller downloads the next ended job's results while it orders one job's (one job ahead; issue 28)", async () => {
+    n++;
+    const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
+    const spool = new LoadSpool({ dir: tmp.path });
+    try {
+      const segments = [
+        await spooledBatch(tmp.path, 450 + n, names(20)),
+        await spooledBatch(
+          tmp.path,
+          451 + n,
+          names(20).map((x) => `${x}c`),
+          21,
+        ),
+      ];
+      // One job in the org at a time: the second runs once the first has ended, and ends while the first's results are held.
+      const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: segments[0]?.bytes ?? 1, concurrency: 1, untilJobsEnd: true });
+      const poller = new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50 });
+      const events: string[] = [];
+      const jobs: string[] = [];
+      submitter.on('job', (info: { id: string }) => jobs.push(info.id));
+      const name = (id: string) => `job ${jobs.indexOf(id) + 1}`;
+      let secondLeft: () => void = () => undefined;
+      const whenSecondLeft = new Promise<void>((resolve) => (secondLeft = resolve));
+      let secondFetched: () => void = () => undefined;
+      const whenSecondFetched = new Promise<void>((resolve) => (secondFetched = resolve));
+      poller.on('jobLeftOrg', (id: string) => {
+        events.push(`${name(id)} left`);
+        submitter.jobEnded(id);
+        if (jobs.indexOf(id) === 1) secondLeft();
+      });
+      poller.on('jobEnded', (id: string) => events.push(`${name(id)} ordered`));
+      const results = client.ingestJobs.results.bind(client.ingestJobs);
+      client.ingestJobs.results = async (...args: Parameters<typeof results>) => {
+        if (args[1] === 'successfulResults') events.push(`${name(args[0])} results`);
+        if (jobs.indexOf(args[0]) === 1) secondFetched();
+        return results(...args);
+      };
+      // The first job's ordering is held until the second job has left the org and its download began (or 3 s: before, it never began meanwhile).
+      const seal = spool.seal.bind(spool);
+      spool.seal = async (seq: number, path: string) => {
+        if (seq === segments[0]?.seq) {
+          await whenSecondLeft;
+          await Promise.race([whenSecondFetched, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+        }
+        return seal(seq, path);
+      };
+      const finished = collector<FinishedBatch>();
+      await pipeline(Readable.from(segments), submitter, poller, finished);
+      expect(finished.items.map((f) => [f.seq, f.state, f.processed])).to.deep.equal(segments.map((s) => [s.seq, 'Completed', 20]));
+      expect(events.indexOf('job 2 results'), events.join(', ')).to.be.greaterThan(-1).and.below(events.indexOf('job 1 ordered'));
+      expect(events.indexOf('job 1 results')).to.be.below(events.indexOf('job 2 results'));
+      expect(events.indexOf('job 1 ordered')).to.be.below(events.indexOf('job 2 ordered'));
+    } finally {
+      await spool.dispose();
+      await client.close();
+    }
+  });
+
   it('ended jobs waiting for a held result fetch stay bounded: beyond the fetch queue a job keeps its slot (issue 28 review)', async () => {
     n++;
     const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
