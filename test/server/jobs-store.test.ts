@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { IdGenerator } from '../../server/org/id-generator.js';
 import { AuthStore } from '../../server/store/auth-store.js';
 import { openDatabase } from '../../server/store/database.js';
-import { type JobRow, JobsStore } from '../../server/store/jobs-store.js';
+import { JobsStore } from '../../server/store/jobs-store.js';
+import { classicJobRow } from '../helpers/job-row.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('server/store/jobs-store', () => {
@@ -22,26 +23,7 @@ describe('server/store/jobs-store', () => {
       // One whole second for every batch: the order within it is what is tested.
       const now = Math.floor(Date.now() / 1000) * 1000;
       const job = (): string => {
-        const row: JobRow = {
-          id: ids.next('750'),
-          user_id: user,
-          operation: 'insert',
-          object: 'Account',
-          external_id_field: null,
-          concurrency_mode: 'Parallel',
-          content_type: 'CSV',
-          state: 'Open',
-          api_version: '62.0',
-          assignment_rule_id: null,
-          pk_chunking: null,
-          created_date: now,
-          modstamp: now,
-          schema_id: null,
-          job_type: 'Classic',
-          line_ending: null,
-          column_delimiter: null,
-          error_message: null,
-        };
+        const row = classicJobRow(ids, user, now, '62.0');
         jobs.createJob(row);
         return row.id;
       };

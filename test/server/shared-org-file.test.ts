@@ -14,6 +14,7 @@ import { AuthStore } from '../../server/store/auth-store.js';
 import { onRollback, openDatabase, writeTransaction } from '../../server/store/database.js';
 import { ClaimLost, JobsStore } from '../../server/store/jobs-store.js';
 import { collect } from '../helpers/fixtures.js';
+import { classicJobRow } from '../helpers/job-row.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -178,26 +179,7 @@ describe('server: one org file, several orgs', function () {
         const [jobs1, jobs2] = [new JobsStore(one), new JobsStore(two)];
         const ids = new IdGenerator(new AuthStore(one));
         const now = Date.now();
-        jobs1.createJob({
-          id: ids.next('750'),
-          user_id: ids.next('005'),
-          operation: 'insert',
-          object: 'Account',
-          external_id_field: null,
-          concurrency_mode: 'Parallel',
-          content_type: 'CSV',
-          state: 'Open',
-          api_version: '47.0',
-          assignment_rule_id: null,
-          pk_chunking: null,
-          created_date: now,
-          modstamp: now,
-          schema_id: null,
-          job_type: 'Classic',
-          line_ending: null,
-          column_delimiter: null,
-          error_message: null,
-        });
+        jobs1.createJob(classicJobRow(ids, ids.next('005'), now));
         const jobId = (one.prepare('SELECT id FROM jobs').get() as { id: string }).id;
         const added = jobs1.addBatch(ids.next('751'), jobId, Buffer.from(body('X', 2)), now);
         const won = jobs1.claim(added.id, 'p1', now);

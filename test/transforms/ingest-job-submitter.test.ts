@@ -65,7 +65,8 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     }
   });
 
-  it('growJobs: the first job one segment, each later one launched at half the bytes before it, as the plan the budget estimate counts (lib/load/ingest-job-plan.ts)', async () => {
+  /** Twenty segments of two records and the same bytes each (the plan's unit). */
+  async function equalSegments(): Promise<{ segments: SpooledBatch[]; bytes: number }> {
     n++;
     const segments: SpooledBatch[] = [];
     for (let seq = 0; seq < 20; seq++) {
@@ -81,6 +82,11 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     }
     const bytes = (segments[0] as SpooledBatch).bytes;
     expect(segments.every((s) => s.bytes === bytes)).to.equal(true);
+    return { segments, bytes };
+  }
+
+  it('growJobs: the first job one segment, each later one launched at half the bytes before it, as the plan the budget estimate counts (lib/load/ingest-job-plan.ts)', async () => {
+    const { segments, bytes } = await equalSegments();
     const plan = planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: undefined, grow: true }).map((j) => j.segments);
     expect(plan).to.deep.equal([1, 1, 1, 2, 3, 4, 6, 2]);
     // At most jobSize all the same: growth stops at four segments a job.
@@ -97,21 +103,7 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
   });
 
   it('growJobs with expectedBytes: the jobs shrink again towards the end, each at half the bytes left after it, as the plan counts; past a low estimate they only grow', async () => {
-    n++;
-    const segments: SpooledBatch[] = [];
-    for (let seq = 0; seq < 20; seq++) {
-      const tag = String(seq).padStart(2, '0');
-      segments.push(
-        await spooledBatch(
-          tmp.path,
-          seq + 100 * n,
-          names(2).map((x) => `${x}-${tag}`),
-          1 + 2 * seq,
-        ),
-      );
-    }
-    const bytes = (segments[0] as SpooledBatch).bytes;
-    expect(segments.every((s) => s.bytes === bytes)).to.equal(true);
+    const { segments, bytes } = await equalSegments();
     const plan = planJobs({ records: 40, bytes: 20 * bytes, batchSize: 2, jobSize: undefined, grow: true, sizeKnown: true }).map((j) => j.segments);
     // Growing only: 1, 1, 1, 2, 3, 4, 6, 2 (the test above); the last jobs are one segment each now.
     expect(plan).to.deep.equal([1, 1, 1, 2, 3, 4, 3, 2, 1, 1, 1]);
@@ -192,23 +184,36 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
     await spool.dispose();
   });
 
-  it("the poller sees a job end while an earlier job's results are still being fetched: its slot is freed meanwhile (issue 28)", async () => {
+  /** Two jobs of a segment each (20 records), one in the org at a time: the second's UploadComplete waits for the first to end, and it runs while the first's results are held. */
+  async function twoJobsInTurn(
+    firstSeq: number,
+    suffix: string,
+    run: (stages: { client: BulkClient; spool: LoadSpool; segments: SpooledBatch[]; submitter: IngestJobSubmitter; poller: IngestJobPoller }) => Promise<void>,
+  ) {
     n++;
     const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
     const spool = new LoadSpool({ dir: tmp.path });
     try {
       const segments = [
-        await spooledBatch(tmp.path, 400 + n, names(20)),
+        await spooledBatch(tmp.path, firstSeq + n, names(20)),
         await spooledBatch(
           tmp.path,
-          401 + n,
-          names(20).map((x) => `${x}b`),
+          firstSeq + 1 + n,
+          names(20).map((x) => `${x}${suffix}`),
           21,
         ),
       ];
-      // One job in the org at a time: the second job's UploadComplete waits for the first to end, and runs while the first's results are held.
       const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: segments[0]?.bytes ?? 1, concurrency: 1, untilJobsEnd: true });
       const poller = new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50 });
+      await run({ client, spool, segments, submitter, poller });
+    } finally {
+      await spool.dispose();
+      await client.close();
+    }
+  }
+
+  it("the poller sees a job end while an earlier job's results are still being fetched: its slot is freed meanwhile (issue 28)", async () => {
+    await twoJobsInTurn(400, 'b', async ({ client, segments, submitter, poller }) => {
       const left: string[] = [];
       let release: () => void = () => undefined;
       const held = new Promise<void>((resolve) => (release = resolve));
@@ -227,29 +232,11 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
       await pipeline(Readable.from(segments), submitter, poller, finished);
       expect(left).to.have.length(2);
       expect(finished.items.map((f) => [f.seq, f.state, f.processed])).to.deep.equal(segments.map((s) => [s.seq, 'Completed', 20]));
-    } finally {
-      await spool.dispose();
-      await client.close();
-    }
+    });
   });
 
   it("the poller downloads the next ended job's results while it orders one job's (one job ahead; issue 28)", async () => {
-    n++;
-    const client = new BulkClient({ instanceUrl: org.org.org.instanceUrl, accessToken: org.org.session, apiVersion: '62.0' });
-    const spool = new LoadSpool({ dir: tmp.path });
-    try {
-      const segments = [
-        await spooledBatch(tmp.path, 450 + n, names(20)),
-        await spooledBatch(
-          tmp.path,
-          451 + n,
-          names(20).map((x) => `${x}c`),
-          21,
-        ),
-      ];
-      // One job in the org at a time: the second runs once the first has ended, and ends while the first's results are held.
-      const submitter = new IngestJobSubmitter({ client, job: { object: 'Account', operation: 'insert' }, jobSize: segments[0]?.bytes ?? 1, concurrency: 1, untilJobsEnd: true });
-      const poller = new IngestJobPoller({ client, spool, minIntervalMs: 10, maxIntervalMs: 50 });
+    await twoJobsInTurn(450, 'c', async ({ client, spool, segments, submitter, poller }) => {
       const events: string[] = [];
       const jobs: string[] = [];
       submitter.on('job', (info: { id: string }) => jobs.push(info.id));
@@ -285,10 +272,7 @@ describe('transforms/ingest-job-submitter and ingest-job-poller', () => {
       expect(events.indexOf('job 2 results'), events.join(', ')).to.be.greaterThan(-1).and.below(events.indexOf('job 1 ordered'));
       expect(events.indexOf('job 1 results')).to.be.below(events.indexOf('job 2 results'));
       expect(events.indexOf('job 1 ordered')).to.be.below(events.indexOf('job 2 ordered'));
-    } finally {
-      await spool.dispose();
-      await client.close();
-    }
+    });
   });
 
   it('ended jobs waiting for a held result fetch stay bounded: beyond the fetch queue a job keeps its slot (issue 28 review)', async () => {
