@@ -9,7 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { SpoolError } from '../errors.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -82,12 +84,27 @@ export class LfRecordEnds {
   }
 }
 
-/** The records of each payload after the first, from the byte after its header line. */
-async function* joinedPayloads(paths: readonly string[]): AsyncGenerator<Buffer> {
+/** Bytes read from a payload at a time. */
+const READ_BYTES = 256 * 1024;
+
+/**
+ * The records of each payload after the first, from the byte after its header line. Most inputs
+ * hold no CR at all, and a payload without one goes out as it is: its bytes pass the scan of
+ * LfRecordEnds only from its first CR on, the quote state there found by reading the bytes before
+ * it again (once a payload, and only a payload with a CR pays it).
+ */
+async function* joinedPayloads(paths: readonly string[], readBytes: number): AsyncGenerator<Buffer> {
   for (const [i, path] of paths.entries()) {
     let inHeader = i > 0;
-    const ends = new LfRecordEnds();
-    for await (const read of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+    /** Where the payload's bytes to send start in the file (after the header line of a later payload). */
+    let bodyStart = 0;
+    /** The file offset after the last read. */
+    let offset = 0;
+    /** Made at the payload's first CR. */
+    let ends: LfRecordEnds | undefined;
+    for await (const read of createReadStream(path, { highWaterMark: readBytes }) as AsyncIterable<Buffer>) {
+      const readAt = offset;
+      offset += read.length;
       let chunk = read;
       if (inHeader) {
         // A header line is column names: no quoted line break in it, so its end is the first LF.
@@ -95,15 +112,42 @@ async function* joinedPayloads(paths: readonly string[]): AsyncGenerator<Buffer>
         if (end < 0) continue;
         inHeader = false;
         chunk = chunk.subarray(end + 1);
+        bodyStart = readAt + end + 1;
       }
-      if (chunk.length > 0) yield ends.convert(chunk);
+      if (chunk.length === 0) continue;
+      if (!ends) {
+        if (chunk.indexOf(CR) < 0) {
+          yield chunk;
+          continue;
+        }
+        ends = new LfRecordEnds();
+        await replay(path, bodyStart, readAt + read.length - chunk.length, ends, readBytes);
+      }
+      yield ends.convert(chunk);
     }
   }
 }
 
-/** A replayable upload of the segments' payloads (paths in input order). */
-export function ingestUploadStream(paths: readonly string[]): () => Readable {
-  return () => Readable.from(joinedPayloads(paths), { objectMode: false });
+/** Feeds `ends` the file's bytes `[from, to)`, sent before as they were (they hold no CR, so convert changes none): its quote state at `to`. */
+async function replay(path: string, from: number, to: number, ends: LfRecordEnds, readBytes: number): Promise<void> {
+  if (from >= to) return;
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(readBytes, to - from));
+    for (let at = from; at < to; ) {
+      const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, to - at), at);
+      if (bytesRead === 0) throw new SpoolError(`${path} ended at byte ${at}, before the ${to} bytes it held when it was read for an upload`, { path, causeCode: undefined });
+      ends.convert(buf.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** A replayable upload of the segments' payloads (paths in input order); `readBytes` is for tests. */
+export function ingestUploadStream(paths: readonly string[], readBytes = READ_BYTES): () => Readable {
+  return () => Readable.from(joinedPayloads(paths, readBytes), { objectMode: false });
 }
 
 /**
