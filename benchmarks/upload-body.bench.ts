@@ -1,8 +1,8 @@
 /**
  * The client's CPU for a Bulk API 2.0 upload body (lib/load/ingest-upload-body.ts): the payloads of
  * one job joined under one header, their record ends made LF. CPU seconds (user + system) and MB/s
- * to read the body through, for a CSV as it is (most inputs: no CR) and the same CSV with CRLF
- * line ends; with a second build's module, the two run interleaved, round by round.
+ * to read the body through, for a CSV as it is (most inputs: no CR), the same CSV with CRLF line
+ * ends, and with CRLF and every value quoted; with a second build's module, the two run interleaved, round by round.
  * Usage: node dist-bench/benchmarks/upload-body.bench.js CSV [segments=10] [rounds=5] [BEFORE_MODULE]
  * (BEFORE_MODULE: another build's dist-bench/lib/load/ingest-upload-body.js, e.g. of main)
  */
@@ -21,22 +21,30 @@ if (!csv) throw new Error('usage: upload-body.bench.js CSV [segments] [rounds] [
 const builds: Array<[string, Upload]> = [['this build', ingestUploadStream]];
 if (beforeModule) builds.unshift(['before', ((await import(pathToFileURL(beforeModule).href)) as { ingestUploadStream: Upload }).ingestUploadStream]);
 
-/** The CSV cut into `segments` payloads of whole lines, each with the header (as the spool writes them), LF and CRLF. */
-async function payloads(dir: string, segments: number): Promise<Record<'LF' | 'CRLF', string[]>> {
+type Form = 'LF' | 'CRLF' | 'CRLF, every value quoted';
+const FORMS: readonly Form[] = ['LF', 'CRLF', 'CRLF, every value quoted'];
+/** Every value of a line quoted (the test CSV has no comma inside a value): the most quotes the scan can meet. */
+const quoteAll = (line: string) =>
+  line
+    .split(',')
+    .map((v) => `"${v.replaceAll('"', '""')}"`)
+    .join(',');
+
+/** The CSV cut into `segments` payloads of whole lines, each with the header (as the spool writes them), in each form. */
+async function payloads(dir: string, segments: number): Promise<Record<Form, string[]>> {
   const lines = (await readFile(csv as string, 'latin1')).split('\n');
   if (lines.at(-1) === '') lines.pop();
   const [header, ...records] = lines;
   const per = Math.ceil(records.length / segments);
-  const out: Record<'LF' | 'CRLF', string[]> = { LF: [], CRLF: [] };
+  const out: Record<Form, string[]> = { LF: [], CRLF: [], 'CRLF, every value quoted': [] };
   for (let s = 0; s < segments; s++) {
     const part = [header, ...records.slice(s * per, (s + 1) * per)];
-    for (const [ending, sep] of [
-      ['LF', '\n'],
-      ['CRLF', '\r\n'],
-    ] as const) {
-      const path = join(dir, `${ending}-${s}.csv`);
-      await writeFile(path, `${part.join(sep)}${sep}`, 'latin1');
-      out[ending].push(path);
+    for (const [f, form] of FORMS.entries()) {
+      const path = join(dir, `${f}-${s}.csv`);
+      const written = form === 'CRLF, every value quoted' ? part.map((line, i) => (i === 0 ? line : quoteAll(line as string))) : part;
+      const sep = form === 'LF' ? '\n' : '\r\n';
+      await writeFile(path, `${written.join(sep)}${sep}`, 'latin1');
+      out[form].push(path);
     }
   }
   return out;
@@ -56,7 +64,7 @@ try {
   const files = await payloads(dir, Number(segmentsArg));
   const totals = new Map<string, { cpu: number; wall: number; bytes: number; n: number }>();
   for (let round = 0; round < Number(roundsArg); round++) {
-    for (const ending of ['LF', 'CRLF'] as const) {
+    for (const ending of FORMS) {
       for (const [name, upload] of builds) {
         const r = await drain(upload, files[ending]);
         const key = `${name}\t${ending}`;
@@ -68,7 +76,7 @@ try {
   console.log(`${environment()}; ${csv}, ${segmentsArg} payloads, ${roundsArg} rounds interleaved; means a round`);
   console.log(
     table(
-      ['build', 'line ends', 'body MB', 'CPU s', 'wall s', 'MB/s (wall)'],
+      ['build', 'payloads', 'body MB', 'CPU s', 'wall s', 'MB/s (wall)'],
       [...totals].map(([key, t]) => {
         const [name, ending] = key.split('\t') as [string, string];
         return [name, ending, fmt(t.bytes / 1e6, 1), fmt(t.cpu / t.n, 3), fmt(t.wall / t.n, 3), fmt(t.bytes / 1e6 / (t.wall / t.n), 0)];

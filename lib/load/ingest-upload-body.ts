@@ -26,63 +26,92 @@ enum At {
   QuoteInQuoted,
 }
 
-/** Record ends outside quotes made LF, across chunks (a CRLF cut between two chunks too). */
+/**
+ * Record ends outside quotes made LF, across chunks (a CRLF cut between two chunks too). It hops
+ * from one byte that matters to the next (Buffer#indexOf): in a quoted value only a quote does;
+ * outside one, a CR and a quote (which opens a value only at a field's start: after a comma, a line
+ * end or the payload's start; elsewhere it is literal, as the cutter reads it).
+ */
 export class LfRecordEnds {
   #at = At.FieldStart;
   /** The last byte was a CR outside quotes, sent as LF: an LF right after it is dropped. */
   #afterCr = false;
 
   convert(chunk: Buffer): Buffer {
-    // Quotes open a field only at its start (a quote inside an unquoted field is literal, as the cutter reads it).
+    const n = chunk.length;
     let out: Buffer | undefined;
     let used = 0;
     let from = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i] as number;
-      if (this.#afterCr) {
-        this.#afterCr = false;
-        if (c === LF) {
-          out ??= Buffer.allocUnsafe(chunk.length);
-          used += chunk.copy(out, used, from, i);
-          from = i + 1;
+    let i = 0;
+    let at = this.#at;
+    if (this.#afterCr && n > 0) {
+      this.#afterCr = false;
+      if (chunk[0] === LF) {
+        out = Buffer.allocUnsafe(n);
+        from = i = 1;
+      }
+    }
+    /** The next CR and quote at or after `i` (-1: none), found again only once passed. */
+    let cr = -2;
+    let quote = -2;
+    while (i < n) {
+      let c: number;
+      if (at === At.Quoted) {
+        const q = chunk.indexOf(QUOTE, i);
+        if (q < 0) break;
+        at = At.QuoteInQuoted;
+        i = q + 1;
+        continue;
+      }
+      if (at === At.QuoteInQuoted || (at === At.FieldStart && chunk[i] === QUOTE)) {
+        // A quote after a closing one is an escape; one at a field's start opens the value.
+        c = chunk[i] as number;
+        if (c === QUOTE) {
+          at = At.Quoted;
+          i++;
+          continue;
+        }
+      } else {
+        // Outside quotes: the bytes up to the next CR or quote change nothing but the state.
+        if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
+        if (quote !== -1 && quote < i) quote = chunk.indexOf(QUOTE, i);
+        const next = cr < 0 ? quote : quote < 0 ? cr : Math.min(cr, quote);
+        if (next < 0) {
+          at = lastByteAt(chunk[n - 1] as number);
+          break;
+        }
+        if (next > i) at = lastByteAt(chunk[next - 1] as number);
+        i = next;
+        c = chunk[i] as number;
+        if (c === QUOTE) {
+          at = at === At.FieldStart ? At.Quoted : At.Unquoted;
+          i++;
           continue;
         }
       }
-      switch (this.#at) {
-        case At.Quoted:
-          if (c === QUOTE) this.#at = At.QuoteInQuoted;
-          continue;
-        case At.QuoteInQuoted:
-          if (c === QUOTE) {
-            this.#at = At.Quoted;
-            continue;
-          }
-          break;
-        case At.FieldStart:
-          if (c === QUOTE) {
-            this.#at = At.Quoted;
-            continue;
-          }
-          break;
-        case At.Unquoted:
-          break;
-      }
-      if (c === COMMA) this.#at = At.FieldStart;
-      else if (c === LF) this.#at = At.FieldStart;
-      else if (c === CR) {
-        this.#at = At.FieldStart;
-        this.#afterCr = true;
-        out ??= Buffer.allocUnsafe(chunk.length);
+      // c, at i, ends a closing quote's value or is a CR outside quotes.
+      if (c === CR) {
+        at = At.FieldStart;
+        out ??= Buffer.allocUnsafe(n);
         used += chunk.copy(out, used, from, i);
         out[used++] = LF;
-        from = i + 1;
-      } else this.#at = At.Unquoted;
+        from = ++i;
+        if (i === n) this.#afterCr = true;
+        else if (chunk[i] === LF) from = ++i;
+      } else {
+        at = lastByteAt(c);
+        i++;
+      }
     }
+    this.#at = at;
     if (!out) return chunk;
-    used += chunk.copy(out, used, from, chunk.length);
+    used += chunk.copy(out, used, from, n);
     return out.subarray(0, used);
   }
 }
+
+/** The state after a byte outside quotes that is no CR and no opening quote. */
+const lastByteAt = (c: number): At => (c === COMMA || c === LF ? At.FieldStart : At.Unquoted);
 
 /** Bytes read from a payload at a time. */
 const READ_BYTES = 256 * 1024;

@@ -181,6 +181,38 @@ describe('lib/load/ingest-upload-body', () => {
     for (const readBytes of [1, 7, 16, 100, 1000, 1 << 16]) expect((await bytes(ingestUploadStream([a, b], readBytes)())).toString()).to.equal(expected.toString());
   });
 
+  it('LfRecordEnds makes the bytes the byte-by-byte state machine made, whatever the chunks (differential fuzz)', () => {
+    const next = random(2028);
+    const alphabet = ['a', 'b', ',', '"', '\r', '\n', '\r\n', '""', ',"', '\n"'];
+    for (let round = 0; round < 3000; round++) {
+      let text = '';
+      for (let k = Math.floor(next() * 40); k > 0; k--) text += alphabet[Math.floor(next() * alphabet.length)] as string;
+      const bytes = Buffer.from(text);
+      const cuts: number[][] = [[]];
+      // Every single cut, then random cuts into up to 8 chunks (empty chunks too).
+      for (let at = 0; at <= bytes.length; at++) cuts.push([at]);
+      for (let k = 0; k < 8; k++) cuts.push(Array.from({ length: 1 + Math.floor(next() * 7) }, () => Math.floor(next() * (bytes.length + 1))).sort((x, y) => x - y));
+      const expected = (() => {
+        const old = new OldLfRecordEnds();
+        return Buffer.from(old.convert(bytes)).toString('latin1');
+      })();
+      for (const at of cuts) {
+        const ends = new LfRecordEnds();
+        const old = new OldLfRecordEnds();
+        const edges = [0, ...at, bytes.length];
+        let got = '';
+        let want = '';
+        for (let e = 0; e + 1 < edges.length; e++) {
+          const piece = bytes.subarray(edges[e], edges[e + 1]);
+          got += Buffer.from(ends.convert(piece)).toString('latin1');
+          want += Buffer.from(old.convert(piece)).toString('latin1');
+        }
+        expect(want, `the old machine itself, ${JSON.stringify(text)} cut at ${at}`).to.equal(expected);
+        expect(got, `${JSON.stringify(text)} cut at ${at}`).to.equal(expected);
+      }
+    }
+  });
+
   it("uploadDigest: a hash over the segments' hashes, in order", () => {
     expect(uploadDigest(['a', 'b'])).to.match(/^[0-9a-f]{64}$/);
     expect(uploadDigest(['a', 'b'])).to.not.equal(uploadDigest(['b', 'a']));
