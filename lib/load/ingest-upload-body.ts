@@ -5,7 +5,8 @@
  * outside quotes against it, while a payload keeps its input's (LF, CRLF, a final record with none
  * given an LF by the cutter): the jobs are LF, and a CRLF or lone CR outside quotes is sent as LF
  * (a line break inside a quoted value is the value's, and stays). Read from the spool afresh for
- * each send, so that a retried PUT sends the same bytes; nothing is held but one read chunk.
+ * each send, so that a retried PUT sends the same bytes; nothing is held but one read chunk (and
+ * one more while a payload's first CR has its quote state found).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
