@@ -6,6 +6,8 @@
  * re-serialized (`9.12260031E8`), so that the normalized pass runs too. No network.
  * Usage: node --expose-gc --import tsx benchmarks/unordered-join.bench.ts [rows=1000000] [rowsPerSegment=10000] [partitionRows] [shape=wide|ids]
  * (`ids`: a delete job's one Id column, about 19 bytes a row, 5 million rows to 100 MB)
+ * Before/after: BULKPIPE_BENCH_BEFORE=<another build's dist-bench/benchmarks/unordered-join.bench.js>
+ * BULKPIPE_BENCH_ROUNDS=N joins the same files N times with each build, interleaved.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
@@ -148,26 +150,35 @@ if (joining) {
 } else {
   try {
     const { segments, payloadBytes, resultBytes } = await generate();
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, process.argv[1] as string, '--join', JSON.stringify(segments), dir, ...(partitionRows ? [partitionRows] : [])],
-      {
+    /** The join in a child process, by this script or another build's (BULKPIPE_BENCH_BEFORE: its compiled unordered-join.bench.js). */
+    const joinOnce = async (script: string): Promise<Record<string, number>> => {
+      for (const sub of ['out', 'spill']) await rm(join(dir, sub), { recursive: true, force: true });
+      const child = spawnSync(process.execPath, [...process.execArgv, script, '--join', JSON.stringify(segments), dir, ...(partitionRows ? [partitionRows] : [])], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
         maxBuffer: 1 << 20,
-      },
-    );
-    if (child.status !== 0) throw new Error(`the join process failed (${child.status})`);
-    const m = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, number>;
-    const n = (k: string) => m[k] as number;
+      });
+      if (child.status !== 0) throw new Error(`the join process failed (${child.status})`);
+      return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as Record<string, number>;
+    };
+    const before = process.env.BULKPIPE_BENCH_BEFORE;
+    const rounds = Number(process.env.BULKPIPE_BENCH_ROUNDS ?? 1);
+    const runs: Array<[string, Record<string, number>]> = [];
+    for (let round = 0; round < rounds; round++) {
+      if (before) runs.push(['before', await joinOnce(before)]);
+      runs.push([before ? 'this build' : '', await joinOnce(process.argv[1] as string)]);
+    }
+    const m0 = (runs[0] as [string, Record<string, number>])[1];
     console.log(
-      `Bulk API 2.0 join, ${environment()}: ${fmt(rows)} rows in ${segments.length} segments; payloads ${mb(payloadBytes)} MiB, result files ${mb(resultBytes)} MiB, outputs ${mb(n('outBytes'))} MiB\n`,
+      `Bulk API 2.0 join, ${environment()}: ${fmt(rows)} rows in ${segments.length} segments; payloads ${mb(payloadBytes)} MiB, result files ${mb(resultBytes)} MiB, outputs ${mb(m0.outBytes as number)} MiB${before ? `; ${rounds} rounds, before and this build interleaved` : ''}\n`,
     );
     console.log(
       table(
-        ['rows', 'seconds', 'CPU s', 'rows/s', 'payload MiB/s', 'peak RSS MiB', 'peak heap MiB', 'peak ArrayBuffers MiB', 'RSS at start MiB'],
-        [
-          [
+        [...(before ? ['build'] : []), 'rows', 'seconds', 'CPU s', 'rows/s', 'payload MiB/s', 'peak RSS MiB', 'peak heap MiB', 'peak ArrayBuffers MiB', 'RSS at start MiB'],
+        runs.map(([build, m]) => {
+          const n = (k: string) => m[k] as number;
+          return [
+            ...(before ? [build] : []),
             fmt(rows),
             fmt(n('seconds'), 2),
             fmt(n('cpuSeconds'), 2),
@@ -177,8 +188,8 @@ if (joining) {
             mb(n('peakHeap')),
             mb(n('peakArrayBuffers')),
             mb(n('rssBefore')),
-          ],
-        ],
+          ];
+        }),
       ),
     );
   } finally {

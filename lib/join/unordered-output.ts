@@ -45,10 +45,13 @@ export class ResultFileWriter {
 
   /** Stages one row from a spilled result (synchronous: a million rows must not mean a million awaits); then call `flush`. */
   add(r: SpillRecord): void {
+    // The error's place, not a subarray of it: a Buffer object a row is a cost of its own here.
     const unprocessed = (r.flags & UNPROCESSED) !== 0;
-    const error = unprocessed ? this.#notProcessed : r.buf.subarray(r.errorStart, r.errorEnd);
+    const error = unprocessed ? this.#notProcessed : r.buf;
+    const errorStart = unprocessed ? 0 : r.errorStart;
+    const errorEnd = unprocessed ? error.length : r.errorEnd;
     // Every byte doubled at worst, plus the quotes, commas and booleans.
-    const most = 2 * (r.idEnd - r.idStart) + 2 * error.length + 32;
+    const most = 2 * (r.idEnd - r.idStart) + 2 * (errorEnd - errorStart) + 32;
     if (this.#len + most > this.#buf.length) this.#buf = this.#stage.atLeast(this.#len + most, this.#len);
     const buf = this.#buf;
     let at = this.#len;
@@ -61,7 +64,7 @@ export class ResultFileWriter {
     at = flag(buf, at, (r.flags & CREATED) !== 0);
     buf[at++] = 0x2c;
     buf[at++] = QUOTE;
-    at = quoted(error, 0, error.length, buf, at);
+    at = quoted(error, errorStart, errorEnd, buf, at);
     buf[at++] = QUOTE;
     buf[at++] = 0x0a;
     this.#len = at;
