@@ -33,17 +33,46 @@ export async function respond(
   await (gzip ? pipeline(source, createGzip({ level: 1 }), res) : pipeline(source, res));
 }
 
-/** Joins small pieces (one per result row) into chunks of about 64 KiB: one write per row is slow. */
-function* coalesce(pieces: Iterable<string | Buffer>): Generator<string> {
-  let pending = '';
+const CHUNK = 65_536;
+
+/**
+ * Joins small pieces (one per result row) into chunks of about 64 KiB: one write per row is slow.
+ * Strings are joined as strings (the stream encodes each chunk once), Buffers as Buffers, never
+ * through a string (issue 28); a piece of half a chunk or more goes as it is, copied into no other.
+ */
+function* coalesce(pieces: Iterable<string | Buffer>): Generator<string | Buffer> {
+  let text = '';
+  const parts: Buffer[] = [];
+  let size = 0;
+  const flush = (): string | Buffer => {
+    if (text && parts.length > 0) parts.push(Buffer.from(text));
+    const chunk = parts.length === 0 ? text : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    text = '';
+    parts.length = 0;
+    size = 0;
+    return chunk;
+  };
   for (const piece of pieces) {
-    pending += typeof piece === 'string' ? piece : piece.toString('utf8');
-    if (pending.length >= 65_536) {
-      yield pending;
-      pending = '';
+    if (typeof piece === 'string') {
+      text += piece;
+    } else {
+      if (text) {
+        const bytes = Buffer.from(text);
+        parts.push(bytes);
+        size += bytes.length;
+        text = '';
+      }
+      if (piece.length >= CHUNK / 2) {
+        if (size > 0) yield flush();
+        yield piece;
+        continue;
+      }
+      parts.push(piece);
+      size += piece.length;
     }
+    if (size + text.length >= CHUNK) yield flush();
   }
-  if (pending) yield pending;
+  if (size + text.length > 0) yield flush();
 }
 
 export function respondError(req: IncomingMessage, res: ServerResponse, error: ApiError, format: WireFormat): Promise<void> {
