@@ -22,6 +22,7 @@ import { COLUMN_DELIMITERS, dialectOf } from '../../server/v2/csv-format.js';
 import { type IngestResultKind, type IngestResultStore, ingestResultChunks } from '../../server/v2/ingest-results.js';
 import { permutedRows, servedBatchOrder } from '../../server/v2/result-order.js';
 import { splitUpload } from '../../server/v2/upload-splitter.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 // ---- The former implementation (server/v2/ingest-results.ts before issue 28's fifth session), unchanged but for its name.
 
@@ -104,18 +105,6 @@ const oldFile = (jobs: IngestResultStore, job: JobRow, kind: IngestResultKind, w
   Buffer.from([...oldIngestResultLines(jobs, job, kind, withFailedId)].join(''));
 
 // ---- Generated jobs.
-
-/** A small deterministic generator (mulberry32), so that a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class MemoryStore implements IngestResultStore {
   readonly #batches: BatchRow[] = [];
@@ -214,7 +203,7 @@ const ERRORS: ResultError[][] = [
 
 /** A job of `batches` stored by the real splitter from a generated upload, with generated outcomes and states. */
 async function generatedJob(seed: number, columnDelimiter: keyof typeof COLUMN_DELIMITERS, lineEnding: 'LF' | 'CRLF'): Promise<{ store: MemoryStore; job: JobRow }> {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const { delimiter, lineEnding: eol } = dialectOf({ column_delimiter: columnDelimiter, line_ending: lineEnding });
   const fields = 1 + Math.floor(rnd() * 5);
   const header = Array.from({ length: fields }, (_, k) => (k === 0 && rnd() < 0.3 ? 'Name' : `F${k}${rnd() < 0.2 ? ' é' : ''}`));
@@ -340,7 +329,7 @@ describe('server/v2/ingest-results: result files from the stored bytes, as the f
 
 describe('server/http/respond: bodies of pieces, joined as they were given', () => {
   it('serves strings, small and large Buffers (multi-byte characters split across Buffers) as their bytes in order', async () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const pieces: Array<string | Buffer> = [];
     const expected: Buffer[] = [];
     for (let k = 0; k < 3000; k++) {

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LfRecordEnds, ingestUploadStream, uploadDigest } from '../../../lib/load/ingest-upload-body.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 async function text(stream: AsyncIterable<Buffer>): Promise<string> {
   let out = '';
@@ -93,17 +94,6 @@ async function bytes(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** A seeded generator (mulberry32), so that a failure names its case. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A payload of CSV-ish pieces: fields plain, quoted (with CR, LF, CRLF, `""` inside), a literal quote in a plain one; line ends LF, CRLF, lone CR, or none (the CR-free kinds most often, a CR only late in some). */
 function payload(next: () => number, header: string): string {
   const ends = next() < 0.4 ? ['\n'] : next() < 0.5 ? ['\r\n'] : ['\n', '\r\n', '\r'];
@@ -147,7 +137,7 @@ describe('lib/load/ingest-upload-body', () => {
 
   it('sends the bytes the state machine sent before, at every read size (differential fuzz against the old body)', async function () {
     this.timeout(120_000);
-    const next = random(28);
+    const next = seededRandom(28);
     for (let round = 0; round < 150; round++) {
       const paths: string[] = [];
       let longest = 0;
@@ -182,7 +172,7 @@ describe('lib/load/ingest-upload-body', () => {
   });
 
   it('LfRecordEnds makes the bytes the byte-by-byte state machine made, whatever the chunks (differential fuzz)', () => {
-    const next = random(2028);
+    const next = seededRandom(2028);
     const alphabet = ['a', 'b', ',', '"', '\r', '\n', '\r\n', '""', ',"', '\n"'];
     for (let round = 0; round < 3000; round++) {
       let text = '';
