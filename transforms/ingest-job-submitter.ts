@@ -273,11 +273,17 @@ export class IngestJobSubmitter extends Transform {
     return this.#limit.activeCount + this.#limit.pendingCount < this.#concurrency && this.#live.size < this.#concurrency + 1;
   }
 
-  /** Resolves once the org runs fewer than `concurrency` of this run's jobs (or the run stops, or ends by aborting its jobs). */
-  async #roomInOrg(): Promise<void> {
+  /**
+   * Counts `group` among the jobs the org runs once it runs fewer than `concurrency` of this run's jobs
+   * (or the run stops, or ends by aborting its jobs). The check and the count are one step: the
+   * closers a job's end wakes all check in turn, and one that saw room counted itself before the next
+   * looked (review: counted after an await, two took the one slot).
+   */
+  async #enterOrg(group: Group): Promise<void> {
     while (this.#inOrg.size >= this.#concurrency && !this.#abortAtEnd && !this.#abort.signal.aborted) {
       await new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
     }
+    this.#inOrg.add(group);
   }
 
   #wakeClosers(): void {
@@ -339,8 +345,8 @@ export class IngestJobSubmitter extends Transform {
       await this.#ledger?.ingestJob({ type: 'v2uploaded', jobId });
     }
     if (this.#live.has(group)) {
-      if (!resumed?.closed) await this.#roomInOrg();
-      this.#inOrg.add(group);
+      if (resumed?.closed) this.#inOrg.add(group);
+      else await this.#enterOrg(group);
     }
     if (!resumed?.closed) {
       if (this.#abortAtEnd) await ingest.abort(jobId, { signal });
