@@ -103,7 +103,10 @@ export async function loadBudget(plan: LoadPlan): Promise<Pick<BudgetCheck, 'nee
   const records = estimateRecords(inputFile.size, sample, shape.format === 'csv');
   // A new run's submitter knows a CSV file's size and shrinks its last jobs (pipelines/load-stages.ts): the same plan here.
   const sizeKnown = knownPayloadBytes(plan) !== undefined;
-  return { needs: needsOf(loadNeed({ bulkApi, records, bytes: inputFile.size, batchSize: shape.batchSize, jobSize: shape.jobSize, sizeKnown })), basis: { estimate: true } };
+  // A CSV header line heads every segment's payload too.
+  const headerBytes = shape.format === 'csv' ? sample.indexOf(0x0a) + 1 : 0;
+  const size = { records, bytes: inputFile.size, batchSize: shape.batchSize, jobSize: shape.jobSize, sizeKnown, headerBytes };
+  return { needs: needsOf(loadNeed({ bulkApi, ...size })), basis: { estimate: true } };
 }
 
 const needsOf = (need: { batches: number; requests: number }): BudgetNeed[] => [

@@ -58,8 +58,9 @@ export interface IngestJobSubmitterOptions {
   /**
    * With `growJobs`: the bytes of payload the load will hand over, when known ahead (a CSV file's
    * size); the jobs then shrink again towards the end, each launched once it holds half the bytes
-   * that will be left after it, so that the last job's results are a small tail (lib/load/ingest-job-plan.ts). An estimate:
-   * past it, the jobs only grow.
+   * that will be left after it, so that the last job's results are a small tail (lib/load/ingest-job-plan.ts):
+   * the input's size less where a segment says the input stands (`end.offset`), or, for segments that
+   * do not say, an estimate from the bytes gathered, past which the jobs only grow.
    */
   readonly expectedBytes?: number;
   /** Upload gzip-compressed; default yes, except to a loopback origin (as responses are asked for: lib/http/api-caller.ts). */
@@ -230,7 +231,7 @@ export class IngestJobSubmitter extends Transform {
     this.#open ??= { segments: [], bytes: 0 };
     this.#open.segments.push(item);
     this.#open.bytes += item.bytes;
-    if (launchAfter(this.#gathering, this.#open.bytes, this.#launchedBytes)) this.#launchOpen();
+    if (launchAfter(this.#gathering, this.#open.bytes, this.#launchedBytes, this.#leftAfter(item))) this.#launchOpen();
     return this.#inFlight.pass(callback);
   }
 
@@ -290,6 +291,13 @@ export class IngestJobSubmitter extends Transform {
     const waiters = this.#closeWaiters;
     this.#closeWaiters = [];
     for (const wake of waiters) wake();
+  }
+
+  /** With `expectedBytes`: the input's bytes after `segment`, when the segment says where the input stands (the CSV fast path's offset). */
+  #leftAfter(segment: SpooledBatch): number | undefined {
+    const expected = this.#gathering.expectedBytes;
+    const offset = segment.end?.offset;
+    return expected === undefined || typeof offset !== 'number' ? undefined : Math.max(0, expected - offset);
   }
 
   /** Launches the job being gathered. */

@@ -42,16 +42,18 @@ export interface LoadSize {
   readonly jobSize: number | undefined;
   /** v2: `bytes` is the payload's own size (a CSV file's), which the submitter is told too: its jobs shrink again towards the end. */
   readonly sizeKnown?: boolean;
+  /** v2: the header line's bytes, at the head of every segment's payload too; default 0. */
+  readonly headerBytes?: number;
 }
 
-export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize, sizeKnown }: LoadSize): LoadNeed {
+export function loadNeed({ bulkApi, records, bytes, batchSize, jobSize, sizeKnown, headerBytes }: LoadSize): LoadNeed {
   if (records === 0) return { records, batches: 0, requests: 0 };
   if (bulkApi === 1) {
     const batches = Math.max(Math.ceil(records / batchSize), Math.ceil(bytes / MAX_BATCH_BYTES));
     return { records, batches, requests: 2 * batches + 3 };
   }
   // As the load's submitter gathers them (pipelines/load-stages.ts: growJobs).
-  const jobs = planJobs({ records, bytes, batchSize, jobSize, grow: true, sizeKnown: sizeKnown ?? false });
+  const jobs = planJobs({ records, bytes, batchSize, jobSize, grow: true, sizeKnown: sizeKnown ?? false, headerBytes: headerBytes ?? 0 });
   const batches = jobs.reduce((sum, job) => sum + Math.max(1, Math.ceil(job.records / V2_RECORDS_PER_BATCH)), 0);
   return { records, batches, requests: V2_REQUESTS_PER_JOB * jobs.length };
 }

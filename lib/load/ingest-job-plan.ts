@@ -24,8 +24,7 @@ export interface JobGathering {
   readonly grow: boolean;
   /**
    * With `grow`: the load's bytes, when known ahead (a CSV file's size); the jobs then shrink again,
-   * each launched once it holds half the bytes that will be left after it. An estimate: once the bytes launched
-   * pass it, the jobs only grow (a low estimate costs the shrinking tail, never a job per segment).
+   * each launched once it holds half the bytes that will be left after it (see launchAfter).
    */
   readonly expectedBytes?: number;
 }
@@ -35,12 +34,23 @@ export function launchBefore(rule: JobGathering, openBytes: number, bytes: numbe
   return openBytes > 0 && openBytes + bytes > rule.jobSize;
 }
 
-/** Whether the job being gathered, of `openBytes` now that a segment joined it, is launched at once: it holds 1/GROWTH of the `launchedBytes` before it, or of the bytes left after it. */
-export function launchAfter(rule: JobGathering, openBytes: number, launchedBytes: number): boolean {
+/**
+ * Whether the job being gathered, of `openBytes` now that a segment joined it, is launched at once: it
+ * holds 1/GROWTH of the `launchedBytes` before it, or (with `expectedBytes`) of the bytes left after
+ * it: `leftAfter` when the gatherer knows where the input stands (the CSV fast path's offset after
+ * the segment; exact, whatever each payload's own header line adds), else `expectedBytes` less the
+ * bytes gathered, an estimate that is unknown once passed (the jobs then only grow).
+ */
+export function launchAfter(rule: JobGathering, openBytes: number, launchedBytes: number, leftAfter?: number): boolean {
   if (!rule.grow) return false;
-  // Bytes not launched yet, the open job's among them: once the estimate is passed, the jobs only grow.
-  const left = rule.expectedBytes === undefined ? 0 : rule.expectedBytes - launchedBytes;
-  return openBytes * GROWTH >= (left > 0 ? Math.min(launchedBytes, left - openBytes) : launchedBytes);
+  const left = rule.expectedBytes === undefined ? undefined : (leftAfter ?? estimatedLeft(rule.expectedBytes, openBytes, launchedBytes));
+  return openBytes * GROWTH >= (left === undefined ? launchedBytes : Math.min(launchedBytes, left));
+}
+
+/** The bytes left after the open job, from the bytes gathered: undefined once they pass the estimate. */
+function estimatedLeft(expectedBytes: number, openBytes: number, launchedBytes: number): number | undefined {
+  const notLaunched = expectedBytes - launchedBytes; // the open job's among them
+  return notLaunched > 0 ? Math.max(0, notLaunched - openBytes) : undefined;
 }
 
 /** Most payload bytes of a 2.0 segment: a job smaller than a batch has its segments cut no larger than the job. */
@@ -66,6 +76,8 @@ export interface JobPlanInput {
   readonly grow: boolean;
   /** Whether the submitter knows the load's size ahead (`bytes`): its jobs shrink again towards the end. */
   readonly sizeKnown?: boolean;
+  /** The header line's bytes (CSV), which every segment's payload starts with; default 0. */
+  readonly headerBytes?: number;
 }
 
 /**
@@ -73,11 +85,12 @@ export interface JobPlanInput {
  * when their bytes would pass the cap; the last one what is left), gathered by launchBefore and
  * launchAfter. E.g. 20,000 records in segments of 1,000, growing: jobs of 1, 1, 1, 2, 3, 4, 6 and 2 segments.
  */
-export function planJobs({ records, bytes, batchSize, jobSize, grow, sizeKnown }: JobPlanInput): PlannedJob[] {
+export function planJobs({ records, bytes, batchSize, jobSize, grow, sizeKnown, headerBytes = 0 }: JobPlanInput): PlannedJob[] {
   const rule: JobGathering = { jobSize: jobSize ?? DEFAULT_JOB_BYTES, grow, ...(sizeKnown ? { expectedBytes: bytes } : {}) };
   const jobs: PlannedJob[] = [];
   if (records <= 0) return jobs;
-  const perRecord = bytes / records;
+  // The header once in the input, and again at the head of every segment's payload.
+  const perRecord = Math.max(bytes - headerBytes, 0) / records;
   const segmentRecords = Math.max(1, Math.min(batchSize, Math.floor(segmentMaxBytes(jobSize) / perRecord)));
   let open = { segments: 0, records: 0, bytes: 0 };
   let launched = 0;
@@ -89,10 +102,11 @@ export function planJobs({ records, bytes, batchSize, jobSize, grow, sizeKnown }
   for (let left = records; left > 0; ) {
     const segment = Math.min(segmentRecords, left);
     left -= segment;
-    const segmentBytes = Math.ceil(segment * perRecord); // whole bytes: equal segments compare equal
+    const segmentBytes = Math.ceil(segment * perRecord) + headerBytes; // whole bytes: equal segments compare equal
     if (launchBefore(rule, open.bytes, segmentBytes)) launch();
     open = { segments: open.segments + 1, records: open.records + segment, bytes: open.bytes + segmentBytes };
-    if (launchAfter(rule, open.bytes, launched)) launch();
+    // Where the input stands, as the fast path tells the submitter: the records after this segment's.
+    if (launchAfter(rule, open.bytes, launched, Math.ceil(left * perRecord))) launch();
   }
   if (open.segments > 0) launch();
   return jobs;

@@ -10,6 +10,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
+import { planJobs } from '../../lib/load/ingest-job-plan.js';
 import { readLedger } from '../../lib/load/load-ledger.js';
 import { bulkLoad, type BulkLoadOptions } from '../../pipelines/bulk-load.js';
 import { BulkClient } from '../../lib/http/client.js';
@@ -296,6 +297,24 @@ describe('pipelines/bulk-load with Bulk API 2.0 (end to end)', function () {
       await client.close();
       await proxy.close();
     }
+  });
+
+  it('a CSV file of small segments under a long header: the jobs shrink to single segments at the end, as the budget plans them (review: the headers each payload repeats once ran the tail into two large jobs)', async () => {
+    const RECORDS = 3_000;
+    const BATCH = 10;
+    // Each payload repeats the header: 110 bytes against a segment's ~150 bytes of records (records of one length, as the plan takes them).
+    const header = 'Name,Description,BillingStreet,BillingCity,BillingState,BillingPostalCode,BillingCountry,Website,Phone,Industry';
+    const text = `${header}\n${Array.from({ length: RECORDS }, (_, i) => `${prefix}${String(i).padStart(4, '0')},,,,,,,,,`).join('\n')}\n`;
+    const jobs: string[] = [];
+    const { summary, failed } = await load('tail.csv', text, { batchSize: BATCH, onJob: (job) => jobs.push(job.id) });
+    expect(summary.recordsSucceeded).to.equal(RECORDS);
+    expect(failed).to.have.length(0);
+    const segments: number[] = [];
+    for (const id of jobs) segments.push((await t.client.ingestJobs.get(id)).numberRecordsProcessed / BATCH);
+    const plan = planJobs({ records: RECORDS, bytes: Buffer.byteLength(text), batchSize: BATCH, jobSize: undefined, grow: true, sizeKnown: true, headerBytes: header.length + 1 });
+    expect(segments).to.deep.equal(plan.map((j) => j.segments));
+    expect(segments.slice(-3)).to.deep.equal([1, 1, 1]);
+    expect(Math.max(...segments.slice(-6))).to.be.below(10);
   });
 
   it("a run stopped in the middle of a job's join resumes from the ordered results: exactly once, no second upload", async () => {
