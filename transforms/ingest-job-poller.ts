@@ -231,14 +231,25 @@ export class IngestJobPoller extends PollingStage {
     this.#ahead = { jobId: next.info.id, files };
   }
 
-  /** A job's three result files, downloaded into the spool (named by its `first` segment). */
+  /**
+   * A job's three result files, downloaded into the spool (named by its `first` segment). A download
+   * that fails or is aborted (the run torn down, perhaps after the spool was disposed) removes what it
+   * wrote: a caller's spool folder keeps no partial file (review).
+   */
   async #download(info: IngestJobInfo, first: number): Promise<UnorderedResultFiles> {
     const files = { successful: '', failed: '', unprocessed: '' };
-    for (const [key, file] of RESULT_FILES) {
-      const path = await this.#spool.path(first, 'download', `${file}.csv`);
-      const { body } = await this.#client.ingestJobs.results(info.id, file, { signal: this.abort.signal });
-      await pipeline(body, createWriteStream(path));
-      files[key] = path;
+    const written: string[] = [];
+    try {
+      for (const [key, file] of RESULT_FILES) {
+        const path = await this.#spool.path(first, 'download', `${file}.csv`);
+        const { body } = await this.#client.ingestJobs.results(info.id, file, { signal: this.abort.signal });
+        written.push(path);
+        await pipeline(body, createWriteStream(path));
+        files[key] = path;
+      }
+    } catch (err) {
+      await Promise.all(written.map((path) => rm(path, { force: true })));
+      throw err;
     }
     return files;
   }
