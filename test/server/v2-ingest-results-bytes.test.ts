@@ -22,7 +22,7 @@ import { COLUMN_DELIMITERS, dialectOf } from '../../server/v2/csv-format.js';
 import { type IngestResultKind, type IngestResultStore, ingestResultChunks } from '../../server/v2/ingest-results.js';
 import { permutedRows, servedBatchOrder } from '../../server/v2/result-order.js';
 import { splitUpload } from '../../server/v2/upload-splitter.js';
-import { seededRandom } from '../helpers/seeded-random.js';
+import { random as seededRandom } from '../../benchmarks/_util/random.js';
 
 // ---- The former implementation (server/v2/ingest-results.ts before issue 28's fifth session), unchanged but for its name.
 

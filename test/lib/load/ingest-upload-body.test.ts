@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LfRecordEnds, ingestUploadStream, uploadDigest } from '../../../lib/load/ingest-upload-body.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
-import { seededRandom } from '../../helpers/seeded-random.js';
+import { random as seededRandom } from '../../../benchmarks/_util/random.js';
 
 async function text(stream: AsyncIterable<Buffer>): Promise<string> {
   let out = '';
