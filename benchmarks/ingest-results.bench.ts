@@ -17,7 +17,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -29,7 +28,8 @@ import type { BatchRow, JobRow, StoredResult } from '../server/store/jobs-store.
 import type { IngestResultKind, IngestResultStore } from '../server/v2/ingest-results.js';
 import { splitUpload } from '../server/v2/upload-splitter.js';
 import { FIELDS, values } from './_util/data.js';
-import { environment, fmt, table } from './_util/run.js';
+import { median } from './_util/child-cost.js';
+import { afterAndBefore, environment, fmt, inTurns, table } from './_util/run.js';
 
 type Shape = 'plain' | 'quoted' | 'failures';
 const KINDS: IngestResultKind[] = ['successfulResults', 'failedResults', 'unprocessedrecords'];
@@ -186,29 +186,17 @@ if (process.argv[2] === '--child') {
   const megabytes = Number(process.argv[2] ?? 40);
   const rounds = Number(process.argv[3] ?? 3);
   const shapes = (process.argv[4] ?? 'plain,quoted,failures').split(',') as Shape[];
-  const before = process.env.BULKPIPE_BEFORE;
-  const variants: Record<string, string> = { after: here('..') };
-  if (before) {
-    if (!existsSync(join(before, 'server/v2/ingest-results.js'))) throw new Error(`BULKPIPE_BEFORE: no server/v2/ingest-results.js in ${before}`);
-    variants.before = before;
-  }
+  const variants = afterAndBefore(here('..'), 'server/v2/ingest-results.js');
   type Run = { seconds: number[]; cpu: number[]; mb: number; records: number; served: number; sha256: string };
   const runs: Record<string, Run> = {};
-  for (let round = 0; round < rounds; round++) {
-    for (const shape of shapes) {
-      const names = Object.keys(variants);
-      if (round % 2 === 1) names.reverse();
-      for (const name of names) {
-        const r = await run(variants[name] as string, shape, megabytes);
-        const entry = (runs[`${shape} ${name}`] ??= { seconds: [], cpu: [], mb: r.mb, records: r.records, served: r.served, sha256: r.sha256 });
-        const other = runs[`${shape} ${name === 'after' ? 'before' : 'after'}`];
-        if (r.sha256 !== entry.sha256 || (other && other.sha256 !== r.sha256)) throw new Error(`${shape} ${name}: other bytes served (sha256 ${r.sha256})`);
-        entry.seconds.push(r.seconds);
-        entry.cpu.push(r.cpu);
-      }
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  await inTurns(rounds, shapes, Object.keys(variants), async (shape, name) => {
+    const r = await run(variants[name] as string, shape, megabytes);
+    const entry = (runs[`${shape} ${name}`] ??= { seconds: [], cpu: [], mb: r.mb, records: r.records, served: r.served, sha256: r.sha256 });
+    const other = runs[`${shape} ${name === 'after' ? 'before' : 'after'}`];
+    if (r.sha256 !== entry.sha256 || (other && other.sha256 !== r.sha256)) throw new Error(`${shape} ${name}: other bytes served (sha256 ${r.sha256})`);
+    entry.seconds.push(r.seconds);
+    entry.cpu.push(r.cpu);
+  });
   console.log(`${environment()}, ${megabytes} MB uploads, the three result files over loopback, ${rounds} rounds (medians)\n`);
   const rows = Object.entries(runs).map(([key, r]) => {
     const [shape, name] = key.split(' ') as [string, string];

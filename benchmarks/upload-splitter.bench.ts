@@ -10,11 +10,11 @@
  *   node dist-bench/benchmarks/upload-splitter.bench.js [MB=60] [rounds=3] [shapes=plain,quoted,unicode,tab-crlf]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FIELDS, values } from './_util/data.js';
-import { environment, fmt, table } from './_util/run.js';
+import { median } from './_util/child-cost.js';
+import { afterAndBefore, environment, fmt, inTurns, table } from './_util/run.js';
 
 const CHUNK = 64 * 1024;
 
@@ -60,35 +60,24 @@ async function child(modulePath: string, shape: Shape, megabytes: number): Promi
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SPLITTER = 'server/v2/upload-splitter.js';
 if (process.argv[2] === '--child') {
   await child(process.argv[3] as string, process.argv[4] as Shape, Number(process.argv[5]));
 } else {
   const megabytes = Number(process.argv[2] ?? 60);
   const rounds = Number(process.argv[3] ?? 3);
   const shapes = (process.argv[4] ?? 'plain,quoted,unicode,tab-crlf').split(',') as Shape[];
-  const before = process.env.BULKPIPE_BEFORE;
-  const variants: Record<string, string> = { after: here('../server/v2/upload-splitter.js') };
-  if (before) {
-    const path = join(before, 'server/v2/upload-splitter.js');
-    if (!existsSync(path)) throw new Error(`BULKPIPE_BEFORE: no ${path}`);
-    variants.before = path;
-  }
+  const variants = afterAndBefore(here('..'), SPLITTER);
   const runs: Record<string, { seconds: number[]; cpu: number[]; mb: number; records: number; stored: number }> = {};
-  for (let round = 0; round < rounds; round++) {
-    for (const shape of shapes) {
-      const names = Object.keys(variants);
-      if (round % 2 === 1) names.reverse();
-      for (const name of names) {
-        const out = execFileSync(process.execPath, [here('./upload-splitter.bench.js'), '--child', variants[name] as string, shape, String(megabytes)], { encoding: 'utf8' });
-        const r = JSON.parse(out) as { seconds: number; cpu: number; mb: number; records: number; stored: number };
-        const key = `${shape} ${name}`;
-        const entry = (runs[key] ??= { seconds: [], cpu: [], mb: r.mb, records: r.records, stored: r.stored });
-        entry.seconds.push(r.seconds);
-        entry.cpu.push(r.cpu);
-      }
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  await inTurns(rounds, shapes, Object.keys(variants), async (shape, name) => {
+    const out = execFileSync(process.execPath, [here('./upload-splitter.bench.js'), '--child', join(variants[name] as string, SPLITTER), shape, String(megabytes)], {
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out) as { seconds: number; cpu: number; mb: number; records: number; stored: number };
+    const entry = (runs[`${shape} ${name}`] ??= { seconds: [], cpu: [], mb: r.mb, records: r.records, stored: r.stored });
+    entry.seconds.push(r.seconds);
+    entry.cpu.push(r.cpu);
+  });
   console.log(`${environment()}, ${megabytes} MB uploads, 64 KiB chunks, ${rounds} rounds (medians)\n`);
   const rows = Object.entries(runs).map(([key, r]) => {
     const [shape, name] = key.split(' ') as [string, string];

@@ -1,4 +1,6 @@
 /** Shared helpers of the benchmarks: timing, peak memory sampling, and a markdown table. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export interface Sample {
@@ -36,4 +38,26 @@ export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximu
 
 export function environment(): string {
   return `Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+/**
+ * The builds a before/after benchmark compares, by name, as dist-bench folders: `after` (this one) and,
+ * when BULKPIPE_BEFORE names another build's folder, `before`, refused when it lacks `probe` (a path
+ * inside it: the module the benchmark takes from each).
+ */
+export function afterAndBefore(afterRoot: string, probe: string): Record<string, string> {
+  const builds: Record<string, string> = { after: afterRoot };
+  const before = process.env.BULKPIPE_BEFORE;
+  if (before) {
+    if (!existsSync(join(before, probe))) throw new Error(`BULKPIPE_BEFORE: no ${probe} in ${before}`);
+    builds.before = before;
+  }
+  return builds;
+}
+
+/** Runs each shape on each build once a round, the builds' order reversed every other round, so that the machine's drift falls on all alike. */
+export async function inTurns<S>(rounds: number, shapes: readonly S[], builds: readonly string[], run: (shape: S, build: string) => Promise<void>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const shape of shapes) for (const build of round % 2 === 0 ? builds : [...builds].reverse()) await run(shape, build);
+  }
 }
