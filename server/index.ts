@@ -33,7 +33,6 @@ import { AuthStore } from './store/auth-store.js';
 import { onRollback, openDatabase } from './store/database.js';
 import { FileLock } from './store/file-lock.js';
 import { JobsStore } from './store/jobs-store.js';
-import { ResultWorker, resultFilesInThread } from './v2/result-worker.js';
 import { dropCutUploads } from './v2/upload-lease.js';
 import { V2UploadsStore } from './store/v2-uploads-store.js';
 import { QueryResultsStore } from './store/query-results-store.js';
@@ -189,9 +188,6 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     // Other processes may serve the same file: one of them at a time runs its batches.
     ...(isMemory(file) ? {} : { lock: new FileLock(`${realpathSync(file)}-processor.lock`) }),
   });
-  // Another connection to the file writes the 2.0 result files on a thread of its own; an org in memory writes them itself.
-  const resultWorker = isMemory(file) ? undefined : new ResultWorker(realpathSync(file));
-  const ingestResults = resultWorker ?? resultFilesInThread(jobs);
   const api = new BulkApi({ auth, jobs, queryResults, schema, schemaId: schemas.ownId, ids, processor, limits, now: Date.now });
 
   let baseUrl = '';
@@ -205,7 +201,6 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
     queryResults,
     v2Queries,
     v2Uploads,
-    ingestResults,
     ids,
     processor,
     engine,
@@ -284,7 +279,6 @@ export async function startServer(options: ServerOptions = {}): Promise<LocalOrg
           server.closeAllConnections();
         });
         await (processor as BatchProcessor).stop();
-        await resultWorker?.close();
         limits.flush();
         db.close();
       })()),

@@ -22,19 +22,13 @@ export async function respond(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string | Buffer | Iterable<string | Buffer> | AsyncIterable<Buffer>,
+  body: string | Buffer | Iterable<string | Buffer>,
   headers: Record<string, string> = {},
 ): Promise<void> {
   const gzip = acceptsGzip(req);
   res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, ...(gzip ? { 'content-encoding': 'gzip', vary: 'Accept-Encoding' } : {}), ...headers });
   if (req.method === 'HEAD') return void res.end();
-  // Buffers written elsewhere (the result files' worker) come in chunks of their own size already.
-  const source =
-    typeof body === 'string' || Buffer.isBuffer(body)
-      ? Readable.from([body])
-      : Symbol.asyncIterator in body
-        ? Readable.from(body, { objectMode: false })
-        : Readable.from(coalesce(body), { objectMode: false });
+  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(coalesce(body), { objectMode: false });
   // Level 1: most of the size gain for a fraction of the CPU (results can be large, and the org often shares the machine with its client).
   await (gzip ? pipeline(source, createGzip({ level: 1 }), res) : pipeline(source, res));
 }

@@ -11,7 +11,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidId, toId18 } from '../../lib/ids.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { JobsStore } from '../store/jobs-store.js';
-import type { IngestResultFiles } from '../v2/result-worker.js';
 import type { OrgSchema } from '../org/schema.js';
 import type { Db } from '../store/database.js';
 import { describeGlobal, describeObject } from './rest-describe.js';
@@ -46,8 +45,6 @@ export interface RestContext {
   readonly v2Queries: V2QueryStore;
   /** Bulk API 2.0 ingest uploads, staged until received whole. */
   readonly v2Uploads: V2UploadsStore;
-  /** Bulk API 2.0 ingest jobs' result files (server/v2/ingest-results.ts): written on a worker thread when the org is a file. */
-  readonly ingestResults: IngestResultFiles;
   readonly ids: IdGenerator;
   readonly processor: BatchProcessor;
   /** The DML engine Bulk batches run through: REST writes use the same one. */

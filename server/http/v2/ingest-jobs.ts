@@ -39,8 +39,6 @@ async function route_(req: IncomingMessage, res: ServerResponse, url: URL, conte
   if (route.tail === '') {
     if (method === 'GET' || method === 'HEAD') return handleJobList(req, res, url, context, 'ingest', route);
     if (method !== 'POST') return methodNotAllowed(req, res, ['GET', 'HEAD', 'POST']);
-    // Its results will be asked for: the thread that writes them starts while the job uploads and runs.
-    context.ingestResults.warm();
     if (multipartBoundary(req.headers['content-type']) !== undefined || /^\s*multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
       return createJobWithData(req, res, context, route);
     }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobRow } from '../../store/jobs-store.js';
-import type { IngestResultKind } from '../../v2/ingest-results.js';
+import { type IngestResultKind, ingestResultChunks } from '../../v2/ingest-results.js';
 import type { RestContext } from '../rest-api.js';
 import { respond } from '../respond.js';
 import type { V2Route } from './route.js';
@@ -18,6 +18,6 @@ export function resultKind(name: string): IngestResultKind | undefined {
 
 export function sendResults(req: IncomingMessage, res: ServerResponse, context: RestContext, route: V2Route, job: JobRow, kind: IngestResultKind): Promise<void> {
   // sf__Id in failedResults is "Available in API version 53 and later" (docs): the version of the request.
-  const chunks = context.ingestResults.chunks(job, kind, Number(route.version) >= 53);
+  const chunks = ingestResultChunks(context.jobs, job, kind, Number(route.version) >= 53);
   return respond(req, res, 200, 'text/csv; charset=UTF-8', chunks);
 }
